@@ -1,0 +1,260 @@
+//! Dates with precision (`@2018-02-07`, `@2017-09`, `@2018`) and dates relative to the
+//! document that reports them (`@-4months`).
+//!
+//! A date of month precision stands for every day of that month: two dates conflict only
+//! when their day intervals do not overlap.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Precision {
+    Year,
+    Month,
+    Day,
+}
+
+/// A calendar date known to year, month or day precision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PartialDate {
+    pub year: i32,
+    pub month: Option<u8>,
+    pub day: Option<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DateUnit {
+    Day,
+    Week,
+    Month,
+    Year,
+}
+
+impl DateUnit {
+    pub fn parse(word: &str) -> Option<DateUnit> {
+        match word.to_ascii_lowercase().as_str() {
+            "day" | "days" => Some(DateUnit::Day),
+            "week" | "weeks" => Some(DateUnit::Week),
+            "month" | "months" => Some(DateUnit::Month),
+            "year" | "years" => Some(DateUnit::Year),
+            _ => None,
+        }
+    }
+
+    fn word(self, amount: i64) -> &'static str {
+        let one = amount.abs() == 1;
+        match self {
+            DateUnit::Day if one => "day",
+            DateUnit::Day => "days",
+            DateUnit::Week if one => "week",
+            DateUnit::Week => "weeks",
+            DateUnit::Month if one => "month",
+            DateUnit::Month => "months",
+            DateUnit::Year if one => "year",
+            DateUnit::Year => "years",
+        }
+    }
+}
+
+/// A date as written: absolute, or relative to the date of the document reporting it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DateValue {
+    Absolute(PartialDate),
+    Relative { amount: i64, unit: DateUnit },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DateError {
+    #[error("month {0} is not between 1 and 12")]
+    Month(u32),
+    #[error("day {day} does not exist in {year}-{month:02}")]
+    Day { year: i32, month: u32, day: u32 },
+    #[error("relative date is too far from its anchor")]
+    OutOfRange,
+}
+
+pub fn is_leap(year: i32) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+pub fn days_in_month(year: i32, month: u8) -> u8 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if is_leap(year) => 29,
+        _ => 28,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(y: i32, m: u8, d: u8) -> i64 {
+    let y = i64::from(y) - i64::from(m <= 2);
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The inverse of [`days_from_civil`].
+pub fn civil_from_days(z: i64) -> (i32, u8, u8) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    ((y + i64::from(m <= 2)) as i32, m, d)
+}
+
+impl PartialDate {
+    pub fn new(year: i32, month: Option<u32>, day: Option<u32>) -> Result<Self, DateError> {
+        let month = match month {
+            None => None,
+            Some(m @ 1..=12) => Some(m as u8),
+            Some(m) => return Err(DateError::Month(m)),
+        };
+        let day = match (month, day) {
+            (_, None) => None,
+            (Some(m), Some(d)) if d >= 1 && d <= u32::from(days_in_month(year, m)) => Some(d as u8),
+            (m, Some(d)) => {
+                return Err(DateError::Day { year, month: m.map_or(0, u32::from), day: d })
+            }
+        };
+        Ok(PartialDate { year, month, day })
+    }
+
+    pub fn precision(&self) -> Precision {
+        match (self.month, self.day) {
+            (_, Some(_)) => Precision::Day,
+            (Some(_), None) => Precision::Month,
+            _ => Precision::Year,
+        }
+    }
+
+    /// First and last day (days since the epoch) this date may stand for.
+    pub fn day_range(&self) -> (i64, i64) {
+        match (self.month, self.day) {
+            (Some(m), Some(d)) => {
+                let x = days_from_civil(self.year, m, d);
+                (x, x)
+            }
+            (Some(m), None) => (
+                days_from_civil(self.year, m, 1),
+                days_from_civil(self.year, m, days_in_month(self.year, m)),
+            ),
+            _ => (days_from_civil(self.year, 1, 1), days_from_civil(self.year, 12, 31)),
+        }
+    }
+
+    /// True when the two dates can denote the same day.
+    pub fn compatible(&self, other: &PartialDate) -> bool {
+        let (a0, a1) = self.day_range();
+        let (b0, b1) = other.day_range();
+        a0 <= b1 && b0 <= a1
+    }
+
+    /// Moves the date by `amount` units, keeping its precision no finer than the anchor's
+    /// and no finer than the unit (four months before 2018-02-15 is 2017-10).
+    pub fn shift(&self, amount: i64, unit: DateUnit) -> Result<PartialDate, DateError> {
+        let in_range = |y: i64| i32::try_from(y).ok().filter(|y| (-9999..=9999).contains(y));
+        match unit {
+            DateUnit::Year => {
+                let y = in_range(i64::from(self.year) + amount).ok_or(DateError::OutOfRange)?;
+                Ok(PartialDate { year: y, month: None, day: None })
+            }
+            DateUnit::Month => {
+                let Some(m) = self.month else {
+                    return Ok(PartialDate { year: self.year, month: None, day: None });
+                };
+                let total = i64::from(self.year) * 12 + i64::from(m) - 1 + amount;
+                let y = in_range(total.div_euclid(12)).ok_or(DateError::OutOfRange)?;
+                Ok(PartialDate { year: y, month: Some(total.rem_euclid(12) as u8 + 1), day: None })
+            }
+            DateUnit::Week | DateUnit::Day => {
+                let (Some(m), Some(d)) = (self.month, self.day) else {
+                    return Ok(*self);
+                };
+                let step = if unit == DateUnit::Week { 7 } else { 1 };
+                let delta = amount.checked_mul(step).ok_or(DateError::OutOfRange)?;
+                let z = days_from_civil(self.year, m, d).checked_add(delta).ok_or(DateError::OutOfRange)?;
+                if z.abs() > 5_000_000 {
+                    return Err(DateError::OutOfRange);
+                }
+                let (y, m, d) = civil_from_days(z);
+                Ok(PartialDate { year: y, month: Some(m), day: Some(d) })
+            }
+        }
+    }
+}
+
+impl fmt::Display for PartialDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}", self.year)?;
+        if let Some(m) = self.month {
+            write!(f, "-{m:02}")?;
+        }
+        if let Some(d) = self.day {
+            write!(f, "-{d:02}")?;
+        }
+        Ok(())
+    }
+}
+
+impl DateValue {
+    /// The absolute date, resolving a relative one against `anchor` (the document's date).
+    pub fn resolve(&self, anchor: Option<&PartialDate>) -> Option<PartialDate> {
+        match self {
+            DateValue::Absolute(d) => Some(*d),
+            DateValue::Relative { amount, unit } => anchor?.shift(*amount, *unit).ok(),
+        }
+    }
+}
+
+/// Prints in the literal syntax: `@2018-02-07`, `@-4months`.
+impl fmt::Display for DateValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DateValue::Absolute(d) => write!(f, "@{d}"),
+            DateValue::Relative { amount, unit } => {
+                let sign = if *amount < 0 { '-' } else { '+' };
+                write!(f, "@{sign}{}{}", amount.unsigned_abs(), unit.word(*amount))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_round_trip() {
+        for z in [-800_000, -1, 0, 1, 17_569, 2_000_000] {
+            let (y, m, d) = civil_from_days(z);
+            assert_eq!(days_from_civil(y, m, d), z);
+        }
+        assert_eq!(days_from_civil(2018, 2, 7), 17_569);
+    }
+
+    #[test]
+    fn four_months_before_mid_february_is_october() {
+        let doc = PartialDate::new(2018, Some(2), Some(15)).unwrap();
+        let rel = DateValue::Relative { amount: -4, unit: DateUnit::Month };
+        let resolved = rel.resolve(Some(&doc)).unwrap();
+        assert_eq!(resolved.to_string(), "2017-10");
+        let september = PartialDate::new(2017, Some(9), None).unwrap();
+        assert!(!resolved.compatible(&september));
+        assert!(PartialDate::new(2017, None, None).unwrap().compatible(&september));
+    }
+
+    #[test]
+    fn invalid_days_are_rejected() {
+        assert!(PartialDate::new(2018, Some(2), Some(29)).is_err());
+        assert!(PartialDate::new(2016, Some(2), Some(29)).is_ok());
+        assert!(PartialDate::new(2016, Some(13), None).is_err());
+    }
+}

@@ -1,0 +1,428 @@
+//! The graph: entities as petgraph nodes, claims as petgraph edges, plus the indexes that
+//! queries and checks rely on (by id, by name or alias, by label, by relationship type).
+//!
+//! Invariant: every index agrees with the petgraph storage. All mutation goes through
+//! [`Graph`]'s methods, which update the indexes; readers may walk [`Graph::petgraph`].
+
+use std::collections::{BTreeSet, HashMap};
+
+use lasso::Rodeo;
+use petgraph::stable_graph::StableDiGraph;
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+
+use super::claim::{Claim, ClaimIx, ClaimKind, Constraint, Denial, EntityIx, Props};
+use super::value::Value;
+use super::Sym;
+
+/// A node: an actor, place, event, source or document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entity {
+    /// The stable id (`wagner`); generated (`_n12`) for nodes created without one.
+    pub id: Sym,
+    pub labels: Vec<Sym>,
+    pub props: Props,
+    /// A source's default attribution chain, nearest relay first.
+    pub via: Vec<EntityIx>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GraphError {
+    #[error("an entity with id '{0}' already exists")]
+    DuplicateEntity(String),
+    #[error("a claim with id '{0}' already exists")]
+    DuplicateClaim(String),
+    #[error("entity '{0}' still has relationships; delete them first or use DETACH DELETE")]
+    StillConnected(String),
+    #[error("no such entity")]
+    NoSuchEntity,
+    #[error("no such claim")]
+    NoSuchClaim,
+}
+
+/// The whole knowledge graph.
+#[derive(Debug, Default)]
+pub struct Graph {
+    strings: Rodeo,
+    graph: StableDiGraph<Entity, Claim>,
+    by_id: HashMap<Sym, EntityIx>,
+    /// Lower-cased display names and aliases.
+    by_name: HashMap<String, Vec<EntityIx>>,
+    by_label: HashMap<Sym, BTreeSet<EntityIx>>,
+    by_type: HashMap<Sym, BTreeSet<ClaimIx>>,
+    claim_ids: HashMap<Sym, ClaimIx>,
+    denials: Vec<Denial>,
+    constraints: Vec<Constraint>,
+    next_generated_id: u64,
+}
+
+impl Graph {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    // ---- strings -----------------------------------------------------------------------
+
+    pub fn intern(&mut self, s: &str) -> Sym {
+        self.strings.get_or_intern(s)
+    }
+
+    /// The symbol of a string if it was ever interned (so nothing can match it otherwise).
+    pub fn sym(&self, s: &str) -> Option<Sym> {
+        self.strings.get(s)
+    }
+
+    pub fn str(&self, sym: Sym) -> &str {
+        self.strings.resolve(&sym)
+    }
+
+    // ---- entities ----------------------------------------------------------------------
+
+    /// Adds an entity; `id: None` generates one.
+    pub fn add_entity(&mut self, id: Option<&str>, labels: Vec<Sym>, props: Props) -> Result<EntityIx, GraphError> {
+        let id = match id {
+            Some(id) => {
+                let sym = self.intern(id);
+                if self.by_id.contains_key(&sym) {
+                    return Err(GraphError::DuplicateEntity(id.to_string()));
+                }
+                sym
+            }
+            None => self.generate_id(),
+        };
+        let mut unique_labels: Vec<Sym> = Vec::with_capacity(labels.len());
+        for l in labels {
+            if !unique_labels.contains(&l) {
+                unique_labels.push(l);
+            }
+        }
+        let ix = self.graph.add_node(Entity { id, labels: unique_labels, props, via: Vec::new() });
+        self.by_id.insert(id, ix);
+        let entity = &self.graph[ix];
+        for l in &entity.labels {
+            self.by_label.entry(*l).or_default().insert(ix);
+        }
+        self.index_names(ix);
+        Ok(ix)
+    }
+
+    fn generate_id(&mut self) -> Sym {
+        loop {
+            self.next_generated_id += 1;
+            let candidate = format!("_n{}", self.next_generated_id);
+            if self.sym(&candidate).is_none_or(|s| !self.by_id.contains_key(&s)) {
+                return self.intern(&candidate);
+            }
+        }
+    }
+
+    fn names_of(&self, ix: EntityIx) -> Vec<String> {
+        let mut names = Vec::new();
+        let Some(e) = self.graph.node_weight(ix) else { return names };
+        for (k, v) in &e.props {
+            match (self.str(*k), v) {
+                ("name", Value::String(s)) => names.push(s.to_lowercase()),
+                ("aliases", Value::List(items)) => {
+                    names.extend(items.iter().filter_map(Value::as_str).map(str::to_lowercase))
+                }
+                _ => {}
+            }
+        }
+        names
+    }
+
+    fn index_names(&mut self, ix: EntityIx) {
+        for name in self.names_of(ix) {
+            let list = self.by_name.entry(name).or_default();
+            if !list.contains(&ix) {
+                list.push(ix);
+            }
+        }
+    }
+
+    fn unindex_names(&mut self, ix: EntityIx) {
+        for name in self.names_of(ix) {
+            if let Some(list) = self.by_name.get_mut(&name) {
+                list.retain(|x| *x != ix);
+                if list.is_empty() {
+                    self.by_name.remove(&name);
+                }
+            }
+        }
+    }
+
+    pub fn entity(&self, ix: EntityIx) -> Option<&Entity> {
+        self.graph.node_weight(ix)
+    }
+
+    pub fn entity_count(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    /// Entities in index order (the order they were added, gaps left by deletions skipped).
+    pub fn entities(&self) -> impl Iterator<Item = EntityIx> + '_ {
+        self.graph.node_indices()
+    }
+
+    pub fn find_entity(&self, id: &str) -> Option<EntityIx> {
+        self.by_id.get(&self.sym(id)?).copied()
+    }
+
+    /// Entities whose display name or one of whose aliases is `name` (case-insensitive).
+    pub fn find_by_name(&self, name: &str) -> &[EntityIx] {
+        self.by_name.get(&name.to_lowercase()).map_or(&[], Vec::as_slice)
+    }
+
+    /// All entity ids, for suggestions and completion.
+    pub fn entity_ids(&self) -> impl Iterator<Item = &str> + '_ {
+        self.graph.node_weights().map(|e| self.str(e.id))
+    }
+
+    pub fn entities_with_label(&self, label: Sym) -> impl Iterator<Item = EntityIx> + '_ {
+        self.by_label.get(&label).into_iter().flatten().copied()
+    }
+
+    pub fn label_count(&self, label: Sym) -> usize {
+        self.by_label.get(&label).map_or(0, BTreeSet::len)
+    }
+
+    /// Labels in use, with how many entities carry each.
+    pub fn labels(&self) -> impl Iterator<Item = (Sym, usize)> + '_ {
+        self.by_label.iter().filter(|(_, s)| !s.is_empty()).map(|(l, s)| (*l, s.len()))
+    }
+
+    pub fn has_label(&self, ix: EntityIx, label: Sym) -> bool {
+        self.entity(ix).is_some_and(|e| e.labels.contains(&label))
+    }
+
+    pub fn entity_prop(&self, ix: EntityIx, key: Sym) -> Option<&Value> {
+        self.entity(ix)?.props.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// The display name: the `name` property when it is a string, else the id.
+    pub fn display_name(&self, ix: EntityIx) -> &str {
+        let Some(e) = self.entity(ix) else { return "" };
+        e.props
+            .iter()
+            .find_map(|(k, v)| (self.str(*k) == "name").then(|| v.as_str()).flatten())
+            .unwrap_or_else(|| self.str(e.id))
+    }
+
+    pub fn entity_id(&self, ix: EntityIx) -> &str {
+        self.entity(ix).map_or("", |e| self.str(e.id))
+    }
+
+    /// Sets a property (`Value::Null` removes it). Returns whether anything changed.
+    pub fn set_entity_prop(&mut self, ix: EntityIx, key: Sym, value: Value) -> Result<bool, GraphError> {
+        if self.graph.node_weight(ix).is_none() {
+            return Err(GraphError::NoSuchEntity);
+        }
+        let indexes_names = matches!(self.str(key), "name" | "aliases");
+        if indexes_names {
+            self.unindex_names(ix);
+        }
+        let changed = set_prop(&mut self.graph[ix].props, key, value);
+        if indexes_names {
+            self.index_names(ix);
+        }
+        Ok(changed)
+    }
+
+    pub fn add_label(&mut self, ix: EntityIx, label: Sym) -> Result<bool, GraphError> {
+        let e = self.graph.node_weight_mut(ix).ok_or(GraphError::NoSuchEntity)?;
+        if e.labels.contains(&label) {
+            return Ok(false);
+        }
+        e.labels.push(label);
+        self.by_label.entry(label).or_default().insert(ix);
+        Ok(true)
+    }
+
+    pub fn remove_label(&mut self, ix: EntityIx, label: Sym) -> Result<bool, GraphError> {
+        let e = self.graph.node_weight_mut(ix).ok_or(GraphError::NoSuchEntity)?;
+        let before = e.labels.len();
+        e.labels.retain(|l| *l != label);
+        if e.labels.len() == before {
+            return Ok(false);
+        }
+        if let Some(set) = self.by_label.get_mut(&label) {
+            set.remove(&ix);
+        }
+        Ok(true)
+    }
+
+    pub fn set_via(&mut self, ix: EntityIx, via: Vec<EntityIx>) -> Result<(), GraphError> {
+        self.graph.node_weight_mut(ix).ok_or(GraphError::NoSuchEntity)?.via = via;
+        Ok(())
+    }
+
+    /// Removes an entity; with `detach`, its claims go too, else it must have none.
+    /// Returns the number of claims removed.
+    pub fn remove_entity(&mut self, ix: EntityIx, detach: bool) -> Result<usize, GraphError> {
+        let Some(e) = self.graph.node_weight(ix) else { return Err(GraphError::NoSuchEntity) };
+        let edges: Vec<ClaimIx> = self
+            .graph
+            .edges_directed(ix, Direction::Outgoing)
+            .chain(self.graph.edges_directed(ix, Direction::Incoming))
+            .map(|e| e.id())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !edges.is_empty() && !detach {
+            return Err(GraphError::StillConnected(self.str(e.id).to_string()));
+        }
+        for c in &edges {
+            self.remove_claim(*c)?;
+        }
+        self.unindex_names(ix);
+        let e = self.graph.remove_node(ix).ok_or(GraphError::NoSuchEntity)?;
+        self.by_id.remove(&e.id);
+        for l in &e.labels {
+            if let Some(set) = self.by_label.get_mut(l) {
+                set.remove(&ix);
+            }
+        }
+        Ok(edges.len())
+    }
+
+    // ---- claims ------------------------------------------------------------------------
+
+    pub fn add_claim(&mut self, subject: EntityIx, object: EntityIx, claim: Claim) -> Result<ClaimIx, GraphError> {
+        if self.graph.node_weight(subject).is_none() || self.graph.node_weight(object).is_none() {
+            return Err(GraphError::NoSuchEntity);
+        }
+        if let Some(id) = claim.id {
+            if self.claim_ids.contains_key(&id) {
+                return Err(GraphError::DuplicateClaim(self.str(id).to_string()));
+            }
+        }
+        let (id, rel_type) = (claim.id, claim.rel_type);
+        let ix = self.graph.add_edge(subject, object, claim);
+        if let Some(id) = id {
+            self.claim_ids.insert(id, ix);
+        }
+        self.by_type.entry(rel_type).or_default().insert(ix);
+        Ok(ix)
+    }
+
+    pub fn claim(&self, ix: ClaimIx) -> Option<&Claim> {
+        self.graph.edge_weight(ix)
+    }
+
+    /// Mutable access for attestations and properties; the type and id are indexed, so
+    /// they must not be changed through this.
+    pub fn claim_mut(&mut self, ix: ClaimIx) -> Option<&mut Claim> {
+        self.graph.edge_weight_mut(ix)
+    }
+
+    pub fn set_claim_prop(&mut self, ix: ClaimIx, key: Sym, value: Value) -> Result<bool, GraphError> {
+        let c = self.graph.edge_weight_mut(ix).ok_or(GraphError::NoSuchClaim)?;
+        Ok(set_prop(&mut c.props, key, value))
+    }
+
+    /// (subject, object) of a claim.
+    pub fn endpoints(&self, ix: ClaimIx) -> Option<(EntityIx, EntityIx)> {
+        self.graph.edge_endpoints(ix)
+    }
+
+    pub fn find_claim(&self, id: &str) -> Option<ClaimIx> {
+        self.claim_ids.get(&self.sym(id)?).copied()
+    }
+
+    pub fn claim_ids(&self) -> impl Iterator<Item = &str> + '_ {
+        self.claim_ids.keys().map(|s| self.str(*s))
+    }
+
+    pub fn claim_count(&self) -> usize {
+        self.graph.edge_count()
+    }
+
+    pub fn claims(&self) -> impl Iterator<Item = ClaimIx> + '_ {
+        self.graph.edge_indices()
+    }
+
+    pub fn claims_of_type(&self, rel_type: Sym) -> impl Iterator<Item = ClaimIx> + '_ {
+        self.by_type.get(&rel_type).into_iter().flatten().copied()
+    }
+
+    /// Relationship types in use, with how many claims have each.
+    pub fn rel_types(&self) -> impl Iterator<Item = (Sym, usize)> + '_ {
+        self.by_type.iter().filter(|(_, s)| !s.is_empty()).map(|(t, s)| (*t, s.len()))
+    }
+
+    /// Claims leaving (`Outgoing`) or entering (`Incoming`) an entity.
+    pub fn claims_at(&self, ix: EntityIx, dir: Direction) -> impl Iterator<Item = ClaimIx> + '_ {
+        self.graph.edges_directed(ix, dir).map(|e| e.id())
+    }
+
+    /// Claims from `subject` to `object`.
+    pub fn claims_between(&self, subject: EntityIx, object: EntityIx) -> impl Iterator<Item = ClaimIx> + '_ {
+        self.graph.edges_connecting(subject, object).map(|e| e.id())
+    }
+
+    pub fn remove_claim(&mut self, ix: ClaimIx) -> Result<Claim, GraphError> {
+        let c = self.graph.remove_edge(ix).ok_or(GraphError::NoSuchClaim)?;
+        if let Some(id) = c.id {
+            self.claim_ids.remove(&id);
+        }
+        if let Some(set) = self.by_type.get_mut(&c.rel_type) {
+            set.remove(&ix);
+        }
+        // Denials of a removed claim have nothing left to deny.
+        self.denials.retain(|d| d.target != super::claim::DenialTarget::Claim(ix));
+        Ok(c)
+    }
+
+    /// Claims stated by sources, leaving out the `VIA` hops of attribution chains.
+    pub fn stated_claims(&self) -> impl Iterator<Item = ClaimIx> + '_ {
+        self.graph.edge_indices().filter(|c| self.graph[*c].kind == ClaimKind::Stated)
+    }
+
+    // ---- denials and constraints -------------------------------------------------------
+
+    pub fn add_denial(&mut self, denial: Denial) {
+        self.denials.push(denial);
+    }
+
+    pub fn denials(&self) -> &[Denial] {
+        &self.denials
+    }
+
+    pub fn add_constraint(&mut self, constraint: Constraint) -> Result<(), GraphError> {
+        if self.constraints.iter().any(|c| c.id == constraint.id) {
+            return Err(GraphError::DuplicateClaim(self.str(constraint.id).to_string()));
+        }
+        self.constraints.push(constraint);
+        Ok(())
+    }
+
+    pub fn constraints(&self) -> &[Constraint] {
+        &self.constraints
+    }
+
+    /// The underlying petgraph, for traversals. Mutate only through [`Graph`].
+    pub fn petgraph(&self) -> &StableDiGraph<Entity, Claim> {
+        &self.graph
+    }
+}
+
+/// Sets `key` to `value` in `props` (`Null` removes); returns whether anything changed.
+pub fn set_prop(props: &mut Props, key: Sym, value: Value) -> bool {
+    let pos = props.iter().position(|(k, _)| *k == key);
+    match (pos, value) {
+        (None, Value::Null) => false,
+        (Some(i), Value::Null) => {
+            props.remove(i);
+            true
+        }
+        (Some(i), v) => {
+            let changed = props[i].1 != v;
+            props[i].1 = v;
+            changed
+        }
+        (None, v) => {
+            props.push((key, v));
+            true
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! The domain model: entities, sources and documents as nodes; claims with attestations as
+//! edges; values with uncertainty; dates with precision; denials and constraints.
+
+pub mod claim;
+pub mod date;
+pub mod graph;
+pub mod value;
+
+pub use claim::*;
+pub use date::{DateUnit, DateValue, PartialDate, Precision};
+pub use graph::{Entity, Graph, GraphError};
+pub use value::{Interval, Number, Uncertain, Value};
+
+/// An interned string: labels, relationship types, ids and property keys repeat millions of
+/// times in a large graph and are stored once.
+pub type Sym = lasso::Spur;

@@ -1,0 +1,318 @@
+//! Property values, including the uncertain numbers analysts copy out of articles.
+//!
+//! A value remembers how it was written (`~100`, `<12`, `65..200`, `@2017-09`) so it prints
+//! back the same way; [`Value::interval`] gives the numeric interval it stands for, which is
+//! what comparisons and the contradiction engine reason about.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use super::date::DateValue;
+
+/// Default relative tolerance of an approximate number (`~100` covers 90..=110).
+pub const DEFAULT_APPROX_TOLERANCE: f64 = 0.10;
+
+/// A number as written: integers stay integers so they print back without a decimal point.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Number {
+    Int(i64),
+    Float(f64),
+}
+
+impl Number {
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Number::Int(i) => i as f64,
+            Number::Float(f) => f,
+        }
+    }
+}
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Number::Int(i) => write!(f, "{i}"),
+            Number::Float(x) => write_float(f, *x),
+        }
+    }
+}
+
+/// Writes a float so that it reads back as a float (`5.0`, not `5`).
+pub fn write_float(f: &mut impl fmt::Write, x: f64) -> fmt::Result {
+    if x.is_finite() && x == x.trunc() && x.abs() < 1e15 {
+        write!(f, "{x:.1}")
+    } else {
+        write!(f, "{x:?}")
+    }
+}
+
+/// A number known only approximately or within bounds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Uncertain {
+    /// `~100`: about 100.
+    Approx(Number),
+    /// `<12` (`inclusive: false`) or `<=12`.
+    Below { bound: Number, inclusive: bool },
+    /// `>100` or `>=100`.
+    Above { bound: Number, inclusive: bool },
+    /// `65..200`, both ends included.
+    Between(Number, Number),
+}
+
+/// A closed or half-open numeric interval; `f64::INFINITY` stands for "no bound".
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Interval {
+    pub lo: f64,
+    pub lo_inclusive: bool,
+    pub hi: f64,
+    pub hi_inclusive: bool,
+}
+
+impl Interval {
+    pub fn point(x: f64) -> Self {
+        Interval { lo: x, lo_inclusive: true, hi: x, hi_inclusive: true }
+    }
+
+    /// True when some number lies in both intervals.
+    pub fn overlaps(&self, other: &Interval) -> bool {
+        let lo_ok = match self.lo.partial_cmp(&other.hi) {
+            Some(Ordering::Less) => true,
+            Some(Ordering::Equal) => self.lo_inclusive && other.hi_inclusive,
+            _ => false,
+        };
+        let hi_ok = match other.lo.partial_cmp(&self.hi) {
+            Some(Ordering::Less) => true,
+            Some(Ordering::Equal) => other.lo_inclusive && self.hi_inclusive,
+            _ => false,
+        };
+        lo_ok && hi_ok
+    }
+
+    /// True when every number of `self` lies in `other`.
+    pub fn within(&self, other: &Interval) -> bool {
+        let lo_ok = self.lo > other.lo || (self.lo == other.lo && (other.lo_inclusive || !self.lo_inclusive));
+        let hi_ok = self.hi < other.hi || (self.hi == other.hi && (other.hi_inclusive || !self.hi_inclusive));
+        lo_ok && hi_ok
+    }
+
+    pub fn add(&self, other: &Interval) -> Interval {
+        Interval {
+            lo: self.lo + other.lo,
+            lo_inclusive: self.lo_inclusive && other.lo_inclusive,
+            hi: self.hi + other.hi,
+            hi_inclusive: self.hi_inclusive && other.hi_inclusive,
+        }
+    }
+
+    /// Entirely below `x` (every member is smaller).
+    pub fn entirely_below(&self, x: f64) -> bool {
+        self.hi < x || (self.hi == x && !self.hi_inclusive)
+    }
+
+    /// Entirely above `x`.
+    pub fn entirely_above(&self, x: f64) -> bool {
+        self.lo > x || (self.lo == x && !self.lo_inclusive)
+    }
+}
+
+impl fmt::Display for Interval {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let open = if self.lo_inclusive { '[' } else { '(' };
+        let close = if self.hi_inclusive { ']' } else { ')' };
+        write!(f, "{open}{}, {}{close}", self.lo, self.hi)
+    }
+}
+
+impl Uncertain {
+    /// The interval this value stands for; `tolerance` widens approximate values
+    /// (`~100` with 0.1 is 90..=110).
+    pub fn interval(&self, tolerance: f64) -> Interval {
+        match *self {
+            Uncertain::Approx(n) => {
+                let x = n.as_f64();
+                let d = (x * tolerance).abs();
+                Interval { lo: x - d, lo_inclusive: true, hi: x + d, hi_inclusive: true }
+            }
+            Uncertain::Below { bound, inclusive } => Interval {
+                lo: f64::NEG_INFINITY,
+                lo_inclusive: false,
+                hi: bound.as_f64(),
+                hi_inclusive: inclusive,
+            },
+            Uncertain::Above { bound, inclusive } => Interval {
+                lo: bound.as_f64(),
+                lo_inclusive: inclusive,
+                hi: f64::INFINITY,
+                hi_inclusive: false,
+            },
+            Uncertain::Between(a, b) => {
+                let (a, b) = (a.as_f64(), b.as_f64());
+                Interval { lo: a.min(b), lo_inclusive: true, hi: a.max(b), hi_inclusive: true }
+            }
+        }
+    }
+
+    /// The single number that best stands for this value, for sorting and arithmetic.
+    pub fn central(&self) -> f64 {
+        match *self {
+            Uncertain::Approx(n) => n.as_f64(),
+            Uncertain::Below { bound, .. } | Uncertain::Above { bound, .. } => bound.as_f64(),
+            Uncertain::Between(a, b) => (a.as_f64() + b.as_f64()) / 2.0,
+        }
+    }
+}
+
+impl fmt::Display for Uncertain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Uncertain::Approx(n) => write!(f, "~{n}"),
+            Uncertain::Below { bound, inclusive } => {
+                write!(f, "{}{bound}", if *inclusive { "<=" } else { "<" })
+            }
+            Uncertain::Above { bound, inclusive } => {
+                write!(f, "{}{bound}", if *inclusive { ">=" } else { ">" })
+            }
+            Uncertain::Between(a, b) => write!(f, "{a}..{b}"),
+        }
+    }
+}
+
+/// A property value of an entity or a claim.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+    List(Vec<Value>),
+    Map(BTreeMap<String, Value>),
+    Uncertain(Uncertain),
+    Date(DateValue),
+}
+
+impl Value {
+    /// The numeric interval of a number-like value: exact numbers are points.
+    pub fn interval(&self, tolerance: f64) -> Option<Interval> {
+        match self {
+            Value::Int(i) => Some(Interval::point(*i as f64)),
+            Value::Float(x) => Some(Interval::point(*x)),
+            Value::Uncertain(u) => Some(u.interval(tolerance)),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) => "integer",
+            Value::Float(_) => "float",
+            Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Map(_) => "map",
+            Value::Uncertain(_) => "uncertain number",
+            Value::Date(_) => "date",
+        }
+    }
+}
+
+/// Writes a string literal in the declaration language, escaping what must be escaped.
+pub fn write_string_literal(f: &mut impl fmt::Write, s: &str) -> fmt::Result {
+    f.write_char('\'')?;
+    for c in s.chars() {
+        match c {
+            '\'' => f.write_str("\\'")?,
+            '\\' => f.write_str("\\\\")?,
+            '\n' => f.write_str("\\n")?,
+            '\r' => f.write_str("\\r")?,
+            '\t' => f.write_str("\\t")?,
+            c if c.is_control() => write!(f, "\\u{:04x}", c as u32)?,
+            c => f.write_char(c)?,
+        }
+    }
+    f.write_char('\'')
+}
+
+/// Writes a map key: bare when it is a plain identifier, backticked otherwise.
+pub fn write_key(f: &mut impl fmt::Write, k: &str) -> fmt::Result {
+    let plain = k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain {
+        f.write_str(k)
+    } else {
+        write!(f, "`{}`", k.replace('`', "``"))
+    }
+}
+
+/// Prints values in the declaration language's literal syntax, so that printing and parsing
+/// again gives the same value.
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => write_float(f, *x),
+            Value::String(s) => write_string_literal(f, s),
+            Value::List(items) => {
+                f.write_str("[")?;
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Map(m) => {
+                f.write_str("{")?;
+                for (i, (k, v)) in m.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write_key(f, k)?;
+                    write!(f, ": {v}")?;
+                }
+                f.write_str("}")
+            }
+            Value::Uncertain(u) => write!(f, "{u}"),
+            Value::Date(d) => write!(f, "{d}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn approximate_values_overlap_within_tolerance() {
+        let a = Uncertain::Approx(Number::Int(100)).interval(0.1);
+        assert!(a.overlaps(&Interval::point(105.0)));
+        assert!(!a.overlaps(&Interval::point(300.0)));
+    }
+
+    #[test]
+    fn open_bounds_do_not_touch() {
+        let below = Uncertain::Below { bound: Number::Int(12), inclusive: false }.interval(0.1);
+        assert!(!below.overlaps(&Interval::point(12.0)));
+        let at_most = Uncertain::Below { bound: Number::Int(12), inclusive: true }.interval(0.1);
+        assert!(at_most.overlaps(&Interval::point(12.0)));
+    }
+
+    #[test]
+    fn values_print_as_written() {
+        assert_eq!(Value::Uncertain(Uncertain::Between(Number::Int(65), Number::Int(200))).to_string(), "65..200");
+        assert_eq!(Value::Float(5.0).to_string(), "5.0");
+        assert_eq!(Value::String("it's\n".into()).to_string(), "'it\\'s\\n'");
+    }
+}

@@ -1,0 +1,53 @@
+//! Values as queries return them: detached from the graph, so formatters, JSON output and
+//! the TCK runner need nothing else to show them.
+
+use std::collections::BTreeMap;
+
+use crate::model::{DateValue, Uncertain};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueryValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+    List(Vec<QueryValue>),
+    Map(BTreeMap<String, QueryValue>),
+    /// An uncertain number (`~100`), printed as written.
+    Uncertain(Uncertain),
+    Date(DateValue),
+    Node(NodeValue),
+    Relationship(RelValue),
+    Path(PathValue),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeValue {
+    /// The internal id `id(n)` returns.
+    pub id: u64,
+    /// The entity's stable id (`wagner`).
+    pub key: String,
+    pub labels: Vec<String>,
+    pub props: BTreeMap<String, QueryValue>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelValue {
+    pub id: u64,
+    /// The claim id, when the claim was named.
+    pub key: Option<String>,
+    pub rel_type: String,
+    pub start: u64,
+    pub end: u64,
+    pub props: BTreeMap<String, QueryValue>,
+    /// One map per attestation: source, via, status, quote, document, position, date.
+    pub attestations: Vec<BTreeMap<String, QueryValue>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathValue {
+    /// `nodes.len() == rels.len() + 1`; `rels[i]` joins `nodes[i]` and `nodes[i + 1]`.
+    pub nodes: Vec<NodeValue>,
+    pub rels: Vec<RelValue>,
+}

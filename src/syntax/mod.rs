@@ -1,0 +1,197 @@
+//! Syntax: the pest grammar family in `grammar/` and the AST builders.
+//!
+//! One pest parser ([`LangParser`]) is derived from all grammar files, so declarations and
+//! queries share tokens and can be mixed in one script. Builders turn pest pairs into ASTs
+//! that carry byte [`Span`]s into the statement text; nothing here looks at the graph.
+
+pub mod decl;
+pub mod query;
+pub mod script;
+
+use pest::error::{ErrorVariant, InputLocation};
+use pest::iterators::Pair;
+use pest_derive::Parser;
+
+pub use script::{parse_script, Statement};
+
+#[derive(Parser)]
+#[grammar = "../grammar/lexical.pest"]
+#[grammar = "../grammar/decl.pest"]
+#[grammar = "../grammar/query.pest"]
+#[grammar = "../grammar/script.pest"]
+pub struct LangParser;
+
+/// A byte range in the text a statement was parsed from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+
+    pub fn of(pair: &Pair<'_, Rule>) -> Self {
+        let s = pair.as_span();
+        Span { start: s.start(), end: s.end() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl From<Span> for miette::SourceSpan {
+    fn from(s: Span) -> Self {
+        (s.start, s.len()).into()
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let mut offset = offset;
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// A statement that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(claimgraph::syntax))]
+pub struct SyntaxError {
+    pub message: String,
+    #[label("{label}")]
+    pub span: Span,
+    pub label: String,
+    /// What the parser would have accepted here, for completion and messages.
+    pub expected: Vec<String>,
+}
+
+impl SyntaxError {
+    pub fn at(span: Span, message: impl Into<String>) -> Self {
+        let message = message.into();
+        SyntaxError { label: message.clone(), message, span, expected: Vec::new() }
+    }
+
+    pub(crate) fn from_pest(err: pest::error::Error<Rule>, text: &str) -> Self {
+        let pos = match err.location {
+            InputLocation::Pos(p) => p,
+            InputLocation::Span((s, _)) => s,
+        };
+        let (found, span) = token_at(text, pos);
+        let mut expected: Vec<String> = match &err.variant {
+            ErrorVariant::ParsingError { positives, .. } => positives.iter().map(describe_rule).collect(),
+            ErrorVariant::CustomError { message } => vec![message.clone()],
+        };
+        expected.sort();
+        expected.dedup();
+        let message = match expected.as_slice() {
+            [] => format!("unexpected {found}"),
+            [one] => format!("expected {one}, found {found}"),
+            many => format!("expected one of {}, found {found}", many.join(", ")),
+        };
+        SyntaxError { message, span, label: format!("unexpected {found}"), expected }
+    }
+}
+
+/// Describes the token at `pos` and spans it: a word, a quoted string's first char, or EOF.
+fn token_at(text: &str, pos: usize) -> (String, Span) {
+    let pos = pos.min(text.len());
+    let rest = &text[pos..];
+    let Some(first) = rest.chars().next() else {
+        return ("end of input".to_string(), Span::new(pos, pos));
+    };
+    let len = if first.is_alphanumeric() || first == '_' {
+        rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len())
+    } else {
+        first.len_utf8()
+    };
+    let word = &rest[..len];
+    (format!("'{}'", word.escape_debug()), Span::new(pos, pos + len))
+}
+
+/// How a grammar rule is named in "expected ..." messages.
+fn describe_rule(rule: &Rule) -> String {
+    let name = format!("{rule:?}");
+    if name.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+        return name.trim_end_matches('_').to_string();
+    }
+    match rule {
+        Rule::ident | Rule::plain_ident | Rule::quoted_ident => "identifier".into(),
+        Rule::string_literal | Rule::single_quoted | Rule::double_quoted => "string".into(),
+        Rule::integer_literal | Rule::float_literal | Rule::hex_literal | Rule::octal_literal => {
+            "number".into()
+        }
+        Rule::EOI => "end of input".into(),
+        _ => name.replace('_', " "),
+    }
+}
+
+/// The text of an identifier, without backticks.
+pub(crate) fn ident_text(pair: &Pair<'_, Rule>) -> String {
+    let raw = pair.as_str();
+    if let Some(inner) = raw.strip_prefix('`').and_then(|s| s.strip_suffix('`')) {
+        inner.replace("``", "`")
+    } else {
+        raw.to_string()
+    }
+}
+
+/// Decodes a quoted string literal (with its quotes).
+pub(crate) fn unescape(raw: &str, span: Span) -> Result<String, SyntaxError> {
+    let inner = &raw[1..raw.len() - 1];
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(e) = chars.next() else { break };
+        match e {
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            'b' => out.push('\u{8}'),
+            'f' => out.push('\u{c}'),
+            '0' => out.push('\0'),
+            'u' | 'U' => {
+                let n = if e == 'u' { 4 } else { 8 };
+                let hex: String = chars.by_ref().take(n).collect();
+                let ch = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
+                match ch {
+                    Some(ch) => out.push(ch),
+                    None => return Err(SyntaxError::at(span, format!("invalid unicode escape \\{e}{hex}"))),
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    Ok(out)
+}
+
+/// Parses an unsigned integer literal (decimal, `0x` hex or `0o` octal).
+pub(crate) fn parse_int(raw: &str, negative: bool, span: Span) -> Result<i64, SyntaxError> {
+    let (digits, radix) = if let Some(h) = raw.strip_prefix("0x") {
+        (h, 16)
+    } else if let Some(o) = raw.strip_prefix("0o") {
+        (o, 8)
+    } else {
+        (raw, 10)
+    };
+    let text = if negative { format!("-{digits}") } else { digits.to_string() };
+    i64::from_str_radix(&text, radix)
+        .map_err(|_| SyntaxError::at(span, format!("integer {raw} is too large")))
+}
