@@ -40,7 +40,11 @@ impl fmt::Display for Number {
 
 /// Writes a float so that it reads back as a float (`5.0`, not `5`).
 pub fn write_float(f: &mut impl fmt::Write, x: f64) -> fmt::Result {
-    if x.is_finite() && x == x.trunc() && x.abs() < 1e15 {
+    if x.is_nan() {
+        f.write_str("NaN")
+    } else if x.is_infinite() {
+        f.write_str(if x > 0.0 { "Infinity" } else { "-Infinity" })
+    } else if x == x.trunc() && x.abs() < 1e15 {
         write!(f, "{x:.1}")
     } else {
         write!(f, "{x:?}")
@@ -311,7 +315,10 @@ mod tests {
 
     #[test]
     fn values_print_as_written() {
-        assert_eq!(Value::Uncertain(Uncertain::Between(Number::Int(65), Number::Int(200))).to_string(), "65..200");
+        assert_eq!(
+            Value::Uncertain(Uncertain::Between(Number::Int(65), Number::Int(200))).to_string(),
+            "65..200"
+        );
         assert_eq!(Value::Float(5.0).to_string(), "5.0");
         assert_eq!(Value::String("it's\n".into()).to_string(), "'it\\'s\\n'");
     }

@@ -195,3 +195,15 @@ pub(crate) fn parse_int(raw: &str, negative: bool, span: Span) -> Result<i64, Sy
     i64::from_str_radix(&text, radix)
         .map_err(|_| SyntaxError::at(span, format!("integer {raw} is too large")))
 }
+
+/// The byte offset of a 1-based line and column (clamped to the text).
+pub fn offset_of(text: &str, line: usize, col: usize) -> usize {
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            return offset + l.char_indices().nth(col.saturating_sub(1)).map_or(l.len(), |(b, _)| b);
+        }
+        offset += l.len();
+    }
+    text.len()
+}
