@@ -546,7 +546,13 @@ impl<'g> Loader<'g> {
         if text.contains(&normalise_for_quotes(quote)) {
             return Ok(());
         }
-        let path = self.document_paths.get(&doc).map(|p| p.display().to_string()).unwrap_or_default();
+        // The path as the data file wrote it: stable across machines and checkouts.
+        let text_key = self.graph.sym("text");
+        let path = text_key
+            .and_then(|k| self.graph.entity_prop(doc, k))
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
         Err(LoadError::new(
             LoadErrorKind::QuoteNotVerbatim,
             span,

@@ -78,11 +78,17 @@ pub struct EntityDecl {
 }
 
 /// `(id:Label)`, `(:Label)` or `()`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct EndPattern {
     pub id: Option<Name>,
     pub labels: Vec<Name>,
     pub span: Span,
+}
+
+impl PartialEq for EndPattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id && self.labels == other.labels
+    }
 }
 
 /// `(subject)-[claim_id:TYPE {props}]->(object)`, normalised to point right.

@@ -124,6 +124,11 @@ fn token_at(text: &str, pos: usize) -> (String, Span) {
 
 /// How a grammar rule is named in "expected ..." messages.
 fn describe_rule(rule: &Rule) -> String {
+    match rule {
+        Rule::EOI => return "end of input".into(),
+        Rule::semicolon => return "';'".into(),
+        _ => {}
+    }
     let name = format!("{rule:?}");
     if name.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
         return name.trim_end_matches('_').to_string();
@@ -134,7 +139,6 @@ fn describe_rule(rule: &Rule) -> String {
         Rule::integer_literal | Rule::float_literal | Rule::hex_literal | Rule::octal_literal => {
             "number".into()
         }
-        Rule::EOI => "end of input".into(),
         _ => name.replace('_', " "),
     }
 }
