@@ -41,7 +41,7 @@ impl DateUnit {
     }
 
     fn word(self, amount: i64) -> &'static str {
-        let one = amount.abs() == 1;
+        let one = amount.unsigned_abs() == 1;
         match self {
             DateUnit::Day if one => "day",
             DateUnit::Day => "days",
