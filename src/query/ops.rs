@@ -947,15 +947,22 @@ pub(crate) fn regex_match(a: &Value, b: &Value) -> EvalResult<Value> {
         if let Some(re) = cache.get(&**p) {
             return Ok(Value::Bool(re.is_match(s)));
         }
+        // Validate the pattern on its own first: only then is wrapping it in a group safe
+        // (`a)|(b` would otherwise escape the anchors).
+        let invalid = |e: regex::Error| {
+            argument_error(
+                "InvalidArgumentValue",
+                format!("invalid regular expression '{p}': {e}"),
+            )
+        };
+        regex::RegexBuilder::new(p)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+            .map_err(invalid)?;
         let re = regex::RegexBuilder::new(&format!(r"\A(?:{p})\z"))
             .size_limit(REGEX_SIZE_LIMIT)
             .build()
-            .map_err(|e| {
-                argument_error(
-                    "InvalidArgumentValue",
-                    format!("invalid regular expression '{p}': {e}"),
-                )
-            })?;
+            .map_err(invalid)?;
         let matched = re.is_match(s);
         if cache.len() >= REGEX_CACHE_LIMIT {
             cache.clear();
@@ -1039,6 +1046,30 @@ pub(crate) fn property(graph: &Graph, v: &Value, key: &str) -> EvalResult<Value>
             ))
         }
     })
+}
+
+/// `x:A:B`: whether a node carries every label, or a relationship has one of the types
+/// (openCypher allows `r:T` on relationships); null for null.
+pub(crate) fn has_labels(graph: &Graph, v: &Value, labels: &[&str]) -> EvalResult<Value> {
+    match v {
+        Value::Null => Ok(Value::Null),
+        Value::Node(ix) => {
+            Ok(Value::Bool(labels.iter().all(|l| {
+                graph.sym(l).is_some_and(|s| graph.has_label(*ix, s))
+            })))
+        }
+        Value::Relationship(ix) => {
+            let t = graph.claim(*ix).map(|c| graph.str(c.rel_type));
+            Ok(Value::Bool(labels.iter().all(|l| Some(*l) == t)))
+        }
+        other => Err(type_error(
+            "InvalidArgumentType",
+            format!(
+                "only nodes and relationships have labels, not a {}",
+                other.type_name()
+            ),
+        )),
+    }
 }
 
 /// All properties of a node, relationship or map, as `properties(x)` returns them.
@@ -1608,6 +1639,11 @@ mod tests {
         assert_eq!(regex_match(&s("b"), &s("a|b")).unwrap(), Value::Bool(true));
         assert_eq!(regex_match(&i(1), &s("1")).unwrap(), N);
         assert!(regex_match(&s("a"), &s("(")).is_err());
+        assert!(regex_match(&s("a"), &s("a)|(b")).is_err());
+        assert_eq!(
+            regex_match(&s("ABC"), &s("(?i)abc")).unwrap(),
+            Value::Bool(true)
+        );
     }
 
     #[test]
@@ -1689,6 +1725,30 @@ mod tests {
         assert_eq!(sl(Some(N), Some(i(1))), N);
         assert_eq!(sl(Some(i(i64::MIN)), Some(i(i64::MAX))), list);
         assert!(slice(&list, Some(&s("a")), None).is_err());
+    }
+
+    #[test]
+    fn label_predicates() {
+        let (g, nodes, c) = sample_graph();
+        let n = Value::Node(nodes[2]);
+        assert_eq!(
+            has_labels(&g, &n, &["Organization"]).unwrap(),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            has_labels(&g, &n, &["Organization", "Person"]).unwrap(),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            has_labels(&g, &n, &["NeverSeen"]).unwrap(),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            has_labels(&g, &Value::Relationship(c), &["FOUGHT_IN"]).unwrap(),
+            Value::Bool(true)
+        );
+        assert_eq!(has_labels(&g, &N, &["X"]).unwrap(), N);
+        assert!(has_labels(&g, &i(1), &["X"]).is_err());
     }
 
     #[test]
