@@ -18,7 +18,6 @@
 
 use std::cell::Cell;
 use std::collections::HashSet;
-use std::fmt::Write as _;
 
 use super::ops;
 use super::value::{
@@ -539,7 +538,7 @@ fn to_string(v: &Value) -> Option<Value> {
         Value::Date(DateValue::Absolute(d)) => Value::from(d.to_string()),
         Value::Date(d) => {
             let mut s = String::new();
-            write!(s, "{d}").ok()?;
+            super::value::write_date(&mut s, d).ok()?;
             Value::from(s.trim_start_matches('@').to_string())
         }
         _ => return None,
@@ -1168,6 +1167,144 @@ mod tests {
         assert_eq!(run(&g, "corroboration", vec![rel.clone()]).unwrap(), i(0));
         g.claim_mut(c).unwrap().attestations.clear();
         assert_eq!(run(&g, "status", vec![rel]).unwrap(), N);
+    }
+
+    /// Every function, operator and aggregate on every combination of awkward values:
+    /// errors are fine, panics are not.
+    #[test]
+    fn nothing_panics_on_awkward_input() {
+        use crate::query::aggregate::{Accumulator, AggregateKind};
+        use crate::query::ops;
+        let (mut g, nodes, c) = sample_graph();
+        let gone = g.add_entity(Some("gone"), vec![], vec![]).unwrap();
+        g.remove_entity(gone, true).unwrap();
+        let vals = vec![
+            N,
+            Value::Bool(true),
+            i(0),
+            i(-1),
+            i(i64::MAX),
+            i(i64::MIN),
+            f(f64::NAN),
+            f(f64::INFINITY),
+            f(-0.0),
+            f(1e300),
+            s(""),
+            s("héllo"),
+            s("("),
+            l(vec![]),
+            l(vec![N, i(1)]),
+            Value::Map(BTreeMap::new()),
+            Value::Uncertain(Uncertain::Below {
+                bound: Number::Int(i64::MIN),
+                inclusive: true,
+            }),
+            Value::Uncertain(Uncertain::Approx(Number::Float(f64::NAN))),
+            Value::Uncertain(Uncertain::Between(
+                Number::Int(i64::MAX),
+                Number::Int(i64::MIN),
+            )),
+            Value::Date(DateValue::Relative {
+                amount: i64::MIN,
+                unit: crate::model::DateUnit::Day,
+            }),
+            Value::Node(nodes[0]),
+            Value::Node(gone),
+            Value::Relationship(c),
+            Value::Path {
+                nodes: vec![nodes[2], nodes[3]],
+                rels: vec![c],
+            },
+            Value::Path {
+                nodes: vec![],
+                rels: vec![],
+            },
+        ];
+        let small = &vals[..12];
+        for sig in FUNCTIONS {
+            for n in sig.min_args..=sig.max_args.min(3) {
+                let pool = if n == 3 { small } else { &vals[..] };
+                let mut idx = vec![0usize; n];
+                loop {
+                    let args: Vec<Value> = idx.iter().map(|k| pool[*k].clone()).collect();
+                    let _ = call(&g, sig.name, &args);
+                    // Next combination.
+                    let mut pos = 0;
+                    while pos < n {
+                        idx[pos] += 1;
+                        if idx[pos] < pool.len() {
+                            break;
+                        }
+                        idx[pos] = 0;
+                        pos += 1;
+                    }
+                    if pos == n {
+                        break;
+                    }
+                }
+            }
+        }
+        type Op = fn(&Value, &Value) -> EvalResult<Value>;
+        let binary: [Op; 10] = [
+            ops::add,
+            ops::sub,
+            ops::mul,
+            ops::div,
+            ops::rem,
+            ops::pow,
+            ops::and,
+            ops::or,
+            ops::in_list,
+            ops::regex_match,
+        ];
+        for a in &vals {
+            let _ = ops::neg(a);
+            let _ = ops::not(a);
+            let _ = a.to_model();
+            let _ = a.to_result(&g);
+            for b in &vals {
+                for op in binary {
+                    let _ = op(a, b);
+                }
+                let _ = ops::equals(a, b);
+                let _ = ops::order_cmp(a, b);
+                let _ = ops::group_key(a);
+                for op in [
+                    ops::CmpOp::Lt,
+                    ops::CmpOp::Le,
+                    ops::CmpOp::Gt,
+                    ops::CmpOp::Ge,
+                ] {
+                    let _ = ops::compare(op, a, b);
+                }
+                let _ = ops::index(&g, a, b);
+                let _ = ops::slice(a, Some(b), Some(b));
+                let _ = ops::property(&g, a, "x");
+            }
+        }
+        let mut sorted = vals.clone();
+        sorted.sort_by(ops::order_cmp);
+        for kind in [
+            AggregateKind::CountStar,
+            AggregateKind::Count,
+            AggregateKind::Collect,
+            AggregateKind::Sum,
+            AggregateKind::Avg,
+            AggregateKind::Min,
+            AggregateKind::Max,
+            AggregateKind::PercentileCont,
+            AggregateKind::PercentileDisc,
+            AggregateKind::StDev,
+            AggregateKind::StDevP,
+        ] {
+            for distinct in [false, true] {
+                let mut acc = Accumulator::new(kind, distinct);
+                for v in &vals {
+                    let _ = acc.update(&[v.clone(), f(0.5)]);
+                }
+                let _ = acc.finish();
+            }
+        }
     }
 
     #[test]
