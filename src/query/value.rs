@@ -60,6 +60,10 @@ pub(crate) fn arithmetic_error(detail: &'static str, message: impl Into<String>)
 }
 
 /// A value during query execution.
+///
+/// The derived `PartialEq` is structural (NaN ≠ NaN, `1 ≠ 1.0`) and meant for tests; query
+/// semantics use [`super::ops::equals`] (`=`), [`super::ops::equivalent`] (DISTINCT) and
+/// [`super::ops::order_cmp`] (ORDER BY).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) enum Value {
     #[default]
