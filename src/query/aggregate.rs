@@ -189,23 +189,24 @@ impl Accumulator {
             }
             State::Percentile { values, percentile } => {
                 number(name, v)?;
-                let p =
-                    match args.get(1) {
-                        Some(Value::Int(i)) => *i as f64,
-                        Some(Value::Float(x)) => *x,
-                        Some(other) => return Err(argument_error(
+                let p = match args.get(1) {
+                    Some(Value::Int(i)) => *i as f64,
+                    Some(Value::Float(x)) => *x,
+                    Some(other) => {
+                        return Err(argument_error(
                             "NumberOutOfRange",
                             format!(
                                 "the percentile must be a number between 0.0 and 1.0, got {other}"
                             ),
-                        )),
-                        None => {
-                            return Err(argument_error(
-                                "NumberOutOfRange",
-                                "the percentile is missing",
-                            ))
-                        }
-                    };
+                        ))
+                    }
+                    None => {
+                        return Err(argument_error(
+                            "NumberOutOfRange",
+                            "the percentile is missing",
+                        ))
+                    }
+                };
                 if !(0.0..=1.0).contains(&p) {
                     return Err(argument_error(
                         "NumberOutOfRange",
