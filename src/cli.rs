@@ -41,8 +41,8 @@ pub struct Cli {
 /// Options shared by the shell, `run` and `query`.
 #[derive(Debug, Args, Clone)]
 pub struct SessionArgs {
-    /// Data files to load instead of the bundled dataset
-    #[arg(long, num_args = 1.., value_name = "FILE", global = true)]
+    /// A data file to load instead of the bundled dataset (repeat for several)
+    #[arg(long, value_name = "FILE", global = true)]
     pub data: Vec<PathBuf>,
     /// How to print results
     #[arg(long, value_enum, default_value_t = OutputFormat::Table, global = true)]

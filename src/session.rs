@@ -121,7 +121,9 @@ impl Session {
     ) -> Result<Outcome, StatementFailure> {
         let text = &file.text[span.start..span.end];
         let fail = |report: Report| StatementFailure { report, cancelled: false };
-        let statements = parse_script(text).map_err(|e| {
+        // Parse with the terminating `;` so errors there say "found ';'".
+        let parse_end = if file.text[span.end..].starts_with(';') { span.end + 1 } else { span.end };
+        let statements = parse_script(&file.text[span.start..parse_end]).map_err(|e| {
             let shifted = crate::syntax::SyntaxError { span: shift(e.span, span.start), ..e };
             fail(crate::diagnostics::report_in(file, shifted))
         })?;

@@ -21,12 +21,17 @@ pub(crate) struct ScanState {
 pub(crate) fn split_statements(text: &str) -> Vec<Span> {
     let mut spans = Vec::new();
     let mut start = 0;
-    scan(text, |end| {
+    scan(text, false, |end| {
         spans.push(Span::new(start, end));
         start = end + 1;
     });
     spans.push(Span::new(start, text.len()));
     spans.retain(|s| has_content(&text[s.start..s.end]));
+    // Start each statement at its first non-blank character, so errors point there.
+    for s in &mut spans {
+        let blank = text[s.start..s.end].len() - text[s.start..s.end].trim_start().len();
+        s.start += blank;
+    }
     spans
 }
 
@@ -39,7 +44,7 @@ pub(crate) fn input_is_complete(text: &str) -> bool {
         return true;
     }
     let mut last_end = None;
-    let state = scan(text, |end| last_end = Some(end));
+    let state = scan(text, true, |end| last_end = Some(end));
     if state.open_literal || state.depth > 0 {
         return false;
     }
@@ -68,7 +73,10 @@ pub(crate) fn has_content(text: &str) -> bool {
 }
 
 /// Walks the text, calling `on_end` with the byte offset of every statement-ending `;`.
-pub(crate) fn scan(text: &str, mut on_end: impl FnMut(usize)) -> ScanState {
+/// With `respect_brackets`, a `;` inside brackets does not end a statement (REPL input is
+/// incomplete then); scripts split at every such `;`, so one unclosed bracket cannot
+/// swallow the statements after it.
+pub(crate) fn scan(text: &str, respect_brackets: bool, mut on_end: impl FnMut(usize)) -> ScanState {
     let bytes = text.as_bytes();
     let mut i = 0;
     let mut depth: usize = 0;
@@ -104,7 +112,7 @@ pub(crate) fn scan(text: &str, mut on_end: impl FnMut(usize)) -> ScanState {
             },
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            b';' if depth == 0 => on_end(i),
+            b';' if depth == 0 || !respect_brackets => on_end(i),
             _ => {}
         }
         i += 1;
