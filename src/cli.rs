@@ -190,7 +190,8 @@ fn export(format: ExportFormat, args: &SessionArgs) -> anyhow::Result<()> {
             let options = DotOptions { clusters, chains };
             let text = match query {
                 None => {
-                    let progress = progress_bar((graph.entity_count() + graph.claim_count()) as u64, "exporting");
+                    let progress =
+                        progress_bar((graph.entity_count() + graph.claim_count()) as u64, "exporting");
                     let text = graph_to_dot(&graph, options, &progress);
                     progress.finish_and_clear();
                     text
@@ -298,8 +299,9 @@ pub(crate) fn parse_param(name: &str, value: &str) -> anyhow::Result<(String, Qu
     if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
         anyhow::bail!("parameter name `{name}` is not an identifier");
     }
-    let value = crate::syntax::decl::parse_value(value.trim())
-        .map_err(|e| anyhow::anyhow!("parameter `{name}`: {} (strings need quotes: '{}')", e.message, value.trim()))?;
+    let value = crate::syntax::decl::parse_value(value.trim()).map_err(|e| {
+        anyhow::anyhow!("parameter `{name}`: {} (strings need quotes: '{}')", e.message, value.trim())
+    })?;
     Ok((name.to_string(), to_query_value(value)))
 }
 

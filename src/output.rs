@@ -67,7 +67,9 @@ pub(crate) fn render_output(
         OutputFormat::Table => render_table(output, width),
         OutputFormat::Csv => render_csv(output),
         OutputFormat::Markdown => render_markdown(output),
-        OutputFormat::Json => serde_json::to_string_pretty(&statement_json("", output)).unwrap_or_default() + "\n",
+        OutputFormat::Json => {
+            serde_json::to_string_pretty(&statement_json("", output)).unwrap_or_default() + "\n"
+        }
     };
     if matches!(format, OutputFormat::Table | OutputFormat::Markdown) {
         text.push_str(&footer(output, elapsed));
@@ -176,7 +178,8 @@ fn render_markdown(output: &QueryOutput) -> String {
     }
     let escape = |s: &str| one_line(s).replace('\\', "\\\\").replace('|', "\\|");
     let mut text = String::new();
-    let _ = writeln!(text, "| {} |", output.columns.iter().map(|c| escape(c)).collect::<Vec<_>>().join(" | "));
+    let _ =
+        writeln!(text, "| {} |", output.columns.iter().map(|c| escape(c)).collect::<Vec<_>>().join(" | "));
     let _ = writeln!(text, "|{}", " --- |".repeat(output.columns.len()));
     for row in &output.rows {
         let cells: Vec<String> = row.iter().map(|v| escape(&cell_text(v))).collect();
@@ -387,7 +390,10 @@ mod tests {
         QueryOutput {
             columns: vec!["name".into(), "killed".into()],
             rows: vec![
-                vec![QueryValue::String("Wagner | Group".into()), QueryValue::Uncertain(Uncertain::Approx(Number::Int(100)))],
+                vec![
+                    QueryValue::String("Wagner | Group".into()),
+                    QueryValue::Uncertain(Uncertain::Approx(Number::Int(100))),
+                ],
                 vec![QueryValue::String("x".repeat(200)), QueryValue::Null],
             ],
             stats: WriteStats::default(),

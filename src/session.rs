@@ -85,7 +85,12 @@ impl Session {
     }
 
     /// Runs every statement of a script, printing results to `out` and errors to `err`.
-    pub fn execute_script(&mut self, file: &SourceFile, out: &mut dyn Write, err: &mut dyn Write) -> ScriptSummary {
+    pub fn execute_script(
+        &mut self,
+        file: &SourceFile,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> ScriptSummary {
         let mut summary = ScriptSummary::default();
         self.default_document = None;
         for span in split_statements(&file.text) {

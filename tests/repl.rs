@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use expectrl::{ControlCode, Expect, Regex, Session};
+use expectrl::{ControlCode, Regex, Session};
 
-fn spawn() -> Option<expectrl::session::OsSession> {
+fn spawn() -> Option<Session> {
     let bin = env!("CARGO_BIN_EXE_claimgraph");
     let history = std::env::temp_dir().join(format!("claimgraph-test-history-{}", std::process::id()));
     let mut cmd = std::process::Command::new(bin);
@@ -39,7 +39,7 @@ fn repl_session() {
     p.expect("claimgraph> ").unwrap();
 
     // A malformed statement shows a caret and the REPL stays open.
-    p.send_line("ENTITY (broken:Person;").unwrap();
+    p.send_line("ENTITY (broken:Person) oops;").unwrap();
     p.expect(Regex("expected .*found")).unwrap();
     p.expect("claimgraph> ").unwrap();
 

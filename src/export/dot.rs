@@ -91,12 +91,8 @@ fn claim_edge(graph: &Graph, ix: ClaimIx, contested: &BTreeMap<ClaimIx, String>)
             SourceRef::User(u) => graph.str(u).to_string(),
         })
         .collect();
-    let detail = claim
-        .props
-        .iter()
-        .map(|(k, v)| format!("{}: {v}", graph.str(*k)))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let detail =
+        claim.props.iter().map(|(k, v)| format!("{}: {v}", graph.str(*k))).collect::<Vec<_>>().join(", ");
     Some(DotEdge {
         from: graph.entity_id(s).to_string(),
         to: graph.entity_id(o).to_string(),
@@ -211,7 +207,15 @@ fn rel_edge(
         .map(|(k, v)| format!("{k}: {}", crate::output::literal(v)))
         .collect::<Vec<_>>()
         .join(", ");
-    Some(DotEdge { from, to, rel_type: r.rel_type.clone(), detail, sources, contested, chain: r.rel_type == VIA_TYPE })
+    Some(DotEdge {
+        from,
+        to,
+        rel_type: r.rel_type.clone(),
+        detail,
+        sources,
+        contested,
+        chain: r.rel_type == VIA_TYPE,
+    })
 }
 
 fn assign_clusters(graph: &Graph, dot: &mut DotGraph, by: Option<ClusterBy>) {
@@ -408,7 +412,11 @@ mod tests {
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let summary = session.execute_script(&SourceFile::new("t.kg", nasty), &mut out, &mut err);
         assert_eq!(summary.failed, 0, "{}", String::from_utf8_lossy(&err));
-        let text = graph_to_dot(&session.graph, DotOptions { clusters: None, chains: true }, &indicatif::ProgressBar::hidden());
+        let text = graph_to_dot(
+            &session.graph,
+            DotOptions { clusters: None, chains: true },
+            &indicatif::ProgressBar::hidden(),
+        );
         // Every line is a statement of ours: quotes balance once escapes are removed.
         for line in text.lines() {
             let unescaped = line.replace("\\\\", "").replace("\\\"", "");

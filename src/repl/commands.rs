@@ -104,7 +104,12 @@ See docs/language.md for denials (DENY) and constraints (CONSTRAINT).
 }
 
 /// Runs a `:` command. Output goes to `out`, problems to `err`.
-pub(crate) fn run_command(line: &str, session: &mut Session, out: &mut dyn Write, err: &mut dyn Write) -> After {
+pub(crate) fn run_command(
+    line: &str,
+    session: &mut Session,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> After {
     let line = line.trim().trim_end_matches(';').trim();
     let (name, rest) = match line[1..].split_once(char::is_whitespace) {
         Some((n, r)) => (n, r.trim()),
@@ -202,7 +207,12 @@ fn set_param(rest: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::
     Ok(After::Continue)
 }
 
-fn source(path: &str, session: &mut Session, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<After> {
+fn source(
+    path: &str,
+    session: &mut Session,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<After> {
     if path.is_empty() {
         anyhow::bail!("usage: :source FILE");
     }
@@ -228,7 +238,8 @@ fn load(path: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Resul
     let _ = writeln!(
         out,
         "{path}: {} entities, {} claims, {} attestations added",
-        (after.entities + after.sources + after.documents) - (before.entities + before.sources + before.documents),
+        (after.entities + after.sources + after.documents)
+            - (before.entities + before.sources + before.documents),
         after.claims - before.claims,
         after.attestations - before.attestations
     );
@@ -237,13 +248,16 @@ fn load(path: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Resul
 
 fn export(rest: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Result<After> {
     let mut parts = rest.splitn(3, char::is_whitespace);
-    let (format, path, query) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().map(str::trim));
+    let (format, path, query) =
+        (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().map(str::trim));
     if path.is_empty() {
         anyhow::bail!("usage: :export dot|json FILE [query]");
     }
     let text = match (format, query.filter(|q| !q.is_empty())) {
         ("json", None) => serde_json::to_string_pretty(&export_json(&session.graph))? + "\n",
-        ("dot", None) => graph_to_dot(&session.graph, DotOptions::default(), &indicatif::ProgressBar::hidden()),
+        ("dot", None) => {
+            graph_to_dot(&session.graph, DotOptions::default(), &indicatif::ProgressBar::hidden())
+        }
         ("dot" | "json", Some(q)) => {
             let file = SourceFile::new("<export>", q.trim_end_matches(';').to_string());
             let span = crate::syntax::Span::new(0, file.text.len());

@@ -17,22 +17,125 @@ use super::commands::{COMMANDS, HELP_TOPICS};
 
 /// Keywords of the query language and of the declaration extensions.
 pub(crate) const KEYWORDS: &[&str] = &[
-    "MATCH", "OPTIONAL", "WHERE", "RETURN", "DISTINCT", "AS", "WITH", "UNWIND", "ORDER", "BY", "ASC", "DESC",
-    "SKIP", "LIMIT", "UNION", "ALL", "CREATE", "MERGE", "ON", "SET", "REMOVE", "DELETE", "DETACH", "AND", "OR",
-    "XOR", "NOT", "IS", "NULL", "TRUE", "FALSE", "STARTS", "ENDS", "CONTAINS", "IN", "CASE", "WHEN", "THEN",
-    "ELSE", "END", "EXISTS", "CALL", "YIELD", "ENTITY", "SOURCE", "DOCUMENT", "CLAIM", "ATTEST", "DENY",
-    "CONSTRAINT", "VIA", "QUOTE", "AT", "USE", "ASSERTED", "REPORTED", "UNCONFIRMED", "ALLEGED", "BELIEVED",
-    "DENIED", "SINGLE", "SUM", "EXCLUSIVE", "TEMPORAL", "TOLERANCE", "PER", "SEVERITY", "CONTRADICTIONS",
-    "ABOUT", "EXPLAIN",
+    "MATCH",
+    "OPTIONAL",
+    "WHERE",
+    "RETURN",
+    "DISTINCT",
+    "AS",
+    "WITH",
+    "UNWIND",
+    "ORDER",
+    "BY",
+    "ASC",
+    "DESC",
+    "SKIP",
+    "LIMIT",
+    "UNION",
+    "ALL",
+    "CREATE",
+    "MERGE",
+    "ON",
+    "SET",
+    "REMOVE",
+    "DELETE",
+    "DETACH",
+    "AND",
+    "OR",
+    "XOR",
+    "NOT",
+    "IS",
+    "NULL",
+    "TRUE",
+    "FALSE",
+    "STARTS",
+    "ENDS",
+    "CONTAINS",
+    "IN",
+    "CASE",
+    "WHEN",
+    "THEN",
+    "ELSE",
+    "END",
+    "EXISTS",
+    "CALL",
+    "YIELD",
+    "ENTITY",
+    "SOURCE",
+    "DOCUMENT",
+    "CLAIM",
+    "ATTEST",
+    "DENY",
+    "CONSTRAINT",
+    "VIA",
+    "QUOTE",
+    "AT",
+    "USE",
+    "ASSERTED",
+    "REPORTED",
+    "UNCONFIRMED",
+    "ALLEGED",
+    "BELIEVED",
+    "DENIED",
+    "SINGLE",
+    "SUM",
+    "EXCLUSIVE",
+    "TEMPORAL",
+    "TOLERANCE",
+    "PER",
+    "SEVERITY",
+    "CONTRADICTIONS",
+    "ABOUT",
+    "EXPLAIN",
 ];
 
 /// Functions offered by completion (openCypher's common ones and the provenance functions).
 pub(crate) const FUNCTIONS: &[&str] = &[
-    "count", "sum", "avg", "min", "max", "collect", "type", "labels", "id", "keys", "properties", "nodes",
-    "relationships", "length", "size", "coalesce", "head", "last", "tail", "range", "startNode", "endNode",
-    "toString", "toInteger", "toFloat", "toBoolean", "toUpper", "toLower", "trim", "substring", "replace",
-    "split", "abs", "round", "floor", "ceil", "exists", "shortestPath", "allShortestPaths", "sources",
-    "quotes", "status", "chain", "attestations", "documents",
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "collect",
+    "type",
+    "labels",
+    "id",
+    "keys",
+    "properties",
+    "nodes",
+    "relationships",
+    "length",
+    "size",
+    "coalesce",
+    "head",
+    "last",
+    "tail",
+    "range",
+    "startNode",
+    "endNode",
+    "toString",
+    "toInteger",
+    "toFloat",
+    "toBoolean",
+    "toUpper",
+    "toLower",
+    "trim",
+    "substring",
+    "replace",
+    "split",
+    "abs",
+    "round",
+    "floor",
+    "ceil",
+    "exists",
+    "shortestPath",
+    "allShortestPaths",
+    "sources",
+    "quotes",
+    "status",
+    "chain",
+    "attestations",
+    "documents",
 ];
 
 /// Names from the graph that completion offers; refreshed after every statement.
@@ -99,9 +202,7 @@ impl ReplHelper {
         let prev = before[..start].chars().last();
         let trimmed = before.trim_start();
         let starts = |list: &mut dyn Iterator<Item = &str>| -> Vec<String> {
-            list.filter(|c| c.to_lowercase().starts_with(&word.to_lowercase()))
-                .map(str::to_string)
-                .collect()
+            list.filter(|c| c.to_lowercase().starts_with(&word.to_lowercase())).map(str::to_string).collect()
         };
         // `:` commands and their arguments.
         if let Some(cmd_line) = trimmed.strip_prefix(':') {
@@ -115,14 +216,20 @@ impl ReplHelper {
                 "format" => &["table", "json", "csv", "markdown"],
                 "timing" => &["on", "off"],
                 "help" => HELP_TOPICS,
-                "export" if cmd_line.split_whitespace().count() <= 1 || (cmd_line.split_whitespace().count() == 2 && !before.ends_with(' ')) => &["dot", "json"],
+                "export"
+                    if cmd_line.split_whitespace().count() <= 1
+                        || (cmd_line.split_whitespace().count() == 2 && !before.ends_with(' ')) =>
+                {
+                    &["dot", "json"]
+                }
                 _ => &[],
             };
             return (start, starts(&mut choices.iter().copied()));
         }
         match prev {
             Some(':') => {
-                let mut names = self.vocabulary.labels.iter().chain(&self.vocabulary.rel_types).map(String::as_str);
+                let mut names =
+                    self.vocabulary.labels.iter().chain(&self.vocabulary.rel_types).map(String::as_str);
                 let mut found = starts(&mut names);
                 found.dedup();
                 (start, found)
@@ -184,7 +291,11 @@ impl Hinter for ReplHelper {
 
 impl Validator for ReplHelper {
     fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
-        Ok(if input_is_complete(ctx.input()) { ValidationResult::Valid(None) } else { ValidationResult::Incomplete })
+        Ok(if input_is_complete(ctx.input()) {
+            ValidationResult::Valid(None)
+        } else {
+            ValidationResult::Incomplete
+        })
     }
 }
 
@@ -223,7 +334,8 @@ impl Highlighter for ReplHelper {
 /// The bracket matching the one at or just before the cursor, if any.
 fn matching_bracket(line: &str, pos: usize) -> Option<(usize, usize)> {
     let bytes = line.as_bytes();
-    let at = [pos, pos.wrapping_sub(1)].into_iter().find(|&p| p < bytes.len() && b"()[]{}".contains(&bytes[p]))?;
+    let at =
+        [pos, pos.wrapping_sub(1)].into_iter().find(|&p| p < bytes.len() && b"()[]{}".contains(&bytes[p]))?;
     let (open, close, forward) = match bytes[at] {
         b'(' => (b'(', b')', true),
         b'[' => (b'[', b']', true),
@@ -233,7 +345,8 @@ fn matching_bracket(line: &str, pos: usize) -> Option<(usize, usize)> {
         _ => (b'{', b'}', false),
     };
     let mut depth = 0i32;
-    let indices: Box<dyn Iterator<Item = usize>> = if forward { Box::new(at..bytes.len()) } else { Box::new((0..=at).rev()) };
+    let indices: Box<dyn Iterator<Item = usize>> =
+        if forward { Box::new(at..bytes.len()) } else { Box::new((0..=at).rev()) };
     for i in indices {
         if bytes[i] == open {
             depth += if forward { 1 } else { -1 };
@@ -283,7 +396,8 @@ pub(crate) fn highlight_line(line: &str, pos: usize, vocabulary: &Vocabulary) ->
             out.push_str(RESET);
             break;
         } else if c.is_alphabetic() || c == '_' {
-            let end = line[i..].find(|d: char| !(d.is_alphanumeric() || d == '_')).map_or(line.len(), |e| i + e);
+            let end =
+                line[i..].find(|d: char| !(d.is_alphanumeric() || d == '_')).map_or(line.len(), |e| i + e);
             let word = &line[i..end];
             let color = if KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(word)) {
                 Some(KEYWORD)
@@ -304,7 +418,9 @@ pub(crate) fn highlight_line(line: &str, pos: usize, vocabulary: &Vocabulary) ->
                 chars.next();
             }
         } else if c.is_ascii_digit() {
-            let end = line[i..].find(|d: char| !(d.is_ascii_alphanumeric() || d == '.')).map_or(line.len(), |e| i + e);
+            let end = line[i..]
+                .find(|d: char| !(d.is_ascii_alphanumeric() || d == '.'))
+                .map_or(line.len(), |e| i + e);
             out.push_str(NUMBER);
             out.push_str(&line[i..end]);
             out.push_str(RESET);

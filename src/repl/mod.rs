@@ -16,7 +16,9 @@ use std::sync::Arc;
 
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
-use rustyline::{Cmd, ConditionalEventHandler, Config, Editor, Event, EventContext, EventHandler, KeyEvent, RepeatCount};
+use rustyline::{
+    Cmd, ConditionalEventHandler, Config, Editor, Event, EventContext, EventHandler, KeyEvent, RepeatCount,
+};
 
 use crate::cli::{session_from_args, terminal_width, SessionArgs};
 use crate::diagnostics::SourceFile;
@@ -72,7 +74,9 @@ pub(crate) fn run_repl(args: &SessionArgs) -> anyhow::Result<ExitCode> {
     let at_empty_prompt = Arc::new(AtomicBool::new(false));
     editor.bind_sequence(
         KeyEvent::ctrl('C'),
-        EventHandler::Conditional(Box::new(InterruptWatcher { at_empty_prompt: Arc::clone(&at_empty_prompt) })),
+        EventHandler::Conditional(Box::new(InterruptWatcher {
+            at_empty_prompt: Arc::clone(&at_empty_prompt),
+        })),
     );
     let history = history_path();
     if let Some(h) = &history {
