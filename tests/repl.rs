@@ -8,7 +8,7 @@ fn spawn() -> Option<Session> {
     let bin = env!("CARGO_BIN_EXE_claimgraph");
     let history = std::env::temp_dir().join(format!("claimgraph-test-history-{}", std::process::id()));
     let mut cmd = std::process::Command::new(bin);
-    cmd.env("CLAIMGRAPH_HISTORY", &history).env("NO_COLOR", "1").env("TERM", "dumb");
+    cmd.env("CLAIMGRAPH_HISTORY", &history).env("NO_COLOR", "1").env("TERM", "xterm");
     match Session::spawn(cmd) {
         Ok(mut s) => {
             s.set_expect_timeout(Some(Duration::from_secs(20)));
