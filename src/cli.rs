@@ -1,30 +1,88 @@
 //! The command line: argument parsing (clap) and the commands. The only place that uses
-//! `anyhow` and decides exit codes (README, "Exit codes").
+//! `anyhow` and decides exit codes: 0 success, 1 a statement or file failed, 2 usage error
+//! (clap), 3 contradictions found by `check`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use crate::bundled::bundled_dataset;
+use crate::diagnostics::SourceFile;
+use crate::export::dot::{graph_to_dot, output_to_dot, render_with_graphviz, ClusterBy, DotOptions};
 use crate::load::{json::export_json, load_files, print::print_graph, DataFile, LoadFailure};
 use crate::model::Graph;
+use crate::output::OutputFormat;
+use crate::query::QueryValue;
+use crate::session::Session;
 
 /// Exit code: a statement or file failed.
 pub const EXIT_ERROR: u8 = 1;
+/// Exit code: `check` found contradictions.
+pub const EXIT_CONTRADICTIONS: u8 = 3;
 
 #[derive(Debug, Parser)]
-#[command(name = "claimgraph", version, about = "A knowledge graph in which every edge is a sourced claim")]
+#[command(
+    name = "claimgraph",
+    version,
+    about = "A knowledge graph in which every edge is a sourced claim",
+    long_about = "A knowledge graph in which every edge is a sourced claim.\n\n\
+                  Without a command, opens the interactive shell on the bundled dataset (or --data FILE...)."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// Options shared by the shell, `run` and `query`.
+#[derive(Debug, Args, Clone)]
+pub struct SessionArgs {
+    /// A data file to load instead of the bundled dataset (repeat for several)
+    #[arg(long, value_name = "FILE", global = true)]
+    pub data: Vec<PathBuf>,
+    /// How to print results
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table, global = true)]
+    pub format: OutputFormat,
+    /// A query parameter, `name=value`; the value is a literal (`5`, `'text'`, `~100`, `@2018-02`)
+    #[arg(long = "param", value_name = "NAME=VALUE", global = true)]
+    pub params: Vec<String>,
+    /// Print how long each query took
+    #[arg(long, global = true)]
+    pub timing: bool,
+}
+
+/// Whether a script stops at its first failing statement.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct FailureArgs {
+    /// Stop at the first failing statement (the default)
+    #[arg(long, overrides_with = "keep_going")]
+    pub fail_fast: bool,
+    /// Run every statement even after one fails (the exit code is still 1)
+    #[arg(long, overrides_with = "fail_fast")]
+    pub keep_going: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Load and validate data files and print what they hold (the bundled dataset without FILEs)
+    /// Run script files of statements in order (`-` reads standard input)
+    Run {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        failure: FailureArgs,
+    },
+    /// Run one statement (or several, separated by `;`)
+    Query {
+        statement: String,
+        #[command(flatten)]
+        failure: FailureArgs,
+    },
+    /// Load and validate data files and print what they hold (the bundled dataset without FILEs);
+    /// exits with 3 when contradictions are found
     Check { files: Vec<PathBuf> },
     /// Write the graph in another format
     Export {
@@ -48,6 +106,24 @@ pub enum ExportFormat {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Graphviz DOT of the whole graph or of the subgraph a query returns
+    Dot {
+        files: Vec<PathBuf>,
+        /// Draw only the nodes, relationships and paths this query returns
+        #[arg(long)]
+        query: Option<String>,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Render with Graphviz instead of writing DOT text
+        #[arg(long, value_parser = ["svg", "png", "pdf"])]
+        render: Option<String>,
+        /// Group nodes into boxes
+        #[arg(long, value_enum)]
+        clusters: Option<ClusterBy>,
+        /// Draw attribution chains (VIA), dotted
+        #[arg(long)]
+        chains: bool,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -66,29 +142,182 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let args = cli.session;
     match cli.command {
-        None => {
-            let graph = load(&[])?;
-            println!("claimgraph: {}", crate::bundled::BUNDLED_NAME);
-            println!("{}", graph.summary());
+        None => crate::repl::run_repl(&args),
+        Some(Command::Run { files, failure }) => {
+            let mut scripts = Vec::new();
+            for f in &files {
+                scripts.push(read_script(f)?);
+            }
+            run_scripts(&args, failure, &scripts)
+        }
+        Some(Command::Query { statement, failure }) => {
+            run_scripts(&args, failure, &[SourceFile::new("<query>", statement)])
         }
         Some(Command::Check { files }) => {
             let graph = load(&files)?;
             println!("{}", graph.summary());
+            let contested = crate::findings::contested_claims(&graph);
+            if contested.is_empty() {
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!("contested claims {:>4}", contested.len());
+                Ok(ExitCode::from(EXIT_CONTRADICTIONS))
+            }
         }
-        Some(Command::Export { format }) => match format {
-            ExportFormat::Json { files, output } => {
-                let graph = load(&files)?;
-                let text = serde_json::to_string_pretty(&export_json(&graph))? + "\n";
-                write_output(output.as_deref(), &text)?;
-            }
-            ExportFormat::Kg { files, output } => {
-                let graph = load(&files)?;
-                write_output(output.as_deref(), &print_graph(&graph))?;
-            }
-        },
+        Some(Command::Export { format }) => {
+            export(format, &args)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
-    Ok(ExitCode::SUCCESS)
+}
+
+fn export(format: ExportFormat, args: &SessionArgs) -> anyhow::Result<()> {
+    match format {
+        ExportFormat::Json { files, output } => {
+            let graph = load(&files)?;
+            let text = serde_json::to_string_pretty(&export_json(&graph))? + "\n";
+            write_output(output.as_deref(), &text)
+        }
+        ExportFormat::Kg { files, output } => {
+            let graph = load(&files)?;
+            write_output(output.as_deref(), &print_graph(&graph))
+        }
+        ExportFormat::Dot { files, query, output, render, clusters, chains } => {
+            let files = if files.is_empty() { args.data.clone() } else { files };
+            let mut graph = load(&files)?;
+            let options = DotOptions { clusters, chains };
+            let text = match query {
+                None => {
+                    let progress =
+                        progress_bar((graph.entity_count() + graph.claim_count()) as u64, "exporting");
+                    let text = graph_to_dot(&graph, options, &progress);
+                    progress.finish_and_clear();
+                    text
+                }
+                Some(q) => {
+                    let params = parse_params(&args.params)?;
+                    let cancel = crate::query::CancelFlag::new(false);
+                    let out = crate::query::execute(&mut graph, &q, &params, &cancel)
+                        .map_err(|e| anyhow::anyhow!("query failed: {e}"))?;
+                    output_to_dot(&graph, &out, options)
+                }
+            };
+            match render {
+                None => write_output(output.as_deref(), &text),
+                Some(fmt) => {
+                    let bytes = render_with_graphviz(&text, &fmt)?;
+                    match output {
+                        Some(p) => crate::save::write_atomically(&p, &bytes)
+                            .with_context(|| format!("cannot write {}", p.display())),
+                        None => write_bytes(&bytes),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A progress bar on standard error, drawn only on an interactive terminal and only for
+/// large jobs.
+pub(crate) fn progress_bar(len: u64, message: &'static str) -> indicatif::ProgressBar {
+    const LARGE: u64 = 50_000;
+    if len < LARGE || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} ({eta})") {
+        bar.set_style(style);
+    }
+    bar.set_message(message);
+    bar
+}
+
+fn read_script(path: &Path) -> anyhow::Result<SourceFile> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).context("cannot read standard input")?;
+        return Ok(SourceFile::new("<stdin>", text));
+    }
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(SourceFile::new(path.display().to_string(), text))
+}
+
+/// Builds a session from the shared options (loads data, parses parameters).
+pub(crate) fn session_from_args(args: &SessionArgs) -> anyhow::Result<Session> {
+    let params = parse_params(&args.params)?;
+    let graph = load(&args.data)?;
+    let mut session = Session::new(graph);
+    session.params = params;
+    session.format = args.format;
+    session.timing = args.timing;
+    Ok(session)
+}
+
+fn run_scripts(args: &SessionArgs, failure: FailureArgs, scripts: &[SourceFile]) -> anyhow::Result<ExitCode> {
+    let mut session = session_from_args(args)?;
+    session.fail_fast = !failure.keep_going;
+    session.color = std::io::stderr().is_terminal();
+    if std::io::stdout().is_terminal() {
+        session.width = terminal_width();
+    }
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    let mut failed = false;
+    for script in scripts {
+        let summary = session.execute_script(script, &mut out, &mut err);
+        failed |= summary.failed > 0;
+        if failed && session.fail_fast {
+            break;
+        }
+    }
+    session.finish_json(&mut out);
+    Ok(if failed { ExitCode::from(EXIT_ERROR) } else { ExitCode::SUCCESS })
+}
+
+pub(crate) fn terminal_width() -> Option<u16> {
+    terminal_size::terminal_size().map(|(w, _)| w.0)
+}
+
+/// Parses `name=value` parameters; values are literals of the language.
+pub(crate) fn parse_params(raw: &[String]) -> anyhow::Result<crate::query::Params> {
+    let mut params = crate::query::Params::new();
+    for p in raw {
+        let Some((name, value)) = p.split_once('=') else {
+            anyhow::bail!("parameter `{p}` is not NAME=VALUE");
+        };
+        let (name, value) = parse_param(name, value)?;
+        params.insert(name, value);
+    }
+    Ok(params)
+}
+
+/// One parameter: a name and a literal (`5`, `'text'`, `~100`, `@2018-02`, `[1, 2]`).
+pub(crate) fn parse_param(name: &str, value: &str) -> anyhow::Result<(String, QueryValue)> {
+    let name = name.trim().trim_start_matches('$');
+    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        anyhow::bail!("parameter name `{name}` is not an identifier");
+    }
+    let value = crate::syntax::decl::parse_value(value.trim()).map_err(|e| {
+        anyhow::anyhow!("parameter `{name}`: {} (strings need quotes: '{}')", e.message, value.trim())
+    })?;
+    Ok((name.to_string(), to_query_value(value)))
+}
+
+pub(crate) fn to_query_value(v: crate::model::Value) -> QueryValue {
+    use crate::model::Value;
+    match v {
+        Value::Null => QueryValue::Null,
+        Value::Bool(b) => QueryValue::Bool(b),
+        Value::Int(i) => QueryValue::Int(i),
+        Value::Float(x) => QueryValue::Float(x),
+        Value::String(s) => QueryValue::String(s),
+        Value::List(items) => QueryValue::List(items.into_iter().map(to_query_value).collect()),
+        Value::Map(m) => QueryValue::Map(m.into_iter().map(|(k, v)| (k, to_query_value(v))).collect()),
+        Value::Uncertain(u) => QueryValue::Uncertain(u),
+        Value::Date(d) => QueryValue::Date(d),
+    }
 }
 
 /// Loads the named files, or the bundled dataset when there are none.
@@ -101,8 +330,19 @@ pub fn load(files: &[PathBuf]) -> anyhow::Result<Graph> {
             .map(|p| DataFile::read(p).with_context(|| format!("cannot read {}", p.display())))
             .collect::<anyhow::Result<Vec<_>>>()?
     };
+    let total: usize = data.iter().map(|d| d.source.text.len()).sum();
+    let spinner = if total > 5_000_000 && std::io::stderr().is_terminal() {
+        let s = indicatif::ProgressBar::new_spinner();
+        s.set_message(format!("loading {} MB", total / 1_000_000));
+        s.enable_steady_tick(std::time::Duration::from_millis(100));
+        s
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     let mut graph = Graph::new();
-    load_files(&mut graph, &data)?;
+    let result = load_files(&mut graph, &data);
+    spinner.finish_and_clear();
+    result?;
     Ok(graph)
 }
 
@@ -111,13 +351,15 @@ pub fn write_output(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
     match path {
         Some(p) => crate::save::write_atomically(p, text.as_bytes())
             .with_context(|| format!("cannot write {}", p.display())),
-        None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                // A closed pipe (`| head`) is not an error worth reporting.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                r => r.context("cannot write to standard output"),
-            }
-        }
+        None => write_bytes(text.as_bytes()),
+    }
+}
+
+fn write_bytes(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        // A closed pipe (`| head`) is not an error worth reporting.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("cannot write to standard output"),
     }
 }

@@ -5,8 +5,14 @@
 pub mod bundled;
 pub mod cli;
 pub mod diagnostics;
+pub mod export;
+pub(crate) mod findings;
 pub mod load;
 pub mod model;
+pub mod output;
 pub mod query;
+pub(crate) mod repl;
 pub mod save;
+pub(crate) mod session;
+pub(crate) mod statements;
 pub mod syntax;

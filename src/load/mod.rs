@@ -176,6 +176,15 @@ impl<'g> Loader<'g> {
         }
     }
 
+    /// The document `USE DOCUMENT` chose, so a session can carry it from one statement to the next.
+    pub fn default_document(&self) -> Option<EntityIx> {
+        self.default_document
+    }
+
+    pub fn set_default_document(&mut self, document: Option<EntityIx>) {
+        self.default_document = document;
+    }
+
     pub fn begin_file(&mut self, base_dir: Option<PathBuf>) {
         self.base_dir = base_dir;
         self.default_document = None;

@@ -1,0 +1,422 @@
+//! Formatting query results, one formatter for the REPL, `run` and `query`.
+//!
+//! * `table`: comfy-table fitted to the terminal width, long cells cut with `…`, and a footer
+//!   `N rows` (`N rows, T ms` with timing on).
+//! * `json`: ONE document for the whole run, `{"results": [...]}`, one entry per statement
+//!   (see [`statement_json`]); nodes, relationships and paths are objects; uncertain numbers
+//!   and dates are strings exactly as written (`"~100"`, `"@2018-02"`); non-finite floats are
+//!   the strings `"NaN"`, `"Infinity"`, `"-Infinity"`.
+//! * `csv`: a header row and one record per row (strings bare, other values as literals).
+//! * `markdown`: a pipe table.
+//!
+//! In table, CSV and markdown cells, values print as the user wrote them: `~100`,
+//! `@2018-02`, `(wagner:Organization {name: 'Wagner'})`; top-level strings print bare.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use comfy_table::{presets, ContentArrangement, Table};
+use serde_json::{json, Map, Value as Json};
+
+use crate::load::Applied;
+use crate::model::value::{write_float, write_key, write_string_literal};
+use crate::query::{NodeValue, QueryOutput, QueryValue, RelValue, WriteStats};
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OutputFormat {
+    #[default]
+    Table,
+    Json,
+    Csv,
+    Markdown,
+}
+
+impl OutputFormat {
+    pub fn parse(word: &str) -> Option<OutputFormat> {
+        match word.to_ascii_lowercase().as_str() {
+            "table" => Some(OutputFormat::Table),
+            "json" => Some(OutputFormat::Json),
+            "csv" => Some(OutputFormat::Csv),
+            "markdown" | "md" => Some(OutputFormat::Markdown),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Table => "table",
+            OutputFormat::Json => "json",
+            OutputFormat::Csv => "csv",
+            OutputFormat::Markdown => "markdown",
+        }
+    }
+}
+
+/// The widest a table cell gets before it is cut with an ellipsis.
+const MAX_CELL_CHARS: usize = 60;
+
+/// Renders a result as text in a non-JSON format. `width` is the terminal's, if known.
+pub(crate) fn render_output(
+    output: &QueryOutput,
+    format: OutputFormat,
+    width: Option<u16>,
+    elapsed: Option<Duration>,
+) -> String {
+    let mut text = match format {
+        OutputFormat::Table => render_table(output, width),
+        OutputFormat::Csv => render_csv(output),
+        OutputFormat::Markdown => render_markdown(output),
+        OutputFormat::Json => {
+            serde_json::to_string_pretty(&statement_json("", output)).unwrap_or_default() + "\n"
+        }
+    };
+    if matches!(format, OutputFormat::Table | OutputFormat::Markdown) {
+        text.push_str(&footer(output, elapsed));
+        text.push('\n');
+    }
+    text
+}
+
+/// `3 rows, 12 ms` plus what changed (`1 node created`).
+pub(crate) fn footer(output: &QueryOutput, elapsed: Option<Duration>) -> String {
+    let n = output.rows.len();
+    let mut text = format!("{n} row{}", if n == 1 { "" } else { "s" });
+    let changes = describe_stats(&output.stats);
+    if !changes.is_empty() {
+        let _ = write!(text, "; {changes}");
+    }
+    if let Some(e) = elapsed {
+        let _ = write!(text, ", {} ms", e.as_millis());
+    }
+    text
+}
+
+fn describe_stats(s: &WriteStats) -> String {
+    let parts = [
+        (s.nodes_created, "node", "created"),
+        (s.nodes_deleted, "node", "deleted"),
+        (s.relationships_created, "relationship", "created"),
+        (s.relationships_deleted, "relationship", "deleted"),
+        (s.properties_set, "property", "set"),
+        (s.labels_added, "label", "added"),
+        (s.labels_removed, "label", "removed"),
+    ];
+    let described: Vec<String> = parts
+        .iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, what, verb)| {
+            let plural = match (*n, *what) {
+                (1, w) => w.to_string(),
+                (_, "property") => "properties".to_string(),
+                (_, w) => format!("{w}s"),
+            };
+            format!("{n} {plural} {verb}")
+        })
+        .collect();
+    described.join(", ")
+}
+
+/// "1 claim added, 2 attestations added" for a declaration.
+pub(crate) fn describe_applied(a: &Applied) -> String {
+    let parts = [
+        (a.entities_added, "entity", "entities"),
+        (a.claims_added, "claim", "claims"),
+        (a.attestations_added, "attestation", "attestations"),
+        (a.denials_added, "denial", "denials"),
+        (a.constraints_added, "constraint", "constraints"),
+    ];
+    let described: Vec<String> = parts
+        .iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, one, many)| format!("{n} {} added", if *n == 1 { one } else { many }))
+        .collect();
+    if described.is_empty() {
+        "nothing changed".to_string()
+    } else {
+        described.join(", ")
+    }
+}
+
+fn render_table(output: &QueryOutput, width: Option<u16>) -> String {
+    if output.columns.is_empty() {
+        return String::new();
+    }
+    let mut table = Table::new();
+    table.load_preset(presets::UTF8_FULL_CONDENSED);
+    match width {
+        Some(w) => {
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+            table.set_width(w);
+        }
+        None => {
+            table.set_content_arrangement(ContentArrangement::Disabled);
+        }
+    }
+    table.set_header(output.columns.iter().map(|c| one_line(c)));
+    for row in &output.rows {
+        table.add_row(row.iter().map(|v| truncate(&one_line(&cell_text(v)), MAX_CELL_CHARS)));
+    }
+    table.to_string() + "\n"
+}
+
+fn render_csv(output: &QueryOutput) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let _ = writer.write_record(&output.columns);
+    for row in &output.rows {
+        let _ = writer.write_record(row.iter().map(|v| match v {
+            QueryValue::Null => String::new(),
+            v => cell_text(v),
+        }));
+    }
+    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+fn render_markdown(output: &QueryOutput) -> String {
+    if output.columns.is_empty() {
+        return String::new();
+    }
+    let escape = |s: &str| one_line(s).replace('\\', "\\\\").replace('|', "\\|");
+    let mut text = String::new();
+    let _ =
+        writeln!(text, "| {} |", output.columns.iter().map(|c| escape(c)).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(text, "|{}", " --- |".repeat(output.columns.len()));
+    for row in &output.rows {
+        let cells: Vec<String> = row.iter().map(|v| escape(&cell_text(v))).collect();
+        let _ = writeln!(text, "| {} |", cells.join(" | "));
+    }
+    text.push('\n');
+    text
+}
+
+/// Newlines and tabs as escapes, so one value stays on one line.
+fn one_line(s: &str) -> String {
+    s.replace('\r', "\\r").replace('\n', "\\n").replace('\t', "\\t")
+}
+
+/// Cuts text to `max` characters, ending with `…` when cut.
+pub(crate) fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// A value in a cell: top-level strings bare, everything else as a literal.
+pub(crate) fn cell_text(v: &QueryValue) -> String {
+    match v {
+        QueryValue::String(s) => s.clone(),
+        v => literal(v),
+    }
+}
+
+/// A value in the language's literal syntax, as the user wrote it.
+pub(crate) fn literal(v: &QueryValue) -> String {
+    let mut out = String::new();
+    let _ = write_literal(&mut out, v);
+    out
+}
+
+fn write_literal(f: &mut String, v: &QueryValue) -> std::fmt::Result {
+    match v {
+        QueryValue::Null => f.write_str("null"),
+        QueryValue::Bool(b) => write!(f, "{b}"),
+        QueryValue::Int(i) => write!(f, "{i}"),
+        QueryValue::Float(x) => write_float(f, *x),
+        QueryValue::String(s) => write_string_literal(f, s),
+        QueryValue::List(items) => {
+            f.write_char('[')?;
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write_literal(f, item)?;
+            }
+            f.write_char(']')
+        }
+        QueryValue::Map(m) => write_map(f, m),
+        QueryValue::Uncertain(u) => write!(f, "{u}"),
+        QueryValue::Date(d) => write!(f, "{d}"),
+        QueryValue::Node(n) => write_node(f, n),
+        QueryValue::Relationship(r) => write_rel(f, r),
+        QueryValue::Path(p) => {
+            for (i, node) in p.nodes.iter().enumerate() {
+                write_node(f, node)?;
+                if let Some(rel) = p.rels.get(i) {
+                    if rel.start == node.id {
+                        f.write_char('-')?;
+                        write_rel(f, rel)?;
+                        f.write_str("->")?;
+                    } else {
+                        f.write_str("<-")?;
+                        write_rel(f, rel)?;
+                        f.write_char('-')?;
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn write_map(f: &mut String, m: &std::collections::BTreeMap<String, QueryValue>) -> std::fmt::Result {
+    f.write_char('{')?;
+    for (i, (k, v)) in m.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write_key(f, k)?;
+        f.write_str(": ")?;
+        write_literal(f, v)?;
+    }
+    f.write_char('}')
+}
+
+fn write_node(f: &mut String, n: &NodeValue) -> std::fmt::Result {
+    f.write_char('(')?;
+    write_key(f, &n.key)?;
+    for l in &n.labels {
+        f.write_char(':')?;
+        write_key(f, l)?;
+    }
+    if !n.props.is_empty() {
+        f.write_char(' ')?;
+        write_map(f, &n.props)?;
+    }
+    f.write_char(')')
+}
+
+fn write_rel(f: &mut String, r: &RelValue) -> std::fmt::Result {
+    f.write_char('[')?;
+    if let Some(k) = &r.key {
+        write_key(f, k)?;
+    }
+    f.write_char(':')?;
+    write_key(f, &r.rel_type)?;
+    if !r.props.is_empty() {
+        f.write_char(' ')?;
+        write_map(f, &r.props)?;
+    }
+    f.write_char(']')
+}
+
+// ---- JSON ----------------------------------------------------------------------------------
+
+/// One statement's entry in the JSON document:
+/// `{"statement", "columns", "rows": [[value, ...]], "stats": {...}}`.
+pub(crate) fn statement_json(statement: &str, output: &QueryOutput) -> Json {
+    let s = &output.stats;
+    json!({
+        "statement": statement,
+        "columns": output.columns,
+        "rows": output.rows.iter().map(|r| r.iter().map(value_json).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        "stats": {
+            "nodes_created": s.nodes_created,
+            "nodes_deleted": s.nodes_deleted,
+            "relationships_created": s.relationships_created,
+            "relationships_deleted": s.relationships_deleted,
+            "properties_set": s.properties_set,
+            "labels_added": s.labels_added,
+            "labels_removed": s.labels_removed,
+        },
+    })
+}
+
+/// A declaration's entry: `{"statement", "applied": {"claims_added": 1, ...}}`.
+pub(crate) fn applied_json(statement: &str, a: &Applied) -> Json {
+    json!({
+        "statement": statement,
+        "applied": {
+            "entities_added": a.entities_added,
+            "claims_added": a.claims_added,
+            "attestations_added": a.attestations_added,
+            "denials_added": a.denials_added,
+            "constraints_added": a.constraints_added,
+        },
+    })
+}
+
+/// A value as JSON (see the module docs for the mapping).
+pub(crate) fn value_json(v: &QueryValue) -> Json {
+    match v {
+        QueryValue::Null => Json::Null,
+        QueryValue::Bool(b) => json!(b),
+        QueryValue::Int(i) => json!(i),
+        QueryValue::Float(x) if x.is_finite() => json!(x),
+        QueryValue::Float(x) if x.is_nan() => json!("NaN"),
+        QueryValue::Float(x) => json!(if *x > 0.0 { "Infinity" } else { "-Infinity" }),
+        QueryValue::String(s) => json!(s),
+        QueryValue::List(items) => Json::Array(items.iter().map(value_json).collect()),
+        QueryValue::Map(m) => map_json(m),
+        QueryValue::Uncertain(u) => json!(u.to_string()),
+        QueryValue::Date(d) => json!(d.to_string()),
+        QueryValue::Node(n) => node_json(n),
+        QueryValue::Relationship(r) => rel_json(r),
+        QueryValue::Path(p) => json!({
+            "nodes": p.nodes.iter().map(node_json).collect::<Vec<_>>(),
+            "relationships": p.rels.iter().map(rel_json).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+fn map_json(m: &std::collections::BTreeMap<String, QueryValue>) -> Json {
+    Json::Object(m.iter().map(|(k, v)| (k.clone(), value_json(v))).collect::<Map<_, _>>())
+}
+
+fn node_json(n: &NodeValue) -> Json {
+    json!({"id": n.id, "key": n.key, "labels": n.labels, "properties": map_json(&n.props)})
+}
+
+fn rel_json(r: &RelValue) -> Json {
+    json!({
+        "id": r.id,
+        "key": r.key,
+        "type": r.rel_type,
+        "start": r.start,
+        "end": r.end,
+        "properties": map_json(&r.props),
+        "attestations": r.attestations.iter().map(map_json).collect::<Vec<_>>(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Number, Uncertain};
+
+    fn sample() -> QueryOutput {
+        QueryOutput {
+            columns: vec!["name".into(), "killed".into()],
+            rows: vec![
+                vec![
+                    QueryValue::String("Wagner | Group".into()),
+                    QueryValue::Uncertain(Uncertain::Approx(Number::Int(100))),
+                ],
+                vec![QueryValue::String("x".repeat(200)), QueryValue::Null],
+            ],
+            stats: WriteStats::default(),
+        }
+    }
+
+    #[test]
+    fn table_truncates_and_counts() {
+        let text = render_output(&sample(), OutputFormat::Table, None, None);
+        assert!(text.contains("~100"));
+        assert!(text.contains('…'));
+        assert!(text.ends_with("2 rows\n"));
+    }
+
+    #[test]
+    fn markdown_escapes_pipes() {
+        let text = render_output(&sample(), OutputFormat::Markdown, None, None);
+        assert!(text.contains("Wagner \\| Group"));
+    }
+
+    #[test]
+    fn json_keeps_values_as_written() {
+        let j = statement_json("q", &sample());
+        assert_eq!(j["rows"][0][1], json!("~100"));
+    }
+}

@@ -1,0 +1,304 @@
+//! The REPL's `:` commands and its help text.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+
+use crate::diagnostics::SourceFile;
+use crate::export::dot::{graph_to_dot, output_to_dot, DotOptions};
+use crate::load::{json::export_json, load_files, print::print_graph, DataFile};
+use crate::output::{literal, OutputFormat};
+use crate::session::{Outcome, Session};
+
+/// Every command with a one-line description (names without the `:`).
+pub(crate) const COMMANDS: &[(&str, &str)] = &[
+    ("help", ":help [topic]            this help, or a topic: start, query, sources, contradictions, export, declare"),
+    ("source", ":source FILE              run a script of statements"),
+    ("load", ":load FILE                load a data file into the graph"),
+    ("save", ":save FILE                write the whole graph as a data file (atomically)"),
+    ("export", ":export dot|json FILE [query]  export the graph or a query's subgraph"),
+    ("format", ":format table|json|csv|markdown  how results print"),
+    ("timing", ":timing on|off            show how long queries take"),
+    ("param", ":param name => value      set a query parameter ($name)"),
+    ("params", ":params                   list parameters"),
+    ("schema", ":schema                   labels, relationship types, constraints and counts"),
+    ("contradictions", ":contradictions           list where sources disagree"),
+    ("history", ":history                  statements entered so far"),
+    ("clear", ":clear                    clear the screen"),
+    ("exit", ":exit                     leave (Ctrl-D does too)"),
+];
+
+pub(crate) const HELP_TOPICS: &[&str] = &["start", "query", "sources", "contradictions", "export", "declare"];
+
+/// What the loop should do after a command.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum After {
+    Continue,
+    Exit,
+    ClearScreen,
+    ShowHistory,
+}
+
+pub(crate) fn help(topic: Option<&str>) -> String {
+    match topic.map(|t| t.trim_start_matches(':').to_ascii_lowercase()) {
+        None => {
+            let mut text = String::from(
+                "Statements end with `;` and may span lines. Tab completes; Ctrl-R searches history;\n\
+                 Ctrl-C cancels a running query; Ctrl-D leaves.\n\nCommands:\n",
+            );
+            for (_, line) in COMMANDS {
+                let _ = writeln!(text, "  {line}");
+            }
+            text.push_str("\nTopics: :help start | query | sources | contradictions | export | declare\n");
+            text
+        }
+        Some(t) => match t.as_str() {
+            "start" | "query" => "\
+Find who fought whom:
+  MATCH (a)-[r:FOUGHT]->(b) RETURN a.name, b.name, sources(r);
+Everything said about Wagner:
+  MATCH (w {name: 'Wagner'})-[r]->(x) RETURN type(r), x.name, sources(r);
+Casualty figures with who gives them (values print as written: ~100, <12, 65..200):
+  MATCH (e)-[r:CASUALTIES]->(g) RETURN r.killed, r.wounded, sources(r);
+Parameters: :param who => 'wagner'   then   MATCH (n) WHERE n.id = $who RETURN n;
+:schema lists the labels, relationship types and property keys you can use.
+"
+            .into(),
+            "sources" => "\
+Every relationship is a claim; sources(r), quotes(r), status(r) and chain(r) read who said it,
+in which words, with which hedge (asserted, reported, unconfirmed, alleged, believed, denied)
+and through whom:
+  MATCH (b)-[r:CASUALTIES]->() RETURN sources(r), status(r), quotes(r);
+"
+            .into(),
+            "contradictions" => "\
+Which sources disagree about Russian casualties:
+  CONTRADICTIONS ABOUT battle;
+All contradictions in the graph (or type :contradictions):
+  CONTRADICTIONS;
+Each finding has a kind (single value, denial, exclusive, temporal, sum), a severity, both
+sides' values and their sources. Values that only differ in category or whose ranges overlap
+are not contradictions. From the shell: claimgraph check (exit code 3 when any are found).
+"
+            .into(),
+            "export" => "\
+Export a query's subgraph to Graphviz (contested claims are red and dashed):
+  :export dot khusham.dot MATCH (a)-[r:CASUALTIES]->(b) RETURN a, r, b
+then render it:  dot -Tsvg khusham.dot -o khusham.svg
+or in one step from the shell:
+  claimgraph export dot --query 'MATCH (a)-[r]->(b) RETURN a, r, b' --render svg -o khusham.svg
+:export json FILE writes the whole graph as JSON; :save FILE as a data file.
+"
+            .into(),
+            "declare" => "\
+Add what a source said (a claim with its attestation):
+  CLAIM (wagner)-[:PRESENT_IN]->(khusham) BY reuters REPORTED QUOTE '...';
+Declare new entities and sources first:
+  ENTITY (x:Person {name: 'X'});   SOURCE (y:NewsAgency {name: 'Y'});
+See docs/language.md for denials (DENY) and constraints (CONSTRAINT).
+"
+            .into(),
+            other => format!("no help topic `{other}`; topics: {}\n", HELP_TOPICS.join(", ")),
+        },
+    }
+}
+
+/// Runs a `:` command. Output goes to `out`, problems to `err`.
+pub(crate) fn run_command(
+    line: &str,
+    session: &mut Session,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> After {
+    let line = line.trim().trim_end_matches(';').trim();
+    let (name, rest) = match line[1..].split_once(char::is_whitespace) {
+        Some((n, r)) => (n, r.trim()),
+        None => (&line[1..], ""),
+    };
+    let result: anyhow::Result<After> = match name {
+        "help" | "h" | "?" => {
+            let _ = write!(out, "{}", help((!rest.is_empty()).then_some(rest)));
+            Ok(After::Continue)
+        }
+        "exit" | "quit" | "q" => Ok(After::Exit),
+        "clear" => Ok(After::ClearScreen),
+        "history" => Ok(After::ShowHistory),
+        "format" => match OutputFormat::parse(rest) {
+            Some(f) => {
+                session.format = f;
+                let _ = writeln!(out, "format: {}", f.name());
+                Ok(After::Continue)
+            }
+            None if rest.is_empty() => {
+                let _ = writeln!(out, "format: {}", session.format.name());
+                Ok(After::Continue)
+            }
+            None => Err(anyhow::anyhow!("unknown format `{rest}`; use table, json, csv or markdown")),
+        },
+        "timing" => match rest {
+            "on" => {
+                session.timing = true;
+                Ok(After::Continue)
+            }
+            "off" => {
+                session.timing = false;
+                Ok(After::Continue)
+            }
+            "" => {
+                let _ = writeln!(out, "timing: {}", if session.timing { "on" } else { "off" });
+                Ok(After::Continue)
+            }
+            _ => Err(anyhow::anyhow!("use `:timing on` or `:timing off`")),
+        },
+        "param" => set_param(rest, session, out),
+        "params" => {
+            if session.params.is_empty() {
+                let _ = writeln!(out, "no parameters; set one with :param name => value");
+            }
+            for (k, v) in &session.params {
+                let _ = writeln!(out, "${k} => {}", literal(v));
+            }
+            Ok(After::Continue)
+        }
+        "schema" => {
+            let _ = write!(out, "{}", schema(session));
+            Ok(After::Continue)
+        }
+        "contradictions" => {
+            let file = SourceFile::new("<contradictions>", "CONTRADICTIONS");
+            session.execute_script(&file, out, err);
+            session.finish_json(out);
+            Ok(After::Continue)
+        }
+        "source" => source(rest, session, out, err),
+        "load" => load(rest, session, out),
+        "save" => save(rest, session, out),
+        "export" => export(rest, session, out),
+        _ => Err(anyhow::anyhow!("unknown command `:{name}`; type :help")),
+    };
+    match result {
+        Ok(after) => after,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e:#}");
+            After::Continue
+        }
+    }
+}
+
+fn save(path: &str, session: &Session, out: &mut dyn Write) -> anyhow::Result<After> {
+    if path.is_empty() {
+        anyhow::bail!("usage: :save FILE");
+    }
+    crate::save::write_atomically(Path::new(path), print_graph(&session.graph).as_bytes())
+        .map_err(|e| anyhow::anyhow!("cannot write {path}: {e}"))?;
+    let _ = writeln!(out, "saved to {path}");
+    Ok(After::Continue)
+}
+
+fn set_param(rest: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Result<After> {
+    let (name, value) = rest
+        .split_once("=>")
+        .or_else(|| rest.split_once(':'))
+        .or_else(|| rest.split_once('='))
+        .ok_or_else(|| anyhow::anyhow!("usage: :param name => value"))?;
+    let (name, value) = crate::cli::parse_param(name, value)?;
+    let _ = writeln!(out, "${name} => {}", literal(&value));
+    session.params.insert(name, value);
+    Ok(After::Continue)
+}
+
+fn source(
+    path: &str,
+    session: &mut Session,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<After> {
+    if path.is_empty() {
+        anyhow::bail!("usage: :source FILE");
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?;
+    let file = SourceFile::new(path, text);
+    let summary = session.execute_script(&file, out, err);
+    session.finish_json(out);
+    let _ = writeln!(out, "{path}: {} statements run, {} failed", summary.succeeded, summary.failed);
+    Ok(After::Continue)
+}
+
+fn load(path: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Result<After> {
+    if path.is_empty() {
+        anyhow::bail!("usage: :load FILE");
+    }
+    let data = DataFile::read(Path::new(path)).map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?;
+    let before = session.graph.summary();
+    let result = load_files(&mut session.graph, &[data]);
+    let after = session.graph.summary();
+    if let Err(failure) = result {
+        anyhow::bail!("{failure}(part of the file may have been loaded)");
+    }
+    let _ = writeln!(
+        out,
+        "{path}: {} entities, {} claims, {} attestations added",
+        (after.entities + after.sources + after.documents)
+            - (before.entities + before.sources + before.documents),
+        after.claims - before.claims,
+        after.attestations - before.attestations
+    );
+    Ok(After::Continue)
+}
+
+fn export(rest: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Result<After> {
+    let mut parts = rest.splitn(3, char::is_whitespace);
+    let (format, path, query) =
+        (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().map(str::trim));
+    if path.is_empty() {
+        anyhow::bail!("usage: :export dot|json FILE [query]");
+    }
+    let text = match (format, query.filter(|q| !q.is_empty())) {
+        ("json", None) => serde_json::to_string_pretty(&export_json(&session.graph))? + "\n",
+        ("dot", None) => {
+            graph_to_dot(&session.graph, DotOptions::default(), &indicatif::ProgressBar::hidden())
+        }
+        ("dot" | "json", Some(q)) => {
+            let file = SourceFile::new("<export>", q.trim_end_matches(';').to_string());
+            let span = crate::syntax::Span::new(0, file.text.len());
+            match session.execute_statement(&file, span, None) {
+                Ok(Outcome::Query { output, .. }) if format == "dot" => {
+                    output_to_dot(&session.graph, &output, DotOptions::default())
+                }
+                Ok(Outcome::Query { output, .. }) => {
+                    serde_json::to_string_pretty(&crate::output::statement_json(q, &output))? + "\n"
+                }
+                Ok(Outcome::Declared(_)) => anyhow::bail!("export needs a query, not a declaration"),
+                Err(f) => anyhow::bail!("{}", crate::diagnostics::render_plain(&f.report)),
+            }
+        }
+        _ => anyhow::bail!("unknown export format `{format}`; use dot or json"),
+    };
+    crate::save::write_atomically(Path::new(path), text.as_bytes())
+        .map_err(|e| anyhow::anyhow!("cannot write {path}: {e}"))?;
+    let _ = writeln!(out, "wrote {path}");
+    Ok(After::Continue)
+}
+
+/// Labels, relationship types, constraints and counts.
+pub(crate) fn schema(session: &Session) -> String {
+    let g = &session.graph;
+    let mut text = String::from("Labels:\n");
+    let mut labels: Vec<_> = g.labels().map(|(l, n)| (g.str(l).to_string(), n)).collect();
+    labels.sort();
+    for (l, n) in labels {
+        let _ = writeln!(text, "  :{l:<28} {n:>6}");
+    }
+    text.push_str("Relationship types:\n");
+    let mut types: Vec<_> = g.rel_types().map(|(t, n)| (g.str(t).to_string(), n)).collect();
+    types.sort();
+    for (t, n) in types {
+        let _ = writeln!(text, "  :{t:<28} {n:>6}");
+    }
+    text.push_str("Constraints:\n");
+    for c in g.constraints() {
+        let _ = writeln!(text, "  {} ({:?})", g.str(c.id), c.kind).map(|_| ());
+    }
+    let _ = writeln!(text, "Totals:\n{}", g.summary());
+    text
+}

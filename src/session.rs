@@ -1,0 +1,268 @@
+//! A session: the graph and everything a user has set while working with it (parameters,
+//! output format, timing, the user's name, the cancel flag). The REPL, `run` and `query`
+//! all run statements through [`Session::execute_script`].
+//!
+//! Statements run in order: declarations through the loader (`1 claim added`), everything
+//! else through [`crate::query::execute`] with the statement's own text. Errors are tied back
+//! to the script's offsets, so they show `file:line:col` and a caret.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use miette::{Diagnostic, LabeledSpan, Report};
+use serde_json::Value as Json;
+
+use crate::diagnostics::{render_for_terminal, SourceFile};
+use crate::load::{Applied, LoadError, Loader};
+use crate::model::{EntityIx, Graph};
+use crate::output::{applied_json, describe_applied, render_output, statement_json, OutputFormat};
+use crate::query::{self, CancelFlag, Params, QueryError, QueryOutput};
+use crate::statements::split_statements;
+use crate::syntax::{parse_script, Span, Statement};
+
+/// What a successful statement did.
+#[derive(Debug, Clone)]
+pub(crate) enum Outcome {
+    Query { output: QueryOutput, elapsed: Duration },
+    Declared(Applied),
+}
+
+/// A failed statement: the rendered report and whether it was a cancellation.
+#[derive(Debug)]
+pub(crate) struct StatementFailure {
+    pub report: Report,
+    pub cancelled: bool,
+}
+
+/// How a script went.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ScriptSummary {
+    pub succeeded: usize,
+    pub failed: usize,
+    pub cancelled: bool,
+}
+
+pub(crate) struct Session {
+    pub graph: Graph,
+    pub params: Params,
+    pub format: OutputFormat,
+    pub timing: bool,
+    /// Who creates claims from queries (`$USER`). The engine's contract does not take it
+    /// yet; the lead wires it when `query::execute` grows a user argument.
+    #[allow(dead_code)]
+    pub user: String,
+    pub cancel: Arc<CancelFlag>,
+    /// Stop a script at its first failing statement.
+    pub fail_fast: bool,
+    /// Colours in error reports (an interactive terminal).
+    pub color: bool,
+    /// Terminal width for tables, when printing to a terminal.
+    pub width: Option<u16>,
+    /// `USE DOCUMENT` carried from one statement to the next within a script.
+    default_document: Option<EntityIx>,
+    /// JSON entries gathered until [`Session::finish_json`].
+    json_results: Vec<Json>,
+}
+
+impl Session {
+    pub fn new(graph: Graph) -> Self {
+        Session {
+            graph,
+            params: Params::new(),
+            format: OutputFormat::Table,
+            timing: false,
+            user: std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "user".to_string()),
+            cancel: Arc::new(CancelFlag::new(false)),
+            fail_fast: true,
+            color: false,
+            width: None,
+            default_document: None,
+            json_results: Vec::new(),
+        }
+    }
+
+    /// Runs every statement of a script, printing results to `out` and errors to `err`.
+    pub fn execute_script(
+        &mut self,
+        file: &SourceFile,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> ScriptSummary {
+        let mut summary = ScriptSummary::default();
+        self.default_document = None;
+        for span in split_statements(&file.text) {
+            match self.execute_statement(file, span, None) {
+                Ok(outcome) => {
+                    summary.succeeded += 1;
+                    self.print_outcome(&file.text[span.start..span.end], &outcome, out);
+                }
+                Err(failure) => {
+                    summary.failed += 1;
+                    let _ = write!(err, "{}", render_for_terminal(&failure.report, self.color));
+                    let _ = err.flush();
+                    if failure.cancelled {
+                        summary.cancelled = true;
+                        break;
+                    }
+                    if self.fail_fast {
+                        break;
+                    }
+                }
+            }
+        }
+        summary
+    }
+
+    /// Runs one statement (the text `span` of `file`). `base_dir` is where relative paths
+    /// in declarations start from.
+    pub fn execute_statement(
+        &mut self,
+        file: &SourceFile,
+        span: Span,
+        base_dir: Option<PathBuf>,
+    ) -> Result<Outcome, StatementFailure> {
+        let text = &file.text[span.start..span.end];
+        let fail = |report: Report| StatementFailure { report, cancelled: false };
+        // Parse with the terminating `;` so errors there say "found ';'".
+        let parse_end = if file.text[span.end..].starts_with(';') { span.end + 1 } else { span.end };
+        let statements = parse_script(&file.text[span.start..parse_end]).map_err(|e| {
+            let shifted = crate::syntax::SyntaxError { span: shift(e.span, span.start), ..e };
+            fail(crate::diagnostics::report_in(file, shifted))
+        })?;
+        let Some(first) = statements.into_iter().next() else {
+            return Ok(Outcome::Declared(Applied::default()));
+        };
+        if let Statement::Decl(decl) = &first.statement {
+            let mut loader = Loader::new(&mut self.graph);
+            loader.begin_file(base_dir);
+            loader.set_default_document(self.default_document);
+            let result = loader.apply_all(decl, first.span);
+            self.default_document = loader.default_document();
+            return result.map(Outcome::Declared).map_err(|e: LoadError| {
+                let shifted = LoadError { span: shift(e.span, span.start), ..e };
+                fail(crate::diagnostics::report_in(file, shifted))
+            });
+        }
+        self.cancel.store(false, Ordering::SeqCst);
+        let started = Instant::now();
+        let result = query::execute(&mut self.graph, text, &self.params, &self.cancel);
+        let elapsed = started.elapsed();
+        let was_cancelled = self.cancel.swap(false, Ordering::SeqCst);
+        match result {
+            Ok(output) => Ok(Outcome::Query { output, elapsed }),
+            Err(_) if was_cancelled => Err(StatementFailure {
+                report: crate::diagnostics::report_in(file, QueryDiagnostic::cancelled(span)),
+                cancelled: true,
+            }),
+            Err(e) => Err(fail(crate::diagnostics::report_in(file, QueryDiagnostic::new(e, span)))),
+        }
+    }
+
+    /// Prints a statement's result in the session's format (JSON is gathered instead).
+    pub fn print_outcome(&mut self, statement: &str, outcome: &Outcome, out: &mut dyn Write) {
+        let statement = statement.trim();
+        match (outcome, self.format) {
+            (Outcome::Query { output, .. }, OutputFormat::Json) => {
+                self.json_results.push(statement_json(statement, output));
+            }
+            (Outcome::Declared(a), OutputFormat::Json) => self.json_results.push(applied_json(statement, a)),
+            (Outcome::Query { output, elapsed }, format) => {
+                let elapsed = self.timing.then_some(*elapsed);
+                let _ = out.write_all(render_output(output, format, self.width, elapsed).as_bytes());
+            }
+            (Outcome::Declared(a), OutputFormat::Table | OutputFormat::Markdown) => {
+                let _ = writeln!(out, "{}", describe_applied(a));
+            }
+            // CSV output stays machine-readable: declarations print nothing.
+            (Outcome::Declared(_), OutputFormat::Csv) => {}
+        }
+        let _ = out.flush();
+    }
+
+    /// Prints the JSON document of everything run since the last call, if anything was.
+    pub fn finish_json(&mut self, out: &mut dyn Write) {
+        if self.format != OutputFormat::Json && self.json_results.is_empty() {
+            return;
+        }
+        let results = std::mem::take(&mut self.json_results);
+        let doc = serde_json::json!({ "results": results });
+        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        let _ = out.flush();
+    }
+}
+
+fn shift(span: Span, by: usize) -> Span {
+    Span::new(span.start + by, span.end + by)
+}
+
+/// A query error as a diagnostic in the script's coordinates.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub(crate) struct QueryDiagnostic {
+    message: String,
+    code: String,
+    span: Span,
+    label: String,
+}
+
+impl QueryDiagnostic {
+    fn new(e: QueryError, statement: Span) -> Self {
+        let span = match e.span {
+            Some(s) => shift(s, statement.start),
+            None => Span::new(statement.start, statement.start),
+        };
+        let label = if e.span.is_some() { "here".to_string() } else { "in this statement".to_string() };
+        QueryDiagnostic { message: e.message, code: format!("{}.{}", e.class, e.detail), span, label }
+    }
+
+    fn cancelled(statement: Span) -> Self {
+        QueryDiagnostic {
+            message: "query cancelled".into(),
+            code: "Cancelled".into(),
+            span: Span::new(statement.start, statement.start),
+            label: "this query".into(),
+        }
+    }
+}
+
+impl Diagnostic for QueryDiagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(&self.code))
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some(self.label.clone()), self.span))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declarations_apply_and_report() {
+        let mut session = Session::new(Graph::new());
+        let file = SourceFile::new(
+            "t.kg",
+            "SOURCE (r:NewsAgency {name: 'R'}); ENTITY (a:Org); ENTITY (b:Org);\n\
+             CLAIM (a)-[:FOUGHT]->(b) BY r QUOTE 'x';",
+        );
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let summary = session.execute_script(&file, &mut out, &mut err);
+        assert_eq!(summary.failed, 0, "{}", String::from_utf8_lossy(&err));
+        assert!(String::from_utf8_lossy(&out).contains("1 claim added, 1 attestation added"));
+    }
+
+    #[test]
+    fn errors_point_into_the_script() {
+        let mut session = Session::new(Graph::new());
+        let file = SourceFile::new("t.kg", "ENTITY (a:Org);\nENTITY (b:Org;\n");
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let summary = session.execute_script(&file, &mut out, &mut err);
+        assert_eq!(summary.failed, 1);
+        assert!(String::from_utf8_lossy(&err).contains("t.kg:2:"), "{}", String::from_utf8_lossy(&err));
+    }
+}

@@ -1,0 +1,154 @@
+//! Splitting input into `;`-terminated statements without parsing them: the REPL uses it to
+//! decide whether input is complete, scripts use it to run statements one at a time (so a
+//! syntax error in statement 5 does not stop statements 1 to 4).
+//!
+//! The scanner knows strings (`'…'`, `"…"` with backslash escapes), backticked identifiers,
+//! `//` and `/* */` comments and brackets; a `;` inside any of them does not end a statement.
+
+use crate::syntax::Span;
+
+/// The state the scanner is in at the end of the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct ScanState {
+    /// Inside a string, backticked name or block comment.
+    pub open_literal: bool,
+    /// Open brackets minus closing ones (never negative).
+    pub depth: usize,
+}
+
+/// Splits text into statement spans, each without its terminating `;`. Empty statements
+/// (only whitespace and comments) are skipped. The last statement may lack its `;`.
+pub(crate) fn split_statements(text: &str) -> Vec<Span> {
+    let mut spans = Vec::new();
+    let mut start = 0;
+    scan(text, false, |end| {
+        spans.push(Span::new(start, end));
+        start = end + 1;
+    });
+    spans.push(Span::new(start, text.len()));
+    spans.retain(|s| has_content(&text[s.start..s.end]));
+    // Start each statement at its first non-blank character, so errors point there.
+    for s in &mut spans {
+        let blank = text[s.start..s.end].len() - text[s.start..s.end].trim_start().len();
+        s.start += blank;
+    }
+    spans
+}
+
+/// Whether REPL input is ready to run: it ends with a `;` outside strings, comments and
+/// brackets, and nothing but whitespace or comments follows it. `:` commands are complete
+/// at the end of their line.
+pub(crate) fn input_is_complete(text: &str) -> bool {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with(':') || trimmed.is_empty() {
+        return true;
+    }
+    let mut last_end = None;
+    let state = scan(text, true, |end| last_end = Some(end));
+    if state.open_literal || state.depth > 0 {
+        return false;
+    }
+    match last_end {
+        Some(end) => !has_content(&text[end + 1..]),
+        None => false,
+    }
+}
+
+/// Whether a piece of text holds anything besides whitespace and comments.
+pub(crate) fn has_content(text: &str) -> bool {
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix("//") {
+            rest = r.find('\n').map_or("", |i| &r[i..]);
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            match r.find("*/") {
+                Some(i) => rest = &r[i + 2..],
+                None => return false,
+            }
+        } else {
+            return !rest.is_empty();
+        }
+    }
+}
+
+/// Walks the text, calling `on_end` with the byte offset of every statement-ending `;`.
+/// With `respect_brackets`, a `;` inside brackets does not end a statement (REPL input is
+/// incomplete then); scripts split at every such `;`, so one unclosed bracket cannot
+/// swallow the statements after it.
+pub(crate) fn scan(text: &str, respect_brackets: bool, mut on_end: impl FnMut(usize)) -> ScanState {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut depth: usize = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' | b'"' | b'`' => {
+                let quote = bytes[i];
+                i += 1;
+                let mut closed = false;
+                while i < bytes.len() {
+                    if bytes[i] == b'\\' && quote != b'`' {
+                        i += 2;
+                        continue;
+                    }
+                    if bytes[i] == quote {
+                        closed = true;
+                        break;
+                    }
+                    i += 1;
+                }
+                if !closed {
+                    return ScanState { open_literal: true, depth };
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => match text[i + 2..].find("*/") {
+                Some(j) => i += 2 + j + 1,
+                None => return ScanState { open_literal: true, depth },
+            },
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b';' if depth == 0 || !respect_brackets => on_end(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    ScanState { open_literal: false, depth }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn semicolons_in_strings_and_comments_do_not_split() {
+        let text = "MATCH (n {name: 'a;b'}) RETURN n; // c;\n/* d; */ MATCH (m) RETURN m;";
+        let spans = split_statements(text);
+        assert_eq!(spans.len(), 2);
+        assert_eq!(&text[spans[0].start..spans[0].end], "MATCH (n {name: 'a;b'}) RETURN n");
+    }
+
+    #[test]
+    fn completeness() {
+        assert!(!input_is_complete("MATCH (n)"));
+        assert!(!input_is_complete("MATCH (n {name: 'x;"));
+        assert!(!input_is_complete("MATCH (n {name: ';'}"));
+        assert!(input_is_complete("MATCH (n)\nRETURN n;"));
+        assert!(input_is_complete("MATCH (n) RETURN n; // done"));
+        assert!(input_is_complete(":help"));
+        assert!(!input_is_complete("RETURN 'it\\'s;"));
+        assert!(input_is_complete("RETURN 'it\\'s';"));
+    }
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        for text in ["'", "\\", "/*", "é'\\", "`", "(((;", ")))", "'\\"] {
+            let _ = split_statements(text);
+            let _ = input_is_complete(text);
+        }
+    }
+}

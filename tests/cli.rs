@@ -1,0 +1,69 @@
+//! Data-driven CLI golden tests: every folder under `tests/cli/` is one case.
+//!
+//! A case holds `args` (one argument per line), optionally `stdin`, and the expected
+//! `stdout`, `stderr` and `code` (exit code; 0 when missing). The program runs with the case
+//! folder as its working directory. Expected files that are missing are not checked.
+//! `CLAIMGRAPH_BLESS=1 cargo test --test cli` writes the actual output as the expectation.
+
+use std::path::{Path, PathBuf};
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+fn run_case(dir: &Path) -> Result<(), Failed> {
+    let args_text = std::fs::read_to_string(dir.join("args")).map_err(|e| format!("args: {e}"))?;
+    let args: Vec<&str> = args_text.lines().filter(|l| !l.is_empty()).collect();
+    let mut cmd = assert_cmd::Command::cargo_bin("claimgraph").map_err(|e| e.to_string())?;
+    cmd.current_dir(dir).args(&args).env("NO_COLOR", "1").env_remove("USER");
+    if let Ok(stdin) = std::fs::read(dir.join("stdin")) {
+        cmd.write_stdin(stdin);
+    }
+    let output = cmd.output().map_err(|e| e.to_string())?;
+    let code = output.status.code().unwrap_or(-1).to_string();
+    let actual = [
+        ("stdout", String::from_utf8_lossy(&output.stdout).into_owned()),
+        ("stderr", String::from_utf8_lossy(&output.stderr).into_owned()),
+        ("code", format!("{code}\n")),
+    ];
+    let bless = std::env::var_os("CLAIMGRAPH_BLESS").is_some();
+    let mut problems = Vec::new();
+    for (name, text) in &actual {
+        let path = dir.join(name);
+        if bless {
+            if *name == "code" && code == "0" && !path.exists() {
+                continue;
+            }
+            std::fs::write(&path, text).map_err(|e| e.to_string())?;
+            continue;
+        }
+        let expected = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(_) if *name == "code" => "0\n".to_string(),
+            Err(_) => continue,
+        };
+        if expected != *text {
+            problems.push(format!("--- {name} expected:\n{expected}\n--- {name} actual:\n{text}"));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n").into())
+    }
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/cli");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.join("args").exists()).collect())
+        .unwrap_or_default();
+    dirs.sort();
+    let trials = dirs
+        .into_iter()
+        .map(|dir| {
+            let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            Trial::test(name, move || run_case(&dir))
+        })
+        .collect();
+    libtest_mimic::run(&args, trials).exit();
+}

@@ -1,0 +1,71 @@
+//! The REPL driven through a pseudo-terminal, the way a user meets it.
+
+use std::time::Duration;
+
+use expectrl::{ControlCode, Regex, Session};
+
+fn spawn() -> Option<Session> {
+    let bin = env!("CARGO_BIN_EXE_claimgraph");
+    let history = std::env::temp_dir().join(format!("claimgraph-test-history-{}", std::process::id()));
+    let mut cmd = std::process::Command::new(bin);
+    cmd.env("CLAIMGRAPH_HISTORY", &history).env("NO_COLOR", "1").env("TERM", "xterm");
+    match Session::spawn(cmd) {
+        Ok(mut s) => {
+            s.set_expect_timeout(Some(Duration::from_secs(20)));
+            Some(s)
+        }
+        Err(e) => {
+            eprintln!("note: cannot open a pseudo-terminal ({e}); REPL test skipped");
+            None
+        }
+    }
+}
+
+#[test]
+fn repl_session() {
+    let Some(mut p) = spawn() else { return };
+    p.expect("Type :help").unwrap();
+    p.expect("claimgraph> ").unwrap();
+
+    // A `:` command.
+    p.send_line(":schema").unwrap();
+    p.expect("Relationship types:").unwrap();
+    p.expect("claimgraph> ").unwrap();
+
+    // A multi-line declaration: incomplete until `;`.
+    p.send_line("ENTITY (test_person:Person").unwrap();
+    p.send_line("  {name: 'Test; Person'});").unwrap();
+    p.expect("1 entity added").unwrap();
+    p.expect("claimgraph> ").unwrap();
+
+    // A malformed statement shows a caret and the REPL stays open.
+    p.send_line("ENTITY (broken:Person) oops;").unwrap();
+    p.expect(Regex("expected .*found")).unwrap();
+    p.expect("claimgraph> ").unwrap();
+
+    // Tab completion of a command.
+    p.send(":para").unwrap();
+    p.send("\t").unwrap();
+    p.send(" who => 'wagner'\r").unwrap();
+    p.expect("$who => 'wagner'").unwrap();
+    p.expect("claimgraph> ").unwrap();
+
+    // A long query, cancelled with Ctrl-C (needs the query engine).
+    p.send_line("UNWIND range(1, 100000000) AS x WITH x WHERE x < 0 RETURN count(*);").unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    p.send(ControlCode::EndOfText).unwrap();
+    match p.expect(Regex("query cancelled|not built yet|expected")) {
+        Ok(m) => {
+            let text = String::from_utf8_lossy(m.as_bytes()).into_owned();
+            if !text.contains("cancelled") {
+                eprintln!("note: query engine not available; Ctrl-C cancellation not tested");
+            }
+        }
+        Err(e) => panic!("no answer to the long query: {e}"),
+    }
+    p.expect("claimgraph> ").unwrap();
+
+    // Ctrl-D leaves.
+    p.send(ControlCode::EndOfTransmission).unwrap();
+    p.expect(expectrl::Eof).unwrap();
+}
