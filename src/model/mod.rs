@@ -4,10 +4,12 @@
 pub mod claim;
 pub mod date;
 pub mod graph;
+pub mod resolution;
 pub mod value;
 
 pub use claim::*;
 pub use date::{DateUnit, DateValue, PartialDate, Precision};
+pub use resolution::{Resolution, ResolutionStatus, ResolutionTarget};
 pub use graph::{Entity, Graph, GraphError, Summary};
 pub use value::{Interval, Number, Uncertain, Value};
 
