@@ -24,14 +24,30 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Load and validate data files and print what they hold (the bundled dataset without FILEs)
-    Check { files: Vec<PathBuf> },
+    /// Load and validate data files, print what they hold and the contradictions between
+    /// sources (the bundled dataset without FILEs); exit code 3 when any finding is open
+    Check {
+        files: Vec<PathBuf>,
+        /// Output format of the findings
+        #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+        format: CheckFormat,
+    },
     /// Write the graph in another format
     Export {
         #[command(subcommand)]
         format: ExportFormat,
     },
 }
+
+/// How `check` prints its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    Table,
+    Json,
+}
+
+/// Exit code of `check`: open (unresolved) contradictions were found.
+pub const EXIT_CONTRADICTIONS: u8 = 3;
 
 #[derive(Debug, Subcommand)]
 pub enum ExportFormat {
@@ -72,9 +88,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("claimgraph: {}", crate::bundled::BUNDLED_NAME);
             println!("{}", graph.summary());
         }
-        Some(Command::Check { files }) => {
+        Some(Command::Check { files, format }) => {
             let graph = load(&files)?;
-            println!("{}", graph.summary());
+            let findings = crate::check::check(&graph);
+            let text = match format {
+                CheckFormat::Table => format!("{}\n\n{}", graph.summary(), crate::check::findings_table(&findings)),
+                CheckFormat::Json => serde_json::to_string_pretty(&crate::check::findings_json(&findings))? + "\n",
+            };
+            write_output(None, &text)?;
+            if findings.iter().any(|f| f.is_open()) {
+                return Ok(ExitCode::from(EXIT_CONTRADICTIONS));
+            }
         }
         Some(Command::Export { format }) => match format {
             ExportFormat::Json { files, output } => {
