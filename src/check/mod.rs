@@ -676,7 +676,7 @@ impl<'g> Engine<'g> {
             for i in 0..members.len() {
                 for j in (i + 1)..members.len() {
                     let ((pa, a), (pb, b)) = (members[i], members[j]);
-                    if pa == pb || a == b || !self.overlapping_in_time(a, b) {
+                    if pa == pb || a == b || !self.overlapping_in_time(a, b) || self.already_denied(a, b) {
                         continue;
                     }
                     let describe = |ix: ClaimIx| {
@@ -697,6 +697,20 @@ impl<'g> Engine<'g> {
                 }
             }
         }
+    }
+
+    /// True when one claim is explicitly denied (`DENY claim`) by a voice of the other: the
+    /// denial finding already reports this disagreement, so the exclusivity one would be an
+    /// echo of it.
+    fn already_denied(&self, a: ClaimIx, b: ClaimIx) -> bool {
+        let denied_by_other = |target: ClaimIx, other: ClaimIx| {
+            let other_atts = self.supporting(other);
+            self.graph.denials().iter().any(|d| {
+                matches!(d.target, DenialTarget::Claim(c) if c == target)
+                    && d.attestations.iter().any(|x| other_atts.iter().any(|y| same_voice(x, y)))
+            })
+        };
+        denied_by_other(a, b) || denied_by_other(b, a)
     }
 
     /// True unless both claims carry a date under the same key and those dates cannot be
