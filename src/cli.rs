@@ -92,8 +92,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let graph = load(&files)?;
             let findings = crate::check::check(&graph);
             let text = match format {
-                CheckFormat::Table => format!("{}\n\n{}", graph.summary(), crate::check::findings_table(&findings)),
-                CheckFormat::Json => serde_json::to_string_pretty(&crate::check::findings_json(&findings))? + "\n",
+                CheckFormat::Table => {
+                    format!("{}\n\n{}", graph.summary(), crate::check::findings_table(&findings))
+                }
+                CheckFormat::Json => {
+                    serde_json::to_string_pretty(&crate::check::findings_json(&findings))? + "\n"
+                }
             };
             write_output(None, &text)?;
             if findings.iter().any(|f| f.is_open()) {

@@ -194,7 +194,9 @@ pub fn findings_table(findings: &[Finding]) -> String {
         out.push('\n');
         let _ = writeln!(out, "{}  {}  {}  [{}]", f.id, f.severity.as_str(), f.kind.as_str(), f.status());
         let ends = match &f.object {
-            Some(o) if o != &f.subject => format!("{} ({}) -> {} ({})", f.subject.name, f.subject.id, o.name, o.id),
+            Some(o) if o != &f.subject => {
+                format!("{} ({}) -> {} ({})", f.subject.name, f.subject.id, o.name, o.id)
+            }
             _ => format!("{} ({})", f.subject.name, f.subject.id),
         };
         let _ = writeln!(out, "  about:      {} of {ends}", f.about);

@@ -55,7 +55,13 @@ pub fn check(graph: &Graph) -> Vec<Finding> {
     let mut findings = engine.findings;
     apply_resolutions(graph, &mut findings);
     findings.sort_by(|a, b| {
-        (a.severity, a.kind, &a.subject.id, &a.about, &a.id).cmp(&(b.severity, b.kind, &b.subject.id, &b.about, &b.id))
+        (a.severity, a.kind, &a.subject.id, &a.about, &a.id).cmp(&(
+            b.severity,
+            b.kind,
+            &b.subject.id,
+            &b.about,
+            &b.id,
+        ))
     });
     findings
 }
@@ -130,9 +136,7 @@ pub fn contradictions_rows(
                 .sides
                 .iter()
                 .map(|side| {
-                    QueryValue::List(
-                        side.attestations.iter().map(|a| s(&a.source.id)).collect::<Vec<_>>(),
-                    )
+                    QueryValue::List(side.attestations.iter().map(|a| s(&a.source.id)).collect::<Vec<_>>())
                 })
                 .collect();
             vec![
@@ -156,7 +160,9 @@ fn apply_resolutions(graph: &Graph, findings: &mut [Finding]) {
         for f in findings.iter_mut() {
             let applies = match &r.target {
                 ResolutionTarget::Finding(id) => f.id.eq_ignore_ascii_case(id),
-                ResolutionTarget::Claims(cs) => !cs.is_empty() && cs.iter().all(|c| f.claims().any(|x| x == *c)),
+                ResolutionTarget::Claims(cs) => {
+                    !cs.is_empty() && cs.iter().all(|c| f.claims().any(|x| x == *c))
+                }
             };
             if applies {
                 f.resolution = Some((r.status, r.reason.to_string()));
@@ -196,6 +202,10 @@ struct Bucket {
     comparable: Option<Comparable>,
     claims: Vec<ClaimIx>,
 }
+
+/// A side before rendering: its value as written, its claims, its attestations (with the
+/// claim each is on).
+type SideInput<'g> = (String, Vec<ClaimIx>, Vec<(Option<ClaimIx>, &'g Attestation)>);
 
 type GroupKey = (EntityIx, Option<EntityIx>, Vec<String>);
 
@@ -294,10 +304,11 @@ impl<'g> Engine<'g> {
     /// document of its first attestation that has one.
     fn anchor(&self, claim: &Claim) -> Option<PartialDate> {
         let published = self.graph.sym("published")?;
-        claim.attestations.iter().filter_map(|a| a.document).find_map(|d| match self.graph.entity_prop(d, published)
-        {
-            Some(Value::Date(DateValue::Absolute(p))) => Some(*p),
-            _ => None,
+        claim.attestations.iter().filter_map(|a| a.document).find_map(|d| {
+            match self.graph.entity_prop(d, published) {
+                Some(Value::Date(DateValue::Absolute(p))) => Some(*p),
+                _ => None,
+            }
         })
     }
 
@@ -339,7 +350,10 @@ impl<'g> Engine<'g> {
         if let Some(id) = claim.id {
             return self.graph.str(id).to_string();
         }
-        let (s, o) = self.graph.endpoints(c).map_or(("?", "?"), |(s, o)| (self.graph.entity_id(s), self.graph.entity_id(o)));
+        let (s, o) = self
+            .graph
+            .endpoints(c)
+            .map_or(("?", "?"), |(s, o)| (self.graph.entity_id(s), self.graph.entity_id(o)));
         format!("({s})-[:{}{}]->({o})", self.graph.str(claim.rel_type), self.props_text(claim))
     }
 
@@ -407,7 +421,7 @@ impl<'g> Engine<'g> {
         constraint: Option<&Constraint>,
         ends: (EntityIx, Option<EntityIx>),
         about: String,
-        sides: [(String, Vec<ClaimIx>, Vec<(Option<ClaimIx>, &'g Attestation)>); 2],
+        sides: [SideInput<'g>; 2],
         explain: impl FnOnce(&str, &str) -> String,
     ) {
         let [(v1, c1, a1), (v2, c2, a2)] = sides;
@@ -429,7 +443,8 @@ impl<'g> Engine<'g> {
                 claims.sort();
                 k.push_str(&claims.join(","));
                 if cs.is_empty() {
-                    let mut srcs: Vec<String> = atts.iter().map(|(_, a)| self.source_ref(a.source).id).collect();
+                    let mut srcs: Vec<String> =
+                        atts.iter().map(|(_, a)| self.source_ref(a.source).id).collect();
                     srcs.sort();
                     let _ = write!(k, "|{}", srcs.join(","));
                 }
@@ -451,11 +466,12 @@ impl<'g> Engine<'g> {
             return;
         }
         let explanation = explain(&self.names(&a1), &self.names(&a2));
-        let explanation = if severity == Severity::Suggestion && matches!(voices(&x, &y), Voices::SelfContradiction) {
-            format!("{explanation} (the same source on both sides)")
-        } else {
-            explanation
-        };
+        let explanation =
+            if severity == Severity::Suggestion && matches!(voices(&x, &y), Voices::SelfContradiction) {
+                format!("{explanation} (the same source on both sides)")
+            } else {
+                explanation
+            };
         let finding = Finding {
             id,
             kind,
@@ -586,11 +602,12 @@ impl<'g> Engine<'g> {
         // Per group: implied totals and stated totals, bucketed by how they are written.
         type SumGroups = HashMap<GroupKey, (Vec<(Bucket, Interval)>, Vec<(Bucket, Interval)>)>;
         let mut groups: SumGroups = HashMap::new();
-        let push = |list: &mut Vec<(Bucket, Interval)>, written: String, i: Interval, ix: ClaimIx| {
-            match list.iter_mut().find(|(b, _)| b.written == written) {
-                Some((b, _)) => b.claims.push(ix),
-                None => list.push((Bucket { written, comparable: None, claims: vec![ix] }, i)),
-            }
+        let push = |list: &mut Vec<(Bucket, Interval)>, written: String, i: Interval, ix: ClaimIx| match list
+            .iter_mut()
+            .find(|(b, _)| b.written == written)
+        {
+            Some((b, _)) => b.claims.push(ix),
+            None => list.push((Bucket { written, comparable: None, claims: vec![ix] }, i)),
         };
         for (ix, s, o, claim) in self.matching(pattern) {
             if self.supporting(ix).is_empty() {
@@ -643,7 +660,8 @@ impl<'g> Engine<'g> {
                     }
                     let ends = self.ends_text(s, o);
                     let (vp, vt) = (p.written.clone(), t.written.clone());
-                    let range = if pi.hi.is_infinite() { format!("at least {}", pi.lo) } else { format!("{pi}") };
+                    let range =
+                        if pi.hi.is_infinite() { format!("at least {}", pi.lo) } else { format!("{pi}") };
                     let sides = [
                         (vp.clone(), p.claims.clone(), self.bucket_atts(&p.claims)),
                         (vt.clone(), t.claims.clone(), self.bucket_atts(&t.claims)),
@@ -691,9 +709,18 @@ impl<'g> Engine<'g> {
                         (va.clone(), vec![a], self.bucket_atts(&[a])),
                         (vb.clone(), vec![b], self.bucket_atts(&[b])),
                     ];
-                    self.emit(ContradictionKind::Exclusive, Some(c), (s, o), about.clone(), sides, move |n1, n2| {
-                        format!("{n1} says {va} and {n2} says {vb} for {ends}; the two cannot hold together.")
-                    });
+                    self.emit(
+                        ContradictionKind::Exclusive,
+                        Some(c),
+                        (s, o),
+                        about.clone(),
+                        sides,
+                        move |n1, n2| {
+                            format!(
+                                "{n1} says {va} and {n2} says {vb} for {ends}; the two cannot hold together."
+                            )
+                        },
+                    );
                 }
             }
         }
@@ -719,7 +746,9 @@ impl<'g> Engine<'g> {
         let (Some(ca), Some(cb)) = (self.graph.claim(a), self.graph.claim(b)) else { return true };
         for (k, va) in &ca.props {
             let (Value::Date(da), Some(Value::Date(db))) = (va, cb.prop(*k)) else { continue };
-            if let (Some(x), Some(y)) = (da.resolve(self.anchor(ca).as_ref()), db.resolve(self.anchor(cb).as_ref())) {
+            if let (Some(x), Some(y)) =
+                (da.resolve(self.anchor(ca).as_ref()), db.resolve(self.anchor(cb).as_ref()))
+            {
                 if !x.compatible(&y) {
                     return false;
                 }
@@ -751,7 +780,8 @@ impl<'g> Engine<'g> {
                         .collect();
                     let text: Vec<String> =
                         conditions.iter().map(|(k, v)| format!("{}: {v}", graph.str(*k))).collect();
-                    let cond = if text.is_empty() { String::new() } else { format!(" {{{}}}", text.join(", ")) };
+                    let cond =
+                        if text.is_empty() { String::new() } else { format!(" {{{}}}", text.join(", ")) };
                     (covered, cond)
                 }
             };
@@ -819,5 +849,104 @@ fn covered_by(value: &Value, condition: &Value) -> bool {
             c0 <= v0 && v1 <= c1
         }
         _ => value == condition,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{load_files, DataFile};
+    use crate::syntax::decl::DeclStatement;
+    use crate::syntax::{parse_script, Statement};
+
+    fn graph(text: &str) -> Graph {
+        let mut g = Graph::new();
+        load_files(&mut g, &[DataFile::new("t.kg", text, None)]).expect("loads");
+        g
+    }
+
+    const TWO_TOLLS: &str = "SOURCE (a:X); SOURCE (b:X); ENTITY (e:Event); ENTITY (g:Group);
+        CONSTRAINT toll: SINGLE (:Event)-[:CASUALTIES]->() ON killed;
+        CLAIM (e)-[c1:CASUALTIES {killed: 5}]->(g) BY a;
+        CLAIM (e)-[c2:CASUALTIES {killed: 50}]->(g) BY b;";
+
+    #[test]
+    fn resolve_and_contradictions_statements_print_and_parse_back() {
+        for text in [
+            "RESOLVE F-3a9c01d2e4 AS dismissed BECAUSE 'same people, different dates'",
+            "RESOLVE c1, c2 AS resolved BECAUSE 'it\\'s settled'",
+            "CONTRADICTIONS",
+            "CONTRADICTIONS ABOUT battle KIND single_value",
+            "CONTRADICTIONS KIND denial",
+        ] {
+            let parsed = parse_script(text).expect(text);
+            let Statement::Decl(d) = &parsed[0].statement else { panic!("{text}: not a declaration") };
+            let printed = d.to_string();
+            let again = parse_script(&printed).expect(&printed);
+            assert_eq!(parsed[0].statement, again[0].statement, "{text} -> {printed}");
+        }
+        let parsed = parse_script("CONTRADICTIONS ABOUT battle").expect("parses");
+        assert!(matches!(
+            &parsed[0].statement,
+            Statement::Decl(DeclStatement::Contradictions { about: Some(a), kind: None }) if a.text == "battle"
+        ));
+        assert!(parse_script("RESOLVE c1 AS maybe BECAUSE 'x'").is_err());
+    }
+
+    #[test]
+    fn finding_ids_are_stable_and_resolution_by_id_applies() {
+        let findings = check(&graph(TWO_TOLLS));
+        assert_eq!(findings.len(), 1);
+        let id = findings[0].id.clone();
+        assert!(id.starts_with("F-") && id.len() == 12, "{id}");
+        assert_eq!(check(&graph(TWO_TOLLS))[0].id, id, "same data, same id");
+        let resolved =
+            graph(&format!("{TWO_TOLLS} RESOLVE {id} AS resolved BECAUSE 'official figure revised';"));
+        let f = &check(&resolved)[0];
+        assert_eq!(f.status(), "resolved");
+        assert!(contested_claims(&resolved).is_empty());
+        assert_eq!(contested_claims(&graph(TWO_TOLLS)).len(), 2);
+    }
+
+    #[test]
+    fn rows_filter_by_about_and_kind_and_new_findings_are_reported() {
+        let g = graph(TWO_TOLLS);
+        let (cols, rows) = contradictions_rows(&g, Some("e"), None);
+        assert_eq!(cols.len(), 9);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(contradictions_rows(&g, Some("c1"), None).1.len(), 1);
+        assert_eq!(contradictions_rows(&g, Some("nobody"), None).1.len(), 0);
+        assert_eq!(contradictions_rows(&g, None, Some(ContradictionKind::Denial)).1.len(), 0);
+        let before = check(&graph("SOURCE (a:X); ENTITY (e:Event);"));
+        let after = check(&g);
+        assert_eq!(new_findings(&before, &after).len(), 1);
+        assert_eq!(new_findings(&after, &after).len(), 0);
+    }
+
+    #[test]
+    fn json_has_the_documented_shape() {
+        let j = findings_json(&check(&graph(TWO_TOLLS)));
+        let f = &j["contradictions"][0];
+        for key in ["id", "kind", "severity", "subject", "about", "sides", "explanation", "status"] {
+            assert!(!f[key].is_null(), "missing {key}");
+        }
+        let a = &f["sides"][0]["attestations"][0];
+        for key in ["source", "via", "quote", "status", "document"] {
+            assert!(a.get(key).is_some(), "missing attestation {key}");
+        }
+        assert_eq!(f["subject"]["id"], "e");
+    }
+
+    #[test]
+    fn the_printed_graph_keeps_its_resolutions() {
+        let g = graph(&format!("{TWO_TOLLS} RESOLVE c1, c2 AS dismissed BECAUSE 'why';"));
+        let text = crate::load::print::print_graph(&g);
+        assert!(text.contains("RESOLVE c1, c2 AS dismissed BECAUSE 'why'"), "{text}");
+        let again = graph(&text);
+        assert_eq!(check(&again)[0].status(), "dismissed");
+        let json = serde_json::to_string(&crate::load::json::export_json(&g)).expect("json");
+        let mut from_json = Graph::new();
+        load_files(&mut from_json, &[DataFile::new("t.json", json, None)]).expect("json loads");
+        assert_eq!(check(&from_json)[0].status(), "dismissed");
     }
 }

@@ -141,7 +141,11 @@ pub fn graph_to_decls(graph: &Graph) -> Vec<DeclStatement> {
                 ResolveTargetDecl::Claims(ids)
             }
         };
-        out.push(DeclStatement::Resolve(ResolveDecl { target, status: r.status, reason: r.reason.to_string() }));
+        out.push(DeclStatement::Resolve(ResolveDecl {
+            target,
+            status: r.status,
+            reason: r.reason.to_string(),
+        }));
     }
     out
 }

@@ -11,7 +11,7 @@ use pest::iterators::Pair;
 
 use super::{ident_text, parse_int, unescape, Rule, Span, SyntaxError};
 use crate::model::value::{write_key, write_string_literal};
-use crate::model::{DateUnit, ResolutionStatus, DateValue, Number, PartialDate, Status, Uncertain, Value};
+use crate::model::{DateUnit, DateValue, Number, PartialDate, ResolutionStatus, Status, Uncertain, Value};
 
 /// An identifier as written, with where it was written.
 #[derive(Debug, Clone)]
@@ -148,15 +148,27 @@ pub struct ConstraintDecl {
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeclStatement {
     Entity(EntityDecl),
-    Claim { pattern: RelPatternDecl, attestations: Vec<AttestationDecl> },
-    Attest { claim: Name, attestations: Vec<AttestationDecl> },
-    Deny { target: DenyTarget, attestations: Vec<AttestationDecl> },
+    Claim {
+        pattern: RelPatternDecl,
+        attestations: Vec<AttestationDecl>,
+    },
+    Attest {
+        claim: Name,
+        attestations: Vec<AttestationDecl>,
+    },
+    Deny {
+        target: DenyTarget,
+        attestations: Vec<AttestationDecl>,
+    },
     Constraint(ConstraintDecl),
     UseDocument(Name),
     /// `RESOLVE <finding id | claim ids> AS dismissed|resolved BECAUSE 'reason'`.
     Resolve(ResolveDecl),
     /// `CONTRADICTIONS [ABOUT id] [KIND kind]`: lists findings; loading data ignores it.
-    Contradictions { about: Option<Name>, kind: Option<Name> },
+    Contradictions {
+        about: Option<Name>,
+        kind: Option<Name>,
+    },
 }
 
 /// What a `RESOLVE` statement names.
