@@ -3,6 +3,7 @@
 //! See README.md, "Architecture", for how the modules fit together.
 
 pub mod bundled;
+pub mod check;
 pub mod cli;
 pub mod diagnostics;
 pub mod export;

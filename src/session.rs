@@ -15,19 +15,43 @@ use std::time::{Duration, Instant};
 use miette::{Diagnostic, LabeledSpan, Report};
 use serde_json::Value as Json;
 
+use crate::check::{self, ContradictionKind};
 use crate::diagnostics::{render_for_terminal, SourceFile};
-use crate::load::{Applied, LoadError, Loader};
+use crate::load::{Applied, LoadError, LoadErrorKind, Loader};
 use crate::model::{EntityIx, Graph};
 use crate::output::{applied_json, describe_applied, render_output, statement_json, OutputFormat};
 use crate::query::{self, CancelFlag, Params, QueryError, QueryOutput};
 use crate::statements::split_statements;
+use crate::syntax::decl::DeclStatement;
 use crate::syntax::{parse_script, Span, Statement};
 
 /// What a successful statement did.
 #[derive(Debug, Clone)]
 pub(crate) enum Outcome {
-    Query { output: QueryOutput, elapsed: Duration },
-    Declared(Applied),
+    Query {
+        output: QueryOutput,
+        elapsed: Duration,
+    },
+    /// A declaration, and the one-line summaries of contradictions it introduced.
+    Declared {
+        applied: Applied,
+        new_contradictions: Vec<String>,
+    },
+}
+
+/// Above this many claims, declarations are not followed by a full check: warning right
+/// away would make a long script of declarations quadratic. `check` still finds everything.
+const WARN_CHECK_LIMIT: usize = 200_000;
+
+/// Whether a declaration can change what the contradiction engine finds.
+fn may_contradict(decl: &DeclStatement) -> bool {
+    matches!(
+        decl,
+        DeclStatement::Claim { .. }
+            | DeclStatement::Attest { .. }
+            | DeclStatement::Deny { .. }
+            | DeclStatement::Constraint(_)
+    )
 }
 
 /// A failed statement: the rendered report and whether it was a cancellation.
@@ -133,18 +157,48 @@ impl Session {
             fail(crate::diagnostics::report_in(file, shifted))
         })?;
         let Some(first) = statements.into_iter().next() else {
-            return Ok(Outcome::Declared(Applied::default()));
+            return Ok(Outcome::Declared { applied: Applied::default(), new_contradictions: Vec::new() });
         };
+        if let Statement::Decl(DeclStatement::Contradictions { about, kind }) = &first.statement {
+            let kind = match kind {
+                None => None,
+                Some(k) => Some(ContradictionKind::parse(&k.text).ok_or_else(|| {
+                    let e = LoadError::new(
+                        LoadErrorKind::InvalidValue,
+                        shift(k.span, span.start),
+                        format!("unknown contradiction kind '{}'", k.text),
+                    )
+                    .with_help(format!("kinds: {}", ContradictionKind::ALL.map(|k| k.as_str()).join(", ")));
+                    fail(crate::diagnostics::report_in(file, e))
+                })?),
+            };
+            let started = Instant::now();
+            let (columns, rows) =
+                check::contradictions_rows(&self.graph, about.as_ref().map(|a| a.text.as_str()), kind);
+            let output = QueryOutput { columns, rows, stats: Default::default() };
+            return Ok(Outcome::Query { output, elapsed: started.elapsed() });
+        }
         if let Statement::Decl(decl) = &first.statement {
+            let before = (may_contradict(decl) && self.graph.claim_count() <= WARN_CHECK_LIMIT)
+                .then(|| check::check(&self.graph));
             let mut loader = Loader::new(&mut self.graph);
             loader.begin_file(base_dir);
             loader.set_default_document(self.default_document);
             let result = loader.apply_all(decl, first.span);
             self.default_document = loader.default_document();
-            return result.map(Outcome::Declared).map_err(|e: LoadError| {
-                let shifted = LoadError { span: shift(e.span, span.start), ..e };
-                fail(crate::diagnostics::report_in(file, shifted))
-            });
+            let new_contradictions = match (&before, &result) {
+                (Some(before), Ok(_)) => {
+                    let after = check::check(&self.graph);
+                    check::new_findings(before, &after).into_iter().map(|f| f.one_line()).collect()
+                }
+                _ => Vec::new(),
+            };
+            return result.map(|applied| Outcome::Declared { applied, new_contradictions }).map_err(
+                |e: LoadError| {
+                    let shifted = LoadError { span: shift(e.span, span.start), ..e };
+                    fail(crate::diagnostics::report_in(file, shifted))
+                },
+            );
         }
         self.cancel.store(false, Ordering::SeqCst);
         let started = Instant::now();
@@ -168,16 +222,32 @@ impl Session {
             (Outcome::Query { output, .. }, OutputFormat::Json) => {
                 self.json_results.push(statement_json(statement, output));
             }
-            (Outcome::Declared(a), OutputFormat::Json) => self.json_results.push(applied_json(statement, a)),
+            (Outcome::Declared { applied, new_contradictions }, OutputFormat::Json) => {
+                let mut entry = applied_json(statement, applied);
+                entry["new_contradictions"] = serde_json::json!(new_contradictions);
+                self.json_results.push(entry);
+            }
             (Outcome::Query { output, elapsed }, format) => {
                 let elapsed = self.timing.then_some(*elapsed);
                 let _ = out.write_all(render_output(output, format, self.width, elapsed).as_bytes());
             }
-            (Outcome::Declared(a), OutputFormat::Table | OutputFormat::Markdown) => {
-                let _ = writeln!(out, "{}", describe_applied(a));
+            (
+                Outcome::Declared { applied, new_contradictions },
+                OutputFormat::Table | OutputFormat::Markdown,
+            ) => {
+                let mut line = describe_applied(applied);
+                match new_contradictions.len() {
+                    0 => {}
+                    1 => line.push_str(", 1 new contradiction"),
+                    n => line.push_str(&format!(", {n} new contradictions")),
+                }
+                let _ = writeln!(out, "{line}");
+                for c in new_contradictions {
+                    let _ = writeln!(out, "warning: {c}");
+                }
             }
             // CSV output stays machine-readable: declarations print nothing.
-            (Outcome::Declared(_), OutputFormat::Csv) => {}
+            (Outcome::Declared { .. }, OutputFormat::Csv) => {}
         }
         let _ = out.flush();
     }

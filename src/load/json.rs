@@ -23,6 +23,7 @@ pub fn export_json(graph: &Graph) -> Json {
     let decls = graph_to_decls(graph);
     let mut chains: std::collections::HashMap<String, Vec<Name>> = std::collections::HashMap::new();
     let (mut entities, mut claims, mut denials, mut constraints) = (vec![], vec![], vec![], vec![]);
+    let mut resolutions = vec![];
     for d in &decls {
         if let DeclStatement::Entity(e) = d {
             chains.insert(e.id.text.clone(), e.via.clone());
@@ -66,7 +67,10 @@ pub fn export_json(graph: &Graph) -> Json {
             DeclStatement::Constraint(c) => {
                 constraints.push(json!({"id": c.id.text, "statement": d.to_string()}));
             }
-            DeclStatement::Attest { .. } | DeclStatement::UseDocument(_) => {}
+            DeclStatement::Attest { .. }
+            | DeclStatement::UseDocument(_)
+            | DeclStatement::Contradictions { .. } => {}
+            DeclStatement::Resolve(_) => resolutions.push(Json::String(d.to_string())),
         }
     }
     json!({
@@ -76,6 +80,7 @@ pub fn export_json(graph: &Graph) -> Json {
         "claims": claims,
         "denials": denials,
         "constraints": constraints,
+        "resolutions": resolutions,
     })
 }
 
@@ -318,6 +323,13 @@ pub fn decls_from_json(text: &str) -> Result<Vec<(DeclStatement, Span)>, LoadErr
     for c in array(doc, "constraints")? {
         let c = object(c, "a constraint")?;
         out.push((one_decl(&str_field(c, "statement", "a constraint")?)?, span));
+    }
+    // Older exports have no resolutions.
+    if let Some(Json::Array(rs)) = doc.get("resolutions") {
+        for r in rs {
+            let text = r.as_str().ok_or_else(|| json_err("a resolution is not a string"))?;
+            out.push((one_decl(text)?, span));
+        }
     }
     Ok(out)
 }

@@ -19,11 +19,11 @@ pub use error::{did_you_mean, LoadError, LoadErrorKind};
 use crate::diagnostics::{report_in, SourceFile};
 use crate::model::{
     Attestation, Claim, ClaimIx, ClaimKind, Constraint, ConstraintKind, Denial, DenialTarget, EndSelector,
-    EntityIx, Graph, Props, RelPattern, Severity, SourceRef, Status,
+    EntityIx, Graph, Props, RelPattern, Resolution, ResolutionTarget, Severity, SourceRef, Status,
 };
 use crate::syntax::decl::{
     AttestationDecl, ConstraintDecl, ConstraintKindDecl, DeclStatement, DenyTarget, EndPattern, EntityDecl,
-    EntityKind, Name, Prop, RelPatternDecl, SourceName,
+    EntityKind, Name, Prop, RelPatternDecl, ResolveTargetDecl, SourceName,
 };
 use crate::syntax::{parse_script, Span, Statement};
 
@@ -242,6 +242,19 @@ impl<'g> Loader<'g> {
             (DeclStatement::Constraint(c), Pass::Facts) => {
                 self.declare_constraint(c)?;
                 applied.constraints_added = 1;
+            }
+            (DeclStatement::Resolve(r), Pass::Facts) => {
+                let target = match &r.target {
+                    ResolveTargetDecl::Finding(id) => ResolutionTarget::Finding(id.text.as_str().into()),
+                    ResolveTargetDecl::Claims(ids) => {
+                        ResolutionTarget::Claims(ids.iter().map(|c| self.claim(c)).collect::<Result<_, _>>()?)
+                    }
+                };
+                self.graph.add_resolution(Resolution {
+                    target,
+                    status: r.status,
+                    reason: r.reason.as_str().into(),
+                });
             }
             _ => {}
         }

@@ -6,11 +6,11 @@ use std::fmt::Write;
 
 use crate::model::{
     Attestation, ClaimKind, ConstraintKind, DenialTarget, EndSelector, EntityIx, Graph, Props, RelPattern,
-    SourceRef,
+    ResolutionTarget, SourceRef,
 };
 use crate::syntax::decl::{
     AttestationDecl, ConstraintDecl, ConstraintKindDecl, DeclStatement, DenyTarget, EndPattern, EntityDecl,
-    EntityKind, Name, Prop, RelPatternDecl, SourceName,
+    EntityKind, Name, Prop, RelPatternDecl, ResolveDecl, ResolveTargetDecl, SourceName,
 };
 use crate::syntax::Span;
 
@@ -124,6 +124,27 @@ pub fn graph_to_decls(graph: &Graph) -> Vec<DeclStatement> {
             per: names(&c.per),
             tolerance: c.tolerance,
             severity: c.severity.map(|s| Name::new(s.as_str())),
+        }));
+    }
+    for r in graph.resolutions() {
+        let target = match &r.target {
+            ResolutionTarget::Finding(id) => ResolveTargetDecl::Finding(Name::new(id.to_string())),
+            ResolutionTarget::Claims(claims) => {
+                let mut ids = Vec::new();
+                for c in claims {
+                    // Only named claims can be referred to; the loader required names.
+                    match graph.claim(*c).and_then(|c| c.id) {
+                        Some(id) => ids.push(Name::new(graph.str(id))),
+                        None => continue,
+                    }
+                }
+                ResolveTargetDecl::Claims(ids)
+            }
+        };
+        out.push(DeclStatement::Resolve(ResolveDecl {
+            target,
+            status: r.status,
+            reason: r.reason.to_string(),
         }));
     }
     out

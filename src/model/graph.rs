@@ -53,6 +53,8 @@ pub struct Graph {
     claim_ids: HashMap<Sym, ClaimIx>,
     denials: Vec<Denial>,
     constraints: Vec<Constraint>,
+    /// Verdicts on contradiction findings (see `resolution.rs`).
+    pub(super) resolutions: Vec<super::resolution::Resolution>,
     next_generated_id: u64,
 }
 

@@ -268,7 +268,7 @@ fn export(rest: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Res
                 Ok(Outcome::Query { output, .. }) => {
                     serde_json::to_string_pretty(&crate::output::statement_json(q, &output))? + "\n"
                 }
-                Ok(Outcome::Declared(_)) => anyhow::bail!("export needs a query, not a declaration"),
+                Ok(Outcome::Declared { .. }) => anyhow::bail!("export needs a query, not a declaration"),
                 Err(f) => anyhow::bail!("{}", crate::diagnostics::render_plain(&f.report)),
             }
         }

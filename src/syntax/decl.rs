@@ -11,7 +11,7 @@ use pest::iterators::Pair;
 
 use super::{ident_text, parse_int, unescape, Rule, Span, SyntaxError};
 use crate::model::value::{write_key, write_string_literal};
-use crate::model::{DateUnit, DateValue, Number, PartialDate, Status, Uncertain, Value};
+use crate::model::{DateUnit, DateValue, Number, PartialDate, ResolutionStatus, Status, Uncertain, Value};
 
 /// An identifier as written, with where it was written.
 #[derive(Debug, Clone)]
@@ -154,17 +154,50 @@ pub struct ConstraintDecl {
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeclStatement {
     Entity(EntityDecl),
-    Claim { pattern: RelPatternDecl, attestations: Vec<AttestationDecl> },
-    Attest { claim: Name, attestations: Vec<AttestationDecl> },
-    Deny { target: DenyTarget, attestations: Vec<AttestationDecl> },
+    Claim {
+        pattern: RelPatternDecl,
+        attestations: Vec<AttestationDecl>,
+    },
+    Attest {
+        claim: Name,
+        attestations: Vec<AttestationDecl>,
+    },
+    Deny {
+        target: DenyTarget,
+        attestations: Vec<AttestationDecl>,
+    },
     Constraint(ConstraintDecl),
     UseDocument(Name),
+    /// `RESOLVE <finding id | claim ids> AS dismissed|resolved BECAUSE 'reason'`.
+    Resolve(ResolveDecl),
+    /// `CONTRADICTIONS [ABOUT id] [KIND kind]`: lists findings; loading data ignores it.
+    Contradictions {
+        about: Option<Name>,
+        kind: Option<Name>,
+    },
+}
+
+/// What a `RESOLVE` statement names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResolveTargetDecl {
+    /// A finding id as `claimgraph check` prints it (`F-3a9c01d2e4`).
+    Finding(Name),
+    /// Claim ids: every finding involving all of them.
+    Claims(Vec<Name>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolveDecl {
+    pub target: ResolveTargetDecl,
+    pub status: ResolutionStatus,
+    pub reason: String,
 }
 
 // ---- builder ---------------------------------------------------------------------------
 
 pub(crate) fn build_decl(pair: Pair<'_, Rule>) -> Result<DeclStatement, SyntaxError> {
     let rule = pair.as_rule();
+    let pair_children = pair.clone().into_inner();
     let mut inner = pair.into_inner().filter(|p| !is_keyword(p));
     let mut next = || inner.next().expect("grammar guarantees the child");
     Ok(match rule {
@@ -202,6 +235,42 @@ pub(crate) fn build_decl(pair: Pair<'_, Rule>) -> Result<DeclStatement, SyntaxEr
             DeclStatement::Deny { target, attestations }
         }
         Rule::constraint_decl => DeclStatement::Constraint(build_constraint(next(), inner)?),
+        Rule::resolve_decl => {
+            let target_pair = next();
+            let first = target_pair.clone().into_inner().next();
+            let target = match first {
+                Some(p) if p.as_rule() == Rule::finding_id => {
+                    ResolveTargetDecl::Finding(Name { text: p.as_str().to_string(), span: Span::of(&p) })
+                }
+                _ => ResolveTargetDecl::Claims(names(target_pair)),
+            };
+            let status_pair = next();
+            let status = ResolutionStatus::parse(&ident_text(&status_pair)).ok_or_else(|| {
+                SyntaxError::at(Span::of(&status_pair), "expected `dismissed` or `resolved`")
+            })?;
+            let reason_pair = next();
+            let reason = unescape(reason_pair.as_str(), Span::of(&reason_pair))?;
+            DeclStatement::Resolve(ResolveDecl { target, status, reason })
+        }
+        Rule::contradictions_stmt => {
+            // ABOUT and KIND are filtered out as keywords, so tell the two idents apart by
+            // what precedes them in the text.
+            let text = |p: &Pair<'_, Rule>| Name::from_pair(p);
+            let mut about = None;
+            let mut kind = None;
+            let mut saw_about = false;
+            let mut saw_kind = false;
+            for p in pair_children {
+                match p.as_rule() {
+                    Rule::ABOUT => saw_about = true,
+                    Rule::KIND => saw_kind = true,
+                    Rule::ident if saw_kind => kind = Some(text(&p)),
+                    Rule::ident if saw_about => about = Some(text(&p)),
+                    _ => {}
+                }
+            }
+            DeclStatement::Contradictions { about, kind }
+        }
         other => unreachable!("not a declaration rule: {other:?}"),
     })
 }
@@ -625,6 +694,25 @@ impl fmt::Display for DeclStatement {
                 write_attestations(f, attestations)
             }
             DeclStatement::UseDocument(d) => write!(f, "USE DOCUMENT {d}"),
+            DeclStatement::Resolve(r) => {
+                f.write_str("RESOLVE ")?;
+                match &r.target {
+                    ResolveTargetDecl::Finding(id) => f.write_str(&id.text)?,
+                    ResolveTargetDecl::Claims(ids) => write_list(f, ids, ", ")?,
+                }
+                write!(f, " AS {} BECAUSE ", r.status.as_str())?;
+                write_string_literal(f, &r.reason)
+            }
+            DeclStatement::Contradictions { about, kind } => {
+                f.write_str("CONTRADICTIONS")?;
+                if let Some(a) = about {
+                    write!(f, " ABOUT {a}")?;
+                }
+                if let Some(k) = kind {
+                    write!(f, " KIND {k}")?;
+                }
+                Ok(())
+            }
             DeclStatement::Constraint(c) => {
                 write!(f, "CONSTRAINT {}: ", c.id)?;
                 match &c.kind {
