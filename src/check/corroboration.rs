@@ -72,10 +72,21 @@ pub fn independent_voices<'a>(atts: impl IntoIterator<Item = &'a Attestation>) -
 /// The independent sources of a claim: attestation chains collapsed to their primary
 /// source; two attestations through the same chain count once.
 pub fn independent_sources(graph: &Graph, claim: ClaimIx) -> Vec<SourceRef> {
-    match graph.claim(claim) {
-        Some(c) => independent_voices(&c.attestations),
-        None => Vec::new(),
-    }
+    let Some(c) = graph.claim(claim) else { return Vec::new() };
+    // The loader gives every attestation its chain; attestations made by other means may
+    // rely on the source's declared default chain, which counts just the same.
+    let with_chains: Vec<Attestation> = c
+        .attestations
+        .iter()
+        .map(|a| {
+            let mut a = a.clone();
+            if let (true, SourceRef::Entity(e)) = (a.via.is_empty(), a.source) {
+                a.via = graph.entity(e).map(|ent| ent.via.clone()).unwrap_or_default();
+            }
+            a
+        })
+        .collect();
+    independent_voices(&with_chains)
 }
 
 #[cfg(test)]

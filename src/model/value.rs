@@ -265,6 +265,31 @@ pub fn write_string_literal(f: &mut impl fmt::Write, s: &str) -> fmt::Result {
     f.write_char('\'')
 }
 
+/// Writes `[a, b]` in literal syntax.
+pub fn write_list<T: fmt::Display>(f: &mut impl fmt::Write, items: &[T]) -> fmt::Result {
+    f.write_char('[')?;
+    for (i, v) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{v}")?;
+    }
+    f.write_char(']')
+}
+
+/// Writes `{k: v}` in literal syntax.
+pub fn write_map<T: fmt::Display>(f: &mut impl fmt::Write, map: &BTreeMap<String, T>) -> fmt::Result {
+    f.write_char('{')?;
+    for (i, (k, v)) in map.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write_key(f, k)?;
+        write!(f, ": {v}")?;
+    }
+    f.write_char('}')
+}
+
 /// Writes a map key: bare when it is a plain identifier, backticked otherwise.
 pub fn write_key(f: &mut impl fmt::Write, k: &str) -> fmt::Result {
     let plain = k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
@@ -286,27 +311,8 @@ impl fmt::Display for Value {
             Value::Int(i) => write!(f, "{i}"),
             Value::Float(x) => write_float(f, *x),
             Value::String(s) => write_string_literal(f, s),
-            Value::List(items) => {
-                f.write_str("[")?;
-                for (i, v) in items.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{v}")?;
-                }
-                f.write_str("]")
-            }
-            Value::Map(m) => {
-                f.write_str("{")?;
-                for (i, (k, v)) in m.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write_key(f, k)?;
-                    write!(f, ": {v}")?;
-                }
-                f.write_str("}")
-            }
+            Value::List(items) => write_list(f, items),
+            Value::Map(m) => write_map(f, m),
             Value::Uncertain(u) => write!(f, "{u}"),
             Value::Date(d) => write!(f, "{d}"),
         }

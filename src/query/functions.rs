@@ -26,7 +26,7 @@ use super::value::{
 };
 use super::{ErrorPhase, QueryError};
 use crate::model::value::write_float;
-use crate::model::{DateValue, EntityIx, Graph, SourceRef, Status};
+use crate::model::{DateValue, Graph, Status};
 
 /// Name (lower case) and the accepted number of arguments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -656,46 +656,8 @@ pub(crate) fn status_strength(s: Status) -> u8 {
 /// transitive; the result is the number of groups. Two different primary sources relayed
 /// by the same outlet remain two primary sources.
 pub(crate) fn corroboration(graph: &Graph, ix: crate::model::ClaimIx) -> i64 {
-    let Some(claim) = graph.claim(ix) else {
-        return 0;
-    };
-    let atts: Vec<_> = claim.attestations.iter().filter(|a| a.status != Status::Denied).collect();
-    let chain = |a: &crate::model::Attestation| -> Vec<EntityIx> {
-        let mut c = a.via.clone();
-        if let SourceRef::Entity(e) = a.source {
-            if let Some(ent) = graph.entity(e) {
-                c.extend(ent.via.iter().copied());
-            }
-        }
-        c
-    };
-    let chains: Vec<Vec<EntityIx>> = atts.iter().map(|a| chain(a)).collect();
-    // Union-find over attestation positions.
-    let mut parent: Vec<usize> = (0..atts.len()).collect();
-    fn find(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
-        }
-        i
-    }
-    for i in 0..atts.len() {
-        for j in (i + 1)..atts.len() {
-            let relays = |src: SourceRef, chain: &[EntityIx]| match src {
-                SourceRef::Entity(e) => chain.contains(&e),
-                SourceRef::User(_) => false,
-            };
-            let dependent = atts[i].source == atts[j].source
-                || relays(atts[i].source, &chains[j])
-                || relays(atts[j].source, &chains[i]);
-            if dependent {
-                let (a, b) = (find(&mut parent, i), find(&mut parent, j));
-                parent[a] = b;
-            }
-        }
-    }
-    let roots: HashSet<usize> = (0..atts.len()).map(|i| find(&mut parent, i)).collect();
-    i64::try_from(roots.len()).unwrap_or(i64::MAX)
+    // One definition of independence for queries and the contradiction engine alike.
+    crate::check::independent_sources(graph, ix).len() as i64
 }
 
 #[cfg(test)]
@@ -703,7 +665,7 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    use crate::model::{Attestation, Number, Uncertain};
+    use crate::model::{Attestation, Number, SourceRef, Uncertain};
     use crate::query::value::tests::sample_graph;
 
     fn s(x: &str) -> Value {

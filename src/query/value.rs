@@ -394,27 +394,8 @@ impl fmt::Display for Value {
             Value::Int(i) => write!(f, "{i}"),
             Value::Float(x) => model::value::write_float(f, *x),
             Value::String(s) => model::value::write_string_literal(f, s),
-            Value::List(items) => {
-                f.write_str("[")?;
-                for (i, v) in items.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{v}")?;
-                }
-                f.write_str("]")
-            }
-            Value::Map(m) => {
-                f.write_str("{")?;
-                for (i, (k, v)) in m.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    model::value::write_key(f, k)?;
-                    write!(f, ": {v}")?;
-                }
-                f.write_str("}")
-            }
+            Value::List(items) => model::value::write_list(f, items),
+            Value::Map(m) => model::value::write_map(f, m),
             Value::Uncertain(u) => write!(f, "{u}"),
             Value::Date(d) => write_date(f, d),
             Value::Node(ix) => write!(f, "(#{})", ix.index()),
