@@ -31,6 +31,15 @@ pub enum Command {
         #[command(subcommand)]
         format: ExportFormat,
     },
+    /// Write a deterministic synthetic graph (language, CSV, N-Quads) for benchmarks
+    Gen {
+        #[arg(long)]
+        claims: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,6 +84,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Check { files }) => {
             let graph = load(&files)?;
             println!("{}", graph.summary());
+        }
+        Some(Command::Gen { claims, seed, out }) => {
+            crate::gen::generate(claims, seed, &out)
+                .with_context(|| format!("cannot write {}", out.display()))?;
         }
         Some(Command::Export { format }) => match format {
             ExportFormat::Json { files, output } => {

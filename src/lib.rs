@@ -5,6 +5,7 @@
 pub mod bundled;
 pub mod cli;
 pub mod diagnostics;
+pub mod gen;
 pub mod load;
 pub mod model;
 pub mod query;
