@@ -123,6 +123,9 @@ pub(crate) struct Parsed {
 /// Parses one statement; `None` when it is not a well-formed declaration.
 fn parse_one(text: &str, seg: Segment) -> Option<Parsed> {
     let stmt_text = text.get(seg.start..seg.end)?;
+    if let Some((decl, span)) = super::lane::parse(stmt_text) {
+        return Some(Parsed { decl, span, offset: seg.start });
+    }
     let mut pairs = LangParser::parse(Rule::single_statement, stmt_text).ok()?;
     let stmt = pairs.next()?.into_inner().find(|p| p.as_rule() == Rule::statement)?;
     let span = Span::of(&stmt);

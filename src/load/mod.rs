@@ -7,6 +7,7 @@
 
 mod error;
 mod fast;
+mod lane;
 pub mod json;
 pub mod print;
 
