@@ -9,7 +9,8 @@
 
 use crate::model::{DateValue, PartialDate, Status, Value};
 use crate::syntax::decl::{
-    AttestationDecl, DeclStatement, EndPattern, EntityDecl, EntityKind, Name, Prop, RelPatternDecl, SourceName,
+    AttestationDecl, DeclStatement, EndPattern, EntityDecl, EntityKind, Name, Prop, RelPatternDecl,
+    SourceName,
 };
 use crate::syntax::Span;
 

@@ -7,8 +7,8 @@
 
 mod error;
 mod fast;
-mod lane;
 pub mod json;
+mod lane;
 pub mod print;
 
 use std::collections::HashMap;
