@@ -273,6 +273,7 @@ def main():
     ap.add_argument("--scales", default="10000,100000")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--engines", default=",".join(ENGINES))
+    ap.add_argument("--ops", default=",".join(OPS))
     ap.add_argument("--out", default=str(HERE / "data" / "results.md"))
     args = ap.parse_args()
     if args.worker:
@@ -280,13 +281,14 @@ def main():
         return
     setup()
     engines = args.engines.split(",")
+    ops = args.ops.split(",")
     sections = []
     for n in [int(s) for s in args.scales.split(",")]:
         data = HERE / "data" / str(n)
         if not (data / "graph.kg").exists():
             sh([str(CLAIMGRAPH), "gen", "--claims", str(n), "--out", str(data)])
         table = {}
-        for op in OPS:
+        for op in ops:
             for engine in engines:
                 runs = [run_once(engine, op, data) for _ in range(args.runs)]
                 ok = [r for r in runs if r[0] is not None]
@@ -295,7 +297,7 @@ def main():
                 print(f"{n:>8} {op:<20} {engine:<16} {fmt(cell)}", flush=True)
         rows = ["| operation | " + " | ".join(engines) + " | claimgraph / fastest peer |",
                 "|---" * (len(engines) + 2) + "|"]
-        for op in OPS:
+        for op in ops:
             cells = [fmt(table[(op, e)]) for e in engines]
             peers = [table[(op, e)][0] for e in engines if e != "claimgraph" and table[(op, e)][0] is not None]
             mine = table.get((op, "claimgraph"), (None, None))[0]

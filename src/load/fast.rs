@@ -221,3 +221,36 @@ mod tests {
         assert_eq!(s.facts.len(), 2);
     }
 }
+
+#[cfg(test)]
+mod load_tests {
+    use crate::load::{load_files, DataFile};
+    use crate::model::Graph;
+
+    fn first_error_offset(text: &str) -> (usize, String) {
+        let mut g = Graph::new();
+        let err = load_files(&mut g, &[DataFile::new("t.kg", text, None)]).unwrap_err();
+        let r = &err.reports[0];
+        let label = r.labels().and_then(|mut l| l.next()).map(|l| l.offset()).unwrap_or(usize::MAX);
+        (label, r.to_string())
+    }
+
+    #[test]
+    fn errors_point_into_the_file_not_the_statement() {
+        let text = "SOURCE (s:Agency);\nENTITY (a);\n// comment; with semicolon\nCLAIM (a)-[:R]->(nobody) BY s QUOTE 'q';";
+        let (offset, msg) = first_error_offset(text);
+        assert_eq!(offset, text.find("nobody").unwrap(), "{msg}");
+        // The same through pest (a comment inside the statement leaves the fast lane).
+        let text = "SOURCE (s:Agency);\nENTITY (a);\nCLAIM (a)-[:R]->(a) /* c */ BY nobody QUOTE 'q';";
+        let (offset, msg) = first_error_offset(text);
+        assert_eq!(offset, text.find("nobody").unwrap(), "{msg}");
+    }
+
+    #[test]
+    fn syntax_errors_come_from_the_whole_file() {
+        let text = "ENTITY (a);\nCLAIM (a)-[:R]->(a) BY;\nENTITY (b)";
+        let (offset, _) = first_error_offset(text);
+        let slow = crate::load::parse_decls(text).unwrap_err();
+        assert_eq!(offset, slow.span.start);
+    }
+}
