@@ -3,13 +3,14 @@
 //! contradiction check are built from, at 10k and 100k claims (1M with
 //! `CLAIMGRAPH_BENCH_1M=1`). Each benchmark calls one public entry point of the crate.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::hint::black_box;
 use std::path::Path;
 
 use claimgraph::load::{load_files, DataFile};
 use claimgraph::model::{ClaimIx, ConstraintKind, EntityIx, Graph, SourceRef, Status};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use petgraph::visit::NodeIndexable;
 use petgraph::Direction;
 
 fn scales() -> Vec<usize> {
@@ -77,22 +78,43 @@ fn two_hop(g: &Graph, ix: EntityIx) -> usize {
     seen.len()
 }
 
-/// Length of a shortest directed path (breadth first), if any.
+/// Length of a shortest directed path, if any: breadth first from both ends at once,
+/// always growing the smaller frontier.
 fn shortest_path(g: &Graph, from: EntityIx, to: EntityIx) -> Option<usize> {
+    if from == to {
+        return Some(0);
+    }
     let pg = g.petgraph();
-    let mut dist: HashMap<EntityIx, usize> = HashMap::from([(from, 0)]);
-    let mut queue = VecDeque::from([from]);
-    while let Some(x) = queue.pop_front() {
-        let d = dist[&x];
-        if x == to {
-            return Some(d);
+    let bound = pg.node_bound();
+    let (mut fwd, mut bwd) = (vec![u32::MAX; bound], vec![u32::MAX; bound]);
+    fwd[from.index()] = 0;
+    bwd[to.index()] = 0;
+    let (mut ff, mut fb) = (vec![from], vec![to]);
+    while !ff.is_empty() && !fb.is_empty() {
+        let forward = ff.len() <= fb.len();
+        let (frontier, mine, other, dir) = if forward {
+            (&mut ff, &mut fwd, &bwd, Direction::Outgoing)
+        } else {
+            (&mut fb, &mut bwd, &fwd, Direction::Incoming)
+        };
+        let mut next = Vec::new();
+        let mut best: Option<u32> = None;
+        for x in frontier.drain(..) {
+            let d = mine[x.index()] + 1;
+            for y in pg.neighbors_directed(x, dir) {
+                if other[y.index()] != u32::MAX {
+                    best = Some(best.map_or(d + other[y.index()], |b| b.min(d + other[y.index()])));
+                }
+                if mine[y.index()] == u32::MAX {
+                    mine[y.index()] = d;
+                    next.push(y);
+                }
+            }
         }
-        for y in pg.neighbors_directed(x, Direction::Outgoing) {
-            dist.entry(y).or_insert_with(|| {
-                queue.push_back(y);
-                d + 1
-            });
+        if let Some(b) = best {
+            return Some(b as usize);
         }
+        *frontier = next;
     }
     None
 }
