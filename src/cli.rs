@@ -89,6 +89,15 @@ pub enum Command {
         #[command(subcommand)]
         format: ExportFormat,
     },
+    /// Write a deterministic synthetic graph (language, CSV, N-Quads) for benchmarks
+    Gen {
+        #[arg(long)]
+        claims: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// How `check` prints its findings.
@@ -177,6 +186,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Export { format }) => {
             export(format, &args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Gen { claims, seed, out }) => {
+            crate::gen::generate(claims, seed, &out)
+                .with_context(|| format!("cannot write {}", out.display()))?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod diagnostics;
 pub mod export;
 pub(crate) mod findings;
+pub mod gen;
 pub mod load;
 pub mod model;
 pub mod output;

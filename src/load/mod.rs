@@ -6,7 +6,9 @@
 //! document whose text file exists is checked to be verbatim.
 
 mod error;
+mod fast;
 pub mod json;
+mod lane;
 pub mod print;
 
 use std::collections::HashMap;
@@ -80,40 +82,134 @@ const MAX_ERRORS: usize = 50;
 /// Loads files into `graph`. `.json` files are read as JSON exports, anything else as
 /// declaration statements. On error the graph may hold part of the data.
 pub fn load_files(graph: &mut Graph, files: &[DataFile]) -> Result<(), LoadFailure> {
-    let mut parsed: Vec<(usize, Vec<(DeclStatement, Span)>)> = Vec::new();
+    // JSON files are small: parse them whole, up front, as they always were.
     let mut reports = Vec::new();
-    for (i, file) in files.iter().enumerate() {
-        let result = if file.source.name.ends_with(".json") {
-            json::decls_from_json(&file.source.text)
+    let mut sources: Vec<FileStatements> = Vec::with_capacity(files.len());
+    for file in files {
+        if file.source.name.ends_with(".json") {
+            match json::decls_from_json(&file.source.text) {
+                Ok(decls) => sources.push(FileStatements::Parsed(decls)),
+                Err(e) => reports.push(report_in(&file.source, e)),
+            }
         } else {
-            parse_decls(&file.source.text)
-        };
-        match result {
-            Ok(decls) => parsed.push((i, decls)),
-            Err(e) => reports.push(report_in(&file.source, e)),
+            sources.push(FileStatements::Text(fast::split(&file.source.text)));
         }
     }
     if !reports.is_empty() {
-        return Err(LoadFailure { reports });
+        return Err(LoadFailure { reports: syntax_reports(files, None) });
     }
     let mut loader = Loader::new(graph);
-    for pass in [Pass::Entities, Pass::Chains, Pass::Facts] {
-        for (i, decls) in &parsed {
-            let file = &files[*i];
-            loader.begin_file(file.base_dir.clone());
-            for (decl, span) in decls {
-                if let Err(e) = loader.apply(decl, *span, pass) {
-                    if reports.len() < MAX_ERRORS {
-                        reports.push(report_in(&file.source, e));
+    let mut errors = ErrorSink { reports: Vec::new() };
+    // Pass 1: entities, sources and documents of every file; keep sources with chains.
+    let mut chains: Vec<(usize, fast::Parsed)> = Vec::new();
+    for (i, (file, statements)) in files.iter().zip(&sources).enumerate() {
+        loader.begin_file(file.base_dir.clone());
+        match statements {
+            FileStatements::Parsed(decls) => {
+                for (decl, span) in decls {
+                    errors.push(file, loader.apply(decl, *span, Pass::Entities), 0);
+                }
+            }
+            FileStatements::Text(split) => {
+                let text = &file.source.text;
+                let parsed = fast::parse_in_order(text, &split.entities, |p| {
+                    errors.push(file, loader.apply(&p.decl, p.span, Pass::Entities), p.offset);
+                    if matches!(&p.decl, DeclStatement::Entity(e) if !e.via.is_empty()) {
+                        chains.push((i, p));
                     }
+                });
+                if let Err(seg) = parsed {
+                    return Err(LoadFailure { reports: syntax_reports(files, Some((file, seg))) });
                 }
             }
         }
     }
-    if reports.is_empty() {
+    // Pass 2: attribution chains, once every source exists.
+    for (i, (file, statements)) in files.iter().zip(&sources).enumerate() {
+        loader.begin_file(file.base_dir.clone());
+        if let FileStatements::Parsed(decls) = statements {
+            for (decl, span) in decls {
+                errors.push(file, loader.apply(decl, *span, Pass::Chains), 0);
+            }
+        }
+        for (_, p) in chains.iter().filter(|(f, _)| *f == i) {
+            errors.push(file, loader.apply(&p.decl, p.span, Pass::Chains), p.offset);
+        }
+    }
+    drop(chains);
+    // Pass 3: claims, denials, constraints and USE DOCUMENT, in file order.
+    for (file, statements) in files.iter().zip(&sources) {
+        loader.begin_file(file.base_dir.clone());
+        match statements {
+            FileStatements::Parsed(decls) => {
+                for (decl, span) in decls {
+                    errors.push(file, loader.apply(decl, *span, Pass::Facts), 0);
+                }
+            }
+            FileStatements::Text(split) => {
+                let parsed = fast::parse_in_order(&file.source.text, &split.facts, |p| {
+                    errors.push(file, loader.apply(&p.decl, p.span, Pass::Facts), p.offset);
+                });
+                if let Err(seg) = parsed {
+                    return Err(LoadFailure { reports: syntax_reports(files, Some((file, seg))) });
+                }
+            }
+        }
+    }
+    if errors.reports.is_empty() {
         Ok(())
     } else {
-        Err(LoadFailure { reports })
+        Err(LoadFailure { reports: errors.reports })
+    }
+}
+
+/// A file's statements: parsed whole (JSON) or split for parsing one by one.
+enum FileStatements {
+    Parsed(Vec<(DeclStatement, Span)>),
+    Text(fast::Split),
+}
+
+/// Collects load errors, shifted into their file, up to [`MAX_ERRORS`].
+struct ErrorSink {
+    reports: Vec<Report>,
+}
+
+impl ErrorSink {
+    fn push<T>(&mut self, file: &DataFile, result: Result<T, LoadError>, offset: usize) {
+        if let Err(mut e) = result {
+            if self.reports.len() < MAX_ERRORS {
+                e.span = Span::new(e.span.start + offset, e.span.end + offset);
+                self.reports.push(report_in(&file.source, e));
+            }
+        }
+    }
+}
+
+/// The syntax errors of every file, found the slow way (whole-file parse), in file order:
+/// exactly what loading reports when any statement does not parse. `failed` is the
+/// statement the fast path stopped at, reported should the whole-file parse accept it.
+fn syntax_reports(files: &[DataFile], failed: Option<(&DataFile, fast::Segment)>) -> Vec<Report> {
+    let reports: Vec<Report> = files
+        .iter()
+        .filter_map(|file| {
+            let result = if file.source.name.ends_with(".json") {
+                json::decls_from_json(&file.source.text).map(|_| ())
+            } else {
+                parse_decls(&file.source.text).map(|_| ())
+            };
+            result.err().map(|e| report_in(&file.source, e))
+        })
+        .collect();
+    match failed {
+        Some((file, seg)) if reports.is_empty() => {
+            let e = LoadError::new(
+                LoadErrorKind::Syntax,
+                Span::new(seg.start, seg.end),
+                "statement does not parse on its own",
+            );
+            vec![report_in(&file.source, e)]
+        }
+        _ => reports,
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use lasso::Rodeo;
+use lasso::{Key, Rodeo};
 use petgraph::stable_graph::StableDiGraph;
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
@@ -40,12 +40,84 @@ pub enum GraphError {
     NoSuchClaim,
 }
 
+/// FxHash (as in rustc): interning hashes short ids millions of times while loading, where
+/// SipHash's DoS resistance buys nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FxBuild;
+
+/// The hasher [`FxBuild`] builds.
+#[derive(Debug, Default)]
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(K);
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl std::hash::BuildHasher for FxBuild {
+    type Hasher = FxHasher;
+    fn build_hasher(&self) -> FxHasher {
+        FxHasher::default()
+    }
+}
+
+/// The string interner, hashing with [`FxBuild`].
+#[derive(Debug)]
+struct Strings(Rodeo<Sym, FxBuild>);
+
+impl Default for Strings {
+    fn default() -> Self {
+        Strings(Rodeo::with_hasher(FxBuild))
+    }
+}
+
+/// Entities by id: symbols are dense small integers, so a vector indexed by symbol.
+#[derive(Debug, Default)]
+struct IdIndex(Vec<Option<EntityIx>>);
+
+impl IdIndex {
+    fn get(&self, id: Sym) -> Option<EntityIx> {
+        self.0.get(id.into_usize()).copied().flatten()
+    }
+
+    fn insert(&mut self, id: Sym, ix: EntityIx) {
+        let i = id.into_usize();
+        if self.0.len() <= i {
+            self.0.resize(i + 1, None);
+        }
+        self.0[i] = Some(ix);
+    }
+
+    fn remove(&mut self, id: Sym) {
+        if let Some(slot) = self.0.get_mut(id.into_usize()) {
+            *slot = None;
+        }
+    }
+}
+
 /// The whole knowledge graph.
 #[derive(Debug, Default)]
 pub struct Graph {
-    strings: Rodeo,
+    strings: Strings,
     graph: StableDiGraph<Entity, Claim>,
-    by_id: HashMap<Sym, EntityIx>,
+    by_id: IdIndex,
     /// Lower-cased display names and aliases.
     by_name: HashMap<String, Vec<EntityIx>>,
     by_label: HashMap<Sym, BTreeSet<EntityIx>>,
@@ -66,16 +138,16 @@ impl Graph {
     // ---- strings -----------------------------------------------------------------------
 
     pub fn intern(&mut self, s: &str) -> Sym {
-        self.strings.get_or_intern(s)
+        self.strings.0.get_or_intern(s)
     }
 
     /// The symbol of a string if it was ever interned (so nothing can match it otherwise).
     pub fn sym(&self, s: &str) -> Option<Sym> {
-        self.strings.get(s)
+        self.strings.0.get(s)
     }
 
     pub fn str(&self, sym: Sym) -> &str {
-        self.strings.resolve(&sym)
+        self.strings.0.resolve(&sym)
     }
 
     // ---- entities ----------------------------------------------------------------------
@@ -90,7 +162,7 @@ impl Graph {
         let id = match id {
             Some(id) => {
                 let sym = self.intern(id);
-                if self.by_id.contains_key(&sym) {
+                if self.by_id.get(sym).is_some() {
                     return Err(GraphError::DuplicateEntity(id.to_string()));
                 }
                 sym
@@ -117,7 +189,7 @@ impl Graph {
         loop {
             self.next_generated_id += 1;
             let candidate = format!("_n{}", self.next_generated_id);
-            if self.sym(&candidate).is_none_or(|s| !self.by_id.contains_key(&s)) {
+            if self.sym(&candidate).is_none_or(|s| self.by_id.get(s).is_none()) {
                 return self.intern(&candidate);
             }
         }
@@ -172,7 +244,7 @@ impl Graph {
     }
 
     pub fn find_entity(&self, id: &str) -> Option<EntityIx> {
-        self.by_id.get(&self.sym(id)?).copied()
+        self.by_id.get(self.sym(id)?)
     }
 
     /// Entities whose display name or one of whose aliases is `name` (case-insensitive).
@@ -283,7 +355,7 @@ impl Graph {
         }
         self.unindex_names(ix);
         let e = self.graph.remove_node(ix).ok_or(GraphError::NoSuchEntity)?;
-        self.by_id.remove(&e.id);
+        self.by_id.remove(e.id);
         for l in &e.labels {
             if let Some(set) = self.by_label.get_mut(l) {
                 set.remove(&ix);

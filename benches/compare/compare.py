@@ -1,0 +1,315 @@
+#!/usr/bin/env python3
+"""Side-by-side comparison of claimgraph with Kùzu, Oxigraph and networkx (run by hand).
+
+    python3 benches/compare/compare.py [--scales 10000,100000,1000000] [--runs 3]
+
+Creates benches/compare/.venv (pip install kuzu pyoxigraph networkx), builds claimgraph in
+release mode, generates each scale once with `claimgraph gen` into benches/compare/data/N,
+then runs every engine x operation as its own process (RUNS times), measuring the
+operation's time inside the process, the process's wall time and its peak RSS
+(/usr/bin/time). Medians go to benches/compare/data/results.md for docs/performance.md.
+
+Operations: load; 100 id lookups with 1-hop expansion; 100 2-hop expansions; 100 shortest
+paths; the contradiction group-by over casualty figures; the provenance filter (claims from
+source s7 with status reported). The query operations time only the operation, after the
+load; `load` times the load itself.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+VENV = HERE / ".venv"
+VPY = VENV / "bin" / "python"
+CLAIMGRAPH = ROOT / "target" / "release" / "claimgraph"
+NS = "http://example.org/cg/"
+LABELS = ["Person", "Organization", "Location", "Event", "Unit"]
+OPS = ["load", "lookup_1hop_x100", "expand_2hop_x100", "shortest_path_x100", "contradictions", "provenance"]
+ENGINES = ["claimgraph", "kuzu_memory", "kuzu_disk", "oxigraph_memory", "networkx"]
+TIMEOUT = 1800
+
+
+# ---------------------------------------------------------------- workers (run in the venv)
+
+
+def read_pairs(data):
+    return [tuple(line.split()) for line in (data / "ids.txt").read_text().splitlines() if line.strip()]
+
+
+def kuzu_load(data, on_disk):
+    import kuzu
+
+    tmp = tempfile.mkdtemp(prefix="kuzu-") if on_disk else None
+    db = kuzu.Database(os.path.join(tmp, "db") if tmp else ":memory:")
+    conn = kuzu.Connection(db)
+    conn.execute("CREATE NODE TABLE Entity(id STRING, label STRING, name STRING, PRIMARY KEY(id))")
+    conn.execute("CREATE NODE TABLE Src(id STRING, name STRING, via STRING, PRIMARY KEY(id))")
+    conn.execute(
+        "CREATE REL TABLE Claim(FROM Entity TO Entity, type STRING, source STRING, status STRING, "
+        "quote STRING, date DATE, killed INT64)"
+    )
+    files = ", ".join(f'"{data / (label + ".csv")}"' for label in LABELS)
+    conn.execute(f"COPY Entity FROM [{files}] (header=true)")
+    conn.execute(f'COPY Src FROM "{data / "sources.csv"}" (header=true)')
+    conn.execute(f'COPY Claim FROM "{data / "claims.csv"}" (header=true)')
+    return (db, conn)
+
+
+def kuzu_op(handle, op, pairs):
+    _, conn = handle
+
+    def q(text, params=None):
+        r = conn.execute(text, params or {})
+        rows = []
+        while r.has_next():
+            rows.append(r.get_next())
+        return rows
+
+    if op == "lookup_1hop_x100":
+        return sum(len(q("MATCH (a:Entity {id: $id})-[r:Claim]-(b:Entity) RETURN b.name, r.type", {"id": a}))
+                   for a, _ in pairs)
+    if op == "expand_2hop_x100":
+        return sum(q("MATCH (a:Entity {id: $id})-[:Claim]-(:Entity)-[:Claim]-(c:Entity) "
+                     "RETURN count(DISTINCT c)", {"id": a})[0][0] for a, _ in pairs)
+    if op == "shortest_path_x100":
+        n = 0
+        for a, b in pairs:
+            rows = q("MATCH p = (a:Entity {id: $a})-[:Claim* SHORTEST 1..30]->(b:Entity {id: $b}) "
+                     "RETURN length(p)", {"a": a, "b": b})
+            n += rows[0][0] if rows else 0
+        return n
+    if op == "contradictions":
+        return q("MATCH (a:Entity)-[r:Claim]->(b:Entity) WHERE r.type = 'CASUALTIES' "
+                 "WITH a, b, count(DISTINCT r.killed) AS n WHERE n > 1 RETURN count(*)")[0][0]
+    if op == "provenance":
+        return len(q("MATCH (a:Entity)-[r:Claim]->(b:Entity) WHERE r.source = 's7' AND r.status = 'reported' "
+                     "RETURN a.id, r.type, b.id, r.quote"))
+    raise ValueError(op)
+
+
+def oxigraph_load(data):
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.bulk_load(path=str(data / "graph.nq"), format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+def oxigraph_op(store, op, pairs):
+    def q(text):
+        return list(store.query(text))
+
+    if op == "lookup_1hop_x100":
+        return sum(len(q(f"SELECT ?p ?o ?n WHERE {{ {{ GRAPH ?g {{ <{NS}e/{a}> ?p ?o }} }} UNION "
+                         f"{{ GRAPH ?g {{ ?o ?p <{NS}e/{a}> }} }} OPTIONAL {{ ?o <{NS}name> ?n }} }}"))
+                   for a, _ in pairs)
+    if op == "expand_2hop_x100":
+        n = 0
+        for a, _ in pairs:
+            rows = q(f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ "
+                     f"{{ GRAPH ?g1 {{ <{NS}e/{a}> ?p ?b }} }} UNION {{ GRAPH ?g1 {{ ?b ?p <{NS}e/{a}> }} }} "
+                     f"{{ GRAPH ?g2 {{ ?b ?q ?c }} }} UNION {{ GRAPH ?g2 {{ ?c ?q ?b }} }} "
+                     f"FILTER(STRSTARTS(STR(?c), \"{NS}e/\")) }}")
+            n += int(rows[0][0].value)
+        return n
+    if op == "contradictions":
+        return len(q(f"SELECT ?s ?o (COUNT(DISTINCT ?k) AS ?n) WHERE {{ GRAPH ?g {{ "
+                     f"?s <{NS}rel/CASUALTIES> ?o . ?g <{NS}killed> ?k }} }} "
+                     f"GROUP BY ?s ?o HAVING (COUNT(DISTINCT ?k) > 1)"))
+    if op == "provenance":
+        return len(q(f"SELECT ?s ?p ?o ?quote WHERE {{ GRAPH ?g {{ ?g <{NS}source> <{NS}e/s7> ; "
+                     f"<{NS}status> \"reported\" ; <{NS}quote> ?quote . ?s ?p ?o . "
+                     f"FILTER(?s != ?g) }} }}"))
+    return None  # SPARQL has no shortest path
+
+
+def networkx_load(data):
+    import csv
+
+    import networkx as nx
+
+    g = nx.MultiDiGraph()
+    for label in LABELS:
+        with open(data / f"{label}.csv", newline="") as f:
+            for row in csv.DictReader(f):
+                g.add_node(row["id"], label=row["label"], name=row["name"])
+    with open(data / "claims.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            g.add_edge(row["from"], row["to"], type=row["type"], source=row["source"], status=row["status"],
+                       quote=row["quote"], date=row["date"], killed=int(row["killed"]) if row["killed"] else None)
+    return g
+
+
+def networkx_op(g, op, pairs):
+    import networkx as nx
+
+    if op == "lookup_1hop_x100":
+        n = 0
+        for a, _ in pairs:
+            for _, b, d in g.out_edges(a, data=True):
+                n += len(g.nodes[b]["name"]) + len(d["type"])
+            for b, _, d in g.in_edges(a, data=True):
+                n += len(g.nodes[b]["name"]) + len(d["type"])
+        return n
+    if op == "expand_2hop_x100":
+        n = 0
+        for a, _ in pairs:
+            seen = set()
+            for b in set(g.succ[a]) | set(g.pred[a]):
+                seen.update(g.succ[b])
+                seen.update(g.pred[b])
+            n += len(seen)
+        return n
+    if op == "shortest_path_x100":
+        n = 0
+        for a, b in pairs:
+            try:
+                n += nx.shortest_path_length(g, a, b)
+            except nx.NetworkXNoPath:
+                pass
+        return n
+    if op == "contradictions":
+        groups = {}
+        for a, b, d in g.edges(data=True):
+            if d["type"] == "CASUALTIES":
+                groups.setdefault((a, b), set()).add(d["killed"])
+        return sum(1 for v in groups.values() if len(v) > 1)
+    if op == "provenance":
+        return len([(a, b, d) for a, b, d in g.edges(data=True) if d["source"] == "s7" and d["status"] == "reported"])
+    raise ValueError(op)
+
+
+def worker(engine, op, data):
+    data = Path(data)
+    pairs = read_pairs(data)
+    t0 = time.perf_counter()
+    if engine == "kuzu_memory":
+        handle, run = kuzu_load(data, False), kuzu_op
+    elif engine == "kuzu_disk":
+        handle, run = kuzu_load(data, True), kuzu_op
+    elif engine == "oxigraph_memory":
+        handle, run = oxigraph_load(data), oxigraph_op
+    elif engine == "networkx":
+        handle, run = networkx_load(data), networkx_op
+    else:
+        raise ValueError(engine)
+    load = time.perf_counter() - t0
+    if op == "load":
+        print(json.dumps({"seconds": load}))
+        return
+    t0 = time.perf_counter()
+    result = run(handle, op, pairs)
+    seconds = time.perf_counter() - t0
+    print(json.dumps({"seconds": None if result is None else seconds, "result": result}))
+
+
+# ---------------------------------------------------------------- orchestration
+
+
+def sh(cmd, **kw):
+    print("+", " ".join(map(str, cmd)), flush=True)
+    subprocess.run(cmd, check=True, **kw)
+
+
+def setup():
+    if not VPY.exists():
+        sh([sys.executable, "-m", "venv", str(VENV)])
+        sh([str(VPY), "-m", "pip", "install", "-q", "kuzu", "pyoxigraph", "networkx"])
+    sh(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
+
+
+def run_once(engine, op, data):
+    if engine == "claimgraph":
+        if op != "load":
+            return None, None
+        cmd = [str(CLAIMGRAPH), "check", str(data / "graph.kg")]
+    else:
+        cmd = [str(VPY), str(Path(__file__).resolve()), "--worker", engine, op, str(data)]
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
+        t0 = time.perf_counter()
+        p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", tf.name] + cmd,
+                           capture_output=True, text=True, timeout=TIMEOUT)
+        wall = time.perf_counter() - t0
+        if p.returncode != 0:
+            sys.stderr.write(f"{engine} {op} failed:\n{p.stderr[-3000:]}\n")
+            return None, None
+        rss_mib = int(tf.read().strip().splitlines()[-1]) / 1024
+    if engine == "claimgraph":
+        return wall, rss_mib
+    seconds = json.loads(p.stdout.strip().splitlines()[-1])["seconds"]
+    return seconds, rss_mib
+
+
+def machine():
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    mem_gib = int(mem.split()[1]) / 1024 / 1024
+    return f"{os.cpu_count()} cores ({cpu}), {mem_gib:.1f} GiB RAM, {platform.system()} {platform.release()}"
+
+
+def fmt(cell):
+    t, rss = cell
+    if t is None:
+        return "n/a"
+    return f"{t:.3f} s / {rss:.0f} MiB"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--worker", nargs=3)
+    ap.add_argument("--scales", default="10000,100000")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--engines", default=",".join(ENGINES))
+    ap.add_argument("--ops", default=",".join(OPS))
+    ap.add_argument("--out", default=str(HERE / "data" / "results.md"))
+    args = ap.parse_args()
+    if args.worker:
+        worker(*args.worker)
+        return
+    setup()
+    engines = args.engines.split(",")
+    ops = args.ops.split(",")
+    sections = []
+    for n in [int(s) for s in args.scales.split(",")]:
+        data = HERE / "data" / str(n)
+        if not (data / "graph.kg").exists():
+            sh([str(CLAIMGRAPH), "gen", "--claims", str(n), "--out", str(data)])
+        table = {}
+        for op in ops:
+            for engine in engines:
+                runs = [run_once(engine, op, data) for _ in range(args.runs)]
+                ok = [r for r in runs if r[0] is not None]
+                cell = (statistics.median(r[0] for r in ok), statistics.median(r[1] for r in ok)) if ok else (None, None)
+                table[(op, engine)] = cell
+                print(f"{n:>8} {op:<20} {engine:<16} {fmt(cell)}", flush=True)
+        rows = ["| operation | " + " | ".join(engines) + " | claimgraph / fastest peer |",
+                "|---" * (len(engines) + 2) + "|"]
+        for op in ops:
+            cells = [fmt(table[(op, e)]) for e in engines]
+            peers = [table[(op, e)][0] for e in engines if e != "claimgraph" and table[(op, e)][0] is not None]
+            mine = table.get((op, "claimgraph"), (None, None))[0]
+            ratio = f"{mine / min(peers):.2f}x" if mine is not None and peers else "n/a"
+            rows.append(f"| {op} | " + " | ".join(cells) + f" | {ratio} |")
+        sections.append(f"### {n:,} claims\n\n" + "\n".join(rows) + "\n")
+        print(sections[-1], flush=True)
+    Path(args.out).write_text(
+        f"Machine: {machine()}\n\nCommand: `python3 benches/compare/compare.py --scales {args.scales} "
+        f"--runs {args.runs}`\n\n" + "\n".join(sections))
+    print(f"tables written to {args.out} (copy them into docs/performance.md)")
+
+
+if __name__ == "__main__":
+    main()
