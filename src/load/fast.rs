@@ -123,9 +123,6 @@ pub(crate) struct Parsed {
 /// Parses one statement; `None` when it is not a well-formed declaration.
 fn parse_one(text: &str, seg: Segment) -> Option<Parsed> {
     let stmt_text = text.get(seg.start..seg.end)?;
-    if let Some((decl, span)) = super::lane::parse(stmt_text) {
-        return Some(Parsed { decl, span, offset: seg.start });
-    }
     let mut pairs = LangParser::parse(Rule::single_statement, stmt_text).ok()?;
     let stmt = pairs.next()?.into_inner().find(|p| p.as_rule() == Rule::statement)?;
     let span = Span::of(&stmt);
@@ -240,7 +237,7 @@ mod load_tests {
         let text = "SOURCE (s:Agency);\nENTITY (a);\n// comment; with semicolon\nCLAIM (a)-[:R]->(nobody) BY s QUOTE 'q';";
         let (offset, msg) = first_error_offset(text);
         assert_eq!(offset, text.find("nobody").unwrap(), "{msg}");
-        // The same through pest (a comment inside the statement leaves the fast lane).
+        // A comment inside the statement.
         let text = "SOURCE (s:Agency);\nENTITY (a);\nCLAIM (a)-[:R]->(a) /* c */ BY nobody QUOTE 'q';";
         let (offset, msg) = first_error_offset(text);
         assert_eq!(offset, text.find("nobody").unwrap(), "{msg}");

@@ -8,7 +8,6 @@
 mod error;
 mod fast;
 pub mod json;
-mod lane;
 pub mod print;
 
 use std::collections::HashMap;
