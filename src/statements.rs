@@ -56,18 +56,22 @@ pub(crate) fn input_is_complete(text: &str) -> bool {
 
 /// Whether a piece of text holds anything besides whitespace and comments.
 pub(crate) fn has_content(text: &str) -> bool {
+    first_token(text).is_some()
+}
+
+/// The byte offset of the first character that is not whitespace or inside a comment.
+pub(crate) fn first_token(text: &str) -> Option<usize> {
     let mut rest = text;
     loop {
-        rest = rest.trim_start();
+        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
         if let Some(r) = rest.strip_prefix("//") {
             rest = r.find('\n').map_or("", |i| &r[i..]);
         } else if let Some(r) = rest.strip_prefix("/*") {
-            match r.find("*/") {
-                Some(i) => rest = &r[i + 2..],
-                None => return false,
-            }
+            rest = &r[r.find("*/")? + 2..];
+        } else if rest.is_empty() {
+            return None;
         } else {
-            return !rest.is_empty();
+            return Some(text.len() - rest.len());
         }
     }
 }

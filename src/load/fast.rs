@@ -33,75 +33,25 @@ pub(crate) struct Split {
     pub facts: Vec<Segment>,
 }
 
-/// Splits `text` into statements. Empty statements (only blanks and comments) are dropped.
+/// Splits `text` into statements (where scripts split them: at every `;` outside strings
+/// and comments). Empty statements (only blanks and comments) are dropped.
 pub(crate) fn split(text: &str) -> Split {
-    let b = text.as_bytes();
-    let len = b.len();
     let mut out = Split::default();
     let mut start = 0;
-    let mut first: Option<usize> = None;
-    let mut i = 0;
-    let mut push = |start: usize, end: usize, first: usize| {
+    let mut push = |start: usize, end: usize| {
+        let Some(first) = crate::statements::first_token(&text[start..end]) else { return };
         let seg = Segment { start, end };
-        if declares_entity(&b[first..end]) {
+        if declares_entity(&text.as_bytes()[start + first..end]) {
             out.entities.push(seg);
         } else {
             out.facts.push(seg);
         }
     };
-    while i < len {
-        match b[i] {
-            b';' => {
-                if let Some(f) = first.take() {
-                    push(start, i, f);
-                }
-                i += 1;
-                start = i;
-            }
-            q @ (b'\'' | b'"') => {
-                first.get_or_insert(i);
-                i += 1;
-                while i < len {
-                    match b[i] {
-                        b'\\' => i += 2,
-                        c if c == q => {
-                            i += 1;
-                            break;
-                        }
-                        _ => i += 1,
-                    }
-                }
-            }
-            b'`' => {
-                first.get_or_insert(i);
-                i += 1;
-                while i < len && b[i] != b'`' {
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < len && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i = match text.get(i + 2..).and_then(|rest| rest.find("*/")) {
-                    Some(p) => i + 2 + p + 2,
-                    None => len,
-                };
-            }
-            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
-            0xEF if b.get(i + 1..i + 3) == Some(&[0xBB, 0xBF]) => i += 3,
-            _ => {
-                first.get_or_insert(i);
-                i += 1;
-            }
-        }
-    }
-    if let Some(f) = first {
-        push(start, len, f);
-    }
+    crate::statements::scan(text, false, |end| {
+        push(start, end);
+        start = end + 1;
+    });
+    push(start, text.len());
     out
 }
 
