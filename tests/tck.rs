@@ -115,7 +115,10 @@ fn install_panic_hook() {
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "non-string panic payload".into());
-            let at = info.location().map(|l| format!(" at {}:{}:{}", l.file(), l.line(), l.column())).unwrap_or_default();
+            let at = info
+                .location()
+                .map(|l| format!(" at {}:{}:{}", l.file(), l.line(), l.column()))
+                .unwrap_or_default();
             LAST_PANIC.with(|p| *p.borrow_mut() = Some(format!("{msg}{at}")));
         } else {
             default(info);
@@ -128,24 +131,31 @@ fn run_guarded(sc: Arc<Scenario>, tck: Arc<PathBuf>) -> Outcome {
     let cancel = Arc::new(AtomicBool::new(false));
     let (tx, rx) = mpsc::channel();
     let flag = Arc::clone(&cancel);
-    let spawned = std::thread::Builder::new().name("tck-scenario".into()).stack_size(STACK).spawn(move || {
-        GUARDED.with(|g| g.set(true));
-        let outcome = match catch_unwind(AssertUnwindSafe(|| run_scenario(&sc, &tck, &flag))) {
-            Ok(Ok(())) => Outcome::Pass,
-            Ok(Err(reason)) => Outcome::Fail(reason),
-            Err(_) => Outcome::Panic(
-                LAST_PANIC.with(|p| p.borrow_mut().take()).unwrap_or_else(|| "panicked".into()),
-            ),
-        };
-        // The receiver is gone only if we were abandoned; nothing is left to tell.
-        let _ = tx.send(outcome);
-    });
+    let spawned = std::thread::Builder::new()
+        .name("tck-scenario".into())
+        .stack_size(STACK)
+        .spawn(move || {
+            GUARDED.with(|g| g.set(true));
+            let outcome = match catch_unwind(AssertUnwindSafe(|| run_scenario(&sc, &tck, &flag))) {
+                Ok(Ok(())) => Outcome::Pass,
+                Ok(Err(reason)) => Outcome::Fail(reason),
+                Err(_) => Outcome::Panic(
+                    LAST_PANIC
+                        .with(|p| p.borrow_mut().take())
+                        .unwrap_or_else(|| "panicked".into()),
+                ),
+            };
+            // The receiver is gone only if we were abandoned; nothing is left to tell.
+            let _ = tx.send(outcome);
+        });
     if let Err(e) = spawned {
         return Outcome::Fail(format!("runner: could not start a scenario thread: {e}"));
     }
     match rx.recv_timeout(TIMEOUT) {
         Ok(outcome) => outcome,
-        Err(mpsc::RecvTimeoutError::Disconnected) => Outcome::Panic("scenario thread died without a report".into()),
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            Outcome::Panic("scenario thread died without a report".into())
+        }
         Err(mpsc::RecvTimeoutError::Timeout) => {
             cancel.store(true, Ordering::SeqCst);
             match rx.recv_timeout(GRACE) {
@@ -186,7 +196,11 @@ fn snapshot(g: &Graph) -> Snapshot {
                 s.labels.insert(g.str(*l).to_string());
             }
             for (k, v) in &e.props {
-                s.props.insert((id.clone(), g.str(*k).to_string(), values::from_model(v).to_string()));
+                s.props.insert((
+                    id.clone(),
+                    g.str(*k).to_string(),
+                    values::from_model(v).to_string(),
+                ));
             }
         }
         s.nodes.insert(id);
@@ -196,10 +210,17 @@ fn snapshot(g: &Graph) -> Snapshot {
         // Claims have no always-present stable id; the edge slot plus type and endpoints
         // identifies one unless a query deletes a relationship and creates an identical one
         // in the freed slot, which the TCK never does.
-        let ends = g.endpoints(cx).map(|(a, b)| format!("{}->{}", g.entity_id(a), g.entity_id(b))).unwrap_or_default();
+        let ends = g
+            .endpoints(cx)
+            .map(|(a, b)| format!("{}->{}", g.entity_id(a), g.entity_id(b)))
+            .unwrap_or_default();
         let id = format!("r:{}:{}:{}", cx.index(), g.str(c.rel_type), ends);
         for (k, v) in &c.props {
-            s.props.insert((id.clone(), g.str(*k).to_string(), values::from_model(v).to_string()));
+            s.props.insert((
+                id.clone(),
+                g.str(*k).to_string(),
+                values::from_model(v).to_string(),
+            ));
         }
         s.rels.insert(id);
     }
@@ -207,8 +228,16 @@ fn snapshot(g: &Graph) -> Snapshot {
 }
 
 /// `+nodes`, `-nodes`, ... in the TCK's order.
-const EFFECT_KEYS: [&str; 8] =
-    ["+nodes", "-nodes", "+relationships", "-relationships", "+labels", "-labels", "+properties", "-properties"];
+const EFFECT_KEYS: [&str; 8] = [
+    "+nodes",
+    "-nodes",
+    "+relationships",
+    "-relationships",
+    "+labels",
+    "-labels",
+    "+properties",
+    "-properties",
+];
 
 fn diff(before: &Snapshot, after: &Snapshot) -> [usize; 8] {
     fn d<T: Eq + std::hash::Hash>(a: &HashSet<T>, b: &HashSet<T>) -> usize {
@@ -227,8 +256,12 @@ fn diff(before: &Snapshot, after: &Snapshot) -> [usize; 8] {
 }
 
 fn show_effects(e: &[usize; 8]) -> String {
-    let parts: Vec<String> =
-        EFFECT_KEYS.iter().zip(e).filter(|(_, n)| **n > 0).map(|(k, n)| format!("{k} {n}")).collect();
+    let parts: Vec<String> = EFFECT_KEYS
+        .iter()
+        .zip(e)
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
     if parts.is_empty() {
         "none".into()
     } else {
@@ -272,35 +305,52 @@ fn exec(run: &mut Run, text: &str, cancel: &AtomicBool) -> Result<QueryOutput, Q
 }
 
 fn run_scenario(sc: &Scenario, tck: &Path, cancel: &AtomicBool) -> Result<(), String> {
-    let mut run = Run { graph: Graph::new(), params: Params::new(), result: None, error_checked: false };
+    let mut run = Run {
+        graph: Graph::new(),
+        params: Params::new(),
+        result: None,
+        error_checked: false,
+    };
     for step in &sc.steps {
         if cancel.load(Ordering::SeqCst) {
             return Err("cancelled".into());
         }
-        run_step(&mut run, step, tck, cancel).map_err(|e| format!("line {}: `{}`: {e}", step.line, step.text))?;
+        run_step(&mut run, step, tck, cancel)
+            .map_err(|e| format!("line {}: `{}`: {e}", step.line, step.text))?;
     }
     match &run.result {
-        Some((Err(e), _)) if !run.error_checked => Err(format!("the query failed: {}", show_error(e))),
+        Some((Err(e), _)) if !run.error_checked => {
+            Err(format!("the query failed: {}", show_error(e)))
+        }
         _ => Ok(()),
     }
 }
 
 fn docstring(step: &Step) -> Result<&str, String> {
-    step.docstring.as_deref().ok_or_else(|| "step has no docstring".to_string())
+    step.docstring
+        .as_deref()
+        .ok_or_else(|| "step has no docstring".to_string())
 }
 
 fn table(step: &Step) -> Result<&[Vec<String>], String> {
-    step.table.as_deref().ok_or_else(|| "step has no table".to_string())
+    step.table
+        .as_deref()
+        .ok_or_else(|| "step has no table".to_string())
 }
 
 fn result_of(run: &Run) -> Result<&(Result<QueryOutput, QueryError>, [usize; 8]), String> {
-    run.result.as_ref().ok_or_else(|| "no query was executed".to_string())
+    run.result
+        .as_ref()
+        .ok_or_else(|| "no query was executed".to_string())
 }
 
 fn output_of(run: &Run) -> Result<&QueryOutput, String> {
     match &result_of(run)?.0 {
         Ok(out) => Ok(out),
-        Err(e) => Err(format!("expected a result, got an error: {}", show_error(e))),
+        Err(e) => Err(format!(
+            "expected a result, got an error: {}",
+            show_error(e)
+        )),
     }
 }
 
@@ -316,13 +366,18 @@ fn run_step(run: &mut Run, step: &Step, tck: &Path, cancel: &AtomicBool) -> Resu
         (StepType::Given, s) if s.starts_with("the ") && s.ends_with(" graph") => {
             let name = &s["the ".len()..s.len() - " graph".len()];
             let file = tck.join("graphs").join(name).join(format!("{name}.cypher"));
-            let script = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let script = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             run.graph = Graph::new();
-            exec(run, &script, cancel).map(drop).map_err(|e| format!("building graph {name} failed: {}", show_error(&e)))
+            exec(run, &script, cancel)
+                .map(drop)
+                .map_err(|e| format!("building graph {name} failed: {}", show_error(&e)))
         }
         (_, "having executed") => {
             let q = docstring(step)?;
-            exec(run, q, cancel).map(drop).map_err(|e| format!("setup query failed: {}", show_error(&e)))
+            exec(run, q, cancel)
+                .map(drop)
+                .map_err(|e| format!("setup query failed: {}", show_error(&e)))
         }
         (_, "parameters are") => {
             for row in table(step)? {
@@ -330,7 +385,8 @@ fn run_step(run: &mut Run, step: &Step, tck: &Path, cancel: &AtomicBool) -> Resu
                     return Err(format!("parameter row must be `| name | value |`: {row:?}"));
                 };
                 let v = values::parse_cell(value)?;
-                run.params.insert(values::unescape_cell(name), values::to_query(&v)?);
+                run.params
+                    .insert(values::unescape_cell(name), values::to_query(&v)?);
             }
             Ok(())
         }
@@ -348,8 +404,15 @@ fn run_step(run: &mut Run, step: &Step, tck: &Path, cancel: &AtomicBool) -> Resu
             if out.rows.is_empty() {
                 Ok(())
             } else {
-                let rows: Vec<Vec<TVal>> = out.rows.iter().map(|r| r.iter().map(values::from_query).collect()).collect();
-                Err(format!("expected no rows, got:\n{}", show_table(&out.columns, &rows)))
+                let rows: Vec<Vec<TVal>> = out
+                    .rows
+                    .iter()
+                    .map(|r| r.iter().map(values::from_query).collect())
+                    .collect();
+                Err(format!(
+                    "expected no rows, got:\n{}",
+                    show_table(&out.columns, &rows)
+                ))
             }
         }
         (_, s) if s.starts_with("the result should be") => check_result(run, step, s),
@@ -358,23 +421,38 @@ fn run_step(run: &mut Run, step: &Step, tck: &Path, cancel: &AtomicBool) -> Resu
             if effects == [0; 8] {
                 Ok(())
             } else {
-                Err(format!("expected no side effects, got {}", show_effects(&effects)))
+                Err(format!(
+                    "expected no side effects, got {}",
+                    show_effects(&effects)
+                ))
             }
         }
         (_, "the side effects should be") => {
             let mut expected = [0usize; 8];
             for row in table(step)? {
                 let [key, count] = row.as_slice() else {
-                    return Err(format!("side-effect row must be `| key | count |`: {row:?}"));
+                    return Err(format!(
+                        "side-effect row must be `| key | count |`: {row:?}"
+                    ));
                 };
-                let ix = EFFECT_KEYS.iter().position(|k| k == key).ok_or_else(|| format!("unknown side effect {key}"))?;
-                expected[ix] = count.trim().parse().map_err(|_| format!("bad side-effect count {count}"))?;
+                let ix = EFFECT_KEYS
+                    .iter()
+                    .position(|k| k == key)
+                    .ok_or_else(|| format!("unknown side effect {key}"))?;
+                expected[ix] = count
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("bad side-effect count {count}"))?;
             }
             let actual = result_of(run)?.1;
             if actual == expected {
                 Ok(())
             } else {
-                Err(format!("side effects: expected {}, got {}", show_effects(&expected), show_effects(&actual)))
+                Err(format!(
+                    "side effects: expected {}, got {}",
+                    show_effects(&expected),
+                    show_effects(&actual)
+                ))
             }
         }
         (StepType::Then, s) if s.contains(" should be raised at ") => check_error(run, s),
@@ -393,14 +471,26 @@ fn check_result(run: &Run, step: &Step, s: &str) -> Result<(), String> {
     let columns: Vec<String> = header.iter().map(|c| values::unescape_cell(c)).collect();
     let expected: Vec<Vec<TVal>> = rows
         .iter()
-        .map(|r| r.iter().map(|c| values::parse_cell(c)).collect::<Result<Vec<_>, _>>())
+        .map(|r| {
+            r.iter()
+                .map(|c| values::parse_cell(c))
+                .collect::<Result<Vec<_>, _>>()
+        })
         .collect::<Result<_, _>>()?;
-    let actual: Vec<Vec<TVal>> = out.rows.iter().map(|r| r.iter().map(values::from_query).collect()).collect();
+    let actual: Vec<Vec<TVal>> = out
+        .rows
+        .iter()
+        .map(|r| r.iter().map(values::from_query).collect())
+        .collect();
     let mode = if ordered { "in order" } else { "in any order" };
     if columns != out.columns || !values::rows_match(&expected, &actual, ordered, unordered_lists) {
         return Err(format!(
             "result mismatch ({mode}{})\nexpected:\n{}actual:\n{}",
-            if unordered_lists { ", ignoring list order" } else { "" },
+            if unordered_lists {
+                ", ignoring list order"
+            } else {
+                ""
+            },
             show_table(&columns, &expected),
             show_table(&out.columns, &actual)
         ));
@@ -418,8 +508,13 @@ fn check_result(run: &Run, step: &Step, s: &str) -> Result<(), String> {
 /// `any time` accepts either.
 fn check_error(run: &mut Run, s: &str) -> Result<(), String> {
     let malformed = || format!("malformed error step: {s}");
-    let rest = s.strip_prefix("an ").or_else(|| s.strip_prefix("a ")).ok_or_else(malformed)?;
-    let (class, rest) = rest.split_once(" should be raised at ").ok_or_else(malformed)?;
+    let rest = s
+        .strip_prefix("an ")
+        .or_else(|| s.strip_prefix("a "))
+        .ok_or_else(malformed)?;
+    let (class, rest) = rest
+        .split_once(" should be raised at ")
+        .ok_or_else(malformed)?;
     let (phase, detail) = rest.split_once(':').ok_or_else(malformed)?;
     let (phase, detail) = (phase.trim(), detail.trim());
     let result = &result_of(run)?.0;
@@ -442,7 +537,10 @@ fn check_error(run: &mut Run, s: &str) -> Result<(), String> {
     if err.class == class && (detail == "*" || err.detail == detail) && phase_ok {
         Ok(())
     } else {
-        Err(format!("expected {class}.{detail} at {phase}, got {}", show_error(&err)))
+        Err(format!(
+            "expected {class}.{detail} at {phase}, got {}",
+            show_error(&err)
+        ))
     }
 }
 
@@ -455,7 +553,9 @@ struct SkipEntry {
 }
 
 fn manifest_file(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(name)
 }
 
 /// `tests/tck_skip.txt`: `<scenario, feature file or directory prefix> # <reason>` per
@@ -467,7 +567,11 @@ fn load_skips() -> Vec<SkipEntry> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(|l| {
             let (key, reason) = l.split_once(" # ").unwrap_or((l, "no reason given"));
-            SkipEntry { key: key.trim().to_string(), reason: reason.trim().to_string(), used: AtomicBool::new(false) }
+            SkipEntry {
+                key: key.trim().to_string(),
+                reason: reason.trim().to_string(),
+                used: AtomicBool::new(false),
+            }
         })
         .collect()
 }
@@ -479,7 +583,9 @@ fn skip_covers(key: &str, sc: &Scenario) -> bool {
     if sc.name == key || sc.base_name == key || sc.feature == key {
         return true;
     }
-    sc.feature.strip_prefix(key).is_some_and(|rest| rest.starts_with('/'))
+    sc.feature
+        .strip_prefix(key)
+        .is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn skip_reason(sc: &Scenario, skips: &[SkipEntry]) -> Option<String> {
@@ -504,7 +610,13 @@ fn load_floor() -> usize {
 /// Approximates libtest-mimic's filtering so a filtered run (`-- Match1`) only executes
 /// what it will show. A filter that may name a kind (`[fail]`) selects everything.
 fn selected(args: &Arguments, name: &str) -> bool {
-    let matches = |f: &str| if args.exact { name == f } else { name.contains(f) };
+    let matches = |f: &str| {
+        if args.exact {
+            name == f
+        } else {
+            name.contains(f)
+        }
+    };
     if let Some(f) = &args.filter {
         if !f.starts_with('[') && !matches(f) {
             return false;
@@ -541,12 +653,21 @@ fn main() {
     }
 
     // Run the selected scenarios on a pool of workers, each scenario guarded.
-    let to_run: Vec<usize> = plan.iter().enumerate().filter(|(_, p)| p.2).map(|(i, _)| i).collect();
+    let to_run: Vec<usize> = plan
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.2)
+        .map(|(i, _)| i)
+        .collect();
     let outcomes: Mutex<BTreeMap<usize, Outcome>> = Mutex::new(BTreeMap::new());
     let next = AtomicUsize::new(0);
     let workers = args
         .test_threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(4))
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(4)
+        })
         .max(1);
     std::thread::scope(|scope| {
         for _ in 0..workers {
@@ -554,7 +675,10 @@ fn main() {
                 let k = next.fetch_add(1, Ordering::SeqCst);
                 let Some(&i) = to_run.get(k) else { break };
                 let outcome = run_guarded(Arc::clone(&plan[i].0), Arc::clone(&tck));
-                outcomes.lock().unwrap_or_else(|p| p.into_inner()).insert(i, outcome);
+                outcomes
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(i, outcome);
             });
         }
     });
@@ -574,7 +698,9 @@ fn main() {
             }
             continue;
         }
-        let Some(outcome) = outcomes.get(&i) else { continue };
+        let Some(outcome) = outcomes.get(&i) else {
+            continue;
+        };
         entry.1 += 1;
         match outcome {
             Outcome::Pass => {
@@ -588,13 +714,22 @@ fn main() {
                     Outcome::Timeout(_) => timed_out += 1,
                     _ => {}
                 }
-                let _ = writeln!(failures, "=== [{}] {}\n{}\n", other.kind(), sc.name, other.reason());
+                let _ = writeln!(
+                    failures,
+                    "=== [{}] {}\n{}\n",
+                    other.kind(),
+                    sc.name,
+                    other.reason()
+                );
             }
         }
     }
     for (path, err) in &parse_errors {
         failed += 1;
-        let _ = writeln!(failures, "=== [fail] {path}\nthe feature file does not parse: {err}\n");
+        let _ = writeln!(
+            failures,
+            "=== [fail] {path}\nthe feature file does not parse: {err}\n"
+        );
     }
 
     // Trials for libtest-mimic (see the module comment for why failures are "ignored").
@@ -603,7 +738,9 @@ fn main() {
         let trial = if let Some(reason) = skip {
             let (sc, tck) = (Arc::clone(sc), Arc::clone(&tck));
             let reason = reason.clone();
-            Trial::test(sc.name.clone(), move || lazy_trial(&sc, &tck, &reason)).with_kind("skip").with_ignored_flag(true)
+            Trial::test(sc.name.clone(), move || lazy_trial(&sc, &tck, &reason))
+                .with_kind("skip")
+                .with_ignored_flag(true)
         } else if let Some(outcome) = outcomes.get(&i) {
             match outcome {
                 Outcome::Pass => Trial::test(sc.name.clone(), || Ok(())),
@@ -623,7 +760,11 @@ fn main() {
     }
     for (path, err) in &parse_errors {
         let msg = format!("the feature file does not parse: {err}");
-        trials.push(Trial::test(path.clone(), move || Err(Failed::from(msg))).with_kind("fail").with_ignored_flag(true));
+        trials.push(
+            Trial::test(path.clone(), move || Err(Failed::from(msg)))
+                .with_kind("fail")
+                .with_ignored_flag(true),
+        );
     }
     let conclusion = libtest_mimic::run(&args, trials);
     if args.list {
@@ -631,11 +772,26 @@ fn main() {
     }
 
     // Report.
-    let width = per_dir.keys().map(String::len).max().unwrap_or(0).max("directory".len());
-    println!("\n{:<width$}  {:>11}  {:>6}  {:>7}", "directory", "passed/run", "%", "skipped");
+    let width = per_dir
+        .keys()
+        .map(String::len)
+        .max()
+        .unwrap_or(0)
+        .max("directory".len());
+    println!(
+        "\n{:<width$}  {:>11}  {:>6}  {:>7}",
+        "directory", "passed/run", "%", "skipped"
+    );
     for (dir, (p, total, s)) in per_dir.iter().filter(|(_, (_, t, s))| t + s > 0) {
-        let pct = if *total == 0 { 0.0 } else { 100.0 * *p as f64 / *total as f64 };
-        println!("{dir:<width$}  {:>11}  {pct:>5.1}%  {s:>7}", format!("{p}/{total}"));
+        let pct = if *total == 0 {
+            0.0
+        } else {
+            100.0 * *p as f64 / *total as f64
+        };
+        println!(
+            "{dir:<width$}  {:>11}  {pct:>5.1}%  {s:>7}",
+            format!("{p}/{total}")
+        );
     }
     let mut extra = Vec::new();
     if panicked > 0 {
@@ -644,13 +800,20 @@ fn main() {
     if timed_out > 0 {
         extra.push(format!("{timed_out} timed out"));
     }
-    let extra = if extra.is_empty() { String::new() } else { format!(" ({})", extra.join(", ")) };
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", extra.join(", "))
+    };
     println!("tck: {passed} passed, {failed} failed, {skipped} skipped{extra}");
 
     if let Some(path) = std::env::var_os("CLAIMGRAPH_TCK_FAILURES") {
         match std::fs::write(&path, &failures) {
             Ok(()) => println!("tck: failures written to {}", Path::new(&path).display()),
-            Err(e) => eprintln!("tck: cannot write failures to {}: {e}", Path::new(&path).display()),
+            Err(e) => eprintln!(
+                "tck: cannot write failures to {}: {e}",
+                Path::new(&path).display()
+            ),
         }
     }
 
@@ -658,7 +821,9 @@ fn main() {
     let full_run = args.filter.is_none() && args.skip.is_empty();
     let floor = load_floor();
     if full_run && passed < floor {
-        eprintln!("tck: FAILED: {passed} passed is below the floor of {floor} (tests/tck_floor.txt)");
+        eprintln!(
+            "tck: FAILED: {passed} passed is below the floor of {floor} (tests/tck_floor.txt)"
+        );
         std::process::exit(1);
     }
     // Non-zero only if ignored trials were asked for (`--ignored`) and some failed.
@@ -671,8 +836,16 @@ fn lazy_trial(sc: &Arc<Scenario>, tck: &Arc<PathBuf>, skip_reason: &str) -> Resu
     match run_guarded(Arc::clone(sc), Arc::clone(tck)) {
         Outcome::Pass => Ok(()),
         other => {
-            let note = if skip_reason.is_empty() { String::new() } else { format!(" (skipped: {skip_reason})") };
-            Err(Failed::from(format!("[{}]{note} {}", other.kind(), other.reason())))
+            let note = if skip_reason.is_empty() {
+                String::new()
+            } else {
+                format!(" (skipped: {skip_reason})")
+            };
+            Err(Failed::from(format!(
+                "[{}]{note} {}",
+                other.kind(),
+                other.reason()
+            )))
         }
     }
 }

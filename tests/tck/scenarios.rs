@@ -79,10 +79,53 @@ fn convert_step(step: &gherkin::Step, header: &[String], row: &[String]) -> Step
         text: substitute(step.value.trim(), header, row),
         docstring: step.docstring.as_ref().map(|d| substitute(d, header, row)),
         table: step.table.as_ref().map(|t| {
-            t.rows.iter().map(|r| r.iter().map(|c| substitute(c, header, row)).collect()).collect()
+            t.rows
+                .iter()
+                .map(|r| r.iter().map(|c| substitute(c, header, row)).collect())
+                .collect()
         }),
         line: step.position.line,
     }
+}
+
+/// Parses a feature file. The `gherkin` crate rejects a scenario whose first step is an
+/// `And` (legal in Gherkin, used by the TCK to continue a Background, e.g. Match5 [25]);
+/// on failure we retry with such a step's keyword read as `Given`, which is what `And`
+/// means there. Line numbers are unchanged.
+fn parse_feature(file: &Path) -> Result<gherkin::Feature, String> {
+    let first = match gherkin::Feature::parse_path(file, GherkinEnv::default()) {
+        Ok(f) => return Ok(f),
+        Err(e) => e.to_string(),
+    };
+    let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
+    let mut fixed = String::with_capacity(text.len());
+    let mut expect_first_step = false;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        if trimmed.starts_with("Scenario") {
+            expect_first_step = true;
+        } else if expect_first_step
+            && !trimmed.is_empty()
+            && !trimmed.starts_with('#')
+            && !trimmed.starts_with('@')
+        {
+            expect_first_step = false;
+            if let Some(rest) = trimmed
+                .strip_prefix("And ")
+                .or_else(|| trimmed.strip_prefix("But "))
+            {
+                fixed.push_str(indent);
+                fixed.push_str("Given ");
+                fixed.push_str(rest);
+                fixed.push('\n');
+                continue;
+            }
+        }
+        fixed.push_str(line);
+        fixed.push('\n');
+    }
+    gherkin::Feature::parse(&fixed, GherkinEnv::default()).map_err(|e| format!("{first} ({e})"))
 }
 
 /// Loads every scenario of the TCK, sorted by feature path then position. Features that
@@ -96,16 +139,20 @@ pub fn load(tck: &Path) -> (Vec<Scenario>, Vec<(String, String)>) {
     files.sort();
     let mut scenarios = Vec::new();
     for file in files {
-        let rel = file.strip_prefix(tck).unwrap_or(&file).to_string_lossy().replace('\\', "/");
+        let rel = file
+            .strip_prefix(tck)
+            .unwrap_or(&file)
+            .to_string_lossy()
+            .replace('\\', "/");
         let dir = Path::new(&rel)
             .parent()
             .and_then(|p| p.strip_prefix("features").ok())
             .map(|p| p.to_string_lossy().replace('\\', "/"))
             .unwrap_or_default();
-        let feature = match gherkin::Feature::parse_path(&file, GherkinEnv::default()) {
+        let feature = match parse_feature(&file) {
             Ok(f) => f,
             Err(e) => {
-                errors.push((rel.clone(), e.to_string()));
+                errors.push((rel.clone(), e));
                 continue;
             }
         };
@@ -119,14 +166,20 @@ pub fn load(tck: &Path) -> (Vec<Scenario>, Vec<(String, String)>) {
             for sc in &rule.scenarios {
                 // A rule's background runs after the feature's; both are rare in the TCK,
                 // and never combined, so the rule's (if any) replaces the feature's here.
-                groups.push((rule.background.as_ref().or(feature.background.as_ref()), sc, rule_ignored));
+                groups.push((
+                    rule.background.as_ref().or(feature.background.as_ref()),
+                    sc,
+                    rule_ignored,
+                ));
             }
         }
         for (background, sc, rule_ignored) in groups {
-            let tck_ignored = feature_tags_ignore || rule_ignored || sc.tags.iter().any(|t| t == "ignore");
+            let tck_ignored =
+                feature_tags_ignore || rule_ignored || sc.tags.iter().any(|t| t == "ignore");
             let base_name = format!("{rel}: {}", sc.name.trim());
-            let bg_steps: Vec<Step> =
-                background.map(|b| b.steps.iter().map(|s| convert_step(s, &[], &[])).collect()).unwrap_or_default();
+            let bg_steps: Vec<Step> = background
+                .map(|b| b.steps.iter().map(|s| convert_step(s, &[], &[])).collect())
+                .unwrap_or_default();
             if sc.examples.is_empty() {
                 let mut steps = bg_steps.clone();
                 steps.extend(sc.steps.iter().map(|s| convert_step(s, &[], &[])));
@@ -144,7 +197,9 @@ pub fn load(tck: &Path) -> (Vec<Scenario>, Vec<(String, String)>) {
             for ex in &sc.examples {
                 let ex_ignored = ex.tags.iter().any(|t| t == "ignore");
                 let Some(table) = &ex.table else { continue };
-                let Some((header, rows)) = table.rows.split_first() else { continue };
+                let Some((header, rows)) = table.rows.split_first() else {
+                    continue;
+                };
                 for row in rows {
                     index += 1;
                     let mut steps = bg_steps.clone();
