@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use claimgraph::model::Graph;
 use claimgraph::query::{CancelFlag, ErrorPhase, Params, QueryError, QueryOutput};
-use gherkin::StepType;
 
 use super::scenarios::{Scenario, Step};
 use super::values::{self, TVal};
@@ -328,17 +327,60 @@ fn output_of(run: &Run) -> Result<&QueryOutput, String> {
     }
 }
 
+/// The TCK step sentences the runner knows (the text after Given/When/Then/And, without
+/// the trailing colon). Step texts are fixed sentences; telling them apart is a lookup,
+/// not parsing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    EmptyGraph,
+    NamedGraph,
+    HavingExecuted,
+    Parameters,
+    ExecutingQuery,
+    ResultEmpty,
+    Result,
+    NoSideEffects,
+    SideEffects,
+    Error,
+}
+
+pub fn classify(bare: &str) -> Option<StepKind> {
+    Some(match bare {
+        "an empty graph" | "any graph" => StepKind::EmptyGraph,
+        s if s.starts_with("the ") && s.ends_with(" graph") => StepKind::NamedGraph,
+        "having executed" => StepKind::HavingExecuted,
+        "parameters are" => StepKind::Parameters,
+        "executing query" | "executing control query" => StepKind::ExecutingQuery,
+        "the result should be empty" => StepKind::ResultEmpty,
+        s if s.starts_with("the result should be") => StepKind::Result,
+        "no side effects" => StepKind::NoSideEffects,
+        "the side effects should be" => StepKind::SideEffects,
+        s if (s.starts_with("a ") || s.starts_with("an "))
+            && s.contains(" should be raised at ") =>
+        {
+            StepKind::Error
+        }
+        _ => return None,
+    })
+}
+
+/// Whether the runner knows a step text (trailing colon already removed).
+pub fn known_step(bare: &str) -> bool {
+    classify(bare.trim()).is_some()
+}
+
 fn run_step(run: &mut Run, step: &Step, tck: &Path, cancel: &AtomicBool) -> Result<(), String> {
-    // Step texts are fixed TCK sentences; matching them is a lookup, not parsing.
-    let text = step.text.trim();
-    let bare = text.trim_end_matches(':').trim_end();
-    match (step.ty, bare) {
-        (StepType::Given, "an empty graph" | "any graph") => {
+    let bare = step.text.trim().trim_end_matches(':').trim_end();
+    let Some(kind) = classify(bare) else {
+        return Err("unsupported step".into());
+    };
+    match kind {
+        StepKind::EmptyGraph => {
             run.graph = Graph::new();
             Ok(())
         }
-        (StepType::Given, s) if s.starts_with("the ") && s.ends_with(" graph") => {
-            let name = &s["the ".len()..s.len() - " graph".len()];
+        StepKind::NamedGraph => {
+            let name = &bare["the ".len()..bare.len() - " graph".len()];
             let file = tck.join("graphs").join(name).join(format!("{name}.cypher"));
             let script = std::fs::read_to_string(&file)
                 .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
@@ -347,13 +389,13 @@ fn run_step(run: &mut Run, step: &Step, tck: &Path, cancel: &AtomicBool) -> Resu
                 .map(drop)
                 .map_err(|e| format!("building graph {name} failed: {}", show_error(&e)))
         }
-        (_, "having executed") => {
+        StepKind::HavingExecuted => {
             let q = docstring(step)?;
             exec(run, q, cancel)
                 .map(drop)
                 .map_err(|e| format!("setup query failed: {}", show_error(&e)))
         }
-        (_, "parameters are") => {
+        StepKind::Parameters => {
             for row in table(step)? {
                 let [name, value] = row.as_slice() else {
                     return Err(format!("parameter row must be `| name | value |`: {row:?}"));
@@ -364,7 +406,7 @@ fn run_step(run: &mut Run, step: &Step, tck: &Path, cancel: &AtomicBool) -> Resu
             }
             Ok(())
         }
-        (_, "executing query" | "executing control query") => {
+        StepKind::ExecutingQuery => {
             let q = docstring(step)?.to_string();
             let before = snapshot(&run.graph);
             let result = exec(run, &q, cancel);
@@ -373,7 +415,7 @@ fn run_step(run: &mut Run, step: &Step, tck: &Path, cancel: &AtomicBool) -> Resu
             run.error_checked = false;
             Ok(())
         }
-        (_, "the result should be empty") => {
+        StepKind::ResultEmpty => {
             let out = output_of(run)?;
             if out.rows.is_empty() {
                 Ok(())
@@ -389,8 +431,8 @@ fn run_step(run: &mut Run, step: &Step, tck: &Path, cancel: &AtomicBool) -> Resu
                 ))
             }
         }
-        (_, s) if s.starts_with("the result should be") => check_result(run, step, s),
-        (_, "no side effects") => {
+        StepKind::Result => check_result(run, step, bare),
+        StepKind::NoSideEffects => {
             let effects = result_of(run)?.1;
             if effects == [0; 8] {
                 Ok(())
@@ -401,7 +443,7 @@ fn run_step(run: &mut Run, step: &Step, tck: &Path, cancel: &AtomicBool) -> Resu
                 ))
             }
         }
-        (_, "the side effects should be") => {
+        StepKind::SideEffects => {
             let mut expected = [0usize; 8];
             for row in table(step)? {
                 let [key, count] = row.as_slice() else {
@@ -429,8 +471,7 @@ fn run_step(run: &mut Run, step: &Step, tck: &Path, cancel: &AtomicBool) -> Resu
                 ))
             }
         }
-        (StepType::Then, s) if s.contains(" should be raised at ") => check_error(run, s),
-        _ => Err("unsupported step".into()),
+        StepKind::Error => check_error(run, bare),
     }
 }
 
