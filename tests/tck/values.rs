@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use claimgraph::model::Value;
+use claimgraph::model::{DateValue, Value};
 use claimgraph::query::{NodeValue, QueryValue, RelValue};
 use pest::iterators::Pair;
 use pest::Parser;
@@ -283,7 +283,11 @@ pub fn from_query(v: &QueryValue) -> TVal {
         QueryValue::List(items) => TVal::List(items.iter().map(from_query).collect()),
         QueryValue::Map(m) => TVal::Map(props_of(m)),
         QueryValue::Uncertain(u) => TVal::Other(format!("{u:?}")),
-        QueryValue::Date(d) => TVal::Other(format!("{d:?}")),
+        // The TCK writes temporal results as their ISO string (`'1910-05-06'`, see
+        // WithOrderBy1 [11]), so an absolute date compares as that string. Relative dates
+        // have no TCK counterpart.
+        QueryValue::Date(DateValue::Absolute(d)) => TVal::Str(d.to_string()),
+        QueryValue::Date(d) => TVal::Other(format!("{d}")),
         QueryValue::Node(n) => TVal::Node(node_of(n)),
         QueryValue::Relationship(r) => TVal::Rel(rel_of(r)),
         QueryValue::Path(p) => {
@@ -327,7 +331,8 @@ pub fn from_model(v: &Value) -> TVal {
         Value::List(items) => TVal::List(items.iter().map(from_model).collect()),
         Value::Map(m) => TVal::Map(m.iter().map(|(k, v)| (k.clone(), from_model(v))).collect()),
         Value::Uncertain(u) => TVal::Other(format!("{u:?}")),
-        Value::Date(d) => TVal::Other(format!("{d:?}")),
+        // Kept apart from strings so that replacing a string by a date is a side effect.
+        Value::Date(d) => TVal::Other(format!("date {d}")),
     }
 }
 
@@ -744,6 +749,16 @@ mod tests {
         assert!(m("-Inf", &QueryValue::Float(f64::NEG_INFINITY)));
         assert!(!m("Inf", &QueryValue::Float(f64::NEG_INFINITY)));
         assert!(!m("1.5", &QueryValue::Float(1.5000001)));
+    }
+
+    #[test]
+    fn dates_compare_as_iso_strings() {
+        let d = claimgraph::model::PartialDate::new(1910, Some(5), Some(6)).expect("valid date");
+        assert!(m("'1910-05-06'", &QueryValue::Date(DateValue::Absolute(d))));
+        assert!(!m(
+            "'1910-05-07'",
+            &QueryValue::Date(DateValue::Absolute(d))
+        ));
     }
 
     #[test]
