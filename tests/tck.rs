@@ -202,6 +202,7 @@ fn main() {
     let (mut passed, mut failed, mut skipped, mut panicked, mut timed_out) = (0, 0, 0, 0, 0);
     let mut per_dir: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
     let mut failures = String::new();
+    let mut signatures: BTreeMap<String, usize> = BTreeMap::new();
     for (i, (sc, skip, _)) in plan.iter().enumerate() {
         let entry = per_dir.entry(sc.dir.clone()).or_default();
         if skip.is_some() {
@@ -227,6 +228,7 @@ fn main() {
                     Outcome::Timeout(_) => timed_out += 1,
                     _ => {}
                 }
+                *signatures.entry(signature(other)).or_default() += 1;
                 let _ = writeln!(
                     failures,
                     "=== [{}] {}\n{}\n",
@@ -321,7 +323,18 @@ fn main() {
     println!("tck: {passed} passed, {failed} failed, {skipped} skipped{extra}");
 
     if let Some(path) = std::env::var_os("CLAIMGRAPH_TCK_FAILURES") {
-        match std::fs::write(&path, &failures) {
+        // Most common failure kinds first: the triage to-do list.
+        let mut by_count: Vec<(&String, &usize)> = signatures.iter().collect();
+        by_count.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let mut report =
+            format!("tck: {passed} passed, {failed} failed, {skipped} skipped{extra}\n\n");
+        report.push_str("Failures by kind:\n");
+        for (sig, n) in by_count {
+            let _ = writeln!(report, "{n:>6}  {sig}");
+        }
+        report.push('\n');
+        report.push_str(&failures);
+        match std::fs::write(&path, &report) {
             Ok(()) => println!("tck: failures written to {}", Path::new(&path).display()),
             Err(e) => eprintln!(
                 "tck: cannot write failures to {}: {e}",
@@ -341,6 +354,48 @@ fn main() {
     }
     // Non-zero only if ignored trials were asked for (`--ignored`) and some failed.
     conclusion.exit();
+}
+
+/// A short description of a failure for grouping in the failures file: the error
+/// class and detail where the engine raised one, else the kind of mismatch.
+fn signature(outcome: &Outcome) -> String {
+    let reason = outcome.reason();
+    let first = reason.lines().next().unwrap_or("");
+    // Failure messages look like "line N: `step text`: what went wrong".
+    let what = match first.find('`').and_then(|open| {
+        first[open + 1..]
+            .find("`: ")
+            .map(|close| open + 1 + close + 3)
+    }) {
+        Some(at) if first.starts_with("line ") => &first[at..],
+        _ => first,
+    };
+    let short = |s: &str| s.split(" at ").next().unwrap_or(s).trim().to_string();
+    if let Some(rest) = what.strip_prefix("expected ") {
+        if let Some((want, got)) = rest.split_once(", got ") {
+            return format!("expected {}, got {}", short(want), short(got));
+        }
+    }
+    for (marker, context) in [
+        ("got an error: ", "error"),
+        ("the query failed: ", "error"),
+        ("setup query failed: ", "setup error"),
+        ("failed: ", "setup error"),
+    ] {
+        if let Some(at) = what.find(marker) {
+            return format!("{context} {}", short(&what[at + marker.len()..]));
+        }
+    }
+    match outcome {
+        Outcome::Panic(_) => "panic".into(),
+        Outcome::Timeout(_) => "timeout".into(),
+        _ => what
+            .split(['(', ',', ':'])
+            .next()
+            .unwrap_or(what)
+            .trim()
+            .to_string(),
+    }
 }
 
 /// A trial whose scenario was not run up front (skip-listed, or outside the filter):
