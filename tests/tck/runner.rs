@@ -384,8 +384,11 @@ fn run_step(run: &mut Run, step: &Step, tck: &Path, cancel: &AtomicBool) -> Resu
             let file = tck.join("graphs").join(name).join(format!("{name}.cypher"));
             let script = std::fs::read_to_string(&file)
                 .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            // The graph files end with a script terminator `;`; `execute` takes one
+            // statement, so the terminator is dropped (each file is one CREATE statement).
+            let script = script.trim_end().trim_end_matches(';');
             run.graph = Graph::new();
-            exec(run, &script, cancel)
+            exec(run, script, cancel)
                 .map(drop)
                 .map_err(|e| format!("building graph {name} failed: {}", show_error(&e)))
         }
