@@ -81,7 +81,15 @@ pub struct Attestation {
 
 impl Attestation {
     pub fn new(source: SourceRef, status: Status) -> Self {
-        Attestation { source, via: Vec::new(), status, quote: None, document: None, position: None, date: None }
+        Attestation {
+            source,
+            via: Vec::new(),
+            status,
+            quote: None,
+            document: None,
+            position: None,
+            date: None,
+        }
     }
 
     /// The first voice in the chain: the source itself.
@@ -136,7 +144,10 @@ pub struct RelPattern {
 pub enum DenialTarget {
     Claim(ClaimIx),
     /// Every claim matching the pattern whose properties fall within `conditions`.
-    Class { pattern: RelPattern, conditions: Props },
+    Class {
+        pattern: RelPattern,
+        conditions: Props,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

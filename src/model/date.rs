@@ -41,7 +41,7 @@ impl DateUnit {
     }
 
     fn word(self, amount: i64) -> &'static str {
-        let one = amount.abs() == 1;
+        let one = amount.unsigned_abs() == 1;
         match self {
             DateUnit::Day if one => "day",
             DateUnit::Day => "days",
@@ -120,9 +120,7 @@ impl PartialDate {
         let day = match (month, day) {
             (_, None) => None,
             (Some(m), Some(d)) if d >= 1 && d <= u32::from(days_in_month(year, m)) => Some(d as u8),
-            (m, Some(d)) => {
-                return Err(DateError::Day { year, month: m.map_or(0, u32::from), day: d })
-            }
+            (m, Some(d)) => return Err(DateError::Day { year, month: m.map_or(0, u32::from), day: d }),
         };
         Ok(PartialDate { year, month, day })
     }
@@ -142,10 +140,9 @@ impl PartialDate {
                 let x = days_from_civil(self.year, m, d);
                 (x, x)
             }
-            (Some(m), None) => (
-                days_from_civil(self.year, m, 1),
-                days_from_civil(self.year, m, days_in_month(self.year, m)),
-            ),
+            (Some(m), None) => {
+                (days_from_civil(self.year, m, 1), days_from_civil(self.year, m, days_in_month(self.year, m)))
+            }
             _ => (days_from_civil(self.year, 1, 1), days_from_civil(self.year, 12, 31)),
         }
     }

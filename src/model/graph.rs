@@ -79,7 +79,12 @@ impl Graph {
     // ---- entities ----------------------------------------------------------------------
 
     /// Adds an entity; `id: None` generates one.
-    pub fn add_entity(&mut self, id: Option<&str>, labels: Vec<Sym>, props: Props) -> Result<EntityIx, GraphError> {
+    pub fn add_entity(
+        &mut self,
+        id: Option<&str>,
+        labels: Vec<Sym>,
+        props: Props,
+    ) -> Result<EntityIx, GraphError> {
         let id = match id {
             Some(id) => {
                 let sym = self.intern(id);
@@ -287,7 +292,12 @@ impl Graph {
 
     // ---- claims ------------------------------------------------------------------------
 
-    pub fn add_claim(&mut self, subject: EntityIx, object: EntityIx, claim: Claim) -> Result<ClaimIx, GraphError> {
+    pub fn add_claim(
+        &mut self,
+        subject: EntityIx,
+        object: EntityIx,
+        claim: Claim,
+    ) -> Result<ClaimIx, GraphError> {
         if self.graph.node_weight(subject).is_none() || self.graph.node_weight(object).is_none() {
             return Err(GraphError::NoSuchEntity);
         }
@@ -313,6 +323,22 @@ impl Graph {
     /// they must not be changed through this.
     pub fn claim_mut(&mut self, ix: ClaimIx) -> Option<&mut Claim> {
         self.graph.edge_weight_mut(ix)
+    }
+
+    /// Gives an unnamed claim an id.
+    pub fn name_claim(&mut self, ix: ClaimIx, id: Sym) -> Result<(), GraphError> {
+        if let Some(other) = self.claim_ids.get(&id) {
+            if *other == ix {
+                return Ok(());
+            }
+            return Err(GraphError::DuplicateClaim(self.str(id).to_string()));
+        }
+        let c = self.graph.edge_weight_mut(ix).ok_or(GraphError::NoSuchClaim)?;
+        if let Some(old) = c.id.replace(id) {
+            self.claim_ids.remove(&old);
+        }
+        self.claim_ids.insert(id, ix);
+        Ok(())
     }
 
     pub fn set_claim_prop(&mut self, ix: ClaimIx, key: Sym, value: Value) -> Result<bool, GraphError> {
@@ -424,5 +450,63 @@ pub fn set_prop(props: &mut Props, key: Sym, value: Value) -> bool {
             props.push((key, v));
             true
         }
+    }
+}
+
+/// Counts for `claimgraph check` and the REPL banner.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Entities that are neither sources nor documents.
+    pub entities: usize,
+    pub sources: usize,
+    pub documents: usize,
+    /// Claims stated by sources (attribution-chain hops are not counted).
+    pub claims: usize,
+    pub attestations: usize,
+    /// Attestations per status, in [`Status::ALL`](super::Status::ALL) order.
+    pub by_status: [usize; 6],
+    pub denials: usize,
+    pub constraints: usize,
+}
+
+impl Graph {
+    pub fn summary(&self) -> Summary {
+        let source = self.sym("Source");
+        let document = self.sym("Document");
+        let mut s = Summary::default();
+        for ix in self.entities() {
+            if document.is_some_and(|l| self.has_label(ix, l)) {
+                s.documents += 1;
+            } else if source.is_some_and(|l| self.has_label(ix, l)) {
+                s.sources += 1;
+            } else {
+                s.entities += 1;
+            }
+        }
+        for c in self.stated_claims() {
+            s.claims += 1;
+            for a in &self.graph[c].attestations {
+                s.attestations += 1;
+                s.by_status[a.status as usize] += 1;
+            }
+        }
+        s.denials = self.denials.len();
+        s.constraints = self.constraints.len();
+        s
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "entities      {:>7}", self.entities)?;
+        writeln!(f, "sources       {:>7}", self.sources)?;
+        writeln!(f, "documents     {:>7}", self.documents)?;
+        writeln!(f, "claims        {:>7}", self.claims)?;
+        writeln!(f, "attestations  {:>7}", self.attestations)?;
+        for (status, n) in super::Status::ALL.iter().zip(self.by_status) {
+            writeln!(f, "  {:<11} {:>7}", status.as_str(), n)?;
+        }
+        writeln!(f, "denials       {:>7}", self.denials)?;
+        write!(f, "constraints   {:>7}", self.constraints)
     }
 }

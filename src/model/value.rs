@@ -40,7 +40,11 @@ impl fmt::Display for Number {
 
 /// Writes a float so that it reads back as a float (`5.0`, not `5`).
 pub fn write_float(f: &mut impl fmt::Write, x: f64) -> fmt::Result {
-    if x.is_finite() && x == x.trunc() && x.abs() < 1e15 {
+    if x.is_nan() {
+        f.write_str("NaN")
+    } else if x.is_infinite() {
+        f.write_str(if x > 0.0 { "Infinity" } else { "-Infinity" })
+    } else if x == x.trunc() && x.abs() < 1e15 {
         write!(f, "{x:.1}")
     } else {
         write!(f, "{x:?}")
@@ -179,7 +183,7 @@ impl fmt::Display for Uncertain {
 }
 
 /// A property value of an entity or a claim.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Value {
     Null,
     Bool(bool),
@@ -190,6 +194,25 @@ pub enum Value {
     Map(BTreeMap<String, Value>),
     Uncertain(Uncertain),
     Date(DateValue),
+}
+
+/// Equality of stored data: a NaN property equals a NaN property (unlike query `=`, which
+/// follows openCypher's rules and lives in the query engine).
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a == b || (a.is_nan() && b.is_nan()),
+            (Value::String(a), Value::String(b)) => a == b,
+            (Value::List(a), Value::List(b)) => a == b,
+            (Value::Map(a), Value::Map(b)) => a == b,
+            (Value::Uncertain(a), Value::Uncertain(b)) => a == b,
+            (Value::Date(a), Value::Date(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 impl Value {
@@ -311,7 +334,10 @@ mod tests {
 
     #[test]
     fn values_print_as_written() {
-        assert_eq!(Value::Uncertain(Uncertain::Between(Number::Int(65), Number::Int(200))).to_string(), "65..200");
+        assert_eq!(
+            Value::Uncertain(Uncertain::Between(Number::Int(65), Number::Int(200))).to_string(),
+            "65..200"
+        );
         assert_eq!(Value::Float(5.0).to_string(), "5.0");
         assert_eq!(Value::String("it's\n".into()).to_string(), "'it\\'s\\n'");
     }
