@@ -120,10 +120,7 @@ fn mutants(queries: &[String], rng: &mut SplitMix64) -> Vec<String> {
     for i in (1..order.len()).rev() {
         order.swap(i, rng.below(i + 1));
     }
-    order
-        .into_iter()
-        .map(|i| std::mem::take(&mut out[i]))
-        .collect()
+    order.into_iter().map(|i| std::mem::take(&mut out[i])).collect()
 }
 
 thread_local! {
@@ -132,19 +129,14 @@ thread_local! {
 }
 
 fn panic_message() -> String {
-    LAST_PANIC
-        .with(|p| p.borrow_mut().take())
-        .unwrap_or_else(|| "panicked".into())
+    LAST_PANIC.with(|p| p.borrow_mut().take()).unwrap_or_else(|| "panicked".into())
 }
 
 #[test]
 fn mutated_tck_queries_do_not_panic() {
     let (tck, found) = scenarios::tck_dir();
     if !found {
-        eprintln!(
-            "query_no_panic: TCK not found at {}; skipping",
-            tck.display()
-        );
+        eprintln!("query_no_panic: TCK not found at {}; skipping", tck.display());
         return;
     }
     let (all, _) = scenarios::load(&tck);
@@ -170,10 +162,7 @@ fn mutated_tck_queries_do_not_panic() {
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "non-string panic payload".into());
-            let at = info
-                .location()
-                .map(|l| format!(" at {}:{}", l.file(), l.line()))
-                .unwrap_or_default();
+            let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
             LAST_PANIC.with(|p| *p.borrow_mut() = Some(format!("{msg}{at}")));
         } else {
             default(info);
@@ -184,12 +173,8 @@ fn mutated_tck_queries_do_not_panic() {
     let cancel = Arc::new(AtomicBool::new(false));
     let current = Arc::new(Mutex::new(String::new()));
     let done = Arc::new(AtomicBool::new(false));
-    let (p, c, cur, d) = (
-        Arc::clone(&progress),
-        Arc::clone(&cancel),
-        Arc::clone(&current),
-        Arc::clone(&done),
-    );
+    let (p, c, cur, d) =
+        (Arc::clone(&progress), Arc::clone(&cancel), Arc::clone(&current), Arc::clone(&done));
     let worker = std::thread::Builder::new()
         .name("no-panic".into())
         .stack_size(64 << 20)
@@ -208,18 +193,12 @@ fn mutated_tck_queries_do_not_panic() {
                 if n % REBUILD_EVERY == 0 {
                     graph = Graph::new();
                     // Setup may fail while the engine is incomplete; the mutants still run.
-                    let _ = catch_unwind(AssertUnwindSafe(|| {
-                        query::execute(&mut graph, SETUP, &params, &c)
-                    }));
+                    let _ = catch_unwind(AssertUnwindSafe(|| query::execute(&mut graph, SETUP, &params, &c)));
                 }
                 if catch_unwind(|| claimgraph::syntax::parse_script(m)).is_err() {
                     panics.push(("parse_script".into(), format!("{m:?}: {}", panic_message())));
                 }
-                if catch_unwind(AssertUnwindSafe(|| {
-                    query::execute(&mut graph, m, &params, &c)
-                }))
-                .is_err()
-                {
+                if catch_unwind(AssertUnwindSafe(|| query::execute(&mut graph, m, &params, &c))).is_err() {
                     panics.push(("execute".into(), format!("{m:?}: {}", panic_message())));
                     // A panic may have left the graph half-updated; start clean.
                     graph = Graph::new();
@@ -245,32 +224,15 @@ fn mutated_tck_queries_do_not_panic() {
             cancelled = true;
         } else if cancelled && last.1.elapsed() > STALL + HANG {
             let q = current.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            panic!(
-                "hang: no progress for {:?} even after cancellation, on {q:?}",
-                STALL + HANG
-            );
+            panic!("hang: no progress for {:?} even after cancellation, on {q:?}", STALL + HANG);
         }
     }
-    let panics = worker
-        .join()
-        .expect("the mutation worker itself does not panic");
+    let panics = worker.join().expect("the mutation worker itself does not panic");
     let ran = progress.load(Ordering::SeqCst);
-    eprintln!(
-        "query_no_panic: {ran} mutants of {} TCK queries, {} panics",
-        queries.len(),
-        panics.len()
-    );
+    eprintln!("query_no_panic: {ran} mutants of {} TCK queries, {} panics", queries.len(), panics.len());
     if !panics.is_empty() {
-        let shown: Vec<String> = panics
-            .iter()
-            .take(20)
-            .map(|(f, m)| format!("  {f}: {m}"))
-            .collect();
-        panic!(
-            "{} panics on mutated queries, first ones:\n{}",
-            panics.len(),
-            shown.join("\n")
-        );
+        let shown: Vec<String> = panics.iter().take(20).map(|(f, m)| format!("  {f}: {m}")).collect();
+        panic!("{} panics on mutated queries, first ones:\n{}", panics.len(), shown.join("\n"));
     }
 }
 

@@ -66,9 +66,7 @@ struct SkipEntry {
 }
 
 fn manifest_file(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(name)
 }
 
 /// `tests/tck_skip.txt`: `<scenario, feature file or directory prefix> # <reason>` per
@@ -96,9 +94,7 @@ fn skip_covers(key: &str, sc: &Scenario) -> bool {
     if sc.name == key || sc.base_name == key || sc.feature == key {
         return true;
     }
-    sc.feature
-        .strip_prefix(key)
-        .is_some_and(|rest| rest.starts_with('/'))
+    sc.feature.strip_prefix(key).is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn skip_reason(sc: &Scenario, skips: &[SkipEntry]) -> Option<String> {
@@ -166,21 +162,12 @@ fn main() {
     }
 
     // Run the selected scenarios on a pool of workers, each scenario guarded.
-    let to_run: Vec<usize> = plan
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.2)
-        .map(|(i, _)| i)
-        .collect();
+    let to_run: Vec<usize> = plan.iter().enumerate().filter(|(_, p)| p.2).map(|(i, _)| i).collect();
     let outcomes: Mutex<BTreeMap<usize, Outcome>> = Mutex::new(BTreeMap::new());
     let next = AtomicUsize::new(0);
     let workers = args
         .test_threads
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(4)
-        })
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(4))
         .max(1);
     std::thread::scope(|scope| {
         for _ in 0..workers {
@@ -188,10 +175,7 @@ fn main() {
                 let k = next.fetch_add(1, Ordering::SeqCst);
                 let Some(&i) = to_run.get(k) else { break };
                 let outcome = run_guarded(Arc::clone(&plan[i].0), Arc::clone(&tck));
-                outcomes
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(i, outcome);
+                outcomes.lock().unwrap_or_else(|p| p.into_inner()).insert(i, outcome);
             });
         }
     });
@@ -229,22 +213,13 @@ fn main() {
                     _ => {}
                 }
                 *signatures.entry(signature(other)).or_default() += 1;
-                let _ = writeln!(
-                    failures,
-                    "=== [{}] {}\n{}\n",
-                    other.kind(),
-                    sc.name,
-                    other.reason()
-                );
+                let _ = writeln!(failures, "=== [{}] {}\n{}\n", other.kind(), sc.name, other.reason());
             }
         }
     }
     for (path, err) in &parse_errors {
         failed += 1;
-        let _ = writeln!(
-            failures,
-            "=== [fail] {path}\nthe feature file does not parse: {err}\n"
-        );
+        let _ = writeln!(failures, "=== [fail] {path}\nthe feature file does not parse: {err}\n");
     }
 
     // Trials for libtest-mimic (see the module comment for why failures are "ignored").
@@ -287,26 +262,11 @@ fn main() {
     }
 
     // Report.
-    let width = per_dir
-        .keys()
-        .map(String::len)
-        .max()
-        .unwrap_or(0)
-        .max("directory".len());
-    println!(
-        "\n{:<width$}  {:>11}  {:>6}  {:>7}",
-        "directory", "passed/run", "%", "skipped"
-    );
+    let width = per_dir.keys().map(String::len).max().unwrap_or(0).max("directory".len());
+    println!("\n{:<width$}  {:>11}  {:>6}  {:>7}", "directory", "passed/run", "%", "skipped");
     for (dir, (p, total, s)) in per_dir.iter().filter(|(_, (_, t, s))| t + s > 0) {
-        let pct = if *total == 0 {
-            0.0
-        } else {
-            100.0 * *p as f64 / *total as f64
-        };
-        println!(
-            "{dir:<width$}  {:>11}  {pct:>5.1}%  {s:>7}",
-            format!("{p}/{total}")
-        );
+        let pct = if *total == 0 { 0.0 } else { 100.0 * *p as f64 / *total as f64 };
+        println!("{dir:<width$}  {:>11}  {pct:>5.1}%  {s:>7}", format!("{p}/{total}"));
     }
     let mut extra = Vec::new();
     if panicked > 0 {
@@ -315,19 +275,14 @@ fn main() {
     if timed_out > 0 {
         extra.push(format!("{timed_out} timed out"));
     }
-    let extra = if extra.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", extra.join(", "))
-    };
+    let extra = if extra.is_empty() { String::new() } else { format!(" ({})", extra.join(", ")) };
     println!("tck: {passed} passed, {failed} failed, {skipped} skipped{extra}");
 
     if let Some(path) = std::env::var_os("CLAIMGRAPH_TCK_FAILURES") {
         // Most common failure kinds first: the triage to-do list.
         let mut by_count: Vec<(&String, &usize)> = signatures.iter().collect();
         by_count.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let mut report =
-            format!("tck: {passed} passed, {failed} failed, {skipped} skipped{extra}\n\n");
+        let mut report = format!("tck: {passed} passed, {failed} failed, {skipped} skipped{extra}\n\n");
         report.push_str("Failures by kind:\n");
         for (sig, n) in by_count {
             let _ = writeln!(report, "{n:>6}  {sig}");
@@ -336,10 +291,7 @@ fn main() {
         report.push_str(&failures);
         match std::fs::write(&path, &report) {
             Ok(()) => println!("tck: failures written to {}", Path::new(&path).display()),
-            Err(e) => eprintln!(
-                "tck: cannot write failures to {}: {e}",
-                Path::new(&path).display()
-            ),
+            Err(e) => eprintln!("tck: cannot write failures to {}: {e}", Path::new(&path).display()),
         }
     }
 
@@ -347,9 +299,7 @@ fn main() {
     let full_run = args.filter.is_none() && args.skip.is_empty();
     let floor = load_floor();
     if full_run && passed < floor {
-        eprintln!(
-            "tck: FAILED: {passed} passed is below the floor of {floor} (tests/tck_floor.txt)"
-        );
+        eprintln!("tck: FAILED: {passed} passed is below the floor of {floor} (tests/tck_floor.txt)");
         std::process::exit(1);
     }
     // Non-zero only if ignored trials were asked for (`--ignored`) and some failed.
@@ -362,11 +312,10 @@ fn signature(outcome: &Outcome) -> String {
     let reason = outcome.reason();
     let first = reason.lines().next().unwrap_or("");
     // Failure messages look like "line N: `step text`: what went wrong".
-    let what = match first.find('`').and_then(|open| {
-        first[open + 1..]
-            .find("`: ")
-            .map(|close| open + 1 + close + 3)
-    }) {
+    let what = match first
+        .find('`')
+        .and_then(|open| first[open + 1..].find("`: ").map(|close| open + 1 + close + 3))
+    {
         Some(at) if first.starts_with("line ") => &first[at..],
         _ => first,
     };
@@ -389,12 +338,7 @@ fn signature(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Panic(_) => "panic".into(),
         Outcome::Timeout(_) => "timeout".into(),
-        _ => what
-            .split(['(', ',', ':'])
-            .next()
-            .unwrap_or(what)
-            .trim()
-            .to_string(),
+        _ => what.split(['(', ',', ':']).next().unwrap_or(what).trim().to_string(),
     }
 }
 
@@ -404,16 +348,9 @@ fn lazy_trial(sc: &Arc<Scenario>, tck: &Arc<PathBuf>, skip_reason: &str) -> Resu
     match run_guarded(Arc::clone(sc), Arc::clone(tck)) {
         Outcome::Pass => Ok(()),
         other => {
-            let note = if skip_reason.is_empty() {
-                String::new()
-            } else {
-                format!(" (skipped: {skip_reason})")
-            };
-            Err(Failed::from(format!(
-                "[{}]{note} {}",
-                other.kind(),
-                other.reason()
-            )))
+            let note =
+                if skip_reason.is_empty() { String::new() } else { format!(" (skipped: {skip_reason})") };
+            Err(Failed::from(format!("[{}]{note} {}", other.kind(), other.reason())))
         }
     }
 }

@@ -15,19 +15,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use claimgraph::model::{Graph, Value};
-use claimgraph::query::{
-    CancelFlag, ErrorPhase, NodeValue, Params, QueryError, QueryOutput, QueryValue,
-};
+use claimgraph::query::{CancelFlag, ErrorPhase, NodeValue, Params, QueryError, QueryOutput, QueryValue};
 use runner::Outcome;
 
 fn error(class: &'static str, detail: &'static str, phase: ErrorPhase) -> QueryError {
-    QueryError {
-        class,
-        detail,
-        phase,
-        message: "fake".into(),
-        span: None,
-    }
+    QueryError { class, detail, phase, message: "fake".into(), span: None }
 }
 
 fn nodes(graph: &Graph) -> Vec<QueryValue> {
@@ -77,37 +69,19 @@ fn fake(
                 .map_err(|_| error("Fake", "AddFailed", ErrorPhase::Runtime))?;
             Ok(QueryOutput::default())
         }
-        "MATCH (n) RETURN n" => Ok(rows(
-            &["n"],
-            nodes(graph).into_iter().map(|n| vec![n]).collect(),
-        )),
-        "RETURN $p AS p" => Ok(rows(
-            &["p"],
-            vec![vec![params.get("p").cloned().unwrap_or(QueryValue::Null)]],
-        )),
+        "MATCH (n) RETURN n" => Ok(rows(&["n"], nodes(graph).into_iter().map(|n| vec![n]).collect())),
+        "RETURN $p AS p" => {
+            Ok(rows(&["p"], vec![vec![params.get("p").cloned().unwrap_or(QueryValue::Null)]]))
+        }
         "UNWIND [2, 1] AS x RETURN x, [x, 0] AS l" => Ok(rows(
             &["x", "l"],
             vec![
-                vec![
-                    QueryValue::Int(2),
-                    QueryValue::List(vec![QueryValue::Int(2), QueryValue::Int(0)]),
-                ],
-                vec![
-                    QueryValue::Int(1),
-                    QueryValue::List(vec![QueryValue::Int(1), QueryValue::Int(0)]),
-                ],
+                vec![QueryValue::Int(2), QueryValue::List(vec![QueryValue::Int(2), QueryValue::Int(0)])],
+                vec![QueryValue::Int(1), QueryValue::List(vec![QueryValue::Int(1), QueryValue::Int(0)])],
             ],
         )),
-        "RETURN 1/0" => Err(error(
-            "ArithmeticError",
-            "DivisionByZero",
-            ErrorPhase::Runtime,
-        )),
-        "RETURN x" => Err(error(
-            "SyntaxError",
-            "UndefinedVariable",
-            ErrorPhase::CompileTime,
-        )),
+        "RETURN 1/0" => Err(error("ArithmeticError", "DivisionByZero", ErrorPhase::Runtime)),
+        "RETURN x" => Err(error("SyntaxError", "UndefinedVariable", ErrorPhase::CompileTime)),
         "PANIC" => panic!("scripted panic"),
         "LOOP" => {
             while !cancel.load(Ordering::SeqCst) {
@@ -115,11 +89,7 @@ fn fake(
             }
             Err(error("Cancelled", "Cancelled", ErrorPhase::Runtime))
         }
-        _ => Err(error(
-            "SyntaxError",
-            "UnexpectedSyntax",
-            ErrorPhase::CompileTime,
-        )),
+        _ => Err(error("SyntaxError", "UnexpectedSyntax", ErrorPhase::CompileTime)),
     }
 }
 
@@ -291,38 +261,21 @@ fn runner_decides_each_scenario_as_scripted() {
     let (scenarios, errors) = scenarios::load(dir.path());
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(scenarios.len(), 17);
-    assert_eq!(
-        scenarios[5].name,
-        "features/self/Self1.feature: [pass] parameters 1 (example 1)"
-    );
+    assert_eq!(scenarios[5].name, "features/self/Self1.feature: [pass] parameters 1 (example 1)");
     assert_eq!(scenarios[5].dir, "self");
     runner::install_panic_hook();
     let tck = Arc::new(dir.path().to_path_buf());
     let mut wrong = Vec::new();
     for sc in scenarios {
-        let want = sc
-            .name
-            .split(": [")
-            .nth(1)
-            .and_then(|s| s.split(']').next())
-            .unwrap_or("?")
-            .to_string();
+        let want = sc.name.split(": [").nth(1).and_then(|s| s.split(']').next()).unwrap_or("?").to_string();
         let name = sc.name.clone();
-        let outcome = runner::run_guarded(
-            Arc::new(sc),
-            Arc::clone(&tck),
-            fake,
-            Duration::from_millis(300),
-        );
+        let outcome = runner::run_guarded(Arc::new(sc), Arc::clone(&tck), fake, Duration::from_millis(300));
         let got = match &outcome {
             Outcome::Pass => "pass",
             other => other.kind(),
         };
         if got != want {
-            wrong.push(format!(
-                "{name}: want {want}, got {got}: {}",
-                outcome.reason()
-            ));
+            wrong.push(format!("{name}: want {want}, got {got}: {}", outcome.reason()));
         }
     }
     assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));

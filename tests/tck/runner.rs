@@ -96,21 +96,16 @@ pub fn run_guarded(sc: Arc<Scenario>, tck: Arc<PathBuf>, exec: Exec, timeout: Du
     let cancel = Arc::new(AtomicBool::new(false));
     let (tx, rx) = mpsc::channel();
     let flag = Arc::clone(&cancel);
-    let spawned = std::thread::Builder::new()
-        .name("tck-scenario".into())
-        .stack_size(STACK)
-        .spawn(move || {
+    let spawned =
+        std::thread::Builder::new().name("tck-scenario".into()).stack_size(STACK).spawn(move || {
             GUARDED.with(|g| g.set(true));
-            let outcome =
-                match catch_unwind(AssertUnwindSafe(|| run_scenario(&sc, &tck, exec, &flag))) {
-                    Ok(Ok(())) => Outcome::Pass,
-                    Ok(Err(reason)) => Outcome::Fail(reason),
-                    Err(_) => Outcome::Panic(
-                        LAST_PANIC
-                            .with(|p| p.borrow_mut().take())
-                            .unwrap_or_else(|| "panicked".into()),
-                    ),
-                };
+            let outcome = match catch_unwind(AssertUnwindSafe(|| run_scenario(&sc, &tck, exec, &flag))) {
+                Ok(Ok(())) => Outcome::Pass,
+                Ok(Err(reason)) => Outcome::Fail(reason),
+                Err(_) => Outcome::Panic(
+                    LAST_PANIC.with(|p| p.borrow_mut().take()).unwrap_or_else(|| "panicked".into()),
+                ),
+            };
             // The receiver is gone only if we were abandoned; nothing is left to tell.
             let _ = tx.send(outcome);
         });
@@ -162,11 +157,7 @@ fn snapshot(g: &Graph) -> Snapshot {
                 s.labels.insert(g.str(*l).to_string());
             }
             for (k, v) in &e.props {
-                s.props.insert((
-                    id.clone(),
-                    g.str(*k).to_string(),
-                    values::from_model(v).to_string(),
-                ));
+                s.props.insert((id.clone(), g.str(*k).to_string(), values::from_model(v).to_string()));
             }
         }
         s.nodes.insert(id);
@@ -182,11 +173,7 @@ fn snapshot(g: &Graph) -> Snapshot {
             .unwrap_or_default();
         let id = format!("r:{}:{}:{}", cx.index(), g.str(c.rel_type), ends);
         for (k, v) in &c.props {
-            s.props.insert((
-                id.clone(),
-                g.str(*k).to_string(),
-                values::from_model(v).to_string(),
-            ));
+            s.props.insert((id.clone(), g.str(*k).to_string(), values::from_model(v).to_string()));
         }
         s.rels.insert(id);
     }
@@ -222,12 +209,8 @@ fn diff(before: &Snapshot, after: &Snapshot) -> [usize; 8] {
 }
 
 fn show_effects(e: &[usize; 8]) -> String {
-    let parts: Vec<String> = EFFECT_KEYS
-        .iter()
-        .zip(e)
-        .filter(|(_, n)| **n > 0)
-        .map(|(k, n)| format!("{k} {n}"))
-        .collect();
+    let parts: Vec<String> =
+        EFFECT_KEYS.iter().zip(e).filter(|(_, n)| **n > 0).map(|(k, n)| format!("{k} {n}")).collect();
     if parts.is_empty() {
         "none".into()
     } else {
@@ -271,19 +254,9 @@ fn exec(run: &mut Run, text: &str, cancel: &AtomicBool) -> Result<QueryOutput, Q
     (run.exec)(&mut run.graph, text, &run.params, cancel)
 }
 
-pub fn run_scenario(
-    sc: &Scenario,
-    tck: &Path,
-    exec: Exec,
-    cancel: &AtomicBool,
-) -> Result<(), String> {
-    let mut run = Run {
-        exec,
-        graph: Graph::new(),
-        params: Params::new(),
-        result: None,
-        error_checked: false,
-    };
+pub fn run_scenario(sc: &Scenario, tck: &Path, exec: Exec, cancel: &AtomicBool) -> Result<(), String> {
+    let mut run =
+        Run { exec, graph: Graph::new(), params: Params::new(), result: None, error_checked: false };
     for step in &sc.steps {
         if cancel.load(Ordering::SeqCst) {
             return Err("cancelled".into());
@@ -292,38 +265,27 @@ pub fn run_scenario(
             .map_err(|e| format!("line {}: `{}`: {e}", step.line, step.text))?;
     }
     match &run.result {
-        Some((Err(e), _)) if !run.error_checked => {
-            Err(format!("the query failed: {}", show_error(e)))
-        }
+        Some((Err(e), _)) if !run.error_checked => Err(format!("the query failed: {}", show_error(e))),
         _ => Ok(()),
     }
 }
 
 fn docstring(step: &Step) -> Result<&str, String> {
-    step.docstring
-        .as_deref()
-        .ok_or_else(|| "step has no docstring".to_string())
+    step.docstring.as_deref().ok_or_else(|| "step has no docstring".to_string())
 }
 
 fn table(step: &Step) -> Result<&[Vec<String>], String> {
-    step.table
-        .as_deref()
-        .ok_or_else(|| "step has no table".to_string())
+    step.table.as_deref().ok_or_else(|| "step has no table".to_string())
 }
 
 fn result_of(run: &Run) -> Result<&(Result<QueryOutput, QueryError>, [usize; 8]), String> {
-    run.result
-        .as_ref()
-        .ok_or_else(|| "no query was executed".to_string())
+    run.result.as_ref().ok_or_else(|| "no query was executed".to_string())
 }
 
 fn output_of(run: &Run) -> Result<&QueryOutput, String> {
     match &result_of(run)?.0 {
         Ok(out) => Ok(out),
-        Err(e) => Err(format!(
-            "expected a result, got an error: {}",
-            show_error(e)
-        )),
+        Err(e) => Err(format!("expected a result, got an error: {}", show_error(e))),
     }
 }
 
@@ -355,9 +317,7 @@ pub fn classify(bare: &str) -> Option<StepKind> {
         s if s.starts_with("the result should be") => StepKind::Result,
         "no side effects" => StepKind::NoSideEffects,
         "the side effects should be" => StepKind::SideEffects,
-        s if (s.starts_with("a ") || s.starts_with("an "))
-            && s.contains(" should be raised at ") =>
-        {
+        s if (s.starts_with("a ") || s.starts_with("an ")) && s.contains(" should be raised at ") => {
             StepKind::Error
         }
         _ => return None,
@@ -382,8 +342,8 @@ fn run_step(run: &mut Run, step: &Step, tck: &Path, cancel: &AtomicBool) -> Resu
         StepKind::NamedGraph => {
             let name = &bare["the ".len()..bare.len() - " graph".len()];
             let file = tck.join("graphs").join(name).join(format!("{name}.cypher"));
-            let script = std::fs::read_to_string(&file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let script =
+                std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             // The graph files end with a script terminator `;`; `execute` takes one
             // statement, so the terminator is dropped (each file is one CREATE statement).
             let script = script.trim_end().trim_end_matches(';');
@@ -394,9 +354,7 @@ fn run_step(run: &mut Run, step: &Step, tck: &Path, cancel: &AtomicBool) -> Resu
         }
         StepKind::HavingExecuted => {
             let q = docstring(step)?;
-            exec(run, q, cancel)
-                .map(drop)
-                .map_err(|e| format!("setup query failed: {}", show_error(&e)))
+            exec(run, q, cancel).map(drop).map_err(|e| format!("setup query failed: {}", show_error(&e)))
         }
         StepKind::Parameters => {
             for row in table(step)? {
@@ -404,8 +362,7 @@ fn run_step(run: &mut Run, step: &Step, tck: &Path, cancel: &AtomicBool) -> Resu
                     return Err(format!("parameter row must be `| name | value |`: {row:?}"));
                 };
                 let v = values::parse_cell(value)?;
-                run.params
-                    .insert(values::unescape_cell(name), values::to_query(&v)?);
+                run.params.insert(values::unescape_cell(name), values::to_query(&v)?);
             }
             Ok(())
         }
@@ -423,15 +380,9 @@ fn run_step(run: &mut Run, step: &Step, tck: &Path, cancel: &AtomicBool) -> Resu
             if out.rows.is_empty() {
                 Ok(())
             } else {
-                let rows: Vec<Vec<TVal>> = out
-                    .rows
-                    .iter()
-                    .map(|r| r.iter().map(values::from_query).collect())
-                    .collect();
-                Err(format!(
-                    "expected no rows, got:\n{}",
-                    show_table(&out.columns, &rows)
-                ))
+                let rows: Vec<Vec<TVal>> =
+                    out.rows.iter().map(|r| r.iter().map(values::from_query).collect()).collect();
+                Err(format!("expected no rows, got:\n{}", show_table(&out.columns, &rows)))
             }
         }
         StepKind::Result => check_result(run, step, bare),
@@ -440,28 +391,20 @@ fn run_step(run: &mut Run, step: &Step, tck: &Path, cancel: &AtomicBool) -> Resu
             if effects == [0; 8] {
                 Ok(())
             } else {
-                Err(format!(
-                    "expected no side effects, got {}",
-                    show_effects(&effects)
-                ))
+                Err(format!("expected no side effects, got {}", show_effects(&effects)))
             }
         }
         StepKind::SideEffects => {
             let mut expected = [0usize; 8];
             for row in table(step)? {
                 let [key, count] = row.as_slice() else {
-                    return Err(format!(
-                        "side-effect row must be `| key | count |`: {row:?}"
-                    ));
+                    return Err(format!("side-effect row must be `| key | count |`: {row:?}"));
                 };
                 let ix = EFFECT_KEYS
                     .iter()
                     .position(|k| k == key)
                     .ok_or_else(|| format!("unknown side effect {key}"))?;
-                expected[ix] = count
-                    .trim()
-                    .parse()
-                    .map_err(|_| format!("bad side-effect count {count}"))?;
+                expected[ix] = count.trim().parse().map_err(|_| format!("bad side-effect count {count}"))?;
             }
             let actual = result_of(run)?.1;
             if actual == expected {
@@ -489,26 +432,15 @@ fn check_result(run: &Run, step: &Step, s: &str) -> Result<(), String> {
     let columns: Vec<String> = header.iter().map(|c| values::unescape_cell(c)).collect();
     let expected: Vec<Vec<TVal>> = rows
         .iter()
-        .map(|r| {
-            r.iter()
-                .map(|c| values::parse_cell(c))
-                .collect::<Result<Vec<_>, _>>()
-        })
+        .map(|r| r.iter().map(|c| values::parse_cell(c)).collect::<Result<Vec<_>, _>>())
         .collect::<Result<_, _>>()?;
-    let actual: Vec<Vec<TVal>> = out
-        .rows
-        .iter()
-        .map(|r| r.iter().map(values::from_query).collect())
-        .collect();
+    let actual: Vec<Vec<TVal>> =
+        out.rows.iter().map(|r| r.iter().map(values::from_query).collect()).collect();
     let mode = if ordered { "in order" } else { "in any order" };
     if columns != out.columns || !values::rows_match(&expected, &actual, ordered, unordered_lists) {
         return Err(format!(
             "result mismatch ({mode}{})\nexpected:\n{}actual:\n{}",
-            if unordered_lists {
-                ", ignoring list order"
-            } else {
-                ""
-            },
+            if unordered_lists { ", ignoring list order" } else { "" },
             show_table(&columns, &expected),
             show_table(&out.columns, &actual)
         ));
@@ -526,13 +458,8 @@ fn check_result(run: &Run, step: &Step, s: &str) -> Result<(), String> {
 /// `any time` accepts either.
 fn check_error(run: &mut Run, s: &str) -> Result<(), String> {
     let malformed = || format!("malformed error step: {s}");
-    let rest = s
-        .strip_prefix("an ")
-        .or_else(|| s.strip_prefix("a "))
-        .ok_or_else(malformed)?;
-    let (class, rest) = rest
-        .split_once(" should be raised at ")
-        .ok_or_else(malformed)?;
+    let rest = s.strip_prefix("an ").or_else(|| s.strip_prefix("a ")).ok_or_else(malformed)?;
+    let (class, rest) = rest.split_once(" should be raised at ").ok_or_else(malformed)?;
     let (phase, detail) = rest.split_once(':').ok_or_else(malformed)?;
     let (phase, detail) = (phase.trim(), detail.trim());
     let result = &result_of(run)?.0;
@@ -555,9 +482,6 @@ fn check_error(run: &mut Run, s: &str) -> Result<(), String> {
     if err.class == class && (detail == "*" || err.detail == detail) && phase_ok {
         Ok(())
     } else {
-        Err(format!(
-            "expected {class}.{detail} at {phase}, got {}",
-            show_error(&err)
-        ))
+        Err(format!("expected {class}.{detail} at {phase}, got {}", show_error(&err)))
     }
 }

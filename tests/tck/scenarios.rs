@@ -78,12 +78,10 @@ fn convert_step(step: &gherkin::Step, header: &[String], row: &[String]) -> Step
         ty: step.ty,
         text: substitute(step.value.trim(), header, row),
         docstring: step.docstring.as_ref().map(|d| substitute(d, header, row)),
-        table: step.table.as_ref().map(|t| {
-            t.rows
-                .iter()
-                .map(|r| r.iter().map(|c| substitute(c, header, row)).collect())
-                .collect()
-        }),
+        table: step
+            .table
+            .as_ref()
+            .map(|t| t.rows.iter().map(|r| r.iter().map(|c| substitute(c, header, row)).collect()).collect()),
         line: step.position.line,
     }
 }
@@ -111,10 +109,7 @@ fn parse_feature(file: &Path) -> Result<gherkin::Feature, String> {
             && !trimmed.starts_with('@')
         {
             expect_first_step = false;
-            if let Some(rest) = trimmed
-                .strip_prefix("And ")
-                .or_else(|| trimmed.strip_prefix("But "))
-            {
+            if let Some(rest) = trimmed.strip_prefix("And ").or_else(|| trimmed.strip_prefix("But ")) {
                 fixed.push_str(indent);
                 fixed.push_str("Given ");
                 fixed.push_str(rest);
@@ -139,11 +134,7 @@ pub fn load(tck: &Path) -> (Vec<Scenario>, Vec<(String, String)>) {
     files.sort();
     let mut scenarios = Vec::new();
     for file in files {
-        let rel = file
-            .strip_prefix(tck)
-            .unwrap_or(&file)
-            .to_string_lossy()
-            .replace('\\', "/");
+        let rel = file.strip_prefix(tck).unwrap_or(&file).to_string_lossy().replace('\\', "/");
         let dir = Path::new(&rel)
             .parent()
             .and_then(|p| p.strip_prefix("features").ok())
@@ -166,16 +157,11 @@ pub fn load(tck: &Path) -> (Vec<Scenario>, Vec<(String, String)>) {
             for sc in &rule.scenarios {
                 // A rule's background runs after the feature's; both are rare in the TCK,
                 // and never combined, so the rule's (if any) replaces the feature's here.
-                groups.push((
-                    rule.background.as_ref().or(feature.background.as_ref()),
-                    sc,
-                    rule_ignored,
-                ));
+                groups.push((rule.background.as_ref().or(feature.background.as_ref()), sc, rule_ignored));
             }
         }
         for (background, sc, rule_ignored) in groups {
-            let tck_ignored =
-                feature_tags_ignore || rule_ignored || sc.tags.iter().any(|t| t == "ignore");
+            let tck_ignored = feature_tags_ignore || rule_ignored || sc.tags.iter().any(|t| t == "ignore");
             let base_name = format!("{rel}: {}", sc.name.trim());
             let bg_steps: Vec<Step> = background
                 .map(|b| b.steps.iter().map(|s| convert_step(s, &[], &[])).collect())

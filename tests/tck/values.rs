@@ -91,11 +91,9 @@ pub fn unescape_cell(cell: &str) -> String {
 
 /// Parses one table cell (already cell-unescaped) in TCK value notation.
 pub fn parse_value(text: &str) -> Result<TVal, String> {
-    let mut pairs = TckValueParser::parse(Rule::cell, text)
-        .map_err(|e| format!("bad TCK value {text:?}: {e}"))?;
-    let cell = pairs
-        .next()
-        .ok_or_else(|| format!("bad TCK value {text:?}"))?;
+    let mut pairs =
+        TckValueParser::parse(Rule::cell, text).map_err(|e| format!("bad TCK value {text:?}: {e}"))?;
+    let cell = pairs.next().ok_or_else(|| format!("bad TCK value {text:?}"))?;
     let value = cell
         .into_inner()
         .find(|p| p.as_rule() != Rule::EOI)
@@ -114,16 +112,9 @@ fn build(pair: Pair<'_, Rule>) -> Result<TVal, String> {
         Rule::null => TVal::Null,
         Rule::boolean => TVal::Bool(text == "true"),
         Rule::nan => TVal::Float(f64::NAN),
-        Rule::inf => TVal::Float(if text.starts_with('-') {
-            f64::NEG_INFINITY
-        } else {
-            f64::INFINITY
-        }),
+        Rule::inf => TVal::Float(if text.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY }),
         Rule::float => TVal::Float(text.parse().map_err(|e| format!("bad float {text}: {e}"))?),
-        Rule::integer => TVal::Int(
-            text.parse()
-                .map_err(|e| format!("bad integer {text}: {e}"))?,
-        ),
+        Rule::integer => TVal::Int(text.parse().map_err(|e| format!("bad integer {text}: {e}"))?),
         Rule::string => TVal::Str(unescape_string(&text[1..text.len() - 1])?),
         Rule::list => TVal::List(pair.into_inner().map(build).collect::<Result<_, _>>()?),
         Rule::map => TVal::Map(build_map(pair)?),
@@ -138,11 +129,9 @@ fn build_name(pair: Pair<'_, Rule>) -> String {
     // name = plain_name | quoted_name(quoted_inner)
     let inner = pair.into_inner().next();
     match inner {
-        Some(p) if p.as_rule() == Rule::quoted_name => p
-            .into_inner()
-            .next()
-            .map(|q| q.as_str().replace("``", "`"))
-            .unwrap_or_default(),
+        Some(p) if p.as_rule() == Rule::quoted_name => {
+            p.into_inner().next().map(|q| q.as_str().replace("``", "`")).unwrap_or_default()
+        }
         Some(p) => p.as_str().to_string(),
         None => String::new(),
     }
@@ -165,10 +154,7 @@ fn label_name(pair: Pair<'_, Rule>) -> String {
 }
 
 fn build_node(pair: Pair<'_, Rule>) -> Result<TNode, String> {
-    let mut node = TNode {
-        labels: BTreeSet::new(),
-        props: BTreeMap::new(),
-    };
+    let mut node = TNode { labels: BTreeSet::new(), props: BTreeMap::new() };
     for part in pair.into_inner() {
         match part.as_rule() {
             Rule::label => {
@@ -182,10 +168,7 @@ fn build_node(pair: Pair<'_, Rule>) -> Result<TNode, String> {
 }
 
 fn build_rel(pair: Pair<'_, Rule>) -> Result<TRel, String> {
-    let mut rel = TRel {
-        rel_type: String::new(),
-        props: BTreeMap::new(),
-    };
+    let mut rel = TRel { rel_type: String::new(), props: BTreeMap::new() };
     for part in pair.into_inner() {
         match part.as_rule() {
             Rule::label => rel.rel_type = label_name(part),
@@ -206,11 +189,7 @@ fn build_path(pair: Pair<'_, Rule>) -> Result<TVal, String> {
         let (Some(rel), Some(node)) = (inner.next(), inner.next()) else {
             return Err("malformed path step".into());
         };
-        steps.push(TStep {
-            forward: Some(forward),
-            rel: build_rel(rel)?,
-            node: build_node(node)?,
-        });
+        steps.push(TStep { forward: Some(forward), rel: build_rel(rel)?, node: build_node(node)? });
     }
     Ok(TVal::Path { start, steps })
 }
@@ -237,11 +216,8 @@ pub fn unescape_string(s: &str) -> Result<String, String> {
             'u' | 'U' => {
                 let len = if e == 'u' { 4 } else { 8 };
                 let hex: String = chars.by_ref().take(len).collect();
-                let code = u32::from_str_radix(&hex, 16)
-                    .map_err(|_| format!("bad \\{e}{hex} in {s:?}"))?;
-                out.push(
-                    char::from_u32(code).ok_or_else(|| format!("bad code point {hex} in {s:?}"))?,
-                );
+                let code = u32::from_str_radix(&hex, 16).map_err(|_| format!("bad \\{e}{hex} in {s:?}"))?;
+                out.push(char::from_u32(code).ok_or_else(|| format!("bad code point {hex} in {s:?}"))?);
             }
             other => out.push(other),
         }
@@ -252,24 +228,15 @@ pub fn unescape_string(s: &str) -> Result<String, String> {
 // ---- conversions ------------------------------------------------------------------------
 
 fn props_of(props: &BTreeMap<String, QueryValue>) -> BTreeMap<String, TVal> {
-    props
-        .iter()
-        .map(|(k, v)| (k.clone(), from_query(v)))
-        .collect()
+    props.iter().map(|(k, v)| (k.clone(), from_query(v))).collect()
 }
 
 fn node_of(n: &NodeValue) -> TNode {
-    TNode {
-        labels: n.labels.iter().cloned().collect(),
-        props: props_of(&n.props),
-    }
+    TNode { labels: n.labels.iter().cloned().collect(), props: props_of(&n.props) }
 }
 
 fn rel_of(r: &RelValue) -> TRel {
-    TRel {
-        rel_type: r.rel_type.clone(),
-        props: props_of(&r.props),
-    }
+    TRel { rel_type: r.rel_type.clone(), props: props_of(&r.props) }
 }
 
 /// The normalized form of a value the engine returned.
@@ -300,22 +267,12 @@ pub fn from_query(v: &QueryValue) -> TVal {
                 .zip(p.nodes.iter().skip(1))
                 .zip(p.nodes.iter())
                 .map(|((r, next), prev)| {
-                    let forward = if r.start == r.end {
-                        None
-                    } else {
-                        Some(r.start == prev.id && r.end == next.id)
-                    };
-                    TStep {
-                        forward,
-                        rel: rel_of(r),
-                        node: node_of(next),
-                    }
+                    let forward =
+                        if r.start == r.end { None } else { Some(r.start == prev.id && r.end == next.id) };
+                    TStep { forward, rel: rel_of(r), node: node_of(next) }
                 })
                 .collect();
-            TVal::Path {
-                start: node_of(first),
-                steps,
-            }
+            TVal::Path { start: node_of(first), steps }
         }
     }
 }
@@ -344,13 +301,9 @@ pub fn to_query(v: &TVal) -> Result<QueryValue, String> {
         TVal::Int(i) => QueryValue::Int(*i),
         TVal::Float(f) => QueryValue::Float(*f),
         TVal::Str(s) => QueryValue::String(s.clone()),
-        TVal::List(items) => {
-            QueryValue::List(items.iter().map(to_query).collect::<Result<_, _>>()?)
-        }
+        TVal::List(items) => QueryValue::List(items.iter().map(to_query).collect::<Result<_, _>>()?),
         TVal::Map(m) => QueryValue::Map(
-            m.iter()
-                .map(|(k, v)| Ok((k.clone(), to_query(v)?)))
-                .collect::<Result<_, String>>()?,
+            m.iter().map(|(k, v)| Ok((k.clone(), to_query(v)?))).collect::<Result<_, String>>()?,
         ),
         other => return Err(format!("a parameter cannot be a graph element: {other}")),
     })
@@ -376,9 +329,7 @@ pub fn float_eq(a: f64, b: f64) -> bool {
 }
 
 fn maps_match(e: &BTreeMap<String, TVal>, a: &BTreeMap<String, TVal>, unordered: bool) -> bool {
-    e.len() == a.len()
-        && e.iter()
-            .all(|(k, ev)| a.get(k).is_some_and(|av| values_match(ev, av, unordered)))
+    e.len() == a.len() && e.iter().all(|(k, ev)| a.get(k).is_some_and(|av| values_match(ev, av, unordered)))
 }
 
 fn nodes_match(e: &TNode, a: &TNode, unordered: bool) -> bool {
@@ -410,16 +361,7 @@ pub fn values_match(expected: &TVal, actual: &TVal, unordered_lists: bool) -> bo
         (Map(x), Map(y)) => maps_match(x, y, unordered_lists),
         (Node(x), Node(y)) => nodes_match(x, y, unordered_lists),
         (Rel(x), Rel(y)) => rels_match(x, y, unordered_lists),
-        (
-            Path {
-                start: s1,
-                steps: t1,
-            },
-            Path {
-                start: s2,
-                steps: t2,
-            },
-        ) => {
+        (Path { start: s1, steps: t1 }, Path { start: s2, steps: t2 }) => {
             nodes_match(s1, s2, unordered_lists)
                 && t1.len() == t2.len()
                 && t1.iter().zip(t2).all(|(x, y)| {
@@ -445,11 +387,7 @@ pub fn multiset_match<T>(expected: &[T], actual: &[T], eq: impl Fn(&T, &T) -> bo
     }
     let mut used = vec![false; actual.len()];
     expected.iter().all(|e| {
-        let hit = actual
-            .iter()
-            .enumerate()
-            .find(|(i, a)| !used[*i] && eq(e, a))
-            .map(|(i, _)| i);
+        let hit = actual.iter().enumerate().find(|(i, a)| !used[*i] && eq(e, a)).map(|(i, _)| i);
         match hit {
             Some(i) => {
                 used[i] = true;
@@ -468,10 +406,7 @@ pub fn rows_match(
     unordered_lists: bool,
 ) -> bool {
     let row_eq = |e: &Vec<TVal>, a: &Vec<TVal>| {
-        e.len() == a.len()
-            && e.iter()
-                .zip(a)
-                .all(|(x, y)| values_match(x, y, unordered_lists))
+        e.len() == a.len() && e.iter().zip(a).all(|(x, y)| values_match(x, y, unordered_lists))
     };
     if ordered {
         expected.len() == actual.len() && expected.iter().zip(actual).all(|(e, a)| row_eq(e, a))
@@ -483,10 +418,7 @@ pub fn rows_match(
 // ---- display (TCK notation, for failure reports) ----------------------------------------
 
 fn write_name(f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let plain = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if plain {
         write!(f, "{name}")
@@ -599,10 +531,7 @@ mod tests {
             id,
             key: format!("_n{id}"),
             labels: labels.iter().map(|s| s.to_string()).collect(),
-            props: props
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
+            props: props.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
         }
     }
 
@@ -635,10 +564,7 @@ mod tests {
         assert!(matches!(parse_value("NaN").unwrap(), TVal::Float(x) if x.is_nan()));
         assert_eq!(parse_value("true").unwrap(), TVal::Bool(true));
         assert_eq!(parse_value("null").unwrap(), TVal::Null);
-        assert_eq!(
-            parse_value("-9223372036854775808").unwrap(),
-            TVal::Int(i64::MIN)
-        );
+        assert_eq!(parse_value("-9223372036854775808").unwrap(), TVal::Int(i64::MIN));
         assert!(parse_value("1 2").is_err());
         assert!(parse_value("").is_err());
     }
@@ -653,28 +579,17 @@ mod tests {
             parse_cell(r#"'a\\\\bcn5t\'"\\\\//\\\\"\''"#).unwrap(),
             TVal::Str(r#"a\bcn5t'"\//\"'"#.into())
         );
-        assert_eq!(
-            parse_cell(r"'\nFoo\n'").unwrap(),
-            TVal::Str("\nFoo\n".into())
-        );
+        assert_eq!(parse_cell(r"'\nFoo\n'").unwrap(), TVal::Str("\nFoo\n".into()));
         assert_eq!(parse_value(r"'\u00e9'").unwrap(), TVal::Str("é".into()));
-        assert_eq!(
-            parse_value("'🧐🍌❖⋙⚐'").unwrap(),
-            TVal::Str("🧐🍌❖⋙⚐".into())
-        );
+        assert_eq!(parse_value("'🧐🍌❖⋙⚐'").unwrap(), TVal::Str("🧐🍌❖⋙⚐".into()));
     }
 
     #[test]
     fn collections() {
-        assert_eq!(
-            parse_value("[1, 2]").unwrap(),
-            TVal::List(vec![TVal::Int(1), TVal::Int(2)])
-        );
+        assert_eq!(parse_value("[1, 2]").unwrap(), TVal::List(vec![TVal::Int(1), TVal::Int(2)]));
         assert_eq!(parse_value("[]").unwrap(), TVal::List(vec![]));
         let map = parse_value("{a: 1, `b c`: 'x', ``: null}").unwrap();
-        let TVal::Map(map) = map else {
-            panic!("not a map")
-        };
+        let TVal::Map(map) = map else { panic!("not a map") };
         assert_eq!(map.get("a"), Some(&TVal::Int(1)));
         assert_eq!(map.get("b c"), Some(&TVal::Str("x".into())));
         assert_eq!(map.get(""), Some(&TVal::Null));
@@ -687,16 +602,10 @@ mod tests {
         let n = QueryValue::Node(qnode(
             1,
             &["B", "A"],
-            &[
-                ("k", QueryValue::Int(1)),
-                ("s", QueryValue::String("x".into())),
-            ],
+            &[("k", QueryValue::Int(1)), ("s", QueryValue::String("x".into()))],
         ));
         assert!(m("(:A:B {k: 1, s: 'x'})", &n));
-        assert!(
-            m("(:B:A {s: 'x', k: 1})", &n),
-            "labels are a set, props a map"
-        );
+        assert!(m("(:B:A {s: 'x', k: 1})", &n), "labels are a set, props a map");
         assert!(!m("(:A {k: 1, s: 'x'})", &n));
         assert!(!m("(:A:B {k: 1})", &n));
         assert!(m("()", &QueryValue::Node(qnode(2, &[], &[]))));
@@ -730,10 +639,7 @@ mod tests {
         assert!(m("<(:A {x: 1})-[:T]->()<-[:S]-(:C)>", &p2));
         assert!(!m("<(:A {x: 1})-[:T]->()-[:S]->(:C)>", &p2));
 
-        let single = QueryValue::Path(claimgraph::query::PathValue {
-            nodes: vec![a],
-            rels: vec![],
-        });
+        let single = QueryValue::Path(claimgraph::query::PathValue { nodes: vec![a], rels: vec![] });
         assert!(m("<(:A {x: 1})>", &single));
         let shown = from_query(&p2).to_string();
         assert_eq!(shown, "<(:A {x: 1})-[:T]->()<-[:S]-(:C)>");
@@ -755,26 +661,15 @@ mod tests {
     fn dates_compare_as_iso_strings() {
         let d = claimgraph::model::PartialDate::new(1910, Some(5), Some(6)).expect("valid date");
         assert!(m("'1910-05-06'", &QueryValue::Date(DateValue::Absolute(d))));
-        assert!(!m(
-            "'1910-05-07'",
-            &QueryValue::Date(DateValue::Absolute(d))
-        ));
+        assert!(!m("'1910-05-07'", &QueryValue::Date(DateValue::Absolute(d))));
     }
 
     #[test]
     fn list_order() {
         let l = QueryValue::List(vec![QueryValue::Int(2), QueryValue::Int(1)]);
         assert!(!m("[1, 2]", &l));
-        assert!(values_match(
-            &parse_value("[1, 2]").unwrap(),
-            &from_query(&l),
-            true
-        ));
-        assert!(!values_match(
-            &parse_value("[1, 1]").unwrap(),
-            &from_query(&l),
-            true
-        ));
+        assert!(values_match(&parse_value("[1, 2]").unwrap(), &from_query(&l), true));
+        assert!(!values_match(&parse_value("[1, 1]").unwrap(), &from_query(&l), true));
     }
 
     #[test]
@@ -798,13 +693,7 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for s in [
-            "[1, 'a\\'b', null, {`a b`: -1.5}]",
-            "(:A:B {k: 1})",
-            "[:T {k: [1]}]",
-            "NaN",
-            "1e300",
-        ] {
+        for s in ["[1, 'a\\'b', null, {`a b`: -1.5}]", "(:A:B {k: 1})", "[:T {k: [1]}]", "NaN", "1e300"] {
             let v = parse_value(s).unwrap();
             let again = parse_value(&v.to_string()).unwrap();
             assert!(values_match(&v, &again, false), "{s} -> {v}");
