@@ -96,6 +96,7 @@ pub fn run_guarded(sc: Arc<Scenario>, tck: Arc<PathBuf>, exec: Exec, timeout: Du
     let cancel = Arc::new(AtomicBool::new(false));
     let (tx, rx) = mpsc::channel();
     let flag = Arc::clone(&cancel);
+    let name = sc.name.clone();
     let spawned =
         std::thread::Builder::new().name("tck-scenario".into()).stack_size(STACK).spawn(move || {
             GUARDED.with(|g| g.set(true));
@@ -125,9 +126,14 @@ pub fn run_guarded(sc: Arc<Scenario>, tck: Arc<PathBuf>, exec: Exec, timeout: Du
                     "still running after {timeout:?}; stopped by the cancel flag ({})",
                     if after.reason().is_empty() { "then passed" } else { after.reason() }
                 )),
-                Err(_) => Outcome::Timeout(format!(
-                    "still running after {timeout:?} and ignored the cancel flag for {GRACE:?}; abandoned"
-                )),
+                Err(_) => {
+                    // Said at once, not only in the summary: the abandoned thread keeps a
+                    // CPU busy until the process exits, which slows the rest of the run.
+                    eprintln!("tck: warning: {name} ignored the cancel flag; its thread is abandoned");
+                    Outcome::Timeout(format!(
+                        "still running after {timeout:?} and ignored the cancel flag for {GRACE:?}; abandoned"
+                    ))
+                }
             }
         }
     }
