@@ -175,7 +175,13 @@ fn main() {
                 let k = next.fetch_add(1, Ordering::SeqCst);
                 let Some(&i) = to_run.get(k) else { break };
                 let outcome = run_guarded(Arc::clone(&plan[i].0), Arc::clone(&tck));
-                outcomes.lock().unwrap_or_else(|p| p.into_inner()).insert(i, outcome);
+                let mut done = outcomes.lock().unwrap_or_else(|p| p.into_inner());
+                done.insert(i, outcome);
+                // libtest-mimic prints nothing until every scenario has run; a slow engine
+                // should still show that the run is moving.
+                if done.len() % 500 == 0 {
+                    eprintln!("tck: {}/{} scenarios run", done.len(), to_run.len());
+                }
             });
         }
     });
