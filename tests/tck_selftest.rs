@@ -14,7 +14,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use claimgraph::model::{Graph, Value};
+use claimgraph::model::{Claim, ClaimKind, EntityIx, Graph, Value};
 use claimgraph::query::{CancelFlag, ErrorPhase, NodeValue, Params, QueryError, QueryOutput, QueryValue};
 use runner::Outcome;
 
@@ -48,6 +48,22 @@ fn nodes(graph: &Graph) -> Vec<QueryValue> {
         .collect()
 }
 
+fn fake_error() -> QueryError {
+    error("Fake", "Failed", ErrorPhase::Runtime)
+}
+
+fn add_rel(graph: &mut Graph, a: EntityIx, b: EntityIx, name: &str) -> Result<(), QueryError> {
+    let (t, k) = (graph.intern("T"), graph.intern("name"));
+    let claim = Claim {
+        id: None,
+        rel_type: t,
+        props: vec![(k, Value::String(name.into()))],
+        attestations: Vec::new(),
+        kind: ClaimKind::Stated,
+    };
+    graph.add_claim(a, b, claim).map(drop).map_err(|_| fake_error())
+}
+
 /// A scripted engine: knows exactly the statements of FEATURE.
 fn fake(
     graph: &mut Graph,
@@ -67,6 +83,25 @@ fn fake(
             graph
                 .add_entity(None, vec![l], vec![(k, Value::String(name.into()))])
                 .map_err(|_| error("Fake", "AddFailed", ErrorPhase::Runtime))?;
+            Ok(QueryOutput::default())
+        }
+        "CREATE (a:A)-[:T {name: 'rel1'}]->(b:B), (a)-[:T {name: 'rel2'}]->(b)" => {
+            let (a, b) = (graph.intern("A"), graph.intern("B"));
+            let a = graph.add_entity(None, vec![a], vec![]).map_err(|_| fake_error())?;
+            let b = graph.add_entity(None, vec![b], vec![]).map_err(|_| fake_error())?;
+            for name in ["rel1", "rel2"] {
+                add_rel(graph, a, b, name)?;
+            }
+            Ok(QueryOutput::default())
+        }
+        "MATCH (a)-[t:T]->(b) DELETE t CREATE (a)-[:T {name: 'rel3'}]->(b)" => {
+            let claims: Vec<_> = graph.claims().collect();
+            let (a, b) = graph.endpoints(claims[0]).ok_or_else(fake_error)?;
+            for cx in claims {
+                graph.remove_claim(cx).map_err(|_| fake_error())?;
+            }
+            // petgraph hands the freed slot back: the new claim sits where rel2 was.
+            add_rel(graph, a, b, "rel3")?;
             Ok(QueryOutput::default())
         }
         "MATCH (n) RETURN n" => Ok(rows(&["n"], nodes(graph).into_iter().map(|n| vec![n]).collect())),
@@ -120,6 +155,23 @@ const FEATURE: &str = r#"Feature: Self1 - the runner's own checks
       | (:A {name: 'y'}) |
       | (:A {name: 'x'}) |
     And no side effects
+
+  Scenario: [pass] a relationship created in a freed slot is new
+    Given an empty graph
+    And having executed:
+      """
+      CREATE (a:A)-[:T {name: 'rel1'}]->(b:B), (a)-[:T {name: 'rel2'}]->(b)
+      """
+    When executing query:
+      """
+      MATCH (a)-[t:T]->(b) DELETE t CREATE (a)-[:T {name: 'rel3'}]->(b)
+      """
+    Then the result should be empty
+    And the side effects should be:
+      | +relationships | 1 |
+      | -relationships | 2 |
+      | +properties    | 1 |
+      | -properties    | 2 |
 
   Scenario: [fail] wrong side effects
     Given an empty graph
@@ -260,9 +312,9 @@ fn runner_decides_each_scenario_as_scripted() {
     std::fs::write(dir.path().join("features/self/Self1.feature"), FEATURE).expect("write");
     let (scenarios, errors) = scenarios::load(dir.path());
     assert!(errors.is_empty(), "{errors:?}");
-    assert_eq!(scenarios.len(), 17);
-    assert_eq!(scenarios[5].name, "features/self/Self1.feature: [pass] parameters 1 (example 1)");
-    assert_eq!(scenarios[5].dir, "self");
+    assert_eq!(scenarios.len(), 18);
+    assert_eq!(scenarios[6].name, "features/self/Self1.feature: [pass] parameters 1 (example 1)");
+    assert_eq!(scenarios[6].dir, "self");
     runner::install_panic_hook();
     let tck = Arc::new(dir.path().to_path_buf());
     let mut wrong = Vec::new();

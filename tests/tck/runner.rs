@@ -170,20 +170,39 @@ fn snapshot(g: &Graph) -> Snapshot {
     }
     for cx in g.claims() {
         let Some(c) = g.claim(cx) else { continue };
-        // Claims have no always-present stable id; the edge slot plus type and endpoints
-        // identifies one unless a query deletes a relationship and creates an identical one
-        // in the freed slot, which the TCK never does.
-        let ends = g
-            .endpoints(cx)
-            .map(|(a, b)| format!("{}->{}", g.entity_id(a), g.entity_id(b)))
-            .unwrap_or_default();
-        let id = format!("r:{}:{}:{}", cx.index(), g.str(c.rel_type), ends);
+        // Claims are identified by their id: `name_existing_claims` names every claim
+        // before the query, so an unnamed claim afterwards is one the query created. Edge
+        // slots would not do: a query that deletes relationships and then creates new ones
+        // (Merge5 [21]) gets the freed slots back.
+        let id = match c.id {
+            Some(name) => format!("r:{}", g.str(name)),
+            None => format!("r:new:{}", cx.index()),
+        };
         for (k, v) in &c.props {
             s.props.insert((id.clone(), g.str(*k).to_string(), values::from_model(v).to_string()));
         }
         s.rels.insert(id);
     }
     s
+}
+
+/// Gives every unnamed claim a unique id (`_tck_r<N>`), through the model's own
+/// `name_claim` so its indexes stay consistent, so that relationships keep an identity across
+/// the query for the side-effect diff. Claim ids are not properties: no TCK query sees them.
+fn name_existing_claims(g: &mut Graph, counter: &mut u64) -> Result<(), String> {
+    let unnamed: Vec<_> = g.claims().filter(|cx| g.claim(*cx).is_some_and(|c| c.id.is_none())).collect();
+    for cx in unnamed {
+        loop {
+            *counter += 1;
+            let name = format!("_tck_r{counter}");
+            if g.find_claim(&name).is_none() {
+                let sym = g.intern(&name);
+                g.name_claim(cx, sym).map_err(|e| format!("runner: cannot name claim: {e}"))?;
+                break;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `+nodes`, `-nodes`, ... in the TCK's order.
@@ -254,6 +273,8 @@ struct Run {
     result: Option<(Result<QueryOutput, QueryError>, [usize; 8])>,
     /// Whether a `Then` step looked at an error result (an unexamined error fails).
     error_checked: bool,
+    /// Ids handed out by `name_existing_claims`.
+    claim_names: u64,
 }
 
 fn exec(run: &mut Run, text: &str, cancel: &AtomicBool) -> Result<QueryOutput, QueryError> {
@@ -261,8 +282,14 @@ fn exec(run: &mut Run, text: &str, cancel: &AtomicBool) -> Result<QueryOutput, Q
 }
 
 pub fn run_scenario(sc: &Scenario, tck: &Path, exec: Exec, cancel: &AtomicBool) -> Result<(), String> {
-    let mut run =
-        Run { exec, graph: Graph::new(), params: Params::new(), result: None, error_checked: false };
+    let mut run = Run {
+        exec,
+        graph: Graph::new(),
+        params: Params::new(),
+        result: None,
+        error_checked: false,
+        claim_names: 0,
+    };
     for step in &sc.steps {
         if cancel.load(Ordering::SeqCst) {
             return Err("cancelled".into());
@@ -374,6 +401,7 @@ fn run_step(run: &mut Run, step: &Step, tck: &Path, cancel: &AtomicBool) -> Resu
         }
         StepKind::ExecutingQuery => {
             let q = docstring(step)?.to_string();
+            name_existing_claims(&mut run.graph, &mut run.claim_names)?;
             let before = snapshot(&run.graph);
             let result = exec(run, &q, cancel);
             let after = snapshot(&run.graph);
