@@ -271,8 +271,10 @@ fn main() {
     let width = per_dir.keys().map(String::len).max().unwrap_or(0).max("directory".len());
     println!("\n{:<width$}  {:>11}  {:>6}  {:>7}", "directory", "passed/run", "%", "skipped");
     for (dir, (p, total, s)) in per_dir.iter().filter(|(_, (_, t, s))| t + s > 0) {
-        let pct = if *total == 0 { 0.0 } else { 100.0 * *p as f64 / *total as f64 };
-        println!("{dir:<width$}  {:>11}  {pct:>5.1}%  {s:>7}", format!("{p}/{total}"));
+        // A directory that is skipped entirely has no pass rate.
+        let pct =
+            if *total == 0 { "-".to_string() } else { format!("{:.1}%", 100.0 * *p as f64 / *total as f64) };
+        println!("{dir:<width$}  {:>11}  {pct:>6}  {s:>7}", format!("{p}/{total}"));
     }
     let mut extra = Vec::new();
     if panicked > 0 {
