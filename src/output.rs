@@ -299,7 +299,12 @@ fn write_rel(f: &mut String, r: &RelValue) -> std::fmt::Result {
         f.write_char(' ')?;
         write_map(f, &r.props)?;
     }
-    f.write_char(']')
+    f.write_char(']')?;
+    // Contested claims are marked wherever a relationship prints, so no format hides them.
+    if !r.contested.is_empty() {
+        write!(f, " ⚠contested({})", r.contested.join(", "))?;
+    }
+    Ok(())
 }
 
 // ---- JSON ----------------------------------------------------------------------------------
@@ -378,6 +383,7 @@ fn rel_json(r: &RelValue) -> Json {
         "end": r.end,
         "properties": map_json(&r.props),
         "attestations": r.attestations.iter().map(map_json).collect::<Vec<_>>(),
+        "contested": r.contested,
     })
 }
 

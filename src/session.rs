@@ -6,6 +6,7 @@
 //! else through [`crate::query::execute`] with the statement's own text. Errors are tied back
 //! to the script's offsets, so they show `file:line:col` and a caret.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -18,9 +19,9 @@ use serde_json::Value as Json;
 use crate::check::{self, ContradictionKind};
 use crate::diagnostics::{render_for_terminal, SourceFile};
 use crate::load::{Applied, LoadError, LoadErrorKind, Loader};
-use crate::model::{EntityIx, Graph};
+use crate::model::{ClaimIx, EntityIx, Graph};
 use crate::output::{applied_json, describe_applied, render_output, statement_json, OutputFormat};
-use crate::query::{self, CancelFlag, Params, QueryError, QueryOutput};
+use crate::query::{self, CancelFlag, Params, QueryError, QueryOutput, QueryValue, RelValue};
 use crate::statements::split_statements;
 use crate::syntax::decl::DeclStatement;
 use crate::syntax::{parse_script, Span, Statement};
@@ -206,7 +207,10 @@ impl Session {
         let elapsed = started.elapsed();
         let was_cancelled = self.cancel.swap(false, Ordering::SeqCst);
         match result {
-            Ok(output) => Ok(Outcome::Query { output, elapsed }),
+            Ok(mut output) => {
+                mark_contested(&self.graph, &mut output);
+                Ok(Outcome::Query { output, elapsed })
+            }
             Err(_) if was_cancelled => Err(StatementFailure {
                 report: crate::diagnostics::report_in(file, QueryDiagnostic::cancelled(span)),
                 cancelled: true,
@@ -261,6 +265,44 @@ impl Session {
         let doc = serde_json::json!({ "results": results });
         let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         let _ = out.flush();
+    }
+}
+
+/// Marks returned relationships that are on a side of an open contradiction. The check runs
+/// only when the result holds relationships at all.
+fn mark_contested(graph: &Graph, output: &mut QueryOutput) {
+    fn has_rel(v: &QueryValue) -> bool {
+        match v {
+            QueryValue::Relationship(_) => true,
+            QueryValue::Path(p) => !p.rels.is_empty(),
+            QueryValue::List(items) => items.iter().any(has_rel),
+            QueryValue::Map(m) => m.values().any(has_rel),
+            _ => false,
+        }
+    }
+    fn mark(v: &mut QueryValue, contested: &HashMap<ClaimIx, Vec<String>>) {
+        let mark_rel = |r: &mut RelValue| {
+            if let Some(ids) = contested.get(&ClaimIx::new(r.id as usize)) {
+                r.contested = ids.clone();
+            }
+        };
+        match v {
+            QueryValue::Relationship(r) => mark_rel(r),
+            QueryValue::Path(p) => p.rels.iter_mut().for_each(mark_rel),
+            QueryValue::List(items) => items.iter_mut().for_each(|i| mark(i, contested)),
+            QueryValue::Map(m) => m.values_mut().for_each(|i| mark(i, contested)),
+            _ => {}
+        }
+    }
+    if !output.rows.iter().flatten().any(has_rel) {
+        return;
+    }
+    let contested = check::contested_claims(graph);
+    if contested.is_empty() {
+        return;
+    }
+    for v in output.rows.iter_mut().flatten() {
+        mark(v, &contested);
     }
 }
 

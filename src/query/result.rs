@@ -43,6 +43,9 @@ pub struct RelValue {
     pub props: BTreeMap<String, QueryValue>,
     /// One map per attestation: source, via, status, quote, document, position, date.
     pub attestations: Vec<BTreeMap<String, QueryValue>>,
+    /// Ids of the open contradiction findings this claim is on a side of; filled in by the
+    /// session after a query (empty when nobody asked).
+    pub contested: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

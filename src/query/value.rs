@@ -363,6 +363,7 @@ fn rel_result(graph: &Graph, ix: ClaimIx) -> RelValue {
                 _ => None,
             })
             .collect(),
+        contested: Vec::new(),
     }
 }
 

@@ -544,6 +544,7 @@ mod tests {
             end,
             props: BTreeMap::new(),
             attestations: Vec::new(),
+            contested: Vec::new(),
         }
     }
 
