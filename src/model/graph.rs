@@ -79,7 +79,12 @@ impl Graph {
     // ---- entities ----------------------------------------------------------------------
 
     /// Adds an entity; `id: None` generates one.
-    pub fn add_entity(&mut self, id: Option<&str>, labels: Vec<Sym>, props: Props) -> Result<EntityIx, GraphError> {
+    pub fn add_entity(
+        &mut self,
+        id: Option<&str>,
+        labels: Vec<Sym>,
+        props: Props,
+    ) -> Result<EntityIx, GraphError> {
         let id = match id {
             Some(id) => {
                 let sym = self.intern(id);
@@ -96,7 +101,12 @@ impl Graph {
                 unique_labels.push(l);
             }
         }
-        let ix = self.graph.add_node(Entity { id, labels: unique_labels, props, via: Vec::new() });
+        let ix = self.graph.add_node(Entity {
+            id,
+            labels: unique_labels,
+            props,
+            via: Vec::new(),
+        });
         self.by_id.insert(id, ix);
         let entity = &self.graph[ix];
         for l in &entity.labels {
@@ -110,7 +120,10 @@ impl Graph {
         loop {
             self.next_generated_id += 1;
             let candidate = format!("_n{}", self.next_generated_id);
-            if self.sym(&candidate).is_none_or(|s| !self.by_id.contains_key(&s)) {
+            if self
+                .sym(&candidate)
+                .map_or(true, |s| !self.by_id.contains_key(&s))
+            {
                 return self.intern(&candidate);
             }
         }
@@ -118,13 +131,18 @@ impl Graph {
 
     fn names_of(&self, ix: EntityIx) -> Vec<String> {
         let mut names = Vec::new();
-        let Some(e) = self.graph.node_weight(ix) else { return names };
+        let Some(e) = self.graph.node_weight(ix) else {
+            return names;
+        };
         for (k, v) in &e.props {
             match (self.str(*k), v) {
                 ("name", Value::String(s)) => names.push(s.to_lowercase()),
-                ("aliases", Value::List(items)) => {
-                    names.extend(items.iter().filter_map(Value::as_str).map(str::to_lowercase))
-                }
+                ("aliases", Value::List(items)) => names.extend(
+                    items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_lowercase),
+                ),
                 _ => {}
             }
         }
@@ -170,7 +188,9 @@ impl Graph {
 
     /// Entities whose display name or one of whose aliases is `name` (case-insensitive).
     pub fn find_by_name(&self, name: &str) -> &[EntityIx] {
-        self.by_name.get(&name.to_lowercase()).map_or(&[], Vec::as_slice)
+        self.by_name
+            .get(&name.to_lowercase())
+            .map_or(&[], Vec::as_slice)
     }
 
     /// All entity ids, for suggestions and completion.
@@ -188,7 +208,10 @@ impl Graph {
 
     /// Labels in use, with how many entities carry each.
     pub fn labels(&self) -> impl Iterator<Item = (Sym, usize)> + '_ {
-        self.by_label.iter().filter(|(_, s)| !s.is_empty()).map(|(l, s)| (*l, s.len()))
+        self.by_label
+            .iter()
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(l, s)| (*l, s.len()))
     }
 
     pub fn has_label(&self, ix: EntityIx, label: Sym) -> bool {
@@ -196,7 +219,11 @@ impl Graph {
     }
 
     pub fn entity_prop(&self, ix: EntityIx, key: Sym) -> Option<&Value> {
-        self.entity(ix)?.props.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+        self.entity(ix)?
+            .props
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v)
     }
 
     /// The display name: the `name` property when it is a string, else the id.
@@ -213,7 +240,12 @@ impl Graph {
     }
 
     /// Sets a property (`Value::Null` removes it). Returns whether anything changed.
-    pub fn set_entity_prop(&mut self, ix: EntityIx, key: Sym, value: Value) -> Result<bool, GraphError> {
+    pub fn set_entity_prop(
+        &mut self,
+        ix: EntityIx,
+        key: Sym,
+        value: Value,
+    ) -> Result<bool, GraphError> {
         if self.graph.node_weight(ix).is_none() {
             return Err(GraphError::NoSuchEntity);
         }
@@ -229,7 +261,10 @@ impl Graph {
     }
 
     pub fn add_label(&mut self, ix: EntityIx, label: Sym) -> Result<bool, GraphError> {
-        let e = self.graph.node_weight_mut(ix).ok_or(GraphError::NoSuchEntity)?;
+        let e = self
+            .graph
+            .node_weight_mut(ix)
+            .ok_or(GraphError::NoSuchEntity)?;
         if e.labels.contains(&label) {
             return Ok(false);
         }
@@ -239,7 +274,10 @@ impl Graph {
     }
 
     pub fn remove_label(&mut self, ix: EntityIx, label: Sym) -> Result<bool, GraphError> {
-        let e = self.graph.node_weight_mut(ix).ok_or(GraphError::NoSuchEntity)?;
+        let e = self
+            .graph
+            .node_weight_mut(ix)
+            .ok_or(GraphError::NoSuchEntity)?;
         let before = e.labels.len();
         e.labels.retain(|l| *l != label);
         if e.labels.len() == before {
@@ -252,14 +290,19 @@ impl Graph {
     }
 
     pub fn set_via(&mut self, ix: EntityIx, via: Vec<EntityIx>) -> Result<(), GraphError> {
-        self.graph.node_weight_mut(ix).ok_or(GraphError::NoSuchEntity)?.via = via;
+        self.graph
+            .node_weight_mut(ix)
+            .ok_or(GraphError::NoSuchEntity)?
+            .via = via;
         Ok(())
     }
 
     /// Removes an entity; with `detach`, its claims go too, else it must have none.
     /// Returns the number of claims removed.
     pub fn remove_entity(&mut self, ix: EntityIx, detach: bool) -> Result<usize, GraphError> {
-        let Some(e) = self.graph.node_weight(ix) else { return Err(GraphError::NoSuchEntity) };
+        let Some(e) = self.graph.node_weight(ix) else {
+            return Err(GraphError::NoSuchEntity);
+        };
         let edges: Vec<ClaimIx> = self
             .graph
             .edges_directed(ix, Direction::Outgoing)
@@ -287,7 +330,12 @@ impl Graph {
 
     // ---- claims ------------------------------------------------------------------------
 
-    pub fn add_claim(&mut self, subject: EntityIx, object: EntityIx, claim: Claim) -> Result<ClaimIx, GraphError> {
+    pub fn add_claim(
+        &mut self,
+        subject: EntityIx,
+        object: EntityIx,
+        claim: Claim,
+    ) -> Result<ClaimIx, GraphError> {
         if self.graph.node_weight(subject).is_none() || self.graph.node_weight(object).is_none() {
             return Err(GraphError::NoSuchEntity);
         }
@@ -315,8 +363,16 @@ impl Graph {
         self.graph.edge_weight_mut(ix)
     }
 
-    pub fn set_claim_prop(&mut self, ix: ClaimIx, key: Sym, value: Value) -> Result<bool, GraphError> {
-        let c = self.graph.edge_weight_mut(ix).ok_or(GraphError::NoSuchClaim)?;
+    pub fn set_claim_prop(
+        &mut self,
+        ix: ClaimIx,
+        key: Sym,
+        value: Value,
+    ) -> Result<bool, GraphError> {
+        let c = self
+            .graph
+            .edge_weight_mut(ix)
+            .ok_or(GraphError::NoSuchClaim)?;
         Ok(set_prop(&mut c.props, key, value))
     }
 
@@ -347,7 +403,10 @@ impl Graph {
 
     /// Relationship types in use, with how many claims have each.
     pub fn rel_types(&self) -> impl Iterator<Item = (Sym, usize)> + '_ {
-        self.by_type.iter().filter(|(_, s)| !s.is_empty()).map(|(t, s)| (*t, s.len()))
+        self.by_type
+            .iter()
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(t, s)| (*t, s.len()))
     }
 
     /// Claims leaving (`Outgoing`) or entering (`Incoming`) an entity.
@@ -356,7 +415,11 @@ impl Graph {
     }
 
     /// Claims from `subject` to `object`.
-    pub fn claims_between(&self, subject: EntityIx, object: EntityIx) -> impl Iterator<Item = ClaimIx> + '_ {
+    pub fn claims_between(
+        &self,
+        subject: EntityIx,
+        object: EntityIx,
+    ) -> impl Iterator<Item = ClaimIx> + '_ {
         self.graph.edges_connecting(subject, object).map(|e| e.id())
     }
 
@@ -369,13 +432,16 @@ impl Graph {
             set.remove(&ix);
         }
         // Denials of a removed claim have nothing left to deny.
-        self.denials.retain(|d| d.target != super::claim::DenialTarget::Claim(ix));
+        self.denials
+            .retain(|d| d.target != super::claim::DenialTarget::Claim(ix));
         Ok(c)
     }
 
     /// Claims stated by sources, leaving out the `VIA` hops of attribution chains.
     pub fn stated_claims(&self) -> impl Iterator<Item = ClaimIx> + '_ {
-        self.graph.edge_indices().filter(|c| self.graph[*c].kind == ClaimKind::Stated)
+        self.graph
+            .edge_indices()
+            .filter(|c| self.graph[*c].kind == ClaimKind::Stated)
     }
 
     // ---- denials and constraints -------------------------------------------------------
@@ -390,7 +456,9 @@ impl Graph {
 
     pub fn add_constraint(&mut self, constraint: Constraint) -> Result<(), GraphError> {
         if self.constraints.iter().any(|c| c.id == constraint.id) {
-            return Err(GraphError::DuplicateClaim(self.str(constraint.id).to_string()));
+            return Err(GraphError::DuplicateClaim(
+                self.str(constraint.id).to_string(),
+            ));
         }
         self.constraints.push(constraint);
         Ok(())
