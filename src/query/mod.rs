@@ -4,7 +4,11 @@
 //! execution over [`crate::model::Graph`] → [`QueryOutput`] of detached [`QueryValue`]s.
 //! This file is the engine's public contract; the stages live in submodules.
 
+pub(crate) mod aggregate;
+pub(crate) mod functions;
+pub(crate) mod ops;
 pub mod result;
+pub(crate) mod value;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
