@@ -2,6 +2,11 @@
 //!
 //! See README.md, "Architecture", for how the modules fit together.
 
+pub mod bundled;
+pub mod cli;
+pub mod diagnostics;
+pub mod load;
 pub mod model;
 pub mod query;
+pub mod save;
 pub mod syntax;

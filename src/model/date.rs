@@ -41,7 +41,7 @@ impl DateUnit {
     }
 
     fn word(self, amount: i64) -> &'static str {
-        let one = amount.abs() == 1;
+        let one = amount.unsigned_abs() == 1;
         match self {
             DateUnit::Day if one => "day",
             DateUnit::Day => "days",
@@ -120,13 +120,7 @@ impl PartialDate {
         let day = match (month, day) {
             (_, None) => None,
             (Some(m), Some(d)) if d >= 1 && d <= u32::from(days_in_month(year, m)) => Some(d as u8),
-            (m, Some(d)) => {
-                return Err(DateError::Day {
-                    year,
-                    month: m.map_or(0, u32::from),
-                    day: d,
-                })
-            }
+            (m, Some(d)) => return Err(DateError::Day { year, month: m.map_or(0, u32::from), day: d }),
         };
         Ok(PartialDate { year, month, day })
     }
@@ -146,14 +140,10 @@ impl PartialDate {
                 let x = days_from_civil(self.year, m, d);
                 (x, x)
             }
-            (Some(m), None) => (
-                days_from_civil(self.year, m, 1),
-                days_from_civil(self.year, m, days_in_month(self.year, m)),
-            ),
-            _ => (
-                days_from_civil(self.year, 1, 1),
-                days_from_civil(self.year, 12, 31),
-            ),
+            (Some(m), None) => {
+                (days_from_civil(self.year, m, 1), days_from_civil(self.year, m, days_in_month(self.year, m)))
+            }
+            _ => (days_from_civil(self.year, 1, 1), days_from_civil(self.year, 12, 31)),
         }
     }
 
@@ -171,27 +161,15 @@ impl PartialDate {
         match unit {
             DateUnit::Year => {
                 let y = in_range(i64::from(self.year) + amount).ok_or(DateError::OutOfRange)?;
-                Ok(PartialDate {
-                    year: y,
-                    month: None,
-                    day: None,
-                })
+                Ok(PartialDate { year: y, month: None, day: None })
             }
             DateUnit::Month => {
                 let Some(m) = self.month else {
-                    return Ok(PartialDate {
-                        year: self.year,
-                        month: None,
-                        day: None,
-                    });
+                    return Ok(PartialDate { year: self.year, month: None, day: None });
                 };
                 let total = i64::from(self.year) * 12 + i64::from(m) - 1 + amount;
                 let y = in_range(total.div_euclid(12)).ok_or(DateError::OutOfRange)?;
-                Ok(PartialDate {
-                    year: y,
-                    month: Some(total.rem_euclid(12) as u8 + 1),
-                    day: None,
-                })
+                Ok(PartialDate { year: y, month: Some(total.rem_euclid(12) as u8 + 1), day: None })
             }
             DateUnit::Week | DateUnit::Day => {
                 let (Some(m), Some(d)) = (self.month, self.day) else {
@@ -199,18 +177,12 @@ impl PartialDate {
                 };
                 let step = if unit == DateUnit::Week { 7 } else { 1 };
                 let delta = amount.checked_mul(step).ok_or(DateError::OutOfRange)?;
-                let z = days_from_civil(self.year, m, d)
-                    .checked_add(delta)
-                    .ok_or(DateError::OutOfRange)?;
+                let z = days_from_civil(self.year, m, d).checked_add(delta).ok_or(DateError::OutOfRange)?;
                 if z.abs() > 5_000_000 {
                     return Err(DateError::OutOfRange);
                 }
                 let (y, m, d) = civil_from_days(z);
-                Ok(PartialDate {
-                    year: y,
-                    month: Some(m),
-                    day: Some(d),
-                })
+                Ok(PartialDate { year: y, month: Some(m), day: Some(d) })
             }
         }
     }
@@ -268,17 +240,12 @@ mod tests {
     #[test]
     fn four_months_before_mid_february_is_october() {
         let doc = PartialDate::new(2018, Some(2), Some(15)).unwrap();
-        let rel = DateValue::Relative {
-            amount: -4,
-            unit: DateUnit::Month,
-        };
+        let rel = DateValue::Relative { amount: -4, unit: DateUnit::Month };
         let resolved = rel.resolve(Some(&doc)).unwrap();
         assert_eq!(resolved.to_string(), "2017-10");
         let september = PartialDate::new(2017, Some(9), None).unwrap();
         assert!(!resolved.compatible(&september));
-        assert!(PartialDate::new(2017, None, None)
-            .unwrap()
-            .compatible(&september));
+        assert!(PartialDate::new(2017, None, None).unwrap().compatible(&september));
     }
 
     #[test]

@@ -101,12 +101,7 @@ impl Graph {
                 unique_labels.push(l);
             }
         }
-        let ix = self.graph.add_node(Entity {
-            id,
-            labels: unique_labels,
-            props,
-            via: Vec::new(),
-        });
+        let ix = self.graph.add_node(Entity { id, labels: unique_labels, props, via: Vec::new() });
         self.by_id.insert(id, ix);
         let entity = &self.graph[ix];
         for l in &entity.labels {
@@ -120,10 +115,7 @@ impl Graph {
         loop {
             self.next_generated_id += 1;
             let candidate = format!("_n{}", self.next_generated_id);
-            if self
-                .sym(&candidate)
-                .map_or(true, |s| !self.by_id.contains_key(&s))
-            {
+            if self.sym(&candidate).is_none_or(|s| !self.by_id.contains_key(&s)) {
                 return self.intern(&candidate);
             }
         }
@@ -131,18 +123,13 @@ impl Graph {
 
     fn names_of(&self, ix: EntityIx) -> Vec<String> {
         let mut names = Vec::new();
-        let Some(e) = self.graph.node_weight(ix) else {
-            return names;
-        };
+        let Some(e) = self.graph.node_weight(ix) else { return names };
         for (k, v) in &e.props {
             match (self.str(*k), v) {
                 ("name", Value::String(s)) => names.push(s.to_lowercase()),
-                ("aliases", Value::List(items)) => names.extend(
-                    items
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_lowercase),
-                ),
+                ("aliases", Value::List(items)) => {
+                    names.extend(items.iter().filter_map(Value::as_str).map(str::to_lowercase))
+                }
                 _ => {}
             }
         }
@@ -188,9 +175,7 @@ impl Graph {
 
     /// Entities whose display name or one of whose aliases is `name` (case-insensitive).
     pub fn find_by_name(&self, name: &str) -> &[EntityIx] {
-        self.by_name
-            .get(&name.to_lowercase())
-            .map_or(&[], Vec::as_slice)
+        self.by_name.get(&name.to_lowercase()).map_or(&[], Vec::as_slice)
     }
 
     /// All entity ids, for suggestions and completion.
@@ -208,10 +193,7 @@ impl Graph {
 
     /// Labels in use, with how many entities carry each.
     pub fn labels(&self) -> impl Iterator<Item = (Sym, usize)> + '_ {
-        self.by_label
-            .iter()
-            .filter(|(_, s)| !s.is_empty())
-            .map(|(l, s)| (*l, s.len()))
+        self.by_label.iter().filter(|(_, s)| !s.is_empty()).map(|(l, s)| (*l, s.len()))
     }
 
     pub fn has_label(&self, ix: EntityIx, label: Sym) -> bool {
@@ -219,11 +201,7 @@ impl Graph {
     }
 
     pub fn entity_prop(&self, ix: EntityIx, key: Sym) -> Option<&Value> {
-        self.entity(ix)?
-            .props
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v)
+        self.entity(ix)?.props.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
     }
 
     /// The display name: the `name` property when it is a string, else the id.
@@ -240,12 +218,7 @@ impl Graph {
     }
 
     /// Sets a property (`Value::Null` removes it). Returns whether anything changed.
-    pub fn set_entity_prop(
-        &mut self,
-        ix: EntityIx,
-        key: Sym,
-        value: Value,
-    ) -> Result<bool, GraphError> {
+    pub fn set_entity_prop(&mut self, ix: EntityIx, key: Sym, value: Value) -> Result<bool, GraphError> {
         if self.graph.node_weight(ix).is_none() {
             return Err(GraphError::NoSuchEntity);
         }
@@ -261,10 +234,7 @@ impl Graph {
     }
 
     pub fn add_label(&mut self, ix: EntityIx, label: Sym) -> Result<bool, GraphError> {
-        let e = self
-            .graph
-            .node_weight_mut(ix)
-            .ok_or(GraphError::NoSuchEntity)?;
+        let e = self.graph.node_weight_mut(ix).ok_or(GraphError::NoSuchEntity)?;
         if e.labels.contains(&label) {
             return Ok(false);
         }
@@ -274,10 +244,7 @@ impl Graph {
     }
 
     pub fn remove_label(&mut self, ix: EntityIx, label: Sym) -> Result<bool, GraphError> {
-        let e = self
-            .graph
-            .node_weight_mut(ix)
-            .ok_or(GraphError::NoSuchEntity)?;
+        let e = self.graph.node_weight_mut(ix).ok_or(GraphError::NoSuchEntity)?;
         let before = e.labels.len();
         e.labels.retain(|l| *l != label);
         if e.labels.len() == before {
@@ -290,19 +257,14 @@ impl Graph {
     }
 
     pub fn set_via(&mut self, ix: EntityIx, via: Vec<EntityIx>) -> Result<(), GraphError> {
-        self.graph
-            .node_weight_mut(ix)
-            .ok_or(GraphError::NoSuchEntity)?
-            .via = via;
+        self.graph.node_weight_mut(ix).ok_or(GraphError::NoSuchEntity)?.via = via;
         Ok(())
     }
 
     /// Removes an entity; with `detach`, its claims go too, else it must have none.
     /// Returns the number of claims removed.
     pub fn remove_entity(&mut self, ix: EntityIx, detach: bool) -> Result<usize, GraphError> {
-        let Some(e) = self.graph.node_weight(ix) else {
-            return Err(GraphError::NoSuchEntity);
-        };
+        let Some(e) = self.graph.node_weight(ix) else { return Err(GraphError::NoSuchEntity) };
         let edges: Vec<ClaimIx> = self
             .graph
             .edges_directed(ix, Direction::Outgoing)
@@ -363,16 +325,24 @@ impl Graph {
         self.graph.edge_weight_mut(ix)
     }
 
-    pub fn set_claim_prop(
-        &mut self,
-        ix: ClaimIx,
-        key: Sym,
-        value: Value,
-    ) -> Result<bool, GraphError> {
-        let c = self
-            .graph
-            .edge_weight_mut(ix)
-            .ok_or(GraphError::NoSuchClaim)?;
+    /// Gives an unnamed claim an id.
+    pub fn name_claim(&mut self, ix: ClaimIx, id: Sym) -> Result<(), GraphError> {
+        if let Some(other) = self.claim_ids.get(&id) {
+            if *other == ix {
+                return Ok(());
+            }
+            return Err(GraphError::DuplicateClaim(self.str(id).to_string()));
+        }
+        let c = self.graph.edge_weight_mut(ix).ok_or(GraphError::NoSuchClaim)?;
+        if let Some(old) = c.id.replace(id) {
+            self.claim_ids.remove(&old);
+        }
+        self.claim_ids.insert(id, ix);
+        Ok(())
+    }
+
+    pub fn set_claim_prop(&mut self, ix: ClaimIx, key: Sym, value: Value) -> Result<bool, GraphError> {
+        let c = self.graph.edge_weight_mut(ix).ok_or(GraphError::NoSuchClaim)?;
         Ok(set_prop(&mut c.props, key, value))
     }
 
@@ -403,10 +373,7 @@ impl Graph {
 
     /// Relationship types in use, with how many claims have each.
     pub fn rel_types(&self) -> impl Iterator<Item = (Sym, usize)> + '_ {
-        self.by_type
-            .iter()
-            .filter(|(_, s)| !s.is_empty())
-            .map(|(t, s)| (*t, s.len()))
+        self.by_type.iter().filter(|(_, s)| !s.is_empty()).map(|(t, s)| (*t, s.len()))
     }
 
     /// Claims leaving (`Outgoing`) or entering (`Incoming`) an entity.
@@ -415,11 +382,7 @@ impl Graph {
     }
 
     /// Claims from `subject` to `object`.
-    pub fn claims_between(
-        &self,
-        subject: EntityIx,
-        object: EntityIx,
-    ) -> impl Iterator<Item = ClaimIx> + '_ {
+    pub fn claims_between(&self, subject: EntityIx, object: EntityIx) -> impl Iterator<Item = ClaimIx> + '_ {
         self.graph.edges_connecting(subject, object).map(|e| e.id())
     }
 
@@ -432,16 +395,13 @@ impl Graph {
             set.remove(&ix);
         }
         // Denials of a removed claim have nothing left to deny.
-        self.denials
-            .retain(|d| d.target != super::claim::DenialTarget::Claim(ix));
+        self.denials.retain(|d| d.target != super::claim::DenialTarget::Claim(ix));
         Ok(c)
     }
 
     /// Claims stated by sources, leaving out the `VIA` hops of attribution chains.
     pub fn stated_claims(&self) -> impl Iterator<Item = ClaimIx> + '_ {
-        self.graph
-            .edge_indices()
-            .filter(|c| self.graph[*c].kind == ClaimKind::Stated)
+        self.graph.edge_indices().filter(|c| self.graph[*c].kind == ClaimKind::Stated)
     }
 
     // ---- denials and constraints -------------------------------------------------------
@@ -456,9 +416,7 @@ impl Graph {
 
     pub fn add_constraint(&mut self, constraint: Constraint) -> Result<(), GraphError> {
         if self.constraints.iter().any(|c| c.id == constraint.id) {
-            return Err(GraphError::DuplicateClaim(
-                self.str(constraint.id).to_string(),
-            ));
+            return Err(GraphError::DuplicateClaim(self.str(constraint.id).to_string()));
         }
         self.constraints.push(constraint);
         Ok(())
@@ -492,5 +450,63 @@ pub fn set_prop(props: &mut Props, key: Sym, value: Value) -> bool {
             props.push((key, v));
             true
         }
+    }
+}
+
+/// Counts for `claimgraph check` and the REPL banner.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Entities that are neither sources nor documents.
+    pub entities: usize,
+    pub sources: usize,
+    pub documents: usize,
+    /// Claims stated by sources (attribution-chain hops are not counted).
+    pub claims: usize,
+    pub attestations: usize,
+    /// Attestations per status, in [`Status::ALL`](super::Status::ALL) order.
+    pub by_status: [usize; 6],
+    pub denials: usize,
+    pub constraints: usize,
+}
+
+impl Graph {
+    pub fn summary(&self) -> Summary {
+        let source = self.sym("Source");
+        let document = self.sym("Document");
+        let mut s = Summary::default();
+        for ix in self.entities() {
+            if document.is_some_and(|l| self.has_label(ix, l)) {
+                s.documents += 1;
+            } else if source.is_some_and(|l| self.has_label(ix, l)) {
+                s.sources += 1;
+            } else {
+                s.entities += 1;
+            }
+        }
+        for c in self.stated_claims() {
+            s.claims += 1;
+            for a in &self.graph[c].attestations {
+                s.attestations += 1;
+                s.by_status[a.status as usize] += 1;
+            }
+        }
+        s.denials = self.denials.len();
+        s.constraints = self.constraints.len();
+        s
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "entities      {:>7}", self.entities)?;
+        writeln!(f, "sources       {:>7}", self.sources)?;
+        writeln!(f, "documents     {:>7}", self.documents)?;
+        writeln!(f, "claims        {:>7}", self.claims)?;
+        writeln!(f, "attestations  {:>7}", self.attestations)?;
+        for (status, n) in super::Status::ALL.iter().zip(self.by_status) {
+            writeln!(f, "  {:<11} {:>7}", status.as_str(), n)?;
+        }
+        writeln!(f, "denials       {:>7}", self.denials)?;
+        write!(f, "constraints   {:>7}", self.constraints)
     }
 }

@@ -8,7 +8,7 @@ pub mod value;
 
 pub use claim::*;
 pub use date::{DateUnit, DateValue, PartialDate, Precision};
-pub use graph::{Entity, Graph, GraphError};
+pub use graph::{Entity, Graph, GraphError, Summary};
 pub use value::{Interval, Number, Uncertain, Value};
 
 /// An interned string: labels, relationship types, ids and property keys repeat millions of

@@ -40,7 +40,11 @@ impl fmt::Display for Number {
 
 /// Writes a float so that it reads back as a float (`5.0`, not `5`).
 pub fn write_float(f: &mut impl fmt::Write, x: f64) -> fmt::Result {
-    if x.is_finite() && x == x.trunc() && x.abs() < 1e15 {
+    if x.is_nan() {
+        f.write_str("NaN")
+    } else if x.is_infinite() {
+        f.write_str(if x > 0.0 { "Infinity" } else { "-Infinity" })
+    } else if x == x.trunc() && x.abs() < 1e15 {
         write!(f, "{x:.1}")
     } else {
         write!(f, "{x:?}")
@@ -196,7 +200,7 @@ impl fmt::Display for Uncertain {
 }
 
 /// A property value of an entity or a claim.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Value {
     Null,
     Bool(bool),
@@ -207,6 +211,25 @@ pub enum Value {
     Map(BTreeMap<String, Value>),
     Uncertain(Uncertain),
     Date(DateValue),
+}
+
+/// Equality of stored data: a NaN property equals a NaN property (unlike query `=`, which
+/// follows openCypher's rules and lives in the query engine).
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a == b || (a.is_nan() && b.is_nan()),
+            (Value::String(a), Value::String(b)) => a == b,
+            (Value::List(a), Value::List(b)) => a == b,
+            (Value::Map(a), Value::Map(b)) => a == b,
+            (Value::Uncertain(a), Value::Uncertain(b)) => a == b,
+            (Value::Date(a), Value::Date(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 impl Value {

@@ -56,10 +56,7 @@ impl AggregateKind {
             ("stdev", StDev),
             ("stdevp", StDevP),
         ];
-        NAMES
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, k)| *k)
+        NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, k)| *k)
     }
 
     /// Whether `name` is an aggregating function (for the semantic checks).
@@ -118,21 +115,10 @@ impl Accumulator {
             Sum => State::Sum(Value::Int(0)),
             Avg => State::Avg { sum: 0.0, count: 0 },
             Min | Max => State::Extreme(None),
-            PercentileCont | PercentileDisc => State::Percentile {
-                values: Vec::new(),
-                percentile: None,
-            },
-            StDev | StDevP => State::Deviation {
-                count: 0,
-                mean: 0.0,
-                m2: 0.0,
-            },
+            PercentileCont | PercentileDisc => State::Percentile { values: Vec::new(), percentile: None },
+            StDev | StDevP => State::Deviation { count: 0, mean: 0.0, m2: 0.0 },
         };
-        Accumulator {
-            kind,
-            seen: distinct.then(HashSet::new),
-            state,
-        }
+        Accumulator { kind, seen: distinct.then(HashSet::new), state }
     }
 
     pub(crate) fn kind(&self) -> AggregateKind {
@@ -195,17 +181,10 @@ impl Accumulator {
                     Some(other) => {
                         return Err(argument_error(
                             "NumberOutOfRange",
-                            format!(
-                                "the percentile must be a number between 0.0 and 1.0, got {other}"
-                            ),
+                            format!("the percentile must be a number between 0.0 and 1.0, got {other}"),
                         ))
                     }
-                    None => {
-                        return Err(argument_error(
-                            "NumberOutOfRange",
-                            "the percentile is missing",
-                        ))
-                    }
+                    None => return Err(argument_error("NumberOutOfRange", "the percentile is missing")),
                 };
                 if !(0.0..=1.0).contains(&p) {
                     return Err(argument_error(
@@ -236,10 +215,7 @@ impl Accumulator {
             State::Avg { count: 0, .. } => Value::Null,
             State::Avg { sum, count } => Value::Float(sum / count as f64),
             State::Extreme(best) => best.unwrap_or(Value::Null),
-            State::Percentile {
-                mut values,
-                percentile,
-            } => {
+            State::Percentile { mut values, percentile } => {
                 let Some(p) = percentile else {
                     return Ok(Value::Null);
                 };
@@ -282,10 +258,7 @@ fn percentile_of(kind: AggregateKind, values: &[Value], p: f64) -> Value {
     let pos = p * (n - 1) as f64;
     let lo = pos.floor() as usize;
     let hi = pos.ceil() as usize;
-    let (a, b) = (
-        as_f64(&values[lo.min(n - 1)]),
-        as_f64(&values[hi.min(n - 1)]),
-    );
+    let (a, b) = (as_f64(&values[lo.min(n - 1)]), as_f64(&values[hi.min(n - 1)]));
     Value::Float(a + (b - a) * (pos - lo as f64))
 }
 
@@ -300,10 +273,7 @@ fn number(kind: AggregateKind, v: &Value) -> EvalResult<f64> {
 }
 
 fn not_a_number(kind: AggregateKind, v: &Value) -> crate::query::QueryError {
-    type_error(
-        "InvalidArgumentType",
-        format!("{kind:?} needs numbers, got {} ({v})", v.type_name()),
-    )
+    type_error("InvalidArgumentType", format!("{kind:?} needs numbers, got {} ({v})", v.type_name()))
 }
 
 #[cfg(test)]
@@ -356,69 +326,24 @@ mod tests {
             (Sum, false, vec![], i(0)),
             (Sum, false, vec![i(1), i(2), N], i(3)),
             (Sum, false, vec![i(1), f(0.5)], f(1.5)),
-            (
-                Sum,
-                false,
-                vec![i(1_000_000_000), i(2_004_498_500)],
-                i(3_004_498_500),
-            ),
+            (Sum, false, vec![i(1_000_000_000), i(2_004_498_500)], i(3_004_498_500)),
             (Sum, true, vec![i(1), i(1), i(2)], i(3)),
             (Avg, false, vec![], N),
             (Avg, false, vec![i(1), i(2), N], f(1.5)),
             (Max, false, vec![i(1), i(2), i(0), N, i(-1)], i(2)),
             (Min, false, vec![i(1), i(2), i(0), N, i(-1)], i(-1)),
             (Max, false, vec![f(1.0), f(2.0), f(0.5), N], f(2.0)),
-            (
-                Max,
-                false,
-                vec![i(1), f(2.0), i(5), N, f(3.2), f(0.1)],
-                i(5),
-            ),
-            (
-                Min,
-                false,
-                vec![i(1), f(2.0), i(5), N, f(3.2), f(0.1)],
-                f(0.1),
-            ),
-            (
-                Max,
-                false,
-                vec![s("a"), s("b"), s("B"), N, s("abc"), s("abc1")],
-                s("b"),
-            ),
-            (
-                Min,
-                false,
-                vec![s("a"), s("b"), s("B"), N, s("abc"), s("abc1")],
-                s("B"),
-            ),
-            (
-                Max,
-                false,
-                vec![l(vec![i(1)]), l(vec![i(2)]), l(vec![i(2), i(1)])],
-                l(vec![i(2), i(1)]),
-            ),
-            (
-                Min,
-                false,
-                vec![l(vec![i(1)]), l(vec![i(2)]), l(vec![i(2), i(1)])],
-                l(vec![i(1)]),
-            ),
+            (Max, false, vec![i(1), f(2.0), i(5), N, f(3.2), f(0.1)], i(5)),
+            (Min, false, vec![i(1), f(2.0), i(5), N, f(3.2), f(0.1)], f(0.1)),
+            (Max, false, vec![s("a"), s("b"), s("B"), N, s("abc"), s("abc1")], s("b")),
+            (Min, false, vec![s("a"), s("b"), s("B"), N, s("abc"), s("abc1")], s("B")),
+            (Max, false, vec![l(vec![i(1)]), l(vec![i(2)]), l(vec![i(2), i(1)])], l(vec![i(2), i(1)])),
+            (Min, false, vec![l(vec![i(1)]), l(vec![i(2)]), l(vec![i(2), i(1)])], l(vec![i(1)])),
             (Max, false, mixed.to_vec(), i(1)),
             (Min, false, mixed.to_vec(), l(vec![i(1), i(2)])),
             (Min, false, vec![], N),
-            (
-                StDev,
-                false,
-                vec![i(2), i(4), i(4), i(4), i(5), i(5), i(7), i(9)],
-                f(2.138089935299395),
-            ),
-            (
-                StDevP,
-                false,
-                vec![i(2), i(4), i(4), i(4), i(5), i(5), i(7), i(9)],
-                f(2.0),
-            ),
+            (StDev, false, vec![i(2), i(4), i(4), i(4), i(5), i(5), i(7), i(9)], f(2.138089935299395)),
+            (StDevP, false, vec![i(2), i(4), i(4), i(4), i(5), i(5), i(7), i(9)], f(2.0)),
             (StDev, false, vec![i(1)], f(0.0)),
             (StDevP, false, vec![], f(0.0)),
         ];
@@ -443,10 +368,7 @@ mod tests {
         assert_eq!(e.class, "TypeError");
         // Uncertain numbers sum to an uncertain number.
         let approx = |x| Value::Uncertain(Uncertain::Approx(Number::Int(x)));
-        assert_eq!(
-            agg(Sum, false, &[approx(100), approx(200)]).unwrap(),
-            approx(300)
-        );
+        assert_eq!(agg(Sum, false, &[approx(100), approx(200)]).unwrap(), approx(300));
     }
 
     #[test]
@@ -457,19 +379,12 @@ mod tests {
             assert_eq!(pct(PercentileCont, &prices, f(p)).unwrap(), f(want));
         }
         assert_eq!(pct(PercentileCont, &[i(1), i(2)], f(0.5)).unwrap(), f(1.5));
-        assert_eq!(
-            pct(PercentileDisc, &[i(3), i(1), i(2)], f(0.5)).unwrap(),
-            i(2)
-        );
+        assert_eq!(pct(PercentileDisc, &[i(3), i(1), i(2)], f(0.5)).unwrap(), i(2));
         assert_eq!(pct(PercentileDisc, &[], f(0.5)).unwrap(), N);
         for bad in [i(1000), i(-1), f(1.1), s("x")] {
             for kind in [PercentileCont, PercentileDisc] {
                 let e = pct(kind, &prices, bad.clone()).unwrap_err();
-                assert_eq!(
-                    (e.class, e.detail),
-                    ("ArgumentError", "NumberOutOfRange"),
-                    "{kind:?} {bad}"
-                );
+                assert_eq!((e.class, e.detail), ("ArgumentError", "NumberOutOfRange"), "{kind:?} {bad}");
             }
         }
     }
@@ -477,10 +392,7 @@ mod tests {
     #[test]
     fn names() {
         assert_eq!(AggregateKind::from_name("COUNT"), Some(Count));
-        assert_eq!(
-            AggregateKind::from_name("percentileDisc"),
-            Some(PercentileDisc)
-        );
+        assert_eq!(AggregateKind::from_name("percentileDisc"), Some(PercentileDisc));
         assert_eq!(AggregateKind::from_name("stDevP"), Some(StDevP));
         assert!(!AggregateKind::is_aggregate("size"));
         assert_eq!(PercentileCont.arity(), 2);

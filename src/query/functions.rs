@@ -21,8 +21,8 @@ use std::collections::HashSet;
 
 use super::ops;
 use super::value::{
-    argument_error, attestation_value, claim_id_number, entity_id_number, entity_labels,
-    source_name, type_error, EvalResult, Value,
+    argument_error, attestation_value, claim_id_number, entity_id_number, entity_labels, source_name,
+    type_error, EvalResult, Value,
 };
 use super::{ErrorPhase, QueryError};
 use crate::model::value::write_float;
@@ -37,11 +37,7 @@ pub(crate) struct Signature {
 }
 
 const fn sig(name: &'static str, min_args: usize, max_args: usize) -> Signature {
-    Signature {
-        name,
-        min_args,
-        max_args,
-    }
+    Signature { name, min_args, max_args }
 }
 
 /// Every scalar function. `usize::MAX` means "any number".
@@ -122,10 +118,7 @@ const FUNCTIONS: &[Signature] = &[
 
 /// The signature of a scalar function, if `name` (any case) is one.
 pub(crate) fn signature(name: &str) -> Option<Signature> {
-    FUNCTIONS
-        .iter()
-        .copied()
-        .find(|s| s.name.eq_ignore_ascii_case(name))
+    FUNCTIONS.iter().copied().find(|s| s.name.eq_ignore_ascii_case(name))
 }
 
 /// All scalar function names, for completion and "did you mean" suggestions.
@@ -134,13 +127,7 @@ pub(crate) fn names() -> impl Iterator<Item = &'static str> {
 }
 
 fn syntax_error(detail: &'static str, message: String) -> QueryError {
-    QueryError {
-        class: "SyntaxError",
-        detail,
-        phase: ErrorPhase::CompileTime,
-        message,
-        span: None,
-    }
+    QueryError { class: "SyntaxError", detail, phase: ErrorPhase::CompileTime, message, span: None }
 }
 
 /// Checks a call's argument count; the semantic checker calls this at compile time.
@@ -162,10 +149,7 @@ pub(crate) fn check_arity(name: &str, nargs: usize) -> Result<Signature, QueryEr
 }
 
 fn bad_arg(func: &str, v: &Value) -> QueryError {
-    type_error(
-        "InvalidArgumentValue",
-        format!("{func}() cannot take a {} ({v})", v.type_name()),
-    )
+    type_error("InvalidArgumentValue", format!("{func}() cannot take a {} ({v})", v.type_name()))
 }
 
 /// Evaluates scalar function `name` on already evaluated `args`.
@@ -187,42 +171,35 @@ pub(crate) fn call(graph: &Graph, name: &str, args: &[Value]) -> EvalResult<Valu
             _ => Err(bad_arg(f, a)),
         },
         "labels" => match a {
-            Value::Node(ix) => Ok(Value::List(
-                entity_labels(graph, *ix)
-                    .into_iter()
-                    .map(Value::from)
-                    .collect(),
-            )),
+            Value::Node(ix) => {
+                Ok(Value::List(entity_labels(graph, *ix).into_iter().map(Value::from).collect()))
+            }
             _ => Err(bad_arg(f, a)),
         },
         "type" => match a {
-            Value::Relationship(ix) => Ok(graph
-                .claim(*ix)
-                .map_or(Value::Null, |c| Value::from(graph.str(c.rel_type)))),
+            Value::Relationship(ix) => {
+                Ok(graph.claim(*ix).map_or(Value::Null, |c| Value::from(graph.str(c.rel_type))))
+            }
             _ => Err(bad_arg(f, a)),
         },
-        "properties" => ops::properties_of(graph, a)
-            .map(Value::Map)
-            .ok_or_else(|| bad_arg(f, a)),
+        "properties" => ops::properties_of(graph, a).map(Value::Map).ok_or_else(|| bad_arg(f, a)),
         "keys" => ops::properties_of(graph, a)
             .map(|m| Value::List(m.into_keys().map(Value::from).collect()))
             .ok_or_else(|| bad_arg(f, a)),
         "startnode" | "endnode" => match a {
-            Value::Relationship(ix) => Ok(graph.endpoints(*ix).map_or(Value::Null, |(s, e)| {
-                Value::Node(if f == "startnode" { s } else { e })
-            })),
+            Value::Relationship(ix) => Ok(graph
+                .endpoints(*ix)
+                .map_or(Value::Null, |(s, e)| Value::Node(if f == "startnode" { s } else { e }))),
             _ => Err(bad_arg(f, a)),
         },
         "nodes" => match a {
-            Value::Path { nodes, .. } => {
-                Ok(Value::List(nodes.iter().map(|n| Value::Node(*n)).collect()))
-            }
+            Value::Path { nodes, .. } => Ok(Value::List(nodes.iter().map(|n| Value::Node(*n)).collect())),
             _ => Err(bad_arg(f, a)),
         },
         "relationships" => match a {
-            Value::Path { rels, .. } => Ok(Value::List(
-                rels.iter().map(|r| Value::Relationship(*r)).collect(),
-            )),
+            Value::Path { rels, .. } => {
+                Ok(Value::List(rels.iter().map(|r| Value::Relationship(*r)).collect()))
+            }
             _ => Err(bad_arg(f, a)),
         },
         "length" => match a {
@@ -235,11 +212,7 @@ pub(crate) fn call(graph: &Graph, name: &str, args: &[Value]) -> EvalResult<Valu
             Value::String(s) => Ok(len_value(s.chars().count())),
             _ => Err(bad_arg(f, a)),
         },
-        "coalesce" => Ok(args
-            .iter()
-            .find(|v| !v.is_null())
-            .cloned()
-            .unwrap_or(Value::Null)),
+        "coalesce" => Ok(args.iter().find(|v| !v.is_null()).cloned().unwrap_or(Value::Null)),
         "head" => match a {
             Value::List(items) => Ok(items.first().cloned().unwrap_or(Value::Null)),
             _ => Err(bad_arg(f, a)),
@@ -268,10 +241,7 @@ pub(crate) fn call(graph: &Graph, name: &str, args: &[Value]) -> EvalResult<Valu
         "tobooleanornull" => Ok(to_boolean(a).unwrap_or(Value::Null)),
         "abs" => match a {
             Value::Int(i) => i.checked_abs().map(Value::Int).ok_or_else(|| {
-                super::value::arithmetic_error(
-                    "IntegerOverflow",
-                    format!("integer overflow in abs({i})"),
-                )
+                super::value::arithmetic_error("IntegerOverflow", format!("integer overflow in abs({i})"))
             }),
             Value::Float(x) => Ok(Value::Float(x.abs())),
             _ => Err(bad_arg(f, a)),
@@ -300,8 +270,8 @@ pub(crate) fn call(graph: &Graph, name: &str, args: &[Value]) -> EvalResult<Valu
             let (y, x) = (number(f, a)?, number(f, b)?);
             Ok(Value::Float(y.atan2(x)))
         }
-        "floor" | "ceil" | "sqrt" | "exp" | "log" | "log10" | "sin" | "cos" | "tan" | "cot"
-        | "asin" | "acos" | "atan" | "degrees" | "radians" | "haversin" => {
+        "floor" | "ceil" | "sqrt" | "exp" | "log" | "log10" | "sin" | "cos" | "tan" | "cot" | "asin"
+        | "acos" | "atan" | "degrees" | "radians" | "haversin" => {
             let x = number(f, a)?;
             Ok(Value::Float(match f {
                 "floor" => x.floor(),
@@ -332,9 +302,7 @@ pub(crate) fn call(graph: &Graph, name: &str, args: &[Value]) -> EvalResult<Valu
             if search.is_null() || repl.is_null() {
                 return Ok(Value::Null);
             }
-            Ok(Value::from(
-                string(f, a)?.replace(string(f, search)?, string(f, repl)?),
-            ))
+            Ok(Value::from(string(f, a)?.replace(string(f, search)?, string(f, repl)?)))
         }
         "substring" => substring(a, arg(1), args.get(2)),
         "left" | "right" => {
@@ -346,11 +314,7 @@ pub(crate) fn call(graph: &Graph, name: &str, args: &[Value]) -> EvalResult<Valu
             let n = non_negative(f, n)?;
             let chars: Vec<char> = s.chars().collect();
             let n = n.min(chars.len());
-            let part = if f == "left" {
-                &chars[..n]
-            } else {
-                &chars[chars.len() - n..]
-            };
+            let part = if f == "left" { &chars[..n] } else { &chars[chars.len() - n..] };
             Ok(Value::from(part.iter().collect::<String>()))
         }
         "split" => {
@@ -377,12 +341,7 @@ pub(crate) fn call(graph: &Graph, name: &str, args: &[Value]) -> EvalResult<Valu
             Value::List(out)
         }),
         "attestations" => with_claim(graph, f, a, |c| {
-            Value::List(
-                c.attestations
-                    .iter()
-                    .map(|x| attestation_value(graph, x))
-                    .collect(),
-            )
+            Value::List(c.attestations.iter().map(|x| attestation_value(graph, x)).collect())
         }),
         "status" => with_claim(graph, f, a, |c| {
             c.attestations
@@ -392,40 +351,28 @@ pub(crate) fn call(graph: &Graph, name: &str, args: &[Value]) -> EvalResult<Valu
                 .map_or(Value::Null, |s| Value::from(s.as_str()))
         }),
         "quotes" => with_claim(graph, f, a, |c| {
-            Value::List(
-                c.attestations
-                    .iter()
-                    .filter_map(|x| x.quote.as_deref())
-                    .map(Value::from)
-                    .collect(),
-            )
+            Value::List(c.attestations.iter().filter_map(|x| x.quote.as_deref()).map(Value::from).collect())
         }),
         "corroboration" => match a {
             Value::Relationship(ix) => Ok(Value::Int(corroboration(graph, *ix))),
             _ => Err(bad_arg(f, a)),
         },
         "name" => match a {
-            Value::Node(ix) if graph.entity(*ix).is_some() => {
-                Ok(Value::from(graph.display_name(*ix)))
-            }
+            Value::Node(ix) if graph.entity(*ix).is_some() => Ok(Value::from(graph.display_name(*ix))),
             Value::Node(_) => Ok(Value::Null),
             _ => Err(bad_arg(f, a)),
         },
         "key" => match a {
             Value::Node(ix) if graph.entity(*ix).is_some() => Ok(Value::from(graph.entity_id(*ix))),
             Value::Node(_) => Ok(Value::Null),
-            Value::Relationship(ix) => Ok(graph
-                .claim(*ix)
-                .and_then(|c| c.id)
-                .map_or(Value::Null, |s| Value::from(graph.str(s)))),
+            Value::Relationship(ix) => {
+                Ok(graph.claim(*ix).and_then(|c| c.id).map_or(Value::Null, |s| Value::from(graph.str(s))))
+            }
             _ => Err(bad_arg(f, a)),
         },
         // The catalogue and this match are kept in step by the `every_function_is_implemented`
         // test; reaching here would be a bug, reported rather than panicking.
-        other => Err(syntax_error(
-            "UnknownFunction",
-            format!("function '{other}' is not implemented"),
-        )),
+        other => Err(syntax_error("UnknownFunction", format!("function '{other}' is not implemented"))),
     }
 }
 
@@ -449,10 +396,9 @@ fn string<'a>(func: &str, v: &'a Value) -> EvalResult<&'a str> {
 fn non_negative(func: &str, v: &Value) -> EvalResult<usize> {
     match v {
         Value::Int(i) if *i >= 0 => Ok(usize::try_from(*i).unwrap_or(usize::MAX)),
-        Value::Int(i) => Err(argument_error(
-            "NumberOutOfRange",
-            format!("{func}() needs a non-negative length, got {i}"),
-        )),
+        Value::Int(i) => {
+            Err(argument_error("NumberOutOfRange", format!("{func}() needs a non-negative length, got {i}")))
+        }
         other => Err(bad_arg(func, other)),
     }
 }
@@ -479,10 +425,7 @@ fn range(start: &Value, end: &Value, step: Option<&Value>) -> EvalResult<Value> 
         Value::Null => Ok(None),
         other => Err(argument_error(
             "InvalidArgumentType",
-            format!(
-                "range() takes integers, got {} ({other})",
-                other.type_name()
-            ),
+            format!("range() takes integers, got {} ({other})", other.type_name()),
         )),
     };
     let (Some(s), Some(e)) = (int(start)?, int(end)?) else {
@@ -496,17 +439,10 @@ fn range(start: &Value, end: &Value, step: Option<&Value>) -> EvalResult<Value> 
         },
     };
     if st == 0 {
-        return Err(argument_error(
-            "NumberOutOfRange",
-            "range() step must not be 0",
-        ));
+        return Err(argument_error("NumberOutOfRange", "range() step must not be 0"));
     }
     let (s, e, st) = (i128::from(s), i128::from(e), i128::from(st));
-    let count = if (st > 0 && s > e) || (st < 0 && s < e) {
-        0
-    } else {
-        (e - s) / st + 1
-    };
+    let count = if (st > 0 && s > e) || (st < 0 && s < e) { 0 } else { (e - s) / st + 1 };
     if count > RANGE_LIMIT {
         return Err(argument_error(
             "NumberOutOfRange",
@@ -514,11 +450,7 @@ fn range(start: &Value, end: &Value, step: Option<&Value>) -> EvalResult<Value> 
         ));
     }
     // Every element lies between start and end, so it fits in i64.
-    Ok(Value::List(
-        (0..count)
-            .map(|k| Value::Int((s + k * st) as i64))
-            .collect(),
-    ))
+    Ok(Value::List((0..count).map(|k| Value::Int((s + k * st) as i64)).collect()))
 }
 
 /// `None` means "wrong type" (an error, or null for the `OrNull` variant).
@@ -575,10 +507,7 @@ fn to_integer(v: &Value) -> Option<Value> {
 /// `NaN`, so only those spellings (plus ordinary numbers) are accepted.
 fn parse_float(s: &str) -> Option<f64> {
     let body = s.trim_start_matches(['+', '-']);
-    if body.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && body != "Infinity"
-        && body != "NaN"
-    {
+    if body.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && body != "Infinity" && body != "NaN" {
         return None;
     }
     let normalized = s.replace("Infinity", "inf");
@@ -674,9 +603,7 @@ fn substring(s: &Value, start: &Value, len: Option<&Value>) -> EvalResult<Value>
     let start = non_negative("substring", start)?.min(chars.len());
     let end = match len {
         None => chars.len(),
-        Some(l) => start
-            .saturating_add(non_negative("substring", l)?)
-            .min(chars.len()),
+        Some(l) => start.saturating_add(non_negative("substring", l)?).min(chars.len()),
     };
     Ok(Value::from(chars[start..end].iter().collect::<String>()))
 }
@@ -732,11 +659,7 @@ pub(crate) fn corroboration(graph: &Graph, ix: crate::model::ClaimIx) -> i64 {
     let Some(claim) = graph.claim(ix) else {
         return 0;
     };
-    let atts: Vec<_> = claim
-        .attestations
-        .iter()
-        .filter(|a| a.status != Status::Denied)
-        .collect();
+    let atts: Vec<_> = claim.attestations.iter().filter(|a| a.status != Status::Denied).collect();
     let chain = |a: &crate::model::Attestation| -> Vec<EntityIx> {
         let mut c = a.via.clone();
         if let SourceRef::Entity(e) = a.source {
@@ -815,40 +738,17 @@ mod tests {
     #[test]
     fn scalar_functions() {
         let (g, nodes, c) = sample_graph();
-        let path = Value::Path {
-            nodes: vec![nodes[2], nodes[3]],
-            rels: vec![c],
-        };
+        let path = Value::Path { nodes: vec![nodes[2], nodes[3]], rels: vec![c] };
         let cases: Vec<(&str, Vec<Value>, Value)> = vec![
-            (
-                "id",
-                vec![Value::Node(nodes[1])],
-                i(nodes[1].index() as i64),
-            ),
+            ("id", vec![Value::Node(nodes[1])], i(nodes[1].index() as i64)),
             ("ID", vec![N], N),
-            (
-                "labels",
-                vec![Value::Node(nodes[2])],
-                l(vec![s("Organization")]),
-            ),
+            ("labels", vec![Value::Node(nodes[2])], l(vec![s("Organization")])),
             ("type", vec![Value::Relationship(c)], s("FOUGHT_IN")),
-            (
-                "startNode",
-                vec![Value::Relationship(c)],
-                Value::Node(nodes[2]),
-            ),
-            (
-                "endNode",
-                vec![Value::Relationship(c)],
-                Value::Node(nodes[3]),
-            ),
+            ("startNode", vec![Value::Relationship(c)], Value::Node(nodes[2])),
+            ("endNode", vec![Value::Relationship(c)], Value::Node(nodes[3])),
             ("keys", vec![Value::Node(nodes[2])], l(vec![s("name")])),
             ("length", vec![path.clone()], i(1)),
-            (
-                "nodes",
-                vec![path.clone()],
-                l(vec![Value::Node(nodes[2]), Value::Node(nodes[3])]),
-            ),
+            ("nodes", vec![path.clone()], l(vec![Value::Node(nodes[2]), Value::Node(nodes[3])])),
             ("relationships", vec![path], l(vec![Value::Relationship(c)])),
             ("size", vec![l(vec![i(1), N])], i(2)),
             ("size", vec![s("héllo")], i(5)),
@@ -865,28 +765,16 @@ mod tests {
             ("exists", vec![N], Value::Bool(false)),
             ("exists", vec![i(0)], Value::Bool(true)),
             ("range", vec![i(0), i(3)], l(vec![i(0), i(1), i(2), i(3)])),
-            (
-                "range",
-                vec![i(1381), i(-3412), i(-1298)],
-                l(vec![i(1381), i(83), i(-1215), i(-2513)]),
-            ),
+            ("range", vec![i(1381), i(-3412), i(-1298)], l(vec![i(1381), i(83), i(-1215), i(-2513)])),
             ("range", vec![i(0), i(-123)], l(vec![])),
             ("range", vec![i(0), i(1), i(-1)], l(vec![])),
-            (
-                "range",
-                vec![i(i64::MAX - 1), i(i64::MAX)],
-                l(vec![i(i64::MAX - 1), i(i64::MAX)]),
-            ),
+            ("range", vec![i(i64::MAX - 1), i(i64::MAX)], l(vec![i(i64::MAX - 1), i(i64::MAX)])),
             ("toString", vec![i(42)], s("42")),
             ("toString", vec![f(2.3)], s("2.3")),
             ("toString", vec![f(1.0)], s("1.0")),
             ("toString", vec![Value::Bool(true)], s("true")),
             ("toString", vec![s("x")], s("x")),
-            (
-                "toString",
-                vec![Value::Uncertain(Uncertain::Approx(Number::Int(100)))],
-                s("~100"),
-            ),
+            ("toString", vec![Value::Uncertain(Uncertain::Approx(Number::Int(100)))], s("~100")),
             ("toStringOrNull", vec![l(vec![])], N),
             ("toInteger", vec![f(82.9)], i(82)),
             ("toInteger", vec![f(-82.9)], i(-82)),
@@ -936,11 +824,7 @@ mod tests {
             ("left", vec![s("hello"), i(2)], s("he")),
             ("left", vec![s("hello"), i(20)], s("hello")),
             ("right", vec![s("hello"), i(2)], s("lo")),
-            (
-                "split",
-                vec![s("a,b,,c"), s(",")],
-                l(vec![s("a"), s("b"), s(""), s("c")]),
-            ),
+            ("split", vec![s("a,b,,c"), s(",")], l(vec![s("a"), s("b"), s(""), s("c")])),
             ("split", vec![s("ab"), s("")], l(vec![s("a"), s("b")])),
             ("name", vec![Value::Node(nodes[2])], s("Wagner")),
             ("name", vec![Value::Node(nodes[1])], s("doctor")),
@@ -956,145 +840,40 @@ mod tests {
                 _ => assert_eq!(got, want, "{name}{args:?}"),
             }
         }
-        assert!(
-            matches!(run(&g, "rand", vec![]).unwrap(), Value::Float(x) if (0.0..1.0).contains(&x))
-        );
+        assert!(matches!(run(&g, "rand", vec![]).unwrap(), Value::Float(x) if (0.0..1.0).contains(&x)));
         assert!(matches!(run(&g, "pi", vec![]).unwrap(), Value::Float(x) if x > 3.0));
     }
 
     #[test]
     fn function_errors_follow_the_tck() {
         let (g, nodes, c) = sample_graph();
-        let path = Value::Path {
-            nodes: vec![nodes[2]],
-            rels: vec![],
-        };
+        let path = Value::Path { nodes: vec![nodes[2]], rels: vec![] };
         let cases: Vec<(&str, Vec<Value>, &str, &str)> = vec![
             ("labels", vec![i(1)], "TypeError", "InvalidArgumentValue"),
-            (
-                "type",
-                vec![Value::Node(nodes[0])],
-                "TypeError",
-                "InvalidArgumentValue",
-            ),
-            (
-                "toString",
-                vec![l(vec![])],
-                "TypeError",
-                "InvalidArgumentValue",
-            ),
-            (
-                "toString",
-                vec![Value::Node(nodes[0])],
-                "TypeError",
-                "InvalidArgumentValue",
-            ),
-            (
-                "toInteger",
-                vec![Value::Map(BTreeMap::new())],
-                "TypeError",
-                "InvalidArgumentValue",
-            ),
-            (
-                "toInteger",
-                vec![path.clone()],
-                "TypeError",
-                "InvalidArgumentValue",
-            ),
-            (
-                "toFloat",
-                vec![Value::Bool(true)],
-                "TypeError",
-                "InvalidArgumentValue",
-            ),
-            (
-                "toBoolean",
-                vec![f(1.0)],
-                "TypeError",
-                "InvalidArgumentValue",
-            ),
-            (
-                "toBoolean",
-                vec![Value::Relationship(c)],
-                "TypeError",
-                "InvalidArgumentValue",
-            ),
-            (
-                "properties",
-                vec![s("Cypher")],
-                "TypeError",
-                "InvalidArgumentValue",
-            ),
+            ("type", vec![Value::Node(nodes[0])], "TypeError", "InvalidArgumentValue"),
+            ("toString", vec![l(vec![])], "TypeError", "InvalidArgumentValue"),
+            ("toString", vec![Value::Node(nodes[0])], "TypeError", "InvalidArgumentValue"),
+            ("toInteger", vec![Value::Map(BTreeMap::new())], "TypeError", "InvalidArgumentValue"),
+            ("toInteger", vec![path.clone()], "TypeError", "InvalidArgumentValue"),
+            ("toFloat", vec![Value::Bool(true)], "TypeError", "InvalidArgumentValue"),
+            ("toBoolean", vec![f(1.0)], "TypeError", "InvalidArgumentValue"),
+            ("toBoolean", vec![Value::Relationship(c)], "TypeError", "InvalidArgumentValue"),
+            ("properties", vec![s("Cypher")], "TypeError", "InvalidArgumentValue"),
             ("size", vec![path], "TypeError", "InvalidArgumentValue"),
-            (
-                "range",
-                vec![i(2), i(8), i(0)],
-                "ArgumentError",
-                "NumberOutOfRange",
-            ),
-            (
-                "range",
-                vec![i(0), i(0), i(0)],
-                "ArgumentError",
-                "NumberOutOfRange",
-            ),
-            (
-                "range",
-                vec![Value::Bool(true), i(1), i(1)],
-                "ArgumentError",
-                "InvalidArgumentType",
-            ),
-            (
-                "range",
-                vec![f(-0.0), i(1), i(1)],
-                "ArgumentError",
-                "InvalidArgumentType",
-            ),
-            (
-                "range",
-                vec![i(0), i(1), f(1.1)],
-                "ArgumentError",
-                "InvalidArgumentType",
-            ),
-            (
-                "range",
-                vec![i(i64::MIN), i(i64::MAX)],
-                "ArgumentError",
-                "NumberOutOfRange",
-            ),
-            (
-                "abs",
-                vec![i(i64::MIN)],
-                "ArithmeticError",
-                "IntegerOverflow",
-            ),
+            ("range", vec![i(2), i(8), i(0)], "ArgumentError", "NumberOutOfRange"),
+            ("range", vec![i(0), i(0), i(0)], "ArgumentError", "NumberOutOfRange"),
+            ("range", vec![Value::Bool(true), i(1), i(1)], "ArgumentError", "InvalidArgumentType"),
+            ("range", vec![f(-0.0), i(1), i(1)], "ArgumentError", "InvalidArgumentType"),
+            ("range", vec![i(0), i(1), f(1.1)], "ArgumentError", "InvalidArgumentType"),
+            ("range", vec![i(i64::MIN), i(i64::MAX)], "ArgumentError", "NumberOutOfRange"),
+            ("abs", vec![i(i64::MIN)], "ArithmeticError", "IntegerOverflow"),
             ("abs", vec![s("x")], "TypeError", "InvalidArgumentValue"),
-            (
-                "substring",
-                vec![s("abc"), i(-1)],
-                "ArgumentError",
-                "NumberOutOfRange",
-            ),
-            (
-                "round",
-                vec![f(1.5), i(0), s("SIDEWAYS")],
-                "ArgumentError",
-                "InvalidArgumentValue",
-            ),
-            (
-                "sources",
-                vec![Value::Node(nodes[0])],
-                "TypeError",
-                "InvalidArgumentValue",
-            ),
+            ("substring", vec![s("abc"), i(-1)], "ArgumentError", "NumberOutOfRange"),
+            ("round", vec![f(1.5), i(0), s("SIDEWAYS")], "ArgumentError", "InvalidArgumentValue"),
+            ("sources", vec![Value::Node(nodes[0])], "TypeError", "InvalidArgumentValue"),
             ("nosuchfunction", vec![], "SyntaxError", "UnknownFunction"),
             ("size", vec![], "SyntaxError", "InvalidNumberOfArguments"),
-            (
-                "range",
-                vec![i(1)],
-                "SyntaxError",
-                "InvalidNumberOfArguments",
-            ),
+            ("range", vec![i(1)], "SyntaxError", "InvalidNumberOfArguments"),
         ];
         for (name, args, class, detail) in cases {
             let e = run(&g, name, args.clone()).unwrap_err();
@@ -1106,18 +885,10 @@ mod tests {
     fn provenance_functions() {
         let (mut g, nodes, c) = sample_graph();
         let rel = Value::Relationship(c);
-        assert_eq!(
-            run(&g, "sources", vec![rel.clone()]).unwrap(),
-            l(vec![s("doctor"), s("reuters")])
-        );
+        assert_eq!(run(&g, "sources", vec![rel.clone()]).unwrap(), l(vec![s("doctor"), s("reuters")]));
         assert_eq!(run(&g, "status", vec![rel.clone()]).unwrap(), s("asserted"));
-        assert_eq!(
-            run(&g, "quotes", vec![rel.clone()]).unwrap(),
-            l(vec![s("about 100 killed")])
-        );
-        let Value::List(atts) = run(&g, "attestations", vec![rel.clone()]).unwrap() else {
-            panic!()
-        };
+        assert_eq!(run(&g, "quotes", vec![rel.clone()]).unwrap(), l(vec![s("about 100 killed")]));
+        let Value::List(atts) = run(&g, "attestations", vec![rel.clone()]).unwrap() else { panic!() };
         assert_eq!(atts.len(), 2);
         // The doctor speaks via Reuters, which also attests: one independent source.
         assert_eq!(run(&g, "corroboration", vec![rel.clone()]).unwrap(), i(1));
@@ -1127,17 +898,9 @@ mod tests {
         let witness = g.add_entity(Some("witness"), vec![], vec![]).unwrap();
         let tass = g.add_entity(Some("tass"), vec![], vec![]).unwrap();
         let claim = g.claim_mut(c).unwrap();
-        claim.attestations.push(Attestation::new(
-            SourceRef::Entity(witness),
-            Status::Alleged,
-        ));
-        claim
-            .attestations
-            .push(Attestation::new(SourceRef::Entity(tass), Status::Denied));
-        claim.attestations.push(Attestation::new(
-            SourceRef::Entity(witness),
-            Status::Believed,
-        ));
+        claim.attestations.push(Attestation::new(SourceRef::Entity(witness), Status::Alleged));
+        claim.attestations.push(Attestation::new(SourceRef::Entity(tass), Status::Denied));
+        claim.attestations.push(Attestation::new(SourceRef::Entity(witness), Status::Believed));
         assert_eq!(run(&g, "corroboration", vec![rel.clone()]).unwrap(), i(2));
         assert_eq!(
             run(&g, "sources", vec![rel.clone()]).unwrap(),
@@ -1155,14 +918,9 @@ mod tests {
 
         // status: the strongest wins; only denials leave `denied`.
         let claim = g.claim_mut(c).unwrap();
-        claim
-            .attestations
-            .retain(|a| a.status != Status::Asserted && a.status != Status::Reported);
+        claim.attestations.retain(|a| a.status != Status::Asserted && a.status != Status::Reported);
         assert_eq!(run(&g, "status", vec![rel.clone()]).unwrap(), s("believed"));
-        g.claim_mut(c)
-            .unwrap()
-            .attestations
-            .retain(|a| a.status == Status::Denied);
+        g.claim_mut(c).unwrap().attestations.retain(|a| a.status == Status::Denied);
         assert_eq!(run(&g, "status", vec![rel.clone()]).unwrap(), s("denied"));
         assert_eq!(run(&g, "corroboration", vec![rel.clone()]).unwrap(), i(0));
         g.claim_mut(c).unwrap().attestations.clear();
@@ -1195,30 +953,15 @@ mod tests {
             l(vec![]),
             l(vec![N, i(1)]),
             Value::Map(BTreeMap::new()),
-            Value::Uncertain(Uncertain::Below {
-                bound: Number::Int(i64::MIN),
-                inclusive: true,
-            }),
+            Value::Uncertain(Uncertain::Below { bound: Number::Int(i64::MIN), inclusive: true }),
             Value::Uncertain(Uncertain::Approx(Number::Float(f64::NAN))),
-            Value::Uncertain(Uncertain::Between(
-                Number::Int(i64::MAX),
-                Number::Int(i64::MIN),
-            )),
-            Value::Date(DateValue::Relative {
-                amount: i64::MIN,
-                unit: crate::model::DateUnit::Day,
-            }),
+            Value::Uncertain(Uncertain::Between(Number::Int(i64::MAX), Number::Int(i64::MIN))),
+            Value::Date(DateValue::Relative { amount: i64::MIN, unit: crate::model::DateUnit::Day }),
             Value::Node(nodes[0]),
             Value::Node(gone),
             Value::Relationship(c),
-            Value::Path {
-                nodes: vec![nodes[2], nodes[3]],
-                rels: vec![c],
-            },
-            Value::Path {
-                nodes: vec![],
-                rels: vec![],
-            },
+            Value::Path { nodes: vec![nodes[2], nodes[3]], rels: vec![c] },
+            Value::Path { nodes: vec![], rels: vec![] },
         ];
         let small = &vals[..12];
         for sig in FUNCTIONS {
@@ -1269,12 +1012,7 @@ mod tests {
                 let _ = ops::equals(a, b);
                 let _ = ops::order_cmp(a, b);
                 let _ = ops::group_key(a);
-                for op in [
-                    ops::CmpOp::Lt,
-                    ops::CmpOp::Le,
-                    ops::CmpOp::Gt,
-                    ops::CmpOp::Ge,
-                ] {
+                for op in [ops::CmpOp::Lt, ops::CmpOp::Le, ops::CmpOp::Gt, ops::CmpOp::Ge] {
                     let _ = ops::compare(op, a, b);
                 }
                 let _ = ops::index(&g, a, b);
@@ -1312,16 +1050,6 @@ mod tests {
         let mut all = Status::ALL.to_vec();
         all.sort_by_key(|s| std::cmp::Reverse(status_strength(*s)));
         let names: Vec<_> = all.iter().map(|s| s.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "asserted",
-                "reported",
-                "believed",
-                "alleged",
-                "unconfirmed",
-                "denied"
-            ]
-        );
+        assert_eq!(names, ["asserted", "reported", "believed", "alleged", "unconfirmed", "denied"]);
     }
 }

@@ -95,12 +95,7 @@ fn date_interval(d: &DateValue) -> Option<Interval> {
     match d {
         DateValue::Absolute(p) => {
             let (lo, hi) = p.day_range();
-            Some(Interval {
-                lo: lo as f64,
-                lo_inclusive: true,
-                hi: hi as f64,
-                hi_inclusive: true,
-            })
+            Some(Interval { lo: lo as f64, lo_inclusive: true, hi: hi as f64, hi_inclusive: true })
         }
         // Relative to a document we do not know here.
         DateValue::Relative { .. } => None,
@@ -170,16 +165,7 @@ pub(crate) fn equals(a: &Value, b: &Value) -> Option<bool> {
         }
         (Node(x), Node(y)) => Some(x == y),
         (Relationship(x), Relationship(y)) => Some(x == y),
-        (
-            Path {
-                nodes: n1,
-                rels: r1,
-            },
-            Path {
-                nodes: n2,
-                rels: r2,
-            },
-        ) => Some(n1 == n2 && r1 == r2),
+        (Path { nodes: n1, rels: r1 }, Path { nodes: n2, rels: r2 }) => Some(n1 == n2 && r1 == r2),
         _ => Some(false),
     }
 }
@@ -234,8 +220,7 @@ pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value) -> Option<bool> {
             return Some(false);
         }
         if is_exact_number(a) && is_exact_number(b) {
-            return cmp_exact(a, b)
-                .map(|o| o == Ordering::Less || (or_equal && o == Ordering::Equal));
+            return cmp_exact(a, b).map(|o| o == Ordering::Less || (or_equal && o == Ordering::Equal));
         }
         return interval_lt(&interval_of(a)?, &interval_of(b)?, or_equal);
     }
@@ -328,24 +313,9 @@ pub(crate) fn order_cmp(a: &Value, b: &Value) -> Ordering {
         (Node(x), Node(y)) => x.index().cmp(&y.index()),
         (Relationship(x), Relationship(y)) => x.index().cmp(&y.index()),
         (List(x), List(y)) => order_lists(x, y),
-        (
-            Path {
-                nodes: n1,
-                rels: r1,
-            },
-            Path {
-                nodes: n2,
-                rels: r2,
-            },
-        ) => {
-            let k1 = n1
-                .iter()
-                .map(|n| n.index())
-                .chain(r1.iter().map(|r| r.index()));
-            let k2 = n2
-                .iter()
-                .map(|n| n.index())
-                .chain(r2.iter().map(|r| r.index()));
+        (Path { nodes: n1, rels: r1 }, Path { nodes: n2, rels: r2 }) => {
+            let k1 = n1.iter().map(|n| n.index()).chain(r1.iter().map(|r| r.index()));
+            let k2 = n2.iter().map(|n| n.index()).chain(r2.iter().map(|r| r.index()));
             n1.len().cmp(&n2.len()).then_with(|| k1.cmp(k2))
         }
         (Date(x), Date(y)) => order_dates(x, y),
@@ -380,10 +350,9 @@ fn order_dates(x: &DateValue, y: &DateValue) -> Ordering {
         (DateValue::Absolute(p), DateValue::Absolute(q)) => p.day_range().cmp(&q.day_range()),
         (DateValue::Absolute(_), DateValue::Relative { .. }) => Ordering::Less,
         (DateValue::Relative { .. }, DateValue::Absolute(_)) => Ordering::Greater,
-        (
-            DateValue::Relative { amount: a, unit: u },
-            DateValue::Relative { amount: b, unit: v },
-        ) => unit_rank(*u).cmp(&unit_rank(*v)).then(a.cmp(b)),
+        (DateValue::Relative { amount: a, unit: u }, DateValue::Relative { amount: b, unit: v }) => {
+            unit_rank(*u).cmp(&unit_rank(*v)).then(a.cmp(b))
+        }
     }
 }
 
@@ -409,10 +378,7 @@ fn order_numbers(a: &Value, b: &Value) -> Ordering {
         .then_with(|| number_kind(a).cmp(&number_kind(b)))
         .then_with(|| match (a, b) {
             (Value::Uncertain(x), Value::Uncertain(y)) => {
-                let (i, j) = (
-                    x.interval(DEFAULT_APPROX_TOLERANCE),
-                    y.interval(DEFAULT_APPROX_TOLERANCE),
-                );
+                let (i, j) = (x.interval(DEFAULT_APPROX_TOLERANCE), y.interval(DEFAULT_APPROX_TOLERANCE));
                 i.lo.total_cmp(&j.lo)
                     .then(i.hi.total_cmp(&j.hi))
                     .then(uncertain_tag(x).cmp(&uncertain_tag(y)))
@@ -499,9 +465,7 @@ pub(crate) fn group_key(v: &Value) -> GroupKey {
             Uncertain::Above { bound, inclusive } => {
                 GroupKey::Uncertain(2, vec![number_key(bound)], inclusive)
             }
-            Uncertain::Between(a, b) => {
-                GroupKey::Uncertain(3, vec![number_key(a), number_key(b)], true)
-            }
+            Uncertain::Between(a, b) => GroupKey::Uncertain(3, vec![number_key(a), number_key(b)], true),
         },
         Value::Date(DateValue::Absolute(p)) => GroupKey::Date(DateKey::Absolute(*p)),
         Value::Date(DateValue::Relative { amount, unit }) => {
@@ -585,21 +549,11 @@ pub(crate) fn not(a: &Value) -> EvalResult<Value> {
 // ---- arithmetic --------------------------------------------------------------------------
 
 fn overflow(op: &str, a: &Value, b: &Value) -> crate::query::QueryError {
-    arithmetic_error(
-        "IntegerOverflow",
-        format!("integer overflow in {a} {op} {b}"),
-    )
+    arithmetic_error("IntegerOverflow", format!("integer overflow in {a} {op} {b}"))
 }
 
 fn bad_operands(op: &str, a: &Value, b: &Value) -> crate::query::QueryError {
-    type_error(
-        "InvalidArgumentType",
-        format!(
-            "cannot apply {op} to {} and {}",
-            a.type_name(),
-            b.type_name()
-        ),
-    )
+    type_error("InvalidArgumentType", format!("cannot apply {op} to {} and {}", a.type_name(), b.type_name()))
 }
 
 fn as_f64(v: &Value) -> Option<f64> {
@@ -626,17 +580,8 @@ pub(crate) fn add(a: &Value, b: &Value) -> EvalResult<Value> {
         (String(x), Int(_) | Float(_)) => Value::from(format!("{x}{b}")),
         (Int(_) | Float(_), String(y)) => Value::from(format!("{a}{y}")),
         (List(x), List(y)) => List(x.iter().chain(y.iter()).cloned().collect()),
-        (List(x), y) => List(
-            x.iter()
-                .cloned()
-                .chain(std::iter::once(y.clone()))
-                .collect(),
-        ),
-        (x, List(y)) => List(
-            std::iter::once(x.clone())
-                .chain(y.iter().cloned())
-                .collect(),
-        ),
+        (List(x), y) => List(x.iter().cloned().chain(std::iter::once(y.clone())).collect()),
+        (x, List(y)) => List(std::iter::once(x.clone()).chain(y.iter().cloned()).collect()),
         (Uncertain(_), _) | (_, Uncertain(_)) => {
             uncertain_arith(ArithOp::Add, a, b)?.ok_or_else(|| bad_operands("+", a, b))?
         }
@@ -703,9 +648,7 @@ pub(crate) fn rem(a: &Value, b: &Value) -> EvalResult<Value> {
         (Int(_) | Float(_), Int(_) | Float(_)) => {
             Float(as_f64(a).unwrap_or(f64::NAN) % as_f64(b).unwrap_or(f64::NAN))
         }
-        (Uncertain(_), Int(_) | Float(_) | Uncertain(_)) | (Int(_) | Float(_), Uncertain(_)) => {
-            Null
-        }
+        (Uncertain(_), Int(_) | Float(_) | Uncertain(_)) | (Int(_) | Float(_), Uncertain(_)) => Null,
         _ => return Err(bad_operands("%", a, b)),
     })
 }
@@ -715,14 +658,10 @@ pub(crate) fn pow(a: &Value, b: &Value) -> EvalResult<Value> {
     use Value::*;
     Ok(match (a, b) {
         (Null, _) | (_, Null) => Null,
-        (Int(_) | Float(_), Int(_) | Float(_)) => Float(
-            as_f64(a)
-                .unwrap_or(f64::NAN)
-                .powf(as_f64(b).unwrap_or(f64::NAN)),
-        ),
-        (Uncertain(_), Int(_) | Float(_) | Uncertain(_)) | (Int(_) | Float(_), Uncertain(_)) => {
-            Null
+        (Int(_) | Float(_), Int(_) | Float(_)) => {
+            Float(as_f64(a).unwrap_or(f64::NAN).powf(as_f64(b).unwrap_or(f64::NAN)))
         }
+        (Uncertain(_), Int(_) | Float(_) | Uncertain(_)) | (Int(_) | Float(_), Uncertain(_)) => Null,
         _ => return Err(bad_operands("^", a, b)),
     })
 }
@@ -731,16 +670,14 @@ pub(crate) fn pow(a: &Value, b: &Value) -> EvalResult<Value> {
 pub(crate) fn neg(a: &Value) -> EvalResult<Value> {
     Ok(match a {
         Value::Null => Value::Null,
-        Value::Int(i) => Value::Int(i.checked_neg().ok_or_else(|| {
-            arithmetic_error("IntegerOverflow", format!("integer overflow in -({i})"))
-        })?),
+        Value::Int(i) => Value::Int(
+            i.checked_neg()
+                .ok_or_else(|| arithmetic_error("IntegerOverflow", format!("integer overflow in -({i})")))?,
+        ),
         Value::Float(x) => Value::Float(-*x),
         Value::Uncertain(u) => Value::Uncertain(map_uncertain(u, neg_number, true)?),
         other => {
-            return Err(type_error(
-                "InvalidArgumentType",
-                format!("cannot negate a {}", other.type_name()),
-            ))
+            return Err(type_error("InvalidArgumentType", format!("cannot negate a {}", other.type_name())))
         }
     })
 }
@@ -755,9 +692,10 @@ enum ArithOp {
 
 fn neg_number(n: Number) -> EvalResult<Number> {
     Ok(match n {
-        Number::Int(i) => Number::Int(i.checked_neg().ok_or_else(|| {
-            arithmetic_error("IntegerOverflow", format!("integer overflow in -({i})"))
-        })?),
+        Number::Int(i) => Number::Int(
+            i.checked_neg()
+                .ok_or_else(|| arithmetic_error("IntegerOverflow", format!("integer overflow in -({i})")))?,
+        ),
         Number::Float(x) => Number::Float(-x),
     })
 }
@@ -773,22 +711,11 @@ fn number_of(v: &Value) -> Option<Number> {
 /// `x op y` on written numbers; division is always in floats (`~100 / 3` is `~33.3…`, not
 /// `~33`).
 fn number_op(op: ArithOp, x: Number, y: Number) -> EvalResult<Number> {
-    let of = || {
-        arithmetic_error(
-            "IntegerOverflow",
-            format!("integer overflow in {x} {op:?} {y}"),
-        )
-    };
+    let of = || arithmetic_error("IntegerOverflow", format!("integer overflow in {x} {op:?} {y}"));
     Ok(match (op, x, y) {
-        (ArithOp::Add, Number::Int(a), Number::Int(b)) => {
-            Number::Int(a.checked_add(b).ok_or_else(of)?)
-        }
-        (ArithOp::Sub, Number::Int(a), Number::Int(b)) => {
-            Number::Int(a.checked_sub(b).ok_or_else(of)?)
-        }
-        (ArithOp::Mul, Number::Int(a), Number::Int(b)) => {
-            Number::Int(a.checked_mul(b).ok_or_else(of)?)
-        }
+        (ArithOp::Add, Number::Int(a), Number::Int(b)) => Number::Int(a.checked_add(b).ok_or_else(of)?),
+        (ArithOp::Sub, Number::Int(a), Number::Int(b)) => Number::Int(a.checked_sub(b).ok_or_else(of)?),
+        (ArithOp::Mul, Number::Int(a), Number::Int(b)) => Number::Int(a.checked_mul(b).ok_or_else(of)?),
         (ArithOp::Add, a, b) => Number::Float(a.as_f64() + b.as_f64()),
         (ArithOp::Sub, a, b) => Number::Float(a.as_f64() - b.as_f64()),
         (ArithOp::Mul, a, b) => Number::Float(a.as_f64() * b.as_f64()),
@@ -813,22 +740,14 @@ fn map_uncertain(
                 Uncertain::Between(y, x)
             }
         }
-        Uncertain::Below { bound, inclusive } if !decreasing => Uncertain::Below {
-            bound: f(bound)?,
-            inclusive,
-        },
-        Uncertain::Below { bound, inclusive } => Uncertain::Above {
-            bound: f(bound)?,
-            inclusive,
-        },
-        Uncertain::Above { bound, inclusive } if !decreasing => Uncertain::Above {
-            bound: f(bound)?,
-            inclusive,
-        },
-        Uncertain::Above { bound, inclusive } => Uncertain::Below {
-            bound: f(bound)?,
-            inclusive,
-        },
+        Uncertain::Below { bound, inclusive } if !decreasing => {
+            Uncertain::Below { bound: f(bound)?, inclusive }
+        }
+        Uncertain::Below { bound, inclusive } => Uncertain::Above { bound: f(bound)?, inclusive },
+        Uncertain::Above { bound, inclusive } if !decreasing => {
+            Uncertain::Above { bound: f(bound)?, inclusive }
+        }
+        Uncertain::Above { bound, inclusive } => Uncertain::Below { bound: f(bound)?, inclusive },
     })
 }
 
@@ -858,11 +777,9 @@ fn uncertain_arith(op: ArithOp, a: &Value, b: &Value) -> EvalResult<Option<Value
             let n = number_of(a).unwrap_or(Number::Int(0));
             Some(map_uncertain(u, |x| number_op(ArithOp::Sub, n, x), true)?)
         }
-        (
-            Value::Uncertain(Uncertain::Approx(x)),
-            Value::Uncertain(Uncertain::Approx(y)),
-            ArithOp::Add,
-        ) if x.as_f64().signum() == y.as_f64().signum() => {
+        (Value::Uncertain(Uncertain::Approx(x)), Value::Uncertain(Uncertain::Approx(y)), ArithOp::Add)
+            if x.as_f64().signum() == y.as_f64().signum() =>
+        {
             // Same-sign approximations add with the same relative tolerance.
             Some(Uncertain::Approx(number_op(ArithOp::Add, *x, *y)?))
         }
@@ -894,14 +811,8 @@ fn uncertain_from_interval(i: &Interval) -> Option<Uncertain> {
     };
     match (i.lo.is_finite(), i.hi.is_finite()) {
         (true, true) => Some(Uncertain::Between(num(i.lo), num(i.hi))),
-        (false, true) => Some(Uncertain::Below {
-            bound: num(i.hi),
-            inclusive: i.hi_inclusive,
-        }),
-        (true, false) => Some(Uncertain::Above {
-            bound: num(i.lo),
-            inclusive: i.lo_inclusive,
-        }),
+        (false, true) => Some(Uncertain::Below { bound: num(i.hi), inclusive: i.hi_inclusive }),
+        (true, false) => Some(Uncertain::Above { bound: num(i.lo), inclusive: i.lo_inclusive }),
         (false, false) => None,
     }
 }
@@ -950,15 +861,9 @@ pub(crate) fn regex_match(a: &Value, b: &Value) -> EvalResult<Value> {
         // Validate the pattern on its own first: only then is wrapping it in a group safe
         // (`a)|(b` would otherwise escape the anchors).
         let invalid = |e: regex::Error| {
-            argument_error(
-                "InvalidArgumentValue",
-                format!("invalid regular expression '{p}': {e}"),
-            )
+            argument_error("InvalidArgumentValue", format!("invalid regular expression '{p}': {e}"))
         };
-        regex::RegexBuilder::new(p)
-            .size_limit(REGEX_SIZE_LIMIT)
-            .build()
-            .map_err(invalid)?;
+        regex::RegexBuilder::new(p).size_limit(REGEX_SIZE_LIMIT).build().map_err(invalid)?;
         let re = regex::RegexBuilder::new(&format!(r"\A(?:{p})\z"))
             .size_limit(REGEX_SIZE_LIMIT)
             .build()
@@ -988,16 +893,11 @@ pub(crate) fn in_list(x: &Value, list: &Value) -> EvalResult<Value> {
                     Some(false) => {}
                 }
             }
-            Ok(if unknown {
-                Value::Null
-            } else {
-                Value::Bool(false)
-            })
+            Ok(if unknown { Value::Null } else { Value::Bool(false) })
         }
-        other => Err(type_error(
-            "InvalidArgumentType",
-            format!("IN expects a list, got {}", other.type_name()),
-        )),
+        other => {
+            Err(type_error("InvalidArgumentType", format!("IN expects a list, got {}", other.type_name())))
+        }
     }
 }
 
@@ -1008,10 +908,9 @@ pub(crate) fn property(graph: &Graph, v: &Value, key: &str) -> EvalResult<Value>
     Ok(match v {
         Value::Null => Value::Null,
         Value::Map(m) => m.get(key).cloned().unwrap_or(Value::Null),
-        Value::Node(ix) => graph
-            .sym(key)
-            .and_then(|k| graph.entity_prop(*ix, k))
-            .map_or(Value::Null, Value::from_model),
+        Value::Node(ix) => {
+            graph.sym(key).and_then(|k| graph.entity_prop(*ix, k)).map_or(Value::Null, Value::from_model)
+        }
         Value::Relationship(ix) => graph
             .sym(key)
             .and_then(|k| graph.claim(*ix).and_then(|c| c.prop(k)))
@@ -1054,9 +953,7 @@ pub(crate) fn has_labels(graph: &Graph, v: &Value, labels: &[&str]) -> EvalResul
     match v {
         Value::Null => Ok(Value::Null),
         Value::Node(ix) => {
-            Ok(Value::Bool(labels.iter().all(|l| {
-                graph.sym(l).is_some_and(|s| graph.has_label(*ix, s))
-            })))
+            Ok(Value::Bool(labels.iter().all(|l| graph.sym(l).is_some_and(|s| graph.has_label(*ix, s)))))
         }
         Value::Relationship(ix) => {
             let t = graph.claim(*ix).map(|c| graph.str(c.rel_type));
@@ -1064,19 +961,13 @@ pub(crate) fn has_labels(graph: &Graph, v: &Value, labels: &[&str]) -> EvalResul
         }
         other => Err(type_error(
             "InvalidArgumentType",
-            format!(
-                "only nodes and relationships have labels, not a {}",
-                other.type_name()
-            ),
+            format!("only nodes and relationships have labels, not a {}", other.type_name()),
         )),
     }
 }
 
 /// All properties of a node, relationship or map, as `properties(x)` returns them.
-pub(crate) fn properties_of(
-    graph: &Graph,
-    v: &Value,
-) -> Option<std::collections::BTreeMap<String, Value>> {
+pub(crate) fn properties_of(graph: &Graph, v: &Value) -> Option<std::collections::BTreeMap<String, Value>> {
     match v {
         Value::Node(ix) => Some(entity_props(graph, *ix)),
         Value::Relationship(ix) => Some(claim_props(graph, *ix)),
@@ -1090,10 +981,9 @@ pub(crate) fn properties_of(
 pub(crate) fn index(graph: &Graph, container: &Value, idx: &Value) -> EvalResult<Value> {
     match (container, idx) {
         (Value::Null, _) | (_, Value::Null) => Ok(Value::Null),
-        (Value::List(items), Value::Int(i)) => Ok(list_position(items.len(), *i)
-            .and_then(|p| items.get(p))
-            .cloned()
-            .unwrap_or(Value::Null)),
+        (Value::List(items), Value::Int(i)) => {
+            Ok(list_position(items.len(), *i).and_then(|p| items.get(p)).cloned().unwrap_or(Value::Null))
+        }
         (Value::List(_), other) => Err(type_error(
             "InvalidArgumentType",
             format!("a list index must be an Integer, got {}", other.type_name()),
@@ -1105,10 +995,9 @@ pub(crate) fn index(graph: &Graph, container: &Value, idx: &Value) -> EvalResult
             "MapElementAccessByNonString",
             format!("a map key must be a String, got {}", other.type_name()),
         )),
-        (other, _) => Err(type_error(
-            "InvalidArgumentType",
-            format!("cannot index into a {}", other.type_name()),
-        )),
+        (other, _) => {
+            Err(type_error("InvalidArgumentType", format!("cannot index into a {}", other.type_name())))
+        }
     }
 }
 
@@ -1133,10 +1022,7 @@ pub(crate) fn slice(list: &Value, from: Option<&Value>, to: Option<&Value>) -> E
             Some(Value::Int(i)) => Ok(Some(Some(*i))),
             Some(other) => Err(type_error(
                 "InvalidArgumentType",
-                format!(
-                    "a slice bound must be an Integer, got {}",
-                    other.type_name()
-                ),
+                format!("a slice bound must be an Integer, got {}", other.type_name()),
             )),
         }
     };
@@ -1144,10 +1030,7 @@ pub(crate) fn slice(list: &Value, from: Option<&Value>, to: Option<&Value>) -> E
         Value::Null => return Ok(Value::Null),
         Value::List(items) => items,
         other => {
-            return Err(type_error(
-                "InvalidArgumentType",
-                format!("cannot slice a {}", other.type_name()),
-            ))
+            return Err(type_error("InvalidArgumentType", format!("cannot slice a {}", other.type_name())))
         }
     };
     let (Some(from), Some(to)) = (bound(from)?, bound(to)?) else {
@@ -1160,11 +1043,7 @@ pub(crate) fn slice(list: &Value, from: Option<&Value>, to: Option<&Value>) -> E
     };
     let start = from.map_or(0, clamp);
     let end = to.map_or(items.len(), clamp);
-    Ok(Value::List(if start < end {
-        items[start..end].to_vec()
-    } else {
-        Vec::new()
-    }))
+    Ok(Value::List(if start < end { items[start..end].to_vec() } else { Vec::new() }))
 }
 
 #[cfg(test)]
@@ -1185,12 +1064,7 @@ mod tests {
         Value::Float(x)
     }
     fn m(entries: &[(&str, Value)]) -> Value {
-        Value::Map(
-            entries
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
-        )
+        Value::Map(entries.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
     }
     const N: Value = Value::Null;
     fn nan() -> Value {
@@ -1200,10 +1074,7 @@ mod tests {
         Value::Uncertain(Uncertain::Approx(Number::Int(x)))
     }
     fn below(x: i64) -> Value {
-        Value::Uncertain(Uncertain::Below {
-            bound: Number::Int(x),
-            inclusive: false,
-        })
+        Value::Uncertain(Uncertain::Below { bound: Number::Int(x), inclusive: false })
     }
     fn between(a: i64, b: i64) -> Value {
         Value::Uncertain(Uncertain::Between(Number::Int(a), Number::Int(b)))
@@ -1230,36 +1101,16 @@ mod tests {
             (l(vec![i(1), i(2)]), l(vec![i(1)]), Some(false)),
             (l(vec![N]), l(vec![i(1)]), None),
             (l(vec![s("a")]), l(vec![i(1)]), Some(false)),
-            (
-                l(vec![l(vec![i(1)])]),
-                l(vec![l(vec![i(1)]), l(vec![N])]),
-                Some(false),
-            ),
-            (
-                l(vec![l(vec![i(1)]), l(vec![i(2)])]),
-                l(vec![l(vec![i(1)]), l(vec![N])]),
-                None,
-            ),
-            (
-                l(vec![l(vec![i(1)]), l(vec![i(2), i(3)])]),
-                l(vec![l(vec![i(1)]), l(vec![N])]),
-                Some(false),
-            ),
+            (l(vec![l(vec![i(1)])]), l(vec![l(vec![i(1)]), l(vec![N])]), Some(false)),
+            (l(vec![l(vec![i(1)]), l(vec![i(2)])]), l(vec![l(vec![i(1)]), l(vec![N])]), None),
+            (l(vec![l(vec![i(1)]), l(vec![i(2), i(3)])]), l(vec![l(vec![i(1)]), l(vec![N])]), Some(false)),
             (m(&[]), m(&[]), Some(true)),
             (m(&[("k", i(1))]), m(&[("k", f(1.0))]), Some(true)),
             (m(&[]), m(&[("k", N)]), Some(false)),
             (m(&[("k", i(1))]), m(&[("k", i(1)), ("l", N)]), Some(false)),
             (m(&[("k", N)]), m(&[("k", N)]), None),
-            (
-                m(&[("k", i(1)), ("l", N)]),
-                m(&[("k", N), ("l", i(1))]),
-                None,
-            ),
-            (
-                m(&[("k", i(1)), ("l", N)]),
-                m(&[("k", i(1)), ("l", i(1))]),
-                None,
-            ),
+            (m(&[("k", i(1)), ("l", N)]), m(&[("k", N), ("l", i(1))]), None),
+            (m(&[("k", i(1)), ("l", N)]), m(&[("k", i(1)), ("l", i(1))]), None),
             (Value::Bool(true), i(1), Some(false)),
             // Uncertain numbers: compatible means equal.
             (approx(100), i(100), Some(true)),
@@ -1269,16 +1120,8 @@ mod tests {
             (below(12), i(5), Some(true)),
             (between(65, 200), approx(100), Some(true)),
             // Dates with precision: compatible means equal.
-            (
-                date(2018, Some(2), None),
-                date(2018, Some(2), Some(7)),
-                Some(true),
-            ),
-            (
-                date(2017, Some(9), None),
-                date(2017, Some(10), None),
-                Some(false),
-            ),
+            (date(2018, Some(2), None), date(2018, Some(2), Some(7)), Some(true)),
+            (date(2017, Some(9), None), date(2017, Some(10), None), Some(false)),
         ];
         for (a, b, want) in cases {
             assert_eq!(equals(&a, &b), want, "{a} = {b}");
@@ -1328,24 +1171,9 @@ mod tests {
             (l(vec![approx(100)]), Lt, l(vec![i(300)]), Some(true)),
             (l(vec![between(1, 9)]), Lt, l(vec![i(5)]), None),
             // Dates.
-            (
-                date(2017, Some(9), None),
-                Lt,
-                date(2018, None, None),
-                Some(true),
-            ),
-            (
-                date(2018, None, None),
-                Lt,
-                date(2018, Some(2), Some(7)),
-                None,
-            ),
-            (
-                date(2018, Some(2), None),
-                Le,
-                date(2018, Some(2), Some(28)),
-                Some(true),
-            ),
+            (date(2017, Some(9), None), Lt, date(2018, None, None), Some(true)),
+            (date(2018, None, None), Lt, date(2018, Some(2), Some(7)), None),
+            (date(2018, Some(2), None), Le, date(2018, Some(2), Some(28)), Some(true)),
         ];
         for (a, op, b, want) in cases {
             assert_eq!(compare(op, &a, &b), want, "{a} {op:?} {b}");
@@ -1361,10 +1189,7 @@ mod tests {
     #[test]
     fn order_by_matches_the_tck() {
         let (_, nodes, c) = sample_graph();
-        let path = Value::Path {
-            nodes: vec![nodes[2], nodes[3]],
-            rels: vec![c],
-        };
+        let path = Value::Path { nodes: vec![nodes[2], nodes[3]], rels: vec![c] };
         let mut mixed = vec![
             Value::Node(nodes[2]),
             Value::Relationship(c),
@@ -1407,28 +1232,12 @@ mod tests {
         lists.sort_by(order_cmp);
         assert_eq!(lists, want);
 
-        let mut nums = vec![
-            f(999.99),
-            i(3),
-            approx(2),
-            f(1.3),
-            i(-7),
-            between(1, 3),
-            f(f64::INFINITY),
-            i(i64::MAX),
-        ];
+        let mut nums =
+            vec![f(999.99), i(3), approx(2), f(1.3), i(-7), between(1, 3), f(f64::INFINITY), i(i64::MAX)];
         nums.sort_by(order_cmp);
         // Uncertain values sort by central value after exact ones, then by interval.
-        let want = vec![
-            i(-7),
-            f(1.3),
-            between(1, 3),
-            approx(2),
-            i(3),
-            f(999.99),
-            i(i64::MAX),
-            f(f64::INFINITY),
-        ];
+        let want =
+            vec![i(-7), f(1.3), between(1, 3), approx(2), i(3), f(999.99), i(i64::MAX), f(f64::INFINITY)];
         assert_eq!(nums, want);
     }
 
@@ -1451,17 +1260,13 @@ mod tests {
             f(9007199254740992.0),
             date(2018, None, None),
             date(2018, Some(1), None),
-            Value::Date(DateValue::Relative {
-                amount: -4,
-                unit: DateUnit::Month,
-            }),
+            Value::Date(DateValue::Relative { amount: -4, unit: DateUnit::Month }),
         ];
         for a in &vals {
             for b in &vals {
                 assert_eq!(order_cmp(a, b), order_cmp(b, a).reverse(), "{a} vs {b}");
                 for c in &vals {
-                    if order_cmp(a, b) != Ordering::Greater && order_cmp(b, c) != Ordering::Greater
-                    {
+                    if order_cmp(a, b) != Ordering::Greater && order_cmp(b, c) != Ordering::Greater {
                         assert_ne!(order_cmp(a, c), Ordering::Greater, "{a} <= {b} <= {c}");
                     }
                 }
@@ -1505,10 +1310,7 @@ mod tests {
         assert_eq!(not(&N).unwrap(), N);
         assert_eq!(not(&Value::Bool(true)).unwrap(), Value::Bool(false));
         let err = and(&i(1), &Value::Bool(true)).unwrap_err();
-        assert_eq!(
-            (err.class, err.detail),
-            ("TypeError", "InvalidArgumentType")
-        );
+        assert_eq!((err.class, err.detail), ("TypeError", "InvalidArgumentType"));
     }
 
     #[test]
@@ -1542,10 +1344,7 @@ mod tests {
                 sub,
                 i(0),
                 below(12),
-                Value::Uncertain(Uncertain::Above {
-                    bound: Number::Int(-12),
-                    inclusive: false,
-                }),
+                Value::Uncertain(Uncertain::Above { bound: Number::Int(-12), inclusive: false }),
             ),
             (mul, between(65, 200), i(-1), between(-200, -65)),
             (add, approx(100), approx(200), approx(300)),
@@ -1562,22 +1361,10 @@ mod tests {
             (add, i(i64::MAX), i(1), "ArithmeticError", "IntegerOverflow"),
             (sub, i(i64::MIN), i(1), "ArithmeticError", "IntegerOverflow"),
             (mul, i(i64::MAX), i(2), "ArithmeticError", "IntegerOverflow"),
-            (
-                div,
-                i(i64::MIN),
-                i(-1),
-                "ArithmeticError",
-                "IntegerOverflow",
-            ),
+            (div, i(i64::MIN), i(-1), "ArithmeticError", "IntegerOverflow"),
             (div, i(1), i(0), "ArithmeticError", "DivisionByZero"),
             (rem, i(1), i(0), "ArithmeticError", "DivisionByZero"),
-            (
-                add,
-                Value::Bool(true),
-                i(1),
-                "TypeError",
-                "InvalidArgumentType",
-            ),
+            (add, Value::Bool(true), i(1), "TypeError", "InvalidArgumentType"),
             (sub, s("a"), s("b"), "TypeError", "InvalidArgumentType"),
             (add, m(&[]), i(1), "TypeError", "InvalidArgumentType"),
             (add, approx(1), s("x"), "TypeError", "InvalidArgumentType"),
@@ -1590,10 +1377,7 @@ mod tests {
         assert!(neg(&i(i64::MIN)).is_err());
         assert_eq!(
             neg(&below(12)).unwrap(),
-            Value::Uncertain(Uncertain::Above {
-                bound: Number::Int(-12),
-                inclusive: false
-            })
+            Value::Uncertain(Uncertain::Above { bound: Number::Int(-12), inclusive: false })
         );
         assert!(neg(&s("x")).is_err());
     }
@@ -1601,49 +1385,25 @@ mod tests {
     #[test]
     fn string_predicates_and_regex() {
         use StringOp::*;
-        assert_eq!(
-            string_predicate(StartsWith, &s("ABCDEF"), &s("ABC")),
-            Some(true)
-        );
-        assert_eq!(
-            string_predicate(EndsWith, &s("ABCDEF"), &s("DEF")),
-            Some(true)
-        );
+        assert_eq!(string_predicate(StartsWith, &s("ABCDEF"), &s("ABC")), Some(true));
+        assert_eq!(string_predicate(EndsWith, &s("ABCDEF"), &s("DEF")), Some(true));
         assert_eq!(string_predicate(Contains, &s("ABCDEF"), &s("")), Some(true));
-        assert_eq!(
-            string_predicate(Contains, &s("ABCDEF"), &s("x")),
-            Some(false)
-        );
+        assert_eq!(string_predicate(Contains, &s("ABCDEF"), &s("x")), Some(false));
         for a in [i(1), f(3.25), Value::Bool(true), l(vec![]), m(&[]), N] {
             for b in [i(1), s("a"), N] {
                 assert_eq!(string_predicate(StartsWith, &a, &b), None);
                 assert_eq!(string_predicate(StartsWith, &b, &a), None);
             }
         }
-        assert_eq!(
-            regex_match(&s("abc"), &s("a.c")).unwrap(),
-            Value::Bool(true)
-        );
-        assert_eq!(
-            regex_match(&s("xabc"), &s("a.c")).unwrap(),
-            Value::Bool(false)
-        );
-        assert_eq!(
-            regex_match(&s("abc\n"), &s("abc")).unwrap(),
-            Value::Bool(false)
-        );
-        assert_eq!(
-            regex_match(&s("a|b"), &s("a|b")).unwrap(),
-            Value::Bool(false)
-        );
+        assert_eq!(regex_match(&s("abc"), &s("a.c")).unwrap(), Value::Bool(true));
+        assert_eq!(regex_match(&s("xabc"), &s("a.c")).unwrap(), Value::Bool(false));
+        assert_eq!(regex_match(&s("abc\n"), &s("abc")).unwrap(), Value::Bool(false));
+        assert_eq!(regex_match(&s("a|b"), &s("a|b")).unwrap(), Value::Bool(false));
         assert_eq!(regex_match(&s("b"), &s("a|b")).unwrap(), Value::Bool(true));
         assert_eq!(regex_match(&i(1), &s("1")).unwrap(), N);
         assert!(regex_match(&s("a"), &s("(")).is_err());
         assert!(regex_match(&s("a"), &s("a)|(b")).is_err());
-        assert_eq!(
-            regex_match(&s("ABC"), &s("(?i)abc")).unwrap(),
-            Value::Bool(true)
-        );
+        assert_eq!(regex_match(&s("ABC"), &s("(?i)abc")).unwrap(), Value::Bool(true));
     }
 
     #[test]
@@ -1656,11 +1416,7 @@ mod tests {
             (N, l(vec![]), Value::Bool(false)),
             (N, l(vec![i(1)]), N),
             (N, N, N),
-            (
-                l(vec![i(1), i(2)]),
-                l(vec![l(vec![i(1), i(2)]), i(3)]),
-                Value::Bool(true),
-            ),
+            (l(vec![i(1), i(2)]), l(vec![l(vec![i(1), i(2)]), i(3)]), Value::Bool(true)),
             (l(vec![i(1), N]), l(vec![l(vec![i(1), N])]), N),
             (l(vec![i(1), N]), l(vec![l(vec![i(1)])]), Value::Bool(false)),
             (l(vec![]), l(vec![l(vec![])]), Value::Bool(true)),
@@ -1691,11 +1447,7 @@ mod tests {
             (Value::Node(nodes[2]), s("never-interned"), N),
         ];
         for (container, idx, want) in cases {
-            assert_eq!(
-                index(&g, &container, &idx).unwrap(),
-                want,
-                "{container}[{idx}]"
-            );
+            assert_eq!(index(&g, &container, &idx).unwrap(), want, "{container}[{idx}]");
         }
         let errors: Vec<(Value, Value, &str)> = vec![
             (list.clone(), s("a"), "InvalidArgumentType"),
@@ -1706,11 +1458,7 @@ mod tests {
         ];
         for (container, idx, detail) in errors {
             let e = index(&g, &container, &idx).unwrap_err();
-            assert_eq!(
-                (e.class, e.detail),
-                ("TypeError", detail),
-                "{container}[{idx}]"
-            );
+            assert_eq!((e.class, e.detail), ("TypeError", detail), "{container}[{idx}]");
         }
 
         let sl = |a: Option<Value>, b: Option<Value>| slice(&list, a.as_ref(), b.as_ref()).unwrap();
@@ -1731,22 +1479,10 @@ mod tests {
     fn label_predicates() {
         let (g, nodes, c) = sample_graph();
         let n = Value::Node(nodes[2]);
-        assert_eq!(
-            has_labels(&g, &n, &["Organization"]).unwrap(),
-            Value::Bool(true)
-        );
-        assert_eq!(
-            has_labels(&g, &n, &["Organization", "Person"]).unwrap(),
-            Value::Bool(false)
-        );
-        assert_eq!(
-            has_labels(&g, &n, &["NeverSeen"]).unwrap(),
-            Value::Bool(false)
-        );
-        assert_eq!(
-            has_labels(&g, &Value::Relationship(c), &["FOUGHT_IN"]).unwrap(),
-            Value::Bool(true)
-        );
+        assert_eq!(has_labels(&g, &n, &["Organization"]).unwrap(), Value::Bool(true));
+        assert_eq!(has_labels(&g, &n, &["Organization", "Person"]).unwrap(), Value::Bool(false));
+        assert_eq!(has_labels(&g, &n, &["NeverSeen"]).unwrap(), Value::Bool(false));
+        assert_eq!(has_labels(&g, &Value::Relationship(c), &["FOUGHT_IN"]).unwrap(), Value::Bool(true));
         assert_eq!(has_labels(&g, &N, &["X"]).unwrap(), N);
         assert!(has_labels(&g, &i(1), &["X"]).is_err());
     }
@@ -1755,10 +1491,7 @@ mod tests {
     fn properties_of_values() {
         let (g, _, _) = sample_graph();
         assert_eq!(property(&g, &N, "x").unwrap(), N);
-        assert_eq!(
-            property(&g, &date(2018, Some(2), None), "month").unwrap(),
-            i(2)
-        );
+        assert_eq!(property(&g, &date(2018, Some(2), None), "month").unwrap(), i(2));
         assert_eq!(property(&g, &date(2018, Some(2), None), "day").unwrap(), N);
         assert_eq!(property(&g, &below(12), "high").unwrap(), f(12.0));
         assert_eq!(property(&g, &below(12), "low").unwrap(), N);

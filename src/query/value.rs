@@ -35,13 +35,7 @@ pub(crate) fn runtime_error(
     detail: &'static str,
     message: impl Into<String>,
 ) -> QueryError {
-    QueryError {
-        class,
-        detail,
-        phase: ErrorPhase::Runtime,
-        message: message.into(),
-        span: None,
-    }
+    QueryError { class, detail, phase: ErrorPhase::Runtime, message: message.into(), span: None }
 }
 
 /// `TypeError` raised at runtime.
@@ -170,11 +164,9 @@ impl Value {
             model::Value::Float(x) => Value::Float(*x),
             model::Value::String(s) => Value::from(s.as_str()),
             model::Value::List(items) => Value::List(items.iter().map(Value::from_model).collect()),
-            model::Value::Map(m) => Value::Map(
-                m.iter()
-                    .map(|(k, v)| (k.clone(), Value::from_model(v)))
-                    .collect(),
-            ),
+            model::Value::Map(m) => {
+                Value::Map(m.iter().map(|(k, v)| (k.clone(), Value::from_model(v))).collect())
+            }
             model::Value::Uncertain(u) => Value::Uncertain(*u),
             model::Value::Date(d) => Value::Date(*d),
         }
@@ -192,26 +184,18 @@ impl Value {
             Value::Int(i) => model::Value::Int(*i),
             Value::Float(x) => model::Value::Float(*x),
             Value::String(s) => model::Value::String(s.to_string()),
-            Value::List(items) => model::Value::List(
-                items
-                    .iter()
-                    .map(Value::to_model)
-                    .collect::<EvalResult<_>>()?,
-            ),
+            Value::List(items) => {
+                model::Value::List(items.iter().map(Value::to_model).collect::<EvalResult<_>>()?)
+            }
             Value::Map(m) => model::Value::Map(
-                m.iter()
-                    .map(|(k, v)| Ok((k.clone(), v.to_model()?)))
-                    .collect::<EvalResult<_>>()?,
+                m.iter().map(|(k, v)| Ok((k.clone(), v.to_model()?))).collect::<EvalResult<_>>()?,
             ),
             Value::Uncertain(u) => model::Value::Uncertain(*u),
             Value::Date(d) => model::Value::Date(*d),
             Value::Node(_) | Value::Relationship(_) | Value::Path { .. } => {
                 return Err(type_error(
                     "InvalidPropertyType",
-                    format!(
-                        "a {} cannot be stored as a property value",
-                        self.type_name()
-                    ),
+                    format!("a {} cannot be stored as a property value", self.type_name()),
                 ))
             }
         })
@@ -225,14 +209,10 @@ impl Value {
             Value::Int(i) => QueryValue::Int(*i),
             Value::Float(x) => QueryValue::Float(*x),
             Value::String(s) => QueryValue::String(s.to_string()),
-            Value::List(items) => {
-                QueryValue::List(items.iter().map(|v| v.to_result(graph)).collect())
+            Value::List(items) => QueryValue::List(items.iter().map(|v| v.to_result(graph)).collect()),
+            Value::Map(m) => {
+                QueryValue::Map(m.iter().map(|(k, v)| (k.clone(), v.to_result(graph))).collect())
             }
-            Value::Map(m) => QueryValue::Map(
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.to_result(graph)))
-                    .collect(),
-            ),
             Value::Uncertain(u) => QueryValue::Uncertain(*u),
             Value::Date(d) => QueryValue::Date(*d),
             Value::Node(ix) => QueryValue::Node(node_result(graph, *ix)),
@@ -253,14 +233,10 @@ impl Value {
             QueryValue::Int(i) => Value::Int(*i),
             QueryValue::Float(x) => Value::Float(*x),
             QueryValue::String(s) => Value::from(s.as_str()),
-            QueryValue::List(items) => {
-                Value::List(items.iter().map(Value::from_query_value).collect())
+            QueryValue::List(items) => Value::List(items.iter().map(Value::from_query_value).collect()),
+            QueryValue::Map(m) => {
+                Value::Map(m.iter().map(|(k, v)| (k.clone(), Value::from_query_value(v))).collect())
             }
-            QueryValue::Map(m) => Value::Map(
-                m.iter()
-                    .map(|(k, v)| (k.clone(), Value::from_query_value(v)))
-                    .collect(),
-            ),
             QueryValue::Uncertain(u) => Value::Uncertain(*u),
             QueryValue::Date(d) => Value::Date(*d),
             QueryValue::Node(n) => Value::Node(entity_ix(n.id)),
@@ -296,12 +272,7 @@ pub(crate) fn claim_id_number(ix: ClaimIx) -> i64 {
 pub(crate) fn entity_props(graph: &Graph, ix: EntityIx) -> BTreeMap<String, Value> {
     graph
         .entity(ix)
-        .map(|e| {
-            e.props
-                .iter()
-                .map(|(k, v)| (graph.str(*k).to_string(), Value::from_model(v)))
-                .collect()
-        })
+        .map(|e| e.props.iter().map(|(k, v)| (graph.str(*k).to_string(), Value::from_model(v))).collect())
         .unwrap_or_default()
 }
 
@@ -309,21 +280,13 @@ pub(crate) fn entity_props(graph: &Graph, ix: EntityIx) -> BTreeMap<String, Valu
 pub(crate) fn claim_props(graph: &Graph, ix: ClaimIx) -> BTreeMap<String, Value> {
     graph
         .claim(ix)
-        .map(|c| {
-            c.props
-                .iter()
-                .map(|(k, v)| (graph.str(*k).to_string(), Value::from_model(v)))
-                .collect()
-        })
+        .map(|c| c.props.iter().map(|(k, v)| (graph.str(*k).to_string(), Value::from_model(v))).collect())
         .unwrap_or_default()
 }
 
 /// The labels of an entity, in the order they were given.
 pub(crate) fn entity_labels(graph: &Graph, ix: EntityIx) -> Vec<String> {
-    graph
-        .entity(ix)
-        .map(|e| e.labels.iter().map(|l| graph.str(*l).to_string()).collect())
-        .unwrap_or_default()
+    graph.entity(ix).map(|e| e.labels.iter().map(|l| graph.str(*l).to_string()).collect()).unwrap_or_default()
 }
 
 /// How an attestation's source is named: the source entity's stable id, or the user's name
@@ -340,18 +303,10 @@ pub(crate) fn source_name(graph: &Graph, source: SourceRef) -> String {
 /// leaving them out keeps printed results short.
 pub(crate) fn attestation_value(graph: &Graph, att: &Attestation) -> Value {
     let mut m = BTreeMap::new();
-    m.insert(
-        "source".to_string(),
-        Value::from(source_name(graph, att.source)),
-    );
+    m.insert("source".to_string(), Value::from(source_name(graph, att.source)));
     m.insert(
         "via".to_string(),
-        Value::List(
-            att.via
-                .iter()
-                .map(|v| Value::from(graph.entity_id(*v)))
-                .collect(),
-        ),
+        Value::List(att.via.iter().map(|v| Value::from(graph.entity_id(*v))).collect()),
     );
     m.insert("status".to_string(), Value::from(att.status.as_str()));
     if let Some(q) = &att.quote {
@@ -373,19 +328,12 @@ pub(crate) fn attestation_value(graph: &Graph, att: &Attestation) -> Value {
 pub(crate) fn claim_attestations(graph: &Graph, ix: ClaimIx) -> Vec<Value> {
     graph
         .claim(ix)
-        .map(|c| {
-            c.attestations
-                .iter()
-                .map(|a| attestation_value(graph, a))
-                .collect()
-        })
+        .map(|c| c.attestations.iter().map(|a| attestation_value(graph, a)).collect())
         .unwrap_or_default()
 }
 
 fn detach_map(graph: &Graph, m: BTreeMap<String, Value>) -> BTreeMap<String, QueryValue> {
-    m.into_iter()
-        .map(|(k, v)| (k, v.to_result(graph)))
-        .collect()
+    m.into_iter().map(|(k, v)| (k, v.to_result(graph))).collect()
 }
 
 fn node_result(graph: &Graph, ix: EntityIx) -> NodeValue {
@@ -399,15 +347,12 @@ fn node_result(graph: &Graph, ix: EntityIx) -> NodeValue {
 
 fn rel_result(graph: &Graph, ix: ClaimIx) -> RelValue {
     let claim = graph.claim(ix);
-    let (start, end) = graph.endpoints(ix).map_or((u64::MAX, u64::MAX), |(s, e)| {
-        (s.index() as u64, e.index() as u64)
-    });
+    let (start, end) =
+        graph.endpoints(ix).map_or((u64::MAX, u64::MAX), |(s, e)| (s.index() as u64, e.index() as u64));
     RelValue {
         id: ix.index() as u64,
         key: claim.and_then(|c| c.id).map(|s| graph.str(s).to_string()),
-        rel_type: claim
-            .map(|c| graph.str(c.rel_type).to_string())
-            .unwrap_or_default(),
+        rel_type: claim.map(|c| graph.str(c.rel_type).to_string()).unwrap_or_default(),
         start,
         end,
         props: detach_map(graph, claim_props(graph, ix)),
@@ -503,20 +448,12 @@ pub(crate) mod tests {
         let person = g.intern("Person");
         let org = g.intern("Organization");
         let reuters = g
-            .add_entity(
-                Some("reuters"),
-                vec![agency],
-                vec![(name, model::Value::String("Reuters".into()))],
-            )
+            .add_entity(Some("reuters"), vec![agency], vec![(name, model::Value::String("Reuters".into()))])
             .unwrap();
         let doctor = g.add_entity(Some("doctor"), vec![person], vec![]).unwrap();
         g.set_via(doctor, vec![reuters]).unwrap();
         let wagner = g
-            .add_entity(
-                Some("wagner"),
-                vec![org],
-                vec![(name, model::Value::String("Wagner".into()))],
-            )
+            .add_entity(Some("wagner"), vec![org], vec![(name, model::Value::String("Wagner".into()))])
             .unwrap();
         let battle = g.add_entity(Some("battle"), vec![], vec![]).unwrap();
         let fought = g.intern("FOUGHT_IN");
@@ -525,17 +462,12 @@ pub(crate) mod tests {
         let mut a1 = Attestation::new(SourceRef::Entity(doctor), Status::Reported);
         a1.via = vec![reuters];
         a1.quote = Some("about 100 killed".into());
-        a1.date = Some(DateValue::Absolute(
-            PartialDate::new(2018, Some(2), None).unwrap(),
-        ));
+        a1.date = Some(DateValue::Absolute(PartialDate::new(2018, Some(2), None).unwrap()));
         let a2 = Attestation::new(SourceRef::Entity(reuters), Status::Asserted);
         let claim = Claim {
             id: Some(c1),
             rel_type: fought,
-            props: vec![(
-                killed,
-                model::Value::Uncertain(Uncertain::Approx(Number::Int(100))),
-            )],
+            props: vec![(killed, model::Value::Uncertain(Uncertain::Approx(Number::Int(100))))],
             attestations: vec![a1, a2],
             kind: ClaimKind::Stated,
         };
@@ -552,11 +484,7 @@ pub(crate) mod tests {
             model::Value::Float(2.5),
             model::Value::String("x".into()),
             model::Value::List(vec![model::Value::Int(1), model::Value::String("a".into())]),
-            model::Value::Map(
-                [("k".to_string(), model::Value::Int(1))]
-                    .into_iter()
-                    .collect(),
-            ),
+            model::Value::Map([("k".to_string(), model::Value::Int(1))].into_iter().collect()),
             model::Value::Uncertain(Uncertain::Between(Number::Int(65), Number::Int(200))),
         ];
         for v in cases {
@@ -571,58 +499,31 @@ pub(crate) mod tests {
             Value::Node(nodes[0]),
             Value::Relationship(c),
             Value::List(vec![Value::Node(nodes[0])]),
-            Value::Path {
-                nodes: vec![nodes[0]],
-                rels: vec![],
-            },
+            Value::Path { nodes: vec![nodes[0]], rels: vec![] },
         ] {
             let err = v.to_model().unwrap_err();
-            assert_eq!(
-                (err.class, err.detail),
-                ("TypeError", "InvalidPropertyType")
-            );
+            assert_eq!((err.class, err.detail), ("TypeError", "InvalidPropertyType"));
         }
     }
 
     #[test]
     fn nodes_and_relationships_detach_with_provenance() {
         let (g, nodes, c) = sample_graph();
-        let QueryValue::Node(n) = Value::Node(nodes[2]).to_result(&g) else {
-            panic!()
-        };
+        let QueryValue::Node(n) = Value::Node(nodes[2]).to_result(&g) else { panic!() };
         assert_eq!(n.key, "wagner");
         assert_eq!(n.labels, vec!["Organization".to_string()]);
-        assert_eq!(
-            n.props.get("name"),
-            Some(&QueryValue::String("Wagner".into()))
-        );
+        assert_eq!(n.props.get("name"), Some(&QueryValue::String("Wagner".into())));
 
-        let QueryValue::Relationship(r) = Value::Relationship(c).to_result(&g) else {
-            panic!()
-        };
+        let QueryValue::Relationship(r) = Value::Relationship(c).to_result(&g) else { panic!() };
         assert_eq!(r.key.as_deref(), Some("c1"));
         assert_eq!(r.rel_type, "FOUGHT_IN");
-        assert_eq!(
-            (r.start, r.end),
-            (nodes[2].index() as u64, nodes[3].index() as u64)
-        );
+        assert_eq!((r.start, r.end), (nodes[2].index() as u64, nodes[3].index() as u64));
         assert_eq!(r.attestations.len(), 2);
         let a = &r.attestations[0];
         assert_eq!(a.get("source"), Some(&QueryValue::String("doctor".into())));
-        assert_eq!(
-            a.get("via"),
-            Some(&QueryValue::List(vec![QueryValue::String(
-                "reuters".into()
-            )]))
-        );
-        assert_eq!(
-            a.get("status"),
-            Some(&QueryValue::String("reported".into()))
-        );
-        assert_eq!(
-            a.get("quote"),
-            Some(&QueryValue::String("about 100 killed".into()))
-        );
+        assert_eq!(a.get("via"), Some(&QueryValue::List(vec![QueryValue::String("reuters".into())])));
+        assert_eq!(a.get("status"), Some(&QueryValue::String("reported".into())));
+        assert_eq!(a.get("quote"), Some(&QueryValue::String("about 100 killed".into())));
         assert!(!a.contains_key("document"));
         assert!(!r.attestations[1].contains_key("quote"));
     }
@@ -633,10 +534,7 @@ pub(crate) mod tests {
         for v in [
             Value::Node(nodes[1]),
             Value::Relationship(c),
-            Value::Path {
-                nodes: vec![nodes[2], nodes[3]],
-                rels: vec![c],
-            },
+            Value::Path { nodes: vec![nodes[2], nodes[3]], rels: vec![c] },
             Value::List(vec![Value::Int(1), Value::from("a"), Value::Null]),
         ] {
             assert_eq!(Value::from_query_value(&v.to_result(&g)), v);
@@ -648,9 +546,7 @@ pub(crate) mod tests {
             labels: vec![],
             props: BTreeMap::new(),
         });
-        let Value::Node(ix) = Value::from_query_value(&bogus) else {
-            panic!()
-        };
+        let Value::Node(ix) = Value::from_query_value(&bogus) else { panic!() };
         assert!(g.entity(ix).is_none());
     }
 
@@ -658,25 +554,16 @@ pub(crate) mod tests {
     fn deleted_elements_detach_without_panicking() {
         let (mut g, nodes, c) = sample_graph();
         g.remove_claim(c).unwrap();
-        let QueryValue::Relationship(r) = Value::Relationship(c).to_result(&g) else {
-            panic!()
-        };
+        let QueryValue::Relationship(r) = Value::Relationship(c).to_result(&g) else { panic!() };
         assert!(r.attestations.is_empty());
         g.remove_entity(nodes[0], true).unwrap();
-        let QueryValue::Node(n) = Value::Node(nodes[0]).to_result(&g) else {
-            panic!()
-        };
+        let QueryValue::Node(n) = Value::Node(nodes[0]).to_result(&g) else { panic!() };
         assert!(n.labels.is_empty());
     }
 
     #[test]
     fn display_is_literal_like() {
-        let v = Value::List(vec![
-            Value::Int(1),
-            Value::Float(2.0),
-            Value::from("it's"),
-            Value::Null,
-        ]);
+        let v = Value::List(vec![Value::Int(1), Value::Float(2.0), Value::from("it's"), Value::Null]);
         assert_eq!(v.to_string(), "[1, 2.0, 'it\\'s', null]");
     }
 }

@@ -1,12 +1,674 @@
-//! Declaration AST (being written).
-use super::{Rule, Span, SyntaxError};
+//! Declaration statements (ENTITY, SOURCE, DOCUMENT, CLAIM, ATTEST, DENY, CONSTRAINT, USE):
+//! their AST, the builder from pest pairs, and a printer whose output parses back to the
+//! same AST.
+//!
+//! Names here are unresolved text with spans; [`crate::load`] resolves them against a graph.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
 use pest::iterators::Pair;
-#[derive(Debug, Clone, PartialEq)]
-pub struct DeclStatement {
+
+use super::{ident_text, parse_int, unescape, Rule, Span, SyntaxError};
+use crate::model::value::{write_key, write_string_literal};
+use crate::model::{DateUnit, DateValue, Number, PartialDate, Status, Uncertain, Value};
+
+/// An identifier as written, with where it was written.
+#[derive(Debug, Clone)]
+pub struct Name {
+    pub text: String,
     pub span: Span,
 }
+
+/// Spans are where a name was written, not what it is: equality ignores them so that a
+/// printed and re-parsed statement compares equal to the original.
+impl PartialEq for Name {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Name {
+    pub fn new(text: impl Into<String>) -> Self {
+        Name { text: text.into(), span: Span::default() }
+    }
+
+    fn from_pair(pair: &Pair<'_, Rule>) -> Self {
+        Name { text: ident_text(pair), span: Span::of(pair) }
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_key(f, &self.text)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntityKind {
+    Entity,
+    Source,
+    Document,
+}
+
+impl EntityKind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            EntityKind::Entity => "ENTITY",
+            EntityKind::Source => "SOURCE",
+            EntityKind::Document => "DOCUMENT",
+        }
+    }
+}
+
+/// A property in a map literal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prop {
+    pub key: Name,
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntityDecl {
+    pub kind: EntityKind,
+    pub id: Name,
+    pub labels: Vec<Name>,
+    pub props: Vec<Prop>,
+    pub via: Vec<Name>,
+}
+
+/// `(id:Label)`, `(:Label)` or `()`.
+#[derive(Debug, Clone)]
+pub struct EndPattern {
+    pub id: Option<Name>,
+    pub labels: Vec<Name>,
+    pub span: Span,
+}
+
+impl PartialEq for EndPattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id && self.labels == other.labels
+    }
+}
+
+/// `(subject)-[claim_id:TYPE {props}]->(object)`, normalised to point right.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelPatternDecl {
+    pub subject: EndPattern,
+    pub claim_id: Option<Name>,
+    pub rel_type: Name,
+    pub props: Vec<Prop>,
+    pub object: EndPattern,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceName {
+    Declared(Name),
+    User(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct AttestationDecl {
+    pub source: SourceName,
+    pub via: Option<Vec<Name>>,
+    pub status: Option<Status>,
+    pub document: Option<Name>,
+    pub position: Option<String>,
+    pub date: Option<DateValue>,
+    pub quote: Option<String>,
+    pub span: Span,
+    pub quote_span: Option<Span>,
+}
+
+impl PartialEq for AttestationDecl {
+    fn eq(&self, o: &Self) -> bool {
+        (&self.source, &self.via, self.status, &self.document, &self.position, self.date, &self.quote)
+            == (&o.source, &o.via, o.status, &o.document, &o.position, o.date, &o.quote)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DenyTarget {
+    Claim(Name),
+    Class(Box<RelPatternDecl>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConstraintKindDecl {
+    Single { pattern: RelPatternDecl, on: Vec<Name> },
+    Sum { pattern: RelPatternDecl, parts: Vec<Name>, total: Name },
+    Exclusive { patterns: Vec<RelPatternDecl> },
+    Temporal { pattern: RelPatternDecl, on: Name },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConstraintDecl {
+    pub id: Name,
+    pub kind: ConstraintKindDecl,
+    pub per: Vec<Name>,
+    /// Relative tolerance (`25%` is 0.25).
+    pub tolerance: Option<f64>,
+    pub severity: Option<Name>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeclStatement {
+    Entity(EntityDecl),
+    Claim { pattern: RelPatternDecl, attestations: Vec<AttestationDecl> },
+    Attest { claim: Name, attestations: Vec<AttestationDecl> },
+    Deny { target: DenyTarget, attestations: Vec<AttestationDecl> },
+    Constraint(ConstraintDecl),
+    UseDocument(Name),
+}
+
+// ---- builder ---------------------------------------------------------------------------
+
 pub(crate) fn build_decl(pair: Pair<'_, Rule>) -> Result<DeclStatement, SyntaxError> {
-    Ok(DeclStatement {
-        span: Span::of(&pair),
+    let rule = pair.as_rule();
+    let mut inner = pair.into_inner().filter(|p| !is_keyword(p));
+    let mut next = || inner.next().expect("grammar guarantees the child");
+    Ok(match rule {
+        Rule::entity_decl | Rule::source_decl | Rule::document_decl => {
+            let kind = match rule {
+                Rule::entity_decl => EntityKind::Entity,
+                Rule::source_decl => EntityKind::Source,
+                _ => EntityKind::Document,
+            };
+            let mut decl = build_entity_pattern(next(), kind)?;
+            if let Some(via) = inner.next() {
+                decl.via = names(via);
+            }
+            DeclStatement::Entity(decl)
+        }
+        Rule::use_decl => DeclStatement::UseDocument(Name::from_pair(&next())),
+        Rule::claim_decl => {
+            let pattern = build_rel_pattern(next())?;
+            let attestations = inner.map(build_attestation).collect::<Result<_, _>>()?;
+            DeclStatement::Claim { pattern, attestations }
+        }
+        Rule::attest_decl => {
+            let claim = Name::from_pair(&next());
+            let attestations = inner.map(build_attestation).collect::<Result<_, _>>()?;
+            DeclStatement::Attest { claim, attestations }
+        }
+        Rule::deny_decl => {
+            let t = next();
+            let target = if t.as_rule() == Rule::rel_pattern {
+                DenyTarget::Class(Box::new(build_rel_pattern(t)?))
+            } else {
+                DenyTarget::Claim(Name::from_pair(&t))
+            };
+            let attestations = inner.map(build_attestation).collect::<Result<_, _>>()?;
+            DeclStatement::Deny { target, attestations }
+        }
+        Rule::constraint_decl => DeclStatement::Constraint(build_constraint(next(), inner)?),
+        other => unreachable!("not a declaration rule: {other:?}"),
     })
+}
+
+fn is_keyword(p: &Pair<'_, Rule>) -> bool {
+    let name = format!("{:?}", p.as_rule());
+    name.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+}
+
+fn names(pair: Pair<'_, Rule>) -> Vec<Name> {
+    pair.into_inner().filter(|p| p.as_rule() == Rule::ident).map(|p| Name::from_pair(&p)).collect()
+}
+
+fn build_entity_pattern(pair: Pair<'_, Rule>, kind: EntityKind) -> Result<EntityDecl, SyntaxError> {
+    let mut decl =
+        EntityDecl { kind, id: Name::new(""), labels: Vec::new(), props: Vec::new(), via: Vec::new() };
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::ident => decl.id = Name::from_pair(&p),
+            Rule::label => decl.labels.extend(names(p)),
+            Rule::prop_map => decl.props = build_props(p)?,
+            _ => {}
+        }
+    }
+    Ok(decl)
+}
+
+fn build_end(pair: Pair<'_, Rule>) -> EndPattern {
+    let span = Span::of(&pair);
+    let mut end = EndPattern { id: None, labels: Vec::new(), span };
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::ident => end.id = Some(Name::from_pair(&p)),
+            Rule::label => end.labels.extend(names(p)),
+            _ => {}
+        }
+    }
+    end
+}
+
+fn build_rel_pattern(pair: Pair<'_, Rule>) -> Result<RelPatternDecl, SyntaxError> {
+    let mut it = pair.into_inner();
+    let left = build_end(it.next().expect("subject"));
+    let rel = it.next().expect("relationship");
+    let right = build_end(it.next().expect("object"));
+    let points_left = rel.as_rule() == Rule::left_rel;
+    let body = rel.into_inner().next().expect("rel body");
+    let idents: Vec<Pair<'_, Rule>> =
+        body.clone().into_inner().filter(|p| p.as_rule() == Rule::ident).collect();
+    let (claim_id, rel_type) = match idents.as_slice() {
+        [t] => (None, Name::from_pair(t)),
+        [id, t] => (Some(Name::from_pair(id)), Name::from_pair(t)),
+        _ => unreachable!("rel body has one or two identifiers"),
+    };
+    let props = match body.into_inner().find(|p| p.as_rule() == Rule::prop_map) {
+        Some(m) => build_props(m)?,
+        None => Vec::new(),
+    };
+    let (subject, object) = if points_left { (right, left) } else { (left, right) };
+    Ok(RelPatternDecl { subject, claim_id, rel_type, props, object })
+}
+
+fn build_attestation(pair: Pair<'_, Rule>) -> Result<AttestationDecl, SyntaxError> {
+    let span = Span::of(&pair);
+    let mut att = AttestationDecl {
+        source: SourceName::User(String::new()),
+        via: None,
+        status: None,
+        document: None,
+        position: None,
+        date: None,
+        quote: None,
+        span,
+        quote_span: None,
+    };
+    let twice = |p: &Pair<'_, Rule>, what: &str| {
+        SyntaxError::at(Span::of(p), format!("this attestation already has {what}"))
+    };
+    for p in pair.into_inner().filter(|p| !is_keyword(p)) {
+        match p.as_rule() {
+            Rule::ident => att.source = SourceName::Declared(Name::from_pair(&p)),
+            Rule::user_source => {
+                let s = p.into_inner().find(|p| p.as_rule() == Rule::string_literal).expect("user name");
+                att.source = SourceName::User(unescape(s.as_str(), Span::of(&s))?);
+            }
+            Rule::via_clause if att.via.is_some() => return Err(twice(&p, "a VIA chain")),
+            Rule::via_clause => att.via = Some(names(p)),
+            Rule::status if att.status.is_some() => return Err(twice(&p, "a status")),
+            Rule::status => att.status = Status::parse(p.as_str().trim()),
+            Rule::in_document if att.document.is_some() => return Err(twice(&p, "a document")),
+            Rule::in_document => {
+                for q in p.into_inner() {
+                    match q.as_rule() {
+                        Rule::ident => att.document = Some(Name::from_pair(&q)),
+                        Rule::string_literal => att.position = Some(unescape(q.as_str(), Span::of(&q))?),
+                        _ => {}
+                    }
+                }
+            }
+            Rule::reported_on if att.date.is_some() => return Err(twice(&p, "a date")),
+            Rule::reported_on => {
+                let d = p.into_inner().find(|q| q.as_rule() == Rule::date_literal).expect("date");
+                att.date = Some(build_date(d)?);
+            }
+            Rule::quote if att.quote.is_some() => return Err(twice(&p, "a quote")),
+            Rule::quote => {
+                let s = p.into_inner().find(|q| q.as_rule() == Rule::string_literal).expect("quote text");
+                att.quote_span = Some(Span::of(&s));
+                att.quote = Some(unescape(s.as_str(), Span::of(&s))?);
+            }
+            _ => {}
+        }
+    }
+    Ok(att)
+}
+
+fn build_constraint<'a>(
+    id: Pair<'a, Rule>,
+    rest: impl Iterator<Item = Pair<'a, Rule>>,
+) -> Result<ConstraintDecl, SyntaxError> {
+    let mut rest = rest.peekable();
+    let kind_pair = rest.next().expect("constraint kind");
+    let kind_rule = kind_pair.as_rule();
+    let mut parts = kind_pair.into_inner().filter(|p| !is_keyword(p));
+    let kind = match kind_rule {
+        Rule::single_constraint => {
+            let pattern = build_rel_pattern(parts.next().expect("pattern"))?;
+            let on = parts.next().map(names).unwrap_or_default();
+            ConstraintKindDecl::Single { pattern, on }
+        }
+        Rule::sum_constraint => {
+            let pattern = build_rel_pattern(parts.next().expect("pattern"))?;
+            let mut idents: Vec<Name> = parts.map(|p| Name::from_pair(&p)).collect();
+            let total = idents.pop().expect("total");
+            ConstraintKindDecl::Sum { pattern, parts: idents, total }
+        }
+        Rule::exclusive_constraint => ConstraintKindDecl::Exclusive {
+            patterns: parts.map(build_rel_pattern).collect::<Result<_, _>>()?,
+        },
+        Rule::temporal_constraint => {
+            let pattern = build_rel_pattern(parts.next().expect("pattern"))?;
+            let on = Name::from_pair(&parts.next().expect("property"));
+            ConstraintKindDecl::Temporal { pattern, on }
+        }
+        other => unreachable!("not a constraint kind: {other:?}"),
+    };
+    let mut decl =
+        ConstraintDecl { id: Name::from_pair(&id), kind, per: Vec::new(), tolerance: None, severity: None };
+    for opt in rest {
+        let span = Span::of(&opt);
+        match opt.as_rule() {
+            Rule::per_option => {
+                decl.per =
+                    opt.into_inner().find(|p| p.as_rule() == Rule::key_list).map(names).unwrap_or_default()
+            }
+            Rule::severity_option => {
+                decl.severity =
+                    opt.into_inner().find(|p| p.as_rule() == Rule::ident).map(|p| Name::from_pair(&p))
+            }
+            Rule::tolerance_option => {
+                let v = opt.into_inner().find(|p| !is_keyword(p)).expect("tolerance");
+                let tol = match v.as_rule() {
+                    Rule::percent => number_f64(v.into_inner().next().expect("number"))? / 100.0,
+                    _ => number_f64(v)?,
+                };
+                if !(0.0..=10.0).contains(&tol) {
+                    return Err(SyntaxError::at(span, "tolerance must be between 0% and 1000%"));
+                }
+                decl.tolerance = Some(tol);
+            }
+            _ => {}
+        }
+    }
+    Ok(decl)
+}
+
+fn build_props(pair: Pair<'_, Rule>) -> Result<Vec<Prop>, SyntaxError> {
+    let mut props: Vec<Prop> = Vec::new();
+    for p in pair.into_inner() {
+        let mut kv = p.into_inner();
+        let key = Name::from_pair(&kv.next().expect("key"));
+        let value = build_value(kv.next().expect("value"))?;
+        if props.iter().any(|q| q.key.text == key.text) {
+            return Err(SyntaxError::at(key.span, format!("property '{}' is given twice", key.text)));
+        }
+        props.push(Prop { key, value });
+    }
+    Ok(props)
+}
+
+fn build_number(pair: Pair<'_, Rule>) -> Result<Number, SyntaxError> {
+    let span = Span::of(&pair);
+    let mut negative = false;
+    let mut out = None;
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::minus => negative = true,
+            Rule::float_literal => {
+                let x: f64 = p.as_str().parse().map_err(|_| SyntaxError::at(span, "invalid number"))?;
+                out = Some(Number::Float(if negative { -x } else { x }));
+            }
+            Rule::special_float => {
+                let x = if p.as_str() == "NaN" { f64::NAN } else { f64::INFINITY };
+                out = Some(Number::Float(if negative { -x } else { x }));
+            }
+            _ => out = Some(Number::Int(parse_int(p.as_str(), negative, span)?)),
+        }
+    }
+    out.ok_or_else(|| SyntaxError::at(span, "invalid number"))
+}
+
+fn number_f64(pair: Pair<'_, Rule>) -> Result<f64, SyntaxError> {
+    Ok(build_number(pair)?.as_f64())
+}
+
+fn build_date(pair: Pair<'_, Rule>) -> Result<DateValue, SyntaxError> {
+    let span = Span::of(&pair);
+    let inner = pair.into_inner().next().expect("date body");
+    match inner.as_rule() {
+        Rule::absolute_date => {
+            let mut it = inner.as_str().split('-').map(|s| s.parse::<u32>().unwrap_or(0));
+            let year = it.next().unwrap_or(0) as i32;
+            let d = PartialDate::new(year, it.next(), it.next())
+                .map_err(|e| SyntaxError::at(span, e.to_string()))?;
+            Ok(DateValue::Absolute(d))
+        }
+        _ => {
+            let mut sign = 1i64;
+            let mut amount = 0i64;
+            let mut unit = DateUnit::Day;
+            for p in inner.into_inner() {
+                match p.as_rule() {
+                    Rule::date_sign if p.as_str() == "-" => sign = -1,
+                    Rule::date_amount => {
+                        amount = p
+                            .as_str()
+                            .parse()
+                            .ok()
+                            .filter(|a: &i64| *a <= 100_000)
+                            .ok_or_else(|| SyntaxError::at(span, "relative date is too far"))?
+                    }
+                    Rule::date_unit => unit = DateUnit::parse(p.as_str()).unwrap_or(DateUnit::Day),
+                    _ => {}
+                }
+            }
+            Ok(DateValue::Relative { amount: sign * amount, unit })
+        }
+    }
+}
+
+pub(crate) fn build_value(pair: Pair<'_, Rule>) -> Result<Value, SyntaxError> {
+    let span = Span::of(&pair);
+    Ok(match pair.as_rule() {
+        Rule::date_literal => Value::Date(build_date(pair)?),
+        Rule::number => match build_number(pair)? {
+            Number::Int(i) => Value::Int(i),
+            Number::Float(x) => Value::Float(x),
+        },
+        Rule::approx_value => Value::Uncertain(Uncertain::Approx(build_number(only_child(pair))?)),
+        Rule::bound_value => {
+            let mut it = pair.into_inner();
+            let op = it.next().expect("operator").as_str();
+            let bound = build_number(it.next().expect("bound"))?;
+            let inclusive = op.ends_with('=');
+            Value::Uncertain(if op.starts_with('<') {
+                Uncertain::Below { bound, inclusive }
+            } else {
+                Uncertain::Above { bound, inclusive }
+            })
+        }
+        Rule::range_value => {
+            let mut it = pair.into_inner();
+            let lo = build_number(it.next().expect("low"))?;
+            let hi = build_number(it.next().expect("high"))?;
+            if lo.as_f64() > hi.as_f64() {
+                return Err(SyntaxError::at(span, format!("range {lo}..{hi} runs backwards")));
+            }
+            Value::Uncertain(Uncertain::Between(lo, hi))
+        }
+        Rule::string_literal => Value::String(unescape(pair.as_str(), span)?),
+        Rule::TRUE => Value::Bool(true),
+        Rule::FALSE => Value::Bool(false),
+        Rule::NULL => Value::Null,
+        Rule::list_value => Value::List(pair.into_inner().map(build_value).collect::<Result<_, _>>()?),
+        Rule::prop_map => {
+            let mut m = BTreeMap::new();
+            for p in build_props(pair)? {
+                m.insert(p.key.text, p.value);
+            }
+            Value::Map(m)
+        }
+        other => unreachable!("not a value rule: {other:?}"),
+    })
+}
+
+fn only_child(pair: Pair<'_, Rule>) -> Pair<'_, Rule> {
+    pair.into_inner().next().expect("one child")
+}
+
+// ---- printer ---------------------------------------------------------------------------
+
+fn write_list<T: fmt::Display>(f: &mut fmt::Formatter<'_>, items: &[T], sep: &str) -> fmt::Result {
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_str(sep)?;
+        }
+        write!(f, "{x}")?;
+    }
+    Ok(())
+}
+
+fn write_props(f: &mut fmt::Formatter<'_>, props: &[Prop]) -> fmt::Result {
+    if props.is_empty() {
+        return Ok(());
+    }
+    f.write_str(" {")?;
+    for (i, p) in props.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{}: {}", p.key, p.value)?;
+    }
+    f.write_str("}")
+}
+
+impl fmt::Display for EndPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(")?;
+        if let Some(id) = &self.id {
+            write!(f, "{id}")?;
+        }
+        for l in &self.labels {
+            write!(f, ":{l}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+impl fmt::Display for RelPatternDecl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-[", self.subject)?;
+        if let Some(id) = &self.claim_id {
+            write!(f, "{id}")?;
+        }
+        write!(f, ":{}", self.rel_type)?;
+        write_props(f, &self.props)?;
+        write!(f, "]->{}", self.object)
+    }
+}
+
+impl fmt::Display for AttestationDecl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.source {
+            SourceName::Declared(n) => write!(f, "BY {n}")?,
+            SourceName::User(u) => {
+                f.write_str("BY USER ")?;
+                write_string_literal(f, u)?;
+            }
+        }
+        if let Some(via) = &self.via {
+            f.write_str(" VIA ")?;
+            write_list(f, via, ", ")?;
+        }
+        if let Some(s) = self.status {
+            write!(f, " {}", s.as_str().to_ascii_uppercase())?;
+        }
+        if let Some(d) = &self.document {
+            write!(f, " IN {d}")?;
+            if let Some(p) = &self.position {
+                f.write_str(" AT ")?;
+                write_string_literal(f, p)?;
+            }
+        }
+        if let Some(d) = &self.date {
+            write!(f, " ON {d}")?;
+        }
+        if let Some(q) = &self.quote {
+            f.write_str("\n    QUOTE ")?;
+            write_string_literal(f, q)?;
+        }
+        Ok(())
+    }
+}
+
+fn write_attestations(f: &mut fmt::Formatter<'_>, atts: &[AttestationDecl]) -> fmt::Result {
+    for a in atts {
+        write!(f, "\n  {a}")?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for DeclStatement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeclStatement::Entity(e) => {
+                write!(f, "{} ({}", e.kind.keyword(), e.id)?;
+                for l in &e.labels {
+                    write!(f, ":{l}")?;
+                }
+                write_props(f, &e.props)?;
+                f.write_str(")")?;
+                if !e.via.is_empty() {
+                    f.write_str(" VIA ")?;
+                    write_list(f, &e.via, ", ")?;
+                }
+                Ok(())
+            }
+            DeclStatement::Claim { pattern, attestations } => {
+                write!(f, "CLAIM {pattern}")?;
+                write_attestations(f, attestations)
+            }
+            DeclStatement::Attest { claim, attestations } => {
+                write!(f, "ATTEST {claim}")?;
+                write_attestations(f, attestations)
+            }
+            DeclStatement::Deny { target, attestations } => {
+                match target {
+                    DenyTarget::Claim(c) => write!(f, "DENY {c}")?,
+                    DenyTarget::Class(p) => write!(f, "DENY {p}")?,
+                }
+                write_attestations(f, attestations)
+            }
+            DeclStatement::UseDocument(d) => write!(f, "USE DOCUMENT {d}"),
+            DeclStatement::Constraint(c) => {
+                write!(f, "CONSTRAINT {}: ", c.id)?;
+                match &c.kind {
+                    ConstraintKindDecl::Single { pattern, on } => {
+                        write!(f, "SINGLE {pattern}")?;
+                        if !on.is_empty() {
+                            f.write_str(" ON ")?;
+                            write_list(f, on, ", ")?;
+                        }
+                    }
+                    ConstraintKindDecl::Sum { pattern, parts, total } => {
+                        write!(f, "SUM {pattern} ")?;
+                        write_list(f, parts, " + ")?;
+                        write!(f, " = {total}")?;
+                    }
+                    ConstraintKindDecl::Exclusive { patterns } => {
+                        f.write_str("EXCLUSIVE ")?;
+                        write_list(f, patterns, ", ")?;
+                    }
+                    ConstraintKindDecl::Temporal { pattern, on } => write!(f, "TEMPORAL {pattern} ON {on}")?,
+                }
+                if !c.per.is_empty() {
+                    f.write_str(" PER ")?;
+                    write_list(f, &c.per, ", ")?;
+                }
+                if let Some(t) = c.tolerance {
+                    // As a fraction: a percentage would not survive the division exactly.
+                    write!(f, " TOLERANCE {}", Number::Float(t))?;
+                }
+                if let Some(s) = &c.severity {
+                    write!(f, " SEVERITY {s}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Parses one literal value in the declaration syntax (`~100`, `@2018-02`, `'x'`).
+pub fn parse_value(text: &str) -> Result<Value, SyntaxError> {
+    use pest::Parser;
+    let mut pairs =
+        super::LangParser::parse(Rule::value_literal, text).map_err(|e| SyntaxError::from_pest(e, text))?;
+    let outer = pairs.next().expect("value_literal yields one pair");
+    let inner = outer.into_inner().find(|p| p.as_rule() != Rule::EOI).expect("a value");
+    build_value(inner)
 }

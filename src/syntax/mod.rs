@@ -143,6 +143,11 @@ fn token_at(text: &str, pos: usize) -> (String, Span) {
 
 /// How a grammar rule is named in "expected ..." messages.
 fn describe_rule(rule: &Rule) -> String {
+    match rule {
+        Rule::EOI => return "end of input".into(),
+        Rule::semicolon => return "';'".into(),
+        _ => {}
+    }
     let name = format!("{rule:?}");
     if name.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
         return name.trim_end_matches('_').to_string();
@@ -153,7 +158,6 @@ fn describe_rule(rule: &Rule) -> String {
         Rule::integer_literal | Rule::float_literal | Rule::hex_literal | Rule::octal_literal => {
             "number".into()
         }
-        Rule::EOI => "end of input".into(),
         _ => name.replace('_', " "),
     }
 }
@@ -222,4 +226,16 @@ pub(crate) fn parse_int(raw: &str, negative: bool, span: Span) -> Result<i64, Sy
     };
     i64::from_str_radix(&text, radix)
         .map_err(|_| SyntaxError::at(span, format!("integer {raw} is too large")))
+}
+
+/// The byte offset of a 1-based line and column (clamped to the text).
+pub fn offset_of(text: &str, line: usize, col: usize) -> usize {
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            return offset + l.char_indices().nth(col.saturating_sub(1)).map_or(l.len(), |(b, _)| b);
+        }
+        offset += l.len();
+    }
+    text.len()
 }

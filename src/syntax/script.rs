@@ -6,6 +6,8 @@ use super::decl::{build_decl, DeclStatement};
 use super::query::{build_query, Query};
 use super::{LangParser, Rule, Span, SyntaxError};
 
+// Statements are parsed once and moved a handful of times; boxing buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Statement {
     Decl(DeclStatement),

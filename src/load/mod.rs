@@ -1,0 +1,703 @@
+//! Loading declarations into a graph: the semantic stage of the declaration language.
+//!
+//! Files load in two passes so that they may refer to each other's ids: first every entity,
+//! source and document of every file, then claims, denials and constraints in file order.
+//! Every name is resolved here (with "did you mean" hints); every quote attested in a
+//! document whose text file exists is checked to be verbatim.
+
+mod error;
+pub mod json;
+pub mod print;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use miette::Report;
+
+pub use error::{did_you_mean, LoadError, LoadErrorKind};
+
+use crate::diagnostics::{report_in, SourceFile};
+use crate::model::{
+    Attestation, Claim, ClaimIx, ClaimKind, Constraint, ConstraintKind, Denial, DenialTarget, EndSelector,
+    EntityIx, Graph, Props, RelPattern, Severity, SourceRef, Status,
+};
+use crate::syntax::decl::{
+    AttestationDecl, ConstraintDecl, ConstraintKindDecl, DeclStatement, DenyTarget, EndPattern, EntityDecl,
+    EntityKind, Name, Prop, RelPatternDecl, SourceName,
+};
+use crate::syntax::{parse_script, Span, Statement};
+
+/// Labels the declaration keywords add.
+pub const SOURCE_LABEL: &str = "Source";
+pub const DOCUMENT_LABEL: &str = "Document";
+/// Relationship type of attribution-chain hops.
+pub const VIA_TYPE: &str = "VIA";
+
+/// A file to load: its text, and the folder its relative paths (document texts) start from.
+#[derive(Debug, Clone)]
+pub struct DataFile {
+    pub source: SourceFile,
+    pub base_dir: Option<PathBuf>,
+}
+
+impl DataFile {
+    pub fn new(
+        name: impl Into<String>,
+        text: impl Into<std::sync::Arc<str>>,
+        base_dir: Option<PathBuf>,
+    ) -> Self {
+        DataFile { source: SourceFile::new(name, text), base_dir }
+    }
+
+    /// Reads a file from disk; its folder is the base for relative paths.
+    pub fn read(path: &Path) -> Result<Self, std::io::Error> {
+        let text = std::fs::read_to_string(path)?;
+        let base = path.parent().map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p });
+        Ok(DataFile::new(path.display().to_string(), text, base.map(Path::to_path_buf)))
+    }
+}
+
+/// Errors from loading, each tied to its file.
+#[derive(Debug)]
+pub struct LoadFailure {
+    pub reports: Vec<Report>,
+}
+
+impl std::fmt::Display for LoadFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for r in &self.reports {
+            writeln!(f, "{}", crate::diagnostics::render_plain(r))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LoadFailure {}
+
+/// At most this many errors are reported from one load; the rest are usually echoes.
+const MAX_ERRORS: usize = 50;
+
+/// Loads files into `graph`. `.json` files are read as JSON exports, anything else as
+/// declaration statements. On error the graph may hold part of the data.
+pub fn load_files(graph: &mut Graph, files: &[DataFile]) -> Result<(), LoadFailure> {
+    let mut parsed: Vec<(usize, Vec<(DeclStatement, Span)>)> = Vec::new();
+    let mut reports = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        let result = if file.source.name.ends_with(".json") {
+            json::decls_from_json(&file.source.text)
+        } else {
+            parse_decls(&file.source.text)
+        };
+        match result {
+            Ok(decls) => parsed.push((i, decls)),
+            Err(e) => reports.push(report_in(&file.source, e)),
+        }
+    }
+    if !reports.is_empty() {
+        return Err(LoadFailure { reports });
+    }
+    let mut loader = Loader::new(graph);
+    for pass in [Pass::Entities, Pass::Chains, Pass::Facts] {
+        for (i, decls) in &parsed {
+            let file = &files[*i];
+            loader.begin_file(file.base_dir.clone());
+            for (decl, span) in decls {
+                if let Err(e) = loader.apply(decl, *span, pass) {
+                    if reports.len() < MAX_ERRORS {
+                        reports.push(report_in(&file.source, e));
+                    }
+                }
+            }
+        }
+    }
+    if reports.is_empty() {
+        Ok(())
+    } else {
+        Err(LoadFailure { reports })
+    }
+}
+
+/// Parses a data file, which may hold declarations only.
+pub fn parse_decls(text: &str) -> Result<Vec<(DeclStatement, Span)>, LoadError> {
+    let statements = parse_script(text)?;
+    statements
+        .into_iter()
+        .map(|s| match s.statement {
+            Statement::Decl(d) => Ok((d, s.span)),
+            Statement::Query(_) => Err(LoadError::new(
+                LoadErrorKind::InvalidPattern,
+                s.span,
+                "data files hold declarations, not queries",
+            )
+            .with_help("run queries with `claimgraph run FILE` or in the REPL")),
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// ENTITY, SOURCE, DOCUMENT.
+    Entities,
+    /// The VIA chains of sources, once every source exists.
+    Chains,
+    /// USE, CLAIM, ATTEST, DENY, CONSTRAINT.
+    Facts,
+}
+
+/// What applying one statement changed, for the REPL's "1 claim added".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub entities_added: usize,
+    pub claims_added: usize,
+    pub attestations_added: usize,
+    pub denials_added: usize,
+    pub constraints_added: usize,
+}
+
+/// Resolves declarations against a graph. Keeps per-file state (`USE DOCUMENT`) and the
+/// texts of documents read so far.
+pub struct Loader<'g> {
+    graph: &'g mut Graph,
+    base_dir: Option<PathBuf>,
+    default_document: Option<EntityIx>,
+    /// Normalised document texts, `None` when the document has no readable text file.
+    document_texts: HashMap<EntityIx, Option<String>>,
+    document_paths: HashMap<EntityIx, PathBuf>,
+}
+
+impl<'g> Loader<'g> {
+    pub fn new(graph: &'g mut Graph) -> Self {
+        Loader {
+            graph,
+            base_dir: None,
+            default_document: None,
+            document_texts: HashMap::new(),
+            document_paths: HashMap::new(),
+        }
+    }
+
+    pub fn begin_file(&mut self, base_dir: Option<PathBuf>) {
+        self.base_dir = base_dir;
+        self.default_document = None;
+    }
+
+    /// Applies a statement in all passes at once (the REPL's one-statement-at-a-time use).
+    pub fn apply_all(&mut self, decl: &DeclStatement, span: Span) -> Result<Applied, LoadError> {
+        let mut total = Applied::default();
+        for pass in [Pass::Entities, Pass::Chains, Pass::Facts] {
+            let a = self.apply(decl, span, pass)?;
+            total.entities_added += a.entities_added;
+            total.claims_added += a.claims_added;
+            total.attestations_added += a.attestations_added;
+            total.denials_added += a.denials_added;
+            total.constraints_added += a.constraints_added;
+        }
+        Ok(total)
+    }
+
+    pub fn apply(&mut self, decl: &DeclStatement, span: Span, pass: Pass) -> Result<Applied, LoadError> {
+        let mut applied = Applied::default();
+        match (decl, pass) {
+            (DeclStatement::Entity(e), Pass::Entities) => {
+                self.declare_entity(e)?;
+                applied.entities_added = 1;
+            }
+            (DeclStatement::Entity(e), Pass::Chains) if !e.via.is_empty() => self.declare_chain(e)?,
+            (DeclStatement::UseDocument(d), Pass::Facts) => self.default_document = Some(self.document(d)?),
+            (DeclStatement::Claim { pattern, attestations }, Pass::Facts) => {
+                let (added, atts) = self.declare_claim(pattern, attestations, span)?;
+                applied.claims_added = usize::from(added);
+                applied.attestations_added = atts;
+            }
+            (DeclStatement::Attest { claim, attestations }, Pass::Facts) => {
+                let ix = self.claim(claim)?;
+                let atts = self.attestations(attestations, span)?;
+                applied.attestations_added = self.add_attestations(ix, atts);
+            }
+            (DeclStatement::Deny { target, attestations }, Pass::Facts) => {
+                let target = match target {
+                    DenyTarget::Claim(c) => DenialTarget::Claim(self.claim(c)?),
+                    DenyTarget::Class(p) => {
+                        let pattern = self.rel_pattern(p, "DENY")?;
+                        DenialTarget::Class { pattern, conditions: self.props(&p.props) }
+                    }
+                };
+                let attestations = self.attestations(attestations, span)?;
+                if attestations.is_empty() {
+                    return Err(LoadError::new(LoadErrorKind::NoAttestation, span, "denial has no source")
+                        .with_help("say who denies it: `DENY ... BY <source> QUOTE '...'`"));
+                }
+                self.graph.add_denial(Denial { target, attestations });
+                applied.denials_added = 1;
+            }
+            (DeclStatement::Constraint(c), Pass::Facts) => {
+                self.declare_constraint(c)?;
+                applied.constraints_added = 1;
+            }
+            _ => {}
+        }
+        Ok(applied)
+    }
+
+    // ---- entities ----------------------------------------------------------------------
+
+    fn declare_entity(&mut self, e: &EntityDecl) -> Result<EntityIx, LoadError> {
+        let mut labels: Vec<_> = e.labels.iter().map(|l| self.graph.intern(&l.text)).collect();
+        match e.kind {
+            EntityKind::Source => labels.push(self.graph.intern(SOURCE_LABEL)),
+            EntityKind::Document => labels.push(self.graph.intern(DOCUMENT_LABEL)),
+            EntityKind::Entity => {}
+        }
+        if e.kind != EntityKind::Source && !e.via.is_empty() {
+            return Err(LoadError::new(
+                LoadErrorKind::InvalidPattern,
+                e.id.span,
+                "only sources have VIA chains",
+            ));
+        }
+        for p in &e.props {
+            check_prop(p)?;
+        }
+        let props = self.props(&e.props);
+        let ix = self.graph.add_entity(Some(&e.id.text), labels, props).map_err(|_| {
+            LoadError::new(LoadErrorKind::DuplicateId, e.id.span, format!("duplicate id '{}'", e.id.text))
+                .with_label("declared again here")
+                .with_help("ids are unique across entities, sources and documents of all loaded files")
+        })?;
+        if e.kind == EntityKind::Document {
+            if let Some(text) = e.props.iter().find(|p| p.key.text == "text").and_then(|p| p.value.as_str()) {
+                let path = match &self.base_dir {
+                    Some(base) => base.join(text),
+                    None => PathBuf::from(text),
+                };
+                self.document_paths.insert(ix, path);
+            }
+        }
+        Ok(ix)
+    }
+
+    fn declare_chain(&mut self, e: &EntityDecl) -> Result<(), LoadError> {
+        let Some(ix) = self.graph.find_entity(&e.id.text) else { return Ok(()) };
+        let via = self.chain(&e.via)?;
+        let via_type = self.graph.intern(VIA_TYPE);
+        let mut from = ix;
+        for &to in &via {
+            let exists = self
+                .graph
+                .claims_between(from, to)
+                .any(|c| self.graph.claim(c).is_some_and(|c| c.kind == ClaimKind::ChainLink));
+            if !exists {
+                let link = Claim {
+                    id: None,
+                    rel_type: via_type,
+                    props: Vec::new(),
+                    attestations: Vec::new(),
+                    kind: ClaimKind::ChainLink,
+                };
+                self.graph.add_claim(from, to, link).map_err(|e| {
+                    LoadError::new(LoadErrorKind::InvalidPattern, Span::default(), e.to_string())
+                })?;
+            }
+            from = to;
+        }
+        self.graph.set_via(ix, via).map_err(|_| self.unknown_entity(&e.id))?;
+        Ok(())
+    }
+
+    fn chain(&self, names: &[Name]) -> Result<Vec<EntityIx>, LoadError> {
+        names.iter().map(|n| self.source(n)).collect()
+    }
+
+    fn unknown_entity(&self, name: &Name) -> LoadError {
+        let mut err = LoadError::new(
+            LoadErrorKind::UnknownEntity,
+            name.span,
+            match did_you_mean(&name.text, self.graph.entity_ids()) {
+                Some(s) => format!("unknown entity '{}' (did you mean '{s}'?)", name.text),
+                None => format!("unknown entity '{}'", name.text),
+            },
+        )
+        .with_label("not declared");
+        if self.graph.find_by_name(&name.text).len() == 1 {
+            let ix = self.graph.find_by_name(&name.text)[0];
+            err = err.with_help(format!(
+                "'{}' is the name of entity '{}'",
+                name.text,
+                self.graph.entity_id(ix)
+            ));
+        } else {
+            err = err.with_help("declare it with ENTITY, SOURCE or DOCUMENT in any loaded file");
+        }
+        err
+    }
+
+    fn entity(&self, name: &Name) -> Result<EntityIx, LoadError> {
+        self.graph.find_entity(&name.text).ok_or_else(|| self.unknown_entity(name))
+    }
+
+    fn is(&self, ix: EntityIx, label: &str) -> bool {
+        self.graph.sym(label).is_some_and(|l| self.graph.has_label(ix, l))
+    }
+
+    /// A source: anything declared with SOURCE or DOCUMENT.
+    fn source(&self, name: &Name) -> Result<EntityIx, LoadError> {
+        let Some(ix) = self.graph.find_entity(&name.text) else {
+            let sources =
+                self.graph.entities().filter(|ix| self.is(*ix, SOURCE_LABEL) || self.is(*ix, DOCUMENT_LABEL));
+            let names: Vec<&str> = sources.map(|ix| self.graph.entity_id(ix)).collect();
+            let msg = match did_you_mean(&name.text, names.into_iter()) {
+                Some(s) => format!("unknown source '{}' (did you mean '{s}'?)", name.text),
+                None => format!("unknown source '{}'", name.text),
+            };
+            return Err(LoadError::new(LoadErrorKind::UnknownSource, name.span, msg)
+                .with_label("not declared")
+                .with_help(format!("declare it: SOURCE ({}:Person {{name: '...'}});", name.text)));
+        };
+        if self.is(ix, SOURCE_LABEL) || self.is(ix, DOCUMENT_LABEL) {
+            Ok(ix)
+        } else {
+            Err(LoadError::new(
+                LoadErrorKind::NotASource,
+                name.span,
+                format!("'{}' is an entity, not a source", name.text),
+            )
+            .with_help("declare it with SOURCE instead of ENTITY to cite it"))
+        }
+    }
+
+    fn document(&self, name: &Name) -> Result<EntityIx, LoadError> {
+        let Some(ix) = self.graph.find_entity(&name.text) else {
+            let docs: Vec<&str> = self
+                .graph
+                .entities()
+                .filter(|ix| self.is(*ix, DOCUMENT_LABEL))
+                .map(|ix| self.graph.entity_id(ix))
+                .collect();
+            let msg = match did_you_mean(&name.text, docs.into_iter()) {
+                Some(s) => format!("unknown document '{}' (did you mean '{s}'?)", name.text),
+                None => format!("unknown document '{}'", name.text),
+            };
+            return Err(
+                LoadError::new(LoadErrorKind::UnknownDocument, name.span, msg).with_label("not declared")
+            );
+        };
+        if self.is(ix, DOCUMENT_LABEL) {
+            Ok(ix)
+        } else {
+            Err(LoadError::new(
+                LoadErrorKind::NotADocument,
+                name.span,
+                format!("'{}' is not a document", name.text),
+            )
+            .with_help("declare it with DOCUMENT"))
+        }
+    }
+
+    fn claim(&self, name: &Name) -> Result<ClaimIx, LoadError> {
+        self.graph.find_claim(&name.text).ok_or_else(|| {
+            let msg = match did_you_mean(&name.text, self.graph.claim_ids()) {
+                Some(s) => format!("unknown claim '{}' (did you mean '{s}'?)", name.text),
+                None => format!("unknown claim '{}'", name.text),
+            };
+            LoadError::new(LoadErrorKind::UnknownClaim, name.span, msg)
+                .with_help("name a claim where it is declared: CLAIM (a)-[c1:TYPE]->(b) ...")
+        })
+    }
+
+    fn props(&mut self, props: &[Prop]) -> Props {
+        props.iter().map(|p| (self.graph.intern(&p.key.text), p.value.clone())).collect()
+    }
+
+    // ---- claims ------------------------------------------------------------------------
+
+    fn end(&self, end: &EndPattern, what: &str) -> Result<EntityIx, LoadError> {
+        match &end.id {
+            Some(id) if end.labels.is_empty() => self.entity(id),
+            _ => Err(LoadError::new(
+                LoadErrorKind::InvalidPattern,
+                end.span,
+                format!("the {what} of a claim must be an entity id"),
+            )
+            .with_help("write (wagner), not (:Organization)")),
+        }
+    }
+
+    fn declare_claim(
+        &mut self,
+        p: &RelPatternDecl,
+        attestations: &[AttestationDecl],
+        span: Span,
+    ) -> Result<(bool, usize), LoadError> {
+        let subject = self.end(&p.subject, "subject")?;
+        let object = self.end(&p.object, "object")?;
+        for prop in &p.props {
+            check_prop(prop)?;
+        }
+        if attestations.is_empty() {
+            return Err(LoadError::new(LoadErrorKind::NoAttestation, span, "claim has no source")
+                .with_label("no attestation")
+                .with_help("say who claims it: `BY <source> QUOTE '...'`"));
+        }
+        let atts = self.attestations(attestations, span)?;
+        let rel_type = self.graph.intern(&p.rel_type.text);
+        let props = self.props(&p.props);
+        let id = p.claim_id.as_ref().map(|n| self.graph.intern(&n.text));
+        // The same statement from another source corroborates the claim: merge.
+        let existing = self.graph.claims_between(subject, object).find(|c| {
+            self.graph.claim(*c).is_some_and(|c| {
+                c.kind == ClaimKind::Stated
+                    && c.rel_type == rel_type
+                    && c.props == props
+                    && (id.is_none() || c.id.is_none() || c.id == id)
+            })
+        });
+        if let Some(ix) = existing {
+            if let Some(id) = id {
+                self.graph.name_claim(ix, id).map_err(|e| self.internal(span, e))?;
+            }
+            return Ok((false, self.add_attestations(ix, atts)));
+        }
+        let claim = Claim { id, rel_type, props, attestations: Vec::new(), kind: ClaimKind::Stated };
+        let ix = self.add_named(subject, object, claim, &p.claim_id, span)?;
+        let n = self.add_attestations(ix, atts);
+        Ok((true, n))
+    }
+
+    fn internal(&self, span: Span, e: impl std::fmt::Display) -> LoadError {
+        LoadError::new(LoadErrorKind::InvalidPattern, span, e.to_string())
+    }
+
+    fn add_named(
+        &mut self,
+        subject: EntityIx,
+        object: EntityIx,
+        claim: Claim,
+        name: &Option<Name>,
+        span: Span,
+    ) -> Result<ClaimIx, LoadError> {
+        self.graph.add_claim(subject, object, claim).map_err(|_| {
+            let (span, text) = name.as_ref().map_or((span, ""), |n| (n.span, n.text.as_str()));
+            LoadError::new(LoadErrorKind::DuplicateClaimId, span, format!("duplicate claim id '{text}'"))
+                .with_help("claim ids name one claim; declaring the same claim again adds attestations to it")
+        })
+    }
+
+    /// Adds attestations a claim does not have yet; returns how many were new.
+    fn add_attestations(&mut self, ix: ClaimIx, atts: Vec<Attestation>) -> usize {
+        let Some(claim) = self.graph.claim_mut(ix) else { return 0 };
+        let mut added = 0;
+        for a in atts {
+            if !claim.attestations.contains(&a) {
+                claim.attestations.push(a);
+                added += 1;
+            }
+        }
+        added
+    }
+
+    fn attestations(
+        &mut self,
+        decls: &[AttestationDecl],
+        _span: Span,
+    ) -> Result<Vec<Attestation>, LoadError> {
+        decls.iter().map(|a| self.attestation(a)).collect()
+    }
+
+    fn attestation(&mut self, a: &AttestationDecl) -> Result<Attestation, LoadError> {
+        let (source, default_via) = match &a.source {
+            SourceName::Declared(n) => {
+                let ix = self.source(n)?;
+                (SourceRef::Entity(ix), self.graph.entity(ix).map(|e| e.via.clone()).unwrap_or_default())
+            }
+            SourceName::User(u) => (SourceRef::User(self.graph.intern(u)), Vec::new()),
+        };
+        let via = match &a.via {
+            Some(names) => self.chain(names)?,
+            None => default_via,
+        };
+        let document = match &a.document {
+            Some(d) => Some(self.document(d)?),
+            None => self.default_document,
+        };
+        if let (Some(doc), Some(quote)) = (document, &a.quote) {
+            self.verify_quote(doc, quote, a.quote_span.unwrap_or(a.span))?;
+        }
+        Ok(Attestation {
+            source,
+            via,
+            status: a.status.unwrap_or(Status::Asserted),
+            quote: a.quote.as_deref().map(Into::into),
+            document,
+            position: a.position.as_deref().map(Into::into),
+            date: a.date,
+        })
+    }
+
+    fn verify_quote(&mut self, doc: EntityIx, quote: &str, span: Span) -> Result<(), LoadError> {
+        if !self.document_texts.contains_key(&doc) {
+            let text = self
+                .document_paths
+                .get(&doc)
+                .and_then(|p| std::fs::read_to_string(p).ok())
+                .map(|t| normalise_for_quotes(&t));
+            self.document_texts.insert(doc, text);
+        }
+        let Some(Some(text)) = self.document_texts.get(&doc) else { return Ok(()) };
+        if text.contains(&normalise_for_quotes(quote)) {
+            return Ok(());
+        }
+        // The path as the data file wrote it: stable across machines and checkouts.
+        let text_key = self.graph.sym("text");
+        let path = text_key
+            .and_then(|k| self.graph.entity_prop(doc, k))
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        Err(LoadError::new(
+            LoadErrorKind::QuoteNotVerbatim,
+            span,
+            format!("quote is not verbatim in document '{}' ({path})", self.graph.entity_id(doc)),
+        )
+        .with_label("not found in the document's text")
+        .with_help(
+            "quotes must appear in the text word for word; whitespace, quote marks and dashes may differ",
+        ))
+    }
+
+    // ---- denials and constraints -------------------------------------------------------
+
+    fn selector(&mut self, end: &EndPattern) -> Result<EndSelector, LoadError> {
+        let entity = match &end.id {
+            Some(id) => Some(self.entity(id)?),
+            None => None,
+        };
+        let labels = end.labels.iter().map(|l| self.graph.intern(&l.text)).collect();
+        Ok(EndSelector { entity, labels })
+    }
+
+    fn rel_pattern(&mut self, p: &RelPatternDecl, what: &str) -> Result<RelPattern, LoadError> {
+        if let Some(id) = &p.claim_id {
+            return Err(LoadError::new(
+                LoadErrorKind::InvalidPattern,
+                id.span,
+                format!("{what} patterns cannot name a claim"),
+            ));
+        }
+        Ok(RelPattern {
+            subject: self.selector(&p.subject)?,
+            rel_type: self.graph.intern(&p.rel_type.text),
+            object: self.selector(&p.object)?,
+        })
+    }
+
+    fn declare_constraint(&mut self, c: &ConstraintDecl) -> Result<(), LoadError> {
+        let no_props = |p: &RelPatternDecl| match p.props.first() {
+            Some(prop) => Err(LoadError::new(
+                LoadErrorKind::InvalidPattern,
+                prop.key.span,
+                "constraint patterns take no properties",
+            )
+            .with_help("name the properties with ON")),
+            None => Ok(()),
+        };
+        let keys =
+            |g: &mut Graph, names: &[Name]| names.iter().map(|n| g.intern(&n.text)).collect::<Vec<_>>();
+        let kind = match &c.kind {
+            ConstraintKindDecl::Single { pattern, on } => {
+                no_props(pattern)?;
+                ConstraintKind::Single {
+                    pattern: self.rel_pattern(pattern, "CONSTRAINT")?,
+                    properties: keys(self.graph, on),
+                }
+            }
+            ConstraintKindDecl::Sum { pattern, parts, total } => {
+                no_props(pattern)?;
+                ConstraintKind::Sum {
+                    pattern: self.rel_pattern(pattern, "CONSTRAINT")?,
+                    parts: keys(self.graph, parts),
+                    total: self.graph.intern(&total.text),
+                }
+            }
+            ConstraintKindDecl::Exclusive { patterns } => {
+                let mut out = Vec::new();
+                for p in patterns {
+                    no_props(p)?;
+                    out.push(self.rel_pattern(p, "CONSTRAINT")?);
+                }
+                ConstraintKind::Exclusive { patterns: out }
+            }
+            ConstraintKindDecl::Temporal { pattern, on } => {
+                no_props(pattern)?;
+                ConstraintKind::Temporal {
+                    pattern: self.rel_pattern(pattern, "CONSTRAINT")?,
+                    property: self.graph.intern(&on.text),
+                }
+            }
+        };
+        let severity = match &c.severity {
+            Some(s) => Some(Severity::parse(&s.text).ok_or_else(|| {
+                LoadError::new(LoadErrorKind::InvalidValue, s.span, format!("unknown severity '{}'", s.text))
+                    .with_help("use violation, warning or suggestion")
+            })?),
+            None => None,
+        };
+        let constraint = Constraint {
+            id: self.graph.intern(&c.id.text),
+            kind,
+            per: keys(self.graph, &c.per),
+            tolerance: c.tolerance,
+            severity,
+        };
+        self.graph.add_constraint(constraint).map_err(|_| {
+            LoadError::new(
+                LoadErrorKind::DuplicateConstraint,
+                c.id.span,
+                format!("duplicate constraint '{}'", c.id.text),
+            )
+        })
+    }
+}
+
+/// Rejects property values that are well-formed but meaningless.
+fn check_prop(p: &Prop) -> Result<(), LoadError> {
+    if p.key.text == "aliases"
+        && !matches!(&p.value, crate::model::Value::List(items) if items.iter().all(|v| v.as_str().is_some()))
+    {
+        return Err(LoadError::new(
+            LoadErrorKind::InvalidValue,
+            p.key.span,
+            "aliases must be a list of strings",
+        ));
+    }
+    Ok(())
+}
+
+/// Folds what may differ between a quote and its document: runs of whitespace, curly and
+/// straight quote marks, dashes and ellipses.
+pub fn normalise_for_quotes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        let c = match c {
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' => '"',
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+            '\u{2026}' => {
+                out.push_str("...");
+                space = false;
+                continue;
+            }
+            c if c.is_whitespace() => {
+                space = true;
+                continue;
+            }
+            c => c,
+        };
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        out.push(c);
+    }
+    out
+}
