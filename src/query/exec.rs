@@ -34,6 +34,8 @@ pub(crate) struct Exec<'a> {
     pub(crate) user: &'a str,
     pub(crate) stats: WriteStats,
     ticks: std::cell::Cell<u32>,
+    /// Variables in scope before the clause being run.
+    scope: Vec<String>,
     /// `key(n) = '...'` conjuncts of the MATCH being run (see [`plan::key_hints`]).
     key_hints: std::cell::RefCell<Vec<(String, String)>>,
 }
@@ -48,7 +50,7 @@ fn unsupported(what: &str) -> QueryError {
 
 impl<'a> Exec<'a> {
     pub(crate) fn new(params: &'a Params, cancel: &'a CancelFlag, text: &'a str, user: &'a str) -> Self {
-        Exec { params, cancel, text, user, stats: WriteStats::default(), ticks: std::cell::Cell::new(0), key_hints: Default::default() }
+        Exec { params, cancel, text, user, stats: WriteStats::default(), ticks: std::cell::Cell::new(0), key_hints: Default::default(), scope: Vec::new() }
     }
 
     /// Counts work and checks the cancel flag every [`TICK_EVERY`] calls.
@@ -97,7 +99,18 @@ impl<'a> Exec<'a> {
     fn run_single(&mut self, graph: &mut Graph, q: &SingleQuery, input: Vec<Row>) -> EvalResult<(Vec<String>, Vec<Row>)> {
         let mut rows = input;
         let mut columns = Vec::new();
+        // Variables in scope, for `RETURN *` over no rows.
+        let mut scope: Vec<String> = rows.first().map(|r| r.keys().cloned().collect()).unwrap_or_default();
         for clause in &q.clauses {
+            match &clause.kind {
+                ClauseKind::Match { pattern, .. } | ClauseKind::Create { pattern } => scope.extend(pattern_vars(&pattern.parts)),
+                ClauseKind::Merge { part, .. } => scope.extend(pattern_vars(std::slice::from_ref(part))),
+                ClauseKind::Unwind { var, .. } => scope.push(var.clone()),
+                _ => {}
+            }
+            scope.sort();
+            scope.dedup();
+            self.scope = scope.clone();
             rows = self.run_clause(graph, clause, rows, &mut columns).map_err(|mut e| {
                 if e.span.is_none() {
                     e.span = Some(clause.span);
@@ -166,22 +179,26 @@ impl<'a> Exec<'a> {
                 Ok(out)
             }
             ClauseKind::With { proj, where_ } => {
-                let (_, mut out) = self.project(graph, proj, rows)?;
-                if let Some(w) = where_ {
-                    let mut kept = Vec::with_capacity(out.len());
-                    for r in out {
-                        if ops::is_true(&self.eval(graph, w, &r)?) {
-                            kept.push(r);
-                        }
+                let (cols, out) = self.project(graph, proj, rows)?;
+                let Some(w) = where_ else {
+                    return Ok(out.into_iter().map(|(_, p)| p).collect());
+                };
+                // WHERE sees the projected variables and, beneath them, those before WITH.
+                let mut kept = Vec::with_capacity(out.len());
+                for (base, projected) in out {
+                    let mut scope = base;
+                    scope.extend(projected.iter().map(|(k, v)| (k.clone(), v.clone())));
+                    if ops::is_true(&self.eval(graph, w, &scope)?) {
+                        kept.push(projected);
                     }
-                    out = kept;
                 }
-                Ok(out)
+                let _ = cols;
+                Ok(kept)
             }
             ClauseKind::Return { proj } => {
                 let (cols, out) = self.project(graph, proj, rows)?;
                 *columns = cols;
-                Ok(out)
+                Ok(out.into_iter().map(|(_, p)| p).collect())
             }
             ClauseKind::Create { pattern } => {
                 let mut out = Vec::with_capacity(rows.len());
@@ -285,20 +302,18 @@ impl<'a> Exec<'a> {
     fn column_name(&self, item: &ProjItem) -> String {
         match &item.alias {
             Some(a) => a.clone(),
-            None => self.text.get(item.expr.span.start..item.expr.span.end).map_or_else(|| item.expr.to_string(), str::to_string),
+            None => self.text.get(item.span.start..item.span.end).map_or_else(|| item.expr.to_string(), |t| t.trim().to_string()),
         }
     }
 
-    fn project(&mut self, graph: &mut Graph, proj: &Projection, rows: Vec<Row>) -> EvalResult<(Vec<String>, Vec<Row>)> {
+    /// Projects rows; returns the columns and, per output row, (row before, row after).
+    #[allow(clippy::type_complexity)]
+    fn project(&mut self, graph: &mut Graph, proj: &Projection, rows: Vec<Row>) -> EvalResult<(Vec<String>, Vec<(Row, Row)>)> {
         let g: &Graph = graph;
         // Columns: `*` first (variables in scope, by name), then the items.
         let mut columns: Vec<String> = Vec::new();
         if proj.star {
-            let scope: Vec<String> = match rows.first() {
-                Some(r) => r.keys().filter(|k| !k.starts_with("  ")).cloned().collect(),
-                None => Vec::new(),
-            };
-            columns.extend(scope);
+            columns.extend(self.scope.iter().filter(|k| !k.starts_with("  ")).cloned());
         }
         let names: Vec<String> = proj.items.iter().map(|i| self.column_name(i)).collect();
         for n in &names {
@@ -395,7 +410,7 @@ impl<'a> Exec<'a> {
             Some(e) => Some(self.count_arg(g, e, "LIMIT", &empty)?),
             None => None,
         };
-        let rows: Vec<Row> = out.into_iter().skip(skip).take(limit.unwrap_or(usize::MAX)).map(|(_, p)| p).collect();
+        let rows: Vec<(Row, Row)> = out.into_iter().skip(skip).take(limit.unwrap_or(usize::MAX)).collect();
         Ok((columns, rows))
     }
 

@@ -22,6 +22,8 @@ enum Kind {
     /// A variable-length relationship variable: a list of relationships.
     RelList,
     Path,
+    /// Known not to be a graph element (a literal, arithmetic, a list or map).
+    Value,
     Any,
 }
 
@@ -87,11 +89,15 @@ fn check_single(q: &SingleQuery, mut scope: Scope, top: bool) -> Result<Vec<Stri
                 scope.insert(var.clone(), Kind::Any);
             }
             ClauseKind::With { proj, where_ } => {
-                scope = check_projection(proj, &scope, true, c.span)?.1;
+                let next = check_projection(proj, &scope, true, c.span)?.1;
                 if let Some(w) = where_ {
-                    check_expr(w, &scope, false)?;
+                    // WHERE sees the projected variables and those from before WITH.
+                    let mut seen = scope.clone();
+                    seen.extend(next.iter().map(|(k, v)| (k.clone(), *v)));
+                    check_expr(w, &seen, false)?;
                     no_aggregate(w, "WHERE")?;
                 }
+                scope = next;
             }
             ClauseKind::Return { proj } => {
                 if !last {
@@ -210,6 +216,7 @@ fn bind_pattern(scope: &mut Scope, pattern: &Pattern, creating: bool) -> Check {
                     Some(Kind::Node) | Some(Kind::Any) | None => {
                         scope.insert(v.clone(), Kind::Node);
                     }
+                    Some(Kind::Value) => return Err(semantic_error("VariableTypeConflict", &format!("`{v}` is not a node"), n.span)),
                     Some(_) => return Err(semantic_error("VariableTypeConflict", &format!("`{v}` is not a node"), n.span)),
                 }
             }
@@ -229,6 +236,7 @@ fn bind_pattern(scope: &mut Scope, pattern: &Pattern, creating: bool) -> Check {
                         scope.insert(v.clone(), kind);
                     }
                     Some(k) if *k == kind && !creating => {}
+                    Some(Kind::Value) => return Err(semantic_error("VariableTypeConflict", &format!("`{v}` is not a relationship"), r.span)),
                     Some(Kind::Rel) | Some(Kind::RelList) if !creating => {
                         return Err(semantic_error("VariableTypeConflict", &format!("`{v}` changes kind"), r.span))
                     }
@@ -313,10 +321,7 @@ fn check_projection(proj: &Projection, scope: &Scope, is_with: bool, span: Span)
         if columns.contains(&name) && !(proj.star && scope.contains_key(&name) && item.alias.is_none()) {
             return Err(semantic_error("ColumnNameConflict", &format!("multiple result columns with the same name `{name}`"), item.span));
         }
-        let kind = match &item.expr.kind {
-            ExprKind::Var(v) => scope.get(v).copied().unwrap_or(Kind::Any),
-            _ => Kind::Any,
-        };
+        let kind = kind_of(&item.expr, scope);
         columns.push(name.clone());
         next.insert(name, kind);
     }
@@ -375,6 +380,16 @@ fn has_variables(e: &Expr) -> bool {
 fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
     match &e.kind {
         ExprKind::Var(v) => need_var(v, scope, e.span),
+        ExprKind::Binary(BinOp::And | BinOp::Or | BinOp::Xor, a, b) => {
+            check_boolean_operand(a)?;
+            check_boolean_operand(b)?;
+            check_expr(a, scope, agg_ok)?;
+            check_expr(b, scope, agg_ok)
+        }
+        ExprKind::Unary(UnaryOp::Not, a) => {
+            check_boolean_operand(a)?;
+            check_expr(a, scope, agg_ok)
+        }
         ExprKind::CountStar => {
             if agg_ok {
                 Ok(())
@@ -488,4 +503,44 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
             Ok(())
         }
     }
+}
+
+/// What kind of value an expression certainly yields, as far as it can be told statically.
+fn kind_of(e: &Expr, scope: &Scope) -> Kind {
+    match &e.kind {
+        ExprKind::Var(v) => scope.get(v).copied().unwrap_or(Kind::Any),
+        ExprKind::Literal(Literal::Null) => Kind::Any,
+        ExprKind::Literal(_)
+        | ExprKind::List(_)
+        | ExprKind::Map(_)
+        | ExprKind::Binary(..)
+        | ExprKind::Comparison(..)
+        | ExprKind::IsNull(..)
+        | ExprKind::Unary(..)
+        | ExprKind::ListComprehension { .. }
+        | ExprKind::Quantifier { .. }
+        | ExprKind::CountStar => Kind::Value,
+        _ => Kind::Any,
+    }
+}
+
+/// The type name of an expression that is certainly not boolean or null, for operators
+/// that need booleans (checked at compile time, as the TCK expects).
+fn non_boolean_literal(e: &Expr) -> Option<&'static str> {
+    match &e.kind {
+        ExprKind::Literal(Literal::Int(_)) => Some("Integer"),
+        ExprKind::Literal(Literal::Float(_)) => Some("Float"),
+        ExprKind::Literal(Literal::String(_)) => Some("String"),
+        ExprKind::Literal(Literal::Uncertain(_)) => Some("Number"),
+        ExprKind::List(_) => Some("List"),
+        ExprKind::Map(_) => Some("Map"),
+        _ => None,
+    }
+}
+
+fn check_boolean_operand(e: &Expr) -> Check {
+    if let Some(t) = non_boolean_literal(e) {
+        return Err(semantic_error("InvalidArgumentType", &format!("expected a Boolean, got a {t}"), e.span));
+    }
+    Ok(())
 }
