@@ -99,18 +99,17 @@ impl<'a> Exec<'a> {
     fn run_single(&mut self, graph: &mut Graph, q: &SingleQuery, input: Vec<Row>) -> EvalResult<(Vec<String>, Vec<Row>)> {
         let mut rows = input;
         let mut columns = Vec::new();
-        // Variables in scope, for `RETURN *` over no rows.
-        let mut scope: Vec<String> = rows.first().map(|r| r.keys().cloned().collect()).unwrap_or_default();
+        // Variables in scope, for `RETURN *` over no rows (WITH replaces them).
+        self.scope = rows.first().map(|r| r.keys().cloned().collect()).unwrap_or_default();
         for clause in &q.clauses {
             match &clause.kind {
-                ClauseKind::Match { pattern, .. } | ClauseKind::Create { pattern } => scope.extend(pattern_vars(&pattern.parts)),
-                ClauseKind::Merge { part, .. } => scope.extend(pattern_vars(std::slice::from_ref(part))),
-                ClauseKind::Unwind { var, .. } => scope.push(var.clone()),
+                ClauseKind::Match { pattern, .. } | ClauseKind::Create { pattern } => self.scope.extend(pattern_vars(&pattern.parts)),
+                ClauseKind::Merge { part, .. } => self.scope.extend(pattern_vars(std::slice::from_ref(part))),
+                ClauseKind::Unwind { var, .. } => self.scope.push(var.clone()),
                 _ => {}
             }
-            scope.sort();
-            scope.dedup();
-            self.scope = scope.clone();
+            self.scope.sort();
+            self.scope.dedup();
             rows = self.run_clause(graph, clause, rows, &mut columns).map_err(|mut e| {
                 if e.span.is_none() {
                     e.span = Some(clause.span);
@@ -181,6 +180,7 @@ impl<'a> Exec<'a> {
             ClauseKind::With { proj, where_ } => {
                 let (cols, out) = self.project(graph, proj, rows)?;
                 let Some(w) = where_ else {
+                    self.scope = cols;
                     return Ok(out.into_iter().map(|(_, p)| p).collect());
                 };
                 // WHERE sees the projected variables and, beneath them, those before WITH.
@@ -192,7 +192,7 @@ impl<'a> Exec<'a> {
                         kept.push(projected);
                     }
                 }
-                let _ = cols;
+                self.scope = cols;
                 Ok(kept)
             }
             ClauseKind::Return { proj } => {
@@ -441,8 +441,8 @@ impl<'a> Exec<'a> {
     fn count_arg(&self, g: &Graph, e: &Expr, what: &str, row: &Row) -> EvalResult<usize> {
         match self.eval(g, e, row)? {
             Value::Int(i) if i >= 0 => Ok(usize::try_from(i).unwrap_or(usize::MAX)),
-            Value::Int(_) => Err(runtime_error("ArgumentError", "NegativeIntegerArgument", format!("{what} must not be negative"))),
-            other => Err(runtime_error("ArgumentError", "InvalidArgumentType", format!("{what} must be an integer, got {}", other.type_name()))),
+            Value::Int(_) => Err(runtime_error("SyntaxError", "NegativeIntegerArgument", format!("{what} must not be negative"))),
+            other => Err(runtime_error("SyntaxError", "InvalidArgumentType", format!("{what} must be an integer, got {}", other.type_name()))),
         }
     }
 

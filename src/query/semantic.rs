@@ -33,14 +33,18 @@ type Check = Result<(), QueryError>;
 
 /// Maps a parse error to the TCK's error class and detail.
 pub(crate) fn from_syntax_error(e: &SyntaxError, text: &str) -> QueryError {
-    let found = text.get(e.span.start..).unwrap_or("");
+    // The word the error is in: a word starting with a digit is a malformed number.
+    let before = text.get(..e.span.start).unwrap_or("");
+    let word_start = before.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_').len();
+    let in_number = text.get(word_start..).is_some_and(|w| w.starts_with(|c: char| c.is_ascii_digit()));
+    let only_ident = e.expected.iter().all(|x| x == "identifier");
     let detail = if e.message.contains("integer") && e.message.contains("too large") {
         "IntegerOverflow"
     } else if e.message.contains("floating point") {
         "FloatingPointOverflow"
     } else if e.message.contains("unicode escape") {
         "InvalidUnicodeLiteral"
-    } else if found.starts_with(|c: char| c.is_ascii_digit()) {
+    } else if in_number && (word_start < e.span.start || !only_ident) {
         "InvalidNumberLiteral"
     } else {
         "UnexpectedSyntax"
@@ -106,10 +110,12 @@ fn check_single(q: &SingleQuery, mut scope: Scope, top: bool) -> Result<Vec<Stri
                 columns = check_projection(proj, &scope, false, c.span)?.0;
             }
             ClauseKind::Create { pattern } => {
+                // Part by part: a later part sees the variables an earlier one created.
                 for part in &pattern.parts {
                     check_creatable(part, &scope, true)?;
+                    let p = Pattern { parts: vec![part.clone()], span: part.span };
+                    bind_pattern(&mut scope, &p, true)?;
                 }
-                bind_pattern(&mut scope, pattern, true)?;
             }
             ClauseKind::Merge { part, actions } => {
                 check_creatable(part, &scope, false)?;
@@ -380,6 +386,13 @@ fn has_variables(e: &Expr) -> bool {
 fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
     match &e.kind {
         ExprKind::Var(v) => need_var(v, scope, e.span),
+        ExprKind::Property(base, key) if non_map_literal(base).is_some() => Err(QueryError {
+            class: "TypeError",
+            detail: "InvalidArgumentType",
+            phase: ErrorPhase::CompileTime,
+            message: format!("cannot read property '{key}' of a {}", non_map_literal(base).unwrap_or("value")),
+            span: Some(e.span),
+        }),
         ExprKind::Binary(BinOp::And | BinOp::Or | BinOp::Xor, a, b) => {
             check_boolean_operand(a)?;
             check_boolean_operand(b)?;
@@ -412,6 +425,10 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
             }
             if name.eq_ignore_ascii_case("exists") && args.len() == 1 {
                 return check_expr(&args[0], scope, agg_ok);
+            }
+            // Pattern expressions are predicates only: `size((a)-->())` is not a list.
+            if let Some(p) = args.iter().find(|a| matches!(a.kind, ExprKind::Pattern(_))) {
+                return Err(semantic_error("UnexpectedSyntax", "a pattern can only be used as a predicate; use a pattern comprehension", p.span));
             }
             if *distinct {
                 return Err(semantic_error("InvalidAggregation", "DISTINCT is only allowed in aggregate functions", e.span));
@@ -543,4 +560,13 @@ fn check_boolean_operand(e: &Expr) -> Check {
         return Err(semantic_error("InvalidArgumentType", &format!("expected a Boolean, got a {t}"), e.span));
     }
     Ok(())
+}
+
+/// The type name of a literal that has no properties.
+fn non_map_literal(e: &Expr) -> Option<&'static str> {
+    match &e.kind {
+        ExprKind::Literal(Literal::Bool(_)) => Some("Boolean"),
+        ExprKind::Map(_) => None,
+        _ => non_boolean_literal(e),
+    }
 }
