@@ -24,6 +24,8 @@ enum Kind {
     Path,
     /// Known not to be a graph element (a literal, arithmetic, a list or map).
     Value,
+    /// A literal without properties (number, string, boolean, list), with its type name.
+    Scalar(&'static str),
     Any,
 }
 
@@ -222,7 +224,7 @@ fn bind_pattern(scope: &mut Scope, pattern: &Pattern, creating: bool) -> Check {
                     Some(Kind::Node) | Some(Kind::Any) | None => {
                         scope.insert(v.clone(), Kind::Node);
                     }
-                    Some(Kind::Value) => return Err(semantic_error("VariableTypeConflict", &format!("`{v}` is not a node"), n.span)),
+                    Some(Kind::Value) | Some(Kind::Scalar(_)) => return Err(semantic_error("VariableTypeConflict", &format!("`{v}` is not a node"), n.span)),
                     Some(_) => return Err(semantic_error("VariableTypeConflict", &format!("`{v}` is not a node"), n.span)),
                 }
             }
@@ -242,7 +244,7 @@ fn bind_pattern(scope: &mut Scope, pattern: &Pattern, creating: bool) -> Check {
                         scope.insert(v.clone(), kind);
                     }
                     Some(k) if *k == kind && !creating => {}
-                    Some(Kind::Value) => return Err(semantic_error("VariableTypeConflict", &format!("`{v}` is not a relationship"), r.span)),
+                    Some(Kind::Value) | Some(Kind::Scalar(_)) => return Err(semantic_error("VariableTypeConflict", &format!("`{v}` is not a relationship"), r.span)),
                     Some(Kind::Rel) | Some(Kind::RelList) if !creating => {
                         return Err(semantic_error("VariableTypeConflict", &format!("`{v}` changes kind"), r.span))
                     }
@@ -393,6 +395,26 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
             message: format!("cannot read property '{key}' of a {}", non_map_literal(base).unwrap_or("value")),
             span: Some(e.span),
         }),
+        ExprKind::Property(base, key) if matches!(&base.kind, ExprKind::Var(v) if matches!(scope.get(v), Some(Kind::Scalar(_)))) => {
+            let t = match &base.kind {
+                ExprKind::Var(v) => match scope.get(v) {
+                    Some(Kind::Scalar(t)) => *t,
+                    _ => "value",
+                },
+                _ => "value",
+            };
+            Err(QueryError {
+                class: "TypeError",
+                detail: "InvalidArgumentType",
+                phase: ErrorPhase::CompileTime,
+                message: format!("cannot read property '{key}' of a {t}"),
+                span: Some(e.span),
+            })
+        }
+        ExprKind::Binary(BinOp::In, a, b) if matches!(non_map_literal(b), Some(t) if t != "List") || matches!(b.kind, ExprKind::Map(_)) => {
+            let _ = a;
+            Err(semantic_error("InvalidArgumentType", "IN needs a list on its right", b.span))
+        }
         ExprKind::Binary(BinOp::And | BinOp::Or | BinOp::Xor, a, b) => {
             check_boolean_operand(a)?;
             check_boolean_operand(b)?;
@@ -527,6 +549,7 @@ fn kind_of(e: &Expr, scope: &Scope) -> Kind {
     match &e.kind {
         ExprKind::Var(v) => scope.get(v).copied().unwrap_or(Kind::Any),
         ExprKind::Literal(Literal::Null) => Kind::Any,
+        _ if non_map_literal(e).is_some() => Kind::Scalar(non_map_literal(e).unwrap_or("value")),
         ExprKind::Literal(_)
         | ExprKind::List(_)
         | ExprKind::Map(_)
