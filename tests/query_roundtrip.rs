@@ -18,8 +18,8 @@ fn shape(text: &str) -> Result<String, String> {
 fn round_trip(text: &str) -> Result<(), String> {
     let first = parse_query(text).map_err(|e| format!("does not parse: {}", e.message))?;
     let printed = first.to_string();
-    let again = shape(&printed)
-        .map_err(|e| format!("printed form does not parse: {e}\n  printed: {printed}"))?;
+    let again =
+        shape(&printed).map_err(|e| format!("printed form does not parse: {e}\n  printed: {printed}"))?;
     let orig = shape(text)?;
     if orig != again {
         return Err(format!(
@@ -29,9 +29,7 @@ fn round_trip(text: &str) -> Result<(), String> {
     // Printing is canonical: printing the re-parsed query gives the same text.
     let reprinted = parse_query(&printed).map_err(|e| e.message)?.to_string();
     if reprinted != printed {
-        return Err(format!(
-            "printer not canonical:\n  {printed}\n  {reprinted}"
-        ));
+        return Err(format!("printer not canonical:\n  {printed}\n  {reprinted}"));
     }
     Ok(())
 }
@@ -83,12 +81,7 @@ fn roundtrip_corpus_body() {
         }
     }
     assert!(count > 0, "no round-trip inputs found");
-    assert!(
-        failures.is_empty(),
-        "{} of {count} failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {count} failed:\n{}", failures.len(), failures.join("\n"));
 }
 
 /// The rejected corpus: every query in `tests/query_roundtrip/invalid/*.cgx` must fail to
@@ -99,11 +92,7 @@ fn invalid_corpus() {
     for file in files(&dir, "cgx") {
         let text = fs::read_to_string(&file).expect("readable corpus file");
         for query in text.split("\n\n").map(str::trim).filter(|q| !q.is_empty()) {
-            assert!(
-                parse_query(query).is_err(),
-                "{}: should not parse: {query}",
-                file.display()
-            );
+            assert!(parse_query(query).is_err(), "{}: should not parse: {query}", file.display());
         }
     }
 }
@@ -150,9 +139,7 @@ fn tck_queries(root: &Path) -> Vec<TckQuery> {
         for w in starts.windows(2) {
             let block = &lines[w[0]..w[1]];
             let scenario = block[0].trim().to_string();
-            let expects_syntax_error = block
-                .iter()
-                .any(|l| l.contains("SyntaxError should be raised"));
+            let expects_syntax_error = block.iter().any(|l| l.contains("SyntaxError should be raised"));
             // Docstrings, with whether each is the main ("When executing query") one.
             let mut docs: Vec<(bool, String)> = Vec::new();
             let mut i = 0;
@@ -171,10 +158,7 @@ fn tck_queries(root: &Path) -> Vec<TckQuery> {
             }
             // Examples tables of a Scenario Outline.
             let mut rows: Vec<Vec<(String, String)>> = Vec::new();
-            if let Some(ex) = block
-                .iter()
-                .position(|l| l.trim_start().starts_with("Examples"))
-            {
+            if let Some(ex) = block.iter().position(|l| l.trim_start().starts_with("Examples")) {
                 let table: Vec<Vec<String>> = block[ex + 1..]
                     .iter()
                     .map(|l| l.trim())
@@ -257,12 +241,7 @@ fn tck_body() {
         }
         match round_trip(&q.text) {
             Ok(()) => ok += 1,
-            Err(e) => failed.push(format!(
-                "{} / {}:\n{}\n  {e}",
-                q.file.display(),
-                q.scenario,
-                q.text
-            )),
+            Err(e) => failed.push(format!("{} / {}:\n{}\n  {e}", q.file.display(), q.scenario, q.text)),
         }
     }
     eprintln!(
@@ -272,9 +251,5 @@ fn tck_body() {
     for f in failed.iter().take(40) {
         eprintln!("{f}\n");
     }
-    assert!(
-        failed.is_empty(),
-        "{} TCK queries failed to parse or round-trip",
-        failed.len()
-    );
+    assert!(failed.is_empty(), "{} TCK queries failed to parse or round-trip", failed.len());
 }

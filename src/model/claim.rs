@@ -47,17 +47,12 @@ impl Status {
     }
 
     pub fn parse(word: &str) -> Option<Status> {
-        Status::ALL
-            .into_iter()
-            .find(|s| s.as_str().eq_ignore_ascii_case(word))
+        Status::ALL.into_iter().find(|s| s.as_str().eq_ignore_ascii_case(word))
     }
 
     /// Unconfirmed, alleged and believed statements are hedged: they count, but weigh less.
     pub fn is_hedged(self) -> bool {
-        matches!(
-            self,
-            Status::Unconfirmed | Status::Alleged | Status::Believed
-        )
+        matches!(self, Status::Unconfirmed | Status::Alleged | Status::Believed)
     }
 }
 
@@ -188,16 +183,9 @@ impl Severity {
 pub enum ConstraintKind {
     /// Each property has one true value per (subject, object); with no properties, the
     /// relationship has one object per subject.
-    Single {
-        pattern: RelPattern,
-        properties: Vec<Sym>,
-    },
+    Single { pattern: RelPattern, properties: Vec<Sym> },
     /// `parts` add up to `total` (killed + wounded = killed_or_wounded).
-    Sum {
-        pattern: RelPattern,
-        parts: Vec<Sym>,
-        total: Sym,
-    },
+    Sum { pattern: RelPattern, parts: Vec<Sym>, total: Sym },
     /// The relationships cannot hold together between the same ends.
     Exclusive { patterns: Vec<RelPattern> },
     /// The same fact may not be dated differently beyond both dates' precision.

@@ -75,12 +75,7 @@ pub struct Interval {
 
 impl Interval {
     pub fn point(x: f64) -> Self {
-        Interval {
-            lo: x,
-            lo_inclusive: true,
-            hi: x,
-            hi_inclusive: true,
-        }
+        Interval { lo: x, lo_inclusive: true, hi: x, hi_inclusive: true }
     }
 
     /// True when some number lies in both intervals.
@@ -100,10 +95,8 @@ impl Interval {
 
     /// True when every number of `self` lies in `other`.
     pub fn within(&self, other: &Interval) -> bool {
-        let lo_ok = self.lo > other.lo
-            || (self.lo == other.lo && (other.lo_inclusive || !self.lo_inclusive));
-        let hi_ok = self.hi < other.hi
-            || (self.hi == other.hi && (other.hi_inclusive || !self.hi_inclusive));
+        let lo_ok = self.lo > other.lo || (self.lo == other.lo && (other.lo_inclusive || !self.lo_inclusive));
+        let hi_ok = self.hi < other.hi || (self.hi == other.hi && (other.hi_inclusive || !self.hi_inclusive));
         lo_ok && hi_ok
     }
 
@@ -143,12 +136,7 @@ impl Uncertain {
             Uncertain::Approx(n) => {
                 let x = n.as_f64();
                 let d = (x * tolerance).abs();
-                Interval {
-                    lo: x - d,
-                    lo_inclusive: true,
-                    hi: x + d,
-                    hi_inclusive: true,
-                }
+                Interval { lo: x - d, lo_inclusive: true, hi: x + d, hi_inclusive: true }
             }
             Uncertain::Below { bound, inclusive } => Interval {
                 lo: f64::NEG_INFINITY,
@@ -164,12 +152,7 @@ impl Uncertain {
             },
             Uncertain::Between(a, b) => {
                 let (a, b) = (a.as_f64(), b.as_f64());
-                Interval {
-                    lo: a.min(b),
-                    lo_inclusive: true,
-                    hi: a.max(b),
-                    hi_inclusive: true,
-                }
+                Interval { lo: a.min(b), lo_inclusive: true, hi: a.max(b), hi_inclusive: true }
             }
         }
     }
@@ -284,10 +267,7 @@ pub fn write_string_literal(f: &mut impl fmt::Write, s: &str) -> fmt::Result {
 
 /// Writes a map key: bare when it is a plain identifier, backticked otherwise.
 pub fn write_key(f: &mut impl fmt::Write, k: &str) -> fmt::Result {
-    let plain = k
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let plain = k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if plain {
         f.write_str(k)
@@ -346,17 +326,9 @@ mod tests {
 
     #[test]
     fn open_bounds_do_not_touch() {
-        let below = Uncertain::Below {
-            bound: Number::Int(12),
-            inclusive: false,
-        }
-        .interval(0.1);
+        let below = Uncertain::Below { bound: Number::Int(12), inclusive: false }.interval(0.1);
         assert!(!below.overlaps(&Interval::point(12.0)));
-        let at_most = Uncertain::Below {
-            bound: Number::Int(12),
-            inclusive: true,
-        }
-        .interval(0.1);
+        let at_most = Uncertain::Below { bound: Number::Int(12), inclusive: true }.interval(0.1);
         assert!(at_most.overlaps(&Interval::point(12.0)));
     }
 

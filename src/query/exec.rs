@@ -50,7 +50,16 @@ fn unsupported(what: &str) -> QueryError {
 
 impl<'a> Exec<'a> {
     pub(crate) fn new(params: &'a Params, cancel: &'a CancelFlag, text: &'a str, user: &'a str) -> Self {
-        Exec { params, cancel, text, user, stats: WriteStats::default(), ticks: std::cell::Cell::new(0), key_hints: Default::default(), scope: Vec::new() }
+        Exec {
+            params,
+            cancel,
+            text,
+            user,
+            stats: WriteStats::default(),
+            ticks: std::cell::Cell::new(0),
+            key_hints: Default::default(),
+            scope: Vec::new(),
+        }
     }
 
     /// Counts work and checks the cancel flag every [`TICK_EVERY`] calls.
@@ -96,14 +105,21 @@ impl<'a> Exec<'a> {
 
     /// Runs a single query on input rows; returns its columns (empty when it does not end
     /// in RETURN) and rows.
-    fn run_single(&mut self, graph: &mut Graph, q: &SingleQuery, input: Vec<Row>) -> EvalResult<(Vec<String>, Vec<Row>)> {
+    fn run_single(
+        &mut self,
+        graph: &mut Graph,
+        q: &SingleQuery,
+        input: Vec<Row>,
+    ) -> EvalResult<(Vec<String>, Vec<Row>)> {
         let mut rows = input;
         let mut columns = Vec::new();
         // Variables in scope, for `RETURN *` over no rows (WITH replaces them).
         self.scope = rows.first().map(|r| r.keys().cloned().collect()).unwrap_or_default();
         for clause in &q.clauses {
             match &clause.kind {
-                ClauseKind::Match { pattern, .. } | ClauseKind::Create { pattern } => self.scope.extend(pattern_vars(&pattern.parts)),
+                ClauseKind::Match { pattern, .. } | ClauseKind::Create { pattern } => {
+                    self.scope.extend(pattern_vars(&pattern.parts))
+                }
                 ClauseKind::Merge { part, .. } => self.scope.extend(pattern_vars(std::slice::from_ref(part))),
                 ClauseKind::Unwind { var, .. } => self.scope.push(var.clone()),
                 _ => {}
@@ -125,7 +141,13 @@ impl<'a> Exec<'a> {
         Ok((columns, rows))
     }
 
-    fn run_clause(&mut self, graph: &mut Graph, clause: &Clause, rows: Vec<Row>, columns: &mut Vec<String>) -> EvalResult<Vec<Row>> {
+    fn run_clause(
+        &mut self,
+        graph: &mut Graph,
+        clause: &Clause,
+        rows: Vec<Row>,
+        columns: &mut Vec<String>,
+    ) -> EvalResult<Vec<Row>> {
         match &clause.kind {
             ClauseKind::Match { optional, pattern, where_ } => {
                 let mut out = Vec::new();
@@ -279,7 +301,9 @@ impl<'a> Exec<'a> {
                             "cannot delete a node that still has relationships; use DETACH DELETE",
                         ));
                     }
-                    let removed = graph.remove_entity(n, true).map_err(|e| runtime_error("EntityNotFound", "DeletedEntityAccess", e.to_string()))?;
+                    let removed = graph
+                        .remove_entity(n, true)
+                        .map_err(|e| runtime_error("EntityNotFound", "DeletedEntityAccess", e.to_string()))?;
                     self.stats.relationships_deleted += removed;
                     self.stats.nodes_deleted += 1;
                 }
@@ -302,13 +326,21 @@ impl<'a> Exec<'a> {
     fn column_name(&self, item: &ProjItem) -> String {
         match &item.alias {
             Some(a) => a.clone(),
-            None => self.text.get(item.span.start..item.span.end).map_or_else(|| item.expr.to_string(), |t| t.trim().to_string()),
+            None => self
+                .text
+                .get(item.span.start..item.span.end)
+                .map_or_else(|| item.expr.to_string(), |t| t.trim().to_string()),
         }
     }
 
     /// Projects rows; returns the columns and, per output row, (row before, row after).
     #[allow(clippy::type_complexity)]
-    fn project(&mut self, graph: &mut Graph, proj: &Projection, rows: Vec<Row>) -> EvalResult<(Vec<String>, Vec<(Row, Row)>)> {
+    fn project(
+        &mut self,
+        graph: &mut Graph,
+        proj: &Projection,
+        rows: Vec<Row>,
+    ) -> EvalResult<(Vec<String>, Vec<(Row, Row)>)> {
         let g: &Graph = graph;
         // Columns: `*` first (variables in scope, by name), then the items.
         let mut columns: Vec<String> = Vec::new();
@@ -326,7 +358,8 @@ impl<'a> Exec<'a> {
         // are not projected), projected values on top.
         let mut out: Vec<(Row, Row)> = Vec::new();
         if aggregating {
-            let keys: Vec<usize> = (0..proj.items.len()).filter(|i| !contains_aggregate(&proj.items[*i].expr)).collect();
+            let keys: Vec<usize> =
+                (0..proj.items.len()).filter(|i| !contains_aggregate(&proj.items[*i].expr)).collect();
             let mut groups: Vec<(Row, Vec<Row>)> = Vec::new();
             let mut index: HashMap<Vec<GroupKey>, usize> = HashMap::new();
             for row in rows {
@@ -377,7 +410,14 @@ impl<'a> Exec<'a> {
         }
         if proj.distinct {
             let mut seen = HashSet::new();
-            out.retain(|(_, p)| seen.insert(columns.iter().map(|c| ops::group_key(p.get(c).unwrap_or(&Value::Null))).collect::<Vec<_>>()));
+            out.retain(|(_, p)| {
+                seen.insert(
+                    columns
+                        .iter()
+                        .map(|c| ops::group_key(p.get(c).unwrap_or(&Value::Null)))
+                        .collect::<Vec<_>>(),
+                )
+            });
         }
         if !proj.order.is_empty() {
             let mut keyed = Vec::with_capacity(out.len());
@@ -415,7 +455,16 @@ impl<'a> Exec<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn sort_key(&self, g: &Graph, proj: &Projection, names: &[String], s: &SortItem, base: &Row, projected: &Row, aggregating: bool) -> EvalResult<Value> {
+    fn sort_key(
+        &self,
+        g: &Graph,
+        proj: &Projection,
+        names: &[String],
+        s: &SortItem,
+        base: &Row,
+        projected: &Row,
+        aggregating: bool,
+    ) -> EvalResult<Value> {
         // An ORDER BY expression that repeats a projected expression reads its column.
         let text = s.expr.to_string();
         for (i, item) in proj.items.iter().enumerate() {
@@ -441,8 +490,16 @@ impl<'a> Exec<'a> {
     fn count_arg(&self, g: &Graph, e: &Expr, what: &str, row: &Row) -> EvalResult<usize> {
         match self.eval(g, e, row)? {
             Value::Int(i) if i >= 0 => Ok(usize::try_from(i).unwrap_or(usize::MAX)),
-            Value::Int(_) => Err(runtime_error("SyntaxError", "NegativeIntegerArgument", format!("{what} must not be negative"))),
-            other => Err(runtime_error("SyntaxError", "InvalidArgumentType", format!("{what} must be an integer, got {}", other.type_name()))),
+            Value::Int(_) => Err(runtime_error(
+                "SyntaxError",
+                "NegativeIntegerArgument",
+                format!("{what} must not be negative"),
+            )),
+            other => Err(runtime_error(
+                "SyntaxError",
+                "InvalidArgumentType",
+                format!("{what} must be an integer, got {}", other.type_name()),
+            )),
         }
     }
 
@@ -472,7 +529,15 @@ impl<'a> Exec<'a> {
         }
     }
 
-    fn substitute_aggregates(&self, g: &Graph, e: &mut Expr, rows: &[Row], base: &Row, scope: &mut Row, n: &mut usize) -> EvalResult<()> {
+    fn substitute_aggregates(
+        &self,
+        g: &Graph,
+        e: &mut Expr,
+        rows: &[Row],
+        base: &Row,
+        scope: &mut Row,
+        n: &mut usize,
+    ) -> EvalResult<()> {
         let is_agg = matches!(&e.kind, ExprKind::CountStar)
             || matches!(&e.kind, ExprKind::Call { name, .. } if AggregateKind::from_name(name).is_some());
         if is_agg {
@@ -536,7 +601,9 @@ impl<'a> Exec<'a> {
                     })
                 }
             },
-            ExprKind::List(items) => Value::List(items.iter().map(|i| self.eval(g, i, row)).collect::<EvalResult<_>>()?),
+            ExprKind::List(items) => {
+                Value::List(items.iter().map(|i| self.eval(g, i, row)).collect::<EvalResult<_>>()?)
+            }
             ExprKind::Map(entries) => {
                 let mut m = BTreeMap::new();
                 for (k, v) in entries {
@@ -563,7 +630,12 @@ impl<'a> Exec<'a> {
                     UnaryOp::Neg => ops::neg(&v)?,
                     UnaryOp::Plus => match v {
                         Value::Null | Value::Int(_) | Value::Float(_) | Value::Uncertain(_) => v,
-                        other => return Err(type_error("InvalidArgumentType", format!("cannot apply unary + to a {}", other.type_name()))),
+                        other => {
+                            return Err(type_error(
+                                "InvalidArgumentType",
+                                format!("cannot apply unary + to a {}", other.type_name()),
+                            ))
+                        }
                     },
                 }
             }
@@ -657,7 +729,12 @@ impl<'a> Exec<'a> {
                 let items = match self.eval(g, list, row)? {
                     Value::Null => return Ok(Value::Null),
                     Value::List(items) => items,
-                    other => return Err(type_error("InvalidArgumentType", format!("expected a list, got {}", other.type_name()))),
+                    other => {
+                        return Err(type_error(
+                            "InvalidArgumentType",
+                            format!("expected a list, got {}", other.type_name()),
+                        ))
+                    }
                 };
                 let mut out = Vec::new();
                 let mut scope = row.clone();
@@ -680,7 +757,12 @@ impl<'a> Exec<'a> {
                 let items = match self.eval(g, list, row)? {
                     Value::Null => return Ok(Value::Null),
                     Value::List(items) => items,
-                    other => return Err(type_error("InvalidArgumentType", format!("expected a list, got {}", other.type_name()))),
+                    other => {
+                        return Err(type_error(
+                            "InvalidArgumentType",
+                            format!("expected a list, got {}", other.type_name()),
+                        ))
+                    }
                 };
                 let (mut trues, mut nulls) = (0usize, 0usize);
                 let mut scope = row.clone();
@@ -746,7 +828,12 @@ impl<'a> Exec<'a> {
                 Value::Bool(!found.is_empty())
             }
             ExprKind::PatternComprehension { path_var, pattern, filter, map } => {
-                let part = PatternPart { var: path_var.clone(), shortest: None, element: (**pattern).clone(), span: pattern.span };
+                let part = PatternPart {
+                    var: path_var.clone(),
+                    shortest: None,
+                    element: (**pattern).clone(),
+                    span: pattern.span,
+                };
                 let mut found = Vec::new();
                 self.match_pattern(g, std::slice::from_ref(&part), row, &mut found)?;
                 let mut out = Vec::new();
@@ -797,7 +884,10 @@ impl<'a> Exec<'a> {
                         self.match_pattern(g, &pattern.parts, r, &mut found)?;
                         let before = out.len();
                         for f in found {
-                            if where_.as_ref().map_or(Ok(true), |w| self.eval(g, w, &f).map(|v| ops::is_true(&v)))? {
+                            if where_
+                                .as_ref()
+                                .map_or(Ok(true), |w| self.eval(g, w, &f).map(|v| ops::is_true(&v)))?
+                            {
                                 out.push(f);
                             }
                         }
@@ -819,12 +909,25 @@ impl<'a> Exec<'a> {
     // ========================================================================
 
     /// All extensions of `row` that match every part (relationships distinct across parts).
-    pub(crate) fn match_pattern(&self, g: &Graph, parts: &[PatternPart], row: &Row, out: &mut Vec<Row>) -> EvalResult<()> {
+    pub(crate) fn match_pattern(
+        &self,
+        g: &Graph,
+        parts: &[PatternPart],
+        row: &Row,
+        out: &mut Vec<Row>,
+    ) -> EvalResult<()> {
         let mut used = Vec::new();
         self.match_parts(g, parts, row.clone(), &mut used, out)
     }
 
-    fn match_parts(&self, g: &Graph, parts: &[PatternPart], row: Row, used: &mut Vec<ClaimIx>, out: &mut Vec<Row>) -> EvalResult<()> {
+    fn match_parts(
+        &self,
+        g: &Graph,
+        parts: &[PatternPart],
+        row: Row,
+        used: &mut Vec<ClaimIx>,
+        out: &mut Vec<Row>,
+    ) -> EvalResult<()> {
         let Some((part, rest)) = parts.split_first() else {
             out.push(row);
             return Ok(());
@@ -841,7 +944,7 @@ impl<'a> Exec<'a> {
         let reversed = plan::start_from_end(g, &part.element, &row, &self.key_hints.borrow(), self.params);
         let el = if reversed { reverse_element(&part.element) } else { part.element.clone() };
         let mut state = MatchState { nodes: Vec::new(), rels: Vec::new() };
-        let mut results: Vec<(Row, Vec<EntityIx>, Vec<ClaimIx>, Vec<ClaimIx>)> = Vec::new();
+        let mut results: Vec<ElementMatch> = Vec::new();
         self.match_element(g, &el, row, used, &mut state, &mut results)?;
         for (mut r, mut nodes, mut rels, used_here) in results {
             if let Some(pv) = &part.var {
@@ -867,7 +970,10 @@ impl<'a> Exec<'a> {
                     Value::Null => Vec::new(),
                     Value::Node(_) => Vec::new(),
                     other => {
-                        return Err(type_error("InvalidArgumentType", format!("variable `{v}` is a {}, not a node", other.type_name())))
+                        return Err(type_error(
+                            "InvalidArgumentType",
+                            format!("variable `{v}` is a {}, not a node", other.type_name()),
+                        ))
                     }
                 });
             }
@@ -905,11 +1011,16 @@ impl<'a> Exec<'a> {
         let want = match self.eval(g, props, row)? {
             Value::Map(m) => m,
             Value::Null => return Ok(true),
-            other => return Err(type_error("InvalidArgumentType", format!("property map expected, got {}", other.type_name()))),
+            other => {
+                return Err(type_error(
+                    "InvalidArgumentType",
+                    format!("property map expected, got {}", other.type_name()),
+                ))
+            }
         };
         for (k, v) in &want {
             let have = ops::property(g, element, k)?;
-            if ops::equals(&have, v) != Some(true) {
+            if ops::equals(&have, v) != Some(true) && !alias_matches(g, element, k, v)? {
                 return Ok(false);
             }
         }
@@ -923,7 +1034,7 @@ impl<'a> Exec<'a> {
         row: Row,
         used: &[ClaimIx],
         state: &mut MatchState,
-        out: &mut Vec<(Row, Vec<EntityIx>, Vec<ClaimIx>, Vec<ClaimIx>)>,
+        out: &mut Vec<ElementMatch>,
     ) -> EvalResult<()> {
         for ix in self.node_candidates(g, &el.start, &row)? {
             self.tick()?;
@@ -955,7 +1066,7 @@ impl<'a> Exec<'a> {
         used: &[ClaimIx],
         local: &mut Vec<ClaimIx>,
         state: &mut MatchState,
-        out: &mut Vec<(Row, Vec<EntityIx>, Vec<ClaimIx>, Vec<ClaimIx>)>,
+        out: &mut Vec<ElementMatch>,
     ) -> EvalResult<()> {
         let Some((rel, node)) = el.chain.get(i) else {
             out.push((row, state.nodes.clone(), state.rels.clone(), local.clone()));
@@ -1006,7 +1117,7 @@ impl<'a> Exec<'a> {
         used: &[ClaimIx],
         local: &mut Vec<ClaimIx>,
         state: &mut MatchState,
-        out: &mut Vec<(Row, Vec<EntityIx>, Vec<ClaimIx>, Vec<ClaimIx>)>,
+        out: &mut Vec<ElementMatch>,
         lo: usize,
         hi: usize,
         trail: &mut Vec<ClaimIx>,
@@ -1015,7 +1126,11 @@ impl<'a> Exec<'a> {
         if trail.len() >= lo && self.node_matches(g, node, at, &row)? {
             let bound_ok = match rel.var.as_ref().and_then(|v| row.get(v)) {
                 Some(Value::List(items)) => {
-                    items.len() == trail.len() && items.iter().zip(trail.iter()).all(|(v, c)| matches!(v, Value::Relationship(x) if x == c))
+                    items.len() == trail.len()
+                        && items
+                            .iter()
+                            .zip(trail.iter())
+                            .all(|(v, c)| matches!(v, Value::Relationship(x) if x == c))
                 }
                 Some(_) => false,
                 None => true,
@@ -1102,7 +1217,13 @@ impl<'a> Exec<'a> {
 
     /// `shortestPath(...)` / `allShortestPaths(...)`: breadth-first search between every
     /// matching pair of end nodes.
-    fn match_shortest(&self, g: &Graph, part: &PatternPart, row: &Row, out: &mut Vec<(Row, ())>) -> EvalResult<()> {
+    fn match_shortest(
+        &self,
+        g: &Graph,
+        part: &PatternPart,
+        row: &Row,
+        out: &mut Vec<(Row, ())>,
+    ) -> EvalResult<()> {
         let el = &part.element;
         let [(rel, end)] = el.chain.as_slice() else {
             return Err(unsupported("shortestPath over more than one relationship"));
@@ -1131,7 +1252,10 @@ impl<'a> Exec<'a> {
                         r.insert(v.clone(), Value::Node(t));
                     }
                     if let Some(v) = &rel.var {
-                        r.insert(v.clone(), Value::List(rels.iter().map(|c| Value::Relationship(*c)).collect()));
+                        r.insert(
+                            v.clone(),
+                            Value::List(rels.iter().map(|c| Value::Relationship(*c)).collect()),
+                        );
                     }
                     if let Some(v) = &part.var {
                         r.insert(v.clone(), Value::Path { nodes, rels });
@@ -1146,7 +1270,17 @@ impl<'a> Exec<'a> {
     /// Shortest paths from `s` to `t` by breadth-first search, keeping every predecessor at
     /// the shortest depth so all shortest paths can be rebuilt.
     #[allow(clippy::too_many_arguments)]
-    fn bfs(&self, g: &Graph, rel: &RelPattern, s: EntityIx, t: EntityIx, lo: usize, hi: usize, all: bool, row: &Row) -> EvalResult<Vec<(Vec<EntityIx>, Vec<ClaimIx>)>> {
+    fn bfs(
+        &self,
+        g: &Graph,
+        rel: &RelPattern,
+        s: EntityIx,
+        t: EntityIx,
+        lo: usize,
+        hi: usize,
+        all: bool,
+        row: &Row,
+    ) -> EvalResult<Vec<(Vec<EntityIx>, Vec<ClaimIx>)>> {
         if s == t {
             return Ok(if lo == 0 { vec![(vec![s], Vec::new())] } else { Vec::new() });
         }
@@ -1226,7 +1360,10 @@ impl<'a> Exec<'a> {
             Some(e) => match self.eval(g, e, row)? {
                 Value::Map(m) => Ok(m.into_iter().filter(|(_, v)| !v.is_null()).collect()),
                 Value::Null => Ok(Vec::new()),
-                other => Err(type_error("InvalidArgumentType", format!("property map expected, got {}", other.type_name()))),
+                other => Err(type_error(
+                    "InvalidArgumentType",
+                    format!("property map expected, got {}", other.type_name()),
+                )),
             },
         }
     }
@@ -1236,7 +1373,10 @@ impl<'a> Exec<'a> {
             if let Some(bound) = row.get(v) {
                 return match bound {
                     Value::Node(ix) => Ok(*ix),
-                    other => Err(type_error("InvalidArgumentType", format!("`{v}` is a {}, not a node", other.type_name()))),
+                    other => Err(type_error(
+                        "InvalidArgumentType",
+                        format!("`{v}` is a {}, not a node", other.type_name()),
+                    )),
                 };
             }
         }
@@ -1247,7 +1387,9 @@ impl<'a> Exec<'a> {
         }
         let labels = node.labels.iter().map(|l| graph.intern(l)).collect();
         let n_props = model_props.len();
-        let ix = graph.add_entity(None, labels, model_props).map_err(|e| runtime_error("ConstraintVerificationFailed", "CreateFailed", e.to_string()))?;
+        let ix = graph
+            .add_entity(None, labels, model_props)
+            .map_err(|e| runtime_error("ConstraintVerificationFailed", "CreateFailed", e.to_string()))?;
         self.stats.nodes_created += 1;
         self.stats.properties_set += n_props;
         self.stats.labels_added += graph.entity(ix).map_or(0, |e| e.labels.len());
@@ -1265,7 +1407,11 @@ impl<'a> Exec<'a> {
         for (rel, node) in &el.chain {
             let next = self.create_node(graph, node, row)?;
             let Some(t) = rel.types.first() else {
-                return Err(semantic_error("NoSingleRelationshipType", "a relationship to create needs exactly one type", rel.span));
+                return Err(semantic_error(
+                    "NoSingleRelationshipType",
+                    "a relationship to create needs exactly one type",
+                    rel.span,
+                ));
             };
             let (s, o) = if rel.direction == RelDirection::Left { (next, prev) } else { (prev, next) };
             let props = self.eval_props(graph, &rel.props, row)?;
@@ -1282,7 +1428,9 @@ impl<'a> Exec<'a> {
                 attestations: vec![Attestation::new(SourceRef::User(user), Status::Asserted)],
                 kind: ClaimKind::Stated,
             };
-            let c = graph.add_claim(s, o, claim).map_err(|e| runtime_error("EntityNotFound", "DeletedEntityAccess", e.to_string()))?;
+            let c = graph
+                .add_claim(s, o, claim)
+                .map_err(|e| runtime_error("EntityNotFound", "DeletedEntityAccess", e.to_string()))?;
             self.stats.relationships_created += 1;
             self.stats.properties_set += n_props;
             if let Some(v) = &rel.var {
@@ -1305,7 +1453,12 @@ impl<'a> Exec<'a> {
             Value::Null => return Ok(()),
             Value::Node(ix) => graph.set_entity_prop(*ix, k, model),
             Value::Relationship(ix) => graph.set_claim_prop(*ix, k, model),
-            other => return Err(type_error("InvalidArgumentType", format!("cannot set a property on a {}", other.type_name()))),
+            other => {
+                return Err(type_error(
+                    "InvalidArgumentType",
+                    format!("cannot set a property on a {}", other.type_name()),
+                ))
+            }
         }
         .map_err(|e| runtime_error("EntityNotFound", "DeletedEntityAccess", e.to_string()))?;
         if changed || !value.is_null() {
@@ -1331,15 +1484,23 @@ impl<'a> Exec<'a> {
                     let v = self.eval(graph, value, row)?;
                     let map = match v {
                         Value::Map(m) => m,
-                        Value::Node(_) | Value::Relationship(_) => ops::properties_of(graph, &v).unwrap_or_default(),
+                        Value::Node(_) | Value::Relationship(_) => {
+                            ops::properties_of(graph, &v).unwrap_or_default()
+                        }
                         Value::Null => BTreeMap::new(),
-                        other => return Err(type_error("InvalidArgumentType", format!("expected a map, got {}", other.type_name()))),
+                        other => {
+                            return Err(type_error(
+                                "InvalidArgumentType",
+                                format!("expected a map, got {}", other.type_name()),
+                            ))
+                        }
                     };
                     if t.is_null() {
                         continue;
                     }
                     if replace {
-                        let existing: Vec<String> = ops::properties_of(graph, &t).unwrap_or_default().into_keys().collect();
+                        let existing: Vec<String> =
+                            ops::properties_of(graph, &t).unwrap_or_default().into_keys().collect();
                         for k in existing {
                             if !map.contains_key(&k) {
                                 self.set_prop(graph, &t, &k, Value::Null)?;
@@ -1379,7 +1540,9 @@ impl<'a> Exec<'a> {
                 }
             }
             RemoveItem::Property(e) => {
-                let ExprKind::Property(base, key) = &e.kind else { return Err(unsupported("this REMOVE target")) };
+                let ExprKind::Property(base, key) = &e.kind else {
+                    return Err(unsupported("this REMOVE target"));
+                };
                 let t = self.eval(graph, base, row)?;
                 if let Some(k) = graph.sym(key) {
                     let _ = match t {
@@ -1393,6 +1556,23 @@ impl<'a> Exec<'a> {
         Ok(())
     }
 }
+
+/// Implementation extension: in a node pattern, `{name: 'Wagner'}` also matches an entity
+/// whose `aliases` list holds exactly `'Wagner'` (an alias is another name of the same
+/// entity). Entities without `aliases` (all of the TCK's) match as in openCypher.
+fn alias_matches(g: &Graph, element: &Value, key: &str, want: &Value) -> EvalResult<bool> {
+    if key != "name" || !matches!(element, Value::Node(_)) || !matches!(want, Value::String(_)) {
+        return Ok(false);
+    }
+    Ok(match ops::property(g, element, "aliases")? {
+        Value::List(items) => items.iter().any(|a| ops::equals(a, want) == Some(true)),
+        _ => false,
+    })
+}
+
+/// One match of a pattern element: the extended row, the path's nodes and relationships,
+/// and the relationships it bound (for isomorphism across the MATCH's other parts).
+type ElementMatch = (Row, Vec<EntityIx>, Vec<ClaimIx>, Vec<ClaimIx>);
 
 struct MatchState {
     nodes: Vec<EntityIx>,
@@ -1413,7 +1593,9 @@ fn collect_deletions(v: &Value, nodes: &mut Vec<EntityIx>, rels: &mut Vec<ClaimI
                 collect_deletions(i, nodes, rels)?;
             }
         }
-        other => return Err(type_error("InvalidArgumentType", format!("cannot delete a {}", other.type_name()))),
+        other => {
+            return Err(type_error("InvalidArgumentType", format!("cannot delete a {}", other.type_name())))
+        }
     }
     Ok(())
 }
@@ -1429,13 +1611,23 @@ fn misplaced_aggregate(span: crate::syntax::Span) -> QueryError {
 }
 
 pub(crate) fn semantic_error(detail: &'static str, message: &str, span: crate::syntax::Span) -> QueryError {
-    QueryError { class: "SyntaxError", detail, phase: super::ErrorPhase::CompileTime, message: message.into(), span: Some(span) }
+    QueryError {
+        class: "SyntaxError",
+        detail,
+        phase: super::ErrorPhase::CompileTime,
+        message: message.into(),
+        span: Some(span),
+    }
 }
 
 fn dedup_rows(rows: Vec<Row>, columns: &[String]) -> Vec<Row> {
     let mut seen = HashSet::new();
     rows.into_iter()
-        .filter(|r| seen.insert(columns.iter().map(|c| ops::group_key(r.get(c).unwrap_or(&Value::Null))).collect::<Vec<_>>()))
+        .filter(|r| {
+            seen.insert(
+                columns.iter().map(|c| ops::group_key(r.get(c).unwrap_or(&Value::Null))).collect::<Vec<_>>(),
+            )
+        })
         .collect()
 }
 
@@ -1483,7 +1675,9 @@ fn reverse_element(el: &PatternElement) -> PatternElement {
 pub(crate) fn contains_aggregate(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::CountStar => true,
-        ExprKind::Call { name, args, .. } => AggregateKind::from_name(name).is_some() || args.iter().any(contains_aggregate),
+        ExprKind::Call { name, args, .. } => {
+            AggregateKind::from_name(name).is_some() || args.iter().any(contains_aggregate)
+        }
         _ => children(e).into_iter().any(contains_aggregate),
     }
 }
@@ -1495,7 +1689,10 @@ pub(crate) fn children(e: &Expr) -> Vec<&Expr> {
         ExprKind::Literal(_) | ExprKind::Param(_) | ExprKind::Var(_) | ExprKind::CountStar => {}
         ExprKind::List(items) => v.extend(items),
         ExprKind::Map(entries) => v.extend(entries.iter().map(|(_, x)| x)),
-        ExprKind::Property(b, _) | ExprKind::HasLabels(b, _) | ExprKind::Unary(_, b) | ExprKind::IsNull(b, _) => v.push(b),
+        ExprKind::Property(b, _)
+        | ExprKind::HasLabels(b, _)
+        | ExprKind::Unary(_, b)
+        | ExprKind::IsNull(b, _) => v.push(b),
         ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
             v.push(a);
             v.push(b);
@@ -1542,7 +1739,10 @@ fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
         ExprKind::Literal(_) | ExprKind::Param(_) | ExprKind::Var(_) | ExprKind::CountStar => {}
         ExprKind::List(items) => v.extend(items.iter_mut()),
         ExprKind::Map(entries) => v.extend(entries.iter_mut().map(|(_, x)| x)),
-        ExprKind::Property(b, _) | ExprKind::HasLabels(b, _) | ExprKind::Unary(_, b) | ExprKind::IsNull(b, _) => v.push(b),
+        ExprKind::Property(b, _)
+        | ExprKind::HasLabels(b, _)
+        | ExprKind::Unary(_, b)
+        | ExprKind::IsNull(b, _) => v.push(b),
         ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
             v.push(a);
             v.push(b);

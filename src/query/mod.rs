@@ -84,7 +84,12 @@ impl Default for Session {
 const QUERY_STACK: usize = 256 << 20;
 
 /// Runs one statement against the graph as the default [`Session`] user.
-pub fn execute(graph: &mut Graph, text: &str, params: &Params, cancel: &CancelFlag) -> Result<QueryOutput, QueryError> {
+pub fn execute(
+    graph: &mut Graph,
+    text: &str,
+    params: &Params,
+    cancel: &CancelFlag,
+) -> Result<QueryOutput, QueryError> {
     execute_as(&Session::default(), graph, text, params, cancel)
 }
 
@@ -109,7 +114,13 @@ pub fn execute_as(
 }
 
 fn internal_error(message: &str) -> QueryError {
-    QueryError { class: "InternalError", detail: "Panic", phase: ErrorPhase::Runtime, message: message.into(), span: None }
+    QueryError {
+        class: "InternalError",
+        detail: "Panic",
+        phase: ErrorPhase::Runtime,
+        message: message.into(),
+        span: None,
+    }
 }
 
 fn execute_here(

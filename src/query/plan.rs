@@ -83,7 +83,12 @@ fn constant_string(e: &Expr, params: &Params) -> Option<String> {
 }
 
 /// Picks how to find candidates for an unbound node pattern.
-pub(crate) fn choose_anchor(g: &Graph, node: &NodePattern, hints: &[(String, String)], params: &Params) -> Anchor {
+pub(crate) fn choose_anchor(
+    g: &Graph,
+    node: &NodePattern,
+    hints: &[(String, String)],
+    params: &Params,
+) -> Anchor {
     if let Some(v) = &node.var {
         if let Some((_, id)) = hints.iter().find(|(h, _)| h == v) {
             return Anchor::Key(g.find_entity(id));
@@ -133,7 +138,13 @@ fn cost(g: &Graph, node: &NodePattern, row: &Row, hints: &[(String, String)], pa
 }
 
 /// Whether to match a chain from its last node rather than its first.
-pub(crate) fn start_from_end(g: &Graph, el: &PatternElement, row: &Row, hints: &[(String, String)], params: &Params) -> bool {
+pub(crate) fn start_from_end(
+    g: &Graph,
+    el: &PatternElement,
+    row: &Row,
+    hints: &[(String, String)],
+    params: &Params,
+) -> bool {
     let Some((_, last)) = el.chain.last() else { return false };
     cost(g, last, row, hints, params) < cost(g, &el.start, row, hints, params)
 }

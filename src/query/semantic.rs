@@ -51,7 +51,13 @@ pub(crate) fn from_syntax_error(e: &SyntaxError, text: &str) -> QueryError {
     } else {
         "UnexpectedSyntax"
     };
-    QueryError { class: "SyntaxError", detail, phase: ErrorPhase::CompileTime, message: e.message.clone(), span: Some(e.span) }
+    QueryError {
+        class: "SyntaxError",
+        detail,
+        phase: ErrorPhase::CompileTime,
+        message: e.message.clone(),
+        span: Some(e.span),
+    }
 }
 
 /// Checks a whole statement.
@@ -63,11 +69,19 @@ pub(crate) fn check(q: &Query, params: &Params) -> Check {
         all_flags.push(*all);
         let c = check_single(part, Scope::new(), true)?;
         if c != cols {
-            return Err(semantic_error("DifferentColumnsInUnion", "all sub queries in a UNION must return the same columns", part.span));
+            return Err(semantic_error(
+                "DifferentColumnsInUnion",
+                "all sub queries in a UNION must return the same columns",
+                part.span,
+            ));
         }
     }
     if all_flags.iter().any(|a| *a) && all_flags.iter().any(|a| !*a) {
-        return Err(semantic_error("InvalidClauseComposition", "UNION and UNION ALL cannot be mixed", q.span));
+        return Err(semantic_error(
+            "InvalidClauseComposition",
+            "UNION and UNION ALL cannot be mixed",
+            q.span,
+        ));
     }
     Ok(())
 }
@@ -90,7 +104,11 @@ fn check_single(q: &SingleQuery, mut scope: Scope, top: bool) -> Result<Vec<Stri
                 check_expr(expr, &scope, false)?;
                 no_aggregate(expr, "UNWIND")?;
                 if scope.contains_key(var) {
-                    return Err(semantic_error("VariableAlreadyBound", &format!("variable `{var}` already declared"), c.span));
+                    return Err(semantic_error(
+                        "VariableAlreadyBound",
+                        &format!("variable `{var}` already declared"),
+                        c.span,
+                    ));
                 }
                 scope.insert(var.clone(), Kind::Any);
             }
@@ -107,7 +125,11 @@ fn check_single(q: &SingleQuery, mut scope: Scope, top: bool) -> Result<Vec<Stri
             }
             ClauseKind::Return { proj } => {
                 if !last {
-                    return Err(semantic_error("InvalidClauseComposition", "RETURN can only be used at the end of a query", c.span));
+                    return Err(semantic_error(
+                        "InvalidClauseComposition",
+                        "RETURN can only be used at the end of a query",
+                        c.span,
+                    ));
                 }
                 columns = check_projection(proj, &scope, false, c.span)?.0;
             }
@@ -141,10 +163,21 @@ fn check_single(q: &SingleQuery, mut scope: Scope, top: bool) -> Result<Vec<Stri
                     check_expr(e, &scope, false)?;
                     let deletable = matches!(
                         e.kind,
-                        ExprKind::Var(_) | ExprKind::Property(..) | ExprKind::Index(..) | ExprKind::Call { .. } | ExprKind::Param(_) | ExprKind::Case { .. } | ExprKind::List(_) | ExprKind::Literal(Literal::Null)
+                        ExprKind::Var(_)
+                            | ExprKind::Property(..)
+                            | ExprKind::Index(..)
+                            | ExprKind::Call { .. }
+                            | ExprKind::Param(_)
+                            | ExprKind::Case { .. }
+                            | ExprKind::List(_)
+                            | ExprKind::Literal(Literal::Null)
                     );
                     if !deletable {
-                        return Err(semantic_error("InvalidDelete", "only nodes, relationships and paths can be deleted", e.span));
+                        return Err(semantic_error(
+                            "InvalidDelete",
+                            "only nodes, relationships and paths can be deleted",
+                            e.span,
+                        ));
                     }
                     if let ExprKind::Var(v) = &e.kind {
                         if scope.get(v).is_some_and(|k| *k == Kind::RelList) {
@@ -171,7 +204,11 @@ fn check_single(q: &SingleQuery, mut scope: Scope, top: bool) -> Result<Vec<Stri
             | Some(ClauseKind::Call { .. })
     );
     if top && !ends_ok {
-        return Err(semantic_error("InvalidClauseComposition", "a query must end with RETURN or an updating clause", q.span));
+        return Err(semantic_error(
+            "InvalidClauseComposition",
+            "a query must end with RETURN or an updating clause",
+            q.span,
+        ));
     }
     Ok(columns)
 }
@@ -203,7 +240,11 @@ fn check_set_items(items: &[SetItem], scope: &Scope) -> Check {
 
 fn no_aggregate(e: &Expr, where_: &str) -> Check {
     if contains_aggregate(e) {
-        return Err(semantic_error("InvalidAggregation", &format!("aggregate functions are not allowed in {where_}"), e.span));
+        return Err(semantic_error(
+            "InvalidAggregation",
+            &format!("aggregate functions are not allowed in {where_}"),
+            e.span,
+        ));
     }
     Ok(())
 }
@@ -224,8 +265,20 @@ fn bind_pattern(scope: &mut Scope, pattern: &Pattern, creating: bool) -> Check {
                     Some(Kind::Node) | Some(Kind::Any) | None => {
                         scope.insert(v.clone(), Kind::Node);
                     }
-                    Some(Kind::Value) | Some(Kind::Scalar(_)) => return Err(semantic_error("VariableTypeConflict", &format!("`{v}` is not a node"), n.span)),
-                    Some(_) => return Err(semantic_error("VariableTypeConflict", &format!("`{v}` is not a node"), n.span)),
+                    Some(Kind::Value) | Some(Kind::Scalar(_)) => {
+                        return Err(semantic_error(
+                            "VariableTypeConflict",
+                            &format!("`{v}` is not a node"),
+                            n.span,
+                        ))
+                    }
+                    Some(_) => {
+                        return Err(semantic_error(
+                            "VariableTypeConflict",
+                            &format!("`{v}` is not a node"),
+                            n.span,
+                        ))
+                    }
                 }
             }
         }
@@ -236,7 +289,11 @@ fn bind_pattern(scope: &mut Scope, pattern: &Pattern, creating: bool) -> Check {
             if let Some(v) = &r.var {
                 let kind = if r.range.is_some() { Kind::RelList } else { Kind::Rel };
                 if rels_here.contains(&v.as_str()) {
-                    return Err(semantic_error("RelationshipUniquenessViolation", &format!("relationship `{v}` appears twice in one pattern"), r.span));
+                    return Err(semantic_error(
+                        "RelationshipUniquenessViolation",
+                        &format!("relationship `{v}` appears twice in one pattern"),
+                        r.span,
+                    ));
                 }
                 rels_here.push(v);
                 match scope.get(v) {
@@ -244,20 +301,44 @@ fn bind_pattern(scope: &mut Scope, pattern: &Pattern, creating: bool) -> Check {
                         scope.insert(v.clone(), kind);
                     }
                     Some(k) if *k == kind && !creating => {}
-                    Some(Kind::Value) | Some(Kind::Scalar(_)) => return Err(semantic_error("VariableTypeConflict", &format!("`{v}` is not a relationship"), r.span)),
+                    Some(Kind::Value) | Some(Kind::Scalar(_)) => {
+                        return Err(semantic_error(
+                            "VariableTypeConflict",
+                            &format!("`{v}` is not a relationship"),
+                            r.span,
+                        ))
+                    }
                     Some(Kind::Rel) | Some(Kind::RelList) if !creating => {
-                        return Err(semantic_error("VariableTypeConflict", &format!("`{v}` changes kind"), r.span))
+                        return Err(semantic_error(
+                            "VariableTypeConflict",
+                            &format!("`{v}` changes kind"),
+                            r.span,
+                        ))
                     }
                     Some(Kind::Rel) if creating => {
-                        return Err(semantic_error("VariableAlreadyBound", &format!("variable `{v}` already declared"), r.span))
+                        return Err(semantic_error(
+                            "VariableAlreadyBound",
+                            &format!("variable `{v}` already declared"),
+                            r.span,
+                        ))
                     }
-                    Some(_) => return Err(semantic_error("VariableTypeConflict", &format!("`{v}` is not a relationship"), r.span)),
+                    Some(_) => {
+                        return Err(semantic_error(
+                            "VariableTypeConflict",
+                            &format!("`{v}` is not a relationship"),
+                            r.span,
+                        ))
+                    }
                 }
             }
         }
         if let Some(v) = &part.var {
             if scope.contains_key(v) {
-                return Err(semantic_error("VariableAlreadyBound", &format!("variable `{v}` already declared"), part.span));
+                return Err(semantic_error(
+                    "VariableAlreadyBound",
+                    &format!("variable `{v}` already declared"),
+                    part.span,
+                ));
             }
             scope.insert(v.clone(), Kind::Path);
         }
@@ -275,27 +356,60 @@ fn check_creatable(part: &PatternPart, scope: &Scope, create: bool) -> Check {
         if let Some(v) = &n.var {
             if let Some(k) = scope.get(v) {
                 if *k != Kind::Node && *k != Kind::Any {
-                    return Err(semantic_error("VariableTypeConflict", &format!("`{v}` is not a node"), n.span));
+                    return Err(semantic_error(
+                        "VariableTypeConflict",
+                        &format!("`{v}` is not a node"),
+                        n.span,
+                    ));
                 }
                 if lone || !n.labels.is_empty() || n.props.is_some() {
-                    return Err(semantic_error("VariableAlreadyBound", &format!("variable `{v}` already declared"), n.span));
+                    return Err(semantic_error(
+                        "VariableAlreadyBound",
+                        &format!("variable `{v}` already declared"),
+                        n.span,
+                    ));
                 }
             }
         }
     }
     for (r, _) in &el.chain {
+        if let Some(v) = &r.var {
+            if scope.contains_key(v) {
+                return Err(semantic_error(
+                    "VariableAlreadyBound",
+                    &format!("variable `{v}` already declared"),
+                    r.span,
+                ));
+            }
+        }
         if r.types.len() != 1 {
-            return Err(semantic_error("NoSingleRelationshipType", "a relationship to create needs exactly one type", r.span));
+            return Err(semantic_error(
+                "NoSingleRelationshipType",
+                "a relationship to create needs exactly one type",
+                r.span,
+            ));
         }
         if r.range.is_some() {
-            return Err(semantic_error("CreatingVarLength", "variable-length relationships cannot be created", r.span));
+            return Err(semantic_error(
+                "CreatingVarLength",
+                "variable-length relationships cannot be created",
+                r.span,
+            ));
         }
         if create && r.direction == RelDirection::Both {
-            return Err(semantic_error("RequiresDirectedRelationship", "a relationship to create needs a direction", r.span));
+            return Err(semantic_error(
+                "RequiresDirectedRelationship",
+                "a relationship to create needs a direction",
+                r.span,
+            ));
         }
         if let Some(v) = &r.var {
             if scope.contains_key(v) {
-                return Err(semantic_error("VariableAlreadyBound", &format!("variable `{v}` already declared"), r.span));
+                return Err(semantic_error(
+                    "VariableAlreadyBound",
+                    &format!("variable `{v}` already declared"),
+                    r.span,
+                ));
             }
         }
     }
@@ -303,9 +417,18 @@ fn check_creatable(part: &PatternPart, scope: &Scope, create: bool) -> Check {
 }
 
 /// Checks a WITH / RETURN projection; returns its columns and the scope after it.
-fn check_projection(proj: &Projection, scope: &Scope, is_with: bool, span: Span) -> Result<(Vec<String>, Scope), QueryError> {
-    if proj.star && scope.is_empty() {
-        return Err(semantic_error("NoVariablesInScope", "RETURN * is not allowed when there are no variables in scope", span));
+fn check_projection(
+    proj: &Projection,
+    scope: &Scope,
+    is_with: bool,
+    span: Span,
+) -> Result<(Vec<String>, Scope), QueryError> {
+    if proj.star && scope.is_empty() && !is_with {
+        return Err(semantic_error(
+            "NoVariablesInScope",
+            "RETURN * is not allowed when there are no variables in scope",
+            span,
+        ));
     }
     let mut columns: Vec<String> = Vec::new();
     let mut next = Scope::new();
@@ -322,12 +445,20 @@ fn check_projection(proj: &Projection, scope: &Scope, is_with: bool, span: Span)
             (Some(a), _) => a.clone(),
             (None, ExprKind::Var(v)) => v.clone(),
             (None, _) if is_with => {
-                return Err(semantic_error("NoExpressionAlias", "expressions in WITH must be aliased (use AS)", item.expr.span))
+                return Err(semantic_error(
+                    "NoExpressionAlias",
+                    "expressions in WITH must be aliased (use AS)",
+                    item.expr.span,
+                ))
             }
             (None, _) => item.expr.to_string(),
         };
         if columns.contains(&name) && !(proj.star && scope.contains_key(&name) && item.alias.is_none()) {
-            return Err(semantic_error("ColumnNameConflict", &format!("multiple result columns with the same name `{name}`"), item.span));
+            return Err(semantic_error(
+                "ColumnNameConflict",
+                &format!("multiple result columns with the same name `{name}`"),
+                item.span,
+            ));
         }
         let kind = kind_of(&item.expr, scope);
         columns.push(name.clone());
@@ -366,13 +497,23 @@ fn check_projection(proj: &Projection, scope: &Scope, is_with: bool, span: Span)
 /// SKIP / LIMIT must be constant non-negative integers.
 fn check_count_arg(e: &Expr, what: &str) -> Check {
     if has_variables(e) {
-        return Err(semantic_error("NonConstantExpression", &format!("{what} cannot depend on variables"), e.span));
+        return Err(semantic_error(
+            "NonConstantExpression",
+            &format!("{what} cannot depend on variables"),
+            e.span,
+        ));
     }
     match &e.kind {
-        ExprKind::Literal(Literal::Int(i)) if *i < 0 => {
-            Err(QueryError { class: "SyntaxError", detail: "NegativeIntegerArgument", phase: ErrorPhase::CompileTime, message: format!("{what} must not be negative"), span: Some(e.span) })
-        }
-        ExprKind::Literal(Literal::Float(_)) | ExprKind::Literal(Literal::String(_)) | ExprKind::Literal(Literal::Bool(_)) => {
+        ExprKind::Literal(Literal::Int(i)) if *i < 0 => Err(QueryError {
+            class: "SyntaxError",
+            detail: "NegativeIntegerArgument",
+            phase: ErrorPhase::CompileTime,
+            message: format!("{what} must not be negative"),
+            span: Some(e.span),
+        }),
+        ExprKind::Literal(Literal::Float(_))
+        | ExprKind::Literal(Literal::String(_))
+        | ExprKind::Literal(Literal::Bool(_)) => {
             Err(semantic_error("InvalidArgumentType", &format!("{what} must be an integer"), e.span))
         }
         _ => Ok(()),
@@ -392,10 +533,14 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
             class: "TypeError",
             detail: "InvalidArgumentType",
             phase: ErrorPhase::CompileTime,
-            message: format!("cannot read property '{key}' of a {}", non_map_literal(base).unwrap_or("value")),
+            message: format!(
+                "cannot read property '{key}' of a {}",
+                non_map_literal(base).unwrap_or("value")
+            ),
             span: Some(e.span),
         }),
-        ExprKind::Property(base, key) if matches!(&base.kind, ExprKind::Var(v) if matches!(scope.get(v), Some(Kind::Scalar(_)))) => {
+        ExprKind::Property(base, key) if matches!(&base.kind, ExprKind::Var(v) if matches!(scope.get(v), Some(Kind::Scalar(_)))) =>
+        {
             let t = match &base.kind {
                 ExprKind::Var(v) => match scope.get(v) {
                     Some(Kind::Scalar(t)) => *t,
@@ -411,7 +556,9 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
                 span: Some(e.span),
             })
         }
-        ExprKind::Binary(BinOp::In, a, b) if matches!(non_map_literal(b), Some(t) if t != "List") || matches!(b.kind, ExprKind::Map(_)) => {
+        ExprKind::Binary(BinOp::In, a, b)
+            if matches!(non_map_literal(b), Some(t) if t != "List") || matches!(b.kind, ExprKind::Map(_)) =>
+        {
             let _ = a;
             Err(semantic_error("InvalidArgumentType", "IN needs a list on its right", b.span))
         }
@@ -429,17 +576,29 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
             if agg_ok {
                 Ok(())
             } else {
-                Err(semantic_error("InvalidAggregation", "aggregate functions are only allowed in projections", e.span))
+                Err(semantic_error(
+                    "InvalidAggregation",
+                    "aggregate functions are only allowed in projections",
+                    e.span,
+                ))
             }
         }
         ExprKind::Call { name, args, distinct } => {
             if AggregateKind::from_name(name).is_some() {
                 if !agg_ok {
-                    return Err(semantic_error("InvalidAggregation", "aggregate functions are only allowed in projections", e.span));
+                    return Err(semantic_error(
+                        "InvalidAggregation",
+                        "aggregate functions are only allowed in projections",
+                        e.span,
+                    ));
                 }
                 for a in args {
                     if contains_aggregate(a) {
-                        return Err(semantic_error("NestedAggregation", "aggregate functions cannot be nested", a.span));
+                        return Err(semantic_error(
+                            "NestedAggregation",
+                            "aggregate functions cannot be nested",
+                            a.span,
+                        ));
                     }
                     check_expr(a, scope, false)?;
                 }
@@ -450,10 +609,18 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
             }
             // Pattern expressions are predicates only: `size((a)-->())` is not a list.
             if let Some(p) = args.iter().find(|a| matches!(a.kind, ExprKind::Pattern(_))) {
-                return Err(semantic_error("UnexpectedSyntax", "a pattern can only be used as a predicate; use a pattern comprehension", p.span));
+                return Err(semantic_error(
+                    "UnexpectedSyntax",
+                    "a pattern can only be used as a predicate; use a pattern comprehension",
+                    p.span,
+                ));
             }
             if *distinct {
-                return Err(semantic_error("InvalidAggregation", "DISTINCT is only allowed in aggregate functions", e.span));
+                return Err(semantic_error(
+                    "InvalidAggregation",
+                    "DISTINCT is only allowed in aggregate functions",
+                    e.span,
+                ));
             }
             functions::check_arity(name, args.len()).map_err(|mut err| {
                 err.span = Some(e.span);
@@ -500,7 +667,12 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
         ExprKind::PatternComprehension { path_var, pattern, filter, map } => {
             let mut inner = scope.clone();
             let p = Pattern {
-                parts: vec![PatternPart { var: path_var.clone(), shortest: None, element: (**pattern).clone(), span: pattern.span }],
+                parts: vec![PatternPart {
+                    var: path_var.clone(),
+                    shortest: None,
+                    element: (**pattern).clone(),
+                    span: pattern.span,
+                }],
                 span: pattern.span,
             };
             bind_pattern(&mut inner, &p, false)?;
@@ -522,10 +694,18 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
                 if q.clauses.iter().any(|c| {
                     matches!(
                         c.kind,
-                        ClauseKind::Create { .. } | ClauseKind::Merge { .. } | ClauseKind::Set { .. } | ClauseKind::Remove { .. } | ClauseKind::Delete { .. }
+                        ClauseKind::Create { .. }
+                            | ClauseKind::Merge { .. }
+                            | ClauseKind::Set { .. }
+                            | ClauseKind::Remove { .. }
+                            | ClauseKind::Delete { .. }
                     )
                 }) {
-                    return Err(semantic_error("InvalidClauseComposition", "EXISTS subqueries cannot update the graph", e.span));
+                    return Err(semantic_error(
+                        "InvalidClauseComposition",
+                        "EXISTS subqueries cannot update the graph",
+                        e.span,
+                    ));
                 }
                 check_single(q, scope.clone(), false).map(|_| ())
             }

@@ -35,10 +35,7 @@ impl Span {
 
     pub fn of(pair: &Pair<'_, Rule>) -> Self {
         let s = pair.as_span();
-        Span {
-            start: s.start(),
-            end: s.end(),
-        }
+        Span { start: s.start(), end: s.end() }
     }
 
     pub fn len(&self) -> usize {
@@ -85,12 +82,7 @@ pub struct SyntaxError {
 impl SyntaxError {
     pub fn at(span: Span, message: impl Into<String>) -> Self {
         let message = message.into();
-        SyntaxError {
-            label: message.clone(),
-            message,
-            span,
-            expected: Vec::new(),
-        }
+        SyntaxError { label: message.clone(), message, span, expected: Vec::new() }
     }
 
     pub(crate) fn from_pest(err: pest::error::Error<Rule>, text: &str) -> Self {
@@ -100,9 +92,7 @@ impl SyntaxError {
         };
         let (found, span) = token_at(text, pos);
         let mut expected: Vec<String> = match &err.variant {
-            ErrorVariant::ParsingError { positives, .. } => {
-                positives.iter().map(describe_rule).collect()
-            }
+            ErrorVariant::ParsingError { positives, .. } => positives.iter().map(describe_rule).collect(),
             ErrorVariant::CustomError { message } => vec![message.clone()],
         };
         expected.sort();
@@ -112,12 +102,7 @@ impl SyntaxError {
             [one] => format!("expected {one}, found {found}"),
             many => format!("expected one of {}, found {found}", many.join(", ")),
         };
-        SyntaxError {
-            message,
-            span,
-            label: format!("unexpected {found}"),
-            expected,
-        }
+        SyntaxError { message, span, label: format!("unexpected {found}"), expected }
     }
 }
 
@@ -129,16 +114,12 @@ fn token_at(text: &str, pos: usize) -> (String, Span) {
         return ("end of input".to_string(), Span::new(pos, pos));
     };
     let len = if first.is_alphanumeric() || first == '_' {
-        rest.find(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .unwrap_or(rest.len())
+        rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len())
     } else {
         first.len_utf8()
     };
     let word = &rest[..len];
-    (
-        format!("'{}'", word.escape_debug()),
-        Span::new(pos, pos + len),
-    )
+    (format!("'{}'", word.escape_debug()), Span::new(pos, pos + len))
 }
 
 /// How a grammar rule is named in "expected ..." messages.
@@ -196,12 +177,7 @@ pub(crate) fn unescape(raw: &str, span: Span) -> Result<String, SyntaxError> {
                 let ch = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
                 match ch {
                     Some(ch) => out.push(ch),
-                    None => {
-                        return Err(SyntaxError::at(
-                            span,
-                            format!("invalid unicode escape \\{e}{hex}"),
-                        ))
-                    }
+                    None => return Err(SyntaxError::at(span, format!("invalid unicode escape \\{e}{hex}"))),
                 }
             }
             other => out.push(other),
@@ -219,11 +195,7 @@ pub(crate) fn parse_int(raw: &str, negative: bool, span: Span) -> Result<i64, Sy
     } else {
         (raw, 10)
     };
-    let text = if negative {
-        format!("-{digits}")
-    } else {
-        digits.to_string()
-    };
+    let text = if negative { format!("-{digits}") } else { digits.to_string() };
     i64::from_str_radix(&text, radix)
         .map_err(|_| SyntaxError::at(span, format!("integer {raw} is too large")))
 }

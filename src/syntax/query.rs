@@ -52,44 +52,16 @@ pub struct Clause {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClauseKind {
-    Match {
-        optional: bool,
-        pattern: Pattern,
-        where_: Option<Expr>,
-    },
-    Unwind {
-        expr: Expr,
-        var: String,
-    },
-    With {
-        proj: Projection,
-        where_: Option<Expr>,
-    },
-    Return {
-        proj: Projection,
-    },
-    Create {
-        pattern: Pattern,
-    },
-    Merge {
-        part: PatternPart,
-        actions: Vec<MergeAction>,
-    },
-    Set {
-        items: Vec<SetItem>,
-    },
-    Remove {
-        items: Vec<RemoveItem>,
-    },
-    Delete {
-        detach: bool,
-        exprs: Vec<Expr>,
-    },
-    Call {
-        name: String,
-        args: Option<Vec<Expr>>,
-        yields: Option<YieldSpec>,
-    },
+    Match { optional: bool, pattern: Pattern, where_: Option<Expr> },
+    Unwind { expr: Expr, var: String },
+    With { proj: Projection, where_: Option<Expr> },
+    Return { proj: Projection },
+    Create { pattern: Pattern },
+    Merge { part: PatternPart, actions: Vec<MergeAction> },
+    Set { items: Vec<SetItem> },
+    Remove { items: Vec<RemoveItem> },
+    Delete { detach: bool, exprs: Vec<Expr> },
+    Call { name: String, args: Option<Vec<Expr>>, yields: Option<YieldSpec> },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -129,7 +101,10 @@ pub struct MergeAction {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SetItem {
     /// `a.b = e`; `target` is a property-lookup expression.
-    Property { target: Expr, value: Expr },
+    Property {
+        target: Expr,
+        value: Expr,
+    },
     /// `n += {map}`.
     Merge {
         var: String,
@@ -151,11 +126,7 @@ pub enum SetItem {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum RemoveItem {
-    Labels {
-        var: String,
-        labels: Vec<String>,
-        span: Span,
-    },
+    Labels { var: String, labels: Vec<String>, span: Span },
     Property(Expr),
 }
 
@@ -405,18 +376,11 @@ pub(crate) fn check_nesting(text: &str) -> Result<(), SyntaxError> {
 // ============================================================================
 
 fn internal(span: Span, what: &str) -> SyntaxError {
-    SyntaxError::at(
-        span,
-        format!("internal parser error: unexpected shape of {what}"),
-    )
+    SyntaxError::at(span, format!("internal parser error: unexpected shape of {what}"))
 }
 
 /// The next child pair, or an internal error (the grammar guarantees it exists).
-fn next<'a>(
-    it: &mut Pairs<'a, Rule>,
-    span: Span,
-    what: &str,
-) -> Result<Pair<'a, Rule>, SyntaxError> {
+fn next<'a>(it: &mut Pairs<'a, Rule>, span: Span, what: &str) -> Result<Pair<'a, Rule>, SyntaxError> {
     it.next().ok_or_else(|| internal(span, what))
 }
 
@@ -430,44 +394,28 @@ pub(crate) fn build_query(pair: Pair<'_, Rule>) -> Result<Query, SyntaxError> {
         let q = build_single(next(&mut inner, span, "union")?)?;
         unions.push((all, q));
     }
-    Ok(Query {
-        first,
-        unions,
-        span,
-    })
+    Ok(Query { first, unions, span })
 }
 
 fn build_single(pair: Pair<'_, Rule>) -> Result<SingleQuery, SyntaxError> {
     let span = Span::of(&pair);
-    let clauses = pair
-        .into_inner()
-        .map(build_clause)
-        .collect::<Result<_, _>>()?;
+    let clauses = pair.into_inner().map(build_clause).collect::<Result<_, _>>()?;
     Ok(SingleQuery { clauses, span })
 }
 
 fn build_clause(pair: Pair<'_, Rule>) -> Result<Clause, SyntaxError> {
     let span = Span::of(&pair);
     let rule = pair.as_rule();
-    let mut inner = pair
-        .into_inner()
-        .filter(|p| !is_keyword(p.as_rule()))
-        .peekable();
+    let mut inner = pair.into_inner().filter(|p| !is_keyword(p.as_rule())).peekable();
     let kind = match rule {
         Rule::match_clause => {
-            let optional = inner
-                .peek()
-                .is_some_and(|p| p.as_rule() == Rule::optional_kw);
+            let optional = inner.peek().is_some_and(|p| p.as_rule() == Rule::optional_kw);
             if optional {
                 inner.next();
             }
             let pattern = build_pattern(inner.next().ok_or_else(|| internal(span, "MATCH"))?)?;
             let where_ = inner.next().map(build_where).transpose()?;
-            ClauseKind::Match {
-                optional,
-                pattern,
-                where_,
-            }
+            ClauseKind::Match { optional, pattern, where_ }
         }
         Rule::unwind_clause => {
             let expr = build_expr(inner.next().ok_or_else(|| internal(span, "UNWIND"))?)?;
@@ -490,21 +438,16 @@ fn build_clause(pair: Pair<'_, Rule>) -> Result<Clause, SyntaxError> {
             let actions = inner.map(build_merge_action).collect::<Result<_, _>>()?;
             ClauseKind::Merge { part, actions }
         }
-        Rule::set_clause => ClauseKind::Set {
-            items: inner.map(build_set_item).collect::<Result<_, _>>()?,
-        },
-        Rule::remove_clause => ClauseKind::Remove {
-            items: inner.map(build_remove_item).collect::<Result<_, _>>()?,
-        },
+        Rule::set_clause => ClauseKind::Set { items: inner.map(build_set_item).collect::<Result<_, _>>()? },
+        Rule::remove_clause => {
+            ClauseKind::Remove { items: inner.map(build_remove_item).collect::<Result<_, _>>()? }
+        }
         Rule::delete_clause => {
             let detach = inner.peek().is_some_and(|p| p.as_rule() == Rule::detach_kw);
             if detach {
                 inner.next();
             }
-            ClauseKind::Delete {
-                detach,
-                exprs: inner.map(build_expr).collect::<Result<_, _>>()?,
-            }
+            ClauseKind::Delete { detach, exprs: inner.map(build_expr).collect::<Result<_, _>>()? }
         }
         Rule::call_clause => {
             let name_pair = inner.next().ok_or_else(|| internal(span, "CALL"))?;
@@ -513,9 +456,7 @@ fn build_clause(pair: Pair<'_, Rule>) -> Result<Clause, SyntaxError> {
             let mut yields = None;
             for p in inner {
                 match p.as_rule() {
-                    Rule::proc_args => {
-                        args = Some(p.into_inner().map(build_expr).collect::<Result<_, _>>()?)
-                    }
+                    Rule::proc_args => args = Some(p.into_inner().map(build_expr).collect::<Result<_, _>>()?),
                     Rule::yield_items => yields = Some(build_yield(p)?),
                     _ => return Err(internal(span, "CALL")),
                 }
@@ -534,11 +475,7 @@ fn is_keyword(rule: Rule) -> bool {
 }
 
 fn dotted_name(pair: &Pair<'_, Rule>) -> String {
-    pair.clone()
-        .into_inner()
-        .map(|p| ident_text(&p))
-        .collect::<Vec<_>>()
-        .join(".")
+    pair.clone().into_inner().map(|p| ident_text(&p)).collect::<Vec<_>>().join(".")
 }
 
 fn ident_of(pair: &Pair<'_, Rule>) -> Result<String, SyntaxError> {
@@ -546,32 +483,20 @@ fn ident_of(pair: &Pair<'_, Rule>) -> Result<String, SyntaxError> {
     match pair.as_rule() {
         Rule::ident => Ok(ident_text(pair)),
         _ => {
-            let inner = pair
-                .clone()
-                .into_inner()
-                .find(|p| p.as_rule() == Rule::ident);
-            inner
-                .map(|p| ident_text(&p))
-                .ok_or_else(|| internal(Span::of(pair), "identifier"))
+            let inner = pair.clone().into_inner().find(|p| p.as_rule() == Rule::ident);
+            inner.map(|p| ident_text(&p)).ok_or_else(|| internal(Span::of(pair), "identifier"))
         }
     }
 }
 
 fn build_where(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
     let span = Span::of(&pair);
-    let e = pair
-        .into_inner()
-        .find(|p| p.as_rule() == Rule::expr)
-        .ok_or_else(|| internal(span, "WHERE"))?;
+    let e = pair.into_inner().find(|p| p.as_rule() == Rule::expr).ok_or_else(|| internal(span, "WHERE"))?;
     build_expr(e)
 }
 
 fn build_yield(pair: Pair<'_, Rule>) -> Result<YieldSpec, SyntaxError> {
-    let mut spec = YieldSpec {
-        star: false,
-        items: Vec::new(),
-        where_: None,
-    };
+    let mut spec = YieldSpec { star: false, items: Vec::new(), where_: None };
     for p in pair.into_inner() {
         match p.as_rule() {
             Rule::star => spec.star = true,
@@ -615,11 +540,7 @@ fn build_projection(pair: Pair<'_, Rule>) -> Result<Projection, SyntaxError> {
                             let mut it = item.into_inner().filter(|x| !is_keyword(x.as_rule()));
                             let expr = build_expr(next_filtered(&mut it, ispan)?)?;
                             let alias = it.next().map(|a| ident_of(&a)).transpose()?;
-                            proj.items.push(ProjItem {
-                                expr,
-                                alias,
-                                span: ispan,
-                            });
+                            proj.items.push(ProjItem { expr, alias, span: ispan });
                         }
                         _ => return Err(internal(span, "projection")),
                     }
@@ -630,14 +551,9 @@ fn build_projection(pair: Pair<'_, Rule>) -> Result<Projection, SyntaxError> {
                     let sspan = Span::of(&s);
                     let mut it = s.into_inner();
                     let expr = build_expr(next(&mut it, sspan, "sort item")?)?;
-                    let descending = it
-                        .next()
-                        .is_some_and(|d| d.as_str().to_ascii_lowercase().starts_with("desc"));
-                    proj.order.push(SortItem {
-                        expr,
-                        descending,
-                        span: sspan,
-                    });
+                    let descending =
+                        it.next().is_some_and(|d| d.as_str().to_ascii_lowercase().starts_with("desc"));
+                    proj.order.push(SortItem { expr, descending, span: sspan });
                 }
             }
             Rule::skip => proj.skip = Some(build_where(p)?),
@@ -672,11 +588,7 @@ fn build_merge_action(pair: Pair<'_, Rule>) -> Result<MergeAction, SyntaxError> 
             _ => {}
         }
     }
-    Ok(MergeAction {
-        on_create,
-        items,
-        span,
-    })
+    Ok(MergeAction { on_create, items, span })
 }
 
 fn build_set_item(pair: Pair<'_, Rule>) -> Result<SetItem, SyntaxError> {
@@ -747,10 +659,7 @@ fn build_labels(pair: Pair<'_, Rule>) -> Result<Vec<String>, SyntaxError> {
 
 fn build_pattern(pair: Pair<'_, Rule>) -> Result<Pattern, SyntaxError> {
     let span = Span::of(&pair);
-    let parts = pair
-        .into_inner()
-        .map(build_pattern_part)
-        .collect::<Result<_, _>>()?;
+    let parts = pair.into_inner().map(build_pattern_part).collect::<Result<_, _>>()?;
     Ok(Pattern { parts, span })
 }
 
@@ -772,12 +681,7 @@ fn build_pattern_part(pair: Pair<'_, Rule>) -> Result<PatternPart, SyntaxError> 
         }
     }
     let element = element.ok_or_else(|| internal(span, "pattern part"))?;
-    Ok(PatternPart {
-        var,
-        shortest,
-        element,
-        span,
-    })
+    Ok(PatternPart { var, shortest, element, span })
 }
 
 fn build_shortest(pair: Pair<'_, Rule>) -> Result<(ShortestKind, PatternElement), SyntaxError> {
@@ -823,12 +727,7 @@ fn build_element(pair: Pair<'_, Rule>) -> Result<PatternElement, SyntaxError> {
 
 fn build_node(pair: Pair<'_, Rule>) -> Result<NodePattern, SyntaxError> {
     let span = Span::of(&pair);
-    let mut node = NodePattern {
-        var: None,
-        labels: Vec::new(),
-        props: None,
-        span,
-    };
+    let mut node = NodePattern { var: None, labels: Vec::new(), props: None, span };
     for p in pair.into_inner() {
         match p.as_rule() {
             Rule::variable => node.var = Some(ident_of(&p)?),
@@ -860,10 +759,7 @@ fn build_rel(pair: Pair<'_, Rule>) -> Result<RelPattern, SyntaxError> {
                     match d.as_rule() {
                         Rule::variable => rel.var = Some(ident_of(&d)?),
                         Rule::rel_types => {
-                            rel.types = d
-                                .into_inner()
-                                .map(|t| ident_of(&t))
-                                .collect::<Result<_, _>>()?
+                            rel.types = d.into_inner().map(|t| ident_of(&t)).collect::<Result<_, _>>()?
                         }
                         Rule::range => rel.range = Some(build_range(d)?),
                         _ => rel.props = Some(build_atom(d)?),
@@ -950,29 +846,20 @@ pub(crate) fn build_expr(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
     // Operators nest the AST one level each and every later stage walks it recursively.
     let ops = pairs.clone().filter(|p| p.as_rule() != Rule::term).count();
     if ops > MAX_OPS {
-        return Err(SyntaxError::at(
-            span,
-            format!("expression has more than {MAX_OPS} operators"),
-        ));
+        return Err(SyntaxError::at(span, format!("expression has more than {MAX_OPS} operators")));
     }
     pratt()
         .map_primary(|p| build_term(p).map(|e| (e, false)))
         .map_prefix(|op, rhs: Built| {
             let (rhs, _) = rhs?;
             let s = Span::new(op.as_span().start(), rhs.span.end);
-            Ok((
-                Expr::new(ExprKind::Unary(UnaryOp::Not, Box::new(rhs)), s),
-                false,
-            ))
+            Ok((Expr::new(ExprKind::Unary(UnaryOp::Not, Box::new(rhs)), s), false))
         })
         .map_postfix(|lhs: Built, op| {
             let (lhs, _) = lhs?;
             let s = Span::new(lhs.span.start, op.as_span().end());
             let negated = op.as_rule() == Rule::is_not_null;
-            Ok((
-                Expr::new(ExprKind::IsNull(Box::new(lhs), negated), s),
-                false,
-            ))
+            Ok((Expr::new(ExprKind::IsNull(Box::new(lhs), negated), s), false))
         })
         .map_infix(|lhs: Built, op, rhs: Built| {
             let (lhs, open) = lhs?;
@@ -996,10 +883,7 @@ pub(crate) fn build_expr(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
                     }
                     kind => {
                         let lhs = Expr::new(kind, lhs.span);
-                        (
-                            Expr::new(ExprKind::Comparison(Box::new(lhs), vec![(c, rhs)]), s),
-                            true,
-                        )
+                        (Expr::new(ExprKind::Comparison(Box::new(lhs), vec![(c, rhs)]), s), true)
                     }
                 });
             }
@@ -1019,10 +903,7 @@ pub(crate) fn build_expr(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
                 Rule::pow_op => BinOp::Pow,
                 _ => return Err(internal(s, "operator")),
             };
-            Ok((
-                Expr::new(ExprKind::Binary(bin, Box::new(lhs), Box::new(rhs)), s),
-                false,
-            ))
+            Ok((Expr::new(ExprKind::Binary(bin, Box::new(lhs), Box::new(rhs)), s), false))
         })
         .parse(pairs)
         .map(|(e, _)| e)
@@ -1033,15 +914,10 @@ fn build_term(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
     let span = Span::of(&pair);
     let parts: Vec<Pair<'_, Rule>> = pair.into_inner().collect();
     if parts.len() > MAX_OPS {
-        return Err(SyntaxError::at(
-            span,
-            format!("expression has more than {MAX_OPS} operators"),
-        ));
+        return Err(SyntaxError::at(span, format!("expression has more than {MAX_OPS} operators")));
     }
-    let atom_at = parts
-        .iter()
-        .position(|p| p.as_rule() != Rule::unary_op)
-        .ok_or_else(|| internal(span, "term"))?;
+    let atom_at =
+        parts.iter().position(|p| p.as_rule() != Rule::unary_op).ok_or_else(|| internal(span, "term"))?;
     let (signs, rest) = parts.split_at(atom_at);
     let (atom, postfixes) = rest.split_first().ok_or_else(|| internal(span, "term"))?;
     let mut signs: Vec<&Pair<'_, Rule>> = signs.iter().collect();
@@ -1091,15 +967,8 @@ fn build_term(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
         e
     };
     for sign in signs.into_iter().rev() {
-        let o = if sign.as_str() == "-" {
-            UnaryOp::Neg
-        } else {
-            UnaryOp::Plus
-        };
-        e = Expr::new(
-            ExprKind::Unary(o, Box::new(e)),
-            Span::new(sign.as_span().start(), span.end),
-        );
+        let o = if sign.as_str() == "-" { UnaryOp::Neg } else { UnaryOp::Plus };
+        e = Expr::new(ExprKind::Unary(o, Box::new(e)), Span::new(sign.as_span().start(), span.end));
     }
     Ok(e)
 }
@@ -1110,14 +979,9 @@ fn build_number(pair: Pair<'_, Rule>, negative: bool) -> Result<Literal, SyntaxE
     let raw = inner.as_str();
     match inner.as_rule() {
         Rule::float_literal => {
-            let x: f64 = raw
-                .parse()
-                .map_err(|_| SyntaxError::at(span, format!("invalid number {raw}")))?;
+            let x: f64 = raw.parse().map_err(|_| SyntaxError::at(span, format!("invalid number {raw}")))?;
             if !x.is_finite() {
-                return Err(SyntaxError::at(
-                    span,
-                    format!("floating point number {raw} is too large"),
-                ));
+                return Err(SyntaxError::at(span, format!("floating point number {raw} is too large")));
             }
             Ok(Literal::Float(if negative { -x } else { x }))
         }
@@ -1138,17 +1002,11 @@ fn build_atom(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
             };
             ExprKind::Literal(Literal::Uncertain(Uncertain::Approx(n)))
         }
-        Rule::string_lit => {
-            ExprKind::Literal(Literal::String(unescape(pair.as_str().trim(), span)?))
-        }
+        Rule::string_lit => ExprKind::Literal(Literal::String(unescape(pair.as_str().trim(), span)?)),
         Rule::true_lit => ExprKind::Literal(Literal::Bool(true)),
         Rule::false_lit => ExprKind::Literal(Literal::Bool(false)),
         Rule::null_lit => ExprKind::Literal(Literal::Null),
-        Rule::list_literal => ExprKind::List(
-            pair.into_inner()
-                .map(build_expr)
-                .collect::<Result<_, _>>()?,
-        ),
+        Rule::list_literal => ExprKind::List(pair.into_inner().map(build_expr).collect::<Result<_, _>>()?),
         Rule::map_literal => {
             let mut entries = Vec::new();
             for e in pair.into_inner() {
@@ -1162,11 +1020,7 @@ fn build_atom(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
         }
         Rule::parameter => {
             let p = next(&mut pair.into_inner(), span, "parameter")?;
-            ExprKind::Param(if p.as_rule() == Rule::ident {
-                ident_text(&p)
-            } else {
-                p.as_str().to_string()
-            })
+            ExprKind::Param(if p.as_rule() == Rule::ident { ident_text(&p) } else { p.as_str().to_string() })
         }
         Rule::case_expr => {
             let mut input = None;
@@ -1186,23 +1040,14 @@ fn build_atom(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
                     _ => {}
                 }
             }
-            ExprKind::Case {
-                input,
-                whens,
-                else_,
-            }
+            ExprKind::Case { input, whens, else_ }
         }
         Rule::count_star => ExprKind::CountStar,
         Rule::list_comprehension => {
             let mut it = pair.into_inner();
             let (var, list, filter) = build_filter(next(&mut it, span, "list comprehension")?)?;
             let map = it.next().map(build_expr).transpose()?.map(Box::new);
-            ExprKind::ListComprehension {
-                var,
-                list,
-                filter,
-                map,
-            }
+            ExprKind::ListComprehension { var, list, filter, map }
         }
         Rule::pattern_comprehension => {
             let mut path_var = None;
@@ -1219,18 +1064,11 @@ fn build_atom(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
             }
             let pattern = pattern.ok_or_else(|| internal(span, "pattern comprehension"))?;
             let map = map.ok_or_else(|| internal(span, "pattern comprehension"))?;
-            ExprKind::PatternComprehension {
-                path_var,
-                pattern,
-                filter,
-                map,
-            }
+            ExprKind::PatternComprehension { path_var, pattern, filter, map }
         }
         Rule::quantifier => {
             let mut it = pair.into_inner();
-            let kw = next(&mut it, span, "quantifier")?
-                .as_str()
-                .to_ascii_lowercase();
+            let kw = next(&mut it, span, "quantifier")?.as_str().to_ascii_lowercase();
             let kind = match kw.as_str() {
                 "all" => QuantKind::All,
                 "any" => QuantKind::Any,
@@ -1238,12 +1076,7 @@ fn build_atom(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
                 _ => QuantKind::Single,
             };
             let (var, list, filter) = build_filter(next(&mut it, span, "quantifier")?)?;
-            ExprKind::Quantifier {
-                kind,
-                var,
-                list,
-                filter,
-            }
+            ExprKind::Quantifier { kind, var, list, filter }
         }
         Rule::exists_subquery => {
             let mut it = pair.into_inner().filter(|p| !is_keyword(p.as_rule()));
@@ -1279,11 +1112,7 @@ fn build_atom(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
                     _ => args.push(build_expr(p)?),
                 }
             }
-            ExprKind::Call {
-                name,
-                distinct,
-                args,
-            }
+            ExprKind::Call { name, distinct, args }
         }
         Rule::paren_expr => return build_expr(next(&mut pair.into_inner(), span, "parenthesis")?),
         Rule::variable => ExprKind::Var(ident_of(&pair)?),
@@ -1357,9 +1186,7 @@ const RESERVED: &[&str] = &[
 ];
 
 fn is_plain(s: &str) -> bool {
-    s.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
@@ -1428,16 +1255,8 @@ impl fmt::Display for SingleQuery {
 impl fmt::Display for Clause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            ClauseKind::Match {
-                optional,
-                pattern,
-                where_,
-            } => {
-                write!(
-                    f,
-                    "{}MATCH {pattern}",
-                    if *optional { "OPTIONAL " } else { "" }
-                )?;
+            ClauseKind::Match { optional, pattern, where_ } => {
+                write!(f, "{}MATCH {pattern}", if *optional { "OPTIONAL " } else { "" })?;
                 if let Some(w) = where_ {
                     write!(f, " WHERE {w}")?;
                 }
@@ -1456,11 +1275,7 @@ impl fmt::Display for Clause {
             ClauseKind::Merge { part, actions } => {
                 write!(f, "MERGE {part}")?;
                 for a in actions {
-                    write!(
-                        f,
-                        " ON {} SET ",
-                        if a.on_create { "CREATE" } else { "MATCH" }
-                    )?;
+                    write!(f, " ON {} SET ", if a.on_create { "CREATE" } else { "MATCH" })?;
                     comma_list(f, &a.items, |f, i| write!(f, "{i}"))?;
                 }
                 Ok(())
@@ -1622,15 +1437,9 @@ impl fmt::Display for NodePattern {
 
 impl fmt::Display for RelPattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.direction == RelDirection::Left {
-            "<-"
-        } else {
-            "-"
-        })?;
-        let detail = self.var.is_some()
-            || !self.types.is_empty()
-            || self.range.is_some()
-            || self.props.is_some();
+        f.write_str(if self.direction == RelDirection::Left { "<-" } else { "-" })?;
+        let detail =
+            self.var.is_some() || !self.types.is_empty() || self.range.is_some() || self.props.is_some();
         if detail {
             f.write_char('[')?;
             if let Some(v) = &self.var {
@@ -1656,11 +1465,7 @@ impl fmt::Display for RelPattern {
             }
             f.write_char(']')?;
         }
-        f.write_str(if self.direction == RelDirection::Right {
-            "->"
-        } else {
-            "-"
-        })
+        f.write_str(if self.direction == RelDirection::Right { "->" } else { "-" })
     }
 }
 
@@ -1813,11 +1618,7 @@ impl fmt::Display for Expr {
                 write_operand(f, e, 6)?;
                 f.write_str(if *negated { " IS NOT NULL" } else { " IS NULL" })
             }
-            ExprKind::Case {
-                input,
-                whens,
-                else_,
-            } => {
+            ExprKind::Case { input, whens, else_ } => {
                 f.write_str("CASE")?;
                 if let Some(i) = input {
                     write!(f, " {i}")?;
@@ -1831,11 +1632,7 @@ impl fmt::Display for Expr {
                 f.write_str(" END")
             }
             ExprKind::CountStar => f.write_str("count(*)"),
-            ExprKind::Call {
-                name,
-                distinct,
-                args,
-            } => {
+            ExprKind::Call { name, distinct, args } => {
                 write_dotted(f, name)?;
                 f.write_char('(')?;
                 if *distinct {
@@ -1844,12 +1641,7 @@ impl fmt::Display for Expr {
                 comma_list(f, args, |f, e| write!(f, "{e}"))?;
                 f.write_char(')')
             }
-            ExprKind::ListComprehension {
-                var,
-                list,
-                filter,
-                map,
-            } => {
+            ExprKind::ListComprehension { var, list, filter, map } => {
                 write!(f, "[{} IN {list}", Var(var))?;
                 if let Some(w) = filter {
                     write!(f, " WHERE {w}")?;
@@ -1859,12 +1651,7 @@ impl fmt::Display for Expr {
                 }
                 f.write_char(']')
             }
-            ExprKind::PatternComprehension {
-                path_var,
-                pattern,
-                filter,
-                map,
-            } => {
+            ExprKind::PatternComprehension { path_var, pattern, filter, map } => {
                 f.write_char('[')?;
                 if let Some(v) = path_var {
                     write!(f, "{} = ", Var(v))?;
@@ -1875,12 +1662,7 @@ impl fmt::Display for Expr {
                 }
                 write!(f, " | {map}]")
             }
-            ExprKind::Quantifier {
-                kind,
-                var,
-                list,
-                filter,
-            } => {
+            ExprKind::Quantifier { kind, var, list, filter } => {
                 let word = match kind {
                     QuantKind::All => "all",
                     QuantKind::Any => "any",
@@ -1913,13 +1695,9 @@ impl fmt::Display for Expr {
 pub fn parse_query(text: &str) -> Result<Query, SyntaxError> {
     use pest::Parser as _;
     check_nesting(text)?;
-    let mut pairs = super::LangParser::parse(Rule::query_only, text)
-        .map_err(|e| SyntaxError::from_pest(e, text))?;
-    let top = pairs
-        .next()
-        .ok_or_else(|| internal(Span::default(), "query"))?;
-    let q = top
-        .into_inner()
-        .find(|p| p.as_rule() == Rule::query_statement);
+    let mut pairs =
+        super::LangParser::parse(Rule::query_only, text).map_err(|e| SyntaxError::from_pest(e, text))?;
+    let top = pairs.next().ok_or_else(|| internal(Span::default(), "query"))?;
+    let q = top.into_inner().find(|p| p.as_rule() == Rule::query_statement);
     build_query(q.ok_or_else(|| internal(Span::default(), "query"))?)
 }

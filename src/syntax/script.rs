@@ -23,14 +23,10 @@ pub struct ScriptStatement {
 
 /// Parses a whole script.
 pub fn parse_script(text: &str) -> Result<Vec<ScriptStatement>, SyntaxError> {
-    let mut pairs =
-        LangParser::parse(Rule::script, text).map_err(|e| SyntaxError::from_pest(e, text))?;
+    let mut pairs = LangParser::parse(Rule::script, text).map_err(|e| SyntaxError::from_pest(e, text))?;
     let script = pairs.next().expect("script rule always yields one pair");
     let mut out = Vec::new();
-    for stmt in script
-        .into_inner()
-        .filter(|p| p.as_rule() == Rule::statement)
-    {
+    for stmt in script.into_inner().filter(|p| p.as_rule() == Rule::statement) {
         let span = Span::of(&stmt);
         let inner = stmt.into_inner().next().expect("statement has one child");
         let statement = match inner.as_rule() {
