@@ -20,7 +20,7 @@ use crate::model::{Number, Uncertain};
 
 /// Deepest bracket nesting accepted before parsing: pest recurses per bracket level (through
 /// every precedence layer), so very deep input would overflow the stack.
-pub(crate) const MAX_NESTING: usize = 96;
+pub(crate) const MAX_NESTING: usize = 64;
 /// Most operators in one expression (between brackets): the AST nests up to one level per
 /// operator and every later stage walks it recursively.
 const MAX_OPS: usize = 1000;
