@@ -357,6 +357,8 @@ impl<'a> Exec<'a> {
         // Each output row keeps the input row underneath (for ORDER BY on variables that
         // are not projected), projected values on top.
         let mut out: Vec<(Row, Row)> = Vec::new();
+        // Each aggregated output row's group, for ORDER BY items that aggregate.
+        let mut groups_of: Vec<Vec<Row>> = Vec::new();
         if aggregating {
             let keys: Vec<usize> =
                 (0..proj.items.len()).filter(|i| !contains_aggregate(&proj.items[*i].expr)).collect();
@@ -393,6 +395,7 @@ impl<'a> Exec<'a> {
                     }
                 }
                 out.push((base, projected));
+                groups_of.push(members);
             }
         } else {
             for row in rows {
@@ -410,6 +413,7 @@ impl<'a> Exec<'a> {
         }
         if proj.distinct {
             let mut seen = HashSet::new();
+            groups_of.clear();
             out.retain(|(_, p)| {
                 seen.insert(
                     columns
@@ -421,11 +425,12 @@ impl<'a> Exec<'a> {
         }
         if !proj.order.is_empty() {
             let mut keyed = Vec::with_capacity(out.len());
-            for (base, projected) in out {
+            for (i, (base, projected)) in out.into_iter().enumerate() {
                 self.tick()?;
                 let mut keys = Vec::with_capacity(proj.order.len());
                 for s in &proj.order {
-                    keys.push(self.sort_key(g, proj, &names, s, &base, &projected, aggregating)?);
+                    let members = groups_of.get(i).map(Vec::as_slice);
+                    keys.push(self.sort_key(g, proj, &names, s, &base, &projected, aggregating, members)?);
                 }
                 keyed.push((keys, base, projected));
             }
@@ -464,6 +469,7 @@ impl<'a> Exec<'a> {
         base: &Row,
         projected: &Row,
         aggregating: bool,
+        members: Option<&[Row]>,
     ) -> EvalResult<Value> {
         // An ORDER BY expression that repeats a projected expression reads its column.
         let text = s.expr.to_string();
@@ -475,6 +481,12 @@ impl<'a> Exec<'a> {
         let mut scope = if aggregating || proj.distinct { Row::new() } else { base.clone() };
         scope.extend(projected.iter().map(|(k, v)| (k.clone(), v.clone())));
         if contains_aggregate(&s.expr) {
+            if let Some(members) = members {
+                // Aggregate over the group; the rest reads the group's keys and aliases.
+                let mut group_scope = base.clone();
+                group_scope.extend(projected.iter().map(|(k, v)| (k.clone(), v.clone())));
+                return self.eval_aggregate(g, &s.expr, members, &group_scope);
+            }
             return Err(QueryError {
                 class: "SyntaxError",
                 detail: "InvalidAggregation",

@@ -439,19 +439,24 @@ fn check_projection(
         }
         columns.sort();
     }
+    // Grouping keys: the texts of the projection's non-aggregate expressions.
+    let keys: Vec<String> =
+        proj.items.iter().filter(|i| !contains_aggregate(&i.expr)).map(|i| i.expr.to_string()).collect();
+    let mut missing_alias = None;
     for item in &proj.items {
         check_expr(&item.expr, scope, true)?;
+        if contains_aggregate(&item.expr) {
+            check_grouped(&item.expr, &keys)?;
+        }
         let name = match (&item.alias, &item.expr.kind) {
             (Some(a), _) => a.clone(),
             (None, ExprKind::Var(v)) => v.clone(),
-            (None, _) if is_with => {
-                return Err(semantic_error(
-                    "NoExpressionAlias",
-                    "expressions in WITH must be aliased (use AS)",
-                    item.expr.span,
-                ))
+            (None, _) => {
+                if is_with && missing_alias.is_none() {
+                    missing_alias = Some(item.expr.span);
+                }
+                item.expr.to_string()
             }
-            (None, _) => item.expr.to_string(),
         };
         if columns.contains(&name) && !(proj.star && scope.contains_key(&name) && item.alias.is_none()) {
             return Err(semantic_error(
@@ -473,18 +478,23 @@ fn check_projection(
             order_scope.entry(k.clone()).or_insert(*v);
         }
     }
+    let projected: Vec<String> = proj.items.iter().map(|i| i.expr.to_string()).collect();
     for s in &proj.order {
-        let projected = proj.items.iter().any(|i| i.expr.to_string() == s.expr.to_string());
-        if !projected {
-            if aggregating && contains_aggregate(&s.expr) {
-                return Err(semantic_error(
-                    "AmbiguousAggregationExpression",
-                    "ORDER BY with an aggregation must use projected expressions",
-                    s.expr.span,
-                ));
-            }
+        if projected.contains(&s.expr.to_string()) {
+            continue;
+        }
+        if aggregating && contains_aggregate(&s.expr) {
+            check_order_aggregate(&s.expr, &projected, &order_scope)?;
+        } else {
             check_expr(&s.expr, &order_scope, aggregating)?;
         }
+    }
+    if let Some(span) = missing_alias {
+        return Err(semantic_error(
+            "NoExpressionAlias",
+            "expressions in WITH must be aliased (use AS)",
+            span,
+        ));
     }
     for (e, what) in [(&proj.skip, "SKIP"), (&proj.limit, "LIMIT")] {
         if let Some(e) = e {
@@ -771,5 +781,54 @@ fn non_map_literal(e: &Expr) -> Option<&'static str> {
         ExprKind::Literal(Literal::Bool(_)) => Some("Boolean"),
         ExprKind::Map(_) => None,
         _ => non_boolean_literal(e),
+    }
+}
+
+fn is_aggregate_call(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::CountStar => true,
+        ExprKind::Call { name, .. } => AggregateKind::from_name(name).is_some(),
+        _ => false,
+    }
+}
+
+/// In an aggregating projection item, what lies outside the aggregates must be a grouping
+/// key, a constant or a parameter: anything else has no single value per group.
+fn check_grouped(e: &Expr, keys: &[String]) -> Check {
+    if is_aggregate_call(e) || keys.contains(&e.to_string()) {
+        return Ok(());
+    }
+    match &e.kind {
+        ExprKind::Literal(_) | ExprKind::Param(_) => Ok(()),
+        ExprKind::Var(_) | ExprKind::Property(..) => Err(semantic_error(
+            "AmbiguousAggregationExpression",
+            "expressions beside an aggregate must be grouping keys",
+            e.span,
+        )),
+        _ => children(e).into_iter().try_for_each(|c| check_grouped(c, keys)),
+    }
+}
+
+/// An ORDER BY item with an aggregate after an aggregating projection: aggregates and
+/// simple projected terms (variables, property reads) are fine; a complex projected
+/// expression is ambiguous; anything else must be in the projected scope.
+fn check_order_aggregate(e: &Expr, projected: &[String], scope: &Scope) -> Check {
+    let text = e.to_string();
+    if is_aggregate_call(e) {
+        if projected.contains(&text) {
+            return Ok(());
+        }
+        return children(e).into_iter().try_for_each(|c| check_expr(c, scope, false));
+    }
+    match &e.kind {
+        ExprKind::Literal(_) | ExprKind::Param(_) => Ok(()),
+        ExprKind::Var(_) | ExprKind::Property(..) if projected.contains(&text) => Ok(()),
+        ExprKind::Var(_) | ExprKind::Property(..) => check_expr(e, scope, false),
+        _ if projected.contains(&text) => Err(semantic_error(
+            "AmbiguousAggregationExpression",
+            "complex projected expressions cannot be combined with an aggregation in ORDER BY",
+            e.span,
+        )),
+        _ => children(e).into_iter().try_for_each(|c| check_order_aggregate(c, projected, scope)),
     }
 }
