@@ -94,6 +94,9 @@ fn check_single(q: &SingleQuery, mut scope: Scope, top: bool) -> Result<Vec<Stri
         let last = i + 1 == n;
         match &c.kind {
             ClauseKind::Match { pattern, where_, .. } => {
+                for part in &pattern.parts {
+                    no_parameter_maps(part)?;
+                }
                 bind_pattern(&mut scope, pattern, false)?;
                 if let Some(w) = where_ {
                     check_expr(w, &scope, false)?;
@@ -142,6 +145,7 @@ fn check_single(q: &SingleQuery, mut scope: Scope, top: bool) -> Result<Vec<Stri
                 }
             }
             ClauseKind::Merge { part, actions } => {
+                no_parameter_maps(part)?;
                 check_creatable(part, &scope, false)?;
                 let p = Pattern { parts: vec![part.clone()], span: part.span };
                 bind_pattern(&mut scope, &p, true)?;
@@ -161,20 +165,24 @@ fn check_single(q: &SingleQuery, mut scope: Scope, top: bool) -> Result<Vec<Stri
             ClauseKind::Delete { exprs, .. } => {
                 for e in exprs {
                     check_expr(e, &scope, false)?;
-                    let deletable = matches!(
-                        e.kind,
-                        ExprKind::Var(_)
-                            | ExprKind::Property(..)
-                            | ExprKind::Index(..)
-                            | ExprKind::Call { .. }
-                            | ExprKind::Param(_)
-                            | ExprKind::Case { .. }
-                            | ExprKind::List(_)
-                            | ExprKind::Literal(Literal::Null)
-                    );
-                    if !deletable {
+                    if matches!(e.kind, ExprKind::HasLabels(..)) {
                         return Err(semantic_error(
                             "InvalidDelete",
+                            "only nodes, relationships and paths can be deleted",
+                            e.span,
+                        ));
+                    }
+                    if non_map_literal(e).is_some()
+                        || matches!(
+                            e.kind,
+                            ExprKind::Map(_)
+                                | ExprKind::Binary(..)
+                                | ExprKind::Comparison(..)
+                                | ExprKind::Unary(..)
+                        )
+                    {
+                        return Err(semantic_error(
+                            "InvalidArgumentType",
                             "only nodes, relationships and paths can be deleted",
                             e.span,
                         ));
@@ -617,6 +625,7 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
             if name.eq_ignore_ascii_case("exists") && args.len() == 1 {
                 return check_expr(&args[0], scope, agg_ok);
             }
+            check_graph_function_argument(name, args, scope)?;
             // Pattern expressions are predicates only: `size((a)-->())` is not a list.
             if let Some(p) = args.iter().find(|a| matches!(a.kind, ExprKind::Pattern(_))) {
                 return Err(semantic_error(
@@ -654,6 +663,7 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
             Ok(())
         }
         ExprKind::Quantifier { var, list, filter, .. } => {
+            check_constant_types(e, list)?;
             check_expr(list, scope, agg_ok)?;
             let mut inner = scope.clone();
             inner.insert(var.clone(), Kind::Any);
@@ -830,5 +840,66 @@ fn check_order_aggregate(e: &Expr, projected: &[String], scope: &Scope) -> Check
             e.span,
         )),
         _ => children(e).into_iter().try_for_each(|c| check_order_aggregate(c, projected, scope)),
+    }
+}
+
+/// `MATCH (n $props)`: openCypher allows a parameter map only where a pattern creates.
+fn no_parameter_maps(part: &PatternPart) -> Check {
+    let el = &part.element;
+    let props = std::iter::once(&el.start.props)
+        .chain(el.chain.iter().flat_map(|(r, n)| [&r.props, &n.props]))
+        .flatten();
+    for p in props {
+        if matches!(p.kind, ExprKind::Param(_)) {
+            return Err(semantic_error(
+                "InvalidParameterUse",
+                "parameter maps cannot be used in MATCH or MERGE patterns",
+                p.span,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Graph functions given something that is certainly not a graph element.
+fn check_graph_function_argument(name: &str, args: &[Expr], scope: &Scope) -> Check {
+    let Some(arg) = args.first() else { return Ok(()) };
+    let kind = kind_of(arg, scope);
+    let lower = name.to_ascii_lowercase();
+    let bad = match lower.as_str() {
+        "properties" => matches!(kind, Kind::Scalar(_)) || matches!(arg.kind, ExprKind::List(_)),
+        "labels" => matches!(kind, Kind::Scalar(_) | Kind::Path | Kind::Rel | Kind::RelList),
+        "type" => matches!(kind, Kind::Scalar(_) | Kind::Node | Kind::Path),
+        _ => false,
+    };
+    if bad {
+        return Err(semantic_error(
+            "InvalidArgumentType",
+            &format!("{name}() cannot take this argument"),
+            arg.span,
+        ));
+    }
+    Ok(())
+}
+
+/// A quantifier over a literal list is evaluated once at compile time, so a type error in
+/// its predicate is reported as the TCK expects (SyntaxError at compile time).
+fn check_constant_types(e: &Expr, list: &Expr) -> Check {
+    let ExprKind::List(items) = &list.kind else { return Ok(()) };
+    if !items.iter().all(|i| matches!(i.kind, ExprKind::Literal(_) | ExprKind::List(_) | ExprKind::Map(_))) {
+        return Ok(());
+    }
+    if e.to_string().contains('$') {
+        return Ok(());
+    }
+    let graph = crate::model::Graph::new();
+    let params = Params::new();
+    let cancel = super::CancelFlag::new(false);
+    let exec = super::exec::Exec::new(&params, &cancel, "", "");
+    match exec.eval(&graph, e, &Default::default()) {
+        Err(err) if err.class == "TypeError" => {
+            Err(semantic_error("InvalidArgumentType", &err.message, e.span))
+        }
+        _ => Ok(()),
     }
 }
