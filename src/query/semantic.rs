@@ -44,6 +44,8 @@ pub(crate) fn from_syntax_error(e: &SyntaxError, text: &str) -> QueryError {
         "IntegerOverflow"
     } else if e.message.contains("floating point") {
         "FloatingPointOverflow"
+    } else if e.expected.iter().any(|x| x == "range" || x == "range dots") {
+        "InvalidRelationshipPattern"
     } else if e.message.contains("unicode escape") {
         "InvalidUnicodeLiteral"
     } else if in_number && (word_start < e.span.start || !only_ident) {
@@ -309,6 +311,8 @@ fn bind_pattern(scope: &mut Scope, pattern: &Pattern, creating: bool) -> Check {
                         scope.insert(v.clone(), kind);
                     }
                     Some(k) if *k == kind && !creating => {}
+                    // A list of relationships bound earlier can drive a variable-length pattern.
+                    Some(Kind::Value) if kind == Kind::RelList => {}
                     Some(Kind::Value) | Some(Kind::Scalar(_)) => {
                         return Err(semantic_error(
                             "VariableTypeConflict",
