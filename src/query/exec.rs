@@ -623,7 +623,22 @@ impl<'a> Exec<'a> {
                 }
                 Value::Map(m)
             }
-            ExprKind::Property(base, key) => ops::property(g, &self.eval(g, base, row)?, key)?,
+            ExprKind::Property(base, key) => {
+                let b = self.eval(g, base, row)?;
+                let deleted = match &b {
+                    Value::Node(ix) => g.entity(*ix).is_none(),
+                    Value::Relationship(ix) => g.claim(*ix).is_none(),
+                    _ => false,
+                };
+                if deleted {
+                    return Err(runtime_error(
+                        "EntityNotFound",
+                        "DeletedEntityAccess",
+                        format!("cannot read property '{key}' of a deleted entity"),
+                    ));
+                }
+                ops::property(g, &b, key)?
+            }
             ExprKind::Index(base, i) => ops::index(g, &self.eval(g, base, row)?, &self.eval(g, i, row)?)?,
             ExprKind::Slice(base, from, to) => {
                 let b = self.eval(g, base, row)?;
@@ -1134,7 +1149,7 @@ impl<'a> Exec<'a> {
         hi: usize,
         trail: &mut Vec<ClaimIx>,
     ) -> EvalResult<()> {
-        let (rel, node) = &el.chain[i];
+        let Some((rel, node)) = el.chain.get(i) else { return Ok(()) };
         if trail.len() >= lo && self.node_matches(g, node, at, &row)? {
             let bound_ok = match rel.var.as_ref().and_then(|v| row.get(v)) {
                 Some(Value::List(items)) => {
@@ -1304,7 +1319,7 @@ impl<'a> Exec<'a> {
         let mut found_at = None;
         while let Some(n) = queue.pop_front() {
             self.tick()?;
-            let d = depth[&n];
+            let Some(&d) = depth.get(&n) else { continue };
             if found_at.is_some_and(|f| d >= f) || d >= hi {
                 continue;
             }
@@ -1338,7 +1353,7 @@ impl<'a> Exec<'a> {
             for (nodes, rels) in paths {
                 let head = *nodes.last().unwrap_or(&t);
                 for (p, c) in preds.get(&head).into_iter().flatten() {
-                    if depth.get(p).is_some_and(|&dp| dp + 1 == depth[&head]) {
+                    if depth.get(p).is_some_and(|&dp| Some(dp + 1) == depth.get(&head).copied()) {
                         let mut n2 = nodes.clone();
                         n2.push(*p);
                         let mut r2 = rels.clone();
@@ -1473,7 +1488,11 @@ impl<'a> Exec<'a> {
             }
         }
         .map_err(|e| runtime_error("EntityNotFound", "DeletedEntityAccess", e.to_string()))?;
-        if changed || !value.is_null() {
+        if value.is_null() {
+            if changed {
+                self.stats.properties_removed += 1;
+            }
+        } else {
             self.stats.properties_set += 1;
         }
         Ok(())
@@ -1557,11 +1576,14 @@ impl<'a> Exec<'a> {
                 };
                 let t = self.eval(graph, base, row)?;
                 if let Some(k) = graph.sym(key) {
-                    let _ = match t {
+                    let removed = match t {
                         Value::Node(ix) => graph.set_entity_prop(ix, k, crate::model::Value::Null),
                         Value::Relationship(ix) => graph.set_claim_prop(ix, k, crate::model::Value::Null),
                         _ => Ok(false),
                     };
+                    if removed.unwrap_or(false) {
+                        self.stats.properties_removed += 1;
+                    }
                 }
             }
         }

@@ -40,6 +40,8 @@ pub struct WriteStats {
     pub relationships_created: usize,
     pub relationships_deleted: usize,
     pub properties_set: usize,
+    /// Properties removed (`REMOVE n.p`, `SET n.p = null`, replaced by `SET n = {...}`).
+    pub properties_removed: usize,
     pub labels_added: usize,
     pub labels_removed: usize,
 }
