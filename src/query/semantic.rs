@@ -456,6 +456,13 @@ fn check_projection(
         proj.items.iter().filter(|i| !contains_aggregate(&i.expr)).map(|i| i.expr.to_string()).collect();
     let mut missing_alias = None;
     for item in &proj.items {
+        if matches!(item.expr.kind, ExprKind::Pattern(_)) {
+            return Err(semantic_error(
+                "UnexpectedSyntax",
+                "a pattern cannot be projected; use a pattern comprehension",
+                item.expr.span,
+            ));
+        }
         check_expr(&item.expr, scope, true)?;
         if contains_aggregate(&item.expr) {
             check_grouped(&item.expr, &keys)?;
@@ -809,11 +816,26 @@ fn is_aggregate_call(e: &Expr) -> bool {
 /// In an aggregating projection item, what lies outside the aggregates must be a grouping
 /// key, a constant or a parameter: anything else has no single value per group.
 fn check_grouped(e: &Expr, keys: &[String]) -> Check {
-    if is_aggregate_call(e) || keys.contains(&e.to_string()) {
+    if is_aggregate_call(e) {
         return Ok(());
+    }
+    let simple = matches!(e.kind, ExprKind::Var(_) | ExprKind::Property(..));
+    if keys.contains(&e.to_string()) {
+        if simple {
+            return Ok(());
+        }
+        return Err(semantic_error(
+            "AmbiguousAggregationExpression",
+            "complex grouping expressions cannot be combined with an aggregation",
+            e.span,
+        ));
     }
     match &e.kind {
         ExprKind::Literal(_) | ExprKind::Param(_) => Ok(()),
+        // The filter and mapping see the comprehension's own variable; check the list.
+        ExprKind::ListComprehension { list, .. } | ExprKind::Quantifier { list, .. } => {
+            check_grouped(list, keys)
+        }
         ExprKind::Var(_) | ExprKind::Property(..) => Err(semantic_error(
             "AmbiguousAggregationExpression",
             "expressions beside an aggregate must be grouping keys",
@@ -906,4 +928,10 @@ fn check_constant_types(e: &Expr, list: &Expr) -> Check {
         }
         _ => Ok(()),
     }
+}
+
+/// Whether an expression calls function `name` anywhere.
+fn calls(e: &Expr, name: &str) -> bool {
+    matches!(&e.kind, ExprKind::Call { name: n, .. } if n.eq_ignore_ascii_case(name))
+        || children(e).into_iter().any(|c| calls(c, name))
 }
