@@ -629,6 +629,13 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
                             a.span,
                         ));
                     }
+                    if calls(a, "rand") {
+                        return Err(semantic_error(
+                            "NonConstantExpression",
+                            "aggregates cannot take non-deterministic arguments",
+                            a.span,
+                        ));
+                    }
                     check_expr(a, scope, false)?;
                 }
                 return Ok(());
