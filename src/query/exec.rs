@@ -155,16 +155,17 @@ impl<'a> Exec<'a> {
                 for row in rows {
                     self.tick()?;
                     let before = out.len();
-                    let mut found = Vec::new();
-                    self.match_pattern(graph, &pattern.parts, &row, &mut found)?;
-                    for r in found {
-                        if let Some(w) = where_ {
-                            if !ops::is_true(&self.eval(graph, w, &r)?) {
-                                continue;
-                            }
-                        }
-                        out.push(r);
-                    }
+                    // WHERE filters each complete match as it is found, so a cross product
+                    // of pattern parts is never held in memory.
+                    let mut used = Vec::new();
+                    self.match_parts(
+                        graph,
+                        &pattern.parts,
+                        row.clone(),
+                        &mut used,
+                        where_.as_ref(),
+                        &mut out,
+                    )?;
                     if *optional && out.len() == before {
                         let mut r = row;
                         for v in pattern_vars(&pattern.parts) {
@@ -944,7 +945,7 @@ impl<'a> Exec<'a> {
         out: &mut Vec<Row>,
     ) -> EvalResult<()> {
         let mut used = Vec::new();
-        self.match_parts(g, parts, row.clone(), &mut used, out)
+        self.match_parts(g, parts, row.clone(), &mut used, None, out)
     }
 
     fn match_parts(
@@ -953,9 +954,15 @@ impl<'a> Exec<'a> {
         parts: &[PatternPart],
         row: Row,
         used: &mut Vec<ClaimIx>,
+        filter: Option<&Expr>,
         out: &mut Vec<Row>,
     ) -> EvalResult<()> {
         let Some((part, rest)) = parts.split_first() else {
+            if let Some(w) = filter {
+                if !ops::is_true(&self.eval(g, w, &row)?) {
+                    return Ok(());
+                }
+            }
             out.push(row);
             return Ok(());
         };
@@ -963,7 +970,7 @@ impl<'a> Exec<'a> {
         if part.shortest.is_some() {
             self.match_shortest(g, part, &row, &mut partial)?;
             for (r, _) in partial {
-                self.match_parts(g, rest, r, used, out)?;
+                self.match_parts(g, rest, r, used, filter, out)?;
             }
             return Ok(());
         }
@@ -983,7 +990,7 @@ impl<'a> Exec<'a> {
             }
             let n = used.len();
             used.extend(used_here);
-            self.match_parts(g, rest, r, used, out)?;
+            self.match_parts(g, rest, r, used, filter, out)?;
             used.truncate(n);
         }
         Ok(())
