@@ -90,6 +90,18 @@ fn shortest_paths() {
     assert_eq!(one.rows, vec![vec![QueryValue::Int(3)]]);
     let all = run(&mut g, "MATCH p = allShortestPaths((a {n: 'a'})-[*]->(c {n: 'c'})) RETURN count(p) AS n");
     assert_eq!(all.rows, vec![vec![QueryValue::Int(2)]]);
+    // Against the arrows, and undirected: the path still runs from the first node.
+    for q in [
+        "MATCH p = shortestPath((e {n: 'e'})<-[*]-(a {n: 'a'})) RETURN [x IN nodes(p) | x.n] AS ns",
+        "MATCH p = shortestPath((e {n: 'e'})-[*]-(a {n: 'a'})) RETURN [x IN nodes(p) | x.n] AS ns",
+    ] {
+        let out = run(&mut g, q);
+        let QueryValue::List(ns) = &out.rows[0][0] else { panic!("{out:?}") };
+        assert_eq!(ns.len(), 4, "{q}: {ns:?}");
+        assert_eq!((ns.first(), ns.last()), (Some(&s("e")), Some(&s("a"))), "{q}");
+    }
+    let none = run(&mut g, "MATCH p = shortestPath((a {n: 'a'})-[*..2]->(e {n: 'e'})) RETURN p");
+    assert!(none.rows.is_empty(), "{none:?}");
 }
 
 #[test]

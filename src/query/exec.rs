@@ -1277,7 +1277,12 @@ impl<'a> Exec<'a> {
                 if !self.node_matches(g, end, t, row)? {
                     continue;
                 }
-                for (nodes, rels) in self.bfs(g, rel, s, t, lo, hi, all, row)? {
+                let paths = if !all && lo <= 1 && s != t {
+                    self.bfs_bidirectional(g, rel, s, t, hi, row)?.into_iter().collect()
+                } else {
+                    self.bfs(g, rel, s, t, lo, hi, all, row)?
+                };
+                for (nodes, rels) in paths {
                     let mut r = row.clone();
                     if let Some(v) = &el.start.var {
                         r.insert(v.clone(), Value::Node(s));
@@ -1299,6 +1304,85 @@ impl<'a> Exec<'a> {
             }
         }
         Ok(())
+    }
+
+    /// One shortest path from `s` to `t` (`s != t`) by bidirectional breadth-first search:
+    /// the smaller frontier grows a level at a time until the two searches meet, so the
+    /// visited area is about twice the square root of a one-sided search's.
+    fn bfs_bidirectional(
+        &self,
+        g: &Graph,
+        rel: &RelPattern,
+        s: EntityIx,
+        t: EntityIx,
+        hi: usize,
+        row: &Row,
+    ) -> EvalResult<Option<(Vec<EntityIx>, Vec<ClaimIx>)>> {
+        let mut back = rel.clone();
+        back.direction = match rel.direction {
+            RelDirection::Left => RelDirection::Right,
+            RelDirection::Right => RelDirection::Left,
+            RelDirection::Both => RelDirection::Both,
+        };
+        // node -> (the node it was reached from and the relationship, depth).
+        type Seen = HashMap<EntityIx, (Option<(EntityIx, ClaimIx)>, usize)>;
+        let mut fwd: Seen = HashMap::from([(s, (None, 0))]);
+        let mut bwd: Seen = HashMap::from([(t, (None, 0))]);
+        let (mut fq, mut bq) = (vec![s], vec![t]);
+        let (mut df, mut db) = (0usize, 0usize);
+        let meet = loop {
+            if fq.is_empty() || bq.is_empty() || df + db >= hi {
+                return Ok(None);
+            }
+            let forward = fq.len() <= bq.len();
+            let (frontier, seen, other, pattern, depth) = if forward {
+                (&mut fq, &mut fwd, &bwd, rel, &mut df)
+            } else {
+                (&mut bq, &mut bwd, &fwd, &back, &mut db)
+            };
+            *depth += 1;
+            let mut next = Vec::new();
+            // Meetings in this level: the one with the shortest total is a shortest path.
+            let mut best: Option<(usize, EntityIx)> = None;
+            for n in std::mem::take(frontier) {
+                for (c, to) in self.edges(g, pattern, n) {
+                    self.tick()?;
+                    if seen.contains_key(&to) || !self.rel_matches(g, rel, c, row)? {
+                        continue;
+                    }
+                    seen.insert(to, (Some((n, c)), *depth));
+                    if let Some((_, d_other)) = other.get(&to) {
+                        let total = *depth + d_other;
+                        if total <= hi && best.is_none_or(|(b, _)| total < b) {
+                            best = Some((total, to));
+                        }
+                    }
+                    next.push(to);
+                }
+            }
+            if let Some((_, m)) = best {
+                break m;
+            }
+            *frontier = next;
+        };
+        // Walk from the meeting node back to s, then on to t.
+        let mut nodes = vec![meet];
+        let mut rels = Vec::new();
+        let mut at = meet;
+        while let Some((Some((p, c)), _)) = fwd.get(&at) {
+            nodes.push(*p);
+            rels.push(*c);
+            at = *p;
+        }
+        nodes.reverse();
+        rels.reverse();
+        let mut at = meet;
+        while let Some((Some((p, c)), _)) = bwd.get(&at) {
+            nodes.push(*p);
+            rels.push(*c);
+            at = *p;
+        }
+        Ok(Some((nodes, rels)))
     }
 
     /// Shortest paths from `s` to `t` by breadth-first search, keeping every predecessor at
