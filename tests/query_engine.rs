@@ -156,3 +156,15 @@ fn hostile_input_is_an_error_not_a_crash() {
         let _ = execute(&mut g, &q, &Params::new(), &cancel);
     }
 }
+
+#[test]
+fn constant_where_clauses() {
+    let mut g = Graph::new();
+    run(&mut g, "CREATE (), ()");
+    assert_eq!(run(&mut g, "MATCH (n) WHERE true RETURN count(*) AS c").rows, vec![vec![QueryValue::Int(2)]]);
+    assert_eq!(
+        run(&mut g, "MATCH (n) WHERE false RETURN count(*) AS c").rows,
+        vec![vec![QueryValue::Int(0)]]
+    );
+    assert_eq!(run(&mut g, "MATCH (n) WHERE null RETURN count(*) AS c").rows, vec![vec![QueryValue::Int(0)]]);
+}

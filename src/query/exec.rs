@@ -238,6 +238,7 @@ impl<'a> Exec<'a> {
                 let mut out = Vec::new();
                 for row in rows {
                     self.tick()?;
+                    self.no_null_merge_properties(graph, part, &row)?;
                     let mut found = Vec::new();
                     self.match_pattern(graph, std::slice::from_ref(part), &row, &mut found)?;
                     if found.is_empty() {
@@ -751,6 +752,15 @@ impl<'a> Exec<'a> {
                     };
                 }
                 let vals = args.iter().map(|a| self.eval(g, a, row)).collect::<EvalResult<Vec<_>>>()?;
+                if name.eq_ignore_ascii_case("labels")
+                    && matches!(vals.first(), Some(Value::Node(ix)) if g.entity(*ix).is_none())
+                {
+                    return Err(runtime_error(
+                        "EntityNotFound",
+                        "DeletedEntityAccess",
+                        "cannot read the labels of a deleted node",
+                    ));
+                }
                 functions::call(g, name, &vals)?
             }
             ExprKind::ListComprehension { var, list, filter, map } => {
@@ -1589,7 +1599,44 @@ impl<'a> Exec<'a> {
         Ok(())
     }
 
+    /// `MERGE (n {p: null})` can never match what it would create.
+    fn no_null_merge_properties(&self, g: &Graph, part: &PatternPart, row: &Row) -> EvalResult<()> {
+        let el = &part.element;
+        let maps = std::iter::once(&el.start.props)
+            .chain(el.chain.iter().flat_map(|(r, n)| [&r.props, &n.props]))
+            .flatten();
+        for m in maps {
+            if let Value::Map(entries) = self.eval(g, m, row)? {
+                if let Some((k, _)) = entries.iter().find(|(_, v)| v.is_null()) {
+                    return Err(runtime_error(
+                        "SemanticError",
+                        "MergeReadOwnWrites",
+                        format!("cannot MERGE with a null property value ('{k}')"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn set_prop(&mut self, graph: &mut Graph, target: &Value, key: &str, value: Value) -> EvalResult<()> {
+        if let Value::List(items) = &value {
+            if items.iter().any(|i| {
+                matches!(
+                    i,
+                    Value::List(_)
+                        | Value::Map(_)
+                        | Value::Node(_)
+                        | Value::Relationship(_)
+                        | Value::Path { .. }
+                )
+            }) {
+                return Err(type_error(
+                    "InvalidPropertyType",
+                    "a property can hold a list of simple values only",
+                ));
+            }
+        }
         let model = value.to_model()?;
         let k = graph.intern(key);
         let changed = match target {

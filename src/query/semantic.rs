@@ -44,6 +44,8 @@ pub(crate) fn from_syntax_error(e: &SyntaxError, text: &str) -> QueryError {
         "IntegerOverflow"
     } else if e.message.contains("floating point") {
         "FloatingPointOverflow"
+    } else if text.get(e.span.start..).and_then(|t| t.chars().next()).is_some_and(|c| !c.is_ascii()) {
+        "InvalidUnicodeCharacter"
     } else if e.expected.iter().any(|x| x == "range" || x == "range dots") {
         "InvalidRelationshipPattern"
     } else if e.message.contains("unicode escape") {
@@ -101,6 +103,12 @@ fn check_single(q: &SingleQuery, mut scope: Scope, top: bool) -> Result<Vec<Stri
                 }
                 bind_pattern(&mut scope, pattern, false)?;
                 if let Some(w) = where_ {
+                    let kind = kind_of(w, &scope);
+                    if matches!(kind, Kind::Node | Kind::Rel | Kind::Path)
+                        || matches!(kind, Kind::Scalar(t) if t != "Boolean")
+                    {
+                        return Err(semantic_error("InvalidArgumentType", "WHERE needs a boolean", w.span));
+                    }
                     check_expr(w, &scope, false)?;
                     no_aggregate(w, "WHERE")?;
                 }
