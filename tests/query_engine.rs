@@ -168,3 +168,19 @@ fn constant_where_clauses() {
     );
     assert_eq!(run(&mut g, "MATCH (n) WHERE null RETURN count(*) AS c").rows, vec![vec![QueryValue::Int(0)]]);
 }
+
+#[test]
+fn queries_from_a_script_run_with_the_script_text() {
+    use claimgraph::query::execute_query;
+    use claimgraph::syntax::{parse_script, Statement};
+    let text = "ENTITY (x:Thing {name: 'X'});\nMATCH (n:Thing) RETURN n.name, key(n)";
+    let mut g = Graph::new();
+    let statements = parse_script(text).expect("parses");
+    let Statement::Query(q) = &statements[1].statement else { panic!("second statement is a query") };
+    let thing = g.intern("Thing");
+    g.add_entity(Some("x"), vec![thing], Vec::new()).expect("fresh");
+    let cancel = AtomicBool::new(false);
+    let out = execute_query(&Session::default(), &mut g, q, text, &Params::new(), &cancel).expect("runs");
+    assert_eq!(out.columns, ["n.name", "key(n)"]);
+    assert_eq!(out.rows, vec![vec![QueryValue::Null, s("x")]]);
+}

@@ -115,6 +115,29 @@ pub fn execute_as(
     })
 }
 
+/// Runs a query already parsed by [`crate::syntax::parse_script`]; `text` is the script it
+/// was parsed from (spans point into it; unaliased columns are named from it).
+pub fn execute_query(
+    session: &Session,
+    graph: &mut Graph,
+    query: &crate::syntax::query::Query,
+    text: &str,
+    params: &Params,
+    cancel: &CancelFlag,
+) -> Result<QueryOutput, QueryError> {
+    std::thread::scope(|s| {
+        let handle =
+            std::thread::Builder::new().name("query".into()).stack_size(QUERY_STACK).spawn_scoped(s, || {
+                semantic::check(query, params)?;
+                exec::Exec::new(params, cancel, text, &session.user).run_query(graph, query)
+            });
+        match handle {
+            Ok(h) => h.join().unwrap_or_else(|_| Err(internal_error("the query engine panicked"))),
+            Err(e) => Err(internal_error(&format!("cannot start the query thread: {e}"))),
+        }
+    })
+}
+
 fn internal_error(message: &str) -> QueryError {
     QueryError {
         class: "InternalError",
