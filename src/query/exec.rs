@@ -38,6 +38,10 @@ pub(crate) struct Exec<'a> {
     scope: Vec<String>,
     /// `key(n) = '...'` conjuncts of the MATCH being run (see [`plan::key_hints`]).
     key_hints: std::cell::RefCell<Vec<(String, String)>>,
+    /// `n.p = e` conjuncts of the MATCH being run (see [`plan::equality_hints`]).
+    eq_hints: std::cell::RefCell<Vec<(String, String, Expr)>>,
+    /// Per (variable, property): candidates by value, built on first use in a MATCH.
+    eq_index: std::cell::RefCell<HashMap<(String, String), ValueIndex>>,
 }
 
 fn cancelled() -> QueryError {
@@ -58,6 +62,8 @@ impl<'a> Exec<'a> {
             stats: WriteStats::default(),
             ticks: std::cell::Cell::new(0),
             key_hints: Default::default(),
+            eq_hints: Default::default(),
+            eq_index: Default::default(),
             scope: Vec::new(),
         }
     }
@@ -152,6 +158,8 @@ impl<'a> Exec<'a> {
             ClauseKind::Match { optional, pattern, where_ } => {
                 let mut out = Vec::new();
                 *self.key_hints.borrow_mut() = plan::key_hints(where_.as_ref(), self.params);
+                *self.eq_hints.borrow_mut() = plan::equality_hints(where_.as_ref());
+                self.eq_index.borrow_mut().clear();
                 for row in rows {
                     self.tick()?;
                     let before = out.len();
@@ -175,6 +183,8 @@ impl<'a> Exec<'a> {
                     }
                 }
                 self.key_hints.borrow_mut().clear();
+                self.eq_hints.borrow_mut().clear();
+                self.eq_index.borrow_mut().clear();
                 Ok(out)
             }
             ClauseKind::Unwind { expr, var } => {
@@ -1047,14 +1057,76 @@ impl<'a> Exec<'a> {
                 });
             }
         }
+        if let Some(found) = self.candidates_by_value(g, node, row)? {
+            return Ok(found);
+        }
+        Ok(self.anchor_candidates(g, node))
+    }
+
+    fn anchor_candidates(&self, g: &Graph, node: &NodePattern) -> Vec<EntityIx> {
         let anchor = plan::choose_anchor(g, node, &self.key_hints.borrow(), self.params);
-        Ok(match anchor {
+        match anchor {
             Anchor::Key(ix) => ix.into_iter().collect(),
             Anchor::Name(list) => list,
             Anchor::Label(sym) => g.entities_with_label(sym).collect(),
             Anchor::Nothing => Vec::new(),
             Anchor::All => g.entities().collect(),
-        })
+        }
+    }
+
+    /// Candidates for `n` from a `n.p = e` conjunct whose `e` can be evaluated on `row`: a
+    /// superset of the entities where `n.p = e` holds (the WHERE still checks each match).
+    fn candidates_by_value(
+        &self,
+        g: &Graph,
+        node: &NodePattern,
+        row: &Row,
+    ) -> EvalResult<Option<Vec<EntityIx>>> {
+        let Some(var) = &node.var else { return Ok(None) };
+        let hints: Vec<(String, Expr)> = self
+            .eq_hints
+            .borrow()
+            .iter()
+            .filter(|(v, _, _)| v == var)
+            .map(|(_, p, e)| (p.clone(), e.clone()))
+            .collect();
+        for (prop, probe) in hints {
+            let Ok(value) = self.eval(g, &probe, row) else { continue };
+            if value.is_null() {
+                // `n.p = null` is never true.
+                return Ok(Some(Vec::new()));
+            }
+            if !indexable(&value) {
+                continue;
+            }
+            let key = (var.clone(), prop.clone());
+            if !self.eq_index.borrow().contains_key(&key) {
+                let mut index = ValueIndex::default();
+                let prop_sym = g.sym(&prop);
+                for ix in self.anchor_candidates(g, node) {
+                    self.tick()?;
+                    let v = prop_sym
+                        .and_then(|k| g.entity_prop(ix, k))
+                        .map(Value::from_model)
+                        .unwrap_or(Value::Null);
+                    if v.is_null() {
+                        continue;
+                    }
+                    if indexable(&v) {
+                        index.by_value.entry(ops::group_key(&v)).or_default().push(ix);
+                    } else {
+                        index.always.push(ix);
+                    }
+                }
+                self.eq_index.borrow_mut().insert(key.clone(), index);
+            }
+            let indexes = self.eq_index.borrow();
+            let Some(index) = indexes.get(&key) else { continue };
+            let mut found = index.by_value.get(&ops::group_key(&value)).cloned().unwrap_or_default();
+            found.extend(index.always.iter().copied());
+            return Ok(Some(found));
+        }
+        Ok(None)
     }
 
     fn node_matches(&self, g: &Graph, node: &NodePattern, ix: EntityIx, row: &Row) -> EvalResult<bool> {
@@ -1765,6 +1837,25 @@ fn alias_matches(g: &Graph, element: &Value, key: &str, want: &Value) -> EvalRes
         Value::List(items) => items.iter().any(|a| ops::equals(a, want) == Some(true)),
         _ => false,
     })
+}
+
+/// Entities by the value of one property, for hash joins on `n.p = e`.
+#[derive(Debug, Default)]
+struct ValueIndex {
+    by_value: HashMap<GroupKey, Vec<EntityIx>>,
+    /// Entities whose value compares by more than identity (uncertain numbers, dates,
+    /// lists, maps): always candidates.
+    always: Vec<EntityIx>,
+}
+
+/// Values whose `=` is exactly "same group key": booleans, strings, integers and finite
+/// floats (an integral float groups with the equal integer).
+fn indexable(v: &Value) -> bool {
+    match v {
+        Value::Bool(_) | Value::String(_) | Value::Int(_) => true,
+        Value::Float(x) => x.is_finite(),
+        _ => false,
+    }
 }
 
 /// One match of a pattern element: the extended row, the path's nodes and relationships,

@@ -220,3 +220,52 @@ mod tests {
         assert_eq!(choose_anchor(&g, &el.start, &[], &params), Anchor::All);
     }
 }
+
+/// `n.p = e` conjuncts of a WHERE clause where `e` does not mention `n`: while matching,
+/// `n`'s candidates can be looked up by value (a hash join) instead of scanned.
+pub(crate) fn equality_hints(where_: Option<&Expr>) -> Vec<(String, String, Expr)> {
+    let mut out = Vec::new();
+    if let Some(w) = where_ {
+        collect_equalities(w, &mut out);
+    }
+    out
+}
+
+fn collect_equalities(e: &Expr, out: &mut Vec<(String, String, Expr)>) {
+    match &e.kind {
+        ExprKind::Binary(crate::syntax::query::BinOp::And, a, b) => {
+            collect_equalities(a, out);
+            collect_equalities(b, out);
+        }
+        ExprKind::Comparison(first, rest) if rest.len() == 1 && rest[0].0 == CompOp::Eq => {
+            let (a, b) = (first.as_ref(), &rest[0].1);
+            for (prop, probe) in [(a, b), (b, a)] {
+                if let ExprKind::Property(base, key) = &prop.kind {
+                    if let ExprKind::Var(v) = &base.kind {
+                        if simple_probe(probe, v) {
+                            out.push((v.clone(), key.clone(), probe.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A probe the executor can evaluate on a partial row: variables other than `var`,
+/// literals, parameters, property reads, arithmetic and function calls.
+fn simple_probe(e: &Expr, var: &str) -> bool {
+    match &e.kind {
+        ExprKind::Var(v) => v != var,
+        ExprKind::Literal(_) | ExprKind::Param(_) => true,
+        ExprKind::Property(b, _) | ExprKind::Unary(_, b) => simple_probe(b, var),
+        ExprKind::Binary(_, a, b) => simple_probe(a, var) && simple_probe(b, var),
+        ExprKind::Call { args, distinct: false, name } => {
+            super::aggregate::AggregateKind::from_name(name).is_none()
+                && args.iter().all(|a| simple_probe(a, var))
+        }
+        ExprKind::List(items) => items.iter().all(|a| simple_probe(a, var)),
+        _ => false,
+    }
+}
