@@ -15,6 +15,9 @@
 //! If the far end of a chain is cheaper than the near end, the chain is matched reversed
 //! (directions flipped) and named paths are turned back afterwards. Starting in the middle
 //! of a chain is not attempted.
+//!
+//! Within a MATCH, `n.p = e` conjuncts of its WHERE ([`equality_hints`]) let the executor
+//! look `n` up by value in a table built once per MATCH: a hash join.
 
 use crate::model::{EntityIx, Graph, Sym};
 use crate::syntax::query::{CompOp, Expr, ExprKind, Literal, NodePattern, PatternElement};
@@ -149,6 +152,55 @@ pub(crate) fn start_from_end(
     cost(g, last, row, hints, params) < cost(g, &el.start, row, hints, params)
 }
 
+/// `n.p = e` conjuncts of a WHERE clause where `e` does not mention `n`: while matching,
+/// `n`'s candidates can be looked up by value (a hash join) instead of scanned.
+pub(crate) fn equality_hints(where_: Option<&Expr>) -> Vec<(String, String, Expr)> {
+    let mut out = Vec::new();
+    if let Some(w) = where_ {
+        collect_equalities(w, &mut out);
+    }
+    out
+}
+
+fn collect_equalities(e: &Expr, out: &mut Vec<(String, String, Expr)>) {
+    match &e.kind {
+        ExprKind::Binary(crate::syntax::query::BinOp::And, a, b) => {
+            collect_equalities(a, out);
+            collect_equalities(b, out);
+        }
+        ExprKind::Comparison(first, rest) if rest.len() == 1 && rest[0].0 == CompOp::Eq => {
+            let (a, b) = (first.as_ref(), &rest[0].1);
+            for (prop, probe) in [(a, b), (b, a)] {
+                if let ExprKind::Property(base, key) = &prop.kind {
+                    if let ExprKind::Var(v) = &base.kind {
+                        if simple_probe(probe, v) {
+                            out.push((v.clone(), key.clone(), probe.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A probe the executor can evaluate on a partial row: variables other than `var`,
+/// literals, parameters, property reads, arithmetic and function calls.
+fn simple_probe(e: &Expr, var: &str) -> bool {
+    match &e.kind {
+        ExprKind::Var(v) => v != var,
+        ExprKind::Literal(_) | ExprKind::Param(_) => true,
+        ExprKind::Property(b, _) | ExprKind::Unary(_, b) => simple_probe(b, var),
+        ExprKind::Binary(_, a, b) => simple_probe(a, var) && simple_probe(b, var),
+        ExprKind::Call { args, distinct: false, name } => {
+            super::aggregate::AggregateKind::from_name(name).is_none()
+                && args.iter().all(|a| simple_probe(a, var))
+        }
+        ExprKind::List(items) => items.iter().all(|a| simple_probe(a, var)),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,54 +270,5 @@ mod tests {
         assert_eq!(choose_anchor(&g, &el.start, &[], &params), Anchor::Nothing);
         let (el, _) = first_match("MATCH (w) RETURN w");
         assert_eq!(choose_anchor(&g, &el.start, &[], &params), Anchor::All);
-    }
-}
-
-/// `n.p = e` conjuncts of a WHERE clause where `e` does not mention `n`: while matching,
-/// `n`'s candidates can be looked up by value (a hash join) instead of scanned.
-pub(crate) fn equality_hints(where_: Option<&Expr>) -> Vec<(String, String, Expr)> {
-    let mut out = Vec::new();
-    if let Some(w) = where_ {
-        collect_equalities(w, &mut out);
-    }
-    out
-}
-
-fn collect_equalities(e: &Expr, out: &mut Vec<(String, String, Expr)>) {
-    match &e.kind {
-        ExprKind::Binary(crate::syntax::query::BinOp::And, a, b) => {
-            collect_equalities(a, out);
-            collect_equalities(b, out);
-        }
-        ExprKind::Comparison(first, rest) if rest.len() == 1 && rest[0].0 == CompOp::Eq => {
-            let (a, b) = (first.as_ref(), &rest[0].1);
-            for (prop, probe) in [(a, b), (b, a)] {
-                if let ExprKind::Property(base, key) = &prop.kind {
-                    if let ExprKind::Var(v) = &base.kind {
-                        if simple_probe(probe, v) {
-                            out.push((v.clone(), key.clone(), probe.clone()));
-                        }
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-/// A probe the executor can evaluate on a partial row: variables other than `var`,
-/// literals, parameters, property reads, arithmetic and function calls.
-fn simple_probe(e: &Expr, var: &str) -> bool {
-    match &e.kind {
-        ExprKind::Var(v) => v != var,
-        ExprKind::Literal(_) | ExprKind::Param(_) => true,
-        ExprKind::Property(b, _) | ExprKind::Unary(_, b) => simple_probe(b, var),
-        ExprKind::Binary(_, a, b) => simple_probe(a, var) && simple_probe(b, var),
-        ExprKind::Call { args, distinct: false, name } => {
-            super::aggregate::AggregateKind::from_name(name).is_none()
-                && args.iter().all(|a| simple_probe(a, var))
-        }
-        ExprKind::List(items) => items.iter().all(|a| simple_probe(a, var)),
-        _ => false,
     }
 }
