@@ -1012,7 +1012,14 @@ impl<'a> Exec<'a> {
         // Start from the more selective end (see plan::choose_anchor).
         let reversed = plan::start_from_end(g, &part.element, &row, &self.key_hints.borrow(), self.params);
         let el = if reversed { reverse_element(&part.element) } else { part.element.clone() };
-        let mut state = MatchState { nodes: Vec::new(), rels: Vec::new() };
+        // Copying the path and the relationships used for every match is linear in the
+        // path's length: only do it when a path variable or a later part needs them.
+        let mut state = MatchState {
+            nodes: Vec::new(),
+            rels: Vec::new(),
+            want_path: part.var.is_some(),
+            want_used: !rest.is_empty(),
+        };
         let mut results: Vec<ElementMatch> = Vec::new();
         self.match_element(g, &el, row, used, &mut state, &mut results)?;
         for (mut r, mut nodes, mut rels, used_here) in results {
@@ -1210,7 +1217,13 @@ impl<'a> Exec<'a> {
         out: &mut Vec<ElementMatch>,
     ) -> EvalResult<()> {
         let Some((rel, node)) = el.chain.get(i) else {
-            out.push((row, state.nodes.clone(), state.rels.clone(), local.clone()));
+            let (nodes, rels) = if state.want_path {
+                (state.nodes.clone(), state.rels.clone())
+            } else {
+                (Vec::new(), Vec::new())
+            };
+            let used_here = if state.want_used { local.clone() } else { Vec::new() };
+            out.push((row, nodes, rels, used_here));
             return Ok(());
         };
         self.tick()?;
@@ -1865,6 +1878,8 @@ type ElementMatch = (Row, Vec<EntityIx>, Vec<ClaimIx>, Vec<ClaimIx>);
 struct MatchState {
     nodes: Vec<EntityIx>,
     rels: Vec<ClaimIx>,
+    want_path: bool,
+    want_used: bool,
 }
 
 fn collect_deletions(v: &Value, nodes: &mut Vec<EntityIx>, rels: &mut Vec<ClaimIx>) -> EvalResult<()> {
