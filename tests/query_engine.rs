@@ -200,3 +200,13 @@ fn equality_joins_match_what_a_scan_matches() {
     let none = run(&mut g, "MATCH (a:P), (b:P) WHERE b.i = null RETURN count(*) AS n");
     assert_eq!(none.rows, vec![vec![QueryValue::Int(0)]]);
 }
+
+#[test]
+fn uncertain_numbers_in_queries() {
+    let mut g = Graph::new();
+    run(&mut g, "CREATE (:Battle {killed: ~100}), (:Battle {killed: 5})");
+    let about = run(&mut g, "MATCH (b:Battle) WHERE b.killed = 105 RETURN count(*) AS n");
+    assert_eq!(about.rows, vec![vec![QueryValue::Int(1)]]);
+    let printed = run(&mut g, "RETURN ~100 AS x, 1 =~ '1' AS r");
+    assert!(matches!(printed.rows[0][0], QueryValue::Uncertain(_)), "{printed:?}");
+}
