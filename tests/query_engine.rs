@@ -210,3 +210,23 @@ fn uncertain_numbers_in_queries() {
     let printed = run(&mut g, "RETURN ~100 AS x, 1 =~ '1' AS r");
     assert!(matches!(printed.rows[0][0], QueryValue::Uncertain(_)), "{printed:?}");
 }
+
+#[test]
+fn explain_shows_the_chosen_anchors() {
+    use claimgraph::query::explain;
+    let g = bundled();
+    let plan = explain(
+        &g,
+        "MATCH (x)-[r:WORKS_FOR]->(w) WHERE key(w) = 'wagner' RETURN x.name, sources(r)",
+        &Params::new(),
+    )
+    .expect("explains");
+    assert!(plan[0].starts_with("NodeByKey w"), "{plan:#?}");
+    assert!(plan[1].starts_with("Expand <-[r:WORKS_FOR] x"), "{plan:#?}");
+    let join = explain(&g, "MATCH (a:Person), (b:Person) WHERE b.name = a.name RETURN a, b", &Params::new())
+        .expect("explains");
+    assert!(join.iter().any(|l| l.starts_with("NodeHashLookup b.name")), "{join:#?}");
+    let labels = explain(&g, "MATCH (s:Source)-[r]->(o:Organization) RETURN count(*)", &Params::new())
+        .expect("explains");
+    assert!(labels[0].starts_with("NodeByLabelScan"), "{labels:#?}");
+}

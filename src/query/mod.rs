@@ -138,6 +138,14 @@ pub fn execute_query(
     })
 }
 
+/// How a query would run on `graph`: one line per operator (anchors, expands, filters,
+/// projections), for EXPLAIN in the REPL. Nothing is executed.
+pub fn explain(graph: &Graph, text: &str, params: &Params) -> Result<Vec<String>, QueryError> {
+    let query = crate::syntax::query::parse_query(text).map_err(|e| semantic::from_syntax_error(&e, text))?;
+    semantic::check(&query, params)?;
+    Ok(plan::explain(graph, &query, params))
+}
+
 fn internal_error(message: &str) -> QueryError {
     QueryError {
         class: "InternalError",

@@ -272,3 +272,158 @@ mod tests {
         assert_eq!(choose_anchor(&g, &el.start, &[], &params), Anchor::All);
     }
 }
+
+// ============================================================================
+// EXPLAIN: the operators the executor will run, one line per operator
+// ============================================================================
+
+/// Describes how a query will run: one line per operator, in execution order, with the
+/// anchors chosen for each pattern on the current graph. Variables bound by earlier
+/// clauses count as bound (one candidate).
+pub(crate) fn explain(g: &Graph, q: &crate::syntax::query::Query, params: &Params) -> Vec<String> {
+    let mut out = Vec::new();
+    explain_single(g, &q.first, params, &mut out);
+    for (all, part) in &q.unions {
+        out.push(if *all { "UnionAll".into() } else { "Union (distinct)".into() });
+        explain_single(g, part, params, &mut out);
+    }
+    out
+}
+
+fn explain_single(g: &Graph, q: &crate::syntax::query::SingleQuery, params: &Params, out: &mut Vec<String>) {
+    use crate::syntax::query::ClauseKind;
+    let mut bound = Row::new();
+    for c in &q.clauses {
+        match &c.kind {
+            ClauseKind::Match { optional, pattern, where_ } => {
+                if *optional {
+                    out.push("Optional (null row when nothing matches)".into());
+                }
+                let hints = key_hints(where_.as_ref(), params);
+                let eq = equality_hints(where_.as_ref());
+                for part in &pattern.parts {
+                    explain_part(g, part, &bound, &hints, &eq, params, out);
+                    for v in super::exec::pattern_vars(std::slice::from_ref(part)) {
+                        bound.insert(v, Value::Null);
+                    }
+                }
+                if let Some(w) = where_ {
+                    out.push(format!("Filter {w}"));
+                }
+            }
+            ClauseKind::Unwind { expr, var } => {
+                out.push(format!("Unwind {expr} AS {var}"));
+                bound.insert(var.clone(), Value::Null);
+            }
+            ClauseKind::With { proj, where_ } => {
+                explain_projection(proj, true, out);
+                if !proj.star {
+                    bound.clear();
+                }
+                for i in &proj.items {
+                    bound.insert(i.alias.clone().unwrap_or_else(|| i.expr.to_string()), Value::Null);
+                }
+                if let Some(w) = where_ {
+                    out.push(format!("Filter {w}"));
+                }
+            }
+            ClauseKind::Return { proj } => explain_projection(proj, false, out),
+            ClauseKind::Create { pattern } => out.push(format!("Create {pattern}")),
+            ClauseKind::Merge { part, .. } => out.push(format!("Merge {part} (match, else create)")),
+            ClauseKind::Set { .. } => out.push("SetProperties".into()),
+            ClauseKind::Remove { .. } => out.push("Remove".into()),
+            ClauseKind::Delete { detach, .. } => {
+                out.push(if *detach { "DetachDelete".into() } else { "Delete".into() })
+            }
+            ClauseKind::Call { name, .. } => out.push(format!("ProcedureCall {name}")),
+        }
+    }
+}
+
+fn explain_projection(proj: &crate::syntax::query::Projection, is_with: bool, out: &mut Vec<String>) {
+    let items: Vec<String> = proj.items.iter().map(|i| i.expr.to_string()).collect();
+    let aggregating = proj.items.iter().any(|i| super::exec::contains_aggregate(&i.expr));
+    let what = if aggregating { "Aggregate" } else { "Project" };
+    let star = if proj.star { "*, " } else { "" };
+    out.push(format!("{what} {star}{}", items.join(", ")));
+    if proj.distinct {
+        out.push("Distinct".into());
+    }
+    if !proj.order.is_empty() {
+        let keys: Vec<String> = proj
+            .order
+            .iter()
+            .map(|s| format!("{}{}", s.expr, if s.descending { " DESC" } else { "" }))
+            .collect();
+        out.push(format!("Sort {}", keys.join(", ")));
+    }
+    if let Some(s) = &proj.skip {
+        out.push(format!("Skip {s}"));
+    }
+    if let Some(l) = &proj.limit {
+        out.push(format!("Limit {l}"));
+    }
+    if !is_with {
+        out.push("Produce results".into());
+    }
+}
+
+fn explain_part(
+    g: &Graph,
+    part: &crate::syntax::query::PatternPart,
+    bound: &Row,
+    hints: &[(String, String)],
+    eq: &[(String, String, Expr)],
+    params: &Params,
+    out: &mut Vec<String>,
+) {
+    use crate::syntax::query::RelDirection;
+    let el = &part.element;
+    if let Some(kind) = part.shortest {
+        out.push(format!("ShortestPath ({kind:?}, bidirectional BFS when single) {part}"));
+        return;
+    }
+    let reversed = start_from_end(g, el, bound, hints, params);
+    let mut nodes = vec![&el.start];
+    let mut rels = Vec::new();
+    for (r, n) in &el.chain {
+        rels.push(r);
+        nodes.push(n);
+    }
+    if reversed {
+        nodes.reverse();
+        rels.reverse();
+    }
+    let name = |n: &NodePattern| n.var.clone().unwrap_or_else(|| "_".into());
+    let start = nodes[0];
+    let by_value = start.var.as_ref().and_then(|v| eq.iter().find(|(x, _, _)| x == v));
+    let first = if start.var.as_ref().is_some_and(|v| bound.contains_key(v)) {
+        format!("Argument {} (bound)", name(start))
+    } else if let Some((v, p, e)) = by_value {
+        format!("NodeHashLookup {v}.{p} = {e}")
+    } else {
+        match choose_anchor(g, start, hints, params) {
+            Anchor::Key(_) => format!("NodeByKey {}", name(start)),
+            Anchor::Name(l) => format!("NodeByName {} ({} candidates)", name(start), l.len()),
+            Anchor::Label(s) => {
+                format!("NodeByLabelScan {}:{} ({} entities)", name(start), g.str(s), g.label_count(s))
+            }
+            Anchor::Nothing => format!("Empty {} (unknown label)", name(start)),
+            Anchor::All => format!("AllNodesScan {} ({} entities)", name(start), g.entity_count()),
+        }
+    };
+    out.push(first);
+    for (r, n) in rels.iter().zip(nodes.iter().skip(1)) {
+        let dir = match (r.direction, reversed) {
+            (RelDirection::Both, _) => "--",
+            (RelDirection::Right, false) | (RelDirection::Left, true) => "->",
+            _ => "<-",
+        };
+        let types = if r.types.is_empty() { String::new() } else { format!(":{}", r.types.join("|")) };
+        let op = if r.range.is_some() { "VarLengthExpand" } else { "Expand" };
+        out.push(format!("{op} {dir}[{}{types}] {}", r.var.clone().unwrap_or_default(), name(n)));
+    }
+    if let Some(v) = &part.var {
+        out.push(format!("ProjectPath {v}"));
+    }
+}
