@@ -201,78 +201,6 @@ fn simple_probe(e: &Expr, var: &str) -> bool {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::syntax::query::{parse_query, ClauseKind};
-
-    fn graph() -> Graph {
-        let mut g = Graph::new();
-        let a = g.intern("A");
-        let b = g.intern("B");
-        let name = g.intern("name");
-        for i in 0..50 {
-            g.add_entity(Some(&format!("a{i}")), vec![a], Vec::new()).expect("fresh id");
-        }
-        g.add_entity(
-            Some("wagner"),
-            vec![b],
-            vec![(name, crate::model::Value::String("Wagner Group".into()))],
-        )
-        .expect("fresh id");
-        g
-    }
-
-    /// The first MATCH of a query: its first pattern element and WHERE.
-    fn first_match(q: &str) -> (PatternElement, Option<Expr>) {
-        let q = parse_query(q).expect("parses");
-        match q.first.clauses.into_iter().next().map(|c| c.kind) {
-            Some(ClauseKind::Match { pattern, where_, .. }) => {
-                (pattern.parts.into_iter().next().expect("a part").element, where_)
-            }
-            _ => panic!("not a MATCH"),
-        }
-    }
-
-    #[test]
-    fn the_smaller_label_anchors_and_reverses_the_chain() {
-        let g = graph();
-        let (el, _) = first_match("MATCH (x:A)-->(y:B) RETURN x");
-        let params = Params::new();
-        assert!(start_from_end(&g, &el, &Row::new(), &[], &params));
-        let b = g.sym("B").expect("interned");
-        assert_eq!(choose_anchor(&g, &el.chain[0].1, &[], &params), Anchor::Label(b));
-        let (el, _) = first_match("MATCH (y:B)<--(x:A) RETURN x");
-        assert!(!start_from_end(&g, &el, &Row::new(), &[], &params));
-    }
-
-    #[test]
-    fn a_stable_id_in_where_is_one_lookup() {
-        let g = graph();
-        let params = Params::new();
-        let (el, where_) = first_match("MATCH (x)-->(w) WHERE key(w) = 'wagner' AND x.n > 1 RETURN x");
-        let hints = key_hints(where_.as_ref(), &params);
-        assert_eq!(hints, vec![("w".to_string(), "wagner".to_string())]);
-        assert_eq!(choose_anchor(&g, &el.chain[0].1, &hints, &params), Anchor::Key(g.find_entity("wagner")));
-        assert!(start_from_end(&g, &el, &Row::new(), &hints, &params));
-    }
-
-    #[test]
-    fn names_and_unknown_labels_narrow_the_start() {
-        let g = graph();
-        let params = Params::new();
-        let (el, _) = first_match("MATCH (w {name: 'wagner group'}) RETURN w");
-        assert_eq!(
-            choose_anchor(&g, &el.start, &[], &params),
-            Anchor::Name(vec![g.find_entity("wagner").expect("exists")])
-        );
-        let (el, _) = first_match("MATCH (w:Nope) RETURN w");
-        assert_eq!(choose_anchor(&g, &el.start, &[], &params), Anchor::Nothing);
-        let (el, _) = first_match("MATCH (w) RETURN w");
-        assert_eq!(choose_anchor(&g, &el.start, &[], &params), Anchor::All);
-    }
-}
-
 // ============================================================================
 // EXPLAIN: the operators the executor will run, one line per operator
 // ============================================================================
@@ -425,5 +353,77 @@ fn explain_part(
     }
     if let Some(v) = &part.var {
         out.push(format!("ProjectPath {v}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::query::{parse_query, ClauseKind};
+
+    fn graph() -> Graph {
+        let mut g = Graph::new();
+        let a = g.intern("A");
+        let b = g.intern("B");
+        let name = g.intern("name");
+        for i in 0..50 {
+            g.add_entity(Some(&format!("a{i}")), vec![a], Vec::new()).expect("fresh id");
+        }
+        g.add_entity(
+            Some("wagner"),
+            vec![b],
+            vec![(name, crate::model::Value::String("Wagner Group".into()))],
+        )
+        .expect("fresh id");
+        g
+    }
+
+    /// The first MATCH of a query: its first pattern element and WHERE.
+    fn first_match(q: &str) -> (PatternElement, Option<Expr>) {
+        let q = parse_query(q).expect("parses");
+        match q.first.clauses.into_iter().next().map(|c| c.kind) {
+            Some(ClauseKind::Match { pattern, where_, .. }) => {
+                (pattern.parts.into_iter().next().expect("a part").element, where_)
+            }
+            _ => panic!("not a MATCH"),
+        }
+    }
+
+    #[test]
+    fn the_smaller_label_anchors_and_reverses_the_chain() {
+        let g = graph();
+        let (el, _) = first_match("MATCH (x:A)-->(y:B) RETURN x");
+        let params = Params::new();
+        assert!(start_from_end(&g, &el, &Row::new(), &[], &params));
+        let b = g.sym("B").expect("interned");
+        assert_eq!(choose_anchor(&g, &el.chain[0].1, &[], &params), Anchor::Label(b));
+        let (el, _) = first_match("MATCH (y:B)<--(x:A) RETURN x");
+        assert!(!start_from_end(&g, &el, &Row::new(), &[], &params));
+    }
+
+    #[test]
+    fn a_stable_id_in_where_is_one_lookup() {
+        let g = graph();
+        let params = Params::new();
+        let (el, where_) = first_match("MATCH (x)-->(w) WHERE key(w) = 'wagner' AND x.n > 1 RETURN x");
+        let hints = key_hints(where_.as_ref(), &params);
+        assert_eq!(hints, vec![("w".to_string(), "wagner".to_string())]);
+        assert_eq!(choose_anchor(&g, &el.chain[0].1, &hints, &params), Anchor::Key(g.find_entity("wagner")));
+        assert!(start_from_end(&g, &el, &Row::new(), &hints, &params));
+    }
+
+    #[test]
+    fn names_and_unknown_labels_narrow_the_start() {
+        let g = graph();
+        let params = Params::new();
+        let (el, _) = first_match("MATCH (w {name: 'wagner group'}) RETURN w");
+        assert_eq!(
+            choose_anchor(&g, &el.start, &[], &params),
+            Anchor::Name(vec![g.find_entity("wagner").expect("exists")])
+        );
+        let (el, _) = first_match("MATCH (w:Nope) RETURN w");
+        assert_eq!(choose_anchor(&g, &el.start, &[], &params), Anchor::Nothing);
+        let (el, _) = first_match("MATCH (w) RETURN w");
+        assert_eq!(choose_anchor(&g, &el.start, &[], &params), Anchor::All);
     }
 }
