@@ -17,7 +17,8 @@
 //! of a chain is not attempted.
 //!
 //! Within a MATCH, `n.p = e` conjuncts of its WHERE ([`equality_hints`]) let the executor
-//! look `n` up by value in a table built once per MATCH: a hash join.
+//! look `n` up by value in a table built once per MATCH: a hash join. [`explain`] names
+//! the operators the executor will run with these choices (EXPLAIN in the REPL).
 
 use crate::model::{EntityIx, Graph, Sym};
 use crate::syntax::query::{CompOp, Expr, ExprKind, Literal, NodePattern, PatternElement};
