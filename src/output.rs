@@ -155,7 +155,16 @@ fn render_table(output: &QueryOutput, width: Option<u16>) -> String {
     }
     table.set_header(output.columns.iter().map(|c| one_line(c)));
     for row in &output.rows {
-        table.add_row(row.iter().map(|v| truncate(&one_line(&cell_text(v)), MAX_CELL_CHARS)));
+        // On a terminal long cells are cut to keep the table readable; piped output is whole,
+        // because whoever reads it (a file, grep, a test) wants the data.
+        table.add_row(row.iter().map(|v| {
+            let text = one_line(&cell_text(v));
+            if width.is_some() {
+                truncate(&text, MAX_CELL_CHARS)
+            } else {
+                text
+            }
+        }));
     }
     table.to_string() + "\n"
 }
@@ -407,11 +416,14 @@ mod tests {
     }
 
     #[test]
-    fn table_truncates_and_counts() {
-        let text = render_output(&sample(), OutputFormat::Table, None, None);
-        assert!(text.contains("~100"));
-        assert!(text.contains('…'));
-        assert!(text.ends_with("2 rows\n"));
+    fn table_truncates_on_a_terminal_only_and_counts() {
+        let on_terminal = render_output(&sample(), OutputFormat::Table, Some(80), None);
+        assert!(on_terminal.contains("~100"));
+        assert!(on_terminal.contains('…'));
+        assert!(on_terminal.ends_with("2 rows\n"));
+        let piped = render_output(&sample(), OutputFormat::Table, None, None);
+        assert!(piped.contains(&"x".repeat(200)));
+        assert!(!piped.contains('…'));
     }
 
     #[test]

@@ -75,9 +75,7 @@ pub(crate) struct Session {
     pub params: Params,
     pub format: OutputFormat,
     pub timing: bool,
-    /// Who creates claims from queries (`$USER`). The engine's contract does not take it
-    /// yet; the lead wires it when `query::execute` grows a user argument.
-    #[allow(dead_code)]
+    /// Who creates claims from queries (`$USER`): `CREATE` attests relationships to them.
     pub user: String,
     pub cancel: Arc<CancelFlag>,
     /// Stop a script at its first failing statement.
@@ -203,7 +201,8 @@ impl Session {
         }
         self.cancel.store(false, Ordering::SeqCst);
         let started = Instant::now();
-        let result = query::execute(&mut self.graph, text, &self.params, &self.cancel);
+        let caller = query::Caller { user: self.user.clone() };
+        let result = query::execute_as(&caller, &mut self.graph, text, &self.params, &self.cancel);
         let elapsed = started.elapsed();
         let was_cancelled = self.cancel.swap(false, Ordering::SeqCst);
         match result {

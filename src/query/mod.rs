@@ -71,13 +71,13 @@ pub type CancelFlag = AtomicBool;
 
 /// Who is running queries: `CREATE` attests the relationships it makes to this user.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Session {
+pub struct Caller {
     pub user: String,
 }
 
-impl Default for Session {
+impl Default for Caller {
     fn default() -> Self {
-        Session { user: "user".to_string() }
+        Caller { user: "user".to_string() }
     }
 }
 
@@ -85,19 +85,19 @@ impl Default for Session {
 /// pest recurses per bracket level, so a query runs on its own thread with room to spare.
 const QUERY_STACK: usize = 256 << 20;
 
-/// Runs one statement against the graph as the default [`Session`] user.
+/// Runs one statement against the graph as the default [`Caller`] user.
 pub fn execute(
     graph: &mut Graph,
     text: &str,
     params: &Params,
     cancel: &CancelFlag,
 ) -> Result<QueryOutput, QueryError> {
-    execute_as(&Session::default(), graph, text, params, cancel)
+    execute_as(&Caller::default(), graph, text, params, cancel)
 }
 
-/// Runs one statement against the graph on behalf of `session`'s user.
+/// Runs one statement against the graph on behalf of `caller`'s user.
 pub fn execute_as(
-    session: &Session,
+    caller: &Caller,
     graph: &mut Graph,
     text: &str,
     params: &Params,
@@ -107,7 +107,7 @@ pub fn execute_as(
         let handle = std::thread::Builder::new()
             .name("query".into())
             .stack_size(QUERY_STACK)
-            .spawn_scoped(s, || execute_here(session, graph, text, params, cancel));
+            .spawn_scoped(s, || execute_here(caller, graph, text, params, cancel));
         match handle {
             Ok(h) => h.join().unwrap_or_else(|_| Err(internal_error("the query engine panicked"))),
             Err(e) => Err(internal_error(&format!("cannot start the query thread: {e}"))),
@@ -118,7 +118,7 @@ pub fn execute_as(
 /// Runs a query already parsed by [`crate::syntax::parse_script`]; `text` is the script it
 /// was parsed from (spans point into it; unaliased columns are named from it).
 pub fn execute_query(
-    session: &Session,
+    caller: &Caller,
     graph: &mut Graph,
     query: &crate::syntax::query::Query,
     text: &str,
@@ -129,7 +129,7 @@ pub fn execute_query(
         let handle =
             std::thread::Builder::new().name("query".into()).stack_size(QUERY_STACK).spawn_scoped(s, || {
                 semantic::check(query, params)?;
-                exec::Exec::new(params, cancel, text, &session.user).run_query(graph, query)
+                exec::Exec::new(params, cancel, text, &caller.user).run_query(graph, query)
             });
         match handle {
             Ok(h) => h.join().unwrap_or_else(|_| Err(internal_error("the query engine panicked"))),
@@ -157,7 +157,7 @@ fn internal_error(message: &str) -> QueryError {
 }
 
 fn execute_here(
-    session: &Session,
+    caller: &Caller,
     graph: &mut Graph,
     text: &str,
     params: &Params,
@@ -165,6 +165,6 @@ fn execute_here(
 ) -> Result<QueryOutput, QueryError> {
     let query = crate::syntax::query::parse_query(text).map_err(|e| semantic::from_syntax_error(&e, text))?;
     semantic::check(&query, params)?;
-    let mut exec = exec::Exec::new(params, cancel, text, &session.user);
+    let mut exec = exec::Exec::new(params, cancel, text, &caller.user);
     exec.run_query(graph, &query)
 }

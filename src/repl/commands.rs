@@ -55,25 +55,38 @@ pub(crate) fn help(topic: Option<&str>) -> String {
         Some(t) => match t.as_str() {
             "start" | "query" => "\
 Find who fought whom:
-  MATCH (a)-[r:FOUGHT]->(b) RETURN a.name, b.name, sources(r);
-Everything said about Wagner:
-  MATCH (w {name: 'Wagner'})-[r]->(x) RETURN type(r), x.name, sources(r);
-Casualty figures with who gives them (values print as written: ~100, <12, 65..200):
-  MATCH (e)-[r:CASUALTIES]->(g) RETURN r.killed, r.wounded, sources(r);
-Parameters: :param who => 'wagner'   then   MATCH (n) WHERE n.id = $who RETURN n;
+  MATCH (a)-[r:ATTACKED|COUNTER_ATTACKED|FOUGHT_IN|FOUGHT_ALONGSIDE]->(b)
+  RETURN a.name AS side, type(r) AS action, b.name AS against, sources(r);
+Everything said about Wagner (a name or an alias finds it):
+  MATCH (w {name: 'Wagner'})-[r]-(x) RETURN type(r), x.name, sources(r);
+Russian casualty figures, with who gives them and how they hedge
+(values print as written: ~100, <12, 65..200):
+  MATCH (:Battle)-[r:CASUALTIES]->(g {name: 'Russian contractors / mercenaries'})
+  UNWIND attestations(r) AS a
+  RETURN a.source, a.status, r.killed, r.wounded, r.killed_or_wounded;
+How is Wagner connected to the US forces?
+  MATCH p = shortestPath((w {name: 'Wagner'})-[*]-(u {name: 'US forces'}))
+  RETURN [n IN nodes(p) | n.name];
+An entity by its id (key(n) reads the stable id):
+  :param who => 'wagner'   then   MATCH (n) WHERE key(n) = $who RETURN n;
 :schema lists the labels, relationship types and property keys you can use.
 "
             .into(),
             "sources" => "\
-Every relationship is a claim; sources(r), quotes(r), status(r) and chain(r) read who said it,
-in which words, with which hedge (asserted, reported, unconfirmed, alleged, believed, denied)
-and through whom:
-  MATCH (b)-[r:CASUALTIES]->() RETURN sources(r), status(r), quotes(r);
+Every relationship is a claim; sources(r), quotes(r), status(r), attestations(r) and
+corroboration(r) read who said it, in which words, with which hedge (asserted, reported,
+unconfirmed, alleged, believed, denied), through whom, and how many independent voices:
+  MATCH (b)-[r:CASUALTIES]->() RETURN sources(r), status(r), quotes(r), corroboration(r);
+  MATCH ()-[r]->() UNWIND attestations(r) AS a RETURN a.source, a.via, a.status, a.quote;
+Attribution chains are paths:
+  MATCH (s:Source)-[:VIA*]->(relay) RETURN s.name, relay.name;
 "
             .into(),
             "contradictions" => "\
 Which sources disagree about Russian casualties:
-  CONTRADICTIONS ABOUT battle;
+  CONTRADICTIONS ABOUT russian_contractors;
+Only denials, or only one claim:
+  CONTRADICTIONS KIND denial;   CONTRADICTIONS ABOUT c_doctor_toll;
 All contradictions in the graph (or type :contradictions):
   CONTRADICTIONS;
 Each finding has a kind (single value, denial, exclusive, temporal, sum), a severity, both
@@ -83,10 +96,10 @@ are not contradictions. From the shell: claimgraph check (exit code 3 when any a
             .into(),
             "export" => "\
 Export a query's subgraph to Graphviz (contested claims are red and dashed):
-  :export dot khusham.dot MATCH (a)-[r:CASUALTIES]->(b) RETURN a, r, b
-then render it:  dot -Tsvg khusham.dot -o khusham.svg
-or in one step from the shell:
-  claimgraph export dot --query 'MATCH (a)-[r]->(b) RETURN a, r, b' --render svg -o khusham.svg
+  :export dot casualties.dot MATCH (a)-[r:CASUALTIES]->(b) RETURN a, r, b
+then render it:  dot -Tsvg casualties.dot -o casualties.svg
+or in one step from the command line:
+  claimgraph export dot --query 'MATCH (a)-[r:CASUALTIES]->(b) RETURN a, r, b' --render svg -o casualties.svg
 :export json FILE writes the whole graph as JSON; :save FILE as a data file.
 "
             .into(),
