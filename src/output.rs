@@ -101,6 +101,7 @@ fn describe_stats(s: &WriteStats) -> String {
         (s.properties_set, "property", "set"),
         (s.labels_added, "label", "added"),
         (s.labels_removed, "label", "removed"),
+        (s.properties_removed, "property", "removed"),
     ];
     let described: Vec<String> = parts
         .iter()
@@ -333,6 +334,7 @@ pub(crate) fn statement_json(statement: &str, output: &QueryOutput) -> Json {
             "relationships_deleted": s.relationships_deleted,
             "properties_set": s.properties_set,
             "labels_added": s.labels_added,
+            "properties_removed": s.properties_removed,
             "labels_removed": s.labels_removed,
         },
     })

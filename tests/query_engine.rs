@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicBool;
 use claimgraph::bundled::bundled_dataset;
 use claimgraph::load::load_files;
 use claimgraph::model::Graph;
-use claimgraph::query::{execute, execute_as, Params, QueryOutput, QueryValue, Session};
+use claimgraph::query::{execute, execute_as, Caller, Params, QueryOutput, QueryValue};
 
 fn bundled() -> Graph {
     let mut g = Graph::new();
@@ -66,7 +66,7 @@ fn status_and_attestations_are_queryable() {
 fn create_attests_the_session_user() {
     let mut g = Graph::new();
     let cancel = AtomicBool::new(false);
-    let session = Session { user: "alice".into() };
+    let session = Caller { user: "alice".into() };
     let out = execute_as(
         &session,
         &mut g,
@@ -180,7 +180,7 @@ fn queries_from_a_script_run_with_the_script_text() {
     let thing = g.intern("Thing");
     g.add_entity(Some("x"), vec![thing], Vec::new()).expect("fresh");
     let cancel = AtomicBool::new(false);
-    let out = execute_query(&Session::default(), &mut g, q, text, &Params::new(), &cancel).expect("runs");
+    let out = execute_query(&Caller::default(), &mut g, q, text, &Params::new(), &cancel).expect("runs");
     assert_eq!(out.columns, ["n.name", "key(n)"]);
     assert_eq!(out.rows, vec![vec![QueryValue::Null, s("x")]]);
 }

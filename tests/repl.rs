@@ -50,19 +50,15 @@ fn repl_session() {
     p.expect("$who => 'wagner'").unwrap();
     p.expect("claimgraph> ").unwrap();
 
-    // A long query, cancelled with Ctrl-C (needs the query engine).
-    p.send_line("UNWIND range(1, 100000000) AS x WITH x WHERE x < 0 RETURN count(*);").unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    // A long query, cancelled with Ctrl-C: a five-way product of the bundled entities whose
+    // filter never matches (about 10^9 combinations, none held in memory).
+    p.send_line(
+        "MATCH (a), (b), (c), (d), (e) WHERE a.name + b.name + c.name + d.name + e.name = 'nobody' RETURN count(*);",
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
     p.send(ControlCode::EndOfText).unwrap();
-    match p.expect(Regex("query cancelled|not built yet|expected")) {
-        Ok(m) => {
-            let text = String::from_utf8_lossy(m.as_bytes()).into_owned();
-            if !text.contains("cancelled") {
-                eprintln!("note: query engine not available; Ctrl-C cancellation not tested");
-            }
-        }
-        Err(e) => panic!("no answer to the long query: {e}"),
-    }
+    p.expect("query cancelled").unwrap();
     p.expect("claimgraph> ").unwrap();
 
     // Ctrl-D leaves.
