@@ -194,6 +194,23 @@ mod load_tests {
     }
 
     #[test]
+    fn strings_and_backticked_names_parse_as_written() {
+        // The lexical rules are atomic and skip string bodies in runs between escapes:
+        // escapes, doubled backticks and `;` or quotes inside them must survive intact.
+        let text = "ENTITY (`a``b;c` {name: 'it\\'s \\u0041\\\\ \"x\" ;', alt: \"d\\\"q'\"});\nENTITY (`x`);";
+        let mut g = Graph::new();
+        load_files(&mut g, &[DataFile::new("t.kg", text, None)]).unwrap();
+        assert!(g.find_entity("a`b;c").is_some());
+        assert!(g.find_entity("x").is_some());
+        let decls = crate::load::parse_decls(text).unwrap();
+        let crate::syntax::decl::DeclStatement::Entity(e) = &decls[0].0 else { panic!("entity") };
+        assert_eq!(e.props[0].value.as_str(), Some("it's A\\ \"x\" ;"));
+        assert_eq!(e.props[1].value.as_str(), Some("d\"q'"));
+        let unterminated = "ENTITY (a {name: 'abc\\'});";
+        assert!(load_files(&mut Graph::new(), &[DataFile::new("t.kg", unterminated, None)]).is_err());
+    }
+
+    #[test]
     fn syntax_errors_come_from_the_whole_file() {
         let text = "ENTITY (a);\nCLAIM (a)-[:R]->(a) BY;\nENTITY (b)";
         let (offset, _) = first_error_offset(text);
