@@ -73,15 +73,31 @@ pub(crate) struct Parsed {
 /// Parses one statement; `None` when it is not a well-formed declaration.
 fn parse_one(text: &str, seg: Segment) -> Option<Parsed> {
     let stmt_text = text.get(seg.start..seg.end)?;
-    let mut pairs = LangParser::parse(Rule::single_statement, stmt_text).ok()?;
-    let stmt = pairs.next()?.into_inner().find(|p| p.as_rule() == Rule::statement)?;
-    let span = Span::of(&stmt);
-    let inner = stmt.into_inner().next()?;
+    // Most statements are claims or entities: parse those with their own rule (same
+    // result: no other statement kind starts with their keyword).
+    let rule = match crate::statements::first_token(stmt_text).map(|i| first_word(&stmt_text[i..])) {
+        Some(w) if w.eq_ignore_ascii_case("CLAIM") => Rule::single_claim,
+        Some(w) if w.eq_ignore_ascii_case("ENTITY") => Rule::single_entity,
+        _ => Rule::single_statement,
+    };
+    let mut pairs = LangParser::parse(rule, stmt_text).ok()?;
+    let mut inner = pairs.next()?.into_inner().find(|p| p.as_rule() != Rule::EOI)?;
+    if inner.as_rule() == Rule::statement {
+        inner = inner.into_inner().next()?;
+    }
+    // A statement's span is its declaration's: `statement` and `decl_statement` add nothing.
+    let span = Span::of(&inner);
     if inner.as_rule() == Rule::query_statement {
         return None;
     }
     let decl = build_decl(inner).ok()?;
     Some(Parsed { decl, span, offset: seg.start })
+}
+
+/// The identifier-like word `text` starts with.
+fn first_word(text: &str) -> &str {
+    let len = text.bytes().take_while(|c| c.is_ascii_alphanumeric() || *c == b'_').count();
+    &text[..len]
 }
 
 /// Statements parsed per unit of work handed to a thread.
