@@ -73,15 +73,31 @@ pub(crate) struct Parsed {
 /// Parses one statement; `None` when it is not a well-formed declaration.
 fn parse_one(text: &str, seg: Segment) -> Option<Parsed> {
     let stmt_text = text.get(seg.start..seg.end)?;
-    let mut pairs = LangParser::parse(Rule::single_statement, stmt_text).ok()?;
-    let stmt = pairs.next()?.into_inner().find(|p| p.as_rule() == Rule::statement)?;
-    let span = Span::of(&stmt);
-    let inner = stmt.into_inner().next()?;
+    // Most statements are claims or entities: parse those with their own rule (same
+    // result: no other statement kind starts with their keyword).
+    let rule = match crate::statements::first_token(stmt_text).map(|i| first_word(&stmt_text[i..])) {
+        Some(w) if w.eq_ignore_ascii_case("CLAIM") => Rule::single_claim,
+        Some(w) if w.eq_ignore_ascii_case("ENTITY") => Rule::single_entity,
+        _ => Rule::single_statement,
+    };
+    let mut pairs = LangParser::parse(rule, stmt_text).ok()?;
+    let mut inner = pairs.next()?.into_inner().find(|p| p.as_rule() != Rule::EOI)?;
+    if inner.as_rule() == Rule::statement {
+        inner = inner.into_inner().next()?;
+    }
+    // A statement's span is its declaration's: `statement` and `decl_statement` add nothing.
+    let span = Span::of(&inner);
     if inner.as_rule() == Rule::query_statement {
         return None;
     }
     let decl = build_decl(inner).ok()?;
     Some(Parsed { decl, span, offset: seg.start })
+}
+
+/// The identifier-like word `text` starts with.
+fn first_word(text: &str) -> &str {
+    let len = text.bytes().take_while(|c| c.is_ascii_alphanumeric() || *c == b'_').count();
+    &text[..len]
 }
 
 /// Statements parsed per unit of work handed to a thread.
@@ -191,6 +207,23 @@ mod load_tests {
         let text = "SOURCE (s:Agency);\nENTITY (a);\nCLAIM (a)-[:R]->(a) /* c */ BY nobody QUOTE 'q';";
         let (offset, msg) = first_error_offset(text);
         assert_eq!(offset, text.find("nobody").unwrap(), "{msg}");
+    }
+
+    #[test]
+    fn strings_and_backticked_names_parse_as_written() {
+        // The lexical rules are atomic and skip string bodies in runs between escapes:
+        // escapes, doubled backticks and `;` or quotes inside them must survive intact.
+        let text = "ENTITY (`a``b;c` {name: 'it\\'s \\u0041\\\\ \"x\" ;', alt: \"d\\\"q'\"});\nENTITY (`x`);";
+        let mut g = Graph::new();
+        load_files(&mut g, &[DataFile::new("t.kg", text, None)]).unwrap();
+        assert!(g.find_entity("a`b;c").is_some());
+        assert!(g.find_entity("x").is_some());
+        let decls = crate::load::parse_decls(text).unwrap();
+        let crate::syntax::decl::DeclStatement::Entity(e) = &decls[0].0 else { panic!("entity") };
+        assert_eq!(e.props[0].value.as_str(), Some("it's A\\ \"x\" ;"));
+        assert_eq!(e.props[1].value.as_str(), Some("d\"q'"));
+        let unterminated = "ENTITY (a {name: 'abc\\'});";
+        assert!(load_files(&mut Graph::new(), &[DataFile::new("t.kg", unterminated, None)]).is_err());
     }
 
     #[test]

@@ -275,9 +275,23 @@ pub(crate) fn build_decl(pair: Pair<'_, Rule>) -> Result<DeclStatement, SyntaxEr
     })
 }
 
+/// Whether a pair is a keyword (its rule is named in capitals). Looked up in a table built
+/// once: this runs for every pair of every statement loaded.
 fn is_keyword(p: &Pair<'_, Rule>) -> bool {
-    let name = format!("{:?}", p.as_rule());
-    name.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+    static KEYWORDS: std::sync::OnceLock<Vec<bool>> = std::sync::OnceLock::new();
+    let table = KEYWORDS.get_or_init(|| {
+        let mut table = Vec::new();
+        for rule in Rule::all_rules() {
+            let ix = *rule as usize;
+            if table.len() <= ix {
+                table.resize(ix + 1, false);
+            }
+            let name = format!("{rule:?}");
+            table[ix] = name.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+        }
+        table
+    });
+    table.get(p.as_rule() as usize).copied().unwrap_or(false)
 }
 
 fn names(pair: Pair<'_, Rule>) -> Vec<Name> {
