@@ -5,9 +5,12 @@
 //! This file is the engine's public contract; the stages live in submodules.
 
 pub(crate) mod aggregate;
+pub(crate) mod exec;
 pub(crate) mod functions;
 pub(crate) mod ops;
+pub(crate) mod plan;
 pub mod result;
+pub(crate) mod semantic;
 pub(crate) mod value;
 
 use std::collections::BTreeMap;
@@ -37,6 +40,8 @@ pub struct WriteStats {
     pub relationships_created: usize,
     pub relationships_deleted: usize,
     pub properties_set: usize,
+    /// Properties removed (`REMOVE n.p`, `SET n.p = null`, replaced by `SET n = {...}`).
+    pub properties_removed: usize,
     pub labels_added: usize,
     pub labels_removed: usize,
 }
@@ -64,18 +69,71 @@ pub struct QueryError {
 /// A cancellation flag checked while a query runs (set by Ctrl-C).
 pub type CancelFlag = AtomicBool;
 
-/// Runs one statement against the graph. Placeholder until the engine lands.
+/// Who is running queries: `CREATE` attests the relationships it makes to this user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub user: String,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session { user: "user".to_string() }
+    }
+}
+
+/// Stack for one query's parse, checks and execution: every stage recurses over the AST and
+/// pest recurses per bracket level, so a query runs on its own thread with room to spare.
+const QUERY_STACK: usize = 256 << 20;
+
+/// Runs one statement against the graph as the default [`Session`] user.
 pub fn execute(
-    _graph: &mut Graph,
-    _text: &str,
-    _params: &Params,
-    _cancel: &CancelFlag,
+    graph: &mut Graph,
+    text: &str,
+    params: &Params,
+    cancel: &CancelFlag,
 ) -> Result<QueryOutput, QueryError> {
-    Err(QueryError {
-        class: "SyntaxError",
-        detail: "NotImplemented",
-        phase: ErrorPhase::CompileTime,
-        message: "the query engine is not built yet".into(),
-        span: None,
+    execute_as(&Session::default(), graph, text, params, cancel)
+}
+
+/// Runs one statement against the graph on behalf of `session`'s user.
+pub fn execute_as(
+    session: &Session,
+    graph: &mut Graph,
+    text: &str,
+    params: &Params,
+    cancel: &CancelFlag,
+) -> Result<QueryOutput, QueryError> {
+    std::thread::scope(|s| {
+        let handle = std::thread::Builder::new()
+            .name("query".into())
+            .stack_size(QUERY_STACK)
+            .spawn_scoped(s, || execute_here(session, graph, text, params, cancel));
+        match handle {
+            Ok(h) => h.join().unwrap_or_else(|_| Err(internal_error("the query engine panicked"))),
+            Err(e) => Err(internal_error(&format!("cannot start the query thread: {e}"))),
+        }
     })
+}
+
+fn internal_error(message: &str) -> QueryError {
+    QueryError {
+        class: "InternalError",
+        detail: "Panic",
+        phase: ErrorPhase::Runtime,
+        message: message.into(),
+        span: None,
+    }
+}
+
+fn execute_here(
+    session: &Session,
+    graph: &mut Graph,
+    text: &str,
+    params: &Params,
+    cancel: &CancelFlag,
+) -> Result<QueryOutput, QueryError> {
+    let query = crate::syntax::query::parse_query(text).map_err(|e| semantic::from_syntax_error(&e, text))?;
+    semantic::check(&query, params)?;
+    let mut exec = exec::Exec::new(params, cancel, text, &session.user);
+    exec.run_query(graph, &query)
 }
