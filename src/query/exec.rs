@@ -337,8 +337,8 @@ impl<'a> Exec<'a> {
     /// Projects rows; returns the columns and, per output row, (row before, row after).
     #[allow(clippy::type_complexity)]
     fn project(
-        &mut self,
-        graph: &mut Graph,
+        &self,
+        graph: &Graph,
         proj: &Projection,
         rows: Vec<Row>,
     ) -> EvalResult<(Vec<String>, Vec<(Row, Row)>)> {
@@ -925,7 +925,22 @@ impl<'a> Exec<'a> {
                     }
                     rows = out;
                 }
-                ClauseKind::Return { .. } | ClauseKind::With { .. } => {}
+                ClauseKind::With { proj, where_ } => {
+                    let (_, out) = self.project(g, proj, rows)?;
+                    let mut kept = Vec::with_capacity(out.len());
+                    for (base, projected) in out {
+                        let mut scope = base;
+                        scope.extend(projected.iter().map(|(k, v)| (k.clone(), v.clone())));
+                        if where_
+                            .as_ref()
+                            .map_or(Ok(true), |w| self.eval(g, w, &scope).map(|v| ops::is_true(&v)))?
+                        {
+                            kept.push(projected);
+                        }
+                    }
+                    rows = kept;
+                }
+                ClauseKind::Unwind { .. } | ClauseKind::Return { .. } => {}
                 _ => return Err(unsupported("an updating clause inside EXISTS")),
             }
         }
@@ -981,6 +996,16 @@ impl<'a> Exec<'a> {
         let mut results: Vec<ElementMatch> = Vec::new();
         self.match_element(g, &el, row, used, &mut state, &mut results)?;
         for (mut r, mut nodes, mut rels, used_here) in results {
+            if reversed {
+                // Variable-length lists were collected walking backwards.
+                for (rel, _) in &part.element.chain {
+                    if let (Some(v), Some(_)) = (&rel.var, rel.range) {
+                        if let Some(Value::List(items)) = r.get_mut(v) {
+                            items.reverse();
+                        }
+                    }
+                }
+            }
             if let Some(pv) = &part.var {
                 if reversed {
                     nodes.reverse();

@@ -312,7 +312,7 @@ fn bind_pattern(scope: &mut Scope, pattern: &Pattern, creating: bool) -> Check {
                     }
                     Some(k) if *k == kind && !creating => {}
                     // A list of relationships bound earlier can drive a variable-length pattern.
-                    Some(Kind::Value) if kind == Kind::RelList => {}
+                    Some(Kind::Value) | Some(Kind::Scalar("List")) if kind == Kind::RelList => {}
                     Some(Kind::Value) | Some(Kind::Scalar(_)) => {
                         return Err(semantic_error(
                             "VariableTypeConflict",
@@ -584,6 +584,9 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
                 message: format!("cannot read property '{key}' of a {t}"),
                 span: Some(e.span),
             })
+        }
+        ExprKind::Property(base, key) if matches!(&base.kind, ExprKind::Var(v) if scope.get(v) == Some(&Kind::Path)) => {
+            Err(semantic_error("InvalidArgumentType", &format!("a path has no property '{key}'"), e.span))
         }
         ExprKind::Binary(BinOp::In, a, b)
             if matches!(non_map_literal(b), Some(t) if t != "List") || matches!(b.kind, ExprKind::Map(_)) =>
@@ -903,6 +906,8 @@ fn check_graph_function_argument(name: &str, args: &[Expr], scope: &Scope) -> Ch
         "properties" => matches!(kind, Kind::Scalar(_)) || matches!(arg.kind, ExprKind::List(_)),
         "labels" => matches!(kind, Kind::Scalar(_) | Kind::Path | Kind::Rel | Kind::RelList),
         "type" => matches!(kind, Kind::Scalar(_) | Kind::Node | Kind::Path),
+        "length" => matches!(kind, Kind::Scalar(_) | Kind::Node | Kind::Rel),
+        "size" => matches!(kind, Kind::Node | Kind::Rel | Kind::Path),
         _ => false,
     };
     if bad {
