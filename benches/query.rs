@@ -29,7 +29,7 @@ pub const PROVENANCE: &str = "MATCH (a)-[r]->(b) UNWIND attestations(r) AS at \
      RETURN key(a), type(r), key(b), at.quote";
 /// The same filter through `sources(r)` and `status(r)` (the strongest status).
 pub const PROVENANCE_SOURCES: &str =
-    "MATCH ()-[r]->() WHERE 's7' IN sources(r) AND status(r) = 'reported' RETURN count(*)";
+    "MATCH (a)-[r]->(b) WHERE 's7' IN sources(r) AND status(r) = 'reported' RETURN key(a), type(r), key(b)";
 /// The peers' contradiction group-by written in the query language (SINGLE on killed).
 pub const GROUP_BY: &str = "MATCH (a)-[r:CASUALTIES]->(b) WITH a, b, count(DISTINCT r.killed) AS n \
      WHERE n > 1 RETURN count(*)";
