@@ -1,7 +1,7 @@
 //! Formatting query results, one formatter for the REPL, `run` and `query`.
 //!
 //! * `table`: comfy-table fitted to the terminal width, long cells cut with `…`, and a footer
-//!   `N rows` (`N rows, T ms` with timing on).
+//!   `N rows` (`N rows, T ms` with timing on, T to the microsecond).
 //! * `json`: ONE document for the whole run, `{"results": [...]}`, one entry per statement
 //!   (see [`statement_json`]); nodes, relationships and paths are objects; uncertain numbers
 //!   and dates are strings exactly as written (`"~100"`, `"@2018-02"`); non-finite floats are
@@ -78,7 +78,7 @@ pub(crate) fn render_output(
     text
 }
 
-/// `3 rows, 12 ms` plus what changed (`1 node created`).
+/// `3 rows, 12.345 ms` plus what changed (`1 node created`).
 pub(crate) fn footer(output: &QueryOutput, elapsed: Option<Duration>) -> String {
     let n = output.rows.len();
     let mut text = format!("{n} row{}", if n == 1 { "" } else { "s" });
@@ -87,7 +87,7 @@ pub(crate) fn footer(output: &QueryOutput, elapsed: Option<Duration>) -> String 
         let _ = write!(text, "; {changes}");
     }
     if let Some(e) = elapsed {
-        let _ = write!(text, ", {} ms", e.as_millis());
+        let _ = write!(text, ", {:.3} ms", e.as_secs_f64() * 1000.0);
     }
     text
 }

@@ -13,12 +13,26 @@ Operations: load; 100 id lookups with 1-hop expansion; 100 2-hop expansions; 100
 paths; the contradiction group-by over casualty figures; the provenance filter (claims from
 source s7 with status reported). The query operations time only the operation, after the
 load; `load` times the load itself.
+
+claimgraph runs every operation through its query language, one process per operation:
+`claimgraph run --data graph.kg --timing data/ops/N/<op>.cgq`, the script holding the 100
+statements (ids as literals, which the id index anchors on) or the one statement. Its time
+is the sum of the statements' `N rows, T ms` footers (parse, plan and execute of each
+statement; not the load, not the printing), like the peers' op times which exclude their
+load. Its `contradictions` is `CONTRADICTIONS;`, the full check over every constraint kind
+(more than the peers' one group-by); `contradictions_query` is the peers' group-by written
+in the query language, compared with the peers' `contradictions`; `provenance` matches each
+attestation (`UNWIND attestations(r)`), `provenance_sources` is the shorter
+`'s7' IN sources(r) AND status(r) = 'reported'`, both compared with the peers' `provenance`. claimgraph's `load` is
+the wall time of the whole `claimgraph run --data graph.kg` process running `RETURN 1;`
+(start-up included; `claimgraph check` would add the check and printing its findings).
 """
 
 import argparse
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -33,7 +47,10 @@ VPY = VENV / "bin" / "python"
 CLAIMGRAPH = ROOT / "target" / "release" / "claimgraph"
 NS = "http://example.org/cg/"
 LABELS = ["Person", "Organization", "Location", "Event", "Unit"]
-OPS = ["load", "lookup_1hop_x100", "expand_2hop_x100", "shortest_path_x100", "contradictions", "provenance"]
+OPS = ["load", "lookup_1hop_x100", "expand_2hop_x100", "shortest_path_x100", "contradictions", "provenance",
+       "contradictions_query", "provenance_sources"]
+# claimgraph-only rows, compared with the peers' times for another operation.
+SAME_AS = {"contradictions_query": "contradictions", "provenance_sources": "provenance"}
 ENGINES = ["claimgraph", "kuzu_memory", "kuzu_disk", "oxigraph_memory", "networkx"]
 TIMEOUT = 1800
 
@@ -212,6 +229,62 @@ def worker(engine, op, data):
     print(json.dumps({"seconds": None if result is None else seconds, "result": result}))
 
 
+# ---------------------------------------------------------------- claimgraph through its query language
+
+# The statements a user would write (the same as benches/query.rs). Each op is one script run
+# by `claimgraph run --data graph.kg --timing`; the op's time is the sum of the statements'
+# `N rows, T ms` footers, i.e. from just before `query::execute` to just after (parse, plan,
+# execute; not the printing, not the load).
+CG_LOOKUP = "MATCH (a)-[r]-(b) WHERE key(a) = '{a}' RETURN b.name, type(r);"
+CG_EXPAND = "MATCH (a)--()--(c) WHERE key(a) = '{a}' RETURN count(DISTINCT c);"
+CG_SHORTEST = ("MATCH p = shortestPath((a)-[*..30]->(b)) WHERE key(a) = '{a}' AND key(b) = '{b}' "
+               "RETURN length(p);")
+CG_PROVENANCE = ("MATCH (a)-[r]->(b) UNWIND attestations(r) AS at "
+                 "WITH a, r, b, at WHERE at.source = 's7' AND at.status = 'reported' "
+                 "RETURN key(a), type(r), key(b), at.quote;")
+CG_PROVENANCE_SOURCES = ("MATCH (a)-[r]->(b) WHERE 's7' IN sources(r) AND status(r) = 'reported' "
+                         "RETURN key(a), type(r), key(b);")
+CG_CONTRADICTIONS = "CONTRADICTIONS;"
+CG_GROUP_BY = ("MATCH (a)-[r:CASUALTIES]->(b) WITH a, b, count(DISTINCT r.killed) AS n "
+               "WHERE n > 1 RETURN count(*);")
+FOOTER = re.compile(r"^(\d+) rows?\b.*, ([0-9.]+) ms$")
+
+
+def claimgraph_script(op, data, n):
+    """Writes the op's script (one statement per line) and returns its path."""
+    pairs = read_pairs(data)
+    if op == "lookup_1hop_x100":
+        lines = [CG_LOOKUP.format(a=a) for a, _ in pairs]
+    elif op == "expand_2hop_x100":
+        lines = [CG_EXPAND.format(a=a) for a, _ in pairs]
+    elif op == "shortest_path_x100":
+        lines = [CG_SHORTEST.format(a=a, b=b) for a, b in pairs]
+    elif op == "provenance":
+        lines = [CG_PROVENANCE]
+    elif op == "provenance_sources":
+        lines = [CG_PROVENANCE_SOURCES]
+    elif op == "contradictions":
+        lines = [CG_CONTRADICTIONS]
+    elif op == "contradictions_query":
+        lines = [CG_GROUP_BY]
+    else:
+        raise ValueError(op)
+    path = HERE / "data" / "ops" / str(n) / f"{op}.cgq"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def statement_times(stdout):
+    """(rows, seconds) of every statement's `N rows, T ms` footer."""
+    out = []
+    for line in stdout.splitlines():
+        m = FOOTER.match(line.strip())
+        if m:
+            out.append((int(m.group(1)), float(m.group(2)) / 1000))
+    return out
+
+
 # ---------------------------------------------------------------- orchestration
 
 
@@ -220,18 +293,28 @@ def sh(cmd, **kw):
     subprocess.run(cmd, check=True, **kw)
 
 
-def setup():
+def setup(build):
     if not VPY.exists():
         sh([sys.executable, "-m", "venv", str(VENV)])
         sh([str(VPY), "-m", "pip", "install", "-q", "kuzu", "pyoxigraph", "networkx"])
-    sh(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
+    if build:
+        sh(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
 
 
-def run_once(engine, op, data):
+def run_once(engine, op, data, n):
+    """(op seconds, peak RSS MiB, process wall seconds) of one process."""
     if engine == "claimgraph":
-        if op != "load":
-            return None, None
-        cmd = [str(CLAIMGRAPH), "check", str(data / "graph.kg")]
+        if op == "load":
+            # `claimgraph check` would add the check and the printing of every finding.
+            script = HERE / "data" / "ops" / "load.cgq"
+            script.parent.mkdir(parents=True, exist_ok=True)
+            script.write_text("RETURN 1;\n")
+            cmd = [str(CLAIMGRAPH), "run", "--data", str(data / "graph.kg"), str(script)]
+        else:
+            script = claimgraph_script(op, data, n)
+            cmd = [str(CLAIMGRAPH), "run", "--data", str(data / "graph.kg"), "--timing", str(script)]
+    elif op in SAME_AS:
+        return None, None, None
     else:
         cmd = [str(VPY), str(Path(__file__).resolve()), "--worker", engine, op, str(data)]
     with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
@@ -241,12 +324,19 @@ def run_once(engine, op, data):
         wall = time.perf_counter() - t0
         if p.returncode != 0:
             sys.stderr.write(f"{engine} {op} failed:\n{p.stderr[-3000:]}\n")
-            return None, None
+            return None, None, None
         rss_mib = int(tf.read().strip().splitlines()[-1]) / 1024
     if engine == "claimgraph":
-        return wall, rss_mib
+        if op == "load":
+            return wall, rss_mib, wall
+        times = statement_times(p.stdout)
+        expected = len(read_pairs(data)) if op.endswith("_x100") else 1
+        if len(times) != expected:
+            sys.stderr.write(f"claimgraph {op}: {len(times)} timed statements, expected {expected}\n")
+            return None, None, None
+        return sum(t for _, t in times), rss_mib, wall
     seconds = json.loads(p.stdout.strip().splitlines()[-1])["seconds"]
-    return seconds, rss_mib
+    return seconds, rss_mib, wall
 
 
 def machine():
@@ -275,11 +365,12 @@ def main():
     ap.add_argument("--engines", default=",".join(ENGINES))
     ap.add_argument("--ops", default=",".join(OPS))
     ap.add_argument("--out", default=str(HERE / "data" / "results.md"))
+    ap.add_argument("--no-build", action="store_true", help="use the claimgraph binary as it is")
     args = ap.parse_args()
     if args.worker:
         worker(*args.worker)
         return
-    setup()
+    setup(not args.no_build)
     engines = args.engines.split(",")
     ops = args.ops.split(",")
     sections = []
@@ -288,22 +379,29 @@ def main():
         if not (data / "graph.kg").exists():
             sh([str(CLAIMGRAPH), "gen", "--claims", str(n), "--out", str(data)])
         table = {}
+        load = os.getloadavg()
         for op in ops:
             for engine in engines:
-                runs = [run_once(engine, op, data) for _ in range(args.runs)]
+                runs = [run_once(engine, op, data, n) for _ in range(args.runs)]
                 ok = [r for r in runs if r[0] is not None]
                 cell = (statistics.median(r[0] for r in ok), statistics.median(r[1] for r in ok)) if ok else (None, None)
                 table[(op, engine)] = cell
-                print(f"{n:>8} {op:<20} {engine:<16} {fmt(cell)}", flush=True)
+                walls = ", ".join(f"{r[2]:.3f}" for r in ok)
+                print(f"{n:>8} {op:<20} {engine:<16} {fmt(cell)}  (process wall s: {walls})", flush=True)
         rows = ["| operation | " + " | ".join(engines) + " | claimgraph / fastest peer |",
                 "|---" * (len(engines) + 2) + "|"]
         for op in ops:
-            cells = [fmt(table[(op, e)]) for e in engines]
-            peers = [table[(op, e)][0] for e in engines if e != "claimgraph" and table[(op, e)][0] is not None]
+            peer_op = SAME_AS.get(op, op)
+            cells = [fmt(table[(op if e == "claimgraph" else peer_op, e)]) if (op if e == "claimgraph" else peer_op, e)
+                     in table else "not run" for e in engines]
+            peers = [table[(peer_op, e)][0] for e in engines
+                     if e != "claimgraph" and (peer_op, e) in table and table[(peer_op, e)][0] is not None]
             mine = table.get((op, "claimgraph"), (None, None))[0]
             ratio = f"{mine / min(peers):.2f}x" if mine is not None and peers else "n/a"
             rows.append(f"| {op} | " + " | ".join(cells) + f" | {ratio} |")
-        sections.append(f"### {n:,} claims\n\n" + "\n".join(rows) + "\n")
+        end = os.getloadavg()
+        sections.append(f"### {n:,} claims\n\nLoad average (1 min) {load[0]:.1f} at the start, {end[0]:.1f} at the end.\n\n"
+                        + "\n".join(rows) + "\n")
         print(sections[-1], flush=True)
     Path(args.out).write_text(
         f"Machine: {machine()}\n\nCommand: `python3 benches/compare/compare.py --scales {args.scales} "
