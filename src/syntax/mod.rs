@@ -154,7 +154,7 @@ pub(crate) fn ident_text(pair: &Pair<'_, Rule>) -> String {
 }
 
 /// Decodes a quoted string literal (with its quotes).
-pub(crate) fn unescape(raw: &str, span: Span) -> Result<String, SyntaxError> {
+pub fn unescape(raw: &str, span: Span) -> Result<String, SyntaxError> {
     let inner = &raw[1..raw.len() - 1];
     let mut out = String::with_capacity(inner.len());
     let mut chars = inner.chars();

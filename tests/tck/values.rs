@@ -194,35 +194,11 @@ fn build_path(pair: Pair<'_, Rule>) -> Result<TVal, String> {
     Ok(TVal::Path { start, steps })
 }
 
-/// Undoes Cypher string-literal escapes inside a TCK string (quotes already stripped).
+/// Undoes Cypher string-literal escapes inside a TCK string (quotes already stripped), the
+/// way the query language's own string literals are decoded.
 pub fn unescape_string(s: &str) -> Result<String, String> {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        let Some(e) = chars.next() else {
-            return Err(format!("dangling backslash in {s:?}"));
-        };
-        match e {
-            'n' => out.push('\n'),
-            't' => out.push('\t'),
-            'r' => out.push('\r'),
-            'b' => out.push('\u{8}'),
-            'f' => out.push('\u{c}'),
-            '0' => out.push('\0'),
-            'u' | 'U' => {
-                let len = if e == 'u' { 4 } else { 8 };
-                let hex: String = chars.by_ref().take(len).collect();
-                let code = u32::from_str_radix(&hex, 16).map_err(|_| format!("bad \\{e}{hex} in {s:?}"))?;
-                out.push(char::from_u32(code).ok_or_else(|| format!("bad code point {hex} in {s:?}"))?);
-            }
-            other => out.push(other),
-        }
-    }
-    Ok(out)
+    claimgraph::syntax::unescape(&format!("'{s}'"), claimgraph::syntax::Span::default())
+        .map_err(|e| e.message)
 }
 
 // ---- conversions ------------------------------------------------------------------------
