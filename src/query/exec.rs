@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::atomic::Ordering as AtomicOrdering;
+use std::sync::Arc;
 
 use petgraph::Direction;
 
@@ -22,7 +23,7 @@ use crate::model::{Attestation, Claim, ClaimIx, ClaimKind, EntityIx, Graph, Sour
 use crate::syntax::query::*;
 
 /// One row: variable name → value. Ordered so `RETURN *` lists columns by name.
-pub(crate) type Row = BTreeMap<String, Value>;
+pub(crate) use super::row::{self, Row};
 
 /// How often (in rows or candidates) the cancel flag is checked.
 const TICK_EVERY: u32 = 1024;
@@ -120,7 +121,7 @@ impl<'a> Exec<'a> {
         let mut rows = input;
         let mut columns = Vec::new();
         // Variables in scope, for `RETURN *` over no rows (WITH replaces them).
-        self.scope = rows.first().map(|r| r.keys().cloned().collect()).unwrap_or_default();
+        self.scope = rows.first().map(|r| r.keys().map(|k| k.to_string()).collect()).unwrap_or_default();
         for clause in &q.clauses {
             match &clause.kind {
                 ClauseKind::Match { pattern, .. } | ClauseKind::Create { pattern } => {
@@ -166,16 +167,10 @@ impl<'a> Exec<'a> {
                     // WHERE filters each complete match as it is found, so a cross product
                     // of pattern parts is never held in memory.
                     let mut used = Vec::new();
-                    self.match_parts(
-                        graph,
-                        &pattern.parts,
-                        row.clone(),
-                        &mut used,
-                        where_.as_ref(),
-                        &mut out,
-                    )?;
-                    if *optional && out.len() == before {
-                        let mut r = row;
+                    // Only OPTIONAL MATCH needs the row again afterwards.
+                    let (input, kept) = if *optional { (row.clone(), Some(row)) } else { (row, None) };
+                    self.match_parts(graph, &pattern.parts, input, &mut used, where_.as_ref(), &mut out)?;
+                    if let Some(mut r) = kept.filter(|_| out.len() == before) {
                         for v in pattern_vars(&pattern.parts) {
                             r.entry(v).or_insert(Value::Null);
                         }
@@ -188,22 +183,24 @@ impl<'a> Exec<'a> {
                 Ok(out)
             }
             ClauseKind::Unwind { expr, var } => {
+                let var = row::intern(var);
                 let mut out = Vec::new();
                 for row in rows {
                     self.tick()?;
                     match self.eval(graph, expr, &row)? {
                         Value::Null => {}
                         Value::List(items) => {
+                            out.reserve(items.len());
                             for item in items {
                                 self.tick()?;
                                 let mut r = row.clone();
-                                r.insert(var.clone(), item);
+                                r.insert(&var, item);
                                 out.push(r);
                             }
                         }
                         other => {
                             let mut r = row;
-                            r.insert(var.clone(), other);
+                            r.insert(&var, other);
                             out.push(r);
                         }
                     }
@@ -211,27 +208,14 @@ impl<'a> Exec<'a> {
                 Ok(out)
             }
             ClauseKind::With { proj, where_ } => {
-                let (cols, out) = self.project(graph, proj, rows)?;
-                let Some(w) = where_ else {
-                    self.scope = cols;
-                    return Ok(out.into_iter().map(|(_, p)| p).collect());
-                };
-                // WHERE sees the projected variables and, beneath them, those before WITH.
-                let mut kept = Vec::with_capacity(out.len());
-                for (base, projected) in out {
-                    let mut scope = base;
-                    scope.extend(projected.iter().map(|(k, v)| (k.clone(), v.clone())));
-                    if ops::is_true(&self.eval(graph, w, &scope)?) {
-                        kept.push(projected);
-                    }
-                }
+                let (cols, out) = self.project(graph, proj, rows, where_.as_ref())?;
                 self.scope = cols;
-                Ok(kept)
+                Ok(out)
             }
             ClauseKind::Return { proj } => {
-                let (cols, out) = self.project(graph, proj, rows)?;
+                let (cols, out) = self.project(graph, proj, rows, None)?;
                 *columns = cols;
-                Ok(out.into_iter().map(|(_, p)| p).collect())
+                Ok(out)
             }
             ClauseKind::Create { pattern } => {
                 let mut out = Vec::with_capacity(rows.len());
@@ -345,14 +329,16 @@ impl<'a> Exec<'a> {
         }
     }
 
-    /// Projects rows; returns the columns and, per output row, (row before, row after).
-    #[allow(clippy::type_complexity)]
+    /// Projects rows, keeping those that pass `filter` (a WITH's WHERE, which sees the
+    /// projected variables and, beneath them, those before WITH); returns the columns and
+    /// the projected rows.
     fn project(
         &self,
         graph: &Graph,
         proj: &Projection,
         rows: Vec<Row>,
-    ) -> EvalResult<(Vec<String>, Vec<(Row, Row)>)> {
+        filter: Option<&Expr>,
+    ) -> EvalResult<(Vec<String>, Vec<Row>)> {
         let g: &Graph = graph;
         // Columns: `*` first (variables in scope, by name), then the items.
         let mut columns: Vec<String> = Vec::new();
@@ -360,6 +346,7 @@ impl<'a> Exec<'a> {
             columns.extend(self.scope.iter().filter(|k| !k.starts_with("  ")).cloned());
         }
         let names: Vec<String> = proj.items.iter().map(|i| self.column_name(i)).collect();
+        let keys_of: Vec<Arc<str>> = names.iter().map(|n| row::intern(n)).collect();
         for n in &names {
             if !columns.contains(n) {
                 columns.push(n.clone());
@@ -383,7 +370,7 @@ impl<'a> Exec<'a> {
                 for &k in &keys {
                     let v = self.eval(g, &proj.items[k].expr, &row)?;
                     gk.push(ops::group_key(&v));
-                    key_vals.insert(names[k].clone(), v);
+                    key_vals.insert(&keys_of[k], v);
                 }
                 match index.get(&gk) {
                     Some(&i) => groups[i].1.push(row),
@@ -403,24 +390,36 @@ impl<'a> Exec<'a> {
                 for (i, item) in proj.items.iter().enumerate() {
                     if contains_aggregate(&item.expr) {
                         let v = self.eval_aggregate(g, &item.expr, &members, &base)?;
-                        projected.insert(names[i].clone(), v);
+                        projected.insert(&keys_of[i], v);
                     }
                 }
                 out.push((base, projected));
                 groups_of.push(members);
             }
         } else {
+            // Without DISTINCT, ORDER BY, SKIP or LIMIT, WHERE can filter each row as it is
+            // projected, and no row before projection need be kept.
+            let streaming =
+                !proj.distinct && proj.order.is_empty() && proj.skip.is_none() && proj.limit.is_none();
             for row in rows {
                 self.tick()?;
-                let mut projected = Row::new();
-                if proj.star {
-                    projected.extend(row.iter().map(|(k, v)| (k.clone(), v.clone())));
-                }
+                let mut projected = if proj.star { row.clone() } else { Row::new() };
                 for (i, item) in proj.items.iter().enumerate() {
                     let v = self.eval(g, &item.expr, &row)?;
-                    projected.insert(names[i].clone(), v);
+                    projected.insert(&keys_of[i], v);
                 }
-                out.push((row, projected));
+                if !streaming {
+                    out.push((row, projected));
+                } else if let Some(w) = filter {
+                    if self.where_holds(g, w, row, &projected)? {
+                        out.push((Row::new(), projected));
+                    }
+                } else {
+                    out.push((Row::new(), projected));
+                }
+            }
+            if streaming {
+                return Ok((columns, out.into_iter().map(|(_, p)| p).collect()));
             }
         }
         if proj.distinct {
@@ -467,8 +466,24 @@ impl<'a> Exec<'a> {
             Some(e) => Some(self.count_arg(g, e, "LIMIT", &empty)?),
             None => None,
         };
-        let rows: Vec<(Row, Row)> = out.into_iter().skip(skip).take(limit.unwrap_or(usize::MAX)).collect();
-        Ok((columns, rows))
+        let out = out.into_iter().skip(skip).take(limit.unwrap_or(usize::MAX));
+        let Some(w) = filter else {
+            return Ok((columns, out.map(|(_, p)| p).collect()));
+        };
+        let mut kept = Vec::new();
+        for (base, projected) in out {
+            if self.where_holds(g, w, base, &projected)? {
+                kept.push(projected);
+            }
+        }
+        Ok((columns, kept))
+    }
+
+    /// Whether a WITH's WHERE holds for `projected` over `base`, the row before WITH.
+    fn where_holds(&self, g: &Graph, w: &Expr, base: Row, projected: &Row) -> EvalResult<bool> {
+        let mut scope = base;
+        scope.extend(projected.iter().map(|(k, v)| (k, v.clone())));
+        Ok(ops::is_true(&self.eval(g, w, &scope)?))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -946,19 +961,8 @@ impl<'a> Exec<'a> {
                     rows = out;
                 }
                 ClauseKind::With { proj, where_ } => {
-                    let (_, out) = self.project(g, proj, rows)?;
-                    let mut kept = Vec::with_capacity(out.len());
-                    for (base, projected) in out {
-                        let mut scope = base;
-                        scope.extend(projected.iter().map(|(k, v)| (k.clone(), v.clone())));
-                        if where_
-                            .as_ref()
-                            .map_or(Ok(true), |w| self.eval(g, w, &scope).map(|v| ops::is_true(&v)))?
-                        {
-                            kept.push(projected);
-                        }
-                    }
-                    rows = kept;
+                    let (_, out) = self.project(g, proj, rows, where_.as_ref())?;
+                    rows = out;
                 }
                 ClauseKind::Unwind { .. } | ClauseKind::Return { .. } => {}
                 _ => return Err(unsupported("an updating clause inside EXISTS")),
@@ -1038,7 +1042,7 @@ impl<'a> Exec<'a> {
                     nodes.reverse();
                     rels.reverse();
                 }
-                r.insert(pv.clone(), Value::Path { nodes, rels });
+                r.insert(pv, Value::Path { nodes, rels });
             }
             let n = used.len();
             used.extend(used_here);
@@ -1191,7 +1195,7 @@ impl<'a> Exec<'a> {
             }
             let mut r = row.clone();
             if let Some(v) = &el.start.var {
-                r.insert(v.clone(), Value::Node(ix));
+                r.insert(v, Value::Node(ix));
             }
             state.nodes.clear();
             state.rels.clear();
@@ -1243,10 +1247,10 @@ impl<'a> Exec<'a> {
             }
             let mut r = row.clone();
             if let Some(v) = &rel.var {
-                r.insert(v.clone(), Value::Relationship(c));
+                r.insert(v, Value::Relationship(c));
             }
             if let Some(v) = &node.var {
-                r.insert(v.clone(), Value::Node(to));
+                r.insert(v, Value::Node(to));
             }
             local.push(c);
             state.nodes.push(to);
@@ -1292,10 +1296,10 @@ impl<'a> Exec<'a> {
             if bound_ok {
                 let mut r = row.clone();
                 if let Some(v) = &rel.var {
-                    r.insert(v.clone(), Value::List(trail.iter().map(|c| Value::Relationship(*c)).collect()));
+                    r.insert(v, Value::List(trail.iter().map(|c| Value::Relationship(*c)).collect()));
                 }
                 if let Some(v) = &node.var {
-                    r.insert(v.clone(), Value::Node(at));
+                    r.insert(v, Value::Node(at));
                 }
                 self.hop(g, el, i + 1, at, r, used, local, state, out)?;
             }
@@ -1405,19 +1409,16 @@ impl<'a> Exec<'a> {
                 for (nodes, rels) in paths {
                     let mut r = row.clone();
                     if let Some(v) = &el.start.var {
-                        r.insert(v.clone(), Value::Node(s));
+                        r.insert(v, Value::Node(s));
                     }
                     if let Some(v) = &end.var {
-                        r.insert(v.clone(), Value::Node(t));
+                        r.insert(v, Value::Node(t));
                     }
                     if let Some(v) = &rel.var {
-                        r.insert(
-                            v.clone(),
-                            Value::List(rels.iter().map(|c| Value::Relationship(*c)).collect()),
-                        );
+                        r.insert(v, Value::List(rels.iter().map(|c| Value::Relationship(*c)).collect()));
                     }
                     if let Some(v) = &part.var {
-                        r.insert(v.clone(), Value::Path { nodes, rels });
+                        r.insert(v, Value::Path { nodes, rels });
                     }
                     out.push((r, ()));
                 }

@@ -10,6 +10,7 @@ pub(crate) mod functions;
 pub(crate) mod ops;
 pub(crate) mod plan;
 pub mod result;
+pub(crate) mod row;
 pub(crate) mod semantic;
 pub(crate) mod value;
 
