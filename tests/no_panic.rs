@@ -2,25 +2,10 @@
 //! load or fail with an error.
 
 use claimgraph::bundled::bundled_dataset;
+// A fixed-seed generator, so failures reproduce.
+use claimgraph::gen::SplitMix64;
 use claimgraph::load::{load_files, DataFile};
 use claimgraph::model::Graph;
-
-/// splitmix64: a fixed-seed generator, so failures reproduce.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 fn try_load(text: &str) {
     let file = DataFile::new("mutant.kg", text.to_string(), None);
@@ -42,7 +27,7 @@ fn char_boundary(text: &str, mut i: usize) -> usize {
 #[test]
 fn truncated_datasets_do_not_panic() {
     let text = bundled_dataset().source.text.to_string();
-    let mut rng = SplitMix(7);
+    let mut rng = SplitMix64::new(7);
     for _ in 0..120 {
         let cut = char_boundary(&text, rng.below(text.len()));
         try_load(&text[..cut]);
@@ -82,7 +67,7 @@ fn mutated_datasets_do_not_panic() {
         "\u{0}",
         "é",
     ];
-    let mut rng = SplitMix(42);
+    let mut rng = SplitMix64::new(42);
     for _ in 0..120 {
         let mut t = text.clone();
         for _ in 0..1 + rng.below(4) {

@@ -11,6 +11,7 @@
 #[path = "tck/scenarios.rs"]
 mod scenarios;
 
+use claimgraph::gen::SplitMix64;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -38,24 +39,6 @@ const HANG: Duration = Duration::from_secs(5);
 const REBUILD_EVERY: usize = 64;
 const SETUP: &str = "CREATE (a:A {name: 'a', num: 1})-[:T {w: 1}]->(b:B {name: 'b', num: 2}), \
                      (b)-[:T {w: 2}]->(c:C {name: 'c'}), (c)-[:S]->(a)";
-
-/// splitmix64: a tiny, good-enough deterministic PRNG (no crate needed).
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (`n > 0`).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 /// Splits a query into tokens: identifier/number runs, whitespace runs, single other chars.
 /// Rough on purpose: mutants only need to be plausible, not lexically exact.
@@ -149,7 +132,7 @@ fn mutated_tck_queries_do_not_panic() {
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let mut rng = SplitMix64(0x5EED_C1A1_6A4F);
+    let mut rng = SplitMix64::new(0x5EED_C1A1_6A4F);
     let custom: Option<u64> =
         std::env::var("CLAIMGRAPH_NO_PANIC_SECS").ok().and_then(|s| s.trim().parse().ok());
     let budget = custom.map_or(BUDGET, Duration::from_secs);
@@ -247,7 +230,7 @@ fn tokens_cover_the_text() {
     let q = "MATCH (n:A {k: 'x y'})-[:T*1..2]->(m) RETURN n.k AS k";
     assert_eq!(tokens(q).concat(), q);
     assert!(tokens(q).contains(&"MATCH"));
-    let mut a = SplitMix64(1);
-    let mut b = SplitMix64(1);
-    assert_eq!((a.next(), a.next()), (b.next(), b.next()), "deterministic");
+    let mut a = SplitMix64::new(1);
+    let mut b = SplitMix64::new(1);
+    assert_eq!((a.next_u64(), a.next_u64()), (b.next_u64(), b.next_u64()), "deterministic");
 }

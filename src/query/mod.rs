@@ -104,16 +104,7 @@ pub fn execute_as(
     params: &Params,
     cancel: &CancelFlag,
 ) -> Result<QueryOutput, QueryError> {
-    std::thread::scope(|s| {
-        let handle = std::thread::Builder::new()
-            .name("query".into())
-            .stack_size(QUERY_STACK)
-            .spawn_scoped(s, || execute_here(caller, graph, text, params, cancel));
-        match handle {
-            Ok(h) => h.join().unwrap_or_else(|_| Err(internal_error("the query engine panicked"))),
-            Err(e) => Err(internal_error(&format!("cannot start the query thread: {e}"))),
-        }
-    })
+    on_query_thread(|| execute_here(caller, graph, text, params, cancel))
 }
 
 /// Runs a query already parsed by [`crate::syntax::parse_script`]; `text` is the script it
@@ -126,12 +117,21 @@ pub fn execute_query(
     params: &Params,
     cancel: &CancelFlag,
 ) -> Result<QueryOutput, QueryError> {
+    on_query_thread(|| {
+        semantic::check(query, params)?;
+        exec::Exec::new(params, cancel, text, &caller.user).run_query(graph, query)
+    })
+}
+
+/// Runs `work` on a thread with a large stack (deeply nested expressions recurse) and turns
+/// a panic into an error instead of taking the caller down.
+fn on_query_thread<F>(work: F) -> Result<QueryOutput, QueryError>
+where
+    F: FnOnce() -> Result<QueryOutput, QueryError> + Send,
+{
     std::thread::scope(|s| {
         let handle =
-            std::thread::Builder::new().name("query".into()).stack_size(QUERY_STACK).spawn_scoped(s, || {
-                semantic::check(query, params)?;
-                exec::Exec::new(params, cancel, text, &caller.user).run_query(graph, query)
-            });
+            std::thread::Builder::new().name("query".into()).stack_size(QUERY_STACK).spawn_scoped(s, work);
         match handle {
             Ok(h) => h.join().unwrap_or_else(|_| Err(internal_error("the query engine panicked"))),
             Err(e) => Err(internal_error(&format!("cannot start the query thread: {e}"))),
