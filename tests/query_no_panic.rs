@@ -8,11 +8,12 @@
 //! budget, so coverage on a slow machine is a prefix of coverage on a fast one. Skips when
 //! the TCK is absent (see `tests/tck.rs` for how it is found).
 
+#[path = "tck/panic_capture.rs"]
+mod panic_capture;
 #[path = "tck/scenarios.rs"]
 mod scenarios;
 
 use claimgraph::gen::SplitMix64;
-use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -107,15 +108,6 @@ fn mutants(queries: &[String], rng: &mut SplitMix64) -> Vec<String> {
     order.into_iter().map(|i| std::mem::take(&mut out[i])).collect()
 }
 
-thread_local! {
-    static GUARDED: Cell<bool> = const { Cell::new(false) };
-    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-fn panic_message() -> String {
-    LAST_PANIC.with(|p| p.borrow_mut().take()).unwrap_or_else(|| "panicked".into())
-}
-
 #[test]
 fn mutated_tck_queries_do_not_panic() {
     let (tck, found) = scenarios::tck_dir();
@@ -142,21 +134,7 @@ fn mutated_tck_queries_do_not_panic() {
     }
 
     // Panics on the worker are recorded, not printed; others go to the default hook.
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if GUARDED.with(Cell::get) {
-            let payload = info.payload();
-            let msg = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "non-string panic payload".into());
-            let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-            LAST_PANIC.with(|p| *p.borrow_mut() = Some(format!("{msg}{at}")));
-        } else {
-            default(info);
-        }
-    }));
+    panic_capture::install_panic_hook();
 
     let progress = Arc::new(AtomicUsize::new(0));
     let cancel = Arc::new(AtomicBool::new(false));
@@ -168,7 +146,7 @@ fn mutated_tck_queries_do_not_panic() {
         .name("no-panic".into())
         .stack_size(64 << 20)
         .spawn(move || {
-            GUARDED.with(|g| g.set(true));
+            panic_capture::guard_this_thread();
             let start = Instant::now();
             let mut panics: Vec<(String, String)> = Vec::new();
             let mut graph = Graph::new();
@@ -185,10 +163,14 @@ fn mutated_tck_queries_do_not_panic() {
                     let _ = catch_unwind(AssertUnwindSafe(|| query::execute(&mut graph, SETUP, &params, &c)));
                 }
                 if catch_unwind(|| claimgraph::syntax::parse_script(m)).is_err() {
-                    panics.push(("parse_script".into(), format!("{m:?}: {}", panic_message())));
+                    panics.push((
+                        "parse_script".into(),
+                        format!("{m:?}: {}", panic_capture::take_panic_message()),
+                    ));
                 }
                 if catch_unwind(AssertUnwindSafe(|| query::execute(&mut graph, m, &params, &c))).is_err() {
-                    panics.push(("execute".into(), format!("{m:?}: {}", panic_message())));
+                    panics
+                        .push(("execute".into(), format!("{m:?}: {}", panic_capture::take_panic_message())));
                     // A panic may have left the graph half-updated; start clean.
                     graph = Graph::new();
                 }

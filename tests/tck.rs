@@ -34,6 +34,8 @@
 //! abandoned (its thread is left behind and dies with the process) so one hang cannot stall
 //! the run.
 
+#[path = "tck/panic_capture.rs"]
+mod panic_capture;
 #[path = "tck/runner.rs"]
 mod runner;
 #[path = "tck/scenarios.rs"]

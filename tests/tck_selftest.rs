@@ -3,6 +3,8 @@
 //! engine over a small feature file. They live in their own target because `tests/tck.rs`
 //! runs without libtest's harness.
 
+#[path = "tck/panic_capture.rs"]
+mod panic_capture;
 #[path = "tck/runner.rs"]
 mod runner;
 #[path = "tck/scenarios.rs"]

@@ -117,11 +117,7 @@ fn check_single(q: &SingleQuery, mut scope: Scope, top: bool) -> Result<Vec<Stri
                 check_expr(expr, &scope, false)?;
                 no_aggregate(expr, "UNWIND")?;
                 if scope.contains_key(var) {
-                    return Err(semantic_error(
-                        "VariableAlreadyBound",
-                        &format!("variable `{var}` already declared"),
-                        c.span,
-                    ));
+                    return Err(already_bound(var, c.span));
                 }
                 scope.insert(var.clone(), Kind::Any);
             }
@@ -335,13 +331,7 @@ fn bind_pattern(scope: &mut Scope, pattern: &Pattern, creating: bool) -> Check {
                             r.span,
                         ))
                     }
-                    Some(Kind::Rel) if creating => {
-                        return Err(semantic_error(
-                            "VariableAlreadyBound",
-                            &format!("variable `{v}` already declared"),
-                            r.span,
-                        ))
-                    }
+                    Some(Kind::Rel) if creating => return Err(already_bound(v, r.span)),
                     Some(_) => {
                         return Err(semantic_error(
                             "VariableTypeConflict",
@@ -354,11 +344,7 @@ fn bind_pattern(scope: &mut Scope, pattern: &Pattern, creating: bool) -> Check {
         }
         if let Some(v) = &part.var {
             if scope.contains_key(v) {
-                return Err(semantic_error(
-                    "VariableAlreadyBound",
-                    &format!("variable `{v}` already declared"),
-                    part.span,
-                ));
+                return Err(already_bound(v, part.span));
             }
             scope.insert(v.clone(), Kind::Path);
         }
@@ -383,11 +369,7 @@ fn check_creatable(part: &PatternPart, scope: &Scope, create: bool) -> Check {
                     ));
                 }
                 if lone || !n.labels.is_empty() || n.props.is_some() {
-                    return Err(semantic_error(
-                        "VariableAlreadyBound",
-                        &format!("variable `{v}` already declared"),
-                        n.span,
-                    ));
+                    return Err(already_bound(v, n.span));
                 }
             }
         }
@@ -395,11 +377,7 @@ fn check_creatable(part: &PatternPart, scope: &Scope, create: bool) -> Check {
     for (r, _) in &el.chain {
         if let Some(v) = &r.var {
             if scope.contains_key(v) {
-                return Err(semantic_error(
-                    "VariableAlreadyBound",
-                    &format!("variable `{v}` already declared"),
-                    r.span,
-                ));
+                return Err(already_bound(v, r.span));
             }
         }
         if r.types.len() != 1 {
@@ -425,11 +403,7 @@ fn check_creatable(part: &PatternPart, scope: &Scope, create: bool) -> Check {
         }
         if let Some(v) = &r.var {
             if scope.contains_key(v) {
-                return Err(semantic_error(
-                    "VariableAlreadyBound",
-                    &format!("variable `{v}` already declared"),
-                    r.span,
-                ));
+                return Err(already_bound(v, r.span));
             }
         }
     }
@@ -954,4 +928,9 @@ fn check_constant_types(e: &Expr, list: &Expr) -> Check {
 fn calls(e: &Expr, name: &str) -> bool {
     matches!(&e.kind, ExprKind::Call { name: n, .. } if n.eq_ignore_ascii_case(name))
         || children(e).into_iter().any(|c| calls(c, name))
+}
+
+/// `VariableAlreadyBound`: a pattern declares a variable that is already in scope.
+fn already_bound(var: &str, span: crate::syntax::Span) -> QueryError {
+    semantic_error("VariableAlreadyBound", &format!("variable `{var}` already declared"), span)
 }

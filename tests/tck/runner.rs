@@ -3,7 +3,6 @@
 //! runner's own tests can drive it with a scripted fake (tests/tck_selftest.rs).
 #![allow(dead_code)]
 
-use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -59,37 +58,8 @@ impl Outcome {
     }
 }
 
-// ---- panic capture ----------------------------------------------------------------------
-
-thread_local! {
-    /// Set on scenario threads: their panics are captured, not printed.
-    static GUARDED: Cell<bool> = const { Cell::new(false) };
-    /// The last captured panic on this thread: message and location.
-    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-/// Installs a panic hook that records panics on guarded threads (so the report can show
-/// where the engine panicked) and leaves all other panics to the default hook.
-pub fn install_panic_hook() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if GUARDED.with(Cell::get) {
-            let payload = info.payload();
-            let msg = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "non-string panic payload".into());
-            let at = info
-                .location()
-                .map(|l| format!(" at {}:{}:{}", l.file(), l.line(), l.column()))
-                .unwrap_or_default();
-            LAST_PANIC.with(|p| *p.borrow_mut() = Some(format!("{msg}{at}")));
-        } else {
-            default(info);
-        }
-    }));
-}
+pub use super::panic_capture::install_panic_hook;
+use super::panic_capture::{guard_this_thread, take_panic_message};
 
 /// Runs one scenario with the panic and timeout guards.
 pub fn run_guarded(sc: Arc<Scenario>, tck: Arc<PathBuf>, exec: Exec, timeout: Duration) -> Outcome {
@@ -99,13 +69,11 @@ pub fn run_guarded(sc: Arc<Scenario>, tck: Arc<PathBuf>, exec: Exec, timeout: Du
     let name = sc.name.clone();
     let spawned =
         std::thread::Builder::new().name("tck-scenario".into()).stack_size(STACK).spawn(move || {
-            GUARDED.with(|g| g.set(true));
+            guard_this_thread();
             let outcome = match catch_unwind(AssertUnwindSafe(|| run_scenario(&sc, &tck, exec, &flag))) {
                 Ok(Ok(())) => Outcome::Pass,
                 Ok(Err(reason)) => Outcome::Fail(reason),
-                Err(_) => Outcome::Panic(
-                    LAST_PANIC.with(|p| p.borrow_mut().take()).unwrap_or_else(|| "panicked".into()),
-                ),
+                Err(_) => Outcome::Panic(take_panic_message()),
             };
             // The receiver is gone only if we were abandoned; nothing is left to tell.
             let _ = tx.send(outcome);
