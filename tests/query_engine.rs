@@ -230,3 +230,127 @@ fn explain_shows_the_chosen_anchors() {
         .expect("explains");
     assert!(labels[0].starts_with("NodeByLabelScan"), "{labels:#?}");
 }
+
+/// Rows as sorted strings: the planner may find matches in another order.
+fn row_set(out: &QueryOutput) -> Vec<String> {
+    let mut rows: Vec<String> = out.rows.iter().map(|r| format!("{r:?}")).collect();
+    rows.sort();
+    rows
+}
+
+fn run_with(g: &mut Graph, q: &str, params: &Params) -> QueryOutput {
+    let cancel = AtomicBool::new(false);
+    execute(g, q, params, &cancel)
+        .unwrap_or_else(|e| panic!("{q}\n  {}.{}: {}", e.class, e.detail, e.message))
+}
+
+/// Starting from a relationship (by source, by type, or bound) finds exactly the matches
+/// that scanning the end nodes finds: each hinted query is checked against a control
+/// written so that the planner cannot use the hint.
+#[test]
+fn relationship_anchors_find_what_scans_find() {
+    let mut g = bundled();
+    let sources = run(&mut g, "MATCH ()-[r]->() UNWIND sources(r) AS s RETURN DISTINCT s");
+    assert!(sources.rows.len() >= 5, "{sources:?}");
+    let pairs = [
+        (
+            "MATCH (a)-[r]->(b) WHERE $s IN sources(r) RETURN a, r, b",
+            "MATCH (a)-[r]->(b) WHERE any(x IN sources(r) WHERE x = $s) RETURN a, r, b",
+        ),
+        (
+            "MATCH (a)<-[r]-(b) WHERE $s IN sources(r) AND a <> b RETURN a, r, b",
+            "MATCH (a)<-[r]-(b) WHERE any(x IN sources(r) WHERE x = $s) AND a <> b RETURN a, r, b",
+        ),
+        (
+            "MATCH (a)-[r]-(b) WHERE $s IN sources(r) RETURN a, r, b",
+            "MATCH (a)-[r]-(b) WHERE any(x IN sources(r) WHERE x = $s) RETURN a, r, b",
+        ),
+        (
+            "MATCH (a)-[r]->(b) WHERE any(at IN attestations(r) WHERE at.source = $s AND at.status <> 'denied') RETURN r",
+            "MATCH (a)-[r]->(b) WHERE size([at IN attestations(r) WHERE at.source = $s AND at.status <> 'denied']) > 0 RETURN r",
+        ),
+        (
+            "MATCH p = (a)-[r]->(b)-[q]-(c) WHERE $s IN sources(q) RETURN p, a, c",
+            "MATCH p = (a)-[r]->(b)-[q]-(c) WHERE any(x IN sources(q) WHERE x = $s) RETURN p, a, c",
+        ),
+        (
+            "MATCH p = (a)<-[q]-(b)-[r]-(c) WHERE $s IN sources(q) RETURN p, r",
+            "MATCH p = (a)<-[q]-(b)-[r]-(c) WHERE any(x IN sources(q) WHERE x = $s) RETURN p, r",
+        ),
+        (
+            "MATCH (a:Person)-[r]->(b) WHERE $s IN sources(r) RETURN a.name, type(r)",
+            "MATCH (a:Person)-[r]->(b) WHERE any(x IN sources(r) WHERE x = $s) RETURN a.name, type(r)",
+        ),
+    ];
+    for row in &sources.rows {
+        let mut params = Params::new();
+        params.insert("s".into(), row[0].clone());
+        for (hinted, control) in pairs {
+            let (h, c) = (run_with(&mut g, hinted, &params), run_with(&mut g, control, &params));
+            assert_eq!(row_set(&h), row_set(&c), "{hinted}\n  with $s = {:?}", row[0]);
+        }
+    }
+    let types = [
+        (
+            "MATCH (a)-[r:PART_OF]->(b) RETURN a, r, b",
+            "MATCH (a)-[r]->(b) WHERE type(r) = 'PART_OF' RETURN a, r, b",
+        ),
+        (
+            "MATCH (a)-[r:PART_OF|OCCURRED_IN]-(b) RETURN a, r, b",
+            "MATCH (a)-[r]-(b) WHERE type(r) IN ['PART_OF', 'OCCURRED_IN'] RETURN a, r, b",
+        ),
+        ("MATCH (a)-[r:NO_SUCH_TYPE]->(b) RETURN a", "MATCH (a)-[r]->(b) WHERE false RETURN a"),
+        ("MATCH ()-[r]->() WITH r MATCH (a)-[r]-(b) RETURN a, r, b", "MATCH (a)-[r]-(b) RETURN a, r, b"),
+        (
+            "MATCH (a)-[r]-(b)-[q:PART_OF]-(c) RETURN a, r, q, c",
+            "MATCH (a)-[r]-(b)-[q]-(c) WHERE type(q) = 'PART_OF' RETURN a, r, q, c",
+        ),
+    ];
+    for (hinted, control) in types {
+        let (h, c) = (run(&mut g, hinted), run(&mut g, control));
+        assert_eq!(row_set(&h), row_set(&c), "{hinted}");
+    }
+    let none = run(&mut g, "OPTIONAL MATCH (a)-[r]->(b) WHERE 'nobody' IN sources(r) RETURN a, r");
+    assert_eq!(none.rows, vec![vec![QueryValue::Null, QueryValue::Null]]);
+}
+
+#[test]
+fn explain_starts_from_a_source_or_a_type() {
+    use claimgraph::query::explain;
+    let g = bundled();
+    let by_source = explain(&g, "MATCH (a)-[r]->(b) WHERE 'reuters' IN sources(r) RETURN a", &Params::new())
+        .expect("explains");
+    assert!(by_source[0].starts_with("RelationshipsBySource reuters"), "{by_source:#?}");
+    let by_type = explain(&g, "MATCH (a)-[r:PART_OF]->(b) RETURN a", &Params::new()).expect("explains");
+    assert!(by_type[0].starts_with("RelationshipsByType :PART_OF"), "{by_type:#?}");
+    // An id still wins over any relationship.
+    let by_key = explain(
+        &g,
+        "MATCH (a)-[r:PART_OF]->(b) WHERE key(a) = 'wagner' AND 'reuters' IN sources(r) RETURN a",
+        &Params::new(),
+    )
+    .expect("explains");
+    assert!(by_key[0].starts_with("NodeByKey a"), "{by_key:#?}");
+}
+
+/// The source index follows writes: claims the session's user creates, deletes, and a
+/// deleted claim's slot reused by a new claim from another source.
+#[test]
+fn the_source_index_follows_writes() {
+    let mut g = Graph::new();
+    let cancel = AtomicBool::new(false);
+    let analyst = Caller { user: "analyst".into() };
+    let as_analyst = |g: &mut Graph, q: &str| {
+        execute_as(&analyst, g, q, &Params::new(), &cancel).unwrap_or_else(|e| panic!("{q}: {}", e.message))
+    };
+    as_analyst(&mut g, "CREATE (:P {n: 1})-[:KNOWS]->(:P {n: 2}), (:P {n: 3})-[:KNOWS]->(:P {n: 4})");
+    let count = "MATCH (a)-[r]->(b) WHERE 'analyst' IN sources(r) RETURN count(*) AS n";
+    assert_eq!(run(&mut g, count).rows, vec![vec![QueryValue::Int(2)]]);
+    run(&mut g, "MATCH (a {n: 1})-[r]->() DELETE r");
+    assert_eq!(run(&mut g, count).rows, vec![vec![QueryValue::Int(1)]]);
+    // `user` is the default caller: the freed slot now holds a claim of another source.
+    run(&mut g, "MATCH (a {n: 1}), (b {n: 2}) CREATE (a)-[:KNOWS]->(b)");
+    assert_eq!(run(&mut g, count).rows, vec![vec![QueryValue::Int(1)]]);
+    let by_user = "MATCH (a)-[r]->(b) WHERE 'user' IN sources(r) RETURN a.n AS n";
+    assert_eq!(run(&mut g, by_user).rows, vec![vec![QueryValue::Int(1)]]);
+}

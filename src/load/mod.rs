@@ -601,15 +601,18 @@ impl<'g> Loader<'g> {
 
     /// Adds attestations a claim does not have yet; returns how many were new.
     fn add_attestations(&mut self, ix: ClaimIx, atts: Vec<Attestation>) -> usize {
-        let Some(claim) = self.graph.claim_mut(ix) else { return 0 };
-        let mut added = 0;
-        for a in atts {
-            if !claim.attestations.contains(&a) {
-                claim.attestations.push(a);
-                added += 1;
-            }
-        }
-        added
+        self.graph
+            .update_claim(ix, |claim| {
+                let mut added = 0;
+                for a in atts {
+                    if !claim.attestations.contains(&a) {
+                        claim.attestations.push(a);
+                        added += 1;
+                    }
+                }
+                added
+            })
+            .unwrap_or(0)
     }
 
     fn attestations(

@@ -1,5 +1,6 @@
 //! The graph: entities as petgraph nodes, claims as petgraph edges, plus the indexes that
-//! queries and checks rely on (by id, by name or alias, by label, by relationship type).
+//! queries and checks rely on (by id, by name or alias, by label, by relationship type, by
+//! attesting source).
 //!
 //! Invariant: every index agrees with the petgraph storage. All mutation goes through
 //! [`Graph`]'s methods, which update the indexes; readers may walk [`Graph::petgraph`].
@@ -11,7 +12,7 @@ use petgraph::stable_graph::StableDiGraph;
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
-use super::claim::{Claim, ClaimIx, ClaimKind, Constraint, Denial, EntityIx, Props};
+use super::claim::{Claim, ClaimIx, ClaimKind, Constraint, Denial, EntityIx, Props, SourceRef};
 use super::value::Value;
 use super::Sym;
 
@@ -123,6 +124,8 @@ pub struct Graph {
     by_label: HashMap<Sym, BTreeSet<EntityIx>>,
     by_type: HashMap<Sym, BTreeSet<ClaimIx>>,
     claim_ids: HashMap<Sym, ClaimIx>,
+    /// Claims each source attests itself (not as a `VIA` hop).
+    by_source: HashMap<SourceRef, BTreeSet<ClaimIx>>,
     denials: Vec<Denial>,
     constraints: Vec<Constraint>,
     /// Verdicts on contradiction findings (see `resolution.rs`).
@@ -382,6 +385,9 @@ impl Graph {
         }
         let (id, rel_type) = (claim.id, claim.rel_type);
         let ix = self.graph.add_edge(subject, object, claim);
+        for a in &self.graph[ix].attestations {
+            self.by_source.entry(a.source).or_default().insert(ix);
+        }
         if let Some(id) = id {
             self.claim_ids.insert(id, ix);
         }
@@ -393,10 +399,22 @@ impl Graph {
         self.graph.edge_weight(ix)
     }
 
-    /// Mutable access for attestations and properties; the type and id are indexed, so
-    /// they must not be changed through this.
-    pub fn claim_mut(&mut self, ix: ClaimIx) -> Option<&mut Claim> {
-        self.graph.edge_weight_mut(ix)
+    /// Changes a claim's attestations or properties through `change`, then re-indexes its
+    /// sources. The type and id are indexed too, so they must not be changed through this.
+    pub fn update_claim<R>(&mut self, ix: ClaimIx, change: impl FnOnce(&mut Claim) -> R) -> Option<R> {
+        let claim = self.graph.edge_weight_mut(ix)?;
+        let before: Vec<SourceRef> = claim.attestations.iter().map(|a| a.source).collect();
+        let result = change(claim);
+        let after: Vec<SourceRef> = claim.attestations.iter().map(|a| a.source).collect();
+        for s in before.iter().filter(|s| !after.contains(s)) {
+            if let Some(set) = self.by_source.get_mut(s) {
+                set.remove(&ix);
+            }
+        }
+        for s in after {
+            self.by_source.entry(s).or_default().insert(ix);
+        }
+        Some(result)
     }
 
     /// Gives an unnamed claim an id.
@@ -445,6 +463,22 @@ impl Graph {
         self.by_type.get(&rel_type).into_iter().flatten().copied()
     }
 
+    /// How many claims have this relationship type.
+    pub fn type_count(&self, rel_type: Sym) -> usize {
+        self.by_type.get(&rel_type).map_or(0, BTreeSet::len)
+    }
+
+    /// Claims with at least one attestation by `source` itself (not as a `VIA` hop), in
+    /// index order.
+    pub fn claims_by_source(&self, source: SourceRef) -> impl Iterator<Item = ClaimIx> + '_ {
+        self.by_source.get(&source).into_iter().flatten().copied()
+    }
+
+    /// How many claims `source` attests itself.
+    pub fn source_claim_count(&self, source: SourceRef) -> usize {
+        self.by_source.get(&source).map_or(0, BTreeSet::len)
+    }
+
     /// Relationship types in use, with how many claims have each.
     pub fn rel_types(&self) -> impl Iterator<Item = (Sym, usize)> + '_ {
         self.by_type.iter().filter(|(_, s)| !s.is_empty()).map(|(t, s)| (*t, s.len()))
@@ -462,6 +496,11 @@ impl Graph {
 
     pub fn remove_claim(&mut self, ix: ClaimIx) -> Result<Claim, GraphError> {
         let c = self.graph.remove_edge(ix).ok_or(GraphError::NoSuchClaim)?;
+        for a in &c.attestations {
+            if let Some(set) = self.by_source.get_mut(&a.source) {
+                set.remove(&ix);
+            }
+        }
         if let Some(id) = c.id {
             self.claim_ids.remove(&id);
         }

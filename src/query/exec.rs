@@ -39,6 +39,8 @@ pub(crate) struct Exec<'a> {
     scope: Vec<String>,
     /// `key(n) = '...'` conjuncts of the MATCH being run (see [`plan::key_hints`]).
     key_hints: std::cell::RefCell<Vec<(String, String)>>,
+    /// `'s7' IN sources(r)` conjuncts of the MATCH being run (see [`plan::source_hints`]).
+    source_hints: std::cell::RefCell<Vec<(String, String)>>,
     /// `n.p = e` conjuncts of the MATCH being run (see [`plan::equality_hints`]).
     eq_hints: std::cell::RefCell<Vec<(String, String, Expr)>>,
     /// Per (variable, property): candidates by value, built on first use in a MATCH.
@@ -63,6 +65,7 @@ impl<'a> Exec<'a> {
             stats: WriteStats::default(),
             ticks: std::cell::Cell::new(0),
             key_hints: Default::default(),
+            source_hints: Default::default(),
             eq_hints: Default::default(),
             eq_index: Default::default(),
             scope: Vec::new(),
@@ -159,6 +162,7 @@ impl<'a> Exec<'a> {
             ClauseKind::Match { optional, pattern, where_ } => {
                 let mut out = Vec::new();
                 *self.key_hints.borrow_mut() = plan::key_hints(where_.as_ref(), self.params);
+                *self.source_hints.borrow_mut() = plan::source_hints(where_.as_ref(), self.params);
                 *self.eq_hints.borrow_mut() = plan::equality_hints(where_.as_ref());
                 self.eq_index.borrow_mut().clear();
                 for row in rows {
@@ -178,6 +182,7 @@ impl<'a> Exec<'a> {
                     }
                 }
                 self.key_hints.borrow_mut().clear();
+                self.source_hints.borrow_mut().clear();
                 self.eq_hints.borrow_mut().clear();
                 self.eq_index.borrow_mut().clear();
                 Ok(out)
@@ -1013,8 +1018,19 @@ impl<'a> Exec<'a> {
             }
             return Ok(());
         }
-        // Start from the more selective end (see plan::choose_anchor).
-        let reversed = plan::start_from_end(g, &part.element, &row, &self.key_hints.borrow(), self.params);
+        // Start from the more selective end or relationship (see plan::choose_start).
+        let start = {
+            let keys = self.key_hints.borrow();
+            let sources = self.source_hints.borrow();
+            let eq = self.eq_hints.borrow();
+            let hints = plan::Hints {
+                keys: &keys,
+                sources: &sources,
+                eq_vars: eq.iter().map(|(v, _, _)| v.as_str()).collect(),
+            };
+            plan::choose_start(g, &part.element, &row, &hints, self.params)
+        };
+        let reversed = start.reversed;
         let el = if reversed { reverse_element(&part.element) } else { part.element.clone() };
         // Copying the path and the relationships used for every match is linear in the
         // path's length: only do it when a path variable or a later part needs them.
@@ -1025,7 +1041,12 @@ impl<'a> Exec<'a> {
             want_used: !rest.is_empty(),
         };
         let mut results: Vec<ElementMatch> = Vec::new();
-        self.match_element(g, &el, row, used, &mut state, &mut results)?;
+        match &start.rel {
+            Some(anchor) => {
+                self.match_element_from_rel(g, &el, anchor, row, used, &mut state, &mut results)?
+            }
+            None => self.match_element(g, &el, row, used, &mut state, &mut results)?,
+        }
         for (mut r, mut nodes, mut rels, used_here) in results {
             if reversed {
                 // Variable-length lists were collected walking backwards.
@@ -1202,6 +1223,61 @@ impl<'a> Exec<'a> {
             state.nodes.push(ix);
             let mut local_used = Vec::new();
             self.hop(g, el, 0, ix, r, used, &mut local_used, state, out)?;
+        }
+        Ok(())
+    }
+
+    /// Matches an element from candidates for its first relationship: each claim binds
+    /// the start node, the relationship and the next node (both ways round for an
+    /// undirected pattern), then the chain expands from there as [`Self::hop`] does.
+    #[allow(clippy::too_many_arguments)]
+    fn match_element_from_rel(
+        &self,
+        g: &Graph,
+        el: &PatternElement,
+        anchor: &plan::RelAnchor,
+        row: Row,
+        used: &[ClaimIx],
+        state: &mut MatchState,
+        out: &mut Vec<ElementMatch>,
+    ) -> EvalResult<()> {
+        let Some((rel, next)) = el.chain.first() else { return Ok(()) };
+        for c in anchor.claims(g) {
+            self.tick()?;
+            if used.contains(&c) {
+                continue;
+            }
+            let Some((s, o)) = g.endpoints(c) else { continue };
+            let ways: &[(EntityIx, EntityIx)] = match rel.direction {
+                RelDirection::Right => &[(s, o)],
+                RelDirection::Left => &[(o, s)],
+                RelDirection::Both if s == o => &[(s, o)],
+                RelDirection::Both => &[(s, o), (o, s)],
+            };
+            for &(from, to) in ways {
+                if !self.node_matches(g, &el.start, from, &row)? {
+                    continue;
+                }
+                let mut r = row.clone();
+                if let Some(v) = &el.start.var {
+                    r.insert(v, Value::Node(from));
+                }
+                if !self.rel_matches(g, rel, c, &r)? || !self.node_matches(g, next, to, &r)? {
+                    continue;
+                }
+                if let Some(v) = &rel.var {
+                    r.insert(v, Value::Relationship(c));
+                }
+                if let Some(v) = &next.var {
+                    r.insert(v, Value::Node(to));
+                }
+                state.nodes.clear();
+                state.rels.clear();
+                state.nodes.extend([from, to]);
+                state.rels.push(c);
+                let mut local = vec![c];
+                self.hop(g, el, 1, to, r, used, &mut local, state, out)?;
+            }
         }
         Ok(())
     }

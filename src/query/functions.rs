@@ -861,10 +861,12 @@ mod tests {
         // An independent witness and a denial.
         let witness = g.add_entity(Some("witness"), vec![], vec![]).unwrap();
         let tass = g.add_entity(Some("tass"), vec![], vec![]).unwrap();
-        let claim = g.claim_mut(c).unwrap();
-        claim.attestations.push(Attestation::new(SourceRef::Entity(witness), Status::Alleged));
-        claim.attestations.push(Attestation::new(SourceRef::Entity(tass), Status::Denied));
-        claim.attestations.push(Attestation::new(SourceRef::Entity(witness), Status::Believed));
+        g.update_claim(c, |claim| {
+            claim.attestations.push(Attestation::new(SourceRef::Entity(witness), Status::Alleged));
+            claim.attestations.push(Attestation::new(SourceRef::Entity(tass), Status::Denied));
+            claim.attestations.push(Attestation::new(SourceRef::Entity(witness), Status::Believed));
+        })
+        .unwrap();
         assert_eq!(run(&g, "corroboration", vec![rel.clone()]).unwrap(), i(2));
         assert_eq!(
             run(&g, "sources", vec![rel.clone()]).unwrap(),
@@ -874,20 +876,22 @@ mod tests {
         // A source relayed through the doctor's default chain is dependent on Reuters too.
         let nurse = g.add_entity(Some("nurse"), vec![], vec![]).unwrap();
         g.set_via(nurse, vec![nodes[0]]).unwrap();
-        g.claim_mut(c)
-            .unwrap()
-            .attestations
-            .push(Attestation::new(SourceRef::Entity(nurse), Status::Reported));
+        g.update_claim(c, |claim| {
+            claim.attestations.push(Attestation::new(SourceRef::Entity(nurse), Status::Reported))
+        })
+        .unwrap();
         assert_eq!(run(&g, "corroboration", vec![rel.clone()]).unwrap(), i(2));
 
         // status: the strongest wins; only denials leave `denied`.
-        let claim = g.claim_mut(c).unwrap();
-        claim.attestations.retain(|a| a.status != Status::Asserted && a.status != Status::Reported);
+        g.update_claim(c, |claim| {
+            claim.attestations.retain(|a| a.status != Status::Asserted && a.status != Status::Reported)
+        })
+        .unwrap();
         assert_eq!(run(&g, "status", vec![rel.clone()]).unwrap(), s("believed"));
-        g.claim_mut(c).unwrap().attestations.retain(|a| a.status == Status::Denied);
+        g.update_claim(c, |claim| claim.attestations.retain(|a| a.status == Status::Denied)).unwrap();
         assert_eq!(run(&g, "status", vec![rel.clone()]).unwrap(), s("denied"));
         assert_eq!(run(&g, "corroboration", vec![rel.clone()]).unwrap(), i(0));
-        g.claim_mut(c).unwrap().attestations.clear();
+        g.update_claim(c, |claim| claim.attestations.clear()).unwrap();
         assert_eq!(run(&g, "status", vec![rel]).unwrap(), N);
     }
 

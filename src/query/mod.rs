@@ -123,20 +123,16 @@ pub fn execute_query(
     })
 }
 
-/// Runs `work` on a thread with a large stack (deeply nested expressions recurse) and turns
-/// a panic into an error instead of taking the caller down.
+/// Runs `work` on a large stack (deeply nested expressions recurse) and turns a panic into
+/// an error instead of taking the caller down. The stack is a fresh segment switched to on
+/// the caller's thread (`stacker`), not a thread: starting a thread per statement cost more
+/// than a short lookup query itself.
 fn on_query_thread<F>(work: F) -> Result<QueryOutput, QueryError>
 where
-    F: FnOnce() -> Result<QueryOutput, QueryError> + Send,
+    F: FnOnce() -> Result<QueryOutput, QueryError>,
 {
-    std::thread::scope(|s| {
-        let handle =
-            std::thread::Builder::new().name("query".into()).stack_size(QUERY_STACK).spawn_scoped(s, work);
-        match handle {
-            Ok(h) => h.join().unwrap_or_else(|_| Err(internal_error("the query engine panicked"))),
-            Err(e) => Err(internal_error(&format!("cannot start the query thread: {e}"))),
-        }
-    })
+    let run = std::panic::AssertUnwindSafe(|| stacker::maybe_grow(QUERY_STACK, QUERY_STACK, work));
+    std::panic::catch_unwind(run).unwrap_or_else(|_| Err(internal_error("the query engine panicked")))
 }
 
 /// How a query would run on `graph`: one line per operator (anchors, expands, filters,

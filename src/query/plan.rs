@@ -16,12 +16,20 @@
 //! (directions flipped) and named paths are turned back afterwards. Starting in the middle
 //! of a chain is not attempted.
 //!
+//! When neither end is anchored well, the chain may start from its first (or last)
+//! relationship instead ([`RelAnchor`]): one already bound, the claims of the source named
+//! by a `'s7' IN sources(r)` or `any(a IN attestations(r) WHERE a.source = 's7' ...)`
+//! conjunct ([`source_hints`], the graph's source index), or the claims of its types. Each
+//! claim found binds both end nodes; the rest of the chain expands from there.
+//!
 //! Within a MATCH, `n.p = e` conjuncts of its WHERE ([`equality_hints`]) let the executor
 //! look `n` up by value in a table built once per MATCH: a hash join. [`explain`] names
 //! the operators the executor will run with these choices (EXPLAIN in the REPL).
 
-use crate::model::{EntityIx, Graph, Sym};
-use crate::syntax::query::{CompOp, Expr, ExprKind, Literal, NodePattern, PatternElement};
+use crate::model::{ClaimIx, EntityIx, Graph, SourceRef, Sym};
+use crate::syntax::query::{
+    BinOp, CompOp, Expr, ExprKind, Literal, NodePattern, PatternElement, QuantKind, RelPattern,
+};
 
 use super::exec::Row;
 use super::value::Value;
@@ -141,6 +149,211 @@ fn cost(g: &Graph, node: &NodePattern, row: &Row, hints: &[(String, String)], pa
     }
 }
 
+/// How a relationship pattern's candidates are found directly, without its end nodes.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RelAnchor {
+    /// Bound by an earlier clause or pattern (`None`: bound to null, nothing matches).
+    Bound(Option<ClaimIx>),
+    /// The claims a source attests, from a [`source_hints`] conjunct.
+    Source { id: String, sources: Vec<SourceRef> },
+    /// The claims of the pattern's relationship types.
+    Types(Vec<Sym>),
+}
+
+impl RelAnchor {
+    /// The candidate claims, in claim order (a claim listed once per source or type).
+    pub(crate) fn claims(&self, g: &Graph) -> Vec<ClaimIx> {
+        match self {
+            RelAnchor::Bound(c) => c.iter().copied().collect(),
+            RelAnchor::Source { sources, .. } => {
+                let mut out: Vec<ClaimIx> = sources.iter().flat_map(|s| g.claims_by_source(*s)).collect();
+                if sources.len() > 1 {
+                    out.sort_unstable();
+                    out.dedup();
+                }
+                out
+            }
+            RelAnchor::Types(types) => types.iter().flat_map(|t| g.claims_of_type(*t)).collect(),
+        }
+    }
+
+    fn cost(&self, g: &Graph) -> usize {
+        match self {
+            RelAnchor::Bound(c) => usize::from(c.is_some()),
+            RelAnchor::Source { sources, .. } => sources.iter().map(|s| g.source_claim_count(*s)).sum(),
+            RelAnchor::Types(types) => types.iter().map(|t| g.type_count(*t)).sum(),
+        }
+    }
+}
+
+/// Relationship-first anchors for a relationship pattern, cheapest first.
+pub(crate) fn choose_rel_anchor(
+    g: &Graph,
+    rel: &RelPattern,
+    row: &Row,
+    source_hints: &[(String, String)],
+) -> Option<(RelAnchor, usize)> {
+    if rel.range.is_some() {
+        return None;
+    }
+    let mut options = Vec::new();
+    if let Some(v) = &rel.var {
+        match row.get(v) {
+            Some(Value::Relationship(c)) => options.push(RelAnchor::Bound(Some(*c))),
+            Some(Value::Null) => options.push(RelAnchor::Bound(None)),
+            // A bound value of another type is an error the ordinary expansion reports.
+            Some(_) => return None,
+            None => {}
+        }
+        for (_, id) in source_hints.iter().filter(|(h, _)| h == v) {
+            let mut sources = Vec::new();
+            if let Some(ix) = g.find_entity(id) {
+                sources.push(SourceRef::Entity(ix));
+            }
+            if let Some(sym) = g.sym(id) {
+                sources.push(SourceRef::User(sym));
+            }
+            options.push(RelAnchor::Source { id: id.clone(), sources });
+        }
+    }
+    if !rel.types.is_empty() {
+        // An unknown type has no claims: it adds nothing to the candidates.
+        options.push(RelAnchor::Types(rel.types.iter().filter_map(|t| g.sym(t)).collect()));
+    }
+    options.into_iter().map(|a| (a.cost(g), a)).min_by_key(|(c, _)| *c).map(|(c, a)| (a, c))
+}
+
+/// Where a chain starts: from which end, and whether from its first relationship.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Start {
+    /// Match the chain reversed (from its last node or relationship).
+    pub(crate) reversed: bool,
+    /// Start from the (possibly reversed) chain's first relationship instead of its node.
+    pub(crate) rel: Option<RelAnchor>,
+}
+
+/// Picks where to start matching a chain. Starting from a relationship pays off when its
+/// candidates are fewer than the relationships the cheapest end node would expand
+/// (candidates × average degree); a node found by id or already bound always wins, and
+/// so does a node with an `n.p = e` hash-join hint (its size is unknown here).
+pub(crate) fn choose_start(
+    g: &Graph,
+    el: &PatternElement,
+    row: &Row,
+    hints: &Hints<'_>,
+    params: &Params,
+) -> Start {
+    let reversed = start_from_end(g, el, row, hints.keys, params);
+    let node_cost = cost(
+        g,
+        if reversed { &el.chain.last().expect("reversed").1 } else { &el.start },
+        row,
+        hints.keys,
+        params,
+    );
+    let Some((first, _)) = el.chain.first() else { return Start { reversed, rel: None } };
+    let hashed = |n: &NodePattern| n.var.as_ref().is_some_and(|v| hints.eq_vars.contains(&v.as_str()));
+    if node_cost <= 1 || hashed(&el.start) || el.chain.iter().any(|(_, n)| hashed(n)) {
+        return Start { reversed, rel: None };
+    }
+    let degree = (g.claim_count() / g.entity_count().max(1)).max(1);
+    let node_edges = node_cost.saturating_mul(degree);
+    let last = &el.chain.last().expect("non-empty").0;
+    let front = choose_rel_anchor(g, first, row, hints.sources);
+    let back = if el.chain.len() > 1 { choose_rel_anchor(g, last, row, hints.sources) } else { None };
+    let best = match (front, back) {
+        (Some(f), Some(b)) if b.1 < f.1 => Some((true, b)),
+        (Some(f), _) => Some((false, f)),
+        (None, Some(b)) => Some((true, b)),
+        (None, None) => None,
+    };
+    match best {
+        Some((rev, (anchor, c))) if c < node_edges => Start { reversed: rev, rel: Some(anchor) },
+        _ => Start { reversed, rel: None },
+    }
+}
+
+/// The WHERE-derived hints of the MATCH being planned.
+pub(crate) struct Hints<'h> {
+    pub(crate) keys: &'h [(String, String)],
+    pub(crate) sources: &'h [(String, String)],
+    /// Variables with an `n.p = e` hash-join hint.
+    pub(crate) eq_vars: Vec<&'h str>,
+}
+
+/// `'s7' IN sources(r)` and `any(a IN attestations(r) WHERE a.source = 's7' ...)`
+/// conjuncts of a WHERE clause: (relationship variable, source id). Each implies that the
+/// source attests `r` itself, so its claims are a superset of the matches.
+pub(crate) fn source_hints(where_: Option<&Expr>, params: &Params) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(w) = where_ {
+        collect_source_hints(w, params, &mut out);
+    }
+    out
+}
+
+fn collect_source_hints(e: &Expr, params: &Params, out: &mut Vec<(String, String)>) {
+    match &e.kind {
+        ExprKind::Binary(BinOp::And, a, b) => {
+            collect_source_hints(a, params, out);
+            collect_source_hints(b, params, out);
+        }
+        ExprKind::Binary(BinOp::In, item, list) => {
+            if let (Some(id), Some(r)) = (constant_string(item, params), provenance_call(list, "sources")) {
+                out.push((r, id));
+            }
+        }
+        ExprKind::Quantifier {
+            kind: QuantKind::Any | QuantKind::Single,
+            var,
+            list,
+            filter: Some(filter),
+        } => {
+            if let Some(r) = provenance_call(list, "attestations") {
+                let mut ids = Vec::new();
+                collect_attestation_sources(filter, var, params, &mut ids);
+                out.extend(ids.into_iter().map(|id| (r.clone(), id)));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `f(r)` for the provenance function `f` and a variable `r`: the variable.
+fn provenance_call(e: &Expr, function: &str) -> Option<String> {
+    let ExprKind::Call { name, args, distinct: false } = &e.kind else { return None };
+    if !name.eq_ignore_ascii_case(function) {
+        return None;
+    }
+    match args.as_slice() {
+        [Expr { kind: ExprKind::Var(v), .. }] => Some(v.clone()),
+        _ => None,
+    }
+}
+
+/// `x.source = 's7'` conjuncts (either side) of a quantifier's filter over attestations `x`.
+fn collect_attestation_sources(e: &Expr, var: &str, params: &Params, out: &mut Vec<String>) {
+    match &e.kind {
+        ExprKind::Binary(BinOp::And, a, b) => {
+            collect_attestation_sources(a, var, params, out);
+            collect_attestation_sources(b, var, params, out);
+        }
+        ExprKind::Comparison(first, rest) if rest.len() == 1 && rest[0].0 == CompOp::Eq => {
+            let (a, b) = (first.as_ref(), &rest[0].1);
+            for (prop, value) in [(a, b), (b, a)] {
+                if let ExprKind::Property(base, key) = &prop.kind {
+                    if key == "source" && matches!(&base.kind, ExprKind::Var(v) if v == var) {
+                        if let Some(id) = constant_string(value, params) {
+                            out.push(id);
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Whether to match a chain from its last node rather than its first.
 pub(crate) fn start_from_end(
     g: &Graph,
@@ -228,8 +441,14 @@ fn explain_single(g: &Graph, q: &crate::syntax::query::SingleQuery, params: &Par
                 if *optional {
                     out.push("Optional (null row when nothing matches)".into());
                 }
-                let hints = key_hints(where_.as_ref(), params);
+                let keys = key_hints(where_.as_ref(), params);
+                let sources = source_hints(where_.as_ref(), params);
                 let eq = equality_hints(where_.as_ref());
+                let hints = Hints {
+                    keys: &keys,
+                    sources: &sources,
+                    eq_vars: eq.iter().map(|(v, _, _)| v.as_str()).collect(),
+                };
                 for part in &pattern.parts {
                     explain_part(g, part, &bound, &hints, &eq, params, out);
                     for v in super::exec::pattern_vars(std::slice::from_ref(part)) {
@@ -301,7 +520,7 @@ fn explain_part(
     g: &Graph,
     part: &crate::syntax::query::PatternPart,
     bound: &Row,
-    hints: &[(String, String)],
+    hints: &Hints<'_>,
     eq: &[(String, String, Expr)],
     params: &Params,
     out: &mut Vec<String>,
@@ -312,7 +531,8 @@ fn explain_part(
         out.push(format!("ShortestPath ({kind:?}, bidirectional BFS when single) {part}"));
         return;
     }
-    let reversed = start_from_end(g, el, bound, hints, params);
+    let start = choose_start(g, el, bound, hints, params);
+    let reversed = start.reversed;
     let mut nodes = vec![&el.start];
     let mut rels = Vec::new();
     for (r, n) in &el.chain {
@@ -324,14 +544,41 @@ fn explain_part(
         rels.reverse();
     }
     let name = |n: &NodePattern| n.var.clone().unwrap_or_else(|| "_".into());
-    let start = nodes[0];
-    let by_value = start.var.as_ref().and_then(|v| eq.iter().find(|(x, _, _)| x == v));
-    let first = if start.var.as_ref().is_some_and(|v| bound.contains_key(v)) {
-        format!("Argument {} (bound)", name(start))
+    let dir = |r: &RelPattern| match (r.direction, reversed) {
+        (RelDirection::Both, _) => "--",
+        (RelDirection::Right, false) | (RelDirection::Left, true) => "->",
+        _ => "<-",
+    };
+    let rel_name = |r: &RelPattern| r.var.clone().unwrap_or_else(|| "_".into());
+    let first_node = nodes[0];
+    let by_value = first_node.var.as_ref().and_then(|v| eq.iter().find(|(x, _, _)| x == v));
+    let mut skip = 1;
+    let first = if let Some(anchor) = &start.rel {
+        // The first relationship binds both of its end nodes at once.
+        skip = 2;
+        let r = rels[0];
+        let (left, right) = match dir(r) {
+            "->" => ("-", "->"),
+            "<-" => ("<-", "-"),
+            _ => ("-", "-"),
+        };
+        let ends = format!("({}){left}[{}]{right}({})", name(nodes[0]), rel_name(r), name(nodes[1]));
+        match anchor {
+            RelAnchor::Bound(_) => format!("Argument {} (bound) {ends}", rel_name(r)),
+            RelAnchor::Source { id, .. } => {
+                format!("RelationshipsBySource {id} ({} claims) {ends}", anchor.cost(g))
+            }
+            RelAnchor::Types(_) => {
+                format!("RelationshipsByType :{} ({} claims) {ends}", r.types.join("|"), anchor.cost(g))
+            }
+        }
+    } else if first_node.var.as_ref().is_some_and(|v| bound.contains_key(v)) {
+        format!("Argument {} (bound)", name(first_node))
     } else if let Some((v, p, e)) = by_value {
         format!("NodeHashLookup {v}.{p} = {e}")
     } else {
-        match choose_anchor(g, start, hints, params) {
+        let start = first_node;
+        match choose_anchor(g, start, hints.keys, params) {
             Anchor::Key(_) => format!("NodeByKey {}", name(start)),
             Anchor::Name(l) => format!("NodeByName {} ({} candidates)", name(start), l.len()),
             Anchor::Label(s) => {
@@ -342,12 +589,8 @@ fn explain_part(
         }
     };
     out.push(first);
-    for (r, n) in rels.iter().zip(nodes.iter().skip(1)) {
-        let dir = match (r.direction, reversed) {
-            (RelDirection::Both, _) => "--",
-            (RelDirection::Right, false) | (RelDirection::Left, true) => "->",
-            _ => "<-",
-        };
+    for (r, n) in rels.iter().zip(nodes.iter().skip(1)).skip(skip - 1) {
+        let dir = dir(r);
         let types = if r.types.is_empty() { String::new() } else { format!(":{}", r.types.join("|")) };
         let op = if r.range.is_some() { "VarLengthExpand" } else { "Expand" };
         out.push(format!("{op} {dir}[{}{types}] {}", r.var.clone().unwrap_or_default(), name(n)));
@@ -426,5 +669,30 @@ mod tests {
         assert_eq!(choose_anchor(&g, &el.start, &[], &params), Anchor::Nothing);
         let (el, _) = first_match("MATCH (w) RETURN w");
         assert_eq!(choose_anchor(&g, &el.start, &[], &params), Anchor::All);
+    }
+
+    #[test]
+    fn source_hints_come_from_sources_and_attestations() {
+        let params = Params::new();
+        let hints = |q: &str| source_hints(first_match(q).1.as_ref(), &params);
+        assert_eq!(
+            hints("MATCH (a)-[r]->(b) WHERE 's7' IN sources(r) AND status(r) = 'reported' RETURN a"),
+            vec![("r".to_string(), "s7".to_string())]
+        );
+        assert_eq!(
+            hints("MATCH (a)-[r]->(b) WHERE ANY(x IN attestations(r) WHERE x.status = 'reported' AND 's2' = x.source) RETURN a"),
+            vec![("r".to_string(), "s2".to_string())]
+        );
+        // Neither says that the source attests `r`: `all` holds on no attestations, `OR`
+        // may hold without the source, and `a` is not a relationship's source list.
+        for q in [
+            "MATCH (a)-[r]->(b) WHERE all(x IN attestations(r) WHERE x.source = 's7') RETURN a",
+            "MATCH (a)-[r]->(b) WHERE 's7' IN sources(r) OR true RETURN a",
+            "MATCH (a)-[r]->(b) WHERE NOT 's7' IN sources(r) RETURN a",
+            "MATCH (a)-[r]->(b) WHERE 's7' IN [x IN sources(r) | x] RETURN a",
+            "MATCH (a)-[r]->(b) WHERE any(x IN attestations(r) WHERE x.source = 's7' OR true) RETURN a",
+        ] {
+            assert_eq!(hints(q), vec![], "{q}");
+        }
     }
 }
