@@ -231,6 +231,18 @@ impl Session {
         }
     }
 
+    /// How a query would run on the session's graph, one operator per line (`:explain`);
+    /// nothing is executed. Errors are rendered against the query's text.
+    pub fn explain(&self, text: &str) -> Result<Vec<String>, String> {
+        let text = text.trim().trim_end_matches(';').trim_end();
+        query::explain(&self.graph, text, &self.params).map_err(|e| {
+            let file = SourceFile::new("<explain>", text);
+            let report =
+                crate::diagnostics::report_in(&file, QueryDiagnostic::new(e, Span::new(0, text.len())));
+            render_for_terminal(&report, self.color)
+        })
+    }
+
     /// Prints a statement's result in the session's format (JSON is gathered instead).
     pub fn print_outcome(&mut self, statement: &str, outcome: &Outcome, out: &mut dyn Write) {
         let statement = statement.trim();

@@ -32,6 +32,17 @@ fn repl_session() {
     p.expect("Relationship types:").unwrap();
     p.expect("claimgraph> ").unwrap();
 
+    // How a query would run, and a malformed one with its caret.
+    p.send_line(":explain MATCH (a)-[r:CASUALTIES]->(b) WHERE key(b) = 'nobody' RETURN a").unwrap();
+    p.expect("NodeByKey b").unwrap();
+    p.expect("claimgraph> ").unwrap();
+    p.send_line(":explain MATCH (a)-[r:CASUALTIES]->(b) RETURN a").unwrap();
+    p.expect("RelationshipsByType :CASUALTIES").unwrap();
+    p.expect("claimgraph> ").unwrap();
+    p.send_line(":explain MATCH (a RETURN a").unwrap();
+    p.expect(Regex("expected .*")).unwrap();
+    p.expect("claimgraph> ").unwrap();
+
     // A multi-line declaration: incomplete until `;`.
     p.send_line("ENTITY (test_person:Person").unwrap();
     p.send_line("  {name: 'Test; Person'});").unwrap();

@@ -22,6 +22,7 @@ pub(crate) const COMMANDS: &[(&str, &str)] = &[
     ("param", ":param name => value      set a query parameter ($name)"),
     ("params", ":params                   list parameters"),
     ("schema", ":schema                   labels, relationship types, constraints and counts"),
+    ("explain", ":explain QUERY            how a query would run (where matching starts), without running it"),
     ("contradictions", ":contradictions           list where sources disagree"),
     ("history", ":history                  statements entered so far"),
     ("clear", ":clear                    clear the screen"),
@@ -175,6 +176,20 @@ pub(crate) fn run_command(
         }
         "schema" => {
             let _ = write!(out, "{}", schema(session));
+            Ok(After::Continue)
+        }
+        "explain" if rest.is_empty() => Err(anyhow::anyhow!("usage: :explain MATCH ... RETURN ...")),
+        "explain" => {
+            match session.explain(rest) {
+                Ok(plan) => {
+                    for line in plan {
+                        let _ = writeln!(out, "{line}");
+                    }
+                }
+                Err(report) => {
+                    let _ = write!(err, "{report}");
+                }
+            }
             Ok(After::Continue)
         }
         "contradictions" => {
