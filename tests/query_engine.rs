@@ -278,6 +278,25 @@ fn relationship_anchors_find_what_scans_find() {
             "MATCH p = (a)<-[q]-(b)-[r]-(c) WHERE any(x IN sources(q) WHERE x = $s) RETURN p, r",
         ),
         (
+            "MATCH (a)-[r]->(b) UNWIND attestations(r) AS at WITH a, r, b, at WHERE at.source = $s AND at.status <> 'denied' RETURN a, r, b, at",
+            "MATCH (a)-[r]->(b) UNWIND attestations(r) AS x WITH a, r, b, x AS at WHERE at.source = $s AND at.status <> 'denied' RETURN a, r, b, at",
+        ),
+        (
+            "MATCH (a)-[r]-(b) UNWIND attestations(r) AS at WITH * WHERE $s = at.source RETURN a, r, b, at",
+            "MATCH (a)-[r]-(b) UNWIND attestations(r) AS x WITH *, x AS at WHERE $s = at.source RETURN a, r, b, at",
+        ),
+        (
+            // `at` replaced by the WITH: the WHERE no longer says who attests `r`.
+            "MATCH (a)-[r]->(b) UNWIND attestations(r) AS at WITH a, r, {source: $s} AS at WHERE at.source = $s RETURN a, r",
+            "MATCH (a)-[r]->(b) UNWIND attestations(r) AS at RETURN a, r",
+        ),
+        (
+            // The WHERE runs after the SKIP: every row counts towards it (here the first row,
+            // from a claim the source does not attest, is skipped).
+            "MATCH (a)-[r]->(b) UNWIND attestations(r) AS at WITH a, r, at ORDER BY $s IN sources(r), at.source <> $s SKIP 1 WHERE at.source = $s RETURN a, r",
+            "MATCH (a)-[r]->(b) UNWIND attestations(r) AS x WITH a, r, x AS at ORDER BY $s IN sources(r), at.source <> $s SKIP 1 WHERE at.source = $s RETURN a, r",
+        ),
+        (
             "MATCH (a:Person)-[r]->(b) WHERE $s IN sources(r) RETURN a.name, type(r)",
             "MATCH (a:Person)-[r]->(b) WHERE any(x IN sources(r) WHERE x = $s) RETURN a.name, type(r)",
         ),
@@ -323,6 +342,13 @@ fn explain_starts_from_a_source_or_a_type() {
     assert!(by_source[0].starts_with("RelationshipsBySource reuters"), "{by_source:#?}");
     let by_type = explain(&g, "MATCH (a)-[r:PART_OF]->(b) RETURN a", &Params::new()).expect("explains");
     assert!(by_type[0].starts_with("RelationshipsByType :PART_OF"), "{by_type:#?}");
+    let unwound = explain(
+        &g,
+        "MATCH (a)-[r]->(b) UNWIND attestations(r) AS at WITH a, r, b, at WHERE at.source = 'reuters' RETURN a",
+        &Params::new(),
+    )
+    .expect("explains");
+    assert!(unwound[0].starts_with("RelationshipsBySource reuters"), "{unwound:#?}");
     // An id still wins over any relationship.
     let by_key = explain(
         &g,

@@ -25,8 +25,8 @@ in the query language, compared with the peers' `contradictions`; `provenance` k
 claims with an attestation by s7 with status reported (`any(at IN attestations(r) WHERE ...)`,
 which the planner anchors on the graph's source index), `provenance_sources` is the shorter
 `'s7' IN sources(r) AND status(r) = 'reported'` (also anchored), `provenance_unwind` the
-same filter after `UNWIND attestations(r)` (not anchored: a scan), all three compared with
-the peers' `provenance`. claimgraph's `load` is
+same filter after `UNWIND attestations(r)` (anchored too: the planner takes the source from
+the `WITH ... WHERE` after the UNWIND), all three compared with the peers' `provenance`. claimgraph's `load` is
 the wall time of the whole `claimgraph run --data graph.kg` process running `RETURN 1;`
 (start-up included; `claimgraph check` would add the check and printing its findings).
 """

@@ -289,6 +289,11 @@ impl<'g> Engine<'g> {
             .collect()
     }
 
+    /// Whether any source states the claim (an attestation other than a denial).
+    fn supported(&self, c: ClaimIx) -> bool {
+        self.graph.claim(c).is_some_and(|cl| cl.attestations.iter().any(|a| a.status != Status::Denied))
+    }
+
     fn supporting(&self, c: ClaimIx) -> Vec<&'g Attestation> {
         self.graph
             .claim(c)
@@ -366,7 +371,8 @@ impl<'g> Engine<'g> {
         format!(" {{{}}}", parts.join(", "))
     }
 
-    fn view(&self, a: &Attestation, claim: Option<ClaimIx>) -> AttestationView {
+    /// `claim` is the attested claim's [`Self::claim_key`].
+    fn view(&self, a: &Attestation, claim: Option<&str>) -> AttestationView {
         AttestationView {
             source: self.source_ref(a.source),
             via: a.via.iter().map(|v| self.graph.entity_id(*v).to_string()).collect(),
@@ -374,7 +380,7 @@ impl<'g> Engine<'g> {
             status: a.status,
             document: a.document.map(|d| self.graph.entity_id(d).to_string()),
             position: a.position.as_deref().map(str::to_string),
-            claim: claim.map(|c| self.claim_key(c)),
+            claim: claim.map(str::to_string),
         }
     }
 
@@ -382,7 +388,22 @@ impl<'g> Engine<'g> {
         Side {
             value,
             claims: claims.to_vec(),
-            attestations: atts.iter().map(|(c, a)| self.view(a, *c)).collect(),
+            attestations: {
+                // A side's attestations are mostly of a few claims: describe each claim once.
+                let mut keys: Vec<(ClaimIx, String)> = Vec::new();
+                atts.iter()
+                    .map(|(c, a)| {
+                        let claim = c.map(|c| match keys.iter().position(|(k, _)| *k == c) {
+                            Some(i) => i,
+                            None => {
+                                keys.push((c, self.claim_key(c)));
+                                keys.len() - 1
+                            }
+                        });
+                        self.view(a, claim.map(|i| keys[i].1.as_str()))
+                    })
+                    .collect()
+            },
             corroboration: independent_voices(atts.iter().map(|(_, a)| *a))
                 .into_iter()
                 .map(|s| self.source_ref(s))
@@ -550,7 +571,7 @@ impl<'g> Engine<'g> {
         let tol = Self::tolerance(c);
         let mut groups: HashMap<GroupKey, Vec<Bucket>> = HashMap::new();
         for (ix, s, o, claim) in self.matching(pattern) {
-            if self.supporting(ix).is_empty() {
+            if !self.supported(ix) {
                 continue;
             }
             let Some(v) = claim.prop(prop) else { continue };
@@ -577,7 +598,7 @@ impl<'g> Engine<'g> {
     fn single_object(&mut self, c: &Constraint, pattern: &RelPattern) {
         let mut groups: HashMap<GroupKey, Vec<Bucket>> = HashMap::new();
         for (ix, s, o, claim) in self.matching(pattern) {
-            if self.supporting(ix).is_empty() {
+            if !self.supported(ix) {
                 continue;
             }
             let written = self.graph.entity_id(o).to_string();
@@ -610,7 +631,7 @@ impl<'g> Engine<'g> {
             None => list.push((Bucket { written, comparable: None, claims: vec![ix] }, i)),
         };
         for (ix, s, o, claim) in self.matching(pattern) {
-            if self.supporting(ix).is_empty() {
+            if !self.supported(ix) {
                 continue;
             }
             let entry = groups.entry((s, Some(o), self.scope(claim, &c.per))).or_default();
@@ -681,7 +702,7 @@ impl<'g> Engine<'g> {
         let mut groups: HashMap<GroupKey, Vec<(usize, ClaimIx)>> = HashMap::new();
         for (pi, p) in patterns.iter().enumerate() {
             for (ix, s, o, claim) in self.matching(p) {
-                if self.supporting(ix).is_empty() {
+                if !self.supported(ix) {
                     continue;
                 }
                 groups.entry((s, Some(o), self.scope(claim, &c.per))).or_default().push((pi, ix));

@@ -41,6 +41,9 @@ pub(crate) struct Exec<'a> {
     key_hints: std::cell::RefCell<Vec<(String, String)>>,
     /// `'s7' IN sources(r)` conjuncts of the MATCH being run (see [`plan::source_hints`]).
     source_hints: std::cell::RefCell<Vec<(String, String)>>,
+    /// Source hints for the next MATCH from the clauses after it
+    /// (see [`plan::pushed_source_hints`]).
+    pushed_source_hints: Vec<(String, String)>,
     /// `n.p = e` conjuncts of the MATCH being run (see [`plan::equality_hints`]).
     eq_hints: std::cell::RefCell<Vec<(String, String, Expr)>>,
     /// Per (variable, property): candidates by value, built on first use in a MATCH.
@@ -66,6 +69,7 @@ impl<'a> Exec<'a> {
             ticks: std::cell::Cell::new(0),
             key_hints: Default::default(),
             source_hints: Default::default(),
+            pushed_source_hints: Vec::new(),
             eq_hints: Default::default(),
             eq_index: Default::default(),
             scope: Vec::new(),
@@ -125,7 +129,10 @@ impl<'a> Exec<'a> {
         let mut columns = Vec::new();
         // Variables in scope, for `RETURN *` over no rows (WITH replaces them).
         self.scope = rows.first().map(|r| r.keys().map(|k| k.to_string()).collect()).unwrap_or_default();
-        for clause in &q.clauses {
+        for (i, clause) in q.clauses.iter().enumerate() {
+            if matches!(clause.kind, ClauseKind::Match { .. }) {
+                self.pushed_source_hints = plan::pushed_source_hints(&q.clauses[i + 1..], self.params);
+            }
             match &clause.kind {
                 ClauseKind::Match { pattern, .. } | ClauseKind::Create { pattern } => {
                     self.scope.extend(pattern_vars(&pattern.parts))
@@ -162,7 +169,9 @@ impl<'a> Exec<'a> {
             ClauseKind::Match { optional, pattern, where_ } => {
                 let mut out = Vec::new();
                 *self.key_hints.borrow_mut() = plan::key_hints(where_.as_ref(), self.params);
-                *self.source_hints.borrow_mut() = plan::source_hints(where_.as_ref(), self.params);
+                let mut sources = plan::source_hints(where_.as_ref(), self.params);
+                sources.append(&mut self.pushed_source_hints);
+                *self.source_hints.borrow_mut() = sources;
                 *self.eq_hints.borrow_mut() = plan::equality_hints(where_.as_ref());
                 self.eq_index.borrow_mut().clear();
                 for row in rows {

@@ -28,7 +28,8 @@
 
 use crate::model::{ClaimIx, EntityIx, Graph, SourceRef, Sym};
 use crate::syntax::query::{
-    BinOp, CompOp, Expr, ExprKind, Literal, NodePattern, PatternElement, QuantKind, RelPattern,
+    BinOp, Clause, ClauseKind, CompOp, Expr, ExprKind, Literal, NodePattern, PatternElement, QuantKind,
+    RelPattern,
 };
 
 use super::exec::Row;
@@ -319,6 +320,41 @@ fn collect_source_hints(e: &Expr, params: &Params, out: &mut Vec<(String, String
     }
 }
 
+/// Source hints a MATCH may take from the clauses right after it: in
+/// `MATCH ... UNWIND attestations(r) AS at WITH ..., at, ... WHERE at.source = 's7' AND ...`
+/// every row whose `r` the source does not attest is dropped by that `WHERE`, so the MATCH
+/// may start from the source's claims. Only when the `WITH` passes `at` through unchanged
+/// and neither aggregates nor skips or limits (its `WHERE` runs after those).
+pub(crate) fn pushed_source_hints(after: &[Clause], params: &Params) -> Vec<(String, String)> {
+    let [Clause { kind: ClauseKind::Unwind { expr, var }, .. }, Clause { kind: ClauseKind::With { proj, where_: Some(w) }, .. }, ..] =
+        after
+    else {
+        return Vec::new();
+    };
+    let Some(r) = provenance_call(expr, "attestations") else { return Vec::new() };
+    if proj.skip.is_some()
+        || proj.limit.is_some()
+        || proj.items.iter().any(|i| super::exec::contains_aggregate(&i.expr))
+    {
+        return Vec::new();
+    }
+    let renamed = proj.items.iter().any(|i| {
+        let name_is_var = i.alias.as_deref() == Some(var.as_str());
+        name_is_var && !matches!(&i.expr.kind, ExprKind::Var(v) if v == var)
+    });
+    let passed = proj.star
+        || proj.items.iter().any(|i| {
+            matches!(&i.expr.kind, ExprKind::Var(v) if v == var)
+                && i.alias.as_deref().is_none_or(|a| a == var)
+        });
+    if renamed || !passed {
+        return Vec::new();
+    }
+    let mut ids = Vec::new();
+    collect_attestation_sources(w, var, params, &mut ids);
+    ids.into_iter().map(|id| (r.clone(), id)).collect()
+}
+
 /// `f(r)` for the provenance function `f` and a variable `r`: the variable.
 fn provenance_call(e: &Expr, function: &str) -> Option<String> {
     let ExprKind::Call { name, args, distinct: false } = &e.kind else { return None };
@@ -433,16 +469,16 @@ pub(crate) fn explain(g: &Graph, q: &crate::syntax::query::Query, params: &Param
 }
 
 fn explain_single(g: &Graph, q: &crate::syntax::query::SingleQuery, params: &Params, out: &mut Vec<String>) {
-    use crate::syntax::query::ClauseKind;
     let mut bound = Row::new();
-    for c in &q.clauses {
+    for (i, c) in q.clauses.iter().enumerate() {
         match &c.kind {
             ClauseKind::Match { optional, pattern, where_ } => {
                 if *optional {
                     out.push("Optional (null row when nothing matches)".into());
                 }
                 let keys = key_hints(where_.as_ref(), params);
-                let sources = source_hints(where_.as_ref(), params);
+                let mut sources = source_hints(where_.as_ref(), params);
+                sources.extend(pushed_source_hints(&q.clauses[i + 1..], params));
                 let eq = equality_hints(where_.as_ref());
                 let hints = Hints {
                     keys: &keys,
