@@ -137,6 +137,22 @@ pub enum ExportFormat {
 }
 
 pub fn main() -> ExitCode {
+    // The whole program runs on one thread with room for any statement's recursion, so a
+    // statement runs on that stack directly rather than mapping (and page-faulting in) a
+    // fresh one each time: that cost more than a point lookup. If the thread cannot start,
+    // statements still get their stack one by one (see `query::on_query_thread`).
+    let program = std::thread::Builder::new()
+        .name("claimgraph".into())
+        .stack_size(crate::query::PROGRAM_STACK)
+        .spawn(main_here);
+    match program {
+        // A panic has printed its message already; 101 is Rust's exit code for one.
+        Ok(thread) => thread.join().unwrap_or_else(|_| ExitCode::from(101)),
+        Err(_) => main_here(),
+    }
+}
+
+fn main_here() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

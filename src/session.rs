@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use miette::{Diagnostic, LabeledSpan, Report};
 use serde_json::Value as Json;
 
-use crate::check::{self, ContradictionKind};
+use crate::check::{self, ContradictionKind, Finding};
 use crate::diagnostics::{render_for_terminal, SourceFile};
 use crate::load::{Applied, LoadError, LoadErrorKind, Loader};
 use crate::model::{ClaimIx, EntityIx, Graph};
@@ -88,6 +88,10 @@ pub(crate) struct Session {
     default_document: Option<EntityIx>,
     /// JSON entries gathered until [`Session::finish_json`].
     json_results: Vec<Json>,
+    /// The graph's findings at a revision: queries that return relationships (to mark the
+    /// contested ones) and declarations (to warn of new contradictions) reuse them while
+    /// the graph is unchanged instead of checking it again.
+    findings: Option<(u64, Arc<Vec<Finding>>)>,
 }
 
 impl Session {
@@ -104,7 +108,21 @@ impl Session {
             width: None,
             default_document: None,
             json_results: Vec::new(),
+            findings: None,
         }
+    }
+
+    /// The contradiction findings of the graph as it is now (see `Session::findings`).
+    fn current_findings(&mut self) -> Arc<Vec<Finding>> {
+        let revision = self.graph.revision();
+        if let Some((at, findings)) = &self.findings {
+            if *at == revision {
+                return Arc::clone(findings);
+            }
+        }
+        let findings = Arc::new(check::check(&self.graph));
+        self.findings = Some((revision, Arc::clone(&findings)));
+        findings
     }
 
     /// Runs every statement of a script, printing results to `out` and errors to `err`.
@@ -147,6 +165,8 @@ impl Session {
         span: Span,
         base_dir: Option<PathBuf>,
     ) -> Result<Outcome, StatementFailure> {
+        // The footer's time covers the statement's parse too, as a user would time it.
+        let started = Instant::now();
         let text = &file.text[span.start..span.end];
         let fail = |report: Report| StatementFailure { report, cancelled: false };
         // Parse with the terminating `;` so errors there say "found ';'".
@@ -171,7 +191,6 @@ impl Session {
                     fail(crate::diagnostics::report_in(file, e))
                 })?),
             };
-            let started = Instant::now();
             let (columns, rows) =
                 check::contradictions_rows(&self.graph, about.as_ref().map(|a| a.text.as_str()), kind);
             let output = QueryOutput { columns, rows, stats: Default::default() };
@@ -179,7 +198,7 @@ impl Session {
         }
         if let Statement::Decl(decl) = &first.statement {
             let before = (may_contradict(decl) && self.graph.claim_count() <= WARN_CHECK_LIMIT)
-                .then(|| check::check(&self.graph));
+                .then(|| self.current_findings());
             let mut loader = Loader::new(&mut self.graph);
             loader.begin_file(base_dir);
             loader.set_default_document(self.default_document);
@@ -187,7 +206,7 @@ impl Session {
             self.default_document = loader.default_document();
             let new_contradictions = match (&before, &result) {
                 (Some(before), Ok(_)) => {
-                    let after = check::check(&self.graph);
+                    let after = self.current_findings();
                     check::new_findings(before, &after).into_iter().map(|f| f.one_line()).collect()
                 }
                 _ => Vec::new(),
@@ -200,7 +219,6 @@ impl Session {
             );
         }
         self.cancel.store(false, Ordering::SeqCst);
-        let started = Instant::now();
         let caller = query::Caller { user: self.user.clone() };
         // The statement was parsed above: run that parse rather than parsing it again.
         let result = match &first.statement {
@@ -220,7 +238,10 @@ impl Session {
         let was_cancelled = self.cancel.swap(false, Ordering::SeqCst);
         match result {
             Ok(mut output) => {
-                mark_contested(&self.graph, &mut output);
+                if returns_relationships(&output) {
+                    let contested = check::contested_in(&self.current_findings());
+                    mark_contested(&mut output, &contested);
+                }
                 Ok(Outcome::Query { output, elapsed })
             }
             Err(_) if was_cancelled => Err(StatementFailure {
@@ -294,7 +315,8 @@ impl Session {
 
 /// Marks returned relationships that are on a side of an open contradiction. The check runs
 /// only when the result holds relationships at all.
-fn mark_contested(graph: &Graph, output: &mut QueryOutput) {
+/// Whether any value of the output holds a relationship (which may be contested).
+fn returns_relationships(output: &QueryOutput) -> bool {
     fn has_rel(v: &QueryValue) -> bool {
         match v {
             QueryValue::Relationship(_) => true,
@@ -304,6 +326,11 @@ fn mark_contested(graph: &Graph, output: &mut QueryOutput) {
             _ => false,
         }
     }
+    output.rows.iter().flatten().any(has_rel)
+}
+
+/// Marks every relationship in the output with the findings that contest it.
+fn mark_contested(output: &mut QueryOutput, contested: &HashMap<ClaimIx, Vec<String>>) {
     fn mark(v: &mut QueryValue, contested: &HashMap<ClaimIx, Vec<String>>) {
         let mark_rel = |r: &mut RelValue| {
             if let Some(ids) = contested.get(&ClaimIx::new(r.id as usize)) {
@@ -318,15 +345,11 @@ fn mark_contested(graph: &Graph, output: &mut QueryOutput) {
             _ => {}
         }
     }
-    if !output.rows.iter().flatten().any(has_rel) {
-        return;
-    }
-    let contested = check::contested_claims(graph);
     if contested.is_empty() {
         return;
     }
     for v in output.rows.iter_mut().flatten() {
-        mark(v, &contested);
+        mark(v, contested);
     }
 }
 

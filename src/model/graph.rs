@@ -131,6 +131,8 @@ pub struct Graph {
     /// Verdicts on contradiction findings (see `resolution.rs`).
     pub(super) resolutions: Vec<super::resolution::Resolution>,
     next_generated_id: u64,
+    /// Bumped by every change (see [`Graph::revision`]).
+    pub(super) revision: u64,
 }
 
 impl Graph {
@@ -139,6 +141,12 @@ impl Graph {
     }
 
     // ---- strings -----------------------------------------------------------------------
+
+    /// A number that changes whenever the graph does: what was derived from the graph at one
+    /// revision (the contested claims of a session, say) is still true at the same revision.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
 
     pub fn intern(&mut self, s: &str) -> Sym {
         self.strings.0.get_or_intern(s)
@@ -162,6 +170,7 @@ impl Graph {
         labels: Vec<Sym>,
         props: Props,
     ) -> Result<EntityIx, GraphError> {
+        self.revision += 1;
         let id = match id {
             Some(id) => {
                 let sym = self.intern(id);
@@ -296,6 +305,7 @@ impl Graph {
 
     /// Sets a property (`Value::Null` removes it). Returns whether anything changed.
     pub fn set_entity_prop(&mut self, ix: EntityIx, key: Sym, value: Value) -> Result<bool, GraphError> {
+        self.revision += 1;
         if self.graph.node_weight(ix).is_none() {
             return Err(GraphError::NoSuchEntity);
         }
@@ -311,6 +321,7 @@ impl Graph {
     }
 
     pub fn add_label(&mut self, ix: EntityIx, label: Sym) -> Result<bool, GraphError> {
+        self.revision += 1;
         let e = self.graph.node_weight_mut(ix).ok_or(GraphError::NoSuchEntity)?;
         if e.labels.contains(&label) {
             return Ok(false);
@@ -321,6 +332,7 @@ impl Graph {
     }
 
     pub fn remove_label(&mut self, ix: EntityIx, label: Sym) -> Result<bool, GraphError> {
+        self.revision += 1;
         let e = self.graph.node_weight_mut(ix).ok_or(GraphError::NoSuchEntity)?;
         let before = e.labels.len();
         e.labels.retain(|l| *l != label);
@@ -334,6 +346,7 @@ impl Graph {
     }
 
     pub fn set_via(&mut self, ix: EntityIx, via: Vec<EntityIx>) -> Result<(), GraphError> {
+        self.revision += 1;
         self.graph.node_weight_mut(ix).ok_or(GraphError::NoSuchEntity)?.via = via;
         Ok(())
     }
@@ -341,6 +354,7 @@ impl Graph {
     /// Removes an entity; with `detach`, its claims go too, else it must have none.
     /// Returns the number of claims removed.
     pub fn remove_entity(&mut self, ix: EntityIx, detach: bool) -> Result<usize, GraphError> {
+        self.revision += 1;
         let Some(e) = self.graph.node_weight(ix) else { return Err(GraphError::NoSuchEntity) };
         let edges: Vec<ClaimIx> = self
             .graph
@@ -375,6 +389,7 @@ impl Graph {
         object: EntityIx,
         claim: Claim,
     ) -> Result<ClaimIx, GraphError> {
+        self.revision += 1;
         if self.graph.node_weight(subject).is_none() || self.graph.node_weight(object).is_none() {
             return Err(GraphError::NoSuchEntity);
         }
@@ -402,6 +417,7 @@ impl Graph {
     /// Changes a claim's attestations or properties through `change`, then re-indexes its
     /// sources. The type and id are indexed too, so they must not be changed through this.
     pub fn update_claim<R>(&mut self, ix: ClaimIx, change: impl FnOnce(&mut Claim) -> R) -> Option<R> {
+        self.revision += 1;
         let claim = self.graph.edge_weight_mut(ix)?;
         let before: Vec<SourceRef> = claim.attestations.iter().map(|a| a.source).collect();
         let result = change(claim);
@@ -419,6 +435,7 @@ impl Graph {
 
     /// Gives an unnamed claim an id.
     pub fn name_claim(&mut self, ix: ClaimIx, id: Sym) -> Result<(), GraphError> {
+        self.revision += 1;
         if let Some(other) = self.claim_ids.get(&id) {
             if *other == ix {
                 return Ok(());
@@ -434,6 +451,7 @@ impl Graph {
     }
 
     pub fn set_claim_prop(&mut self, ix: ClaimIx, key: Sym, value: Value) -> Result<bool, GraphError> {
+        self.revision += 1;
         let c = self.graph.edge_weight_mut(ix).ok_or(GraphError::NoSuchClaim)?;
         Ok(set_prop(&mut c.props, key, value))
     }
@@ -495,6 +513,7 @@ impl Graph {
     }
 
     pub fn remove_claim(&mut self, ix: ClaimIx) -> Result<Claim, GraphError> {
+        self.revision += 1;
         let c = self.graph.remove_edge(ix).ok_or(GraphError::NoSuchClaim)?;
         for a in &c.attestations {
             if let Some(set) = self.by_source.get_mut(&a.source) {
@@ -520,6 +539,7 @@ impl Graph {
     // ---- denials and constraints -------------------------------------------------------
 
     pub fn add_denial(&mut self, denial: Denial) {
+        self.revision += 1;
         self.denials.push(denial);
     }
 
@@ -528,6 +548,7 @@ impl Graph {
     }
 
     pub fn add_constraint(&mut self, constraint: Constraint) -> Result<(), GraphError> {
+        self.revision += 1;
         if self.constraints.iter().any(|c| c.id == constraint.id) {
             return Err(GraphError::DuplicateClaim(self.str(constraint.id).to_string()));
         }

@@ -48,6 +48,7 @@ pub struct Resolution {
 
 impl Graph {
     pub fn add_resolution(&mut self, resolution: Resolution) {
+        self.revision += 1;
         self.resolutions.push(resolution);
     }
 

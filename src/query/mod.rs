@@ -86,6 +86,10 @@ impl Default for Caller {
 /// pest recurses per bracket level, so a query runs on its own thread with room to spare.
 const QUERY_STACK: usize = 256 << 20;
 
+/// The stack of the program's main thread (`cli::main`): a query's stack plus room for
+/// the shell and the script runner around it, so statements never need a stack of their own.
+pub(crate) const PROGRAM_STACK: usize = QUERY_STACK + (64 << 20);
+
 /// Runs one statement against the graph as the default [`Caller`] user.
 pub fn execute(
     graph: &mut Graph,
@@ -123,10 +127,11 @@ pub fn execute_query(
     })
 }
 
-/// Runs `work` on a large stack (deeply nested expressions recurse) and turns a panic into
-/// an error instead of taking the caller down. The stack is a fresh segment switched to on
-/// the caller's thread (`stacker`), not a thread: starting a thread per statement cost more
-/// than a short lookup query itself.
+/// Runs `work` with [`QUERY_STACK`] of stack at least (deeply nested expressions recurse)
+/// and turns a panic into an error instead of taking the caller down. On the program's own
+/// thread ([`PROGRAM_STACK`]) that room is there already; elsewhere a fresh segment is
+/// switched to on the caller's thread (`stacker`), not a new thread: starting a thread per
+/// statement cost more than a short lookup query itself.
 fn on_query_thread<F>(work: F) -> Result<QueryOutput, QueryError>
 where
     F: FnOnce() -> Result<QueryOutput, QueryError>,
