@@ -319,6 +319,10 @@ fn relationship_anchors_find_what_scans_find() {
             "MATCH (a)-[r]-(b) WHERE type(r) IN ['PART_OF', 'OCCURRED_IN'] RETURN a, r, b",
         ),
         ("MATCH (a)-[r:NO_SUCH_TYPE]->(b) RETURN a", "MATCH (a)-[r]->(b) WHERE false RETURN a"),
+        (
+            "MATCH (a)-[r:PART_OF|PART_OF]->(b) RETURN a, r, b",
+            "MATCH (a)-[r]->(b) WHERE type(r) = 'PART_OF' RETURN a, r, b",
+        ),
         ("MATCH ()-[r]->() WITH r MATCH (a)-[r]-(b) RETURN a, r, b", "MATCH (a)-[r]-(b) RETURN a, r, b"),
         (
             "MATCH (a)-[r]-(b)-[q:PART_OF]-(c) RETURN a, r, q, c",

@@ -83,7 +83,7 @@ impl Default for Caller {
 }
 
 /// Stack for one query's parse, checks and execution: every stage recurses over the AST and
-/// pest recurses per bracket level, so a query runs on its own thread with room to spare.
+/// pest recurses per bracket level, so a query runs with this much room to spare.
 const QUERY_STACK: usize = 256 << 20;
 
 /// The stack of the program's main thread (`cli::main`): a query's stack plus room for

@@ -51,26 +51,38 @@ pub(crate) enum Anchor {
 
 /// `key(n) = 'wagner'` conjuncts of a WHERE clause: (variable, stable id).
 pub(crate) fn key_hints(where_: Option<&Expr>, params: &Params) -> Vec<(String, String)> {
+    conjuncts(where_)
+        .into_iter()
+        .filter_map(equality)
+        .filter_map(|(a, b)| key_hint(a, b, params).or_else(|| key_hint(b, a, params)))
+        .collect()
+}
+
+/// The operands of a WHERE clause's top-level `AND`s (the whole clause when it has none).
+fn conjuncts(where_: Option<&Expr>) -> Vec<&Expr> {
+    fn walk<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+        match &e.kind {
+            ExprKind::Binary(BinOp::And, a, b) => {
+                walk(a, out);
+                walk(b, out);
+            }
+            _ => out.push(e),
+        }
+    }
     let mut out = Vec::new();
     if let Some(w) = where_ {
-        collect_key_hints(w, params, &mut out);
+        walk(w, &mut out);
     }
     out
 }
 
-fn collect_key_hints(e: &Expr, params: &Params, out: &mut Vec<(String, String)>) {
+/// The two sides of `a = b`.
+fn equality(e: &Expr) -> Option<(&Expr, &Expr)> {
     match &e.kind {
-        ExprKind::Binary(crate::syntax::query::BinOp::And, a, b) => {
-            collect_key_hints(a, params, out);
-            collect_key_hints(b, params, out);
-        }
         ExprKind::Comparison(first, rest) if rest.len() == 1 && rest[0].0 == CompOp::Eq => {
-            let (a, b) = (first.as_ref(), &rest[0].1);
-            if let Some(h) = key_hint(a, b, params).or_else(|| key_hint(b, a, params)) {
-                out.push(h);
-            }
+            Some((first.as_ref(), &rest[0].1))
         }
-        _ => {}
+        _ => None,
     }
 }
 
@@ -218,8 +230,12 @@ pub(crate) fn choose_rel_anchor(
         }
     }
     if !rel.types.is_empty() {
-        // An unknown type has no claims: it adds nothing to the candidates.
-        options.push(RelAnchor::Types(rel.types.iter().filter_map(|t| g.sym(t)).collect()));
+        // An unknown type has no claims: it adds nothing to the candidates. `[:A|A]` lists
+        // each claim once.
+        let mut types: Vec<Sym> = rel.types.iter().filter_map(|t| g.sym(t)).collect();
+        types.sort_unstable();
+        types.dedup();
+        options.push(RelAnchor::Types(types));
     }
     options.into_iter().map(|a| (a.cost(g), a)).min_by_key(|(c, _)| *c).map(|(c, a)| (a, c))
 }
@@ -244,22 +260,19 @@ pub(crate) fn choose_start(
     hints: &Hints<'_>,
     params: &Params,
 ) -> Start {
-    let reversed = start_from_end(g, el, row, hints.keys, params);
-    let node_cost = cost(
-        g,
-        if reversed { &el.chain.last().expect("reversed").1 } else { &el.start },
-        row,
-        hints.keys,
-        params,
-    );
-    let Some((first, _)) = el.chain.first() else { return Start { reversed, rel: None } };
+    let (Some((first, _)), Some((last, _)), Some((start_cost, last_cost))) =
+        (el.chain.first(), el.chain.last(), end_costs(g, el, row, hints.keys, params))
+    else {
+        return Start { reversed: false, rel: None };
+    };
+    let reversed = last_cost < start_cost;
+    let node_cost = start_cost.min(last_cost);
     let hashed = |n: &NodePattern| n.var.as_ref().is_some_and(|v| hints.eq_vars.contains(&v.as_str()));
     if node_cost <= 1 || hashed(&el.start) || el.chain.iter().any(|(_, n)| hashed(n)) {
         return Start { reversed, rel: None };
     }
     let degree = (g.claim_count() / g.entity_count().max(1)).max(1);
     let node_edges = node_cost.saturating_mul(degree);
-    let last = &el.chain.last().expect("non-empty").0;
     let front = choose_rel_anchor(g, first, row, hints.sources);
     let back = if el.chain.len() > 1 { choose_rel_anchor(g, last, row, hints.sources) } else { None };
     let best = match (front, back) {
@@ -287,37 +300,30 @@ pub(crate) struct Hints<'h> {
 /// source attests `r` itself, so its claims are a superset of the matches.
 pub(crate) fn source_hints(where_: Option<&Expr>, params: &Params) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    if let Some(w) = where_ {
-        collect_source_hints(w, params, &mut out);
+    for e in conjuncts(where_) {
+        match &e.kind {
+            ExprKind::Binary(BinOp::In, item, list) => {
+                if let (Some(id), Some(r)) = (constant_string(item, params), provenance_call(list, "sources"))
+                {
+                    out.push((r, id));
+                }
+            }
+            ExprKind::Quantifier {
+                kind: QuantKind::Any | QuantKind::Single,
+                var,
+                list,
+                filter: Some(filter),
+            } => {
+                if let Some(r) = provenance_call(list, "attestations") {
+                    out.extend(
+                        attestation_sources(filter, var, params).into_iter().map(|id| (r.clone(), id)),
+                    );
+                }
+            }
+            _ => {}
+        }
     }
     out
-}
-
-fn collect_source_hints(e: &Expr, params: &Params, out: &mut Vec<(String, String)>) {
-    match &e.kind {
-        ExprKind::Binary(BinOp::And, a, b) => {
-            collect_source_hints(a, params, out);
-            collect_source_hints(b, params, out);
-        }
-        ExprKind::Binary(BinOp::In, item, list) => {
-            if let (Some(id), Some(r)) = (constant_string(item, params), provenance_call(list, "sources")) {
-                out.push((r, id));
-            }
-        }
-        ExprKind::Quantifier {
-            kind: QuantKind::Any | QuantKind::Single,
-            var,
-            list,
-            filter: Some(filter),
-        } => {
-            if let Some(r) = provenance_call(list, "attestations") {
-                let mut ids = Vec::new();
-                collect_attestation_sources(filter, var, params, &mut ids);
-                out.extend(ids.into_iter().map(|id| (r.clone(), id)));
-            }
-        }
-        _ => {}
-    }
 }
 
 /// Source hints a MATCH may take from the clauses right after it: in
@@ -350,9 +356,7 @@ pub(crate) fn pushed_source_hints(after: &[Clause], params: &Params) -> Vec<(Str
     if renamed || !passed {
         return Vec::new();
     }
-    let mut ids = Vec::new();
-    collect_attestation_sources(w, var, params, &mut ids);
-    ids.into_iter().map(|id| (r.clone(), id)).collect()
+    attestation_sources(w, var, params).into_iter().map(|id| (r.clone(), id)).collect()
 }
 
 /// `f(r)` for the provenance function `f` and a variable `r`: the variable.
@@ -367,71 +371,49 @@ fn provenance_call(e: &Expr, function: &str) -> Option<String> {
     }
 }
 
-/// `x.source = 's7'` conjuncts (either side) of a quantifier's filter over attestations `x`.
-fn collect_attestation_sources(e: &Expr, var: &str, params: &Params, out: &mut Vec<String>) {
-    match &e.kind {
-        ExprKind::Binary(BinOp::And, a, b) => {
-            collect_attestation_sources(a, var, params, out);
-            collect_attestation_sources(b, var, params, out);
-        }
-        ExprKind::Comparison(first, rest) if rest.len() == 1 && rest[0].0 == CompOp::Eq => {
-            let (a, b) = (first.as_ref(), &rest[0].1);
-            for (prop, value) in [(a, b), (b, a)] {
-                if let ExprKind::Property(base, key) = &prop.kind {
-                    if key == "source" && matches!(&base.kind, ExprKind::Var(v) if v == var) {
-                        if let Some(id) = constant_string(value, params) {
-                            out.push(id);
-                        }
-                    }
+/// `x.source = 's7'` conjuncts (either side) of a filter over attestations `x`.
+fn attestation_sources(filter: &Expr, var: &str, params: &Params) -> Vec<String> {
+    let mut out = Vec::new();
+    for (a, b) in conjuncts(Some(filter)).into_iter().filter_map(equality) {
+        for (prop, value) in [(a, b), (b, a)] {
+            if let ExprKind::Property(base, key) = &prop.kind {
+                if key == "source" && matches!(&base.kind, ExprKind::Var(v) if v == var) {
+                    out.extend(constant_string(value, params));
                 }
             }
         }
-        _ => {}
     }
+    out
 }
 
-/// Whether to match a chain from its last node rather than its first.
-pub(crate) fn start_from_end(
+/// Estimated candidates for a chain's first and last node (`None` without a relationship).
+fn end_costs(
     g: &Graph,
     el: &PatternElement,
     row: &Row,
     hints: &[(String, String)],
     params: &Params,
-) -> bool {
-    let Some((_, last)) = el.chain.last() else { return false };
-    cost(g, last, row, hints, params) < cost(g, &el.start, row, hints, params)
+) -> Option<(usize, usize)> {
+    let (_, last) = el.chain.last()?;
+    Some((cost(g, &el.start, row, hints, params), cost(g, last, row, hints, params)))
 }
 
 /// `n.p = e` conjuncts of a WHERE clause where `e` does not mention `n`: while matching,
 /// `n`'s candidates can be looked up by value (a hash join) instead of scanned.
 pub(crate) fn equality_hints(where_: Option<&Expr>) -> Vec<(String, String, Expr)> {
     let mut out = Vec::new();
-    if let Some(w) = where_ {
-        collect_equalities(w, &mut out);
-    }
-    out
-}
-
-fn collect_equalities(e: &Expr, out: &mut Vec<(String, String, Expr)>) {
-    match &e.kind {
-        ExprKind::Binary(crate::syntax::query::BinOp::And, a, b) => {
-            collect_equalities(a, out);
-            collect_equalities(b, out);
-        }
-        ExprKind::Comparison(first, rest) if rest.len() == 1 && rest[0].0 == CompOp::Eq => {
-            let (a, b) = (first.as_ref(), &rest[0].1);
-            for (prop, probe) in [(a, b), (b, a)] {
-                if let ExprKind::Property(base, key) = &prop.kind {
-                    if let ExprKind::Var(v) = &base.kind {
-                        if simple_probe(probe, v) {
-                            out.push((v.clone(), key.clone(), probe.clone()));
-                        }
+    for (a, b) in conjuncts(where_).into_iter().filter_map(equality) {
+        for (prop, probe) in [(a, b), (b, a)] {
+            if let ExprKind::Property(base, key) = &prop.kind {
+                if let ExprKind::Var(v) = &base.kind {
+                    if simple_probe(probe, v) {
+                        out.push((v.clone(), key.clone(), probe.clone()));
                     }
                 }
             }
         }
-        _ => {}
     }
+    out
 }
 
 /// A probe the executor can evaluate on a partial row: variables other than `var`,
@@ -658,6 +640,12 @@ mod tests {
         g
     }
 
+    /// Whether the chain is matched from its last node.
+    fn reversed(g: &Graph, el: &PatternElement, keys: &[(String, String)], params: &Params) -> bool {
+        let hints = Hints { keys, sources: &[], eq_vars: Vec::new() };
+        choose_start(g, el, &Row::new(), &hints, params).reversed
+    }
+
     /// The first MATCH of a query: its first pattern element and WHERE.
     fn first_match(q: &str) -> (PatternElement, Option<Expr>) {
         let q = parse_query(q).expect("parses");
@@ -674,11 +662,11 @@ mod tests {
         let g = graph();
         let (el, _) = first_match("MATCH (x:A)-->(y:B) RETURN x");
         let params = Params::new();
-        assert!(start_from_end(&g, &el, &Row::new(), &[], &params));
+        assert!(reversed(&g, &el, &[], &params));
         let b = g.sym("B").expect("interned");
         assert_eq!(choose_anchor(&g, &el.chain[0].1, &[], &params), Anchor::Label(b));
         let (el, _) = first_match("MATCH (y:B)<--(x:A) RETURN x");
-        assert!(!start_from_end(&g, &el, &Row::new(), &[], &params));
+        assert!(!reversed(&g, &el, &[], &params));
     }
 
     #[test]
@@ -689,7 +677,7 @@ mod tests {
         let hints = key_hints(where_.as_ref(), &params);
         assert_eq!(hints, vec![("w".to_string(), "wagner".to_string())]);
         assert_eq!(choose_anchor(&g, &el.chain[0].1, &hints, &params), Anchor::Key(g.find_entity("wagner")));
-        assert!(start_from_end(&g, &el, &Row::new(), &hints, &params));
+        assert!(reversed(&g, &el, &hints, &params));
     }
 
     #[test]
