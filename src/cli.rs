@@ -89,6 +89,8 @@ pub enum Command {
         #[command(subcommand)]
         format: ExportFormat,
     },
+    /// Draft declarations from an article's text, for review in the shell (`:review FILE`)
+    Draft(crate::cli_draft::DraftArgs),
     /// Write a deterministic synthetic graph (language, CSV, N-Quads) for benchmarks
     Gen {
         #[arg(long)]
@@ -209,6 +211,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             export(format, &args)?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Draft(draft)) => crate::cli_draft::run(&draft, &args.data),
         Some(Command::Gen { claims, seed, out }) => {
             crate::gen::generate(claims, seed, &out)
                 .with_context(|| format!("cannot write {}", out.display()))?;

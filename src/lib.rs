@@ -4,7 +4,9 @@
 
 pub mod bundled;
 pub mod check;
+pub mod draft;
 pub mod cli;
+pub(crate) mod cli_draft;
 pub mod diagnostics;
 pub mod export;
 pub(crate) mod findings;
