@@ -70,7 +70,7 @@ fn phrase_before(tokens: &[Token], end: usize, lex: &Lexicon) -> Option<SourcePh
     let mut first = last;
     loop {
         let t = &tokens[first];
-        let ok = (t.is_word && !BOUNDARY.contains(&t.lower.as_str()) && !lex.stop.contains(&t.lower))
+        let ok = (t.is_word && !BOUNDARY.contains(&t.lower.as_str()))
             || (t.is_word && matches!(t.lower.as_str(), "the" | "of" | "on" | "a" | "an" | "in" | "to"))
             || t.text == "-"
             || t.lower.ends_with("'s");
@@ -121,7 +121,13 @@ pub(crate) fn attributions(tokens: &[Token], lex: &Lexicon) -> Vec<Attribution> 
     // Speech verbs, left to right.
     let mut i = 0;
     while i < n {
-        let Some((verb_end, status)) = lex.speech.iter().find_map(|(p, s)| match_at(tokens, i, p).map(|e| (e, *s))) else {
+        // A capitalised word inside a sentence is a name ("United States"), not a verb.
+        // Nor is the first word of a group noun ("state media").
+        let verb_here = (!tokens[i].is_capitalised() || i == 0)
+            && !lex.groups.iter().any(|g| g.len() > 1 && match_at(tokens, i, g).is_some());
+        let Some((verb_end, status)) =
+            lex.speech.iter().filter(|_| verb_here).find_map(|(p, s)| match_at(tokens, i, p).map(|e| (e, *s)))
+        else {
             i += 1;
             continue;
         };

@@ -148,6 +148,10 @@ pub(crate) fn mentions(tokens: &[Token], known: &[KnownName], lex: &Lexicon) -> 
             }
         }
         let mut first = i;
+        // "the largely Kurdish Syrian Democratic Forces": the adjective is not the name.
+        if first > 0 && tokens[first - 1].lower.ends_with("ly") && lex.demonyms.contains_key(&tokens[first].lower) && first < j {
+            first += 1;
+        }
         // Sentence openers and months are not names ("The", "But", "February").
         while first <= j && lex.stop.contains(&tokens[first].lower) {
             first += 1;
@@ -196,7 +200,9 @@ fn analyse_run(tokens: &[Token], first: usize, last: usize, lex: &Lexicon) -> Ve
     let all_demonyms = (first..=last)
         .filter(|&k| tokens[k].is_word && tokens[k].lower != "pro")
         .all(|k| lex.demonyms.contains_key(&tokens[k].lower) || tokens[k].lower == "us");
-    let group_end = group_after(tokens, last + 1, lex);
+    // "Foreign Ministry spokeswoman Maria Zakharova": the title goes with the person.
+    let group_end = group_after(tokens, last + 1, lex)
+        .filter(|&end| !(lex.titles.contains(&tokens[end].lower) && tokens.get(end + 1).is_some_and(is_name_word)));
     let pro = first >= 2 && tokens[first - 1].text == "-" && tokens[first - 2].lower == "pro";
     let start = if pro { first - 2 } else { first };
     if let Some(end) = group_end {

@@ -174,6 +174,9 @@ struct Drafter<'a> {
     claims: Vec<(usize, DraftItem)>,
 }
 
+/// The label of the stand-in entity for ends a draft could not name.
+pub const PLACEHOLDER_LABEL: &str = "Placeholder";
+
 const AUX: &[&str] = &[
     "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "will", "would", "could", "can", "may",
     "might", "must", "shall", "should", "did", "do", "does", "not", "also", "still", "now", "again", "to", "only",
@@ -411,10 +414,8 @@ impl<'a> Drafter<'a> {
             return;
         }
         e.kind = EntityKind::Source;
-        for l in labels {
-            if !e.labels.contains(l) {
-                e.labels.push(l.clone());
-            }
+        if !labels.is_empty() {
+            e.labels = labels.to_vec();
         }
         e.anonymous = anonymous;
         let alias = alias.trim().trim_end_matches(',').trim();
@@ -489,6 +490,7 @@ impl<'a> Drafter<'a> {
             if let Speaker::Phrase(p) = a.speaker {
                 used.extend(mentions.iter().enumerate().filter(|(_, m)| m.first >= p.first && m.last <= p.last).map(|(i, _)| i));
                 self.spokesperson(s, p, &mentions, &source);
+                self.affiliation(s, p, &mentions, &source);
             }
             if let Some(r) = a.relay {
                 used.extend(mentions.iter().enumerate().filter(|(_, m)| m.first >= r.first && m.last <= r.last).map(|(i, _)| i));
@@ -573,6 +575,44 @@ impl<'a> Drafter<'a> {
         self.push_claim(s, ItemKind::Claim, statement, vec![format!("the article: '{}' speaks for '{org_id}'", mentions::join(tokens, p.first, p.last))]);
     }
 
+    /// "Moscow officials", "Moscow state media": the article places the source within
+    /// what its first word names.
+    fn affiliation(&mut self, s: usize, p: SourcePhrase, mentions: &[Mention], source: &str) {
+        let tokens = self.tokens(s);
+        let Some(m) = mentions.iter().find(|m| m.first == p.first && m.last == p.last && m.kind == MentionKind::Group) else {
+            return;
+        };
+        let head = &tokens[m.first];
+        if !head.is_capitalised() || self.lex.demonyms.contains_key(&head.lower) || self.lex.stop.contains(&head.lower) {
+            return;
+        }
+        if (m.first..=m.last).any(|k| tokens[k].lower.starts_with("spokes")) {
+            return; // the spokesperson relation says it already
+        }
+        let name_end = (m.first..=m.last).take_while(|&k| tokens[k].is_capitalised()).last().unwrap_or(m.first);
+        let org = Mention {
+            first: m.first,
+            last: name_end,
+            name: mentions::join(tokens, m.first, name_end),
+            kind: MentionKind::Name,
+            labels: Vec::new(),
+            label_cue: None,
+            possessive: false,
+            known: None,
+        };
+        let org_id = self.entity_for(&org, s);
+        if org_id == source {
+            return;
+        }
+        let att = self.attestation(s, &self.options.document_id.clone(), Status::Asserted, (p.first, p.last));
+        let mut statement = claim(source, &org_id, "PART_OF", Vec::new(), att);
+        if let DeclStatement::Claim { pattern, .. } = &mut statement {
+            pattern.object.id = Some(Name::new(&org_id));
+        }
+        let note = format!("the article: '{}' belongs to '{}'; check the relationship", m.name, org.name);
+        self.push_claim(s, ItemKind::Claim, statement, vec![note]);
+    }
+
     fn attestation(&self, s: usize, source: &str, status: Status, _range: (usize, usize)) -> AttestationDecl {
         let sent = &self.article.sentences[s];
         let (a, b) = self.sentence_chars(s);
@@ -628,11 +668,18 @@ impl<'a> Drafter<'a> {
 
         // Figures, on the relationship their cue maps them to.
         let figs = quantity::figures(tokens, c0, c1 + 1, date_tokens, self.lex);
-        let cues: Vec<(usize, FigureCue)> = (c0..=c1)
-            .filter_map(|k| {
-                self.lex.figures.iter().find_map(|(p, cue)| quantity::match_at(tokens, k, p).map(|_| (k, cue.clone())))
-            })
-            .collect();
+        // Cue words, longest first at each place, none inside another ("killed or wounded").
+        let mut cues: Vec<(usize, FigureCue)> = Vec::new();
+        let mut k = c0;
+        while k <= c1 {
+            match self.lex.figures.iter().find_map(|(p, cue)| quantity::match_at(tokens, k, p).map(|e| (e, cue.clone()))) {
+                Some((e, cue)) => {
+                    cues.push((k, cue));
+                    k = e;
+                }
+                None => k += 1,
+            }
+        }
         if let Some((_, c)) = cues.last() {
             self.last_cue = Some((para, c.clone()));
         }
@@ -642,7 +689,12 @@ impl<'a> Drafter<'a> {
                 .iter()
                 .min_by_key(|(k, _)| if *k >= f.after { *k - f.after } else { 1000 + f.first - k })
                 .map(|(_, c)| c.clone())
-                .or_else(|| self.last_cue.as_ref().filter(|(p, _)| *p == para).map(|(_, c)| c.clone()));
+                // A bare figure ("Numbers varied from less than a dozen to well over 100.")
+                // takes the cue of the sentence before it in the paragraph.
+                .or_else(|| {
+                    let bare = tokens.get(f.after).is_none_or(|t| !t.is_word || matches!(t.lower.as_str(), "to" | "and" | "or"));
+                    self.last_cue.as_ref().filter(|(p, _)| *p == para && bare).map(|(_, c)| c.clone())
+                });
             let Some(cue) = cue else { continue };
             let counted = self.counted(s, f.after, c1, in_content, &cue);
             let end = |me: &mut Self, role: Role| -> Option<String> {
@@ -656,7 +708,11 @@ impl<'a> Drafter<'a> {
                     Role::Counted => counted.clone(),
                     Role::Place => in_content
                         .iter()
-                        .find(|m| m.labels.iter().any(|l| l == "Location") || m.known.as_ref().is_some_and(|id| me.graph_has_label(id, "Location")))
+                        .find(|m| {
+                            m.labels.iter().any(|l| l == "Location" || l == "Country")
+                                || m.known.as_ref().is_some_and(|id| me.graph_has_label(id, "Location") || me.graph_has_label(id, "Country"))
+                                || (m.first > 0 && me.lex.place_prepositions.contains(&tokens[m.first - 1].lower))
+                        })
                         .map(|m| me.entity_for(m, s)),
                 }
             };
@@ -703,22 +759,62 @@ impl<'a> Drafter<'a> {
                 }
             }
             let by_article = matches!(a.speaker, Speaker::Article);
-            let pair = match ids.as_slice() {
-                [first, second, ..] => Some((first.clone(), second.clone())),
-                // One thing named: a cited source's statement about the event is worth
-                // reviewing; the article's only when it names an event.
-                [only] if has_event_noun || !by_article => {
-                    let e = self.topic_event(s);
-                    (e != only.0).then(|| (only.clone(), (e, c1, c1)))
-                }
-                _ => None,
-            };
-            if let Some(((subj, _, s_last), (obj, o_first, _))) = pair {
+            // Is there a statement here at all? Something named, a cited source, a hedge,
+            // an event, or a clause of the article's before a cited source.
+            let hedged = !a.cue.is_empty() && by_article;
+            let clause = by_article && c1 + 1 < tokens.len() && c1 >= c0 + 2;
+            let worth = !ids.is_empty() || !by_article || hedged || has_event_noun || denied || clause;
+            if worth {
+                let pair = match ids.as_slice() {
+                    [first, second, ..] => (first.clone(), second.clone()),
+                    [only] if has_event_noun => {
+                        let e = self.topic_event(s);
+                        if e == only.0 {
+                            (only.clone(), (self.placeholder(s), c1 + 1, c1 + 1))
+                        } else {
+                            (only.clone(), (e, c1 + 1, c1 + 1))
+                        }
+                    }
+                    [only] => (only.clone(), (self.placeholder(s), c1 + 1, c1 + 1)),
+                    [] => {
+                        let p = self.placeholder(s);
+                        ((p.clone(), c0, c0), (p, c1 + 1, c1 + 1))
+                    }
+                };
+                let ((subj, _, s_last), (obj, o_first, _)) = pair;
                 let rel = relation_type(tokens, s_last + 1, o_first.max(s_last + 1), c1);
-                let note = format!("relationship '{rel}' guessed from the words between; check both ends");
+                let note = if subj == obj || obj == self.placeholder_id() {
+                    format!("relationship '{rel}' guessed; an end is missing ('{}'): edit before accepting", self.placeholder_id())
+                } else {
+                    format!("relationship '{rel}' guessed from the words between; check both ends")
+                };
                 self.emit(s, source, chain, status, denied, &subj, &obj, &rel, Vec::new(), vec![why.clone(), note]);
             }
         }
+    }
+
+    fn placeholder_id(&self) -> String {
+        self.entities.iter().find(|e| e.labels.iter().any(|l| l == PLACEHOLDER_LABEL)).map_or_else(|| "unresolved".to_string(), |e| e.id.clone())
+    }
+
+    /// The stand-in for an end the drafter could not name: review must replace it.
+    fn placeholder(&mut self, s: usize) -> String {
+        if let Some(e) = self.entities.iter().find(|e| e.labels.iter().any(|l| l == PLACEHOLDER_LABEL)) {
+            return e.id.clone();
+        }
+        let id = self.unique_id("unresolved");
+        self.entities.push(DraftEntity {
+            id: id.clone(),
+            kind: EntityKind::Entity,
+            labels: vec![PLACEHOLDER_LABEL.to_string()],
+            name: "to be named in review".to_string(),
+            aliases: Vec::new(),
+            via: Vec::new(),
+            anonymous: false,
+            sentence: s,
+            notes: vec!["a stand-in for ends the drafter could not name; review replaces it (it cannot be accepted)".into()],
+        });
+        id
     }
 
     /// What a figure counts: a mention right after the number, a noun there, or the last
