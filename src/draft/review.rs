@@ -75,7 +75,12 @@ pub fn parse_items(text: &str) -> Result<Vec<ReviewItem>, DraftError> {
         let mut sentence = None;
         let mut notes = Vec::new();
         for line in chunk[..at].lines().map(str::trim) {
-            if let Some(header) = line.strip_prefix("//@") {
+            // Only the comment block next to the statement is about it.
+            if line.is_empty() {
+                kind = None;
+                sentence = None;
+                notes.clear();
+            } else if let Some(header) = line.strip_prefix("//@") {
                 let words: Vec<&str> = header.split_whitespace().collect();
                 kind = words.get(2).and_then(|k| ItemKind::parse(k));
                 if let Some(i) = words.iter().position(|w| *w == "chars") {

@@ -6,9 +6,6 @@ use unicode_segmentation::UnicodeSegmentation;
 /// A word or punctuation mark of a sentence.
 #[derive(Debug, Clone)]
 pub(crate) struct Token {
-    /// Byte offsets in the article.
-    pub start: usize,
-    pub end: usize,
     pub text: String,
     /// Lowercase, with curly apostrophes straightened.
     pub lower: String,
@@ -114,14 +111,12 @@ fn is_cross_head(p: &str) -> bool {
 fn tokens(text: &str, start: usize, end: usize) -> Vec<Token> {
     let mut out = Vec::new();
     let mut space = false;
-    for (off, w) in text[start..end].split_word_bound_indices() {
+    for w in text[start..end].split_word_bounds() {
         if w.trim().is_empty() {
             space = true;
             continue;
         }
         out.push(Token {
-            start: start + off,
-            end: start + off + w.len(),
             text: w.to_string(),
             lower: w.to_lowercase().replace(['\u{2019}', '\u{2018}'], "'"),
             is_word: w.chars().any(char::is_alphanumeric),
