@@ -34,11 +34,13 @@ pub struct DraftArgs {
 }
 
 pub fn run(args: &DraftArgs, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.article)
-        .with_context(|| format!("cannot read {} (the article must be UTF-8 text)", args.article.display()))?;
+    let text = std::fs::read_to_string(&args.article).with_context(|| {
+        format!("cannot read {} (the article must be UTF-8 text)", args.article.display())
+    })?;
     let mut lex = Lexicon::bundled();
     for path in &args.lexicons {
-        let content = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let content =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
         if let Err(e) = lex.add_file(&path.display().to_string(), &content) {
             let file = SourceFile::new(path.display().to_string(), content);
             anyhow::bail!("{}", render_plain(&report_in(&file, e)));
@@ -57,25 +59,40 @@ pub fn run(args: &DraftArgs, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
         Some(o) => o.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf(),
         None => PathBuf::from("."),
     };
-    let stem = args.article.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "article".into());
+    let stem =
+        args.article.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "article".into());
     let options = DraftOptions {
         document_id: args.document.clone().unwrap_or_else(|| crate::draft::slug(&stem)),
         document_name: args.article.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or(stem),
         text_path: relative_path(&args.article, &out_dir),
         published,
-        rejected: args.output.as_deref().map(|o| review::load_rejected(&review::rejected_path(o))).unwrap_or_default(),
+        rejected: args
+            .output
+            .as_deref()
+            .map(|o| review::load_rejected(&review::rejected_path(o)))
+            .unwrap_or_default(),
     };
     let draft = crate::draft::draft(&text, &graph, &lex, &options);
     let kg = draft.to_kg(&args.article.display().to_string());
     if let Some(gold_path) = &args.score {
-        let gold_file = DataFile::read(gold_path).with_context(|| format!("cannot read {}", gold_path.display()))?;
+        let gold_file =
+            DataFile::read(gold_path).with_context(|| format!("cannot read {}", gold_path.display()))?;
         let mut gold = Graph::new();
         load_files(&mut gold, &[gold_file])?;
         let mut drafted = if data.is_empty() { Graph::new() } else { crate::cli::load(data)? };
         load_files(&mut drafted, &[DataFile::new("<draft>", kg.clone(), Some(out_dir.clone()))])?;
         let scores = score::score(&text, &gold, &drafted);
-        let mut report = format!("draft of {} scored against {}\n\n{}", args.article.display(), gold_path.display(), scores.table());
-        for (title, lines) in [("missed", &scores.missed), ("wrong status", &scores.wrong_status), ("not in gold", &scores.extra)] {
+        let mut report = format!(
+            "draft of {} scored against {}\n\n{}",
+            args.article.display(),
+            gold_path.display(),
+            scores.table()
+        );
+        for (title, lines) in [
+            ("missed", &scores.missed),
+            ("wrong status", &scores.wrong_status),
+            ("not in gold", &scores.extra),
+        ] {
             report.push_str(&format!("\n{title} ({}):\n", lines.len()));
             for l in lines {
                 report.push_str(&format!("  {l}\n"));
@@ -93,7 +110,11 @@ pub fn run(args: &DraftArgs, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
             "{}: {} drafts{}; review them in the shell with :review {}",
             o.display(),
             draft.items.len(),
-            if draft.rejected_before > 0 { format!(" ({} rejected before, left out)", draft.rejected_before) } else { String::new() },
+            if draft.rejected_before > 0 {
+                format!(" ({} rejected before, left out)", draft.rejected_before)
+            } else {
+                String::new()
+            },
             o.display()
         );
     }

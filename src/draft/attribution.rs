@@ -38,8 +38,9 @@ pub(crate) struct Attribution {
 }
 
 const BOUNDARY: &[&str] = &[
-    "that", "with", "which", "who", "whom", "is", "was", "are", "were", "as", "while", "because", "after", "before",
-    "when", "if", "but", "than", "then", "where", "this", "these", "has", "have", "had", "be", "been", "by", "for",
+    "that", "with", "which", "who", "whom", "is", "was", "are", "were", "as", "while", "because", "after",
+    "before", "when", "if", "but", "than", "then", "where", "this", "these", "has", "have", "had", "be",
+    "been", "by", "for",
 ];
 
 fn is_closing_quote(t: &Token) -> bool {
@@ -66,7 +67,16 @@ fn phrase_before(tokens: &[Token], end: usize, lex: &Lexicon) -> Option<SourcePh
     if last == 0 {
         return None;
     }
-    let last = last - 1;
+    let mut last = last - 1;
+    // "Sources close to the port operator, Baltic Harbour Lines, denied": the speaker is
+    // the phrase before the apposition.
+    if tokens[last].text == "," {
+        if let Some(open) = (last.saturating_sub(7)..last).rev().find(|&k| tokens[k].text == ",") {
+            if open > 0 {
+                last = open - 1;
+            }
+        }
+    }
     let mut first = last;
     loop {
         let t = &tokens[first];
@@ -84,7 +94,9 @@ fn phrase_before(tokens: &[Token], end: usize, lex: &Lexicon) -> Option<SourcePh
         first -= 1;
     }
     // No leading determiners, prepositions or conjunctions.
-    while first <= last && matches!(tokens[first].lower.as_str(), "the" | "a" | "an" | "of" | "on" | "in" | "to" | "and") {
+    while first <= last
+        && matches!(tokens[first].lower.as_str(), "the" | "a" | "an" | "of" | "on" | "in" | "to" | "and")
+    {
         first += 1;
     }
     (first <= last).then_some(SourcePhrase { first, last })
@@ -98,7 +110,9 @@ fn phrase_after(tokens: &[Token], start: usize, stop: usize) -> Option<SourcePhr
         first += 1;
     }
     let mut last = first;
-    while last < stop && (tokens[last].is_word || tokens[last].text == "-" || tokens[last].lower.ends_with("'s")) {
+    while last < stop
+        && (tokens[last].is_word || tokens[last].text == "-" || tokens[last].lower.ends_with("'s"))
+    {
         last += 1;
     }
     (last > first).then(|| SourcePhrase { first, last: last - 1 })
@@ -125,16 +139,22 @@ pub(crate) fn attributions(tokens: &[Token], lex: &Lexicon) -> Vec<Attribution> 
         // Nor is the first word of a group noun ("state media").
         let verb_here = (!tokens[i].is_capitalised() || i == 0)
             && !lex.groups.iter().any(|g| g.len() > 1 && match_at(tokens, i, g).is_some());
-        let Some((verb_end, status)) =
-            lex.speech.iter().filter(|_| verb_here).find_map(|(p, s)| match_at(tokens, i, p).map(|e| (e, *s)))
+        let Some((verb_end, status)) = lex
+            .speech
+            .iter()
+            .filter(|_| verb_here)
+            .find_map(|(p, s)| match_at(tokens, i, p).map(|e| (e, *s)))
         else {
             i += 1;
             continue;
         };
         let verb = phrase_text(tokens, i, verb_end - 1);
         // A relay: "R reports S as admitting ...".
-        if let Some((r, r_end)) = find_phrase(tokens, verb_end, &relays).filter(|(r, _)| *r <= verb_end + 10) {
-            if let (Some(relay), Some(speaker)) = (phrase_before(tokens, i, lex), phrase_after(tokens, verb_end, r)) {
+        if let Some((r, r_end)) = find_phrase(tokens, verb_end, &relays).filter(|(r, _)| *r <= verb_end + 10)
+        {
+            if let (Some(relay), Some(speaker)) =
+                (phrase_before(tokens, i, lex), phrase_after(tokens, verb_end, r))
+            {
                 if can_speak(tokens, relay, lex) && r_end <= end {
                     out.push(Attribution {
                         speaker: Speaker::Phrase(speaker),
@@ -246,21 +266,24 @@ pub(crate) fn attributions(tokens: &[Token], lex: &Lexicon) -> Vec<Attribution> 
 }
 
 fn article_voice(tokens: &[Token], first: usize, last: usize, lex: &Lexicon) -> Attribution {
-    let (cue, status) = hedge_in(tokens, first, last, lex).unwrap_or_else(|| (String::new(), Status::Asserted));
+    let (cue, status) =
+        hedge_in(tokens, first, last, lex).unwrap_or_else(|| (String::new(), Status::Asserted));
     Attribution { speaker: Speaker::Article, relay: None, status, content: (first, last), cue }
 }
 
 /// The first hedge in `tokens[first..=last]`.
 fn hedge_in(tokens: &[Token], first: usize, last: usize, lex: &Lexicon) -> Option<(String, Status)> {
     (first..=last).find_map(|k| {
-        lex.hedge
-            .iter()
-            .find_map(|(p, s)| match_at(tokens, k, p).filter(|e| *e <= last + 1).map(|e| (phrase_text(tokens, k, e - 1), *s)))
+        lex.hedge.iter().find_map(|(p, s)| {
+            match_at(tokens, k, p).filter(|e| *e <= last + 1).map(|e| (phrase_text(tokens, k, e - 1), *s))
+        })
     })
 }
 
 fn trim_phrase(tokens: &[Token], mut p: SourcePhrase, _lex: &Lexicon) -> Option<SourcePhrase> {
-    while p.first <= p.last && (!tokens[p.first].is_word || matches!(tokens[p.first].lower.as_str(), "the" | "a" | "an")) {
+    while p.first <= p.last
+        && (!tokens[p.first].is_word || matches!(tokens[p.first].lower.as_str(), "the" | "a" | "an"))
+    {
         p.first += 1;
     }
     (p.first <= p.last).then_some(p)
@@ -288,7 +311,10 @@ mod tests {
                     Speaker::Phrase(p) => super::super::mentions::join(t, p.first, p.last),
                     Speaker::Pronoun { person } => format!("pronoun:{person}"),
                 };
-                let via = a.relay.map(|r| format!(" via {}", super::super::mentions::join(t, r.first, r.last))).unwrap_or_default();
+                let via = a
+                    .relay
+                    .map(|r| format!(" via {}", super::super::mentions::join(t, r.first, r.last)))
+                    .unwrap_or_default();
                 format!("{who}{via} {}", a.status.as_str())
             })
             .collect()
@@ -301,7 +327,8 @@ mod tests {
         let mut failures = Vec::new();
         for line in table.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
             let (sentence, expected) = line.split_once("=>").expect("sentence => attributions");
-            let expected: Vec<String> = expected.split(';').map(|e| e.trim().to_string()).filter(|e| !e.is_empty()).collect();
+            let expected: Vec<String> =
+                expected.split(';').map(|e| e.trim().to_string()).filter(|e| !e.is_empty()).collect();
             let found = describe(sentence.trim());
             if found != expected {
                 failures.push(format!("{}\n  expected {expected:?}\n  found    {found:?}", sentence.trim()));

@@ -11,7 +11,17 @@ use super::text::Token;
 use crate::model::{DateUnit, DateValue, PartialDate};
 
 const MONTHS: [&str; 12] = [
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
     "december",
 ];
 
@@ -73,7 +83,9 @@ pub(crate) fn dates(tokens: &[Token], anchor: Option<&PartialDate>, lex: &Lexico
     let mut out = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
-        if let Some((end, value)) = lex.relative_dates.iter().find_map(|(p, v)| match_at(tokens, i, p).map(|e| (e, *v))) {
+        if let Some((end, value)) =
+            lex.relative_dates.iter().find_map(|(p, v)| match_at(tokens, i, p).map(|e| (e, *v)))
+        {
             out.push(DateMention { value, first: i, last: end - 1 });
             i = end;
             continue;
@@ -81,7 +93,11 @@ pub(crate) fn dates(tokens: &[Token], anchor: Option<&PartialDate>, lex: &Lexico
         // "four months ago"
         if i + 2 < tokens.len() && lex.ago.contains(&tokens[i + 2].lower) {
             if let (Some(n), Some(unit)) = (amount(tokens, i, &en), DateUnit::parse(&tokens[i + 1].lower)) {
-                out.push(DateMention { value: DateValue::Relative { amount: -n, unit }, first: i, last: i + 2 });
+                out.push(DateMention {
+                    value: DateValue::Relative { amount: -n, unit },
+                    first: i,
+                    last: i + 2,
+                });
                 i += 3;
                 continue;
             }
@@ -143,8 +159,10 @@ mod tests {
         for line in table.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
             let (phrase, expected) = line.split_once("=>").expect("phrase => dates");
             let article = Article::new(phrase.trim());
-            let found: Vec<String> =
-                dates(&article.sentences[0].tokens, Some(&anchor), &lex).iter().map(|d| d.value.to_string()).collect();
+            let found: Vec<String> = dates(&article.sentences[0].tokens, Some(&anchor), &lex)
+                .iter()
+                .map(|d| d.value.to_string())
+                .collect();
             let expected: Vec<String> = expected.split_whitespace().map(str::to_string).collect();
             if found != expected {
                 failures.push(format!("{}: expected {expected:?}, found {found:?}", phrase.trim()));

@@ -118,7 +118,12 @@ impl Lexicon {
         Ok(())
     }
 
-    fn add_entry(&mut self, fields: &[(String, Span)], line_start: usize, line_len: usize) -> Result<(), DraftError> {
+    fn add_entry(
+        &mut self,
+        fields: &[(String, Span)],
+        line_start: usize,
+        line_len: usize,
+    ) -> Result<(), DraftError> {
         let line_span = Span::new(line_start, line_start + line_len);
         let (kind, kind_span) = &fields[0];
         let arg = |i: usize, what: &str| -> Result<&(String, Span), DraftError> {
@@ -139,8 +144,12 @@ impl Lexicon {
             let (t, s) = arg(i, "labels")?;
             let ls: Vec<String> = t.split(':').map(|l| l.trim().to_string()).collect();
             if ls.iter().any(|l| !is_identifier(l)) {
-                return Err(DraftError::new(DraftErrorKind::Lexicon, *s, format!("'{t}' is not a list of labels"))
-                    .with_help("labels are identifiers joined by `:`, as in Location:Village"));
+                return Err(DraftError::new(
+                    DraftErrorKind::Lexicon,
+                    *s,
+                    format!("'{t}' is not a list of labels"),
+                )
+                .with_help("labels are identifiers joined by `:`, as in Location:Village"));
             }
             Ok(ls)
         };

@@ -43,11 +43,13 @@ pub(crate) struct KnownName {
     pub id: String,
 }
 
-const PARTICLES: &[&str] = &["ez", "al", "el", "de", "du", "bin", "ibn", "von", "van", "der", "la", "le", "az"];
+const PARTICLES: &[&str] =
+    &["ez", "al", "el", "de", "du", "bin", "ibn", "von", "van", "der", "la", "le", "az"];
 
 fn is_possessive(tokens: &[Token], i: usize) -> bool {
     tokens.get(i).is_some_and(|t| t.lower.ends_with("'s") || t.lower == "'s")
-        || (tokens.get(i).is_some_and(|t| t.lower == "'") && tokens.get(i + 1).is_some_and(|t| t.lower == "s"))
+        || (tokens.get(i).is_some_and(|t| t.lower == "'")
+            && tokens.get(i + 1).is_some_and(|t| t.lower == "s"))
 }
 
 /// The word with a possessive `'s` removed.
@@ -91,7 +93,8 @@ pub(crate) fn mentions(tokens: &[Token], known: &[KnownName], lex: &Lexicon) -> 
             .filter_map(|k| match_at(tokens, i, &k.words).map(|end| (end, k)))
             .filter(|(end, _)| {
                 // A known lowercase name must not be the tail of a capitalised one.
-                *end > i && (*end == tokens.len() || !is_name_word(&tokens[*end]) || tokens[*end].lower == "'s")
+                *end > i
+                    && (*end == tokens.len() || !is_name_word(&tokens[*end]) || tokens[*end].lower == "'s")
             })
             .max_by_key(|(end, _)| *end);
         if let Some((end, k)) = best {
@@ -149,7 +152,11 @@ pub(crate) fn mentions(tokens: &[Token], known: &[KnownName], lex: &Lexicon) -> 
         }
         let mut first = i;
         // "the largely Kurdish Syrian Democratic Forces": the adjective is not the name.
-        if first > 0 && tokens[first - 1].lower.ends_with("ly") && lex.demonyms.contains_key(&tokens[first].lower) && first < j {
+        if first > 0
+            && tokens[first - 1].lower.ends_with("ly")
+            && lex.demonyms.contains_key(&tokens[first].lower)
+            && first < j
+        {
             first += 1;
         }
         // Sentence openers and months are not names ("The", "But", "February").
@@ -201,8 +208,9 @@ fn analyse_run(tokens: &[Token], first: usize, last: usize, lex: &Lexicon) -> Ve
         .filter(|&k| tokens[k].is_word && tokens[k].lower != "pro")
         .all(|k| lex.demonyms.contains_key(&tokens[k].lower) || tokens[k].lower == "us");
     // "Foreign Ministry spokeswoman Maria Zakharova": the title goes with the person.
-    let group_end = group_after(tokens, last + 1, lex)
-        .filter(|&end| !(lex.titles.contains(&tokens[end].lower) && tokens.get(end + 1).is_some_and(is_name_word)));
+    let group_end = group_after(tokens, last + 1, lex).filter(|&end| {
+        !(lex.titles.contains(&tokens[end].lower) && tokens.get(end + 1).is_some_and(is_name_word))
+    });
     let pro = first >= 2 && tokens[first - 1].text == "-" && tokens[first - 2].lower == "pro";
     let start = if pro { first - 2 } else { first };
     if let Some(end) = group_end {
@@ -216,7 +224,7 @@ fn analyse_run(tokens: &[Token], first: usize, last: usize, lex: &Lexicon) -> Ve
             labels,
             label_cue: Some(head),
             possessive: false,
-        known: None,
+            known: None,
         });
         return out;
     }
@@ -288,7 +296,16 @@ fn name_mention(tokens: &[Token], first: usize, last: usize, lex: &Lexicon) -> M
     } else {
         (Vec::new(), None)
     };
-    Mention { first, last, name, kind: MentionKind::Name, labels, label_cue: cue, possessive: false, known: None }
+    Mention {
+        first,
+        last,
+        name,
+        kind: MentionKind::Name,
+        labels,
+        label_cue: cue,
+        possessive: false,
+        known: None,
+    }
 }
 
 #[cfg(test)]
@@ -298,18 +315,32 @@ mod tests {
 
     fn names(s: &str) -> Vec<(String, Vec<String>)> {
         let a = Article::new(s);
-        mentions(&a.sentences[0].tokens, &[], &Lexicon::bundled()).into_iter().map(|m| (m.name, m.labels)).collect()
+        mentions(&a.sentences[0].tokens, &[], &Lexicon::bundled())
+            .into_iter()
+            .map(|m| (m.name, m.labels))
+            .collect()
     }
 
     #[test]
     fn names_titles_groups() {
-        let got = names("US Defense Secretary General James Mattis said the pro-Syrian forces attacked Deir ez-Zor.");
+        let got = names(
+            "US Defense Secretary General James Mattis said the pro-Syrian forces attacked Deir ez-Zor.",
+        );
         let got: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(got, vec!["US", "James Mattis", "pro-Syrian forces", "Deir ez-Zor"]);
         let got = names("Russian Foreign Ministry spokeswoman Maria Zakharova told media.");
-        assert_eq!(got[0], ("Russian Foreign Ministry".to_string(), vec!["Organization".into(), "Government".into()]));
+        assert_eq!(
+            got[0],
+            ("Russian Foreign Ministry".to_string(), vec!["Organization".into(), "Government".into()])
+        );
         assert_eq!(got[1], ("Maria Zakharova".to_string(), vec!["Person".to_string()]));
         let got = names("The village of Khusham on the east bank of the river Euphrates was quiet.");
-        assert_eq!(got, vec![("Khusham".to_string(), vec!["Location".to_string(), "Village".to_string()]), ("Euphrates".to_string(), vec!["Location".to_string(), "River".to_string()])]);
+        assert_eq!(
+            got,
+            vec![
+                ("Khusham".to_string(), vec!["Location".to_string(), "Village".to_string()]),
+                ("Euphrates".to_string(), vec!["Location".to_string(), "River".to_string()])
+            ]
+        );
     }
 }

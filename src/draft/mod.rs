@@ -29,8 +29,8 @@ use text::{Article, Token};
 
 use crate::model::{DateValue, Graph, PartialDate, Status, Value};
 use crate::syntax::decl::{
-    AttestationDecl, DeclStatement, DenyTarget, EndPattern, EntityDecl, EntityKind, Name, Prop, RelPatternDecl,
-    SourceName,
+    AttestationDecl, DeclStatement, DenyTarget, EndPattern, EntityDecl, EntityKind, Name, Prop,
+    RelPatternDecl, SourceName,
 };
 use crate::syntax::Span;
 
@@ -178,18 +178,70 @@ struct Drafter<'a> {
 pub const PLACEHOLDER_LABEL: &str = "Placeholder";
 
 const AUX: &[&str] = &[
-    "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "will", "would", "could", "can", "may",
-    "might", "must", "shall", "should", "did", "do", "does", "not", "also", "still", "now", "again", "to", "only",
-    "reportedly", "allegedly", "being", "its", "their", "the", "a", "an",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "has",
+    "have",
+    "had",
+    "will",
+    "would",
+    "could",
+    "can",
+    "may",
+    "might",
+    "must",
+    "shall",
+    "should",
+    "did",
+    "do",
+    "does",
+    "not",
+    "also",
+    "still",
+    "now",
+    "again",
+    "to",
+    "only",
+    "reportedly",
+    "allegedly",
+    "being",
+    "its",
+    "their",
+    "the",
+    "a",
+    "an",
 ];
 const IRREGULAR: &[&str] = &[
-    "held", "fought", "led", "took", "sent", "struck", "won", "lost", "made", "came", "ran", "met", "built", "began",
-    "broke", "brought", "drove", "fled", "hit", "kept", "left", "shot", "sank", "seized", "stood", "went", "sought",
-    "caught", "gave", "saw", "found", "holds", "backs", "controls", "leads", "labels", "stands", "mass",
+    "held", "fought", "led", "took", "sent", "struck", "won", "lost", "made", "came", "ran", "met", "built",
+    "began", "broke", "brought", "drove", "fled", "hit", "kept", "left", "shot", "sank", "seized", "stood",
+    "went", "sought", "caught", "gave", "saw", "found", "holds", "backs", "controls", "leads", "labels",
+    "stands", "mass",
 ];
 const PREPOSITIONS: &[&str] = &[
-    "near", "against", "to", "in", "from", "with", "for", "on", "at", "into", "across", "over", "alongside", "between",
-    "toward", "towards", "of", "around", "through",
+    "near",
+    "against",
+    "to",
+    "in",
+    "from",
+    "with",
+    "for",
+    "on",
+    "at",
+    "into",
+    "across",
+    "over",
+    "alongside",
+    "between",
+    "toward",
+    "towards",
+    "of",
+    "around",
+    "through",
 ];
 
 impl<'a> Drafter<'a> {
@@ -293,7 +345,8 @@ impl<'a> Drafter<'a> {
         // "Mattis" after "James Mattis".
         if !key.contains(' ') {
             if let Some(e) = self.entities.iter().find(|e| {
-                e.labels.iter().any(|l| l == "Person") && e.name.to_lowercase().rsplit(' ').next() == Some(key.as_str())
+                e.labels.iter().any(|l| l == "Person")
+                    && e.name.to_lowercase().rsplit(' ').next() == Some(key.as_str())
             }) {
                 return e.id.clone();
             }
@@ -323,7 +376,8 @@ impl<'a> Drafter<'a> {
     /// spokesperson relation it states, if any.
     fn source_for(&mut self, s: usize, p: SourcePhrase, mentions: &[Mention]) -> Option<String> {
         let tokens = self.tokens(s);
-        let inside: Vec<&Mention> = mentions.iter().filter(|m| m.first >= p.first && m.last <= p.last).collect();
+        let inside: Vec<&Mention> =
+            mentions.iter().filter(|m| m.first >= p.first && m.last <= p.last).collect();
         let phrase = mentions::join(tokens, p.first, p.last);
         let person = inside.iter().find(|m| m.kind == MentionKind::Person).copied();
         let id = if let Some(person) = person {
@@ -373,7 +427,10 @@ impl<'a> Drafter<'a> {
             id
         };
         // A known entity that is not a source cannot be cited: draft its voice instead.
-        if self.graph.find_entity(&id).is_some() && !self.graph_has_label(&id, crate::load::SOURCE_LABEL) && !self.graph_has_label(&id, crate::load::DOCUMENT_LABEL) {
+        if self.graph.find_entity(&id).is_some()
+            && !self.graph_has_label(&id, crate::load::SOURCE_LABEL)
+            && !self.graph_has_label(&id, crate::load::DOCUMENT_LABEL)
+        {
             let name = format!("{} (as a source)", self.graph.display_name(self.graph.find_entity(&id)?));
             let voice = self.unique_id(&format!("{id}_voice"));
             self.entities.push(DraftEntity {
@@ -400,7 +457,13 @@ impl<'a> Drafter<'a> {
     fn source_labels(&self, tokens: &[Token], p: SourcePhrase) -> Option<Vec<String>> {
         // The head: the last source noun before a preposition.
         let end = (p.first..=p.last)
-            .find(|&k| k > p.first && matches!(tokens[k].lower.as_str(), "of" | "on" | "out" | "close" | "in" | "from" | "quoted"))
+            .find(|&k| {
+                k > p.first
+                    && matches!(
+                        tokens[k].lower.as_str(),
+                        "of" | "on" | "out" | "close" | "in" | "from" | "quoted"
+                    )
+            })
             .map_or(p.last, |k| k - 1);
         (p.first..=end).rev().find_map(|k| self.lex.source_heads.get(&tokens[k].lower).cloned())
     }
@@ -433,7 +496,9 @@ impl<'a> Drafter<'a> {
         }
         for (k, sent) in self.article.sentences.iter().enumerate() {
             let ms = mentions::mentions(&sent.tokens, &self.known, self.lex);
-            if let Some(id) = ms.iter().filter_map(|m| m.known.clone()).find(|id| self.graph_has_label(id, "Event")) {
+            if let Some(id) =
+                ms.iter().filter_map(|m| m.known.clone()).find(|id| self.graph_has_label(id, "Event"))
+            {
                 self.topic_event = Some(id.clone());
                 let _ = k;
                 return id;
@@ -466,7 +531,9 @@ impl<'a> Drafter<'a> {
             via: Vec::new(),
             anonymous: false,
             sentence: at.min(s),
-            notes: vec!["new event: the first event the article names; figures and dates are drafted on it".into()],
+            notes: vec![
+                "new event: the first event the article names; figures and dates are drafted on it".into()
+            ],
         });
         self.topic_event = Some(id.clone());
         id
@@ -476,7 +543,8 @@ impl<'a> Drafter<'a> {
 
     fn sentence(&mut self, s: usize) {
         let sent = &self.article.sentences[s];
-        if sent.para == 0 || !sent.tokens.iter().any(|t| t.is_word && t.text.chars().any(char::is_lowercase)) {
+        if sent.para == 0 || !sent.tokens.iter().any(|t| t.is_word && t.text.chars().any(char::is_lowercase))
+        {
             return; // a cross-head
         }
         let tokens = self.tokens(s);
@@ -488,12 +556,24 @@ impl<'a> Drafter<'a> {
         for a in &attributions {
             let Some((source, chain)) = self.speaker(s, a, &mentions) else { continue };
             if let Speaker::Phrase(p) = a.speaker {
-                used.extend(mentions.iter().enumerate().filter(|(_, m)| m.first >= p.first && m.last <= p.last).map(|(i, _)| i));
+                used.extend(
+                    mentions
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, m)| m.first >= p.first && m.last <= p.last)
+                        .map(|(i, _)| i),
+                );
                 self.spokesperson(s, p, &mentions, &source);
                 self.affiliation(s, p, &mentions, &source);
             }
             if let Some(r) = a.relay {
-                used.extend(mentions.iter().enumerate().filter(|(_, m)| m.first >= r.first && m.last <= r.last).map(|(i, _)| i));
+                used.extend(
+                    mentions
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, m)| m.first >= r.first && m.last <= r.last)
+                        .map(|(i, _)| i),
+                );
             }
             let in_content: Vec<Mention> = mentions
                 .iter()
@@ -537,9 +617,8 @@ impl<'a> Drafter<'a> {
     fn spokesperson(&mut self, s: usize, p: SourcePhrase, mentions: &[Mention], source: &str) {
         let tokens = self.tokens(s);
         let Some(title) = (p.first..=p.last).find(|&k| tokens[k].lower.starts_with("spokes")) else { return };
-        let org = mentions.iter().find(|m| {
-            m.first >= p.first && m.last < title && m.kind != MentionKind::Person
-        });
+        let org =
+            mentions.iter().find(|m| m.first >= p.first && m.last < title && m.kind != MentionKind::Person);
         let org_id = match org {
             Some(m) => self.entity_for(m, s),
             None => {
@@ -572,24 +651,35 @@ impl<'a> Drafter<'a> {
             }
             other => other,
         };
-        self.push_claim(s, ItemKind::Claim, statement, vec![format!("the article: '{}' speaks for '{org_id}'", mentions::join(tokens, p.first, p.last))]);
+        self.push_claim(
+            s,
+            ItemKind::Claim,
+            statement,
+            vec![format!("the article: '{}' speaks for '{org_id}'", mentions::join(tokens, p.first, p.last))],
+        );
     }
 
     /// "Moscow officials", "Moscow state media": the article places the source within
     /// what its first word names.
     fn affiliation(&mut self, s: usize, p: SourcePhrase, mentions: &[Mention], source: &str) {
         let tokens = self.tokens(s);
-        let Some(m) = mentions.iter().find(|m| m.first == p.first && m.last == p.last && m.kind == MentionKind::Group) else {
+        let Some(m) =
+            mentions.iter().find(|m| m.first == p.first && m.last == p.last && m.kind == MentionKind::Group)
+        else {
             return;
         };
         let head = &tokens[m.first];
-        if !head.is_capitalised() || self.lex.demonyms.contains_key(&head.lower) || self.lex.stop.contains(&head.lower) {
+        if !head.is_capitalised()
+            || self.lex.demonyms.contains_key(&head.lower)
+            || self.lex.stop.contains(&head.lower)
+        {
             return;
         }
         if (m.first..=m.last).any(|k| tokens[k].lower.starts_with("spokes")) {
             return; // the spokesperson relation says it already
         }
-        let name_end = (m.first..=m.last).take_while(|&k| tokens[k].is_capitalised()).last().unwrap_or(m.first);
+        let name_end =
+            (m.first..=m.last).take_while(|&k| tokens[k].is_capitalised()).last().unwrap_or(m.first);
         let org = Mention {
             first: m.first,
             last: name_end,
@@ -658,12 +748,15 @@ impl<'a> Drafter<'a> {
             (_, Some(r)) => format!("'{source}' via '{r}'"),
             _ => format!("'{source}'"),
         };
-        let mut why = format!("{who}, {}", if denied { "denied".to_string() } else { status.as_str().to_string() });
+        let mut why =
+            format!("{who}, {}", if denied { "denied".to_string() } else { status.as_str().to_string() });
         if !a.cue.is_empty() {
             why.push_str(&format!(" (cue '{}')", a.cue));
         }
         let has_event_noun = (c0..=c1).any(|k| self.lex.events.contains(&tokens[k].lower))
-            || in_content.iter().any(|m| m.known.as_ref().is_some_and(|id| self.graph_has_label(id, "Event")));
+            || in_content
+                .iter()
+                .any(|m| m.known.as_ref().is_some_and(|id| self.graph_has_label(id, "Event")));
         let mut drafted = 0;
 
         // Figures, on the relationship their cue maps them to.
@@ -672,7 +765,12 @@ impl<'a> Drafter<'a> {
         let mut cues: Vec<(usize, FigureCue)> = Vec::new();
         let mut k = c0;
         while k <= c1 {
-            match self.lex.figures.iter().find_map(|(p, cue)| quantity::match_at(tokens, k, p).map(|e| (e, cue.clone()))) {
+            match self
+                .lex
+                .figures
+                .iter()
+                .find_map(|(p, cue)| quantity::match_at(tokens, k, p).map(|e| (e, cue.clone())))
+            {
                 Some((e, cue)) => {
                     cues.push((k, cue));
                     k = e;
@@ -692,7 +790,9 @@ impl<'a> Drafter<'a> {
                 // A bare figure ("Numbers varied from less than a dozen to well over 100.")
                 // takes the cue of the sentence before it in the paragraph.
                 .or_else(|| {
-                    let bare = tokens.get(f.after).is_none_or(|t| !t.is_word || matches!(t.lower.as_str(), "to" | "and" | "or"));
+                    let bare = tokens
+                        .get(f.after)
+                        .is_none_or(|t| !t.is_word || matches!(t.lower.as_str(), "to" | "and" | "or"));
                     self.last_cue.as_ref().filter(|(p, _)| *p == para && bare).map(|(_, c)| c.clone())
                 });
             let Some(cue) = cue else { continue };
@@ -710,22 +810,38 @@ impl<'a> Drafter<'a> {
                         .iter()
                         .find(|m| {
                             m.labels.iter().any(|l| l == "Location" || l == "Country")
-                                || m.known.as_ref().is_some_and(|id| me.graph_has_label(id, "Location") || me.graph_has_label(id, "Country"))
-                                || (m.first > 0 && me.lex.place_prepositions.contains(&tokens[m.first - 1].lower))
+                                || m.known.as_ref().is_some_and(|id| {
+                                    me.graph_has_label(id, "Location") || me.graph_has_label(id, "Country")
+                                })
+                                || (m.first > 0
+                                    && me.lex.place_prepositions.contains(&tokens[m.first - 1].lower))
                         })
                         .map(|m| me.entity_for(m, s)),
                 }
             };
-            let (Some(subject), Some(object)) = (end(self, cue.subject), end(self, cue.object)) else { continue };
+            let (Some(subject), Some(object)) = (end(self, cue.subject), end(self, cue.object)) else {
+                continue;
+            };
             let key = if f.percent { format!("{}_percent", cue.property) } else { cue.property.clone() };
             let text = mentions::join(tokens, f.first, f.last);
             let note = format!("figure '{text}' -> {} {key}", f.value);
-            match groups.iter_mut().find(|g| g.0 == cue.rel_type && g.1 == subject && g.2 == object && !g.3.iter().any(|p| p.key.text == key)) {
+            match groups.iter_mut().find(|g| {
+                g.0 == cue.rel_type
+                    && g.1 == subject
+                    && g.2 == object
+                    && !g.3.iter().any(|p| p.key.text == key)
+            }) {
                 Some(g) => {
                     g.3.push(Prop { key: Name::new(&key), value: f.value.clone() });
                     g.4.push(note);
                 }
-                None => groups.push((cue.rel_type.clone(), subject, object, vec![Prop { key: Name::new(&key), value: f.value.clone() }], vec![note])),
+                None => groups.push((
+                    cue.rel_type.clone(),
+                    subject,
+                    object,
+                    vec![Prop { key: Name::new(&key), value: f.value.clone() }],
+                    vec![note],
+                )),
             }
         }
         for (rel_type, subject, object, props, notes) in groups {
@@ -743,8 +859,20 @@ impl<'a> Drafter<'a> {
                     .find_map(|m| m.known.clone().filter(|id| self.graph_has_label(id, "Event")))
                     .unwrap_or_else(|| self.topic_event(s));
                 let props = vec![Prop { key: Name::new("date"), value: Value::Date(d.value) }];
-                let note = format!("date '{}' -> {}", mentions::join(tokens, d.first, d.last), date_note(&d.value));
-                self.emit(s, source, chain, status, denied, &event, &event, "OCCURRED_ON", props, vec![why.clone(), note]);
+                let note =
+                    format!("date '{}' -> {}", mentions::join(tokens, d.first, d.last), date_note(&d.value));
+                self.emit(
+                    s,
+                    source,
+                    chain,
+                    status,
+                    denied,
+                    &event,
+                    &event,
+                    "OCCURRED_ON",
+                    props,
+                    vec![why.clone(), note],
+                );
                 drafted += 1;
             }
         }
@@ -784,17 +912,34 @@ impl<'a> Drafter<'a> {
                 let ((subj, _, s_last), (obj, o_first, _)) = pair;
                 let rel = relation_type(tokens, s_last + 1, o_first.max(s_last + 1), c1);
                 let note = if subj == obj || obj == self.placeholder_id() {
-                    format!("relationship '{rel}' guessed; an end is missing ('{}'): edit before accepting", self.placeholder_id())
+                    format!(
+                        "relationship '{rel}' guessed; an end is missing ('{}'): edit before accepting",
+                        self.placeholder_id()
+                    )
                 } else {
                     format!("relationship '{rel}' guessed from the words between; check both ends")
                 };
-                self.emit(s, source, chain, status, denied, &subj, &obj, &rel, Vec::new(), vec![why.clone(), note]);
+                self.emit(
+                    s,
+                    source,
+                    chain,
+                    status,
+                    denied,
+                    &subj,
+                    &obj,
+                    &rel,
+                    Vec::new(),
+                    vec![why.clone(), note],
+                );
             }
         }
     }
 
     fn placeholder_id(&self) -> String {
-        self.entities.iter().find(|e| e.labels.iter().any(|l| l == PLACEHOLDER_LABEL)).map_or_else(|| "unresolved".to_string(), |e| e.id.clone())
+        self.entities
+            .iter()
+            .find(|e| e.labels.iter().any(|l| l == PLACEHOLDER_LABEL))
+            .map_or_else(|| "unresolved".to_string(), |e| e.id.clone())
     }
 
     /// The stand-in for an end the drafter could not name: review must replace it.
@@ -812,17 +957,31 @@ impl<'a> Drafter<'a> {
             via: Vec::new(),
             anonymous: false,
             sentence: s,
-            notes: vec!["a stand-in for ends the drafter could not name; review replaces it (it cannot be accepted)".into()],
+            notes: vec![
+                "a stand-in for ends the drafter could not name; review replaces it (it cannot be accepted)"
+                    .into(),
+            ],
         });
         id
     }
 
     /// What a figure counts: a mention right after the number, a noun there, or the last
     /// group counted for the same relationship.
-    fn counted(&mut self, s: usize, after: usize, c1: usize, in_content: &[Mention], cue: &FigureCue) -> Option<String> {
+    fn counted(
+        &mut self,
+        s: usize,
+        after: usize,
+        c1: usize,
+        in_content: &[Mention],
+        cue: &FigureCue,
+    ) -> Option<String> {
         let tokens = self.tokens(s);
         let mut k = after;
-        while k <= c1 && k < tokens.len() && !tokens[k].is_word {
+        // "20 percent of the terminal": what the share is of.
+        while k <= c1
+            && k < tokens.len()
+            && (!tokens[k].is_word || matches!(tokens[k].lower.as_str(), "of" | "the" | "a" | "an"))
+        {
             k += 1;
         }
         if let Some(m) = in_content.iter().find(|m| m.first >= after && m.first <= k + 1) {
@@ -886,7 +1045,8 @@ impl<'a> Drafter<'a> {
                 props: props.into_iter().map(at_least).collect(),
                 object: end_pattern(Some(object)),
             };
-            let statement = DeclStatement::Deny { target: DenyTarget::Class(Box::new(pattern)), attestations: vec![att] };
+            let statement =
+                DeclStatement::Deny { target: DenyTarget::Class(Box::new(pattern)), attestations: vec![att] };
             self.push_claim(s, ItemKind::Denial, statement, notes);
         } else {
             let statement = claim(subject, object, rel_type, props, att);
@@ -896,7 +1056,8 @@ impl<'a> Drafter<'a> {
 
     fn finish(self) -> Draft {
         let mut items = Vec::new();
-        let mut doc_props = vec![Prop { key: Name::new("name"), value: Value::String(self.options.document_name.clone()) }];
+        let mut doc_props =
+            vec![Prop { key: Name::new("name"), value: Value::String(self.options.document_name.clone()) }];
         if let Some(p) = self.options.published {
             doc_props.push(Prop { key: Name::new("published"), value: Value::Date(DateValue::Absolute(p)) });
         }
@@ -917,7 +1078,12 @@ impl<'a> Drafter<'a> {
                 rejected_before += 1;
                 dropped.insert(self.options.document_id.clone());
             } else {
-                items.push(DraftItem { kind: ItemKind::Document, statement: document, sentence: None, notes: vec!["the article".into()] });
+                items.push(DraftItem {
+                    kind: ItemKind::Document,
+                    statement: document,
+                    sentence: None,
+                    notes: vec!["the article".into()],
+                });
             }
         }
         declared.insert(self.options.document_id.clone());
@@ -929,11 +1095,19 @@ impl<'a> Drafter<'a> {
         for (s, c) in &self.claims {
             claims_by_sentence.entry(*s).or_default().push(c);
         }
-        let sentences: Vec<usize> = by_sentence.keys().chain(claims_by_sentence.keys()).copied().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let sentences: Vec<usize> = by_sentence
+            .keys()
+            .chain(claims_by_sentence.keys())
+            .copied()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
         for s in sentences {
             for e in by_sentence.get(&s).into_iter().flatten() {
                 let statement = entity_statement(e);
-                if rejected.contains(&review::one_line(&statement.to_string())) || e.via.iter().any(|v| dropped.contains(v)) {
+                if rejected.contains(&review::one_line(&statement.to_string()))
+                    || e.via.iter().any(|v| dropped.contains(v))
+                {
                     rejected_before += 1;
                     dropped.insert(e.id.clone());
                     continue;
@@ -947,7 +1121,9 @@ impl<'a> Drafter<'a> {
             }
             for c in claims_by_sentence.get(&s).into_iter().flatten() {
                 let text = c.statement.to_string();
-                if rejected.contains(&review::one_line(&text)) || review::references(&c.statement).iter().any(|id| dropped.contains(id)) {
+                if rejected.contains(&review::one_line(&text))
+                    || review::references(&c.statement).iter().any(|id| dropped.contains(id))
+                {
                     rejected_before += 1;
                     continue;
                 }
@@ -969,7 +1145,9 @@ fn date_note(d: &DateValue) -> String {
 fn at_least(p: Prop) -> Prop {
     use crate::model::Uncertain;
     let value = match p.value {
-        Value::Int(n) => Value::Uncertain(Uncertain::Above { bound: crate::model::Number::Int(n), inclusive: true }),
+        Value::Int(n) => {
+            Value::Uncertain(Uncertain::Above { bound: crate::model::Number::Int(n), inclusive: true })
+        }
         other => other,
     };
     Prop { key: p.key, value }
@@ -979,7 +1157,13 @@ fn end_pattern(id: Option<&str>) -> EndPattern {
     EndPattern { id: id.map(Name::new), labels: Vec::new(), span: Span::default() }
 }
 
-fn claim(subject: &str, object: &str, rel_type: &str, props: Vec<Prop>, att: AttestationDecl) -> DeclStatement {
+fn claim(
+    subject: &str,
+    object: &str,
+    rel_type: &str,
+    props: Vec<Prop>,
+    att: AttestationDecl,
+) -> DeclStatement {
     DeclStatement::Claim {
         pattern: RelPatternDecl {
             subject: end_pattern(Some(subject)),
@@ -1044,10 +1228,8 @@ fn relation_type(tokens: &[Token], from: usize, to: usize, limit: usize) -> Stri
 /// An id from a name: lowercase ASCII words joined by `_`, at most four of them.
 pub(crate) fn slug(name: &str) -> String {
     const SKIP: &[&str] = &["the", "of", "a", "an", "on", "out", "in", "to", "and"];
-    let folded: String = name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { ' ' })
-        .collect();
+    let folded: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { ' ' }).collect();
     let words: Vec<&str> = folded.split_whitespace().filter(|w| !SKIP.contains(w)).take(4).collect();
     let mut id = words.join("_");
     if id.is_empty() {

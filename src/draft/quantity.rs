@@ -95,10 +95,13 @@ fn number_at(tokens: &[Token], i: usize, en: &Language) -> Option<(Number, usize
 fn vague_at(tokens: &[Token], i: usize, lex: &Lexicon) -> Option<(Value, usize)> {
     for (p, n) in &lex.vague_exact {
         if let Some(end) = match_at(tokens, i, p) {
-            return Some((Value::Int(match n {
-                Number::Int(i) => *i,
-                Number::Float(x) => *x as i64,
-            }), end));
+            return Some((
+                Value::Int(match n {
+                    Number::Int(i) => *i,
+                    Number::Float(x) => *x as i64,
+                }),
+                end,
+            ));
         }
     }
     for (p, u) in &lex.vague {
@@ -116,8 +119,12 @@ fn hedged(n: Number, hedge: Option<Hedge>) -> Value {
             Number::Float(x) => Value::Float(x),
         },
         Some(Hedge::Approx) => Value::Uncertain(Uncertain::Approx(n)),
-        Some(Hedge::Bound(Bound::Below { inclusive })) => Value::Uncertain(Uncertain::Below { bound: n, inclusive }),
-        Some(Hedge::Bound(Bound::Above { inclusive })) => Value::Uncertain(Uncertain::Above { bound: n, inclusive }),
+        Some(Hedge::Bound(Bound::Below { inclusive })) => {
+            Value::Uncertain(Uncertain::Below { bound: n, inclusive })
+        }
+        Some(Hedge::Bound(Bound::Above { inclusive })) => {
+            Value::Uncertain(Uncertain::Above { bound: n, inclusive })
+        }
     }
 }
 
@@ -148,7 +155,13 @@ fn hedge_before(tokens: &[Token], i: usize, lex: &Lexicon) -> Option<(Hedge, usi
 }
 
 /// Every figure in `tokens[from..to]`, skipping the tokens in `skip` (dates).
-pub(crate) fn figures(tokens: &[Token], from: usize, to: usize, skip: &HashSet<usize>, lex: &Lexicon) -> Vec<Figure> {
+pub(crate) fn figures(
+    tokens: &[Token],
+    from: usize,
+    to: usize,
+    skip: &HashSet<usize>,
+    lex: &Lexicon,
+) -> Vec<Figure> {
     let en = Language::english();
     let mut out: Vec<Figure> = Vec::new();
     let mut i = from;
@@ -240,7 +253,13 @@ pub(crate) fn figures(tokens: &[Token], from: usize, to: usize, skip: &HashSet<u
             }
         }
         let percent = unit_at(tokens, end, lex);
-        out.push(Figure { value, first, last: end - 1, after: percent.unwrap_or(end), percent: percent.is_some() });
+        out.push(Figure {
+            value,
+            first,
+            last: end - 1,
+            after: percent.unwrap_or(end),
+            percent: percent.is_some(),
+        });
         i = end;
     }
     out

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use super::{ItemKind, DraftError, DraftErrorKind};
+use super::{DraftError, DraftErrorKind, ItemKind};
 use crate::statements::{first_token, split_statements};
 use crate::syntax::decl::{DeclStatement, DenyTarget, SourceName};
 use crate::syntax::{parse_script, Span, Statement};
@@ -35,7 +35,14 @@ pub struct DraftFile {
 impl DraftFile {
     pub fn read(path: &Path) -> Result<DraftFile, (String, DraftError)> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            (String::new(), DraftError::new(DraftErrorKind::DraftFile, Span::default(), format!("cannot read {}: {e}", path.display())))
+            (
+                String::new(),
+                DraftError::new(
+                    DraftErrorKind::DraftFile,
+                    Span::default(),
+                    format!("cannot read {}: {e}", path.display()),
+                ),
+            )
         })?;
         let items = parse_items(&text).map_err(|e| (text.clone(), e))?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -94,7 +101,14 @@ pub fn parse_items(text: &str) -> Result<Vec<ReviewItem>, DraftError> {
             }
         }
         let parsed = parse_script(&format!("{statement};")).map_err(|e| {
-            DraftError::new(DraftErrorKind::DraftFile, Span::new(span.start + at + e.span.start.min(statement.len()), span.start + at + e.span.end.min(statement.len())), e.message)
+            DraftError::new(
+                DraftErrorKind::DraftFile,
+                Span::new(
+                    span.start + at + e.span.start.min(statement.len()),
+                    span.start + at + e.span.end.min(statement.len()),
+                ),
+                e.message,
+            )
         })?;
         let parsed = match parsed.into_iter().next().map(|s| s.statement) {
             Some(Statement::Decl(d)) => d,
@@ -119,7 +133,9 @@ pub fn one_line(statement: &str) -> String {
 /// The rejections remembered in a file (none when it does not exist).
 pub fn load_rejected(path: &Path) -> HashSet<String> {
     std::fs::read_to_string(path)
-        .map(|t| t.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).map(str::to_string).collect())
+        .map(|t| {
+            t.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).map(str::to_string).collect()
+        })
         .unwrap_or_default()
 }
 

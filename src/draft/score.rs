@@ -101,11 +101,17 @@ pub fn score(article: &str, gold: &Graph, draft: &Graph) -> Scores {
     let draft_pairs = pairs(&draft);
     scores.attribution.gold = gold_pairs.len();
     scores.attribution.draft = draft_pairs.len();
-    let same = |a: &Placed, b: &Placed| (a.is_document && b.is_document) || (!a.is_document && !b.is_document && similar(&a.names, &b.names));
+    let same = |a: &Placed, b: &Placed| {
+        (a.is_document && b.is_document) || (!a.is_document && !b.is_document && similar(&a.names, &b.names))
+    };
     let excerpt = |s: usize| {
         let t = &sentences[s];
         let cut: String = t.chars().take(60).collect();
-        if cut.len() < t.len() { format!("{cut}…") } else { cut }
+        if cut.len() < t.len() {
+            format!("{cut}…")
+        } else {
+            cut
+        }
     };
     for ((s, label), g) in &gold_pairs {
         let matches: Vec<&Placed> = draft_pairs
@@ -115,7 +121,12 @@ pub fn score(article: &str, gold: &Graph, draft: &Graph) -> Scores {
             .filter(|d| same(g[0], d))
             .collect();
         if matches.is_empty() {
-            scores.missed.push(format!("para {}: {label} ({}): {}", article.sentences[*s].para, g[0].status.as_str(), excerpt(*s)));
+            scores.missed.push(format!(
+                "para {}: {label} ({}): {}",
+                article.sentences[*s].para,
+                g[0].status.as_str(),
+                excerpt(*s)
+            ));
             continue;
         }
         scores.attribution.matched_gold += 1;
@@ -137,7 +148,9 @@ pub fn score(article: &str, gold: &Graph, draft: &Graph) -> Scores {
         if gold_chained || draft_chained {
             scores.chains.total += 1;
             let chain_ok = g.iter().any(|a| {
-                matches.iter().any(|d| d.via.len() == a.via.len() && d.via.iter().zip(&a.via).all(|(x, y)| similar(x, y)))
+                matches.iter().any(|d| {
+                    d.via.len() == a.via.len() && d.via.iter().zip(&a.via).all(|(x, y)| similar(x, y))
+                })
             });
             if chain_ok {
                 scores.chains.correct += 1;
@@ -145,7 +158,8 @@ pub fn score(article: &str, gold: &Graph, draft: &Graph) -> Scores {
         }
     }
     for ((s, label), d) in &draft_pairs {
-        let found = gold_pairs.iter().filter(|((gs, _), _)| gs == s).any(|(_, g)| g.iter().any(|g| same(g, d[0])));
+        let found =
+            gold_pairs.iter().filter(|((gs, _), _)| gs == s).any(|(_, g)| g.iter().any(|g| same(g, d[0])));
         if found {
             scores.attribution.matched_draft += 1;
         } else {
@@ -172,8 +186,11 @@ pub fn score(article: &str, gold: &Graph, draft: &Graph) -> Scores {
         counts.gold = gf.len();
         counts.draft = df.len();
     }
-    let value_match = |a: &(usize, String, String), b: &(usize, String, String)| a.0 == b.0 && number(&a.2) == number(&b.2);
-    let hedge_match = |a: &(usize, String, String), b: &(usize, String, String)| value_match(a, b) && hedge(&a.2) == hedge(&b.2);
+    let value_match =
+        |a: &(usize, String, String), b: &(usize, String, String)| a.0 == b.0 && number(&a.2) == number(&b.2);
+    let hedge_match = |a: &(usize, String, String), b: &(usize, String, String)| {
+        value_match(a, b) && hedge(&a.2) == hedge(&b.2)
+    };
     scores.figure_values.matched_gold = gf.iter().filter(|g| df.iter().any(|d| value_match(g, d))).count();
     scores.figure_values.matched_draft = df.iter().filter(|d| gf.iter().any(|g| value_match(g, d))).count();
     scores.figure_hedges.matched_gold = gf.iter().filter(|g| df.iter().any(|d| hedge_match(g, d))).count();
@@ -219,7 +236,9 @@ fn numbers(v: &Value) -> Option<Vec<i64>> {
         Value::Int(i) => Some(vec![*i]),
         Value::Float(f) => Some(vec![f.round() as i64]),
         Value::Uncertain(Uncertain::Approx(x)) => Some(vec![n(*x)]),
-        Value::Uncertain(Uncertain::Below { bound, .. } | Uncertain::Above { bound, .. }) => Some(vec![n(*bound)]),
+        Value::Uncertain(Uncertain::Below { bound, .. } | Uncertain::Above { bound, .. }) => {
+            Some(vec![n(*bound)])
+        }
         Value::Uncertain(Uncertain::Between(a, b)) => Some(vec![n(*a), n(*b)]),
         _ => None,
     }
@@ -237,11 +256,18 @@ fn hedge_kind(v: &Value) -> String {
 
 /// Name words for matching sources: lowercase, without small words, singular.
 fn name_words(name: &str) -> BTreeSet<String> {
-    const SMALL: &[&str] = &["the", "a", "an", "of", "on", "out", "in", "by", "to", "from", "and", "for", "quoted"];
+    const SMALL: &[&str] =
+        &["the", "a", "an", "of", "on", "out", "in", "by", "to", "from", "and", "for", "quoted"];
     name.split(|c: char| !c.is_alphanumeric())
         .map(str::to_lowercase)
         .filter(|w| !w.is_empty() && !SMALL.contains(&w.as_str()))
-        .map(|w| if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") { w[..w.len() - 1].to_string() } else { w })
+        .map(|w| {
+            if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") {
+                w[..w.len() - 1].to_string()
+            } else {
+                w
+            }
+        })
         .collect()
 }
 
@@ -286,13 +312,18 @@ fn placed(graph: &Graph, article: &Article, sentences: &[String]) -> Vec<Placed>
                 .filter(|(_, v)| matches!(v, Value::Int(_) | Value::Float(_) | Value::Uncertain(_)))
                 .cloned()
                 .collect(),
-            dates: props.iter().filter(|(_, v)| matches!(v, Value::Date(_))).map(|(_, v)| v.to_string()).collect(),
+            dates: props
+                .iter()
+                .filter(|(_, v)| matches!(v, Value::Date(_)))
+                .map(|(_, v)| v.to_string())
+                .collect(),
         })
     };
     let mut out = Vec::new();
     for c in graph.stated_claims() {
         let Some(claim) = graph.claim(c) else { continue };
-        let props: Vec<(String, Value)> = claim.props.iter().map(|(k, v)| (graph.str(*k).to_string(), v.clone())).collect();
+        let props: Vec<(String, Value)> =
+            claim.props.iter().map(|(k, v)| (graph.str(*k).to_string(), v.clone())).collect();
         out.extend(claim.attestations.iter().filter_map(|a| place(a, &props, false)));
     }
     for d in graph.denials() {
@@ -312,7 +343,10 @@ fn placed(graph: &Graph, article: &Article, sentences: &[String]) -> Vec<Placed>
 fn locate(article: &Article, sentences: &[String], quote: &str, position: Option<&str>) -> Vec<usize> {
     let q = normalise_for_quotes(quote);
     let position = position.unwrap_or("");
-    let para: Option<usize> = position.split("para ").nth(1).and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok());
+    let para: Option<usize> = position
+        .split("para ")
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok());
     let chars: Option<(usize, usize)> = position.split("chars ").nth(1).and_then(|r| {
         let (a, b) = r.split_once('-')?;
         Some((a.trim().parse().ok()?, b.trim().split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()?))
@@ -337,7 +371,10 @@ fn locate(article: &Article, sentences: &[String], quote: &str, position: Option
             .copied()
             .filter(|&i| {
                 let s = &sentences[i];
-                q.contains(s.as_str()) || (s.len() > 10 && (q.starts_with(&s[s.len().saturating_sub(20)..]) || q.ends_with(&s[..20.min(s.len())])))
+                q.contains(s.as_str())
+                    || (s.len() > 10
+                        && (q.starts_with(&s[s.len().saturating_sub(20)..])
+                            || q.ends_with(&s[..20.min(s.len())])))
             })
             .collect();
         if !parts.is_empty() {
@@ -364,7 +401,8 @@ impl Scores {
             );
         };
         let acc = |t: &mut String, name: &str, a: &Accuracy| {
-            let _ = writeln!(t, "{name:<22} accuracy {:>5.1}% ({}/{})", 100.0 * a.value(), a.correct, a.total);
+            let _ =
+                writeln!(t, "{name:<22} accuracy {:>5.1}% ({}/{})", 100.0 * a.value(), a.correct, a.total);
         };
         pr(&mut t, "attribution", &self.attribution);
         acc(&mut t, "status", &self.status);

@@ -105,7 +105,9 @@ fn paragraphs(text: &str) -> Vec<(usize, &str)> {
 
 /// A cross-head: a short paragraph without lowercase letters ("REVENGE ATTACK?").
 fn is_cross_head(p: &str) -> bool {
-    p.split_whitespace().count() <= 8 && p.chars().any(char::is_alphabetic) && !p.chars().any(char::is_lowercase)
+    p.split_whitespace().count() <= 8
+        && p.chars().any(char::is_alphabetic)
+        && !p.chars().any(char::is_lowercase)
 }
 
 fn tokens(text: &str, start: usize, end: usize) -> Vec<Token> {
@@ -138,7 +140,13 @@ mod tests {
         let got: Vec<(&str, usize)> = a.sentences.iter().map(|s| (&text[s.start..s.end], s.para)).collect();
         assert_eq!(
             got,
-            vec![("One sentence.", 1), ("Two here.", 1), ("HEAD LINE?", 0), ("Third one.", 2), ("Fourth.", 2)]
+            vec![
+                ("One sentence.", 1),
+                ("Two here.", 1),
+                ("HEAD LINE?", 0),
+                ("Third one.", 2),
+                ("Fourth.", 2)
+            ]
         );
     }
 }

@@ -201,7 +201,9 @@ pub(crate) fn run_command(
             session.finish_json(out);
             Ok(After::Continue)
         }
-        "review" if rest.is_empty() => Err(anyhow::anyhow!("usage: :review DRAFT.kg (write one with `claimgraph draft ARTICLE.txt -o DRAFT.kg`)")),
+        "review" if rest.is_empty() => Err(anyhow::anyhow!(
+            "usage: :review DRAFT.kg (write one with `claimgraph draft ARTICLE.txt -o DRAFT.kg`)"
+        )),
         "review" => Ok(After::Review(rest.to_string())),
         "source" => source(rest, session, out, err),
         "load" => load(rest, session, out),

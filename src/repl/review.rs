@@ -30,7 +30,12 @@ struct Tally {
     rejected_before: usize,
 }
 
-pub(crate) fn run(path: &str, editor: &mut Editor<ReplHelper, FileHistory>, session: &mut Session, color: bool) {
+pub(crate) fn run(
+    path: &str,
+    editor: &mut Editor<ReplHelper, FileHistory>,
+    session: &mut Session,
+    color: bool,
+) {
     let file = match DraftFile::read(Path::new(path)) {
         Ok(f) => f,
         Err((text, e)) => {
@@ -87,23 +92,47 @@ pub(crate) fn run(path: &str, editor: &mut Editor<ReplHelper, FileHistory>, sess
                         println!("this draft has an end to name ('{p}'): edit it first (e)");
                         continue;
                     }
-                    if apply(&file, item, &item.statement, session, &base_dir, &rejected_before, &mut accepted_ids, &mut out, &mut err) {
+                    if apply(
+                        &file,
+                        item,
+                        &item.statement,
+                        session,
+                        &base_dir,
+                        &rejected_before,
+                        &mut accepted_ids,
+                        &mut out,
+                        &mut err,
+                    ) {
                         tally.accepted += 1;
                         break;
                     }
                 }
                 "e" | "edit" => {
                     editor.set_helper(Some(ReplHelper::new(Vocabulary::of(&session.graph), color)));
-                    let edited = editor.readline_with_initial(EDIT_PROMPT, (&format!("{};", item.statement), ""));
+                    let edited =
+                        editor.readline_with_initial(EDIT_PROMPT, (&format!("{};", item.statement), ""));
                     editor.set_helper(None);
                     let Ok(edited) = edited else { continue };
                     let text = edited.trim().trim_end_matches(';').to_string();
-                    let parsed = crate::draft::review::parse_items(&text).ok().and_then(|items| items.into_iter().next());
-                    if let Some(p) = parsed.as_ref().and_then(|i| uses_placeholder(&i.parsed, &placeholders)) {
+                    let parsed = crate::draft::review::parse_items(&text)
+                        .ok()
+                        .and_then(|items| items.into_iter().next());
+                    if let Some(p) = parsed.as_ref().and_then(|i| uses_placeholder(&i.parsed, &placeholders))
+                    {
                         println!("the edited statement still names '{p}': name the real entity");
                         continue;
                     }
-                    if apply(&file, item, &text, session, &base_dir, &rejected_before, &mut accepted_ids, &mut out, &mut err) {
+                    if apply(
+                        &file,
+                        item,
+                        &text,
+                        session,
+                        &base_dir,
+                        &rejected_before,
+                        &mut accepted_ids,
+                        &mut out,
+                        &mut err,
+                    ) {
                         tally.accepted += 1;
                         break;
                     }
@@ -120,7 +149,9 @@ pub(crate) fn run(path: &str, editor: &mut Editor<ReplHelper, FileHistory>, sess
                     break;
                 }
                 "q" | "quit" => break 'items,
-                _ => println!("a accept, e edit (opens the statement in the line editor), r reject, s skip, q quit"),
+                _ => println!(
+                    "a accept, e edit (opens the statement in the line editor), r reject, s skip, q quit"
+                ),
             }
         }
     }
@@ -143,7 +174,10 @@ pub(crate) fn run(path: &str, editor: &mut Editor<ReplHelper, FileHistory>, sess
 
 /// The placeholder a statement names, if any.
 fn uses_placeholder(statement: &DeclStatement, placeholders: &HashSet<String>) -> Option<String> {
-    references(statement).into_iter().chain(declared_id(statement).map(str::to_string)).find(|id| placeholders.contains(id))
+    references(statement)
+        .into_iter()
+        .chain(declared_id(statement).map(str::to_string))
+        .find(|id| placeholders.contains(id))
 }
 
 /// Runs an accepted statement as if typed, first adding the drafted entities and sources
@@ -166,7 +200,9 @@ fn apply(
         if session.graph.find_entity(&id).is_some() {
             continue;
         }
-        let Some(decl) = file.items.iter().find(|i| declared_id(&i.parsed) == Some(id.as_str())) else { continue };
+        let Some(decl) = file.items.iter().find(|i| declared_id(&i.parsed) == Some(id.as_str())) else {
+            continue;
+        };
         if rejected.contains(&one_line(&decl.statement)) {
             continue;
         }
@@ -176,7 +212,8 @@ fn apply(
         }
         let _ = writeln!(out, "  (also added {id}, which it names)");
     }
-    let source = SourceFile::new(format!("{} draft {}", file.path.display(), item.number), format!("{text};"));
+    let source =
+        SourceFile::new(format!("{} draft {}", file.path.display(), item.number), format!("{text};"));
     let summary = session.execute_script_in(&source, base_dir.clone(), out, err);
     if let Some(id) = declared_id(&item.parsed) {
         accepted.insert(id.to_string());
@@ -194,7 +231,8 @@ fn show(item: &ReviewItem, total: usize, article: Option<&str>, color: bool) {
     if let (Some((a, b)), Some(text)) = (item.sentence, article) {
         if let Some((before, sentence, after)) = crate::draft::review::paragraph_around(text, a, b) {
             let (on, off) = if color { ("\x1b[1;33m", "\x1b[0m") } else { ("»", "«") };
-            let dim = |s: &str| if color && !s.is_empty() { format!("\x1b[2m{s}\x1b[0m") } else { s.to_string() };
+            let dim =
+                |s: &str| if color && !s.is_empty() { format!("\x1b[2m{s}\x1b[0m") } else { s.to_string() };
             println!("  {}{on}{sentence}{off}{}", dim(&before), dim(&after));
         }
     }
