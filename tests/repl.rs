@@ -126,7 +126,7 @@ fn review_session() {
         }
     };
     p.expect("claimgraph> ").unwrap();
-    p.send_line(&format!(":review {}", draft.display())).unwrap();
+    p.send_line(format!(":review {}", draft.display())).unwrap();
     p.expect("drafts. For each").unwrap();
     // The document: accepted.
     p.expect("[1/").unwrap();

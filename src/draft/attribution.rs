@@ -80,10 +80,8 @@ fn phrase_before(tokens: &[Token], end: usize, lex: &Lexicon) -> Option<SourcePh
     let mut first = last;
     loop {
         let t = &tokens[first];
-        let ok = (t.is_word && !BOUNDARY.contains(&t.lower.as_str()))
-            || (t.is_word && matches!(t.lower.as_str(), "the" | "of" | "on" | "a" | "an" | "in" | "to"))
-            || t.text == "-"
-            || t.lower.ends_with("'s");
+        let ok =
+            (t.is_word && !BOUNDARY.contains(&t.lower.as_str())) || t.text == "-" || t.lower.ends_with("'s");
         if !ok || last - first > 9 {
             first += 1;
             break;

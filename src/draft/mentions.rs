@@ -76,7 +76,7 @@ pub(crate) fn join(tokens: &[Token], first: usize, last: usize) -> String {
         }
         s.push_str(if k + first == last { bare(t) } else { &t.text });
     }
-    s.replace(['\u{2018}', '\u{2019}'], "").replace('\u{201C}', "").replace('\u{201D}', "")
+    s.replace(['\u{2018}', '\u{2019}'], "").replace(['\u{201C}', '\u{201D}'], "")
 }
 
 /// Every mention in the sentence, in order, without overlaps (known names win).
@@ -137,13 +137,11 @@ pub(crate) fn mentions(tokens: &[Token], known: &[KnownName], lex: &Lexicon) -> 
                     Some(after) if is_name_word(after) && !after.space_before => j = k + 1,
                     _ => break,
                 }
-            } else if PARTICLES.contains(&next.lower.as_str())
-                && tokens.get(k + 1).is_some_and(|a| is_name_word(a) || a.text == "-")
-            {
-                j = k;
-            } else if next.lower == "of"
-                && tokens.get(k + 1).is_some_and(is_name_word)
-                && (lex.labels.contains_key(&tokens[j].lower) || lex.events.contains(&tokens[j].lower))
+            } else if (PARTICLES.contains(&next.lower.as_str())
+                && tokens.get(k + 1).is_some_and(|a| is_name_word(a) || a.text == "-"))
+                || (next.lower == "of"
+                    && tokens.get(k + 1).is_some_and(is_name_word)
+                    && (lex.labels.contains_key(&tokens[j].lower) || lex.events.contains(&tokens[j].lower)))
             {
                 j = k;
             } else {

@@ -781,7 +781,9 @@ impl<'a> Drafter<'a> {
         if let Some((_, c)) = cues.last() {
             self.last_cue = Some((para, c.clone()));
         }
-        let mut groups: Vec<(String, String, String, Vec<Prop>, Vec<String>)> = Vec::new();
+        // (type, subject, object, properties, notes) of each figure claim.
+        type FigureClaim = (String, String, String, Vec<Prop>, Vec<String>);
+        let mut groups: Vec<FigureClaim> = Vec::new();
         for f in &figs {
             let cue = cues
                 .iter()

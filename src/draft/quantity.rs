@@ -67,8 +67,7 @@ fn number_at(tokens: &[Token], i: usize, en: &Language) -> Option<(Number, usize
     // The longest run of words (and hyphens) that reads as a whole number.
     let mut best = None;
     let mut words = String::new();
-    for j in i..tokens.len().min(i + 8) {
-        let tok = &tokens[j];
+    for (j, tok) in tokens.iter().enumerate().take(i + 8).skip(i) {
         if j > i && tok.space_before && !words.ends_with('-') {
             words.push(' ');
         }
