@@ -3,7 +3,10 @@
 
 use std::sync::Arc;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, NamedSource, Report};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    NamedSource, Report, SourceCode, SourceSpan, SpanContents,
+};
 
 /// A file (or REPL input, or `-e` argument) that statements were read from.
 #[derive(Debug, Clone)]
@@ -17,8 +20,10 @@ impl SourceFile {
         SourceFile { name: name.into(), text: text.into() }
     }
 
-    pub fn named_source(&self) -> NamedSource<String> {
-        NamedSource::new(self.name.clone(), self.text.to_string())
+    /// The file as miette's source code; shares the text rather than copying it, so fifty
+    /// errors in a 100 MB file do not hold fifty copies.
+    pub fn named_source(&self) -> NamedSource<Arc<str>> {
+        NamedSource::new(self.name.clone(), Arc::clone(&self.text))
     }
 
     /// `file:line:col` of a byte offset.
@@ -28,12 +33,167 @@ impl SourceFile {
     }
 }
 
-/// Attaches the file to a diagnostic so it renders with its source line.
+/// Attaches the file to a diagnostic so it renders with its source line. Every error of
+/// every stage goes through here, which is what makes [`Excerpt`] apply to all of them.
 pub fn report_in<D>(file: &SourceFile, diagnostic: D) -> Report
 where
-    D: miette::Diagnostic + Send + Sync + 'static,
+    D: Diagnostic + Send + Sync + 'static,
 {
-    Report::new(diagnostic).with_source_code(file.named_source())
+    match Excerpt::of(file, &diagnostic) {
+        Some(excerpt) => {
+            let labels = excerpt.labels.clone();
+            Report::new(Excerpted { inner: Box::new(diagnostic), labels }).with_source_code(excerpt)
+        }
+        None => Report::new(diagnostic).with_source_code(file.named_source()),
+    }
+}
+
+/// Lines longer than this (in bytes) are shown as a window around the error. miette lays a
+/// line out in columns it formats as `u16` widths and panics past 65,535; a window also
+/// keeps a minified line from flooding the terminal.
+const LONG_LINE: usize = 1000;
+/// How much of a long line is shown before and after the error.
+const WINDOW_BEFORE: usize = 80;
+const WINDOW_AFTER: usize = 160;
+const ELLIPSIS: &str = "…";
+
+/// The part of a long line that an error is on, as miette's source code: the window's text
+/// with `…` at the cut ends, reporting the real line and column of what it holds.
+#[derive(Debug)]
+struct Excerpt {
+    name: String,
+    /// `…` + the window + `…`.
+    text: String,
+    /// The real line (0-based) and byte column of the window's first byte.
+    line: usize,
+    column: usize,
+    /// Bytes of `text` before the window's first byte (the leading `…`, if any).
+    lead: usize,
+    /// The diagnostic's labels, moved into `text`.
+    labels: Vec<LabeledSpan>,
+}
+
+impl Excerpt {
+    /// The excerpt a diagnostic needs: `None` unless its primary label is on a line longer
+    /// than [`LONG_LINE`] (miette shows no context lines around a one-line label).
+    fn of(file: &SourceFile, diagnostic: &dyn Diagnostic) -> Option<Excerpt> {
+        let labels: Vec<LabeledSpan> = diagnostic.labels()?.collect();
+        let primary = labels.iter().find(|l| l.primary()).or(labels.first())?;
+        let text: &str = &file.text;
+        let start = floor_boundary(text, primary.offset().min(text.len()));
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        if line_end - line_start <= LONG_LINE {
+            return None;
+        }
+        let win_start = floor_boundary(text, start.saturating_sub(WINDOW_BEFORE).max(line_start));
+        let wanted_end = (start + primary.len().max(1)).min(start + WINDOW_AFTER).max(start + WINDOW_AFTER / 2);
+        let win_end = ceil_boundary(text, wanted_end.min(line_end));
+        let lead = if win_start > line_start { ELLIPSIS } else { "" };
+        let trail = if win_end < line_end { ELLIPSIS } else { "" };
+        let shown = format!("{lead}{}{trail}", &text[win_start..win_end]);
+        // Labels that start in the window move with it and end where it ends.
+        let moved = labels
+            .iter()
+            .filter(|l| (win_start..=win_end).contains(&l.offset()))
+            .map(|l| {
+                let offset = l.offset() - win_start + lead.len();
+                let end = (l.offset() + l.len()).min(win_end) - win_start + lead.len();
+                let span = SourceSpan::new(offset.into(), end - offset);
+                if l.primary() {
+                    LabeledSpan::new_primary_with_span(l.label().map(str::to_string), span)
+                } else {
+                    LabeledSpan::new_with_span(l.label().map(str::to_string), span)
+                }
+            })
+            .collect();
+        Some(Excerpt {
+            name: file.name.clone(),
+            text: shown,
+            line: text[..line_start].matches('\n').count(),
+            column: win_start - line_start,
+            lead: lead.len(),
+            labels: moved,
+        })
+    }
+}
+
+impl SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.text.as_str().read_span(span, before, after)?;
+        // The excerpt is one line: a column in it is the window's column plus the bytes
+        // after the leading `…`.
+        let column = self.column + inner.column().saturating_sub(self.lead);
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            self.line,
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
+/// A diagnostic shown against an [`Excerpt`]: the same error, its labels moved.
+struct Excerpted {
+    inner: Box<dyn Diagnostic + Send + Sync>,
+    labels: Vec<LabeledSpan>,
+}
+
+impl std::fmt::Debug for Excerpted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.inner, f)
+    }
+}
+
+impl std::fmt::Display for Excerpted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.inner, f)
+    }
+}
+
+impl std::error::Error for Excerpted {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner.source()
+    }
+}
+
+impl Diagnostic for Excerpted {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.inner.code()
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        self.inner.severity()
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.inner.help()
+    }
+    fn url<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.inner.url()
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+}
+
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 /// Renders a report as plain text (no colours), as tests and pipes want it.
@@ -57,4 +217,35 @@ fn render(report: &Report, theme: GraphicalTheme) -> String {
         out = format!("{report}");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render_error_at(text: &str, offset: usize, len: usize) -> String {
+        let file = SourceFile::new("t.kg", text);
+        let span = crate::syntax::Span::new(offset, offset + len);
+        let e = crate::syntax::SyntaxError::at(span, "bad token");
+        render_plain(&report_in(&file, e))
+    }
+
+    #[test]
+    fn errors_far_along_a_long_line_show_a_window_with_the_true_column() {
+        for col in [0, 70_000, 200_000] {
+            let text = format!("{}BAD{}\nnext line", "x".repeat(col), "y".repeat(100_000));
+            let out = render_error_at(&text, col, 3);
+            assert!(out.contains(&format!("[t.kg:1:{}]", col + 1)), "{out}");
+            assert!(out.contains("BAD"), "{out}");
+            assert!(out.len() < 2000, "the whole line was printed: {} bytes", out.len());
+        }
+    }
+
+    #[test]
+    fn multibyte_text_around_the_window_edges() {
+        // Two columns per character: past miette's limit at a third of the bytes.
+        let text = format!("{}BAD{}", "中".repeat(35_000), "ü".repeat(40_000));
+        let out = render_error_at(&text, 105_000, 3);
+        assert!(out.contains("[t.kg:1:105001]"), "{out}");
+    }
 }
