@@ -39,12 +39,65 @@ pub fn report_in<D>(file: &SourceFile, diagnostic: D) -> Report
 where
     D: Diagnostic + Send + Sync + 'static,
 {
-    match Excerpt::of(file, &diagnostic) {
-        Some(excerpt) => {
-            let labels = excerpt.labels.clone();
-            Report::new(Excerpted { inner: Box::new(diagnostic), labels }).with_source_code(excerpt)
-        }
-        None => Report::new(diagnostic).with_source_code(file.named_source()),
+    let message = diagnostic.to_string();
+    let tidy_message = (message.len() > LONG_MESSAGE || message.chars().any(is_unsafe_control))
+        .then(|| shorten(&escape_controls(&message), LONG_MESSAGE));
+    let excerpt = Excerpt::of(file, &diagnostic);
+    let labels_unsafe = diagnostic
+        .labels()
+        .is_some_and(|mut ls| ls.any(|l| l.label().is_some_and(|t| t.chars().any(is_unsafe_control))));
+    if excerpt.is_none() && tidy_message.is_none() && !labels_unsafe {
+        return Report::new(diagnostic).with_source_code(file.named_source());
+    }
+    let labels = match &excerpt {
+        Some(e) => e.labels.clone(),
+        None => diagnostic.labels().map_or(Vec::new(), |ls| ls.collect()),
+    };
+    let labels = labels.into_iter().map(tidy_label).collect();
+    let shown = Shown { message: tidy_message.unwrap_or(message), inner: Box::new(diagnostic), labels };
+    match excerpt {
+        Some(excerpt) => Report::new(shown).with_source_code(excerpt),
+        None => Report::new(shown).with_source_code(file.named_source()),
+    }
+}
+
+/// Messages longer than this are cut in the middle: a 70,000-character name said once in
+/// full is enough (in the source line under the caret).
+const LONG_MESSAGE: usize = 400;
+
+/// Control characters other than newline and tab, which a terminal would act on.
+fn is_unsafe_control(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+}
+
+/// Text with its unsafe control characters written as escapes (`\u{1b}`), as `ls` and git
+/// show odd file names, so that an error about a hostile name cannot drive the terminal.
+pub(crate) fn escape_controls(text: &str) -> String {
+    if !text.chars().any(is_unsafe_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| if is_unsafe_control(c) { c.escape_unicode().to_string() } else { c.to_string() })
+        .collect()
+}
+
+/// At most about `max` bytes: the start and the end, with `…` between.
+fn shorten(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let head = floor_boundary(text, max * 3 / 4);
+    let tail = ceil_boundary(text, text.len() - max / 4);
+    format!("{}…{}", &text[..head], &text[tail..])
+}
+
+fn tidy_label(l: LabeledSpan) -> LabeledSpan {
+    let text = l.label().map(|t| shorten(&escape_controls(t), LONG_MESSAGE / 2));
+    let span = *l.inner();
+    if l.primary() {
+        LabeledSpan::new_primary_with_span(text, span)
+    } else {
+        LabeledSpan::new_with_span(text, span)
     }
 }
 
@@ -87,7 +140,8 @@ impl Excerpt {
             return None;
         }
         let win_start = floor_boundary(text, start.saturating_sub(WINDOW_BEFORE).max(line_start));
-        let wanted_end = (start + primary.len().max(1)).min(start + WINDOW_AFTER).max(start + WINDOW_AFTER / 2);
+        let wanted_end =
+            (start + primary.len().max(1)).min(start + WINDOW_AFTER).max(start + WINDOW_AFTER / 2);
         let win_end = ceil_boundary(text, wanted_end.min(line_end));
         let lead = if win_start > line_start { ELLIPSIS } else { "" };
         let trail = if win_end < line_end { ELLIPSIS } else { "" };
@@ -140,31 +194,33 @@ impl SourceCode for Excerpt {
     }
 }
 
-/// A diagnostic shown against an [`Excerpt`]: the same error, its labels moved.
-struct Excerpted {
+/// A diagnostic as shown: the same error, its message and labels made safe to print (and
+/// moved into an [`Excerpt`] when there is one).
+struct Shown {
+    message: String,
     inner: Box<dyn Diagnostic + Send + Sync>,
     labels: Vec<LabeledSpan>,
 }
 
-impl std::fmt::Debug for Excerpted {
+impl std::fmt::Debug for Shown {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Debug::fmt(&self.inner, f)
     }
 }
 
-impl std::fmt::Display for Excerpted {
+impl std::fmt::Display for Shown {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(&self.inner, f)
+        f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for Excerpted {
+impl std::error::Error for Shown {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.inner.source()
     }
 }
 
-impl Diagnostic for Excerpted {
+impl Diagnostic for Shown {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
         self.inner.code()
     }
@@ -172,7 +228,8 @@ impl Diagnostic for Excerpted {
         self.inner.severity()
     }
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.inner.help()
+        let help = self.inner.help()?.to_string();
+        Some(Box::new(shorten(&escape_controls(&help), LONG_MESSAGE)))
     }
     fn url<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
         self.inner.url()
@@ -239,6 +296,21 @@ mod tests {
             assert!(out.contains("BAD"), "{out}");
             assert!(out.len() < 2000, "the whole line was printed: {} bytes", out.len());
         }
+    }
+
+    #[test]
+    fn long_and_hostile_messages_are_cut_and_escaped() {
+        let text = "ENTITY (a);";
+        let file = SourceFile::new("t.kg", text);
+        let long = crate::syntax::SyntaxError::at(
+            crate::syntax::Span::new(8, 9),
+            format!("unknown '{}'", "a".repeat(70_000)),
+        );
+        let out = render_plain(&report_in(&file, long));
+        assert!(out.len() < 2000, "{} bytes", out.len());
+        let hostile = crate::syntax::SyntaxError::at(crate::syntax::Span::new(8, 9), "name 'x\u{1b}[31mred'");
+        let out = render_plain(&report_in(&file, hostile));
+        assert!(!out.contains('\u{1b}') && out.contains("\\u{1b}[31mred"), "{out}");
     }
 
     #[test]

@@ -59,7 +59,8 @@ pub(crate) fn has_content(text: &str) -> bool {
     first_token(text).is_some()
 }
 
-/// The byte offset of the first character that is not whitespace or inside a comment.
+/// The byte offset of the first character that is not whitespace or inside a comment (an
+/// unclosed `/*` counts as a character).
 pub(crate) fn first_token(text: &str) -> Option<usize> {
     let mut rest = text;
     loop {
@@ -67,7 +68,12 @@ pub(crate) fn first_token(text: &str) -> Option<usize> {
         if let Some(r) = rest.strip_prefix("//") {
             rest = r.find('\n').map_or("", |i| &r[i..]);
         } else if let Some(r) = rest.strip_prefix("/*") {
-            rest = &r[r.find("*/")? + 2..];
+            // A comment that is never closed is content: the parser reports it, where
+            // dropping it would silently drop the rest of a file.
+            match r.find("*/") {
+                Some(end) => rest = &r[end + 2..],
+                None => return Some(text.len() - rest.len()),
+            }
         } else if rest.is_empty() {
             return None;
         } else {

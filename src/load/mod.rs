@@ -105,8 +105,8 @@ pub fn load_files(graph: &mut Graph, files: &[DataFile]) -> Result<(), LoadFailu
         loader.begin_file(file.base_dir.clone());
         match statements {
             FileStatements::Parsed(decls) => {
-                for (decl, span) in decls {
-                    errors.push(file, loader.apply(decl, *span, Pass::Entities), 0);
+                for (decl, span, offset) in decls {
+                    errors.push(file, loader.apply(decl, *span, Pass::Entities), *offset);
                 }
             }
             FileStatements::Text(split) => {
@@ -127,8 +127,8 @@ pub fn load_files(graph: &mut Graph, files: &[DataFile]) -> Result<(), LoadFailu
     for (i, (file, statements)) in files.iter().zip(&sources).enumerate() {
         loader.begin_file(file.base_dir.clone());
         if let FileStatements::Parsed(decls) = statements {
-            for (decl, span) in decls {
-                errors.push(file, loader.apply(decl, *span, Pass::Chains), 0);
+            for (decl, span, offset) in decls {
+                errors.push(file, loader.apply(decl, *span, Pass::Chains), *offset);
             }
         }
         for (_, p) in chains.iter().filter(|(f, _)| *f == i) {
@@ -141,8 +141,8 @@ pub fn load_files(graph: &mut Graph, files: &[DataFile]) -> Result<(), LoadFailu
         loader.begin_file(file.base_dir.clone());
         match statements {
             FileStatements::Parsed(decls) => {
-                for (decl, span) in decls {
-                    errors.push(file, loader.apply(decl, *span, Pass::Facts), 0);
+                for (decl, span, offset) in decls {
+                    errors.push(file, loader.apply(decl, *span, Pass::Facts), *offset);
                 }
             }
             FileStatements::Text(split) => {
@@ -164,7 +164,7 @@ pub fn load_files(graph: &mut Graph, files: &[DataFile]) -> Result<(), LoadFailu
 
 /// A file's statements: parsed whole (JSON) or split for parsing one by one.
 enum FileStatements {
-    Parsed(Vec<(DeclStatement, Span)>),
+    Parsed(Vec<json::JsonDecl>),
     Text(fast::Split),
 }
 

@@ -19,7 +19,9 @@ use crate::model::value::{write_float, write_string_literal};
 use crate::model::{Number, Uncertain};
 
 /// Deepest bracket nesting accepted before parsing: pest recurses per bracket level (through
-/// every precedence layer), so very deep input would overflow the stack.
+/// every precedence layer), so very deep input would overflow the stack. The one limit for
+/// every statement, data file, parameter and JSON import (see `load::json`), so that
+/// whatever loads also prints back to statements that load.
 pub(crate) const MAX_NESTING: usize = 64;
 /// Most operators in one expression (between brackets): the AST nests up to one level per
 /// operator and every later stage walks it recursively.
@@ -324,12 +326,17 @@ impl Expr {
 // Pre-parse guard
 // ============================================================================
 
-/// Rejects input nested deeper than [`MAX_NESTING`] brackets before pest sees it. Brackets
-/// inside string literals, quoted identifiers and comments do not count.
+/// Rejects input nested deeper than [`MAX_NESTING`] brackets before pest sees it, and a
+/// block comment that is never closed (pest would report only what it expected there).
+/// Brackets inside string literals, quoted identifiers and comments do not count; `CASE …
+/// END` counts as a bracket, since pest recurses through it as through one.
 pub(crate) fn check_nesting(text: &str) -> Result<(), SyntaxError> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
+    let too_deep = |i: usize, len: usize| {
+        SyntaxError::at(Span::new(i, i + len), format!("brackets nested more than {MAX_NESTING} deep"))
+    };
     while i < bytes.len() {
         let c = bytes[i];
         match c {
@@ -347,23 +354,40 @@ pub(crate) fn check_nesting(text: &str) -> Result<(), SyntaxError> {
                     i += 1;
                 }
             }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
-                    i += 1;
+            b'/' if bytes.get(i + 1) == Some(&b'*') => match text[i + 2..].find("*/") {
+                Some(j) => i += 2 + j + 1,
+                None => {
+                    return Err(SyntaxError::at(Span::new(i, i + 2), "comment is never closed (no `*/`)"))
                 }
-                i += 1;
-            }
+            },
             b'(' | b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
-                    return Err(SyntaxError::at(
-                        Span::new(i, i + 1),
-                        format!("brackets nested more than {MAX_NESTING} deep"),
-                    ));
+                    return Err(too_deep(i, 1));
                 }
             }
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                let word = &bytes[start..i];
+                // A keyword, not a property key (`n.end`), parameter, label or map key (`{end: 1}`).
+                let after_dot = start > 0 && matches!(bytes[start - 1], b'.' | b'$' | b':');
+                let before_colon = bytes[i..].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b':');
+                if !after_dot && !before_colon {
+                    if word.eq_ignore_ascii_case(b"case") {
+                        depth += 1;
+                        if depth > MAX_NESTING {
+                            return Err(too_deep(start, 4));
+                        }
+                    } else if word.eq_ignore_ascii_case(b"end") {
+                        depth = depth.saturating_sub(1);
+                    }
+                }
+                continue;
+            }
             _ => {}
         }
         i += 1;
