@@ -19,8 +19,9 @@ pub use error::{did_you_mean, LoadError, LoadErrorKind};
 
 use crate::diagnostics::{report_in, SourceFile};
 use crate::model::{
-    Attestation, Claim, ClaimIx, ClaimKind, Constraint, ConstraintKind, Denial, DenialTarget, EndSelector,
-    EntityIx, Graph, Props, RelPattern, Resolution, ResolutionTarget, Severity, SourceRef, Status,
+    Attestation, Claim, ClaimIx, ClaimKind, Constraint, ConstraintKind, DateValue, Denial, DenialTarget,
+    EndSelector, EntityIx, Graph, Props, RelPattern, Resolution, ResolutionTarget, Severity, SourceRef,
+    Status,
 };
 use crate::syntax::decl::{
     AttestationDecl, ConstraintDecl, ConstraintKindDecl, DeclStatement, DenyTarget, EndPattern, EntityDecl,
@@ -372,6 +373,10 @@ impl<'g> Loader<'g> {
                 "only sources have VIA chains",
             ));
         }
+        non_empty(&e.id, "an id")?;
+        for l in &e.labels {
+            non_empty(l, "a label")?;
+        }
         for p in &e.props {
             check_prop(p)?;
         }
@@ -396,6 +401,7 @@ impl<'g> Loader<'g> {
     fn declare_chain(&mut self, e: &EntityDecl) -> Result<(), LoadError> {
         let Some(ix) = self.graph.find_entity(&e.id.text) else { return Ok(()) };
         let via = self.chain(&e.via)?;
+        self.no_chain_cycle(ix, &via, &e.via)?;
         let via_type = self.graph.intern(VIA_TYPE);
         let mut from = ix;
         for &to in &via {
@@ -419,6 +425,51 @@ impl<'g> Loader<'g> {
         }
         self.graph.set_via(ix, via).map_err(|_| self.unknown_entity(&e.id))?;
         Ok(())
+    }
+
+    /// A source cannot reach us through itself: `SOURCE (p) VIA p`, `VIA q, q`, or a relay
+    /// whose own declared chain leads back to the source.
+    fn no_chain_cycle(&self, ix: EntityIx, via: &[EntityIx], names: &[Name]) -> Result<(), LoadError> {
+        for (i, (&hop, name)) in via.iter().zip(names).enumerate() {
+            let repeated = hop == ix || via[..i].contains(&hop);
+            if repeated || self.chain_reaches(hop, ix) {
+                let (id, hop_id) = (self.graph.entity_id(ix), self.graph.entity_id(hop));
+                let why = if hop == ix {
+                    format!("'{id}' cannot relay itself")
+                } else if repeated {
+                    format!("it lists '{hop_id}' twice")
+                } else {
+                    format!("'{hop_id}' is itself relayed through '{id}'")
+                };
+                return Err(LoadError::new(
+                    LoadErrorKind::InvalidPattern,
+                    name.span,
+                    format!("the attribution chain of '{id}' is a cycle: {why}"),
+                )
+                .with_label("cycle closes here")
+                .with_help("a VIA chain lists the relays from the source outward, each once"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether following VIA links from `from` arrives at `to`.
+    fn chain_reaches(&self, from: EntityIx, to: EntityIx) -> bool {
+        let mut seen = vec![from];
+        let mut stack = vec![from];
+        while let Some(at) = stack.pop() {
+            let Some(e) = self.graph.entity(at) else { continue };
+            for &next in &e.via {
+                if next == to {
+                    return true;
+                }
+                if !seen.contains(&next) {
+                    seen.push(next);
+                    stack.push(next);
+                }
+            }
+        }
+        false
     }
 
     fn chain(&self, names: &[Name]) -> Result<Vec<EntityIx>, LoadError> {
@@ -547,6 +598,10 @@ impl<'g> Loader<'g> {
     ) -> Result<(bool, usize), LoadError> {
         let subject = self.end(&p.subject, "subject")?;
         let object = self.end(&p.object, "object")?;
+        non_empty(&p.rel_type, "a relationship type")?;
+        if let Some(id) = &p.claim_id {
+            non_empty(id, "a claim id")?;
+        }
         for prop in &p.props {
             check_prop(prop)?;
         }
@@ -641,6 +696,16 @@ impl<'g> Loader<'g> {
         };
         if let (Some(doc), Some(quote)) = (document, &a.quote) {
             self.verify_quote(doc, quote, a.quote_span.unwrap_or(a.span))?;
+        }
+        if let (Some(date @ DateValue::Relative { .. }), None) = (a.date, document) {
+            return Err(LoadError::new(
+                LoadErrorKind::InvalidValue,
+                a.span,
+                format!("the date {date} is relative to a document, and this attestation has none"),
+            )
+            .with_help(
+                "name the document (`IN article`) or set one for the file (`USE DOCUMENT article;`)",
+            ));
         }
         Ok(Attestation {
             source,
@@ -779,7 +844,21 @@ impl<'g> Loader<'g> {
 }
 
 /// Rejects property values that are well-formed but meaningless.
+/// An empty backticked name (`` ` ` ``) names nothing a reader could refer to.
+fn non_empty(name: &Name, what: &str) -> Result<(), LoadError> {
+    if name.text.is_empty() {
+        return Err(LoadError::new(
+            LoadErrorKind::InvalidPattern,
+            name.span,
+            format!("{what} cannot be empty"),
+        )
+        .with_label("empty name"));
+    }
+    Ok(())
+}
+
 fn check_prop(p: &Prop) -> Result<(), LoadError> {
+    non_empty(&p.key, "a property key")?;
     if p.key.text == "aliases"
         && !matches!(&p.value, crate::model::Value::List(items) if items.iter().all(|v| v.as_str().is_some()))
     {
