@@ -2,7 +2,7 @@
 //! `anyhow` and decides exit codes: 0 success, 1 a statement or file failed, 2 usage error
 //! (clap), 3 contradictions found by `check`.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -282,13 +282,7 @@ pub(crate) fn progress_bar(len: u64, message: &'static str) -> indicatif::Progre
 }
 
 fn read_script(path: &Path) -> anyhow::Result<SourceFile> {
-    if path.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).context("cannot read standard input")?;
-        return Ok(SourceFile::new("<stdin>", text));
-    }
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(SourceFile::new(path.display().to_string(), text))
+    Ok(SourceFile::read(path)?)
 }
 
 /// Builds a session from the shared options (loads data, parses parameters).
@@ -374,7 +368,7 @@ pub fn load(files: &[PathBuf]) -> anyhow::Result<Graph> {
     } else {
         files
             .iter()
-            .map(|p| DataFile::read(p).with_context(|| format!("cannot read {}", p.display())))
+            .map(|p| Ok(DataFile::read(p)?))
             .collect::<anyhow::Result<Vec<_>>>()?
     };
     let total: usize = data.iter().map(|d| d.source.text.len()).sum();

@@ -33,6 +33,60 @@ impl SourceFile {
     }
 }
 
+/// A file that could not be read as text.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot read {path}: {cause}")]
+    Io { path: String, cause: std::io::Error },
+    /// Not UTF-8: the rendered report, with the line and column of the first bad byte.
+    #[error("{0}")]
+    NotUtf8(String),
+}
+
+/// Bytes that are not UTF-8, located at the first bad byte.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("not valid UTF-8: byte 0x{byte:02x} at offset {offset}")]
+#[diagnostic(
+    code(claimgraph::invalid_utf8),
+    help("claimgraph reads UTF-8 text; convert the file first (for example `iconv -f LATIN1 -t UTF-8`)")
+)]
+struct NotUtf8 {
+    byte: u8,
+    offset: usize,
+    #[label("not UTF-8")]
+    span: SourceSpan,
+}
+
+impl SourceFile {
+    /// Reads a file (`-` is standard input) as UTF-8 text.
+    pub fn read(path: &std::path::Path) -> Result<SourceFile, ReadError> {
+        let name = if path.as_os_str() == "-" { "<stdin>".to_string() } else { path.display().to_string() };
+        let bytes = if path.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map(|_| bytes)
+        } else {
+            std::fs::read(path)
+        }
+        .map_err(|cause| ReadError::Io { path: name.clone(), cause })?;
+        SourceFile::from_bytes(name, bytes)
+    }
+
+    /// Text from bytes, or an error at the line and column of the first byte that is not UTF-8.
+    pub fn from_bytes(name: String, bytes: Vec<u8>) -> Result<SourceFile, ReadError> {
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(SourceFile::new(name, text)),
+            Err(e) => {
+                let offset = e.utf8_error().valid_up_to();
+                let byte = e.as_bytes()[offset];
+                // The text up to the bad byte is shown as it is; the rest with U+FFFD.
+                let shown = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let error = NotUtf8 { byte, offset, span: SourceSpan::new(offset.into(), '\u{FFFD}'.len_utf8()) };
+                Err(ReadError::NotUtf8(render_plain(&report_in(&SourceFile::new(name, shown), error))))
+            }
+        }
+    }
+}
+
 /// Attaches the file to a diagnostic so it renders with its source line. Every error of
 /// every stage goes through here, which is what makes [`Excerpt`] apply to all of them.
 pub fn report_in<D>(file: &SourceFile, diagnostic: D) -> Report
@@ -319,5 +373,17 @@ mod tests {
         let text = format!("{}BAD{}", "中".repeat(35_000), "ü".repeat(40_000));
         let out = render_error_at(&text, 105_000, 3);
         assert!(out.contains("[t.kg:1:105001]"), "{out}");
+    }
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::*;
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_located() {
+        let bytes = b"ENTITY (a);\nENTITY (b {name: 'caf\xe9'});\n".to_vec();
+        let Err(ReadError::NotUtf8(out)) = SourceFile::from_bytes("t.kg".into(), bytes) else { panic!("accepted") };
+        assert!(out.contains("[t.kg:2:22]") && out.contains("0xe9"), "{out}");
     }
 }

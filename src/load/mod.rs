@@ -52,10 +52,10 @@ impl DataFile {
     }
 
     /// Reads a file from disk; its folder is the base for relative paths.
-    pub fn read(path: &Path) -> Result<Self, std::io::Error> {
-        let text = std::fs::read_to_string(path)?;
+    pub fn read(path: &Path) -> Result<Self, crate::diagnostics::ReadError> {
+        let source = SourceFile::read(path)?;
         let base = path.parent().map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p });
-        Ok(DataFile::new(path.display().to_string(), text, base.map(Path::to_path_buf)))
+        Ok(DataFile { source, base_dir: base.map(Path::to_path_buf) })
     }
 }
 

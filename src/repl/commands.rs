@@ -251,8 +251,7 @@ fn source(
     if path.is_empty() {
         anyhow::bail!("usage: :source FILE");
     }
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?;
-    let file = SourceFile::new(path, text);
+    let file = SourceFile::read(Path::new(path))?;
     let summary = session.execute_script(&file, out, err);
     session.finish_json(out);
     let _ = writeln!(out, "{path}: {} statements run, {} failed", summary.succeeded, summary.failed);
@@ -263,7 +262,7 @@ fn load(path: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Resul
     if path.is_empty() {
         anyhow::bail!("usage: :load FILE");
     }
-    let data = DataFile::read(Path::new(path)).map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?;
+    let data = DataFile::read(Path::new(path))?;
     let before = session.graph.summary();
     let result = load_files(&mut session.graph, &[data]);
     let after = session.graph.summary();
