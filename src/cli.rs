@@ -366,10 +366,7 @@ pub fn load(files: &[PathBuf]) -> anyhow::Result<Graph> {
     let data = if files.is_empty() {
         vec![bundled_dataset()]
     } else {
-        files
-            .iter()
-            .map(|p| Ok(DataFile::read(p)?))
-            .collect::<anyhow::Result<Vec<_>>>()?
+        files.iter().map(|p| Ok(DataFile::read(p)?)).collect::<anyhow::Result<Vec<_>>>()?
     };
     let total: usize = data.iter().map(|d| d.source.text.len()).sum();
     let spinner = if total > 5_000_000 && std::io::stderr().is_terminal() {

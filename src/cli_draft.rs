@@ -4,7 +4,6 @@
 use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
-
 use crate::diagnostics::{render_plain, report_in, SourceFile};
 use crate::draft::{review, score, DraftOptions, Lexicon};
 use crate::load::{load_files, DataFile};

@@ -80,7 +80,8 @@ impl SourceFile {
                 let byte = e.as_bytes()[offset];
                 // The text up to the bad byte is shown as it is; the rest with U+FFFD.
                 let shown = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                let error = NotUtf8 { byte, offset, span: SourceSpan::new(offset.into(), '\u{FFFD}'.len_utf8()) };
+                let error =
+                    NotUtf8 { byte, offset, span: SourceSpan::new(offset.into(), '\u{FFFD}'.len_utf8()) };
                 Err(ReadError::NotUtf8(render_plain(&report_in(&SourceFile::new(name, shown), error))))
             }
         }
@@ -124,15 +125,22 @@ fn is_unsafe_control(c: char) -> bool {
     c.is_control() && c != '\n' && c != '\t'
 }
 
-/// Text with its unsafe control characters written as escapes (`\u{1b}`), as `ls` and git
-/// show odd file names, so that an error about a hostile name cannot drive the terminal.
+/// Text with its control characters other than newline and tab written as the language's
+/// escapes (`\u001B`), as `ls` and git show odd file names, so that a hostile name in an
+/// error, a table or a CSV file cannot drive the terminal it is printed on.
 pub(crate) fn escape_controls(text: &str) -> String {
     if !text.chars().any(is_unsafe_control) {
         return text.to_string();
     }
-    text.chars()
-        .map(|c| if is_unsafe_control(c) { c.escape_unicode().to_string() } else { c.to_string() })
-        .collect()
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe_control(c) {
+            let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\\u{:04X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// At most about `max` bytes: the start and the end, with `…` between.
@@ -364,7 +372,7 @@ mod tests {
         assert!(out.len() < 2000, "{} bytes", out.len());
         let hostile = crate::syntax::SyntaxError::at(crate::syntax::Span::new(8, 9), "name 'x\u{1b}[31mred'");
         let out = render_plain(&report_in(&file, hostile));
-        assert!(!out.contains('\u{1b}') && out.contains("\\u{1b}[31mred"), "{out}");
+        assert!(!out.contains('\u{1b}') && out.contains("\\u001B[31mred"), "{out}");
     }
 
     #[test]
@@ -383,7 +391,9 @@ mod read_tests {
     #[test]
     fn bytes_that_are_not_utf8_are_located() {
         let bytes = b"ENTITY (a);\nENTITY (b {name: 'caf\xe9'});\n".to_vec();
-        let Err(ReadError::NotUtf8(out)) = SourceFile::from_bytes("t.kg".into(), bytes) else { panic!("accepted") };
+        let Err(ReadError::NotUtf8(out)) = SourceFile::from_bytes("t.kg".into(), bytes) else {
+            panic!("accepted")
+        };
         assert!(out.contains("[t.kg:2:22]") && out.contains("0xe9"), "{out}");
     }
 }

@@ -255,14 +255,16 @@ fn assign_clusters(graph: &Graph, dot: &mut DotGraph, by: Option<ClusterBy>) {
     }
 }
 
-/// Escapes text for a double-quoted DOT string: quotes and backslashes escaped, newlines as
-/// `\n` line breaks, other control characters dropped.
+/// Escapes text for a double-quoted DOT string: quotes and backslashes escaped, `&` as
+/// `&amp;` (Graphviz decodes HTML entities in strings, so `AT&amp;T` would show as "AT&T"),
+/// newlines as `\n` line breaks, other control characters dropped.
 pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
+            '&' => out.push_str("&amp;"),
             '\n' => out.push_str("\\n"),
             c if c.is_control() => {}
             c => out.push(c),
