@@ -43,6 +43,18 @@ fn repl_session() {
     p.expect(Regex("expected .*")).unwrap();
     p.expect("claimgraph> ").unwrap();
 
+    // An unclosed bracket ends at `;` with an error, not in endless continuation lines.
+    p.send_line("MATCH (n RETURN n;").unwrap();
+    p.expect(Regex("expected .*found")).unwrap();
+    p.expect("claimgraph> ").unwrap();
+    // A `;` inside an open string says why the statement goes on.
+    p.send("RETURN 'open;").unwrap();
+    p.expect("inside an open string").unwrap();
+    p.send("\r").unwrap();
+    p.send_line("';").unwrap();
+    p.expect("open;").unwrap();
+    p.expect("claimgraph> ").unwrap();
+
     // A multi-line declaration: incomplete until `;`.
     p.send_line("ENTITY (test_person:Person").unwrap();
     p.send_line("  {name: 'Test; Person'});").unwrap();
