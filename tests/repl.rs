@@ -1,5 +1,8 @@
 //! The REPL driven through a pseudo-terminal, the way a user meets it.
 
+#[path = "support/shared.rs"]
+mod shared;
+
 use std::time::Duration;
 
 use expectrl::{ControlCode, Regex, Session};
@@ -94,12 +97,7 @@ fn repl_session() {
 /// second `draft` run leaves it out.
 #[test]
 fn review_session() {
-    let article =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds/deir_ez_zor_2018.txt");
-    if !article.exists() {
-        eprintln!("note: {} is absent; review test skipped", article.display());
-        return;
-    }
+    let Some(article) = shared::shared_input("seeds/deir_ez_zor_2018.txt") else { return };
     let bin = env!("CARGO_BIN_EXE_claimgraph");
     let dir = tempfile::tempdir().unwrap();
     let draft = dir.path().join("draft.kg");

@@ -245,8 +245,17 @@ struct Run {
     claim_names: u64,
 }
 
+/// Runs a statement. `query::execute` turns an engine panic into an `InternalError` so that
+/// a session survives it; here it is a panic again, so the scenario counts as `[panic]`.
 fn exec(run: &mut Run, text: &str, cancel: &AtomicBool) -> Result<QueryOutput, QueryError> {
-    (run.exec)(&mut run.graph, text, &run.params, cancel)
+    let result = (run.exec)(&mut run.graph, text, &run.params, cancel);
+    if let Err(e) = &result {
+        if e.class == "InternalError" {
+            let original = take_panic_message();
+            panic!("{} ({original})", e.message);
+        }
+    }
+    result
 }
 
 pub fn run_scenario(sc: &Scenario, tck: &Path, exec: Exec, cancel: &AtomicBool) -> Result<(), String> {

@@ -18,7 +18,7 @@ pub fn tck_dir() -> (PathBuf, bool) {
         Some(d) if !d.is_empty() => PathBuf::from(d),
         _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/opencypher-tck"),
     };
-    let found = dir.join("features").is_dir();
+    let found = super::shared::require(&dir, dir.join("features").is_dir());
     (dir, found)
 }
 
