@@ -105,6 +105,12 @@ fn claim_edge(graph: &Graph, ix: ClaimIx, contested: &BTreeMap<ClaimIx, String>)
 }
 
 /// The whole graph as DOT.
+/// The whole graph as DOT with attribution chains and no clusters, as `claimgraph export
+/// dot --chains` writes it (for tools and the fuzz targets).
+pub fn dot_of_graph(graph: &Graph) -> String {
+    graph_to_dot(graph, DotOptions { clusters: None, chains: true }, &indicatif::ProgressBar::hidden())
+}
+
 pub(crate) fn graph_to_dot(graph: &Graph, options: DotOptions, progress: &indicatif::ProgressBar) -> String {
     let contested = contested_claims(graph);
     let mut dot = DotGraph::default();
