@@ -190,7 +190,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let findings = crate::check::check(&graph);
             let text = match args.format {
                 OutputFormat::Table | OutputFormat::Csv | OutputFormat::Markdown => {
-                    format!("{}\n\n{}", graph.summary(), crate::check::findings_table(&findings))
+                    // Names in findings are data: escaped so they cannot drive the terminal.
+                    let table = crate::diagnostics::escape_controls(&crate::check::findings_table(&findings));
+                    format!("{}\n\n{table}", graph.summary())
                 }
                 OutputFormat::Json => {
                     serde_json::to_string_pretty(&crate::check::findings_json(&findings))? + "\n"
