@@ -42,11 +42,18 @@ fn schema(e: &EntityView<'_>) -> &'static str {
     "LegalEntity"
 }
 
-/// A stable FtM id for a claimgraph id (`cg-` + the id percent-encoded; a hash if long).
+/// A stable FtM id for a claimgraph id. FtM ids hold only letters, digits, `.` and `-`, so
+/// ASCII letters and digits stay and every other byte becomes `.` and two hex digits
+/// (which keeps distinct ids distinct); very long ids become a hash.
 fn ftm_id(kind: &str, id: &str) -> String {
-    use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-    const SET: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.');
-    let enc = utf8_percent_encode(id, SET).to_string();
+    let mut enc = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() {
+            enc.push(b as char);
+        } else {
+            enc.push_str(&format!(".{b:02x}"));
+        }
+    }
     if enc.len() <= 200 {
         format!("cg-{kind}-{enc}")
     } else {
@@ -64,18 +71,46 @@ fn entity(id: String, schema: &str, props: Map<String, Json>) -> Json {
     json!({"id": id, "schema": schema, "properties": props})
 }
 
+/// The longest value FtM's type for a property takes (its `max_length`).
+fn max_length(key: &str) -> usize {
+    match key {
+        "name" | "alias" => 384,
+        "full" => 250,
+        "notes" | "summary" | "description" => 65_000,
+        "sourceUrl" => 4096,
+        _ => 1024,
+    }
+}
+
+/// Adds a value to a property (FtM properties are lists), once. A value longer than the
+/// property's type takes is cut with `…`, and the whole of it goes to `notes` (or
+/// `description`, for schemata without notes) where it fits.
 fn put(props: &mut Map<String, Json>, key: &str, value: impl Into<String>) {
     let value: String = value.into();
     if value.trim().is_empty() {
         return;
     }
-    match props.entry(key.to_string()).or_insert_with(|| Json::Array(Vec::new())) {
-        Json::Array(items) => {
-            if !items.iter().any(|v| v.as_str() == Some(value.as_str())) {
-                items.push(Json::String(value));
-            }
+    let max = max_length(key);
+    let value = if value.chars().count() > max {
+        if !matches!(key, "notes" | "summary" | "description") {
+            let overflow =
+                if props.contains_key("description") || !props.contains_key("notes") && key == "role" {
+                    "description"
+                } else {
+                    "notes"
+                };
+            put(props, overflow, format!("{key}: {value}"));
         }
-        _ => unreachable!("FtM properties are lists"),
+        let cut: String = value.chars().take(max - 1).collect();
+        cut + "…"
+    } else {
+        value
+    };
+    let entry = props.entry(key.to_string()).or_insert_with(|| Json::Array(Vec::new()));
+    if let Json::Array(items) = entry {
+        if !items.iter().any(|v| v.as_str() == Some(value.as_str())) {
+            items.push(Json::String(value));
+        }
     }
 }
 

@@ -35,7 +35,7 @@ pub(crate) fn claims_table(graph: &Graph, delimiter: u8) -> String {
                     s
                 }
             };
-            let via: Vec<&str> = a.via.iter().map(|v| graph.entity_id(*v)).collect();
+            let via: Vec<String> = a.via.iter().map(|v| via_id(graph.entity_id(*v))).collect();
             let _ = out.write_record([
                 claim.id.map_or("", |id| graph.str(id)),
                 graph.entity_id(s),
@@ -53,4 +53,13 @@ pub(crate) fn claims_table(graph: &Graph, delimiter: u8) -> String {
         }
     }
     String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// A relay's id in the via cell: as it is, or in backticks when it holds a separator.
+fn via_id(id: &str) -> String {
+    if id.contains([',', ';', '`']) || id.trim() != id {
+        format!("`{}`", id.replace('`', "``"))
+    } else {
+        id.to_string()
+    }
 }

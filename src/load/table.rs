@@ -375,15 +375,7 @@ impl RowCells<'_> {
 
     fn name(&self, field: &Field) -> Result<Option<Name>, RowError> {
         let Some((text, col)) = self.get(field) else { return Ok(None) };
-        let id = text.trim();
-        if id.chars().any(char::is_control) {
-            return Err(self.error(
-                col,
-                LoadErrorKind::InvalidValue,
-                "expected an id, found control characters",
-            ));
-        }
-        Ok(Some(Name { text: id.to_string(), span: self.span(col) }))
+        Ok(Some(Name { text: text.trim().to_string(), span: self.span(col) }))
     }
 
     fn required(&self, field: &Field) -> Result<Name, RowError> {
@@ -474,13 +466,16 @@ impl RowCells<'_> {
                 }
             }
         };
-        let via = self.get(&Field::Via).map(|(text, col)| {
-            text.split([',', ';'])
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| Name { text: s.to_string(), span: self.span(col) })
-                .collect()
-        });
+        let via = match self.get(&Field::Via) {
+            None => None,
+            Some((text, col)) => Some(
+                split_ids(text)
+                    .map_err(|e| self.error(col, LoadErrorKind::InvalidValue, e))?
+                    .into_iter()
+                    .map(|id| Name { text: id, span: self.span(col) })
+                    .collect(),
+            ),
+        };
         let source = match user_name(&source_name.text) {
             Some(Ok(u)) => SourceName::User(u),
             Some(Err(())) => {
@@ -517,6 +512,53 @@ impl RowCells<'_> {
             attestations: vec![attestation],
         })
     }
+}
+
+/// Source ids separated by `,` or `;`; an id holding either (or a backtick) is written in
+/// backticks as in the language, with a backtick doubled.
+pub fn split_ids(text: &str) -> Result<Vec<String>, String> {
+    let mut ids = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let Some(&first) = chars.peek() else { break };
+        let mut id = String::new();
+        if first == '`' {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('`') if chars.peek() == Some(&'`') => {
+                        chars.next();
+                        id.push('`');
+                    }
+                    Some('`') => break,
+                    Some(c) => id.push(c),
+                    None => return Err(format!("expected a closing backtick after `{id}")),
+                }
+            }
+            while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                chars.next();
+            }
+            match chars.next() {
+                None | Some(',' | ';') => {}
+                Some(c) => return Err(format!("expected `,` after `{id}`, found '{c}'")),
+            }
+        } else {
+            for c in chars.by_ref() {
+                if c == ',' || c == ';' {
+                    break;
+                }
+                id.push(c);
+            }
+            id = id.trim().to_string();
+        }
+        if !id.is_empty() {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
 }
 
 /// `USER 'alice'` in a source cell: a person at the keyboard, as the language writes it.
