@@ -509,7 +509,7 @@ fn claims_csv_round_trip_gives_the_same_graph() {
         let sheet = dir.path().join("claims.csv");
         claimgraph(&["export", "csv", d, "-o", sheet.to_str().unwrap()]);
         // Entities first, then the sheet's claims, then what refers to claims.
-        let graph = claimgraph::cli::load(&[data.clone()]).unwrap();
+        let graph = claimgraph::cli::load(std::slice::from_ref(&data)).unwrap();
         let (mut entities, mut rest) = (String::new(), String::new());
         for decl in claimgraph::load::print::graph_to_decls(&graph) {
             match decl {
