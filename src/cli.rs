@@ -539,14 +539,23 @@ fn import(
             _ => anyhow::bail!("the delimiter must be one ASCII character or `tab`"),
         };
     }
-    let mut graph = load(&args.data)?;
+    let data = if args.data.is_empty() {
+        vec![bundled_dataset()]
+    } else {
+        args.data
+            .iter()
+            .map(|p| DataFile::read(p).with_context(|| format!("cannot read {}", p.display())))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
     let sheet = DataFile::read(file).with_context(|| format!("cannot read {name}"))?;
-    let (loaded, errors) = table::import(&mut graph, &sheet, &mapping);
+    let mut graph = Graph::new();
+    let (loaded, errors) = table::import(&mut graph, &data, &sheet, &mapping)?;
+    let rows = |n: usize| if n == 1 { "1 row".to_string() } else { format!("{n} rows") };
     for e in &errors {
         eprintln!("{}", e.line(&name));
     }
     if !errors.is_empty() && !keep_going {
-        eprintln!("nothing imported: {} rows with errors (--keep-going loads the others)", errors.len());
+        eprintln!("nothing imported: {} with errors (--keep-going loads the others)", rows(errors.len()));
         return Ok(ExitCode::from(EXIT_ERROR));
     }
     let text = match output {
@@ -556,7 +565,7 @@ fn import(
         _ => print_graph(&graph),
     };
     write_output(output, &text)?;
-    eprintln!("{loaded} rows imported, {} rows skipped", errors.len());
+    eprintln!("{} imported, {} skipped", rows(loaded), rows(errors.len()));
     Ok(if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_ERROR) })
 }
 

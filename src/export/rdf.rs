@@ -112,8 +112,9 @@ pub(crate) fn graph_to_rdf(graph: &Graph, base: &str, syntax: RdfSyntax) -> std:
             ] {
                 s = s.with_prefix(p, iri).map_err(std::io::Error::other)?;
             }
-            // Data IRIs are written relative to the base; the base is checked up front.
-            s = s.with_base_iri(base).map_err(std::io::Error::other)?;
+            // Data IRIs are written whole: a base IRI would make the serializer write the
+            // vocabularies' IRIs relative to it too (`<//www.w3.org/...>`), which is valid
+            // but baffles readers and some tools.
             let mut w = s.for_writer(Vec::new());
             for q in &quads {
                 w.serialize_quad(q)?;

@@ -83,6 +83,16 @@ const MAX_ERRORS: usize = 50;
 /// as sheets of claims ([`table`]), anything else as declaration statements. On error the
 /// graph may hold part of the data.
 pub fn load_files(graph: &mut Graph, files: &[DataFile]) -> Result<(), LoadFailure> {
+    load_files_then(graph, files, |_| ())
+}
+
+/// [`load_files`], then `then` with the same loader (which knows every document's text
+/// file) once every file has loaded without error.
+pub(crate) fn load_files_then<T>(
+    graph: &mut Graph,
+    files: &[DataFile],
+    then: impl FnOnce(&mut Loader<'_>) -> T,
+) -> Result<T, LoadFailure> {
     // JSON files are small: parse them whole, up front, as they always were.
     let mut reports = Vec::new();
     let mut sources: Vec<FileStatements> = Vec::with_capacity(files.len());
@@ -173,7 +183,7 @@ pub fn load_files(graph: &mut Graph, files: &[DataFile]) -> Result<(), LoadFailu
         }
     }
     if errors.reports.is_empty() {
-        Ok(())
+        Ok(then(&mut loader))
     } else {
         Err(LoadFailure { reports: errors.reports })
     }

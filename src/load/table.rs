@@ -590,29 +590,33 @@ pub fn is_table(name: &str) -> bool {
         .is_some_and(|e| ["csv", "tsv", "tab"].iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
-/// Loads a sheet's rows into a graph that already holds the entities they name, each row
-/// whole or not at all. Returns how many rows loaded and the errors of the others, in row
-/// order.
+/// Loads `data` (entities, sources, documents, anything a data file holds), then a sheet's
+/// rows with the same loader, so names resolve and quotes are checked against the
+/// documents' texts exactly as in a data file; each row loads whole or not at all. Returns
+/// how many rows loaded and the errors of the others, in row order; fails when `data`
+/// does not load.
 pub fn import(
     graph: &mut crate::model::Graph,
+    data: &[super::DataFile],
     sheet: &super::DataFile,
     mapping: &Mapping,
-) -> (usize, Vec<RowError>) {
+) -> Result<(usize, Vec<RowError>), super::LoadFailure> {
     let table = read(&sheet.source, mapping);
-    let mut errors = table.errors;
-    let mut loader = super::Loader::new(graph);
-    loader.begin_file(sheet.base_dir.clone());
-    let mut loaded = 0;
-    for row in &table.rows {
-        match loader.apply(&row.decl, row.span, super::Pass::Facts) {
-            Ok(_) => loaded += 1,
-            Err(e) => {
-                let e = row.locate(e);
-                let column = row.column_of(&e);
-                errors.push(RowError { row: row.number, column, error: Box::new(e) });
+    super::load_files_then(graph, data, |loader| {
+        let mut errors = table.errors;
+        loader.begin_file(sheet.base_dir.clone());
+        let mut loaded = 0;
+        for row in &table.rows {
+            match loader.apply(&row.decl, row.span, super::Pass::Facts) {
+                Ok(_) => loaded += 1,
+                Err(e) => {
+                    let e = row.locate(e);
+                    let column = row.column_of(&e);
+                    errors.push(RowError { row: row.number, column, error: Box::new(e) });
+                }
             }
         }
-    }
-    errors.sort_by_key(|e| (e.row, e.column));
-    (loaded, errors)
+        errors.sort_by_key(|e| (e.row, e.column));
+        (loaded, errors)
+    })
 }
