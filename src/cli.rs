@@ -108,6 +108,8 @@ pub enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Draft declarations from an article's text, for review in the shell (`:review FILE`)
+    Draft(crate::cli_draft::DraftArgs),
     /// Write a deterministic synthetic graph (language, CSV, N-Quads) for benchmarks
     Gen {
         #[arg(long)]
@@ -283,6 +285,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Import { file, columns, delimiter, keep_going, output }) => {
             import(&args, &file, &columns, delimiter.as_deref(), keep_going, output.as_deref())
         }
+        Some(Command::Draft(draft)) => crate::cli_draft::run(&draft, &args.data),
         Some(Command::Gen { claims, seed, out }) => {
             crate::gen::generate(claims, seed, &out)
                 .with_context(|| format!("cannot write {}", out.display()))?;
