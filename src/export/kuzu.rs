@@ -12,7 +12,9 @@ use std::path::Path;
 
 use crate::model::Graph;
 
-use super::view::{attestations_json, props_json, typed_columns, write_csv, ColumnType, GraphView, Speaker};
+use super::view::{
+    attestations_json, props_json, typed_columns, write_csv, ColumnType, GraphView, ATTESTATION_COLUMNS,
+};
 
 /// Columns of `Claim` that properties cannot take.
 const CLAIM_COLUMNS: [&str; 9] = [
@@ -95,7 +97,6 @@ pub(crate) fn write_kuzu(graph: &Graph, dir: &Path) -> std::io::Result<()> {
     write_csv(&dir.join("entities.csv"), &["id", "kind", "labels", "name", "via", "properties"], &entities)?;
 
     let mut claims = Vec::new();
-    let (mut atts, mut by, mut in_doc, mut via) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for c in &view.claims {
         let mut row = vec![
             c.subject.to_string(),
@@ -114,57 +115,32 @@ pub(crate) fn write_kuzu(graph: &Graph, dir: &Path) -> std::io::Result<()> {
             row.push(c.props.iter().find(|(k, _)| k == name).map_or(String::new(), |(_, v)| ty.cell(v)));
         }
         claims.push(row);
-        for (n, a) in c.attestations.iter().enumerate() {
-            let id = format!("{}#{}", c.key, n + 1);
-            let (speaker_kind, source) = match a.speaker {
-                Speaker::Source(s) => ("source", Some(s)),
-                Speaker::User(_) => ("user", None),
-            };
-            atts.push(vec![
-                id.clone(),
-                c.key.clone(),
-                (n + 1).to_string(),
-                a.speaker_text().to_string(),
-                speaker_kind.to_string(),
-                a.status.to_string(),
-                a.quote.unwrap_or("").to_string(),
-                a.document.unwrap_or("").to_string(),
-                a.position.unwrap_or("").to_string(),
-                a.date.clone().unwrap_or_default(),
-                json_list(&a.via),
-            ]);
-            if let Some(s) = source {
-                by.push(vec![id.clone(), s.to_string()]);
-            }
-            if let Some(d) = a.document {
-                in_doc.push(vec![id.clone(), d.to_string()]);
-            }
-            for (hop, relay) in a.via.iter().enumerate() {
-                via.push(vec![id.clone(), relay.to_string(), (hop + 1).to_string()]);
-            }
-        }
     }
+    let nodes = view.attestation_nodes();
+    let atts: Vec<Vec<String>> = nodes
+        .iter()
+        .map(|n| {
+            let mut row = n.columns();
+            row.push(json_list(&n.attestation.via));
+            row
+        })
+        .collect();
+    let by: Vec<Vec<String>> =
+        nodes.iter().filter_map(|n| Some(vec![n.id.clone(), n.source()?.to_string()])).collect();
+    let in_doc: Vec<Vec<String>> =
+        nodes.iter().filter_map(|n| Some(vec![n.id.clone(), n.attestation.document?.to_string()])).collect();
+    let via: Vec<Vec<String>> = nodes
+        .iter()
+        .flat_map(|n| n.via_links())
+        .map(|(a, relay, hop)| vec![a.to_string(), relay.to_string(), hop.to_string()])
+        .collect();
     let mut claim_header: Vec<&str> = vec!["from", "to"];
     claim_header.extend(CLAIM_COLUMNS);
     claim_header.extend(typed.iter().map(|(n, _)| *n));
     write_csv(&dir.join("claims.csv"), &claim_header, &claims)?;
-    write_csv(
-        &dir.join("attestations.csv"),
-        &[
-            "id",
-            "claim",
-            "ordinal",
-            "speaker",
-            "speaker_kind",
-            "status",
-            "quote",
-            "document",
-            "position",
-            "date",
-            "via",
-        ],
-        &atts,
-    )?;
+    let mut att_header = ATTESTATION_COLUMNS.to_vec();
+    att_header.push("via");
+    write_csv(&dir.join("attestations.csv"), &att_header, &atts)?;
     write_csv(&dir.join("by.csv"), &["from", "to"], &by)?;
     write_csv(&dir.join("in_document.csv"), &["from", "to"], &in_doc)?;
     write_csv(&dir.join("via.csv"), &["from", "to", "hop"], &via)?;

@@ -15,8 +15,8 @@ use std::path::Path;
 use crate::model::{Graph, Value};
 
 use super::view::{
-    attestations_json, props_json, typed_columns, value_text, write_csv, ClaimView, ColumnType, GraphView,
-    Speaker,
+    attestations_json, props_json, typed_columns, value_text, write_csv, ColumnType, GraphView,
+    ATTESTATION_COLUMNS,
 };
 
 /// Properties a claim relationship has before its own.
@@ -112,7 +112,6 @@ pub(crate) fn write_neo4j_csv(graph: &Graph, dir: &Path) -> std::io::Result<()> 
     .to_vec();
     header.extend(claim_typed.iter().map(|(k, t)| format!("{k}:{}", admin_type(*t))));
     let mut claims = Vec::new();
-    let (mut atts, mut by, mut in_doc, mut via) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for c in &view.claims {
         let findings: Vec<&str> = c.contests.iter().map(|f| f.finding.as_str()).collect();
         let mut row = vec![
@@ -130,51 +129,41 @@ pub(crate) fn write_neo4j_csv(graph: &Graph, dir: &Path) -> std::io::Result<()> 
         ];
         row.extend(claim_typed.iter().map(|(k, t)| cell(&c.props, k, *t)));
         claims.push(row);
-        for (n, a) in c.attestations.iter().enumerate() {
-            let id = attestation_id(c, n);
-            let kind = if matches!(a.speaker, Speaker::Source(_)) { "source" } else { "user" };
-            atts.push(vec![
-                id.clone(),
-                "Attestation".into(),
-                c.key.clone(),
-                (n + 1).to_string(),
-                a.speaker_text().to_string(),
-                kind.into(),
-                a.status.to_string(),
-                a.quote.unwrap_or("").to_string(),
-                a.document.unwrap_or("").to_string(),
-                a.position.unwrap_or("").to_string(),
-                a.date.clone().unwrap_or_default(),
-            ]);
-            if let Speaker::Source(s) = a.speaker {
-                by.push(vec![id.clone(), s.to_string(), "BY".into()]);
-            }
-            if let Some(doc) = a.document {
-                in_doc.push(vec![id.clone(), doc.to_string(), "IN_DOCUMENT".into()]);
-            }
-            for (hop, relay) in a.via.iter().enumerate() {
-                via.push(vec![id.clone(), relay.to_string(), "VIA".into(), (hop + 1).to_string()]);
-            }
-        }
     }
+    let nodes = view.attestation_nodes();
+    let atts: Vec<Vec<String>> = nodes
+        .iter()
+        .map(|n| {
+            let mut row = n.columns();
+            row.insert(1, "Attestation".into());
+            row
+        })
+        .collect();
+    let link = |a: &str, e: &str, t: &str| vec![a.to_string(), e.to_string(), t.to_string()];
+    let by: Vec<Vec<String>> = nodes.iter().filter_map(|n| Some(link(&n.id, n.source()?, "BY"))).collect();
+    let in_doc: Vec<Vec<String>> =
+        nodes.iter().filter_map(|n| Some(link(&n.id, n.attestation.document?, "IN_DOCUMENT"))).collect();
+    let via: Vec<Vec<String>> = nodes
+        .iter()
+        .flat_map(|n| n.via_links())
+        .map(|(a, relay, hop)| {
+            let mut row = link(a, relay, "VIA");
+            row.push(hop.to_string());
+            row
+        })
+        .collect();
     write_csv(&dir.join("claims.csv"), &header.iter().map(String::as_str).collect::<Vec<_>>(), &claims)?;
-    write_csv(
-        &dir.join("attestations.csv"),
-        &[
-            "id:ID(Attestation)",
-            ":LABEL",
-            "claim",
-            "ordinal:long",
-            "speaker",
-            "speaker_kind",
-            "status",
-            "quote",
-            "document",
-            "position",
-            "date",
-        ],
-        &atts,
-    )?;
+    // ATTESTATION_COLUMNS with neo4j-admin's field types, and the label after the id.
+    let mut att_header: Vec<&str> = ATTESTATION_COLUMNS
+        .iter()
+        .map(|c| match *c {
+            "id" => "id:ID(Attestation)",
+            "ordinal" => "ordinal:long",
+            other => other,
+        })
+        .collect();
+    att_header.insert(1, ":LABEL");
+    write_csv(&dir.join("attestations.csv"), &att_header, &atts)?;
     let link = [":START_ID(Attestation)", ":END_ID(Entity)", ":TYPE"];
     write_csv(&dir.join("by.csv"), &link, &by)?;
     write_csv(&dir.join("in_document.csv"), &link, &in_doc)?;
@@ -194,10 +183,6 @@ pub(crate) fn write_neo4j_csv(graph: &Graph, dir: &Path) -> std::io::Result<()> 
         if delim == '\u{1F}' { "\\037".to_string() } else { delim.to_string() }
     );
     std::fs::write(dir.join("import.sh"), script)
-}
-
-fn attestation_id(c: &ClaimView<'_>, n: usize) -> String {
-    format!("{}#{}", c.key, n + 1)
 }
 
 fn cell(props: &[(&str, &Value)], key: &str, t: ColumnType) -> String {
@@ -281,7 +266,6 @@ pub(crate) fn cypher_script(graph: &Graph) -> String {
     }
     // Claims, grouped by type (types cannot be parameters either).
     let mut by_type: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
-    let (mut atts, mut by, mut in_doc, mut via) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for c in &view.claims {
         let props: BTreeMap<String, Value> = c
             .props
@@ -306,31 +290,27 @@ pub(crate) fn cypher_script(graph: &Graph) -> String {
             ("props".to_string(), Value::Map(props)),
         ]);
         by_type.entry(c.rel_type).or_default().push(Value::Map(row));
-        for (n, a) in c.attestations.iter().enumerate() {
-            let id = attestation_id(c, n);
-            let kind = if matches!(a.speaker, Speaker::Source(_)) { "source" } else { "user" };
-            atts.push(Value::Map(BTreeMap::from([
-                ("id".to_string(), s(&id)),
-                ("claim".to_string(), s(&c.key)),
-                ("ordinal".to_string(), Value::Int(n as i64 + 1)),
-                ("speaker".to_string(), s(a.speaker_text())),
-                ("speaker_kind".to_string(), s(kind)),
-                ("status".to_string(), s(a.status)),
-                ("quote".to_string(), opt(a.quote)),
-                ("document".to_string(), opt(a.document)),
-                ("position".to_string(), opt(a.position)),
-                ("date".to_string(), opt(a.date.as_deref())),
-            ])));
-            if let Speaker::Source(src) = a.speaker {
-                by.push(link(&id, src, None));
-            }
-            if let Some(doc) = a.document {
-                in_doc.push(link(&id, doc, None));
-            }
-            for (hop, relay) in a.via.iter().enumerate() {
-                via.push(link(&id, relay, Some(hop as i64 + 1)));
-            }
-        }
+    }
+    let nodes = view.attestation_nodes();
+    let mut atts = Vec::new();
+    let (mut by, mut in_doc, mut via) = (Vec::new(), Vec::new(), Vec::new());
+    for n in &nodes {
+        let a = n.attestation;
+        atts.push(Value::Map(BTreeMap::from([
+            ("id".to_string(), s(&n.id)),
+            ("claim".to_string(), s(&n.claim.key)),
+            ("ordinal".to_string(), Value::Int(n.ordinal as i64)),
+            ("speaker".to_string(), s(a.speaker_text())),
+            ("speaker_kind".to_string(), s(n.speaker_kind())),
+            ("status".to_string(), s(a.status)),
+            ("quote".to_string(), opt(a.quote)),
+            ("document".to_string(), opt(a.document)),
+            ("position".to_string(), opt(a.position)),
+            ("date".to_string(), opt(a.date.as_deref())),
+        ])));
+        by.extend(n.source().map(|src| link(&n.id, src, None)));
+        in_doc.extend(a.document.map(|doc| link(&n.id, doc, None)));
+        via.extend(n.via_links().map(|(id, relay, hop)| link(id, relay, Some(hop as i64))));
     }
     for (t, rows) in &by_type {
         batches(&mut out, rows, &format!(

@@ -377,3 +377,76 @@ impl ClaimView<'_> {
         kinds.join(", ")
     }
 }
+
+/// An attestation as a node of the property-graph exports (Kùzu, Neo4j, the Cypher
+/// script), with the id `KEY#N` its links start from.
+pub(crate) struct AttestationNode<'v, 'g> {
+    pub id: String,
+    pub claim: &'v ClaimView<'g>,
+    /// 1 for a claim's first attestation.
+    pub ordinal: usize,
+    pub attestation: &'v AttestationView<'g>,
+}
+
+impl AttestationNode<'_, '_> {
+    /// `source` or `user`.
+    pub fn speaker_kind(&self) -> &'static str {
+        match self.attestation.speaker {
+            Speaker::Source(_) => "source",
+            Speaker::User(_) => "user",
+        }
+    }
+
+    /// The source entity a `BY` link points at (none for a user).
+    pub fn source(&self) -> Option<&str> {
+        match self.attestation.speaker {
+            Speaker::Source(s) => Some(s),
+            Speaker::User(_) => None,
+        }
+    }
+
+    /// The columns both CSV exports write: id, claim, ordinal, speaker, speaker_kind,
+    /// status, quote, document, position, date (absent values empty).
+    pub fn columns(&self) -> Vec<String> {
+        let a = self.attestation;
+        vec![
+            self.id.clone(),
+            self.claim.key.clone(),
+            self.ordinal.to_string(),
+            a.speaker_text().to_string(),
+            self.speaker_kind().to_string(),
+            a.status.to_string(),
+            a.quote.unwrap_or("").to_string(),
+            a.document.unwrap_or("").to_string(),
+            a.position.unwrap_or("").to_string(),
+            a.date.clone().unwrap_or_default(),
+        ]
+    }
+
+    /// `(attestation, relay, hop)` for each relay of the chain, nearest first (hop 1).
+    pub fn via_links(&self) -> impl Iterator<Item = (&str, &str, usize)> + '_ {
+        self.attestation.via.iter().enumerate().map(|(hop, relay)| (self.id.as_str(), *relay, hop + 1))
+    }
+}
+
+/// The header of [`AttestationNode::columns`].
+pub(crate) const ATTESTATION_COLUMNS: [&str; 10] =
+    ["id", "claim", "ordinal", "speaker", "speaker_kind", "status", "quote", "document", "position", "date"];
+
+impl<'g> GraphView<'g> {
+    /// Every attestation of every claim, in claim order.
+    pub fn attestation_nodes(&self) -> Vec<AttestationNode<'_, 'g>> {
+        let mut out = Vec::new();
+        for c in &self.claims {
+            for (n, a) in c.attestations.iter().enumerate() {
+                out.push(AttestationNode {
+                    id: format!("{}#{}", c.key, n + 1),
+                    claim: c,
+                    ordinal: n + 1,
+                    attestation: a,
+                });
+            }
+        }
+        out
+    }
+}
