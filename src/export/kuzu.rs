@@ -14,20 +14,8 @@ use crate::model::Graph;
 
 use super::view::{
     attestations_json, props_json, typed_columns, write_csv, ColumnType, GraphView, ATTESTATION_COLUMNS,
+    CLAIM_FIELDS,
 };
-
-/// Columns of `Claim` that properties cannot take.
-const CLAIM_COLUMNS: [&str; 9] = [
-    "key",
-    "type",
-    "status",
-    "sources",
-    "contested",
-    "contradiction",
-    "findings",
-    "properties",
-    "attestations",
-];
 
 fn kuzu_type(t: ColumnType) -> &'static str {
     match t {
@@ -46,7 +34,7 @@ fn json_list<S: AsRef<str>>(items: &[S]) -> String {
 pub(crate) fn write_kuzu(graph: &Graph, dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let view = GraphView::new(graph);
-    let typed = typed_columns(view.claims.iter().map(|c| c.props.as_slice()), &CLAIM_COLUMNS);
+    let typed = typed_columns(view.claims.iter().map(|c| c.props.as_slice()), &CLAIM_FIELDS);
 
     let mut schema = String::from(
         "// Kùzu schema for a claimgraph export; then run copy.cypher from this folder.\n\
@@ -135,7 +123,7 @@ pub(crate) fn write_kuzu(graph: &Graph, dir: &Path) -> std::io::Result<()> {
         .map(|(a, relay, hop)| vec![a.to_string(), relay.to_string(), hop.to_string()])
         .collect();
     let mut claim_header: Vec<&str> = vec!["from", "to"];
-    claim_header.extend(CLAIM_COLUMNS);
+    claim_header.extend(CLAIM_FIELDS);
     claim_header.extend(typed.iter().map(|(n, _)| *n));
     write_csv(&dir.join("claims.csv"), &claim_header, &claims)?;
     let mut att_header = ATTESTATION_COLUMNS.to_vec();

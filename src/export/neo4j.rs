@@ -16,21 +16,9 @@ use crate::model::{Graph, Value};
 
 use super::view::{
     attestations_json, props_json, typed_columns, value_text, write_csv, ColumnType, GraphView,
-    ATTESTATION_COLUMNS,
+    ATTESTATION_COLUMNS, CLAIM_FIELDS,
 };
 
-/// Properties a claim relationship has before its own.
-const CLAIM_KEYS: [&str; 9] = [
-    "key",
-    "status",
-    "sources",
-    "contested",
-    "contradiction",
-    "findings",
-    "properties",
-    "attestations",
-    "type",
-];
 const ENTITY_KEYS: [&str; 5] = ["id", "name", "kind", "labels", "properties"];
 
 /// Rows per `:param` in the script: big enough to be quick, small enough for one transaction.
@@ -94,7 +82,7 @@ pub(crate) fn write_neo4j_csv(graph: &Graph, dir: &Path) -> std::io::Result<()> 
         .collect();
     write_csv(&dir.join("entities.csv"), &header.iter().map(String::as_str).collect::<Vec<_>>(), &rows)?;
 
-    let claim_typed = typed_columns(view.claims.iter().map(|c| c.props.as_slice()), &CLAIM_KEYS);
+    let claim_typed = typed_columns(view.claims.iter().map(|c| c.props.as_slice()), &CLAIM_FIELDS);
     let mut header: Vec<String> = [
         ":START_ID(Entity)",
         ":END_ID(Entity)",
@@ -270,7 +258,7 @@ pub(crate) fn cypher_script(graph: &Graph) -> String {
         let props: BTreeMap<String, Value> = c
             .props
             .iter()
-            .filter(|(k, _)| !CLAIM_KEYS.contains(k))
+            .filter(|(k, _)| !CLAIM_FIELDS.contains(k))
             .map(|(k, v)| (k.to_string(), cypher_value(v)))
             .collect();
         let row = BTreeMap::from([

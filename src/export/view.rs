@@ -429,6 +429,20 @@ impl AttestationNode<'_, '_> {
     }
 }
 
+/// What the property-graph exports write on a claim before its own properties (which
+/// cannot take these names): Kùzu's `Claim` columns in this order.
+pub(crate) const CLAIM_FIELDS: [&str; 9] = [
+    "key",
+    "type",
+    "status",
+    "sources",
+    "contested",
+    "contradiction",
+    "findings",
+    "properties",
+    "attestations",
+];
+
 /// The header of [`AttestationNode::columns`].
 pub(crate) const ATTESTATION_COLUMNS: [&str; 10] =
     ["id", "claim", "ordinal", "speaker", "speaker_kind", "status", "quote", "document", "position", "date"];
