@@ -287,7 +287,7 @@ pub fn read(file: &SourceFile, mapping: &Mapping) -> Table {
         };
         let start = bom + record.position().map_or(0, |p| p.byte() as usize);
         let cells = cell_spans(text, start, record.len(), mapping.delimiter);
-        let span = Span::new(start, cells.last().map_or(start, |c| c.end));
+        let span = Span::new(cells.first().map_or(start, |c| c.start), cells.last().map_or(start, |c| c.end));
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -317,6 +317,10 @@ fn cell_spans(text: &str, start: usize, count: usize, delimiter: u8) -> Vec<Span
     let bytes = text.as_bytes();
     let mut spans = Vec::with_capacity(count);
     let mut i = start.min(bytes.len());
+    // After a CRLF the reader places the next record at the LF.
+    while i < bytes.len() && matches!(bytes[i], b'\r' | b'\n') {
+        i += 1;
+    }
     for _ in 0..count {
         let cell_start = i;
         let mut quoted = false;
