@@ -659,7 +659,7 @@ pub(crate) fn status_strength(s: Status) -> u8 {
 /// by the same outlet remain two primary sources.
 pub(crate) fn corroboration(graph: &Graph, ix: crate::model::ClaimIx) -> i64 {
     // One definition of independence for queries and the contradiction engine alike.
-    crate::check::independent_sources(graph, ix).len() as i64
+    crate::model::corroboration::independent_sources(graph, ix).len() as i64
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@ pub(crate) mod exec;
 pub(crate) mod functions;
 pub(crate) mod ops;
 pub(crate) mod plan;
-pub mod result;
 pub(crate) mod row;
 pub(crate) mod semantic;
 pub(crate) mod value;
@@ -17,7 +16,7 @@ pub(crate) mod value;
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 
-pub use result::{NodeValue, PathValue, QueryValue, RelValue};
+pub use crate::model::result::{NodeValue, PathValue, QueryValue, RelValue};
 
 use crate::model::Graph;
 use crate::syntax::Span;

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 
 use crate::model::{self, Attestation, ClaimIx, DateValue, EntityIx, Graph, SourceRef, Uncertain};
-use crate::query::result::{NodeValue, PathValue, QueryValue, RelValue};
+use crate::model::result::{NodeValue, PathValue, QueryValue, RelValue};
 use crate::query::{ErrorPhase, QueryError};
 
 /// Result of evaluating anything in the value layer.

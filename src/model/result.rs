@@ -1,5 +1,6 @@
-//! Values as queries return them: detached from the graph, so formatters, JSON output and
-//! the TCK runner need nothing else to show them.
+//! Values as statements return them (query rows, `CONTRADICTIONS` rows): detached from the
+//! graph, so formatters, JSON output and the TCK runner need nothing else to show them. They
+//! live in the model because both the query engine and the contradiction engine produce them.
 
 use std::collections::BTreeMap;
 
