@@ -53,6 +53,11 @@ impl OutputFormat {
     }
 }
 
+/// The width of the terminal (the controlling one), if there is one: tables fit it.
+pub(crate) fn terminal_width() -> Option<u16> {
+    crossterm::terminal::size().ok().map(|(w, _)| w)
+}
+
 /// The widest a table cell gets before it is cut with an ellipsis.
 const MAX_CELL_CHARS: usize = 60;
 

@@ -313,6 +313,19 @@ impl Session {
     }
 }
 
+/// One parameter as `--param name=value` and the shell's `:param name => value` give it:
+/// a name and a literal of the language (`5`, `'text'`, `~100`, `@2018-02`, `[1, 2]`).
+pub(crate) fn parse_param(name: &str, value: &str) -> Result<(String, QueryValue), String> {
+    let name = name.trim().trim_start_matches('$');
+    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return Err(format!("parameter name `{name}` is not an identifier"));
+    }
+    let value = crate::syntax::decl::parse_value(value.trim()).map_err(|e| {
+        format!("parameter `{name}`: {} (strings need quotes: '{}')", e.message, value.trim())
+    })?;
+    Ok((name.to_string(), QueryValue::from(value)))
+}
+
 /// Marks returned relationships that are on a side of an open contradiction. The check runs
 /// only when the result holds relationships at all.
 /// Whether any value of the output holds a relationship (which may be contested).

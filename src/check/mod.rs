@@ -23,13 +23,13 @@ pub use finding::{
 
 use corroboration::identical_voice;
 
+use crate::model::result::QueryValue;
 use crate::model::value::DEFAULT_APPROX_TOLERANCE;
 use crate::model::{
     Attestation, Claim, ClaimIx, ClaimKind, Constraint, ConstraintKind, DateValue, DenialTarget, EndSelector,
     EntityIx, Graph, Interval, PartialDate, RelPattern, ResolutionTarget, Severity, SourceRef, Status, Sym,
     Value,
 };
-use crate::model::result::QueryValue;
 
 /// Checks every constraint and denial; returns the findings in a deterministic order
 /// (severity, kind, subject, about, id), with analysts' resolutions applied.

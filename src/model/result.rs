@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{DateValue, Uncertain};
+use crate::model::{DateValue, Uncertain, Value};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum QueryValue {
@@ -54,4 +54,21 @@ pub struct PathValue {
     /// `nodes.len() == rels.len() + 1`; `rels[i]` joins `nodes[i]` and `nodes[i + 1]`.
     pub nodes: Vec<NodeValue>,
     pub rels: Vec<RelValue>,
+}
+
+/// A stored value as a result value (query parameters given as literals).
+impl From<Value> for QueryValue {
+    fn from(v: Value) -> Self {
+        match v {
+            Value::Null => QueryValue::Null,
+            Value::Bool(b) => QueryValue::Bool(b),
+            Value::Int(i) => QueryValue::Int(i),
+            Value::Float(x) => QueryValue::Float(x),
+            Value::String(s) => QueryValue::String(s),
+            Value::List(items) => QueryValue::List(items.into_iter().map(QueryValue::from).collect()),
+            Value::Map(m) => QueryValue::Map(m.into_iter().map(|(k, v)| (k, QueryValue::from(v))).collect()),
+            Value::Uncertain(u) => QueryValue::Uncertain(u),
+            Value::Date(d) => QueryValue::Date(d),
+        }
+    }
 }

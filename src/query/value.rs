@@ -20,8 +20,8 @@ use std::sync::Arc;
 
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 
-use crate::model::{self, Attestation, ClaimIx, DateValue, EntityIx, Graph, SourceRef, Uncertain};
 use crate::model::result::{NodeValue, PathValue, QueryValue, RelValue};
+use crate::model::{self, Attestation, ClaimIx, DateValue, EntityIx, Graph, SourceRef, Uncertain};
 use crate::query::{ErrorPhase, QueryError};
 
 /// Result of evaluating anything in the value layer.
