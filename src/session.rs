@@ -387,7 +387,7 @@ impl QueryDiagnostic {
             None => Span::new(statement.start, statement.start),
         };
         let label = if e.span.is_some() { "here".to_string() } else { "in this statement".to_string() };
-        QueryDiagnostic { message: e.message, code: format!("{}.{}", e.class, e.detail), span, label }
+        QueryDiagnostic { code: e.code(), message: e.message, span, label }
     }
 
     fn cancelled(statement: Span) -> Self {

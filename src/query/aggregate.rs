@@ -16,8 +16,9 @@
 
 use std::collections::HashSet;
 
+use super::error::{argument_error, type_error, ErrorDetail, EvalResult, QueryError};
 use super::ops::{self, group_key, order_cmp, GroupKey};
-use super::value::{argument_error, type_error, EvalResult, Value};
+use super::value::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AggregateKind {
@@ -180,15 +181,20 @@ impl Accumulator {
                     Some(Value::Float(x)) => *x,
                     Some(other) => {
                         return Err(argument_error(
-                            "NumberOutOfRange",
+                            ErrorDetail::NumberOutOfRange,
                             format!("the percentile must be a number between 0.0 and 1.0, got {other}"),
                         ))
                     }
-                    None => return Err(argument_error("NumberOutOfRange", "the percentile is missing")),
+                    None => {
+                        return Err(argument_error(
+                            ErrorDetail::NumberOutOfRange,
+                            "the percentile is missing",
+                        ))
+                    }
                 };
                 if !(0.0..=1.0).contains(&p) {
                     return Err(argument_error(
-                        "NumberOutOfRange",
+                        ErrorDetail::NumberOutOfRange,
                         format!("the percentile must be between 0.0 and 1.0, got {p}"),
                     ));
                 }
@@ -272,8 +278,11 @@ fn number(kind: AggregateKind, v: &Value) -> EvalResult<f64> {
     }
 }
 
-fn not_a_number(kind: AggregateKind, v: &Value) -> crate::query::QueryError {
-    type_error("InvalidArgumentType", format!("{kind:?} needs numbers, got {} ({v})", v.type_name()))
+fn not_a_number(kind: AggregateKind, v: &Value) -> QueryError {
+    type_error(
+        ErrorDetail::InvalidArgumentType,
+        format!("{kind:?} needs numbers, got {} ({v})", v.type_name()),
+    )
 }
 
 #[cfg(test)]
@@ -361,11 +370,11 @@ mod tests {
     #[test]
     fn sum_overflow_and_types() {
         let e = agg(Sum, false, &[i(i64::MAX), i(1)]).unwrap_err();
-        assert_eq!((e.class, e.detail), ("ArithmeticError", "IntegerOverflow"));
+        assert_eq!((e.class.as_str(), e.detail.as_str()), ("ArithmeticError", "IntegerOverflow"));
         let e = agg(Sum, false, &[i(1), s("a")]).unwrap_err();
-        assert_eq!((e.class, e.detail), ("TypeError", "InvalidArgumentType"));
+        assert_eq!((e.class.as_str(), e.detail.as_str()), ("TypeError", "InvalidArgumentType"));
         let e = agg(Avg, false, &[Value::Bool(true)]).unwrap_err();
-        assert_eq!(e.class, "TypeError");
+        assert_eq!(e.class.as_str(), "TypeError");
         // Uncertain numbers sum to an uncertain number.
         let approx = |x| Value::Uncertain(Uncertain::Approx(Number::Int(x)));
         assert_eq!(agg(Sum, false, &[approx(100), approx(200)]).unwrap(), approx(300));
@@ -384,7 +393,11 @@ mod tests {
         for bad in [i(1000), i(-1), f(1.1), s("x")] {
             for kind in [PercentileCont, PercentileDisc] {
                 let e = pct(kind, &prices, bad.clone()).unwrap_err();
-                assert_eq!((e.class, e.detail), ("ArgumentError", "NumberOutOfRange"), "{kind:?} {bad}");
+                assert_eq!(
+                    (e.class.as_str(), e.detail.as_str()),
+                    ("ArgumentError", "NumberOutOfRange"),
+                    "{kind:?} {bad}"
+                );
             }
         }
     }

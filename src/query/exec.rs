@@ -9,21 +9,50 @@
 //! with the graph ticks [`Exec::tick`], which checks the cancel flag.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use std::sync::atomic::Ordering as AtomicOrdering;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::Arc;
 
 use petgraph::Direction;
 
 use super::aggregate::{Accumulator, AggregateKind};
+use super::error::{
+    runtime_error, semantic_error, type_error, ErrorClass, ErrorDetail, ErrorPhase, EvalResult, QueryError,
+};
+use super::functions;
 use super::ops::{self, CmpOp, GroupKey, StringOp};
 use super::plan::{self, Anchor};
-use super::value::{runtime_error, type_error, EvalResult, Value};
-use super::{functions, CancelFlag, Params, QueryError, QueryOutput, WriteStats};
+use super::value::{Params, Value};
+use crate::model::result::QueryValue;
 use crate::model::{Attestation, Claim, ClaimIx, ClaimKind, EntityIx, Graph, SourceRef, Status};
 use crate::syntax::query::*;
 
 /// One row: variable name → value. Ordered so `RETURN *` lists columns by name.
 pub(crate) use super::row::{self, Row};
+
+/// What a statement returned and changed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryOutput {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<QueryValue>>,
+    pub stats: WriteStats,
+}
+
+/// Side effects of a statement, as the TCK counts them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    pub nodes_created: usize,
+    pub nodes_deleted: usize,
+    pub relationships_created: usize,
+    pub relationships_deleted: usize,
+    pub properties_set: usize,
+    /// Properties removed (`REMOVE n.p`, `SET n.p = null`, replaced by `SET n = {...}`).
+    pub properties_removed: usize,
+    pub labels_added: usize,
+    pub labels_removed: usize,
+}
+
+/// A cancellation flag checked while a query runs (set by Ctrl-C).
+pub type CancelFlag = AtomicBool;
 
 /// How often (in rows or candidates) the cancel flag is checked.
 const TICK_EVERY: u32 = 1024;
@@ -51,11 +80,15 @@ pub(crate) struct Exec<'a> {
 }
 
 fn cancelled() -> QueryError {
-    runtime_error("Cancelled", "Cancelled", "query cancelled")
+    runtime_error(ErrorClass::Cancelled, ErrorDetail::Cancelled, "query cancelled")
 }
 
 fn unsupported(what: &str) -> QueryError {
-    runtime_error("UnsupportedOperation", "NotImplemented", format!("{what} is not supported"))
+    runtime_error(
+        ErrorClass::UnsupportedOperation,
+        ErrorDetail::NotImplemented,
+        format!("{what} is not supported"),
+    )
 }
 
 impl<'a> Exec<'a> {
@@ -96,13 +129,13 @@ impl<'a> Exec<'a> {
         for (all, part) in &q.unions {
             let (cols, more) = self.run_single(graph, part, vec![Row::new()])?;
             if cols != columns {
-                return Err(QueryError {
-                    class: "SyntaxError",
-                    detail: "DifferentColumnsInUnion",
-                    phase: super::ErrorPhase::CompileTime,
-                    message: "all sub queries in a UNION must have the same column names".into(),
-                    span: Some(part.span),
-                });
+                return Err(QueryError::new(
+                    ErrorClass::SyntaxError,
+                    ErrorDetail::DifferentColumnsInUnion,
+                    ErrorPhase::CompileTime,
+                    "all sub queries in a UNION must have the same column names",
+                )
+                .at(part.span));
             }
             rows.extend(more);
             distinct |= !all;
@@ -306,26 +339,29 @@ impl<'a> Exec<'a> {
                         || graph.claims_at(n, Direction::Incoming).next().is_some();
                     if connected && !detach {
                         return Err(runtime_error(
-                            "ConstraintVerificationFailed",
-                            "DeleteConnectedNode",
+                            ErrorClass::ConstraintVerificationFailed,
+                            ErrorDetail::DeleteConnectedNode,
                             "cannot delete a node that still has relationships; use DETACH DELETE",
                         ));
                     }
-                    let removed = graph
-                        .remove_entity(n, true)
-                        .map_err(|e| runtime_error("EntityNotFound", "DeletedEntityAccess", e.to_string()))?;
+                    let removed = graph.remove_entity(n, true).map_err(|e| {
+                        runtime_error(
+                            ErrorClass::EntityNotFound,
+                            ErrorDetail::DeletedEntityAccess,
+                            e.to_string(),
+                        )
+                    })?;
                     self.stats.relationships_deleted += removed;
                     self.stats.nodes_deleted += 1;
                 }
                 Ok(rows)
             }
-            ClauseKind::Call { name, .. } => Err(QueryError {
-                class: "ProcedureError",
-                detail: "ProcedureNotFound",
-                phase: super::ErrorPhase::CompileTime,
-                message: format!("there is no procedure named '{name}'"),
-                span: None,
-            }),
+            ClauseKind::Call { name, .. } => Err(QueryError::new(
+                ErrorClass::ProcedureError,
+                ErrorDetail::ProcedureNotFound,
+                ErrorPhase::CompileTime,
+                format!("there is no procedure named '{name}'"),
+            )),
         }
     }
 
@@ -528,13 +564,13 @@ impl<'a> Exec<'a> {
                 group_scope.extend(projected.iter().map(|(k, v)| (k.clone(), v.clone())));
                 return self.eval_aggregate(g, &s.expr, members, &group_scope);
             }
-            return Err(QueryError {
-                class: "SyntaxError",
-                detail: "InvalidAggregation",
-                phase: super::ErrorPhase::CompileTime,
-                message: "aggregations in ORDER BY must also be projected".into(),
-                span: Some(s.expr.span),
-            });
+            return Err(QueryError::new(
+                ErrorClass::SyntaxError,
+                ErrorDetail::InvalidAggregation,
+                ErrorPhase::CompileTime,
+                "aggregations in ORDER BY must also be projected",
+            )
+            .at(s.expr.span));
         }
         self.eval(g, &s.expr, &scope)
     }
@@ -544,13 +580,13 @@ impl<'a> Exec<'a> {
         match self.eval(g, e, row)? {
             Value::Int(i) if i >= 0 => Ok(usize::try_from(i).unwrap_or(usize::MAX)),
             Value::Int(_) => Err(runtime_error(
-                "SyntaxError",
-                "NegativeIntegerArgument",
+                ErrorClass::SyntaxError,
+                ErrorDetail::NegativeIntegerArgument,
                 format!("{what} must not be negative"),
             )),
             other => Err(runtime_error(
-                "SyntaxError",
-                "InvalidArgumentType",
+                ErrorClass::SyntaxError,
+                ErrorDetail::InvalidArgumentType,
                 format!("{what} must be an integer, got {}", other.type_name()),
             )),
         }
@@ -633,25 +669,25 @@ impl<'a> Exec<'a> {
             ExprKind::Param(p) => match self.params.get(p) {
                 Some(v) => Value::from_query_value(v),
                 None => {
-                    return Err(QueryError {
-                        class: "ParameterMissing",
-                        detail: "MissingParameter",
-                        phase: super::ErrorPhase::CompileTime,
-                        message: format!("expected parameter ${p}"),
-                        span: Some(e.span),
-                    })
+                    return Err(QueryError::new(
+                        ErrorClass::ParameterMissing,
+                        ErrorDetail::MissingParameter,
+                        ErrorPhase::CompileTime,
+                        format!("expected parameter ${p}"),
+                    )
+                    .at(e.span))
                 }
             },
             ExprKind::Var(v) => match row.get(v) {
                 Some(x) => x.clone(),
                 None => {
-                    return Err(QueryError {
-                        class: "SyntaxError",
-                        detail: "UndefinedVariable",
-                        phase: super::ErrorPhase::CompileTime,
-                        message: format!("variable `{v}` not defined"),
-                        span: Some(e.span),
-                    })
+                    return Err(QueryError::new(
+                        ErrorClass::SyntaxError,
+                        ErrorDetail::UndefinedVariable,
+                        ErrorPhase::CompileTime,
+                        format!("variable `{v}` not defined"),
+                    )
+                    .at(e.span))
                 }
             },
             ExprKind::List(items) => {
@@ -673,8 +709,8 @@ impl<'a> Exec<'a> {
                 };
                 if deleted {
                     return Err(runtime_error(
-                        "EntityNotFound",
-                        "DeletedEntityAccess",
+                        ErrorClass::EntityNotFound,
+                        ErrorDetail::DeletedEntityAccess,
                         format!("cannot read property '{key}' of a deleted entity"),
                     ));
                 }
@@ -700,7 +736,7 @@ impl<'a> Exec<'a> {
                         Value::Null | Value::Int(_) | Value::Float(_) | Value::Uncertain(_) => v,
                         other => {
                             return Err(type_error(
-                                "InvalidArgumentType",
+                                ErrorDetail::InvalidArgumentType,
                                 format!("cannot apply unary + to a {}", other.type_name()),
                             ))
                         }
@@ -795,8 +831,8 @@ impl<'a> Exec<'a> {
                     && matches!(vals.first(), Some(Value::Node(ix)) if g.entity(*ix).is_none())
                 {
                     return Err(runtime_error(
-                        "EntityNotFound",
-                        "DeletedEntityAccess",
+                        ErrorClass::EntityNotFound,
+                        ErrorDetail::DeletedEntityAccess,
                         "cannot read the labels of a deleted node",
                     ));
                 }
@@ -808,7 +844,7 @@ impl<'a> Exec<'a> {
                     Value::List(items) => items,
                     other => {
                         return Err(type_error(
-                            "InvalidArgumentType",
+                            ErrorDetail::InvalidArgumentType,
                             format!("expected a list, got {}", other.type_name()),
                         ))
                     }
@@ -836,7 +872,7 @@ impl<'a> Exec<'a> {
                     Value::List(items) => items,
                     other => {
                         return Err(type_error(
-                            "InvalidArgumentType",
+                            ErrorDetail::InvalidArgumentType,
                             format!("expected a list, got {}", other.type_name()),
                         ))
                     }
@@ -1091,7 +1127,7 @@ impl<'a> Exec<'a> {
                     Value::Node(_) => Vec::new(),
                     other => {
                         return Err(type_error(
-                            "InvalidArgumentType",
+                            ErrorDetail::InvalidArgumentType,
                             format!("variable `{v}` is a {}, not a node", other.type_name()),
                         ))
                     }
@@ -1195,7 +1231,7 @@ impl<'a> Exec<'a> {
             Value::Null => return Ok(true),
             other => {
                 return Err(type_error(
-                    "InvalidArgumentType",
+                    ErrorDetail::InvalidArgumentType,
                     format!("property map expected, got {}", other.type_name()),
                 ))
             }
@@ -1685,7 +1721,7 @@ impl<'a> Exec<'a> {
                 Value::Map(m) => Ok(m.into_iter().filter(|(_, v)| !v.is_null()).collect()),
                 Value::Null => Ok(Vec::new()),
                 other => Err(type_error(
-                    "InvalidArgumentType",
+                    ErrorDetail::InvalidArgumentType,
                     format!("property map expected, got {}", other.type_name()),
                 )),
             },
@@ -1698,7 +1734,7 @@ impl<'a> Exec<'a> {
                 return match bound {
                     Value::Node(ix) => Ok(*ix),
                     other => Err(type_error(
-                        "InvalidArgumentType",
+                        ErrorDetail::InvalidArgumentType,
                         format!("`{v}` is a {}, not a node", other.type_name()),
                     )),
                 };
@@ -1711,9 +1747,9 @@ impl<'a> Exec<'a> {
         }
         let labels = node.labels.iter().map(|l| graph.intern(l)).collect();
         let n_props = model_props.len();
-        let ix = graph
-            .add_entity(None, labels, model_props)
-            .map_err(|e| runtime_error("ConstraintVerificationFailed", "CreateFailed", e.to_string()))?;
+        let ix = graph.add_entity(None, labels, model_props).map_err(|e| {
+            runtime_error(ErrorClass::ConstraintVerificationFailed, ErrorDetail::CreateFailed, e.to_string())
+        })?;
         self.stats.nodes_created += 1;
         self.stats.properties_set += n_props;
         self.stats.labels_added += graph.entity(ix).map_or(0, |e| e.labels.len());
@@ -1732,7 +1768,7 @@ impl<'a> Exec<'a> {
             let next = self.create_node(graph, node, row)?;
             let Some(t) = rel.types.first() else {
                 return Err(semantic_error(
-                    "NoSingleRelationshipType",
+                    ErrorDetail::NoSingleRelationshipType,
                     "a relationship to create needs exactly one type",
                     rel.span,
                 ));
@@ -1752,9 +1788,9 @@ impl<'a> Exec<'a> {
                 attestations: vec![Attestation::new(SourceRef::User(user), Status::Asserted)],
                 kind: ClaimKind::Stated,
             };
-            let c = graph
-                .add_claim(s, o, claim)
-                .map_err(|e| runtime_error("EntityNotFound", "DeletedEntityAccess", e.to_string()))?;
+            let c = graph.add_claim(s, o, claim).map_err(|e| {
+                runtime_error(ErrorClass::EntityNotFound, ErrorDetail::DeletedEntityAccess, e.to_string())
+            })?;
             self.stats.relationships_created += 1;
             self.stats.properties_set += n_props;
             if let Some(v) = &rel.var {
@@ -1780,8 +1816,8 @@ impl<'a> Exec<'a> {
             if let Value::Map(entries) = self.eval(g, m, row)? {
                 if let Some((k, _)) = entries.iter().find(|(_, v)| v.is_null()) {
                     return Err(runtime_error(
-                        "SemanticError",
-                        "MergeReadOwnWrites",
+                        ErrorClass::SemanticError,
+                        ErrorDetail::MergeReadOwnWrites,
                         format!("cannot MERGE with a null property value ('{k}')"),
                     ));
                 }
@@ -1803,7 +1839,7 @@ impl<'a> Exec<'a> {
                 )
             }) {
                 return Err(type_error(
-                    "InvalidPropertyType",
+                    ErrorDetail::InvalidPropertyType,
                     "a property can hold a list of simple values only",
                 ));
             }
@@ -1816,12 +1852,14 @@ impl<'a> Exec<'a> {
             Value::Relationship(ix) => graph.set_claim_prop(*ix, k, model),
             other => {
                 return Err(type_error(
-                    "InvalidArgumentType",
+                    ErrorDetail::InvalidArgumentType,
                     format!("cannot set a property on a {}", other.type_name()),
                 ))
             }
         }
-        .map_err(|e| runtime_error("EntityNotFound", "DeletedEntityAccess", e.to_string()))?;
+        .map_err(|e| {
+            runtime_error(ErrorClass::EntityNotFound, ErrorDetail::DeletedEntityAccess, e.to_string())
+        })?;
         if value.is_null() {
             if changed {
                 self.stats.properties_removed += 1;
@@ -1855,7 +1893,7 @@ impl<'a> Exec<'a> {
                         Value::Null => BTreeMap::new(),
                         other => {
                             return Err(type_error(
-                                "InvalidArgumentType",
+                                ErrorDetail::InvalidArgumentType,
                                 format!("expected a map, got {}", other.type_name()),
                             ))
                         }
@@ -1983,30 +2021,23 @@ fn collect_deletions(v: &Value, nodes: &mut Vec<EntityIx>, rels: &mut Vec<ClaimI
             }
         }
         other => {
-            return Err(type_error("InvalidArgumentType", format!("cannot delete a {}", other.type_name())))
+            return Err(type_error(
+                ErrorDetail::InvalidArgumentType,
+                format!("cannot delete a {}", other.type_name()),
+            ))
         }
     }
     Ok(())
 }
 
 fn misplaced_aggregate(span: crate::syntax::Span) -> QueryError {
-    QueryError {
-        class: "SyntaxError",
-        detail: "InvalidAggregation",
-        phase: super::ErrorPhase::CompileTime,
-        message: "aggregate functions are only allowed in RETURN and WITH projections".into(),
-        span: Some(span),
-    }
-}
-
-pub(crate) fn semantic_error(detail: &'static str, message: &str, span: crate::syntax::Span) -> QueryError {
-    QueryError {
-        class: "SyntaxError",
-        detail,
-        phase: super::ErrorPhase::CompileTime,
-        message: message.into(),
-        span: Some(span),
-    }
+    QueryError::new(
+        ErrorClass::SyntaxError,
+        ErrorDetail::InvalidAggregation,
+        ErrorPhase::CompileTime,
+        "aggregate functions are only allowed in RETURN and WITH projections",
+    )
+    .at(span)
 }
 
 fn dedup_rows(rows: Vec<Row>, columns: &[String]) -> Vec<Row> {

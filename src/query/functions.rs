@@ -19,12 +19,9 @@
 use std::cell::Cell;
 use std::collections::HashSet;
 
+use super::error::{argument_error, syntax_error, type_error, ErrorDetail, EvalResult, QueryError};
 use super::ops;
-use super::value::{
-    argument_error, attestation_value, claim_id_number, entity_id_number, entity_labels, source_name,
-    type_error, EvalResult, Value,
-};
-use super::{ErrorPhase, QueryError};
+use super::value::{attestation_value, claim_id_number, entity_id_number, entity_labels, source_name, Value};
 use crate::model::value::write_float;
 use crate::model::{DateValue, Graph, Status};
 
@@ -126,14 +123,10 @@ pub(crate) fn names() -> impl Iterator<Item = &'static str> {
     FUNCTIONS.iter().map(|s| s.name)
 }
 
-fn syntax_error(detail: &'static str, message: String) -> QueryError {
-    QueryError { class: "SyntaxError", detail, phase: ErrorPhase::CompileTime, message, span: None }
-}
-
 /// Checks a call's argument count; the semantic checker calls this at compile time.
 pub(crate) fn check_arity(name: &str, nargs: usize) -> Result<Signature, QueryError> {
     let sig = signature(name)
-        .ok_or_else(|| syntax_error("UnknownFunction", format!("unknown function '{name}'")))?;
+        .ok_or_else(|| syntax_error(ErrorDetail::UnknownFunction, format!("unknown function '{name}'")))?;
     if nargs < sig.min_args || nargs > sig.max_args {
         let expected = match (sig.min_args, sig.max_args) {
             (a, b) if a == b => format!("{a}"),
@@ -141,7 +134,7 @@ pub(crate) fn check_arity(name: &str, nargs: usize) -> Result<Signature, QueryEr
             (a, b) => format!("{a} to {b}"),
         };
         return Err(syntax_error(
-            "InvalidNumberOfArguments",
+            ErrorDetail::InvalidNumberOfArguments,
             format!("{name}() takes {expected} argument(s), got {nargs}"),
         ));
     }
@@ -149,7 +142,7 @@ pub(crate) fn check_arity(name: &str, nargs: usize) -> Result<Signature, QueryEr
 }
 
 fn bad_arg(func: &str, v: &Value) -> QueryError {
-    type_error("InvalidArgumentValue", format!("{func}() cannot take a {} ({v})", v.type_name()))
+    type_error(ErrorDetail::InvalidArgumentValue, format!("{func}() cannot take a {} ({v})", v.type_name()))
 }
 
 /// Evaluates scalar function `name` on already evaluated `args`.
@@ -241,7 +234,10 @@ pub(crate) fn call(graph: &Graph, name: &str, args: &[Value]) -> EvalResult<Valu
         "tobooleanornull" => Ok(to_boolean(a).unwrap_or(Value::Null)),
         "abs" => match a {
             Value::Int(i) => i.checked_abs().map(Value::Int).ok_or_else(|| {
-                super::value::arithmetic_error("IntegerOverflow", format!("integer overflow in abs({i})"))
+                super::error::arithmetic_error(
+                    ErrorDetail::IntegerOverflow,
+                    format!("integer overflow in abs({i})"),
+                )
             }),
             Value::Float(x) => Ok(Value::Float(x.abs())),
             _ => Err(bad_arg(f, a)),
@@ -372,7 +368,9 @@ pub(crate) fn call(graph: &Graph, name: &str, args: &[Value]) -> EvalResult<Valu
         },
         // The catalogue and this match are kept in step by the `every_function_is_implemented`
         // test; reaching here would be a bug, reported rather than panicking.
-        other => Err(syntax_error("UnknownFunction", format!("function '{other}' is not implemented"))),
+        other => {
+            Err(syntax_error(ErrorDetail::UnknownFunction, format!("function '{other}' is not implemented")))
+        }
     }
 }
 
@@ -396,9 +394,10 @@ fn string<'a>(func: &str, v: &'a Value) -> EvalResult<&'a str> {
 fn non_negative(func: &str, v: &Value) -> EvalResult<usize> {
     match v {
         Value::Int(i) if *i >= 0 => Ok(usize::try_from(*i).unwrap_or(usize::MAX)),
-        Value::Int(i) => {
-            Err(argument_error("NumberOutOfRange", format!("{func}() needs a non-negative length, got {i}")))
-        }
+        Value::Int(i) => Err(argument_error(
+            ErrorDetail::NumberOutOfRange,
+            format!("{func}() needs a non-negative length, got {i}"),
+        )),
         other => Err(bad_arg(func, other)),
     }
 }
@@ -426,7 +425,7 @@ fn range(start: &Value, end: &Value, step: Option<&Value>) -> EvalResult<Value> 
         Value::Int(i) => Ok(Some(*i)),
         Value::Null => Ok(None),
         other => Err(argument_error(
-            "InvalidArgumentType",
+            ErrorDetail::InvalidArgumentType,
             format!("range() takes integers, got {} ({other})", other.type_name()),
         )),
     };
@@ -441,13 +440,13 @@ fn range(start: &Value, end: &Value, step: Option<&Value>) -> EvalResult<Value> 
         },
     };
     if st == 0 {
-        return Err(argument_error("NumberOutOfRange", "range() step must not be 0"));
+        return Err(argument_error(ErrorDetail::NumberOutOfRange, "range() step must not be 0"));
     }
     let (s, e, st) = (i128::from(s), i128::from(e), i128::from(st));
     let count = if (st > 0 && s > e) || (st < 0 && s < e) { 0 } else { (e - s) / st + 1 };
     if count > RANGE_LIMIT {
         return Err(argument_error(
-            "NumberOutOfRange",
+            ErrorDetail::NumberOutOfRange,
             format!("range() would build {count} elements; the limit is {RANGE_LIMIT}"),
         ));
     }
@@ -588,8 +587,7 @@ fn round(x: &Value, precision: Option<&Value>, mode: Option<&Value>) -> EvalResu
             }
         }
         _ => {
-            return Err(argument_error(
-                "InvalidArgumentValue",
+            return Err(argument_error(ErrorDetail::InvalidArgumentValue,
                 format!("round() mode must be one of UP, DOWN, CEILING, FLOOR, HALF_UP, HALF_DOWN, HALF_EVEN, got '{mode}'"),
             ))
         }
@@ -694,7 +692,7 @@ mod tests {
         for sig in FUNCTIONS {
             let args = vec![Value::Int(1); sig.min_args];
             if let Err(e) = call(&g, sig.name, &args) {
-                assert_ne!(e.detail, "UnknownFunction", "{}", sig.name);
+                assert_ne!(e.detail.as_str(), "UnknownFunction", "{}", sig.name);
             }
         }
     }
@@ -841,7 +839,7 @@ mod tests {
         ];
         for (name, args, class, detail) in cases {
             let e = run(&g, name, args.clone()).unwrap_err();
-            assert_eq!((e.class, e.detail), (class, detail), "{name}{args:?}");
+            assert_eq!((e.class.as_str(), e.detail.as_str()), (class, detail), "{name}{args:?}");
         }
     }
 

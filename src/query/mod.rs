@@ -5,6 +5,7 @@
 //! This file is the engine's public contract; the stages live in submodules.
 
 pub(crate) mod aggregate;
+pub mod error;
 pub(crate) mod exec;
 pub(crate) mod functions;
 pub(crate) mod ops;
@@ -13,61 +14,12 @@ pub(crate) mod row;
 pub(crate) mod semantic;
 pub(crate) mod value;
 
-use std::collections::BTreeMap;
-use std::sync::atomic::AtomicBool;
-
 pub use crate::model::result::{NodeValue, PathValue, QueryValue, RelValue};
+pub use error::{ErrorClass, ErrorDetail, ErrorPhase, QueryError};
+pub use exec::{CancelFlag, QueryOutput, WriteStats};
+pub use value::Params;
 
 use crate::model::Graph;
-use crate::syntax::Span;
-
-/// Query parameters (`$name`).
-pub type Params = BTreeMap<String, QueryValue>;
-
-/// What a statement returned and changed.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct QueryOutput {
-    pub columns: Vec<String>,
-    pub rows: Vec<Vec<QueryValue>>,
-    pub stats: WriteStats,
-}
-
-/// Side effects of a statement, as the TCK counts them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct WriteStats {
-    pub nodes_created: usize,
-    pub nodes_deleted: usize,
-    pub relationships_created: usize,
-    pub relationships_deleted: usize,
-    pub properties_set: usize,
-    /// Properties removed (`REMOVE n.p`, `SET n.p = null`, replaced by `SET n = {...}`).
-    pub properties_removed: usize,
-    pub labels_added: usize,
-    pub labels_removed: usize,
-}
-
-/// When an error is detected, as the TCK distinguishes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorPhase {
-    CompileTime,
-    Runtime,
-}
-
-/// A query error. `class` and `detail` follow the openCypher TCK's error names
-/// (`SyntaxError` / `UnboundVariable`, `TypeError` / `InvalidArgumentType`, ...).
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{message}")]
-pub struct QueryError {
-    pub class: &'static str,
-    pub detail: &'static str,
-    pub phase: ErrorPhase,
-    pub message: String,
-    /// Where in the statement text, when known.
-    pub span: Option<Span>,
-}
-
-/// A cancellation flag checked while a query runs (set by Ctrl-C).
-pub type CancelFlag = AtomicBool;
 
 /// Who is running queries: `CREATE` attests the relationships it makes to this user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,13 +100,7 @@ pub fn explain(graph: &Graph, text: &str, params: &Params) -> Result<Vec<String>
 }
 
 fn internal_error(message: &str) -> QueryError {
-    QueryError {
-        class: "InternalError",
-        detail: "Panic",
-        phase: ErrorPhase::Runtime,
-        message: message.into(),
-        span: None,
-    }
+    error::runtime_error(ErrorClass::InternalError, ErrorDetail::Panic, message)
 }
 
 fn execute_here(

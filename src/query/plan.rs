@@ -33,8 +33,8 @@ use crate::syntax::query::{
 };
 
 use super::exec::Row;
+use super::value::Params;
 use super::value::Value;
-use super::Params;
 
 /// How a node pattern's candidates are found.
 #[derive(Debug, Clone, PartialEq)]

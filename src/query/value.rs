@@ -8,8 +8,6 @@
 //!
 //! Graph elements are held as petgraph indexes, not copies: a `MATCH` binds thousands of
 //! them and most are only compared or followed, so they are resolved only when returned.
-//! It also owns the small error constructors that the other value-layer modules share, so
-//! every runtime error carries the TCK's class and detail names.
 
 // Nothing calls this layer until the executor (branch query-syntax) lands.
 #![allow(dead_code)]
@@ -20,38 +18,12 @@ use std::sync::Arc;
 
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 
+use super::error::{type_error, ErrorDetail, EvalResult};
 use crate::model::result::{NodeValue, PathValue, QueryValue, RelValue};
 use crate::model::{self, Attestation, ClaimIx, DateValue, EntityIx, Graph, SourceRef, Uncertain};
-use crate::query::{ErrorPhase, QueryError};
 
-/// Result of evaluating anything in the value layer.
-pub(crate) type EvalResult<T> = Result<T, QueryError>;
-
-/// A runtime error with the TCK's error `class` and `detail` (e.g. `TypeError` /
-/// `InvalidArgumentValue`). The span is filled in by the executor, which knows where the
-/// failing expression is.
-pub(crate) fn runtime_error(
-    class: &'static str,
-    detail: &'static str,
-    message: impl Into<String>,
-) -> QueryError {
-    QueryError { class, detail, phase: ErrorPhase::Runtime, message: message.into(), span: None }
-}
-
-/// `TypeError` raised at runtime.
-pub(crate) fn type_error(detail: &'static str, message: impl Into<String>) -> QueryError {
-    runtime_error("TypeError", detail, message)
-}
-
-/// `ArgumentError` raised at runtime.
-pub(crate) fn argument_error(detail: &'static str, message: impl Into<String>) -> QueryError {
-    runtime_error("ArgumentError", detail, message)
-}
-
-/// `ArithmeticError` raised at runtime (integer overflow, integer division by zero).
-pub(crate) fn arithmetic_error(detail: &'static str, message: impl Into<String>) -> QueryError {
-    runtime_error("ArithmeticError", detail, message)
-}
+/// Query parameters (`$name`): values given from outside, as results carry them.
+pub type Params = BTreeMap<String, QueryValue>;
 
 /// A value during query execution.
 ///
@@ -194,7 +166,7 @@ impl Value {
             Value::Date(d) => model::Value::Date(*d),
             Value::Node(_) | Value::Relationship(_) | Value::Path { .. } => {
                 return Err(type_error(
-                    "InvalidPropertyType",
+                    ErrorDetail::InvalidPropertyType,
                     format!("a {} cannot be stored as a property value", self.type_name()),
                 ))
             }
@@ -484,7 +456,7 @@ pub(crate) mod tests {
             Value::Path { nodes: vec![nodes[0]], rels: vec![] },
         ] {
             let err = v.to_model().unwrap_err();
-            assert_eq!((err.class, err.detail), ("TypeError", "InvalidPropertyType"));
+            assert_eq!((err.class.as_str(), err.detail.as_str()), ("TypeError", "InvalidPropertyType"));
         }
     }
 

@@ -981,7 +981,8 @@ fn build_number(pair: Pair<'_, Rule>, negative: bool) -> Result<Literal, SyntaxE
         Rule::float_literal => {
             let x: f64 = raw.parse().map_err(|_| SyntaxError::at(span, format!("invalid number {raw}")))?;
             if !x.is_finite() {
-                return Err(SyntaxError::at(span, format!("floating point number {raw} is too large")));
+                return Err(SyntaxError::at(span, format!("floating point number {raw} is too large"))
+                    .with_kind(super::SyntaxErrorKind::FloatTooLarge));
             }
             Ok(Literal::Float(if negative { -x } else { x }))
         }
