@@ -19,6 +19,7 @@ use std::collections::HashSet;
 use super::error::{argument_error, type_error, ErrorDetail, EvalResult, QueryError};
 use super::ops::{self, group_key, order_cmp, GroupKey};
 use super::value::Value;
+use crate::syntax::query::{Expr, ExprKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AggregateKind {
@@ -72,6 +73,26 @@ impl AggregateKind {
             AggregateKind::PercentileCont | AggregateKind::PercentileDisc => 2,
             _ => 1,
         }
+    }
+}
+
+/// Whether the expression is an aggregate call (`count(*)`, `sum(x)`, ...).
+pub(crate) fn is_aggregate_call(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::CountStar => true,
+        ExprKind::Call { name, .. } => AggregateKind::is_aggregate(name),
+        _ => false,
+    }
+}
+
+/// Whether an expression contains an aggregate outside nested scopes.
+pub(crate) fn contains_aggregate(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::CountStar => true,
+        ExprKind::Call { name, args, .. } => {
+            AggregateKind::is_aggregate(name) || args.iter().any(contains_aggregate)
+        }
+        _ => e.children().into_iter().any(contains_aggregate),
     }
 }
 

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use petgraph::Direction;
 
-use super::aggregate::{Accumulator, AggregateKind};
+use super::aggregate::{contains_aggregate, is_aggregate_call, Accumulator, AggregateKind};
 use super::error::{
     runtime_error, semantic_error, type_error, ErrorClass, ErrorDetail, ErrorPhase, EvalResult, QueryError,
 };
@@ -627,9 +627,7 @@ impl<'a> Exec<'a> {
         scope: &mut Row,
         n: &mut usize,
     ) -> EvalResult<()> {
-        let is_agg = matches!(&e.kind, ExprKind::CountStar)
-            || matches!(&e.kind, ExprKind::Call { name, .. } if AggregateKind::from_name(name).is_some());
-        if is_agg {
+        if is_aggregate_call(e) {
             let v = self.eval_aggregate(g, e, rows, base)?;
             let var = format!("  agg{n}");
             *n += 1;
@@ -637,7 +635,7 @@ impl<'a> Exec<'a> {
             e.kind = ExprKind::Var(var);
             return Ok(());
         }
-        for child in children_mut(e) {
+        for child in e.children_mut() {
             self.substitute_aggregates(g, child, rows, base, scope, n)?;
         }
         Ok(())
@@ -1809,10 +1807,7 @@ impl<'a> Exec<'a> {
     /// `MERGE (n {p: null})` can never match what it would create.
     fn no_null_merge_properties(&self, g: &Graph, part: &PatternPart, row: &Row) -> EvalResult<()> {
         let el = &part.element;
-        let maps = std::iter::once(&el.start.props)
-            .chain(el.chain.iter().flat_map(|(r, n)| [&r.props, &n.props]))
-            .flatten();
-        for m in maps {
+        for m in el.property_maps() {
             if let Value::Map(entries) = self.eval(g, m, row)? {
                 if let Some((k, _)) = entries.iter().find(|(_, v)| v.is_null()) {
                     return Err(runtime_error(
@@ -2030,6 +2025,41 @@ fn collect_deletions(v: &Value, nodes: &mut Vec<EntityIx>, rels: &mut Vec<ClaimI
     Ok(())
 }
 
+/// A quantifier over a literal list is evaluated once before the query runs, so a type
+/// error in its predicate is reported as the TCK expects (a compile-time `SyntaxError`), even
+/// when no row would ever reach it.
+pub(crate) fn check_constants(query: &Query) -> EvalResult<()> {
+    let mut found = Ok(());
+    query.walk_exprs(&mut |e| {
+        if found.is_ok() {
+            if let ExprKind::Quantifier { list, .. } = &e.kind {
+                found = constant_type_error(e, list);
+            }
+        }
+    });
+    found
+}
+
+fn constant_type_error(e: &Expr, list: &Expr) -> EvalResult<()> {
+    let ExprKind::List(items) = &list.kind else { return Ok(()) };
+    if !items.iter().all(|i| matches!(i.kind, ExprKind::Literal(_) | ExprKind::List(_) | ExprKind::Map(_))) {
+        return Ok(());
+    }
+    if e.to_string().contains('$') {
+        return Ok(());
+    }
+    let graph = Graph::new();
+    let params = Params::new();
+    let cancel = CancelFlag::new(false);
+    let exec = Exec::new(&params, &cancel, "", "");
+    match exec.eval(&graph, e, &Row::new()) {
+        Err(err) if err.class == ErrorClass::TypeError => {
+            Err(semantic_error(ErrorDetail::InvalidArgumentType, &err.message, e.span))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn misplaced_aggregate(span: crate::syntax::Span) -> QueryError {
     QueryError::new(
         ErrorClass::SyntaxError,
@@ -2049,20 +2079,6 @@ fn dedup_rows(rows: Vec<Row>, columns: &[String]) -> Vec<Row> {
             )
         })
         .collect()
-}
-
-/// Variables a pattern binds (for OPTIONAL MATCH's null row).
-pub(crate) fn pattern_vars(parts: &[PatternPart]) -> Vec<String> {
-    let mut out = Vec::new();
-    for p in parts {
-        out.extend(p.var.clone());
-        out.extend(p.element.start.var.clone());
-        for (r, n) in &p.element.chain {
-            out.extend(r.var.clone());
-            out.extend(n.var.clone());
-        }
-    }
-    out
 }
 
 fn reverse_element(el: &PatternElement) -> PatternElement {
@@ -2089,116 +2105,4 @@ fn reverse_element(el: &PatternElement) -> PatternElement {
         .zip(it)
         .collect();
     PatternElement { start, chain, span: el.span }
-}
-
-/// Whether an expression contains an aggregate outside nested scopes.
-pub(crate) fn contains_aggregate(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::CountStar => true,
-        ExprKind::Call { name, args, .. } => {
-            AggregateKind::from_name(name).is_some() || args.iter().any(contains_aggregate)
-        }
-        _ => children(e).into_iter().any(contains_aggregate),
-    }
-}
-
-/// The direct sub-expressions of an expression (not those inside patterns' scopes).
-pub(crate) fn children(e: &Expr) -> Vec<&Expr> {
-    let mut v: Vec<&Expr> = Vec::new();
-    match &e.kind {
-        ExprKind::Literal(_) | ExprKind::Param(_) | ExprKind::Var(_) | ExprKind::CountStar => {}
-        ExprKind::List(items) => v.extend(items),
-        ExprKind::Map(entries) => v.extend(entries.iter().map(|(_, x)| x)),
-        ExprKind::Property(b, _)
-        | ExprKind::HasLabels(b, _)
-        | ExprKind::Unary(_, b)
-        | ExprKind::IsNull(b, _) => v.push(b),
-        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
-            v.push(a);
-            v.push(b);
-        }
-        ExprKind::Slice(a, f, t) => {
-            v.push(a);
-            v.extend(f.as_deref());
-            v.extend(t.as_deref());
-        }
-        ExprKind::Comparison(first, rest) => {
-            v.push(first);
-            v.extend(rest.iter().map(|(_, x)| x));
-        }
-        ExprKind::Case { input, whens, else_ } => {
-            v.extend(input.as_deref());
-            for (w, t) in whens {
-                v.push(w);
-                v.push(t);
-            }
-            v.extend(else_.as_deref());
-        }
-        ExprKind::Call { args, .. } => v.extend(args),
-        ExprKind::ListComprehension { list, filter, map, .. } => {
-            v.push(list);
-            v.extend(filter.as_deref());
-            v.extend(map.as_deref());
-        }
-        ExprKind::Quantifier { list, filter, .. } => {
-            v.push(list);
-            v.extend(filter.as_deref());
-        }
-        ExprKind::PatternComprehension { filter, map, .. } => {
-            v.extend(filter.as_deref());
-            v.push(map);
-        }
-        ExprKind::Pattern(_) | ExprKind::Exists(_) | ExprKind::ShortestPath(_) => {}
-    }
-    v
-}
-
-fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
-    let mut v: Vec<&mut Expr> = Vec::new();
-    match &mut e.kind {
-        ExprKind::Literal(_) | ExprKind::Param(_) | ExprKind::Var(_) | ExprKind::CountStar => {}
-        ExprKind::List(items) => v.extend(items.iter_mut()),
-        ExprKind::Map(entries) => v.extend(entries.iter_mut().map(|(_, x)| x)),
-        ExprKind::Property(b, _)
-        | ExprKind::HasLabels(b, _)
-        | ExprKind::Unary(_, b)
-        | ExprKind::IsNull(b, _) => v.push(b),
-        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
-            v.push(a);
-            v.push(b);
-        }
-        ExprKind::Slice(a, f, t) => {
-            v.push(a);
-            v.extend(f.as_deref_mut());
-            v.extend(t.as_deref_mut());
-        }
-        ExprKind::Comparison(first, rest) => {
-            v.push(first);
-            v.extend(rest.iter_mut().map(|(_, x)| x));
-        }
-        ExprKind::Case { input, whens, else_ } => {
-            v.extend(input.as_deref_mut());
-            for (w, t) in whens {
-                v.push(w);
-                v.push(t);
-            }
-            v.extend(else_.as_deref_mut());
-        }
-        ExprKind::Call { args, .. } => v.extend(args.iter_mut()),
-        ExprKind::ListComprehension { list, filter, map, .. } => {
-            v.push(list);
-            v.extend(filter.as_deref_mut());
-            v.extend(map.as_deref_mut());
-        }
-        ExprKind::Quantifier { list, filter, .. } => {
-            v.push(list);
-            v.extend(filter.as_deref_mut());
-        }
-        ExprKind::PatternComprehension { filter, map, .. } => {
-            v.extend(filter.as_deref_mut());
-            v.push(map);
-        }
-        ExprKind::Pattern(_) | ExprKind::Exists(_) | ExprKind::ShortestPath(_) => {}
-    }
-    v
 }

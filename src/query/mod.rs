@@ -5,7 +5,7 @@
 //! This file is the engine's public contract; the stages live in submodules.
 
 pub(crate) mod aggregate;
-pub mod error;
+pub(crate) mod error;
 pub(crate) mod exec;
 pub(crate) mod functions;
 pub(crate) mod ops;
@@ -20,6 +20,7 @@ pub use exec::{CancelFlag, QueryOutput, WriteStats};
 pub use value::Params;
 
 use crate::model::Graph;
+use crate::syntax::query::{parse_query, Query};
 
 /// Who is running queries: `CREATE` attests the relationships it makes to this user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +60,7 @@ pub fn execute_as(
     params: &Params,
     cancel: &CancelFlag,
 ) -> Result<QueryOutput, QueryError> {
-    on_query_thread(|| execute_here(caller, graph, text, params, cancel))
+    on_query_thread(|| run(caller, graph, &parse(text)?, text, params, cancel))
 }
 
 /// Runs a query already parsed by [`crate::syntax::parse_script`]; `text` is the script it
@@ -67,15 +68,12 @@ pub fn execute_as(
 pub fn execute_query(
     caller: &Caller,
     graph: &mut Graph,
-    query: &crate::syntax::query::Query,
+    query: &Query,
     text: &str,
     params: &Params,
     cancel: &CancelFlag,
 ) -> Result<QueryOutput, QueryError> {
-    on_query_thread(|| {
-        semantic::check(query, params)?;
-        exec::Exec::new(params, cancel, text, &caller.user).run_query(graph, query)
-    })
+    on_query_thread(|| run(caller, graph, query, text, params, cancel))
 }
 
 /// Runs `work` with [`QUERY_STACK`] of stack at least (deeply nested expressions recurse)
@@ -94,8 +92,8 @@ where
 /// How a query would run on `graph`: one line per operator (anchors, expands, filters,
 /// projections), for EXPLAIN in the REPL. Nothing is executed.
 pub fn explain(graph: &Graph, text: &str, params: &Params) -> Result<Vec<String>, QueryError> {
-    let query = crate::syntax::query::parse_query(text).map_err(|e| semantic::from_syntax_error(&e, text))?;
-    semantic::check(&query, params)?;
+    let query = parse(text)?;
+    check(&query)?;
     Ok(plan::explain(graph, &query, params))
 }
 
@@ -103,15 +101,25 @@ fn internal_error(message: &str) -> QueryError {
     error::runtime_error(ErrorClass::InternalError, ErrorDetail::Panic, message)
 }
 
-fn execute_here(
+fn parse(text: &str) -> Result<Query, QueryError> {
+    parse_query(text).map_err(|e| semantic::from_syntax_error(&e, text))
+}
+
+/// Everything found before the query runs: the semantic checks, then the quantifiers over
+/// constant lists that the evaluator can decide at once.
+fn check(query: &Query) -> Result<(), QueryError> {
+    semantic::check(query)?;
+    exec::check_constants(query)
+}
+
+fn run(
     caller: &Caller,
     graph: &mut Graph,
+    query: &Query,
     text: &str,
     params: &Params,
     cancel: &CancelFlag,
 ) -> Result<QueryOutput, QueryError> {
-    let query = crate::syntax::query::parse_query(text).map_err(|e| semantic::from_syntax_error(&e, text))?;
-    semantic::check(&query, params)?;
-    let mut exec = exec::Exec::new(params, cancel, text, &caller.user);
-    exec.run_query(graph, &query)
+    check(query)?;
+    exec::Exec::new(params, cancel, text, &caller.user).run_query(graph, query)
 }

@@ -8,11 +8,9 @@
 
 use std::collections::HashMap;
 
-use super::aggregate::AggregateKind;
+use super::aggregate::{contains_aggregate, is_aggregate_call, AggregateKind};
 use super::error::{semantic_error, ErrorClass, ErrorDetail, ErrorPhase, QueryError};
-use super::exec::{children, contains_aggregate};
 use super::functions;
-use super::value::Params;
 use crate::syntax::query::*;
 use crate::syntax::{Span, SyntaxError, SyntaxErrorKind};
 
@@ -59,8 +57,7 @@ pub(crate) fn from_syntax_error(e: &SyntaxError, text: &str) -> QueryError {
 }
 
 /// Checks a whole statement.
-pub(crate) fn check(q: &Query, params: &Params) -> Check {
-    let _ = params;
+pub(crate) fn check(q: &Query) -> Check {
     let mut all_flags = Vec::new();
     let cols = check_single(&q.first, Scope::new(), true)?;
     for (all, part) in &q.unions {
@@ -532,7 +529,7 @@ fn check_count_arg(e: &Expr, what: &str) -> Check {
 }
 
 fn has_variables(e: &Expr) -> bool {
-    matches!(e.kind, ExprKind::Var(_)) || children(e).into_iter().any(has_variables)
+    matches!(e.kind, ExprKind::Var(_)) || e.children().into_iter().any(has_variables)
 }
 
 /// Checks variables, functions and aggregation in an expression. `agg_ok`: aggregates are
@@ -670,7 +667,6 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
             Ok(())
         }
         ExprKind::Quantifier { var, list, filter, .. } => {
-            check_constant_types(e, list)?;
             check_expr(list, scope, agg_ok)?;
             let mut inner = scope.clone();
             inner.insert(var.clone(), Kind::Any);
@@ -743,7 +739,7 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
             bind_pattern(&mut inner, &p, false)
         }
         _ => {
-            for c in children(e) {
+            for c in e.children() {
                 check_expr(c, scope, agg_ok)?;
             }
             Ok(())
@@ -805,14 +801,6 @@ fn non_map_literal(e: &Expr) -> Option<&'static str> {
     }
 }
 
-fn is_aggregate_call(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::CountStar => true,
-        ExprKind::Call { name, .. } => AggregateKind::from_name(name).is_some(),
-        _ => false,
-    }
-}
-
 /// In an aggregating projection item, what lies outside the aggregates must be a grouping
 /// key, a constant or a parameter: anything else has no single value per group.
 fn check_grouped(e: &Expr, keys: &[String]) -> Check {
@@ -841,7 +829,7 @@ fn check_grouped(e: &Expr, keys: &[String]) -> Check {
             "expressions beside an aggregate must be grouping keys",
             e.span,
         )),
-        _ => children(e).into_iter().try_for_each(|c| check_grouped(c, keys)),
+        _ => e.children().into_iter().try_for_each(|c| check_grouped(c, keys)),
     }
 }
 
@@ -854,7 +842,7 @@ fn check_order_aggregate(e: &Expr, projected: &[String], scope: &Scope) -> Check
         if projected.contains(&text) {
             return Ok(());
         }
-        return children(e).into_iter().try_for_each(|c| check_expr(c, scope, false));
+        return e.children().into_iter().try_for_each(|c| check_expr(c, scope, false));
     }
     match &e.kind {
         ExprKind::Literal(_) | ExprKind::Param(_) => Ok(()),
@@ -865,17 +853,13 @@ fn check_order_aggregate(e: &Expr, projected: &[String], scope: &Scope) -> Check
             "complex projected expressions cannot be combined with an aggregation in ORDER BY",
             e.span,
         )),
-        _ => children(e).into_iter().try_for_each(|c| check_order_aggregate(c, projected, scope)),
+        _ => e.children().into_iter().try_for_each(|c| check_order_aggregate(c, projected, scope)),
     }
 }
 
 /// `MATCH (n $props)`: openCypher allows a parameter map only where a pattern creates.
 fn no_parameter_maps(part: &PatternPart) -> Check {
-    let el = &part.element;
-    let props = std::iter::once(&el.start.props)
-        .chain(el.chain.iter().flat_map(|(r, n)| [&r.props, &n.props]))
-        .flatten();
-    for p in props {
+    for p in part.element.property_maps() {
         if matches!(p.kind, ExprKind::Param(_)) {
             return Err(semantic_error(
                 ErrorDetail::InvalidParameterUse,
@@ -910,32 +894,10 @@ fn check_graph_function_argument(name: &str, args: &[Expr], scope: &Scope) -> Ch
     Ok(())
 }
 
-/// A quantifier over a literal list is evaluated once at compile time, so a type error in
-/// its predicate is reported as the TCK expects (SyntaxError at compile time).
-fn check_constant_types(e: &Expr, list: &Expr) -> Check {
-    let ExprKind::List(items) = &list.kind else { return Ok(()) };
-    if !items.iter().all(|i| matches!(i.kind, ExprKind::Literal(_) | ExprKind::List(_) | ExprKind::Map(_))) {
-        return Ok(());
-    }
-    if e.to_string().contains('$') {
-        return Ok(());
-    }
-    let graph = crate::model::Graph::new();
-    let params = Params::new();
-    let cancel = super::CancelFlag::new(false);
-    let exec = super::exec::Exec::new(&params, &cancel, "", "");
-    match exec.eval(&graph, e, &Default::default()) {
-        Err(err) if err.class == ErrorClass::TypeError => {
-            Err(semantic_error(ErrorDetail::InvalidArgumentType, &err.message, e.span))
-        }
-        _ => Ok(()),
-    }
-}
-
 /// Whether an expression calls function `name` anywhere.
 fn calls(e: &Expr, name: &str) -> bool {
     matches!(&e.kind, ExprKind::Call { name: n, .. } if n.eq_ignore_ascii_case(name))
-        || children(e).into_iter().any(|c| calls(c, name))
+        || e.children().into_iter().any(|c| calls(c, name))
 }
 
 /// `VariableAlreadyBound`: a pattern declares a variable that is already in scope.

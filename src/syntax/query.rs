@@ -321,6 +321,216 @@ impl Expr {
 }
 
 // ============================================================================
+// Walkers
+// ============================================================================
+
+/// Pushes the direct sub-expressions of an expression kind onto `$out`: one list of cases
+/// for [`Expr::children`] (by reference) and [`Expr::children_mut`] (by mutable reference).
+macro_rules! push_children {
+    ($kind:expr, $out:ident) => {
+        match $kind {
+            ExprKind::Literal(_) | ExprKind::Param(_) | ExprKind::Var(_) | ExprKind::CountStar => {}
+            ExprKind::List(items) | ExprKind::Call { args: items, .. } => $out.extend(items),
+            ExprKind::Map(entries) => $out.extend(entries.into_iter().map(|(_, x)| x)),
+            ExprKind::Property(b, _)
+            | ExprKind::HasLabels(b, _)
+            | ExprKind::Unary(_, b)
+            | ExprKind::IsNull(b, _) => $out.push(b),
+            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+                $out.push(a);
+                $out.push(b);
+            }
+            ExprKind::Slice(a, from, to) => {
+                $out.push(a);
+                if let Some(x) = from {
+                    $out.push(x);
+                }
+                if let Some(x) = to {
+                    $out.push(x);
+                }
+            }
+            ExprKind::Comparison(first, rest) => {
+                $out.push(first);
+                $out.extend(rest.into_iter().map(|(_, x)| x));
+            }
+            ExprKind::Case { input, whens, else_ } => {
+                if let Some(x) = input {
+                    $out.push(x);
+                }
+                for (w, t) in whens {
+                    $out.push(w);
+                    $out.push(t);
+                }
+                if let Some(x) = else_ {
+                    $out.push(x);
+                }
+            }
+            ExprKind::ListComprehension { list, filter, map, .. } => {
+                $out.push(list);
+                if let Some(x) = filter {
+                    $out.push(x);
+                }
+                if let Some(x) = map {
+                    $out.push(x);
+                }
+            }
+            ExprKind::Quantifier { list, filter, .. } => {
+                $out.push(list);
+                if let Some(x) = filter {
+                    $out.push(x);
+                }
+            }
+            ExprKind::PatternComprehension { filter, map, .. } => {
+                if let Some(x) = filter {
+                    $out.push(x);
+                }
+                $out.push(map);
+            }
+            ExprKind::Pattern(_) | ExprKind::Exists(_) | ExprKind::ShortestPath(_) => {}
+        }
+    };
+}
+
+impl Expr {
+    /// The direct sub-expressions, not those inside patterns and subqueries (which have
+    /// scopes of their own).
+    pub fn children(&self) -> Vec<&Expr> {
+        let mut out: Vec<&Expr> = Vec::new();
+        push_children!(&self.kind, out);
+        out
+    }
+
+    /// [`Expr::children`], mutably.
+    pub fn children_mut(&mut self) -> Vec<&mut Expr> {
+        let mut out: Vec<&mut Expr> = Vec::new();
+        push_children!(&mut self.kind, out);
+        out
+    }
+
+    /// Calls `f` on this expression and every expression inside it, outer before inner,
+    /// including those in patterns and subqueries.
+    pub fn walk(&self, f: &mut dyn FnMut(&Expr)) {
+        f(self);
+        for c in self.children() {
+            c.walk(f);
+        }
+        match &self.kind {
+            ExprKind::Pattern(el) | ExprKind::PatternComprehension { pattern: el, .. } => el.walk_exprs(f),
+            ExprKind::ShortestPath(part) => part.element.walk_exprs(f),
+            ExprKind::Exists(body) => match body.as_ref() {
+                ExistsBody::Query(q) => q.walk_exprs(f),
+                ExistsBody::Pattern(p, w) => {
+                    p.parts.iter().for_each(|part| part.element.walk_exprs(f));
+                    w.iter().for_each(|w| w.walk(f));
+                }
+            },
+            _ => {}
+        }
+    }
+}
+
+impl Query {
+    /// Calls `f` on every expression of the statement (see [`Expr::walk`]).
+    pub fn walk_exprs(&self, f: &mut dyn FnMut(&Expr)) {
+        self.first.walk_exprs(f);
+        for (_, q) in &self.unions {
+            q.walk_exprs(f);
+        }
+    }
+}
+
+impl SingleQuery {
+    /// Calls `f` on every expression of the query, clause by clause (see [`Expr::walk`]).
+    pub fn walk_exprs(&self, f: &mut dyn FnMut(&Expr)) {
+        for c in &self.clauses {
+            c.walk_exprs(f);
+        }
+    }
+}
+
+impl Clause {
+    fn walk_exprs(&self, f: &mut dyn FnMut(&Expr)) {
+        let set_items = |items: &[SetItem], f: &mut dyn FnMut(&Expr)| {
+            for item in items {
+                match item {
+                    SetItem::Property { target, value } => {
+                        target.walk(f);
+                        value.walk(f);
+                    }
+                    SetItem::Merge { value, .. } | SetItem::Replace { value, .. } => value.walk(f),
+                    SetItem::Labels { .. } => {}
+                }
+            }
+        };
+        match &self.kind {
+            ClauseKind::Match { pattern, where_, .. } => {
+                pattern.parts.iter().for_each(|p| p.element.walk_exprs(f));
+                where_.iter().for_each(|w| w.walk(f));
+            }
+            ClauseKind::Unwind { expr, .. } => expr.walk(f),
+            ClauseKind::With { proj, where_ } => {
+                proj.walk_exprs(f);
+                where_.iter().for_each(|w| w.walk(f));
+            }
+            ClauseKind::Return { proj } => proj.walk_exprs(f),
+            ClauseKind::Create { pattern } => pattern.parts.iter().for_each(|p| p.element.walk_exprs(f)),
+            ClauseKind::Merge { part, actions } => {
+                part.element.walk_exprs(f);
+                actions.iter().for_each(|a| set_items(&a.items, f));
+            }
+            ClauseKind::Set { items } => set_items(items, f),
+            ClauseKind::Remove { items } => {
+                for item in items {
+                    if let RemoveItem::Property(e) = item {
+                        e.walk(f);
+                    }
+                }
+            }
+            ClauseKind::Delete { exprs, .. } => exprs.iter().for_each(|e| e.walk(f)),
+            ClauseKind::Call { args, yields, .. } => {
+                args.iter().flatten().for_each(|e| e.walk(f));
+                yields.iter().filter_map(|y| y.where_.as_ref()).for_each(|w| w.walk(f));
+            }
+        }
+    }
+}
+
+impl Projection {
+    fn walk_exprs(&self, f: &mut dyn FnMut(&Expr)) {
+        self.items.iter().for_each(|i| i.expr.walk(f));
+        self.order.iter().for_each(|s| s.expr.walk(f));
+        self.skip.iter().chain(&self.limit).for_each(|e| e.walk(f));
+    }
+}
+
+impl PatternElement {
+    /// The property maps of its nodes and relationships, in order.
+    pub fn property_maps(&self) -> impl Iterator<Item = &Expr> {
+        std::iter::once(&self.start.props)
+            .chain(self.chain.iter().flat_map(|(r, n)| [&r.props, &n.props]))
+            .flatten()
+    }
+
+    fn walk_exprs(&self, f: &mut dyn FnMut(&Expr)) {
+        self.property_maps().for_each(|m| m.walk(f));
+    }
+}
+
+/// Variables a pattern binds, in order: each part's path, nodes and relationships.
+pub fn pattern_vars(parts: &[PatternPart]) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in parts {
+        out.extend(p.var.clone());
+        out.extend(p.element.start.var.clone());
+        for (r, n) in &p.element.chain {
+            out.extend(r.var.clone());
+            out.extend(n.var.clone());
+        }
+    }
+    out
+}
+
+// ============================================================================
 // Pre-parse guard
 // ============================================================================
 
