@@ -5,6 +5,7 @@
 //! that carry byte [`Span`]s into the statement text; nothing here looks at the graph.
 
 pub mod decl;
+pub(crate) mod lexer;
 pub mod query;
 pub mod script;
 
