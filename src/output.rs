@@ -19,7 +19,6 @@ use comfy_table::{presets, ContentArrangement, Table};
 use serde_json::{json, Map, Value as Json};
 
 use crate::load::Applied;
-use crate::model::value::{write_float, write_key, write_string_literal};
 use crate::query::{NodeValue, QueryOutput, QueryValue, RelValue, WriteStats};
 
 /// How results are printed.
@@ -223,103 +222,8 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
 pub(crate) fn cell_text(v: &QueryValue) -> String {
     match v {
         QueryValue::String(s) => s.clone(),
-        v => literal(v),
+        v => v.to_string(),
     }
-}
-
-/// A value in the language's literal syntax, as the user wrote it.
-pub(crate) fn literal(v: &QueryValue) -> String {
-    let mut out = String::new();
-    let _ = write_literal(&mut out, v);
-    out
-}
-
-fn write_literal(f: &mut String, v: &QueryValue) -> std::fmt::Result {
-    match v {
-        QueryValue::Null => f.write_str("null"),
-        QueryValue::Bool(b) => write!(f, "{b}"),
-        QueryValue::Int(i) => write!(f, "{i}"),
-        QueryValue::Float(x) => write_float(f, *x),
-        QueryValue::String(s) => write_string_literal(f, s),
-        QueryValue::List(items) => {
-            f.write_char('[')?;
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    f.write_str(", ")?;
-                }
-                write_literal(f, item)?;
-            }
-            f.write_char(']')
-        }
-        QueryValue::Map(m) => write_map(f, m),
-        QueryValue::Uncertain(u) => write!(f, "{u}"),
-        QueryValue::Date(d) => write!(f, "{d}"),
-        QueryValue::Node(n) => write_node(f, n),
-        QueryValue::Relationship(r) => write_rel(f, r),
-        QueryValue::Path(p) => {
-            for (i, node) in p.nodes.iter().enumerate() {
-                write_node(f, node)?;
-                if let Some(rel) = p.rels.get(i) {
-                    if rel.start == node.id {
-                        f.write_char('-')?;
-                        write_rel(f, rel)?;
-                        f.write_str("->")?;
-                    } else {
-                        f.write_str("<-")?;
-                        write_rel(f, rel)?;
-                        f.write_char('-')?;
-                    }
-                }
-            }
-            Ok(())
-        }
-    }
-}
-
-fn write_map(f: &mut String, m: &std::collections::BTreeMap<String, QueryValue>) -> std::fmt::Result {
-    f.write_char('{')?;
-    for (i, (k, v)) in m.iter().enumerate() {
-        if i > 0 {
-            f.write_str(", ")?;
-        }
-        write_key(f, k)?;
-        f.write_str(": ")?;
-        write_literal(f, v)?;
-    }
-    f.write_char('}')
-}
-
-fn write_node(f: &mut String, n: &NodeValue) -> std::fmt::Result {
-    f.write_char('(')?;
-    write_key(f, &n.key)?;
-    for l in &n.labels {
-        f.write_char(':')?;
-        write_key(f, l)?;
-    }
-    if !n.props.is_empty() {
-        f.write_char(' ')?;
-        write_map(f, &n.props)?;
-    }
-    f.write_char(')')
-}
-
-fn write_rel(f: &mut String, r: &RelValue) -> std::fmt::Result {
-    f.write_char('[')?;
-    if let Some(k) = &r.key {
-        write_key(f, k)?;
-    }
-    f.write_char(':')?;
-    write_key(f, &r.rel_type)?;
-    if !r.props.is_empty() {
-        f.write_char(' ')?;
-        write_map(f, &r.props)?;
-    }
-    f.write_char(']')?;
-    // Contested claims are marked wherever a relationship prints, so no format hides them.
-    if !r.contested.is_empty() {
-        write!(f, " ⚠contested({})", r.contested.join(", "))?;
-    }
-    Ok(())
 }
 
 // ---- JSON ----------------------------------------------------------------------------------

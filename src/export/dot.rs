@@ -201,12 +201,7 @@ fn rel_edge(
     let contested = ix
         .filter(|ix| graph.claim(*ix).is_some_and(|c| graph.str(c.rel_type) == r.rel_type))
         .and_then(|ix| contested.get(&ix).cloned());
-    let detail = r
-        .props
-        .iter()
-        .map(|(k, v)| format!("{k}: {}", crate::output::literal(v)))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let detail = r.props.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ");
     Some(DotEdge {
         from,
         to,

@@ -469,11 +469,7 @@ fn to_string(v: &Value) -> Option<Value> {
         Value::Uncertain(u) => Value::from(u.to_string()),
         // ISO form, without the literal's `@`.
         Value::Date(DateValue::Absolute(d)) => Value::from(d.to_string()),
-        Value::Date(d) => {
-            let mut s = String::new();
-            super::value::write_date(&mut s, d).ok()?;
-            Value::from(s.trim_start_matches('@').to_string())
-        }
+        Value::Date(d) => Value::from(d.to_string().trim_start_matches('@')),
         _ => return None,
     })
 }

@@ -339,25 +339,6 @@ fn rel_result(graph: &Graph, ix: ClaimIx) -> RelValue {
     }
 }
 
-/// Writes a date literal (`@2018-02`, `@-4months`). Relative dates are written here rather
-/// than through `DateValue`'s `Display`, which overflows on `i64::MIN` (`amount.abs()`).
-pub(crate) fn write_date(f: &mut impl fmt::Write, d: &DateValue) -> fmt::Result {
-    match d {
-        DateValue::Absolute(p) => write!(f, "@{p}"),
-        DateValue::Relative { amount, unit } => {
-            let sign = if *amount < 0 { '-' } else { '+' };
-            let n = amount.unsigned_abs();
-            let word = match unit {
-                model::DateUnit::Day => "day",
-                model::DateUnit::Week => "week",
-                model::DateUnit::Month => "month",
-                model::DateUnit::Year => "year",
-            };
-            write!(f, "@{sign}{n}{word}{}", if n == 1 { "" } else { "s" })
-        }
-    }
-}
-
 /// A compact rendering for messages and `toString` of lists/maps: openCypher literal style.
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -370,7 +351,7 @@ impl fmt::Display for Value {
             Value::List(items) => model::value::write_list(f, items),
             Value::Map(m) => model::value::write_map(f, m),
             Value::Uncertain(u) => write!(f, "{u}"),
-            Value::Date(d) => write_date(f, d),
+            Value::Date(d) => write!(f, "{d}"),
             Value::Node(ix) => write!(f, "(#{})", ix.index()),
             Value::Relationship(ix) => write!(f, "[#{}]", ix.index()),
             Value::Path { nodes, rels } => {

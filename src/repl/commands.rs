@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::diagnostics::SourceFile;
 use crate::export::dot::{graph_to_dot, output_to_dot, DotOptions};
 use crate::load::{json::export_json, load_files, print::print_graph, DataFile};
-use crate::output::{literal, OutputFormat};
+use crate::output::OutputFormat;
 use crate::session::{Outcome, Session};
 
 /// Every command with a one-line description (names without the `:`).
@@ -170,7 +170,7 @@ pub(crate) fn run_command(
                 let _ = writeln!(out, "no parameters; set one with :param name => value");
             }
             for (k, v) in &session.params {
-                let _ = writeln!(out, "${k} => {}", literal(v));
+                let _ = writeln!(out, "${k} => {v}");
             }
             Ok(After::Continue)
         }
@@ -230,7 +230,7 @@ fn set_param(rest: &str, session: &mut Session, out: &mut dyn Write) -> Result<A
         .or_else(|| rest.split_once('='))
         .ok_or_else(|| "usage: :param name => value".to_string())?;
     let (name, value) = crate::session::parse_param(name, value)?;
-    let _ = writeln!(out, "${name} => {}", literal(&value));
+    let _ = writeln!(out, "${name} => {value}");
     session.params.insert(name, value);
     Ok(After::Continue)
 }

@@ -21,7 +21,7 @@ use crate::model::Uncertain;
 // ============================================================================
 
 /// A statement: one or more single queries joined by UNION [ALL].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Query {
     pub first: SingleQuery,
     /// `(all, query)` for each `UNION [ALL] query`.
@@ -29,13 +29,13 @@ pub struct Query {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct SingleQuery {
     pub clauses: Vec<Clause>,
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Clause {
     pub kind: ClauseKind,
     pub span: Span,
@@ -55,7 +55,7 @@ pub enum ClauseKind {
     Call { name: String, args: Option<Vec<Expr>>, yields: Option<YieldSpec> },
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Projection {
     pub distinct: bool,
     /// `*`: every variable in scope (then `items` are extra columns).
@@ -67,21 +67,21 @@ pub struct Projection {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ProjItem {
     pub expr: Expr,
     pub alias: Option<String>,
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct SortItem {
     pub expr: Expr,
     pub descending: bool,
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct MergeAction {
     /// `ON CREATE` (else `ON MATCH`).
     pub on_create: bool,
@@ -89,7 +89,7 @@ pub struct MergeAction {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum SetItem {
     /// `a.b = e`; `target` is a property-lookup expression.
     Property {
@@ -115,7 +115,7 @@ pub enum SetItem {
     },
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum RemoveItem {
     Labels { var: String, labels: Vec<String>, span: Span },
     Property(Expr),
@@ -129,7 +129,7 @@ pub struct YieldSpec {
     pub where_: Option<Expr>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Pattern {
     pub parts: Vec<PatternPart>,
     pub span: Span,
@@ -141,7 +141,7 @@ pub enum ShortestKind {
     All,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct PatternPart {
     /// `p = ...`.
     pub var: Option<String>,
@@ -151,14 +151,14 @@ pub struct PatternPart {
 }
 
 /// `(a)-[r]->(b)<-[s]-(c)`: a start node and (relationship, node) hops.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct PatternElement {
     pub start: NodePattern,
     pub chain: Vec<(RelPattern, NodePattern)>,
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct NodePattern {
     pub var: Option<String>,
     pub labels: Vec<String>,
@@ -177,7 +177,7 @@ pub enum RelDirection {
     Both,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct RelPattern {
     pub var: Option<String>,
     pub types: Vec<String>,
@@ -188,7 +188,7 @@ pub struct RelPattern {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
@@ -308,6 +308,71 @@ pub enum ExprKind {
 impl Expr {
     fn new(kind: ExprKind, span: Span) -> Self {
         Expr { kind, span }
+    }
+}
+
+// ============================================================================
+// Equality
+// ============================================================================
+
+/// `PartialEq` comparing every field but `span`: a span says where a node was written, not
+/// what it is, so a printed and re-parsed query compares equal to the original (as
+/// declarations do). The fields are listed, so adding one without comparing it does not
+/// compile.
+macro_rules! eq_except_span {
+    ($($ty:ident { $($field:ident),* })*) => {$(
+        impl PartialEq for $ty {
+            fn eq(&self, other: &Self) -> bool {
+                let $ty { $($field,)* span: _ } = self;
+                $(*$field == other.$field)&&*
+            }
+        }
+    )*};
+}
+
+eq_except_span! {
+    Query { first, unions }
+    SingleQuery { clauses }
+    Clause { kind }
+    Projection { distinct, star, items, order, skip, limit }
+    ProjItem { expr, alias }
+    SortItem { expr, descending }
+    MergeAction { on_create, items }
+    Pattern { parts }
+    PatternPart { var, shortest, element }
+    PatternElement { start, chain }
+    NodePattern { var, labels, props }
+    RelPattern { var, types, range, props, direction }
+    Expr { kind }
+}
+
+impl PartialEq for SetItem {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (SetItem::Property { target: a, value: b }, SetItem::Property { target: c, value: d }) => {
+                a == c && b == d
+            }
+            (SetItem::Merge { var: a, value: b, .. }, SetItem::Merge { var: c, value: d, .. })
+            | (SetItem::Replace { var: a, value: b, .. }, SetItem::Replace { var: c, value: d, .. }) => {
+                a == c && b == d
+            }
+            (SetItem::Labels { var: a, labels: b, .. }, SetItem::Labels { var: c, labels: d, .. }) => {
+                a == c && b == d
+            }
+            _ => false,
+        }
+    }
+}
+
+impl PartialEq for RemoveItem {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (RemoveItem::Labels { var: a, labels: b, .. }, RemoveItem::Labels { var: c, labels: d, .. }) => {
+                a == c && b == d
+            }
+            (RemoveItem::Property(a), RemoveItem::Property(b)) => a == b,
+            _ => false,
+        }
     }
 }
 
@@ -530,4 +595,27 @@ pub fn parse_query(text: &str) -> Result<Query, SyntaxError> {
     let top = pairs.next().ok_or_else(|| internal(Span::default(), "query"))?;
     let q = top.into_inner().find(|p| p.as_rule() == Rule::query_statement);
     build_query(q.ok_or_else(|| internal(Span::default(), "query"))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equality_ignores_spans_and_nothing_else() {
+        let parse = |text: &str| parse_query(text).expect(text);
+        let compact = parse("MATCH (n:A {k: 1})-[r*1..2]->(m) SET n.x = 1 RETURN n.name AS x ORDER BY x");
+        let spread =
+            parse("MATCH  (n:A {k: 1})-[r*1..2]->(m)\n  SET n.x = 1\n  RETURN  n.name  AS x\n  ORDER BY x");
+        assert_ne!(compact.span, spread.span);
+        assert_eq!(compact, spread);
+        for other in [
+            "MATCH (n:A {k: 2})-[r*1..2]->(m) SET n.x = 1 RETURN n.name AS x ORDER BY x",
+            "MATCH (n:A {k: 1})-[r*1..3]->(m) SET n.x = 1 RETURN n.name AS x ORDER BY x",
+            "MATCH (n:A {k: 1})-[r*1..2]->(m) SET n.y = 1 RETURN n.name AS x ORDER BY x",
+            "MATCH (n:A {k: 1})-[r*1..2]->(m) SET n.x = 1 RETURN n.name AS x ORDER BY x DESC",
+        ] {
+            assert_ne!(compact, parse(other), "{other}");
+        }
+    }
 }
