@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use comfy_table::{presets, ContentArrangement, Table};
 use serde_json::{json, Map, Value as Json};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::load::Applied;
 use crate::query::{NodeValue, QueryOutput, QueryValue, RelValue, WriteStats};
@@ -208,12 +209,23 @@ fn one_line(s: &str) -> String {
     s.replace('\r', "\\r").replace('\n', "\\n").replace('\t', "\\t")
 }
 
-/// Cuts text to `max` characters, ending with `…` when cut.
+/// Cuts text to `max` terminal columns, ending with `…` when cut. Columns, not characters:
+/// a CJK character takes two, a combining accent none.
 pub(crate) fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
+    if s.width() <= max {
         return s.to_string();
     }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        // Room for the ellipsis, which takes one column.
+        if used + w + 1 > max {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
     out.push('…');
     out
 }
@@ -335,6 +347,16 @@ mod tests {
         let piped = render_output(&sample(), OutputFormat::Table, None, None);
         assert!(piped.contains(&"x".repeat(200)));
         assert!(!piped.contains('…'));
+    }
+
+    #[test]
+    fn truncation_counts_terminal_columns() {
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("abc", 3), "abc");
+        // Two columns per character: 2 + 2 + the ellipsis fit in 5, a third would not.
+        assert_eq!(truncate("戦闘の日", 5), "戦闘…");
+        // A combining accent takes no column of its own.
+        assert_eq!(truncate("e\u{301}e\u{301}e\u{301}", 3), "e\u{301}e\u{301}e\u{301}");
     }
 
     #[test]

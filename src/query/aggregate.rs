@@ -11,9 +11,6 @@
 //! values), an aggregate over no rows is `0` for `count` and `sum`, `[]` for `collect`,
 //! `0.0` for the standard deviations and null otherwise.
 
-// Nothing calls this layer until the executor (branch query-syntax) lands.
-#![allow(dead_code)]
-
 use std::collections::HashSet;
 
 use super::error::{argument_error, type_error, ErrorDetail, EvalResult, QueryError};
@@ -45,35 +42,32 @@ impl AggregateKind {
     /// The aggregate named `name` (any case). `count` means `count(x)`; the parser knows
     /// `count(*)` by its star.
     pub(crate) fn from_name(name: &str) -> Option<AggregateKind> {
-        use AggregateKind::*;
-        const NAMES: [(&str, AggregateKind); 10] = [
-            ("count", Count),
-            ("collect", Collect),
-            ("sum", Sum),
-            ("avg", Avg),
-            ("min", Min),
-            ("max", Max),
-            ("percentilecont", PercentileCont),
-            ("percentiledisc", PercentileDisc),
-            ("stdev", StDev),
-            ("stdevp", StDevP),
-        ];
-        NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, k)| *k)
+        AGGREGATES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, k)| *k)
     }
 
     /// Whether `name` is an aggregating function (for the semantic checks).
     pub(crate) fn is_aggregate(name: &str) -> bool {
         Self::from_name(name).is_some()
     }
+}
 
-    /// How many arguments the aggregate takes.
-    pub(crate) fn arity(self) -> usize {
-        match self {
-            AggregateKind::CountStar => 0,
-            AggregateKind::PercentileCont | AggregateKind::PercentileDisc => 2,
-            _ => 1,
-        }
-    }
+/// Every aggregating function, named as openCypher spells it.
+const AGGREGATES: [(&str, AggregateKind); 10] = [
+    ("count", AggregateKind::Count),
+    ("collect", AggregateKind::Collect),
+    ("sum", AggregateKind::Sum),
+    ("avg", AggregateKind::Avg),
+    ("min", AggregateKind::Min),
+    ("max", AggregateKind::Max),
+    ("percentileCont", AggregateKind::PercentileCont),
+    ("percentileDisc", AggregateKind::PercentileDisc),
+    ("stDev", AggregateKind::StDev),
+    ("stDevP", AggregateKind::StDevP),
+];
+
+/// All aggregating function names, for the shell's completion.
+pub(crate) fn names() -> impl Iterator<Item = &'static str> {
+    AGGREGATES.iter().map(|(n, _)| *n)
 }
 
 /// Whether the expression is an aggregate call (`count(*)`, `sum(x)`, ...).
@@ -141,10 +135,6 @@ impl Accumulator {
             StDev | StDevP => State::Deviation { count: 0, mean: 0.0, m2: 0.0 },
         };
         Accumulator { kind, seen: distinct.then(HashSet::new), state }
-    }
-
-    pub(crate) fn kind(&self) -> AggregateKind {
-        self.kind
     }
 
     /// Feeds one row's evaluated arguments (none for `count(*)`; value and percentile for
@@ -424,12 +414,10 @@ mod tests {
     }
 
     #[test]
-    fn names() {
+    fn named_in_any_case() {
         assert_eq!(AggregateKind::from_name("COUNT"), Some(Count));
         assert_eq!(AggregateKind::from_name("percentileDisc"), Some(PercentileDisc));
         assert_eq!(AggregateKind::from_name("stDevP"), Some(StDevP));
         assert!(!AggregateKind::is_aggregate("size"));
-        assert_eq!(PercentileCont.arity(), 2);
-        assert_eq!(CountStar.arity(), 0);
     }
 }

@@ -13,9 +13,6 @@
 //! (raised by `call` too, in case the checker let one through). Aggregating functions
 //! (`count`, `collect`, ...) live in [`super::aggregate`], not here.
 
-// Nothing calls this layer until the executor (branch query-syntax) lands.
-#![allow(dead_code)]
-
 use std::cell::Cell;
 use std::collections::HashSet;
 
@@ -25,7 +22,8 @@ use super::value::{attestation_value, claim_id_number, entity_id_number, entity_
 use crate::model::value::write_float;
 use crate::model::{DateValue, Graph, Status};
 
-/// Name (lower case) and the accepted number of arguments.
+/// Name (as openCypher spells it; calls match it in any case) and the accepted number of
+/// arguments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Signature {
     pub(crate) name: &'static str,
@@ -45,8 +43,8 @@ const FUNCTIONS: &[Signature] = &[
     sig("type", 1, 1),
     sig("properties", 1, 1),
     sig("keys", 1, 1),
-    sig("startnode", 1, 1),
-    sig("endnode", 1, 1),
+    sig("startNode", 1, 1),
+    sig("endNode", 1, 1),
     sig("nodes", 1, 1),
     sig("relationships", 1, 1),
     sig("length", 1, 1),
@@ -60,14 +58,14 @@ const FUNCTIONS: &[Signature] = &[
     sig("range", 2, 3),
     sig("reverse", 1, 1),
     // Conversion.
-    sig("tostring", 1, 1),
-    sig("tostringornull", 1, 1),
-    sig("tointeger", 1, 1),
-    sig("tointegerornull", 1, 1),
-    sig("tofloat", 1, 1),
-    sig("tofloatornull", 1, 1),
-    sig("toboolean", 1, 1),
-    sig("tobooleanornull", 1, 1),
+    sig("toString", 1, 1),
+    sig("toStringOrNull", 1, 1),
+    sig("toInteger", 1, 1),
+    sig("toIntegerOrNull", 1, 1),
+    sig("toFloat", 1, 1),
+    sig("toFloatOrNull", 1, 1),
+    sig("toBoolean", 1, 1),
+    sig("toBooleanOrNull", 1, 1),
     // Numbers.
     sig("abs", 1, 1),
     sig("sign", 1, 1),
@@ -93,8 +91,8 @@ const FUNCTIONS: &[Signature] = &[
     sig("e", 0, 0),
     sig("rand", 0, 0),
     // Strings.
-    sig("toupper", 1, 1),
-    sig("tolower", 1, 1),
+    sig("toUpper", 1, 1),
+    sig("toLower", 1, 1),
     sig("trim", 1, 1),
     sig("ltrim", 1, 1),
     sig("rtrim", 1, 1),
@@ -118,7 +116,7 @@ pub(crate) fn signature(name: &str) -> Option<Signature> {
     FUNCTIONS.iter().copied().find(|s| s.name.eq_ignore_ascii_case(name))
 }
 
-/// All scalar function names, for completion and "did you mean" suggestions.
+/// All scalar function names, for the shell's completion.
 pub(crate) fn names() -> impl Iterator<Item = &'static str> {
     FUNCTIONS.iter().map(|s| s.name)
 }
@@ -179,10 +177,10 @@ pub(crate) fn call(graph: &Graph, name: &str, args: &[Value]) -> EvalResult<Valu
         "keys" => ops::properties_of(graph, a)
             .map(|m| Value::List(m.into_keys().map(Value::from).collect()))
             .ok_or_else(|| bad_arg(f, a)),
-        "startnode" | "endnode" => match a {
+        "startNode" | "endNode" => match a {
             Value::Relationship(ix) => Ok(graph
                 .endpoints(*ix)
-                .map_or(Value::Null, |(s, e)| Value::Node(if f == "startnode" { s } else { e }))),
+                .map_or(Value::Null, |(s, e)| Value::Node(if f == "startNode" { s } else { e }))),
             _ => Err(bad_arg(f, a)),
         },
         "nodes" => match a {
@@ -224,14 +222,14 @@ pub(crate) fn call(graph: &Graph, name: &str, args: &[Value]) -> EvalResult<Valu
             Value::String(s) => Ok(Value::from(s.chars().rev().collect::<String>())),
             _ => Err(bad_arg(f, a)),
         },
-        "tostring" => to_string(a).ok_or_else(|| bad_arg(f, a)),
-        "tostringornull" => Ok(to_string(a).unwrap_or(Value::Null)),
-        "tointeger" => to_integer(a).ok_or_else(|| bad_arg(f, a)),
-        "tointegerornull" => Ok(to_integer(a).unwrap_or(Value::Null)),
-        "tofloat" => to_float(a).ok_or_else(|| bad_arg(f, a)),
-        "tofloatornull" => Ok(to_float(a).unwrap_or(Value::Null)),
-        "toboolean" => to_boolean(a).ok_or_else(|| bad_arg(f, a)),
-        "tobooleanornull" => Ok(to_boolean(a).unwrap_or(Value::Null)),
+        "toString" => to_string(a).ok_or_else(|| bad_arg(f, a)),
+        "toStringOrNull" => Ok(to_string(a).unwrap_or(Value::Null)),
+        "toInteger" => to_integer(a).ok_or_else(|| bad_arg(f, a)),
+        "toIntegerOrNull" => Ok(to_integer(a).unwrap_or(Value::Null)),
+        "toFloat" => to_float(a).ok_or_else(|| bad_arg(f, a)),
+        "toFloatOrNull" => Ok(to_float(a).unwrap_or(Value::Null)),
+        "toBoolean" => to_boolean(a).ok_or_else(|| bad_arg(f, a)),
+        "toBooleanOrNull" => Ok(to_boolean(a).unwrap_or(Value::Null)),
         "abs" => match a {
             Value::Int(i) => i.checked_abs().map(Value::Int).ok_or_else(|| {
                 super::error::arithmetic_error(
@@ -288,8 +286,8 @@ pub(crate) fn call(graph: &Graph, name: &str, args: &[Value]) -> EvalResult<Valu
                 _ => (1.0 - x.cos()) / 2.0,
             }))
         }
-        "toupper" => Ok(Value::from(string(f, a)?.to_uppercase())),
-        "tolower" => Ok(Value::from(string(f, a)?.to_lowercase())),
+        "toUpper" => Ok(Value::from(string(f, a)?.to_uppercase())),
+        "toLower" => Ok(Value::from(string(f, a)?.to_lowercase())),
         "trim" => Ok(Value::from(string(f, a)?.trim())),
         "ltrim" => Ok(Value::from(string(f, a)?.trim_start())),
         "rtrim" => Ok(Value::from(string(f, a)?.trim_end())),

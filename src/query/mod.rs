@@ -89,6 +89,12 @@ where
     std::panic::catch_unwind(run).unwrap_or_else(|_| Err(internal_error("the query engine panicked")))
 }
 
+/// Every function a query can call, named as openCypher spells it: the scalar and
+/// aggregating functions' tables, and the path functions the grammar knows. For completion.
+pub fn function_names() -> impl Iterator<Item = &'static str> {
+    functions::names().chain(aggregate::names()).chain(["shortestPath", "allShortestPaths"])
+}
+
 /// How a query would run on `graph`: one line per operator (anchors, expands, filters,
 /// projections), for EXPLAIN in the REPL. Nothing is executed.
 pub fn explain(graph: &Graph, text: &str, params: &Params) -> Result<Vec<String>, QueryError> {

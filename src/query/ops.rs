@@ -4,7 +4,7 @@
 //! - ternary equality `=` / `<>` ([`equals`]) and ordering comparison `< <= > >=`
 //!   ([`compare`]), both returning `None` for null ("unknown");
 //! - the total order ORDER BY, `min` and `max` use ([`order_cmp`]), and the equivalence
-//!   DISTINCT and grouping use ([`equivalent`], [`GroupKey`]);
+//!   DISTINCT and grouping use ([`group_key`]);
 //! - three-valued logic ([`and`], [`or`], [`xor`], [`not`]);
 //! - arithmetic with checked integers ([`add`], [`sub`], [`mul`], [`div`], [`rem`], [`pow`],
 //!   [`neg`]), string and list concatenation;
@@ -19,9 +19,6 @@
 //!   `~100 = 300` false), the same test the contradiction checker uses, so a query finds the
 //!   claims the checker would not flag;
 //! - arithmetic with an exact number shifts or scales the value (`~100 + 5` is `~105`).
-
-// Nothing calls this layer until the executor (branch query-syntax) lands.
-#![allow(dead_code)]
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -483,11 +480,6 @@ pub(crate) fn group_key(v: &Value) -> GroupKey {
             rels.iter().map(|r| r.index()).collect(),
         ),
     }
-}
-
-/// Equivalence: `=` where null ≡ null and NaN ≡ NaN.
-pub(crate) fn equivalent(a: &Value, b: &Value) -> bool {
-    group_key(a) == group_key(b)
 }
 
 // ---- boolean logic -----------------------------------------------------------------------
@@ -1060,6 +1052,11 @@ pub(crate) fn slice(list: &Value, from: Option<&Value>, to: Option<&Value>) -> E
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Equivalence: `=` where null ≡ null and NaN ≡ NaN, as grouping keys decide it.
+    fn equivalent(a: &Value, b: &Value) -> bool {
+        group_key(a) == group_key(b)
+    }
     use crate::query::value::tests::sample_graph;
 
     fn l(items: Vec<Value>) -> Value {

@@ -9,9 +9,6 @@
 //! Graph elements are held as petgraph indexes, not copies: a `MATCH` binds thousands of
 //! them and most are only compared or followed, so they are resolved only when returned.
 
-// Nothing calls this layer until the executor (branch query-syntax) lands.
-#![allow(dead_code)]
-
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
@@ -28,7 +25,7 @@ pub type Params = BTreeMap<String, QueryValue>;
 /// A value during query execution.
 ///
 /// The derived `PartialEq` is structural (NaN ≠ NaN, `1 ≠ 1.0`) and meant for tests; query
-/// semantics use [`super::ops::equals`] (`=`), [`super::ops::equivalent`] (DISTINCT) and
+/// semantics use [`super::ops::equals`] (`=`), [`super::ops::group_key`] (DISTINCT) and
 /// [`super::ops::order_cmp`] (ORDER BY).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) enum Value {

@@ -90,55 +90,6 @@ pub(crate) const KEYWORDS: &[&str] = &[
     "EXPLAIN",
 ];
 
-/// Functions offered by completion (openCypher's common ones and the provenance functions).
-pub(crate) const FUNCTIONS: &[&str] = &[
-    "count",
-    "sum",
-    "avg",
-    "min",
-    "max",
-    "collect",
-    "type",
-    "labels",
-    "id",
-    "keys",
-    "properties",
-    "nodes",
-    "relationships",
-    "length",
-    "size",
-    "coalesce",
-    "head",
-    "last",
-    "tail",
-    "range",
-    "startNode",
-    "endNode",
-    "toString",
-    "toInteger",
-    "toFloat",
-    "toBoolean",
-    "toUpper",
-    "toLower",
-    "trim",
-    "substring",
-    "replace",
-    "split",
-    "abs",
-    "round",
-    "floor",
-    "ceil",
-    "exists",
-    "shortestPath",
-    "allShortestPaths",
-    "sources",
-    "quotes",
-    "status",
-    "chain",
-    "attestations",
-    "documents",
-];
-
 /// Names from the graph that completion offers; refreshed after every statement.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Vocabulary {
@@ -242,7 +193,7 @@ impl ReplHelper {
             _ => {
                 let mut all: Vec<String> = Vec::new();
                 all.extend(starts(&mut KEYWORDS.iter().copied()));
-                all.extend(starts(&mut FUNCTIONS.iter().copied()).into_iter().map(|f| format!("{f}(")));
+                all.extend(starts(&mut crate::query::function_names()).into_iter().map(|f| format!("{f}(")));
                 all.extend(starts(&mut self.vocabulary.ids.iter().map(String::as_str)));
                 (start, all)
             }
@@ -412,6 +363,11 @@ mod tests {
         assert_eq!(h.candidates("MATCH (wag", 10).1, vec!["wagner"]);
         assert_eq!(h.candidates(":sch", 4).1, vec!["schema"]);
         assert_eq!(h.candidates(":format cs", 10).1, vec!["csv"]);
+        // Functions come from the engine's own tables.
+        assert_eq!(h.candidates("RETURN corrob", 13).1, vec!["corroboration("]);
+        assert_eq!(h.candidates("RETURN toup", 11).1, vec!["toUpper("]);
+        assert_eq!(h.candidates("RETURN percentileD", 18).1, vec!["percentileDisc("]);
+        assert!(h.candidates("RETURN cha", 10).1.is_empty());
     }
 
     #[test]
