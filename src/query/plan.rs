@@ -101,7 +101,7 @@ fn constant_string(e: &Expr, params: &Params) -> Option<String> {
     match &e.kind {
         ExprKind::Literal(Literal::String(s)) => Some(s.clone()),
         ExprKind::Param(p) => match params.get(p) {
-            Some(super::QueryValue::String(s)) => Some(s.clone()),
+            Some(crate::model::result::QueryValue::String(s)) => Some(s.clone()),
             _ => None,
         },
         _ => None,
