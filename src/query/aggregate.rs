@@ -300,21 +300,8 @@ fn not_a_number(kind: AggregateKind, v: &Value) -> QueryError {
 mod tests {
     use super::*;
     use crate::model::{Number, Uncertain};
+    use crate::query::value::tests::{f, i, l, s, N};
     use AggregateKind::*;
-
-    fn i(x: i64) -> Value {
-        Value::Int(x)
-    }
-    fn f(x: f64) -> Value {
-        Value::Float(x)
-    }
-    fn s(x: &str) -> Value {
-        Value::from(x)
-    }
-    fn l(items: Vec<Value>) -> Value {
-        Value::List(items)
-    }
-    const N: Value = Value::Null;
 
     fn agg(kind: AggregateKind, distinct: bool, rows: &[Value]) -> EvalResult<Value> {
         let mut acc = Accumulator::new(kind, distinct);

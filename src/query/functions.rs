@@ -660,21 +660,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use crate::model::{Attestation, Number, SourceRef, Uncertain};
-    use crate::query::value::tests::sample_graph;
-
-    fn s(x: &str) -> Value {
-        Value::from(x)
-    }
-    fn i(x: i64) -> Value {
-        Value::Int(x)
-    }
-    fn f(x: f64) -> Value {
-        Value::Float(x)
-    }
-    fn l(items: Vec<Value>) -> Value {
-        Value::List(items)
-    }
-    const N: Value = Value::Null;
+    use crate::query::value::tests::{f, i, l, s, sample_graph, N};
 
     fn run(g: &Graph, name: &str, args: Vec<Value>) -> EvalResult<Value> {
         call(g, name, &args)

@@ -1057,24 +1057,11 @@ mod tests {
     fn equivalent(a: &Value, b: &Value) -> bool {
         group_key(a) == group_key(b)
     }
-    use crate::query::value::tests::sample_graph;
+    use crate::query::value::tests::{f, i, l, s, sample_graph, N};
 
-    fn l(items: Vec<Value>) -> Value {
-        Value::List(items)
-    }
-    fn s(x: &str) -> Value {
-        Value::from(x)
-    }
-    fn i(x: i64) -> Value {
-        Value::Int(x)
-    }
-    fn f(x: f64) -> Value {
-        Value::Float(x)
-    }
     fn m(entries: &[(&str, Value)]) -> Value {
         Value::Map(entries.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
     }
-    const N: Value = Value::Null;
     fn nan() -> Value {
         Value::Float(f64::NAN)
     }

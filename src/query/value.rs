@@ -371,6 +371,21 @@ pub(crate) mod tests {
     use super::*;
     use crate::model::{Claim, ClaimKind, Number, PartialDate, Status};
 
+    // Short constructors for the value layer's tests.
+    pub(crate) fn s(x: &str) -> Value {
+        Value::from(x)
+    }
+    pub(crate) fn i(x: i64) -> Value {
+        Value::Int(x)
+    }
+    pub(crate) fn f(x: f64) -> Value {
+        Value::Float(x)
+    }
+    pub(crate) fn l(items: Vec<Value>) -> Value {
+        Value::List(items)
+    }
+    pub(crate) const N: Value = Value::Null;
+
     /// A small graph: reuters, a doctor quoted via reuters, wagner, battle, and one claim
     /// `wagner -[:FOUGHT_IN]-> battle` attested by the doctor (via reuters) and by reuters.
     pub(crate) fn sample_graph() -> (Graph, Vec<EntityIx>, ClaimIx) {

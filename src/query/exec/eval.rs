@@ -266,42 +266,16 @@ impl Exec<'_> {
                 }
                 let falses = n - trues - nulls;
                 let r = match kind {
-                    QuantKind::All => {
-                        if falses > 0 {
-                            Some(false)
-                        } else if nulls > 0 {
-                            None
-                        } else {
-                            Some(true)
-                        }
-                    }
-                    QuantKind::Any => {
-                        if trues > 0 {
-                            Some(true)
-                        } else if nulls > 0 {
-                            None
-                        } else {
-                            Some(false)
-                        }
-                    }
-                    QuantKind::None => {
-                        if trues > 0 {
-                            Some(false)
-                        } else if nulls > 0 {
-                            None
-                        } else {
-                            Some(true)
-                        }
-                    }
-                    QuantKind::Single => {
-                        if trues > 1 {
-                            Some(false)
-                        } else if nulls > 0 {
-                            None
-                        } else {
-                            Some(trues == 1)
-                        }
-                    }
+                    // Decided whatever the nulls would have been...
+                    QuantKind::All if falses > 0 => Some(false),
+                    QuantKind::Any if trues > 0 => Some(true),
+                    QuantKind::None if trues > 0 => Some(false),
+                    QuantKind::Single if trues > 1 => Some(false),
+                    // ...or not: unknown.
+                    _ if nulls > 0 => None,
+                    QuantKind::All | QuantKind::None => Some(true),
+                    QuantKind::Any => Some(false),
+                    QuantKind::Single => Some(trues == 1),
                 };
                 r.into()
             }
