@@ -210,16 +210,7 @@ impl Exec<'_> {
                 functions::call(g, name, &vals)?
             }
             ExprKind::ListComprehension { var, list, filter, map } => {
-                let items = match self.eval(g, list, row)? {
-                    Value::Null => return Ok(Value::Null),
-                    Value::List(items) => items,
-                    other => {
-                        return Err(type_error(
-                            ErrorDetail::InvalidArgumentType,
-                            format!("expected a list, got {}", other.type_name()),
-                        ))
-                    }
-                };
+                let Some(items) = self.list_operand(g, list, row)? else { return Ok(Value::Null) };
                 let mut out = Vec::new();
                 let mut scope = row.clone();
                 for item in items {
@@ -238,16 +229,7 @@ impl Exec<'_> {
                 Value::List(out)
             }
             ExprKind::Quantifier { kind, var, list, filter } => {
-                let items = match self.eval(g, list, row)? {
-                    Value::Null => return Ok(Value::Null),
-                    Value::List(items) => items,
-                    other => {
-                        return Err(type_error(
-                            ErrorDetail::InvalidArgumentType,
-                            format!("expected a list, got {}", other.type_name()),
-                        ))
-                    }
-                };
+                let Some(items) = self.list_operand(g, list, row)? else { return Ok(Value::Null) };
                 let (mut trues, mut nulls) = (0usize, 0usize);
                 let mut scope = row.clone();
                 let n = items.len();
@@ -328,6 +310,18 @@ impl Exec<'_> {
                 found.into_iter().next().and_then(|mut r| r.remove("  path")).unwrap_or(Value::Null)
             }
         })
+    }
+
+    /// The list a comprehension or quantifier ranges over; `None` for null.
+    fn list_operand(&self, g: &Graph, list: &Expr, row: &Row) -> EvalResult<Option<Vec<Value>>> {
+        match self.eval(g, list, row)? {
+            Value::Null => Ok(None),
+            Value::List(items) => Ok(Some(items)),
+            other => Err(type_error(
+                ErrorDetail::InvalidArgumentType,
+                format!("expected a list, got {}", other.type_name()),
+            )),
+        }
     }
 
     /// `EXISTS { MATCH ... }`: read-only clauses run on the current row.
