@@ -194,7 +194,7 @@ impl Session {
             match crate::syntax::decl::parse_value(rest) {
                 Ok(crate::model::Value::Map(m)) => {
                     for (k, v) in m {
-                        self.params.insert(k, crate::cli::to_query_value(v));
+                        self.params.insert(k, QueryValue::from(v));
                     }
                     Ok(())
                 }
@@ -205,7 +205,7 @@ impl Session {
             let (name, value) = rest
                 .split_once("=>")
                 .ok_or_else(|| fail("expected :param {name: value} or :param name => value".into()))?;
-            let (name, value) = crate::cli::parse_param(name, value).map_err(|e| fail(e.to_string()))?;
+            let (name, value) = parse_param(name, value).map_err(fail)?;
             self.params.insert(name, value);
             Ok(())
         }
@@ -367,6 +367,19 @@ impl Session {
     }
 }
 
+/// One parameter as `--param name=value` and the shell's `:param name => value` give it:
+/// a name and a literal of the language (`5`, `'text'`, `~100`, `@2018-02`, `[1, 2]`).
+pub(crate) fn parse_param(name: &str, value: &str) -> Result<(String, QueryValue), String> {
+    let name = name.trim().trim_start_matches('$');
+    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return Err(format!("parameter name `{name}` is not an identifier"));
+    }
+    let value = crate::syntax::decl::parse_value(value.trim()).map_err(|e| {
+        format!("parameter `{name}`: {} (strings need quotes: '{}')", e.message, value.trim())
+    })?;
+    Ok((name.to_string(), QueryValue::from(value)))
+}
+
 /// Marks returned relationships that are on a side of an open contradiction. The check runs
 /// only when the result holds relationships at all.
 /// Whether any value of the output holds a relationship (which may be contested).
@@ -428,7 +441,7 @@ impl QueryDiagnostic {
             None => Span::new(statement.start, statement.start),
         };
         let label = if e.span.is_some() { "here".to_string() } else { "in this statement".to_string() };
-        QueryDiagnostic { message: e.message, code: format!("{}.{}", e.class, e.detail), span, label }
+        QueryDiagnostic { code: e.code(), message: e.message, span, label }
     }
 
     fn cancelled(statement: Span) -> Self {
