@@ -5,7 +5,6 @@
 pub mod bundled;
 pub mod check;
 pub mod cli;
-pub(crate) mod cli_draft;
 pub mod diagnostics;
 pub mod draft;
 pub mod export;

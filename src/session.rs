@@ -22,7 +22,7 @@ use crate::load::{Applied, LoadError, LoadErrorKind, Loader};
 use crate::model::{ClaimIx, EntityIx, Graph};
 use crate::output::{applied_json, describe_applied, render_output, statement_json, OutputFormat};
 use crate::query::{self, CancelFlag, Params, QueryError, QueryOutput, QueryValue, RelValue};
-use crate::statements::split_statements;
+use crate::statements::split_script;
 use crate::syntax::decl::DeclStatement;
 use crate::syntax::{parse_script, Span, Statement};
 
@@ -147,9 +147,15 @@ impl Session {
     ) -> ScriptSummary {
         let mut summary = ScriptSummary::default();
         self.default_document = None;
-        for span in split_statements(&file.text) {
-            match self.execute_statement(file, span, base_dir.clone()) {
-                Ok(outcome) => {
+        for (span, command) in split_script(&file.text) {
+            let result = if command {
+                self.script_command(file, span).map(|()| None)
+            } else {
+                self.execute_statement(file, span, base_dir.clone()).map(Some)
+            };
+            match result {
+                Ok(None) => summary.succeeded += 1,
+                Ok(Some(outcome)) => {
                     summary.succeeded += 1;
                     self.print_outcome(&file.text[span.start..span.end], &outcome, out);
                 }
@@ -168,6 +174,41 @@ impl Session {
             }
         }
         summary
+    }
+
+    /// Runs a `:` command of a script. Scripts written for cypher-shell set parameters with
+    /// `:param {name: value, ...}` or `:param name => value`; values are literals.
+    fn script_command(&mut self, file: &SourceFile, span: Span) -> Result<(), StatementFailure> {
+        let text = file.text[span.start..span.end].trim_end();
+        let fail = |message: String| {
+            let e = LoadError::new(LoadErrorKind::InvalidValue, span, message);
+            StatementFailure { report: crate::diagnostics::report_in(file, e), cancelled: false }
+        };
+        let Some(rest) =
+            text.strip_prefix(":param").filter(|r| r.is_empty() || r.starts_with(char::is_whitespace))
+        else {
+            return Err(fail("scripts take only `:param` commands (the shell has the others)".into()));
+        };
+        let rest = rest.trim().trim_end_matches(';').trim_end();
+        if rest.starts_with('{') {
+            match crate::syntax::decl::parse_value(rest) {
+                Ok(crate::model::Value::Map(m)) => {
+                    for (k, v) in m {
+                        self.params.insert(k, QueryValue::from(v));
+                    }
+                    Ok(())
+                }
+                Ok(_) => Err(fail("expected a map of parameters, {name: value}".into())),
+                Err(e) => Err(fail(format!("parameter map: {}", e.message))),
+            }
+        } else {
+            let (name, value) = rest
+                .split_once("=>")
+                .ok_or_else(|| fail("expected :param {name: value} or :param name => value".into()))?;
+            let (name, value) = parse_param(name, value).map_err(fail)?;
+            self.params.insert(name, value);
+            Ok(())
+        }
     }
 
     /// Runs one statement (the text `span` of `file`). `base_dir` is where relative paths
@@ -326,6 +367,19 @@ impl Session {
     }
 }
 
+/// One parameter as `--param name=value` and the shell's `:param name => value` give it:
+/// a name and a literal of the language (`5`, `'text'`, `~100`, `@2018-02`, `[1, 2]`).
+pub(crate) fn parse_param(name: &str, value: &str) -> Result<(String, QueryValue), String> {
+    let name = name.trim().trim_start_matches('$');
+    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return Err(format!("parameter name `{name}` is not an identifier"));
+    }
+    let value = crate::syntax::decl::parse_value(value.trim()).map_err(|e| {
+        format!("parameter `{name}`: {} (strings need quotes: '{}')", e.message, value.trim())
+    })?;
+    Ok((name.to_string(), QueryValue::from(value)))
+}
+
 /// Marks returned relationships that are on a side of an open contradiction. The check runs
 /// only when the result holds relationships at all.
 /// Whether any value of the output holds a relationship (which may be contested).
@@ -387,7 +441,7 @@ impl QueryDiagnostic {
             None => Span::new(statement.start, statement.start),
         };
         let label = if e.span.is_some() { "here".to_string() } else { "in this statement".to_string() };
-        QueryDiagnostic { message: e.message, code: format!("{}.{}", e.class, e.detail), span, label }
+        QueryDiagnostic { code: e.code(), message: e.message, span, label }
     }
 
     fn cancelled(statement: Span) -> Self {

@@ -175,7 +175,7 @@ fn mutated_tck_queries_do_not_panic() {
                 let outcome = catch_unwind(AssertUnwindSafe(|| query::execute(&mut graph, m, &params, &c)));
                 let panicked = match outcome {
                     Err(_) => true,
-                    Ok(Err(e)) => e.class == "InternalError",
+                    Ok(Err(e)) => e.class == claimgraph::query::ErrorClass::InternalError,
                     Ok(Ok(_)) => false,
                 };
                 if panicked {

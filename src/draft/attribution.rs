@@ -4,7 +4,7 @@
 //! article's own voice, hedged by "reportedly", "is believed", "is said to".
 
 use super::lexicon::{Lexicon, Phrase};
-use super::quantity::{match_at, match_before};
+use super::quantity::match_at;
 use super::text::Token;
 use crate::model::Status;
 
@@ -285,12 +285,6 @@ fn trim_phrase(tokens: &[Token], mut p: SourcePhrase, _lex: &Lexicon) -> Option<
         p.first += 1;
     }
     (p.first <= p.last).then_some(p)
-}
-
-/// The words of a source phrase, for matching a hedge before it ("unconfirmed reports").
-#[allow(dead_code)]
-pub(crate) fn hedge_before_phrase(tokens: &[Token], p: SourcePhrase, lex: &Lexicon) -> Option<Status> {
-    lex.hedge.iter().find_map(|(ph, s)| match_before(tokens, p.first, ph).map(|_| *s))
 }
 
 #[cfg(test)]

@@ -74,7 +74,7 @@ pub(crate) struct Parsed {
 fn parse_one(text: &str, seg: Segment) -> Option<Parsed> {
     let stmt_text = text.get(seg.start..seg.end)?;
     // Bounded before pest recurses; the whole-file parse then reports where.
-    crate::syntax::query::check_nesting(stmt_text).ok()?;
+    crate::syntax::lexer::check_nesting(stmt_text).ok()?;
     // Most statements are claims or entities: parse those with their own rule (same
     // result: no other statement kind starts with their keyword).
     let rule = match crate::statements::first_token(stmt_text).map(|i| first_word(&stmt_text[i..])) {
@@ -105,7 +105,7 @@ fn first_word(text: &str) -> &str {
 /// Statements parsed per unit of work handed to a thread.
 const CHUNK: usize = 1024;
 /// Stack of a parsing thread: pest recurses through every precedence layer per bracket,
-/// and a statement may nest [`crate::syntax::query::MAX_NESTING`] deep even in a debug
+/// and a statement may nest [`crate::syntax::lexer::MAX_NESTING`] deep even in a debug
 /// build. Address space only; untouched pages cost nothing.
 const WORKER_STACK: usize = 32 << 20;
 

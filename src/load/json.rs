@@ -17,7 +17,7 @@ use crate::syntax::decl::{
     parse_value, AttestationDecl, DeclStatement, DenyTarget, EndPattern, EntityDecl, EntityKind, Name, Prop,
     RelPatternDecl, SourceName,
 };
-use crate::syntax::query::MAX_NESTING;
+use crate::syntax::lexer::MAX_NESTING;
 use crate::syntax::{parse_script, Span, Statement};
 
 use super::print::graph_to_decls;

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::diagnostics::SourceFile;
 use crate::export::dot::{graph_to_dot, output_to_dot, DotOptions};
 use crate::load::{json::export_json, load_files, print::print_graph, DataFile};
-use crate::output::{literal, OutputFormat};
+use crate::output::OutputFormat;
 use crate::session::{Outcome, Session};
 
 /// Every command with a one-line description (names without the `:`).
@@ -16,7 +16,7 @@ pub(crate) const COMMANDS: &[(&str, &str)] = &[
     ("source", ":source FILE              run a script of statements"),
     ("load", ":load FILE                load a data file into the graph"),
     ("save", ":save FILE                write the whole graph as a data file (atomically)"),
-    ("export", ":export dot|json FILE [query]  export the graph or a query's subgraph"),
+    ("export", ":export FORMAT FILE [query]  export the graph (dot and json: or a query's subgraph)"),
     ("format", ":format table|json|csv|markdown  how results print"),
     ("timing", ":timing on|off            show how long queries take"),
     ("param", ":param name => value      set a query parameter ($name)"),
@@ -105,6 +105,11 @@ then render it:  dot -Tsvg casualties.dot -o casualties.svg
 or in one step from the command line:
   claimgraph export dot --query 'MATCH (a)-[r:CASUALTIES]->(b) RETURN a, r, b' --render svg -o casualties.svg
 :export json FILE writes the whole graph as JSON; :save FILE as a data file.
+For other tools, the whole graph with every attestation (docs/interop.md):
+  :export graphml graph.graphml   Gephi, yEd, networkx (colour by `contested`)
+  :export rdf graph.trig          RDF 1.2 with PROV-O (claimgraph export rdf --base IRI)
+  :export kuzu DIR | :export neo4j DIR | :export cypher FILE | :export ftm FILE
+  :export csv claims.csv          one row per attestation; :load claims.csv reads it back
 "
             .into(),
             "declare" => "\
@@ -132,7 +137,7 @@ pub(crate) fn run_command(
         Some((n, r)) => (n, r.trim()),
         None => (&line[1..], ""),
     };
-    let result: anyhow::Result<After> = match name {
+    let result: Result<After, String> = match name {
         "help" | "h" | "?" => {
             let _ = write!(out, "{}", help((!rest.is_empty()).then_some(rest)));
             Ok(After::Continue)
@@ -150,7 +155,7 @@ pub(crate) fn run_command(
                 let _ = writeln!(out, "format: {}", session.format.name());
                 Ok(After::Continue)
             }
-            None => Err(anyhow::anyhow!("unknown format `{rest}`; use table, json, csv or markdown")),
+            None => Err(format!("unknown format `{rest}`; use table, json, csv or markdown")),
         },
         "timing" => match rest {
             "on" => {
@@ -165,7 +170,7 @@ pub(crate) fn run_command(
                 let _ = writeln!(out, "timing: {}", if session.timing { "on" } else { "off" });
                 Ok(After::Continue)
             }
-            _ => Err(anyhow::anyhow!("use `:timing on` or `:timing off`")),
+            _ => Err("use `:timing on` or `:timing off`".to_string()),
         },
         "param" => set_param(rest, session, out),
         "params" => {
@@ -173,7 +178,7 @@ pub(crate) fn run_command(
                 let _ = writeln!(out, "no parameters; set one with :param name => value");
             }
             for (k, v) in &session.params {
-                let _ = writeln!(out, "${k} => {}", literal(v));
+                let _ = writeln!(out, "${k} => {v}");
             }
             Ok(After::Continue)
         }
@@ -181,7 +186,7 @@ pub(crate) fn run_command(
             let _ = write!(out, "{}", schema(session));
             Ok(After::Continue)
         }
-        "explain" if rest.is_empty() => Err(anyhow::anyhow!("usage: :explain MATCH ... RETURN ...")),
+        "explain" if rest.is_empty() => Err("usage: :explain MATCH ... RETURN ...".to_string()),
         "explain" => {
             match session.explain(rest) {
                 Ok(plan) => {
@@ -201,43 +206,44 @@ pub(crate) fn run_command(
             session.finish_json(out);
             Ok(After::Continue)
         }
-        "review" if rest.is_empty() => Err(anyhow::anyhow!(
-            "usage: :review DRAFT.kg (write one with `claimgraph draft ARTICLE.txt -o DRAFT.kg`)"
-        )),
+        "review" if rest.is_empty() => {
+            Err("usage: :review DRAFT.kg (write one with `claimgraph draft ARTICLE.txt -o DRAFT.kg`)"
+                .to_string())
+        }
         "review" => Ok(After::Review(rest.to_string())),
         "source" => source(rest, session, out, err),
         "load" => load(rest, session, out),
         "save" => save(rest, session, out),
         "export" => export(rest, session, out),
-        _ => Err(anyhow::anyhow!("unknown command `:{name}`; type :help")),
+        _ => Err(format!("unknown command `:{name}`; type :help")),
     };
     match result {
         Ok(after) => after,
         Err(e) => {
-            let _ = writeln!(err, "error: {e:#}");
+            let _ = writeln!(err, "error: {e}");
             After::Continue
         }
     }
 }
 
-fn save(path: &str, session: &Session, out: &mut dyn Write) -> anyhow::Result<After> {
+fn save(path: &str, session: &Session, out: &mut dyn Write) -> Result<After, String> {
     if path.is_empty() {
-        anyhow::bail!("usage: :save FILE");
+        return Err("usage: :save FILE".to_string());
     }
     crate::save::write_atomically(Path::new(path), print_graph(&session.graph).as_bytes())
-        .map_err(|e| anyhow::anyhow!("cannot write {path}: {e}"))?;
+        .map_err(|e| format!("cannot write {path}: {e}"))?;
     let _ = writeln!(out, "saved to {path}");
     Ok(After::Continue)
 }
 
-fn set_param(rest: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Result<After> {
+fn set_param(rest: &str, session: &mut Session, out: &mut dyn Write) -> Result<After, String> {
     let (name, value) = rest
         .split_once("=>")
         .or_else(|| rest.split_once(':'))
         .or_else(|| rest.split_once('='))
-        .ok_or_else(|| anyhow::anyhow!("usage: :param name => value"))?;
-    let (name, value) = crate::cli::parse_param(name, value)?;
-    let _ = writeln!(out, "${name} => {}", literal(&value));
+        .ok_or_else(|| "usage: :param name => value".to_string())?;
+    let (name, value) = crate::session::parse_param(name, value)?;
+    let _ = writeln!(out, "${name} => {value}");
     session.params.insert(name, value);
     Ok(After::Continue)
 }
@@ -247,27 +253,27 @@ fn source(
     session: &mut Session,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> anyhow::Result<After> {
+) -> Result<After, String> {
     if path.is_empty() {
-        anyhow::bail!("usage: :source FILE");
+        return Err("usage: :source FILE".to_string());
     }
-    let file = SourceFile::read(Path::new(path))?;
+    let file = SourceFile::read(Path::new(path)).map_err(|e| e.to_string())?;
     let summary = session.execute_script(&file, out, err);
     session.finish_json(out);
     let _ = writeln!(out, "{path}: {} statements run, {} failed", summary.succeeded, summary.failed);
     Ok(After::Continue)
 }
 
-fn load(path: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Result<After> {
+fn load(path: &str, session: &mut Session, out: &mut dyn Write) -> Result<After, String> {
     if path.is_empty() {
-        anyhow::bail!("usage: :load FILE");
+        return Err("usage: :load FILE".to_string());
     }
-    let data = DataFile::read(Path::new(path))?;
+    let data = DataFile::read(Path::new(path)).map_err(|e| e.to_string())?;
     let before = session.graph.summary();
     let result = load_files(&mut session.graph, &[data]);
     let after = session.graph.summary();
     if let Err(failure) = result {
-        anyhow::bail!("{failure}(part of the file may have been loaded)");
+        return Err(format!("{failure}(part of the file may have been loaded)"));
     }
     let _ = writeln!(
         out,
@@ -280,15 +286,25 @@ fn load(path: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Resul
     Ok(After::Continue)
 }
 
-fn export(rest: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Result<After> {
+fn export(rest: &str, session: &mut Session, out: &mut dyn Write) -> Result<After, String> {
     let mut parts = rest.splitn(3, char::is_whitespace);
     let (format, path, query) =
         (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().map(str::trim));
     if path.is_empty() {
-        anyhow::bail!("usage: :export dot|json FILE [query]");
+        return Err("usage: :export dot|json|csv|graphml|rdf|ftm|cypher|kuzu|neo4j FILE [query]".to_string());
+    }
+    if let Some(written) = crate::export::write_whole_graph(format, &session.graph, Path::new(path)) {
+        if query.is_some_and(|q| !q.is_empty()) {
+            return Err(format!("{format} exports the whole graph; only dot and json take a query"));
+        }
+        written.map_err(|e| format!("cannot write {path}: {e}"))?;
+        let _ = writeln!(out, "wrote {path}");
+        return Ok(After::Continue);
     }
     let text = match (format, query.filter(|q| !q.is_empty())) {
-        ("json", None) => serde_json::to_string_pretty(&export_json(&session.graph))? + "\n",
+        ("json", None) => {
+            serde_json::to_string_pretty(&export_json(&session.graph)).map_err(|e| e.to_string())? + "\n"
+        }
         ("dot", None) => {
             graph_to_dot(&session.graph, DotOptions::default(), &indicatif::ProgressBar::hidden())
         }
@@ -300,16 +316,24 @@ fn export(rest: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Res
                     output_to_dot(&session.graph, &output, DotOptions::default())
                 }
                 Ok(Outcome::Query { output, .. }) => {
-                    serde_json::to_string_pretty(&crate::output::statement_json(q, &output))? + "\n"
+                    serde_json::to_string_pretty(&crate::output::statement_json(q, &output))
+                        .map_err(|e| e.to_string())?
+                        + "\n"
                 }
-                Ok(Outcome::Declared { .. }) => anyhow::bail!("export needs a query, not a declaration"),
-                Err(f) => anyhow::bail!("{}", crate::diagnostics::render_plain(&f.report)),
+                Ok(Outcome::Declared { .. }) => {
+                    return Err("export needs a query, not a declaration".to_string())
+                }
+                Err(f) => return Err(crate::diagnostics::render_plain(&f.report)),
             }
         }
-        _ => anyhow::bail!("unknown export format `{format}`; use dot or json"),
+        _ => {
+            return Err(format!(
+            "unknown export format `{format}`; use dot, json, csv, graphml, rdf, ftm, cypher, kuzu or neo4j"
+        ))
+        }
     };
     crate::save::write_atomically(Path::new(path), text.as_bytes())
-        .map_err(|e| anyhow::anyhow!("cannot write {path}: {e}"))?;
+        .map_err(|e| format!("cannot write {path}: {e}"))?;
     let _ = writeln!(out, "wrote {path}");
     Ok(After::Continue)
 }

@@ -10,7 +10,6 @@ pub fn in_ci() -> bool {
 }
 
 /// `../shared/<rel>` beside the repository, if it exists. Panics in CI when it does not.
-#[allow(dead_code)]
 pub fn shared_input(rel: &str) -> Option<PathBuf> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared").join(rel);
     require(&path, path.exists()).then_some(path)

@@ -250,7 +250,7 @@ struct Run {
 fn exec(run: &mut Run, text: &str, cancel: &AtomicBool) -> Result<QueryOutput, QueryError> {
     let result = (run.exec)(&mut run.graph, text, &run.params, cancel);
     if let Err(e) = &result {
-        if e.class == "InternalError" {
+        if e.class == claimgraph::query::ErrorClass::InternalError {
             let original = take_panic_message();
             panic!("{} ({original})", e.message);
         }
@@ -490,7 +490,7 @@ fn check_error(run: &mut Run, s: &str) -> Result<(), String> {
         "runtime" | "any time" => true,
         other => return Err(format!("unknown error phase {other}")),
     };
-    if err.class == class && (detail == "*" || err.detail == detail) && phase_ok {
+    if err.class.as_str() == class && (detail == "*" || err.detail.as_str() == detail) && phase_ok {
         Ok(())
     } else {
         Err(format!("expected {class}.{detail} at {phase}, got {}", show_error(&err)))

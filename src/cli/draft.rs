@@ -42,7 +42,7 @@ pub fn run(args: &DraftArgs, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
         }
     }
     // The open graph: what `--data` names (nothing by default), so known entities keep their ids.
-    let graph = if data.is_empty() { Graph::new() } else { crate::cli::load(data)? };
+    let graph = if data.is_empty() { Graph::new() } else { super::load(data)? };
     let published = match &args.published {
         None => None,
         Some(p) => match crate::syntax::decl::parse_value(&format!("@{}", p.trim_start_matches('@'))) {
@@ -73,7 +73,7 @@ pub fn run(args: &DraftArgs, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
         let gold_file = DataFile::read(gold_path)?;
         let mut gold = Graph::new();
         load_files(&mut gold, &[gold_file])?;
-        let mut drafted = if data.is_empty() { Graph::new() } else { crate::cli::load(data)? };
+        let mut drafted = if data.is_empty() { Graph::new() } else { super::load(data)? };
         load_files(&mut drafted, &[DataFile::new("<draft>", kg.clone(), Some(out_dir.clone()))])?;
         let scores = score::score(&text, &gold, &drafted);
         let mut report = format!(
@@ -92,13 +92,13 @@ pub fn run(args: &DraftArgs, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
                 report.push_str(&format!("  {l}\n"));
             }
         }
-        crate::cli::write_output(None, &report)?;
+        super::write_output(None, &report)?;
         if let Some(o) = &args.output {
-            crate::cli::write_output(Some(o), &kg)?;
+            super::write_output(Some(o), &kg)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
-    crate::cli::write_output(args.output.as_deref(), &kg)?;
+    super::write_output(args.output.as_deref(), &kg)?;
     if let Some(o) = &args.output {
         eprintln!(
             "{}: {} drafts{}; review them in the shell with :review {}",

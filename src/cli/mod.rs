@@ -15,8 +15,9 @@ use crate::export::dot::{graph_to_dot, output_to_dot, render_with_graphviz, Clus
 use crate::load::{json::export_json, load_files, print::print_graph, DataFile, LoadFailure};
 use crate::model::Graph;
 use crate::output::OutputFormat;
-use crate::query::QueryValue;
 use crate::session::Session;
+
+mod draft;
 
 /// Exit code: a statement or file failed.
 pub const EXIT_ERROR: u8 = 1;
@@ -89,8 +90,27 @@ pub enum Command {
         #[command(subcommand)]
         format: ExportFormat,
     },
+    /// Load claims from a CSV or TSV sheet (one row per attestation) into the graph of
+    /// --data and write the result; see docs/interop.md for the columns
+    Import {
+        /// The sheet (`.tsv` or `.tab` is tab-separated)
+        file: PathBuf,
+        /// Read a field from a column with another header: FIELD=HEADER (subject=Actor,
+        /// property:killed=Dead); repeatable
+        #[arg(long = "column", value_name = "FIELD=HEADER")]
+        columns: Vec<String>,
+        /// The cell separator (one character, `tab` for a tab)
+        #[arg(long)]
+        delimiter: Option<String>,
+        /// Load the good rows and list the bad ones (the exit code is still 1)
+        #[arg(long)]
+        keep_going: bool,
+        /// Write the graph here (`.json` for JSON, else declarations) instead of standard output
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Draft declarations from an article's text, for review in the shell (`:review FILE`)
-    Draft(crate::cli_draft::DraftArgs),
+    Draft(draft::DraftArgs),
     /// Write a deterministic synthetic graph (language, CSV, N-Quads) for benchmarks
     Gen {
         #[arg(long)]
@@ -136,6 +156,58 @@ pub enum ExportFormat {
         #[arg(long)]
         chains: bool,
     },
+    /// Claims as a spreadsheet, one row per attestation (what `import` reads)
+    Csv {
+        files: Vec<PathBuf>,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Separate cells with tabs
+        #[arg(long)]
+        tsv: bool,
+    },
+    /// A folder for Kùzu: schema.cypher, CSV files and copy.cypher (COPY FROM)
+    Kuzu {
+        files: Vec<PathBuf>,
+        /// The folder to write (created if missing)
+        #[arg(short, long, required = true)]
+        output: PathBuf,
+    },
+    /// A folder of CSV files in neo4j-admin import's format, with import.sh
+    Neo4j {
+        files: Vec<PathBuf>,
+        /// The folder to write (created if missing)
+        #[arg(short, long, required = true)]
+        output: PathBuf,
+    },
+    /// A script of parameterised CREATE/MERGE statements for cypher-shell (Neo4j)
+    Cypher {
+        files: Vec<PathBuf>,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// GraphML for Gephi, yEd and networkx, contested claims marked
+    Graphml {
+        files: Vec<PathBuf>,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// RDF 1.2 with PROV-O: each claim a reified triple, each attestation a prov:Entity
+    Rdf {
+        files: Vec<PathBuf>,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The base of every data IRI (ends with `/` or `#`)
+        #[arg(long, default_value = crate::export::rdf::DEFAULT_BASE)]
+        base: String,
+        #[arg(long, value_enum, default_value_t = crate::export::rdf::RdfSyntax::Trig)]
+        syntax: crate::export::rdf::RdfSyntax,
+    },
+    /// FollowTheMoney entities, one JSON object per line
+    Ftm {
+        files: Vec<PathBuf>,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -172,7 +244,15 @@ fn main_here() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let args = cli.session;
     match cli.command {
-        None => crate::repl::run_repl(&args),
+        None => {
+            let session = session_from_args(&args)?;
+            let source_name = if args.data.is_empty() {
+                crate::bundled::BUNDLED_NAME.to_string()
+            } else {
+                join_paths(&args.data)
+            };
+            Ok(crate::repl::run_repl(session, &source_name)?)
+        }
         Some(Command::Run { files, failure }) => {
             let mut scripts = Vec::new();
             for f in &files {
@@ -213,7 +293,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             export(format, &args)?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Draft(draft)) => crate::cli_draft::run(&draft, &args.data),
+        Some(Command::Import { file, columns, delimiter, keep_going, output }) => {
+            import(&args, &file, &columns, delimiter.as_deref(), keep_going, output.as_deref())
+        }
+        Some(Command::Draft(draft)) => draft::run(&draft, &args.data),
         Some(Command::Gen { claims, seed, out }) => {
             crate::gen::generate(claims, seed, &out)
                 .with_context(|| format!("cannot write {}", out.display()))?;
@@ -223,7 +306,40 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn export(format: ExportFormat, args: &SessionArgs) -> anyhow::Result<()> {
+    let data = |files: Vec<PathBuf>| if files.is_empty() { args.data.clone() } else { files };
     match format {
+        ExportFormat::Csv { files, output, tsv } => {
+            let graph = load(&data(files))?;
+            write_output(
+                output.as_deref(),
+                &crate::export::table::claims_table(&graph, if tsv { b'\t' } else { b',' }),
+            )
+        }
+        ExportFormat::Kuzu { files, output } => {
+            let graph = load(&data(files))?;
+            crate::export::kuzu::write_kuzu(&graph, &output)
+                .with_context(|| format!("cannot write {}", output.display()))
+        }
+        ExportFormat::Neo4j { files, output } => {
+            let graph = load(&data(files))?;
+            crate::export::neo4j::write_neo4j_csv(&graph, &output)
+                .with_context(|| format!("cannot write {}", output.display()))
+        }
+        ExportFormat::Cypher { files, output } => {
+            write_output(output.as_deref(), &crate::export::neo4j::cypher_script(&load(&data(files))?))
+        }
+        ExportFormat::Graphml { files, output } => {
+            let bytes = crate::export::graphml::graph_to_graphml(&load(&data(files))?)?;
+            write_output_bytes(output.as_deref(), &bytes)
+        }
+        ExportFormat::Rdf { files, output, base, syntax } => {
+            crate::export::rdf::check_base(&base).map_err(anyhow::Error::msg)?;
+            let bytes = crate::export::rdf::graph_to_rdf(&load(&data(files))?, &base, syntax)?;
+            write_output_bytes(output.as_deref(), &bytes)
+        }
+        ExportFormat::Ftm { files, output } => {
+            write_output(output.as_deref(), &crate::export::ftm::graph_to_ftm(&load(&data(files))?))
+        }
         ExportFormat::Json { files, output } => {
             let graph = load(&files)?;
             let text = serde_json::to_string_pretty(&export_json(&graph))? + "\n";
@@ -287,7 +403,8 @@ fn read_script(path: &Path) -> anyhow::Result<SourceFile> {
     Ok(SourceFile::read(path)?)
 }
 
-/// Builds a session from the shared options (loads data, parses parameters).
+/// Builds a session from the shared options (loads data, parses parameters): the shell, `run`
+/// and `query` all start from it.
 pub(crate) fn session_from_args(args: &SessionArgs) -> anyhow::Result<Session> {
     let params = parse_params(&args.params)?;
     let graph = load(&args.data)?;
@@ -303,7 +420,7 @@ fn run_scripts(args: &SessionArgs, failure: FailureArgs, scripts: &[SourceFile])
     session.fail_fast = !failure.keep_going;
     session.color = std::io::stderr().is_terminal();
     if std::io::stdout().is_terminal() {
-        session.width = terminal_width();
+        session.width = crate::output::terminal_width();
     }
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr().lock();
@@ -319,10 +436,6 @@ fn run_scripts(args: &SessionArgs, failure: FailureArgs, scripts: &[SourceFile])
     Ok(if failed { ExitCode::from(EXIT_ERROR) } else { ExitCode::SUCCESS })
 }
 
-pub(crate) fn terminal_width() -> Option<u16> {
-    terminal_size::terminal_size().map(|(w, _)| w.0)
-}
-
 /// Parses `name=value` parameters; values are literals of the language.
 pub(crate) fn parse_params(raw: &[String]) -> anyhow::Result<crate::query::Params> {
     let mut params = crate::query::Params::new();
@@ -330,37 +443,14 @@ pub(crate) fn parse_params(raw: &[String]) -> anyhow::Result<crate::query::Param
         let Some((name, value)) = p.split_once('=') else {
             anyhow::bail!("parameter `{p}` is not NAME=VALUE");
         };
-        let (name, value) = parse_param(name, value)?;
+        let (name, value) = crate::session::parse_param(name, value).map_err(anyhow::Error::msg)?;
         params.insert(name, value);
     }
     Ok(params)
 }
 
-/// One parameter: a name and a literal (`5`, `'text'`, `~100`, `@2018-02`, `[1, 2]`).
-pub(crate) fn parse_param(name: &str, value: &str) -> anyhow::Result<(String, QueryValue)> {
-    let name = name.trim().trim_start_matches('$');
-    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-        anyhow::bail!("parameter name `{name}` is not an identifier");
-    }
-    let value = crate::syntax::decl::parse_value(value.trim()).map_err(|e| {
-        anyhow::anyhow!("parameter `{name}`: {} (strings need quotes: '{}')", e.message, value.trim())
-    })?;
-    Ok((name.to_string(), to_query_value(value)))
-}
-
-pub(crate) fn to_query_value(v: crate::model::Value) -> QueryValue {
-    use crate::model::Value;
-    match v {
-        Value::Null => QueryValue::Null,
-        Value::Bool(b) => QueryValue::Bool(b),
-        Value::Int(i) => QueryValue::Int(i),
-        Value::Float(x) => QueryValue::Float(x),
-        Value::String(s) => QueryValue::String(s),
-        Value::List(items) => QueryValue::List(items.into_iter().map(to_query_value).collect()),
-        Value::Map(m) => QueryValue::Map(m.into_iter().map(|(k, v)| (k, to_query_value(v))).collect()),
-        Value::Uncertain(u) => QueryValue::Uncertain(u),
-        Value::Date(d) => QueryValue::Date(d),
-    }
+fn join_paths(paths: &[PathBuf]) -> String {
+    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
 }
 
 /// Loads the named files, or the bundled dataset when there are none.
@@ -393,6 +483,69 @@ pub fn write_output(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
             .with_context(|| format!("cannot write {}", p.display())),
         None => write_bytes(text.as_bytes()),
     }
+}
+
+/// [`write_output`] for bytes.
+fn write_output_bytes(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
+    match path {
+        Some(p) => {
+            crate::save::write_atomically(p, bytes).with_context(|| format!("cannot write {}", p.display()))
+        }
+        None => write_bytes(bytes),
+    }
+}
+
+/// `claimgraph import`: a sheet's claims into the graph of `--data`, each row whole or not
+/// at all; the result is written only when every row loaded, or with `--keep-going`.
+fn import(
+    args: &SessionArgs,
+    file: &Path,
+    columns: &[String],
+    delimiter: Option<&str>,
+    keep_going: bool,
+    output: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    use crate::load::table::{self, Mapping};
+    let name = file.display().to_string();
+    let mut mapping = Mapping::for_file(&name);
+    for c in columns {
+        mapping.rename(c).map_err(anyhow::Error::msg)?;
+    }
+    if let Some(d) = delimiter {
+        mapping.delimiter = match d {
+            "tab" | "\\t" => b'\t',
+            d if d.len() == 1 => d.as_bytes()[0],
+            _ => anyhow::bail!("the delimiter must be one ASCII character or `tab`"),
+        };
+    }
+    let data = if args.data.is_empty() {
+        vec![bundled_dataset()]
+    } else {
+        args.data
+            .iter()
+            .map(|p| DataFile::read(p).with_context(|| format!("cannot read {}", p.display())))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
+    let sheet = DataFile::read(file).with_context(|| format!("cannot read {name}"))?;
+    let mut graph = Graph::new();
+    let (loaded, errors) = table::import(&mut graph, &data, &sheet, &mapping)?;
+    let rows = |n: usize| if n == 1 { "1 row".to_string() } else { format!("{n} rows") };
+    for e in &errors {
+        eprintln!("{}", e.line(&name));
+    }
+    if !errors.is_empty() && !keep_going {
+        eprintln!("nothing imported: {} with errors (--keep-going loads the others)", rows(errors.len()));
+        return Ok(ExitCode::from(EXIT_ERROR));
+    }
+    let text = match output {
+        Some(p) if p.extension().is_some_and(|e| e == "json") => {
+            serde_json::to_string_pretty(&export_json(&graph))? + "\n"
+        }
+        _ => print_graph(&graph),
+    };
+    write_output(output, &text)?;
+    eprintln!("{} imported, {} skipped", rows(loaded), rows(errors.len()));
+    Ok(if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_ERROR) })
 }
 
 fn write_bytes(bytes: &[u8]) -> anyhow::Result<()> {
