@@ -20,8 +20,11 @@ export CARGO_TARGET_DIR="$PWD/target"
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
-cargo build --release --quiet --target "$TRIPLE" --bins
-BIN="$CARGO_TARGET_DIR/$TRIPLE/release"
+# The smoke run builds with less optimisation (it runs seconds, and CI builds it every time);
+# campaigns use the release profile.
+PROFILE=${FUZZ_PROFILE:-$([ "${1:-}" = smoke ] && echo smoke || echo release)}
+cargo build --profile "$PROFILE" --quiet --target "$TRIPLE" --bins
+BIN="$CARGO_TARGET_DIR/$TRIPLE/$PROFILE"
 
 # Seeds from the repository, refreshed on every run (the corpus keeps what the fuzzer found).
 seed() {
@@ -47,11 +50,15 @@ run() {
     local log; log=$(mktemp)
     set +e
     "$BIN/$target" -artifact_prefix="artifacts/$target/" -rss_limit_mb=3072 -timeout=20 \
-        "$@" "corpus/$target" "seeds/$target" 2>&1 | tee "$log" | grep -E '^(#[0-9]+ +DONE|==|SUMMARY|artifact_prefix|Test unit written|.*panicked)' 
-    local status=${PIPESTATUS[0]}
+        "$@" "corpus/$target" "seeds/$target" > "$log" 2>&1
+    local status=$?
     set -e
-    local done; done=$(grep -Eo '^#[0-9]+ +DONE' "$log" | grep -Eo '[0-9]+' | tail -1 || true)
-    echo "$(date -u +%Y-%m-%dT%H:%MZ) $target runs=${done:-?} status=$status args=$*" >> runs.log
+    # libFuzzer ends with `Done N runs in S second(s)`; on a finding, with the panic and the input.
+    grep -E '^(Done [0-9]+ runs|==[0-9]+== ERROR|SUMMARY|Test unit written|thread .* panicked|assertion)' "$log" \
+        | sed "s/^/$target: /" || true
+    local done; done=$(grep -Eo '^Done [0-9]+ runs' "$log" | grep -Eo '[0-9]+' | tail -1 || true)
+    local edges; edges=$(grep -Eo 'cov: [0-9]+' "$log" | tail -1 | grep -Eo '[0-9]+' || true)
+    echo "$(date -u +%Y-%m-%dT%H:%MZ) $target runs=${done:-?} cov=${edges:-?} status=$status profile=$PROFILE args=$*" >> runs.log
     rm -f "$log"
     return "$status"
 }
@@ -59,10 +66,14 @@ run() {
 case ${1:-} in
     smoke)
         # Fixed seed and run count: the same inputs every time, about ten seconds a target.
-        for t in "${TARGETS[@]}"; do run "$t" -seed=1 -runs="${FUZZ_SMOKE_RUNS:-4000}"; done ;;
+        failed=0
+        for t in "${TARGETS[@]}"; do run "$t" -seed=1 -runs="${FUZZ_SMOKE_RUNS:-4000}" || failed=1; done
+        exit "$failed" ;;
     all)
         shift
-        for t in "${TARGETS[@]}"; do run "$t" "$@"; done ;;
+        failed=0
+        for t in "${TARGETS[@]}"; do run "$t" "$@" || failed=1; done
+        exit "$failed" ;;
     ''|-h|--help)
         sed -n '2,12p' "$0"; exit 2 ;;
     *)
