@@ -440,8 +440,33 @@ fn strict() -> jsonc_parser::ParseOptions {
 /// are relative to (0 for all but statements written inside strings, see [`one_decl`]).
 pub(crate) type JsonDecl = (DeclStatement, Span, usize);
 
+/// The first control character written raw inside a string: JSON requires them escaped
+/// (the reader used here would let them through).
+fn raw_control_in_string(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let (mut in_string, mut i) = (false, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => in_string = !in_string,
+            b'\\' if in_string => i += 1,
+            b if in_string && b < 0x20 => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Reads a JSON export back as declarations.
 pub fn decls_from_json(text: &str) -> Result<Vec<JsonDecl>, LoadError> {
+    if let Some(at) = raw_control_in_string(text) {
+        let c = text.as_bytes()[at];
+        return Err(LoadError::new(
+            LoadErrorKind::InvalidJson,
+            Span::new(at, at + 1),
+            format!("invalid JSON: control character U+{c:04X} inside a string (write it escaped, as \\u{c:04x})"),
+        ));
+    }
     let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &strict()).map_err(|e| {
         let r = e.range();
         LoadError::new(
@@ -599,6 +624,9 @@ mod tests {
         assert_eq!(found, "99", "{message}");
         let (found, message) = error_at("{\"format\": \"claimgraph\",\n \"entities\": [,]}");
         assert_eq!(found, ",", "{message}");
+        let (found, message) = error_at("{\"format\": \"claim\tgraph\"}");
+        assert_eq!(found, "\t", "{message}");
+        assert!(message.contains("control character"), "{message}");
     }
 
     #[test]
