@@ -29,6 +29,6 @@ fuzz_target!(|data: &[u8]| {
     let dog = claimgraph_fuzz::Watchdog::get(Duration::from_secs(1));
     let result = dog.guard(|cancel| claimgraph::query::execute(&mut graph, text, &params, cancel));
     if let Err(e) = result {
-        assert_ne!(e.class, "InternalError", "{text:?}: {}", e.message);
+        assert_ne!(e.class, claimgraph::query::ErrorClass::InternalError, "{text:?}: {}", e.message);
     }
 });
