@@ -464,7 +464,9 @@ pub fn decls_from_json(text: &str) -> Result<Vec<JsonDecl>, LoadError> {
         return Err(LoadError::new(
             LoadErrorKind::InvalidJson,
             Span::new(at, at + 1),
-            format!("invalid JSON: control character U+{c:04X} inside a string (write it escaped, as \\u{c:04x})"),
+            format!(
+                "invalid JSON: control character U+{c:04X} inside a string (write it escaped, as \\u{c:04x})"
+            ),
         ));
     }
     let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &strict()).map_err(|e| {
