@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use miette::{Diagnostic, LabeledSpan, Report};
 use serde_json::Value as Json;
 
-use crate::check::{self, ContradictionKind, Finding};
+use crate::check::{self, Analysis, ContradictionKind};
 use crate::diagnostics::{render_for_terminal, SourceFile};
 use crate::load::{Applied, LoadError, LoadErrorKind, Loader};
 use crate::model::{ClaimIx, EntityIx, Graph};
@@ -52,6 +52,7 @@ fn may_contradict(decl: &DeclStatement) -> bool {
             | DeclStatement::Attest { .. }
             | DeclStatement::Deny { .. }
             | DeclStatement::Constraint(_)
+            | DeclStatement::Voice { .. }
     )
 }
 
@@ -88,10 +89,10 @@ pub(crate) struct Session {
     default_document: Option<EntityIx>,
     /// JSON entries gathered until [`Session::finish_json`].
     json_results: Vec<Json>,
-    /// The graph's findings at a revision: queries that return relationships (to mark the
-    /// contested ones) and declarations (to warn of new contradictions) reuse them while
-    /// the graph is unchanged instead of checking it again.
-    findings: Option<(u64, Arc<Vec<Finding>>)>,
+    /// The graph's findings and disputes at a revision: queries that return relationships
+    /// (to mark the contested ones), declarations (to warn of new contradictions) and
+    /// `CONTRADICTIONS` reuse them while the graph is unchanged instead of checking it again.
+    findings: Option<(u64, Arc<Analysis>)>,
 }
 
 impl Session {
@@ -113,14 +114,14 @@ impl Session {
     }
 
     /// The contradiction findings of the graph as it is now (see `Session::findings`).
-    fn current_findings(&mut self) -> Arc<Vec<Finding>> {
+    pub(crate) fn current_findings(&mut self) -> Arc<Analysis> {
         let revision = self.graph.revision();
         if let Some((at, findings)) = &self.findings {
             if *at == revision {
                 return Arc::clone(findings);
             }
         }
-        let findings = Arc::new(check::check(&self.graph));
+        let findings = Arc::new(check::analyse(&self.graph));
         self.findings = Some((revision, Arc::clone(&findings)));
         findings
     }
@@ -178,7 +179,7 @@ impl Session {
         let Some(first) = statements.into_iter().next() else {
             return Ok(Outcome::Declared { applied: Applied::default(), new_contradictions: Vec::new() });
         };
-        if let Statement::Decl(DeclStatement::Contradictions { about, kind }) = &first.statement {
+        if let Statement::Decl(DeclStatement::Contradictions { about, kind, findings }) = &first.statement {
             let kind = match kind {
                 None => None,
                 Some(k) => Some(ContradictionKind::parse(&k.text).ok_or_else(|| {
@@ -191,8 +192,17 @@ impl Session {
                     fail(crate::diagnostics::report_in(file, e))
                 })?),
             };
+            let analysis = self.current_findings();
+            let about_text = about.as_ref().map(|a| a.text.as_str());
             let (columns, rows) =
-                check::contradictions_rows(&self.graph, about.as_ref().map(|a| a.text.as_str()), kind);
+                check::contradiction_rows(&self.graph, &analysis, about_text, kind, *findings).map_err(
+                    |message| {
+                        let a = about.as_ref().map_or(Span::new(0, 0), |a| a.span);
+                        let e = LoadError::new(LoadErrorKind::UnknownEntity, shift(a, span.start), message)
+                            .with_label("not an entity, source, document or claim id");
+                        fail(crate::diagnostics::report_in(file, e))
+                    },
+                )?;
             let output = QueryOutput { columns, rows, stats: Default::default() };
             return Ok(Outcome::Query { output, elapsed: started.elapsed() });
         }
@@ -207,7 +217,10 @@ impl Session {
             let new_contradictions = match (&before, &result) {
                 (Some(before), Ok(_)) => {
                     let after = self.current_findings();
-                    check::new_findings(before, &after).into_iter().map(|f| f.one_line()).collect()
+                    check::new_findings(&before.findings, &after.findings)
+                        .into_iter()
+                        .map(|f| f.one_line())
+                        .collect()
                 }
                 _ => Vec::new(),
             };
@@ -239,7 +252,7 @@ impl Session {
         match result {
             Ok(mut output) => {
                 if returns_relationships(&output) {
-                    let contested = check::contested_in(&self.current_findings());
+                    let contested = check::contested_in(&self.current_findings().findings);
                     mark_contested(&mut output, &contested);
                 }
                 Ok(Outcome::Query { output, elapsed })

@@ -2,37 +2,51 @@
 //! reporting every disagreement between sources with its evidence. It flags, it never
 //! rejects (Wikidata's constraint checks are the model).
 //!
-//! [`check`] makes one pass over the claims of each constrained relationship type, grouping
-//! them by (constraint, subject, object, scope values) in hash maps, so the work is linear
-//! in the claims; only the distinct values *within* one group are compared pairwise (a
-//! handful in practice). Class denials make one pass over the claims of their type each.
-//! Rules (tolerance, severity, voices) are documented in `docs/contradictions.md`.
+//! [`analyse`] makes one pass over the claims of each constrained relationship type,
+//! grouping them by (constraint, subject, object, scope values) in hash maps, so the work is
+//! linear in the claims; only the distinct values *within* one group are compared pairwise
+//! (a handful in practice). Class denials make one pass over the claims of their type each.
+//!
+//! Every finding answers one *question* (subject, property or relationship, object, scope);
+//! the findings of a question make one [`Dispute`], whose positions are the maximal sets of
+//! values that can all be true together (`dispute.rs`). Rules (tolerance, severity, voices,
+//! bounds) are documented in `docs/contradictions.md`.
 
+mod bounds;
 pub mod corroboration;
+pub mod dispute;
 pub mod finding;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
-pub use corroboration::{independent_sources, independent_voices, same_voice};
+pub use corroboration::{independent_sources, independent_voices, institutions_of, same_voice};
+pub use dispute::{disputes_table, Dispute, Position, Voice, VoiceStatement};
 pub use finding::{
     findings_json, findings_table, AttestationView, ContradictionKind, EntityRef, Finding, Side,
 };
 
 use corroboration::identical_voice;
 
-use crate::model::value::DEFAULT_APPROX_TOLERANCE;
+use crate::model::claim::within;
 use crate::model::{
-    Attestation, Claim, ClaimIx, ClaimKind, Constraint, ConstraintKind, DateValue, DenialTarget, EndSelector,
-    EntityIx, Graph, Interval, PartialDate, RelPattern, ResolutionTarget, Severity, SourceRef, Status, Sym,
-    Value,
+    Attestation, Claim, ClaimIx, ClaimKind, Constraint, ConstraintKind, DateValue, Denial, DenialTarget,
+    EndSelector, EntityIx, Graph, Interval, PartialDate, RelPattern, ResolutionTarget, Severity, SourceRef,
+    Status, Sym, Value,
 };
 use crate::query::QueryValue;
 
-/// Checks every constraint and denial; returns the findings in a deterministic order
-/// (severity, kind, subject, about, id), with analysts' resolutions applied.
-pub fn check(graph: &Graph) -> Vec<Finding> {
-    let mut engine = Engine { graph, findings: Vec::new(), seen: HashSet::new() };
+/// What the engine found: the findings, and the disputes they are the evidence of.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Analysis {
+    pub findings: Vec<Finding>,
+    pub disputes: Vec<Dispute>,
+}
+
+/// Checks every constraint and denial: the findings in a deterministic order (severity,
+/// kind, subject, about, id), with analysts' resolutions applied, grouped into disputes.
+pub fn analyse(graph: &Graph) -> Analysis {
+    let mut engine = Engine::new(graph);
     for c in graph.constraints() {
         match &c.kind {
             ConstraintKind::Single { pattern, properties } if properties.is_empty() => {
@@ -48,22 +62,23 @@ pub fn check(graph: &Graph) -> Vec<Finding> {
             }
             ConstraintKind::Sum { pattern, parts, total } => engine.sum(c, pattern, parts, *total),
             ConstraintKind::Exclusive { patterns } => engine.exclusive(c, patterns),
+            ConstraintKind::Parts { pattern, properties, part_of } => {
+                engine.parts(c, pattern, properties, *part_of)
+            }
+            ConstraintKind::Bound { pattern, properties, by, part_of } => {
+                engine.bound(c, pattern, properties, by, *part_of)
+            }
         }
     }
     engine.denials();
     engine.denied_attestations();
-    let mut findings = engine.findings;
-    apply_resolutions(graph, &mut findings);
-    findings.sort_by(|a, b| {
-        (a.severity, a.kind, &a.subject.id, &a.about, &a.id).cmp(&(
-            b.severity,
-            b.kind,
-            &b.subject.id,
-            &b.about,
-            &b.id,
-        ))
-    });
-    findings
+    engine.two_stories();
+    engine.finish()
+}
+
+/// The findings of [`analyse`].
+pub fn check(graph: &Graph) -> Vec<Finding> {
+    analyse(graph).findings
 }
 
 /// Findings that are in `after` but not in `before` (by id): what a declaration just
@@ -93,51 +108,145 @@ pub fn contested_in(findings: &[Finding]) -> HashMap<ClaimIx, Vec<String>> {
     out
 }
 
-/// Findings about an entity or claim id (`about`: subject, object or a claim on a side) and
-/// of one kind, as `CONTRADICTIONS [ABOUT id] [KIND kind]` filters them.
+/// What `CONTRADICTIONS ABOUT id` names: any entity (actor, place, source, document) or a
+/// claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum About {
+    Entity(EntityIx),
+    Claim(ClaimIx),
+}
+
+/// Resolves the id of `CONTRADICTIONS ABOUT id`; the error says what is unknown, with the
+/// closest id when there is one.
+pub fn about_target(graph: &Graph, id: &str) -> Result<About, String> {
+    if let Some(e) = graph.find_entity(id) {
+        return Ok(About::Entity(e));
+    }
+    if let Some(c) = graph.find_claim(id) {
+        return Ok(About::Claim(c));
+    }
+    let candidates = graph.entity_ids().chain(graph.claim_ids());
+    Err(match crate::load::did_you_mean(id, candidates) {
+        Some(s) => format!("no entity, source, document or claim '{id}' (did you mean '{s}'?)"),
+        None => format!("no entity, source, document or claim '{id}'"),
+    })
+}
+
+/// Whether a finding involves `about`: for an entity, as the subject or object, as an end
+/// of a claim on a side, as the source, a relay, the document or the institution of an
+/// attestation; for a claim, as a claim on a side.
+pub fn finding_is_about(graph: &Graph, f: &Finding, about: About) -> bool {
+    match about {
+        About::Claim(c) => f.claims().any(|x| x == c),
+        About::Entity(e) => {
+            let id = graph.entity_id(e);
+            f.subject.id == id
+                || f.object.as_ref().is_some_and(|o| o.id == id)
+                || f.claims().any(|c| graph.endpoints(c).is_some_and(|(s, o)| s == e || o == e))
+                || f.sides.iter().flat_map(|s| &s.attestations).any(|a| {
+                    a.source.id == id
+                        || a.via.iter().any(|v| v == id)
+                        || a.document.as_deref() == Some(id)
+                        || graph
+                            .find_entity(&a.source.id)
+                            .is_some_and(|s| s != e && graph.institutions(s).contains(&e))
+                })
+        }
+    }
+}
+
+/// Findings about an entity or claim (see [`finding_is_about`]) and of one kind, as
+/// `FINDINGS [ABOUT id] [KIND kind]` filters them.
 pub fn filter_findings<'a>(
     graph: &Graph,
     findings: &'a [Finding],
-    about: Option<&str>,
+    about: Option<About>,
     kind: Option<ContradictionKind>,
 ) -> Vec<&'a Finding> {
-    let claim = about.and_then(|a| graph.find_claim(a));
     findings
         .iter()
         .filter(|f| kind.is_none_or(|k| f.kind == k))
-        .filter(|f| match about {
-            None => true,
-            Some(a) => {
-                f.subject.id == a
-                    || f.object.as_ref().is_some_and(|o| o.id == a)
-                    || claim.is_some_and(|c| f.claims().any(|x| x == c))
-            }
-        })
+        .filter(|f| about.is_none_or(|a| finding_is_about(graph, f, a)))
         .collect()
 }
 
-/// The rows of `CONTRADICTIONS [ABOUT id] [KIND kind]`: columns id, kind, severity, subject,
-/// about, sides, sources, explanation, status.
-pub fn contradictions_rows(
+/// Disputes with at least one finding that passes [`filter_findings`].
+pub fn filter_disputes<'a>(
     graph: &Graph,
+    analysis: &'a Analysis,
+    about: Option<About>,
+    kind: Option<ContradictionKind>,
+) -> Vec<&'a Dispute> {
+    let ids: HashSet<&str> = filter_findings(graph, &analysis.findings, about, kind)
+        .into_iter()
+        .map(|f| f.dispute.as_str())
+        .collect();
+    analysis.disputes.iter().filter(|d| ids.contains(d.id.as_str())).collect()
+}
+
+/// The rows of `CONTRADICTIONS [ABOUT id] [KIND kind]` (one per dispute: dispute,
+/// severity, question, positions, voices, findings, status) or, with `findings`, of
+/// `FINDINGS [ABOUT id] [KIND kind]` (one per finding: id, kind, severity, subject, about,
+/// sides, sources, explanation, status, dispute). An unknown `about` id is an error.
+pub fn contradiction_rows(
+    graph: &Graph,
+    analysis: &Analysis,
     about: Option<&str>,
     kind: Option<ContradictionKind>,
-) -> (Vec<String>, Vec<Vec<QueryValue>>) {
-    let columns = ["id", "kind", "severity", "subject", "about", "sides", "sources", "explanation", "status"]
-        .map(String::from)
-        .to_vec();
-    let findings = check(graph);
-    let rows = filter_findings(graph, &findings, about, kind)
+    findings: bool,
+) -> Result<(Vec<String>, Vec<Vec<QueryValue>>), String> {
+    let about = about.map(|a| about_target(graph, a)).transpose()?;
+    let s = |x: &str| QueryValue::String(x.to_string());
+    let list = |items: Vec<QueryValue>| QueryValue::List(items);
+    if !findings {
+        let columns = ["dispute", "severity", "question", "positions", "voices", "findings", "status"]
+            .map(String::from)
+            .to_vec();
+        let rows = filter_disputes(graph, analysis, about, kind)
+            .into_iter()
+            .map(|d| {
+                let positions =
+                    d.positions.iter().map(|p| list(p.values.iter().map(|v| s(v)).collect())).collect();
+                let voices = d
+                    .positions
+                    .iter()
+                    .map(|p| list(p.voices.iter().map(|v| s(&v.institution.name)).collect()))
+                    .collect();
+                vec![
+                    s(&d.id),
+                    s(d.severity.as_str()),
+                    s(&d.question()),
+                    list(positions),
+                    list(voices),
+                    list(d.findings.iter().map(|f| s(f)).collect()),
+                    s(d.status()),
+                ]
+            })
+            .collect();
+        return Ok((columns, rows));
+    }
+    let columns = [
+        "id",
+        "kind",
+        "severity",
+        "subject",
+        "about",
+        "sides",
+        "sources",
+        "explanation",
+        "status",
+        "dispute",
+    ]
+    .map(String::from)
+    .to_vec();
+    let rows = filter_findings(graph, &analysis.findings, about, kind)
         .into_iter()
         .map(|f| {
-            let s = |x: &str| QueryValue::String(x.to_string());
             let sides = f.sides.iter().map(|side| s(&side.value)).collect();
             let sources = f
                 .sides
                 .iter()
-                .map(|side| {
-                    QueryValue::List(side.attestations.iter().map(|a| s(&a.source.id)).collect::<Vec<_>>())
-                })
+                .map(|side| list(side.attestations.iter().map(|a| s(&a.source.id)).collect::<Vec<_>>()))
                 .collect();
             vec![
                 s(&f.id),
@@ -145,14 +254,31 @@ pub fn contradictions_rows(
                 s(f.severity.as_str()),
                 s(&f.subject.id),
                 s(&f.about),
-                QueryValue::List(sides),
-                QueryValue::List(sources),
+                list(sides),
+                list(sources),
                 s(&f.explanation),
                 s(f.status()),
+                s(&f.dispute),
             ]
         })
         .collect();
-    (columns, rows)
+    Ok((columns, rows))
+}
+
+/// `claimgraph check`'s report: the disputes, then every finding with its provenance.
+pub fn report_table(analysis: &Analysis) -> String {
+    format!(
+        "{}\n{}",
+        disputes_table(&analysis.disputes, &analysis.findings),
+        findings_table(&analysis.findings)
+    )
+}
+
+/// `claimgraph check --format json`: `{"disputes": [...], "contradictions": [...]}`.
+pub fn report_json(analysis: &Analysis) -> serde_json::Value {
+    let mut j = findings_json(&analysis.findings);
+    j["disputes"] = serde_json::Value::Array(analysis.disputes.iter().map(Dispute::to_json).collect());
+    j
 }
 
 fn apply_resolutions(graph: &Graph, findings: &mut [Finding]) {
@@ -193,13 +319,24 @@ impl Comparable {
             _ => None,
         }
     }
+
+    /// Where the value sorts among a question's values (low end first).
+    fn order(&self) -> f64 {
+        match self {
+            Comparable::Number(i) => i.lo,
+            Comparable::Date(d) => d.day_range().0 as f64,
+            Comparable::Other(_) => f64::INFINITY,
+        }
+    }
 }
 
 /// Claims that share one value within a group: one side of a potential finding.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Bucket {
     written: String,
     comparable: Option<Comparable>,
+    /// The value of the first claim (all claims of a bucket are written alike).
+    value: Value,
     claims: Vec<ClaimIx>,
 }
 
@@ -209,10 +346,56 @@ type SideInput<'g> = (String, Vec<ClaimIx>, Vec<(Option<ClaimIx>, &'g Attestatio
 
 type GroupKey = (EntityIx, Option<EntityIx>, Vec<String>);
 
+/// One attestation of a question's value: (value index, claim, attestation).
+type Statement<'g> = (usize, Option<ClaimIx>, &'g Attestation);
+
+/// One answer to a question, as a dispute lists it.
+struct QuestionValue<'g> {
+    written: String,
+    order: f64,
+    atts: Vec<(Option<ClaimIx>, &'g Attestation)>,
+}
+
+/// One question (subject, about, object, scope): its values and which pairs conflict.
+struct Question<'g> {
+    id: String,
+    subject: EntityIx,
+    object: Option<EntityIx>,
+    about: String,
+    scope: Vec<(String, String)>,
+    values: Vec<QuestionValue<'g>>,
+    conflicts: HashSet<(usize, usize)>,
+    /// Indexes into the engine's findings.
+    findings: Vec<usize>,
+}
+
+/// Which question a finding answers, and whether its sides are the question's values.
+#[derive(Debug, Clone, Copy)]
+enum QuestionRef {
+    /// A question whose values and conflicts were registered from the values themselves.
+    Values(usize),
+    /// A question known through its findings: each finding's sides become its values.
+    Sides(usize),
+}
+
+/// A class denial of one property, as a value of that property's question.
+struct DenialValue<'g> {
+    pattern: &'g RelPattern,
+    property: Sym,
+    condition: &'g Value,
+    written: String,
+    atts: Vec<(Option<ClaimIx>, &'g Attestation)>,
+}
+
 struct Engine<'g> {
     graph: &'g Graph,
     findings: Vec<Finding>,
     seen: HashSet<String>,
+    questions: Vec<Question<'g>>,
+    question_ids: HashMap<String, usize>,
+    /// Class denials with exactly one condition: they are answers to that property's
+    /// question (`killed: >=10` denied is a position on how many were killed).
+    denial_values: Vec<DenialValue<'g>>,
 }
 
 /// How a finding's sides relate, for severity.
@@ -268,9 +451,361 @@ fn fnv1a(text: &str) -> u64 {
     h
 }
 
+fn short_id(prefix: &str, key: &str) -> String {
+    format!("{prefix}-{:010x}", fnv1a(key) >> 24)
+}
+
 impl<'g> Engine<'g> {
+    fn new(graph: &'g Graph) -> Self {
+        let mut denial_values = Vec::new();
+        for d in graph.denials() {
+            if let DenialTarget::Class { pattern, conditions } = &d.target {
+                if let [(property, condition)] = conditions.as_slice() {
+                    denial_values.push(DenialValue {
+                        pattern,
+                        property: *property,
+                        condition,
+                        written: format!("denied: {} {condition}", graph.str(*property)),
+                        atts: d.attestations.iter().map(|a| (None, a)).collect(),
+                    });
+                }
+            }
+        }
+        Engine {
+            graph,
+            findings: Vec::new(),
+            seen: HashSet::new(),
+            questions: Vec::new(),
+            question_ids: HashMap::new(),
+            denial_values,
+        }
+    }
+
+    /// The findings in report order, resolutions applied, and their disputes.
+    fn finish(mut self) -> Analysis {
+        apply_resolutions(self.graph, &mut self.findings);
+        let mut order: Vec<usize> = (0..self.findings.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&self.findings[a], &self.findings[b]);
+            (a.severity, a.kind, &a.subject.id, &a.about, &a.id).cmp(&(
+                b.severity,
+                b.kind,
+                &b.subject.id,
+                &b.about,
+                &b.id,
+            ))
+        });
+        let mut rank = vec![0; order.len()];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i] = r;
+        }
+        let mut disputes: Vec<Dispute> = Vec::new();
+        for qi in 0..self.questions.len() {
+            if self.questions[qi].findings.is_empty() {
+                continue;
+            }
+            let mut members = self.questions[qi].findings.clone();
+            members.sort_by_key(|&i| rank[i]);
+            let open: Vec<&Finding> =
+                members.iter().map(|&i| &self.findings[i]).filter(|f| f.is_open()).collect();
+            let severity = if open.is_empty() {
+                members.iter().map(|&i| self.findings[i].severity).min()
+            } else {
+                open.iter().map(|f| f.severity).min()
+            }
+            .unwrap_or(Severity::Suggestion);
+            let q = &self.questions[qi];
+            disputes.push(Dispute {
+                id: q.id.clone(),
+                subject: self.entity_ref(q.subject),
+                object: q.object.map(|o| self.entity_ref(o)),
+                about: q.about.clone(),
+                scope: q.scope.clone(),
+                positions: self.positions(q),
+                findings: members.iter().map(|&i| self.findings[i].id.clone()).collect(),
+                severity,
+                open: open.len(),
+            });
+        }
+        disputes.sort_by(|a, b| {
+            (a.severity, &a.subject.id, &a.about, &a.id).cmp(&(b.severity, &b.subject.id, &b.about, &b.id))
+        });
+        let mut findings: Vec<Option<Finding>> = self.findings.into_iter().map(Some).collect();
+        let findings = order.into_iter().filter_map(|i| findings[i].take()).collect();
+        Analysis { findings, disputes }
+    }
+
+    // ---- questions -----------------------------------------------------------------------
+
+    /// The question (subject, about, object, scope), created on first use.
+    fn question(
+        &mut self,
+        subject: EntityIx,
+        object: Option<EntityIx>,
+        about: &str,
+        scope: Vec<(String, String)>,
+    ) -> usize {
+        let scope_text: Vec<String> = scope.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let key = format!(
+            "{}|{}|{about}|{}",
+            self.graph.entity_id(subject),
+            object.map_or("", |o| self.graph.entity_id(o)),
+            scope_text.join(",")
+        );
+        if let Some(&i) = self.question_ids.get(&key) {
+            return i;
+        }
+        let id = short_id("D", &key);
+        self.questions.push(Question {
+            id,
+            subject,
+            object,
+            about: about.to_string(),
+            scope,
+            values: Vec::new(),
+            conflicts: HashSet::new(),
+            findings: Vec::new(),
+        });
+        self.question_ids.insert(key, self.questions.len() - 1);
+        self.questions.len() - 1
+    }
+
+    /// A value of a question, added on first use (by how it is written).
+    fn question_value(
+        &mut self,
+        qi: usize,
+        written: &str,
+        order: f64,
+        atts: &[(Option<ClaimIx>, &'g Attestation)],
+    ) -> usize {
+        let values = &mut self.questions[qi].values;
+        if let Some(i) = values.iter().position(|v| v.written == written) {
+            return i;
+        }
+        values.push(QuestionValue { written: written.to_string(), order, atts: atts.to_vec() });
+        values.len() - 1
+    }
+
+    fn conflict(&mut self, qi: usize, a: usize, b: usize) {
+        if a != b {
+            self.questions[qi].conflicts.insert((a.min(b), a.max(b)));
+        }
+    }
+
+    /// The scope of a claim's value of `property` under the first SINGLE or TEMPORAL
+    /// constraint that compares it: where that constraint groups it.
+    fn scope_of(&self, claim: ClaimIx, property: Sym) -> Vec<(String, String)> {
+        let graph = self.graph;
+        let (Some(c), Some((s, o))) = (graph.claim(claim), graph.endpoints(claim)) else { return Vec::new() };
+        for k in graph.constraints() {
+            let pattern = match &k.kind {
+                ConstraintKind::Single { pattern, properties } if properties.contains(&property) => pattern,
+                ConstraintKind::Temporal { pattern, property: p } if *p == property => pattern,
+                _ => continue,
+            };
+            if pattern.matches(graph, c.rel_type, s, o) {
+                return self.scope_pairs(c, &k.per);
+            }
+        }
+        Vec::new()
+    }
+
+    fn scope_pairs(&self, claim: &Claim, per: &[Sym]) -> Vec<(String, String)> {
+        per.iter().zip(self.scope(claim, per)).map(|(k, v)| (self.graph.str(*k).to_string(), v)).collect()
+    }
+
+    /// The positions of a question: its values' maximal compatible sets, each with the
+    /// voices behind it.
+    fn positions(&self, q: &Question<'g>) -> Vec<Position> {
+        let mut order: Vec<usize> = (0..q.values.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (x, y) = (&q.values[a], &q.values[b]);
+            x.order.total_cmp(&y.order).then_with(|| x.written.cmp(&y.written))
+        });
+        let conflict = |i: usize, j: usize| {
+            let (a, b) = (order[i], order[j]);
+            q.conflicts.contains(&(a.min(b), a.max(b)))
+        };
+        dispute::positions(order.len(), &conflict)
+            .into_iter()
+            .map(|members| {
+                let values: Vec<&QuestionValue> = members.iter().map(|&i| &q.values[order[i]]).collect();
+                Position {
+                    values: values.iter().map(|v| v.written.clone()).collect(),
+                    voices: self.voices_of(&values),
+                }
+            })
+            .collect()
+    }
+
+    /// The voices behind some values: attestations grouped by the institutions their
+    /// sources speak for, in order of first appearance.
+    fn voices_of(&self, values: &[&QuestionValue<'g>]) -> Vec<Voice> {
+        let mut out: Vec<(Vec<SourceRef>, Voice)> = Vec::new();
+        let mut keys: Vec<(ClaimIx, String)> = Vec::new();
+        for v in values {
+            for (c, a) in &v.atts {
+                let institutions = institutions_of(self.graph, a.source);
+                let claim = c.map(|c| self.cached_claim_key(&mut keys, c));
+                let statement =
+                    VoiceStatement { value: v.written.clone(), attestation: self.view(a, claim.as_deref()) };
+                let source = self.source_ref(a.source);
+                match out.iter_mut().find(|(k, _)| *k == institutions) {
+                    Some((_, voice)) => {
+                        if !voice.sources.contains(&source) {
+                            voice.sources.push(source);
+                        }
+                        voice.statements.push(statement);
+                    }
+                    None => {
+                        let names: Vec<EntityRef> =
+                            institutions.iter().map(|i| self.source_ref(*i)).collect();
+                        let institution = EntityRef {
+                            id: names.iter().map(|n| n.id.as_str()).collect::<Vec<_>>().join("+"),
+                            name: names.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(" / "),
+                        };
+                        out.push((
+                            institutions,
+                            Voice { institution, sources: vec![source], statements: vec![statement] },
+                        ));
+                    }
+                }
+            }
+        }
+        out.into_iter().map(|(_, v)| v).collect()
+    }
+
+    fn cached_claim_key(&self, keys: &mut Vec<(ClaimIx, String)>, c: ClaimIx) -> String {
+        match keys.iter().find(|(k, _)| *k == c) {
+            Some((_, key)) => key.clone(),
+            None => {
+                let key = self.claim_key(c);
+                keys.push((c, key.clone()));
+                key
+            }
+        }
+    }
+
+    /// "One side, two stories": per question, an institution whose voices (different
+    /// sources speaking for it) give values that cannot both be true.
+    fn two_stories(&mut self) {
+        for qi in 0..self.questions.len() {
+            let q = &self.questions[qi];
+            if q.conflicts.is_empty() {
+                continue;
+            }
+            // Institution -> (value index, attestation) of its voices.
+            let mut by_institution: Vec<(Vec<SourceRef>, Vec<Statement<'g>>)> = Vec::new();
+            for (vi, v) in q.values.iter().enumerate() {
+                for (c, a) in &v.atts {
+                    let inst = institutions_of(self.graph, a.source);
+                    match by_institution.iter_mut().find(|(k, _)| *k == inst) {
+                        Some((_, list)) => list.push((vi, *c, a)),
+                        None => by_institution.push((inst, vec![(vi, *c, a)])),
+                    }
+                }
+            }
+            let mut emits = Vec::new();
+            for (inst, stated) in by_institution {
+                let mut involved: Vec<usize> = Vec::new();
+                for &(vi, _, x) in &stated {
+                    for &(vj, _, y) in &stated {
+                        if vi < vj
+                            && q.conflicts.contains(&(vi, vj))
+                            && x.source != y.source
+                            && !same_voice(x, y)
+                        {
+                            for v in [vi, vj] {
+                                if !involved.contains(&v) {
+                                    involved.push(v);
+                                }
+                            }
+                        }
+                    }
+                }
+                if involved.is_empty() {
+                    continue;
+                }
+                involved.sort_by(|&a, &b| q.values[a].order.total_cmp(&q.values[b].order));
+                let sides: Vec<SideInput<'g>> = involved
+                    .iter()
+                    .map(|&vi| {
+                        let atts: Vec<(Option<ClaimIx>, &'g Attestation)> =
+                            stated.iter().filter(|(v, ..)| *v == vi).map(|(_, c, a)| (*c, *a)).collect();
+                        let mut claims: Vec<ClaimIx> = atts.iter().filter_map(|(c, _)| *c).collect();
+                        claims.dedup();
+                        (q.values[vi].written.clone(), claims, atts)
+                    })
+                    .collect();
+                emits.push((inst, sides));
+            }
+            for (inst, sides) in emits {
+                self.emit_two_stories(qi, &inst, sides);
+            }
+        }
+    }
+
+    fn emit_two_stories(&mut self, qi: usize, institution: &[SourceRef], sides: Vec<SideInput<'g>>) {
+        let q = &self.questions[qi];
+        let inst: Vec<EntityRef> = institution.iter().map(|i| self.source_ref(*i)).collect();
+        let inst_id = inst.iter().map(|e| e.id.as_str()).collect::<Vec<_>>().join("+");
+        let inst_name = inst.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(" / ");
+        let mut keys: Vec<String> = sides
+            .iter()
+            .map(|(v, cs, _)| {
+                let mut claims: Vec<String> = cs.iter().map(|c| self.claim_key(*c)).collect();
+                claims.sort();
+                format!("{v}|{}", claims.join(","))
+            })
+            .collect();
+        keys.sort();
+        let id = short_id("F", &format!("two_stories|{inst_id}|{}|{}", q.id, keys.join("||")));
+        if !self.seen.insert(id.clone()) {
+            return;
+        }
+        let all_hedged = sides.iter().flat_map(|(_, _, a)| a).all(|(_, a)| a.status.is_hedged());
+        let severity = if all_hedged { Severity::Suggestion } else { Severity::Warning };
+        let told: Vec<String> = sides
+            .iter()
+            .map(|(v, _, atts)| {
+                let mut who: Vec<String> = Vec::new();
+                for (_, a) in atts {
+                    let n = self.source_ref(a.source).name;
+                    if !who.contains(&n) {
+                        who.push(n);
+                    }
+                }
+                format!("{}: {v}", who.join(" and "))
+            })
+            .collect();
+        let ends = self.ends_text(q.subject, q.object);
+        let explanation = format!(
+            "{inst_name} speaks with more than one voice on {} of {ends}, and they disagree: {}.",
+            q.about,
+            told.join("; ")
+        );
+        let finding = Finding {
+            id,
+            kind: ContradictionKind::TwoStories,
+            severity,
+            constraint: None,
+            subject: self.entity_ref(q.subject),
+            object: q.object.map(|o| self.entity_ref(o)),
+            about: q.about.clone(),
+            sides: sides.iter().map(|(v, c, a)| self.side(v.clone(), c, a)).collect(),
+            explanation,
+            resolution: None,
+            dispute: q.id.clone(),
+        };
+        self.findings.push(finding);
+        let fi = self.findings.len() - 1;
+        self.questions[qi].findings.push(fi);
+    }
+
+    // ---- claims and values ---------------------------------------------------------------
+
     fn matches_end(&self, sel: &EndSelector, ix: EntityIx) -> bool {
-        sel.entity.is_none_or(|e| e == ix) && sel.labels.iter().all(|l| self.graph.has_label(ix, *l))
+        sel.matches(self.graph, ix)
     }
 
     /// Stated claims matching a pattern, with their ends: one pass over the type's claims.
@@ -317,8 +852,8 @@ impl<'g> Engine<'g> {
         })
     }
 
-    fn comparable(&self, claim: &Claim, v: &Value, tolerance: f64) -> Option<(String, Comparable)> {
-        if let Some(i) = v.interval(tolerance) {
+    fn comparable(&self, claim: &Claim, v: &Value) -> Option<(String, Comparable)> {
+        if let Some(i) = v.interval() {
             if i.lo.is_nan() || i.hi.is_nan() {
                 return None;
             }
@@ -381,30 +916,25 @@ impl<'g> Engine<'g> {
             document: a.document.map(|d| self.graph.entity_id(d).to_string()),
             position: a.position.as_deref().map(str::to_string),
             claim: claim.map(str::to_string),
+            date: a.date.map(|d| d.to_string()),
+            verified: a.quote.is_some() && self.graph.quote_verified(a.document),
         }
     }
 
     fn side(&self, value: String, claims: &[ClaimIx], atts: &[(Option<ClaimIx>, &Attestation)]) -> Side {
+        // A side's attestations are mostly of a few claims: describe each claim once.
+        let mut keys: Vec<(ClaimIx, String)> = Vec::new();
         Side {
             value,
             claims: claims.to_vec(),
-            attestations: {
-                // A side's attestations are mostly of a few claims: describe each claim once.
-                let mut keys: Vec<(ClaimIx, String)> = Vec::new();
-                atts.iter()
-                    .map(|(c, a)| {
-                        let claim = c.map(|c| match keys.iter().position(|(k, _)| *k == c) {
-                            Some(i) => i,
-                            None => {
-                                keys.push((c, self.claim_key(c)));
-                                keys.len() - 1
-                            }
-                        });
-                        self.view(a, claim.map(|i| keys[i].1.as_str()))
-                    })
-                    .collect()
-            },
-            corroboration: independent_voices(atts.iter().map(|(_, a)| *a))
+            attestations: atts
+                .iter()
+                .map(|(c, a)| {
+                    let claim = c.map(|c| self.cached_claim_key(&mut keys, c));
+                    self.view(a, claim.as_deref())
+                })
+                .collect(),
+            corroboration: independent_voices(self.graph, atts.iter().map(|(_, a)| *a))
                 .into_iter()
                 .map(|s| self.source_ref(s))
                 .collect(),
@@ -412,19 +942,32 @@ impl<'g> Engine<'g> {
     }
 
     fn names(&self, atts: &[(Option<ClaimIx>, &Attestation)]) -> String {
-        let voices = independent_voices(atts.iter().map(|(_, a)| *a));
-        let voices = if voices.is_empty() {
+        // Name the mouths (the chain's original speakers), not their institutions: the
+        // explanation says who said what.
+        let mut voices: Vec<SourceRef> = Vec::new();
+        for (_, a) in atts.iter().filter(|(_, a)| a.status != Status::Denied) {
+            let relayed =
+                voices.iter().position(|v| atts.iter().any(|(_, b)| b.source == *v && same_voice(a, b)));
+            match relayed {
+                // Keep the original speaker (the longest chain) of a relayed voice.
+                Some(i) => {
+                    let current =
+                        atts.iter().find(|(_, b)| b.source == voices[i]).map_or(0, |(_, b)| b.via.len());
+                    if a.via.len() > current {
+                        voices[i] = a.source;
+                    }
+                }
+                None => voices.push(a.source),
+            }
+        }
+        if voices.is_empty() {
             // Only DENIED attestations: name them anyway.
-            let mut v: Vec<SourceRef> = Vec::new();
             for (_, a) in atts {
-                if !v.contains(&a.source) {
-                    v.push(a.source);
+                if !voices.contains(&a.source) {
+                    voices.push(a.source);
                 }
             }
-            v
-        } else {
-            voices
-        };
+        }
         let names: Vec<String> = voices.iter().map(|s| self.source_ref(*s).name).collect();
         match names.len() {
             0 => "nobody".into(),
@@ -442,6 +985,7 @@ impl<'g> Engine<'g> {
         constraint: Option<&Constraint>,
         ends: (EntityIx, Option<EntityIx>),
         about: String,
+        question: QuestionRef,
         sides: [SideInput<'g>; 2],
         explain: impl FnOnce(&str, &str) -> String,
     ) {
@@ -482,10 +1026,20 @@ impl<'g> Engine<'g> {
             about,
             keys.join("||"),
         );
-        let id = format!("F-{:010x}", fnv1a(&key) >> 24);
+        let id = short_id("F", &key);
         if !self.seen.insert(id.clone()) {
             return;
         }
+        let qi = match question {
+            QuestionRef::Values(qi) => qi,
+            QuestionRef::Sides(qi) => {
+                // Descriptions, not numbers: they sort as written.
+                let i = self.question_value(qi, &v1, f64::INFINITY, &a1);
+                let j = self.question_value(qi, &v2, f64::INFINITY, &a2);
+                self.conflict(qi, i, j);
+                qi
+            }
+        };
         let explanation = explain(&self.names(&a1), &self.names(&a2));
         let explanation =
             if severity == Severity::Suggestion && matches!(voices(&x, &y), Voices::SelfContradiction) {
@@ -504,8 +1058,11 @@ impl<'g> Engine<'g> {
             sides: vec![self.side(v1, &c1, &a1), self.side(v2, &c2, &a2)],
             explanation,
             resolution: None,
+            dispute: self.questions[qi].id.clone(),
         };
         self.findings.push(finding);
+        let fi = self.findings.len() - 1;
+        self.questions[qi].findings.push(fi);
     }
 
     fn bucket_atts(&self, claims: &[ClaimIx]) -> Vec<(Option<ClaimIx>, &'g Attestation)> {
@@ -519,79 +1076,130 @@ impl<'g> Engine<'g> {
         }
     }
 
-    /// Compares every pair of buckets of every group; `conflict` says whether two
-    /// comparables cannot both be true.
+    /// Compares every pair of buckets of every group; each group with a conflict (or a
+    /// class denial of one of its values) becomes a question whose values are its buckets
+    /// and the denials of `prop`.
+    #[allow(clippy::too_many_arguments)]
     fn pairwise(
         &mut self,
         kind: ContradictionKind,
         c: &Constraint,
         about: &str,
+        prop: Option<Sym>,
+        rel_type: Sym,
         groups: BTreeMap<GroupKey, Vec<Bucket>>,
-        tolerance_note: &str,
     ) {
-        for ((s, o, _scope), buckets) in groups {
+        let per: Vec<String> = c.per.iter().map(|k| self.graph.str(*k).to_string()).collect();
+        for ((s, o, scope), buckets) in groups {
+            let mut conflicts: Vec<(usize, usize)> = Vec::new();
             for i in 0..buckets.len() {
                 for j in (i + 1)..buckets.len() {
-                    let (a, b) = (&buckets[i], &buckets[j]);
-                    let conflict = match (&a.comparable, &b.comparable) {
-                        (Some(x), Some(y)) => x.compatible(y) == Some(false),
-                        _ => false,
-                    };
-                    if !conflict {
-                        continue;
+                    if let (Some(x), Some(y)) = (&buckets[i].comparable, &buckets[j].comparable) {
+                        if x.compatible(y) == Some(false) {
+                            conflicts.push((i, j));
+                        }
                     }
-                    let ends = self.ends_text(s, o);
-                    let (va, vb) = (a.written.clone(), b.written.clone());
-                    let what = if kind == ContradictionKind::Temporal { "dates" } else { "values" };
-                    let about_text = about.to_string();
-                    let note = tolerance_note.to_string();
-                    let sides = [
-                        (va.clone(), a.claims.clone(), self.bucket_atts(&a.claims)),
-                        (vb.clone(), b.claims.clone(), self.bucket_atts(&b.claims)),
-                    ];
-                    self.emit(kind, Some(c), (s, o), about.to_string(), sides, move |n1, n2| {
+                }
+            }
+            // Class denials of this property between these ends: answers of their own.
+            let denials: Vec<usize> = match (prop, o) {
+                (Some(p), Some(o)) => (0..self.denial_values.len())
+                    .filter(|&d| {
+                        let dv = &self.denial_values[d];
+                        dv.property == p && dv.pattern.matches(self.graph, rel_type, s, o)
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let mut denied: Vec<(usize, usize)> = Vec::new();
+            for (k, &d) in denials.iter().enumerate() {
+                for (i, b) in buckets.iter().enumerate() {
+                    if within(&b.value, self.denial_values[d].condition) {
+                        denied.push((i, k));
+                    }
+                }
+            }
+            if conflicts.is_empty() && denied.is_empty() {
+                continue;
+            }
+            let scope_pairs: Vec<(String, String)> = per.iter().cloned().zip(scope.iter().cloned()).collect();
+            let qi = self.question(s, o, about, scope_pairs);
+            let mut index = Vec::new();
+            for b in &buckets {
+                let order = b.comparable.as_ref().map_or(f64::INFINITY, Comparable::order);
+                let atts = self.bucket_atts(&b.claims);
+                index.push(self.question_value(qi, &b.written, order, &atts));
+            }
+            let mut denial_index = Vec::new();
+            for &d in &denials {
+                let (written, atts) =
+                    (self.denial_values[d].written.clone(), self.denial_values[d].atts.clone());
+                denial_index.push(self.question_value(qi, &written, f64::INFINITY, &atts));
+            }
+            for &(i, j) in &conflicts {
+                self.conflict(qi, index[i], index[j]);
+            }
+            for &(i, k) in &denied {
+                self.conflict(qi, index[i], denial_index[k]);
+            }
+            let ends = self.ends_text(s, o);
+            for (i, j) in conflicts {
+                let (a, b) = (&buckets[i], &buckets[j]);
+                let (va, vb) = (a.written.clone(), b.written.clone());
+                let what = if kind == ContradictionKind::Temporal { "dates" } else { "values" };
+                let about_text = about.to_string();
+                let ends = ends.clone();
+                let sides = [
+                    (va.clone(), a.claims.clone(), self.bucket_atts(&a.claims)),
+                    (vb.clone(), b.claims.clone(), self.bucket_atts(&b.claims)),
+                ];
+                self.emit(
+                    kind,
+                    Some(c),
+                    (s, o),
+                    about.to_string(),
+                    QuestionRef::Values(qi),
+                    sides,
+                    move |n1, n2| {
                         let tail = if kind == ContradictionKind::Temporal {
                             "do not overlap even at their precision"
                         } else {
                             "cannot both be true"
                         };
-                        format!("{n1} gives {about_text} of {ends} as {va} and {n2} as {vb}; the {what} {tail}{note}.")
-                    });
-                }
+                        format!(
+                            "{n1} gives {about_text} of {ends} as {va} and {n2} as {vb}; the {what} {tail}."
+                        )
+                    },
+                );
             }
         }
     }
 
-    fn tolerance(c: &Constraint) -> f64 {
-        c.tolerance.unwrap_or(DEFAULT_APPROX_TOLERANCE)
-    }
-
     /// SINGLE ... ON p (and TEMPORAL ... ON p): one value per (subject, object, scope).
     fn single_value(&mut self, c: &Constraint, pattern: &RelPattern, prop: Sym, kind: ContradictionKind) {
-        let tol = Self::tolerance(c);
         let mut groups: HashMap<GroupKey, Vec<Bucket>> = HashMap::new();
         for (ix, s, o, claim) in self.matching(pattern) {
             if !self.supported(ix) {
                 continue;
             }
             let Some(v) = claim.prop(prop) else { continue };
-            let Some((written, comparable)) = self.comparable(claim, v, tol) else { continue };
+            let Some((written, comparable)) = self.comparable(claim, v) else { continue };
             if kind == ContradictionKind::Temporal && !matches!(comparable, Comparable::Date(_)) {
                 continue;
             }
             let buckets = groups.entry((s, Some(o), self.scope(claim, &c.per))).or_default();
             match buckets.iter_mut().find(|b| b.written == written) {
                 Some(b) => b.claims.push(ix),
-                None => buckets.push(Bucket { written, comparable: Some(comparable), claims: vec![ix] }),
+                None => buckets.push(Bucket {
+                    written,
+                    comparable: Some(comparable),
+                    value: v.clone(),
+                    claims: vec![ix],
+                }),
             }
         }
-        let note = match (kind, c.tolerance) {
-            (ContradictionKind::Temporal, _) => String::new(),
-            (_, Some(t)) => format!(" (approximate values stretched by {}%)", t * 100.0),
-            _ => String::new(),
-        };
         let about = self.graph.str(prop).to_string();
-        self.pairwise(kind, c, &about, groups.into_iter().collect(), &note);
+        self.pairwise(kind, c, &about, Some(prop), pattern.rel_type, groups.into_iter().collect());
     }
 
     /// SINGLE without ON: one object per subject (and scope).
@@ -607,19 +1215,26 @@ impl<'g> Engine<'g> {
                 Some(b) => b.claims.push(ix),
                 None => buckets.push(Bucket {
                     comparable: Some(Comparable::Other(written.clone())),
+                    value: Value::String(written.clone()),
                     written,
                     claims: vec![ix],
                 }),
             }
         }
         let about = self.graph.str(pattern.rel_type).to_string();
-        self.pairwise(ContradictionKind::SingleValue, c, &about, groups.into_iter().collect(), "");
+        self.pairwise(
+            ContradictionKind::SingleValue,
+            c,
+            &about,
+            None,
+            pattern.rel_type,
+            groups.into_iter().collect(),
+        );
     }
 
     /// SUM a + b = total: the parts a claim gives imply an interval for the total (a missing
     /// part adds anything from 0 up); it must meet every total given for the same group.
     fn sum(&mut self, c: &Constraint, pattern: &RelPattern, parts: &[Sym], total: Sym) {
-        let tol = Self::tolerance(c);
         // Per group: implied totals and stated totals, bucketed by how they are written.
         type SumGroups = HashMap<GroupKey, (Vec<(Bucket, Interval)>, Vec<(Bucket, Interval)>)>;
         let mut groups: SumGroups = HashMap::new();
@@ -628,7 +1243,9 @@ impl<'g> Engine<'g> {
             .find(|(b, _)| b.written == written)
         {
             Some((b, _)) => b.claims.push(ix),
-            None => list.push((Bucket { written, comparable: None, claims: vec![ix] }, i)),
+            None => {
+                list.push((Bucket { written, comparable: None, value: Value::Null, claims: vec![ix] }, i))
+            }
         };
         for (ix, s, o, claim) in self.matching(pattern) {
             if !self.supported(ix) {
@@ -638,7 +1255,7 @@ impl<'g> Engine<'g> {
             let mut implied = Interval::point(0.0);
             let mut written = Vec::new();
             for p in parts {
-                let part = match claim.prop(*p).and_then(|v| v.interval(tol).map(|i| (v, i))) {
+                let part = match claim.prop(*p).and_then(|v| v.interval().map(|i| (v, i))) {
                     Some((v, i)) if !i.lo.is_nan() && !i.hi.is_nan() => {
                         written.push(format!("{} {v}", self.graph.str(*p)));
                         // Counts are not negative.
@@ -661,7 +1278,7 @@ impl<'g> Engine<'g> {
                 push(&mut entry.0, w, implied, ix);
             }
             if let Some(v) = claim.prop(total) {
-                if let Some(i) = v.interval(tol).filter(|i| !i.lo.is_nan() && !i.hi.is_nan()) {
+                if let Some(i) = v.interval().filter(|i| !i.lo.is_nan() && !i.hi.is_nan()) {
                     push(&mut entry.1, format!("{} {v}", self.graph.str(total)), i, ix);
                 }
             }
@@ -673,7 +1290,9 @@ impl<'g> Engine<'g> {
         );
         let mut groups: Vec<_> = groups.into_iter().collect();
         groups.sort_by(|a, b| a.0.cmp(&b.0));
-        for ((s, o, _), (implied, totals)) in groups {
+        let per: Vec<String> = c.per.iter().map(|k| self.graph.str(*k).to_string()).collect();
+        for ((s, o, scope), (implied, totals)) in groups {
+            let scope: Vec<(String, String)> = per.iter().cloned().zip(scope).collect();
             for (p, pi) in &implied {
                 for (t, ti) in &totals {
                     if pi.overlaps(ti) {
@@ -687,7 +1306,8 @@ impl<'g> Engine<'g> {
                         (vp.clone(), p.claims.clone(), self.bucket_atts(&p.claims)),
                         (vt.clone(), t.claims.clone(), self.bucket_atts(&t.claims)),
                     ];
-                    self.emit(ContradictionKind::CategorySum, Some(c), (s, o), about.clone(), sides, move |n1, n2| {
+                    let qi = self.question(s, o, &about, scope.clone());
+                    self.emit(ContradictionKind::CategorySum, Some(c), (s, o), about.clone(), QuestionRef::Sides(qi), sides, move |n1, n2| {
                         format!("For {ends}, {n1} gives {vp}, adding up to {range}, which cannot match {n2}'s {vt}.")
                     });
                 }
@@ -711,7 +1331,9 @@ impl<'g> Engine<'g> {
         let about = patterns.iter().map(|p| self.graph.str(p.rel_type)).collect::<Vec<_>>().join(" / ");
         let mut groups: Vec<_> = groups.into_iter().collect();
         groups.sort_by(|a, b| a.0.cmp(&b.0));
-        for ((s, o, _), members) in groups {
+        let per: Vec<String> = c.per.iter().map(|k| self.graph.str(*k).to_string()).collect();
+        for ((s, o, scope), members) in groups {
+            let scope: Vec<(String, String)> = per.iter().cloned().zip(scope).collect();
             for i in 0..members.len() {
                 for j in (i + 1)..members.len() {
                     let ((pa, a), (pb, b)) = (members[i], members[j]);
@@ -730,11 +1352,13 @@ impl<'g> Engine<'g> {
                         (va.clone(), vec![a], self.bucket_atts(&[a])),
                         (vb.clone(), vec![b], self.bucket_atts(&[b])),
                     ];
+                    let qi = self.question(s, o, &about, scope.clone());
                     self.emit(
                         ContradictionKind::Exclusive,
                         Some(c),
                         (s, o),
                         about.clone(),
+                        QuestionRef::Sides(qi),
                         sides,
                         move |n1, n2| {
                             format!(
@@ -779,7 +1403,8 @@ impl<'g> Engine<'g> {
     }
 
     /// DENY statements: against one claim, or every claim of a class whose values lie
-    /// *within* the denial's conditions.
+    /// *within* the denial's conditions ([`Denial::covers`]). A class denial of one
+    /// property answers that property's question; any other answers the relationship's.
     fn denials(&mut self) {
         let graph = self.graph;
         for d in graph.denials() {
@@ -791,13 +1416,8 @@ impl<'g> Engine<'g> {
                     let covered = self
                         .matching(pattern)
                         .into_iter()
-                        .filter(|(_, _, _, claim)| {
-                            conditions.iter().all(|(k, cond)| match claim.prop(*k) {
-                                Some(v) => covered_by(v, cond),
-                                None => false,
-                            })
-                        })
                         .map(|(c, ..)| c)
+                        .filter(|c| d.covers(graph, *c))
                         .collect();
                     let text: Vec<String> =
                         conditions.iter().map(|(k, v)| format!("{}: {v}", graph.str(*k))).collect();
@@ -815,15 +1435,55 @@ impl<'g> Engine<'g> {
                 }
                 let value = format!("{}{}", graph.str(claim.rel_type), self.props_text(claim));
                 let denied = format!("denied: {}{}", graph.str(claim.rel_type), condition);
+                let question = self.denial_question(d, c, claim, (s, o), &atts, &denial_atts);
                 let v = value.clone();
                 let sides = [(value, vec![c], atts), (denied, Vec::new(), denial_atts.clone())];
                 let about = graph.str(claim.rel_type).to_string();
                 let ends = self.ends_text(s, Some(o));
-                self.emit(ContradictionKind::Denial, None, (s, Some(o)), about, sides, move |n1, n2| {
-                    format!("{n2} denies what {n1} states about {ends}: {v}.")
-                });
+                self.emit(
+                    ContradictionKind::Denial,
+                    None,
+                    (s, Some(o)),
+                    about,
+                    question,
+                    sides,
+                    move |n1, n2| format!("{n2} denies what {n1} states about {ends}: {v}."),
+                );
             }
         }
+    }
+
+    /// The question a denial of `c` answers: for a class denial of one property, that
+    /// property's (with the claim's value and the denial as two of its values); otherwise
+    /// the relationship's.
+    fn denial_question(
+        &mut self,
+        d: &'g Denial,
+        c: ClaimIx,
+        claim: &'g Claim,
+        (s, o): (EntityIx, EntityIx),
+        atts: &[(Option<ClaimIx>, &'g Attestation)],
+        denial_atts: &[(Option<ClaimIx>, &'g Attestation)],
+    ) -> QuestionRef {
+        let DenialTarget::Class { conditions, .. } = &d.target else {
+            let about = self.graph.str(claim.rel_type).to_string();
+            return QuestionRef::Sides(self.question(s, Some(o), &about, Vec::new()));
+        };
+        let [(property, condition)] = conditions.as_slice() else {
+            let about = self.graph.str(claim.rel_type).to_string();
+            return QuestionRef::Sides(self.question(s, Some(o), &about, Vec::new()));
+        };
+        let Some(value) = claim.prop(*property) else {
+            return QuestionRef::Sides(self.question(s, Some(o), self.graph.str(claim.rel_type), Vec::new()));
+        };
+        let scope = self.scope_of(c, *property);
+        let qi = self.question(s, Some(o), self.graph.str(*property), scope);
+        let order = self.comparable(claim, value).map_or(f64::INFINITY, |(_, k)| k.order());
+        let i = self.question_value(qi, &value.to_string(), order, atts);
+        let written = format!("denied: {} {condition}", self.graph.str(*property));
+        let j = self.question_value(qi, &written, f64::INFINITY, denial_atts);
+        self.conflict(qi, i, j);
+        QuestionRef::Values(qi)
     }
 
     /// Attestations with status DENIED on a claim that other sources assert.
@@ -848,28 +1508,17 @@ impl<'g> Engine<'g> {
             ];
             let ends = self.ends_text(s, Some(o));
             let about = graph.str(claim.rel_type).to_string();
-            self.emit(ContradictionKind::Denial, None, (s, Some(o)), about, sides, move |n1, n2| {
-                format!("{n2} denies what {n1} states about {ends}: {v}.")
-            });
+            let qi = self.question(s, Some(o), &about, Vec::new());
+            self.emit(
+                ContradictionKind::Denial,
+                None,
+                (s, Some(o)),
+                about,
+                QuestionRef::Sides(qi),
+                sides,
+                move |n1, n2| format!("{n2} denies what {n1} states about {ends}: {v}."),
+            );
         }
-    }
-}
-
-/// Whether a claim's value falls under a class denial's condition: numbers must lie
-/// entirely within the condition's interval (a denial of "tens or hundreds", `>=10`, covers
-/// `~100` and `>100` but not `5` or `<12`); dates must lie within the condition's date;
-/// anything else must be equal.
-fn covered_by(value: &Value, condition: &Value) -> bool {
-    let tol = DEFAULT_APPROX_TOLERANCE;
-    if let (Some(v), Some(c)) = (value.interval(tol), condition.interval(tol)) {
-        return v.within(&c);
-    }
-    match (value, condition) {
-        (Value::Date(DateValue::Absolute(v)), Value::Date(DateValue::Absolute(c))) => {
-            let ((v0, v1), (c0, c1)) = (v.day_range(), c.day_range());
-            c0 <= v0 && v1 <= c1
-        }
-        _ => value == condition,
     }
 }
 
@@ -909,7 +1558,7 @@ mod tests {
         let parsed = parse_script("CONTRADICTIONS ABOUT battle").expect("parses");
         assert!(matches!(
             &parsed[0].statement,
-            Statement::Decl(DeclStatement::Contradictions { about: Some(a), kind: None }) if a.text == "battle"
+            Statement::Decl(DeclStatement::Contradictions { about: Some(a), kind: None, .. }) if a.text == "battle"
         ));
         assert!(parse_script("RESOLVE c1 AS maybe BECAUSE 'x'").is_err());
     }
@@ -932,12 +1581,16 @@ mod tests {
     #[test]
     fn rows_filter_by_about_and_kind_and_new_findings_are_reported() {
         let g = graph(TWO_TOLLS);
-        let (cols, rows) = contradictions_rows(&g, Some("e"), None);
-        assert_eq!(cols.len(), 9);
-        assert_eq!(rows.len(), 1);
-        assert_eq!(contradictions_rows(&g, Some("c1"), None).1.len(), 1);
-        assert_eq!(contradictions_rows(&g, Some("nobody"), None).1.len(), 0);
-        assert_eq!(contradictions_rows(&g, None, Some(ContradictionKind::Denial)).1.len(), 0);
+        let a = analyse(&g);
+        let rows = |about, kind, findings| contradiction_rows(&g, &a, about, kind, findings);
+        let (cols, found) = rows(Some("e"), None, true).expect("e exists");
+        assert_eq!(cols.len(), 10);
+        assert_eq!(found.len(), 1);
+        assert_eq!(rows(Some("c1"), None, true).expect("c1").1.len(), 1);
+        assert_eq!(rows(Some("a"), None, true).expect("a source").1.len(), 1);
+        assert_eq!(rows(Some("g"), None, false).expect("g").1.len(), 1, "one dispute");
+        assert!(rows(Some("nobody"), None, true).unwrap_err().contains("'nobody'"));
+        assert_eq!(rows(None, Some(ContradictionKind::Denial), false).expect("all").1.len(), 0);
         let before = check(&graph("SOURCE (a:X); ENTITY (e:Event);"));
         let after = check(&g);
         assert_eq!(new_findings(&before, &after).len(), 1);

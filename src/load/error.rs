@@ -22,6 +22,8 @@ pub enum LoadErrorKind {
     InvalidValue,
     UnreadableFile,
     InvalidJson,
+    MissingText,
+    UnknownFinding,
 }
 
 impl LoadErrorKind {
@@ -43,6 +45,8 @@ impl LoadErrorKind {
             LoadErrorKind::InvalidValue => "claimgraph::load::invalid_value",
             LoadErrorKind::UnreadableFile => "claimgraph::load::unreadable_file",
             LoadErrorKind::InvalidJson => "claimgraph::load::invalid_json",
+            LoadErrorKind::MissingText => "claimgraph::load::missing_text",
+            LoadErrorKind::UnknownFinding => "claimgraph::load::unknown_finding",
         }
     }
 }

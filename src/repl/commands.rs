@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::diagnostics::SourceFile;
 use crate::export::dot::{graph_to_dot, output_to_dot, DotOptions};
-use crate::load::{json::export_json, load_files, print::print_graph, DataFile};
+use crate::load::{json::export_json_at, load_files, print::print_graph_at, DataFile};
 use crate::output::{literal, OutputFormat};
 use crate::session::{Outcome, Session};
 
@@ -84,15 +84,21 @@ Attribution chains are paths:
 "
             .into(),
             "contradictions" => "\
-Which sources disagree about Russian casualties:
+Which sources disagree about Russian casualties (one row per question: its positions, the
+sets of values that can all be true together, and the voices behind each):
   CONTRADICTIONS ABOUT russian_contractors;
-Only denials, or only one claim:
-  CONTRADICTIONS KIND denial;   CONTRADICTIONS ABOUT c_doctor_toll;
-All contradictions in the graph (or type :contradictions):
+Everything a source, a document or a claim is involved in:
+  CONTRADICTIONS ABOUT zakharova;   CONTRADICTIONS ABOUT c_doctor_toll;
+All disputes in the graph (or type :contradictions):
   CONTRADICTIONS;
-Each finding has a kind (single value, denial, exclusive, temporal, sum), a severity, both
-sides' values and their sources. Values that only differ in category or whose ranges overlap
-are not contradictions. From the shell: claimgraph check (exit code 3 when any are found).
+The pairwise findings behind them, with their ids (for RESOLVE):
+  FINDINGS ABOUT russian_contractors;   FINDINGS KIND two_stories;
+Each finding has a kind (single_value, category_sum, exclusive, denial, temporal, part_whole,
+bound, two_stories), a severity, the sides' values and their sources. Values that only differ
+in category or whose ranges overlap are not contradictions. What a source denied:
+  MATCH (a)-[r]->(b) UNWIND denials(r) AS d WITH a, r, b, d WHERE d.source = 'zakharova'
+  RETURN a.name, type(r), b.name, d.quote;
+From the shell: claimgraph check (exit code 3 when any are found).
 "
             .into(),
             "export" => "\
@@ -217,10 +223,20 @@ fn save(path: &str, session: &Session, out: &mut dyn Write) -> anyhow::Result<Af
     if path.is_empty() {
         anyhow::bail!("usage: :save FILE");
     }
-    crate::save::write_atomically(Path::new(path), print_graph(&session.graph).as_bytes())
+    // Document texts are written relative to where the file goes, so it finds them again.
+    let text = print_graph_at(&session.graph, Some(&folder_of(Path::new(path))));
+    crate::save::write_atomically(Path::new(path), text.as_bytes())
         .map_err(|e| anyhow::anyhow!("cannot write {path}: {e}"))?;
     let _ = writeln!(out, "saved to {path}");
     Ok(After::Continue)
+}
+
+/// The folder a file is (to be) written in.
+fn folder_of(path: &Path) -> std::path::PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    }
 }
 
 fn set_param(rest: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Result<After> {
@@ -282,7 +298,10 @@ fn export(rest: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Res
         anyhow::bail!("usage: :export dot|json FILE [query]");
     }
     let text = match (format, query.filter(|q| !q.is_empty())) {
-        ("json", None) => serde_json::to_string_pretty(&export_json(&session.graph))? + "\n",
+        ("json", None) => {
+            serde_json::to_string_pretty(&export_json_at(&session.graph, Some(&folder_of(Path::new(path)))))?
+                + "\n"
+        }
         ("dot", None) => {
             graph_to_dot(&session.graph, DotOptions::default(), &indicatif::ProgressBar::hidden())
         }
@@ -325,7 +344,7 @@ pub(crate) fn schema(session: &Session) -> String {
     }
     text.push_str("Constraints:\n");
     for c in g.constraints() {
-        let _ = writeln!(text, "  {} ({:?})", g.str(c.id), c.kind).map(|_| ());
+        let _ = writeln!(text, "  {};", crate::load::print::constraint_text(g, c));
     }
     let _ = writeln!(text, "Totals:\n{}", g.summary());
     text

@@ -85,11 +85,22 @@ pub(crate) const KEYWORDS: &[&str] = &[
     "PER",
     "SEVERITY",
     "CONTRADICTIONS",
+    "FINDINGS",
     "ABOUT",
+    "KIND",
+    "RESOLVE",
+    "BECAUSE",
+    "VOICE",
+    "SPEAKS",
+    "FOR",
+    "PARTS",
+    "BOUND",
+    "OVER",
     "EXPLAIN",
 ];
 
-/// Functions offered by completion (openCypher's common ones and the provenance functions).
+/// Functions offered by completion: openCypher's common ones and the provenance
+/// functions, as users spell them. Every one is known to the query engine (tested).
 pub(crate) const FUNCTIONS: &[&str] = &[
     "count",
     "sum",
@@ -133,9 +144,11 @@ pub(crate) const FUNCTIONS: &[&str] = &[
     "sources",
     "quotes",
     "status",
-    "chain",
     "attestations",
-    "documents",
+    "denials",
+    "corroboration",
+    "key",
+    "name",
 ];
 
 /// Names from the graph that completion offers; refreshed after every statement.
@@ -236,6 +249,10 @@ impl ReplHelper {
             }
             Some('.') => (start, starts(&mut self.vocabulary.property_keys.iter().map(String::as_str))),
             Some('$') => (start, starts(&mut self.vocabulary.params.iter().map(String::as_str))),
+            // After `key(x) = '`, an id; after any other quote, a name.
+            Some('\'') | Some('"') if after_key_call(&before[..start - 1]) => {
+                (start, starts(&mut self.vocabulary.ids.iter().map(String::as_str)))
+            }
             Some('\'') | Some('"') => (start, starts(&mut self.vocabulary.names.iter().map(String::as_str))),
             _ if word.is_empty() => (start, Vec::new()),
             _ => {
@@ -247,6 +264,19 @@ impl ReplHelper {
             }
         }
     }
+}
+
+/// Whether `text` ends with `key(x) =` or `key(x) <>` (spaces allowed): the string that
+/// follows is an id.
+fn after_key_call(text: &str) -> bool {
+    let t = text.trim_end();
+    let t = t.strip_suffix("<>").or_else(|| t.strip_suffix('=')).unwrap_or("").trim_end();
+    let Some(t) = t.strip_suffix(')') else { return false };
+    let Some(open) = t.rfind('(') else { return false };
+    let (name, arg) = (t[..open].trim_end(), &t[open + 1..]);
+    let word_start = name.rfind(|c: char| !(c.is_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+    name[word_start..].eq_ignore_ascii_case("key")
+        && arg.trim().chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
 fn floor_boundary(s: &str, mut pos: usize) -> usize {
@@ -461,6 +491,37 @@ mod tests {
         assert_eq!(h.candidates("MATCH (wag", 10).1, vec!["wagner"]);
         assert_eq!(h.candidates(":sch", 4).1, vec!["schema"]);
         assert_eq!(h.candidates(":format cs", 10).1, vec!["csv"]);
+    }
+
+    #[test]
+    fn ids_follow_key_and_names_follow_other_quotes() {
+        let mut h = helper();
+        h.vocabulary.names.insert("Wagner Group".into());
+        let line = "MATCH (n) WHERE key(n) = 'wa";
+        assert_eq!(h.candidates(line, line.len()).1, vec!["wagner"]);
+        let line = "MATCH (n) WHERE key(n)<>'wa";
+        assert_eq!(h.candidates(line, line.len()).1, vec!["wagner"]);
+        let line = "MATCH (n {name: 'Wa";
+        assert_eq!(h.candidates(line, line.len()).1, vec!["Wagner Group"]);
+        let line = "MATCH (n) WHERE n.name = 'Wa";
+        assert_eq!(h.candidates(line, line.len()).1, vec!["Wagner Group"]);
+    }
+
+    #[test]
+    fn completion_offers_only_functions_the_engine_knows() {
+        // Forms the grammar handles itself rather than the function catalogue.
+        let forms = ["exists", "shortestPath", "allShortestPaths"];
+        for f in FUNCTIONS {
+            let known = crate::query::functions::signature(f).is_some()
+                || crate::query::aggregate::AggregateKind::is_aggregate(f)
+                || forms.contains(f);
+            assert!(known, "completion offers {f}( but the query engine has no such function");
+        }
+        for f in ["corroboration", "key", "name", "denials", "attestations"] {
+            assert!(FUNCTIONS.contains(&f), "completion lacks {f}(");
+        }
+        let h = helper();
+        assert_eq!(h.candidates("RETURN corr", 11).1, vec!["corroboration("]);
     }
 
     #[test]
