@@ -137,30 +137,12 @@ fn the_json_export_imports_back_exactly() {
     }
 }
 
-/// A scratch folder under the system's temporary folder, empty, removed when dropped.
-struct Scratch(std::path::PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("claimgraph-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch folder");
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[test]
 fn document_texts_resolve_from_where_the_file_is_written() {
     use claimgraph::load::json::export_json_at;
     use claimgraph::load::print::print_graph_at;
-    let scratch = Scratch::new("texts");
-    let (source_dir, out_dir) = (scratch.0.join("sources"), scratch.0.join("elsewhere/deeper"));
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let (source_dir, out_dir) = (scratch.path().join("sources"), scratch.path().join("elsewhere/deeper"));
     std::fs::create_dir_all(&source_dir).expect("sources");
     std::fs::create_dir_all(&out_dir).expect("out");
     std::fs::write(source_dir.join("article.txt"), "The minister said five died.").expect("text");

@@ -349,3 +349,28 @@ pub(crate) fn schema(session: &Session) -> String {
     let _ = writeln!(text, "Totals:\n{}", g.summary());
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Graph;
+
+    #[test]
+    fn schema_prints_constraints_as_statements() {
+        let mut session = Session::new(Graph::new());
+        let file = SourceFile::new(
+            "t.kg",
+            "CONSTRAINT toll: SINGLE (:Event)-[:CASUALTIES]->() ON killed PER date SEVERITY warning;\n\
+             CONSTRAINT force: BOUND (:Event)-[:CASUALTIES]->() ON killed AT MOST (OBJECT)-[:PARTICIPATED_IN]->(SUBJECT) ON strength OVER PART_OF;",
+        );
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(session.execute_script(&file, &mut out, &mut err).failed, 0);
+        let text = schema(&session);
+        assert!(
+            text.contains("  CONSTRAINT toll: SINGLE (:Event)-[:CASUALTIES]->() ON killed PER date SEVERITY warning;"),
+            "{text}"
+        );
+        assert!(text.contains("AT MOST (OBJECT)-[:PARTICIPATED_IN]->(SUBJECT) ON strength OVER PART_OF;"), "{text}");
+        assert!(!text.contains("Spur") && !text.contains("RelPattern"), "{text}");
+    }
+}
