@@ -179,6 +179,24 @@ impl Session {
         let Some(first) = statements.into_iter().next() else {
             return Ok(Outcome::Declared { applied: Applied::default(), new_contradictions: Vec::new() });
         };
+        if let Statement::Decl(DeclStatement::Denials { by, about }) = &first.statement {
+            let name = |n: &Option<crate::syntax::decl::Name>| n.as_ref().map(|n| n.text.clone());
+            let (columns, rows) =
+                check::denial_rows(&self.graph, name(by).as_deref(), name(about).as_deref()).map_err(
+                    |message| {
+                        let at = [by, about]
+                            .into_iter()
+                            .flatten()
+                            .find(|n| message.contains(&format!("'{}'", n.text)))
+                            .map_or(Span::new(0, 0), |n| n.span);
+                        let e = LoadError::new(LoadErrorKind::UnknownEntity, shift(at, span.start), message)
+                            .with_label("not an id of this graph");
+                        fail(crate::diagnostics::report_in(file, e))
+                    },
+                )?;
+            let output = QueryOutput { columns, rows, stats: Default::default() };
+            return Ok(Outcome::Query { output, elapsed: started.elapsed() });
+        }
         if let Statement::Decl(DeclStatement::Contradictions { about, kind, findings }) = &first.statement {
             let kind = match kind {
                 None => None,

@@ -265,6 +265,91 @@ pub fn contradiction_rows(
     Ok((columns, rows))
 }
 
+/// The rows of `DENIALS [BY source] [ABOUT id]`: one per denying attestation (a `DENY`
+/// statement's, or a claim's own `DENIED` one), with what it denies and the claims it covers
+/// (none, for a class that meets no claim). Columns: source, denies, covers, quote, document,
+/// position, date, verified. An unknown id is an error.
+pub fn denial_rows(
+    graph: &Graph,
+    by: Option<&str>,
+    about: Option<&str>,
+) -> Result<(Vec<String>, Vec<Vec<QueryValue>>), String> {
+    let by = by
+        .map(|b| match about_target(graph, b)? {
+            About::Entity(e) => Ok(SourceRef::Entity(e)),
+            About::Claim(_) => Err(format!("'{b}' is a claim, not a source")),
+        })
+        .transpose()?;
+    let about = about.map(|a| about_target(graph, a)).transpose()?;
+    let columns = ["source", "denies", "covers", "quote", "document", "position", "date", "verified"]
+        .map(String::from)
+        .to_vec();
+    let s = |x: &str| QueryValue::String(x.to_string());
+    let claim_text = |c: ClaimIx| {
+        let Some(claim) = graph.claim(c) else { return String::new() };
+        match claim.id {
+            Some(id) => graph.str(id).to_string(),
+            None => Denial { target: DenialTarget::Claim(c), attestations: Vec::new() }.target_text(graph),
+        }
+    };
+    let involves = |claims: &[ClaimIx], selectors: &[&EndSelector]| match about {
+        None => true,
+        Some(About::Claim(c)) => claims.contains(&c),
+        Some(About::Entity(e)) => {
+            selectors.iter().any(|sel| sel.entity == Some(e))
+                || claims.iter().any(|c| graph.endpoints(*c).is_some_and(|(x, y)| x == e || y == e))
+        }
+    };
+    let mut rows = Vec::new();
+    let mut row = |a: &Attestation, denies: String, covers: &[ClaimIx]| {
+        if by.is_some_and(|b| a.source != b) {
+            return;
+        }
+        let opt = |v: Option<String>| v.map_or(QueryValue::Null, QueryValue::String);
+        rows.push(vec![
+            s(&match a.source {
+                SourceRef::Entity(e) => graph.entity_id(e).to_string(),
+                SourceRef::User(u) => graph.str(u).to_string(),
+            }),
+            s(&denies),
+            QueryValue::List(covers.iter().map(|c| s(&claim_text(*c))).collect()),
+            opt(a.quote.as_deref().map(str::to_string)),
+            opt(a.document.map(|d| graph.entity_id(d).to_string())),
+            opt(a.position.as_deref().map(str::to_string)),
+            opt(a.date.map(|d| d.to_string())),
+            QueryValue::Bool(a.quote.is_some() && graph.quote_verified(a.document)),
+        ]);
+    };
+    for d in graph.denials() {
+        let covers: Vec<ClaimIx> = match &d.target {
+            DenialTarget::Claim(c) => vec![*c],
+            DenialTarget::Class { pattern, .. } => {
+                graph.claims_of_type(pattern.rel_type).filter(|c| d.covers(graph, *c)).collect()
+            }
+        };
+        let selectors: Vec<&EndSelector> = match &d.target {
+            DenialTarget::Class { pattern, .. } => vec![&pattern.subject, &pattern.object],
+            DenialTarget::Claim(_) => Vec::new(),
+        };
+        if !involves(&covers, &selectors) {
+            continue;
+        }
+        for a in &d.attestations {
+            row(a, d.target_text(graph), &covers);
+        }
+    }
+    for c in graph.stated_claims() {
+        let Some(claim) = graph.claim(c) else { continue };
+        if !claim.attestations.iter().any(|a| a.status == Status::Denied) || !involves(&[c], &[]) {
+            continue;
+        }
+        for a in claim.attestations.iter().filter(|a| a.status == Status::Denied) {
+            row(a, claim_text(c), &[c]);
+        }
+    }
+    Ok((columns, rows))
+}
+
 /// `claimgraph check`'s report: the disputes, then every finding with its provenance.
 pub fn report_table(analysis: &Analysis) -> String {
     format!(

@@ -85,6 +85,7 @@ pub fn export_json_at(graph: &Graph, dir: Option<&std::path::Path>) -> Json {
             DeclStatement::Attest { .. }
             | DeclStatement::UseDocument(_)
             | DeclStatement::Voice { .. }
+            | DeclStatement::Denials { .. }
             | DeclStatement::Contradictions { .. } => {}
             DeclStatement::Resolve(_) => resolutions.push(Json::String(d.to_string())),
         }

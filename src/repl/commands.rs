@@ -98,6 +98,7 @@ bound, two_stories), a severity, the sides' values and their sources. Values tha
 in category or whose ranges overlap are not contradictions. What a source denied:
   MATCH (a)-[r]->(b) UNWIND denials(r) AS d WITH a, r, b, d WHERE d.source = 'zakharova'
   RETURN a.name, type(r), b.name, d.quote;
+  DENIALS BY zakharova;   (every denial, also those that meet no claim)
 From the shell: claimgraph check (exit code 3 when any are found).
 "
             .into(),
@@ -367,10 +368,15 @@ mod tests {
         assert_eq!(session.execute_script(&file, &mut out, &mut err).failed, 0);
         let text = schema(&session);
         assert!(
-            text.contains("  CONSTRAINT toll: SINGLE (:Event)-[:CASUALTIES]->() ON killed PER date SEVERITY warning;"),
+            text.contains(
+                "  CONSTRAINT toll: SINGLE (:Event)-[:CASUALTIES]->() ON killed PER date SEVERITY warning;"
+            ),
             "{text}"
         );
-        assert!(text.contains("AT MOST (OBJECT)-[:PARTICIPATED_IN]->(SUBJECT) ON strength OVER PART_OF;"), "{text}");
+        assert!(
+            text.contains("AT MOST (OBJECT)-[:PARTICIPATED_IN]->(SUBJECT) ON strength OVER PART_OF;"),
+            "{text}"
+        );
         assert!(!text.contains("Spur") && !text.contains("RelPattern"), "{text}");
     }
 }

@@ -86,6 +86,7 @@ pub(crate) const KEYWORDS: &[&str] = &[
     "SEVERITY",
     "CONTRADICTIONS",
     "FINDINGS",
+    "DENIALS",
     "ABOUT",
     "KIND",
     "RESOLVE",

@@ -190,6 +190,11 @@ pub enum DeclStatement {
         kind: Option<Name>,
         findings: bool,
     },
+    /// `DENIALS [BY source] [ABOUT id]`: lists denials; loading data ignores it.
+    Denials {
+        by: Option<Name>,
+        about: Option<Name>,
+    },
     /// `VOICE a, b SPEAKS FOR institution`: entities declared elsewhere speak for an
     /// institution.
     Voice {
@@ -307,6 +312,20 @@ pub(crate) fn build_decl(pair: Pair<'_, Rule>) -> Result<DeclStatement, SyntaxEr
                 }
             }
             DeclStatement::Contradictions { about, kind, findings }
+        }
+        Rule::denials_stmt => {
+            let (mut by, mut about) = (None, None);
+            let (mut saw_by, mut saw_about) = (false, false);
+            for p in pair_children {
+                match p.as_rule() {
+                    Rule::BY => saw_by = true,
+                    Rule::ABOUT => saw_about = true,
+                    Rule::ident if saw_about => about = Some(Name::from_pair(&p)),
+                    Rule::ident if saw_by => by = Some(Name::from_pair(&p)),
+                    _ => {}
+                }
+            }
+            DeclStatement::Denials { by, about }
         }
         other => unreachable!("not a declaration rule: {other:?}"),
     })
@@ -768,6 +787,16 @@ impl fmt::Display for DeclStatement {
                 if !e.speaks_for.is_empty() {
                     f.write_str(" SPEAKS FOR ")?;
                     write_list(f, &e.speaks_for, ", ")?;
+                }
+                Ok(())
+            }
+            DeclStatement::Denials { by, about } => {
+                f.write_str("DENIALS")?;
+                if let Some(b) = by {
+                    write!(f, " BY {b}")?;
+                }
+                if let Some(a) = about {
+                    write!(f, " ABOUT {a}")?;
                 }
                 Ok(())
             }
