@@ -105,17 +105,19 @@ impl Dispute {
 }
 
 /// The disputes as text: one block per dispute with its positions and voices.
-pub fn disputes_table(disputes: &[Dispute], findings: &[Finding]) -> String {
+/// `findings` are looked up for the kinds of the evidence.
+pub fn disputes_table(disputes: &[&Dispute], findings: &[Finding]) -> String {
     let mut out = String::new();
     let open = disputes.iter().filter(|d| d.open > 0).count();
+    let evidence: usize = disputes.iter().map(|d| d.findings.len()).sum();
     push_line(
         &mut out,
         &format!(
             "{} dispute{} ({open} open) from {} finding{}",
             disputes.len(),
             if disputes.len() == 1 { "" } else { "s" },
-            findings.len(),
-            if findings.len() == 1 { "" } else { "s" },
+            evidence,
+            if evidence == 1 { "" } else { "s" },
         ),
     );
     for d in disputes {

@@ -184,8 +184,9 @@ pub fn filter_disputes<'a>(
     analysis.disputes.iter().filter(|d| ids.contains(d.id.as_str())).collect()
 }
 
-/// The rows of `CONTRADICTIONS [ABOUT id] [KIND kind]` (one per dispute: dispute,
-/// severity, question, positions, voices, findings, status) or, with `findings`, of
+/// The rows of `CONTRADICTIONS [ABOUT id] [KIND kind]` (one per position of each dispute:
+/// dispute, severity, question, position, values, voices, findings (how many), status) or,
+/// with `findings`, of
 /// `FINDINGS [ABOUT id] [KIND kind]` (one per finding: id, kind, severity, subject, about,
 /// sides, sources, explanation, status, dispute). An unknown `about` id is an error.
 pub fn contradiction_rows(
@@ -199,30 +200,38 @@ pub fn contradiction_rows(
     let s = |x: &str| QueryValue::String(x.to_string());
     let list = |items: Vec<QueryValue>| QueryValue::List(items);
     if !findings {
-        let columns = ["dispute", "severity", "question", "positions", "voices", "findings", "status"]
-            .map(String::from)
-            .to_vec();
-        let rows = filter_disputes(graph, analysis, about, kind)
-            .into_iter()
-            .map(|d| {
-                let positions =
-                    d.positions.iter().map(|p| list(p.values.iter().map(|v| s(v)).collect())).collect();
-                let voices = d
-                    .positions
+        // One row per position: a dispute's positions read down the table.
+        let columns =
+            ["dispute", "severity", "question", "position", "values", "voices", "findings", "status"]
+                .map(String::from)
+                .to_vec();
+        let mut rows = Vec::new();
+        for d in filter_disputes(graph, analysis, about, kind) {
+            for (i, p) in d.positions.iter().enumerate() {
+                let voices = p
+                    .voices
                     .iter()
-                    .map(|p| list(p.voices.iter().map(|v| s(&v.institution.name)).collect()))
+                    .map(|v| {
+                        if v.sources.len() == 1 && v.sources[0] == v.institution {
+                            s(&v.institution.name)
+                        } else {
+                            let mouths: Vec<&str> = v.sources.iter().map(|m| m.name.as_str()).collect();
+                            s(&format!("{} ({})", v.institution.name, mouths.join(", ")))
+                        }
+                    })
                     .collect();
-                vec![
+                rows.push(vec![
                     s(&d.id),
                     s(d.severity.as_str()),
                     s(&d.question()),
-                    list(positions),
+                    QueryValue::Int(i64::try_from(i + 1).unwrap_or(i64::MAX)),
+                    list(p.values.iter().map(|v| s(v)).collect()),
                     list(voices),
-                    list(d.findings.iter().map(|f| s(f)).collect()),
+                    QueryValue::Int(i64::try_from(d.findings.len()).unwrap_or(i64::MAX)),
                     s(d.status()),
-                ]
-            })
-            .collect();
+                ]);
+            }
+        }
         return Ok((columns, rows));
     }
     let columns = [
@@ -354,7 +363,7 @@ pub fn denial_rows(
 pub fn report_table(analysis: &Analysis) -> String {
     format!(
         "{}\n{}",
-        disputes_table(&analysis.disputes, &analysis.findings),
+        disputes_table(&analysis.disputes.iter().collect::<Vec<_>>(), &analysis.findings),
         findings_table(&analysis.findings)
     )
 }
@@ -1673,7 +1682,7 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(rows(Some("c1"), None, true).expect("c1").1.len(), 1);
         assert_eq!(rows(Some("a"), None, true).expect("a source").1.len(), 1);
-        assert_eq!(rows(Some("g"), None, false).expect("g").1.len(), 1, "one dispute");
+        assert_eq!(rows(Some("g"), None, false).expect("g").1.len(), 2, "one dispute, two positions");
         assert!(rows(Some("nobody"), None, true).unwrap_err().contains("'nobody'"));
         assert_eq!(rows(None, Some(ContradictionKind::Denial), false).expect("all").1.len(), 0);
         let before = check(&graph("SOURCE (a:X); ENTITY (e:Event);"));

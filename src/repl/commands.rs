@@ -23,7 +23,7 @@ pub(crate) const COMMANDS: &[(&str, &str)] = &[
     ("params", ":params                   list parameters"),
     ("schema", ":schema                   labels, relationship types, constraints and counts"),
     ("explain", ":explain QUERY            how a query would run (where matching starts), without running it"),
-    ("contradictions", ":contradictions           list where sources disagree"),
+    ("contradictions", ":contradictions [id]      the disputes (about an entity, source, document or claim), positions and voices"),
     ("history", ":history                  statements entered so far"),
     ("clear", ":clear                    clear the screen"),
     ("exit", ":exit                     leave (Ctrl-D does too)"),
@@ -199,12 +199,7 @@ pub(crate) fn run_command(
             }
             Ok(After::Continue)
         }
-        "contradictions" => {
-            let file = SourceFile::new("<contradictions>", "CONTRADICTIONS");
-            session.execute_script(&file, out, err);
-            session.finish_json(out);
-            Ok(After::Continue)
-        }
+        "contradictions" => contradictions(rest, session, out),
         "source" => source(rest, session, out, err),
         "load" => load(rest, session, out),
         "save" => save(rest, session, out),
@@ -218,6 +213,30 @@ pub(crate) fn run_command(
             After::Continue
         }
     }
+}
+
+/// The disputes as text (the JSON format gets `check --format json`'s document), about
+/// `about` when given.
+fn contradictions(about: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Result<After> {
+    let analysis = session.current_findings();
+    let target = match about {
+        "" => None,
+        id => Some(crate::check::about_target(&session.graph, id).map_err(anyhow::Error::msg)?),
+    };
+    let disputes = crate::check::filter_disputes(&session.graph, &analysis, target, None);
+    if session.format == OutputFormat::Json {
+        let json: Vec<serde_json::Value> = disputes.iter().map(|d| d.to_json()).collect();
+        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&serde_json::json!({ "disputes": json }))?);
+    } else {
+        let _ = write!(out, "{}", crate::check::disputes_table(&disputes, &analysis.findings));
+        if !disputes.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nFINDINGS [ABOUT id] lists the findings behind them; claimgraph check prints them in full."
+            );
+        }
+    }
+    Ok(After::Continue)
 }
 
 fn save(path: &str, session: &Session, out: &mut dyn Write) -> anyhow::Result<After> {
