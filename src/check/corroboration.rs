@@ -41,16 +41,6 @@ pub fn institutions_of(graph: &Graph, source: SourceRef) -> Vec<SourceRef> {
     }
 }
 
-/// Whether two attestations count once as corroboration: one voice ([`same_voice`]), or
-/// sources speaking for a common institution.
-fn one_institution(graph: &Graph, a: &Attestation, b: &Attestation) -> bool {
-    if same_voice(a, b) {
-        return true;
-    }
-    let x = institutions_of(graph, a.source);
-    institutions_of(graph, b.source).iter().any(|i| x.contains(i))
-}
-
 /// Groups attestations into independent voices; returns one representative per voice, in
 /// order of first appearance: the institution its sources speak for, else the original
 /// speaker of its chain. Attestations with status DENIED do not support anything and are
@@ -72,7 +62,7 @@ pub fn independent_voices<'a>(
     }
     for i in 0..atts.len() {
         for j in (i + 1)..atts.len() {
-            if one_institution(graph, atts[i], atts[j]) {
+            if same_voice(atts[i], atts[j]) {
                 let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
                 if ri != rj {
                     parent[rj.max(ri)] = ri.min(rj);
@@ -89,7 +79,8 @@ pub fn independent_voices<'a>(
                 .filter(|&j| root(&mut parent, j) == i)
                 .max_by_key(|&j| (atts[j].via.len(), std::cmp::Reverse(j)))
                 .unwrap_or(i);
-            // A voice of an institution is shown as the institution.
+            // A voice of an institution is counted (and shown) as the institution: the
+            // mouths of one institution are one voice.
             let institution = institutions_of(graph, atts[best].source);
             let voice = if institution == [atts[best].source] { atts[best].source } else { institution[0] };
             if !out.contains(&voice) {
