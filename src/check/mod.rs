@@ -1233,9 +1233,7 @@ impl<'g> Engine<'g> {
             for &(i, j) in &conflicts {
                 self.conflict(qi, index[i], index[j]);
             }
-            for &(i, k) in &denied {
-                self.conflict(qi, index[i], denial_index[k]);
-            }
+            // The denials' conflicts are registered with their findings (`denial_question`).
             let ends = self.ends_text(s, o);
             for (i, j) in conflicts {
                 let (a, b) = (&buckets[i], &buckets[j]);
