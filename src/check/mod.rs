@@ -1205,15 +1205,11 @@ impl<'g> Engine<'g> {
                     .collect(),
                 _ => Vec::new(),
             };
-            let mut denied: Vec<(usize, usize)> = Vec::new();
-            for (k, &d) in denials.iter().enumerate() {
-                for (i, b) in buckets.iter().enumerate() {
-                    if within(&b.value, self.denial_values[d].condition) {
-                        denied.push((i, k));
-                    }
-                }
-            }
-            if conflicts.is_empty() && denied.is_empty() {
+            // A denial covering one of the values makes a question even without a conflict.
+            let denied = denials
+                .iter()
+                .any(|&d| buckets.iter().any(|b| within(&b.value, self.denial_values[d].condition)));
+            if conflicts.is_empty() && !denied {
                 continue;
             }
             let scope_pairs: Vec<(String, String)> = per.iter().cloned().zip(scope.iter().cloned()).collect();
