@@ -5,6 +5,7 @@
 //! Every name is resolved here (with "did you mean" hints); every quote attested in a
 //! document whose text file exists is checked to be verbatim.
 
+mod constraints;
 mod error;
 mod fast;
 pub mod json;
@@ -16,17 +17,17 @@ use std::sync::Arc;
 
 use miette::Report;
 
-pub use error::{did_you_mean, LoadError, LoadErrorKind};
+pub use crate::diagnostics::did_you_mean;
+pub use error::{LoadError, LoadErrorKind};
 
 use crate::diagnostics::{report_in, SourceFile};
 use crate::model::{
-    Attestation, BoundBy, Claim, ClaimIx, ClaimKind, Constraint, ConstraintKind, DeclSite, Denial,
-    DenialTarget, DocumentText, EndSelector, EntityIx, Graph, Props, RelPattern, Resolution,
-    ResolutionTarget, Severity, SourceRef, Status,
+    Attestation, Claim, ClaimIx, ClaimKind, DeclSite, Denial, DenialTarget, DocumentText, EndSelector,
+    EntityIx, Graph, Props, RelPattern, Resolution, ResolutionTarget, SourceRef, Status,
 };
 use crate::syntax::decl::{
-    AttestationDecl, ConstraintDecl, ConstraintKindDecl, DeclStatement, DenyTarget, EndPattern, EntityDecl,
-    EntityKind, Name, Prop, RelPatternDecl, ResolveTargetDecl, SourceName,
+    AttestationDecl, DeclStatement, DenyTarget, EndPattern, EntityDecl, EntityKind, Name, Prop,
+    RelPatternDecl, ResolveTargetDecl, SourceName,
 };
 use crate::syntax::{parse_script, Span, Statement};
 
@@ -90,9 +91,25 @@ impl std::error::Error for LoadFailure {}
 /// At most this many errors are reported from one load; the rest are usually echoes.
 const MAX_ERRORS: usize = 50;
 
+/// The ids of the findings a graph gives, for `RESOLVE F-…` to be checked against. The
+/// contradiction engine sits beside the loader, not below it, so the front ends pass it in
+/// (`check::finding_ids`).
+pub type FindingIds = fn(&Graph) -> Vec<String>;
+
 /// Loads files into `graph`. `.json` files are read as JSON exports, anything else as
-/// declaration statements. On error the graph may hold part of the data.
+/// declaration statements. On error the graph may hold part of the data. `RESOLVE` of a
+/// finding id is not checked (see [`load_files_checked`]).
 pub fn load_files(graph: &mut Graph, files: &[DataFile]) -> Result<(), LoadFailure> {
+    load_files_checked(graph, files, None)
+}
+
+/// [`load_files`], and then every finding id a `RESOLVE` names must be one of
+/// `finding_ids(graph)` once all files are in (`claimgraph::load::unknown_finding`).
+pub fn load_files_checked(
+    graph: &mut Graph,
+    files: &[DataFile],
+    finding_ids: Option<FindingIds>,
+) -> Result<(), LoadFailure> {
     // JSON files are small: parse them whole, up front, as they always were.
     let mut reports = Vec::new();
     let mut sources: Vec<FileStatements> = Vec::with_capacity(files.len());
@@ -110,6 +127,7 @@ pub fn load_files(graph: &mut Graph, files: &[DataFile]) -> Result<(), LoadFailu
         return Err(LoadFailure { reports: syntax_reports(files, None) });
     }
     let mut loader = Loader::new(graph);
+    loader.finding_ids = finding_ids;
     let mut errors = ErrorSink { reports: Vec::new() };
     // Pass 1: entities, sources and documents of every file; keep sources with chains.
     let mut chains: Vec<(usize, fast::Parsed)> = Vec::new();
@@ -297,6 +315,8 @@ pub struct Loader<'g> {
     line_cursor: (usize, u32, u32),
     /// `RESOLVE F-…` statements of a multi-file load, checked once every file is in.
     pending_findings: Option<Vec<(usize, Name)>>,
+    /// What `RESOLVE F-…` is checked against; unchecked without it.
+    pub finding_ids: Option<FindingIds>,
 }
 
 impl<'g> Loader<'g> {
@@ -313,6 +333,7 @@ impl<'g> Loader<'g> {
             statement_offset: 0,
             line_cursor: (0, 1, 1),
             pending_findings: None,
+            finding_ids: None,
         }
     }
 
@@ -341,11 +362,9 @@ impl<'g> Loader<'g> {
     /// names them.
     fn unknown_findings(&mut self) -> Vec<(usize, LoadError)> {
         let pending = self.pending_findings.take().unwrap_or_default();
-        if pending.is_empty() {
-            return Vec::new();
-        }
+        let Some(finding_ids) = self.finding_ids.filter(|_| !pending.is_empty()) else { return Vec::new() };
         let known: std::collections::HashSet<String> =
-            crate::check::check(self.graph).into_iter().map(|f| f.id.to_ascii_lowercase()).collect();
+            finding_ids(self.graph).into_iter().map(|f| f.to_ascii_lowercase()).collect();
         let ids: Vec<String> = known.iter().cloned().collect();
         pending
             .into_iter()
@@ -474,11 +493,13 @@ impl<'g> Loader<'g> {
                                 let span = Span::new(id.span.start + at, id.span.end + at);
                                 pending.push((self.file_index, Name { text: id.text.clone(), span }));
                             }
+                            // One statement (the shell): checked now, before it is applied.
                             None => {
-                                let ids: Vec<String> =
-                                    crate::check::check(self.graph).into_iter().map(|f| f.id).collect();
-                                if !ids.iter().any(|f| f.eq_ignore_ascii_case(&id.text)) {
-                                    return Err(unknown_finding(&id, &ids));
+                                if let Some(finding_ids) = self.finding_ids {
+                                    let ids = finding_ids(self.graph);
+                                    if !ids.iter().any(|f| f.eq_ignore_ascii_case(&id.text)) {
+                                        return Err(unknown_finding(&id, &ids));
+                                    }
                                 }
                             }
                         }
@@ -906,97 +927,6 @@ impl<'g> Loader<'g> {
             subject: self.selector(&p.subject)?,
             rel_type: self.graph.intern(&p.rel_type.text),
             object: self.selector(&p.object)?,
-        })
-    }
-
-    fn declare_constraint(&mut self, c: &ConstraintDecl) -> Result<(), LoadError> {
-        let no_props = |p: &RelPatternDecl| match p.props.first() {
-            Some(prop) => Err(LoadError::new(
-                LoadErrorKind::InvalidPattern,
-                prop.key.span,
-                "constraint patterns take no properties",
-            )
-            .with_help("name the properties with ON")),
-            None => Ok(()),
-        };
-        let keys =
-            |g: &mut Graph, names: &[Name]| names.iter().map(|n| g.intern(&n.text)).collect::<Vec<_>>();
-        let kind = match &c.kind {
-            ConstraintKindDecl::Single { pattern, on } => {
-                no_props(pattern)?;
-                ConstraintKind::Single {
-                    pattern: self.rel_pattern(pattern, "CONSTRAINT")?,
-                    properties: keys(self.graph, on),
-                }
-            }
-            ConstraintKindDecl::Sum { pattern, parts, total } => {
-                no_props(pattern)?;
-                ConstraintKind::Sum {
-                    pattern: self.rel_pattern(pattern, "CONSTRAINT")?,
-                    parts: keys(self.graph, parts),
-                    total: self.graph.intern(&total.text),
-                }
-            }
-            ConstraintKindDecl::Exclusive { patterns } => {
-                let mut out = Vec::new();
-                for p in patterns {
-                    no_props(p)?;
-                    out.push(self.rel_pattern(p, "CONSTRAINT")?);
-                }
-                ConstraintKind::Exclusive { patterns: out }
-            }
-            ConstraintKindDecl::Temporal { pattern, on } => {
-                no_props(pattern)?;
-                ConstraintKind::Temporal {
-                    pattern: self.rel_pattern(pattern, "CONSTRAINT")?,
-                    property: self.graph.intern(&on.text),
-                }
-            }
-            ConstraintKindDecl::Parts { pattern, on, part_of } => {
-                no_props(pattern)?;
-                ConstraintKind::Parts {
-                    pattern: self.rel_pattern(pattern, "CONSTRAINT")?,
-                    properties: keys(self.graph, on),
-                    part_of: self.graph.intern(&part_of.text),
-                }
-            }
-            ConstraintKindDecl::Bound { pattern, on, by, part_of } => {
-                no_props(pattern)?;
-                if by.subject == by.object {
-                    return Err(LoadError::new(
-                        LoadErrorKind::InvalidPattern,
-                        by.rel_type.span,
-                        "the bounding relationship must join the claim's SUBJECT and OBJECT",
-                    ));
-                }
-                ConstraintKind::Bound {
-                    pattern: self.rel_pattern(pattern, "CONSTRAINT")?,
-                    properties: keys(self.graph, on),
-                    by: BoundBy {
-                        subject: by.subject,
-                        rel_type: self.graph.intern(&by.rel_type.text),
-                        object: by.object,
-                        property: self.graph.intern(&by.property.text),
-                    },
-                    part_of: part_of.as_ref().map(|p| self.graph.intern(&p.text)),
-                }
-            }
-        };
-        let severity = match &c.severity {
-            Some(s) => Some(Severity::parse(&s.text).ok_or_else(|| {
-                LoadError::new(LoadErrorKind::InvalidValue, s.span, format!("unknown severity '{}'", s.text))
-                    .with_help("use violation, warning or suggestion")
-            })?),
-            None => None,
-        };
-        let constraint =
-            Constraint { id: self.graph.intern(&c.id.text), kind, per: keys(self.graph, &c.per), severity };
-        self.graph.add_constraint(constraint).map_err(|_| {
-            LoadError::new(
-                LoadErrorKind::DuplicateConstraint,
-                c.id.span,
-                format!("duplicate constraint '{}'", c.id.text),
-            )
         })
     }
 }

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::claim::EntityIx;
+#[cfg(test)]
 use super::graph::Graph;
 
 /// A document's text file.
@@ -51,48 +52,26 @@ impl DeclaredAt {
             *slot = (0, 0, 0);
         }
     }
-}
 
-impl Graph {
-    /// Records where an entity was declared.
-    pub fn set_declared_at(&mut self, ix: EntityIx, site: DeclSite) {
-        let d = &mut self.declared_at;
-        let file = match d.files.iter().rposition(|f| *f == site.file) {
+    pub(super) fn set(&mut self, ix: EntityIx, site: DeclSite) {
+        let file = match self.files.iter().rposition(|f| *f == site.file) {
             Some(i) => i,
             None => {
-                d.files.push(site.file);
-                d.files.len() - 1
+                self.files.push(site.file);
+                self.files.len() - 1
             }
         };
         let i = ix.index();
-        if d.sites.len() <= i {
-            d.sites.resize(i + 1, (0, 0, 0));
+        if self.sites.len() <= i {
+            self.sites.resize(i + 1, (0, 0, 0));
         }
-        d.sites[i] = (u32::try_from(file + 1).unwrap_or(0), site.line, site.column);
+        self.sites[i] = (u32::try_from(file + 1).unwrap_or(0), site.line, site.column);
     }
 
-    /// Where an entity was declared, if it was declared from a file or the shell.
-    pub fn declared_at(&self, ix: EntityIx) -> Option<DeclSite> {
-        let d = &self.declared_at;
-        let &(file, line, column) = d.sites.get(ix.index())?;
-        let file = d.files.get(usize::try_from(file).ok()?.checked_sub(1)?)?;
+    pub(super) fn get(&self, ix: EntityIx) -> Option<DeclSite> {
+        let &(file, line, column) = self.sites.get(ix.index())?;
+        let file = self.files.get(usize::try_from(file).ok()?.checked_sub(1)?)?;
         Some(DeclSite { file: Arc::clone(file), line, column })
-    }
-
-    /// Records a document's text file.
-    pub fn set_document_text(&mut self, ix: EntityIx, text: DocumentText) {
-        self.revision += 1;
-        self.texts.insert(ix, text);
-    }
-
-    pub fn document_text(&self, ix: EntityIx) -> Option<&DocumentText> {
-        self.texts.get(&ix)
-    }
-
-    /// Whether a quote in this document (if any) was checked against the document's text:
-    /// false for a quote without a document, or in a document without a readable text.
-    pub fn quote_verified(&self, document: Option<EntityIx>) -> bool {
-        document.and_then(|d| self.texts.get(&d)).is_some_and(|t| t.verified)
     }
 }
 

@@ -13,6 +13,8 @@ use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
 use super::claim::{Claim, ClaimIx, ClaimKind, Constraint, Denial, EntityIx, Props, SourceRef};
+use super::documents::{DeclSite, DeclaredAt, DocumentText};
+use super::resolution::Resolution;
 use super::value::Value;
 use super::Sym;
 
@@ -44,51 +46,14 @@ pub enum GraphError {
     NoSuchClaim,
 }
 
-/// FxHash (as in rustc): interning hashes short ids millions of times while loading, where
-/// SipHash's DoS resistance buys nothing.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct FxBuild;
-
-/// The hasher [`FxBuild`] builds.
-#[derive(Debug, Default)]
-pub struct FxHasher(u64);
-
-impl std::hash::Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
-        }
-        for b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(K);
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl std::hash::BuildHasher for FxBuild {
-    type Hasher = FxHasher;
-    fn build_hasher(&self) -> FxHasher {
-        FxHasher::default()
-    }
-}
-
-/// The string interner, hashing with [`FxBuild`].
+/// The string interner. Interning hashes short ids millions of times while loading, where
+/// SipHash's DoS resistance buys nothing: foldhash's fast, fixed-seed hasher instead.
 #[derive(Debug)]
-struct Strings(Rodeo<Sym, FxBuild>);
+struct Strings(Rodeo<Sym, foldhash::fast::FixedState>);
 
 impl Default for Strings {
     fn default() -> Self {
-        Strings(Rodeo::with_hasher(FxBuild))
+        Strings(Rodeo::with_hasher(foldhash::fast::FixedState::default()))
     }
 }
 
@@ -132,16 +97,17 @@ pub struct Graph {
     denials: Vec<Denial>,
     constraints: Vec<Constraint>,
     /// Verdicts on contradiction findings (see `resolution.rs`).
-    pub(super) resolutions: Vec<super::resolution::Resolution>,
-    /// Documents' text files and where entities were declared (see `documents.rs`).
-    pub(super) texts: HashMap<EntityIx, super::documents::DocumentText>,
-    pub(super) declared_at: super::documents::DeclaredAt,
+    resolutions: Vec<Resolution>,
+    /// Documents' text files as loaded (see `documents.rs`).
+    texts: HashMap<EntityIx, DocumentText>,
+    /// Where entities were declared, for error messages (see `documents.rs`).
+    declared_at: DeclaredAt,
     /// How many entities have a `speaks_for` list, so deleting an entity scans them only
     /// when there are any.
     speakers: usize,
     next_generated_id: u64,
     /// Bumped by every change (see [`Graph::revision`]).
-    pub(super) revision: u64,
+    revision: u64,
 }
 
 impl Graph {
@@ -413,6 +379,34 @@ impl Graph {
         out
     }
 
+    // ---- documents' texts and declaration sites (types in `documents.rs`) ---------------
+
+    /// Records where an entity was declared.
+    pub fn set_declared_at(&mut self, ix: EntityIx, site: DeclSite) {
+        self.declared_at.set(ix, site);
+    }
+
+    /// Where an entity was declared, if it was declared from a file or the shell.
+    pub fn declared_at(&self, ix: EntityIx) -> Option<DeclSite> {
+        self.declared_at.get(ix)
+    }
+
+    /// Records a document's text file.
+    pub fn set_document_text(&mut self, ix: EntityIx, text: DocumentText) {
+        self.revision += 1;
+        self.texts.insert(ix, text);
+    }
+
+    pub fn document_text(&self, ix: EntityIx) -> Option<&DocumentText> {
+        self.texts.get(&ix)
+    }
+
+    /// Whether a quote in this document (if any) was checked against the document's text:
+    /// false for a quote without a document, or in a document without a readable text.
+    pub fn quote_verified(&self, document: Option<EntityIx>) -> bool {
+        document.and_then(|d| self.texts.get(&d)).is_some_and(|t| t.verified)
+    }
+
     /// Removes an entity; with `detach`, its claims go too, else it must have none.
     /// Returns the number of claims removed.
     pub fn remove_entity(&mut self, ix: EntityIx, detach: bool) -> Result<usize, GraphError> {
@@ -634,6 +628,16 @@ impl Graph {
 
     pub fn constraints(&self) -> &[Constraint] {
         &self.constraints
+    }
+
+    pub fn add_resolution(&mut self, resolution: Resolution) {
+        self.revision += 1;
+        self.resolutions.push(resolution);
+    }
+
+    /// Resolutions in declaration order; a later one overrides an earlier one.
+    pub fn resolutions(&self) -> &[Resolution] {
+        &self.resolutions
     }
 
     /// The underlying petgraph, for traversals. Mutate only through [`Graph`].

@@ -12,11 +12,12 @@ use clap::{Args, Parser, Subcommand};
 use crate::bundled::bundled_dataset;
 use crate::diagnostics::SourceFile;
 use crate::export::dot::{graph_to_dot, output_to_dot, render_with_graphviz, ClusterBy, DotOptions};
-use crate::load::{json::export_json_at, load_files, print::print_graph_at, DataFile, LoadFailure};
+use crate::load::{json::export_json_at, load_files_checked, print::print_graph_at, DataFile, LoadFailure};
 use crate::model::Graph;
 use crate::output::OutputFormat;
-use crate::query::QueryValue;
 use crate::session::Session;
+
+mod draft;
 
 /// Exit code: a statement or file failed.
 pub const EXIT_ERROR: u8 = 1;
@@ -89,6 +90,8 @@ pub enum Command {
         #[command(subcommand)]
         format: ExportFormat,
     },
+    /// Draft declarations from an article's text, for review in the shell (`:review FILE`)
+    Draft(draft::DraftArgs),
     /// Write a deterministic synthetic graph (language, CSV, N-Quads) for benchmarks
     Gen {
         #[arg(long)]
@@ -178,7 +181,15 @@ fn main_here() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let args = cli.session;
     match cli.command {
-        None => crate::repl::run_repl(&args),
+        None => {
+            let session = session_from_args(&args)?;
+            let source_name = if args.data.is_empty() {
+                crate::bundled::BUNDLED_NAME.to_string()
+            } else {
+                join_paths(&args.data)
+            };
+            Ok(crate::repl::run_repl(session, &source_name)?)
+        }
         Some(Command::Run { files, failure }) => {
             let mut scripts = Vec::new();
             for f in &files {
@@ -218,6 +229,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             export(format, &args)?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Draft(draft)) => draft::run(&draft, &args.data),
         Some(Command::Gen { claims, seed, out }) => {
             crate::gen::generate(claims, seed, &out)
                 .with_context(|| format!("cannot write {}", out.display()))?;
@@ -347,7 +359,8 @@ fn read_script(path: &Path) -> anyhow::Result<SourceFile> {
     Ok(SourceFile::new(path.display().to_string(), text))
 }
 
-/// Builds a session from the shared options (loads data, parses parameters).
+/// Builds a session from the shared options (loads data, parses parameters): the shell, `run`
+/// and `query` all start from it.
 pub(crate) fn session_from_args(args: &SessionArgs) -> anyhow::Result<Session> {
     let params = parse_params(&args.params)?;
     let graph = load(&args.data)?;
@@ -363,7 +376,7 @@ fn run_scripts(args: &SessionArgs, failure: FailureArgs, scripts: &[SourceFile])
     session.fail_fast = !failure.keep_going;
     session.color = std::io::stderr().is_terminal();
     if std::io::stdout().is_terminal() {
-        session.width = terminal_width();
+        session.width = crate::output::terminal_width();
     }
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr().lock();
@@ -379,10 +392,6 @@ fn run_scripts(args: &SessionArgs, failure: FailureArgs, scripts: &[SourceFile])
     Ok(if failed { ExitCode::from(EXIT_ERROR) } else { ExitCode::SUCCESS })
 }
 
-pub(crate) fn terminal_width() -> Option<u16> {
-    terminal_size::terminal_size().map(|(w, _)| w.0)
-}
-
 /// Parses `name=value` parameters; values are literals of the language.
 pub(crate) fn parse_params(raw: &[String]) -> anyhow::Result<crate::query::Params> {
     let mut params = crate::query::Params::new();
@@ -390,37 +399,14 @@ pub(crate) fn parse_params(raw: &[String]) -> anyhow::Result<crate::query::Param
         let Some((name, value)) = p.split_once('=') else {
             anyhow::bail!("parameter `{p}` is not NAME=VALUE");
         };
-        let (name, value) = parse_param(name, value)?;
+        let (name, value) = crate::session::parse_param(name, value).map_err(anyhow::Error::msg)?;
         params.insert(name, value);
     }
     Ok(params)
 }
 
-/// One parameter: a name and a literal (`5`, `'text'`, `~100`, `@2018-02`, `[1, 2]`).
-pub(crate) fn parse_param(name: &str, value: &str) -> anyhow::Result<(String, QueryValue)> {
-    let name = name.trim().trim_start_matches('$');
-    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-        anyhow::bail!("parameter name `{name}` is not an identifier");
-    }
-    let value = crate::syntax::decl::parse_value(value.trim()).map_err(|e| {
-        anyhow::anyhow!("parameter `{name}`: {} (strings need quotes: '{}')", e.message, value.trim())
-    })?;
-    Ok((name.to_string(), to_query_value(value)))
-}
-
-pub(crate) fn to_query_value(v: crate::model::Value) -> QueryValue {
-    use crate::model::Value;
-    match v {
-        Value::Null => QueryValue::Null,
-        Value::Bool(b) => QueryValue::Bool(b),
-        Value::Int(i) => QueryValue::Int(i),
-        Value::Float(x) => QueryValue::Float(x),
-        Value::String(s) => QueryValue::String(s),
-        Value::List(items) => QueryValue::List(items.into_iter().map(to_query_value).collect()),
-        Value::Map(m) => QueryValue::Map(m.into_iter().map(|(k, v)| (k, to_query_value(v))).collect()),
-        Value::Uncertain(u) => QueryValue::Uncertain(u),
-        Value::Date(d) => QueryValue::Date(d),
-    }
+fn join_paths(paths: &[PathBuf]) -> String {
+    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
 }
 
 /// Loads the named files, or the bundled dataset when there are none.
@@ -443,7 +429,7 @@ pub fn load(files: &[PathBuf]) -> anyhow::Result<Graph> {
         indicatif::ProgressBar::hidden()
     };
     let mut graph = Graph::new();
-    let result = load_files(&mut graph, &data);
+    let result = load_files_checked(&mut graph, &data, Some(crate::check::finding_ids));
     spinner.finish_and_clear();
     result?;
     Ok(graph)
