@@ -195,18 +195,8 @@ impl Session {
         if let Statement::Decl(DeclStatement::Denials { by, about }) = &first.statement {
             let name = |n: &Option<crate::syntax::decl::Name>| n.as_ref().map(|n| n.text.clone());
             let (columns, rows) =
-                check::denial_rows(&self.graph, name(by).as_deref(), name(about).as_deref()).map_err(
-                    |message| {
-                        let at = [by, about]
-                            .into_iter()
-                            .flatten()
-                            .find(|n| message.contains(&format!("'{}'", n.text)))
-                            .map_or(Span::new(0, 0), |n| n.span);
-                        let e = LoadError::new(LoadErrorKind::UnknownEntity, shift(at, span.start), message)
-                            .with_label("not an id of this graph");
-                        fail(crate::diagnostics::report_in(file, e))
-                    },
-                )?;
+                check::denial_rows(&self.graph, name(by).as_deref(), name(about).as_deref())
+                    .map_err(|message| unknown_id(file, span, &[by, about], message))?;
             let output = QueryOutput { columns, rows, stats: Default::default() };
             return Ok(Outcome::Query { output, elapsed: started.elapsed() });
         }
@@ -226,14 +216,8 @@ impl Session {
             let analysis = self.current_findings();
             let about_text = about.as_ref().map(|a| a.text.as_str());
             let (columns, rows) =
-                check::contradiction_rows(&self.graph, &analysis, about_text, kind, *findings).map_err(
-                    |message| {
-                        let a = about.as_ref().map_or(Span::new(0, 0), |a| a.span);
-                        let e = LoadError::new(LoadErrorKind::UnknownEntity, shift(a, span.start), message)
-                            .with_label("not an entity, source, document or claim id");
-                        fail(crate::diagnostics::report_in(file, e))
-                    },
-                )?;
+                check::contradiction_rows(&self.graph, &analysis, about_text, kind, *findings)
+                    .map_err(|message| unknown_id(file, span, &[about], message))?;
             let output = QueryOutput { columns, rows, stats: Default::default() };
             return Ok(Outcome::Query { output, elapsed: started.elapsed() });
         }
@@ -409,6 +393,25 @@ fn mark_contested(output: &mut QueryOutput, contested: &HashMap<ClaimIx, Vec<Str
     for v in output.rows.iter_mut().flatten() {
         mark(v, contested);
     }
+}
+
+/// An id that `CONTRADICTIONS`, `FINDINGS` or `DENIALS` names but the graph does not
+/// hold: the error points at the name the message quotes.
+fn unknown_id(
+    file: &SourceFile,
+    statement: Span,
+    names: &[&Option<crate::syntax::decl::Name>],
+    message: String,
+) -> StatementFailure {
+    let at = names
+        .iter()
+        .copied()
+        .flatten()
+        .find(|n| message.contains(&format!("'{}'", n.text)))
+        .map_or(Span::new(0, 0), |n| n.span);
+    let e = LoadError::new(LoadErrorKind::UnknownEntity, shift(at, statement.start), message)
+        .with_label("not an entity, source, document or claim id");
+    StatementFailure { report: crate::diagnostics::report_in(file, e), cancelled: false }
 }
 
 fn shift(span: Span, by: usize) -> Span {

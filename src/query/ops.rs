@@ -741,20 +741,13 @@ fn map_uncertain(
 ) -> EvalResult<Uncertain> {
     Ok(match *u {
         Uncertain::Approx(n) => Uncertain::Approx(f(n)?),
-        Uncertain::Between(a, b) => {
+        Uncertain::Between(a, b) | Uncertain::ApproxBetween(a, b) => {
             let (x, y) = (f(a)?, f(b)?);
-            if x.as_f64() <= y.as_f64() {
-                Uncertain::Between(x, y)
+            let (lo, hi) = if x.as_f64() <= y.as_f64() { (x, y) } else { (y, x) };
+            if matches!(u, Uncertain::ApproxBetween(..)) {
+                Uncertain::ApproxBetween(lo, hi)
             } else {
-                Uncertain::Between(y, x)
-            }
-        }
-        Uncertain::ApproxBetween(a, b) => {
-            let (x, y) = (f(a)?, f(b)?);
-            if x.as_f64() <= y.as_f64() {
-                Uncertain::ApproxBetween(x, y)
-            } else {
-                Uncertain::ApproxBetween(y, x)
+                Uncertain::Between(lo, hi)
             }
         }
         Uncertain::Below { bound, inclusive } if !decreasing => {
