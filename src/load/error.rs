@@ -23,6 +23,7 @@ pub enum LoadErrorKind {
     InvalidJson,
     MissingText,
     UnknownFinding,
+    InvalidTable,
 }
 
 impl LoadErrorKind {
@@ -45,6 +46,7 @@ impl LoadErrorKind {
             LoadErrorKind::InvalidJson => "claimgraph::load::invalid_json",
             LoadErrorKind::MissingText => "claimgraph::load::missing_text",
             LoadErrorKind::UnknownFinding => "claimgraph::load::unknown_finding",
+            LoadErrorKind::InvalidTable => "claimgraph::load::invalid_table",
         }
     }
 }

@@ -631,7 +631,20 @@ pub(crate) fn build_value(pair: Pair<'_, Rule>) -> Result<Value, SyntaxError> {
             Number::Int(i) => Value::Int(i),
             Number::Float(x) => Value::Float(x),
         },
-        Rule::approx_value => Value::Uncertain(Uncertain::Approx(build_number(only_child(pair))?)),
+        Rule::approx_value => {
+            let mut it = pair.into_inner();
+            let lo = build_number(it.next().expect("number"))?;
+            match it.next() {
+                None => Value::Uncertain(Uncertain::Approx(lo)),
+                Some(hi) => {
+                    let hi = build_number(hi)?;
+                    if lo.as_f64() > hi.as_f64() {
+                        return Err(SyntaxError::at(span, format!("range ~{lo}..{hi} runs backwards")));
+                    }
+                    Value::Uncertain(Uncertain::ApproxBetween(lo, hi))
+                }
+            }
+        }
         Rule::bound_value => {
             let mut it = pair.into_inner();
             let op = it.next().expect("operator").as_str();
@@ -643,20 +656,14 @@ pub(crate) fn build_value(pair: Pair<'_, Rule>) -> Result<Value, SyntaxError> {
                 Uncertain::Above { bound, inclusive }
             })
         }
-        Rule::range_value | Rule::approx_range_value => {
-            let approximate = pair.as_rule() == Rule::approx_range_value;
+        Rule::range_value => {
             let mut it = pair.into_inner();
             let lo = build_number(it.next().expect("low"))?;
             let hi = build_number(it.next().expect("high"))?;
             if lo.as_f64() > hi.as_f64() {
-                let tilde = if approximate { "~" } else { "" };
-                return Err(SyntaxError::at(span, format!("range {tilde}{lo}..{hi} runs backwards")));
+                return Err(SyntaxError::at(span, format!("range {lo}..{hi} runs backwards")));
             }
-            Value::Uncertain(if approximate {
-                Uncertain::ApproxBetween(lo, hi)
-            } else {
-                Uncertain::Between(lo, hi)
-            })
+            Value::Uncertain(Uncertain::Between(lo, hi))
         }
         Rule::string_literal => Value::String(unescape(pair.as_str(), span)?),
         Rule::TRUE => Value::Bool(true),
@@ -672,10 +679,6 @@ pub(crate) fn build_value(pair: Pair<'_, Rule>) -> Result<Value, SyntaxError> {
         }
         other => unreachable!("not a value rule: {other:?}"),
     })
-}
-
-fn only_child(pair: Pair<'_, Rule>) -> Pair<'_, Rule> {
-    pair.into_inner().next().expect("one child")
 }
 
 // ---- printer ---------------------------------------------------------------------------
@@ -903,4 +906,35 @@ pub fn parse_value(text: &str) -> Result<Value, SyntaxError> {
     let outer = pairs.next().expect("value_literal yields one pair");
     let inner = outer.into_inner().find(|p| p.as_rule() != Rule::EOI).expect("a value");
     build_value(inner)
+}
+
+/// Parses a property map literal (`{killed: ~100, wounded: ~200}`), keeping the order the
+/// keys were written in (a [`Value::Map`] would sort them).
+pub fn parse_props(text: &str) -> Result<Vec<Prop>, SyntaxError> {
+    use pest::Parser;
+    let mut pairs =
+        super::LangParser::parse(Rule::value_literal, text).map_err(|e| SyntaxError::from_pest(e, text))?;
+    let outer = pairs.next().expect("value_literal yields one pair");
+    let inner = outer.into_inner().find(|p| p.as_rule() != Rule::EOI).expect("a value");
+    if inner.as_rule() != Rule::prop_map {
+        return Err(SyntaxError::at(Span::of(&inner), "expected a property map such as {killed: ~100}"));
+    }
+    build_props(inner)
+}
+
+/// A property map literal in key order (`{killed: ~100, wounded: ~200}`); [`parse_props`]
+/// reads it back.
+pub fn props_literal(props: &[Prop]) -> String {
+    struct Literal<'a>(&'a [Prop]);
+    impl fmt::Display for Literal<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write_props(f, self.0)
+        }
+    }
+    let text = Literal(props).to_string();
+    if text.is_empty() {
+        "{}".to_string()
+    } else {
+        text.trim_start().to_string()
+    }
 }
