@@ -69,3 +69,28 @@ fn hostile_names_are_drawn_as_written() {
 fn normalise(s: &str) -> String {
     s.split(|c: char| c.is_whitespace()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
 }
+
+/// The dispute view of the bundled dataset with the second example document: every
+/// dispute, its positions as boxes, rendered by Graphviz.
+#[test]
+fn the_dispute_view_renders_with_graphviz() {
+    if Command::new("dot").arg("-V").output().is_err() {
+        eprintln!("note: Graphviz `dot` is not installed; skipping (apt-get install graphviz)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("disputes.svg");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let status = Command::new(env!("CARGO_BIN_EXE_claimgraph"))
+        .args(["export", "dot", "--disputes", "--render", "svg", "-o"])
+        .arg(&svg)
+        .arg(root.join("data/khusham_2018.kg"))
+        .arg(root.join("docs/examples/khusham_encyclopedia.kg"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = std::fs::read_to_string(&svg).unwrap();
+    for expected in ["position 1", "Russian government", "BBC Russian", "~100..200", "48308eba19"] {
+        assert!(text.contains(expected), "the picture lacks {expected}");
+    }
+}

@@ -606,7 +606,7 @@ pub fn import(
     mapping: &Mapping,
 ) -> Result<(usize, Vec<RowError>), super::LoadFailure> {
     let table = read(&sheet.source, mapping);
-    super::load_files_then(graph, data, |loader| {
+    super::load_files_then(graph, data, None, |loader| {
         let mut errors = table.errors;
         loader.begin_file(sheet.base_dir.clone());
         let mut loaded = 0;
