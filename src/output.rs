@@ -289,6 +289,7 @@ pub(crate) fn value_json(v: &QueryValue) -> Json {
         QueryValue::Map(m) => map_json(m),
         QueryValue::Uncertain(u) => json!(u.to_string()),
         QueryValue::Date(d) => json!(d.to_string()),
+        QueryValue::Temporal(t) => json!(format!("@{t}")),
         QueryValue::Node(n) => node_json(n),
         QueryValue::Relationship(r) => rel_json(r),
         QueryValue::Path(p) => json!({

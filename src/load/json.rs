@@ -135,6 +135,7 @@ pub fn value_json(v: &Value) -> Json {
         Value::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), value_json(v))).collect()),
         Value::Uncertain(u) => json!({"$uncertain": u.to_string()}),
         Value::Date(d) => json!({"$date": d.to_string()}),
+        Value::Temporal(t) => json!({"$temporal": format!("@{t}")}),
     }
 }
 
@@ -155,7 +156,7 @@ fn json_value(j: &Json) -> Result<Value, LoadError> {
         Json::Object(m) => {
             if m.len() == 1 {
                 if let Some((k, Json::String(text))) = m.iter().next() {
-                    if matches!(k.as_str(), "$uncertain" | "$date" | "$float") {
+                    if matches!(k.as_str(), "$uncertain" | "$date" | "$temporal" | "$float") {
                         return parse_value(text)
                             .map_err(|e| json_err(format!("{k} {text:?}: {}", e.message)));
                     }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use super::date::DateValue;
+use super::temporal::Temporal;
 
 /// Default relative tolerance of an approximate number (`~100` covers 90..=110).
 pub const DEFAULT_APPROX_TOLERANCE: f64 = 0.10;
@@ -194,6 +195,8 @@ pub enum Value {
     Map(BTreeMap<String, Value>),
     Uncertain(Uncertain),
     Date(DateValue),
+    /// A time, date-time or duration (`@22:00+03:00`, `@P3D`); dates are `Date`.
+    Temporal(Temporal),
 }
 
 /// Equality of stored data: a NaN property equals a NaN property (unlike query `=`, which
@@ -210,12 +213,21 @@ impl PartialEq for Value {
             (Value::Map(a), Value::Map(b)) => a == b,
             (Value::Uncertain(a), Value::Uncertain(b)) => a == b,
             (Value::Date(a), Value::Date(b)) => a == b,
+            (Value::Temporal(a), Value::Temporal(b)) => a.same(b),
             _ => false,
         }
     }
 }
 
 impl Value {
+    /// A temporal value as stored: a day-precision date becomes a claimgraph date.
+    pub fn from_temporal(t: Temporal) -> Value {
+        match t.to_date_value() {
+            Some(d) => Value::Date(d),
+            None => Value::Temporal(t),
+        }
+    }
+
     /// The numeric interval of a number-like value: exact numbers are points.
     pub fn interval(&self, tolerance: f64) -> Option<Interval> {
         match self {
@@ -244,6 +256,11 @@ impl Value {
             Value::Map(_) => "map",
             Value::Uncertain(_) => "uncertain number",
             Value::Date(_) => "date",
+            Value::Temporal(t) => match t.kind() {
+                super::TemporalKind::Duration => "duration",
+                super::TemporalKind::Time | super::TemporalKind::LocalTime => "time",
+                _ => "date-time",
+            },
         }
     }
 }
@@ -315,6 +332,7 @@ impl fmt::Display for Value {
             Value::Map(m) => write_map(f, m),
             Value::Uncertain(u) => write!(f, "{u}"),
             Value::Date(d) => write!(f, "{d}"),
+            Value::Temporal(t) => write!(f, "@{t}"),
         }
     }
 }

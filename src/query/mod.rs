@@ -12,6 +12,8 @@ pub(crate) mod ops;
 pub(crate) mod plan;
 pub(crate) mod row;
 pub(crate) mod semantic;
+pub(crate) mod temporal;
+pub(crate) mod temporal_functions;
 pub(crate) mod value;
 
 pub use crate::model::result::{NodeValue, PathValue, QueryValue, RelValue};

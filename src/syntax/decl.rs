@@ -11,7 +11,7 @@ use pest::iterators::Pair;
 
 use super::{ident_text, parse_int, unescape, Rule, Span, SyntaxError};
 use crate::model::value::{write_key, write_string_literal};
-use crate::model::{DateUnit, DateValue, Number, PartialDate, ResolutionStatus, Status, Uncertain, Value};
+use crate::model::{DateUnit, DateValue, Number, ResolutionStatus, Status, Uncertain, Value};
 
 /// An identifier as written, with where it was written.
 #[derive(Debug, Clone)]
@@ -500,17 +500,28 @@ fn number_f64(pair: Pair<'_, Rule>) -> Result<f64, SyntaxError> {
     Ok(build_number(pair)?.as_f64())
 }
 
+/// A literal after `@` that must be a date (an attestation's reported date).
 fn build_date(pair: Pair<'_, Rule>) -> Result<DateValue, SyntaxError> {
+    let span = Span::of(&pair);
+    match build_time_value(pair)? {
+        Value::Date(d) => Ok(d),
+        other => Err(SyntaxError::at(
+            span,
+            format!(
+                "a reported date is a date (@2018-02-07, @2018-02, @-4months), not a {}",
+                other.type_name()
+            ),
+        )),
+    }
+}
+
+/// `@…`: a date with precision, a relative date or another temporal value.
+fn build_time_value(pair: Pair<'_, Rule>) -> Result<Value, SyntaxError> {
     let span = Span::of(&pair);
     let inner = pair.into_inner().next().expect("date body");
     match inner.as_rule() {
-        Rule::absolute_date => {
-            let mut it = inner.as_str().split('-').map(|s| s.parse::<u32>().unwrap_or(0));
-            let year = it.next().unwrap_or(0) as i32;
-            let d = PartialDate::new(year, it.next(), it.next())
-                .map_err(|e| SyntaxError::at(span, e.to_string()))?;
-            Ok(DateValue::Absolute(d))
-        }
+        Rule::temporal_text => crate::model::temporal::parse_literal(inner.as_str())
+            .map_err(|e| SyntaxError::at(span, e.to_string())),
         _ => {
             let mut sign = 1i64;
             let mut amount = 0i64;
@@ -530,7 +541,7 @@ fn build_date(pair: Pair<'_, Rule>) -> Result<DateValue, SyntaxError> {
                     _ => {}
                 }
             }
-            Ok(DateValue::Relative { amount: sign * amount, unit })
+            Ok(Value::Date(DateValue::Relative { amount: sign * amount, unit }))
         }
     }
 }
@@ -538,7 +549,7 @@ fn build_date(pair: Pair<'_, Rule>) -> Result<DateValue, SyntaxError> {
 pub(crate) fn build_value(pair: Pair<'_, Rule>) -> Result<Value, SyntaxError> {
     let span = Span::of(&pair);
     Ok(match pair.as_rule() {
-        Rule::date_literal => Value::Date(build_date(pair)?),
+        Rule::date_literal => build_time_value(pair)?,
         Rule::number => match build_number(pair)? {
             Number::Int(i) => Value::Int(i),
             Number::Float(x) => Value::Float(x),

@@ -341,7 +341,12 @@ fn field<T: TryFrom<i64>>(v: i64, name: &str) -> Result<T, TemporalError> {
 /// `dayOfWeek`), ordinal (`ordinalDay`) or quarter (`quarter`, `dayOfQuarter`) dates.
 pub fn resolve_date(base: Option<Date>, f: &DateFields) -> Result<Date, TemporalError> {
     let bad = |what: &str| TemporalError::Invalid(format!("no such date: {what}"));
-    if let Some(week) = f.week {
+    // `dayOfWeek` alone moves within the base's week.
+    let week = f.week.or_else(|| {
+        let alone = f.day_of_week.is_some() && f.year.is_none() && f.month.is_none() && f.day.is_none();
+        base.filter(|_| alone).map(|b| i64::from(b.iso_week_date().week()))
+    });
+    if let Some(week) = week {
         let iso = base.map(|b| b.iso_week_date());
         let year = match f.year {
             Some(y) => y,

@@ -24,6 +24,7 @@ use jiff::ZonedDateTime;
 pub use duration::{Amount, Duration, DurationParts};
 
 use super::date::{DateValue, PartialDate};
+use super::value::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TemporalError {
@@ -251,6 +252,12 @@ impl Temporal {
     }
 }
 
+impl PartialEq for Temporal {
+    fn eq(&self, other: &Temporal) -> bool {
+        self.same(other)
+    }
+}
+
 fn utc_nanos_of_day(t: Time, o: Offset) -> i64 {
     let day = 86_400 * 1_000_000_000i64;
     (nanos_of_day(t) - i64::from(o.seconds()) * 1_000_000_000).rem_euclid(day)
@@ -383,6 +390,26 @@ pub fn parse_any(text: &str) -> Result<Temporal, TemporalError> {
         return Ok(Temporal::LocalDateTime(dt));
     }
     calc::zoned(dt, p.offset, p.zone.as_deref()).map(Temporal::DateTime)
+}
+
+/// The text after a literal's `@`: a date with precision (`2018`, `2018-02`, `2018-02-07`)
+/// or any temporal string form. Dates of day precision become claimgraph dates, so
+/// `@2018-02-07` and `@20180207` are one value.
+pub fn parse_literal(text: &str) -> Result<Value, TemporalError> {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let partial = digits(0..4)
+        && (b.len() == 4
+            || (b.len() == 7 && b[4] == b'-' && digits(5..7))
+            || (b.len() == 10 && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)));
+    if partial {
+        let mut it = text.split('-').map(|s| s.parse::<u32>().unwrap_or(0));
+        let year = it.next().unwrap_or(0) as i32;
+        let d = PartialDate::new(year, it.next(), it.next())
+            .map_err(|e| TemporalError::Invalid(e.to_string()))?;
+        return Ok(Value::Date(DateValue::Absolute(d)));
+    }
+    Ok(Value::from_temporal(parse_any(text)?))
 }
 
 #[cfg(test)]

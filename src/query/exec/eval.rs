@@ -12,6 +12,7 @@ use crate::query::error::{
 };
 use crate::query::functions;
 use crate::query::ops::{self, CmpOp, StringOp};
+use crate::query::temporal_functions;
 use crate::query::value::Params;
 use crate::query::value::Value;
 use crate::syntax::query::*;
@@ -207,7 +208,10 @@ impl Exec<'_> {
                         "cannot read the labels of a deleted node",
                     ));
                 }
-                functions::call(g, name, &vals)?
+                match temporal_functions::canonical(name) {
+                    Some(f) => temporal_functions::call(f, &vals, self.now)?,
+                    None => functions::call(g, name, &vals)?,
+                }
             }
             ExprKind::ListComprehension { var, list, filter, map } => {
                 let Some(items) = self.list_operand(g, list, row)? else { return Ok(Value::Null) };

@@ -65,6 +65,8 @@ pub(crate) struct Exec<'a> {
     pub(crate) text: &'a str,
     pub(crate) user: &'a str,
     pub(crate) stats: WriteStats,
+    /// The statement's clock: `date()`, `datetime()`, ... all read this one instant.
+    pub(crate) now: jiff::Timestamp,
     ticks: std::cell::Cell<u32>,
     /// Variables in scope before the clause being run.
     scope: Vec<String>,
@@ -101,6 +103,7 @@ impl<'a> Exec<'a> {
             text,
             user,
             stats: WriteStats::default(),
+            now: jiff::Timestamp::now(),
             ticks: std::cell::Cell::new(0),
             key_hints: Default::default(),
             source_hints: Default::default(),
