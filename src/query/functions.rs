@@ -474,6 +474,7 @@ fn to_string(v: &Value) -> Option<Value> {
         // ISO form, without the literal's `@`.
         Value::Date(DateValue::Absolute(d)) => Value::from(d.to_string()),
         Value::Date(d) => Value::from(d.to_string().trim_start_matches('@')),
+        Value::Temporal(t) => Value::from(t.to_string()),
         _ => return None,
     })
 }

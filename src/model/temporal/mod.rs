@@ -99,6 +99,12 @@ pub fn offset_string(o: Offset) -> String {
     }
 }
 
+/// The IANA name of a zone that has one. jiff names the UTC offset "UTC", which openCypher
+/// writes as the offset `Z` alone.
+pub fn zone_name(tz: &TimeZone) -> Option<&str> {
+    tz.iana_name().filter(|n| *n != "UTC")
+}
+
 /// A time zone as the constructors and `@` literals name it: an offset (`+01:00`, `Z`) or
 /// an IANA name (`Europe/Stockholm`).
 pub fn time_zone(name: &str) -> Result<TimeZone, TemporalError> {
@@ -180,7 +186,7 @@ impl Temporal {
             (Temporal::DateTime(a), Temporal::DateTime(b)) => {
                 a.timestamp() == b.timestamp()
                     && a.offset() == b.offset()
-                    && a.time_zone().iana_name() == b.time_zone().iana_name()
+                    && zone_name(a.time_zone()) == zone_name(b.time_zone())
             }
             (Temporal::Duration(a), Temporal::Duration(b)) => a == b,
             _ => false,
@@ -210,7 +216,7 @@ impl Temporal {
                 .timestamp()
                 .cmp(&b.timestamp())
                 .then(a.offset().seconds().cmp(&b.offset().seconds()))
-                .then(a.time_zone().iana_name().cmp(&b.time_zone().iana_name())),
+                .then(zone_name(a.time_zone()).cmp(&zone_name(b.time_zone()))),
             (Temporal::Duration(a), Temporal::Duration(b)) => a.order(b),
             _ => self.kind().cmp(&other.kind()),
         }
@@ -235,7 +241,7 @@ impl Temporal {
         Some(match name {
             "timezone" => Field::Str(match self {
                 Temporal::DateTime(z) => {
-                    z.time_zone().iana_name().map_or_else(|| offset_string(offset), str::to_string)
+                    zone_name(z.time_zone()).map_or_else(|| offset_string(offset), str::to_string)
                 }
                 _ => offset_string(offset),
             }),
@@ -355,7 +361,7 @@ impl fmt::Display for Temporal {
                 f.write_str("T")?;
                 write_time(f, z.time())?;
                 f.write_str(&offset_string(z.offset()))?;
-                if let Some(name) = z.time_zone().iana_name() {
+                if let Some(name) = zone_name(z.time_zone()) {
                     write!(f, "[{name}]")?;
                 }
                 Ok(())
