@@ -18,7 +18,8 @@ use std::time::Duration;
 
 use claimgraph::model::{Claim, ClaimKind, EntityIx, Graph, Value};
 use claimgraph::query::{
-    CancelFlag, ErrorClass, ErrorDetail, ErrorPhase, NodeValue, Params, QueryError, QueryOutput, QueryValue,
+    CancelFlag, ErrorClass, ErrorDetail, ErrorPhase, NodeValue, Params, Procedures, QueryError, QueryOutput,
+    QueryValue,
 };
 use runner::Outcome;
 
@@ -74,6 +75,7 @@ fn fake(
     text: &str,
     params: &Params,
     cancel: &CancelFlag,
+    _procedures: &Procedures,
 ) -> Result<QueryOutput, QueryError> {
     let rows = |columns: &[&str], rows: Vec<Vec<QueryValue>>| QueryOutput {
         columns: columns.iter().map(|c| c.to_string()).collect(),

@@ -195,9 +195,36 @@ fn check_single(q: &SingleQuery, mut scope: Scope, top: bool) -> Result<Vec<Stri
                     }
                 }
             }
-            ClauseKind::Call { args, .. } => {
+            ClauseKind::Call { args, yields, .. } => {
                 for a in args.iter().flatten() {
+                    no_aggregate(a, "procedure arguments")?;
                     check_expr(a, &scope, false)?;
+                }
+                if let Some(y) = yields {
+                    if y.star && n > 1 {
+                        return Err(semantic_error(
+                            ErrorDetail::UnexpectedSyntax,
+                            "YIELD * is only allowed in a CALL on its own",
+                            c.span,
+                        ));
+                    }
+                    let mut seen = std::collections::HashSet::new();
+                    for (field, alias) in &y.items {
+                        let var = alias.as_ref().unwrap_or(field);
+                        if scope.contains_key(var) || !seen.insert(var) {
+                            return Err(semantic_error(
+                                ErrorDetail::VariableAlreadyBound,
+                                &format!("variable `{var}` already defined"),
+                                c.span,
+                            ));
+                        }
+                    }
+                    for var in seen {
+                        scope.insert(var.clone(), Kind::Any);
+                    }
+                    if let Some(w) = &y.where_ {
+                        check_expr(w, &scope, false)?;
+                    }
                 }
             }
         }

@@ -63,7 +63,7 @@ fn overflow() -> TemporalError {
 
 /// `(long) x` with a range check.
 fn to_i64(x: f64) -> Result<i64, TemporalError> {
-    if x.is_finite() && x >= -9.223_372_036_854_776e18 && x < 9.223_372_036_854_776e18 {
+    if (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&x) {
         Ok(x as i64)
     } else {
         Err(overflow())

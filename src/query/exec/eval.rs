@@ -391,7 +391,8 @@ fn constant_type_error(e: &Expr, list: &Expr) -> EvalResult<()> {
     let graph = Graph::new();
     let params = Params::new();
     let cancel = CancelFlag::new(false);
-    let exec = Exec::new(&params, &cancel, "", "");
+    let procedures = crate::query::procedures::Procedures::builtin();
+    let exec = Exec::new(&params, &cancel, "", "", &procedures);
     match exec.eval(&graph, e, &Row::new()) {
         Err(err) if err.class == ErrorClass::TypeError => {
             Err(semantic_error(ErrorDetail::InvalidArgumentType, &err.message, e.span))
