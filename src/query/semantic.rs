@@ -681,6 +681,14 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
             }
             Ok(())
         }
+        ExprKind::Reduce { acc, init, var, list, expr } => {
+            check_expr(init, scope, agg_ok)?;
+            check_expr(list, scope, agg_ok)?;
+            let mut inner = scope.clone();
+            inner.insert(acc.clone(), Kind::Any);
+            inner.insert(var.clone(), Kind::Any);
+            check_expr(expr, &inner, false)
+        }
         ExprKind::ListComprehension { var, list, filter, map } => {
             check_expr(list, scope, agg_ok)?;
             let mut inner = scope.clone();
@@ -849,6 +857,10 @@ fn check_grouped(e: &Expr, keys: &[String]) -> Check {
         ExprKind::Literal(_) | ExprKind::Param(_) => Ok(()),
         // The filter and mapping see the comprehension's own variable; check the list.
         ExprKind::ListComprehension { list, .. } | ExprKind::Quantifier { list, .. } => {
+            check_grouped(list, keys)
+        }
+        ExprKind::Reduce { init, list, .. } => {
+            check_grouped(init, keys)?;
             check_grouped(list, keys)
         }
         ExprKind::Var(_) | ExprKind::Property(..) => Err(semantic_error(

@@ -213,6 +213,19 @@ impl Exec<'_> {
                     None => functions::call(g, name, &vals)?,
                 }
             }
+            ExprKind::Reduce { acc, init, var, list, expr } => {
+                let start = self.eval(g, init, row)?;
+                let Some(items) = self.list_operand(g, list, row)? else { return Ok(Value::Null) };
+                let mut scope = row.clone();
+                scope.insert(acc.clone(), start);
+                for item in items {
+                    self.tick()?;
+                    scope.insert(var.clone(), item);
+                    let next = self.eval(g, expr, &scope)?;
+                    scope.insert(acc.clone(), next);
+                }
+                scope.get(acc).cloned().unwrap_or_default()
+            }
             ExprKind::ListComprehension { var, list, filter, map } => {
                 let Some(items) = self.list_operand(g, list, row)? else { return Ok(Value::Null) };
                 let mut out = Vec::new();

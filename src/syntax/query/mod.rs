@@ -282,6 +282,14 @@ pub enum ExprKind {
         distinct: bool,
         args: Vec<Expr>,
     },
+    /// `reduce(acc = init, var IN list | expr)`.
+    Reduce {
+        acc: String,
+        init: Box<Expr>,
+        var: String,
+        list: Box<Expr>,
+        expr: Box<Expr>,
+    },
     ListComprehension {
         var: String,
         list: Box<Expr>,
@@ -420,6 +428,11 @@ macro_rules! push_children {
                 if let Some(x) = else_ {
                     $out.push(x);
                 }
+            }
+            ExprKind::Reduce { init, list, expr, .. } => {
+                $out.push(init);
+                $out.push(list);
+                $out.push(expr);
             }
             ExprKind::ListComprehension { list, filter, map, .. } => {
                 $out.push(list);

@@ -510,6 +510,9 @@ impl fmt::Display for Expr {
                 comma_list(f, args, |f, e| write!(f, "{e}"))?;
                 f.write_char(')')
             }
+            ExprKind::Reduce { acc, init, var, list, expr } => {
+                write!(f, "reduce({} = {init}, {} IN {list} | {expr})", Var(acc), Var(var))
+            }
             ExprKind::ListComprehension { var, list, filter, map } => {
                 write!(f, "[{} IN {list}", Var(var))?;
                 if let Some(w) = filter {
