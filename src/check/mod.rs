@@ -180,6 +180,8 @@ fn apply_resolutions(graph: &Graph, findings: &mut [Finding]) {
 enum Comparable {
     Number(Interval),
     Date(PartialDate),
+    /// A local or zoned date-time.
+    Moment(crate::model::Temporal),
     /// Anything else compares by its written form.
     Other(String),
 }
@@ -191,6 +193,10 @@ impl Comparable {
         match (self, other) {
             (Comparable::Number(a), Comparable::Number(b)) => Some(a.overlaps(b)),
             (Comparable::Date(a), Comparable::Date(b)) => Some(a.compatible(b)),
+            (Comparable::Date(d), Comparable::Moment(t)) | (Comparable::Moment(t), Comparable::Date(d)) => {
+                crate::model::temporal::date_compatible(d, t)
+            }
+            (Comparable::Moment(a), Comparable::Moment(b)) => crate::model::temporal::compatible(a, b),
             (Comparable::Other(a), Comparable::Other(b)) => Some(a == b),
             _ => None,
         }
@@ -333,6 +339,7 @@ impl<'g> Engine<'g> {
                 Some((format!("{d} (= {resolved})"), Comparable::Date(resolved)))
             }
             Value::Date(DateValue::Absolute(p)) => Some((v.to_string(), Comparable::Date(*p))),
+            Value::Temporal(t) if t.date().is_some() => Some((v.to_string(), Comparable::Moment(t.clone()))),
             other => Some((other.to_string(), Comparable::Other(other.to_string()))),
         }
     }
@@ -578,7 +585,9 @@ impl<'g> Engine<'g> {
             }
             let Some(v) = claim.prop(prop) else { continue };
             let Some((written, comparable)) = self.comparable(claim, v, tol) else { continue };
-            if kind == ContradictionKind::Temporal && !matches!(comparable, Comparable::Date(_)) {
+            if kind == ContradictionKind::Temporal
+                && !matches!(comparable, Comparable::Date(_) | Comparable::Moment(_))
+            {
                 continue;
             }
             let buckets = groups.entry((s, Some(o), self.scope(claim, &c.per))).or_default();

@@ -258,6 +258,29 @@ impl Temporal {
     }
 }
 
+/// The contradiction engine's rule for dated values: whether two values can describe the
+/// same moment. A date of any precision stands for every instant of its days, so it agrees
+/// with a date-time on one of them (read on that date-time's own wall clock); two
+/// date-times agree only at the same instant, two local ones at the same wall-clock time.
+pub fn compatible(a: &Temporal, b: &Temporal) -> Option<bool> {
+    match (a, b) {
+        (Temporal::Date(x), Temporal::Date(y)) => Some(x == y),
+        (Temporal::Date(d), other) | (other, Temporal::Date(d)) => Some(other.date()? == *d),
+        (Temporal::DateTime(x), Temporal::DateTime(y)) => Some(x.timestamp() == y.timestamp()),
+        (
+            Temporal::LocalDateTime(_) | Temporal::DateTime(_),
+            Temporal::LocalDateTime(_) | Temporal::DateTime(_),
+        ) => Some(a.date()? == b.date()? && a.time()? == b.time()?),
+        _ => None,
+    }
+}
+
+/// Whether a date with precision can fall on the same day as a dated value.
+pub fn date_compatible(d: &PartialDate, t: &Temporal) -> Option<bool> {
+    let day = PartialDate::from_civil(t.date()?);
+    Some(d.compatible(&day))
+}
+
 impl PartialEq for Temporal {
     fn eq(&self, other: &Temporal) -> bool {
         self.same(other)
