@@ -316,13 +316,7 @@ impl<'g> Engine<'g> {
     /// The date relative dates of a claim are resolved against: the `published` date of the
     /// document of its first attestation that has one.
     fn anchor(&self, claim: &Claim) -> Option<PartialDate> {
-        let published = self.graph.sym("published")?;
-        claim.attestations.iter().filter_map(|a| a.document).find_map(|d| {
-            match self.graph.entity_prop(d, published) {
-                Some(Value::Date(DateValue::Absolute(p))) => Some(*p),
-                _ => None,
-            }
-        })
+        claim.attestations.iter().filter_map(|a| a.document).find_map(|d| self.graph.published_date(d))
     }
 
     fn comparable(&self, claim: &Claim, v: &Value, tolerance: f64) -> Option<(String, Comparable)> {

@@ -114,7 +114,7 @@ fn atts_json(atts: &[AttestationDecl], chains: &std::collections::HashMap<String
                 m.insert("quote".into(), opt(&a.quote));
                 m.insert("document".into(), a.document.as_ref().map_or(Json::Null, |d| json!(d.text)));
                 m.insert("position".into(), opt(&a.position));
-                m.insert("date".into(), a.date.map_or(Json::Null, |d| json!(d.to_string())));
+                m.insert("date".into(), a.date.as_ref().map_or(Json::Null, |d| json!(d.to_string())));
                 Json::Object(m)
             })
             .collect(),
@@ -228,7 +228,8 @@ fn atts_from(j: &[Json]) -> Result<Vec<AttestationDecl>, LoadError> {
             };
             let date = match opt_str(a, "date") {
                 Some(d) => match parse_value(&d) {
-                    Ok(Value::Date(d)) => Some(d),
+                    Ok(v @ Value::Date(_)) => Some(v),
+                    Ok(Value::Temporal(t)) if t.date().is_some() => Some(Value::Temporal(t)),
                     _ => return Err(json_err(format!("invalid date \"{d}\""))),
                 },
                 None => None,

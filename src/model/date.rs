@@ -1,8 +1,9 @@
-//! Dates with precision (`@2018-02-07`, `@2017-09`, `@2018`) and dates relative to the
-//! document that reports them (`@-4months`).
+//! Dates with precision (`@2018-02-07`, `@2018-W07`, `@2017-09`, `@2018`) and dates
+//! relative to the document that reports them (`@-4months`).
 //!
-//! A date of month precision stands for every day of that month: two dates conflict only
-//! when their day intervals do not overlap.
+//! A date of month precision stands for every day of that month (a week for every day of
+//! that ISO week): two dates conflict only when their day intervals do not overlap. The
+//! calendar is jiff's.
 
 use std::fmt;
 
@@ -10,15 +11,18 @@ use std::fmt;
 pub enum Precision {
     Year,
     Month,
+    Week,
     Day,
 }
 
-/// A calendar date known to year, month or day precision.
+/// A calendar date known to year, month, ISO week or day precision. A week-precision date
+/// has `week` set, `year` its ISO week-based year, and no month or day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PartialDate {
     pub year: i32,
     pub month: Option<u8>,
     pub day: Option<u8>,
+    pub week: Option<u8>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,6 +74,8 @@ pub enum DateError {
     Day { year: i32, month: u32, day: u32 },
     #[error("the date is outside the years -9999 to 9999")]
     OutOfRange,
+    #[error("{year} has no ISO week {week}")]
+    Week { year: i32, week: u32 },
 }
 
 /// The civil date of a year, month and day already checked to exist.
@@ -102,19 +108,46 @@ impl PartialDate {
             (Some(m), Some(d)) if d >= 1 && d <= u32::from(days_in_month(year, m)) => Some(d as u8),
             (m, Some(d)) => return Err(DateError::Day { year, month: m.map_or(0, u32::from), day: d }),
         };
-        Ok(PartialDate { year, month, day })
+        Ok(PartialDate { year, month, day, week: None })
+    }
+
+    /// ISO week `week` of week-based year `year` (`@2018-W07`: 12 to 18 February 2018).
+    pub fn iso_week(year: i32, week: u32) -> Result<Self, DateError> {
+        let y = i16::try_from(year).map_err(|_| DateError::OutOfRange)?;
+        let w = i8::try_from(week).map_err(|_| DateError::Week { year, week })?;
+        jiff::civil::ISOWeekDate::new(y, w, jiff::civil::Weekday::Monday)
+            .map_err(|_| DateError::Week { year, week })?;
+        Ok(PartialDate { year, month: None, day: None, week: Some(w as u8) })
     }
 
     pub fn precision(&self) -> Precision {
-        match (self.month, self.day) {
-            (_, Some(_)) => Precision::Day,
-            (Some(_), None) => Precision::Month,
+        match (self.month, self.day, self.week) {
+            (_, Some(_), _) => Precision::Day,
+            (Some(_), None, _) => Precision::Month,
+            (None, None, Some(_)) => Precision::Week,
             _ => Precision::Year,
         }
     }
 
+    /// Monday and Sunday of a week-precision date.
+    fn week_days(&self) -> Option<(jiff::civil::Date, jiff::civil::Date)> {
+        let monday = jiff::civil::ISOWeekDate::new(
+            i16::try_from(self.year).ok()?,
+            self.week? as i8,
+            jiff::civil::Weekday::Monday,
+        )
+        .ok()?
+        .date();
+        Some((monday, monday.checked_add(jiff::Span::new().days(6)).ok()?))
+    }
+
     /// First and last day (days since the epoch) this date may stand for.
     pub fn day_range(&self) -> (i64, i64) {
+        if let Some((monday, sunday)) = self.week_days() {
+            let day =
+                |d: jiff::civil::Date| days_from_civil(i32::from(d.year()), d.month() as u8, d.day() as u8);
+            return (day(monday), day(sunday));
+        }
         match (self.month, self.day) {
             (Some(m), Some(d)) => {
                 let x = days_from_civil(self.year, m, d);
@@ -138,18 +171,46 @@ impl PartialDate {
     /// and no finer than the unit (four months before 2018-02-15 is 2017-10).
     pub fn shift(&self, amount: i64, unit: DateUnit) -> Result<PartialDate, DateError> {
         let in_range = |y: i64| i32::try_from(y).ok().filter(|y| (-9999..=9999).contains(y));
+        if let Some((monday, _)) = self.week_days() {
+            return match unit {
+                DateUnit::Week => {
+                    let span = jiff::Span::new().try_weeks(amount).map_err(|_| DateError::OutOfRange)?;
+                    let w = monday.checked_add(span).map_err(|_| DateError::OutOfRange)?.iso_week_date();
+                    Ok(PartialDate {
+                        year: i32::from(w.year()),
+                        month: None,
+                        day: None,
+                        week: Some(w.week() as u8),
+                    })
+                }
+                DateUnit::Day => Ok(*self),
+                // Months and years count from the month the week's Thursday falls in.
+                _ => {
+                    let thursday =
+                        monday.checked_add(jiff::Span::new().days(3)).map_err(|_| DateError::OutOfRange)?;
+                    let month =
+                        PartialDate::new(i32::from(thursday.year()), Some(thursday.month() as u32), None)?;
+                    month.shift(amount, unit)
+                }
+            };
+        }
         match unit {
             DateUnit::Year => {
                 let y = in_range(i64::from(self.year) + amount).ok_or(DateError::OutOfRange)?;
-                Ok(PartialDate { year: y, month: None, day: None })
+                Ok(PartialDate { year: y, month: None, day: None, week: None })
             }
             DateUnit::Month => {
                 let Some(m) = self.month else {
-                    return Ok(PartialDate { year: self.year, month: None, day: None });
+                    return Ok(PartialDate { year: self.year, month: None, day: None, week: None });
                 };
                 let total = i64::from(self.year) * 12 + i64::from(m) - 1 + amount;
                 let y = in_range(total.div_euclid(12)).ok_or(DateError::OutOfRange)?;
-                Ok(PartialDate { year: y, month: Some(total.rem_euclid(12) as u8 + 1), day: None })
+                Ok(PartialDate {
+                    year: y,
+                    month: Some(total.rem_euclid(12) as u8 + 1),
+                    day: None,
+                    week: None,
+                })
             }
             DateUnit::Week | DateUnit::Day => {
                 let Some(date) = self.to_civil() else {
@@ -171,7 +232,12 @@ impl PartialDate {
 
     /// A day-precision date.
     pub fn from_civil(d: jiff::civil::Date) -> PartialDate {
-        PartialDate { year: i32::from(d.year()), month: Some(d.month() as u8), day: Some(d.day() as u8) }
+        PartialDate {
+            year: i32::from(d.year()),
+            month: Some(d.month() as u8),
+            day: Some(d.day() as u8),
+            week: None,
+        }
     }
 }
 
@@ -187,6 +253,9 @@ impl fmt::Display for PartialDate {
         }
         if let Some(d) = self.day {
             write!(f, "-{d:02}")?;
+        }
+        if let Some(w) = self.week {
+            write!(f, "-W{w:02}")?;
         }
         Ok(())
     }
@@ -235,6 +304,19 @@ mod tests {
         let september = PartialDate::new(2017, Some(9), None).unwrap();
         assert!(!resolved.compatible(&september));
         assert!(PartialDate::new(2017, None, None).unwrap().compatible(&september));
+    }
+
+    #[test]
+    fn a_week_stands_for_its_seven_days() {
+        let w = PartialDate::iso_week(2018, 7).unwrap();
+        assert_eq!(w.to_string(), "2018-W07");
+        assert!(w.compatible(&PartialDate::new(2018, Some(2), Some(12)).unwrap()));
+        assert!(w.compatible(&PartialDate::new(2018, Some(2), Some(18)).unwrap()));
+        assert!(!w.compatible(&PartialDate::new(2018, Some(2), Some(11)).unwrap()));
+        let last = DateValue::Relative { amount: -1, unit: DateUnit::Week }.resolve(Some(&w)).unwrap();
+        assert_eq!(last.to_string(), "2018-W06");
+        assert!(last.compatible(&PartialDate::new(2018, Some(2), Some(7)).unwrap()));
+        assert!(PartialDate::iso_week(2018, 53).is_err());
     }
 
     #[test]

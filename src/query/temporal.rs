@@ -84,8 +84,9 @@ pub(crate) fn scale(a: &Value, b: &Value, divide: bool) -> EvalResult<Option<Val
 }
 
 /// `v.key` of a date or temporal value: its components, null for a component it does not
-/// have. Dates of coarser precision answer `year` (and `month`) only; every date answers
-/// `precision` (`'year'`, `'month'` or `'day'`).
+/// have. Dates of coarser precision answer what they know (`year`, `quarter` and `month`;
+/// a week `weekYear` and `week`); every date answers `precision` (`'year'`, `'month'`,
+/// `'week'` or `'day'`).
 pub(crate) fn property(v: &Value, key: &str) -> Option<Value> {
     match v {
         Value::Date(DateValue::Absolute(p)) => {
@@ -94,7 +95,9 @@ pub(crate) fn property(v: &Value, key: &str) -> Option<Value> {
             }
             if p.to_civil().is_none() {
                 return Some(match key {
-                    "year" => Value::Int(i64::from(p.year)),
+                    "year" if p.week.is_none() => Value::Int(i64::from(p.year)),
+                    "weekYear" if p.week.is_some() => Value::Int(i64::from(p.year)),
+                    "week" => p.week.map_or(Value::Null, |w| Value::Int(i64::from(w))),
                     "month" => p.month.map_or(Value::Null, |m| Value::Int(i64::from(m))),
                     "quarter" => p.month.map_or(Value::Null, |m| Value::Int(i64::from((m - 1) / 3 + 1))),
                     _ => Value::Null,
@@ -118,6 +121,7 @@ pub(crate) fn precision_name(p: &PartialDate) -> &'static str {
     match p.precision() {
         crate::model::Precision::Year => "year",
         crate::model::Precision::Month => "month",
+        crate::model::Precision::Week => "week",
         crate::model::Precision::Day => "day",
     }
 }

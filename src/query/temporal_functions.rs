@@ -21,7 +21,7 @@ use crate::model::temporal::calc::{self, DateFields, TimeFields};
 use crate::model::temporal::{
     parse, time_zone, Amount, Duration, DurationParts, TemporalError, TemporalKind,
 };
-use crate::model::Temporal;
+use crate::model::{DateValue, PartialDate, Temporal};
 
 /// Every temporal function: name, least and most arguments.
 pub(crate) const FUNCTIONS: &[(&str, usize, usize)] = &[
@@ -57,6 +57,8 @@ pub(crate) const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("duration.inMonths", 2, 2),
     ("duration.inDays", 2, 2),
     ("duration.inSeconds", 2, 2),
+    // Implementation extension: a relative date (`@-4months`) resolved against a date.
+    ("resolve", 2, 2),
 ];
 
 /// The name of a temporal function as spelt in [`FUNCTIONS`], if `name` (any case) is one.
@@ -89,6 +91,9 @@ pub(crate) fn call(name: &str, args: &[Value], now: Timestamp) -> EvalResult<Val
     let f = canonical(name).unwrap_or(name);
     if args.iter().any(Value::is_null) {
         return Ok(Value::Null);
+    }
+    if f == "resolve" {
+        return resolve(&args[0], &args[1]);
     }
     let (base, variant) = f.split_once('.').unwrap_or((f, ""));
     if base == "duration" {
@@ -403,6 +408,24 @@ fn truncate(kind: TemporalKind, unit: &Value, value: &Value, fields: Option<&Val
             Temporal::DateTime(zone.to_zoned_datetime(dt).map_err(|e| invalid(e.to_string()))?)
         }
     })
+}
+
+/// `resolve(@-1week, @2018-W07)` is `@2018-W06`: a relative date moved from `anchor` (a
+/// date, or a date-time's day), keeping no finer precision than the anchor's. Any other
+/// date or date-time is returned as it is.
+fn resolve(d: &Value, anchor: &Value) -> EvalResult<Value> {
+    let Value::Date(rel @ DateValue::Relative { .. }) = d else {
+        return match d {
+            Value::Date(_) | Value::Temporal(_) => Ok(d.clone()),
+            other => Err(bad("resolve", other)),
+        };
+    };
+    let anchor = match anchor {
+        Value::Date(DateValue::Absolute(p)) => *p,
+        Value::Temporal(t) => PartialDate::from_civil(t.date().ok_or_else(|| bad("resolve", anchor))?),
+        other => return Err(bad("resolve", other)),
+    };
+    Ok(rel.resolve(Some(&anchor)).map_or(Value::Null, |p| Value::Date(DateValue::Absolute(p))))
 }
 
 /// `duration('P1D')`, `duration({days: 1.5})`.

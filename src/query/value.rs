@@ -285,7 +285,8 @@ pub(crate) fn source_name(graph: &Graph, source: SourceRef) -> String {
 }
 
 /// One attestation as a map: `source`, `via` (always a list), `status`, and `quote`,
-/// `document`, `position`, `date` only when known. Missing keys read as null anyway, and
+/// `document`, `position`, `date` (as written) and `when` (that date resolved against the
+/// document's `published` date, or the `published` date itself) only when known. Missing keys read as null anyway, and
 /// leaving them out keeps printed results short.
 pub(crate) fn attestation_value(graph: &Graph, att: &Attestation) -> Value {
     let mut m = BTreeMap::new();
@@ -304,8 +305,11 @@ pub(crate) fn attestation_value(graph: &Graph, att: &Attestation) -> Value {
     if let Some(p) = &att.position {
         m.insert("position".to_string(), Value::from(&**p));
     }
-    if let Some(d) = att.date {
-        m.insert("date".to_string(), Value::Date(d));
+    if let Some(d) = &att.date {
+        m.insert("date".to_string(), Value::from_model(d));
+    }
+    if let Some(w) = graph.attestation_when(att) {
+        m.insert("when".to_string(), Value::from_model(&w));
     }
     Value::Map(m)
 }
@@ -427,7 +431,8 @@ pub(crate) mod tests {
         let mut a1 = Attestation::new(SourceRef::Entity(doctor), Status::Reported);
         a1.via = vec![reuters];
         a1.quote = Some("about 100 killed".into());
-        a1.date = Some(DateValue::Absolute(PartialDate::new(2018, Some(2), None).unwrap()));
+        a1.date =
+            Some(model::Value::Date(DateValue::Absolute(PartialDate::new(2018, Some(2), None).unwrap())));
         let a2 = Attestation::new(SourceRef::Entity(reuters), Status::Asserted);
         let claim = Claim {
             id: Some(c1),

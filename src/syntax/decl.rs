@@ -114,7 +114,8 @@ pub struct AttestationDecl {
     pub status: Option<Status>,
     pub document: Option<Name>,
     pub position: Option<String>,
-    pub date: Option<DateValue>,
+    /// A date (`@2018-02-07`, `@-1week`) or a date-time (`@2018-02-07T22:00+03:00`).
+    pub date: Option<Value>,
     pub quote: Option<String>,
     pub span: Span,
     pub quote_span: Option<Span>,
@@ -122,8 +123,8 @@ pub struct AttestationDecl {
 
 impl PartialEq for AttestationDecl {
     fn eq(&self, o: &Self) -> bool {
-        (&self.source, &self.via, self.status, &self.document, &self.position, self.date, &self.quote)
-            == (&o.source, &o.via, o.status, &o.document, &o.position, o.date, &o.quote)
+        (&self.source, &self.via, self.status, &self.document, &self.position, &self.date, &self.quote)
+            == (&o.source, &o.via, o.status, &o.document, &o.position, &o.date, &o.quote)
     }
 }
 
@@ -500,15 +501,16 @@ fn number_f64(pair: Pair<'_, Rule>) -> Result<f64, SyntaxError> {
     Ok(build_number(pair)?.as_f64())
 }
 
-/// A literal after `@` that must be a date (an attestation's reported date).
-fn build_date(pair: Pair<'_, Rule>) -> Result<DateValue, SyntaxError> {
+/// A literal after `@` that says when something was said: a date or a date-time.
+fn build_date(pair: Pair<'_, Rule>) -> Result<Value, SyntaxError> {
     let span = Span::of(&pair);
     match build_time_value(pair)? {
-        Value::Date(d) => Ok(d),
+        v @ Value::Date(_) => Ok(v),
+        Value::Temporal(t) if t.date().is_some() => Ok(Value::Temporal(t)),
         other => Err(SyntaxError::at(
             span,
             format!(
-                "a reported date is a date (@2018-02-07, @2018-02, @-4months), not a {}",
+                "a reported date is a date or a date-time (@2018-02-07, @-4months, @2018-02-07T22:00+03:00), not a {}",
                 other.type_name()
             ),
         )),

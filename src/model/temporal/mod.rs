@@ -421,8 +421,8 @@ pub fn parse_any(text: &str) -> Result<Temporal, TemporalError> {
     calc::zoned(dt, p.offset, p.zone.as_deref()).map(Temporal::DateTime)
 }
 
-/// The text after a literal's `@`: a date with precision (`2018`, `2018-02`, `2018-02-07`)
-/// or any temporal string form. Dates of day precision become claimgraph dates, so
+/// The text after a literal's `@`: a date with precision (`2018`, `2018-02`, `2018-W07`,
+/// `2018-02-07`) or any temporal string form. Dates of day precision become claimgraph dates, so
 /// `@2018-02-07` and `@20180207` are one value.
 pub fn parse_literal(text: &str) -> Result<Value, TemporalError> {
     let b = text.as_bytes();
@@ -431,6 +431,12 @@ pub fn parse_literal(text: &str) -> Result<Value, TemporalError> {
         && (b.len() == 4
             || (b.len() == 7 && b[4] == b'-' && digits(5..7))
             || (b.len() == 10 && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)));
+    let week = digits(0..4) && b.len() == 8 && &b[4..6] == b"-W" && digits(6..8);
+    if week {
+        let d = PartialDate::iso_week(text[..4].parse().unwrap_or(0), text[6..].parse().unwrap_or(0))
+            .map_err(|e| TemporalError::Invalid(e.to_string()))?;
+        return Ok(Value::Date(DateValue::Absolute(d)));
+    }
     if partial {
         let mut it = text.split('-').map(|s| s.parse::<u32>().unwrap_or(0));
         let year = it.next().unwrap_or(0) as i32;
