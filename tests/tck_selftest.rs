@@ -295,8 +295,7 @@ const FEATURE: &str = r#"Feature: Self1 - the runner's own checks
 
   Scenario: [fail] unsupported step
     Given any graph
-    And there exists a procedure test.doNothing() :: ():
-      | x |
+    And a step the runner does not know
 
   Scenario: [panic] engine panics
     Given any graph

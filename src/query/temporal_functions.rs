@@ -1,8 +1,8 @@
 //! The temporal functions: the constructors `date`, `localtime`, `time`, `localdatetime`,
 //! `datetime` and `duration` (from nothing (now), a string, a map of fields, or another
 //! temporal value), their `.transaction`, `.statement` and `.realtime` clocks, `.truncate`,
-//! `datetime.fromepoch`/`fromepochmillis`, and `duration.between`/`inMonths`/`inDays`/
-//! `inSeconds`.
+//! `datetime.fromepoch`/`fromepochmillis`, `duration.between`/`inMonths`/`inDays`/
+//! `inSeconds`, `timestamp()`, and our `resolve(date, anchor)` for relative dates.
 //!
 //! "Now" is the statement's clock: every call in one statement sees the same instant, so
 //! `duration.inSeconds(time(), time())` is `PT0S`. `.realtime` reads the system clock.
@@ -57,6 +57,8 @@ pub(crate) const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("duration.inMonths", 2, 2),
     ("duration.inDays", 2, 2),
     ("duration.inSeconds", 2, 2),
+    // Milliseconds since 1970-01-01T00:00Z at the statement's clock.
+    ("timestamp", 0, 0),
     // Implementation extension: a relative date (`@-4months`) resolved against a date.
     ("resolve", 2, 2),
 ];
@@ -94,6 +96,9 @@ pub(crate) fn call(name: &str, args: &[Value], now: Timestamp) -> EvalResult<Val
     }
     if f == "resolve" {
         return resolve(&args[0], &args[1]);
+    }
+    if f == "timestamp" {
+        return Ok(Value::Int(now.as_millisecond()));
     }
     let (base, variant) = f.split_once('.').unwrap_or((f, ""));
     if base == "duration" {

@@ -518,7 +518,7 @@ fn build_date(pair: Pair<'_, Rule>) -> Result<Value, SyntaxError> {
 }
 
 /// `@…`: a date with precision, a relative date or another temporal value.
-fn build_time_value(pair: Pair<'_, Rule>) -> Result<Value, SyntaxError> {
+pub(crate) fn build_time_value(pair: Pair<'_, Rule>) -> Result<Value, SyntaxError> {
     let span = Span::of(&pair);
     let inner = pair.into_inner().next().expect("date body");
     match inner.as_rule() {

@@ -37,6 +37,7 @@ impl Exec<'_> {
                 Literal::Float(x) => Value::Float(*x),
                 Literal::String(s) => Value::from(s.as_str()),
                 Literal::Uncertain(u) => Value::Uncertain(*u),
+                Literal::Temporal(v) => Value::from_model(v),
             },
             ExprKind::Param(p) => match self.params.get(p) {
                 Some(v) => Value::from_query_value(v),

@@ -641,6 +641,9 @@ fn build_atom(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
             };
             ExprKind::Literal(Literal::Uncertain(Uncertain::Approx(n)))
         }
+        Rule::date_literal => {
+            ExprKind::Literal(Literal::Temporal(crate::syntax::decl::build_time_value(pair)?))
+        }
         Rule::string_lit => ExprKind::Literal(Literal::String(unescape(pair.as_str().trim(), span)?)),
         Rule::true_lit => ExprKind::Literal(Literal::Bool(true)),
         Rule::false_lit => ExprKind::Literal(Literal::Bool(false)),

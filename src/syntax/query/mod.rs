@@ -203,6 +203,9 @@ pub enum Literal {
     String(String),
     /// `~100` (claimgraph extension).
     Uncertain(Uncertain),
+    /// `@2018-02-07`, `@-4months`, `@22:00`, `@P1D` (claimgraph extension): a date or
+    /// another temporal value as the declarations write it.
+    Temporal(crate::model::Value),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -379,6 +379,7 @@ impl fmt::Display for Literal {
             Literal::Float(x) => write_float(f, *x),
             Literal::String(s) => write_string_literal(f, s),
             Literal::Uncertain(u) => write!(f, "{u}"),
+            Literal::Temporal(v) => write!(f, "{v}"),
         }
     }
 }
