@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::bundled::bundled_dataset;
 use crate::diagnostics::SourceFile;
 use crate::export::dot::{graph_to_dot, output_to_dot, render_with_graphviz, ClusterBy, DotOptions};
-use crate::load::{json::export_json, load_files, print::print_graph, DataFile, LoadFailure};
+use crate::load::{json::export_json_at, load_files_checked, print::print_graph_at, DataFile, LoadFailure};
 use crate::model::Graph;
 use crate::output::OutputFormat;
 use crate::session::Session;
@@ -90,6 +90,25 @@ pub enum Command {
         #[command(subcommand)]
         format: ExportFormat,
     },
+    /// Load claims from a CSV or TSV sheet (one row per attestation) into the graph of
+    /// --data and write the result; see docs/interop.md for the columns
+    Import {
+        /// The sheet (`.tsv` or `.tab` is tab-separated)
+        file: PathBuf,
+        /// Read a field from a column with another header: FIELD=HEADER (subject=Actor,
+        /// property:killed=Dead); repeatable
+        #[arg(long = "column", value_name = "FIELD=HEADER")]
+        columns: Vec<String>,
+        /// The cell separator (one character, `tab` for a tab)
+        #[arg(long)]
+        delimiter: Option<String>,
+        /// Load the good rows and list the bad ones (the exit code is still 1)
+        #[arg(long)]
+        keep_going: bool,
+        /// Write the graph here (`.json` for JSON, else declarations) instead of standard output
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Draft declarations from an article's text, for review in the shell (`:review FILE`)
     Draft(draft::DraftArgs),
     /// Write a deterministic synthetic graph (language, CSV, N-Quads) for benchmarks
@@ -136,6 +155,66 @@ pub enum ExportFormat {
         /// Draw attribution chains (VIA), dotted
         #[arg(long)]
         chains: bool,
+        /// Draw the disputes instead: each question with its positions and the voices
+        /// behind them
+        #[arg(long)]
+        disputes: bool,
+        /// With --disputes: only the disputes about this entity, source, document or claim
+        /// id, or the dispute with this id (`D-…`)
+        #[arg(long, value_name = "ID", requires = "disputes")]
+        about: Option<String>,
+    },
+    /// Claims as a spreadsheet, one row per attestation (what `import` reads)
+    Csv {
+        files: Vec<PathBuf>,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Separate cells with tabs
+        #[arg(long)]
+        tsv: bool,
+    },
+    /// A folder for Kùzu: schema.cypher, CSV files and copy.cypher (COPY FROM)
+    Kuzu {
+        files: Vec<PathBuf>,
+        /// The folder to write (created if missing)
+        #[arg(short, long, required = true)]
+        output: PathBuf,
+    },
+    /// A folder of CSV files in neo4j-admin import's format, with import.sh
+    Neo4j {
+        files: Vec<PathBuf>,
+        /// The folder to write (created if missing)
+        #[arg(short, long, required = true)]
+        output: PathBuf,
+    },
+    /// A script of parameterised CREATE/MERGE statements for cypher-shell (Neo4j)
+    Cypher {
+        files: Vec<PathBuf>,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// GraphML for Gephi, yEd and networkx, contested claims marked
+    Graphml {
+        files: Vec<PathBuf>,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// RDF 1.2 with PROV-O: each claim a reified triple, each attestation a prov:Entity
+    Rdf {
+        files: Vec<PathBuf>,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The base of every data IRI (ends with `/` or `#`)
+        #[arg(long, default_value = crate::export::rdf::DEFAULT_BASE)]
+        base: String,
+        #[arg(long, value_enum, default_value_t = crate::export::rdf::RdfSyntax::Trig)]
+        syntax: crate::export::rdf::RdfSyntax,
+    },
+    /// FollowTheMoney entities, one JSON object per line
+    Ftm {
+        files: Vec<PathBuf>,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
 }
 
@@ -193,24 +272,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             run_scripts(&args, failure, &[SourceFile::new("<query>", statement)])
         }
         Some(Command::Check { files }) => {
-            // `--data` names the graph as it does for the other commands.
-            let files = if files.is_empty() { args.data.clone() } else { files };
-            let graph = load(&files)?;
-            let findings = crate::check::check(&graph);
+            // `--data` names the graph as it does for the other commands; FILEs add to it.
+            let graph = load(&with_data(&args, files))?;
+            let analysis = crate::check::analyse(&graph);
             let text = match args.format {
                 OutputFormat::Table | OutputFormat::Csv | OutputFormat::Markdown => {
-                    format!("{}\n\n{}", graph.summary(), crate::check::findings_table(&findings))
+                    format!("{}\n\n{}", graph.summary(), crate::check::report_table(&analysis))
                 }
                 OutputFormat::Json => {
-                    serde_json::to_string_pretty(&crate::check::findings_json(&findings))? + "\n"
+                    let mut report = crate::check::report_json(&analysis);
+                    report["summary"] = summary_json(&graph.summary());
+                    serde_json::to_string_pretty(&report)? + "\n"
                 }
             };
             write_output(None, &text)?;
-            let open = findings.iter().any(|f| f.is_open());
+            let open = analysis.findings.iter().any(|f| f.is_open());
             // The process ends here: freeing a large graph allocation by allocation takes
             // a noticeable share of a big load's time and returns nothing to anyone.
             std::mem::forget(graph);
-            std::mem::forget(findings);
+            std::mem::forget(analysis);
             if open {
                 return Ok(ExitCode::from(EXIT_CONTRADICTIONS));
             }
@@ -219,6 +299,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Export { format }) => {
             export(format, &args)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Import { file, columns, delimiter, keep_going, output }) => {
+            import(&args, &file, &columns, delimiter.as_deref(), keep_going, output.as_deref())
         }
         Some(Command::Draft(draft)) => draft::run(&draft, &args.data),
         Some(Command::Gen { claims, seed, out }) => {
@@ -229,22 +312,105 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The files a command reads: `--data` files, then the command's own.
+fn with_data(args: &SessionArgs, files: Vec<PathBuf>) -> Vec<PathBuf> {
+    args.data.iter().cloned().chain(files).collect()
+}
+
+/// The folder a written file will be in (document texts are written relative to it): the
+/// output file's folder, or the current one for standard output.
+fn output_dir(output: Option<&Path>) -> PathBuf {
+    match output.and_then(Path::parent) {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The summary's counts as JSON (`check --format json`).
+fn summary_json(s: &crate::model::Summary) -> serde_json::Value {
+    serde_json::json!({
+        "entities": s.entities,
+        "sources": s.sources,
+        "documents": s.documents,
+        "claims": s.claims,
+        "attestations": s.attestations,
+        "quotes": s.quotes,
+        "unverified_quotes": s.unverified_quotes,
+        "documents_without_text": s.documents_without_text,
+        "denials": s.denials,
+        "constraints": s.constraints,
+    })
+}
+
 fn export(format: ExportFormat, args: &SessionArgs) -> anyhow::Result<()> {
+    let data = |files: Vec<PathBuf>| if files.is_empty() { args.data.clone() } else { files };
     match format {
+        ExportFormat::Csv { files, output, tsv } => {
+            let graph = load(&data(files))?;
+            write_output(
+                output.as_deref(),
+                &crate::export::table::claims_table(&graph, if tsv { b'\t' } else { b',' }),
+            )
+        }
+        ExportFormat::Kuzu { files, output } => {
+            let graph = load(&data(files))?;
+            crate::export::kuzu::write_kuzu(&graph, &output)
+                .with_context(|| format!("cannot write {}", output.display()))
+        }
+        ExportFormat::Neo4j { files, output } => {
+            let graph = load(&data(files))?;
+            crate::export::neo4j::write_neo4j_csv(&graph, &output)
+                .with_context(|| format!("cannot write {}", output.display()))
+        }
+        ExportFormat::Cypher { files, output } => {
+            write_output(output.as_deref(), &crate::export::neo4j::cypher_script(&load(&data(files))?))
+        }
+        ExportFormat::Graphml { files, output } => {
+            let bytes = crate::export::graphml::graph_to_graphml(&load(&data(files))?)?;
+            write_output_bytes(output.as_deref(), &bytes)
+        }
+        ExportFormat::Rdf { files, output, base, syntax } => {
+            crate::export::rdf::check_base(&base).map_err(anyhow::Error::msg)?;
+            let bytes = crate::export::rdf::graph_to_rdf(&load(&data(files))?, &base, syntax)?;
+            write_output_bytes(output.as_deref(), &bytes)
+        }
+        ExportFormat::Ftm { files, output } => {
+            write_output(output.as_deref(), &crate::export::ftm::graph_to_ftm(&load(&data(files))?))
+        }
         ExportFormat::Json { files, output } => {
-            let graph = load(&files)?;
-            let text = serde_json::to_string_pretty(&export_json(&graph))? + "\n";
+            let graph = load(&with_data(args, files))?;
+            let json = export_json_at(&graph, Some(&output_dir(output.as_deref())));
+            let text = serde_json::to_string_pretty(&json)? + "\n";
             write_output(output.as_deref(), &text)
         }
         ExportFormat::Kg { files, output } => {
-            let graph = load(&files)?;
-            write_output(output.as_deref(), &print_graph(&graph))
+            let graph = load(&with_data(args, files))?;
+            write_output(output.as_deref(), &print_graph_at(&graph, Some(&output_dir(output.as_deref()))))
         }
-        ExportFormat::Dot { files, query, output, render, clusters, chains } => {
-            let files = if files.is_empty() { args.data.clone() } else { files };
-            let mut graph = load(&files)?;
+        ExportFormat::Dot { files, query, output, render, clusters, chains, disputes, about } => {
+            let mut graph = load(&with_data(args, files))?;
             let options = DotOptions { clusters, chains };
             let text = match query {
+                None if disputes => {
+                    let analysis = crate::check::analyse(&graph);
+                    let chosen: Vec<&crate::check::Dispute> = match about.as_deref() {
+                        None => analysis.disputes.iter().collect(),
+                        Some(id) if id.starts_with("D-") => {
+                            let found: Vec<_> = analysis.disputes.iter().filter(|d| d.id == id).collect();
+                            if found.is_empty() {
+                                anyhow::bail!("no dispute '{id}'");
+                            }
+                            found
+                        }
+                        Some(id) => {
+                            let target =
+                                crate::check::about_target(&graph, id).map_err(anyhow::Error::msg)?;
+                            crate::check::filter_disputes(&graph, &analysis, Some(target), None)
+                        }
+                    };
+                    crate::export::dot::disputes_to_dot(&chosen, &analysis.findings)
+                }
+                Some(_) if disputes => anyhow::bail!("--disputes draws the disputes; it takes no --query"),
                 None => {
                     let progress =
                         progress_bar((graph.entity_count() + graph.claim_count()) as u64, "exporting");
@@ -370,7 +536,7 @@ pub fn load(files: &[PathBuf]) -> anyhow::Result<Graph> {
         indicatif::ProgressBar::hidden()
     };
     let mut graph = Graph::new();
-    let result = load_files(&mut graph, &data);
+    let result = load_files_checked(&mut graph, &data, Some(crate::check::finding_ids));
     spinner.finish_and_clear();
     result?;
     Ok(graph)
@@ -383,6 +549,71 @@ pub fn write_output(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
             .with_context(|| format!("cannot write {}", p.display())),
         None => write_bytes(text.as_bytes()),
     }
+}
+
+/// [`write_output`] for bytes.
+fn write_output_bytes(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
+    match path {
+        Some(p) => {
+            crate::save::write_atomically(p, bytes).with_context(|| format!("cannot write {}", p.display()))
+        }
+        None => write_bytes(bytes),
+    }
+}
+
+/// `claimgraph import`: a sheet's claims into the graph of `--data`, each row whole or not
+/// at all; the result is written only when every row loaded, or with `--keep-going`.
+fn import(
+    args: &SessionArgs,
+    file: &Path,
+    columns: &[String],
+    delimiter: Option<&str>,
+    keep_going: bool,
+    output: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    use crate::load::table::{self, Mapping};
+    let name = file.display().to_string();
+    let mut mapping = Mapping::for_file(&name);
+    for c in columns {
+        mapping.rename(c).map_err(anyhow::Error::msg)?;
+    }
+    if let Some(d) = delimiter {
+        mapping.delimiter = match d {
+            "tab" | "\\t" => b'\t',
+            d if d.len() == 1 => d.as_bytes()[0],
+            _ => anyhow::bail!("the delimiter must be one ASCII character or `tab`"),
+        };
+    }
+    let data = if args.data.is_empty() {
+        vec![bundled_dataset()]
+    } else {
+        args.data
+            .iter()
+            .map(|p| DataFile::read(p).with_context(|| format!("cannot read {}", p.display())))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
+    let sheet = DataFile::read(file).with_context(|| format!("cannot read {name}"))?;
+    let mut graph = Graph::new();
+    let (loaded, errors) = table::import(&mut graph, &data, &sheet, &mapping)?;
+    let rows = |n: usize| if n == 1 { "1 row".to_string() } else { format!("{n} rows") };
+    for e in &errors {
+        eprintln!("{}", e.line(&name));
+    }
+    if !errors.is_empty() && !keep_going {
+        eprintln!("nothing imported: {} with errors (--keep-going loads the others)", rows(errors.len()));
+        return Ok(ExitCode::from(EXIT_ERROR));
+    }
+    // Document texts are written relative to where the output goes.
+    let dir = output_dir(output);
+    let text = match output {
+        Some(p) if p.extension().is_some_and(|e| e == "json") => {
+            serde_json::to_string_pretty(&export_json_at(&graph, Some(&dir)))? + "\n"
+        }
+        _ => print_graph_at(&graph, Some(&dir)),
+    };
+    write_output(output, &text)?;
+    eprintln!("{} imported, {} skipped", rows(loaded), rows(errors.len()));
+    Ok(if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_ERROR) })
 }
 
 fn write_bytes(bytes: &[u8]) -> anyhow::Result<()> {

@@ -6,6 +6,7 @@
 pub mod claim;
 pub mod corroboration;
 pub mod date;
+pub mod documents;
 pub mod graph;
 pub mod resolution;
 pub mod result;
@@ -14,6 +15,7 @@ pub mod value;
 
 pub use claim::*;
 pub use date::{DateUnit, DateValue, PartialDate, Precision};
+pub use documents::{DeclSite, DocumentText};
 pub use graph::{Entity, Graph, GraphError, Summary};
 pub use resolution::{Resolution, ResolutionStatus, ResolutionTarget};
 pub use temporal::{Temporal, TemporalError, TemporalKind};
