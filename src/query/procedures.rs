@@ -111,8 +111,9 @@ impl Default for Procedures {
 
 impl Procedures {
     /// The built-in procedures: `db.labels()`, `db.relationshipTypes()`,
-    /// `db.propertyKeys()` and `db.sources()` (our extension: every source with its name,
-    /// its relay chain and how many claims it attests).
+    /// `db.propertyKeys()` and `db.sources()` (our extension: every declared source, and
+    /// any other entity that attests a claim, with its name, its relay chain and how many
+    /// claims it attests).
     pub fn builtin() -> Procedures {
         let out = |cols: &[(&str, ProcType)]| cols.iter().map(|(n, t)| (n.to_string(), *t)).collect();
         let p = |name: &str, outputs, body| Procedure {
@@ -313,16 +314,19 @@ pub(crate) fn invoke(p: &Procedure, graph: &Graph, args: Vec<Value>) -> EvalResu
             strings(keys)
         }
         Body::Sources => {
-            let Some(label) = graph.sym("Source") else { return Ok(Vec::new()) };
+            // Declared sources, and any entity (a document, an actor) that attests a claim.
+            let label = graph.sym("Source");
+            let claims = |s| graph.source_claim_count(crate::model::SourceRef::Entity(s));
             let mut rows: Vec<Vec<Value>> = graph
-                .entities_with_label(label)
+                .entities()
+                .filter(|s| label.is_some_and(|l| graph.has_label(*s, l)) || claims(*s) > 0)
                 .map(|s| {
                     let via = graph.entity(s).map(|e| e.via.clone()).unwrap_or_default();
                     vec![
                         Value::from(graph.entity_id(s)),
                         Value::from(graph.display_name(s)),
                         Value::List(via.iter().map(|v| Value::from(graph.entity_id(*v))).collect()),
-                        Value::Int(graph.source_claim_count(crate::model::SourceRef::Entity(s)) as i64),
+                        Value::Int(claims(s) as i64),
                     ]
                 })
                 .collect();
