@@ -146,7 +146,7 @@ fn atts_json(
                 m.insert("quote".into(), opt(&a.quote));
                 m.insert("document".into(), a.document.as_ref().map_or(Json::Null, |d| json!(d.text)));
                 m.insert("position".into(), opt(&a.position));
-                m.insert("date".into(), a.date.map_or(Json::Null, |d| json!(d.to_string())));
+                m.insert("date".into(), a.date.as_ref().map_or(Json::Null, |d| json!(d.to_string())));
                 // A quote is verified when its document's text was read at load.
                 let checked = a.document.as_ref().is_some_and(|d| verified.get(&d.text) == Some(&true));
                 m.insert("verified".into(), json!(a.quote.is_some() && checked));
@@ -170,6 +170,7 @@ pub fn value_json(v: &Value) -> Json {
         Value::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), value_json(v))).collect()),
         Value::Uncertain(u) => json!({"$uncertain": u.to_string()}),
         Value::Date(d) => json!({"$date": d.to_string()}),
+        Value::Temporal(t) => json!({"$temporal": format!("@{t}")}),
     }
 }
 
@@ -256,6 +257,7 @@ fn tagged_kind(key: &str) -> Option<&'static str> {
         "$uncertain" => Some("an uncertain number (`~100`, `<12`, `>=5`, `65..200`)"),
         "$date" => Some("a date (`@2018-02-07`, `@-4months`)"),
         "$float" => Some("a float (`NaN`, `Infinity`, `-Infinity`)"),
+        "$temporal" => Some("a temporal value, as `@` and its literal"),
         _ => None,
     }
 }
@@ -265,6 +267,7 @@ fn value_kind(v: &Value) -> Option<&'static str> {
         Value::Uncertain(_) => tagged_kind("$uncertain"),
         Value::Date(_) => tagged_kind("$date"),
         Value::Float(_) => tagged_kind("$float"),
+        Value::Temporal(_) => tagged_kind("$temporal"),
         _ => None,
     }
 }
@@ -370,7 +373,8 @@ fn atts_from(j: &[JsonValue<'_>]) -> Result<Vec<AttestationDecl>, LoadError> {
             };
             let date = match opt_str(obj, "date")? {
                 Some(d) => match parse_value(&d.text) {
-                    Ok(Value::Date(date)) => Some(date),
+                    Ok(v @ Value::Date(_)) => Some(v),
+                    Ok(Value::Temporal(t)) if t.date().is_some() => Some(Value::Temporal(t)),
                     _ => {
                         return Err(LoadError::new(
                             LoadErrorKind::InvalidJson,

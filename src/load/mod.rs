@@ -845,7 +845,9 @@ impl<'g> Loader<'g> {
         if let (Some(doc), Some(quote)) = (document, &a.quote) {
             self.verify_quote(doc, quote, a.quote_span.unwrap_or(a.span))?;
         }
-        if let (Some(date @ DateValue::Relative { .. }), None) = (a.date, document) {
+        if let (Some(date @ crate::model::Value::Date(DateValue::Relative { .. })), None) =
+            (&a.date, document)
+        {
             return Err(LoadError::new(
                 LoadErrorKind::InvalidValue,
                 a.span,
@@ -862,7 +864,7 @@ impl<'g> Loader<'g> {
             quote: a.quote.as_deref().map(Into::into),
             document,
             position: a.position.as_deref().map(Into::into),
-            date: a.date,
+            date: a.date.clone(),
         })
     }
 
