@@ -41,9 +41,12 @@ pub struct Cli {
 /// Options shared by the shell, `run` and `query`.
 #[derive(Debug, Args, Clone)]
 pub struct SessionArgs {
-    /// A data file to load instead of the bundled dataset (repeat for several)
+    /// A data file to load instead of the bundled dataset (repeat for several); changes stay in memory
     #[arg(long, value_name = "FILE", global = true)]
     pub data: Vec<PathBuf>,
+    /// A workspace (made by `claimgraph init`) to open: every statement is saved as it runs
+    #[arg(long, value_name = "FILE", global = true, conflicts_with = "data")]
+    pub workspace: Option<PathBuf>,
     /// How to print results
     #[arg(long, value_enum, default_value_t = OutputFormat::Table, global = true)]
     pub format: OutputFormat,
@@ -74,6 +77,17 @@ pub enum Command {
         files: Vec<PathBuf>,
         #[command(flatten)]
         failure: FailureArgs,
+        /// Save the whole run as one transaction: everything or, if a statement fails, nothing
+        #[arg(long, short = '1', conflicts_with = "keep_going")]
+        single_transaction: bool,
+    },
+    /// Create a workspace: a file that keeps the graph and every statement's change
+    Init {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Data files to start from (`.kg` or `.json`); without them, the workspace starts empty
+        #[arg(long, value_name = "DATA")]
+        from: Vec<PathBuf>,
     },
     /// Run one statement (or several, separated by `;`)
     Query {
@@ -153,6 +167,7 @@ pub fn main() -> ExitCode {
 }
 
 fn main_here() -> ExitCode {
+    crate::storage::prepare_process();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -171,20 +186,36 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let args = cli.session;
     match cli.command {
         None => crate::repl::run_repl(&args),
-        Some(Command::Run { files, failure }) => {
+        Some(Command::Run { files, failure, single_transaction }) => {
             let mut scripts = Vec::new();
             for f in &files {
                 scripts.push(read_script(f)?);
             }
-            run_scripts(&args, failure, &scripts)
+            run_scripts(&args, failure, &scripts, single_transaction)
         }
         Some(Command::Query { statement, failure }) => {
-            run_scripts(&args, failure, &[SourceFile::new("<query>", statement)])
+            run_scripts(&args, failure, &[SourceFile::new("<query>", statement)], false)
+        }
+        Some(Command::Init { file, from }) => {
+            let graph = if from.is_empty() { Graph::new() } else { load(&from)? };
+            let origin = from.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
+            crate::storage::create(&file, &graph, &init_entry(&origin))?;
+            let s = graph.summary();
+            println!(
+                "created {}: {} entities, {} sources, {} claims, {} attestations",
+                file.display(),
+                s.entities,
+                s.sources,
+                s.claims,
+                s.attestations
+            );
+            std::mem::forget(graph);
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Check { files }) => {
             // `--data` names the graph as it does for the other commands.
             let files = if files.is_empty() { args.data.clone() } else { files };
-            let graph = load(&files)?;
+            let graph = load_graph(&files, &args)?;
             let findings = crate::check::check(&graph);
             let text = match args.format {
                 OutputFormat::Table | OutputFormat::Csv | OutputFormat::Markdown => {
@@ -220,17 +251,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn export(format: ExportFormat, args: &SessionArgs) -> anyhow::Result<()> {
     match format {
         ExportFormat::Json { files, output } => {
-            let graph = load(&files)?;
+            let graph = load_graph(&files, args)?;
             let text = serde_json::to_string_pretty(&export_json(&graph))? + "\n";
             write_output(output.as_deref(), &text)
         }
         ExportFormat::Kg { files, output } => {
-            let graph = load(&files)?;
+            let graph = load_graph(&files, args)?;
             write_output(output.as_deref(), &print_graph(&graph))
         }
         ExportFormat::Dot { files, query, output, render, clusters, chains } => {
             let files = if files.is_empty() { args.data.clone() } else { files };
-            let mut graph = load(&files)?;
+            let mut graph = load_graph(&files, args)?;
             let options = DotOptions { clusters, chains };
             let text = match query {
                 None => {
@@ -288,19 +319,35 @@ fn read_script(path: &Path) -> anyhow::Result<SourceFile> {
     Ok(SourceFile::new(path.display().to_string(), text))
 }
 
-/// Builds a session from the shared options (loads data, parses parameters).
+/// Builds a session from the shared options (loads data or opens the workspace, parses
+/// parameters).
 pub(crate) fn session_from_args(args: &SessionArgs) -> anyhow::Result<Session> {
     let params = parse_params(&args.params)?;
-    let graph = load(&args.data)?;
-    let mut session = Session::new(graph);
+    let mut session = match &args.workspace {
+        Some(path) => {
+            let (store, graph) = open_workspace(path)?;
+            let mut session = Session::new(graph);
+            session.workspace = Some(store);
+            session
+        }
+        None => Session::new(load(&args.data)?),
+    };
     session.params = params;
     session.format = args.format;
     session.timing = args.timing;
     Ok(session)
 }
 
-fn run_scripts(args: &SessionArgs, failure: FailureArgs, scripts: &[SourceFile]) -> anyhow::Result<ExitCode> {
+fn run_scripts(
+    args: &SessionArgs,
+    failure: FailureArgs,
+    scripts: &[SourceFile],
+    single_transaction: bool,
+) -> anyhow::Result<ExitCode> {
     let mut session = session_from_args(args)?;
+    if single_transaction {
+        session.begin_transaction();
+    }
     session.fail_fast = !failure.keep_going;
     session.color = std::io::stderr().is_terminal();
     if std::io::stdout().is_terminal() {
@@ -314,6 +361,14 @@ fn run_scripts(args: &SessionArgs, failure: FailureArgs, scripts: &[SourceFile])
         failed |= summary.failed > 0;
         if failed && session.fail_fast {
             break;
+        }
+    }
+    if single_transaction {
+        if let Err(report) = session.end_transaction(!failed) {
+            let _ = write!(err, "{}", crate::diagnostics::render_for_terminal(&report, session.color));
+            failed = true;
+        } else if failed && session.workspace.is_some() {
+            let _ = writeln!(err, "nothing was saved: the run was one transaction and a statement failed");
         }
     }
     session.finish_json(&mut out);
@@ -405,5 +460,55 @@ fn write_bytes(bytes: &[u8]) -> anyhow::Result<()> {
         // A closed pipe (`| head`) is not an error worth reporting.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         r => r.context("cannot write to standard output"),
+    }
+}
+
+// ---- workspaces ----------------------------------------------------------------------------
+
+/// The journal entry of `init`.
+fn init_entry(from: &str) -> crate::storage::JournalEntry {
+    crate::storage::JournalEntry {
+        statement: if from.is_empty() { "init".to_string() } else { format!("init --from {from}") },
+        origin: "init".to_string(),
+        user: crate::storage::user_name(),
+    }
+}
+
+/// Opens a workspace and reads its graph.
+pub(crate) fn open_workspace(path: &Path) -> anyhow::Result<(Box<dyn crate::storage::Store>, Graph)> {
+    let mut store = crate::storage::open(path).map_err(storage_error)?;
+    let graph = store.load().map_err(storage_error)?;
+    Ok((store, graph))
+}
+
+/// The shell's default workspace, created from the bundled dataset on first use.
+pub(crate) fn default_workspace() -> anyhow::Result<PathBuf> {
+    let path = crate::storage::default_workspace()
+        .context("no data folder to keep the workspace in; set CLAIMGRAPH_HOME or use --workspace FILE")?;
+    if !path.exists() {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let graph = load(&[])?;
+        match crate::storage::create(&path, &graph, &init_entry(crate::bundled::BUNDLED_NAME)) {
+            // Another shell created it first: use theirs.
+            Err(e) if e.kind == crate::storage::StorageErrorKind::Exists => {}
+            r => r.map_err(storage_error)?,
+        }
+    }
+    Ok(path)
+}
+
+/// A storage error with its code and help, for the command line.
+pub(crate) fn storage_error(e: crate::storage::StorageError) -> anyhow::Error {
+    anyhow::anyhow!(crate::diagnostics::render_plain(&miette::Report::new(e)).trim_end().to_string())
+}
+
+/// The graph for `check` and `export`: files, or the workspace, or the bundled dataset.
+fn load_graph(files: &[PathBuf], args: &SessionArgs) -> anyhow::Result<Graph> {
+    match (&args.workspace, files.is_empty()) {
+        (Some(path), true) => Ok(open_workspace(path)?.1),
+        (Some(_), false) => anyhow::bail!("give either data files or --workspace, not both"),
+        (None, _) => load(files),
     }
 }

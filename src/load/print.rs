@@ -98,33 +98,7 @@ pub fn graph_to_decls(graph: &Graph) -> Vec<DeclStatement> {
         });
     }
     for c in graph.constraints() {
-        let names =
-            |syms: &[crate::model::Sym]| syms.iter().map(|s| Name::new(graph.str(*s))).collect::<Vec<_>>();
-        let kind = match &c.kind {
-            ConstraintKind::Single { pattern, properties } => ConstraintKindDecl::Single {
-                pattern: rel_pattern(graph, pattern, &Vec::new()),
-                on: names(properties),
-            },
-            ConstraintKind::Sum { pattern, parts, total } => ConstraintKindDecl::Sum {
-                pattern: rel_pattern(graph, pattern, &Vec::new()),
-                parts: names(parts),
-                total: Name::new(graph.str(*total)),
-            },
-            ConstraintKind::Exclusive { patterns } => ConstraintKindDecl::Exclusive {
-                patterns: patterns.iter().map(|p| rel_pattern(graph, p, &Vec::new())).collect(),
-            },
-            ConstraintKind::Temporal { pattern, property } => ConstraintKindDecl::Temporal {
-                pattern: rel_pattern(graph, pattern, &Vec::new()),
-                on: Name::new(graph.str(*property)),
-            },
-        };
-        out.push(DeclStatement::Constraint(ConstraintDecl {
-            id: Name::new(graph.str(c.id)),
-            kind,
-            per: names(&c.per),
-            tolerance: c.tolerance,
-            severity: c.severity.map(|s| Name::new(s.as_str())),
-        }));
+        out.push(constraint_decl(graph, c));
     }
     for r in graph.resolutions() {
         let target = match &r.target {
@@ -148,6 +122,39 @@ pub fn graph_to_decls(graph: &Graph) -> Vec<DeclStatement> {
         }));
     }
     out
+}
+
+/// A constraint as its CONSTRAINT statement.
+pub(crate) fn constraint_decl(graph: &Graph, c: &crate::model::Constraint) -> DeclStatement {
+    {
+        let names =
+            |syms: &[crate::model::Sym]| syms.iter().map(|s| Name::new(graph.str(*s))).collect::<Vec<_>>();
+        let kind = match &c.kind {
+            ConstraintKind::Single { pattern, properties } => ConstraintKindDecl::Single {
+                pattern: rel_pattern(graph, pattern, &Vec::new()),
+                on: names(properties),
+            },
+            ConstraintKind::Sum { pattern, parts, total } => ConstraintKindDecl::Sum {
+                pattern: rel_pattern(graph, pattern, &Vec::new()),
+                parts: names(parts),
+                total: Name::new(graph.str(*total)),
+            },
+            ConstraintKind::Exclusive { patterns } => ConstraintKindDecl::Exclusive {
+                patterns: patterns.iter().map(|p| rel_pattern(graph, p, &Vec::new())).collect(),
+            },
+            ConstraintKind::Temporal { pattern, property } => ConstraintKindDecl::Temporal {
+                pattern: rel_pattern(graph, pattern, &Vec::new()),
+                on: Name::new(graph.str(*property)),
+            },
+        };
+        DeclStatement::Constraint(ConstraintDecl {
+            id: Name::new(graph.str(c.id)),
+            kind,
+            per: names(&c.per),
+            tolerance: c.tolerance,
+            severity: c.severity.map(|s| Name::new(s.as_str())),
+        })
+    }
 }
 
 /// The graph as a data file.
@@ -181,7 +188,7 @@ fn end_selector(graph: &Graph, s: &EndSelector) -> EndPattern {
     }
 }
 
-fn rel_pattern(graph: &Graph, p: &RelPattern, conditions: &Props) -> RelPatternDecl {
+pub(crate) fn rel_pattern(graph: &Graph, p: &RelPattern, conditions: &Props) -> RelPatternDecl {
     RelPatternDecl {
         subject: end_selector(graph, &p.subject),
         claim_id: None,

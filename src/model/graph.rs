@@ -13,6 +13,7 @@ use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
 use super::claim::{Claim, ClaimIx, ClaimKind, Constraint, Denial, EntityIx, Props, SourceRef};
+use super::undo::Undo;
 use super::value::Value;
 use super::Sym;
 
@@ -127,12 +128,17 @@ pub struct Graph {
     /// Claims each source attests itself (not as a `VIA` hop).
     by_source: HashMap<SourceRef, BTreeSet<ClaimIx>>,
     denials: Vec<Denial>,
+    /// A stable key per denial, parallel to `denials` and ascending (see `undo.rs`).
+    pub(super) denial_keys: Vec<u64>,
+    pub(super) next_denial_key: u64,
     constraints: Vec<Constraint>,
     /// Verdicts on contradiction findings (see `resolution.rs`).
     pub(super) resolutions: Vec<super::resolution::Resolution>,
-    next_generated_id: u64,
+    pub(super) next_generated_id: u64,
     /// Bumped by every change (see [`Graph::revision`]).
     pub(super) revision: u64,
+    /// What the open transaction changed, for rollback and for the workspace (`undo.rs`).
+    pub(super) undo: Option<super::undo::UndoLog>,
 }
 
 impl Graph {
@@ -188,13 +194,32 @@ impl Graph {
             }
         }
         let ix = self.graph.add_node(Entity { id, labels: unique_labels, props, via: Vec::new() });
-        self.by_id.insert(id, ix);
-        let entity = &self.graph[ix];
+        self.index_entity(ix);
+        self.record(Undo::EntityAdded(ix));
+        Ok(ix)
+    }
+
+    /// Adds an entity's id, labels and names to the indexes.
+    pub(super) fn index_entity(&mut self, ix: EntityIx) {
+        let Some(entity) = self.graph.node_weight(ix) else { return };
+        self.by_id.insert(entity.id, ix);
         for l in &entity.labels {
             self.by_label.entry(*l).or_default().insert(ix);
         }
         self.index_names(ix);
-        Ok(ix)
+    }
+
+    /// Removes an entity's id, labels and names from the indexes.
+    pub(super) fn unindex_entity(&mut self, ix: EntityIx) {
+        self.unindex_names(ix);
+        let Some(entity) = self.graph.node_weight(ix) else { return };
+        let (id, labels) = (entity.id, entity.labels.clone());
+        self.by_id.remove(id);
+        for l in &labels {
+            if let Some(set) = self.by_label.get_mut(l) {
+                set.remove(&ix);
+            }
+        }
     }
 
     fn generate_id(&mut self) -> Sym {
@@ -224,9 +249,11 @@ impl Graph {
 
     fn index_names(&mut self, ix: EntityIx) {
         for name in self.names_of(ix) {
+            // Kept in index order, so the order does not depend on the history of edits
+            // (a rolled-back removal or a reopened workspace gives the same lists).
             let list = self.by_name.entry(name).or_default();
-            if !list.contains(&ix) {
-                list.push(ix);
+            if let Err(at) = list.binary_search(&ix) {
+                list.insert(at, ix);
             }
         }
     }
@@ -309,6 +336,7 @@ impl Graph {
         if self.graph.node_weight(ix).is_none() {
             return Err(GraphError::NoSuchEntity);
         }
+        self.record_entity_change(ix);
         let indexes_names = matches!(self.str(key), "name" | "aliases");
         if indexes_names {
             self.unindex_names(ix);
@@ -322,23 +350,24 @@ impl Graph {
 
     pub fn add_label(&mut self, ix: EntityIx, label: Sym) -> Result<bool, GraphError> {
         self.revision += 1;
-        let e = self.graph.node_weight_mut(ix).ok_or(GraphError::NoSuchEntity)?;
+        let e = self.graph.node_weight(ix).ok_or(GraphError::NoSuchEntity)?;
         if e.labels.contains(&label) {
             return Ok(false);
         }
-        e.labels.push(label);
+        self.record_entity_change(ix);
+        self.graph[ix].labels.push(label);
         self.by_label.entry(label).or_default().insert(ix);
         Ok(true)
     }
 
     pub fn remove_label(&mut self, ix: EntityIx, label: Sym) -> Result<bool, GraphError> {
         self.revision += 1;
-        let e = self.graph.node_weight_mut(ix).ok_or(GraphError::NoSuchEntity)?;
-        let before = e.labels.len();
-        e.labels.retain(|l| *l != label);
-        if e.labels.len() == before {
+        let e = self.graph.node_weight(ix).ok_or(GraphError::NoSuchEntity)?;
+        if !e.labels.contains(&label) {
             return Ok(false);
         }
+        self.record_entity_change(ix);
+        self.graph[ix].labels.retain(|l| *l != label);
         if let Some(set) = self.by_label.get_mut(&label) {
             set.remove(&ix);
         }
@@ -347,7 +376,11 @@ impl Graph {
 
     pub fn set_via(&mut self, ix: EntityIx, via: Vec<EntityIx>) -> Result<(), GraphError> {
         self.revision += 1;
-        self.graph.node_weight_mut(ix).ok_or(GraphError::NoSuchEntity)?.via = via;
+        if self.graph.node_weight(ix).is_none() {
+            return Err(GraphError::NoSuchEntity);
+        }
+        self.record_entity_change(ix);
+        self.graph[ix].via = via;
         Ok(())
     }
 
@@ -370,14 +403,9 @@ impl Graph {
         for c in &edges {
             self.remove_claim(*c)?;
         }
-        self.unindex_names(ix);
+        self.unindex_entity(ix);
         let e = self.graph.remove_node(ix).ok_or(GraphError::NoSuchEntity)?;
-        self.by_id.remove(e.id);
-        for l in &e.labels {
-            if let Some(set) = self.by_label.get_mut(l) {
-                set.remove(&ix);
-            }
-        }
+        self.record(Undo::EntityRemoved(ix, e));
         Ok(edges.len())
     }
 
@@ -398,16 +426,40 @@ impl Graph {
                 return Err(GraphError::DuplicateClaim(self.str(id).to_string()));
             }
         }
-        let (id, rel_type) = (claim.id, claim.rel_type);
         let ix = self.graph.add_edge(subject, object, claim);
-        for a in &self.graph[ix].attestations {
+        self.index_claim(ix);
+        self.record(Undo::ClaimAdded(ix));
+        Ok(ix)
+    }
+
+    /// Adds a claim's sources, id and type to the indexes.
+    pub(super) fn index_claim(&mut self, ix: ClaimIx) {
+        let Some(claim) = self.graph.edge_weight(ix) else { return };
+        for a in &claim.attestations {
             self.by_source.entry(a.source).or_default().insert(ix);
         }
-        if let Some(id) = id {
+        if let Some(id) = claim.id {
             self.claim_ids.insert(id, ix);
         }
-        self.by_type.entry(rel_type).or_default().insert(ix);
-        Ok(ix)
+        self.by_type.entry(claim.rel_type).or_default().insert(ix);
+    }
+
+    /// Removes a claim's sources, id and type from the indexes.
+    pub(super) fn unindex_claim(&mut self, ix: ClaimIx) {
+        let Some(c) = self.graph.edge_weight(ix) else { return };
+        for a in &c.attestations {
+            if let Some(set) = self.by_source.get_mut(&a.source) {
+                set.remove(&ix);
+            }
+        }
+        if let Some(id) = c.id {
+            if self.claim_ids.get(&id) == Some(&ix) {
+                self.claim_ids.remove(&id);
+            }
+        }
+        if let Some(set) = self.by_type.get_mut(&c.rel_type) {
+            set.remove(&ix);
+        }
     }
 
     pub fn claim(&self, ix: ClaimIx) -> Option<&Claim> {
@@ -418,6 +470,8 @@ impl Graph {
     /// sources. The type and id are indexed too, so they must not be changed through this.
     pub fn update_claim<R>(&mut self, ix: ClaimIx, change: impl FnOnce(&mut Claim) -> R) -> Option<R> {
         self.revision += 1;
+        self.graph.edge_weight(ix)?;
+        self.record_claim_change(ix);
         let claim = self.graph.edge_weight_mut(ix)?;
         let before: Vec<SourceRef> = claim.attestations.iter().map(|a| a.source).collect();
         let result = change(claim);
@@ -442,6 +496,8 @@ impl Graph {
             }
             return Err(GraphError::DuplicateClaim(self.str(id).to_string()));
         }
+        self.graph.edge_weight(ix).ok_or(GraphError::NoSuchClaim)?;
+        self.record_claim_change(ix);
         let c = self.graph.edge_weight_mut(ix).ok_or(GraphError::NoSuchClaim)?;
         if let Some(old) = c.id.replace(id) {
             self.claim_ids.remove(&old);
@@ -452,6 +508,8 @@ impl Graph {
 
     pub fn set_claim_prop(&mut self, ix: ClaimIx, key: Sym, value: Value) -> Result<bool, GraphError> {
         self.revision += 1;
+        self.graph.edge_weight(ix).ok_or(GraphError::NoSuchClaim)?;
+        self.record_claim_change(ix);
         let c = self.graph.edge_weight_mut(ix).ok_or(GraphError::NoSuchClaim)?;
         Ok(set_prop(&mut c.props, key, value))
     }
@@ -514,20 +572,24 @@ impl Graph {
 
     pub fn remove_claim(&mut self, ix: ClaimIx) -> Result<Claim, GraphError> {
         self.revision += 1;
+        let (subject, object) = self.graph.edge_endpoints(ix).ok_or(GraphError::NoSuchClaim)?;
+        self.unindex_claim(ix);
         let c = self.graph.remove_edge(ix).ok_or(GraphError::NoSuchClaim)?;
-        for a in &c.attestations {
-            if let Some(set) = self.by_source.get_mut(&a.source) {
-                set.remove(&ix);
+        // Denials of a removed claim have nothing left to deny.
+        let mut denials = Vec::new();
+        let mut i = 0;
+        while i < self.denials.len() {
+            if self.denials[i].target == super::claim::DenialTarget::Claim(ix) {
+                let d = self.denials.remove(i);
+                let key = self.denial_keys.remove(i);
+                denials.push((i + denials.len(), key, d));
+            } else {
+                i += 1;
             }
         }
-        if let Some(id) = c.id {
-            self.claim_ids.remove(&id);
+        if self.undo.is_some() {
+            self.record(Undo::ClaimRemoved { ix, subject, object, claim: c.clone(), denials });
         }
-        if let Some(set) = self.by_type.get_mut(&c.rel_type) {
-            set.remove(&ix);
-        }
-        // Denials of a removed claim have nothing left to deny.
-        self.denials.retain(|d| d.target != super::claim::DenialTarget::Claim(ix));
         Ok(c)
     }
 
@@ -541,6 +603,9 @@ impl Graph {
     pub fn add_denial(&mut self, denial: Denial) {
         self.revision += 1;
         self.denials.push(denial);
+        self.denial_keys.push(self.next_denial_key);
+        self.record(Undo::DenialAdded(self.next_denial_key));
+        self.next_denial_key += 1;
     }
 
     pub fn denials(&self) -> &[Denial] {
@@ -553,6 +618,7 @@ impl Graph {
             return Err(GraphError::DuplicateClaim(self.str(constraint.id).to_string()));
         }
         self.constraints.push(constraint);
+        self.record(Undo::ConstraintAdded);
         Ok(())
     }
 
@@ -563,6 +629,36 @@ impl Graph {
     /// The underlying petgraph, for traversals. Mutate only through [`Graph`].
     pub fn petgraph(&self) -> &StableDiGraph<Entity, Claim> {
         &self.graph
+    }
+
+    pub(super) fn graph_mut(&mut self) -> &mut StableDiGraph<Entity, Claim> {
+        &mut self.graph
+    }
+
+    /// Denials with their stable keys, in order (keys ascend).
+    pub fn denials_with_keys(&self) -> impl Iterator<Item = (u64, &Denial)> + '_ {
+        self.denial_keys.iter().copied().zip(&self.denials)
+    }
+
+    pub fn denial_by_key(&self, key: u64) -> Option<&Denial> {
+        self.denial_keys.binary_search(&key).ok().map(|i| &self.denials[i])
+    }
+
+    pub(super) fn restore_denial(&mut self, pos: usize, key: u64, denial: Denial) {
+        let pos = pos.min(self.denials.len());
+        self.denials.insert(pos, denial);
+        self.denial_keys.insert(pos, key);
+    }
+
+    pub(super) fn forget_denial(&mut self, key: u64) {
+        if let Ok(i) = self.denial_keys.binary_search(&key) {
+            self.denials.remove(i);
+            self.denial_keys.remove(i);
+        }
+    }
+
+    pub(super) fn pop_constraint(&mut self) {
+        self.constraints.pop();
     }
 }
 

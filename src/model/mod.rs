@@ -5,12 +5,16 @@ pub mod claim;
 pub mod date;
 pub mod graph;
 pub mod resolution;
+pub mod restore;
+pub mod undo;
 pub mod value;
 
 pub use claim::*;
 pub use date::{DateUnit, DateValue, PartialDate, Precision};
 pub use graph::{Entity, Graph, GraphError, Summary};
 pub use resolution::{Resolution, ResolutionStatus, ResolutionTarget};
+pub use restore::RestoreHoles;
+pub use undo::{Changes, Savepoint};
 pub use value::{Interval, Number, Uncertain, Value};
 
 /// An interned string: labels, relationship types, ids and property keys repeat millions of

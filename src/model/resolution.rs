@@ -50,6 +50,7 @@ impl Graph {
     pub fn add_resolution(&mut self, resolution: Resolution) {
         self.revision += 1;
         self.resolutions.push(resolution);
+        self.record(super::undo::Undo::ResolutionAdded);
     }
 
     /// Resolutions in declaration order; a later one overrides an earlier one.

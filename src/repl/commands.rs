@@ -24,7 +24,7 @@ pub(crate) const COMMANDS: &[(&str, &str)] = &[
     ("schema", ":schema                   labels, relationship types, constraints and counts"),
     ("explain", ":explain QUERY            how a query would run (where matching starts), without running it"),
     ("contradictions", ":contradictions           list where sources disagree"),
-    ("history", ":history                  statements entered so far"),
+    ("history", ":history                  the workspace's journal: who changed what, when (else this session's input)"),
     ("clear", ":clear                    clear the screen"),
     ("exit", ":exit                     leave (Ctrl-D does too)"),
 ];
@@ -258,10 +258,16 @@ fn load(path: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Resul
     }
     let data = DataFile::read(Path::new(path)).map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?;
     let before = session.graph.summary();
-    let result = load_files(&mut session.graph, &[data]);
+    // One transaction: the whole file or, on any error, nothing.
+    let result = session.transact("<shell>", &format!(":load {path}"), |s| {
+        load_files(&mut s.graph, &[data]).map_err(|failure| crate::session::StatementFailure {
+            report: miette::Report::msg(format!("{failure}(nothing was loaded)")),
+            cancelled: false,
+        })
+    });
     let after = session.graph.summary();
     if let Err(failure) = result {
-        anyhow::bail!("{failure}(part of the file may have been loaded)");
+        anyhow::bail!("{}", crate::diagnostics::render_plain(&failure.report).trim_end());
     }
     let _ = writeln!(
         out,

@@ -28,6 +28,8 @@ use helper::{ReplHelper, Vocabulary};
 
 const PROMPT: &str = "claimgraph> ";
 const CONTINUATION_NOTE: &str = "         -> ";
+/// How many journal entries `:history` shows.
+const HISTORY_SHOWN: usize = 100;
 
 /// Where history is kept.
 fn history_path() -> Option<PathBuf> {
@@ -50,12 +52,21 @@ impl ConditionalEventHandler for InterruptWatcher {
 }
 
 pub(crate) fn run_repl(args: &SessionArgs) -> anyhow::Result<ExitCode> {
-    let mut session = session_from_args(args)?;
+    // Without a graph named, the shell works in the default workspace, so typed work is kept.
+    let mut args = args.clone();
+    if args.workspace.is_none() && args.data.is_empty() {
+        args.workspace = Some(crate::cli::default_workspace()?);
+    }
+    let mut session = session_from_args(&args)?;
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     session.color = color;
     session.timing = true;
-    let source_name =
-        if args.data.is_empty() { crate::bundled::BUNDLED_NAME.to_string() } else { join_paths(&args.data) };
+    let source_name = match &args.workspace {
+        Some(w) => format!("workspace {}", w.display()),
+        None => join_paths(&args.data),
+    };
+    // Take the writer lock now, so a second shell learns at once that it only reads.
+    let read_only = session.workspace.as_mut().and_then(|w| w.acquire_writer().err());
     let s = session.graph.summary();
     println!(
         "claimgraph {} — {source_name}: {} entities, {} sources, {} claims, {} attestations. Type :help for help.",
@@ -65,6 +76,9 @@ pub(crate) fn run_repl(args: &SessionArgs) -> anyhow::Result<ExitCode> {
         s.claims,
         s.attestations
     );
+    if let Some(e) = read_only {
+        println!("read-only: {}; statements that change the graph will fail", e.message);
+    }
 
     let config = Config::builder().auto_add_history(false).history_ignore_dups(true)?.build();
     let mut editor: Editor<ReplHelper, FileHistory> = Editor::with_config(config)?;
@@ -121,11 +135,20 @@ pub(crate) fn run_repl(args: &SessionArgs) -> anyhow::Result<ExitCode> {
                 After::ClearScreen => {
                     let _ = editor.clear_screen();
                 }
-                After::ShowHistory => {
-                    for (i, entry) in editor.history().iter().enumerate() {
-                        println!("{:>4}  {}", i + 1, entry.replace('\n', &format!("\n{CONTINUATION_NOTE}")));
+                After::ShowHistory => match session.journal_lines(HISTORY_SHOWN) {
+                    Some(Ok(lines)) if lines.is_empty() => println!("the journal is empty"),
+                    Some(Ok(lines)) => lines.iter().for_each(|l| println!("{l}")),
+                    Some(Err(e)) => eprintln!("error: {e}"),
+                    None => {
+                        for (i, entry) in editor.history().iter().enumerate() {
+                            println!(
+                                "{:>4}  {}",
+                                i + 1,
+                                entry.replace('\n', &format!("\n{CONTINUATION_NOTE}"))
+                            );
+                        }
                     }
-                }
+                },
                 After::Continue => {}
             }
         } else {

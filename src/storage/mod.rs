@@ -1,0 +1,185 @@
+//! Workspaces: where a graph is kept between sessions. The in-memory [`Graph`] is what
+//! queries run on; a [`Store`] makes it durable and fast to reopen.
+//!
+//! [`Store`] is the one interface the rest of the program sees (no SQLite type crosses
+//! it), so a server database can sit behind it later. [`sqlite`] is the embedded
+//! implementation: one file, normalised tables, an append-only journal, one writer and any
+//! number of readers. The schema, the settings and what they guarantee are documented in
+//! docs/storage.md.
+//!
+//! Invariants:
+//! * a statement's rows and its journal entry are written in one transaction, after the
+//!   statement succeeded in memory and before its result is shown;
+//! * rows are keyed by the in-memory index of their entity or claim, and reopening puts
+//!   every entity and claim back at its index, so a reopened graph is the graph that was
+//!   written (exports compare equal);
+//! * only the process holding the writer lock writes, and only if nothing was committed
+//!   since it read the graph.
+
+pub(crate) mod codec;
+mod lock;
+pub mod sqlite;
+
+use std::path::{Path, PathBuf};
+
+use crate::model::{Changes, Graph};
+
+pub use lock::{user_name, LockHolder};
+
+/// Who entered a statement, and what it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalEntry {
+    pub statement: String,
+    /// Where it came from: a script's name, `<input 3>` in the shell, `init`.
+    pub origin: String,
+    pub user: String,
+}
+
+/// A journal entry as stored: numbered, dated, with the process that wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalRecord {
+    pub seq: i64,
+    /// UTC, RFC 3339 with milliseconds.
+    pub at: String,
+    pub user: String,
+    pub host: String,
+    pub pid: i64,
+    pub origin: String,
+    pub statement: String,
+}
+
+/// A durable home for a graph.
+pub trait Store {
+    /// Where the workspace is, for messages (a path; never a password).
+    fn location(&self) -> String;
+
+    /// Reads the whole graph as of one consistent moment.
+    fn load(&mut self) -> Result<Graph, StorageError>;
+
+    /// Becomes the one writer. Idempotent. Fails when another process writes (naming it),
+    /// when the workspace cannot be written, or when someone committed since it was loaded.
+    fn acquire_writer(&mut self) -> Result<(), StorageError>;
+
+    fn is_writer(&self) -> bool;
+
+    /// Writes the rows `changes` touched, as they are in `graph` now (or their deletion),
+    /// and the journal entries, in one durable transaction. Acquires the writer lock first
+    /// if needed. On error nothing was written.
+    fn commit(
+        &mut self,
+        graph: &Graph,
+        changes: &Changes,
+        entries: &[JournalEntry],
+    ) -> Result<(), StorageError>;
+
+    /// The last `limit` journal entries, oldest first.
+    fn journal(&mut self, limit: usize) -> Result<Vec<JournalRecord>, StorageError>;
+}
+
+/// Opens a workspace (it must exist; see [`create`]).
+pub fn open(path: &Path) -> Result<Box<dyn Store>, StorageError> {
+    Ok(Box::new(sqlite::SqliteStore::open(path)?))
+}
+
+/// Creates a workspace holding `graph`. Fails if `path` exists. The file appears whole or
+/// not at all: it is written beside its final name and linked into place when complete.
+pub fn create(path: &Path, graph: &Graph, entry: &JournalEntry) -> Result<(), StorageError> {
+    sqlite::create(path, graph, entry)
+}
+
+/// Where the shell keeps its default workspace: `$CLAIMGRAPH_HOME`, else the user's data
+/// folder (`~/.local/share/claimgraph` on Linux).
+pub fn home() -> Option<PathBuf> {
+    if let Some(h) = std::env::var_os("CLAIMGRAPH_HOME").filter(|h| !h.is_empty()) {
+        return Some(PathBuf::from(h));
+    }
+    dirs::data_dir().map(|d| d.join("claimgraph"))
+}
+
+/// The default workspace's file.
+pub fn default_workspace() -> Option<PathBuf> {
+    home().map(|h| h.join("workspace.claimgraph"))
+}
+
+/// What went wrong with a workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageErrorKind {
+    /// The file is not a claimgraph workspace.
+    NotAWorkspace,
+    /// The workspace was written by a newer claimgraph.
+    NewerVersion,
+    /// Another process is the writer.
+    Locked,
+    /// Someone committed since this session read the workspace.
+    Changed,
+    /// The file or its folder cannot be written.
+    ReadOnly,
+    /// The disk (or the file size limit) is full.
+    Full,
+    /// `init` onto a file that exists.
+    Exists,
+    /// The file does not exist.
+    Missing,
+    /// A row that cannot be read back.
+    Corrupt,
+    /// Anything else the database or the file system reported.
+    Io,
+}
+
+impl StorageErrorKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            StorageErrorKind::NotAWorkspace => "claimgraph::storage::not_a_workspace",
+            StorageErrorKind::NewerVersion => "claimgraph::storage::newer_version",
+            StorageErrorKind::Locked => "claimgraph::storage::locked",
+            StorageErrorKind::Changed => "claimgraph::storage::changed",
+            StorageErrorKind::ReadOnly => "claimgraph::storage::read_only",
+            StorageErrorKind::Full => "claimgraph::storage::full",
+            StorageErrorKind::Exists => "claimgraph::storage::exists",
+            StorageErrorKind::Missing => "claimgraph::storage::missing",
+            StorageErrorKind::Corrupt => "claimgraph::storage::corrupt",
+            StorageErrorKind::Io => "claimgraph::storage::io",
+        }
+    }
+}
+
+/// A storage error: its kind, the workspace it concerns and what happened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{location}: {message}")]
+pub struct StorageError {
+    pub kind: StorageErrorKind,
+    pub location: String,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl StorageError {
+    pub fn new(kind: StorageErrorKind, location: impl Into<String>, message: impl Into<String>) -> Self {
+        StorageError { kind, location: location.into(), message: message.into(), help: None }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl miette::Diagnostic for StorageError {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(self.kind.code()))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+}
+
+/// Process-wide settings a writer needs: a write past the file size limit (`ulimit -f`)
+/// must fail with an error we can report, not kill the process with SIGXFSZ.
+pub fn prepare_process() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to "ignore" involves no handler code.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}

@@ -1,0 +1,810 @@
+//! The embedded workspace: one SQLite file (rusqlite, bundled SQLite).
+//!
+//! Settings: WAL journal (readers see the last commit while the writer writes), and
+//! `synchronous=FULL`, so a statement acknowledged to the user has been fsynced and
+//! survives a crash of the process, of the operating system or of the power. Each
+//! statement is one `BEGIN IMMEDIATE ... COMMIT`. docs/storage.md explains the choice.
+//!
+//! Every table row is keyed by the in-memory index of its entity or claim (denials by
+//! their stable key, constraints and resolutions by position), so writing a statement means
+//! rewriting exactly the rows its [`Changes`] name, and reading puts everything back where
+//! it was.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OpenFlags};
+
+use super::codec;
+use super::lock::{self, TryLock, WriterLock};
+use super::{JournalEntry, JournalRecord, StorageError, StorageErrorKind as Kind, Store};
+use crate::model::{
+    Attestation, Changes, Claim, ClaimIx, ClaimKind, Denial, DenialTarget, Entity, EntityIx, Graph,
+    Resolution, ResolutionStatus, ResolutionTarget, SourceRef, Status,
+};
+
+/// `PRAGMA application_id`: "CGWS". Marks the file as a claimgraph workspace.
+pub const APPLICATION_ID: i32 = 0x4347_5753;
+/// `PRAGMA user_version`: the schema's version. Older files are migrated on open for
+/// writing; newer ones are refused.
+pub const SCHEMA_VERSION: i32 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE journal (
+    seq       INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    user      TEXT NOT NULL,
+    host      TEXT NOT NULL,
+    pid       INTEGER NOT NULL,
+    origin    TEXT NOT NULL,
+    statement TEXT NOT NULL
+);
+CREATE TABLE entities (
+    key        INTEGER PRIMARY KEY,
+    id         TEXT NOT NULL UNIQUE,
+    labels     TEXT NOT NULL,
+    properties TEXT NOT NULL,
+    via        TEXT,
+    journal    INTEGER NOT NULL REFERENCES journal(seq)
+);
+CREATE TABLE claims (
+    key        INTEGER PRIMARY KEY,
+    id         TEXT UNIQUE,
+    subject    INTEGER NOT NULL REFERENCES entities(key),
+    type       TEXT NOT NULL,
+    object     INTEGER NOT NULL REFERENCES entities(key),
+    properties TEXT NOT NULL,
+    chain_link INTEGER NOT NULL DEFAULT 0,
+    journal    INTEGER NOT NULL REFERENCES journal(seq)
+);
+CREATE TABLE attestations (
+    claim    INTEGER NOT NULL REFERENCES claims(key),
+    seq      INTEGER NOT NULL,
+    source   INTEGER REFERENCES entities(key),
+    user     TEXT,
+    via      TEXT,
+    status   TEXT NOT NULL,
+    quote    TEXT,
+    document INTEGER REFERENCES entities(key),
+    position TEXT,
+    date     TEXT,
+    PRIMARY KEY (claim, seq)
+) WITHOUT ROWID;
+CREATE TABLE denials (
+    key     INTEGER PRIMARY KEY,
+    claim   INTEGER REFERENCES claims(key),
+    pattern TEXT,
+    journal INTEGER NOT NULL REFERENCES journal(seq)
+);
+CREATE TABLE denial_attestations (
+    denial   INTEGER NOT NULL REFERENCES denials(key),
+    seq      INTEGER NOT NULL,
+    source   INTEGER REFERENCES entities(key),
+    user     TEXT,
+    via      TEXT,
+    status   TEXT NOT NULL,
+    quote    TEXT,
+    document INTEGER REFERENCES entities(key),
+    position TEXT,
+    date     TEXT,
+    PRIMARY KEY (denial, seq)
+) WITHOUT ROWID;
+CREATE TABLE constraints (
+    key       INTEGER PRIMARY KEY,
+    id        TEXT NOT NULL UNIQUE,
+    statement TEXT NOT NULL,
+    journal   INTEGER NOT NULL REFERENCES journal(seq)
+);
+CREATE TABLE resolutions (
+    key     INTEGER PRIMARY KEY,
+    finding TEXT,
+    claims  TEXT,
+    status  TEXT NOT NULL,
+    reason  TEXT NOT NULL,
+    journal INTEGER NOT NULL REFERENCES journal(seq)
+);
+CREATE VIEW sources AS
+    SELECT * FROM entities WHERE EXISTS (SELECT 1 FROM json_each(entities.labels) WHERE value = 'Source');
+CREATE VIEW documents AS
+    SELECT * FROM entities WHERE EXISTS (SELECT 1 FROM json_each(entities.labels) WHERE value = 'Document');
+";
+
+/// A workspace file opened by this process.
+pub struct SqliteStore {
+    path: PathBuf,
+    conn: Connection,
+    lock: Option<WriterLock>,
+    /// The journal's last entry when the graph was read or last written by us: if another
+    /// process committed after it, our graph is stale and we must not write.
+    seen: Option<i64>,
+}
+
+fn err(path: &Path, kind: Kind, message: impl Into<String>) -> StorageError {
+    StorageError::new(kind, path.display().to_string(), message)
+}
+
+/// Maps SQLite's errors to ours; `conn` gives the operating system's error number.
+fn sql_err(path: &Path, conn: &Connection, e: rusqlite::Error) -> StorageError {
+    use rusqlite::ErrorCode as C;
+    let errno = {
+        // SAFETY: the handle is valid while `conn` lives; the call only reads a field.
+        unsafe { rusqlite::ffi::sqlite3_system_errno(conn.handle()) }
+    };
+    let full_errno = errno == libc::ENOSPC || errno == libc::EFBIG || errno == libc::EDQUOT;
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _) => match f.code {
+            C::DiskFull => err(path, Kind::Full, "the disk is full: nothing was written")
+                .with_help("free some space and try again; the statement was undone"),
+            C::SystemIoFailure if full_errno => err(
+                path,
+                Kind::Full,
+                "the disk is full or the file size limit is reached: nothing was written",
+            )
+            .with_help("free some space and try again; the statement was undone"),
+            C::ReadOnly => {
+                err(path, Kind::ReadOnly, "the workspace cannot be written (read-only file or folder)")
+                    .with_help("check the file's permissions, or copy it somewhere writable")
+            }
+            C::NotADatabase => {
+                err(path, Kind::NotAWorkspace, "not a claimgraph workspace (not a SQLite database)")
+            }
+            C::DatabaseBusy | C::DatabaseLocked => {
+                err(path, Kind::Locked, format!("the workspace is busy: {e}"))
+            }
+            _ => err(path, Kind::Io, e.to_string()),
+        },
+        _ => err(path, Kind::Io, e.to_string()),
+    }
+}
+
+impl SqliteStore {
+    /// Opens an existing workspace, checking that it is one and that we can read its schema.
+    pub fn open(path: &Path) -> Result<Self, StorageError> {
+        check_header(path)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|e| err(path, Kind::Io, e.to_string()))?;
+        let q = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i32>(0));
+        let app = q("PRAGMA application_id").map_err(|e| sql_err(path, &conn, e))?;
+        if app != APPLICATION_ID {
+            return Err(err(path, Kind::NotAWorkspace, "a SQLite database, but not a claimgraph workspace")
+                .with_help("create a workspace with `claimgraph init FILE [--from DATA.kg]`"));
+        }
+        let version = q("PRAGMA user_version").map_err(|e| sql_err(path, &conn, e))?;
+        if version > SCHEMA_VERSION {
+            return Err(err(
+                path,
+                Kind::NewerVersion,
+                format!(
+                    "written by a newer claimgraph (schema version {version}; this one reads up to {SCHEMA_VERSION})"
+                ),
+            )
+            .with_help("open it with a newer claimgraph, or export it there (`export kg`) and load the text here"));
+        }
+        // A writer checkpointing holds the file briefly; readers and writers wait for it.
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(|e| sql_err(path, &conn, e))?;
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -16384;",
+        )
+        .map_err(|e| sql_err(path, &conn, e))?;
+        Ok(SqliteStore { path: path.to_path_buf(), conn, lock: None, seen: None })
+    }
+
+    fn sql(&self, e: rusqlite::Error) -> StorageError {
+        sql_err(&self.path, &self.conn, e)
+    }
+
+    fn last_seq(&self) -> Result<i64, StorageError> {
+        self.conn
+            .query_row("SELECT coalesce(max(seq), 0) FROM journal", [], |r| r.get(0))
+            .map_err(|e| self.sql(e))
+    }
+
+    fn corrupt(&self, what: impl std::fmt::Display) -> StorageError {
+        err(&self.path, Kind::Corrupt, format!("cannot read the workspace: {what}"))
+    }
+}
+
+/// Refuses anything that is not a SQLite file before SQLite sees it, with a message that
+/// says what to do with a data file.
+fn check_header(path: &Path) -> Result<(), StorageError> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => err(path, Kind::Missing, "no such workspace")
+            .with_help(format!("create it with `claimgraph init {}`", path.display())),
+        _ => err(path, Kind::Io, e.to_string()),
+    })?;
+    let mut header = [0u8; 16];
+    let n = file.read(&mut header).map_err(|e| err(path, Kind::Io, e.to_string()))?;
+    if n < 16 || &header != b"SQLite format 3\0" {
+        return Err(err(path, Kind::NotAWorkspace, "not a claimgraph workspace").with_help(format!(
+            "a data file opens with `--data {0}`; to keep work in a workspace, `claimgraph init WORKSPACE --from {0}`",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn load(&mut self) -> Result<Graph, StorageError> {
+        // One read transaction: a consistent snapshot while a writer goes on.
+        self.conn.execute_batch("BEGIN").map_err(|e| self.sql(e))?;
+        let result = self.load_in_transaction();
+        let _ = self.conn.execute_batch("COMMIT");
+        result
+    }
+
+    fn acquire_writer(&mut self) -> Result<(), StorageError> {
+        if self.lock.is_some() {
+            return Ok(());
+        }
+        if self.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            return Err(err(
+                &self.path,
+                Kind::ReadOnly,
+                "the workspace file is read-only: nothing can be saved",
+            )
+            .with_help("check the file's permissions, or copy it somewhere writable"));
+        }
+        let lock = match lock::try_lock(&self.path) {
+            Ok(TryLock::Acquired(l)) => l,
+            Ok(TryLock::Held(holder)) => {
+                let who = holder.map_or_else(|| "another process".to_string(), |h| h.to_string());
+                return Err(err(
+                    &self.path,
+                    Kind::Locked,
+                    format!("the workspace is being written by {who}"),
+                )
+                .with_help(
+                    "one process writes at a time; others may read it (`claimgraph query --workspace FILE`)",
+                ));
+            }
+            Err(e)
+                if e.kind() == std::io::ErrorKind::PermissionDenied
+                    || e.raw_os_error() == Some(libc::EROFS) =>
+            {
+                return Err(err(&self.path, Kind::ReadOnly, format!("cannot take the writer lock: {e}")))
+            }
+            Err(e) => return Err(err(&self.path, Kind::Io, format!("cannot take the writer lock: {e}"))),
+        };
+        let last = self.last_seq()?;
+        if let Some(seen) = self.seen {
+            if last != seen {
+                return Err(err(
+                    &self.path,
+                    Kind::Changed,
+                    format!(
+                        "the workspace changed since this session read it ({} new journal entries)",
+                        last - seen
+                    ),
+                )
+                .with_help("open it again to see the changes"));
+            }
+        }
+        self.seen = Some(last);
+        migrate(&self.conn).map_err(|e| self.sql(e))?;
+        self.lock = Some(lock);
+        Ok(())
+    }
+
+    fn is_writer(&self) -> bool {
+        self.lock.is_some()
+    }
+
+    fn commit(
+        &mut self,
+        graph: &Graph,
+        changes: &Changes,
+        entries: &[JournalEntry],
+    ) -> Result<(), StorageError> {
+        self.acquire_writer()?;
+        let conn = &self.conn;
+        let written = (|| {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            let seq = write_journal(conn, entries)?;
+            write_rows(conn, graph, changes, seq, false)?;
+            conn.execute_batch("COMMIT")?;
+            Ok::<_, rusqlite::Error>(seq)
+        })();
+        let seq = match written {
+            Ok(seq) => seq,
+            Err(e) => {
+                let e = sql_err(&self.path, conn, e);
+                if !conn.is_autocommit() {
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+                return Err(e);
+            }
+        };
+        self.seen = Some(seq);
+        Ok(())
+    }
+
+    fn journal(&mut self, limit: usize) -> Result<Vec<JournalRecord>, StorageError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT seq, at, user, host, pid, origin, statement FROM
+                 (SELECT * FROM journal ORDER BY seq DESC LIMIT ?1) ORDER BY seq",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([limit as i64], |r| {
+                Ok(JournalRecord {
+                    seq: r.get(0)?,
+                    at: r.get(1)?,
+                    user: r.get(2)?,
+                    host: r.get(3)?,
+                    pid: r.get(4)?,
+                    origin: r.get(5)?,
+                    statement: r.get(6)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>());
+        rows.map_err(|e| sql_err(&self.path, &self.conn, e))
+    }
+}
+
+/// Brings an older schema up to [`SCHEMA_VERSION`] (nothing yet: version 1 is the first).
+/// Each future version adds one step here, run inside the writer lock.
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version < SCHEMA_VERSION {
+        conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
+    }
+    Ok(())
+}
+
+fn write_journal(tx: &Connection, entries: &[JournalEntry]) -> rusqlite::Result<i64> {
+    let (host, pid) = (lock::host_name(), i64::from(std::process::id()));
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO journal (at, user, host, pid, origin, statement)
+         VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let mut seq = 0;
+    for e in entries {
+        stmt.execute(params![e.user, host, pid, e.origin, e.statement])?;
+        seq = tx.last_insert_rowid();
+    }
+    Ok(seq)
+}
+
+/// Rewrites the rows `changes` names: deletes them all first (ids are unique, and one may
+/// pass from a deleted row to a new one in the same statement), then inserts what lives.
+fn write_rows(tx: &Connection, g: &Graph, changes: &Changes, seq: i64, fresh: bool) -> rusqlite::Result<()> {
+    if !fresh {
+        let mut del_entity = tx.prepare_cached("DELETE FROM entities WHERE key = ?1")?;
+        for ix in &changes.entities {
+            del_entity.execute([ix.index() as i64])?;
+        }
+        let mut del_claim = tx.prepare_cached("DELETE FROM claims WHERE key = ?1")?;
+        let mut del_atts = tx.prepare_cached("DELETE FROM attestations WHERE claim = ?1")?;
+        for ix in &changes.claims {
+            del_claim.execute([ix.index() as i64])?;
+            del_atts.execute([ix.index() as i64])?;
+        }
+        let mut del_denial = tx.prepare_cached("DELETE FROM denials WHERE key = ?1")?;
+        let mut del_datts = tx.prepare_cached("DELETE FROM denial_attestations WHERE denial = ?1")?;
+        for key in &changes.denials {
+            del_denial.execute([*key as i64])?;
+            del_datts.execute([*key as i64])?;
+        }
+    }
+    let mut ins_entity = tx.prepare_cached(
+        "INSERT INTO entities (key, id, labels, properties, via, journal) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for ix in &changes.entities {
+        let Some(e) = g.entity(*ix) else { continue };
+        let labels: Vec<&str> = e.labels.iter().map(|l| g.str(*l)).collect();
+        ins_entity.execute(params![
+            ix.index() as i64,
+            g.str(e.id),
+            serde_json::to_string(&labels).unwrap_or_default(),
+            codec::props_json(g, &e.props),
+            codec::keys_json(e.via.iter().map(|v| v.index())),
+            seq
+        ])?;
+    }
+    let mut ins_claim = tx.prepare_cached(
+        "INSERT INTO claims (key, id, subject, type, object, properties, chain_link, journal)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    let mut ins_att = tx.prepare_cached(
+        "INSERT INTO attestations (claim, seq, source, user, via, status, quote, document, position, date)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for ix in &changes.claims {
+        let (Some(c), Some((s, o))) = (g.claim(*ix), g.endpoints(*ix)) else { continue };
+        ins_claim.execute(params![
+            ix.index() as i64,
+            c.id.map(|id| g.str(id)),
+            s.index() as i64,
+            g.str(c.rel_type),
+            o.index() as i64,
+            codec::props_json(g, &c.props),
+            i64::from(c.kind == ClaimKind::ChainLink),
+            seq
+        ])?;
+        for (i, a) in c.attestations.iter().enumerate() {
+            write_attestation(&mut ins_att, g, ix.index() as i64, i, a)?;
+        }
+    }
+    let mut ins_denial =
+        tx.prepare_cached("INSERT INTO denials (key, claim, pattern, journal) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut ins_datt = tx.prepare_cached(
+        "INSERT INTO denial_attestations (denial, seq, source, user, via, status, quote, document, position, date)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for key in &changes.denials {
+        let Some(d) = g.denial_by_key(*key) else { continue };
+        let (claim, pattern) = match &d.target {
+            DenialTarget::Claim(c) => (Some(c.index() as i64), None),
+            DenialTarget::Class { pattern, conditions } => {
+                (None, Some(crate::load::print::rel_pattern(g, pattern, conditions).to_string()))
+            }
+        };
+        ins_denial.execute(params![*key as i64, claim, pattern, seq])?;
+        for (i, a) in d.attestations.iter().enumerate() {
+            write_attestation(&mut ins_datt, g, *key as i64, i, a)?;
+        }
+    }
+    let mut ins_constraint =
+        tx.prepare_cached("INSERT INTO constraints (key, id, statement, journal) VALUES (?1, ?2, ?3, ?4)")?;
+    for i in changes.constraints.clone() {
+        let Some(c) = g.constraints().get(i) else { continue };
+        let statement = crate::load::print::constraint_decl(g, c).to_string();
+        ins_constraint.execute(params![i as i64, g.str(c.id), statement, seq])?;
+    }
+    let mut ins_resolution = tx.prepare_cached(
+        "INSERT INTO resolutions (key, finding, claims, status, reason, journal) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for i in changes.resolutions.clone() {
+        let Some(r) = g.resolutions().get(i) else { continue };
+        let (finding, claims) = match &r.target {
+            ResolutionTarget::Finding(f) => (Some(f.to_string()), None),
+            ResolutionTarget::Claims(cs) => (
+                None,
+                Some(
+                    serde_json::to_string(&cs.iter().map(|c| c.index()).collect::<Vec<_>>())
+                        .unwrap_or_default(),
+                ),
+            ),
+        };
+        ins_resolution.execute(params![i as i64, finding, claims, r.status.as_str(), &*r.reason, seq])?;
+    }
+    Ok(())
+}
+
+fn write_attestation(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    g: &Graph,
+    owner: i64,
+    i: usize,
+    a: &Attestation,
+) -> rusqlite::Result<usize> {
+    let (source, user) = match a.source {
+        SourceRef::Entity(e) => (Some(e.index() as i64), None),
+        SourceRef::User(u) => (None, Some(g.str(u))),
+    };
+    stmt.execute(params![
+        owner,
+        i as i64,
+        source,
+        user,
+        codec::keys_json(a.via.iter().map(|v| v.index())),
+        a.status.as_str(),
+        a.quote.as_deref(),
+        a.document.map(|d| d.index() as i64),
+        a.position.as_deref(),
+        a.date.map(|d| d.to_string()),
+    ])
+}
+
+/// One attestation row as read.
+type AttestationRow = (
+    i64,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+);
+
+impl SqliteStore {
+    fn attestation(&self, g: &mut Graph, row: AttestationRow) -> Result<Attestation, StorageError> {
+        let (_, source, user, via, status, quote, document, position, date) = row;
+        let source = match (source, user) {
+            (Some(s), _) => SourceRef::Entity(EntityIx::new(s as usize)),
+            (None, Some(u)) => SourceRef::User(g.intern(&u)),
+            (None, None) => return Err(self.corrupt("an attestation has neither source nor user")),
+        };
+        Ok(Attestation {
+            source,
+            via: codec::keys_from_json(via.as_deref())
+                .map_err(|e| self.corrupt(e))?
+                .into_iter()
+                .map(EntityIx::new)
+                .collect(),
+            status: Status::parse(&status)
+                .ok_or_else(|| self.corrupt(format!("unknown status {status:?}")))?,
+            quote: quote.map(Into::into),
+            document: document.map(|d| EntityIx::new(d as usize)),
+            position: position.map(Into::into),
+            date: match date {
+                Some(d) => Some(codec::date(&d).map_err(|e| self.corrupt(e))?),
+                None => None,
+            },
+        })
+    }
+
+    fn load_in_transaction(&mut self) -> Result<Graph, StorageError> {
+        self.seen = Some(self.last_seq()?);
+        let mut g = Graph::new();
+        let mut holes = crate::model::RestoreHoles::default();
+        {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT key, id, labels, properties, via FROM entities ORDER BY key")
+                .map_err(|e| self.sql(e))?;
+            let mut rows = stmt.query([]).map_err(|e| sql_err(&self.path, &self.conn, e))?;
+            while let Some(r) = rows.next().map_err(|e| sql_err(&self.path, &self.conn, e))? {
+                let row = (|| {
+                    Ok::<_, rusqlite::Error>((
+                        r.get::<_, i64>(0)?,
+                        r.get_ref(1)?.as_str()?.to_string(),
+                        r.get_ref(2)?.as_str()?.to_string(),
+                        r.get_ref(3)?.as_str()?.to_string(),
+                        r.get::<_, Option<String>>(4)?,
+                    ))
+                })()
+                .map_err(|e| self.corrupt(e))?;
+                let (key, id, labels, props, via) = row;
+                let labels: Vec<String> = serde_json::from_str(&labels).map_err(|e| self.corrupt(e))?;
+                let entity = Entity {
+                    id: g.intern(&id),
+                    labels: labels.iter().map(|l| g.intern(l)).collect(),
+                    props: codec::props_from_json(&mut g, &props).map_err(|e| self.corrupt(e))?,
+                    via: codec::keys_from_json(via.as_deref())
+                        .map_err(|e| self.corrupt(e))?
+                        .into_iter()
+                        .map(EntityIx::new)
+                        .collect(),
+                };
+                g.restore_entity(key as usize, entity, &mut holes).map_err(|e| self.corrupt(e))?;
+            }
+        }
+        {
+            let mut claims = self
+                .conn
+                .prepare(
+                    "SELECT key, id, subject, type, object, properties, chain_link FROM claims ORDER BY key",
+                )
+                .map_err(|e| self.sql(e))?;
+            let mut atts = self
+                .conn
+                .prepare(
+                    "SELECT claim, source, user, via, status, quote, document, position, date
+                     FROM attestations ORDER BY claim, seq",
+                )
+                .map_err(|e| self.sql(e))?;
+            let mut att_rows = atts.query([]).map_err(|e| sql_err(&self.path, &self.conn, e))?;
+            let mut pending: Option<AttestationRow> = None;
+            let mut rows = claims.query([]).map_err(|e| sql_err(&self.path, &self.conn, e))?;
+            while let Some(r) = rows.next().map_err(|e| sql_err(&self.path, &self.conn, e))? {
+                let row = (|| {
+                    Ok::<_, rusqlite::Error>((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get_ref(3)?.as_str()?.to_string(),
+                        r.get::<_, i64>(4)?,
+                        r.get_ref(5)?.as_str()?.to_string(),
+                        r.get::<_, i64>(6)?,
+                    ))
+                })()
+                .map_err(|e| self.corrupt(e))?;
+                let (key, id, subject, rel_type, object, props, chain_link) = row;
+                let mut attestations = Vec::new();
+                loop {
+                    if pending.is_none() {
+                        pending = match att_rows.next().map_err(|e| self.corrupt(e))? {
+                            Some(a) => Some(read_attestation_row(a).map_err(|e| self.corrupt(e))?),
+                            None => None,
+                        };
+                    }
+                    match &pending {
+                        Some(a) if a.0 < key => pending = None,
+                        Some(a) if a.0 == key => {
+                            let a = pending.take().expect("pending attestation");
+                            attestations.push(self.attestation(&mut g, a)?);
+                        }
+                        _ => break,
+                    }
+                }
+                let claim = Claim {
+                    id: id.map(|i| g.intern(&i)),
+                    rel_type: g.intern(&rel_type),
+                    props: codec::props_from_json(&mut g, &props).map_err(|e| self.corrupt(e))?,
+                    attestations,
+                    kind: if chain_link != 0 { ClaimKind::ChainLink } else { ClaimKind::Stated },
+                };
+                g.restore_claim(
+                    key as usize,
+                    EntityIx::new(subject as usize),
+                    EntityIx::new(object as usize),
+                    claim,
+                    &mut holes,
+                )
+                .map_err(|e| self.corrupt(e))?;
+            }
+        }
+        self.load_denials(&mut g)?;
+        g.finish_restore(holes);
+        self.load_constraints(&mut g)?;
+        self.load_resolutions(&mut g)?;
+        Ok(g)
+    }
+
+    fn load_denials(&mut self, g: &mut Graph) -> Result<(), StorageError> {
+        let denials: Vec<(i64, Option<i64>, Option<String>)> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT key, claim, pattern FROM denials ORDER BY key")
+                .map_err(|e| self.sql(e))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>());
+            rows.map_err(|e| self.corrupt(e))?
+        };
+        for (key, claim, pattern) in denials {
+            let atts: Vec<AttestationRow> = {
+                let mut stmt = self
+                    .conn
+                    .prepare_cached(
+                        "SELECT denial, source, user, via, status, quote, document, position, date
+                         FROM denial_attestations WHERE denial = ?1 ORDER BY seq",
+                    )
+                    .map_err(|e| self.sql(e))?;
+                let rows = stmt.query_map([key], read_attestation_row).and_then(|rows| rows.collect());
+                rows.map_err(|e| self.corrupt(e))?
+            };
+            let attestations =
+                atts.into_iter().map(|a| self.attestation(g, a)).collect::<Result<Vec<_>, _>>()?;
+            let target = match (claim, pattern) {
+                (Some(c), _) => DenialTarget::Claim(ClaimIx::new(c as usize)),
+                (None, Some(p)) => crate::load::denial_target_from_text(g, &p)
+                    .map_err(|e| self.corrupt(format!("denial {key}: {e}")))?,
+                (None, None) => return Err(self.corrupt(format!("denial {key} has no target"))),
+            };
+            g.restore_denial_row(key as u64, Denial { target, attestations });
+        }
+        Ok(())
+    }
+
+    fn load_constraints(&mut self, g: &mut Graph) -> Result<(), StorageError> {
+        let statements: Vec<String> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT statement FROM constraints ORDER BY key")
+                .map_err(|e| self.sql(e))?;
+            let rows = stmt.query_map([], |r| r.get(0)).and_then(|rows| rows.collect());
+            rows.map_err(|e| self.corrupt(e))?
+        };
+        for s in statements {
+            crate::load::constraint_from_text(g, &s)
+                .map_err(|e| self.corrupt(format!("constraint {s:?}: {e}")))?;
+        }
+        Ok(())
+    }
+
+    fn load_resolutions(&mut self, g: &mut Graph) -> Result<(), StorageError> {
+        type Row = (Option<String>, Option<String>, String, String);
+        let rows: Vec<Row> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT finding, claims, status, reason FROM resolutions ORDER BY key")
+                .map_err(|e| self.sql(e))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .and_then(|rows| rows.collect());
+            rows.map_err(|e| self.corrupt(e))?
+        };
+        for (finding, claims, status, reason) in rows {
+            let target = match (finding, claims) {
+                (Some(f), _) => ResolutionTarget::Finding(f.into()),
+                (None, claims) => ResolutionTarget::Claims(
+                    codec::keys_from_json(claims.as_deref())
+                        .map_err(|e| self.corrupt(e))?
+                        .into_iter()
+                        .map(ClaimIx::new)
+                        .collect(),
+                ),
+            };
+            let status = ResolutionStatus::parse(&status)
+                .ok_or_else(|| self.corrupt(format!("unknown resolution status {status:?}")))?;
+            g.add_resolution(Resolution { target, status, reason: reason.into() });
+        }
+        Ok(())
+    }
+}
+
+fn read_attestation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttestationRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?))
+}
+
+/// Creates a workspace file holding `graph` (see [`super::create`]).
+pub fn create(path: &Path, graph: &Graph, entry: &JournalEntry) -> Result<(), StorageError> {
+    if path.exists() {
+        return Err(err(path, Kind::Exists, "a file of that name exists already")
+            .with_help("open it with --workspace, or choose another name"));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.creating", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let result = (|| {
+        let conn = Connection::open(&tmp).map_err(|e| err(path, Kind::Io, e.to_string()))?;
+        let fill = || -> rusqlite::Result<()> {
+            // The file is not the workspace yet: no journal, no syncing until it is whole.
+            conn.execute_batch(&format!(
+                "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 8192;
+                 PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION};"
+            ))?;
+            conn.execute_batch("BEGIN")?;
+            conn.execute_batch(SCHEMA)?;
+            let mut meta = conn.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)")?;
+            meta.execute(["format", "claimgraph workspace"])?;
+            meta.execute(["claimgraph_version", env!("CARGO_PKG_VERSION")])?;
+            meta.execute(["created_at", &lock::now_utc()])?;
+            meta.execute(["created_by", &entry.user])?;
+            let seq = write_journal(&conn, std::slice::from_ref(entry))?;
+            write_rows(&conn, graph, &everything(graph), seq, true)?;
+            conn.execute_batch("COMMIT")?;
+            conn.execute_batch("PRAGMA journal_mode = WAL")?;
+            Ok(())
+        };
+        fill().map_err(|e| sql_err(path, &conn, e))?;
+        conn.close().map_err(|(c, e)| sql_err(path, &c, e))?;
+        std::fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| err(path, Kind::Io, e.to_string()))?;
+        // A link, not a rename: it fails rather than replace a workspace created meanwhile.
+        std::fs::hard_link(&tmp, path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => {
+                err(path, Kind::Exists, "a file of that name exists already")
+            }
+            _ => err(path, Kind::Io, e.to_string()),
+        })?;
+        if let Ok(d) = std::fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    let _ = std::fs::remove_file(dir.join(format!(".{name}.{}.creating-journal", std::process::id())));
+    result
+}
+
+/// Every row of a graph, as [`Changes`].
+fn everything(g: &Graph) -> Changes {
+    Changes {
+        entities: g.entities().collect(),
+        claims: g.claims().collect(),
+        denials: g.denials_with_keys().map(|(k, _)| k).collect(),
+        constraints: 0..g.constraints().len(),
+        resolutions: 0..g.resolutions().len(),
+    }
+}
