@@ -199,7 +199,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Init { file, from }) => {
             let graph = if from.is_empty() { Graph::new() } else { load(&from)? };
             let origin = from.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
-            crate::storage::create(&file, &graph, &init_entry(&origin))?;
+            crate::storage::create(&file, &graph, &init_entry(&origin)).map_err(storage_error)?;
             let s = graph.summary();
             println!(
                 "created {}: {} entities, {} sources, {} claims, {} attestations",

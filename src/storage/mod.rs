@@ -183,3 +183,6 @@ pub fn prepare_process() {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
 }
+
+#[cfg(test)]
+mod tests;
