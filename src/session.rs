@@ -173,7 +173,7 @@ impl Session {
         span: Span,
         base_dir: Option<PathBuf>,
     ) -> Result<Outcome, StatementFailure> {
-        let text = file.text[span.start..span.end].trim().to_string();
+        let text = format!("{};", file.text[span.start..span.end].trim());
         self.transact(&file.name, &text, |session| session.run_statement(file, span, base_dir))
     }
 
