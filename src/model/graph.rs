@@ -635,6 +635,58 @@ impl Graph {
         &mut self.graph
     }
 
+    /// Makes room for a graph about to be restored (only while the graph is empty).
+    pub(super) fn reserve_empty(&mut self, nodes: usize, edges: usize) {
+        if self.graph.node_count() == 0 && self.graph.edge_count() == 0 {
+            self.graph = StableDiGraph::with_capacity(nodes, edges);
+        }
+    }
+
+    /// Adds a restored claim to the claim-id index now and to the type and source indexes
+    /// in bulk later ([`Graph::bulk_index_claims`]): building a sorted set from sorted
+    /// claims is much faster than inserting them one by one.
+    pub(super) fn index_claim_deferred(
+        &mut self,
+        ix: ClaimIx,
+        by_type: &mut HashMap<Sym, Vec<ClaimIx>>,
+        by_source: &mut HashMap<SourceRef, Vec<ClaimIx>>,
+    ) {
+        let Some(claim) = self.graph.edge_weight(ix) else { return };
+        for a in &claim.attestations {
+            let list = by_source.entry(a.source).or_default();
+            if list.last() != Some(&ix) {
+                list.push(ix);
+            }
+        }
+        if let Some(id) = claim.id {
+            self.claim_ids.insert(id, ix);
+        }
+        by_type.entry(claim.rel_type).or_default().push(ix);
+    }
+
+    pub(super) fn bulk_index_claims(
+        &mut self,
+        by_type: HashMap<Sym, Vec<ClaimIx>>,
+        by_source: HashMap<SourceRef, Vec<ClaimIx>>,
+    ) {
+        for (k, v) in by_type {
+            let set = self.by_type.entry(k).or_default();
+            if set.is_empty() {
+                *set = v.into_iter().collect();
+            } else {
+                set.extend(v);
+            }
+        }
+        for (k, v) in by_source {
+            let set = self.by_source.entry(k).or_default();
+            if set.is_empty() {
+                *set = v.into_iter().collect();
+            } else {
+                set.extend(v);
+            }
+        }
+    }
+
     /// Denials with their stable keys, in order (keys ascend).
     pub fn denials_with_keys(&self) -> impl Iterator<Item = (u64, &Denial)> + '_ {
         self.denial_keys.iter().copied().zip(&self.denials)

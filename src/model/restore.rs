@@ -2,19 +2,30 @@
 //! index it had, with vacant slots where rows were deleted, so that everything referring to
 //! an index (chains, attestations, denials, resolutions, the rows' own keys) still holds.
 
+use std::collections::HashMap;
+
 use petgraph::visit::{EdgeIndexable, NodeIndexable};
 
-use super::claim::{Claim, ClaimIx, ClaimKind, Denial, EntityIx};
+use super::claim::{Claim, ClaimIx, ClaimKind, Denial, EntityIx, SourceRef};
 use super::graph::{Entity, Graph};
+use super::Sym;
 
-/// Placeholders standing in vacant slots until [`Graph::finish_restore`] frees them.
+/// A restore in progress: placeholders standing in vacant slots until
+/// [`Graph::finish_restore`] frees them, and the claim indexes it builds in bulk.
 #[derive(Debug, Default)]
 pub struct RestoreHoles {
     nodes: Vec<EntityIx>,
     edges: Vec<ClaimIx>,
+    by_type: HashMap<Sym, Vec<ClaimIx>>,
+    by_source: HashMap<SourceRef, Vec<ClaimIx>>,
 }
 
 impl Graph {
+    /// Makes room for `entities` and `claims` before restoring into an empty graph.
+    pub fn reserve_for_restore(&mut self, entities: usize, claims: usize) {
+        self.reserve_empty(entities, claims);
+    }
+
     /// Adds `entity` at `index`, which must be past every index restored so far.
     pub fn restore_entity(
         &mut self,
@@ -50,7 +61,7 @@ impl Graph {
         if index < bound {
             return Err(format!("claim key {index} is out of order"));
         }
-        let live = |g: &Graph, e: EntityIx| g.entity(e).is_some() && !holes.nodes.contains(&e);
+        let live = |g: &Graph, e: EntityIx| g.entity(e).is_some() && holes.nodes.binary_search(&e).is_err();
         if !live(self, subject) || !live(self, object) {
             return Err(format!("claim {index} joins entities that do not exist"));
         }
@@ -65,7 +76,7 @@ impl Graph {
             holes.edges.push(self.graph_mut().add_edge(subject, object, placeholder));
         }
         let ix = self.graph_mut().add_edge(subject, object, claim);
-        self.index_claim(ix);
+        self.index_claim_deferred(ix, &mut holes.by_type, &mut holes.by_source);
         self.revision += 1;
         Ok(ix)
     }
@@ -80,6 +91,7 @@ impl Graph {
 
     /// Frees the placeholders: their slots become vacant, as they were when written.
     pub fn finish_restore(&mut self, holes: RestoreHoles) {
+        self.bulk_index_claims(holes.by_type, holes.by_source);
         for e in holes.edges.into_iter().rev() {
             self.graph_mut().remove_edge(e);
         }

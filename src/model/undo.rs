@@ -183,6 +183,16 @@ impl Graph {
 
     pub(super) fn record(&mut self, entry: Undo) {
         if let Some(log) = self.undo.as_mut() {
+            // Undoing an addition removes the whole thing: later changes need no record.
+            match entry {
+                Undo::EntityAdded(ix) => {
+                    log.changed_entities.insert(ix);
+                }
+                Undo::ClaimAdded(ix) => {
+                    log.changed_claims.insert(ix);
+                }
+                _ => {}
+            }
             log.entries.push(entry);
         }
     }

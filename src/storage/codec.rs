@@ -22,13 +22,19 @@ pub(crate) fn props_json(graph: &Graph, props: &Props) -> String {
 }
 
 /// Reads a properties column back.
+#[cfg(test)]
 pub(crate) fn props_from_json(graph: &mut Graph, text: &str) -> Result<Props, String> {
+    Ok(props_values(text)?.into_iter().map(|(k, v)| (graph.intern(&k), v)).collect())
+}
+
+/// Reads a properties column back, keys not yet interned.
+pub(crate) fn props_values(text: &str) -> Result<Vec<(String, Value)>, String> {
     if text == "{}" || text.is_empty() {
         return Ok(Vec::new());
     }
     let json: Json = serde_json::from_str(text).map_err(|e| format!("properties are not JSON: {e}"))?;
     let Json::Object(map) = json else { return Err("properties are not a JSON object".into()) };
-    map.into_iter().map(|(k, v)| Ok((graph.intern(&k), value_from_json(v)?))).collect()
+    map.into_iter().map(|(k, v)| Ok((k, value_from_json(v)?))).collect()
 }
 
 fn value_from_json(j: Json) -> Result<Value, String> {

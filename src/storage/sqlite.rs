@@ -18,8 +18,8 @@ use super::codec;
 use super::lock::{self, TryLock, WriterLock};
 use super::{JournalEntry, JournalRecord, StorageError, StorageErrorKind as Kind, Store};
 use crate::model::{
-    Attestation, Changes, Claim, ClaimIx, ClaimKind, Denial, DenialTarget, Entity, EntityIx, Graph,
-    Resolution, ResolutionStatus, ResolutionTarget, SourceRef, Status,
+    Attestation, Changes, Claim, ClaimIx, ClaimKind, DateValue, Denial, DenialTarget, Entity, EntityIx, Graph,
+    Resolution, ResolutionStatus, ResolutionTarget, SourceRef, Status, Value,
 };
 
 /// `PRAGMA application_id`: "CGWS". Marks the file as a claimgraph workspace.
@@ -44,7 +44,7 @@ CREATE TABLE journal (
 );
 CREATE TABLE entities (
     key        INTEGER PRIMARY KEY,
-    id         TEXT NOT NULL UNIQUE,
+    id         TEXT NOT NULL,
     labels     TEXT NOT NULL,
     properties TEXT NOT NULL,
     via        TEXT,
@@ -52,7 +52,7 @@ CREATE TABLE entities (
 );
 CREATE TABLE claims (
     key        INTEGER PRIMARY KEY,
-    id         TEXT UNIQUE,
+    id         TEXT,
     subject    INTEGER NOT NULL REFERENCES entities(key),
     type       TEXT NOT NULL,
     object     INTEGER NOT NULL REFERENCES entities(key),
@@ -94,7 +94,7 @@ CREATE TABLE denial_attestations (
 ) WITHOUT ROWID;
 CREATE TABLE constraints (
     key       INTEGER PRIMARY KEY,
-    id        TEXT NOT NULL UNIQUE,
+    id        TEXT NOT NULL,
     statement TEXT NOT NULL,
     journal   INTEGER NOT NULL REFERENCES journal(seq)
 );
@@ -106,6 +106,14 @@ CREATE TABLE resolutions (
     reason  TEXT NOT NULL,
     journal INTEGER NOT NULL REFERENCES journal(seq)
 );
+";
+
+/// Indexes and views, created after `init` has filled the tables (faster than keeping the
+/// indexes up to date row by row).
+const INDEXES: &str = "
+CREATE UNIQUE INDEX entities_id ON entities(id);
+CREATE UNIQUE INDEX claims_id ON claims(id);
+CREATE UNIQUE INDEX constraints_id ON constraints(id);
 CREATE VIEW sources AS
     SELECT * FROM entities WHERE EXISTS (SELECT 1 FROM json_each(entities.labels) WHERE value = 'Source');
 CREATE VIEW documents AS
@@ -234,11 +242,9 @@ impl Store for SqliteStore {
     }
 
     fn load(&mut self) -> Result<Graph, StorageError> {
-        // One read transaction: a consistent snapshot while a writer goes on.
-        self.conn.execute_batch("BEGIN").map_err(|e| self.sql(e))?;
-        let result = self.load_in_transaction();
-        let _ = self.conn.execute_batch("COMMIT");
-        result
+        // One read transaction (on the reader's connection): a consistent snapshot while a
+        // writer goes on.
+        self.load_in_transaction()
     }
 
     fn acquire_writer(&mut self) -> Result<(), StorageError> {
@@ -507,239 +513,335 @@ fn write_attestation(
     ])
 }
 
-/// One attestation row as read.
-type AttestationRow = (
-    i64,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-);
+// ---- reading ---------------------------------------------------------------------------
+//
+// Opening a large workspace is SQLite stepping through rows and decoding them on one thread,
+// and building the graph (interning, petgraph, indexes) on the other: the reader runs on a
+// second connection in its own read transaction and hands decoded rows over in batches.
+// Every commit appends to the journal, so the reader's last journal entry names the state
+// it read.
+
+/// Rows per batch handed from the reader to the builder.
+const BATCH: usize = 4096;
+
+struct RawAttestation {
+    source: Option<usize>,
+    user: Option<String>,
+    via: Vec<usize>,
+    status: Status,
+    quote: Option<Box<str>>,
+    document: Option<usize>,
+    position: Option<Box<str>>,
+    date: Option<DateValue>,
+}
+
+struct RawEntity {
+    key: usize,
+    id: String,
+    labels: Vec<String>,
+    props: Vec<(String, Value)>,
+    via: Vec<usize>,
+}
+
+struct RawClaim {
+    key: usize,
+    id: Option<String>,
+    subject: usize,
+    object: usize,
+    rel_type: String,
+    props: Vec<(String, Value)>,
+    chain_link: bool,
+    attestations: Vec<RawAttestation>,
+}
+
+struct RawDenial {
+    key: u64,
+    claim: Option<usize>,
+    pattern: Option<String>,
+    attestations: Vec<RawAttestation>,
+}
+
+struct RawResolution {
+    finding: Option<String>,
+    claims: Vec<usize>,
+    status: String,
+    reason: String,
+}
+
+enum Batch {
+    Sizes { entities: usize, claims: usize },
+    Entities(Vec<RawEntity>),
+    Claims(Vec<RawClaim>),
+    Rest { denials: Vec<RawDenial>, constraints: Vec<String>, resolutions: Vec<RawResolution>, seq: i64 },
+}
+
+type Sender = std::sync::mpsc::SyncSender<Batch>;
+
+/// Reads everything in one read transaction, sending decoded rows to `tx`.
+fn read_snapshot(path: &Path, tx: &Sender) -> Result<(), String> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| e.to_string())?;
+    conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(|e| e.to_string())?;
+    conn.execute_batch("PRAGMA cache_size = -16384; BEGIN").map_err(|e| e.to_string())?;
+    let result = read_rows(&conn, tx).map_err(|e| e.to_string());
+    let _ = conn.execute_batch("COMMIT");
+    result?
+}
+
+fn send(tx: &Sender, batch: Batch) -> Result<(), String> {
+    // The builder hung up: it failed and says why.
+    tx.send(batch).map_err(|_| "stopped reading".to_string())
+}
+
+fn read_rows(conn: &Connection, tx: &Sender) -> rusqlite::Result<Result<(), String>> {
+    let bound = |table: &str| -> rusqlite::Result<usize> {
+        conn.query_row(&format!("SELECT coalesce(max(key) + 1, 0) FROM {table}"), [], |r| r.get::<_, i64>(0))
+            .map(|n| n as usize)
+    };
+    let (entities, claims) = (bound("entities")?, bound("claims")?);
+    if let Err(e) = send(tx, Batch::Sizes { entities, claims }) {
+        return Ok(Err(e));
+    }
+    macro_rules! decoded {
+        ($e:expr) => {
+            match $e {
+                Ok(v) => v,
+                Err(e) => return Ok(Err(e)),
+            }
+        };
+    }
+    let mut stmt = conn.prepare("SELECT key, id, labels, properties, via FROM entities ORDER BY key")?;
+    let mut rows = stmt.query([])?;
+    let mut batch = Vec::with_capacity(BATCH);
+    while let Some(r) = rows.next()? {
+        let labels: Vec<String> =
+            decoded!(serde_json::from_str(r.get_ref(2)?.as_str()?).map_err(|e| format!("labels: {e}")));
+        batch.push(RawEntity {
+            key: r.get::<_, i64>(0)? as usize,
+            id: r.get_ref(1)?.as_str()?.to_string(),
+            labels,
+            props: decoded!(codec::props_values(r.get_ref(3)?.as_str()?)),
+            via: decoded!(codec::keys_from_json(r.get_ref(4)?.as_str_or_null()?)),
+        });
+        if batch.len() == BATCH {
+            decoded!(send(tx, Batch::Entities(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))));
+        }
+    }
+    decoded!(send(tx, Batch::Entities(std::mem::take(&mut batch))));
+
+    let mut claims_stmt =
+        conn.prepare("SELECT key, id, subject, type, object, properties, chain_link FROM claims ORDER BY key")?;
+    let mut atts_stmt = conn.prepare(
+        "SELECT claim, source, user, via, status, quote, document, position, date FROM attestations ORDER BY claim, seq",
+    )?;
+    let mut att_rows = atts_stmt.query([])?;
+    let mut pending: Option<(usize, RawAttestation)> = None;
+    let mut rows = claims_stmt.query([])?;
+    let mut batch = Vec::with_capacity(BATCH);
+    while let Some(r) = rows.next()? {
+        let key = r.get::<_, i64>(0)? as usize;
+        let mut attestations = Vec::new();
+        loop {
+            if pending.is_none() {
+                pending = match att_rows.next()? {
+                    Some(a) => Some((a.get::<_, i64>(0)? as usize, decoded!(raw_attestation(a)?))),
+                    None => None,
+                };
+            }
+            match &pending {
+                Some((owner, _)) if *owner < key => pending = None,
+                Some((owner, _)) if *owner == key => {
+                    attestations.push(pending.take().expect("pending attestation").1);
+                }
+                _ => break,
+            }
+        }
+        batch.push(RawClaim {
+            key,
+            id: r.get(1)?,
+            subject: r.get::<_, i64>(2)? as usize,
+            rel_type: r.get_ref(3)?.as_str()?.to_string(),
+            object: r.get::<_, i64>(4)? as usize,
+            props: decoded!(codec::props_values(r.get_ref(5)?.as_str()?)),
+            chain_link: r.get::<_, i64>(6)? != 0,
+            attestations,
+        });
+        if batch.len() == BATCH {
+            decoded!(send(tx, Batch::Claims(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))));
+        }
+    }
+    decoded!(send(tx, Batch::Claims(batch)));
+
+    let mut denials = Vec::new();
+    let mut stmt = conn.prepare("SELECT key, claim, pattern FROM denials ORDER BY key")?;
+    let mut atts = conn.prepare(
+        "SELECT denial, source, user, via, status, quote, document, position, date
+         FROM denial_attestations WHERE denial = ?1 ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let key: i64 = r.get(0)?;
+        let mut attestations = Vec::new();
+        let mut arows = atts.query([key])?;
+        while let Some(a) = arows.next()? {
+            attestations.push(decoded!(raw_attestation(a)?));
+        }
+        denials.push(RawDenial {
+            key: key as u64,
+            claim: r.get::<_, Option<i64>>(1)?.map(|c| c as usize),
+            pattern: r.get(2)?,
+            attestations,
+        });
+    }
+    let mut stmt = conn.prepare("SELECT statement FROM constraints ORDER BY key")?;
+    let constraints = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+    let mut stmt = conn.prepare("SELECT finding, claims, status, reason FROM resolutions ORDER BY key")?;
+    let mut resolutions = Vec::new();
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        resolutions.push(RawResolution {
+            finding: r.get(0)?,
+            claims: decoded!(codec::keys_from_json(r.get_ref(1)?.as_str_or_null()?)),
+            status: r.get(2)?,
+            reason: r.get(3)?,
+        });
+    }
+    let seq = conn.query_row("SELECT coalesce(max(seq), 0) FROM journal", [], |r| r.get(0))?;
+    Ok(send(tx, Batch::Rest { denials, constraints, resolutions, seq }))
+}
+
+/// An attestation row (`owner, source, user, via, status, quote, document, position, date`).
+fn raw_attestation(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<RawAttestation, String>> {
+    let status = r.get_ref(4)?.as_str()?;
+    let Some(status) = Status::parse(status) else { return Ok(Err(format!("unknown status {status:?}"))) };
+    let via = match codec::keys_from_json(r.get_ref(3)?.as_str_or_null()?) {
+        Ok(v) => v,
+        Err(e) => return Ok(Err(e)),
+    };
+    let date = match r.get_ref(8)?.as_str_or_null()? {
+        Some(d) => match codec::date(d) {
+            Ok(d) => Some(d),
+            Err(e) => return Ok(Err(e)),
+        },
+        None => None,
+    };
+    Ok(Ok(RawAttestation {
+        source: r.get::<_, Option<i64>>(1)?.map(|s| s as usize),
+        user: r.get(2)?,
+        via,
+        status,
+        quote: r.get_ref(5)?.as_str_or_null()?.map(Into::into),
+        document: r.get::<_, Option<i64>>(6)?.map(|d| d as usize),
+        position: r.get_ref(7)?.as_str_or_null()?.map(Into::into),
+        date,
+    }))
+}
+
+fn attestation(g: &mut Graph, a: RawAttestation) -> Result<Attestation, String> {
+    let source = match (a.source, a.user) {
+        (Some(s), _) => SourceRef::Entity(EntityIx::new(s)),
+        (None, Some(u)) => SourceRef::User(g.intern(&u)),
+        (None, None) => return Err("an attestation has neither source nor user".into()),
+    };
+    Ok(Attestation {
+        source,
+        via: a.via.into_iter().map(EntityIx::new).collect(),
+        status: a.status,
+        quote: a.quote,
+        document: a.document.map(EntityIx::new),
+        position: a.position,
+        date: a.date,
+    })
+}
+
+fn props(g: &mut Graph, props: Vec<(String, Value)>) -> crate::model::Props {
+    props.into_iter().map(|(k, v)| (g.intern(&k), v)).collect()
+}
 
 impl SqliteStore {
-    fn attestation(&self, g: &mut Graph, row: AttestationRow) -> Result<Attestation, StorageError> {
-        let (_, source, user, via, status, quote, document, position, date) = row;
-        let source = match (source, user) {
-            (Some(s), _) => SourceRef::Entity(EntityIx::new(s as usize)),
-            (None, Some(u)) => SourceRef::User(g.intern(&u)),
-            (None, None) => return Err(self.corrupt("an attestation has neither source nor user")),
-        };
-        Ok(Attestation {
-            source,
-            via: codec::keys_from_json(via.as_deref())
-                .map_err(|e| self.corrupt(e))?
-                .into_iter()
-                .map(EntityIx::new)
-                .collect(),
-            status: Status::parse(&status)
-                .ok_or_else(|| self.corrupt(format!("unknown status {status:?}")))?,
-            quote: quote.map(Into::into),
-            document: document.map(|d| EntityIx::new(d as usize)),
-            position: position.map(Into::into),
-            date: match date {
-                Some(d) => Some(codec::date(&d).map_err(|e| self.corrupt(e))?),
-                None => None,
-            },
-        })
-    }
-
     fn load_in_transaction(&mut self) -> Result<Graph, StorageError> {
-        self.seen = Some(self.last_seq()?);
-        let mut g = Graph::new();
-        let mut holes = crate::model::RestoreHoles::default();
-        {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT key, id, labels, properties, via FROM entities ORDER BY key")
-                .map_err(|e| self.sql(e))?;
-            let mut rows = stmt.query([]).map_err(|e| sql_err(&self.path, &self.conn, e))?;
-            while let Some(r) = rows.next().map_err(|e| sql_err(&self.path, &self.conn, e))? {
-                let row = (|| {
-                    Ok::<_, rusqlite::Error>((
-                        r.get::<_, i64>(0)?,
-                        r.get_ref(1)?.as_str()?.to_string(),
-                        r.get_ref(2)?.as_str()?.to_string(),
-                        r.get_ref(3)?.as_str()?.to_string(),
-                        r.get::<_, Option<String>>(4)?,
-                    ))
-                })()
-                .map_err(|e| self.corrupt(e))?;
-                let (key, id, labels, props, via) = row;
-                let labels: Vec<String> = serde_json::from_str(&labels).map_err(|e| self.corrupt(e))?;
-                let entity = Entity {
-                    id: g.intern(&id),
-                    labels: labels.iter().map(|l| g.intern(l)).collect(),
-                    props: codec::props_from_json(&mut g, &props).map_err(|e| self.corrupt(e))?,
-                    via: codec::keys_from_json(via.as_deref())
-                        .map_err(|e| self.corrupt(e))?
-                        .into_iter()
-                        .map(EntityIx::new)
-                        .collect(),
-                };
-                g.restore_entity(key as usize, entity, &mut holes).map_err(|e| self.corrupt(e))?;
-            }
-        }
-        {
-            let mut claims = self
-                .conn
-                .prepare(
-                    "SELECT key, id, subject, type, object, properties, chain_link FROM claims ORDER BY key",
-                )
-                .map_err(|e| self.sql(e))?;
-            let mut atts = self
-                .conn
-                .prepare(
-                    "SELECT claim, source, user, via, status, quote, document, position, date
-                     FROM attestations ORDER BY claim, seq",
-                )
-                .map_err(|e| self.sql(e))?;
-            let mut att_rows = atts.query([]).map_err(|e| sql_err(&self.path, &self.conn, e))?;
-            let mut pending: Option<AttestationRow> = None;
-            let mut rows = claims.query([]).map_err(|e| sql_err(&self.path, &self.conn, e))?;
-            while let Some(r) = rows.next().map_err(|e| sql_err(&self.path, &self.conn, e))? {
-                let row = (|| {
-                    Ok::<_, rusqlite::Error>((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, Option<String>>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get_ref(3)?.as_str()?.to_string(),
-                        r.get::<_, i64>(4)?,
-                        r.get_ref(5)?.as_str()?.to_string(),
-                        r.get::<_, i64>(6)?,
-                    ))
-                })()
-                .map_err(|e| self.corrupt(e))?;
-                let (key, id, subject, rel_type, object, props, chain_link) = row;
-                let mut attestations = Vec::new();
-                loop {
-                    if pending.is_none() {
-                        pending = match att_rows.next().map_err(|e| self.corrupt(e))? {
-                            Some(a) => Some(read_attestation_row(a).map_err(|e| self.corrupt(e))?),
-                            None => None,
-                        };
-                    }
-                    match &pending {
-                        Some(a) if a.0 < key => pending = None,
-                        Some(a) if a.0 == key => {
-                            let a = pending.take().expect("pending attestation");
-                            attestations.push(self.attestation(&mut g, a)?);
-                        }
-                        _ => break,
-                    }
-                }
-                let claim = Claim {
-                    id: id.map(|i| g.intern(&i)),
-                    rel_type: g.intern(&rel_type),
-                    props: codec::props_from_json(&mut g, &props).map_err(|e| self.corrupt(e))?,
-                    attestations,
-                    kind: if chain_link != 0 { ClaimKind::ChainLink } else { ClaimKind::Stated },
-                };
-                g.restore_claim(
-                    key as usize,
-                    EntityIx::new(subject as usize),
-                    EntityIx::new(object as usize),
-                    claim,
-                    &mut holes,
-                )
-                .map_err(|e| self.corrupt(e))?;
-            }
-        }
-        self.load_denials(&mut g)?;
-        g.finish_restore(holes);
-        self.load_constraints(&mut g)?;
-        self.load_resolutions(&mut g)?;
-        Ok(g)
-    }
-
-    fn load_denials(&mut self, g: &mut Graph) -> Result<(), StorageError> {
-        let denials: Vec<(i64, Option<i64>, Option<String>)> = {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT key, claim, pattern FROM denials ORDER BY key")
-                .map_err(|e| self.sql(e))?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>());
-            rows.map_err(|e| self.corrupt(e))?
+        let path = self.path.clone();
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(8);
+        let (built, read) = std::thread::scope(|scope| {
+            let reader = scope.spawn(move || read_snapshot(&path, &tx));
+            let built = build(rx);
+            (built, reader.join().unwrap_or_else(|_| Err("the reader panicked".into())))
+        });
+        let (graph, seq) = match (built, read) {
+            (Ok(done), Ok(())) => done,
+            (_, Err(e)) | (Err(e), _) => return Err(self.corrupt(e)),
         };
-        for (key, claim, pattern) in denials {
-            let atts: Vec<AttestationRow> = {
-                let mut stmt = self
-                    .conn
-                    .prepare_cached(
-                        "SELECT denial, source, user, via, status, quote, document, position, date
-                         FROM denial_attestations WHERE denial = ?1 ORDER BY seq",
-                    )
-                    .map_err(|e| self.sql(e))?;
-                let rows = stmt.query_map([key], read_attestation_row).and_then(|rows| rows.collect());
-                rows.map_err(|e| self.corrupt(e))?
-            };
-            let attestations =
-                atts.into_iter().map(|a| self.attestation(g, a)).collect::<Result<Vec<_>, _>>()?;
-            let target = match (claim, pattern) {
-                (Some(c), _) => DenialTarget::Claim(ClaimIx::new(c as usize)),
-                (None, Some(p)) => crate::load::denial_target_from_text(g, &p)
-                    .map_err(|e| self.corrupt(format!("denial {key}: {e}")))?,
-                (None, None) => return Err(self.corrupt(format!("denial {key} has no target"))),
-            };
-            g.restore_denial_row(key as u64, Denial { target, attestations });
-        }
-        Ok(())
-    }
-
-    fn load_constraints(&mut self, g: &mut Graph) -> Result<(), StorageError> {
-        let statements: Vec<String> = {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT statement FROM constraints ORDER BY key")
-                .map_err(|e| self.sql(e))?;
-            let rows = stmt.query_map([], |r| r.get(0)).and_then(|rows| rows.collect());
-            rows.map_err(|e| self.corrupt(e))?
-        };
-        for s in statements {
-            crate::load::constraint_from_text(g, &s)
-                .map_err(|e| self.corrupt(format!("constraint {s:?}: {e}")))?;
-        }
-        Ok(())
-    }
-
-    fn load_resolutions(&mut self, g: &mut Graph) -> Result<(), StorageError> {
-        type Row = (Option<String>, Option<String>, String, String);
-        let rows: Vec<Row> = {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT finding, claims, status, reason FROM resolutions ORDER BY key")
-                .map_err(|e| self.sql(e))?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-                .and_then(|rows| rows.collect());
-            rows.map_err(|e| self.corrupt(e))?
-        };
-        for (finding, claims, status, reason) in rows {
-            let target = match (finding, claims) {
-                (Some(f), _) => ResolutionTarget::Finding(f.into()),
-                (None, claims) => ResolutionTarget::Claims(
-                    codec::keys_from_json(claims.as_deref())
-                        .map_err(|e| self.corrupt(e))?
-                        .into_iter()
-                        .map(ClaimIx::new)
-                        .collect(),
-                ),
-            };
-            let status = ResolutionStatus::parse(&status)
-                .ok_or_else(|| self.corrupt(format!("unknown resolution status {status:?}")))?;
-            g.add_resolution(Resolution { target, status, reason: reason.into() });
-        }
-        Ok(())
+        self.seen = Some(seq);
+        Ok(graph)
     }
 }
 
-fn read_attestation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttestationRow> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?))
+/// Builds the graph from the reader's batches; returns it with the journal entry it is at.
+fn build(rx: std::sync::mpsc::Receiver<Batch>) -> Result<(Graph, i64), String> {
+    let mut g = Graph::new();
+    let mut holes = crate::model::RestoreHoles::default();
+    for batch in rx {
+        match batch {
+            Batch::Sizes { entities, claims } => g.reserve_for_restore(entities, claims),
+            Batch::Entities(rows) => {
+                for e in rows {
+                    let entity = Entity {
+                        id: g.intern(&e.id),
+                        labels: e.labels.iter().map(|l| g.intern(l)).collect(),
+                        props: props(&mut g, e.props),
+                        via: e.via.into_iter().map(EntityIx::new).collect(),
+                    };
+                    g.restore_entity(e.key, entity, &mut holes)?;
+                }
+            }
+            Batch::Claims(rows) => {
+                for c in rows {
+                    let mut attestations = Vec::with_capacity(c.attestations.len());
+                    for a in c.attestations {
+                        attestations.push(attestation(&mut g, a)?);
+                    }
+                    let claim = Claim {
+                        id: c.id.map(|i| g.intern(&i)),
+                        rel_type: g.intern(&c.rel_type),
+                        props: props(&mut g, c.props),
+                        attestations,
+                        kind: if c.chain_link { ClaimKind::ChainLink } else { ClaimKind::Stated },
+                    };
+                    g.restore_claim(c.key, EntityIx::new(c.subject), EntityIx::new(c.object), claim, &mut holes)?;
+                }
+            }
+            Batch::Rest { denials, constraints, resolutions, seq } => {
+                for d in denials {
+                    let mut attestations = Vec::with_capacity(d.attestations.len());
+                    for a in d.attestations {
+                        attestations.push(attestation(&mut g, a)?);
+                    }
+                    let target = match (d.claim, d.pattern) {
+                        (Some(c), _) => DenialTarget::Claim(ClaimIx::new(c)),
+                        (None, Some(p)) => crate::load::denial_target_from_text(&mut g, &p)
+                            .map_err(|e| format!("denial {}: {e}", d.key))?,
+                        (None, None) => return Err(format!("denial {} has no target", d.key)),
+                    };
+                    g.restore_denial_row(d.key, Denial { target, attestations });
+                }
+                g.finish_restore(std::mem::take(&mut holes));
+                for c in constraints {
+                    crate::load::constraint_from_text(&mut g, &c).map_err(|e| format!("constraint {c:?}: {e}"))?;
+                }
+                for r in resolutions {
+                    let target = match r.finding {
+                        Some(f) => ResolutionTarget::Finding(f.into()),
+                        None => ResolutionTarget::Claims(r.claims.into_iter().map(ClaimIx::new).collect()),
+                    };
+                    let status = ResolutionStatus::parse(&r.status)
+                        .ok_or_else(|| format!("unknown resolution status {:?}", r.status))?;
+                    g.add_resolution(Resolution { target, status, reason: r.reason.into() });
+                }
+                return Ok((g, seq));
+            }
+        }
+    }
+    Err("the workspace could not be read to the end".into())
 }
 
 /// Creates a workspace file holding `graph` (see [`super::create`]).
@@ -760,7 +862,8 @@ pub fn create(path: &Path, graph: &Graph, entry: &JournalEntry) -> Result<(), St
         let fill = || -> rusqlite::Result<()> {
             // The file is not the workspace yet: no journal, no syncing until it is whole.
             conn.execute_batch(&format!(
-                "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 8192;
+                "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 8192; PRAGMA foreign_keys = OFF;
+                 PRAGMA cache_size = -65536;
                  PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION};"
             ))?;
             conn.execute_batch("BEGIN")?;
@@ -772,6 +875,7 @@ pub fn create(path: &Path, graph: &Graph, entry: &JournalEntry) -> Result<(), St
             meta.execute(["created_by", &entry.user])?;
             let seq = write_journal(&conn, std::slice::from_ref(entry))?;
             write_rows(&conn, graph, &everything(graph), seq, true)?;
+            conn.execute_batch(INDEXES)?;
             conn.execute_batch("COMMIT")?;
             conn.execute_batch("PRAGMA journal_mode = WAL")?;
             Ok(())
