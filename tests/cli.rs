@@ -34,7 +34,9 @@ fn run_case(dir: &Path) -> Result<(), Failed> {
                 .output()
                 .map_err(|e| e.to_string())?;
             if status.status.success() == may_fail {
-                return Err(format!("before: `{line}` failed: {}", String::from_utf8_lossy(&status.stderr)).into());
+                return Err(
+                    format!("before: `{line}` failed: {}", String::from_utf8_lossy(&status.stderr)).into()
+                );
             }
         }
     }

@@ -89,7 +89,10 @@ fn exports_of_a_workspace_round_trip_exactly() {
 }
 
 /// Reads a child's standard output line by line on a thread; `lines` counts them.
-fn count_lines(child: &mut Child, needle: &'static str) -> (std::sync::Arc<std::sync::atomic::AtomicUsize>, std::thread::JoinHandle<()>) {
+fn count_lines(
+    child: &mut Child,
+    needle: &'static str,
+) -> (std::sync::Arc<std::sync::atomic::AtomicUsize>, std::thread::JoinHandle<()>) {
     let stdout = child.stdout.take().expect("piped stdout");
     let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let c = std::sync::Arc::clone(&count);
@@ -113,7 +116,9 @@ fn created_in_run(path: &Path, it: i64) -> std::collections::BTreeSet<i64> {
     };
     graph
         .entities_with_label(k)
-        .filter(|e| matches!(graph.entity_prop(*e, it_key), Some(claimgraph::model::Value::Int(v)) if *v == it))
+        .filter(
+            |e| matches!(graph.entity_prop(*e, it_key), Some(claimgraph::model::Value::Int(v)) if *v == it),
+        )
         .filter_map(|e| match graph.entity_prop(e, i_key) {
             Some(claimgraph::model::Value::Int(i)) => Some(*i),
             _ => None,
@@ -133,12 +138,18 @@ fn a_killed_writer_loses_no_acknowledged_statement() {
         // Creations acknowledged one by one, with updates and deletions between them.
         let mut script = String::new();
         for i in 0..400 {
-            script.push_str(&format!("CREATE (:K {{i: {i}, it: {it}, text: 'statement {i} of run {it}'}});\n"));
+            script
+                .push_str(&format!("CREATE (:K {{i: {i}, it: {it}, text: 'statement {i} of run {it}'}});\n"));
             if i % 7 == 3 {
-                script.push_str(&format!("MATCH (k:K {{it: {it}}}) WHERE k.i = {} SET k.seen = true;\n", i - 2));
+                script.push_str(&format!(
+                    "MATCH (k:K {{it: {it}}}) WHERE k.i = {} SET k.seen = true;\n",
+                    i - 2
+                ));
             }
             if i % 11 == 5 {
-                script.push_str(&format!("CREATE (:Scratch {{it: {it}}}); MATCH (x:Scratch) DETACH DELETE x;\n"));
+                script.push_str(&format!(
+                    "CREATE (:Scratch {{it: {it}}}); MATCH (x:Scratch) DETACH DELETE x;\n"
+                ));
             }
         }
         let script_path = tmp.path().join(format!("run{it}.cypher"));
@@ -161,9 +172,15 @@ fn a_killed_writer_loses_no_acknowledged_statement() {
         let present = created_in_run(&path, it);
         // Statement k+1 may have committed without being acknowledged; none may be missing.
         for i in 0..acknowledged {
-            assert!(present.contains(&i), "run {it}: statement {i} was acknowledged but is missing after the kill");
+            assert!(
+                present.contains(&i),
+                "run {it}: statement {i} was acknowledged but is missing after the kill"
+            );
         }
-        assert!(present.iter().all(|i| *i <= acknowledged), "run {it}: statements that never ran are present");
+        assert!(
+            present.iter().all(|i| *i <= acknowledged),
+            "run {it}: statements that never ran are present"
+        );
     }
     println!("workspace: {kills} writers killed, {acknowledged_total} acknowledged statements all present");
     assert!(acknowledged_total > 0, "no statement was acknowledged before any kill: the test saw nothing");
@@ -171,7 +188,8 @@ fn a_killed_writer_loses_no_acknowledged_statement() {
     // `init` killed at random moments leaves either nothing or a whole workspace.
     let data = tmp.path().join("gen");
     ok(&["gen", "--claims", "3000", "--out", s(&data)]);
-    let expected = ok(&["query", "--data", s(&data.join("graph.kg")), "MATCH ()-[r]->() RETURN count(r) AS n"]);
+    let expected =
+        ok(&["query", "--data", s(&data.join("graph.kg")), "MATCH ()-[r]->() RETURN count(r) AS n"]);
     for n in 0..10 {
         let w = tmp.path().join(format!("init{n}.claimgraph"));
         let mut child = bin()
@@ -331,7 +349,8 @@ fn one_writer_many_readers() {
     assert!(stderr.contains(&format!("being written by process {} of tester on ", writer.id())), "{stderr}");
 
     // A reader sees the last commit while the shell goes on writing.
-    let count = |p: &Path| ok(&["query", "--format", "csv", "--workspace", s(p), "MATCH (x:S) RETURN count(x) AS n"]);
+    let count =
+        |p: &Path| ok(&["query", "--format", "csv", "--workspace", s(p), "MATCH (x:S) RETURN count(x) AS n"]);
     assert_eq!(count(&path), "n\n1\n");
     for n in 2..=20 {
         writeln!(stdin, "CREATE (:S {{n: {n}}});").expect("types");
@@ -357,7 +376,10 @@ fn one_writer_many_readers() {
 fn files_that_are_not_workspaces_or_are_too_new_are_refused() {
     let tmp = tempfile::tempdir().expect("temporary folder");
     let foreign = tmp.path().join("foreign.db");
-    rusqlite::Connection::open(&foreign).expect("creates").execute_batch("CREATE TABLE t (x)").expect("table");
+    rusqlite::Connection::open(&foreign)
+        .expect("creates")
+        .execute_batch("CREATE TABLE t (x)")
+        .expect("table");
     let out = run(&["query", "--workspace", s(&foreign), "RETURN 1"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("claimgraph::storage::not_a_workspace"), "{stderr}");
@@ -365,7 +387,10 @@ fn files_that_are_not_workspaces_or_are_too_new_are_refused() {
 
     let newer = tmp.path().join("newer.claimgraph");
     ok(&["init", s(&newer)]);
-    rusqlite::Connection::open(&newer).expect("opens").execute_batch("PRAGMA user_version = 99").expect("sets");
+    rusqlite::Connection::open(&newer)
+        .expect("opens")
+        .execute_batch("PRAGMA user_version = 99")
+        .expect("sets");
     let out = run(&["query", "--workspace", s(&newer), "RETURN 1"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("claimgraph::storage::newer_version"), "{stderr}");
@@ -393,7 +418,10 @@ fn the_shell_keeps_typed_work_in_the_default_workspace() {
         "SOURCE (me:Analyst {name: 'Me'});\nCLAIM (wagner)-[:FOUGHT_IN]->(battle) BY me;\nUNWIND [1, 0] AS x CREATE (:N {v: 1 / x});\n",
     );
     let workspace = home.path().join("workspace.claimgraph");
-    assert!(first.contains(&format!("workspace {}", workspace.display())), "the banner names the workspace:\n{first}");
+    assert!(
+        first.contains(&format!("workspace {}", workspace.display())),
+        "the banner names the workspace:\n{first}"
+    );
     assert!(first.contains("1 claim added"), "{first}");
     let second = session(":history\nMATCH (a)-[r]->() WHERE 'me' IN sources(r) RETURN a.name AS who, type(r) AS what;\nMATCH (n:N) RETURN count(n) AS n;\n");
     assert!(second.contains("init --from data/khusham_2018.kg"), "{second}");

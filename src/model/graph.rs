@@ -742,8 +742,11 @@ impl Graph {
                 c.attestations
             );
         }
-        let mut ids: Vec<(&str, usize)> =
-            self.graph.node_weights().filter_map(|e| Some((self.str(e.id), self.by_id.get(e.id)?.index()))).collect();
+        let mut ids: Vec<(&str, usize)> = self
+            .graph
+            .node_weights()
+            .filter_map(|e| Some((self.str(e.id), self.by_id.get(e.id)?.index())))
+            .collect();
         ids.sort();
         let _ = writeln!(out, "by_id {ids:?}");
         let mut names: Vec<_> = self.by_name.iter().filter(|(_, v)| !v.is_empty()).collect();
@@ -767,7 +770,8 @@ impl Graph {
             .collect();
         types.sort();
         let _ = writeln!(out, "by_type {types:?}");
-        let mut claim_ids: Vec<(&str, usize)> = self.claim_ids.iter().map(|(k, v)| (self.str(*k), v.index())).collect();
+        let mut claim_ids: Vec<(&str, usize)> =
+            self.claim_ids.iter().map(|(k, v)| (self.str(*k), v.index())).collect();
         claim_ids.sort();
         let _ = writeln!(out, "claim_ids {claim_ids:?}");
         let mut by_source: Vec<(String, Vec<usize>)> = self

@@ -10,6 +10,7 @@
 //! rewriting exactly the rows its [`Changes`] name, and reading puts everything back where
 //! it was.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OpenFlags};
@@ -18,8 +19,8 @@ use super::codec;
 use super::lock::{self, TryLock, WriterLock};
 use super::{JournalEntry, JournalRecord, StorageError, StorageErrorKind as Kind, Store};
 use crate::model::{
-    Attestation, Changes, Claim, ClaimIx, ClaimKind, DateValue, Denial, DenialTarget, Entity, EntityIx, Graph,
-    Resolution, ResolutionStatus, ResolutionTarget, SourceRef, Status, Value,
+    Attestation, Changes, Claim, ClaimIx, ClaimKind, DateValue, Denial, DenialTarget, Entity, EntityIx,
+    Graph, Resolution, ResolutionStatus, ResolutionTarget, SourceRef, Status, Value,
 };
 
 /// `PRAGMA application_id`: "CGWS". Marks the file as a claimgraph workspace.
@@ -515,11 +516,12 @@ fn write_attestation(
 
 // ---- reading ---------------------------------------------------------------------------
 //
-// Opening a large workspace is SQLite stepping through rows and decoding them on one thread,
-// and building the graph (interning, petgraph, indexes) on the other: the reader runs on a
-// second connection in its own read transaction and hands decoded rows over in batches.
-// Every commit appends to the journal, so the reader's last journal entry names the state
-// it read.
+// Opening a large workspace is SQLite stepping through rows and decoding them, and building
+// the graph (interning, petgraph, indexes). Two readers, each on its own connection and in
+// its own read transaction, decode half of the claims each (the first one the entities too,
+// the second one what follows the claims) and hand rows over in batches; the caller's thread
+// builds. Every commit appends to the journal, so two readers that saw the same last journal
+// entry read the same state (else the load starts again).
 
 /// Rows per batch handed from the reader to the builder.
 const BATCH: usize = 4096;
@@ -548,7 +550,9 @@ struct RawClaim {
     id: Option<String>,
     subject: usize,
     object: usize,
-    rel_type: String,
+    /// Index into the reader's relationship types (sent once each, with the batch that first
+    /// uses them): a million claims share a dozen types.
+    rel_type: u32,
     props: Vec<(String, Value)>,
     chain_link: bool,
     attestations: Vec<RawAttestation>,
@@ -569,39 +573,58 @@ struct RawResolution {
 }
 
 enum Batch {
-    Sizes { entities: usize, claims: usize },
+    Sizes {
+        entities: usize,
+        claims: usize,
+    },
     Entities(Vec<RawEntity>),
-    Claims(Vec<RawClaim>),
-    Rest { denials: Vec<RawDenial>, constraints: Vec<String>, resolutions: Vec<RawResolution>, seq: i64 },
+    Claims {
+        rows: Vec<RawClaim>,
+        new_types: Vec<String>,
+    },
+    /// The end of a reader's part: the last journal entry it saw.
+    End {
+        seq: i64,
+    },
+    Rest {
+        denials: Vec<RawDenial>,
+        constraints: Vec<String>,
+        resolutions: Vec<RawResolution>,
+        seq: i64,
+    },
 }
 
-type Sender = std::sync::mpsc::SyncSender<Batch>;
+type Sender = std::sync::mpsc::Sender<Batch>;
 
-/// Reads everything in one read transaction, sending decoded rows to `tx`.
-fn read_snapshot(path: &Path, tx: &Sender) -> Result<(), String> {
+/// What one reader reads: the claims with keys in `claims`, and the entities before them
+/// (`first`) or the denials, constraints and resolutions after them (`last`).
+#[derive(Debug, Clone, Copy)]
+struct Part {
+    first: bool,
+    claims: (i64, i64),
+    last: bool,
+}
+
+/// Reads a part in one read transaction, sending decoded rows to `tx`.
+fn read_snapshot(path: &Path, tx: &Sender, part: Part) -> Result<(), String> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|e| e.to_string())?;
     conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(|e| e.to_string())?;
     conn.execute_batch("PRAGMA cache_size = -16384; BEGIN").map_err(|e| e.to_string())?;
-    let result = read_rows(&conn, tx).map_err(|e| e.to_string());
+    let result = read_rows(&conn, tx, part).map_err(|e| e.to_string());
     let _ = conn.execute_batch("COMMIT");
     result?
 }
 
+/// A reader's error when the builder stopped first (the builder's error is the one to show).
+const STOPPED: &str = "stopped reading";
+
 fn send(tx: &Sender, batch: Batch) -> Result<(), String> {
     // The builder hung up: it failed and says why.
-    tx.send(batch).map_err(|_| "stopped reading".to_string())
+    tx.send(batch).map_err(|_| STOPPED.to_string())
 }
 
-fn read_rows(conn: &Connection, tx: &Sender) -> rusqlite::Result<Result<(), String>> {
-    let bound = |table: &str| -> rusqlite::Result<usize> {
-        conn.query_row(&format!("SELECT coalesce(max(key) + 1, 0) FROM {table}"), [], |r| r.get::<_, i64>(0))
-            .map(|n| n as usize)
-    };
-    let (entities, claims) = (bound("entities")?, bound("claims")?);
-    if let Err(e) = send(tx, Batch::Sizes { entities, claims }) {
-        return Ok(Err(e));
-    }
+fn read_rows(conn: &Connection, tx: &Sender, part: Part) -> rusqlite::Result<Result<(), String>> {
     macro_rules! decoded {
         ($e:expr) => {
             match $e {
@@ -610,6 +633,32 @@ fn read_rows(conn: &Connection, tx: &Sender) -> rusqlite::Result<Result<(), Stri
             }
         };
     }
+    if part.first {
+        decoded!(read_entities(conn, tx)?);
+    }
+    decoded!(read_claims(conn, tx, part.claims)?);
+    let seq = conn.query_row("SELECT coalesce(max(seq), 0) FROM journal", [], |r| r.get(0))?;
+    if !part.last {
+        return Ok(send(tx, Batch::End { seq }));
+    }
+    read_rest(conn, tx, seq)
+}
+
+fn read_entities(conn: &Connection, tx: &Sender) -> rusqlite::Result<Result<(), String>> {
+    macro_rules! decoded {
+        ($e:expr) => {
+            match $e {
+                Ok(v) => v,
+                Err(e) => return Ok(Err(e)),
+            }
+        };
+    }
+    let bound = |table: &str| -> rusqlite::Result<usize> {
+        conn.query_row(&format!("SELECT coalesce(max(key) + 1, 0) FROM {table}"), [], |r| r.get::<_, i64>(0))
+            .map(|n| n as usize)
+    };
+    let (entities, claims) = (bound("entities")?, bound("claims")?);
+    decoded!(send(tx, Batch::Sizes { entities, claims }));
     let mut stmt = conn.prepare("SELECT key, id, labels, properties, via FROM entities ORDER BY key")?;
     let mut rows = stmt.query([])?;
     let mut batch = Vec::with_capacity(BATCH);
@@ -627,17 +676,36 @@ fn read_rows(conn: &Connection, tx: &Sender) -> rusqlite::Result<Result<(), Stri
             decoded!(send(tx, Batch::Entities(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))));
         }
     }
-    decoded!(send(tx, Batch::Entities(std::mem::take(&mut batch))));
+    Ok(send(tx, Batch::Entities(std::mem::take(&mut batch))))
+}
 
-    let mut claims_stmt =
-        conn.prepare("SELECT key, id, subject, type, object, properties, chain_link FROM claims ORDER BY key")?;
-    let mut atts_stmt = conn.prepare(
-        "SELECT claim, source, user, via, status, quote, document, position, date FROM attestations ORDER BY claim, seq",
+fn read_claims(
+    conn: &Connection,
+    tx: &Sender,
+    (from, to): (i64, i64),
+) -> rusqlite::Result<Result<(), String>> {
+    macro_rules! decoded {
+        ($e:expr) => {
+            match $e {
+                Ok(v) => v,
+                Err(e) => return Ok(Err(e)),
+            }
+        };
+    }
+    let mut claims_stmt = conn.prepare(
+        "SELECT key, id, subject, type, object, properties, chain_link FROM claims
+         WHERE key >= ?1 AND key < ?2 ORDER BY key",
     )?;
-    let mut att_rows = atts_stmt.query([])?;
+    let mut atts_stmt = conn.prepare(
+        "SELECT claim, source, user, via, status, quote, document, position, date FROM attestations
+         WHERE claim >= ?1 AND claim < ?2 ORDER BY claim, seq",
+    )?;
+    let mut att_rows = atts_stmt.query([from, to])?;
     let mut pending: Option<(usize, RawAttestation)> = None;
-    let mut rows = claims_stmt.query([])?;
+    let mut rows = claims_stmt.query([from, to])?;
     let mut batch = Vec::with_capacity(BATCH);
+    let mut types: HashMap<String, u32> = HashMap::new();
+    let mut new_types = Vec::new();
     while let Some(r) = rows.next()? {
         let key = r.get::<_, i64>(0)? as usize;
         let mut attestations = Vec::new();
@@ -660,17 +728,40 @@ fn read_rows(conn: &Connection, tx: &Sender) -> rusqlite::Result<Result<(), Stri
             key,
             id: r.get(1)?,
             subject: r.get::<_, i64>(2)? as usize,
-            rel_type: r.get_ref(3)?.as_str()?.to_string(),
+            rel_type: {
+                let t = r.get_ref(3)?.as_str()?;
+                match types.get(t) {
+                    Some(i) => *i,
+                    None => {
+                        let i = types.len() as u32;
+                        types.insert(t.to_string(), i);
+                        new_types.push(t.to_string());
+                        i
+                    }
+                }
+            },
             object: r.get::<_, i64>(4)? as usize,
             props: decoded!(codec::props_values(r.get_ref(5)?.as_str()?)),
             chain_link: r.get::<_, i64>(6)? != 0,
             attestations,
         });
         if batch.len() == BATCH {
-            decoded!(send(tx, Batch::Claims(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))));
+            let rows = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            decoded!(send(tx, Batch::Claims { rows, new_types: std::mem::take(&mut new_types) }));
         }
     }
-    decoded!(send(tx, Batch::Claims(batch)));
+    Ok(send(tx, Batch::Claims { rows: batch, new_types }))
+}
+
+fn read_rest(conn: &Connection, tx: &Sender, seq: i64) -> rusqlite::Result<Result<(), String>> {
+    macro_rules! decoded {
+        ($e:expr) => {
+            match $e {
+                Ok(v) => v,
+                Err(e) => return Ok(Err(e)),
+            }
+        };
+    }
 
     let mut denials = Vec::new();
     let mut stmt = conn.prepare("SELECT key, claim, pattern FROM denials ORDER BY key")?;
@@ -706,7 +797,6 @@ fn read_rows(conn: &Connection, tx: &Sender) -> rusqlite::Result<Result<(), Stri
             reason: r.get(3)?,
         });
     }
-    let seq = conn.query_row("SELECT coalesce(max(seq), 0) FROM journal", [], |r| r.get(0))?;
     Ok(send(tx, Batch::Rest { denials, constraints, resolutions, seq }))
 }
 
@@ -760,84 +850,135 @@ fn props(g: &mut Graph, props: Vec<(String, Value)>) -> crate::model::Props {
 
 impl SqliteStore {
     fn load_in_transaction(&mut self) -> Result<Graph, StorageError> {
-        let path = self.path.clone();
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(8);
-        let (built, read) = std::thread::scope(|scope| {
-            let reader = scope.spawn(move || read_snapshot(&path, &tx));
-            let built = build(rx);
-            (built, reader.join().unwrap_or_else(|_| Err("the reader panicked".into())))
-        });
-        let (graph, seq) = match (built, read) {
-            (Ok(done), Ok(())) => done,
-            (_, Err(e)) | (Err(e), _) => return Err(self.corrupt(e)),
-        };
-        self.seen = Some(seq);
-        Ok(graph)
+        let claims: i64 = self
+            .conn
+            .query_row("SELECT coalesce(max(key) + 1, 0) FROM claims", [], |r| r.get(0))
+            .map_err(|e| self.sql(e))?;
+        let middle = claims / 2;
+        // A commit between the two readers' snapshots: read again (a writer commits in
+        // milliseconds, so this ends).
+        for _ in 0..10 {
+            let parts = [
+                Part { first: true, claims: (0, middle), last: false },
+                Part { first: false, claims: (middle, i64::MAX), last: true },
+            ];
+            let (built, read) = std::thread::scope(|scope| {
+                let mut receivers = Vec::new();
+                let mut readers = Vec::new();
+                for part in parts {
+                    let (tx, rx) = std::sync::mpsc::channel::<Batch>();
+                    let path = self.path.clone();
+                    readers.push(scope.spawn(move || read_snapshot(&path, &tx, part)));
+                    receivers.push(rx);
+                }
+                let built = build(receivers);
+                let mut read = Ok(());
+                for r in readers {
+                    let result = r.join().unwrap_or_else(|_| Err("a reader panicked".into()));
+                    if read.is_ok() {
+                        read = result;
+                    }
+                }
+                (built, read)
+            });
+            match (built, read) {
+                (Ok(Some((graph, seq))), Ok(())) => {
+                    self.seen = Some(seq);
+                    return Ok(graph);
+                }
+                (Ok(None), Ok(())) => continue,
+                (Err(e), Err(r)) if r == STOPPED => return Err(self.corrupt(e)),
+                (_, Err(e)) | (Err(e), _) => return Err(self.corrupt(e)),
+            }
+        }
+        Err(err(&self.path, Kind::Io, "the workspace kept changing while it was read"))
     }
 }
 
-/// Builds the graph from the reader's batches; returns it with the journal entry it is at.
-fn build(rx: std::sync::mpsc::Receiver<Batch>) -> Result<(Graph, i64), String> {
+/// Builds the graph from the readers' batches, in order; returns it with the journal entry
+/// it is at, or `None` when the readers saw different states.
+fn build(receivers: Vec<std::sync::mpsc::Receiver<Batch>>) -> Result<Option<(Graph, i64)>, String> {
     let mut g = Graph::new();
     let mut holes = crate::model::RestoreHoles::default();
-    for batch in rx {
-        match batch {
-            Batch::Sizes { entities, claims } => g.reserve_for_restore(entities, claims),
-            Batch::Entities(rows) => {
-                for e in rows {
-                    let entity = Entity {
-                        id: g.intern(&e.id),
-                        labels: e.labels.iter().map(|l| g.intern(l)).collect(),
-                        props: props(&mut g, e.props),
-                        via: e.via.into_iter().map(EntityIx::new).collect(),
-                    };
-                    g.restore_entity(e.key, entity, &mut holes)?;
-                }
-            }
-            Batch::Claims(rows) => {
-                for c in rows {
-                    let mut attestations = Vec::with_capacity(c.attestations.len());
-                    for a in c.attestations {
-                        attestations.push(attestation(&mut g, a)?);
+    let mut seen: Option<i64> = None;
+    for rx in receivers {
+        let mut types: Vec<crate::model::Sym> = Vec::new();
+        for batch in rx {
+            match batch {
+                Batch::Sizes { entities, claims } => g.reserve_for_restore(entities, claims),
+                Batch::Entities(rows) => {
+                    for e in rows {
+                        let entity = Entity {
+                            id: g.intern(&e.id),
+                            labels: e.labels.iter().map(|l| g.intern(l)).collect(),
+                            props: props(&mut g, e.props),
+                            via: e.via.into_iter().map(EntityIx::new).collect(),
+                        };
+                        g.restore_entity(e.key, entity, &mut holes)?;
                     }
-                    let claim = Claim {
-                        id: c.id.map(|i| g.intern(&i)),
-                        rel_type: g.intern(&c.rel_type),
-                        props: props(&mut g, c.props),
-                        attestations,
-                        kind: if c.chain_link { ClaimKind::ChainLink } else { ClaimKind::Stated },
-                    };
-                    g.restore_claim(c.key, EntityIx::new(c.subject), EntityIx::new(c.object), claim, &mut holes)?;
                 }
-            }
-            Batch::Rest { denials, constraints, resolutions, seq } => {
-                for d in denials {
-                    let mut attestations = Vec::with_capacity(d.attestations.len());
-                    for a in d.attestations {
-                        attestations.push(attestation(&mut g, a)?);
+                Batch::End { seq } => seen = Some(seq),
+                Batch::Claims { rows, new_types } => {
+                    types.extend(new_types.iter().map(|t| g.intern(t)));
+                    for c in rows {
+                        let rel_type = *types
+                            .get(c.rel_type as usize)
+                            .ok_or_else(|| format!("claim {}: no type", c.key))?;
+                        let mut attestations = Vec::with_capacity(c.attestations.len());
+                        for a in c.attestations {
+                            attestations.push(attestation(&mut g, a)?);
+                        }
+                        let claim = Claim {
+                            id: c.id.map(|i| g.intern(&i)),
+                            rel_type,
+                            props: props(&mut g, c.props),
+                            attestations,
+                            kind: if c.chain_link { ClaimKind::ChainLink } else { ClaimKind::Stated },
+                        };
+                        g.restore_claim(
+                            c.key,
+                            EntityIx::new(c.subject),
+                            EntityIx::new(c.object),
+                            claim,
+                            &mut holes,
+                        )?;
                     }
-                    let target = match (d.claim, d.pattern) {
-                        (Some(c), _) => DenialTarget::Claim(ClaimIx::new(c)),
-                        (None, Some(p)) => crate::load::denial_target_from_text(&mut g, &p)
-                            .map_err(|e| format!("denial {}: {e}", d.key))?,
-                        (None, None) => return Err(format!("denial {} has no target", d.key)),
-                    };
-                    g.restore_denial_row(d.key, Denial { target, attestations });
                 }
-                g.finish_restore(std::mem::take(&mut holes));
-                for c in constraints {
-                    crate::load::constraint_from_text(&mut g, &c).map_err(|e| format!("constraint {c:?}: {e}"))?;
+                Batch::Rest { denials, constraints, resolutions, seq } => {
+                    if seen.is_some_and(|s| s != seq) {
+                        return Ok(None);
+                    }
+                    for d in denials {
+                        let mut attestations = Vec::with_capacity(d.attestations.len());
+                        for a in d.attestations {
+                            attestations.push(attestation(&mut g, a)?);
+                        }
+                        let target = match (d.claim, d.pattern) {
+                            (Some(c), _) => DenialTarget::Claim(ClaimIx::new(c)),
+                            (None, Some(p)) => crate::load::denial_target_from_text(&mut g, &p)
+                                .map_err(|e| format!("denial {}: {e}", d.key))?,
+                            (None, None) => return Err(format!("denial {} has no target", d.key)),
+                        };
+                        g.restore_denial_row(d.key, Denial { target, attestations });
+                    }
+                    g.finish_restore(std::mem::take(&mut holes));
+                    for c in constraints {
+                        crate::load::constraint_from_text(&mut g, &c)
+                            .map_err(|e| format!("constraint {c:?}: {e}"))?;
+                    }
+                    for r in resolutions {
+                        let target = match r.finding {
+                            Some(f) => ResolutionTarget::Finding(f.into()),
+                            None => {
+                                ResolutionTarget::Claims(r.claims.into_iter().map(ClaimIx::new).collect())
+                            }
+                        };
+                        let status = ResolutionStatus::parse(&r.status)
+                            .ok_or_else(|| format!("unknown resolution status {:?}", r.status))?;
+                        g.add_resolution(Resolution { target, status, reason: r.reason.into() });
+                    }
+                    return Ok(Some((g, seq)));
                 }
-                for r in resolutions {
-                    let target = match r.finding {
-                        Some(f) => ResolutionTarget::Finding(f.into()),
-                        None => ResolutionTarget::Claims(r.claims.into_iter().map(ClaimIx::new).collect()),
-                    };
-                    let status = ResolutionStatus::parse(&r.status)
-                        .ok_or_else(|| format!("unknown resolution status {:?}", r.status))?;
-                    g.add_resolution(Resolution { target, status, reason: r.reason.into() });
-                }
-                return Ok((g, seq));
             }
         }
     }

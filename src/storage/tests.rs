@@ -24,7 +24,8 @@ fn entry(statement: &str) -> JournalEntry {
 #[test]
 fn failed_statements_leave_no_trace_and_the_workspace_reopens_as_it_was() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/workspace");
-    let mut scripts: Vec<PathBuf> = std::fs::read_dir(&dir).expect("tests/workspace").map(|e| e.expect("entry").path()).collect();
+    let mut scripts: Vec<PathBuf> =
+        std::fs::read_dir(&dir).expect("tests/workspace").map(|e| e.expect("entry").path()).collect();
     scripts.sort();
     assert!(!scripts.is_empty());
     for script in scripts {
@@ -48,7 +49,11 @@ fn failed_statements_leave_no_trace_and_the_workspace_reopens_as_it_was() {
                 Err(_) => {
                     failures += 1;
                     let after = session.graph.canonical_state();
-                    assert!(before == after, "{name}: `{statement}` failed but changed the graph:\n{}", diff(&before, &after));
+                    assert!(
+                        before == after,
+                        "{name}: `{statement}` failed but changed the graph:\n{}",
+                        diff(&before, &after)
+                    );
                 }
             }
         }
@@ -56,7 +61,11 @@ fn failed_statements_leave_no_trace_and_the_workspace_reopens_as_it_was() {
         let mut reopened_store = open(&path).expect("reopens");
         let reopened = reopened_store.load().expect("reloads");
         let (memory, disk) = (session.graph.canonical_state(), reopened.canonical_state());
-        assert!(memory == disk, "{name}: the reopened workspace differs from the graph in memory:\n{}", diff(&memory, &disk));
+        assert!(
+            memory == disk,
+            "{name}: the reopened workspace differs from the graph in memory:\n{}",
+            diff(&memory, &disk)
+        );
         assert_eq!(print_graph(&session.graph), print_graph(&reopened), "{name}: exports differ");
         let journal = reopened_store.journal(1000).expect("journal");
         assert!(journal.len() > 1, "{name}: statements were journaled");
