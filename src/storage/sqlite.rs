@@ -19,8 +19,8 @@ use super::codec;
 use super::lock::{self, TryLock, WriterLock};
 use super::{JournalEntry, JournalRecord, StorageError, StorageErrorKind as Kind, Store};
 use crate::model::{
-    Attestation, Changes, Claim, ClaimIx, ClaimKind, DateValue, Denial, DenialTarget, Entity, EntityIx,
-    Graph, Resolution, ResolutionStatus, ResolutionTarget, SourceRef, Status, Value,
+    Attestation, Changes, Claim, ClaimIx, ClaimKind, Denial, DenialTarget, Entity, EntityIx, Graph,
+    Resolution, ResolutionStatus, ResolutionTarget, SourceRef, Status, Value,
 };
 
 /// `PRAGMA application_id`: "CGWS". Marks the file as a claimgraph workspace.
@@ -526,15 +526,29 @@ fn write_attestation(
 /// Rows per batch handed from the reader to the builder.
 const BATCH: usize = 4096;
 
-struct RawAttestation {
-    source: Option<usize>,
-    user: Option<String>,
-    via: Vec<usize>,
-    status: Status,
-    quote: Option<Box<str>>,
-    document: Option<usize>,
-    position: Option<Box<str>>,
-    date: Option<DateValue>,
+/// Attestations as the graph keeps them, decoded by the reader, and the user names among
+/// their sources (by position), which only the builder can intern.
+#[derive(Default)]
+struct RawAttestations {
+    list: Vec<Attestation>,
+    users: Vec<(usize, String)>,
+}
+
+impl RawAttestations {
+    fn push(&mut self, (a, user): (Attestation, Option<String>)) {
+        if let Some(u) = user {
+            self.users.push((self.list.len(), u));
+        }
+        self.list.push(a);
+    }
+
+    fn into_attestations(self, g: &mut Graph) -> Vec<Attestation> {
+        let mut list = self.list;
+        for (i, u) in self.users {
+            list[i].source = SourceRef::User(g.intern(&u));
+        }
+        list
+    }
 }
 
 struct RawEntity {
@@ -555,14 +569,14 @@ struct RawClaim {
     rel_type: u32,
     props: Vec<(String, Value)>,
     chain_link: bool,
-    attestations: Vec<RawAttestation>,
+    attestations: RawAttestations,
 }
 
 struct RawDenial {
     key: u64,
     claim: Option<usize>,
     pattern: Option<String>,
-    attestations: Vec<RawAttestation>,
+    attestations: RawAttestations,
 }
 
 struct RawResolution {
@@ -701,14 +715,14 @@ fn read_claims(
          WHERE claim >= ?1 AND claim < ?2 ORDER BY claim, seq",
     )?;
     let mut att_rows = atts_stmt.query([from, to])?;
-    let mut pending: Option<(usize, RawAttestation)> = None;
+    let mut pending: Option<(usize, (Attestation, Option<String>))> = None;
     let mut rows = claims_stmt.query([from, to])?;
     let mut batch = Vec::with_capacity(BATCH);
     let mut types: HashMap<String, u32> = HashMap::new();
     let mut new_types = Vec::new();
     while let Some(r) = rows.next()? {
         let key = r.get::<_, i64>(0)? as usize;
-        let mut attestations = Vec::new();
+        let mut attestations = RawAttestations::default();
         loop {
             if pending.is_none() {
                 pending = match att_rows.next()? {
@@ -772,7 +786,7 @@ fn read_rest(conn: &Connection, tx: &Sender, seq: i64) -> rusqlite::Result<Resul
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let key: i64 = r.get(0)?;
-        let mut attestations = Vec::new();
+        let mut attestations = RawAttestations::default();
         let mut arows = atts.query([key])?;
         while let Some(a) = arows.next()? {
             attestations.push(decoded!(raw_attestation(a)?));
@@ -801,12 +815,18 @@ fn read_rest(conn: &Connection, tx: &Sender, seq: i64) -> rusqlite::Result<Resul
 }
 
 /// An attestation row (`owner, source, user, via, status, quote, document, position, date`).
-fn raw_attestation(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<RawAttestation, String>> {
+fn raw_attestation(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<(Attestation, Option<String>), String>> {
     let status = r.get_ref(4)?.as_str()?;
     let Some(status) = Status::parse(status) else { return Ok(Err(format!("unknown status {status:?}"))) };
     let via = match codec::keys_from_json(r.get_ref(3)?.as_str_or_null()?) {
-        Ok(v) => v,
+        Ok(v) => v.into_iter().map(EntityIx::new).collect(),
         Err(e) => return Ok(Err(e)),
+    };
+    let (source, user) = match (r.get::<_, Option<i64>>(1)?, r.get::<_, Option<String>>(2)?) {
+        (Some(s), _) => (SourceRef::Entity(EntityIx::new(s as usize)), None),
+        // Interned by the builder.
+        (None, Some(u)) => (SourceRef::Entity(EntityIx::end()), Some(u)),
+        (None, None) => return Ok(Err("an attestation has neither source nor user".into())),
     };
     let date = match r.get_ref(8)?.as_str_or_null()? {
         Some(d) => match codec::date(d) {
@@ -815,33 +835,16 @@ fn raw_attestation(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<RawAttestat
         },
         None => None,
     };
-    Ok(Ok(RawAttestation {
-        source: r.get::<_, Option<i64>>(1)?.map(|s| s as usize),
-        user: r.get(2)?,
+    let attestation = Attestation {
+        source,
         via,
         status,
         quote: r.get_ref(5)?.as_str_or_null()?.map(Into::into),
-        document: r.get::<_, Option<i64>>(6)?.map(|d| d as usize),
+        document: r.get::<_, Option<i64>>(6)?.map(|d| EntityIx::new(d as usize)),
         position: r.get_ref(7)?.as_str_or_null()?.map(Into::into),
         date,
-    }))
-}
-
-fn attestation(g: &mut Graph, a: RawAttestation) -> Result<Attestation, String> {
-    let source = match (a.source, a.user) {
-        (Some(s), _) => SourceRef::Entity(EntityIx::new(s)),
-        (None, Some(u)) => SourceRef::User(g.intern(&u)),
-        (None, None) => return Err("an attestation has neither source nor user".into()),
     };
-    Ok(Attestation {
-        source,
-        via: a.via.into_iter().map(EntityIx::new).collect(),
-        status: a.status,
-        quote: a.quote,
-        document: a.document.map(EntityIx::new),
-        position: a.position,
-        date: a.date,
-    })
+    Ok(Ok((attestation, user)))
 }
 
 fn props(g: &mut Graph, props: Vec<(String, Value)>) -> crate::model::Props {
@@ -924,10 +927,7 @@ fn build(receivers: Vec<std::sync::mpsc::Receiver<Batch>>) -> Result<Option<(Gra
                         let rel_type = *types
                             .get(c.rel_type as usize)
                             .ok_or_else(|| format!("claim {}: no type", c.key))?;
-                        let mut attestations = Vec::with_capacity(c.attestations.len());
-                        for a in c.attestations {
-                            attestations.push(attestation(&mut g, a)?);
-                        }
+                        let attestations = c.attestations.into_attestations(&mut g);
                         let claim = Claim {
                             id: c.id.map(|i| g.intern(&i)),
                             rel_type,
@@ -949,10 +949,7 @@ fn build(receivers: Vec<std::sync::mpsc::Receiver<Batch>>) -> Result<Option<(Gra
                         return Ok(None);
                     }
                     for d in denials {
-                        let mut attestations = Vec::with_capacity(d.attestations.len());
-                        for a in d.attestations {
-                            attestations.push(attestation(&mut g, a)?);
-                        }
+                        let attestations = d.attestations.into_attestations(&mut g);
                         let target = match (d.claim, d.pattern) {
                             (Some(c), _) => DenialTarget::Claim(ClaimIx::new(c)),
                             (None, Some(p)) => crate::load::denial_target_from_text(&mut g, &p)
