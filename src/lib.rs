@@ -6,6 +6,7 @@ pub mod bundled;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;
+pub mod draft;
 pub mod export;
 pub(crate) mod findings;
 pub mod gen;

@@ -17,9 +17,9 @@ use std::time::Duration;
 
 use comfy_table::{presets, ContentArrangement, Table};
 use serde_json::{json, Map, Value as Json};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::load::Applied;
-use crate::model::value::{write_float, write_key, write_string_literal};
 use crate::query::{NodeValue, QueryOutput, QueryValue, RelValue, WriteStats};
 
 /// How results are printed.
@@ -51,6 +51,11 @@ impl OutputFormat {
             OutputFormat::Markdown => "markdown",
         }
     }
+}
+
+/// The width of the terminal (the controlling one), if there is one: tables fit it.
+pub(crate) fn terminal_width() -> Option<u16> {
+    crossterm::terminal::size().ok().map(|(w, _)| w)
 }
 
 /// The widest a table cell gets before it is cut with an ellipsis.
@@ -204,12 +209,23 @@ fn one_line(s: &str) -> String {
     s.replace('\r', "\\r").replace('\n', "\\n").replace('\t', "\\t")
 }
 
-/// Cuts text to `max` characters, ending with `…` when cut.
+/// Cuts text to `max` terminal columns, ending with `…` when cut. Columns, not characters:
+/// a CJK character takes two, a combining accent none.
 pub(crate) fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
+    if s.width() <= max {
         return s.to_string();
     }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        // Room for the ellipsis, which takes one column.
+        if used + w + 1 > max {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
     out.push('…');
     out
 }
@@ -218,103 +234,8 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
 pub(crate) fn cell_text(v: &QueryValue) -> String {
     match v {
         QueryValue::String(s) => s.clone(),
-        v => literal(v),
+        v => v.to_string(),
     }
-}
-
-/// A value in the language's literal syntax, as the user wrote it.
-pub(crate) fn literal(v: &QueryValue) -> String {
-    let mut out = String::new();
-    let _ = write_literal(&mut out, v);
-    out
-}
-
-fn write_literal(f: &mut String, v: &QueryValue) -> std::fmt::Result {
-    match v {
-        QueryValue::Null => f.write_str("null"),
-        QueryValue::Bool(b) => write!(f, "{b}"),
-        QueryValue::Int(i) => write!(f, "{i}"),
-        QueryValue::Float(x) => write_float(f, *x),
-        QueryValue::String(s) => write_string_literal(f, s),
-        QueryValue::List(items) => {
-            f.write_char('[')?;
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    f.write_str(", ")?;
-                }
-                write_literal(f, item)?;
-            }
-            f.write_char(']')
-        }
-        QueryValue::Map(m) => write_map(f, m),
-        QueryValue::Uncertain(u) => write!(f, "{u}"),
-        QueryValue::Date(d) => write!(f, "{d}"),
-        QueryValue::Node(n) => write_node(f, n),
-        QueryValue::Relationship(r) => write_rel(f, r),
-        QueryValue::Path(p) => {
-            for (i, node) in p.nodes.iter().enumerate() {
-                write_node(f, node)?;
-                if let Some(rel) = p.rels.get(i) {
-                    if rel.start == node.id {
-                        f.write_char('-')?;
-                        write_rel(f, rel)?;
-                        f.write_str("->")?;
-                    } else {
-                        f.write_str("<-")?;
-                        write_rel(f, rel)?;
-                        f.write_char('-')?;
-                    }
-                }
-            }
-            Ok(())
-        }
-    }
-}
-
-fn write_map(f: &mut String, m: &std::collections::BTreeMap<String, QueryValue>) -> std::fmt::Result {
-    f.write_char('{')?;
-    for (i, (k, v)) in m.iter().enumerate() {
-        if i > 0 {
-            f.write_str(", ")?;
-        }
-        write_key(f, k)?;
-        f.write_str(": ")?;
-        write_literal(f, v)?;
-    }
-    f.write_char('}')
-}
-
-fn write_node(f: &mut String, n: &NodeValue) -> std::fmt::Result {
-    f.write_char('(')?;
-    write_key(f, &n.key)?;
-    for l in &n.labels {
-        f.write_char(':')?;
-        write_key(f, l)?;
-    }
-    if !n.props.is_empty() {
-        f.write_char(' ')?;
-        write_map(f, &n.props)?;
-    }
-    f.write_char(')')
-}
-
-fn write_rel(f: &mut String, r: &RelValue) -> std::fmt::Result {
-    f.write_char('[')?;
-    if let Some(k) = &r.key {
-        write_key(f, k)?;
-    }
-    f.write_char(':')?;
-    write_key(f, &r.rel_type)?;
-    if !r.props.is_empty() {
-        f.write_char(' ')?;
-        write_map(f, &r.props)?;
-    }
-    f.write_char(']')?;
-    // Contested claims are marked wherever a relationship prints, so no format hides them.
-    if !r.contested.is_empty() {
-        write!(f, " ⚠contested({})", r.contested.join(", "))?;
-    }
-    Ok(())
 }
 
 // ---- JSON ----------------------------------------------------------------------------------
@@ -426,6 +347,16 @@ mod tests {
         let piped = render_output(&sample(), OutputFormat::Table, None, None);
         assert!(piped.contains(&"x".repeat(200)));
         assert!(!piped.contains('…'));
+    }
+
+    #[test]
+    fn truncation_counts_terminal_columns() {
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("abc", 3), "abc");
+        // Two columns per character: 2 + 2 + the ellipsis fit in 5, a third would not.
+        assert_eq!(truncate("戦闘の日", 5), "戦闘…");
+        // A combining accent takes no column of its own.
+        assert_eq!(truncate("e\u{301}e\u{301}e\u{301}", 3), "e\u{301}e\u{301}e\u{301}");
     }
 
     #[test]

@@ -139,10 +139,23 @@ impl Session {
         out: &mut dyn Write,
         err: &mut dyn Write,
     ) -> ScriptSummary {
+        self.execute_script_in(file, None, out, err)
+    }
+
+    /// [`Session::execute_script`] with relative paths in declarations (a document's
+    /// `text`) starting from `base_dir`: statements read from a file other than the
+    /// working directory's, such as a draft under review.
+    pub fn execute_script_in(
+        &mut self,
+        file: &SourceFile,
+        base_dir: Option<PathBuf>,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> ScriptSummary {
         let mut summary = ScriptSummary::default();
         self.default_document = None;
         for span in split_statements(&file.text) {
-            match self.execute_statement(file, span, None) {
+            match self.execute_statement(file, span, base_dir.clone()) {
                 Ok(outcome) => {
                     summary.succeeded += 1;
                     self.print_outcome(&file.text[span.start..span.end], &outcome, out);
@@ -408,6 +421,19 @@ impl Session {
     }
 }
 
+/// One parameter as `--param name=value` and the shell's `:param name => value` give it:
+/// a name and a literal of the language (`5`, `'text'`, `~100`, `@2018-02`, `[1, 2]`).
+pub(crate) fn parse_param(name: &str, value: &str) -> Result<(String, QueryValue), String> {
+    let name = name.trim().trim_start_matches('$');
+    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return Err(format!("parameter name `{name}` is not an identifier"));
+    }
+    let value = crate::syntax::decl::parse_value(value.trim()).map_err(|e| {
+        format!("parameter `{name}`: {} (strings need quotes: '{}')", e.message, value.trim())
+    })?;
+    Ok((name.to_string(), QueryValue::from(value)))
+}
+
 /// Marks returned relationships that are on a side of an open contradiction. The check runs
 /// only when the result holds relationships at all.
 /// Whether any value of the output holds a relationship (which may be contested).
@@ -469,7 +495,7 @@ impl QueryDiagnostic {
             None => Span::new(statement.start, statement.start),
         };
         let label = if e.span.is_some() { "here".to_string() } else { "in this statement".to_string() };
-        QueryDiagnostic { message: e.message, code: format!("{}.{}", e.class, e.detail), span, label }
+        QueryDiagnostic { code: e.code(), message: e.message, span, label }
     }
 
     fn cancelled(statement: Span) -> Self {

@@ -2,9 +2,10 @@
 //! decide whether input is complete, scripts use it to run statements one at a time (so a
 //! syntax error in statement 5 does not stop statements 1 to 4).
 //!
-//! The scanner knows strings (`'…'`, `"…"` with backslash escapes), backticked identifiers,
-//! `//` and `/* */` comments and brackets; a `;` inside any of them does not end a statement.
+//! It reads the tokens of [`crate::syntax::lexer`]: a `;` inside a string, a backticked
+//! identifier or a comment does not end a statement.
 
+use crate::syntax::lexer::{tokens, TokenKind};
 use crate::syntax::Span;
 
 /// The state the scanner is in at the end of the input.
@@ -59,21 +60,11 @@ pub(crate) fn has_content(text: &str) -> bool {
     first_token(text).is_some()
 }
 
-/// The byte offset of the first character that is not whitespace or inside a comment.
+/// The byte offset of the first character that is not whitespace or inside a comment. An
+/// unclosed `/*` is content: the statement it starts is kept, so the parser can report it
+/// rather than the rest of the file vanishing into it.
 pub(crate) fn first_token(text: &str) -> Option<usize> {
-    let mut rest = text;
-    loop {
-        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
-        if let Some(r) = rest.strip_prefix("//") {
-            rest = r.find('\n').map_or("", |i| &r[i..]);
-        } else if let Some(r) = rest.strip_prefix("/*") {
-            rest = &r[r.find("*/")? + 2..];
-        } else if rest.is_empty() {
-            return None;
-        } else {
-            return Some(text.len() - rest.len());
-        }
-    }
+    tokens(text).find(|t| !t.kind.is_trivia()).map(|t| t.span.start)
 }
 
 /// Walks the text, calling `on_end` with the byte offset of every statement-ending `;`.
@@ -81,45 +72,15 @@ pub(crate) fn first_token(text: &str) -> Option<usize> {
 /// incomplete then); scripts split at every such `;`, so one unclosed bracket cannot
 /// swallow the statements after it.
 pub(crate) fn scan(text: &str, respect_brackets: bool, mut on_end: impl FnMut(usize)) -> ScanState {
-    let bytes = text.as_bytes();
-    let mut i = 0;
     let mut depth: usize = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\'' | b'"' | b'`' => {
-                let quote = bytes[i];
-                i += 1;
-                let mut closed = false;
-                while i < bytes.len() {
-                    if bytes[i] == b'\\' && quote != b'`' {
-                        i += 2;
-                        continue;
-                    }
-                    if bytes[i] == quote {
-                        closed = true;
-                        break;
-                    }
-                    i += 1;
-                }
-                if !closed {
-                    return ScanState { open_literal: true, depth };
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => match text[i + 2..].find("*/") {
-                Some(j) => i += 2 + j + 1,
-                None => return ScanState { open_literal: true, depth },
-            },
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            b';' if depth == 0 || !respect_brackets => on_end(i),
+    for t in tokens(text) {
+        match t.kind {
+            kind if kind.is_unclosed() => return ScanState { open_literal: true, depth },
+            TokenKind::Open => depth += 1,
+            TokenKind::Close => depth = depth.saturating_sub(1),
+            TokenKind::Semicolon if depth == 0 || !respect_brackets => on_end(t.span.start),
             _ => {}
         }
-        i += 1;
     }
     ScanState { open_literal: false, depth }
 }
@@ -146,6 +107,16 @@ mod tests {
         assert!(input_is_complete(":help"));
         assert!(!input_is_complete("RETURN 'it\\'s;"));
         assert!(input_is_complete("RETURN 'it\\'s';"));
+    }
+
+    #[test]
+    fn an_unclosed_comment_is_content_not_the_end_of_the_text() {
+        let text = "ENTITY (a:X);\n/* not closed\nENTITY (b:X);";
+        let spans = split_statements(text);
+        assert_eq!(spans.len(), 2, "{spans:?}");
+        assert_eq!(&text[spans[1].start..spans[1].start + 2], "/*");
+        assert!(has_content("  /* open"));
+        assert!(!has_content("  /* closed */ // and a line"));
     }
 
     #[test]

@@ -82,3 +82,96 @@ fn repl_session() {
     p.send(ControlCode::EndOfTransmission).unwrap();
     p.expect(expectrl::Eof).unwrap();
 }
+
+/// `claimgraph draft` on the founding article, then `:review` of the draft in the shell:
+/// accept, reject, edit in the line editor, skip, quit; the rejection is remembered and a
+/// second `draft` run leaves it out.
+#[test]
+fn review_session() {
+    let article =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds/deir_ez_zor_2018.txt");
+    if !article.exists() {
+        eprintln!("note: {} is absent; review test skipped", article.display());
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_claimgraph");
+    let dir = tempfile::tempdir().unwrap();
+    let draft = dir.path().join("draft.kg");
+    let run_draft = || {
+        let status = std::process::Command::new(bin)
+            .args([
+                "draft",
+                article.to_str().unwrap(),
+                "--published",
+                "2018-02",
+                "-o",
+                draft.to_str().unwrap(),
+            ])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        std::fs::read_to_string(&draft).unwrap()
+    };
+    let first = run_draft();
+    let empty = dir.path().join("empty.kg");
+    std::fs::write(&empty, "").unwrap();
+    let history = dir.path().join("history");
+    let mut cmd = std::process::Command::new(bin);
+    cmd.args(["--data", empty.to_str().unwrap()])
+        .env("CLAIMGRAPH_HISTORY", &history)
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm");
+    let mut p = match Session::spawn(cmd) {
+        Ok(mut s) => {
+            s.set_expect_timeout(Some(Duration::from_secs(20)));
+            s
+        }
+        Err(e) => {
+            eprintln!("note: cannot open a pseudo-terminal ({e}); review test skipped");
+            return;
+        }
+    };
+    p.expect("claimgraph> ").unwrap();
+    p.send_line(format!(":review {}", draft.display())).unwrap();
+    p.expect("drafts. For each").unwrap();
+    // The document: accepted.
+    p.expect("[1/").unwrap();
+    p.expect("DOCUMENT (").unwrap();
+    p.expect("review [a]ccept").unwrap();
+    p.send_line("a").unwrap();
+    p.expect("1 entity added").unwrap();
+    // The first source, with its sentence highlighted: rejected.
+    p.expect("[2/").unwrap();
+    p.expect("»THE United States is reportedly").unwrap();
+    p.expect("review [a]ccept").unwrap();
+    p.send_line("r").unwrap();
+    // The next draft opens in the line editor; replaced by another statement.
+    p.expect("[3/").unwrap();
+    p.expect("review [a]ccept").unwrap();
+    p.send_line("e").unwrap();
+    p.expect("edit> ").unwrap();
+    p.send("\x15").unwrap(); // Ctrl-U: clear the line
+    p.send_line("ENTITY (edited_entity:Person {name: 'Edited In Review'});").unwrap();
+    p.expect("1 entity added").unwrap();
+    p.expect("review [a]ccept").unwrap();
+    p.send_line("s").unwrap();
+    p.expect("review [a]ccept").unwrap();
+    p.send_line("q").unwrap();
+    p.expect(Regex("review of .*: 2 accepted, 1 rejected, 1 skipped")).unwrap();
+    p.expect("claimgraph> ").unwrap();
+    // Accepted statements are in the session's graph like typed ones.
+    p.send_line("MATCH (n) WHERE key(n) = 'edited_entity' RETURN n.name;").unwrap();
+    p.expect("Edited In Review").unwrap();
+    p.expect("claimgraph> ").unwrap();
+    p.send(ControlCode::EndOfTransmission).unwrap();
+    p.expect(expectrl::Eof).unwrap();
+
+    let rejected = std::fs::read_to_string(dir.path().join("draft.kg.rejected")).unwrap();
+    let statement = rejected.lines().find(|l| !l.starts_with('#')).unwrap().to_string();
+    assert!(statement.starts_with("SOURCE (united_states"), "{rejected}");
+    let one_line = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(one_line(&first).contains(&statement));
+    let second = run_draft();
+    assert!(!one_line(&second).contains(&statement), "a rejected draft was proposed again");
+    assert!(second.contains("earlier rejected proposals left out"));
+}

@@ -17,10 +17,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use claimgraph::model::{Claim, ClaimKind, EntityIx, Graph, Value};
-use claimgraph::query::{CancelFlag, ErrorPhase, NodeValue, Params, QueryError, QueryOutput, QueryValue};
+use claimgraph::query::{
+    CancelFlag, ErrorClass, ErrorDetail, ErrorPhase, NodeValue, Params, QueryError, QueryOutput, QueryValue,
+};
 use runner::Outcome;
 
-fn error(class: &'static str, detail: &'static str, phase: ErrorPhase) -> QueryError {
+fn error(class: ErrorClass, detail: ErrorDetail, phase: ErrorPhase) -> QueryError {
     QueryError { class, detail, phase, message: "fake".into(), span: None }
 }
 
@@ -51,7 +53,7 @@ fn nodes(graph: &Graph) -> Vec<QueryValue> {
 }
 
 fn fake_error() -> QueryError {
-    error("Fake", "Failed", ErrorPhase::Runtime)
+    error(ErrorClass::InternalError, ErrorDetail::Panic, ErrorPhase::Runtime)
 }
 
 fn add_rel(graph: &mut Graph, a: EntityIx, b: EntityIx, name: &str) -> Result<(), QueryError> {
@@ -84,7 +86,7 @@ fn fake(
             let (l, k) = (graph.intern("A"), graph.intern("name"));
             graph
                 .add_entity(None, vec![l], vec![(k, Value::String(name.into()))])
-                .map_err(|_| error("Fake", "AddFailed", ErrorPhase::Runtime))?;
+                .map_err(|_| error(ErrorClass::InternalError, ErrorDetail::Panic, ErrorPhase::Runtime))?;
             Ok(QueryOutput::default())
         }
         "CREATE (a:A)-[:T {name: 'rel1'}]->(b:B), (a)-[:T {name: 'rel2'}]->(b)" => {
@@ -117,16 +119,20 @@ fn fake(
                 vec![QueryValue::Int(1), QueryValue::List(vec![QueryValue::Int(1), QueryValue::Int(0)])],
             ],
         )),
-        "RETURN 1/0" => Err(error("ArithmeticError", "DivisionByZero", ErrorPhase::Runtime)),
-        "RETURN x" => Err(error("SyntaxError", "UndefinedVariable", ErrorPhase::CompileTime)),
+        "RETURN 1/0" => {
+            Err(error(ErrorClass::ArithmeticError, ErrorDetail::DivisionByZero, ErrorPhase::Runtime))
+        }
+        "RETURN x" => {
+            Err(error(ErrorClass::SyntaxError, ErrorDetail::UndefinedVariable, ErrorPhase::CompileTime))
+        }
         "PANIC" => panic!("scripted panic"),
         "LOOP" => {
             while !cancel.load(Ordering::SeqCst) {
                 std::thread::sleep(Duration::from_millis(5));
             }
-            Err(error("Cancelled", "Cancelled", ErrorPhase::Runtime))
+            Err(error(ErrorClass::Cancelled, ErrorDetail::Cancelled, ErrorPhase::Runtime))
         }
-        _ => Err(error("SyntaxError", "UnexpectedSyntax", ErrorPhase::CompileTime)),
+        _ => Err(error(ErrorClass::SyntaxError, ErrorDetail::UnexpectedSyntax, ErrorPhase::CompileTime)),
     }
 }
 

@@ -8,12 +8,14 @@
 //! handful in practice). Class denials make one pass over the claims of their type each.
 //! Rules (tolerance, severity, voices) are documented in `docs/contradictions.md`.
 
-pub mod corroboration;
 pub mod finding;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
+// Voices are defined in the model, below both this engine and the query engine's
+// `corroboration(r)`; they stay reachable here as `check::corroboration`.
+pub use crate::model::corroboration;
 pub use corroboration::{independent_sources, independent_voices, same_voice};
 pub use finding::{
     findings_json, findings_table, AttestationView, ContradictionKind, EntityRef, Finding, Side,
@@ -21,13 +23,13 @@ pub use finding::{
 
 use corroboration::identical_voice;
 
+use crate::model::result::QueryValue;
 use crate::model::value::DEFAULT_APPROX_TOLERANCE;
 use crate::model::{
     Attestation, Claim, ClaimIx, ClaimKind, Constraint, ConstraintKind, DateValue, DenialTarget, EndSelector,
     EntityIx, Graph, Interval, PartialDate, RelPattern, ResolutionTarget, Severity, SourceRef, Status, Sym,
     Value,
 };
-use crate::query::QueryValue;
 
 /// Checks every constraint and denial; returns the findings in a deterministic order
 /// (severity, kind, subject, about, id), with analysts' resolutions applied.

@@ -201,12 +201,7 @@ fn rel_edge(
     let contested = ix
         .filter(|ix| graph.claim(*ix).is_some_and(|c| graph.str(c.rel_type) == r.rel_type))
         .and_then(|ix| contested.get(&ix).cloned());
-    let detail = r
-        .props
-        .iter()
-        .map(|(k, v)| format!("{k}: {}", crate::output::literal(v)))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let detail = r.props.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ");
     Some(DotEdge {
         from,
         to,
@@ -364,8 +359,22 @@ fn render(dot: &DotGraph, options: DotOptions) -> String {
     out
 }
 
+/// Why Graphviz could not render a DOT file.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error(
+        "Graphviz is not installed (no `dot` command). Install it with `apt-get install graphviz` \
+         (macOS: `brew install graphviz`), or leave out --render to write DOT text"
+    )]
+    NotInstalled,
+    #[error("cannot run Graphviz `dot`: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("Graphviz `dot` failed: {0}")]
+    Failed(String),
+}
+
 /// Pipes DOT through Graphviz (`dot -T<format>`), returning the rendered bytes.
-pub(crate) fn render_with_graphviz(dot_text: &str, format: &str) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn render_with_graphviz(dot_text: &str, format: &str) -> Result<Vec<u8>, RenderError> {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let child = Command::new("dot")
@@ -376,11 +385,8 @@ pub(crate) fn render_with_graphviz(dot_text: &str, format: &str) -> anyhow::Resu
         .spawn();
     let mut child = match child {
         Ok(c) => c,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => anyhow::bail!(
-            "Graphviz is not installed (no `dot` command). Install it with `apt-get install graphviz` \
-             (macOS: `brew install graphviz`), or leave out --render to write DOT text"
-        ),
-        Err(e) => return Err(anyhow::Error::new(e).context("cannot run Graphviz `dot`")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(RenderError::NotInstalled),
+        Err(e) => return Err(RenderError::Io(e)),
     };
     if let Some(mut stdin) = child.stdin.take() {
         let text = dot_text.to_string();
@@ -391,7 +397,7 @@ pub(crate) fn render_with_graphviz(dot_text: &str, format: &str) -> anyhow::Resu
     }
     let result = child.wait_with_output()?;
     if !result.status.success() {
-        anyhow::bail!("Graphviz `dot` failed: {}", String::from_utf8_lossy(&result.stderr).trim());
+        return Err(RenderError::Failed(String::from_utf8_lossy(&result.stderr).trim().to_string()));
     }
     Ok(result.stdout)
 }

@@ -13,6 +13,7 @@ use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
 use super::claim::{Claim, ClaimIx, ClaimKind, Constraint, Denial, EntityIx, Props, SourceRef};
+use super::resolution::Resolution;
 use super::undo::Undo;
 use super::value::Value;
 use super::Sym;
@@ -42,51 +43,14 @@ pub enum GraphError {
     NoSuchClaim,
 }
 
-/// FxHash (as in rustc): interning hashes short ids millions of times while loading, where
-/// SipHash's DoS resistance buys nothing.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct FxBuild;
-
-/// The hasher [`FxBuild`] builds.
-#[derive(Debug, Default)]
-pub struct FxHasher(u64);
-
-impl std::hash::Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
-        }
-        for b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(K);
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl std::hash::BuildHasher for FxBuild {
-    type Hasher = FxHasher;
-    fn build_hasher(&self) -> FxHasher {
-        FxHasher::default()
-    }
-}
-
-/// The string interner, hashing with [`FxBuild`].
+/// The string interner. Interning hashes short ids millions of times while loading, where
+/// SipHash's DoS resistance buys nothing: foldhash's fast, fixed-seed hasher instead.
 #[derive(Debug)]
-struct Strings(Rodeo<Sym, FxBuild>);
+struct Strings(Rodeo<Sym, foldhash::fast::FixedState>);
 
 impl Default for Strings {
     fn default() -> Self {
-        Strings(Rodeo::with_hasher(FxBuild))
+        Strings(Rodeo::with_hasher(foldhash::fast::FixedState::default()))
     }
 }
 
@@ -133,7 +97,7 @@ pub struct Graph {
     pub(super) next_denial_key: u64,
     constraints: Vec<Constraint>,
     /// Verdicts on contradiction findings (see `resolution.rs`).
-    pub(super) resolutions: Vec<super::resolution::Resolution>,
+    resolutions: Vec<Resolution>,
     pub(super) next_generated_id: u64,
     /// Bumped by every change (see [`Graph::revision`]).
     pub(super) revision: u64,
@@ -626,6 +590,17 @@ impl Graph {
         &self.constraints
     }
 
+    pub fn add_resolution(&mut self, resolution: Resolution) {
+        self.revision += 1;
+        self.resolutions.push(resolution);
+        self.record(Undo::ResolutionAdded);
+    }
+
+    /// Resolutions in declaration order; a later one overrides an earlier one.
+    pub fn resolutions(&self) -> &[Resolution] {
+        &self.resolutions
+    }
+
     /// The underlying petgraph, for traversals. Mutate only through [`Graph`].
     pub fn petgraph(&self) -> &StableDiGraph<Entity, Claim> {
         &self.graph
@@ -711,6 +686,10 @@ impl Graph {
 
     pub(super) fn pop_constraint(&mut self) {
         self.constraints.pop();
+    }
+
+    pub(super) fn pop_resolution(&mut self) {
+        self.resolutions.pop();
     }
 }
 

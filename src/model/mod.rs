@@ -1,11 +1,15 @@
 //! The domain model: entities, sources and documents as nodes; claims with attestations as
-//! edges; values with uncertainty; dates with precision; denials and constraints.
+//! edges; values with uncertainty; dates with precision; denials and constraints; who
+//! independently stands behind a claim (`corroboration`); and the values statements return,
+//! detached from the graph (`result`).
 
 pub mod claim;
+pub mod corroboration;
 pub mod date;
 pub mod graph;
 pub mod resolution;
 pub mod restore;
+pub mod result;
 pub mod undo;
 pub mod value;
 

@@ -4,7 +4,6 @@
 //! the reason given here, and stops counting it as open.
 
 use super::claim::ClaimIx;
-use super::graph::Graph;
 
 /// What the analyst concluded about a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -44,17 +43,4 @@ pub struct Resolution {
     pub target: ResolutionTarget,
     pub status: ResolutionStatus,
     pub reason: Box<str>,
-}
-
-impl Graph {
-    pub fn add_resolution(&mut self, resolution: Resolution) {
-        self.revision += 1;
-        self.resolutions.push(resolution);
-        self.record(super::undo::Undo::ResolutionAdded);
-    }
-
-    /// Resolutions in declaration order; a later one overrides an earlier one.
-    pub fn resolutions(&self) -> &[Resolution] {
-        &self.resolutions
-    }
 }

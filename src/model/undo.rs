@@ -257,9 +257,7 @@ impl Graph {
             }
             Undo::DenialAdded(key) => self.forget_denial(key),
             Undo::ConstraintAdded => self.pop_constraint(),
-            Undo::ResolutionAdded => {
-                self.resolutions.pop();
-            }
+            Undo::ResolutionAdded => self.pop_resolution(),
         }
     }
 

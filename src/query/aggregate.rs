@@ -11,13 +11,12 @@
 //! values), an aggregate over no rows is `0` for `count` and `sum`, `[]` for `collect`,
 //! `0.0` for the standard deviations and null otherwise.
 
-// Nothing calls this layer until the executor (branch query-syntax) lands.
-#![allow(dead_code)]
-
 use std::collections::HashSet;
 
+use super::error::{argument_error, type_error, ErrorDetail, EvalResult, QueryError};
 use super::ops::{self, group_key, order_cmp, GroupKey};
-use super::value::{argument_error, type_error, EvalResult, Value};
+use super::value::Value;
+use crate::syntax::query::{Expr, ExprKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AggregateKind {
@@ -43,34 +42,51 @@ impl AggregateKind {
     /// The aggregate named `name` (any case). `count` means `count(x)`; the parser knows
     /// `count(*)` by its star.
     pub(crate) fn from_name(name: &str) -> Option<AggregateKind> {
-        use AggregateKind::*;
-        const NAMES: [(&str, AggregateKind); 10] = [
-            ("count", Count),
-            ("collect", Collect),
-            ("sum", Sum),
-            ("avg", Avg),
-            ("min", Min),
-            ("max", Max),
-            ("percentilecont", PercentileCont),
-            ("percentiledisc", PercentileDisc),
-            ("stdev", StDev),
-            ("stdevp", StDevP),
-        ];
-        NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, k)| *k)
+        AGGREGATES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, k)| *k)
     }
 
     /// Whether `name` is an aggregating function (for the semantic checks).
     pub(crate) fn is_aggregate(name: &str) -> bool {
         Self::from_name(name).is_some()
     }
+}
 
-    /// How many arguments the aggregate takes.
-    pub(crate) fn arity(self) -> usize {
-        match self {
-            AggregateKind::CountStar => 0,
-            AggregateKind::PercentileCont | AggregateKind::PercentileDisc => 2,
-            _ => 1,
+/// Every aggregating function, named as openCypher spells it.
+const AGGREGATES: [(&str, AggregateKind); 10] = [
+    ("count", AggregateKind::Count),
+    ("collect", AggregateKind::Collect),
+    ("sum", AggregateKind::Sum),
+    ("avg", AggregateKind::Avg),
+    ("min", AggregateKind::Min),
+    ("max", AggregateKind::Max),
+    ("percentileCont", AggregateKind::PercentileCont),
+    ("percentileDisc", AggregateKind::PercentileDisc),
+    ("stDev", AggregateKind::StDev),
+    ("stDevP", AggregateKind::StDevP),
+];
+
+/// All aggregating function names, for the shell's completion.
+pub(crate) fn names() -> impl Iterator<Item = &'static str> {
+    AGGREGATES.iter().map(|(n, _)| *n)
+}
+
+/// Whether the expression is an aggregate call (`count(*)`, `sum(x)`, ...).
+pub(crate) fn is_aggregate_call(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::CountStar => true,
+        ExprKind::Call { name, .. } => AggregateKind::is_aggregate(name),
+        _ => false,
+    }
+}
+
+/// Whether an expression contains an aggregate outside nested scopes.
+pub(crate) fn contains_aggregate(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::CountStar => true,
+        ExprKind::Call { name, args, .. } => {
+            AggregateKind::is_aggregate(name) || args.iter().any(contains_aggregate)
         }
+        _ => e.children().into_iter().any(contains_aggregate),
     }
 }
 
@@ -119,10 +135,6 @@ impl Accumulator {
             StDev | StDevP => State::Deviation { count: 0, mean: 0.0, m2: 0.0 },
         };
         Accumulator { kind, seen: distinct.then(HashSet::new), state }
-    }
-
-    pub(crate) fn kind(&self) -> AggregateKind {
-        self.kind
     }
 
     /// Feeds one row's evaluated arguments (none for `count(*)`; value and percentile for
@@ -180,15 +192,20 @@ impl Accumulator {
                     Some(Value::Float(x)) => *x,
                     Some(other) => {
                         return Err(argument_error(
-                            "NumberOutOfRange",
+                            ErrorDetail::NumberOutOfRange,
                             format!("the percentile must be a number between 0.0 and 1.0, got {other}"),
                         ))
                     }
-                    None => return Err(argument_error("NumberOutOfRange", "the percentile is missing")),
+                    None => {
+                        return Err(argument_error(
+                            ErrorDetail::NumberOutOfRange,
+                            "the percentile is missing",
+                        ))
+                    }
                 };
                 if !(0.0..=1.0).contains(&p) {
                     return Err(argument_error(
-                        "NumberOutOfRange",
+                        ErrorDetail::NumberOutOfRange,
                         format!("the percentile must be between 0.0 and 1.0, got {p}"),
                     ));
                 }
@@ -272,29 +289,19 @@ fn number(kind: AggregateKind, v: &Value) -> EvalResult<f64> {
     }
 }
 
-fn not_a_number(kind: AggregateKind, v: &Value) -> crate::query::QueryError {
-    type_error("InvalidArgumentType", format!("{kind:?} needs numbers, got {} ({v})", v.type_name()))
+fn not_a_number(kind: AggregateKind, v: &Value) -> QueryError {
+    type_error(
+        ErrorDetail::InvalidArgumentType,
+        format!("{kind:?} needs numbers, got {} ({v})", v.type_name()),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{Number, Uncertain};
+    use crate::query::value::tests::{f, i, l, s, N};
     use AggregateKind::*;
-
-    fn i(x: i64) -> Value {
-        Value::Int(x)
-    }
-    fn f(x: f64) -> Value {
-        Value::Float(x)
-    }
-    fn s(x: &str) -> Value {
-        Value::from(x)
-    }
-    fn l(items: Vec<Value>) -> Value {
-        Value::List(items)
-    }
-    const N: Value = Value::Null;
 
     fn agg(kind: AggregateKind, distinct: bool, rows: &[Value]) -> EvalResult<Value> {
         let mut acc = Accumulator::new(kind, distinct);
@@ -361,11 +368,11 @@ mod tests {
     #[test]
     fn sum_overflow_and_types() {
         let e = agg(Sum, false, &[i(i64::MAX), i(1)]).unwrap_err();
-        assert_eq!((e.class, e.detail), ("ArithmeticError", "IntegerOverflow"));
+        assert_eq!((e.class.as_str(), e.detail.as_str()), ("ArithmeticError", "IntegerOverflow"));
         let e = agg(Sum, false, &[i(1), s("a")]).unwrap_err();
-        assert_eq!((e.class, e.detail), ("TypeError", "InvalidArgumentType"));
+        assert_eq!((e.class.as_str(), e.detail.as_str()), ("TypeError", "InvalidArgumentType"));
         let e = agg(Avg, false, &[Value::Bool(true)]).unwrap_err();
-        assert_eq!(e.class, "TypeError");
+        assert_eq!(e.class.as_str(), "TypeError");
         // Uncertain numbers sum to an uncertain number.
         let approx = |x| Value::Uncertain(Uncertain::Approx(Number::Int(x)));
         assert_eq!(agg(Sum, false, &[approx(100), approx(200)]).unwrap(), approx(300));
@@ -384,18 +391,20 @@ mod tests {
         for bad in [i(1000), i(-1), f(1.1), s("x")] {
             for kind in [PercentileCont, PercentileDisc] {
                 let e = pct(kind, &prices, bad.clone()).unwrap_err();
-                assert_eq!((e.class, e.detail), ("ArgumentError", "NumberOutOfRange"), "{kind:?} {bad}");
+                assert_eq!(
+                    (e.class.as_str(), e.detail.as_str()),
+                    ("ArgumentError", "NumberOutOfRange"),
+                    "{kind:?} {bad}"
+                );
             }
         }
     }
 
     #[test]
-    fn names() {
+    fn named_in_any_case() {
         assert_eq!(AggregateKind::from_name("COUNT"), Some(Count));
         assert_eq!(AggregateKind::from_name("percentileDisc"), Some(PercentileDisc));
         assert_eq!(AggregateKind::from_name("stDevP"), Some(StDevP));
         assert!(!AggregateKind::is_aggregate("size"));
-        assert_eq!(PercentileCont.arity(), 2);
-        assert_eq!(CountStar.arity(), 0);
     }
 }

@@ -13,22 +13,17 @@
 //! (raised by `call` too, in case the checker let one through). Aggregating functions
 //! (`count`, `collect`, ...) live in [`super::aggregate`], not here.
 
-// Nothing calls this layer until the executor (branch query-syntax) lands.
-#![allow(dead_code)]
-
 use std::cell::Cell;
 use std::collections::HashSet;
 
+use super::error::{argument_error, syntax_error, type_error, ErrorDetail, EvalResult, QueryError};
 use super::ops;
-use super::value::{
-    argument_error, attestation_value, claim_id_number, entity_id_number, entity_labels, source_name,
-    type_error, EvalResult, Value,
-};
-use super::{ErrorPhase, QueryError};
+use super::value::{attestation_value, claim_id_number, entity_id_number, entity_labels, source_name, Value};
 use crate::model::value::write_float;
 use crate::model::{DateValue, Graph, Status};
 
-/// Name (lower case) and the accepted number of arguments.
+/// Name (as openCypher spells it; calls match it in any case) and the accepted number of
+/// arguments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Signature {
     pub(crate) name: &'static str,
@@ -48,8 +43,8 @@ const FUNCTIONS: &[Signature] = &[
     sig("type", 1, 1),
     sig("properties", 1, 1),
     sig("keys", 1, 1),
-    sig("startnode", 1, 1),
-    sig("endnode", 1, 1),
+    sig("startNode", 1, 1),
+    sig("endNode", 1, 1),
     sig("nodes", 1, 1),
     sig("relationships", 1, 1),
     sig("length", 1, 1),
@@ -63,14 +58,14 @@ const FUNCTIONS: &[Signature] = &[
     sig("range", 2, 3),
     sig("reverse", 1, 1),
     // Conversion.
-    sig("tostring", 1, 1),
-    sig("tostringornull", 1, 1),
-    sig("tointeger", 1, 1),
-    sig("tointegerornull", 1, 1),
-    sig("tofloat", 1, 1),
-    sig("tofloatornull", 1, 1),
-    sig("toboolean", 1, 1),
-    sig("tobooleanornull", 1, 1),
+    sig("toString", 1, 1),
+    sig("toStringOrNull", 1, 1),
+    sig("toInteger", 1, 1),
+    sig("toIntegerOrNull", 1, 1),
+    sig("toFloat", 1, 1),
+    sig("toFloatOrNull", 1, 1),
+    sig("toBoolean", 1, 1),
+    sig("toBooleanOrNull", 1, 1),
     // Numbers.
     sig("abs", 1, 1),
     sig("sign", 1, 1),
@@ -96,8 +91,8 @@ const FUNCTIONS: &[Signature] = &[
     sig("e", 0, 0),
     sig("rand", 0, 0),
     // Strings.
-    sig("toupper", 1, 1),
-    sig("tolower", 1, 1),
+    sig("toUpper", 1, 1),
+    sig("toLower", 1, 1),
     sig("trim", 1, 1),
     sig("ltrim", 1, 1),
     sig("rtrim", 1, 1),
@@ -121,19 +116,15 @@ pub(crate) fn signature(name: &str) -> Option<Signature> {
     FUNCTIONS.iter().copied().find(|s| s.name.eq_ignore_ascii_case(name))
 }
 
-/// All scalar function names, for completion and "did you mean" suggestions.
+/// All scalar function names, for the shell's completion.
 pub(crate) fn names() -> impl Iterator<Item = &'static str> {
     FUNCTIONS.iter().map(|s| s.name)
-}
-
-fn syntax_error(detail: &'static str, message: String) -> QueryError {
-    QueryError { class: "SyntaxError", detail, phase: ErrorPhase::CompileTime, message, span: None }
 }
 
 /// Checks a call's argument count; the semantic checker calls this at compile time.
 pub(crate) fn check_arity(name: &str, nargs: usize) -> Result<Signature, QueryError> {
     let sig = signature(name)
-        .ok_or_else(|| syntax_error("UnknownFunction", format!("unknown function '{name}'")))?;
+        .ok_or_else(|| syntax_error(ErrorDetail::UnknownFunction, format!("unknown function '{name}'")))?;
     if nargs < sig.min_args || nargs > sig.max_args {
         let expected = match (sig.min_args, sig.max_args) {
             (a, b) if a == b => format!("{a}"),
@@ -141,7 +132,7 @@ pub(crate) fn check_arity(name: &str, nargs: usize) -> Result<Signature, QueryEr
             (a, b) => format!("{a} to {b}"),
         };
         return Err(syntax_error(
-            "InvalidNumberOfArguments",
+            ErrorDetail::InvalidNumberOfArguments,
             format!("{name}() takes {expected} argument(s), got {nargs}"),
         ));
     }
@@ -149,7 +140,7 @@ pub(crate) fn check_arity(name: &str, nargs: usize) -> Result<Signature, QueryEr
 }
 
 fn bad_arg(func: &str, v: &Value) -> QueryError {
-    type_error("InvalidArgumentValue", format!("{func}() cannot take a {} ({v})", v.type_name()))
+    type_error(ErrorDetail::InvalidArgumentValue, format!("{func}() cannot take a {} ({v})", v.type_name()))
 }
 
 /// Evaluates scalar function `name` on already evaluated `args`.
@@ -186,10 +177,10 @@ pub(crate) fn call(graph: &Graph, name: &str, args: &[Value]) -> EvalResult<Valu
         "keys" => ops::properties_of(graph, a)
             .map(|m| Value::List(m.into_keys().map(Value::from).collect()))
             .ok_or_else(|| bad_arg(f, a)),
-        "startnode" | "endnode" => match a {
+        "startNode" | "endNode" => match a {
             Value::Relationship(ix) => Ok(graph
                 .endpoints(*ix)
-                .map_or(Value::Null, |(s, e)| Value::Node(if f == "startnode" { s } else { e }))),
+                .map_or(Value::Null, |(s, e)| Value::Node(if f == "startNode" { s } else { e }))),
             _ => Err(bad_arg(f, a)),
         },
         "nodes" => match a {
@@ -231,17 +222,20 @@ pub(crate) fn call(graph: &Graph, name: &str, args: &[Value]) -> EvalResult<Valu
             Value::String(s) => Ok(Value::from(s.chars().rev().collect::<String>())),
             _ => Err(bad_arg(f, a)),
         },
-        "tostring" => to_string(a).ok_or_else(|| bad_arg(f, a)),
-        "tostringornull" => Ok(to_string(a).unwrap_or(Value::Null)),
-        "tointeger" => to_integer(a).ok_or_else(|| bad_arg(f, a)),
-        "tointegerornull" => Ok(to_integer(a).unwrap_or(Value::Null)),
-        "tofloat" => to_float(a).ok_or_else(|| bad_arg(f, a)),
-        "tofloatornull" => Ok(to_float(a).unwrap_or(Value::Null)),
-        "toboolean" => to_boolean(a).ok_or_else(|| bad_arg(f, a)),
-        "tobooleanornull" => Ok(to_boolean(a).unwrap_or(Value::Null)),
+        "toString" => to_string(a).ok_or_else(|| bad_arg(f, a)),
+        "toStringOrNull" => Ok(to_string(a).unwrap_or(Value::Null)),
+        "toInteger" => to_integer(a).ok_or_else(|| bad_arg(f, a)),
+        "toIntegerOrNull" => Ok(to_integer(a).unwrap_or(Value::Null)),
+        "toFloat" => to_float(a).ok_or_else(|| bad_arg(f, a)),
+        "toFloatOrNull" => Ok(to_float(a).unwrap_or(Value::Null)),
+        "toBoolean" => to_boolean(a).ok_or_else(|| bad_arg(f, a)),
+        "toBooleanOrNull" => Ok(to_boolean(a).unwrap_or(Value::Null)),
         "abs" => match a {
             Value::Int(i) => i.checked_abs().map(Value::Int).ok_or_else(|| {
-                super::value::arithmetic_error("IntegerOverflow", format!("integer overflow in abs({i})"))
+                super::error::arithmetic_error(
+                    ErrorDetail::IntegerOverflow,
+                    format!("integer overflow in abs({i})"),
+                )
             }),
             Value::Float(x) => Ok(Value::Float(x.abs())),
             _ => Err(bad_arg(f, a)),
@@ -292,8 +286,8 @@ pub(crate) fn call(graph: &Graph, name: &str, args: &[Value]) -> EvalResult<Valu
                 _ => (1.0 - x.cos()) / 2.0,
             }))
         }
-        "toupper" => Ok(Value::from(string(f, a)?.to_uppercase())),
-        "tolower" => Ok(Value::from(string(f, a)?.to_lowercase())),
+        "toUpper" => Ok(Value::from(string(f, a)?.to_uppercase())),
+        "toLower" => Ok(Value::from(string(f, a)?.to_lowercase())),
         "trim" => Ok(Value::from(string(f, a)?.trim())),
         "ltrim" => Ok(Value::from(string(f, a)?.trim_start())),
         "rtrim" => Ok(Value::from(string(f, a)?.trim_end())),
@@ -372,7 +366,9 @@ pub(crate) fn call(graph: &Graph, name: &str, args: &[Value]) -> EvalResult<Valu
         },
         // The catalogue and this match are kept in step by the `every_function_is_implemented`
         // test; reaching here would be a bug, reported rather than panicking.
-        other => Err(syntax_error("UnknownFunction", format!("function '{other}' is not implemented"))),
+        other => {
+            Err(syntax_error(ErrorDetail::UnknownFunction, format!("function '{other}' is not implemented")))
+        }
     }
 }
 
@@ -396,9 +392,10 @@ fn string<'a>(func: &str, v: &'a Value) -> EvalResult<&'a str> {
 fn non_negative(func: &str, v: &Value) -> EvalResult<usize> {
     match v {
         Value::Int(i) if *i >= 0 => Ok(usize::try_from(*i).unwrap_or(usize::MAX)),
-        Value::Int(i) => {
-            Err(argument_error("NumberOutOfRange", format!("{func}() needs a non-negative length, got {i}")))
-        }
+        Value::Int(i) => Err(argument_error(
+            ErrorDetail::NumberOutOfRange,
+            format!("{func}() needs a non-negative length, got {i}"),
+        )),
         other => Err(bad_arg(func, other)),
     }
 }
@@ -426,7 +423,7 @@ fn range(start: &Value, end: &Value, step: Option<&Value>) -> EvalResult<Value> 
         Value::Int(i) => Ok(Some(*i)),
         Value::Null => Ok(None),
         other => Err(argument_error(
-            "InvalidArgumentType",
+            ErrorDetail::InvalidArgumentType,
             format!("range() takes integers, got {} ({other})", other.type_name()),
         )),
     };
@@ -441,13 +438,13 @@ fn range(start: &Value, end: &Value, step: Option<&Value>) -> EvalResult<Value> 
         },
     };
     if st == 0 {
-        return Err(argument_error("NumberOutOfRange", "range() step must not be 0"));
+        return Err(argument_error(ErrorDetail::NumberOutOfRange, "range() step must not be 0"));
     }
     let (s, e, st) = (i128::from(s), i128::from(e), i128::from(st));
     let count = if (st > 0 && s > e) || (st < 0 && s < e) { 0 } else { (e - s) / st + 1 };
     if count > RANGE_LIMIT {
         return Err(argument_error(
-            "NumberOutOfRange",
+            ErrorDetail::NumberOutOfRange,
             format!("range() would build {count} elements; the limit is {RANGE_LIMIT}"),
         ));
     }
@@ -470,11 +467,7 @@ fn to_string(v: &Value) -> Option<Value> {
         Value::Uncertain(u) => Value::from(u.to_string()),
         // ISO form, without the literal's `@`.
         Value::Date(DateValue::Absolute(d)) => Value::from(d.to_string()),
-        Value::Date(d) => {
-            let mut s = String::new();
-            super::value::write_date(&mut s, d).ok()?;
-            Value::from(s.trim_start_matches('@').to_string())
-        }
+        Value::Date(d) => Value::from(d.to_string().trim_start_matches('@')),
         _ => return None,
     })
 }
@@ -588,8 +581,7 @@ fn round(x: &Value, precision: Option<&Value>, mode: Option<&Value>) -> EvalResu
             }
         }
         _ => {
-            return Err(argument_error(
-                "InvalidArgumentValue",
+            return Err(argument_error(ErrorDetail::InvalidArgumentValue,
                 format!("round() mode must be one of UP, DOWN, CEILING, FLOOR, HALF_UP, HALF_DOWN, HALF_EVEN, got '{mode}'"),
             ))
         }
@@ -659,7 +651,7 @@ pub(crate) fn status_strength(s: Status) -> u8 {
 /// by the same outlet remain two primary sources.
 pub(crate) fn corroboration(graph: &Graph, ix: crate::model::ClaimIx) -> i64 {
     // One definition of independence for queries and the contradiction engine alike.
-    crate::check::independent_sources(graph, ix).len() as i64
+    crate::model::corroboration::independent_sources(graph, ix).len() as i64
 }
 
 #[cfg(test)]
@@ -668,21 +660,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use crate::model::{Attestation, Number, SourceRef, Uncertain};
-    use crate::query::value::tests::sample_graph;
-
-    fn s(x: &str) -> Value {
-        Value::from(x)
-    }
-    fn i(x: i64) -> Value {
-        Value::Int(x)
-    }
-    fn f(x: f64) -> Value {
-        Value::Float(x)
-    }
-    fn l(items: Vec<Value>) -> Value {
-        Value::List(items)
-    }
-    const N: Value = Value::Null;
+    use crate::query::value::tests::{f, i, l, s, sample_graph, N};
 
     fn run(g: &Graph, name: &str, args: Vec<Value>) -> EvalResult<Value> {
         call(g, name, &args)
@@ -694,7 +672,7 @@ mod tests {
         for sig in FUNCTIONS {
             let args = vec![Value::Int(1); sig.min_args];
             if let Err(e) = call(&g, sig.name, &args) {
-                assert_ne!(e.detail, "UnknownFunction", "{}", sig.name);
+                assert_ne!(e.detail.as_str(), "UnknownFunction", "{}", sig.name);
             }
         }
     }
@@ -841,7 +819,7 @@ mod tests {
         ];
         for (name, args, class, detail) in cases {
             let e = run(&g, name, args.clone()).unwrap_err();
-            assert_eq!((e.class, e.detail), (class, detail), "{name}{args:?}");
+            assert_eq!((e.class.as_str(), e.detail.as_str()), (class, detail), "{name}{args:?}");
         }
     }
 

@@ -5,70 +5,22 @@
 //! This file is the engine's public contract; the stages live in submodules.
 
 pub(crate) mod aggregate;
+pub(crate) mod error;
 pub(crate) mod exec;
 pub(crate) mod functions;
 pub(crate) mod ops;
 pub(crate) mod plan;
-pub mod result;
 pub(crate) mod row;
 pub(crate) mod semantic;
 pub(crate) mod value;
 
-use std::collections::BTreeMap;
-use std::sync::atomic::AtomicBool;
-
-pub use result::{NodeValue, PathValue, QueryValue, RelValue};
+pub use crate::model::result::{NodeValue, PathValue, QueryValue, RelValue};
+pub use error::{ErrorClass, ErrorDetail, ErrorPhase, QueryError};
+pub use exec::{CancelFlag, QueryOutput, WriteStats};
+pub use value::Params;
 
 use crate::model::Graph;
-use crate::syntax::Span;
-
-/// Query parameters (`$name`).
-pub type Params = BTreeMap<String, QueryValue>;
-
-/// What a statement returned and changed.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct QueryOutput {
-    pub columns: Vec<String>,
-    pub rows: Vec<Vec<QueryValue>>,
-    pub stats: WriteStats,
-}
-
-/// Side effects of a statement, as the TCK counts them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct WriteStats {
-    pub nodes_created: usize,
-    pub nodes_deleted: usize,
-    pub relationships_created: usize,
-    pub relationships_deleted: usize,
-    pub properties_set: usize,
-    /// Properties removed (`REMOVE n.p`, `SET n.p = null`, replaced by `SET n = {...}`).
-    pub properties_removed: usize,
-    pub labels_added: usize,
-    pub labels_removed: usize,
-}
-
-/// When an error is detected, as the TCK distinguishes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorPhase {
-    CompileTime,
-    Runtime,
-}
-
-/// A query error. `class` and `detail` follow the openCypher TCK's error names
-/// (`SyntaxError` / `UnboundVariable`, `TypeError` / `InvalidArgumentType`, ...).
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{message}")]
-pub struct QueryError {
-    pub class: &'static str,
-    pub detail: &'static str,
-    pub phase: ErrorPhase,
-    pub message: String,
-    /// Where in the statement text, when known.
-    pub span: Option<Span>,
-}
-
-/// A cancellation flag checked while a query runs (set by Ctrl-C).
-pub type CancelFlag = AtomicBool;
+use crate::syntax::query::{parse_query, Query};
 
 /// Who is running queries: `CREATE` attests the relationships it makes to this user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,7 +60,7 @@ pub fn execute_as(
     params: &Params,
     cancel: &CancelFlag,
 ) -> Result<QueryOutput, QueryError> {
-    on_query_thread(|| execute_here(caller, graph, text, params, cancel))
+    on_query_thread(|| run(caller, graph, &parse(text)?, text, params, cancel))
 }
 
 /// Runs a query already parsed by [`crate::syntax::parse_script`]; `text` is the script it
@@ -116,15 +68,12 @@ pub fn execute_as(
 pub fn execute_query(
     caller: &Caller,
     graph: &mut Graph,
-    query: &crate::syntax::query::Query,
+    query: &Query,
     text: &str,
     params: &Params,
     cancel: &CancelFlag,
 ) -> Result<QueryOutput, QueryError> {
-    on_query_thread(|| {
-        semantic::check(query, params)?;
-        exec::Exec::new(params, cancel, text, &caller.user).run_query(graph, query)
-    })
+    on_query_thread(|| run(caller, graph, query, text, params, cancel))
 }
 
 /// Runs `work` with [`QUERY_STACK`] of stack at least (deeply nested expressions recurse)
@@ -140,33 +89,43 @@ where
     std::panic::catch_unwind(run).unwrap_or_else(|_| Err(internal_error("the query engine panicked")))
 }
 
+/// Every function a query can call, named as openCypher spells it: the scalar and
+/// aggregating functions' tables, and the path functions the grammar knows. For completion.
+pub fn function_names() -> impl Iterator<Item = &'static str> {
+    functions::names().chain(aggregate::names()).chain(["shortestPath", "allShortestPaths"])
+}
+
 /// How a query would run on `graph`: one line per operator (anchors, expands, filters,
 /// projections), for EXPLAIN in the REPL. Nothing is executed.
 pub fn explain(graph: &Graph, text: &str, params: &Params) -> Result<Vec<String>, QueryError> {
-    let query = crate::syntax::query::parse_query(text).map_err(|e| semantic::from_syntax_error(&e, text))?;
-    semantic::check(&query, params)?;
+    let query = parse(text)?;
+    check(&query)?;
     Ok(plan::explain(graph, &query, params))
 }
 
 fn internal_error(message: &str) -> QueryError {
-    QueryError {
-        class: "InternalError",
-        detail: "Panic",
-        phase: ErrorPhase::Runtime,
-        message: message.into(),
-        span: None,
-    }
+    error::runtime_error(ErrorClass::InternalError, ErrorDetail::Panic, message)
 }
 
-fn execute_here(
+fn parse(text: &str) -> Result<Query, QueryError> {
+    parse_query(text).map_err(|e| semantic::from_syntax_error(&e, text))
+}
+
+/// Everything found before the query runs: the semantic checks, then the quantifiers over
+/// constant lists that the evaluator can decide at once.
+fn check(query: &Query) -> Result<(), QueryError> {
+    semantic::check(query)?;
+    exec::check_constants(query)
+}
+
+fn run(
     caller: &Caller,
     graph: &mut Graph,
+    query: &Query,
     text: &str,
     params: &Params,
     cancel: &CancelFlag,
 ) -> Result<QueryOutput, QueryError> {
-    let query = crate::syntax::query::parse_query(text).map_err(|e| semantic::from_syntax_error(&e, text))?;
-    semantic::check(&query, params)?;
-    let mut exec = exec::Exec::new(params, cancel, text, &caller.user);
-    exec.run_query(graph, &query)
+    check(query)?;
+    exec::Exec::new(params, cancel, text, &caller.user).run_query(graph, query)
 }

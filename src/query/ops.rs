@@ -4,7 +4,7 @@
 //! - ternary equality `=` / `<>` ([`equals`]) and ordering comparison `< <= > >=`
 //!   ([`compare`]), both returning `None` for null ("unknown");
 //! - the total order ORDER BY, `min` and `max` use ([`order_cmp`]), and the equivalence
-//!   DISTINCT and grouping use ([`equivalent`], [`GroupKey`]);
+//!   DISTINCT and grouping use ([`group_key`]);
 //! - three-valued logic ([`and`], [`or`], [`xor`], [`not`]);
 //! - arithmetic with checked integers ([`add`], [`sub`], [`mul`], [`div`], [`rem`], [`pow`],
 //!   [`neg`]), string and list concatenation;
@@ -20,9 +20,6 @@
 //!   claims the checker would not flag;
 //! - arithmetic with an exact number shifts or scales the value (`~100 + 5` is `~105`).
 
-// Nothing calls this layer until the executor (branch query-syntax) lands.
-#![allow(dead_code)]
-
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -30,9 +27,8 @@ use std::sync::Arc;
 
 use regex::Regex;
 
-use super::value::{
-    argument_error, arithmetic_error, claim_props, entity_props, type_error, EvalResult, Value,
-};
+use super::error::{argument_error, arithmetic_error, type_error, ErrorDetail, EvalResult, QueryError};
+use super::value::{claim_props, entity_props, Value};
 use crate::model::value::DEFAULT_APPROX_TOLERANCE;
 use crate::model::{DateUnit, DateValue, Graph, Interval, Number, PartialDate, Uncertain};
 
@@ -486,11 +482,6 @@ pub(crate) fn group_key(v: &Value) -> GroupKey {
     }
 }
 
-/// Equivalence: `=` where null ≡ null and NaN ≡ NaN.
-pub(crate) fn equivalent(a: &Value, b: &Value) -> bool {
-    group_key(a) == group_key(b)
-}
-
 // ---- boolean logic -----------------------------------------------------------------------
 
 /// Reads an operand of a boolean operator: booleans and null only.
@@ -499,7 +490,7 @@ pub(crate) fn truth(v: &Value) -> EvalResult<Option<bool>> {
         Value::Null => Ok(None),
         Value::Bool(b) => Ok(Some(*b)),
         other => Err(type_error(
-            "InvalidArgumentType",
+            ErrorDetail::InvalidArgumentType,
             format!("expected a Boolean, got {} ({other})", other.type_name()),
         )),
     }
@@ -548,12 +539,15 @@ pub(crate) fn not(a: &Value) -> EvalResult<Value> {
 
 // ---- arithmetic --------------------------------------------------------------------------
 
-fn overflow(op: &str, a: &Value, b: &Value) -> crate::query::QueryError {
-    arithmetic_error("IntegerOverflow", format!("integer overflow in {a} {op} {b}"))
+fn overflow(op: &str, a: &Value, b: &Value) -> QueryError {
+    arithmetic_error(ErrorDetail::IntegerOverflow, format!("integer overflow in {a} {op} {b}"))
 }
 
-fn bad_operands(op: &str, a: &Value, b: &Value) -> crate::query::QueryError {
-    type_error("InvalidArgumentType", format!("cannot apply {op} to {} and {}", a.type_name(), b.type_name()))
+fn bad_operands(op: &str, a: &Value, b: &Value) -> QueryError {
+    type_error(
+        ErrorDetail::InvalidArgumentType,
+        format!("cannot apply {op} to {} and {}", a.type_name(), b.type_name()),
+    )
 }
 
 fn as_f64(v: &Value) -> Option<f64> {
@@ -625,7 +619,7 @@ pub(crate) fn div(a: &Value, b: &Value) -> EvalResult<Value> {
     use Value::*;
     Ok(match (a, b) {
         (Null, _) | (_, Null) => Null,
-        (Int(_), Int(0)) => return Err(arithmetic_error("DivisionByZero", "division by zero")),
+        (Int(_), Int(0)) => return Err(arithmetic_error(ErrorDetail::DivisionByZero, "division by zero")),
         (Int(x), Int(y)) => Int(x.checked_div(*y).ok_or_else(|| overflow("/", a, b))?),
         (Int(_) | Float(_), Int(_) | Float(_)) => {
             Float(as_f64(a).unwrap_or(f64::NAN) / as_f64(b).unwrap_or(f64::NAN))
@@ -642,7 +636,7 @@ pub(crate) fn rem(a: &Value, b: &Value) -> EvalResult<Value> {
     use Value::*;
     Ok(match (a, b) {
         (Null, _) | (_, Null) => Null,
-        (Int(_), Int(0)) => return Err(arithmetic_error("DivisionByZero", "modulo by zero")),
+        (Int(_), Int(0)) => return Err(arithmetic_error(ErrorDetail::DivisionByZero, "modulo by zero")),
         // i64::MIN % -1 overflows in the hardware instruction; its value is 0.
         (Int(x), Int(y)) => Int(x.checked_rem(*y).unwrap_or(0)),
         (Int(_) | Float(_), Int(_) | Float(_)) => {
@@ -670,14 +664,16 @@ pub(crate) fn pow(a: &Value, b: &Value) -> EvalResult<Value> {
 pub(crate) fn neg(a: &Value) -> EvalResult<Value> {
     Ok(match a {
         Value::Null => Value::Null,
-        Value::Int(i) => Value::Int(
-            i.checked_neg()
-                .ok_or_else(|| arithmetic_error("IntegerOverflow", format!("integer overflow in -({i})")))?,
-        ),
+        Value::Int(i) => Value::Int(i.checked_neg().ok_or_else(|| {
+            arithmetic_error(ErrorDetail::IntegerOverflow, format!("integer overflow in -({i})"))
+        })?),
         Value::Float(x) => Value::Float(-*x),
         Value::Uncertain(u) => Value::Uncertain(map_uncertain(u, neg_number, true)?),
         other => {
-            return Err(type_error("InvalidArgumentType", format!("cannot negate a {}", other.type_name())))
+            return Err(type_error(
+                ErrorDetail::InvalidArgumentType,
+                format!("cannot negate a {}", other.type_name()),
+            ))
         }
     })
 }
@@ -692,10 +688,9 @@ enum ArithOp {
 
 fn neg_number(n: Number) -> EvalResult<Number> {
     Ok(match n {
-        Number::Int(i) => Number::Int(
-            i.checked_neg()
-                .ok_or_else(|| arithmetic_error("IntegerOverflow", format!("integer overflow in -({i})")))?,
-        ),
+        Number::Int(i) => Number::Int(i.checked_neg().ok_or_else(|| {
+            arithmetic_error(ErrorDetail::IntegerOverflow, format!("integer overflow in -({i})"))
+        })?),
         Number::Float(x) => Number::Float(-x),
     })
 }
@@ -711,7 +706,7 @@ fn number_of(v: &Value) -> Option<Number> {
 /// `x op y` on written numbers; division is always in floats (`~100 / 3` is `~33.3…`, not
 /// `~33`).
 fn number_op(op: ArithOp, x: Number, y: Number) -> EvalResult<Number> {
-    let of = || arithmetic_error("IntegerOverflow", format!("integer overflow in {x} {op:?} {y}"));
+    let of = || arithmetic_error(ErrorDetail::IntegerOverflow, format!("integer overflow in {x} {op:?} {y}"));
     Ok(match (op, x, y) {
         (ArithOp::Add, Number::Int(a), Number::Int(b)) => Number::Int(a.checked_add(b).ok_or_else(of)?),
         (ArithOp::Sub, Number::Int(a), Number::Int(b)) => Number::Int(a.checked_sub(b).ok_or_else(of)?),
@@ -861,7 +856,10 @@ pub(crate) fn regex_match(a: &Value, b: &Value) -> EvalResult<Value> {
         // Validate the pattern on its own first: only then is wrapping it in a group safe
         // (`a)|(b` would otherwise escape the anchors).
         let invalid = |e: regex::Error| {
-            argument_error("InvalidArgumentValue", format!("invalid regular expression '{p}': {e}"))
+            argument_error(
+                ErrorDetail::InvalidArgumentValue,
+                format!("invalid regular expression '{p}': {e}"),
+            )
         };
         regex::RegexBuilder::new(p).size_limit(REGEX_SIZE_LIMIT).build().map_err(invalid)?;
         let re = regex::RegexBuilder::new(&format!(r"\A(?:{p})\z"))
@@ -895,9 +893,10 @@ pub(crate) fn in_list(x: &Value, list: &Value) -> EvalResult<Value> {
             }
             Ok(if unknown { Value::Null } else { Value::Bool(false) })
         }
-        other => {
-            Err(type_error("InvalidArgumentType", format!("IN expects a list, got {}", other.type_name())))
-        }
+        other => Err(type_error(
+            ErrorDetail::InvalidArgumentType,
+            format!("IN expects a list, got {}", other.type_name()),
+        )),
     }
 }
 
@@ -940,7 +939,7 @@ pub(crate) fn property(graph: &Graph, v: &Value, key: &str) -> EvalResult<Value>
         Value::Date(DateValue::Relative { .. }) => Value::Null,
         other => {
             return Err(type_error(
-                "InvalidArgumentType",
+                ErrorDetail::InvalidArgumentType,
                 format!("cannot read property '{key}' of a {}", other.type_name()),
             ))
         }
@@ -960,7 +959,7 @@ pub(crate) fn has_labels(graph: &Graph, v: &Value, labels: &[&str]) -> EvalResul
             Ok(Value::Bool(labels.iter().all(|l| Some(*l) == t)))
         }
         other => Err(type_error(
-            "InvalidArgumentType",
+            ErrorDetail::InvalidArgumentType,
             format!("only nodes and relationships have labels, not a {}", other.type_name()),
         )),
     }
@@ -985,19 +984,20 @@ pub(crate) fn index(graph: &Graph, container: &Value, idx: &Value) -> EvalResult
             Ok(list_position(items.len(), *i).and_then(|p| items.get(p)).cloned().unwrap_or(Value::Null))
         }
         (Value::List(_), other) => Err(type_error(
-            "InvalidArgumentType",
+            ErrorDetail::InvalidArgumentType,
             format!("a list index must be an Integer, got {}", other.type_name()),
         )),
         (Value::Map(_) | Value::Node(_) | Value::Relationship(_), Value::String(k)) => {
             property(graph, container, k)
         }
         (Value::Map(_) | Value::Node(_) | Value::Relationship(_), other) => Err(type_error(
-            "MapElementAccessByNonString",
+            ErrorDetail::MapElementAccessByNonString,
             format!("a map key must be a String, got {}", other.type_name()),
         )),
-        (other, _) => {
-            Err(type_error("InvalidArgumentType", format!("cannot index into a {}", other.type_name())))
-        }
+        (other, _) => Err(type_error(
+            ErrorDetail::InvalidArgumentType,
+            format!("cannot index into a {}", other.type_name()),
+        )),
     }
 }
 
@@ -1021,7 +1021,7 @@ pub(crate) fn slice(list: &Value, from: Option<&Value>, to: Option<&Value>) -> E
             Some(Value::Null) => Ok(None),
             Some(Value::Int(i)) => Ok(Some(Some(*i))),
             Some(other) => Err(type_error(
-                "InvalidArgumentType",
+                ErrorDetail::InvalidArgumentType,
                 format!("a slice bound must be an Integer, got {}", other.type_name()),
             )),
         }
@@ -1030,7 +1030,10 @@ pub(crate) fn slice(list: &Value, from: Option<&Value>, to: Option<&Value>) -> E
         Value::Null => return Ok(Value::Null),
         Value::List(items) => items,
         other => {
-            return Err(type_error("InvalidArgumentType", format!("cannot slice a {}", other.type_name())))
+            return Err(type_error(
+                ErrorDetail::InvalidArgumentType,
+                format!("cannot slice a {}", other.type_name()),
+            ))
         }
     };
     let (Some(from), Some(to)) = (bound(from)?, bound(to)?) else {
@@ -1049,24 +1052,16 @@ pub(crate) fn slice(list: &Value, from: Option<&Value>, to: Option<&Value>) -> E
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::query::value::tests::sample_graph;
 
-    fn l(items: Vec<Value>) -> Value {
-        Value::List(items)
+    /// Equivalence: `=` where null ≡ null and NaN ≡ NaN, as grouping keys decide it.
+    fn equivalent(a: &Value, b: &Value) -> bool {
+        group_key(a) == group_key(b)
     }
-    fn s(x: &str) -> Value {
-        Value::from(x)
-    }
-    fn i(x: i64) -> Value {
-        Value::Int(x)
-    }
-    fn f(x: f64) -> Value {
-        Value::Float(x)
-    }
+    use crate::query::value::tests::{f, i, l, s, sample_graph, N};
+
     fn m(entries: &[(&str, Value)]) -> Value {
         Value::Map(entries.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
     }
-    const N: Value = Value::Null;
     fn nan() -> Value {
         Value::Float(f64::NAN)
     }
@@ -1310,7 +1305,7 @@ mod tests {
         assert_eq!(not(&N).unwrap(), N);
         assert_eq!(not(&Value::Bool(true)).unwrap(), Value::Bool(false));
         let err = and(&i(1), &Value::Bool(true)).unwrap_err();
-        assert_eq!((err.class, err.detail), ("TypeError", "InvalidArgumentType"));
+        assert_eq!((err.class.as_str(), err.detail.as_str()), ("TypeError", "InvalidArgumentType"));
     }
 
     #[test]
@@ -1371,7 +1366,7 @@ mod tests {
         ];
         for (op, a, b, class, detail) in errors {
             let e = op(&a, &b).unwrap_err();
-            assert_eq!((e.class, e.detail), (class, detail), "{a} op {b}");
+            assert_eq!((e.class.as_str(), e.detail.as_str()), (class, detail), "{a} op {b}");
         }
         assert_eq!(neg(&i(5)).unwrap(), i(-5));
         assert!(neg(&i(i64::MIN)).is_err());
@@ -1425,7 +1420,7 @@ mod tests {
             assert_eq!(in_list(&x, &list).unwrap(), want, "{x} IN {list}");
         }
         let e = in_list(&i(1), &i(123)).unwrap_err();
-        assert_eq!((e.class, e.detail), ("TypeError", "InvalidArgumentType"));
+        assert_eq!((e.class.as_str(), e.detail.as_str()), ("TypeError", "InvalidArgumentType"));
     }
 
     #[test]
@@ -1458,7 +1453,7 @@ mod tests {
         ];
         for (container, idx, detail) in errors {
             let e = index(&g, &container, &idx).unwrap_err();
-            assert_eq!((e.class, e.detail), ("TypeError", detail), "{container}[{idx}]");
+            assert_eq!((e.class.as_str(), e.detail.as_str()), ("TypeError", detail), "{container}[{idx}]");
         }
 
         let sl = |a: Option<Value>, b: Option<Value>| slice(&list, a.as_ref(), b.as_ref()).unwrap();

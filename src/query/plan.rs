@@ -32,9 +32,10 @@ use crate::syntax::query::{
     RelPattern,
 };
 
-use super::exec::Row;
+use super::aggregate::contains_aggregate;
+use super::row::Row;
+use super::value::Params;
 use super::value::Value;
-use super::Params;
 
 /// How a node pattern's candidates are found.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,7 +101,7 @@ fn constant_string(e: &Expr, params: &Params) -> Option<String> {
     match &e.kind {
         ExprKind::Literal(Literal::String(s)) => Some(s.clone()),
         ExprKind::Param(p) => match params.get(p) {
-            Some(super::QueryValue::String(s)) => Some(s.clone()),
+            Some(crate::model::result::QueryValue::String(s)) => Some(s.clone()),
             _ => None,
         },
         _ => None,
@@ -338,10 +339,7 @@ pub(crate) fn pushed_source_hints(after: &[Clause], params: &Params) -> Vec<(Str
         return Vec::new();
     };
     let Some(r) = provenance_call(expr, "attestations") else { return Vec::new() };
-    if proj.skip.is_some()
-        || proj.limit.is_some()
-        || proj.items.iter().any(|i| super::exec::contains_aggregate(&i.expr))
-    {
+    if proj.skip.is_some() || proj.limit.is_some() || proj.items.iter().any(|i| contains_aggregate(&i.expr)) {
         return Vec::new();
     }
     let renamed = proj.items.iter().any(|i| {
@@ -469,7 +467,7 @@ fn explain_single(g: &Graph, q: &crate::syntax::query::SingleQuery, params: &Par
                 };
                 for part in &pattern.parts {
                     explain_part(g, part, &bound, &hints, &eq, params, out);
-                    for v in super::exec::pattern_vars(std::slice::from_ref(part)) {
+                    for v in crate::syntax::query::pattern_vars(std::slice::from_ref(part)) {
                         bound.insert(v, Value::Null);
                     }
                 }
@@ -508,7 +506,7 @@ fn explain_single(g: &Graph, q: &crate::syntax::query::SingleQuery, params: &Par
 
 fn explain_projection(proj: &crate::syntax::query::Projection, is_with: bool, out: &mut Vec<String>) {
     let items: Vec<String> = proj.items.iter().map(|i| i.expr.to_string()).collect();
-    let aggregating = proj.items.iter().any(|i| super::exec::contains_aggregate(&i.expr));
+    let aggregating = proj.items.iter().any(|i| contains_aggregate(&i.expr));
     let what = if aggregating { "Aggregate" } else { "Project" };
     let star = if proj.star { "*, " } else { "" };
     out.push(format!("{what} {star}{}", items.join(", ")));

@@ -8,11 +8,11 @@
 
 use std::collections::HashMap;
 
-use super::aggregate::AggregateKind;
-use super::exec::{children, contains_aggregate, semantic_error};
-use super::{functions, ErrorPhase, Params, QueryError};
+use super::aggregate::{contains_aggregate, is_aggregate_call, AggregateKind};
+use super::error::{semantic_error, ErrorClass, ErrorDetail, ErrorPhase, QueryError};
+use super::functions;
 use crate::syntax::query::*;
-use crate::syntax::{Span, SyntaxError};
+use crate::syntax::{Span, SyntaxError, SyntaxErrorKind};
 
 /// What a variable is known to hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,33 +40,24 @@ pub(crate) fn from_syntax_error(e: &SyntaxError, text: &str) -> QueryError {
     let word_start = before.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_').len();
     let in_number = text.get(word_start..).is_some_and(|w| w.starts_with(|c: char| c.is_ascii_digit()));
     let only_ident = e.expected.iter().all(|x| x == "identifier");
-    let detail = if e.message.contains("integer") && e.message.contains("too large") {
-        "IntegerOverflow"
-    } else if e.message.contains("floating point") {
-        "FloatingPointOverflow"
-    } else if text.get(e.span.start..).and_then(|t| t.chars().next()).is_some_and(|c| !c.is_ascii()) {
-        "InvalidUnicodeCharacter"
-    } else if e.expected.iter().any(|x| x == "range" || x == "range dots") {
-        "InvalidRelationshipPattern"
-    } else if e.message.contains("unicode escape") {
-        "InvalidUnicodeLiteral"
-    } else if in_number && (word_start < e.span.start || !only_ident) {
-        "InvalidNumberLiteral"
-    } else {
-        "UnexpectedSyntax"
+    let detail = match e.kind {
+        SyntaxErrorKind::IntegerTooLarge => ErrorDetail::IntegerOverflow,
+        SyntaxErrorKind::FloatTooLarge => ErrorDetail::FloatingPointOverflow,
+        _ if text.get(e.span.start..).and_then(|t| t.chars().next()).is_some_and(|c| !c.is_ascii()) => {
+            ErrorDetail::InvalidUnicodeCharacter
+        }
+        _ if e.expected.iter().any(|x| x == "range" || x == "range dots") => {
+            ErrorDetail::InvalidRelationshipPattern
+        }
+        SyntaxErrorKind::InvalidUnicodeEscape => ErrorDetail::InvalidUnicodeLiteral,
+        _ if in_number && (word_start < e.span.start || !only_ident) => ErrorDetail::InvalidNumberLiteral,
+        _ => ErrorDetail::UnexpectedSyntax,
     };
-    QueryError {
-        class: "SyntaxError",
-        detail,
-        phase: ErrorPhase::CompileTime,
-        message: e.message.clone(),
-        span: Some(e.span),
-    }
+    semantic_error(detail, &e.message, e.span)
 }
 
 /// Checks a whole statement.
-pub(crate) fn check(q: &Query, params: &Params) -> Check {
-    let _ = params;
+pub(crate) fn check(q: &Query) -> Check {
     let mut all_flags = Vec::new();
     let cols = check_single(&q.first, Scope::new(), true)?;
     for (all, part) in &q.unions {
@@ -74,7 +65,7 @@ pub(crate) fn check(q: &Query, params: &Params) -> Check {
         let c = check_single(part, Scope::new(), true)?;
         if c != cols {
             return Err(semantic_error(
-                "DifferentColumnsInUnion",
+                ErrorDetail::DifferentColumnsInUnion,
                 "all sub queries in a UNION must return the same columns",
                 part.span,
             ));
@@ -82,7 +73,7 @@ pub(crate) fn check(q: &Query, params: &Params) -> Check {
     }
     if all_flags.iter().any(|a| *a) && all_flags.iter().any(|a| !*a) {
         return Err(semantic_error(
-            "InvalidClauseComposition",
+            ErrorDetail::InvalidClauseComposition,
             "UNION and UNION ALL cannot be mixed",
             q.span,
         ));
@@ -107,7 +98,11 @@ fn check_single(q: &SingleQuery, mut scope: Scope, top: bool) -> Result<Vec<Stri
                     if matches!(kind, Kind::Node | Kind::Rel | Kind::Path)
                         || matches!(kind, Kind::Scalar(t) if t != "Boolean")
                     {
-                        return Err(semantic_error("InvalidArgumentType", "WHERE needs a boolean", w.span));
+                        return Err(semantic_error(
+                            ErrorDetail::InvalidArgumentType,
+                            "WHERE needs a boolean",
+                            w.span,
+                        ));
                     }
                     check_expr(w, &scope, false)?;
                     no_aggregate(w, "WHERE")?;
@@ -135,7 +130,7 @@ fn check_single(q: &SingleQuery, mut scope: Scope, top: bool) -> Result<Vec<Stri
             ClauseKind::Return { proj } => {
                 if !last {
                     return Err(semantic_error(
-                        "InvalidClauseComposition",
+                        ErrorDetail::InvalidClauseComposition,
                         "RETURN can only be used at the end of a query",
                         c.span,
                     ));
@@ -173,7 +168,7 @@ fn check_single(q: &SingleQuery, mut scope: Scope, top: bool) -> Result<Vec<Stri
                     check_expr(e, &scope, false)?;
                     if matches!(e.kind, ExprKind::HasLabels(..)) {
                         return Err(semantic_error(
-                            "InvalidDelete",
+                            ErrorDetail::InvalidDelete,
                             "only nodes, relationships and paths can be deleted",
                             e.span,
                         ));
@@ -188,7 +183,7 @@ fn check_single(q: &SingleQuery, mut scope: Scope, top: bool) -> Result<Vec<Stri
                         )
                     {
                         return Err(semantic_error(
-                            "InvalidArgumentType",
+                            ErrorDetail::InvalidArgumentType,
                             "only nodes, relationships and paths can be deleted",
                             e.span,
                         ));
@@ -219,7 +214,7 @@ fn check_single(q: &SingleQuery, mut scope: Scope, top: bool) -> Result<Vec<Stri
     );
     if top && !ends_ok {
         return Err(semantic_error(
-            "InvalidClauseComposition",
+            ErrorDetail::InvalidClauseComposition,
             "a query must end with RETURN or an updating clause",
             q.span,
         ));
@@ -231,7 +226,7 @@ fn need_var(var: &str, scope: &Scope, span: Span) -> Check {
     if scope.contains_key(var) {
         Ok(())
     } else {
-        Err(semantic_error("UndefinedVariable", &format!("variable `{var}` not defined"), span))
+        Err(semantic_error(ErrorDetail::UndefinedVariable, &format!("variable `{var}` not defined"), span))
     }
 }
 
@@ -255,7 +250,7 @@ fn check_set_items(items: &[SetItem], scope: &Scope) -> Check {
 fn no_aggregate(e: &Expr, where_: &str) -> Check {
     if contains_aggregate(e) {
         return Err(semantic_error(
-            "InvalidAggregation",
+            ErrorDetail::InvalidAggregation,
             &format!("aggregate functions are not allowed in {where_}"),
             e.span,
         ));
@@ -281,14 +276,14 @@ fn bind_pattern(scope: &mut Scope, pattern: &Pattern, creating: bool) -> Check {
                     }
                     Some(Kind::Value) | Some(Kind::Scalar(_)) => {
                         return Err(semantic_error(
-                            "VariableTypeConflict",
+                            ErrorDetail::VariableTypeConflict,
                             &format!("`{v}` is not a node"),
                             n.span,
                         ))
                     }
                     Some(_) => {
                         return Err(semantic_error(
-                            "VariableTypeConflict",
+                            ErrorDetail::VariableTypeConflict,
                             &format!("`{v}` is not a node"),
                             n.span,
                         ))
@@ -304,7 +299,7 @@ fn bind_pattern(scope: &mut Scope, pattern: &Pattern, creating: bool) -> Check {
                 let kind = if r.range.is_some() { Kind::RelList } else { Kind::Rel };
                 if rels_here.contains(&v.as_str()) {
                     return Err(semantic_error(
-                        "RelationshipUniquenessViolation",
+                        ErrorDetail::RelationshipUniquenessViolation,
                         &format!("relationship `{v}` appears twice in one pattern"),
                         r.span,
                     ));
@@ -319,14 +314,14 @@ fn bind_pattern(scope: &mut Scope, pattern: &Pattern, creating: bool) -> Check {
                     Some(Kind::Value) | Some(Kind::Scalar("List")) if kind == Kind::RelList => {}
                     Some(Kind::Value) | Some(Kind::Scalar(_)) => {
                         return Err(semantic_error(
-                            "VariableTypeConflict",
+                            ErrorDetail::VariableTypeConflict,
                             &format!("`{v}` is not a relationship"),
                             r.span,
                         ))
                     }
                     Some(Kind::Rel) | Some(Kind::RelList) if !creating => {
                         return Err(semantic_error(
-                            "VariableTypeConflict",
+                            ErrorDetail::VariableTypeConflict,
                             &format!("`{v}` changes kind"),
                             r.span,
                         ))
@@ -334,7 +329,7 @@ fn bind_pattern(scope: &mut Scope, pattern: &Pattern, creating: bool) -> Check {
                     Some(Kind::Rel) if creating => return Err(already_bound(v, r.span)),
                     Some(_) => {
                         return Err(semantic_error(
-                            "VariableTypeConflict",
+                            ErrorDetail::VariableTypeConflict,
                             &format!("`{v}` is not a relationship"),
                             r.span,
                         ))
@@ -363,7 +358,7 @@ fn check_creatable(part: &PatternPart, scope: &Scope, create: bool) -> Check {
             if let Some(k) = scope.get(v) {
                 if *k != Kind::Node && *k != Kind::Any {
                     return Err(semantic_error(
-                        "VariableTypeConflict",
+                        ErrorDetail::VariableTypeConflict,
                         &format!("`{v}` is not a node"),
                         n.span,
                     ));
@@ -382,21 +377,21 @@ fn check_creatable(part: &PatternPart, scope: &Scope, create: bool) -> Check {
         }
         if r.types.len() != 1 {
             return Err(semantic_error(
-                "NoSingleRelationshipType",
+                ErrorDetail::NoSingleRelationshipType,
                 "a relationship to create needs exactly one type",
                 r.span,
             ));
         }
         if r.range.is_some() {
             return Err(semantic_error(
-                "CreatingVarLength",
+                ErrorDetail::CreatingVarLength,
                 "variable-length relationships cannot be created",
                 r.span,
             ));
         }
         if create && r.direction == RelDirection::Both {
             return Err(semantic_error(
-                "RequiresDirectedRelationship",
+                ErrorDetail::RequiresDirectedRelationship,
                 "a relationship to create needs a direction",
                 r.span,
             ));
@@ -419,7 +414,7 @@ fn check_projection(
 ) -> Result<(Vec<String>, Scope), QueryError> {
     if proj.star && scope.is_empty() && !is_with {
         return Err(semantic_error(
-            "NoVariablesInScope",
+            ErrorDetail::NoVariablesInScope,
             "RETURN * is not allowed when there are no variables in scope",
             span,
         ));
@@ -440,7 +435,7 @@ fn check_projection(
     for item in &proj.items {
         if matches!(item.expr.kind, ExprKind::Pattern(_)) {
             return Err(semantic_error(
-                "UnexpectedSyntax",
+                ErrorDetail::UnexpectedSyntax,
                 "a pattern cannot be projected; use a pattern comprehension",
                 item.expr.span,
             ));
@@ -461,7 +456,7 @@ fn check_projection(
         };
         if columns.contains(&name) && !(proj.star && scope.contains_key(&name) && item.alias.is_none()) {
             return Err(semantic_error(
-                "ColumnNameConflict",
+                ErrorDetail::ColumnNameConflict,
                 &format!("multiple result columns with the same name `{name}`"),
                 item.span,
             ));
@@ -492,7 +487,7 @@ fn check_projection(
     }
     if let Some(span) = missing_alias {
         return Err(semantic_error(
-            "NoExpressionAlias",
+            ErrorDetail::NoExpressionAlias,
             "expressions in WITH must be aliased (use AS)",
             span,
         ));
@@ -509,30 +504,32 @@ fn check_projection(
 fn check_count_arg(e: &Expr, what: &str) -> Check {
     if has_variables(e) {
         return Err(semantic_error(
-            "NonConstantExpression",
+            ErrorDetail::NonConstantExpression,
             &format!("{what} cannot depend on variables"),
             e.span,
         ));
     }
     match &e.kind {
         ExprKind::Literal(Literal::Int(i)) if *i < 0 => Err(QueryError {
-            class: "SyntaxError",
-            detail: "NegativeIntegerArgument",
+            class: ErrorClass::SyntaxError,
+            detail: ErrorDetail::NegativeIntegerArgument,
             phase: ErrorPhase::CompileTime,
             message: format!("{what} must not be negative"),
             span: Some(e.span),
         }),
         ExprKind::Literal(Literal::Float(_))
         | ExprKind::Literal(Literal::String(_))
-        | ExprKind::Literal(Literal::Bool(_)) => {
-            Err(semantic_error("InvalidArgumentType", &format!("{what} must be an integer"), e.span))
-        }
+        | ExprKind::Literal(Literal::Bool(_)) => Err(semantic_error(
+            ErrorDetail::InvalidArgumentType,
+            &format!("{what} must be an integer"),
+            e.span,
+        )),
         _ => Ok(()),
     }
 }
 
 fn has_variables(e: &Expr) -> bool {
-    matches!(e.kind, ExprKind::Var(_)) || children(e).into_iter().any(has_variables)
+    matches!(e.kind, ExprKind::Var(_)) || e.children().into_iter().any(has_variables)
 }
 
 /// Checks variables, functions and aggregation in an expression. `agg_ok`: aggregates are
@@ -541,8 +538,8 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
     match &e.kind {
         ExprKind::Var(v) => need_var(v, scope, e.span),
         ExprKind::Property(base, key) if non_map_literal(base).is_some() => Err(QueryError {
-            class: "TypeError",
-            detail: "InvalidArgumentType",
+            class: ErrorClass::TypeError,
+            detail: ErrorDetail::InvalidArgumentType,
             phase: ErrorPhase::CompileTime,
             message: format!(
                 "cannot read property '{key}' of a {}",
@@ -560,21 +557,25 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
                 _ => "value",
             };
             Err(QueryError {
-                class: "TypeError",
-                detail: "InvalidArgumentType",
+                class: ErrorClass::TypeError,
+                detail: ErrorDetail::InvalidArgumentType,
                 phase: ErrorPhase::CompileTime,
                 message: format!("cannot read property '{key}' of a {t}"),
                 span: Some(e.span),
             })
         }
         ExprKind::Property(base, key) if matches!(&base.kind, ExprKind::Var(v) if scope.get(v) == Some(&Kind::Path)) => {
-            Err(semantic_error("InvalidArgumentType", &format!("a path has no property '{key}'"), e.span))
+            Err(semantic_error(
+                ErrorDetail::InvalidArgumentType,
+                &format!("a path has no property '{key}'"),
+                e.span,
+            ))
         }
         ExprKind::Binary(BinOp::In, a, b)
             if matches!(non_map_literal(b), Some(t) if t != "List") || matches!(b.kind, ExprKind::Map(_)) =>
         {
             let _ = a;
-            Err(semantic_error("InvalidArgumentType", "IN needs a list on its right", b.span))
+            Err(semantic_error(ErrorDetail::InvalidArgumentType, "IN needs a list on its right", b.span))
         }
         ExprKind::Binary(BinOp::And | BinOp::Or | BinOp::Xor, a, b) => {
             check_boolean_operand(a)?;
@@ -591,7 +592,7 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
                 Ok(())
             } else {
                 Err(semantic_error(
-                    "InvalidAggregation",
+                    ErrorDetail::InvalidAggregation,
                     "aggregate functions are only allowed in projections",
                     e.span,
                 ))
@@ -601,7 +602,7 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
             if AggregateKind::from_name(name).is_some() {
                 if !agg_ok {
                     return Err(semantic_error(
-                        "InvalidAggregation",
+                        ErrorDetail::InvalidAggregation,
                         "aggregate functions are only allowed in projections",
                         e.span,
                     ));
@@ -609,14 +610,14 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
                 for a in args {
                     if contains_aggregate(a) {
                         return Err(semantic_error(
-                            "NestedAggregation",
+                            ErrorDetail::NestedAggregation,
                             "aggregate functions cannot be nested",
                             a.span,
                         ));
                     }
                     if calls(a, "rand") {
                         return Err(semantic_error(
-                            "NonConstantExpression",
+                            ErrorDetail::NonConstantExpression,
                             "aggregates cannot take non-deterministic arguments",
                             a.span,
                         ));
@@ -632,14 +633,14 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
             // Pattern expressions are predicates only: `size((a)-->())` is not a list.
             if let Some(p) = args.iter().find(|a| matches!(a.kind, ExprKind::Pattern(_))) {
                 return Err(semantic_error(
-                    "UnexpectedSyntax",
+                    ErrorDetail::UnexpectedSyntax,
                     "a pattern can only be used as a predicate; use a pattern comprehension",
                     p.span,
                 ));
             }
             if *distinct {
                 return Err(semantic_error(
-                    "InvalidAggregation",
+                    ErrorDetail::InvalidAggregation,
                     "DISTINCT is only allowed in aggregate functions",
                     e.span,
                 ));
@@ -666,7 +667,6 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
             Ok(())
         }
         ExprKind::Quantifier { var, list, filter, .. } => {
-            check_constant_types(e, list)?;
             check_expr(list, scope, agg_ok)?;
             let mut inner = scope.clone();
             inner.insert(var.clone(), Kind::Any);
@@ -725,7 +725,7 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
                     )
                 }) {
                     return Err(semantic_error(
-                        "InvalidClauseComposition",
+                        ErrorDetail::InvalidClauseComposition,
                         "EXISTS subqueries cannot update the graph",
                         e.span,
                     ));
@@ -739,7 +739,7 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
             bind_pattern(&mut inner, &p, false)
         }
         _ => {
-            for c in children(e) {
+            for c in e.children() {
                 check_expr(c, scope, agg_ok)?;
             }
             Ok(())
@@ -783,7 +783,11 @@ fn non_boolean_literal(e: &Expr) -> Option<&'static str> {
 
 fn check_boolean_operand(e: &Expr) -> Check {
     if let Some(t) = non_boolean_literal(e) {
-        return Err(semantic_error("InvalidArgumentType", &format!("expected a Boolean, got a {t}"), e.span));
+        return Err(semantic_error(
+            ErrorDetail::InvalidArgumentType,
+            &format!("expected a Boolean, got a {t}"),
+            e.span,
+        ));
     }
     Ok(())
 }
@@ -794,14 +798,6 @@ fn non_map_literal(e: &Expr) -> Option<&'static str> {
         ExprKind::Literal(Literal::Bool(_)) => Some("Boolean"),
         ExprKind::Map(_) => None,
         _ => non_boolean_literal(e),
-    }
-}
-
-fn is_aggregate_call(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::CountStar => true,
-        ExprKind::Call { name, .. } => AggregateKind::from_name(name).is_some(),
-        _ => false,
     }
 }
 
@@ -817,7 +813,7 @@ fn check_grouped(e: &Expr, keys: &[String]) -> Check {
             return Ok(());
         }
         return Err(semantic_error(
-            "AmbiguousAggregationExpression",
+            ErrorDetail::AmbiguousAggregationExpression,
             "complex grouping expressions cannot be combined with an aggregation",
             e.span,
         ));
@@ -829,11 +825,11 @@ fn check_grouped(e: &Expr, keys: &[String]) -> Check {
             check_grouped(list, keys)
         }
         ExprKind::Var(_) | ExprKind::Property(..) => Err(semantic_error(
-            "AmbiguousAggregationExpression",
+            ErrorDetail::AmbiguousAggregationExpression,
             "expressions beside an aggregate must be grouping keys",
             e.span,
         )),
-        _ => children(e).into_iter().try_for_each(|c| check_grouped(c, keys)),
+        _ => e.children().into_iter().try_for_each(|c| check_grouped(c, keys)),
     }
 }
 
@@ -846,31 +842,27 @@ fn check_order_aggregate(e: &Expr, projected: &[String], scope: &Scope) -> Check
         if projected.contains(&text) {
             return Ok(());
         }
-        return children(e).into_iter().try_for_each(|c| check_expr(c, scope, false));
+        return e.children().into_iter().try_for_each(|c| check_expr(c, scope, false));
     }
     match &e.kind {
         ExprKind::Literal(_) | ExprKind::Param(_) => Ok(()),
         ExprKind::Var(_) | ExprKind::Property(..) if projected.contains(&text) => Ok(()),
         ExprKind::Var(_) | ExprKind::Property(..) => check_expr(e, scope, false),
         _ if projected.contains(&text) => Err(semantic_error(
-            "AmbiguousAggregationExpression",
+            ErrorDetail::AmbiguousAggregationExpression,
             "complex projected expressions cannot be combined with an aggregation in ORDER BY",
             e.span,
         )),
-        _ => children(e).into_iter().try_for_each(|c| check_order_aggregate(c, projected, scope)),
+        _ => e.children().into_iter().try_for_each(|c| check_order_aggregate(c, projected, scope)),
     }
 }
 
 /// `MATCH (n $props)`: openCypher allows a parameter map only where a pattern creates.
 fn no_parameter_maps(part: &PatternPart) -> Check {
-    let el = &part.element;
-    let props = std::iter::once(&el.start.props)
-        .chain(el.chain.iter().flat_map(|(r, n)| [&r.props, &n.props]))
-        .flatten();
-    for p in props {
+    for p in part.element.property_maps() {
         if matches!(p.kind, ExprKind::Param(_)) {
             return Err(semantic_error(
-                "InvalidParameterUse",
+                ErrorDetail::InvalidParameterUse,
                 "parameter maps cannot be used in MATCH or MERGE patterns",
                 p.span,
             ));
@@ -894,7 +886,7 @@ fn check_graph_function_argument(name: &str, args: &[Expr], scope: &Scope) -> Ch
     };
     if bad {
         return Err(semantic_error(
-            "InvalidArgumentType",
+            ErrorDetail::InvalidArgumentType,
             &format!("{name}() cannot take this argument"),
             arg.span,
         ));
@@ -902,35 +894,13 @@ fn check_graph_function_argument(name: &str, args: &[Expr], scope: &Scope) -> Ch
     Ok(())
 }
 
-/// A quantifier over a literal list is evaluated once at compile time, so a type error in
-/// its predicate is reported as the TCK expects (SyntaxError at compile time).
-fn check_constant_types(e: &Expr, list: &Expr) -> Check {
-    let ExprKind::List(items) = &list.kind else { return Ok(()) };
-    if !items.iter().all(|i| matches!(i.kind, ExprKind::Literal(_) | ExprKind::List(_) | ExprKind::Map(_))) {
-        return Ok(());
-    }
-    if e.to_string().contains('$') {
-        return Ok(());
-    }
-    let graph = crate::model::Graph::new();
-    let params = Params::new();
-    let cancel = super::CancelFlag::new(false);
-    let exec = super::exec::Exec::new(&params, &cancel, "", "");
-    match exec.eval(&graph, e, &Default::default()) {
-        Err(err) if err.class == "TypeError" => {
-            Err(semantic_error("InvalidArgumentType", &err.message, e.span))
-        }
-        _ => Ok(()),
-    }
-}
-
 /// Whether an expression calls function `name` anywhere.
 fn calls(e: &Expr, name: &str) -> bool {
     matches!(&e.kind, ExprKind::Call { name: n, .. } if n.eq_ignore_ascii_case(name))
-        || children(e).into_iter().any(|c| calls(c, name))
+        || e.children().into_iter().any(|c| calls(c, name))
 }
 
 /// `VariableAlreadyBound`: a pattern declares a variable that is already in scope.
 fn already_bound(var: &str, span: crate::syntax::Span) -> QueryError {
-    semantic_error("VariableAlreadyBound", &format!("variable `{var}` already declared"), span)
+    semantic_error(ErrorDetail::VariableAlreadyBound, &format!("variable `{var}` already declared"), span)
 }

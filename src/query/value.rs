@@ -8,11 +8,6 @@
 //!
 //! Graph elements are held as petgraph indexes, not copies: a `MATCH` binds thousands of
 //! them and most are only compared or followed, so they are resolved only when returned.
-//! It also owns the small error constructors that the other value-layer modules share, so
-//! every runtime error carries the TCK's class and detail names.
-
-// Nothing calls this layer until the executor (branch query-syntax) lands.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -20,43 +15,17 @@ use std::sync::Arc;
 
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 
+use super::error::{type_error, ErrorDetail, EvalResult};
+use crate::model::result::{NodeValue, PathValue, QueryValue, RelValue};
 use crate::model::{self, Attestation, ClaimIx, DateValue, EntityIx, Graph, SourceRef, Uncertain};
-use crate::query::result::{NodeValue, PathValue, QueryValue, RelValue};
-use crate::query::{ErrorPhase, QueryError};
 
-/// Result of evaluating anything in the value layer.
-pub(crate) type EvalResult<T> = Result<T, QueryError>;
-
-/// A runtime error with the TCK's error `class` and `detail` (e.g. `TypeError` /
-/// `InvalidArgumentValue`). The span is filled in by the executor, which knows where the
-/// failing expression is.
-pub(crate) fn runtime_error(
-    class: &'static str,
-    detail: &'static str,
-    message: impl Into<String>,
-) -> QueryError {
-    QueryError { class, detail, phase: ErrorPhase::Runtime, message: message.into(), span: None }
-}
-
-/// `TypeError` raised at runtime.
-pub(crate) fn type_error(detail: &'static str, message: impl Into<String>) -> QueryError {
-    runtime_error("TypeError", detail, message)
-}
-
-/// `ArgumentError` raised at runtime.
-pub(crate) fn argument_error(detail: &'static str, message: impl Into<String>) -> QueryError {
-    runtime_error("ArgumentError", detail, message)
-}
-
-/// `ArithmeticError` raised at runtime (integer overflow, integer division by zero).
-pub(crate) fn arithmetic_error(detail: &'static str, message: impl Into<String>) -> QueryError {
-    runtime_error("ArithmeticError", detail, message)
-}
+/// Query parameters (`$name`): values given from outside, as results carry them.
+pub type Params = BTreeMap<String, QueryValue>;
 
 /// A value during query execution.
 ///
 /// The derived `PartialEq` is structural (NaN ≠ NaN, `1 ≠ 1.0`) and meant for tests; query
-/// semantics use [`super::ops::equals`] (`=`), [`super::ops::equivalent`] (DISTINCT) and
+/// semantics use [`super::ops::equals`] (`=`), [`super::ops::group_key`] (DISTINCT) and
 /// [`super::ops::order_cmp`] (ORDER BY).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) enum Value {
@@ -194,7 +163,7 @@ impl Value {
             Value::Date(d) => model::Value::Date(*d),
             Value::Node(_) | Value::Relationship(_) | Value::Path { .. } => {
                 return Err(type_error(
-                    "InvalidPropertyType",
+                    ErrorDetail::InvalidPropertyType,
                     format!("a {} cannot be stored as a property value", self.type_name()),
                 ))
             }
@@ -367,25 +336,6 @@ fn rel_result(graph: &Graph, ix: ClaimIx) -> RelValue {
     }
 }
 
-/// Writes a date literal (`@2018-02`, `@-4months`). Relative dates are written here rather
-/// than through `DateValue`'s `Display`, which overflows on `i64::MIN` (`amount.abs()`).
-pub(crate) fn write_date(f: &mut impl fmt::Write, d: &DateValue) -> fmt::Result {
-    match d {
-        DateValue::Absolute(p) => write!(f, "@{p}"),
-        DateValue::Relative { amount, unit } => {
-            let sign = if *amount < 0 { '-' } else { '+' };
-            let n = amount.unsigned_abs();
-            let word = match unit {
-                model::DateUnit::Day => "day",
-                model::DateUnit::Week => "week",
-                model::DateUnit::Month => "month",
-                model::DateUnit::Year => "year",
-            };
-            write!(f, "@{sign}{n}{word}{}", if n == 1 { "" } else { "s" })
-        }
-    }
-}
-
 /// A compact rendering for messages and `toString` of lists/maps: openCypher literal style.
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -398,7 +348,7 @@ impl fmt::Display for Value {
             Value::List(items) => model::value::write_list(f, items),
             Value::Map(m) => model::value::write_map(f, m),
             Value::Uncertain(u) => write!(f, "{u}"),
-            Value::Date(d) => write_date(f, d),
+            Value::Date(d) => write!(f, "{d}"),
             Value::Node(ix) => write!(f, "(#{})", ix.index()),
             Value::Relationship(ix) => write!(f, "[#{}]", ix.index()),
             Value::Path { nodes, rels } => {
@@ -420,6 +370,21 @@ impl fmt::Display for Value {
 pub(crate) mod tests {
     use super::*;
     use crate::model::{Claim, ClaimKind, Number, PartialDate, Status};
+
+    // Short constructors for the value layer's tests.
+    pub(crate) fn s(x: &str) -> Value {
+        Value::from(x)
+    }
+    pub(crate) fn i(x: i64) -> Value {
+        Value::Int(x)
+    }
+    pub(crate) fn f(x: f64) -> Value {
+        Value::Float(x)
+    }
+    pub(crate) fn l(items: Vec<Value>) -> Value {
+        Value::List(items)
+    }
+    pub(crate) const N: Value = Value::Null;
 
     /// A small graph: reuters, a doctor quoted via reuters, wagner, battle, and one claim
     /// `wagner -[:FOUGHT_IN]-> battle` attested by the doctor (via reuters) and by reuters.
@@ -484,7 +449,7 @@ pub(crate) mod tests {
             Value::Path { nodes: vec![nodes[0]], rels: vec![] },
         ] {
             let err = v.to_model().unwrap_err();
-            assert_eq!((err.class, err.detail), ("TypeError", "InvalidPropertyType"));
+            assert_eq!((err.class.as_str(), err.detail.as_str()), ("TypeError", "InvalidPropertyType"));
         }
     }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::diagnostics::SourceFile;
 use crate::export::dot::{graph_to_dot, output_to_dot, DotOptions};
 use crate::load::{json::export_json, load_files, print::print_graph, DataFile};
-use crate::output::{literal, OutputFormat};
+use crate::output::OutputFormat;
 use crate::session::{Outcome, Session};
 
 /// Every command with a one-line description (names without the `:`).
@@ -22,6 +22,7 @@ pub(crate) const COMMANDS: &[(&str, &str)] = &[
     ("param", ":param name => value      set a query parameter ($name)"),
     ("params", ":params                   list parameters"),
     ("schema", ":schema                   labels, relationship types, constraints and counts"),
+    ("review", ":review DRAFT.kg          step through drafts from `claimgraph draft`: accept, edit, reject, skip"),
     ("explain", ":explain QUERY            how a query would run (where matching starts), without running it"),
     ("contradictions", ":contradictions           list where sources disagree"),
     ("history", ":history                  the workspace's journal: who changed what, when (else this session's input)"),
@@ -38,6 +39,8 @@ pub(crate) enum After {
     Exit,
     ClearScreen,
     ShowHistory,
+    /// `:review FILE`: the loop runs it, as it needs the line editor.
+    Review(String),
 }
 
 pub(crate) fn help(topic: Option<&str>) -> String {
@@ -129,7 +132,7 @@ pub(crate) fn run_command(
         Some((n, r)) => (n, r.trim()),
         None => (&line[1..], ""),
     };
-    let result: anyhow::Result<After> = match name {
+    let result: Result<After, String> = match name {
         "help" | "h" | "?" => {
             let _ = write!(out, "{}", help((!rest.is_empty()).then_some(rest)));
             Ok(After::Continue)
@@ -147,7 +150,7 @@ pub(crate) fn run_command(
                 let _ = writeln!(out, "format: {}", session.format.name());
                 Ok(After::Continue)
             }
-            None => Err(anyhow::anyhow!("unknown format `{rest}`; use table, json, csv or markdown")),
+            None => Err(format!("unknown format `{rest}`; use table, json, csv or markdown")),
         },
         "timing" => match rest {
             "on" => {
@@ -162,7 +165,7 @@ pub(crate) fn run_command(
                 let _ = writeln!(out, "timing: {}", if session.timing { "on" } else { "off" });
                 Ok(After::Continue)
             }
-            _ => Err(anyhow::anyhow!("use `:timing on` or `:timing off`")),
+            _ => Err("use `:timing on` or `:timing off`".to_string()),
         },
         "param" => set_param(rest, session, out),
         "params" => {
@@ -170,7 +173,7 @@ pub(crate) fn run_command(
                 let _ = writeln!(out, "no parameters; set one with :param name => value");
             }
             for (k, v) in &session.params {
-                let _ = writeln!(out, "${k} => {}", literal(v));
+                let _ = writeln!(out, "${k} => {v}");
             }
             Ok(After::Continue)
         }
@@ -178,7 +181,7 @@ pub(crate) fn run_command(
             let _ = write!(out, "{}", schema(session));
             Ok(After::Continue)
         }
-        "explain" if rest.is_empty() => Err(anyhow::anyhow!("usage: :explain MATCH ... RETURN ...")),
+        "explain" if rest.is_empty() => Err("usage: :explain MATCH ... RETURN ...".to_string()),
         "explain" => {
             match session.explain(rest) {
                 Ok(plan) => {
@@ -198,39 +201,44 @@ pub(crate) fn run_command(
             session.finish_json(out);
             Ok(After::Continue)
         }
+        "review" if rest.is_empty() => {
+            Err("usage: :review DRAFT.kg (write one with `claimgraph draft ARTICLE.txt -o DRAFT.kg`)"
+                .to_string())
+        }
+        "review" => Ok(After::Review(rest.to_string())),
         "source" => source(rest, session, out, err),
         "load" => load(rest, session, out),
         "save" => save(rest, session, out),
         "export" => export(rest, session, out),
-        _ => Err(anyhow::anyhow!("unknown command `:{name}`; type :help")),
+        _ => Err(format!("unknown command `:{name}`; type :help")),
     };
     match result {
         Ok(after) => after,
         Err(e) => {
-            let _ = writeln!(err, "error: {e:#}");
+            let _ = writeln!(err, "error: {e}");
             After::Continue
         }
     }
 }
 
-fn save(path: &str, session: &Session, out: &mut dyn Write) -> anyhow::Result<After> {
+fn save(path: &str, session: &Session, out: &mut dyn Write) -> Result<After, String> {
     if path.is_empty() {
-        anyhow::bail!("usage: :save FILE");
+        return Err("usage: :save FILE".to_string());
     }
     crate::save::write_atomically(Path::new(path), print_graph(&session.graph).as_bytes())
-        .map_err(|e| anyhow::anyhow!("cannot write {path}: {e}"))?;
+        .map_err(|e| format!("cannot write {path}: {e}"))?;
     let _ = writeln!(out, "saved to {path}");
     Ok(After::Continue)
 }
 
-fn set_param(rest: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Result<After> {
+fn set_param(rest: &str, session: &mut Session, out: &mut dyn Write) -> Result<After, String> {
     let (name, value) = rest
         .split_once("=>")
         .or_else(|| rest.split_once(':'))
         .or_else(|| rest.split_once('='))
-        .ok_or_else(|| anyhow::anyhow!("usage: :param name => value"))?;
-    let (name, value) = crate::cli::parse_param(name, value)?;
-    let _ = writeln!(out, "${name} => {}", literal(&value));
+        .ok_or_else(|| "usage: :param name => value".to_string())?;
+    let (name, value) = crate::session::parse_param(name, value)?;
+    let _ = writeln!(out, "${name} => {value}");
     session.params.insert(name, value);
     Ok(After::Continue)
 }
@@ -240,11 +248,11 @@ fn source(
     session: &mut Session,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> anyhow::Result<After> {
+) -> Result<After, String> {
     if path.is_empty() {
-        anyhow::bail!("usage: :source FILE");
+        return Err("usage: :source FILE".to_string());
     }
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
     let file = SourceFile::new(path, text);
     let summary = session.execute_script(&file, out, err);
     session.finish_json(out);
@@ -252,11 +260,11 @@ fn source(
     Ok(After::Continue)
 }
 
-fn load(path: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Result<After> {
+fn load(path: &str, session: &mut Session, out: &mut dyn Write) -> Result<After, String> {
     if path.is_empty() {
-        anyhow::bail!("usage: :load FILE");
+        return Err("usage: :load FILE".to_string());
     }
-    let data = DataFile::read(Path::new(path)).map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?;
+    let data = DataFile::read(Path::new(path)).map_err(|e| format!("cannot read {path}: {e}"))?;
     let before = session.graph.summary();
     // One transaction: the whole file or, on any error, nothing.
     let result = session.transact("<shell>", &format!(":load {path}"), |s| {
@@ -267,7 +275,7 @@ fn load(path: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Resul
     });
     let after = session.graph.summary();
     if let Err(failure) = result {
-        anyhow::bail!("{}", crate::diagnostics::render_plain(&failure.report).trim_end());
+        return Err(crate::diagnostics::render_plain(&failure.report).trim_end().to_string());
     }
     let _ = writeln!(
         out,
@@ -280,15 +288,17 @@ fn load(path: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Resul
     Ok(After::Continue)
 }
 
-fn export(rest: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Result<After> {
+fn export(rest: &str, session: &mut Session, out: &mut dyn Write) -> Result<After, String> {
     let mut parts = rest.splitn(3, char::is_whitespace);
     let (format, path, query) =
         (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().map(str::trim));
     if path.is_empty() {
-        anyhow::bail!("usage: :export dot|json FILE [query]");
+        return Err("usage: :export dot|json FILE [query]".to_string());
     }
     let text = match (format, query.filter(|q| !q.is_empty())) {
-        ("json", None) => serde_json::to_string_pretty(&export_json(&session.graph))? + "\n",
+        ("json", None) => {
+            serde_json::to_string_pretty(&export_json(&session.graph)).map_err(|e| e.to_string())? + "\n"
+        }
         ("dot", None) => {
             graph_to_dot(&session.graph, DotOptions::default(), &indicatif::ProgressBar::hidden())
         }
@@ -300,16 +310,20 @@ fn export(rest: &str, session: &mut Session, out: &mut dyn Write) -> anyhow::Res
                     output_to_dot(&session.graph, &output, DotOptions::default())
                 }
                 Ok(Outcome::Query { output, .. }) => {
-                    serde_json::to_string_pretty(&crate::output::statement_json(q, &output))? + "\n"
+                    serde_json::to_string_pretty(&crate::output::statement_json(q, &output))
+                        .map_err(|e| e.to_string())?
+                        + "\n"
                 }
-                Ok(Outcome::Declared { .. }) => anyhow::bail!("export needs a query, not a declaration"),
-                Err(f) => anyhow::bail!("{}", crate::diagnostics::render_plain(&f.report)),
+                Ok(Outcome::Declared { .. }) => {
+                    return Err("export needs a query, not a declaration".to_string())
+                }
+                Err(f) => return Err(crate::diagnostics::render_plain(&f.report)),
             }
         }
-        _ => anyhow::bail!("unknown export format `{format}`; use dot or json"),
+        _ => return Err(format!("unknown export format `{format}`; use dot or json")),
     };
     crate::save::write_atomically(Path::new(path), text.as_bytes())
-        .map_err(|e| anyhow::anyhow!("cannot write {path}: {e}"))?;
+        .map_err(|e| format!("cannot write {path}: {e}"))?;
     let _ = writeln!(out, "wrote {path}");
     Ok(After::Continue)
 }

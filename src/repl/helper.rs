@@ -12,6 +12,7 @@ use rustyline::Context;
 
 use crate::model::Graph;
 use crate::statements::input_is_complete;
+use crate::syntax::lexer::{tokens, Token, TokenKind};
 
 use super::commands::{COMMANDS, HELP_TOPICS};
 
@@ -87,55 +88,6 @@ pub(crate) const KEYWORDS: &[&str] = &[
     "CONTRADICTIONS",
     "ABOUT",
     "EXPLAIN",
-];
-
-/// Functions offered by completion (openCypher's common ones and the provenance functions).
-pub(crate) const FUNCTIONS: &[&str] = &[
-    "count",
-    "sum",
-    "avg",
-    "min",
-    "max",
-    "collect",
-    "type",
-    "labels",
-    "id",
-    "keys",
-    "properties",
-    "nodes",
-    "relationships",
-    "length",
-    "size",
-    "coalesce",
-    "head",
-    "last",
-    "tail",
-    "range",
-    "startNode",
-    "endNode",
-    "toString",
-    "toInteger",
-    "toFloat",
-    "toBoolean",
-    "toUpper",
-    "toLower",
-    "trim",
-    "substring",
-    "replace",
-    "split",
-    "abs",
-    "round",
-    "floor",
-    "ceil",
-    "exists",
-    "shortestPath",
-    "allShortestPaths",
-    "sources",
-    "quotes",
-    "status",
-    "chain",
-    "attestations",
-    "documents",
 ];
 
 /// Names from the graph that completion offers; refreshed after every statement.
@@ -241,7 +193,7 @@ impl ReplHelper {
             _ => {
                 let mut all: Vec<String> = Vec::new();
                 all.extend(starts(&mut KEYWORDS.iter().copied()));
-                all.extend(starts(&mut FUNCTIONS.iter().copied()).into_iter().map(|f| format!("{f}(")));
+                all.extend(starts(&mut crate::query::function_names()).into_iter().map(|f| format!("{f}(")));
                 all.extend(starts(&mut self.vocabulary.ids.iter().map(String::as_str)));
                 (start, all)
             }
@@ -331,30 +283,22 @@ impl Highlighter for ReplHelper {
     }
 }
 
-/// The bracket matching the one at or just before the cursor, if any.
+/// The bracket tokens matching each other at or just before the cursor, if any. Brackets in
+/// strings and comments do not count.
 fn matching_bracket(line: &str, pos: usize) -> Option<(usize, usize)> {
-    let bytes = line.as_bytes();
-    let at =
-        [pos, pos.wrapping_sub(1)].into_iter().find(|&p| p < bytes.len() && b"()[]{}".contains(&bytes[p]))?;
-    let (open, close, forward) = match bytes[at] {
-        b'(' => (b'(', b')', true),
-        b'[' => (b'[', b']', true),
-        b'{' => (b'{', b'}', true),
-        b')' => (b'(', b')', false),
-        b']' => (b'[', b']', false),
-        _ => (b'{', b'}', false),
-    };
+    let brackets: Vec<Token> =
+        tokens(line).filter(|t| matches!(t.kind, TokenKind::Open | TokenKind::Close)).collect();
+    let at = [pos, pos.wrapping_sub(1)]
+        .into_iter()
+        .find_map(|p| brackets.iter().position(|t| t.span.start == p))?;
+    let forward = brackets[at].kind == TokenKind::Open;
     let mut depth = 0i32;
     let indices: Box<dyn Iterator<Item = usize>> =
-        if forward { Box::new(at..bytes.len()) } else { Box::new((0..=at).rev()) };
+        if forward { Box::new(at..brackets.len()) } else { Box::new((0..=at).rev()) };
     for i in indices {
-        if bytes[i] == open {
-            depth += if forward { 1 } else { -1 };
-        } else if bytes[i] == close {
-            depth += if forward { -1 } else { 1 };
-        }
+        depth += if (brackets[i].kind == TokenKind::Open) == forward { 1 } else { -1 };
         if depth == 0 {
-            return Some((at, i));
+            return Some((brackets[at].span.start, brackets[i].span.start));
         }
     }
     None
@@ -363,76 +307,34 @@ fn matching_bracket(line: &str, pos: usize) -> Option<(usize, usize)> {
 /// Colours keywords, strings, numbers, known ids, comments and `:` commands; underlines the
 /// bracket pair at the cursor.
 pub(crate) fn highlight_line(line: &str, pos: usize, vocabulary: &Vocabulary) -> String {
-    let brackets = matching_bracket(line, pos);
-    let mut out = String::with_capacity(line.len() * 2);
     if line.trim_start().starts_with(':') {
         return format!("{COMMAND}{line}{RESET}");
     }
-    let mut chars = line.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if c == '\'' || c == '"' || c == '`' {
-            let mut end = line.len();
-            let mut escaped = false;
-            for (j, d) in line[i + 1..].char_indices() {
-                if escaped {
-                    escaped = false;
-                } else if d == '\\' && c != '`' {
-                    escaped = true;
-                } else if d == c {
-                    end = i + 1 + j + 1;
-                    break;
-                }
+    let brackets = matching_bracket(line, pos);
+    let mut out = String::with_capacity(line.len() * 2);
+    for t in tokens(line) {
+        let text = &line[t.span.start..t.span.end];
+        let color = match t.kind {
+            TokenKind::String { .. } => Some(STRING),
+            TokenKind::QuotedName { .. } => Some(IDENT),
+            TokenKind::LineComment | TokenKind::BlockComment { .. } => Some(COMMENT),
+            TokenKind::Number => Some(NUMBER),
+            TokenKind::Word if KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(text)) => Some(KEYWORD),
+            TokenKind::Word if vocabulary.ids.contains(text) => Some(IDENT),
+            TokenKind::Open | TokenKind::Close
+                if brackets.is_some_and(|(a, b)| t.span.start == a || t.span.start == b) =>
+            {
+                Some(BRACKET)
             }
-            let color = if c == '`' { IDENT } else { STRING };
-            out.push_str(color);
-            out.push_str(&line[i..end]);
-            out.push_str(RESET);
-            while chars.peek().is_some_and(|(j, _)| *j < end) {
-                chars.next();
+            _ => None,
+        };
+        match color {
+            Some(c) => {
+                out.push_str(c);
+                out.push_str(text);
+                out.push_str(RESET);
             }
-        } else if c == '/' && line[i..].starts_with("//") {
-            out.push_str(COMMENT);
-            out.push_str(&line[i..]);
-            out.push_str(RESET);
-            break;
-        } else if c.is_alphabetic() || c == '_' {
-            let end =
-                line[i..].find(|d: char| !(d.is_alphanumeric() || d == '_')).map_or(line.len(), |e| i + e);
-            let word = &line[i..end];
-            let color = if KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(word)) {
-                Some(KEYWORD)
-            } else if vocabulary.ids.contains(word) {
-                Some(IDENT)
-            } else {
-                None
-            };
-            match color {
-                Some(col) => {
-                    out.push_str(col);
-                    out.push_str(word);
-                    out.push_str(RESET);
-                }
-                None => out.push_str(word),
-            }
-            while chars.peek().is_some_and(|(j, _)| *j < end) {
-                chars.next();
-            }
-        } else if c.is_ascii_digit() {
-            let end = line[i..]
-                .find(|d: char| !(d.is_ascii_alphanumeric() || d == '.'))
-                .map_or(line.len(), |e| i + e);
-            out.push_str(NUMBER);
-            out.push_str(&line[i..end]);
-            out.push_str(RESET);
-            while chars.peek().is_some_and(|(j, _)| *j < end) {
-                chars.next();
-            }
-        } else if brackets.is_some_and(|(a, b)| i == a || i == b) {
-            out.push_str(BRACKET);
-            out.push(c);
-            out.push_str(RESET);
-        } else {
-            out.push(c);
+            None => out.push_str(text),
         }
     }
     out
@@ -461,6 +363,22 @@ mod tests {
         assert_eq!(h.candidates("MATCH (wag", 10).1, vec!["wagner"]);
         assert_eq!(h.candidates(":sch", 4).1, vec!["schema"]);
         assert_eq!(h.candidates(":format cs", 10).1, vec!["csv"]);
+        // Functions come from the engine's own tables.
+        assert_eq!(h.candidates("RETURN corrob", 13).1, vec!["corroboration("]);
+        assert_eq!(h.candidates("RETURN toup", 11).1, vec!["toUpper("]);
+        assert_eq!(h.candidates("RETURN percentileD", 18).1, vec!["percentileDisc("]);
+        assert!(h.candidates("RETURN cha", 10).1.is_empty());
+    }
+
+    #[test]
+    fn highlighting_follows_the_lexer() {
+        let v = helper().vocabulary;
+        let h = highlight_line("RETURN '(' /* ( */ (1)", 19, &v);
+        assert!(h.contains(&format!("{STRING}'('{RESET}")), "{h:?}");
+        assert!(h.contains(&format!("{COMMENT}/* ( */{RESET}")), "{h:?}");
+        assert!(h.contains(&format!("{BRACKET}({RESET}{NUMBER}1{RESET}{BRACKET}){RESET}")), "{h:?}");
+        let two_lines = highlight_line("// note\nMATCH", 0, &v);
+        assert!(two_lines.ends_with(&format!("{KEYWORD}MATCH{RESET}")), "{two_lines:?}");
     }
 
     #[test]

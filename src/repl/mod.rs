@@ -7,6 +7,7 @@
 
 pub(crate) mod commands;
 pub(crate) mod helper;
+mod review;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -20,8 +21,9 @@ use rustyline::{
     Cmd, ConditionalEventHandler, Config, Editor, Event, EventContext, EventHandler, KeyEvent, RepeatCount,
 };
 
-use crate::cli::{session_from_args, terminal_width, SessionArgs};
 use crate::diagnostics::SourceFile;
+use crate::output::terminal_width;
+use crate::session::Session;
 
 use commands::{run_command, After};
 use helper::{ReplHelper, Vocabulary};
@@ -51,20 +53,12 @@ impl ConditionalEventHandler for InterruptWatcher {
     }
 }
 
-pub(crate) fn run_repl(args: &SessionArgs) -> anyhow::Result<ExitCode> {
-    // Without a graph named, the shell works in the default workspace, so typed work is kept.
-    let mut args = args.clone();
-    if args.workspace.is_none() && args.data.is_empty() {
-        args.workspace = Some(crate::cli::default_workspace()?);
-    }
-    let mut session = session_from_args(&args)?;
+/// Runs the shell on `session` until Ctrl-D or `:exit`; `source_name` names the data it
+/// was opened on, for the banner.
+pub(crate) fn run_repl(mut session: Session, source_name: &str) -> Result<ExitCode, ReadlineError> {
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     session.color = color;
     session.timing = true;
-    let source_name = match &args.workspace {
-        Some(w) => format!("workspace {}", w.display()),
-        None => join_paths(&args.data),
-    };
     // Take the writer lock now, so a second shell learns at once that it only reads.
     let read_only = session.workspace.as_mut().and_then(|w| w.acquire_writer().err());
     let s = session.graph.summary();
@@ -149,6 +143,7 @@ pub(crate) fn run_repl(args: &SessionArgs) -> anyhow::Result<ExitCode> {
                         }
                     }
                 },
+                After::Review(path) => review::run(&path, &mut editor, &mut session, color),
                 After::Continue => {}
             }
         } else {
@@ -177,8 +172,4 @@ fn save_history(editor: &mut Editor<ReplHelper, FileHistory>, path: &std::path::
         let _ = std::fs::create_dir_all(dir);
     }
     let _ = editor.save_history(path);
-}
-
-fn join_paths(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
 }

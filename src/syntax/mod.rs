@@ -5,6 +5,7 @@
 //! that carry byte [`Span`]s into the statement text; nothing here looks at the graph.
 
 pub mod decl;
+pub(crate) mod lexer;
 pub mod query;
 pub mod script;
 
@@ -77,12 +78,38 @@ pub struct SyntaxError {
     pub label: String,
     /// What the parser would have accepted here, for completion and messages.
     pub expected: Vec<String>,
+    pub kind: SyntaxErrorKind,
+}
+
+/// What a syntax error is about, for callers that classify errors (the query engine maps
+/// them to the TCK's detail names) without reading the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SyntaxErrorKind {
+    /// Text the grammar does not accept, or a literal out of its bounds.
+    #[default]
+    Unexpected,
+    /// An integer literal that does not fit in 64 bits.
+    IntegerTooLarge,
+    /// A floating-point literal too large for a 64-bit float.
+    FloatTooLarge,
+    /// A `\u` escape that names no character.
+    InvalidUnicodeEscape,
 }
 
 impl SyntaxError {
     pub fn at(span: Span, message: impl Into<String>) -> Self {
         let message = message.into();
-        SyntaxError { label: message.clone(), message, span, expected: Vec::new() }
+        SyntaxError {
+            label: message.clone(),
+            message,
+            span,
+            expected: Vec::new(),
+            kind: SyntaxErrorKind::Unexpected,
+        }
+    }
+
+    pub(crate) fn with_kind(self, kind: SyntaxErrorKind) -> Self {
+        SyntaxError { kind, ..self }
     }
 
     pub(crate) fn from_pest(err: pest::error::Error<Rule>, text: &str) -> Self {
@@ -102,7 +129,13 @@ impl SyntaxError {
             [one] => format!("expected {one}, found {found}"),
             many => format!("expected one of {}, found {found}", many.join(", ")),
         };
-        SyntaxError { message, span, label: format!("unexpected {found}"), expected }
+        SyntaxError {
+            message,
+            span,
+            label: format!("unexpected {found}"),
+            expected,
+            kind: SyntaxErrorKind::Unexpected,
+        }
     }
 }
 
@@ -177,7 +210,10 @@ pub fn unescape(raw: &str, span: Span) -> Result<String, SyntaxError> {
                 let ch = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
                 match ch {
                     Some(ch) => out.push(ch),
-                    None => return Err(SyntaxError::at(span, format!("invalid unicode escape \\{e}{hex}"))),
+                    None => {
+                        return Err(SyntaxError::at(span, format!("invalid unicode escape \\{e}{hex}"))
+                            .with_kind(SyntaxErrorKind::InvalidUnicodeEscape))
+                    }
                 }
             }
             other => out.push(other),
@@ -196,8 +232,10 @@ pub(crate) fn parse_int(raw: &str, negative: bool, span: Span) -> Result<i64, Sy
         (raw, 10)
     };
     let text = if negative { format!("-{digits}") } else { digits.to_string() };
-    i64::from_str_radix(&text, radix)
-        .map_err(|_| SyntaxError::at(span, format!("integer {raw} is too large")))
+    i64::from_str_radix(&text, radix).map_err(|_| {
+        SyntaxError::at(span, format!("integer {raw} is too large"))
+            .with_kind(SyntaxErrorKind::IntegerTooLarge)
+    })
 }
 
 /// The byte offset of a 1-based line and column (clamped to the text).

@@ -24,7 +24,7 @@ pub struct ScriptStatement {
 /// Parses a whole script.
 pub fn parse_script(text: &str) -> Result<Vec<ScriptStatement>, SyntaxError> {
     // pest recurses per bracket level; refuse input nested deep enough to overflow the stack.
-    super::query::check_nesting(text)?;
+    super::lexer::check_nesting(text)?;
     let mut pairs = LangParser::parse(Rule::script, text).map_err(|e| SyntaxError::from_pest(e, text))?;
     let script = pairs.next().expect("script rule always yields one pair");
     let mut out = Vec::new();

@@ -481,7 +481,7 @@ fn check_error(run: &mut Run, s: &str) -> Result<(), String> {
         "runtime" | "any time" => true,
         other => return Err(format!("unknown error phase {other}")),
     };
-    if err.class == class && (detail == "*" || err.detail == detail) && phase_ok {
+    if err.class.as_str() == class && (detail == "*" || err.detail.as_str() == detail) && phase_ok {
         Ok(())
     } else {
         Err(format!("expected {class}.{detail} at {phase}, got {}", show_error(&err)))

@@ -15,8 +15,9 @@ use crate::export::dot::{graph_to_dot, output_to_dot, render_with_graphviz, Clus
 use crate::load::{json::export_json, load_files, print::print_graph, DataFile, LoadFailure};
 use crate::model::Graph;
 use crate::output::OutputFormat;
-use crate::query::QueryValue;
 use crate::session::Session;
+
+mod draft;
 
 /// Exit code: a statement or file failed.
 pub const EXIT_ERROR: u8 = 1;
@@ -103,6 +104,8 @@ pub enum Command {
         #[command(subcommand)]
         format: ExportFormat,
     },
+    /// Draft declarations from an article's text, for review in the shell (`:review FILE`)
+    Draft(draft::DraftArgs),
     /// Write a deterministic synthetic graph (language, CSV, N-Quads) for benchmarks
     Gen {
         #[arg(long)]
@@ -185,7 +188,20 @@ fn main_here() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let args = cli.session;
     match cli.command {
-        None => crate::repl::run_repl(&args),
+        None => {
+            // Without a graph named, the shell works in the default workspace, so typed work
+            // is kept.
+            let mut args = args.clone();
+            if args.workspace.is_none() && args.data.is_empty() {
+                args.workspace = Some(default_workspace()?);
+            }
+            let session = session_from_args(&args)?;
+            let source_name = match &args.workspace {
+                Some(w) => format!("workspace {}", w.display()),
+                None => join_paths(&args.data),
+            };
+            Ok(crate::repl::run_repl(session, &source_name)?)
+        }
         Some(Command::Run { files, failure, single_transaction }) => {
             let mut scripts = Vec::new();
             for f in &files {
@@ -240,6 +256,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             export(format, &args)?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Draft(draft)) => draft::run(&draft, &args.data),
         Some(Command::Gen { claims, seed, out }) => {
             crate::gen::generate(claims, seed, &out)
                 .with_context(|| format!("cannot write {}", out.display()))?;
@@ -320,7 +337,7 @@ fn read_script(path: &Path) -> anyhow::Result<SourceFile> {
 }
 
 /// Builds a session from the shared options (loads data or opens the workspace, parses
-/// parameters).
+/// parameters): the shell, `run` and `query` all start from it.
 pub(crate) fn session_from_args(args: &SessionArgs) -> anyhow::Result<Session> {
     let params = parse_params(&args.params)?;
     let mut session = match &args.workspace {
@@ -351,7 +368,7 @@ fn run_scripts(
     session.fail_fast = !failure.keep_going;
     session.color = std::io::stderr().is_terminal();
     if std::io::stdout().is_terminal() {
-        session.width = terminal_width();
+        session.width = crate::output::terminal_width();
     }
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr().lock();
@@ -378,10 +395,6 @@ fn run_scripts(
     Ok(if failed { ExitCode::from(EXIT_ERROR) } else { ExitCode::SUCCESS })
 }
 
-pub(crate) fn terminal_width() -> Option<u16> {
-    terminal_size::terminal_size().map(|(w, _)| w.0)
-}
-
 /// Parses `name=value` parameters; values are literals of the language.
 pub(crate) fn parse_params(raw: &[String]) -> anyhow::Result<crate::query::Params> {
     let mut params = crate::query::Params::new();
@@ -389,37 +402,14 @@ pub(crate) fn parse_params(raw: &[String]) -> anyhow::Result<crate::query::Param
         let Some((name, value)) = p.split_once('=') else {
             anyhow::bail!("parameter `{p}` is not NAME=VALUE");
         };
-        let (name, value) = parse_param(name, value)?;
+        let (name, value) = crate::session::parse_param(name, value).map_err(anyhow::Error::msg)?;
         params.insert(name, value);
     }
     Ok(params)
 }
 
-/// One parameter: a name and a literal (`5`, `'text'`, `~100`, `@2018-02`, `[1, 2]`).
-pub(crate) fn parse_param(name: &str, value: &str) -> anyhow::Result<(String, QueryValue)> {
-    let name = name.trim().trim_start_matches('$');
-    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-        anyhow::bail!("parameter name `{name}` is not an identifier");
-    }
-    let value = crate::syntax::decl::parse_value(value.trim()).map_err(|e| {
-        anyhow::anyhow!("parameter `{name}`: {} (strings need quotes: '{}')", e.message, value.trim())
-    })?;
-    Ok((name.to_string(), to_query_value(value)))
-}
-
-pub(crate) fn to_query_value(v: crate::model::Value) -> QueryValue {
-    use crate::model::Value;
-    match v {
-        Value::Null => QueryValue::Null,
-        Value::Bool(b) => QueryValue::Bool(b),
-        Value::Int(i) => QueryValue::Int(i),
-        Value::Float(x) => QueryValue::Float(x),
-        Value::String(s) => QueryValue::String(s),
-        Value::List(items) => QueryValue::List(items.into_iter().map(to_query_value).collect()),
-        Value::Map(m) => QueryValue::Map(m.into_iter().map(|(k, v)| (k, to_query_value(v))).collect()),
-        Value::Uncertain(u) => QueryValue::Uncertain(u),
-        Value::Date(d) => QueryValue::Date(d),
-    }
+fn join_paths(paths: &[PathBuf]) -> String {
+    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
 }
 
 /// Loads the named files, or the bundled dataset when there are none.

@@ -1,0 +1,220 @@
+//! The one lexer over the language's text: where strings, backticked names, comments,
+//! brackets and `;` are, without parsing anything.
+//!
+//! Splitting input into statements ([`crate::statements`]), the nesting limit applied before
+//! pest runs ([`check_nesting`]) and the shell's highlighting all read these tokens, so they
+//! agree on what is inside a string or a comment. The lexer never fails: text it cannot make
+//! sense of is an [`TokenKind::Other`] character, and a string or comment that the text
+//! ends inside is a token marked unclosed.
+
+use super::{Span, SyntaxError};
+
+/// Deepest bracket nesting accepted before parsing: pest recurses per bracket level (through
+/// every precedence layer), so very deep input would overflow the stack.
+pub(crate) const MAX_NESTING: usize = 64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenKind {
+    /// `'…'` or `"…"`, with backslash escapes.
+    String {
+        closed: bool,
+    },
+    /// `` `…` `` (a doubled backtick inside is two tokens that read as one name).
+    QuotedName {
+        closed: bool,
+    },
+    /// `// …` up to the end of the line.
+    LineComment,
+    /// `/* … */`.
+    BlockComment {
+        closed: bool,
+    },
+    /// Letters, digits and `_`, starting with a letter or `_`.
+    Word,
+    /// Starting with a digit: digits, letters and `.` (`12`, `0x1F`, `1.5e3`, `1..3`).
+    Number,
+    /// `(`, `[` or `{`.
+    Open,
+    /// `)`, `]` or `}`.
+    Close,
+    Semicolon,
+    /// White space, including a byte-order mark.
+    Blank,
+    /// Any other character: an operator or punctuation.
+    Other,
+}
+
+impl TokenKind {
+    /// A string, name or comment that the text ends inside.
+    pub(crate) fn is_unclosed(self) -> bool {
+        matches!(
+            self,
+            TokenKind::String { closed: false }
+                | TokenKind::QuotedName { closed: false }
+                | TokenKind::BlockComment { closed: false }
+        )
+    }
+
+    /// White space or a complete comment: nothing a statement is made of.
+    pub(crate) fn is_trivia(self) -> bool {
+        matches!(self, TokenKind::Blank | TokenKind::LineComment | TokenKind::BlockComment { closed: true })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Token {
+    pub kind: TokenKind,
+    pub span: Span,
+}
+
+/// The tokens of `text`, in order; together they cover it exactly.
+pub(crate) fn tokens(text: &str) -> Tokens<'_> {
+    Tokens { text, pos: 0 }
+}
+
+pub(crate) struct Tokens<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl Iterator for Tokens<'_> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        let bytes = self.text.as_bytes();
+        let start = self.pos;
+        let &first = bytes.get(start)?;
+        let (kind, end) = match first {
+            b'\'' | b'"' => {
+                let mut i = start + 1;
+                loop {
+                    match bytes.get(i) {
+                        None => break (TokenKind::String { closed: false }, bytes.len()),
+                        Some(b'\\') => i += 2,
+                        Some(&b) if b == first => break (TokenKind::String { closed: true }, i + 1),
+                        Some(_) => i += 1,
+                    }
+                }
+            }
+            b'`' => match self.text[start + 1..].find('`') {
+                Some(j) => (TokenKind::QuotedName { closed: true }, start + 1 + j + 1),
+                None => (TokenKind::QuotedName { closed: false }, bytes.len()),
+            },
+            b'/' if bytes.get(start + 1) == Some(&b'/') => {
+                let end = self.text[start..].find('\n').map_or(bytes.len(), |j| start + j);
+                (TokenKind::LineComment, end)
+            }
+            b'/' if bytes.get(start + 1) == Some(&b'*') => match self.text[start + 2..].find("*/") {
+                Some(j) => (TokenKind::BlockComment { closed: true }, start + 2 + j + 2),
+                None => (TokenKind::BlockComment { closed: false }, bytes.len()),
+            },
+            b'(' | b'[' | b'{' => (TokenKind::Open, start + 1),
+            b')' | b']' | b'}' => (TokenKind::Close, start + 1),
+            b';' => (TokenKind::Semicolon, start + 1),
+            b'0'..=b'9' => {
+                let len =
+                    bytes[start..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'.').count();
+                (TokenKind::Number, start + len)
+            }
+            _ => {
+                let c = self.text[start..].chars().next()?;
+                if is_blank(c) {
+                    (TokenKind::Blank, start + self.run(start, is_blank))
+                } else if c.is_alphabetic() || c == '_' {
+                    (TokenKind::Word, start + self.run(start, |c| c.is_alphanumeric() || c == '_'))
+                } else {
+                    (TokenKind::Other, start + c.len_utf8())
+                }
+            }
+        };
+        // An escape at the very end can step past it.
+        let end = end.min(bytes.len());
+        self.pos = end;
+        Some(Token { kind, span: Span::new(start, end) })
+    }
+}
+
+impl Tokens<'_> {
+    /// The length in bytes of the run of characters from `start` that satisfy `pred`.
+    fn run(&self, start: usize, pred: impl Fn(char) -> bool) -> usize {
+        self.text[start..].find(|c: char| !pred(c)).unwrap_or(self.text.len() - start)
+    }
+}
+
+fn is_blank(c: char) -> bool {
+    c.is_whitespace() || c == '\u{FEFF}'
+}
+
+/// Rejects text nested deeper than [`MAX_NESTING`] brackets before pest sees it. Brackets
+/// inside strings, quoted names and comments do not count.
+pub(crate) fn check_nesting(text: &str) -> Result<(), SyntaxError> {
+    let mut depth = 0usize;
+    for t in tokens(text) {
+        match t.kind {
+            TokenKind::Open => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(SyntaxError::at(
+                        t.span,
+                        format!("brackets nested more than {MAX_NESTING} deep"),
+                    ));
+                }
+            }
+            TokenKind::Close => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<(TokenKind, &str)> {
+        tokens(text).map(|t| (t.kind, &text[t.span.start..t.span.end])).collect()
+    }
+
+    #[test]
+    fn strings_comments_and_brackets() {
+        use TokenKind::*;
+        assert_eq!(
+            kinds("RETURN 'a;(' // x\n/* ) */ [`b`]; é1"),
+            vec![
+                (Word, "RETURN"),
+                (Blank, " "),
+                (String { closed: true }, "'a;('"),
+                (Blank, " "),
+                (LineComment, "// x"),
+                (Blank, "\n"),
+                (BlockComment { closed: true }, "/* ) */"),
+                (Blank, " "),
+                (Open, "["),
+                (QuotedName { closed: true }, "`b`"),
+                (Close, "]"),
+                (Semicolon, ";"),
+                (Blank, " "),
+                (Word, "é1"),
+            ]
+        );
+        assert_eq!(kinds("'it\\'s"), vec![(String { closed: false }, "'it\\'s")]);
+        assert_eq!(kinds("/* open"), vec![(BlockComment { closed: false }, "/* open")]);
+        assert_eq!(kinds("1.5e3+x"), vec![(Number, "1.5e3"), (Other, "+"), (Word, "x")]);
+    }
+
+    #[test]
+    fn tokens_cover_any_text() {
+        for text in ["'", "\\", "/*", "é'\\", "`", "(((;", ")))", "'\\", "\u{FEFF}x", "a\u{0}b"] {
+            let joined: String = tokens(text).map(|t| &text[t.span.start..t.span.end]).collect();
+            assert_eq!(joined, text);
+        }
+    }
+
+    #[test]
+    fn nesting_is_bounded_outside_strings() {
+        let deep = format!("RETURN {}1{}", "(".repeat(MAX_NESTING + 1), ")".repeat(MAX_NESTING + 1));
+        assert!(check_nesting(&deep).is_err());
+        let quoted = format!("RETURN '{}'", "(".repeat(1000));
+        assert!(check_nesting(&quoted).is_ok());
+    }
+}
