@@ -20,6 +20,18 @@ use crate::model::{
 use crate::storage::codec;
 use crate::storage::StorageError;
 
+/// The value of a decoding step, or (from a function returning
+/// `rusqlite::Result<Result<_, String>>`) its error as a value: SQLite's errors and the
+/// workspace's undecodable rows stay apart.
+macro_rules! decoded {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(e) => return Ok(Err(e)),
+        }
+    };
+}
+
 /// Rows per batch handed from the reader to the builder.
 const BATCH: usize = 4096;
 
@@ -136,14 +148,6 @@ fn send(tx: &Sender, batch: Batch) -> Result<(), String> {
 }
 
 fn read_rows(conn: &Connection, tx: &Sender, part: Part) -> rusqlite::Result<Result<(), String>> {
-    macro_rules! decoded {
-        ($e:expr) => {
-            match $e {
-                Ok(v) => v,
-                Err(e) => return Ok(Err(e)),
-            }
-        };
-    }
     if part.first {
         decoded!(read_entities(conn, tx)?);
     }
@@ -156,14 +160,6 @@ fn read_rows(conn: &Connection, tx: &Sender, part: Part) -> rusqlite::Result<Res
 }
 
 fn read_entities(conn: &Connection, tx: &Sender) -> rusqlite::Result<Result<(), String>> {
-    macro_rules! decoded {
-        ($e:expr) => {
-            match $e {
-                Ok(v) => v,
-                Err(e) => return Ok(Err(e)),
-            }
-        };
-    }
     let bound = |table: &str| -> rusqlite::Result<usize> {
         conn.query_row(&format!("SELECT coalesce(max(key) + 1, 0) FROM {table}"), [], |r| r.get::<_, i64>(0))
             .map(|n| n as usize)
@@ -195,14 +191,6 @@ fn read_claims(
     tx: &Sender,
     (from, to): (i64, i64),
 ) -> rusqlite::Result<Result<(), String>> {
-    macro_rules! decoded {
-        ($e:expr) => {
-            match $e {
-                Ok(v) => v,
-                Err(e) => return Ok(Err(e)),
-            }
-        };
-    }
     let mut claims_stmt = conn.prepare(
         "SELECT key, id, subject, type, object, properties, chain_link FROM claims
          WHERE key >= ?1 AND key < ?2 ORDER BY key",
@@ -265,14 +253,6 @@ fn read_claims(
 }
 
 fn read_rest(conn: &Connection, tx: &Sender, seq: i64) -> rusqlite::Result<Result<(), String>> {
-    macro_rules! decoded {
-        ($e:expr) => {
-            match $e {
-                Ok(v) => v,
-                Err(e) => return Ok(Err(e)),
-            }
-        };
-    }
 
     let mut denials = Vec::new();
     let mut stmt = conn.prepare("SELECT key, claim, pattern FROM denials ORDER BY key")?;
