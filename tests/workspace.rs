@@ -4,7 +4,8 @@
 //!   dataset);
 //! * the writer SIGKILLed at random moments (`CLAIMGRAPH_KILLS` times, 100 by default):
 //!   after each kill the workspace opens, passes `PRAGMA integrity_check`, and holds every
-//!   statement acknowledged before the kill; `init` killed leaves no half workspace;
+//!   statement acknowledged before the kill; `init` killed leaves no half workspace, an
+//!   export killed leaves the old file or the whole new one;
 //! * a full disk (the file size limit) and a read-only file: clear errors, nothing lost;
 //! * one writer and many readers: a second writer is told who writes, a reader sees the
 //!   last commit while the shell writes;
@@ -206,6 +207,29 @@ fn a_killed_writer_loses_no_acknowledged_statement() {
             let got = ok(&["query", "--workspace", s(&w), "MATCH ()-[r]->() RETURN count(r) AS n"]);
             assert_eq!(got, expected, "a killed init left a partial workspace");
         }
+    }
+
+    // An export killed at random moments leaves the old file or the whole new one.
+    let out = tmp.path().join("export.kg");
+    let old = ok(&["export", "kg"]);
+    let new = ok(&["export", "kg", s(&data.join("graph.kg"))]);
+    // Kill times spread over a whole export's duration, writing included.
+    let started = Instant::now();
+    ok(&["export", "kg", s(&data.join("graph.kg")), "-o", s(&out)]);
+    let whole = started.elapsed().as_micros() as u64 + 1;
+    for _ in 0..10 {
+        std::fs::write(&out, &old).expect("writes the old file");
+        let mut child = bin()
+            .args(["export", "kg", s(&data.join("graph.kg")), "-o", s(&out)])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starts");
+        std::thread::sleep(Duration::from_micros(rng.next_u64() % whole));
+        child.kill().expect("SIGKILL");
+        let _ = child.wait();
+        let now = std::fs::read_to_string(&out).expect("the export file is still there");
+        assert!(now == old || now == new, "a killed export left a partial file ({} bytes)", now.len());
     }
 }
 

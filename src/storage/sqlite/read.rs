@@ -253,7 +253,6 @@ fn read_claims(
 }
 
 fn read_rest(conn: &Connection, tx: &Sender, seq: i64) -> rusqlite::Result<Result<(), String>> {
-
     let mut denials = Vec::new();
     let mut stmt = conn.prepare("SELECT key, claim, pattern FROM denials ORDER BY key")?;
     let mut atts = conn.prepare(
