@@ -110,7 +110,7 @@ pub fn label_of(i: usize) -> &'static str {
 
 /// A source's relay: every seventh source from the eleventh on is quoted through another.
 fn via_of(s: usize) -> Option<usize> {
-    (s >= 10 && s % 7 == 0).then_some(s % 10)
+    (s >= 10 && s.is_multiple_of(7)).then_some(s % 10)
 }
 
 fn quote(rng: &mut SplitMix64) -> String {

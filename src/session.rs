@@ -22,7 +22,7 @@ use crate::load::{Applied, LoadError, LoadErrorKind, Loader};
 use crate::model::{ClaimIx, EntityIx, Graph, Savepoint};
 use crate::output::{applied_json, describe_applied, render_output, statement_json, OutputFormat};
 use crate::query::{self, CancelFlag, Params, QueryError, QueryOutput, QueryValue, RelValue};
-use crate::statements::split_statements;
+use crate::statements::split_script;
 use crate::storage::{JournalEntry, Store};
 use crate::syntax::decl::DeclStatement;
 use crate::syntax::{parse_script, Span, Statement};
@@ -154,9 +154,15 @@ impl Session {
     ) -> ScriptSummary {
         let mut summary = ScriptSummary::default();
         self.default_document = None;
-        for span in split_statements(&file.text) {
-            match self.execute_statement(file, span, base_dir.clone()) {
-                Ok(outcome) => {
+        for (span, command) in split_script(&file.text) {
+            let result = if command {
+                self.script_command(file, span).map(|()| None)
+            } else {
+                self.execute_statement(file, span, base_dir.clone()).map(Some)
+            };
+            match result {
+                Ok(None) => summary.succeeded += 1,
+                Ok(Some(outcome)) => {
                     summary.succeeded += 1;
                     self.print_outcome(&file.text[span.start..span.end], &outcome, out);
                 }
@@ -175,6 +181,41 @@ impl Session {
             }
         }
         summary
+    }
+
+    /// Runs a `:` command of a script. Scripts written for cypher-shell set parameters with
+    /// `:param {name: value, ...}` or `:param name => value`; values are literals.
+    fn script_command(&mut self, file: &SourceFile, span: Span) -> Result<(), StatementFailure> {
+        let text = file.text[span.start..span.end].trim_end();
+        let fail = |message: String| {
+            let e = LoadError::new(LoadErrorKind::InvalidValue, span, message);
+            StatementFailure { report: crate::diagnostics::report_in(file, e), cancelled: false }
+        };
+        let Some(rest) =
+            text.strip_prefix(":param").filter(|r| r.is_empty() || r.starts_with(char::is_whitespace))
+        else {
+            return Err(fail("scripts take only `:param` commands (the shell has the others)".into()));
+        };
+        let rest = rest.trim().trim_end_matches(';').trim_end();
+        if rest.starts_with('{') {
+            match crate::syntax::decl::parse_value(rest) {
+                Ok(crate::model::Value::Map(m)) => {
+                    for (k, v) in m {
+                        self.params.insert(k, QueryValue::from(v));
+                    }
+                    Ok(())
+                }
+                Ok(_) => Err(fail("expected a map of parameters, {name: value}".into())),
+                Err(e) => Err(fail(format!("parameter map: {}", e.message))),
+            }
+        } else {
+            let (name, value) = rest
+                .split_once("=>")
+                .ok_or_else(|| fail("expected :param {name: value} or :param name => value".into()))?;
+            let (name, value) = parse_param(name, value).map_err(fail)?;
+            self.params.insert(name, value);
+            Ok(())
+        }
     }
 
     /// Runs one statement (the text `span` of `file`) as a transaction: its changes are all

@@ -36,6 +36,34 @@ pub(crate) fn split_statements(text: &str) -> Vec<Span> {
     spans
 }
 
+/// Splits a script into statements and `:` commands (`:param {rows: [...]}`, as
+/// cypher-shell scripts set parameters). A command starts where a statement would and ends
+/// at the end of its line, without a `;`. Returns each span and whether it is a command.
+pub(crate) fn split_script(text: &str) -> Vec<(Span, bool)> {
+    let mut out = Vec::new();
+    for span in split_statements(text) {
+        let mut start = span.start + first_token(&text[span.start..span.end]).unwrap_or(0);
+        // A statement span may begin with command lines: peel them off one by one.
+        while text[start..span.end].starts_with(':') {
+            let end = text[start..span.end].find('\n').map_or(span.end, |i| start + i);
+            out.push((Span::new(start, end), true));
+            match first_token(&text[end..span.end]) {
+                Some(i) => start = end + i,
+                None => {
+                    start = span.end;
+                    break;
+                }
+            }
+        }
+        // Without commands the statement keeps its span as `split_statements` gave it.
+        let peeled = out.last().is_some_and(|(s, command): &(Span, bool)| *command && s.start >= span.start);
+        if start < span.end {
+            out.push((Span::new(if peeled { start } else { span.start }, span.end), false));
+        }
+    }
+    out
+}
+
 /// Whether REPL input is ready to run: it ends with a `;` outside strings, comments and
 /// brackets, and nothing but whitespace or comments follows it. `:` commands are complete
 /// at the end of their line.

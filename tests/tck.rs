@@ -181,7 +181,7 @@ fn main() {
                 done.insert(i, outcome);
                 // libtest-mimic prints nothing until every scenario has run; a slow engine
                 // should still show that the run is moving.
-                if done.len() % 500 == 0 {
+                if done.len().is_multiple_of(500) {
                     eprintln!("tck: {}/{} scenarios run", done.len(), to_run.len());
                 }
             });

@@ -261,7 +261,7 @@ fn demote(s: Severity, steps: u8) -> Severity {
 }
 
 /// FNV-1a, 64 bits: stable across runs, platforms and Rust versions (unlike `DefaultHasher`).
-fn fnv1a(text: &str) -> u64 {
+pub(crate) fn fnv1a(text: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.bytes() {
         h ^= u64::from(b);

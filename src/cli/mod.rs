@@ -104,6 +104,25 @@ pub enum Command {
         #[command(subcommand)]
         format: ExportFormat,
     },
+    /// Load claims from a CSV or TSV sheet (one row per attestation) into the graph of
+    /// --data and write the result; see docs/interop.md for the columns
+    Import {
+        /// The sheet (`.tsv` or `.tab` is tab-separated)
+        file: PathBuf,
+        /// Read a field from a column with another header: FIELD=HEADER (subject=Actor,
+        /// property:killed=Dead); repeatable
+        #[arg(long = "column", value_name = "FIELD=HEADER")]
+        columns: Vec<String>,
+        /// The cell separator (one character, `tab` for a tab)
+        #[arg(long)]
+        delimiter: Option<String>,
+        /// Load the good rows and list the bad ones (the exit code is still 1)
+        #[arg(long)]
+        keep_going: bool,
+        /// Write the graph here (`.json` for JSON, else declarations) instead of standard output
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Draft declarations from an article's text, for review in the shell (`:review FILE`)
     Draft(draft::DraftArgs),
     /// Write a deterministic synthetic graph (language, CSV, N-Quads) for benchmarks
@@ -150,6 +169,58 @@ pub enum ExportFormat {
         /// Draw attribution chains (VIA), dotted
         #[arg(long)]
         chains: bool,
+    },
+    /// Claims as a spreadsheet, one row per attestation (what `import` reads)
+    Csv {
+        files: Vec<PathBuf>,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Separate cells with tabs
+        #[arg(long)]
+        tsv: bool,
+    },
+    /// A folder for Kùzu: schema.cypher, CSV files and copy.cypher (COPY FROM)
+    Kuzu {
+        files: Vec<PathBuf>,
+        /// The folder to write (created if missing)
+        #[arg(short, long, required = true)]
+        output: PathBuf,
+    },
+    /// A folder of CSV files in neo4j-admin import's format, with import.sh
+    Neo4j {
+        files: Vec<PathBuf>,
+        /// The folder to write (created if missing)
+        #[arg(short, long, required = true)]
+        output: PathBuf,
+    },
+    /// A script of parameterised CREATE/MERGE statements for cypher-shell (Neo4j)
+    Cypher {
+        files: Vec<PathBuf>,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// GraphML for Gephi, yEd and networkx, contested claims marked
+    Graphml {
+        files: Vec<PathBuf>,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// RDF 1.2 with PROV-O: each claim a reified triple, each attestation a prov:Entity
+    Rdf {
+        files: Vec<PathBuf>,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The base of every data IRI (ends with `/` or `#`)
+        #[arg(long, default_value = crate::export::rdf::DEFAULT_BASE)]
+        base: String,
+        #[arg(long, value_enum, default_value_t = crate::export::rdf::RdfSyntax::Trig)]
+        syntax: crate::export::rdf::RdfSyntax,
+    },
+    /// FollowTheMoney entities, one JSON object per line
+    Ftm {
+        files: Vec<PathBuf>,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
 }
 
@@ -256,6 +327,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             export(format, &args)?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Import { file, columns, delimiter, keep_going, output }) => {
+            import(&args, &file, &columns, delimiter.as_deref(), keep_going, output.as_deref())
+        }
         Some(Command::Draft(draft)) => draft::run(&draft, &args.data),
         Some(Command::Gen { claims, seed, out }) => {
             crate::gen::generate(claims, seed, &out)
@@ -266,7 +340,40 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn export(format: ExportFormat, args: &SessionArgs) -> anyhow::Result<()> {
+    let data = |files: Vec<PathBuf>| if files.is_empty() { args.data.clone() } else { files };
     match format {
+        ExportFormat::Csv { files, output, tsv } => {
+            let graph = load(&data(files))?;
+            write_output(
+                output.as_deref(),
+                &crate::export::table::claims_table(&graph, if tsv { b'\t' } else { b',' }),
+            )
+        }
+        ExportFormat::Kuzu { files, output } => {
+            let graph = load(&data(files))?;
+            crate::export::kuzu::write_kuzu(&graph, &output)
+                .with_context(|| format!("cannot write {}", output.display()))
+        }
+        ExportFormat::Neo4j { files, output } => {
+            let graph = load(&data(files))?;
+            crate::export::neo4j::write_neo4j_csv(&graph, &output)
+                .with_context(|| format!("cannot write {}", output.display()))
+        }
+        ExportFormat::Cypher { files, output } => {
+            write_output(output.as_deref(), &crate::export::neo4j::cypher_script(&load(&data(files))?))
+        }
+        ExportFormat::Graphml { files, output } => {
+            let bytes = crate::export::graphml::graph_to_graphml(&load(&data(files))?)?;
+            write_output_bytes(output.as_deref(), &bytes)
+        }
+        ExportFormat::Rdf { files, output, base, syntax } => {
+            crate::export::rdf::check_base(&base).map_err(anyhow::Error::msg)?;
+            let bytes = crate::export::rdf::graph_to_rdf(&load(&data(files))?, &base, syntax)?;
+            write_output_bytes(output.as_deref(), &bytes)
+        }
+        ExportFormat::Ftm { files, output } => {
+            write_output(output.as_deref(), &crate::export::ftm::graph_to_ftm(&load(&data(files))?))
+        }
         ExportFormat::Json { files, output } => {
             let graph = load_graph(&files, args)?;
             let text = serde_json::to_string_pretty(&export_json(&graph))? + "\n";
@@ -445,6 +552,69 @@ pub fn write_output(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
             .with_context(|| format!("cannot write {}", p.display())),
         None => write_bytes(text.as_bytes()),
     }
+}
+
+/// [`write_output`] for bytes.
+fn write_output_bytes(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
+    match path {
+        Some(p) => {
+            crate::save::write_atomically(p, bytes).with_context(|| format!("cannot write {}", p.display()))
+        }
+        None => write_bytes(bytes),
+    }
+}
+
+/// `claimgraph import`: a sheet's claims into the graph of `--data`, each row whole or not
+/// at all; the result is written only when every row loaded, or with `--keep-going`.
+fn import(
+    args: &SessionArgs,
+    file: &Path,
+    columns: &[String],
+    delimiter: Option<&str>,
+    keep_going: bool,
+    output: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    use crate::load::table::{self, Mapping};
+    let name = file.display().to_string();
+    let mut mapping = Mapping::for_file(&name);
+    for c in columns {
+        mapping.rename(c).map_err(anyhow::Error::msg)?;
+    }
+    if let Some(d) = delimiter {
+        mapping.delimiter = match d {
+            "tab" | "\\t" => b'\t',
+            d if d.len() == 1 => d.as_bytes()[0],
+            _ => anyhow::bail!("the delimiter must be one ASCII character or `tab`"),
+        };
+    }
+    let data = if args.data.is_empty() {
+        vec![bundled_dataset()]
+    } else {
+        args.data
+            .iter()
+            .map(|p| DataFile::read(p).with_context(|| format!("cannot read {}", p.display())))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
+    let sheet = DataFile::read(file).with_context(|| format!("cannot read {name}"))?;
+    let mut graph = Graph::new();
+    let (loaded, errors) = table::import(&mut graph, &data, &sheet, &mapping)?;
+    let rows = |n: usize| if n == 1 { "1 row".to_string() } else { format!("{n} rows") };
+    for e in &errors {
+        eprintln!("{}", e.line(&name));
+    }
+    if !errors.is_empty() && !keep_going {
+        eprintln!("nothing imported: {} with errors (--keep-going loads the others)", rows(errors.len()));
+        return Ok(ExitCode::from(EXIT_ERROR));
+    }
+    let text = match output {
+        Some(p) if p.extension().is_some_and(|e| e == "json") => {
+            serde_json::to_string_pretty(&export_json(&graph))? + "\n"
+        }
+        _ => print_graph(&graph),
+    };
+    write_output(output, &text)?;
+    eprintln!("{} imported, {} skipped", rows(loaded), rows(errors.len()));
+    Ok(if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_ERROR) })
 }
 
 fn write_bytes(bytes: &[u8]) -> anyhow::Result<()> {

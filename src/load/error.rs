@@ -22,6 +22,7 @@ pub enum LoadErrorKind {
     InvalidValue,
     UnreadableFile,
     InvalidJson,
+    InvalidTable,
 }
 
 impl LoadErrorKind {
@@ -43,6 +44,7 @@ impl LoadErrorKind {
             LoadErrorKind::InvalidValue => "claimgraph::load::invalid_value",
             LoadErrorKind::UnreadableFile => "claimgraph::load::unreadable_file",
             LoadErrorKind::InvalidJson => "claimgraph::load::invalid_json",
+            LoadErrorKind::InvalidTable => "claimgraph::load::invalid_table",
         }
     }
 }

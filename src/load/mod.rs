@@ -9,6 +9,7 @@ mod error;
 mod fast;
 pub mod json;
 pub mod print;
+pub mod table;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -78,9 +79,20 @@ impl std::error::Error for LoadFailure {}
 /// At most this many errors are reported from one load; the rest are usually echoes.
 const MAX_ERRORS: usize = 50;
 
-/// Loads files into `graph`. `.json` files are read as JSON exports, anything else as
-/// declaration statements. On error the graph may hold part of the data.
+/// Loads files into `graph`. `.json` files are read as JSON exports, `.csv` and `.tsv` files
+/// as sheets of claims ([`table`]), anything else as declaration statements. On error the
+/// graph may hold part of the data.
 pub fn load_files(graph: &mut Graph, files: &[DataFile]) -> Result<(), LoadFailure> {
+    load_files_then(graph, files, |_| ())
+}
+
+/// [`load_files`], then `then` with the same loader (which knows every document's text
+/// file) once every file has loaded without error.
+pub(crate) fn load_files_then<T>(
+    graph: &mut Graph,
+    files: &[DataFile],
+    then: impl FnOnce(&mut Loader<'_>) -> T,
+) -> Result<T, LoadFailure> {
     // JSON files are small: parse them whole, up front, as they always were.
     let mut reports = Vec::new();
     let mut sources: Vec<FileStatements> = Vec::with_capacity(files.len());
@@ -90,6 +102,10 @@ pub fn load_files(graph: &mut Graph, files: &[DataFile]) -> Result<(), LoadFailu
                 Ok(decls) => sources.push(FileStatements::Parsed(decls)),
                 Err(e) => reports.push(report_in(&file.source, e)),
             }
+        } else if table::is_table(&file.source.name) {
+            let sheet = table::read(&file.source, &table::Mapping::for_file(&file.source.name));
+            reports.extend(sheet.errors.into_iter().map(|e| report_in(&file.source, *e.error)));
+            sources.push(FileStatements::Table(sheet.rows));
         } else {
             sources.push(FileStatements::Text(fast::split(&file.source.text)));
         }
@@ -121,6 +137,8 @@ pub fn load_files(graph: &mut Graph, files: &[DataFile]) -> Result<(), LoadFailu
                     return Err(LoadFailure { reports: syntax_reports(files, Some((file, seg))) });
                 }
             }
+            // Sheets hold claims only.
+            FileStatements::Table(_) => {}
         }
     }
     // Pass 2: attribution chains, once every source exists.
@@ -153,19 +171,30 @@ pub fn load_files(graph: &mut Graph, files: &[DataFile]) -> Result<(), LoadFailu
                     return Err(LoadFailure { reports: syntax_reports(files, Some((file, seg))) });
                 }
             }
+            FileStatements::Table(rows) => {
+                for row in rows {
+                    errors.push(
+                        file,
+                        loader.apply(&row.decl, row.span, Pass::Facts).map_err(|e| row.locate(e)),
+                        0,
+                    );
+                }
+            }
         }
     }
     if errors.reports.is_empty() {
-        Ok(())
+        Ok(then(&mut loader))
     } else {
         Err(LoadFailure { reports: errors.reports })
     }
 }
 
-/// A file's statements: parsed whole (JSON) or split for parsing one by one.
+/// A file's statements: parsed whole (JSON), split for parsing one by one, or a sheet's
+/// claims.
 enum FileStatements {
     Parsed(Vec<(DeclStatement, Span)>),
     Text(fast::Split),
+    Table(Vec<table::Row>),
 }
 
 /// Collects load errors, shifted into their file, up to [`MAX_ERRORS`].
@@ -190,13 +219,16 @@ impl ErrorSink {
 fn syntax_reports(files: &[DataFile], failed: Option<(&DataFile, fast::Segment)>) -> Vec<Report> {
     let reports: Vec<Report> = files
         .iter()
-        .filter_map(|file| {
+        .flat_map(|file| {
             let result = if file.source.name.ends_with(".json") {
                 json::decls_from_json(&file.source.text).map(|_| ())
+            } else if table::is_table(&file.source.name) {
+                let sheet = table::read(&file.source, &table::Mapping::for_file(&file.source.name));
+                return sheet.errors.into_iter().map(|e| report_in(&file.source, *e.error)).collect();
             } else {
                 parse_decls(&file.source.text).map(|_| ())
             };
-            result.err().map(|e| report_in(&file.source, e))
+            result.err().map(|e| report_in(&file.source, e)).into_iter().collect::<Vec<_>>()
         })
         .collect();
     match failed {

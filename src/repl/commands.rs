@@ -16,7 +16,7 @@ pub(crate) const COMMANDS: &[(&str, &str)] = &[
     ("source", ":source FILE              run a script of statements"),
     ("load", ":load FILE                load a data file into the graph"),
     ("save", ":save FILE                write the whole graph as a data file (atomically)"),
-    ("export", ":export dot|json FILE [query]  export the graph or a query's subgraph"),
+    ("export", ":export FORMAT FILE [query]  export the graph (dot and json: or a query's subgraph)"),
     ("format", ":format table|json|csv|markdown  how results print"),
     ("timing", ":timing on|off            show how long queries take"),
     ("param", ":param name => value      set a query parameter ($name)"),
@@ -105,6 +105,11 @@ then render it:  dot -Tsvg casualties.dot -o casualties.svg
 or in one step from the command line:
   claimgraph export dot --query 'MATCH (a)-[r:CASUALTIES]->(b) RETURN a, r, b' --render svg -o casualties.svg
 :export json FILE writes the whole graph as JSON; :save FILE as a data file.
+For other tools, the whole graph with every attestation (docs/interop.md):
+  :export graphml graph.graphml   Gephi, yEd, networkx (colour by `contested`)
+  :export rdf graph.trig          RDF 1.2 with PROV-O (claimgraph export rdf --base IRI)
+  :export kuzu DIR | :export neo4j DIR | :export cypher FILE | :export ftm FILE
+  :export csv claims.csv          one row per attestation; :load claims.csv reads it back
 "
             .into(),
             "declare" => "\
@@ -293,7 +298,15 @@ fn export(rest: &str, session: &mut Session, out: &mut dyn Write) -> Result<Afte
     let (format, path, query) =
         (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().map(str::trim));
     if path.is_empty() {
-        return Err("usage: :export dot|json FILE [query]".to_string());
+        return Err("usage: :export dot|json|csv|graphml|rdf|ftm|cypher|kuzu|neo4j FILE [query]".to_string());
+    }
+    if let Some(written) = crate::export::write_whole_graph(format, &session.graph, Path::new(path)) {
+        if query.is_some_and(|q| !q.is_empty()) {
+            return Err(format!("{format} exports the whole graph; only dot and json take a query"));
+        }
+        written.map_err(|e| format!("cannot write {path}: {e}"))?;
+        let _ = writeln!(out, "wrote {path}");
+        return Ok(After::Continue);
     }
     let text = match (format, query.filter(|q| !q.is_empty())) {
         ("json", None) => {
@@ -320,7 +333,9 @@ fn export(rest: &str, session: &mut Session, out: &mut dyn Write) -> Result<Afte
                 Err(f) => return Err(crate::diagnostics::render_plain(&f.report)),
             }
         }
-        _ => return Err(format!("unknown export format `{format}`; use dot or json")),
+        _ => return Err(format!(
+            "unknown export format `{format}`; use dot, json, csv, graphml, rdf, ftm, cypher, kuzu or neo4j"
+        )),
     };
     crate::save::write_atomically(Path::new(path), text.as_bytes())
         .map_err(|e| format!("cannot write {path}: {e}"))?;

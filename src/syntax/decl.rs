@@ -774,3 +774,34 @@ pub fn parse_value(text: &str) -> Result<Value, SyntaxError> {
     let inner = outer.into_inner().find(|p| p.as_rule() != Rule::EOI).expect("a value");
     build_value(inner)
 }
+
+/// Parses a property map literal (`{killed: ~100, wounded: ~200}`), keeping the order the
+/// keys were written in (a [`Value::Map`] would sort them).
+pub fn parse_props(text: &str) -> Result<Vec<Prop>, SyntaxError> {
+    use pest::Parser;
+    let mut pairs =
+        super::LangParser::parse(Rule::value_literal, text).map_err(|e| SyntaxError::from_pest(e, text))?;
+    let outer = pairs.next().expect("value_literal yields one pair");
+    let inner = outer.into_inner().find(|p| p.as_rule() != Rule::EOI).expect("a value");
+    if inner.as_rule() != Rule::prop_map {
+        return Err(SyntaxError::at(Span::of(&inner), "expected a property map such as {killed: ~100}"));
+    }
+    build_props(inner)
+}
+
+/// A property map literal in key order (`{killed: ~100, wounded: ~200}`); [`parse_props`]
+/// reads it back.
+pub fn props_literal(props: &[Prop]) -> String {
+    struct Literal<'a>(&'a [Prop]);
+    impl fmt::Display for Literal<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write_props(f, self.0)
+        }
+    }
+    let text = Literal(props).to_string();
+    if text.is_empty() {
+        "{}".to_string()
+    } else {
+        text.trim_start().to_string()
+    }
+}

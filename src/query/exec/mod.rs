@@ -115,7 +115,7 @@ impl<'a> Exec<'a> {
     fn tick(&self) -> EvalResult<()> {
         let n = self.ticks.get().wrapping_add(1);
         self.ticks.set(n);
-        if n % TICK_EVERY == 0 && self.cancel.load(AtomicOrdering::Relaxed) {
+        if n.is_multiple_of(TICK_EVERY) && self.cancel.load(AtomicOrdering::Relaxed) {
             return Err(cancelled());
         }
         Ok(())
