@@ -343,37 +343,39 @@ fn export(format: ExportFormat, args: &SessionArgs) -> anyhow::Result<()> {
     let data = |files: Vec<PathBuf>| if files.is_empty() { args.data.clone() } else { files };
     match format {
         ExportFormat::Csv { files, output, tsv } => {
-            let graph = load(&data(files))?;
+            let graph = load_graph(&data(files), args)?;
             write_output(
                 output.as_deref(),
                 &crate::export::table::claims_table(&graph, if tsv { b'\t' } else { b',' }),
             )
         }
         ExportFormat::Kuzu { files, output } => {
-            let graph = load(&data(files))?;
+            let graph = load_graph(&data(files), args)?;
             crate::export::kuzu::write_kuzu(&graph, &output)
                 .with_context(|| format!("cannot write {}", output.display()))
         }
         ExportFormat::Neo4j { files, output } => {
-            let graph = load(&data(files))?;
+            let graph = load_graph(&data(files), args)?;
             crate::export::neo4j::write_neo4j_csv(&graph, &output)
                 .with_context(|| format!("cannot write {}", output.display()))
         }
-        ExportFormat::Cypher { files, output } => {
-            write_output(output.as_deref(), &crate::export::neo4j::cypher_script(&load(&data(files))?))
-        }
+        ExportFormat::Cypher { files, output } => write_output(
+            output.as_deref(),
+            &crate::export::neo4j::cypher_script(&load_graph(&data(files), args)?),
+        ),
         ExportFormat::Graphml { files, output } => {
-            let bytes = crate::export::graphml::graph_to_graphml(&load(&data(files))?)?;
+            let bytes = crate::export::graphml::graph_to_graphml(&load_graph(&data(files), args)?)?;
             write_output_bytes(output.as_deref(), &bytes)
         }
         ExportFormat::Rdf { files, output, base, syntax } => {
             crate::export::rdf::check_base(&base).map_err(anyhow::Error::msg)?;
-            let bytes = crate::export::rdf::graph_to_rdf(&load(&data(files))?, &base, syntax)?;
+            let bytes = crate::export::rdf::graph_to_rdf(&load_graph(&data(files), args)?, &base, syntax)?;
             write_output_bytes(output.as_deref(), &bytes)
         }
-        ExportFormat::Ftm { files, output } => {
-            write_output(output.as_deref(), &crate::export::ftm::graph_to_ftm(&load(&data(files))?))
-        }
+        ExportFormat::Ftm { files, output } => write_output(
+            output.as_deref(),
+            &crate::export::ftm::graph_to_ftm(&load_graph(&data(files), args)?),
+        ),
         ExportFormat::Json { files, output } => {
             let graph = load_graph(&files, args)?;
             let text = serde_json::to_string_pretty(&export_json(&graph))? + "\n";

@@ -333,9 +333,11 @@ fn export(rest: &str, session: &mut Session, out: &mut dyn Write) -> Result<Afte
                 Err(f) => return Err(crate::diagnostics::render_plain(&f.report)),
             }
         }
-        _ => return Err(format!(
+        _ => {
+            return Err(format!(
             "unknown export format `{format}`; use dot, json, csv, graphml, rdf, ftm, cypher, kuzu or neo4j"
-        )),
+        ))
+        }
     };
     crate::save::write_atomically(Path::new(path), text.as_bytes())
         .map_err(|e| format!("cannot write {path}: {e}"))?;
