@@ -455,3 +455,24 @@ fn the_shell_keeps_typed_work_in_the_default_workspace() {
     assert!(second.contains("│ Wagner Group ┆ FOUGHT_IN │"), "{second}");
     assert!(second.contains("│ 0 │"), "{second}");
 }
+
+#[test]
+fn a_pattern_naming_a_deleted_entity_does_not_lock_the_workspace() {
+    let tmp = tempfile::tempdir().expect("temporary folder");
+    let path = tmp.path().join("w.claimgraph");
+    ok(&["init", s(&path), "--from", s(&manifest("data/khusham_2018.kg"))]);
+    let script = tmp.path().join("s.cypher");
+    std::fs::write(
+        &script,
+        "CONSTRAINT c_gone: SINGLE (battle)-[:HELD_AT]->() ON day;\n\
+         DENY (battle)-[:HELD_AT {day: 8}]->() BY reuters QUOTE 'not on the 8th';\n\
+         MATCH (n) WHERE key(n) = 'battle' DETACH DELETE n;\n",
+    )
+    .expect("writes");
+    ok(&["run", "--workspace", s(&path), s(&script)]);
+    // Reopening reads the constraint and the denial back (their entity stands for none).
+    let kg = ok(&["export", "kg", "--workspace", s(&path)]);
+    assert!(kg.contains("CONSTRAINT c_gone: SINGLE"), "{kg}");
+    assert!(kg.contains("not on the 8th"), "{kg}");
+    ok(&["query", "--workspace", s(&path), "CREATE (:After {ok: true})"]);
+}

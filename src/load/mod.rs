@@ -290,6 +290,9 @@ pub struct Loader<'g> {
     /// Normalised document texts, `None` when the document has no readable text file.
     document_texts: HashMap<EntityIx, Option<String>>,
     document_paths: HashMap<EntityIx, PathBuf>,
+    /// Reading back what a workspace stored: a pattern may name an entity deleted since,
+    /// which then stands for no entity at all rather than failing the whole workspace.
+    restoring: bool,
 }
 
 impl<'g> Loader<'g> {
@@ -300,6 +303,7 @@ impl<'g> Loader<'g> {
             default_document: None,
             document_texts: HashMap::new(),
             document_paths: HashMap::new(),
+            restoring: false,
         }
     }
 
@@ -481,7 +485,11 @@ impl<'g> Loader<'g> {
     }
 
     fn entity(&self, name: &Name) -> Result<EntityIx, LoadError> {
-        self.graph.find_entity(&name.text).ok_or_else(|| self.unknown_entity(name))
+        match self.graph.find_entity(&name.text) {
+            Some(ix) => Ok(ix),
+            None if self.restoring => Ok(EntityIx::end()),
+            None => Err(self.unknown_entity(name)),
+        }
     }
 
     fn is(&self, ix: EntityIx, label: &str) -> bool {
@@ -862,7 +870,7 @@ pub(crate) fn denial_target_from_text(graph: &mut Graph, pattern: &str) -> Resul
     let DeclStatement::Deny { target: DenyTarget::Class(p), .. } = decl else {
         return Err(format!("{pattern:?} is not a denial pattern"));
     };
-    let mut loader = Loader::new(graph);
+    let mut loader = Loader { restoring: true, ..Loader::new(graph) };
     let pattern = loader.rel_pattern(&p, "DENY").map_err(|e| e.message)?;
     Ok(DenialTarget::Class { pattern, conditions: loader.props(&p.props) })
 }
@@ -871,7 +879,7 @@ pub(crate) fn denial_target_from_text(graph: &mut Graph, pattern: &str) -> Resul
 pub(crate) fn constraint_from_text(graph: &mut Graph, statement: &str) -> Result<(), String> {
     let decl = one_declaration(statement)?;
     let DeclStatement::Constraint(c) = decl else { return Err(format!("{statement:?} is not a constraint")) };
-    Loader::new(graph).declare_constraint(&c).map_err(|e| e.message)
+    Loader { restoring: true, ..Loader::new(graph) }.declare_constraint(&c).map_err(|e| e.message)
 }
 
 fn one_declaration(text: &str) -> Result<DeclStatement, String> {
