@@ -365,6 +365,11 @@ fn one_writer_many_readers() {
     writeln!(stdin, "CREATE (:S {{n: 1}});").expect("types");
     wait_for(&lines, "1 node created");
 
+    // A second shell reads; its banner says why it cannot write.
+    let (mut late, late_lines) = shell(&path, tmp.path());
+    let banner = wait_for(&late_lines, "read-only:");
+    assert!(banner.contains(&format!("being written by process {}", writer.id())), "{banner}");
+
     // A second writer is told who writes; nothing changes.
     let second = run(&["query", "--workspace", s(&path), "CREATE (:S {n: 2})"]);
     let stderr = String::from_utf8_lossy(&second.stderr);
@@ -391,6 +396,14 @@ fn one_writer_many_readers() {
     drop(stdin);
     let status = writer.wait().expect("the shell leaves on end of input");
     assert!(status.success());
+    // The second shell read the workspace before the first one's later commits: it may
+    // not write over them, even now that the lock is free.
+    let mut late_stdin = late.stdin.take().expect("stdin");
+    writeln!(late_stdin, "CREATE (:S {{n: 99}});").expect("types");
+    drop(late_stdin);
+    let late_out = late.wait_with_output().expect("the second shell leaves");
+    let late_err = String::from_utf8_lossy(&late_out.stderr);
+    assert!(late_err.contains("claimgraph::storage::changed"), "{late_err}");
     // The writer is gone: the next one may write.
     ok(&["query", "--workspace", s(&path), "CREATE (:S {n: 21})"]);
     assert_eq!(count(&path), "n\n21\n");
