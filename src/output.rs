@@ -131,12 +131,17 @@ pub(crate) fn describe_applied(a: &Applied) -> String {
         (a.attestations_added, "attestation", "attestations"),
         (a.denials_added, "denial", "denials"),
         (a.constraints_added, "constraint", "constraints"),
+        (a.voices_added, "voice", "voices"),
     ];
-    let described: Vec<String> = parts
+    let mut described: Vec<String> = parts
         .iter()
         .filter(|(n, _, _)| *n > 0)
         .map(|(n, one, many)| format!("{n} {} added", if *n == 1 { one } else { many }))
         .collect();
+    if a.resolutions_added > 0 {
+        let n = a.resolutions_added;
+        described.push(format!("{n} resolution{} recorded", if n == 1 { "" } else { "s" }));
+    }
     if described.is_empty() {
         "nothing changed".to_string()
     } else {
@@ -271,6 +276,8 @@ pub(crate) fn applied_json(statement: &str, a: &Applied) -> Json {
             "attestations_added": a.attestations_added,
             "denials_added": a.denials_added,
             "constraints_added": a.constraints_added,
+            "resolutions_added": a.resolutions_added,
+            "voices_added": a.voices_added,
         },
     })
 }

@@ -72,8 +72,9 @@ fn exports_of_a_workspace_round_trip_exactly() {
         ok(&["init", s(&w1), "--from", s(file)]);
         let kg1 = ok(&["export", "kg", "--workspace", s(&w1)]);
         assert_eq!(kg1, direct_kg, "{name}: export kg of the workspace differs from the text's");
+        // Written where it is loaded from, so document texts are written relative to it.
         let kg_file = tmp.path().join(format!("{n}.kg"));
-        std::fs::write(&kg_file, &kg1).expect("writes");
+        ok(&["export", "kg", "--workspace", s(&w1), "-o", s(&kg_file)]);
         let w2 = tmp.path().join(format!("{n}-b.claimgraph"));
         ok(&["init", s(&w2), "--from", s(&kg_file)]);
         assert_eq!(ok(&["export", "kg", "--workspace", s(&w2)]), kg1, "{name}: kg → workspace → kg");
@@ -81,7 +82,7 @@ fn exports_of_a_workspace_round_trip_exactly() {
         let json1 = ok(&["export", "json", "--workspace", s(&w1)]);
         assert_eq!(json1, direct_json, "{name}: export json of the workspace differs from the text's");
         let json_file = tmp.path().join(format!("{n}.json"));
-        std::fs::write(&json_file, &json1).expect("writes");
+        ok(&["export", "json", "--workspace", s(&w1), "-o", s(&json_file)]);
         let w3 = tmp.path().join(format!("{n}-c.claimgraph"));
         ok(&["init", s(&w3), "--from", s(&json_file)]);
         assert_eq!(ok(&["export", "json", "--workspace", s(&w3)]), json1, "{name}: json → workspace → json");
@@ -488,4 +489,120 @@ fn a_pattern_naming_a_deleted_entity_does_not_lock_the_workspace() {
     assert!(kg.contains("CONSTRAINT c_gone: SINGLE"), "{kg}");
     assert!(kg.contains("not on the 8th"), "{kg}");
     ok(&["query", "--workspace", s(&path), "CREATE (:After {ok: true})"]);
+}
+
+/// The columns of every table and the names of every index and view, in order.
+fn schema(path: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(path).expect("sqlite opens");
+    let mut names = conn
+        .prepare("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
+        .expect("prepares");
+    let objects: Vec<(String, String)> = names
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("lists")
+        .collect::<Result<_, _>>()
+        .expect("reads");
+    let mut out = Vec::new();
+    for (kind, name) in objects {
+        out.push(format!("{kind} {name}"));
+        if kind == "table" {
+            let mut cols = conn.prepare(&format!("PRAGMA table_info({name})")).expect("table_info");
+            let cols: Vec<String> = cols
+                .query_map([], |r| {
+                    Ok(format!(
+                        "  {} {} notnull={} pk={}",
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, i64>(5)?
+                    ))
+                })
+                .expect("columns")
+                .collect::<Result<_, _>>()
+                .expect("reads");
+            out.extend(cols);
+        }
+    }
+    out
+}
+
+fn user_version(path: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(path).expect("sqlite opens");
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("user_version")
+}
+
+/// A workspace of schema version 1 (`tests/workspace_v1/`, written before SPEAKS FOR and
+/// documents' texts were stored) is read as it is, and migrated by the first process that
+/// writes to it: the tables become exactly a new workspace's, nothing it held is lost, and
+/// the `TOLERANCE` the language dropped is dropped from its constraint, with a journal note.
+#[test]
+fn a_version_1_workspace_is_read_as_is_and_migrated_by_its_first_writer() {
+    let tmp = tempfile::tempdir().expect("temporary folder");
+    let path = tmp.path().join("v1.claimgraph");
+    let dump = std::fs::read_to_string(manifest("tests/workspace_v1/workspace.sql")).expect("the dump");
+    rusqlite::Connection::open(&path).expect("creates").execute_batch(&dump).expect("rebuilds the file");
+    assert_eq!(user_version(&path), 1);
+
+    // Readers read it without changing it.
+    let before = ok(&["export", "kg", "--workspace", s(&path)]);
+    assert!(before.contains("CONSTRAINT toll: SINGLE (:Event)-[:CASUALTIES]->() ON killed;\n"), "{before}");
+    assert!(before.contains("ENTITY (unit:Group {name: 'A unit', size: 300});"), "{before}");
+    assert!(before.contains("RESOLVE c1, c2 AS dismissed BECAUSE 'different counts';"), "{before}");
+    assert_eq!(user_version(&path), 1, "a reader migrated the file");
+
+    // The first writer migrates it, then writes what version 1 could not keep.
+    ok(&["query", "--workspace", s(&path), "VOICE spokesman SPEAKS FOR ministry"]);
+    assert_eq!(user_version(&path), 2);
+    assert_eq!(integrity(&path), "ok");
+    let fresh = tmp.path().join("fresh.claimgraph");
+    ok(&["init", s(&fresh)]);
+    assert_eq!(schema(&path), schema(&fresh), "a migrated workspace has a new one's tables");
+    let after = ok(&["export", "kg", "--workspace", s(&path)]);
+    let expected = before.replace(
+        "SOURCE (spokesman:Person {name: 'A spokesman'}) VIA agency;",
+        "SOURCE (spokesman:Person {name: 'A spokesman'}) VIA agency SPEAKS FOR ministry;",
+    );
+    assert_ne!(expected, before);
+    assert_eq!(after, expected, "the migrated workspace holds what it held, and the new link");
+
+    let conn = rusqlite::Connection::open(&path).expect("sqlite opens");
+    let journal: Vec<(String, String)> = conn
+        .prepare("SELECT origin, statement FROM journal ORDER BY seq")
+        .expect("prepares")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("reads")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    let origins: Vec<&str> = journal.iter().map(|(o, _)| o.as_str()).collect();
+    assert_eq!(origins, ["init", "<query>", "<query>", "migrate", "<query>"]);
+    assert!(journal[3].1.contains("TOLERANCE 0.25"), "{}", journal[3].1);
+    // Its documents have no text row: their quotes read as unverified (docs/storage.md).
+    let out = run(&["check", "--workspace", s(&path)]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("3 unverified: no text checked for report"), "{report}");
+}
+
+/// `check` of a workspace reports what `check` of the text it was made from does: the
+/// summary (quotes verified or not), every finding, dispute, position and voice, and the
+/// exit code. The bundled dataset with the second document of `docs/examples/`.
+#[test]
+fn check_of_a_workspace_is_check_of_its_text() {
+    let article = manifest("../shared/seeds/deir_ez_zor_2018.txt");
+    if !article.exists() {
+        eprintln!("{} is absent: the bundled dataset cannot load from its text; skipped", article.display());
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("temporary folder");
+    let files = [manifest("data/khusham_2018.kg"), manifest("docs/examples/khusham_encyclopedia.kg")];
+    let path = tmp.path().join("w.claimgraph");
+    ok(&["init", s(&path), "--from", s(&files[0]), "--from", s(&files[1])]);
+    for format in ["table", "json"] {
+        let text = run(&["check", "--format", format, "--data", s(&files[0]), "--data", s(&files[1])]);
+        let workspace = run(&["check", "--format", format, "--workspace", s(&path)]);
+        assert_eq!(text.status.code(), Some(3), "open contradictions");
+        assert_eq!(workspace.status.code(), text.status.code());
+        let (a, b) = (String::from_utf8_lossy(&text.stdout), String::from_utf8_lossy(&workspace.stdout));
+        assert!(a.contains("D-"), "disputes are reported:\n{a}");
+        assert_eq!(b, a, "{format}: check of the workspace differs from check of its text");
+    }
 }

@@ -13,6 +13,7 @@ use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
 use super::claim::{Claim, ClaimIx, ClaimKind, Constraint, Denial, EntityIx, Props, SourceRef};
+use super::documents::{DeclSite, DeclaredAt, DocumentText};
 use super::resolution::Resolution;
 use super::undo::Undo;
 use super::value::Value;
@@ -27,6 +28,9 @@ pub struct Entity {
     pub props: Props,
     /// A source's default attribution chain, nearest relay first.
     pub via: Vec<EntityIx>,
+    /// The institutions this entity speaks for (`SPEAKS FOR`): a spokeswoman for her
+    /// ministry, a ministry for its government. See [`Graph::institutions`].
+    pub speaks_for: Vec<EntityIx>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -98,6 +102,14 @@ pub struct Graph {
     constraints: Vec<Constraint>,
     /// Verdicts on contradiction findings (see `resolution.rs`).
     resolutions: Vec<Resolution>,
+    /// Documents' text files as loaded (see `documents.rs`).
+    pub(super) texts: HashMap<EntityIx, DocumentText>,
+    /// Where entities were declared, for error messages (see `documents.rs`).
+    pub(super) declared_at: DeclaredAt,
+    /// How many entities have a `speaks_for` list, so deleting an entity scans them only
+    /// when there are any. Kept by `index_entity` and `unindex_entity`, so undo and
+    /// restore keep it too.
+    speakers: usize,
     pub(super) next_generated_id: u64,
     /// Bumped by every change (see [`Graph::revision`]).
     pub(super) revision: u64,
@@ -157,27 +169,41 @@ impl Graph {
                 unique_labels.push(l);
             }
         }
-        let ix = self.graph.add_node(Entity { id, labels: unique_labels, props, via: Vec::new() });
+        let ix = self.graph.add_node(Entity {
+            id,
+            labels: unique_labels,
+            props,
+            via: Vec::new(),
+            speaks_for: Vec::new(),
+        });
         self.index_entity(ix);
         self.record(Undo::EntityAdded(ix));
         Ok(ix)
     }
 
-    /// Adds an entity's id, labels and names to the indexes.
+    /// Adds an entity's id, labels and names to the indexes (and counts it among the
+    /// speakers when it speaks for anyone).
     pub(super) fn index_entity(&mut self, ix: EntityIx) {
         let Some(entity) = self.graph.node_weight(ix) else { return };
         self.by_id.insert(entity.id, ix);
+        if !entity.speaks_for.is_empty() {
+            self.speakers += 1;
+        }
         for l in &entity.labels {
             self.by_label.entry(*l).or_default().insert(ix);
         }
         self.index_names(ix);
     }
 
-    /// Removes an entity's id, labels and names from the indexes.
+    /// Removes an entity's id, labels and names from the indexes (and from the count of
+    /// speakers).
     pub(super) fn unindex_entity(&mut self, ix: EntityIx) {
         self.unindex_names(ix);
         let Some(entity) = self.graph.node_weight(ix) else { return };
         let (id, labels) = (entity.id, entity.labels.clone());
+        if !entity.speaks_for.is_empty() {
+            self.speakers -= 1;
+        }
         self.by_id.remove(id);
         for l in &labels {
             if let Some(set) = self.by_label.get_mut(l) {
@@ -348,6 +374,90 @@ impl Graph {
         Ok(())
     }
 
+    /// Adds institutions an entity speaks for (`SPEAKS FOR`). An entity cannot speak for
+    /// itself; institutions already listed are kept once.
+    pub fn add_speaks_for(&mut self, ix: EntityIx, institutions: &[EntityIx]) -> Result<(), GraphError> {
+        self.revision += 1;
+        if institutions.iter().any(|i| self.graph.node_weight(*i).is_none()) {
+            return Err(GraphError::NoSuchEntity);
+        }
+        let e = self.graph.node_weight(ix).ok_or(GraphError::NoSuchEntity)?;
+        if institutions.iter().all(|i| *i == ix || e.speaks_for.contains(i)) {
+            return Ok(());
+        }
+        self.record_entity_change(ix);
+        let e = &mut self.graph[ix];
+        let had = !e.speaks_for.is_empty();
+        for i in institutions {
+            if *i != ix && !e.speaks_for.contains(i) {
+                e.speaks_for.push(*i);
+            }
+        }
+        if !had {
+            self.speakers += 1;
+        }
+        Ok(())
+    }
+
+    /// The institutions an entity's words count for: the ends of its `SPEAKS FOR` chains
+    /// (Zakharova → Foreign Ministry → Russian government gives the government), or the
+    /// entity itself when it speaks for nobody. Cycles are cut where they close.
+    pub fn institutions(&self, ix: EntityIx) -> Vec<EntityIx> {
+        let mut out = Vec::new();
+        let mut seen = vec![ix];
+        let mut stack = vec![ix];
+        while let Some(e) = stack.pop() {
+            let up = self.entity(e).map_or(&[][..], |x| x.speaks_for.as_slice());
+            if up.is_empty() {
+                out.push(e);
+            }
+            for i in up {
+                if !seen.contains(i) {
+                    seen.push(*i);
+                    stack.push(*i);
+                }
+            }
+        }
+        if out.is_empty() {
+            // Only cycles above it: one institution, named by its first member.
+            out.extend(seen.iter().min());
+        }
+        out.sort();
+        out
+    }
+
+    // ---- documents' texts and declaration sites (types in `documents.rs`) ---------------
+
+    /// Records where an entity was declared. (Not data: a workspace does not keep it. A
+    /// transaction's log does, so a rolled-back declaration leaves no site behind.)
+    pub fn set_declared_at(&mut self, ix: EntityIx, site: DeclSite) {
+        let before = self.declared_at.get(ix);
+        self.declared_at.set(ix, site);
+        self.record(Undo::SiteSet(ix, before));
+    }
+
+    /// Where an entity was declared, if it was declared from a file or the shell.
+    pub fn declared_at(&self, ix: EntityIx) -> Option<DeclSite> {
+        self.declared_at.get(ix)
+    }
+
+    /// Records a document's text file.
+    pub fn set_document_text(&mut self, ix: EntityIx, text: DocumentText) {
+        self.revision += 1;
+        let before = self.texts.insert(ix, text);
+        self.record(Undo::TextSet(ix, before));
+    }
+
+    pub fn document_text(&self, ix: EntityIx) -> Option<&DocumentText> {
+        self.texts.get(&ix)
+    }
+
+    /// Whether a quote in this document (if any) was checked against the document's text:
+    /// false for a quote without a document, or in a document without a readable text.
+    pub fn quote_verified(&self, document: Option<EntityIx>) -> bool {
+        document.and_then(|d| self.texts.get(&d)).is_some_and(|t| t.verified)
+    }
+
     /// Removes an entity; with `detach`, its claims go too, else it must have none.
     /// Returns the number of claims removed.
     pub fn remove_entity(&mut self, ix: EntityIx, detach: bool) -> Result<usize, GraphError> {
@@ -367,7 +477,30 @@ impl Graph {
         for c in &edges {
             self.remove_claim(*c)?;
         }
+        if self.speakers > 0 {
+            // Petgraph reuses freed indexes: no list may keep pointing at this one.
+            let speakers: Vec<EntityIx> = self
+                .graph
+                .node_indices()
+                .filter(|n| *n != ix && self.graph[*n].speaks_for.contains(&ix))
+                .collect();
+            for n in speakers {
+                self.record_entity_change(n);
+                let e = &mut self.graph[n];
+                e.speaks_for.retain(|i| *i != ix);
+                if e.speaks_for.is_empty() {
+                    self.speakers -= 1;
+                }
+            }
+        }
         self.unindex_entity(ix);
+        if let Some(text) = self.texts.remove(&ix) {
+            self.record(Undo::TextSet(ix, Some(text)));
+        }
+        if let Some(site) = self.declared_at.get(ix) {
+            self.declared_at.remove(ix);
+            self.record(Undo::SiteSet(ix, Some(site)));
+        }
         let e = self.graph.remove_node(ix).ok_or(GraphError::NoSuchEntity)?;
         self.record(Undo::EntityRemoved(ix, e));
         Ok(edges.len())
@@ -697,9 +830,24 @@ impl Graph {
     /// Everything the graph holds, indexes included, as text in a canonical order: two
     /// graphs with the same state give the same text. What may differ without changing
     /// the state is left out: the revision, the interner, free slots, the order in which a
-    /// node lists its claims, and the counter of generated ids. For tests of rollback and
-    /// of reopening a workspace.
+    /// node lists its claims, and the counter of generated ids. For tests of rollback.
+    /// Declaration sites are included (a rolled-back declaration must leave none); they
+    /// are the one thing a workspace does not keep ([`Graph::canonical_stored_state`]).
     pub fn canonical_state(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = self.canonical_stored_state();
+        let sites: Vec<(usize, String)> = self
+            .graph
+            .node_indices()
+            .filter_map(|ix| Some((ix.index(), self.declared_at(ix)?.to_string())))
+            .collect();
+        let _ = writeln!(out, "declared_at {sites:?}");
+        out
+    }
+
+    /// [`Graph::canonical_state`] without declaration sites: what a reopened workspace must
+    /// give back exactly.
+    pub fn canonical_stored_state(&self) -> String {
         use std::fmt::Write as _;
         let mut out = String::new();
         for ix in self.graph.node_indices() {
@@ -764,6 +912,10 @@ impl Graph {
         let _ = writeln!(out, "denials {:?} {:?}", self.denial_keys, self.denials);
         let _ = writeln!(out, "constraints {:?}", self.constraints);
         let _ = writeln!(out, "resolutions {:?}", self.resolutions);
+        let mut texts: Vec<(usize, &DocumentText)> = self.texts.iter().map(|(k, t)| (k.index(), t)).collect();
+        texts.sort_by_key(|(k, _)| *k);
+        let _ = writeln!(out, "texts {texts:?}");
+        let _ = writeln!(out, "speakers {}", self.speakers);
         self.resolve_syms(&out)
     }
 
@@ -786,10 +938,11 @@ impl Graph {
         let e = &self.graph[ix];
         let labels: Vec<&str> = e.labels.iter().map(|l| self.str(*l)).collect();
         format!(
-            "id={} labels={labels:?} props={:?} via={:?}",
+            "id={} labels={labels:?} props={:?} via={:?} speaks_for={:?}",
             self.str(e.id),
             self.named_props(&e.props),
-            e.via.iter().map(|v| v.index()).collect::<Vec<_>>()
+            e.via.iter().map(|v| v.index()).collect::<Vec<_>>(),
+            e.speaks_for.iter().map(|v| v.index()).collect::<Vec<_>>()
         )
     }
 
@@ -816,63 +969,5 @@ pub fn set_prop(props: &mut Props, key: Sym, value: Value) -> bool {
             props.push((key, v));
             true
         }
-    }
-}
-
-/// Counts for `claimgraph check` and the REPL banner.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Summary {
-    /// Entities that are neither sources nor documents.
-    pub entities: usize,
-    pub sources: usize,
-    pub documents: usize,
-    /// Claims stated by sources (attribution-chain hops are not counted).
-    pub claims: usize,
-    pub attestations: usize,
-    /// Attestations per status, in [`Status::ALL`](super::Status::ALL) order.
-    pub by_status: [usize; 6],
-    pub denials: usize,
-    pub constraints: usize,
-}
-
-impl Graph {
-    pub fn summary(&self) -> Summary {
-        let source = self.sym("Source");
-        let document = self.sym("Document");
-        let mut s = Summary::default();
-        for ix in self.entities() {
-            if document.is_some_and(|l| self.has_label(ix, l)) {
-                s.documents += 1;
-            } else if source.is_some_and(|l| self.has_label(ix, l)) {
-                s.sources += 1;
-            } else {
-                s.entities += 1;
-            }
-        }
-        for c in self.stated_claims() {
-            s.claims += 1;
-            for a in &self.graph[c].attestations {
-                s.attestations += 1;
-                s.by_status[a.status as usize] += 1;
-            }
-        }
-        s.denials = self.denials.len();
-        s.constraints = self.constraints.len();
-        s
-    }
-}
-
-impl std::fmt::Display for Summary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "entities      {:>7}", self.entities)?;
-        writeln!(f, "sources       {:>7}", self.sources)?;
-        writeln!(f, "documents     {:>7}", self.documents)?;
-        writeln!(f, "claims        {:>7}", self.claims)?;
-        writeln!(f, "attestations  {:>7}", self.attestations)?;
-        for (status, n) in super::Status::ALL.iter().zip(self.by_status) {
-            writeln!(f, "  {:<11} {:>7}", status.as_str(), n)?;
-        }
-        writeln!(f, "denials       {:>7}", self.denials)?;
-        write!(f, "constraints   {:>7}", self.constraints)
     }
 }

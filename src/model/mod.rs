@@ -6,18 +6,22 @@
 pub mod claim;
 pub mod corroboration;
 pub mod date;
+pub mod documents;
 pub mod graph;
 pub mod resolution;
 pub mod restore;
 pub mod result;
+pub mod summary;
 pub mod undo;
 pub mod value;
 
 pub use claim::*;
 pub use date::{DateUnit, DateValue, PartialDate, Precision};
-pub use graph::{Entity, Graph, GraphError, Summary};
+pub use documents::{DeclSite, DocumentText};
+pub use graph::{Entity, Graph, GraphError};
 pub use resolution::{Resolution, ResolutionStatus, ResolutionTarget};
 pub use restore::RestoreHoles;
+pub use summary::Summary;
 pub use undo::{Changes, Savepoint};
 pub use value::{Interval, Number, Uncertain, Value};
 

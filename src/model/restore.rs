@@ -38,8 +38,13 @@ impl Graph {
             return Err(format!("entity key {index} is out of order"));
         }
         for _ in bound..index {
-            let placeholder =
-                Entity { id: entity.id, labels: Vec::new(), props: Vec::new(), via: Vec::new() };
+            let placeholder = Entity {
+                id: entity.id,
+                labels: Vec::new(),
+                props: Vec::new(),
+                via: Vec::new(),
+                speaks_for: Vec::new(),
+            };
             holes.nodes.push(self.graph_mut().add_node(placeholder));
         }
         let ix = self.graph_mut().add_node(entity);

@@ -21,6 +21,7 @@ use std::collections::{BTreeSet, HashSet};
 use petgraph::visit::{EdgeIndexable, NodeIndexable};
 
 use super::claim::{Claim, ClaimIx, ClaimKind, Denial, EntityIx};
+use super::documents::{DeclSite, DocumentText};
 use super::graph::{Entity, Graph};
 
 /// One inverse operation.
@@ -40,6 +41,11 @@ pub(crate) enum Undo {
         denials: Vec<(usize, u64, Denial)>,
     },
     ClaimChanged(ClaimIx, Claim),
+    /// A document's text as it was before it was set or removed.
+    TextSet(EntityIx, Option<DocumentText>),
+    /// An entity's declaration site as it was before it was set or removed (not stored by
+    /// a workspace, but a rolled-back declaration must not leave its site behind).
+    SiteSet(EntityIx, Option<DeclSite>),
     /// A denial appended, by key.
     DenialAdded(u64),
     ConstraintAdded,
@@ -124,7 +130,10 @@ impl Graph {
         };
         for e in &log.entries {
             match e {
-                Undo::EntityAdded(ix) | Undo::EntityRemoved(ix, _) | Undo::EntityChanged(ix, _) => {
+                Undo::EntityAdded(ix)
+                | Undo::EntityRemoved(ix, _)
+                | Undo::EntityChanged(ix, _)
+                | Undo::TextSet(ix, _) => {
                     changes.entities.insert(*ix);
                 }
                 Undo::ClaimAdded(ix) | Undo::ClaimChanged(ix, _) => {
@@ -137,7 +146,7 @@ impl Graph {
                 Undo::DenialAdded(key) => {
                     changes.denials.insert(*key);
                 }
-                Undo::ConstraintAdded | Undo::ResolutionAdded => {}
+                Undo::SiteSet(..) | Undo::ConstraintAdded | Undo::ResolutionAdded => {}
             }
         }
         changes
@@ -255,6 +264,18 @@ impl Graph {
                 }
                 self.index_claim(ix);
             }
+            Undo::TextSet(ix, before) => match before {
+                Some(text) => {
+                    self.texts.insert(ix, text);
+                }
+                None => {
+                    self.texts.remove(&ix);
+                }
+            },
+            Undo::SiteSet(ix, before) => match before {
+                Some(site) => self.declared_at.set(ix, site),
+                None => self.declared_at.remove(ix),
+            },
             Undo::DenialAdded(key) => self.forget_denial(key),
             Undo::ConstraintAdded => self.pop_constraint(),
             Undo::ResolutionAdded => self.pop_resolution(),
@@ -263,7 +284,13 @@ impl Graph {
 
     /// Puts `entity` back at `ix`, which must be vacant.
     fn add_node_at(&mut self, ix: EntityIx, entity: Entity) {
-        let placeholder = || Entity { id: entity.id, labels: Vec::new(), props: Vec::new(), via: Vec::new() };
+        let placeholder = || Entity {
+            id: entity.id,
+            labels: Vec::new(),
+            props: Vec::new(),
+            via: Vec::new(),
+            speaks_for: Vec::new(),
+        };
         let mut others = Vec::new();
         let bound = self.petgraph().node_bound();
         let g = self.graph_mut();

@@ -104,6 +104,7 @@ const FUNCTIONS: &[Signature] = &[
     // Provenance (implementation extensions).
     sig("sources", 1, 1),
     sig("attestations", 1, 1),
+    sig("denials", 1, 1),
     sig("status", 1, 1),
     sig("quotes", 1, 1),
     sig("corroboration", 1, 1),
@@ -337,6 +338,10 @@ pub(crate) fn call(graph: &Graph, name: &str, args: &[Value]) -> EvalResult<Valu
         "attestations" => with_claim(graph, f, a, |c| {
             Value::List(c.attestations.iter().map(|x| attestation_value(graph, x)).collect())
         }),
+        "denials" => match a {
+            Value::Relationship(ix) => Ok(Value::List(crate::query::value::claim_denials(graph, *ix))),
+            _ => Err(bad_arg(f, a)),
+        },
         "status" => with_claim(graph, f, a, |c| {
             c.attestations
                 .iter()

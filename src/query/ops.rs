@@ -12,7 +12,7 @@
 //!
 //! Uncertain numbers (`~100`, `<12`, `65..200`) and dates with precision are our
 //! extensions. They stand for an interval of possible exact values
-//! ([`Uncertain::interval`] with [`DEFAULT_APPROX_TOLERANCE`]), and:
+//! ([`Uncertain::interval`], the model's one tolerance rule), and:
 //! - an ordering comparison is true or false when every possible value agrees, and null
 //!   when the answer depends on the unknown exact value (`65..200 > 100` is null);
 //! - `=` means *compatible*: true when the intervals overlap (`~100 = 105` is true,
@@ -29,7 +29,6 @@ use regex::Regex;
 
 use super::error::{argument_error, arithmetic_error, type_error, ErrorDetail, EvalResult, QueryError};
 use super::value::{claim_props, entity_props, Value};
-use crate::model::value::DEFAULT_APPROX_TOLERANCE;
 use crate::model::{DateUnit, DateValue, Graph, Interval, Number, PartialDate, Uncertain};
 
 // ---- numbers ---------------------------------------------------------------------------
@@ -81,7 +80,17 @@ fn interval_of(v: &Value) -> Option<Interval> {
     match v {
         Value::Int(i) => Some(Interval::point(*i as f64)),
         Value::Float(x) => Some(Interval::point(*x)),
-        Value::Uncertain(u) => Some(u.interval(DEFAULT_APPROX_TOLERANCE)),
+        Value::Uncertain(u) => Some(u.interval()),
+        _ => None,
+    }
+}
+
+/// A number-like value as the model's value, to apply the model's comparison rules.
+fn model_number(v: &Value) -> Option<crate::model::Value> {
+    match v {
+        Value::Int(i) => Some(crate::model::Value::Int(*i)),
+        Value::Float(x) => Some(crate::model::Value::Float(*x)),
+        Value::Uncertain(u) => Some(crate::model::Value::Uncertain(*u)),
         _ => None,
     }
 }
@@ -135,8 +144,9 @@ pub(crate) fn equals(a: &Value, b: &Value) -> Option<bool> {
         (Null, _) | (_, Null) => None,
         (Int(_) | Float(_), Int(_) | Float(_)) => Some(cmp_exact(a, b) == Some(Ordering::Equal)),
         (Uncertain(_), Int(_) | Float(_) | Uncertain(_)) | (Int(_) | Float(_), Uncertain(_)) => {
-            match (interval_of(a), interval_of(b)) {
-                (Some(x), Some(y)) => Some(x.overlaps(&y)),
+            // The model's one tolerance rule, the same `check` applies.
+            match (model_number(a), model_number(b)) {
+                (Some(x), Some(y)) => Some(x.agrees_with(&y) == Some(true)),
                 _ => Some(false),
             }
         }
@@ -374,7 +384,7 @@ fn order_numbers(a: &Value, b: &Value) -> Ordering {
         .then_with(|| number_kind(a).cmp(&number_kind(b)))
         .then_with(|| match (a, b) {
             (Value::Uncertain(x), Value::Uncertain(y)) => {
-                let (i, j) = (x.interval(DEFAULT_APPROX_TOLERANCE), y.interval(DEFAULT_APPROX_TOLERANCE));
+                let (i, j) = (x.interval(), y.interval());
                 i.lo.total_cmp(&j.lo)
                     .then(i.hi.total_cmp(&j.hi))
                     .then(uncertain_tag(x).cmp(&uncertain_tag(y)))
@@ -391,6 +401,7 @@ fn uncertain_tag(u: &Uncertain) -> u8 {
         Uncertain::Below { .. } => 1,
         Uncertain::Above { .. } => 2,
         Uncertain::Between(..) => 3,
+        Uncertain::ApproxBetween(..) => 4,
     }
 }
 
@@ -462,6 +473,9 @@ pub(crate) fn group_key(v: &Value) -> GroupKey {
                 GroupKey::Uncertain(2, vec![number_key(bound)], inclusive)
             }
             Uncertain::Between(a, b) => GroupKey::Uncertain(3, vec![number_key(a), number_key(b)], true),
+            Uncertain::ApproxBetween(a, b) => {
+                GroupKey::Uncertain(4, vec![number_key(a), number_key(b)], true)
+            }
         },
         Value::Date(DateValue::Absolute(p)) => GroupKey::Date(DateKey::Absolute(*p)),
         Value::Date(DateValue::Relative { amount, unit }) => {
@@ -727,12 +741,13 @@ fn map_uncertain(
 ) -> EvalResult<Uncertain> {
     Ok(match *u {
         Uncertain::Approx(n) => Uncertain::Approx(f(n)?),
-        Uncertain::Between(a, b) => {
+        Uncertain::Between(a, b) | Uncertain::ApproxBetween(a, b) => {
             let (x, y) = (f(a)?, f(b)?);
-            if x.as_f64() <= y.as_f64() {
-                Uncertain::Between(x, y)
+            let (lo, hi) = if x.as_f64() <= y.as_f64() { (x, y) } else { (y, x) };
+            if matches!(u, Uncertain::ApproxBetween(..)) {
+                Uncertain::ApproxBetween(lo, hi)
             } else {
-                Uncertain::Between(y, x)
+                Uncertain::Between(lo, hi)
             }
         }
         Uncertain::Below { bound, inclusive } if !decreasing => {
@@ -779,8 +794,8 @@ fn uncertain_arith(op: ArithOp, a: &Value, b: &Value) -> EvalResult<Option<Value
             Some(Uncertain::Approx(number_op(ArithOp::Add, *x, *y)?))
         }
         (Value::Uncertain(x), Value::Uncertain(y), ArithOp::Add | ArithOp::Sub) => {
-            let i = x.interval(DEFAULT_APPROX_TOLERANCE);
-            let mut j = y.interval(DEFAULT_APPROX_TOLERANCE);
+            let i = x.interval();
+            let mut j = y.interval();
             if op == ArithOp::Sub {
                 j = Interval {
                     lo: -j.hi,
@@ -921,7 +936,7 @@ pub(crate) fn property(graph: &Graph, v: &Value, key: &str) -> EvalResult<Value>
             _ => Value::Null,
         },
         Value::Uncertain(u) => {
-            let i = u.interval(DEFAULT_APPROX_TOLERANCE);
+            let i = u.interval();
             let finite = |x: f64| {
                 if x.is_finite() {
                     Value::Float(x)

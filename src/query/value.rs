@@ -290,7 +290,32 @@ pub(crate) fn attestation_value(graph: &Graph, att: &Attestation) -> Value {
     if let Some(d) = att.date {
         m.insert("date".to_string(), Value::Date(d));
     }
+    // Whether the quote was checked against its document's text when loaded.
+    m.insert("verified".to_string(), Value::Bool(att.quote.is_some() && graph.quote_verified(att.document)));
     Value::Map(m)
+}
+
+/// Every denial of a claim as maps: its own DENIED attestations, then the attestations of
+/// each `DENY` that covers it (with `denies`: the claim id or the pattern denied).
+pub(crate) fn claim_denials(graph: &Graph, ix: ClaimIx) -> Vec<Value> {
+    let Some(claim) = graph.claim(ix) else { return Vec::new() };
+    let mut out: Vec<Value> = claim
+        .attestations
+        .iter()
+        .filter(|a| a.status == model::Status::Denied)
+        .map(|a| attestation_value(graph, a))
+        .collect();
+    for d in graph.denials().iter().filter(|d| d.covers(graph, ix)) {
+        for a in &d.attestations {
+            let mut v = attestation_value(graph, a);
+            if let Value::Map(m) = &mut v {
+                m.insert("status".to_string(), Value::from(model::Status::Denied.as_str()));
+                m.insert("denies".to_string(), Value::from(d.target_text(graph)));
+            }
+            out.push(v);
+        }
+    }
+    out
 }
 
 /// All attestations of a claim as maps (empty when it no longer exists).

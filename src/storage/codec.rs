@@ -3,8 +3,10 @@
 //! Properties are a JSON object in the JSON export's encoding (`{"killed": {"$uncertain":
 //! "~100"}}`), so `sqlite3` and `json_extract` read them; attestation dates are their
 //! literal (`@2018-02-07`). Reading a large workspace decodes millions of these, so the
-//! common literals (`~100`, `<12`, `65..200`, `@2018-02`) are parsed here directly; anything
+//! common literals (`~100`, `<12`, `65..200`, `~100..200`, `@2018-02`) are parsed here directly; anything
 //! else goes through the language's own value parser, which is the reference (tested).
+
+use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
 
@@ -83,7 +85,13 @@ fn fast_literal(text: &str) -> Option<Value> {
         return fast_date(rest).map(|d| Value::Date(DateValue::Absolute(d)));
     }
     let u = if let Some(n) = text.strip_prefix('~') {
-        Uncertain::Approx(number(n)?)
+        match n.split_once("..") {
+            Some((a, b)) => {
+                let (a, b) = ordered(number(a)?, number(b)?)?;
+                Uncertain::ApproxBetween(a, b)
+            }
+            None => Uncertain::Approx(number(n)?),
+        }
     } else if let Some(n) = text.strip_prefix("<=") {
         Uncertain::Below { bound: number(n)?, inclusive: true }
     } else if let Some(n) = text.strip_prefix('<') {
@@ -94,9 +102,16 @@ fn fast_literal(text: &str) -> Option<Value> {
         Uncertain::Above { bound: number(n)?, inclusive: false }
     } else {
         let (a, b) = text.split_once("..")?;
-        Uncertain::Between(number(a)?, number(b)?)
+        let (a, b) = ordered(number(a)?, number(b)?)?;
+        Uncertain::Between(a, b)
     };
     Some(Value::Uncertain(u))
+}
+
+/// The ends of a range that does not run backwards (the parser rejects those, with a
+/// message the slow path gives).
+fn ordered(a: Number, b: Number) -> Option<(Number, Number)> {
+    (a.as_f64() <= b.as_f64()).then_some((a, b))
 }
 
 /// Plain digits, optionally with one decimal point and a leading minus: what the printers
@@ -147,6 +162,28 @@ pub(crate) fn keys_from_json(text: Option<&str>) -> Result<Vec<usize>, String> {
     }
 }
 
+/// A file path as a column: text when it is UTF-8 (as nearly every path is, and as
+/// `sqlite3` shows it), else its bytes.
+pub(crate) fn path_column(path: &Path) -> rusqlite::types::Value {
+    match path.to_str() {
+        Some(s) => rusqlite::types::Value::Text(s.to_string()),
+        None => rusqlite::types::Value::Blob(path.as_os_str().as_encoded_bytes().to_vec()),
+    }
+}
+
+/// A path column read back.
+pub(crate) fn path_from_column(v: rusqlite::types::ValueRef<'_>) -> Result<PathBuf, String> {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Text(b) => Ok(PathBuf::from(std::str::from_utf8(b).map_err(|e| format!("path: {e}"))?)),
+        #[cfg(unix)]
+        ValueRef::Blob(b) => {
+            Ok(PathBuf::from(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b)))
+        }
+        _ => Err("a path that is neither text nor bytes".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +214,16 @@ mod tests {
             ">=0.30000000000000004",
             "1..2.5",
             "~9223372036854775807",
+            "~100..200",
+            "~-5..5",
+            "~1.5..2.5",
+            "~100..100",
+            "~200..100",
+            "200..65",
+            "~100..",
+            "~..200",
+            "~100..200..300",
+            "~~100",
         ] {
             let slow = crate::syntax::decl::parse_value(text).map_err(|e| e.message);
             let fast = fast_literal(text);
@@ -186,6 +233,10 @@ mod tests {
                 (_, None) => {}
             }
             assert_eq!(literal(text).ok(), slow.ok(), "{text}");
+        }
+        // The forms a large workspace is full of never take the slow path.
+        for text in ["~100", "<12", ">=100", "65..200", "~100..200", "@2018-02-07"] {
+            assert!(fast_literal(text).is_some(), "{text} takes the slow path");
         }
     }
 

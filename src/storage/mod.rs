@@ -186,9 +186,11 @@ pub fn prepare_process() {
 
 #[cfg(test)]
 mod tests {
-    // Statements against a workspace, from the scripts in `tests/workspace/`: every statement
-    // that fails leaves the graph exactly as it was (indexes included), and the workspace,
-    // reopened after the script, holds exactly the graph in memory.
+    // Statements against a workspace, from the scripts in `tests/workspace/` (`.kg` and
+    // `.cypher`): every statement that fails leaves the graph exactly as it was (indexes and
+    // declaration sites included), and the workspace, reopened after the script, holds
+    // exactly the graph in memory. A script's `.outcomes` file, when there is one, says how
+    // each statement ends: `ok`, or the code of its error.
 
     use std::path::PathBuf;
 
@@ -212,8 +214,11 @@ mod tests {
     #[test]
     fn failed_statements_leave_no_trace_and_the_workspace_reopens_as_it_was() {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/workspace");
-        let mut scripts: Vec<PathBuf> =
-            std::fs::read_dir(&dir).expect("tests/workspace").map(|e| e.expect("entry").path()).collect();
+        let mut scripts: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("tests/workspace")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "kg" || e == "cypher"))
+            .collect();
         scripts.sort();
         assert!(!scripts.is_empty());
         for script in scripts {
@@ -221,20 +226,29 @@ mod tests {
             let text = std::fs::read_to_string(&script).expect("script");
             let tmp = tempfile::tempdir().expect("temporary folder");
             let path = tmp.path().join("w.claimgraph");
-            create(&path, &bundled_graph(), &entry("init")).expect("creates");
+            let bundled = bundled_graph();
+            create(&path, &bundled, &entry("init")).expect("creates");
             let mut store = open(&path).expect("opens");
             let graph = store.load().expect("loads");
+            let (data, created) = (bundled.canonical_stored_state(), graph.canonical_stored_state());
+            assert!(
+                data == created,
+                "{name}: the new workspace differs from its data:\n{}",
+                diff(&data, &created)
+            );
             let mut session = Session::new(graph);
             session.workspace = Some(store);
             session.user = "tester".into();
             let file = SourceFile::new(name.clone(), text.clone());
             let mut failures = 0;
+            let mut outcomes = Vec::new();
             for span in split_statements(&text) {
                 let statement = text[span.start..span.end].trim();
                 let before = session.graph.canonical_state();
                 match session.execute_statement(&file, span, None) {
-                    Ok(_) => {}
-                    Err(_) => {
+                    Ok(_) => outcomes.push("ok".to_string()),
+                    Err(failure) => {
+                        outcomes.push(failure.report.code().map_or("error".to_string(), |c| c.to_string()));
                         failures += 1;
                         let after = session.graph.canonical_state();
                         assert!(
@@ -246,9 +260,13 @@ mod tests {
                 }
             }
             assert!(failures > 0, "{name}: no statement failed, so nothing was tested");
+            if let Ok(expected) = std::fs::read_to_string(script.with_extension("outcomes")) {
+                let expected: Vec<&str> = expected.lines().filter(|l| !l.trim().is_empty()).collect();
+                assert_eq!(outcomes, expected, "{name}: how its statements ended");
+            }
             let mut reopened_store = open(&path).expect("reopens");
             let reopened = reopened_store.load().expect("reloads");
-            let (memory, disk) = (session.graph.canonical_state(), reopened.canonical_state());
+            let (memory, disk) = (session.graph.canonical_stored_state(), reopened.canonical_stored_state());
             assert!(
                 memory == disk,
                 "{name}: the reopened workspace differs from the graph in memory:\n{}",

@@ -25,7 +25,7 @@ use crate::model::{Attestation, Changes, ClaimKind, DenialTarget, Graph, Resolut
 pub const APPLICATION_ID: i32 = 0x4347_5753;
 /// `PRAGMA user_version`: the schema's version. Older files are migrated on open for
 /// writing; newer ones are refused.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE meta (
@@ -47,7 +47,13 @@ CREATE TABLE entities (
     labels     TEXT NOT NULL,
     properties TEXT NOT NULL,
     via        TEXT,
-    journal    INTEGER NOT NULL REFERENCES journal(seq)
+    journal    INTEGER NOT NULL REFERENCES journal(seq),
+    speaks_for TEXT
+);
+CREATE TABLE document_texts (
+    entity   INTEGER PRIMARY KEY REFERENCES entities(key),
+    path     TEXT NOT NULL,
+    verified INTEGER NOT NULL
 );
 CREATE TABLE claims (
     key        INTEGER PRIMARY KEY,
@@ -293,8 +299,9 @@ impl Store for SqliteStore {
                 .with_help("open it again to see the changes"));
             }
         }
-        self.seen = Some(last);
         migrate(&self.conn).map_err(|e| self.sql(e))?;
+        // A migration may have journalled what it changed.
+        self.seen = Some(self.last_seq()?);
         self.lock = Some(lock);
         Ok(())
     }
@@ -357,14 +364,82 @@ impl Store for SqliteStore {
     }
 }
 
-/// Brings an older schema up to [`SCHEMA_VERSION`] (nothing yet: version 1 is the first).
-/// Each future version adds one step here, run inside the writer lock.
-fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-    let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if version < SCHEMA_VERSION {
-        conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
+/// The steps that bring a schema from one version to the next: `MIGRATIONS[i]` takes
+/// version `i + 1` to `i + 2`. A step leaves the tables exactly as a new workspace has them
+/// (column order included; tested), so nothing downstream knows how a file began.
+const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] = &[migrate_1_to_2];
+
+/// Version 2 keeps who speaks for whom (`SPEAKS FOR`) and documents' text files with
+/// whether their quotes were checked. A document of version 1 has no text row: its quotes
+/// read as unverified until the document is loaded again. Constraints lose their
+/// `TOLERANCE` option, which the language no longer has (one tolerance rule for all); the
+/// journal says which ones.
+fn migrate_1_to_2(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "ALTER TABLE entities ADD COLUMN speaks_for TEXT;
+         CREATE TABLE document_texts (
+             entity   INTEGER PRIMARY KEY REFERENCES entities(key),
+             path     TEXT NOT NULL,
+             verified INTEGER NOT NULL
+         );",
+    )?;
+    let mut rewritten = Vec::new();
+    {
+        let mut stmt = conn.prepare("SELECT key, statement FROM constraints ORDER BY key")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (key, statement) = row?;
+            if let Some(new) = without_tolerance(&statement) {
+                rewritten.push((key, statement, new));
+            }
+        }
+    }
+    if rewritten.is_empty() {
+        return Ok(());
+    }
+    let mut note = String::from(
+        "// Schema version 2: TOLERANCE is no longer a constraint option (`~n` is n ± 10% everywhere); dropped from:",
+    );
+    for (_, old, _) in &rewritten {
+        note.push_str(&format!("\n// {old}"));
+    }
+    let entry = JournalEntry { statement: note, origin: "migrate".into(), user: lock::user_name() };
+    let seq = write_journal(conn, &[entry])?;
+    let mut update = conn.prepare("UPDATE constraints SET statement = ?1, journal = ?2 WHERE key = ?3")?;
+    for (key, _, new) in rewritten {
+        update.execute(params![new, seq, key])?;
     }
     Ok(())
+}
+
+/// A version 1 constraint statement without its `TOLERANCE` option (as version 1 printed it:
+/// ` TOLERANCE 0.25`), or `None` when it has none.
+pub(super) fn without_tolerance(statement: &str) -> Option<String> {
+    static OPTION: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = OPTION.get_or_init(|| regex::Regex::new(r"\s+TOLERANCE\s+[^\s;]+").expect("valid pattern"));
+    re.is_match(statement).then(|| re.replace_all(statement, "").into_owned())
+}
+
+/// Brings an older schema up to [`SCHEMA_VERSION`], one step per version, in one
+/// transaction (a failed migration leaves the file as it was). Run by the writer, inside
+/// the writer lock, so readers never change a file.
+pub(super) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let steps = (|| {
+        for step in &MIGRATIONS[usize::try_from(version.max(1) - 1).unwrap_or(0)..] {
+            step(conn)?;
+        }
+        conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
+        conn.execute_batch("COMMIT")
+    })();
+    if steps.is_err() && !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    steps
 }
 
 fn write_journal(tx: &Connection, entries: &[JournalEntry]) -> rusqlite::Result<i64> {
@@ -386,8 +461,10 @@ fn write_journal(tx: &Connection, entries: &[JournalEntry]) -> rusqlite::Result<
 fn write_rows(tx: &Connection, g: &Graph, changes: &Changes, seq: i64, fresh: bool) -> rusqlite::Result<()> {
     if !fresh {
         let mut del_entity = tx.prepare_cached("DELETE FROM entities WHERE key = ?1")?;
+        let mut del_text = tx.prepare_cached("DELETE FROM document_texts WHERE entity = ?1")?;
         for ix in &changes.entities {
             del_entity.execute([ix.index() as i64])?;
+            del_text.execute([ix.index() as i64])?;
         }
         let mut del_claim = tx.prepare_cached("DELETE FROM claims WHERE key = ?1")?;
         let mut del_atts = tx.prepare_cached("DELETE FROM attestations WHERE claim = ?1")?;
@@ -403,8 +480,11 @@ fn write_rows(tx: &Connection, g: &Graph, changes: &Changes, seq: i64, fresh: bo
         }
     }
     let mut ins_entity = tx.prepare_cached(
-        "INSERT INTO entities (key, id, labels, properties, via, journal) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO entities (key, id, labels, properties, via, journal, speaks_for)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
+    let mut ins_text =
+        tx.prepare_cached("INSERT INTO document_texts (entity, path, verified) VALUES (?1, ?2, ?3)")?;
     for ix in &changes.entities {
         let Some(e) = g.entity(*ix) else { continue };
         let labels: Vec<&str> = e.labels.iter().map(|l| g.str(*l)).collect();
@@ -414,8 +494,12 @@ fn write_rows(tx: &Connection, g: &Graph, changes: &Changes, seq: i64, fresh: bo
             serde_json::to_string(&labels).unwrap_or_default(),
             codec::props_json(g, &e.props),
             codec::keys_json(e.via.iter().map(|v| v.index())),
-            seq
+            seq,
+            codec::keys_json(e.speaks_for.iter().map(|v| v.index())),
         ])?;
+        if let Some(text) = g.document_text(*ix) {
+            ins_text.execute(params![ix.index() as i64, codec::path_column(&text.path), text.verified])?;
+        }
     }
     let mut ins_claim = tx.prepare_cached(
         "INSERT INTO claims (key, id, subject, type, object, properties, chain_link, journal)
@@ -464,7 +548,7 @@ fn write_rows(tx: &Connection, g: &Graph, changes: &Changes, seq: i64, fresh: bo
         tx.prepare_cached("INSERT INTO constraints (key, id, statement, journal) VALUES (?1, ?2, ?3, ?4)")?;
     for i in changes.constraints.clone() {
         let Some(c) = g.constraints().get(i) else { continue };
-        let statement = crate::load::print::constraint_decl(g, c).to_string();
+        let statement = crate::load::print::constraint_text(g, c);
         ins_constraint.execute(params![i as i64, g.str(c.id), statement, seq])?;
     }
     let mut ins_resolution = tx.prepare_cached(

@@ -14,8 +14,8 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::{err, Kind, SqliteStore};
 use crate::model::{
-    Attestation, Claim, ClaimIx, ClaimKind, Denial, DenialTarget, Entity, EntityIx, Graph, Resolution,
-    ResolutionStatus, ResolutionTarget, SourceRef, Status, Value,
+    Attestation, Claim, ClaimIx, ClaimKind, Denial, DenialTarget, DocumentText, Entity, EntityIx, Graph,
+    Resolution, ResolutionStatus, ResolutionTarget, SourceRef, Status, Value,
 };
 use crate::storage::codec;
 use crate::storage::StorageError;
@@ -66,6 +66,7 @@ struct RawEntity {
     labels: Vec<String>,
     props: Vec<(String, Value)>,
     via: Vec<usize>,
+    speaks_for: Vec<usize>,
 }
 
 struct RawClaim {
@@ -110,6 +111,7 @@ enum Batch {
         seq: i64,
     },
     Rest {
+        texts: Vec<(usize, DocumentText)>,
         denials: Vec<RawDenial>,
         constraints: Vec<String>,
         resolutions: Vec<RawResolution>,
@@ -166,7 +168,13 @@ fn read_entities(conn: &Connection, tx: &Sender) -> rusqlite::Result<Result<(), 
     };
     let (entities, claims) = (bound("entities")?, bound("claims")?);
     decoded!(send(tx, Batch::Sizes { entities, claims }));
-    let mut stmt = conn.prepare("SELECT key, id, labels, properties, via FROM entities ORDER BY key")?;
+    // A version 1 file that no writer has migrated yet has no `speaks_for` column.
+    let sql = if schema_version(conn)? >= 2 {
+        "SELECT key, id, labels, properties, via, speaks_for FROM entities ORDER BY key"
+    } else {
+        "SELECT key, id, labels, properties, via, NULL FROM entities ORDER BY key"
+    };
+    let mut stmt = conn.prepare(sql)?;
     let mut rows = stmt.query([])?;
     let mut batch = Vec::with_capacity(BATCH);
     while let Some(r) = rows.next()? {
@@ -178,6 +186,7 @@ fn read_entities(conn: &Connection, tx: &Sender) -> rusqlite::Result<Result<(), 
             labels,
             props: decoded!(codec::props_values(r.get_ref(3)?.as_str()?)),
             via: decoded!(codec::keys_from_json(r.get_ref(4)?.as_str_or_null()?)),
+            speaks_for: decoded!(codec::keys_from_json(r.get_ref(5)?.as_str_or_null()?)),
         });
         if batch.len() == BATCH {
             decoded!(send(tx, Batch::Entities(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))));
@@ -252,7 +261,20 @@ fn read_claims(
     Ok(send(tx, Batch::Claims { rows: batch, new_types }))
 }
 
+fn schema_version(conn: &Connection) -> rusqlite::Result<i32> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
 fn read_rest(conn: &Connection, tx: &Sender, seq: i64) -> rusqlite::Result<Result<(), String>> {
+    let mut texts = Vec::new();
+    if schema_version(conn)? >= 2 {
+        let mut stmt = conn.prepare("SELECT entity, path, verified FROM document_texts ORDER BY entity")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let path = decoded!(codec::path_from_column(r.get_ref(1)?));
+            texts.push((r.get::<_, i64>(0)? as usize, DocumentText { path, verified: r.get(2)? }));
+        }
+    }
     let mut denials = Vec::new();
     let mut stmt = conn.prepare("SELECT key, claim, pattern FROM denials ORDER BY key")?;
     let mut atts = conn.prepare(
@@ -275,7 +297,15 @@ fn read_rest(conn: &Connection, tx: &Sender, seq: i64) -> rusqlite::Result<Resul
         });
     }
     let mut stmt = conn.prepare("SELECT statement FROM constraints ORDER BY key")?;
-    let constraints = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+    let mut constraints = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+    if schema_version(conn)? < 2 {
+        // Read as the migration to version 2 will write them.
+        for c in &mut constraints {
+            if let Some(new) = super::without_tolerance(c) {
+                *c = new;
+            }
+        }
+    }
     let mut stmt = conn.prepare("SELECT finding, claims, status, reason FROM resolutions ORDER BY key")?;
     let mut resolutions = Vec::new();
     let mut rows = stmt.query([])?;
@@ -287,7 +317,7 @@ fn read_rest(conn: &Connection, tx: &Sender, seq: i64) -> rusqlite::Result<Resul
             reason: r.get(3)?,
         });
     }
-    Ok(send(tx, Batch::Rest { denials, constraints, resolutions, seq }))
+    Ok(send(tx, Batch::Rest { texts, denials, constraints, resolutions, seq }))
 }
 
 /// An attestation row (`owner, source, user, via, status, quote, document, position, date`).
@@ -392,6 +422,7 @@ fn build(receivers: Vec<std::sync::mpsc::Receiver<Batch>>) -> Result<Option<(Gra
                             labels: e.labels.iter().map(|l| g.intern(l)).collect(),
                             props: props(&mut g, e.props),
                             via: e.via.into_iter().map(EntityIx::new).collect(),
+                            speaks_for: e.speaks_for.into_iter().map(EntityIx::new).collect(),
                         };
                         g.restore_entity(e.key, entity, &mut holes)?;
                     }
@@ -420,7 +451,7 @@ fn build(receivers: Vec<std::sync::mpsc::Receiver<Batch>>) -> Result<Option<(Gra
                         )?;
                     }
                 }
-                Batch::Rest { denials, constraints, resolutions, seq } => {
+                Batch::Rest { texts, denials, constraints, resolutions, seq } => {
                     if seen.is_some_and(|s| s != seq) {
                         return Ok(None);
                     }
@@ -435,6 +466,13 @@ fn build(receivers: Vec<std::sync::mpsc::Receiver<Batch>>) -> Result<Option<(Gra
                         g.restore_denial_row(d.key, Denial { target, attestations });
                     }
                     g.finish_restore(std::mem::take(&mut holes));
+                    for (key, text) in texts {
+                        let ix = EntityIx::new(key);
+                        if g.entity(ix).is_none() {
+                            return Err(format!("the text of document {key}, which does not exist"));
+                        }
+                        g.set_document_text(ix, text);
+                    }
                     for c in constraints {
                         crate::load::constraint_from_text(&mut g, &c)
                             .map_err(|e| format!("constraint {c:?}: {e}"))?;
