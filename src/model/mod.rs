@@ -12,6 +12,7 @@ pub mod resolution;
 pub mod restore;
 pub mod result;
 pub mod summary;
+pub mod temporal;
 pub mod undo;
 pub mod value;
 
@@ -22,6 +23,7 @@ pub use graph::{Entity, Graph, GraphError};
 pub use resolution::{Resolution, ResolutionStatus, ResolutionTarget};
 pub use restore::RestoreHoles;
 pub use summary::Summary;
+pub use temporal::{Temporal, TemporalError, TemporalKind};
 pub use undo::{Changes, Savepoint};
 pub use value::{Interval, Number, Uncertain, Value};
 

@@ -52,7 +52,7 @@ fn value_from_json(j: Json) -> Result<Value, String> {
         Json::Object(m) => {
             if m.len() == 1 {
                 if let Some((k, Json::String(text))) = m.iter().next() {
-                    if matches!(k.as_str(), "$uncertain" | "$date" | "$float") {
+                    if matches!(k.as_str(), "$uncertain" | "$date" | "$float" | "$temporal") {
                         return literal(text);
                     }
                 }
@@ -72,10 +72,11 @@ pub(crate) fn literal(text: &str) -> Result<Value, String> {
     crate::syntax::decl::parse_value(text).map_err(|e| format!("{text:?}: {}", e.message))
 }
 
-/// An attestation's date column.
-pub(crate) fn date(text: &str) -> Result<DateValue, String> {
+/// An attestation's date column: a date (with its precision, or relative to the document)
+/// or a temporal value such as a date-time.
+pub(crate) fn date(text: &str) -> Result<Value, String> {
     match literal(text)? {
-        Value::Date(d) => Ok(d),
+        v @ (Value::Date(_) | Value::Temporal(_)) => Ok(v),
         _ => Err(format!("{text:?} is not a date")),
     }
 }

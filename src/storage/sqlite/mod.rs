@@ -592,7 +592,7 @@ fn write_attestation(
         a.quote.as_deref(),
         a.document.map(|d| d.index() as i64),
         a.position.as_deref(),
-        a.date.map(|d| d.to_string()),
+        a.date.as_ref().map(|d| d.to_string()),
     ])
 }
 
