@@ -10,8 +10,14 @@ use expectrl::{ControlCode, Regex, Session};
 fn spawn() -> Option<Session> {
     let bin = env!("CARGO_BIN_EXE_claimgraph");
     let history = std::env::temp_dir().join(format!("claimgraph-test-history-{}", std::process::id()));
+    // The shell's default workspace goes in a fresh folder, never the user's data folder.
+    let home = std::env::temp_dir().join(format!("claimgraph-test-home-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
     let mut cmd = std::process::Command::new(bin);
-    cmd.env("CLAIMGRAPH_HISTORY", &history).env("NO_COLOR", "1").env("TERM", "xterm");
+    cmd.env("CLAIMGRAPH_HISTORY", &history)
+        .env("CLAIMGRAPH_HOME", &home)
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm");
     match Session::spawn(cmd) {
         Ok(mut s) => {
             s.set_expect_timeout(Some(Duration::from_secs(20)));

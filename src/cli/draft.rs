@@ -31,7 +31,7 @@ pub struct DraftArgs {
     pub score: Option<PathBuf>,
 }
 
-pub fn run(args: &DraftArgs, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
+pub fn run(args: &DraftArgs, session: &super::SessionArgs) -> anyhow::Result<ExitCode> {
     let text = SourceFile::read(&args.article)?.text.to_string();
     let mut lex = Lexicon::bundled();
     for path in &args.lexicons {
@@ -41,8 +41,9 @@ pub fn run(args: &DraftArgs, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
             anyhow::bail!("{}", render_plain(&report_in(&file, e)));
         }
     }
-    // The open graph: what `--data` names (nothing by default), so known entities keep their ids.
-    let graph = if data.is_empty() { Graph::new() } else { super::load(data)? };
+    // The open graph: the workspace or what `--data` names (nothing by default), so known
+    // entities keep their ids.
+    let graph = known_graph(session)?;
     let published = match &args.published {
         None => None,
         Some(p) => match crate::syntax::decl::parse_value(&format!("@{}", p.trim_start_matches('@'))) {
@@ -73,7 +74,7 @@ pub fn run(args: &DraftArgs, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
         let gold_file = DataFile::read(gold_path)?;
         let mut gold = Graph::new();
         load_files(&mut gold, &[gold_file])?;
-        let mut drafted = if data.is_empty() { Graph::new() } else { super::load(data)? };
+        let mut drafted = known_graph(session)?;
         load_files(&mut drafted, &[DataFile::new("<draft>", kg.clone(), Some(out_dir.clone()))])?;
         let scores = score::score(&text, &gold, &drafted);
         let mut report = format!(
@@ -113,6 +114,16 @@ pub fn run(args: &DraftArgs, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The graph whose names a draft reuses: `--workspace` (read, not written), the `--data`
+/// files, or an empty graph.
+fn known_graph(session: &super::SessionArgs) -> anyhow::Result<Graph> {
+    match (&session.workspace, session.data.is_empty()) {
+        (Some(path), _) => Ok(super::open_workspace(path)?.1),
+        (None, true) => Ok(Graph::new()),
+        (None, false) => super::load(&session.data),
+    }
 }
 
 /// `target` as a path relative to `from` (a folder); absolute when they share no root.

@@ -11,6 +11,7 @@ mod fast;
 pub mod json;
 pub mod print;
 mod sanity;
+mod stored;
 pub mod table;
 mod texts;
 
@@ -22,6 +23,7 @@ use miette::Report;
 
 pub use crate::diagnostics::did_you_mean;
 pub use error::{LoadError, LoadErrorKind};
+pub(crate) use stored::{constraint_from_text, denial_target_from_text};
 
 use crate::diagnostics::{report_in, SourceFile};
 use crate::model::{
@@ -353,6 +355,9 @@ pub struct Loader<'g> {
     pending_findings: Option<Vec<(usize, Name)>>,
     /// What `RESOLVE F-…` is checked against; unchecked without it.
     pub finding_ids: Option<FindingIds>,
+    /// Reading back what a workspace stored: a pattern may name an entity deleted since,
+    /// which then stands for no entity at all rather than failing the whole workspace.
+    restoring: bool,
 }
 
 impl<'g> Loader<'g> {
@@ -370,6 +375,7 @@ impl<'g> Loader<'g> {
             line_cursor: (0, 1, 1),
             pending_findings: None,
             finding_ids: None,
+            restoring: false,
         }
     }
 
@@ -660,7 +666,11 @@ impl<'g> Loader<'g> {
     }
 
     fn entity(&self, name: &Name) -> Result<EntityIx, LoadError> {
-        self.graph.find_entity(&name.text).ok_or_else(|| self.unknown_entity(name))
+        match self.graph.find_entity(&name.text) {
+            Some(ix) => Ok(ix),
+            None if self.restoring => Ok(EntityIx::end()),
+            None => Err(self.unknown_entity(name)),
+        }
     }
 
     fn is(&self, ix: EntityIx, label: &str) -> bool {
