@@ -2,6 +2,7 @@
 //!
 //! See README.md, "Architecture", for how the modules fit together.
 
+pub mod alloc;
 pub mod bundled;
 pub mod check;
 pub mod cli;

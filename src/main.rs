@@ -1,9 +1,5 @@
-// glibc's allocator fragments under the load's many short-lived parse trees and then spends
-// much of a contradiction check consolidating freed chunks; mimalloc does not (see
-// docs/performance.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
+// The allocator (mimalloc, counting each thread's bytes for the query memory budget) is
+// declared in the library, `src/alloc.rs`, so that the tests run on it too.
 fn main() -> std::process::ExitCode {
     claimgraph::cli::main()
 }

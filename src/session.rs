@@ -79,6 +79,8 @@ pub(crate) struct Session {
     pub timing: bool,
     /// Who creates claims from queries (`$USER`): `CREATE` attests relationships to them.
     pub user: String,
+    /// The most memory one query may hold (`--memory-budget`, `:set memory-budget`).
+    pub memory_budget: query::MemoryBudget,
     pub cancel: Arc<CancelFlag>,
     /// Stop a script at its first failing statement.
     pub fail_fast: bool,
@@ -108,6 +110,7 @@ impl Session {
             format: OutputFormat::Table,
             timing: false,
             user: std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "user".to_string()),
+            memory_budget: query::MemoryBudget::default(),
             cancel: Arc::new(CancelFlag::new(false)),
             fail_fast: true,
             color: false,
@@ -384,7 +387,7 @@ impl Session {
             );
         }
         self.cancel.store(false, Ordering::SeqCst);
-        let caller = query::Caller { user: self.user.clone() };
+        let caller = query::Caller { user: self.user.clone(), memory_budget: self.memory_budget };
         // The statement was parsed above: run that parse rather than parsing it again.
         let result = match &first.statement {
             Statement::Query(q) => query::execute_query(

@@ -13,6 +13,14 @@
 //!
 //! Inputs may spell what a text file cannot hold conveniently: `{{repeat N TEXT}}` is TEXT
 //! (where `\n` is a newline) N times, and `{{byte HH}}` one raw byte.
+//!
+//! Two more lines are optional: `args --memory-budget 64MiB` (options before the command)
+//! and `cap 3GiB`, which runs the program with its address space capped (`ulimit -v`): the
+//! runaway queries (`runaway_*.cypher`) must end in a `ResourceError` under the cap, not be
+//! killed by the allocator.
+
+#[path = "support/limits.rs"]
+mod limits;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -49,24 +57,38 @@ struct Expected {
     at: String,
     code: String,
     message: String,
+    args: Vec<String>,
+    /// The address-space cap, in bytes.
+    cap: Option<u64>,
 }
 
 fn expected(path: &Path) -> Expected {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let optional =
+        |key: &str| text.lines().find_map(|l| l.strip_prefix(key).and_then(|v| v.strip_prefix(' ')));
     let field = |key: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(key).and_then(|v| v.strip_prefix(' ')))
-            .unwrap_or_else(|| panic!("{} has no `{key}` line", path.display()))
-            .to_string()
+        optional(key).unwrap_or_else(|| panic!("{} has no `{key}` line", path.display())).to_string()
     };
-    Expected { at: field("at"), code: field("code"), message: field("message") }
+    let cap = optional("cap").map(|c| {
+        claimgraph::query::MemoryBudget::parse(c)
+            .unwrap_or_else(|e| panic!("{}: cap {e}", path.display()))
+            .bytes()
+    });
+    let args =
+        optional("args").map(|a| a.split_whitespace().map(str::to_string).collect()).unwrap_or_default();
+    Expected { at: field("at"), code: field("code"), message: field("message"), args, cap }
 }
 
-/// Runs the program on `file`, killed after a minute (a hang is a failure too).
-fn run(args: &[&str], file: &Path) -> (Option<i32>, String) {
+/// Runs the program on `file` (under `cap` bytes of address space), killed after a minute
+/// (a hang is a failure too).
+fn run(args: &[String], file: &Path, cap: Option<u64>) -> (Option<i32>, String) {
     // `CLAIMGRAPH_BIN` measures another build (an older release, say) against the corpus.
     let bin = std::env::var_os("CLAIMGRAPH_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_claimgraph").into());
-    let mut child = Command::new(bin)
+    let mut cmd = Command::new(bin);
+    if let Some(bytes) = cap {
+        limits::cap_address_space(&mut cmd, bytes);
+    }
+    let mut child = cmd
         .args(args)
         .arg(file)
         .stdin(Stdio::null())
@@ -110,37 +132,58 @@ fn hostile_inputs_end_in_located_errors() {
     cases.sort();
     assert!(cases.len() >= 25, "the corpus is there");
     let work = tempfile::tempdir().expect("a temporary folder");
-    let mut wrong = Vec::new();
-    for case in &cases {
-        let name = case.file_name().expect("a name").to_string_lossy().into_owned();
-        let want = expected(&case.with_extension("expected"));
-        let input = work.path().join(&name);
-        std::fs::write(&input, expand(&std::fs::read(case).expect("readable"))).expect("written");
-        let args: &[&str] = if name.ends_with(".cypher") { &["run"] } else { &["check"] };
-        let (code, stderr) = run(args, &input);
-        let location = format!("{}:{}", input.display(), want.at);
-        let problems: Vec<&str> = [
-            (code != Some(1), "exit code is not 1"),
-            (!stderr.contains(&location), "location"),
-            (!stderr.contains(&want.code), "code"),
-            (!stderr.contains(&want.message), "message"),
-        ]
-        .into_iter()
-        .filter(|(bad, _)| *bad)
-        .map(|(_, what)| what)
-        .collect();
-        if !problems.is_empty() {
-            let shown: String = stderr.chars().take(1500).collect();
-            wrong.push(format!(
-                "{name}: wrong {} (exit {code:?}; want {} {} {:?}):\n{shown}",
-                problems.join(", "),
-                want.at,
-                want.code,
-                want.message
-            ));
+    // The runaway queries take seconds each, until their budget runs out: run the cases on
+    // every core.
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let wrong = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                while let Some(case) = cases.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                    if let Some(problem) = check_case(case, work.path()) {
+                        wrong.lock().expect("not poisoned").push(problem);
+                    }
+                }
+            });
         }
-    }
+    });
+    let mut wrong = wrong.into_inner().expect("not poisoned");
+    wrong.sort();
     assert!(wrong.is_empty(), "{} of {} hostile inputs:\n\n{}", wrong.len(), cases.len(), wrong.join("\n\n"));
+}
+
+/// Runs one case; what is wrong with its outcome, if anything.
+fn check_case(case: &Path, work: &Path) -> Option<String> {
+    let name = case.file_name().expect("a name").to_string_lossy().into_owned();
+    let want = expected(&case.with_extension("expected"));
+    let input = work.join(&name);
+    std::fs::write(&input, expand(&std::fs::read(case).expect("readable"))).expect("written");
+    let mut args = want.args.clone();
+    args.push(if name.ends_with(".cypher") { "run" } else { "check" }.to_string());
+    let (code, stderr) = run(&args, &input, want.cap);
+    let location = format!("{}:{}", input.display(), want.at);
+    let problems: Vec<&str> = [
+        (code != Some(1), "exit code is not 1"),
+        (!stderr.contains(&location), "location"),
+        (!stderr.contains(&want.code), "code"),
+        (!stderr.contains(&want.message), "message"),
+    ]
+    .into_iter()
+    .filter(|(bad, _)| *bad)
+    .map(|(_, what)| what)
+    .collect();
+    if problems.is_empty() {
+        return None;
+    }
+    let shown: String = stderr.chars().take(1500).collect();
+    Some(format!(
+        "{name}: wrong {} (exit {code:?}; want {} {} {:?}):\n{shown}",
+        problems.join(", "),
+        want.at,
+        want.code,
+        want.message
+    ))
 }
 
 #[test]

@@ -82,7 +82,7 @@ fn status_and_attestations_are_queryable() {
 fn create_attests_the_session_user() {
     let mut g = Graph::new();
     let cancel = AtomicBool::new(false);
-    let session = Caller { user: "alice".into() };
+    let session = Caller { user: "alice".into(), ..Caller::default() };
     let out = execute_as(
         &session,
         &mut g,
@@ -397,7 +397,7 @@ fn explain_starts_from_a_source_or_a_type() {
 fn the_source_index_follows_writes() {
     let mut g = Graph::new();
     let cancel = AtomicBool::new(false);
-    let analyst = Caller { user: "analyst".into() };
+    let analyst = Caller { user: "analyst".into(), ..Caller::default() };
     let as_analyst = |g: &mut Graph, q: &str| {
         execute_as(&analyst, g, q, &Params::new(), &cancel).unwrap_or_else(|e| panic!("{q}: {}", e.message))
     };

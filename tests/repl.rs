@@ -1,5 +1,7 @@
 //! The REPL driven through a pseudo-terminal, the way a user meets it.
 
+#[path = "support/limits.rs"]
+mod limits;
 #[path = "support/shared.rs"]
 mod shared;
 
@@ -8,6 +10,11 @@ use std::time::Duration;
 use expectrl::{ControlCode, Regex, Session};
 
 fn spawn() -> Option<Session> {
+    spawn_with(|_| {})
+}
+
+/// The shell, with `setup` applied to its command first (limits, arguments).
+fn spawn_with(setup: impl FnOnce(&mut std::process::Command)) -> Option<Session> {
     let bin = env!("CARGO_BIN_EXE_claimgraph");
     let history = std::env::temp_dir().join(format!("claimgraph-test-history-{}", std::process::id()));
     // The shell's default workspace goes in a fresh folder, never the user's data folder.
@@ -18,6 +25,7 @@ fn spawn() -> Option<Session> {
         .env("CLAIMGRAPH_HOME", &home)
         .env("NO_COLOR", "1")
         .env("TERM", "xterm");
+    setup(&mut cmd);
     match Session::spawn(cmd) {
         Ok(mut s) => {
             s.set_expect_timeout(Some(Duration::from_secs(20)));
@@ -184,4 +192,40 @@ fn review_session() {
     let second = run_draft();
     assert!(!one_line(&second).contains(&statement), "a rejected draft was proposed again");
     assert!(second.contains("earlier rejected proposals left out"));
+}
+
+/// A runaway query under a 3 GiB address-space cap (`ulimit -v`) ends in a ResourceError
+/// under the default budget, and the shell answers the next query; `:set memory-budget`
+/// changes the budget for the queries after it.
+#[test]
+fn runaway_query_leaves_the_shell_usable() {
+    let Some(mut p) = spawn_with(|cmd| {
+        limits::cap_address_space(cmd, 3 << 30);
+    }) else {
+        return;
+    };
+    p.set_expect_timeout(Some(Duration::from_secs(120)));
+    p.expect("claimgraph> ").unwrap();
+    p.send_line("UNWIND range(1, 9000000) AS x WITH collect([x, x]) AS xs RETURN size(xs);").unwrap();
+    p.expect("ResourceError.MemoryLimitExceeded").unwrap();
+    p.expect(Regex("needs more memory than the query's budget of [0-9.]+ MiB")).unwrap();
+    p.expect("claimgraph> ").unwrap();
+    p.send_line("MATCH (n {name: 'Wagner'}) RETURN n.name AS found;").unwrap();
+    p.expect("Wagner Group").unwrap();
+    p.expect("1 row").unwrap();
+    p.expect("claimgraph> ").unwrap();
+
+    p.send_line(":set memory-budget 32MiB").unwrap();
+    p.expect("memory-budget: 32 MiB").unwrap();
+    p.send_line("UNWIND range(1, 1000000) AS x RETURN size(collect([x, x]));").unwrap();
+    p.expect("needs more memory than the query's budget of 32 MiB").unwrap();
+    p.expect("claimgraph> ").unwrap();
+    p.send_line(":set memory-budget lots").unwrap();
+    p.expect("`lots` is not a size").unwrap();
+    p.send_line(":set").unwrap();
+    p.expect("memory-budget: 32 MiB").unwrap();
+    p.send_line("RETURN size(collect(1)) AS one;").unwrap();
+    p.expect("1 row").unwrap();
+    p.send(ControlCode::EndOfTransmission).unwrap();
+    p.expect(expectrl::Eof).unwrap();
 }

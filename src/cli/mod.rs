@@ -57,6 +57,11 @@ pub struct SessionArgs {
     /// Print how long each query took
     #[arg(long, global = true)]
     pub timing: bool,
+    /// The most memory one query may hold (`512MiB`, `4GiB`); a query that needs more ends
+    /// with a ResourceError. Default: a quarter of the machine's memory, at most a third of
+    /// what `ulimit -v` leaves
+    #[arg(long, value_name = "SIZE", global = true, value_parser = crate::query::MemoryBudget::parse)]
+    pub memory_budget: Option<crate::query::MemoryBudget>,
 }
 
 /// Whether a script stops at its first failing statement.
@@ -462,7 +467,9 @@ fn export(format: ExportFormat, args: &SessionArgs) -> anyhow::Result<()> {
                 Some(q) => {
                     let params = parse_params(&args.params)?;
                     let cancel = crate::query::CancelFlag::new(false);
-                    let out = crate::query::execute(&mut graph, &q, &params, &cancel)
+                    let mut caller = crate::query::Caller::default();
+                    caller.memory_budget = args.memory_budget.unwrap_or(caller.memory_budget);
+                    let out = crate::query::execute_as(&caller, &mut graph, &q, &params, &cancel)
                         .map_err(|e| anyhow::anyhow!("query failed: {e}"))?;
                     output_to_dot(&graph, &out, options)
                 }
@@ -517,6 +524,9 @@ pub(crate) fn session_from_args(args: &SessionArgs) -> anyhow::Result<Session> {
     session.params = params;
     session.format = args.format;
     session.timing = args.timing;
+    if let Some(budget) = args.memory_budget {
+        session.memory_budget = budget;
+    }
     Ok(session)
 }
 

@@ -52,6 +52,8 @@ tck_names! {
         UnsupportedOperation,
         /// Ctrl-C (claimgraph's own).
         Cancelled,
+        /// The query needed more memory than its budget (claimgraph's own).
+        ResourceError,
         /// A bug: the engine panicked (claimgraph's own).
         InternalError,
     }
@@ -86,6 +88,7 @@ tck_names! {
         InvalidUnicodeLiteral,
         MapElementAccessByNonString,
         MergeReadOwnWrites,
+        MemoryLimitExceeded,
         MissingParameter,
         NegativeIntegerArgument,
         NestedAggregation,

@@ -16,6 +16,7 @@
 use std::cell::Cell;
 use std::collections::HashSet;
 
+use super::budget;
 use super::error::{argument_error, syntax_error, type_error, ErrorDetail, EvalResult, QueryError};
 use super::ops;
 use super::temporal_functions;
@@ -303,7 +304,15 @@ pub(crate) fn call(graph: &Graph, name: &str, args: &[Value]) -> EvalResult<Valu
             if search.is_null() || repl.is_null() {
                 return Ok(Value::Null);
             }
-            Ok(Value::from(string(f, a)?.replace(string(f, search)?, string(f, repl)?)))
+            let (s, search, repl) = (string(f, a)?, string(f, search)?, string(f, repl)?);
+            if repl.len() > search.len() {
+                // Each match grows the text: ask the budget for the result first.
+                let matches =
+                    if search.is_empty() { s.chars().count() + 1 } else { s.matches(search).count() };
+                let grown = (matches as u64).saturating_mul((repl.len() - search.len()) as u64);
+                budget::reserve(grown.saturating_add(s.len() as u64), "replace()")?;
+            }
+            Ok(Value::from(s.replace(search, repl)))
         }
         "substring" => substring(a, arg(1), args.get(2)),
         "left" | "right" => {
@@ -324,6 +333,9 @@ pub(crate) fn call(graph: &Graph, name: &str, args: &[Value]) -> EvalResult<Valu
                 return Ok(Value::Null);
             }
             let (s, d) = (string(f, a)?, string(f, d)?);
+            let pieces = if d.is_empty() { s.chars().count() } else { s.matches(d).count() + 1 };
+            // A list of short strings takes far more than the text it was split from.
+            budget::reserve(ops::list_bytes(pieces).saturating_mul(2), "split()")?;
             let parts: Vec<Value> = if d.is_empty() {
                 s.chars().map(|c| Value::from(c.to_string())).collect()
             } else {
@@ -459,6 +471,7 @@ fn range(start: &Value, end: &Value, step: Option<&Value>) -> EvalResult<Value> 
             format!("range() would build {count} elements; the limit is {RANGE_LIMIT}"),
         ));
     }
+    budget::reserve(ops::list_bytes(count as usize), "range()")?;
     // Every element lies between start and end, so it fits in i64.
     Ok(Value::List((0..count).map(|k| Value::Int((s + k * st) as i64)).collect()))
 }

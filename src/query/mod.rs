@@ -5,6 +5,7 @@
 //! This file is the engine's public contract; the stages live in submodules.
 
 pub(crate) mod aggregate;
+pub(crate) mod budget;
 pub(crate) mod error;
 pub(crate) mod exec;
 pub(crate) mod functions;
@@ -18,6 +19,7 @@ pub(crate) mod temporal_functions;
 pub(crate) mod value;
 
 pub use crate::model::result::{NodeValue, PathValue, QueryValue, RelValue};
+pub use budget::MemoryBudget;
 pub use error::{ErrorClass, ErrorDetail, ErrorPhase, QueryError};
 pub use exec::{CancelFlag, QueryOutput, WriteStats};
 pub use procedures::{ProcType, Procedure, Procedures};
@@ -26,15 +28,17 @@ pub use value::Params;
 use crate::model::Graph;
 use crate::syntax::query::{parse_query, Query};
 
-/// Who is running queries: `CREATE` attests the relationships it makes to this user.
+/// Who is running queries: `CREATE` attests the relationships it makes to this user; each
+/// query may hold at most `memory_budget` at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub user: String,
+    pub memory_budget: MemoryBudget,
 }
 
 impl Default for Caller {
     fn default() -> Self {
-        Caller { user: "user".to_string() }
+        Caller { user: "user".to_string(), memory_budget: MemoryBudget::default() }
     }
 }
 
@@ -150,5 +154,6 @@ fn run(
 ) -> Result<QueryOutput, QueryError> {
     check(query)?;
     procedures::check(query, procs, params)?;
+    let _budget = budget::Scope::enter(caller.memory_budget);
     exec::Exec::new(params, cancel, text, &caller.user, procs).run_query(graph, query)
 }

@@ -27,6 +27,7 @@ use std::sync::Arc;
 
 use regex::Regex;
 
+use super::budget;
 use super::error::{argument_error, arithmetic_error, type_error, ErrorDetail, EvalResult, QueryError};
 use super::temporal;
 use super::value::{claim_props, entity_props, Value};
@@ -599,10 +600,16 @@ pub(crate) fn add(a: &Value, b: &Value) -> EvalResult<Value> {
         (Int(_) | Float(_), Int(_) | Float(_)) => {
             Float(as_f64(a).unwrap_or(f64::NAN) + as_f64(b).unwrap_or(f64::NAN))
         }
-        (String(x), String(y)) => Value::from(format!("{x}{y}")),
+        (String(x), String(y)) => {
+            budget::reserve((x.len() + y.len()) as u64, "concatenation (+)")?;
+            Value::from(format!("{x}{y}"))
+        }
         (String(x), Int(_) | Float(_)) => Value::from(format!("{x}{b}")),
         (Int(_) | Float(_), String(y)) => Value::from(format!("{a}{y}")),
-        (List(x), List(y)) => List(x.iter().chain(y.iter()).cloned().collect()),
+        (List(x), List(y)) => {
+            budget::reserve(list_bytes(x.len() + y.len()), "concatenation (+)")?;
+            List(x.iter().chain(y.iter()).cloned().collect())
+        }
         (List(x), y) => List(x.iter().cloned().chain(std::iter::once(y.clone())).collect()),
         (x, List(y)) => List(std::iter::once(x.clone()).chain(y.iter().cloned()).collect()),
         (Uncertain(_), _) | (_, Uncertain(_)) => {
@@ -610,6 +617,12 @@ pub(crate) fn add(a: &Value, b: &Value) -> EvalResult<Value> {
         }
         _ => temporal::add_sub(a, b, 1)?.ok_or_else(|| bad_operands("+", a, b))?,
     })
+}
+
+/// The bytes a list of `n` values takes (its elements' own heap data aside): what the
+/// budget is asked for before a list whose length comes from the data is built.
+pub(crate) fn list_bytes(n: usize) -> u64 {
+    (n as u64).saturating_mul(std::mem::size_of::<Value>() as u64)
 }
 
 pub(crate) fn sub(a: &Value, b: &Value) -> EvalResult<Value> {

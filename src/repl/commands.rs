@@ -19,6 +19,7 @@ pub(crate) const COMMANDS: &[(&str, &str)] = &[
     ("export", ":export FORMAT FILE [query]  export the graph (dot and json: or a query's subgraph)"),
     ("format", ":format table|json|csv|markdown  how results print"),
     ("timing", ":timing on|off            show how long queries take"),
+    ("set", ":set memory-budget SIZE   the most memory one query may hold (512MiB, 4GiB); :set lists it"),
     ("param", ":param name => value      set a query parameter ($name)"),
     ("params", ":params                   list parameters"),
     ("schema", ":schema                   labels, relationship types, constraints and counts"),
@@ -132,6 +133,22 @@ See docs/language.md for denials (DENY) and constraints (CONSTRAINT).
     }
 }
 
+/// `:set NAME VALUE` changes a setting of the session; `:set [NAME]` shows it.
+fn set(rest: &str, session: &mut Session, out: &mut dyn Write) -> Result<After, String> {
+    let (name, value) = rest.split_once(char::is_whitespace).map_or((rest, ""), |(n, v)| (n, v.trim()));
+    match name {
+        "" | "memory-budget" if value.is_empty() => {
+            let _ = writeln!(out, "memory-budget: {}", session.memory_budget);
+        }
+        "memory-budget" => {
+            session.memory_budget = crate::query::MemoryBudget::parse(value)?;
+            let _ = writeln!(out, "memory-budget: {}", session.memory_budget);
+        }
+        other => return Err(format!("no setting `{other}`; settings: memory-budget")),
+    }
+    Ok(After::Continue)
+}
+
 /// Runs a `:` command. Output goes to `out`, problems to `err`.
 pub(crate) fn run_command(
     line: &str,
@@ -179,6 +196,7 @@ pub(crate) fn run_command(
             }
             _ => Err("use `:timing on` or `:timing off`".to_string()),
         },
+        "set" => set(rest, session, out),
         "param" => set_param(rest, session, out),
         "params" => {
             if session.params.is_empty() {

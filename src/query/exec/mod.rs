@@ -11,6 +11,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
+use super::budget;
 use super::error::{runtime_error, ErrorClass, ErrorDetail, ErrorPhase, EvalResult, QueryError};
 use super::ops;
 use super::plan;
@@ -128,8 +129,10 @@ impl<'a> Exec<'a> {
         }
     }
 
-    /// Counts work and checks the cancel flag every [`TICK_EVERY`] calls.
+    /// Counts work and checks the cancel flag every [`TICK_EVERY`] calls, and the memory
+    /// budget every call (a thread-local compare: rows can be large).
     fn tick(&self) -> EvalResult<()> {
+        budget::check(None)?;
         let n = self.ticks.get().wrapping_add(1);
         self.ticks.set(n);
         if n.is_multiple_of(TICK_EVERY) && self.cancel.load(AtomicOrdering::Relaxed) {
@@ -162,10 +165,12 @@ impl<'a> Exec<'a> {
         if distinct {
             rows = dedup_rows(rows, &columns);
         }
-        let out_rows = rows
-            .iter()
-            .map(|r| columns.iter().map(|c| r.get(c).unwrap_or(&Value::Null).to_result(graph)).collect())
-            .collect();
+        let mut out_rows = Vec::with_capacity(rows.len());
+        for r in &rows {
+            budget::check(Some("the result"))?;
+            out_rows
+                .push(columns.iter().map(|c| r.get(c).unwrap_or(&Value::Null).to_result(graph)).collect());
+        }
         Ok(QueryOutput { columns, rows: out_rows, stats: self.stats })
     }
 
@@ -200,7 +205,8 @@ impl<'a> Exec<'a> {
             }
             self.scope.sort();
             self.scope.dedup();
-            rows = self.run_clause(graph, clause, rows, &mut columns).map_err(|mut e| {
+            rows = self.run_clause(graph, clause, rows, &mut columns).map_err(|e| {
+                let mut e = budget::blame(e, clause_keyword(&clause.kind));
                 if e.span.is_none() {
                     e.span = Some(clause.span);
                 }
@@ -299,6 +305,23 @@ impl<'a> Exec<'a> {
                 self.call(graph, name, args.as_deref(), yields.as_ref(), rows, standalone.then_some(columns))
             }
         }
+    }
+}
+
+/// The clause as the user wrote it, for errors that name what was running.
+fn clause_keyword(kind: &ClauseKind) -> &'static str {
+    match kind {
+        ClauseKind::Match { optional: true, .. } => "OPTIONAL MATCH",
+        ClauseKind::Match { .. } => "MATCH",
+        ClauseKind::Unwind { .. } => "UNWIND",
+        ClauseKind::With { .. } => "WITH",
+        ClauseKind::Return { .. } => "RETURN",
+        ClauseKind::Create { .. } => "CREATE",
+        ClauseKind::Merge { .. } => "MERGE",
+        ClauseKind::Set { .. } => "SET",
+        ClauseKind::Remove { .. } => "REMOVE",
+        ClauseKind::Delete { .. } => "DELETE",
+        ClauseKind::Call { .. } => "CALL",
     }
 }
 

@@ -1,0 +1,1 @@
+RETURN size(split(reduce(s = 'x', i IN range(1, 25) | s + s), ''));
