@@ -1,6 +1,7 @@
 //! Query execution on a small graph: any query ends in a result or an error, never a panic
-//! (which `execute` would return as an `InternalError`). Queries are cancelled after a
-//! second; graphs are rebuilt when a query changed them.
+//! (which `execute` would return as an `InternalError`). Queries run under a 256 MiB memory
+//! budget (far below libFuzzer's RSS limit) and are cancelled after a second; graphs are
+//! rebuilt when a query changed them.
 #![no_main]
 
 use std::time::Duration;
@@ -27,7 +28,11 @@ fuzz_target!(|data: &[u8]| {
     let mut graph = claimgraph_fuzz::load("graph.kg", GRAPH).expect("the fuzz graph loads");
     let params = claimgraph::query::Params::new();
     let dog = claimgraph_fuzz::Watchdog::get(Duration::from_secs(1));
-    let result = dog.guard(|cancel| claimgraph::query::execute(&mut graph, text, &params, cancel));
+    let caller = claimgraph::query::Caller {
+        memory_budget: claimgraph::query::MemoryBudget::new(256 << 20).expect("a budget"),
+        ..Default::default()
+    };
+    let result = dog.guard(|cancel| claimgraph::query::execute_as(&caller, &mut graph, text, &params, cancel));
     if let Err(e) = result {
         assert_ne!(e.class, claimgraph::query::ErrorClass::InternalError, "{text:?}: {}", e.message);
     }
