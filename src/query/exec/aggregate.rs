@@ -14,7 +14,7 @@ use super::eval::eval;
 use super::rows::count_arg;
 use super::{Access, Batch, Ctx, Operator, BATCH};
 use crate::model::{Graph, Sym};
-use crate::query::aggregate::Accumulator;
+use crate::query::aggregate::{Accumulator, AggregateKind};
 use crate::query::error::EvalResult;
 use crate::query::ops::{self, GroupKey};
 use crate::query::plan::{AggregatePlan, CExpr, KeyShape, SortKey};
@@ -44,41 +44,57 @@ pub(crate) struct Aggregate<'p> {
     output: Option<std::vec::IntoIter<Group>>,
 }
 
-impl<'p> Aggregate<'p> {
-    pub(crate) fn new(input: Box<dyn Operator + 'p>, plan: &'p AggregatePlan) -> Self {
-        Aggregate { input, plan, output: None }
+/// The groups found so far, and buffers reused for every row.
+struct Groups<'p> {
+    plan: &'p AggregatePlan,
+    groups: Vec<Group>,
+    index: HashMap<Vec<KeyPart>, usize, Fast>,
+    key: Vec<KeyPart>,
+    args: Vec<Value>,
+}
+
+impl<'p> Groups<'p> {
+    fn new(plan: &'p AggregatePlan) -> Self {
+        Groups {
+            plan,
+            groups: Vec::new(),
+            index: HashMap::with_hasher(Fast::default()),
+            key: Vec::with_capacity(plan.keys.len()),
+            args: Vec::new(),
+        }
     }
 
-    fn key_part(
-        &self,
-        ctx: &Ctx<'_>,
-        g: &Graph,
-        shape: KeyShape,
-        expr: &CExpr,
-        row: &[Value],
-    ) -> EvalResult<KeyPart> {
-        let fast = match shape {
-            KeyShape::Slot(s) => match &row[s] {
-                Value::Node(ix) => Some(KeyPart::Node(ix.index())),
-                Value::Relationship(c) => Some(KeyPart::Rel(c.index())),
-                other => Some(KeyPart::Value(ops::group_key(other))),
-            },
-            KeyShape::RelType(s) => match &row[s] {
-                Value::Relationship(c) => g.claim(*c).map(|claim| KeyPart::Type(claim.rel_type)),
-                _ => None,
-            },
-            KeyShape::Labels(s) => match &row[s] {
-                Value::Node(ix) => {
-                    g.entity(*ix).map(|e| KeyPart::Labels(e.labels.clone().into_boxed_slice()))
+    /// Adds a row (standing for `times` rows) to its group.
+    fn add(&mut self, ctx: &Ctx<'_>, g: &Graph, row: &[Value], times: u64) -> EvalResult<()> {
+        ctx.tick()?;
+        let at = if self.plan.keys.is_empty() {
+            if self.groups.is_empty() {
+                self.groups.push(self.new_group(ctx, g, row)?);
+            }
+            0
+        } else {
+            self.key.clear();
+            for k in &self.plan.keys {
+                self.key.push(key_part(ctx, g, k.shape, &k.expr, row)?);
+            }
+            match self.index.get(self.key.as_slice()) {
+                Some(&at) => at,
+                None => {
+                    self.index.insert(self.key.clone(), self.groups.len());
+                    self.groups.push(self.new_group(ctx, g, row)?);
+                    self.groups.len() - 1
                 }
-                _ => None,
-            },
-            KeyShape::Value => None,
+            }
         };
-        match fast {
-            Some(k) => Ok(k),
-            None => Ok(KeyPart::Value(ops::group_key(&eval(ctx, g, expr, row)?))),
+        let group = &mut self.groups[at];
+        for (a, acc) in self.plan.aggs.iter().zip(&mut group.accs) {
+            self.args.clear();
+            for e in &a.args {
+                self.args.push(eval(ctx, g, e, row)?);
+            }
+            acc.update_times(&self.args, times)?;
         }
+        Ok(())
     }
 
     fn new_group(&self, ctx: &Ctx<'_>, g: &Graph, row: &[Value]) -> EvalResult<Group> {
@@ -89,60 +105,74 @@ impl<'p> Aggregate<'p> {
         let accs = self.plan.aggs.iter().map(|a| Accumulator::new(a.kind, a.distinct)).collect();
         Ok(Group { row: first, accs })
     }
+}
 
-    fn update(
-        &self,
-        ctx: &Ctx<'_>,
-        g: &Graph,
-        group: &mut Group,
-        row: &[Value],
-        times: u64,
-    ) -> EvalResult<()> {
-        for (a, acc) in self.plan.aggs.iter().zip(&mut group.accs) {
-            let args = a.args.iter().map(|e| eval(ctx, g, e, row)).collect::<EvalResult<Vec<_>>>()?;
-            acc.update_times(&args, times)?;
-        }
-        Ok(())
+/// A row's part of its group's key: by interned id where the key's shape allows.
+fn key_part(ctx: &Ctx<'_>, g: &Graph, shape: KeyShape, expr: &CExpr, row: &[Value]) -> EvalResult<KeyPart> {
+    let fast = match shape {
+        KeyShape::Slot(s) => match &row[s] {
+            Value::Node(ix) => Some(KeyPart::Node(ix.index())),
+            Value::Relationship(c) => Some(KeyPart::Rel(c.index())),
+            other => Some(KeyPart::Value(ops::group_key(other))),
+        },
+        KeyShape::RelType(s) => match &row[s] {
+            Value::Relationship(c) => g.claim(*c).map(|claim| KeyPart::Type(claim.rel_type)),
+            _ => None,
+        },
+        KeyShape::Labels(s) => match &row[s] {
+            Value::Node(ix) => g.entity(*ix).map(|e| KeyPart::Labels(e.labels.clone().into_boxed_slice())),
+            _ => None,
+        },
+        KeyShape::Value => None,
+    };
+    match fast {
+        Some(k) => Ok(k),
+        None => Ok(KeyPart::Value(ops::group_key(&eval(ctx, g, expr, row)?))),
+    }
+}
+
+impl<'p> Aggregate<'p> {
+    pub(crate) fn new(input: Box<dyn Operator + 'p>, plan: &'p AggregatePlan) -> Self {
+        Aggregate { input, plan, output: None }
     }
 
-    /// Reads every input row into its group.
+    /// Reads every input row into its group; rows are lent, not copied, where the input
+    /// can lend them.
     fn consume(&mut self, ctx: &Ctx<'_>, g: &mut Access<'_>) -> EvalResult<Vec<Group>> {
-        let mut groups: Vec<Group> = Vec::new();
-        let mut index: HashMap<Vec<KeyPart>, usize, Fast> = HashMap::with_hasher(Fast::default());
-        let mut key: Vec<KeyPart> = Vec::with_capacity(self.plan.keys.len());
-        while let Some(b) = self.input.next(ctx, g)? {
-            let g = g.read();
-            for i in 0..b.len {
-                ctx.tick()?;
-                let row = b.row(i);
-                let at = if self.plan.keys.is_empty() {
-                    if groups.is_empty() {
-                        groups.push(self.new_group(ctx, g, row)?);
-                    }
-                    0
-                } else {
-                    key.clear();
-                    for k in &self.plan.keys {
-                        key.push(self.key_part(ctx, g, k.shape, &k.expr, row)?);
-                    }
-                    match index.get(key.as_slice()) {
-                        Some(&at) => at,
-                        None => {
-                            index.insert(key.clone(), groups.len());
-                            groups.push(self.new_group(ctx, g, row)?);
-                            groups.len() - 1
-                        }
-                    }
-                };
-                self.update(ctx, g, &mut groups[at], row, b.weight(i))?;
-            }
+        if self.plan.keys.is_empty() && self.plan.aggs.iter().all(|a| a.kind == AggregateKind::CountStar) {
+            return self.count_rows(ctx, g);
         }
+        let mut state = Groups::new(self.plan);
+        while self.input.next_rows(ctx, g, &mut |g, row, w| state.add(ctx, g, row, w))? {}
+        let mut groups = state.groups;
         // Aggregating with no grouping keys yields one row even over no input.
         if groups.is_empty() && self.plan.keys.is_empty() {
-            let row = vec![Value::Null; self.plan.width.get()];
-            let accs = self.plan.aggs.iter().map(|a| Accumulator::new(a.kind, a.distinct)).collect();
-            groups.push(Group { row, accs });
+            groups.push(self.empty_group());
         }
+        self.finish(groups)
+    }
+
+    fn empty_group(&self) -> Group {
+        let row = vec![Value::Null; self.plan.width.get()];
+        let accs = self.plan.aggs.iter().map(|a| Accumulator::new(a.kind, a.distinct)).collect();
+        Group { row, accs }
+    }
+
+    /// `count(*)` and nothing else, without grouping keys: the rows are only counted.
+    fn count_rows(&mut self, ctx: &Ctx<'_>, g: &mut Access<'_>) -> EvalResult<Vec<Group>> {
+        let mut group = self.empty_group();
+        let mut total = 0u64;
+        while self.input.next_rows(ctx, g, &mut |_, _, w| {
+            total += w;
+            Ok(())
+        })? {}
+        for acc in &mut group.accs {
+            acc.update_times(&[], total)?;
+        }
+        self.finish(vec![group])
+    }
+
+    fn finish(&self, mut groups: Vec<Group>) -> EvalResult<Vec<Group>> {
         for group in &mut groups {
             for (a, acc) in self.plan.aggs.iter().zip(std::mem::take(&mut group.accs)) {
                 group.row[a.slot] = acc.finish()?;
@@ -214,31 +244,30 @@ impl<'p> Sort<'p> {
         let mut all = Vec::new();
         let mut seq = 0;
         let mut keys = Vec::with_capacity(self.keys.len());
-        while let Some(b) = self.input.next(ctx, g)? {
-            let g = g.read();
-            for i in 0..b.len {
-                ctx.tick()?;
-                let row = b.row(i);
-                keys.clear();
-                for k in self.keys {
-                    keys.push(eval(ctx, g, &k.expr, row)?);
-                }
-                seq += 1;
-                match keep {
-                    None => all.push(Sorted { keys: keys.clone(), seq, row: row.to_vec() }),
-                    Some(0) => {}
-                    Some(k) => {
-                        if heap.items.len() < k {
-                            heap.push(Sorted { keys: keys.clone(), seq, row: row.to_vec() });
-                        } else if heap.beats_max(&keys, seq) {
-                            heap.replace_max(Sorted { keys: keys.clone(), seq, row: row.to_vec() });
-                        }
-                    }
-                }
-            }
-        }
-        let mut rows = if keep.is_some() { heap.items } else { all };
         let sort_keys = self.keys;
+        let mut add = |g: &Graph, row: &[Value], _: u64| -> EvalResult<()> {
+            ctx.tick()?;
+            keys.clear();
+            for k in sort_keys {
+                keys.push(eval(ctx, g, &k.expr, row)?);
+            }
+            seq += 1;
+            match keep {
+                None => all.push(Sorted { keys: keys.clone(), seq, row: row.to_vec() }),
+                Some(0) => {}
+                // Rows that cannot be among the first `k` are not kept.
+                Some(k) if heap.items.len() < k => {
+                    heap.push(Sorted { keys: keys.clone(), seq, row: row.to_vec() })
+                }
+                Some(_) if heap.beats_max(&keys, seq) => {
+                    heap.replace_max(Sorted { keys: keys.clone(), seq, row: row.to_vec() })
+                }
+                Some(_) => {}
+            }
+            Ok(())
+        };
+        while self.input.next_rows(ctx, g, &mut add)? {}
+        let mut rows = if keep.is_some() { heap.items } else { all };
         rows.sort_by(|a, b| compare(sort_keys, &a.keys, a.seq, &b.keys, b.seq));
         Ok(rows)
     }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use super::matching::Matcher;
 use super::{build, Access, CancelFlag, Ctx};
-use crate::model::Graph;
+use crate::model::{Graph, Value as Stored};
 use crate::query::error::{runtime_error, semantic_error, type_error, ErrorClass, ErrorDetail, EvalResult};
 use crate::query::functions;
 use crate::query::ops::{self, CmpOp, StringOp};
@@ -47,6 +47,62 @@ pub(crate) fn property(g: &Graph, base: &Value, key: &PropKey) -> EvalResult<Val
         },
         other => ops::property(g, other, &key.name),
     }
+}
+
+/// `x.key <op> value` (or `value <op> x.key` when `flipped`): integers and string
+/// equality straight from the stored value, anything else through the value layer.
+fn property_compare(
+    g: &Graph,
+    base: &Value,
+    key: &PropKey,
+    op: CompOp,
+    value: &Value,
+    flipped: bool,
+) -> EvalResult<Option<bool>> {
+    let stored = match base {
+        Value::Node(ix) => match g.entity(*ix) {
+            None => return Err(deleted(&key.name)),
+            Some(e) => key.sym(g).and_then(|k| e.props.iter().find(|(p, _)| *p == k)).map(|(_, v)| v),
+        },
+        Value::Relationship(c) => match g.claim(*c) {
+            None => return Err(deleted(&key.name)),
+            Some(claim) => key.sym(g).and_then(|k| claim.prop(k)),
+        },
+        other => return compare(op, flipped, &property(g, other, key)?, value),
+    };
+    Ok(match (stored, value) {
+        (None, _) => None,
+        (Some(Stored::Int(a)), Value::Int(b)) => {
+            let (l, r) = if flipped { (*b, *a) } else { (*a, *b) };
+            Some(match op {
+                CompOp::Eq => l == r,
+                CompOp::Ne => l != r,
+                CompOp::Lt => l < r,
+                CompOp::Le => l <= r,
+                CompOp::Gt => l > r,
+                CompOp::Ge => l >= r,
+                CompOp::Regex => return compare(op, flipped, &Value::Int(*a), value),
+            })
+        }
+        (Some(Stored::String(a)), Value::String(b)) if matches!(op, CompOp::Eq | CompOp::Ne) => {
+            Some((a.as_str() == &**b) == (op == CompOp::Eq))
+        }
+        (Some(v), _) => return compare(op, flipped, &Value::from_model(v), value),
+    })
+}
+
+/// A comparison of two values (`flipped`: the operands the other way round).
+fn compare(op: CompOp, flipped: bool, a: &Value, b: &Value) -> EvalResult<Option<bool>> {
+    let (l, r) = if flipped { (b, a) } else { (a, b) };
+    Ok(match op {
+        CompOp::Eq => ops::equals(l, r),
+        CompOp::Ne => ops::not_equals(l, r),
+        CompOp::Lt => ops::compare(CmpOp::Lt, l, r),
+        CompOp::Le => ops::compare(CmpOp::Le, l, r),
+        CompOp::Gt => ops::compare(CmpOp::Gt, l, r),
+        CompOp::Ge => ops::compare(CmpOp::Ge, l, r),
+        CompOp::Regex => ops::truth(&ops::regex_match(l, r)?)?,
+    })
 }
 
 fn deleted(key: &str) -> crate::query::error::QueryError {
@@ -155,6 +211,9 @@ fn eval_inner(ctx: &Ctx<'_>, g: &Graph, e: &CExpr, row: &[Value]) -> EvalResult<
                 left = right;
             }
             result.into()
+        }
+        CKind::PropertyCompare { slot, key, op, value, flipped } => {
+            property_compare(g, row.get(*slot).unwrap_or(&Value::Null), key, *op, value, *flipped)?.into()
         }
         CKind::IsNull(x, negated) => Value::Bool(ev(x)?.is_null() != *negated),
         CKind::NotNull(x) => Value::Bool(!ev(x)?.is_null()),

@@ -18,7 +18,7 @@ use petgraph::Direction;
 use super::count::Counter;
 use super::eval::{eval, holds};
 use super::paths::{ShortestState, VarState};
-use super::{Access, Batch, Ctx, Operator};
+use super::{Access, Batch, Ctx, Operator, RowFn};
 use crate::model::{ClaimIx, EntityIx, Graph, Sym};
 use crate::query::error::{type_error, ErrorDetail, EvalResult};
 use crate::query::ops::{self, GroupKey};
@@ -60,20 +60,57 @@ impl<'p> MatchOp<'p> {
     }
 }
 
-impl Operator for MatchOp<'_> {
-    fn next(&mut self, ctx: &Ctx<'_>, g: &mut Access<'_>) -> EvalResult<Option<Batch>> {
-        let mut out: Option<Batch> = None;
+/// Where a MATCH puts its matches: rows copied into a batch, or lent to a consumer.
+trait Sink {
+    fn full(&self) -> bool;
+    fn add(&mut self, g: &Graph, row: &[Value], weight: u64, weighted: bool) -> EvalResult<()>;
+}
+
+impl Sink for Batch {
+    fn full(&self) -> bool {
+        self.is_full()
+    }
+
+    fn add(&mut self, _: &Graph, row: &[Value], weight: u64, weighted: bool) -> EvalResult<()> {
+        self.width = row.len();
+        self.push(row);
+        if weighted {
+            self.weights.get_or_insert_with(Vec::new).push(weight);
+        }
+        Ok(())
+    }
+}
+
+/// Rows lent to a consumer, a batch's worth at a time.
+struct Lend<'a, 'f> {
+    f: &'a mut RowFn<'f>,
+    lent: usize,
+}
+
+impl Sink for Lend<'_, '_> {
+    fn full(&self) -> bool {
+        self.lent >= super::BATCH
+    }
+
+    fn add(&mut self, g: &Graph, row: &[Value], weight: u64, _: bool) -> EvalResult<()> {
+        self.lent += 1;
+        (self.f)(g, row, weight)
+    }
+}
+
+impl MatchOp<'_> {
+    /// Fills `out` with matches until it is full or there are no more; false when there
+    /// are no more.
+    fn fill(&mut self, ctx: &Ctx<'_>, g: &mut Access<'_>, out: &mut dyn Sink) -> EvalResult<bool> {
         loop {
             if self.active {
                 let g = g.read();
-                let width = self.matcher.row.len();
-                let out = out.get_or_insert_with(|| Batch::new(width));
-                while !out.is_full() {
+                while !out.full() {
                     if !self.matcher.next(ctx, g)? {
                         self.active = false;
                         if self.plan.optional && !self.found {
                             let row = self.matcher.input_with_nulls(&self.plan.nulls);
-                            out.push_owned(row);
+                            out.add(g, &row, 1, self.counter.is_some())?;
                         }
                         break;
                     }
@@ -85,14 +122,11 @@ impl Operator for MatchOp<'_> {
                         continue;
                     }
                     self.found = true;
-                    out.push(&self.matcher.row);
-                    if self.counter.is_some() {
-                        out.weights.get_or_insert_with(Vec::new).push(weight);
-                    }
+                    out.add(g, &self.matcher.row, weight, self.counter.is_some())?;
                 }
-                if out.is_full() {
+                if out.full() {
                     ctx.check()?;
-                    break;
+                    return Ok(true);
                 }
             }
             if let Some(b) = &self.batch {
@@ -105,7 +139,7 @@ impl Operator for MatchOp<'_> {
                 }
             }
             if self.done {
-                break;
+                return Ok(false);
             }
             match self.input.next(ctx, g)? {
                 Some(b) => {
@@ -118,7 +152,21 @@ impl Operator for MatchOp<'_> {
                 }
             }
         }
-        Ok(out.filter(|b| b.len > 0))
+    }
+}
+
+impl Operator for MatchOp<'_> {
+    fn next(&mut self, ctx: &Ctx<'_>, g: &mut Access<'_>) -> EvalResult<Option<Batch>> {
+        let mut out = Batch::new(self.matcher.input.len());
+        self.fill(ctx, g, &mut out)?;
+        Ok(Some(out).filter(|b| b.len > 0))
+    }
+
+    /// Lends each match in the matcher's own row: nothing is copied.
+    fn next_rows(&mut self, ctx: &Ctx<'_>, g: &mut Access<'_>, f: &mut RowFn<'_>) -> EvalResult<bool> {
+        let mut lend = Lend { f, lent: 0 };
+        let more = self.fill(ctx, g, &mut lend)?;
+        Ok(more || lend.lent > 0)
     }
 }
 

@@ -218,7 +218,23 @@ impl Access<'_> {
 /// An operator: each call returns its next batch, `None` when it has no more rows.
 pub(crate) trait Operator {
     fn next(&mut self, ctx: &Ctx<'_>, g: &mut Access<'_>) -> EvalResult<Option<Batch>>;
+
+    /// Lends the rows of its next batch to `f`, one at a time with their weights; false
+    /// when it has no more. An operator that can lends rows of its own without building a
+    /// batch (a MATCH lends its scratch row), so a consumer that reads each row once
+    /// (aggregation, sorting) streams.
+    fn next_rows(&mut self, ctx: &Ctx<'_>, g: &mut Access<'_>, f: &mut RowFn<'_>) -> EvalResult<bool> {
+        let Some(b) = self.next(ctx, g)? else { return Ok(false) };
+        let graph = g.read();
+        for i in 0..b.len {
+            f(graph, b.row(i), b.weight(i))?;
+        }
+        Ok(true)
+    }
 }
+
+/// What [`Operator::next_rows`] lends each row to: the graph, the row, its weight.
+pub(crate) type RowFn<'f> = dyn FnMut(&Graph, &[Value], u64) -> EvalResult<()> + 'f;
 
 /// Counts an operator's rows for `:profile` and points its errors without a place of
 /// their own at its clause.
@@ -227,21 +243,35 @@ struct Counted<'p> {
     inner: Box<dyn Operator + 'p>,
 }
 
+impl Counted<'_> {
+    fn place<T>(&self, r: EvalResult<T>) -> EvalResult<T> {
+        r.map_err(|mut e| {
+            if e.span.is_none() {
+                e.span = Some(self.op.span);
+            }
+            e
+        })
+    }
+}
+
 impl Operator for Counted<'_> {
     fn next(&mut self, ctx: &Ctx<'_>, g: &mut Access<'_>) -> EvalResult<Option<Batch>> {
-        match self.inner.next(ctx, g) {
-            Ok(Some(b)) => {
-                ctx.count(self.op.id, b.len as u64);
-                Ok(Some(b))
-            }
-            Ok(None) => Ok(None),
-            Err(mut e) => {
-                if e.span.is_none() {
-                    e.span = Some(self.op.span);
-                }
-                Err(e)
-            }
+        let b = self.inner.next(ctx, g);
+        let b = self.place(b)?;
+        if let Some(b) = &b {
+            ctx.count(self.op.id, b.len as u64);
         }
+        Ok(b)
+    }
+
+    fn next_rows(&mut self, ctx: &Ctx<'_>, g: &mut Access<'_>, f: &mut RowFn<'_>) -> EvalResult<bool> {
+        let mut n = 0;
+        let more = self.inner.next_rows(ctx, g, &mut |g, row, w| {
+            n += 1;
+            f(g, row, w)
+        });
+        ctx.count(self.op.id, n);
+        self.place(more)
     }
 }
 

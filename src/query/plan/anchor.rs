@@ -254,11 +254,13 @@ pub(crate) struct Hints<'h> {
 }
 
 /// Which end of a chain the executor may count rather than match (see
-/// `plan::pattern`'s factorised count): the chain must end there.
+/// `plan::pattern`'s factorised count): the chain must end there. (Counting both ends of
+/// a chain of two starts from its middle node; no start is chosen then.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CountedEnd {
     Last,
     First,
+    Both,
 }
 
 /// Picks where to start matching a chain. Starting from a relationship pays off when its
@@ -281,7 +283,7 @@ pub(crate) fn choose_start(
     let start_cost = cost(g, &el.start, bound, hints.keys, params);
     let last_cost = cost(g, last_node, bound, hints.keys, params);
     let reversed = match counted {
-        Some(CountedEnd::Last) => false,
+        Some(CountedEnd::Last | CountedEnd::Both) => false,
         Some(CountedEnd::First) => true,
         None => last_cost < start_cost,
     };

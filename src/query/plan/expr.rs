@@ -91,6 +91,15 @@ pub(crate) enum CKind {
     Unary(UnaryOp, Box<CExpr>),
     Binary(BinOp, Box<CExpr>, Box<CExpr>),
     Comparison(Box<CExpr>, Vec<(CompOp, CExpr)>),
+    /// `x.key <op> value` (`flipped`: `value <op> x.key`) for a variable `x` and a constant:
+    /// the stored property is compared without building a value where the types allow.
+    PropertyCompare {
+        slot: Slot,
+        key: PropKey,
+        op: CompOp,
+        value: Value,
+        flipped: bool,
+    },
     IsNull(Box<CExpr>, bool),
     Case {
         input: Option<Box<CExpr>>,
@@ -148,6 +157,34 @@ pub(crate) struct AggSink<'s> {
     /// Variables of a hop counted instead of matched (they are never bound): `count(x)` of
     /// one of them counts the rows, each of which stands for its matches.
     pub(crate) counted: &'s [String],
+}
+
+/// A comparison, or [`CKind::PropertyCompare`] when it is one of a variable's property
+/// with a constant.
+fn property_compare(first: Box<CExpr>, mut rest: Vec<(CompOp, CExpr)>) -> CKind {
+    let simple = rest.len() == 1 && rest[0].0 != CompOp::Regex;
+    if simple {
+        let (op, second) = rest.remove(0);
+        let prop = |e: &CExpr| matches!(&e.kind, CKind::Property(b, _) if matches!(b.kind, CKind::Slot(_)));
+        let constant = |e: &CExpr| matches!(e.kind, CKind::Const(_));
+        let (p, c, flipped) = match (first, second) {
+            (p, c) if prop(&p) && constant(&c) => (*p, c, false),
+            (c, p) if prop(&p) && constant(&c) => (p, *c, true),
+            (first, second) => return CKind::Comparison(first, vec![(op, second)]),
+        };
+        if let (CKind::Property(base, key), CKind::Const(value)) = (p.kind, c.kind) {
+            if let CKind::Slot(slot) = base.kind {
+                return CKind::PropertyCompare { slot, key, op, value, flipped };
+            }
+        }
+        return CKind::Fail(Box::new(QueryError::new(
+            ErrorClass::InternalError,
+            ErrorDetail::Panic,
+            ErrorPhase::CompileTime,
+            "a property comparison lost its operands",
+        )));
+    }
+    CKind::Comparison(first, rest)
 }
 
 fn fail(class: ErrorClass, detail: ErrorDetail, message: String, span: Span) -> CKind {
@@ -242,7 +279,8 @@ impl Planner<'_> {
             ExprKind::Binary(op, a, b) => CKind::Binary(*op, sub!(a), sub!(b)),
             ExprKind::Comparison(first, rest) => {
                 let first = sub!(first);
-                CKind::Comparison(first, rest.iter().map(|(op, x)| (*op, *sub!(x))).collect())
+                let rest: Vec<(CompOp, CExpr)> = rest.iter().map(|(op, x)| (*op, *sub!(x))).collect();
+                property_compare(first, rest)
             }
             ExprKind::IsNull(x, negated) => CKind::IsNull(sub!(x), *negated),
             ExprKind::Case { input, whens, else_ } => {

@@ -299,17 +299,28 @@ pub(crate) enum PathHop {
     },
 }
 
-/// A hop counted rather than matched: the number of relationships at `from` in `dir` with
-/// one of the types, whose far end has the labels, less those already bound in this
-/// MATCH. Only when nothing reads the hop's variables and the rows feed an aggregation that
-/// counts (so a row standing for `n` matches is as good as `n` rows).
+/// A hop counted rather than matched: the number of relationships at a node in `dir`
+/// with one of the types, whose far end has the labels.
+#[derive(Debug)]
+pub(crate) struct CountHop {
+    pub(crate) dir: RelDirection,
+    pub(crate) types: Vec<String>,
+    pub(crate) labels: Vec<String>,
+}
+
+/// The hops at the ends of a chain, counted rather than matched, at the node `from`: each
+/// match of the steps stands for that many rows. With one hop (the last), the count is its
+/// degree less the relationships bound earlier in the MATCH; with both (`first` too, a
+/// chain of two walked from its middle node), it is the product of the two degrees less
+/// the relationships both hops could take (a relationship is bound once per match). Only
+/// when nothing reads the hops' variables and the rows feed an aggregation that counts (so
+/// a row standing for `n` matches is as good as `n` rows).
 #[derive(Debug)]
 pub(crate) struct CountStep {
     pub(crate) id: usize,
     pub(crate) from: Slot,
-    pub(crate) dir: RelDirection,
-    pub(crate) types: Vec<String>,
-    pub(crate) labels: Vec<String>,
+    pub(crate) last: CountHop,
+    pub(crate) first: Option<CountHop>,
     pub(crate) distinct_from: Vec<Slot>,
     /// Count every entity's relationships in one pass over all claims, instead of each
     /// entity's when first met: the steps before start from a scan of the whole graph.

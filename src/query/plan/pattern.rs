@@ -155,6 +155,9 @@ impl Planner<'_> {
         let (last_rel, last_node) = el.chain.last()?;
         let last = countable(last_rel, last_node);
         let first = countable(&el.chain[0].0, &el.start);
+        if last && first && el.chain.len() == 2 && parts.len() == 1 && el.chain[1].0.range.is_none() {
+            return Some(CountedEnd::Both);
+        }
         let bound = |v: &str| before.contains(v);
         let natural = anchor::choose_start(self.g, el, &bound, hints, self.params, None);
         match (last, first) {
@@ -175,6 +178,9 @@ impl Planner<'_> {
         counted: Option<CountedEnd>,
     ) -> Option<CountStep> {
         let el = &part.element;
+        if counted == Some(CountedEnd::Both) {
+            return Some(self.middle(el, m, hints, eq));
+        }
         let scope_before = m.scope.clone();
         let bound = |v: &str| scope_before.contains(v);
         let start = anchor::choose_start(self.g, el, &bound, hints, self.params, counted);
@@ -244,9 +250,8 @@ impl Planner<'_> {
                 count = Some(CountStep {
                     id,
                     from,
-                    dir: rel.direction,
-                    types: rel.types.clone(),
-                    labels: node.labels.clone(),
+                    last: count_hop(rel, node, false),
+                    first: None,
                     distinct_from: m.rels.clone(),
                     whole_graph: false,
                     detail,
@@ -313,6 +318,46 @@ impl Planner<'_> {
             m.push(step, [&part.var]);
         }
         count
+    }
+
+    /// A chain of two relationships, both counted: its middle node is matched, and each
+    /// of its matches stands for the pairs of relationships at it.
+    fn middle(
+        &mut self,
+        el: &PatternElement,
+        m: &mut MatchBuilder<'_, '_>,
+        hints: &Hints<'_>,
+        eq: &[(String, String, Expr)],
+    ) -> CountStep {
+        let ((r1, mid), (r2, end)) = (&el.chain[0], &el.chain[1]);
+        let (slot, bound) = m.bind(&mid.var);
+        let test = self.node_test(mid, None, m);
+        let (source, detail) = if bound {
+            (NodeSource::Bound(slot), format!("Argument {} (bound)", name(&mid.var)))
+        } else {
+            self.node_source(mid, hints, eq, m)
+        };
+        let id = self.id();
+        m.push(Step { id, kind: StepKind::Nodes { slot, source, test }, detail }, [&mid.var]);
+        let id = self.id();
+        let (l, r) = dir_text(r1.direction);
+        let detail = format!(
+            "ExpandCount ({}){l}[{}{}]{r}({}){}",
+            name(&el.start.var),
+            r1.var.clone().unwrap_or_default(),
+            types_text(r1),
+            name(&mid.var),
+            hop_text(r2, end)
+        );
+        CountStep {
+            id,
+            from: slot,
+            last: count_hop(r2, end, false),
+            first: Some(count_hop(r1, &el.start, true)),
+            distinct_from: Vec::new(),
+            whole_graph: false,
+            detail,
+        }
     }
 
     fn shortest(
@@ -527,6 +572,16 @@ fn element_names(el: &PatternElement, out: &mut Vec<String>) {
     }
 }
 
+/// A counted hop to `far` over `rel`; `backwards`: walked against the pattern's order.
+fn count_hop(rel: &RelPattern, far: &NodePattern, backwards: bool) -> super::CountHop {
+    let dir = match (rel.direction, backwards) {
+        (RelDirection::Right, true) => RelDirection::Left,
+        (RelDirection::Left, true) => RelDirection::Right,
+        (d, _) => d,
+    };
+    super::CountHop { dir, types: rel.types.clone(), labels: far.labels.clone() }
+}
+
 fn name(var: &Option<String>) -> String {
     var.clone().unwrap_or_else(|| "_".into())
 }
@@ -551,7 +606,20 @@ fn types_text(rel: &RelPattern) -> String {
 fn hop_text(rel: &RelPattern, node: &NodePattern) -> String {
     let (l, r) = dir_text(rel.direction);
     let labels: String = node.labels.iter().map(|l| format!(":{l}")).collect();
-    format!("{l}[{}{}]{r}({}{labels})", rel.var.clone().unwrap_or_default(), types_text(rel), name(&node.var))
+    let range = match rel.range {
+        None => String::new(),
+        Some((lo, hi)) => format!(
+            "*{}..{}",
+            lo.map_or(String::new(), |x| x.to_string()),
+            hi.map_or(String::new(), |x| x.to_string())
+        ),
+    };
+    format!(
+        "{l}[{}{}{range}]{r}({}{labels})",
+        rel.var.clone().unwrap_or_default(),
+        types_text(rel),
+        name(&node.var)
+    )
 }
 
 /// The element walked from its far end: nodes and relationships in reverse order,
