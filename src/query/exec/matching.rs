@@ -311,7 +311,8 @@ impl<'p> Matcher<'p> {
         let step = &plan.steps[i];
         self.resolve(i, g);
         let level = match &step.kind {
-            StepKind::Nodes { source, .. } => {
+            StepKind::Nodes(n) => {
+                let source = &n.source;
                 let cands = self.node_candidates(Some(i), source, ctx, g)?;
                 Level::Nodes { cands, pos: 0 }
             }
@@ -384,7 +385,8 @@ impl<'p> Matcher<'p> {
         let resolved = &self.resolved[i];
         let row = &mut self.row;
         match (&step.kind, &mut self.levels[i]) {
-            (StepKind::Nodes { slot, test, .. }, Level::Nodes { cands, pos }) => {
+            (StepKind::Nodes(n), Level::Nodes { cands, pos }) => {
+                let (slot, test) = (&n.slot, &n.test);
                 while let Some(ix) = cands.get(*pos, NodeIndex::new) {
                     *pos += 1;
                     ctx.tick()?;
@@ -489,7 +491,7 @@ impl<'p> Matcher<'p> {
         let plan = self.plan;
         let (labels, from_labels, types): (&[String], &[String], Option<&[String]>) =
             match &plan.steps[i].kind {
-                StepKind::Nodes { test, .. } => (&test.labels, &[], None),
+                StepKind::Nodes(n) => (&n.test.labels, &[], None),
                 StepKind::Rels(s) => (&s.to_test.labels, &s.from_test.labels, Some(&s.rel_test.types)),
                 StepKind::Expand(x) => (&x.to_test.labels, &[], Some(&x.rel_test.types)),
                 StepKind::VarExpand(x) => (&x.to_test.labels, &[], Some(&x.rel_test.types)),

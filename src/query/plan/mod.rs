@@ -159,11 +159,7 @@ pub(crate) struct Step {
 #[derive(Debug)]
 pub(crate) enum StepKind {
     /// Binds (or, when bound, checks) a node.
-    Nodes {
-        slot: Slot,
-        source: NodeSource,
-        test: NodeTest,
-    },
+    Nodes(Box<NodeStep>),
     /// Binds a relationship and both its ends from relationship candidates.
     Rels(Box<RelScan>),
     /// One relationship from a bound node.
@@ -179,6 +175,13 @@ pub(crate) enum StepKind {
         start: Slot,
         hops: Vec<PathHop>,
     },
+}
+
+#[derive(Debug)]
+pub(crate) struct NodeStep {
+    pub(crate) slot: Slot,
+    pub(crate) source: NodeSource,
+    pub(crate) test: NodeTest,
 }
 
 /// Where a node step's candidates come from.

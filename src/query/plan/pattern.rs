@@ -15,8 +15,8 @@ use std::collections::HashMap;
 use super::anchor::{self, Anchor, CountedEnd, Hints, RelAnchor};
 use super::expr::Scope;
 use super::{
-    CountStep, Expand, MatchPlan, NodeSource, NodeTest, PathHop, Planner, PropKey, RelScan, RelSource,
-    RelTest, Shortest, Slot, Step, StepKind, VarExpand, Width,
+    CountStep, Expand, MatchPlan, NodeSource, NodeStep, NodeTest, PathHop, Planner, PropKey, RelScan,
+    RelSource, RelTest, Shortest, Slot, Step, StepKind, VarExpand, Width,
 };
 use crate::query::error::{runtime_error, ErrorClass, ErrorDetail};
 use crate::syntax::query::*;
@@ -236,7 +236,11 @@ impl Planner<'_> {
             };
             let id = self.id();
             m.push(
-                Step { id, kind: StepKind::Nodes { slot: first_slot, source, test }, detail },
+                Step {
+                    id,
+                    kind: StepKind::Nodes(Box::new(NodeStep { slot: first_slot, source, test })),
+                    detail,
+                },
                 [&walk.start.var],
             );
         }
@@ -338,7 +342,10 @@ impl Planner<'_> {
             self.node_source(mid, hints, eq, m)
         };
         let id = self.id();
-        m.push(Step { id, kind: StepKind::Nodes { slot, source, test }, detail }, [&mid.var]);
+        m.push(
+            Step { id, kind: StepKind::Nodes(Box::new(NodeStep { slot, source, test })), detail },
+            [&mid.var],
+        );
         let id = self.id();
         let (l, r) = dir_text(r1.direction);
         let detail = format!(
@@ -535,7 +542,7 @@ impl MatchBuilder<'_, '_> {
 /// entity's relationships at once is cheaper than one entity at a time).
 fn scans_whole_graph(kind: &StepKind) -> bool {
     match kind {
-        StepKind::Nodes { source: NodeSource::Anchor(Anchor::All | Anchor::Label(_)), .. } => true,
+        StepKind::Nodes(n) => matches!(n.source, NodeSource::Anchor(Anchor::All | Anchor::Label(_))),
         StepKind::Rels(scan) => matches!(scan.source, RelSource::All | RelSource::Types),
         _ => false,
     }
