@@ -23,7 +23,8 @@ pub(crate) const COMMANDS: &[(&str, &str)] = &[
     ("params", ":params                   list parameters"),
     ("schema", ":schema                   labels, relationship types, constraints and counts"),
     ("review", ":review DRAFT.kg          step through drafts from `claimgraph draft`: accept, edit, reject, skip"),
-    ("explain", ":explain QUERY            how a query would run (where matching starts), without running it"),
+    ("explain", ":explain QUERY            how a query would run: its operators, without running it"),
+    ("profile", ":profile QUERY            run a query and show its operators with the rows each produced"),
     ("contradictions", ":contradictions           list where sources disagree"),
     ("history", ":history                  statements entered so far"),
     ("clear", ":clear                    clear the screen"),
@@ -200,6 +201,20 @@ pub(crate) fn run_command(
             }
             Ok(After::Continue)
         }
+        "profile" if rest.is_empty() => Err("usage: :profile MATCH ... RETURN ...".to_string()),
+        "profile" => {
+            match session.profile(rest) {
+                Ok(plan) => {
+                    for line in plan {
+                        let _ = writeln!(out, "{line}");
+                    }
+                }
+                Err(report) => {
+                    let _ = write!(err, "{report}");
+                }
+            }
+            Ok(After::Continue)
+        }
         "contradictions" => {
             let file = SourceFile::new("<contradictions>", "CONTRADICTIONS");
             session.execute_script(&file, out, err);
@@ -327,9 +342,11 @@ fn export(rest: &str, session: &mut Session, out: &mut dyn Write) -> Result<Afte
                 Err(f) => return Err(crate::diagnostics::render_plain(&f.report)),
             }
         }
-        _ => return Err(format!(
+        _ => {
+            return Err(format!(
             "unknown export format `{format}`; use dot, json, csv, graphml, rdf, ftm, cypher, kuzu or neo4j"
-        )),
+        ))
+        }
     };
     crate::save::write_atomically(Path::new(path), text.as_bytes())
         .map_err(|e| format!("cannot write {path}: {e}"))?;
