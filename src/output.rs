@@ -4,7 +4,8 @@
 //!   `N rows` (`N rows, T ms` with timing on, T to the microsecond).
 //! * `json`: ONE document for the whole run, `{"results": [...]}`, one entry per statement
 //!   (see [`statement_json`]); nodes, relationships and paths are objects; uncertain numbers
-//!   and dates are strings exactly as written (`"~100"`, `"@2018-02"`); non-finite floats are
+//!   dates and other temporal values are strings exactly as written (`"~100"`, `"@2018-02"`,
+//!   `"@2018-02-07T22:00+02:00[Asia/Damascus]"`); non-finite floats are
 //!   the strings `"NaN"`, `"Infinity"`, `"-Infinity"`.
 //! * `csv`: a header row and one record per row (strings bare, other values as literals).
 //! * `markdown`: a pipe table.
@@ -131,12 +132,17 @@ pub(crate) fn describe_applied(a: &Applied) -> String {
         (a.attestations_added, "attestation", "attestations"),
         (a.denials_added, "denial", "denials"),
         (a.constraints_added, "constraint", "constraints"),
+        (a.voices_added, "voice", "voices"),
     ];
-    let described: Vec<String> = parts
+    let mut described: Vec<String> = parts
         .iter()
         .filter(|(n, _, _)| *n > 0)
         .map(|(n, one, many)| format!("{n} {} added", if *n == 1 { one } else { many }))
         .collect();
+    if a.resolutions_added > 0 {
+        let n = a.resolutions_added;
+        described.push(format!("{n} resolution{} recorded", if n == 1 { "" } else { "s" }));
+    }
     if described.is_empty() {
         "nothing changed".to_string()
     } else {
@@ -271,6 +277,8 @@ pub(crate) fn applied_json(statement: &str, a: &Applied) -> Json {
             "attestations_added": a.attestations_added,
             "denials_added": a.denials_added,
             "constraints_added": a.constraints_added,
+            "resolutions_added": a.resolutions_added,
+            "voices_added": a.voices_added,
         },
     })
 }
@@ -289,6 +297,7 @@ pub(crate) fn value_json(v: &QueryValue) -> Json {
         QueryValue::Map(m) => map_json(m),
         QueryValue::Uncertain(u) => json!(u.to_string()),
         QueryValue::Date(d) => json!(d.to_string()),
+        QueryValue::Temporal(t) => json!(format!("@{t}")),
         QueryValue::Node(n) => node_json(n),
         QueryValue::Relationship(r) => rel_json(r),
         QueryValue::Path(p) => json!({

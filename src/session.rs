@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use miette::{Diagnostic, LabeledSpan, Report};
 use serde_json::Value as Json;
 
-use crate::check::{self, ContradictionKind, Finding};
+use crate::check::{self, Analysis, ContradictionKind};
 use crate::diagnostics::{render_for_terminal, SourceFile};
 use crate::load::{Applied, LoadError, LoadErrorKind, Loader};
 use crate::model::{ClaimIx, EntityIx, Graph};
@@ -52,6 +52,7 @@ fn may_contradict(decl: &DeclStatement) -> bool {
             | DeclStatement::Attest { .. }
             | DeclStatement::Deny { .. }
             | DeclStatement::Constraint(_)
+            | DeclStatement::Voice { .. }
     )
 }
 
@@ -88,10 +89,10 @@ pub(crate) struct Session {
     default_document: Option<EntityIx>,
     /// JSON entries gathered until [`Session::finish_json`].
     json_results: Vec<Json>,
-    /// The graph's findings at a revision: queries that return relationships (to mark the
-    /// contested ones) and declarations (to warn of new contradictions) reuse them while
-    /// the graph is unchanged instead of checking it again.
-    findings: Option<(u64, Arc<Vec<Finding>>)>,
+    /// The graph's findings and disputes at a revision: queries that return relationships
+    /// (to mark the contested ones), declarations (to warn of new contradictions) and
+    /// `CONTRADICTIONS` reuse them while the graph is unchanged instead of checking it again.
+    findings: Option<(u64, Arc<Analysis>)>,
 }
 
 impl Session {
@@ -113,14 +114,14 @@ impl Session {
     }
 
     /// The contradiction findings of the graph as it is now (see `Session::findings`).
-    fn current_findings(&mut self) -> Arc<Vec<Finding>> {
+    pub(crate) fn current_findings(&mut self) -> Arc<Analysis> {
         let revision = self.graph.revision();
         if let Some((at, findings)) = &self.findings {
             if *at == revision {
                 return Arc::clone(findings);
             }
         }
-        let findings = Arc::new(check::check(&self.graph));
+        let findings = Arc::new(check::analyse(&self.graph));
         self.findings = Some((revision, Arc::clone(&findings)));
         findings
     }
@@ -232,7 +233,15 @@ impl Session {
         let Some(first) = statements.into_iter().next() else {
             return Ok(Outcome::Declared { applied: Applied::default(), new_contradictions: Vec::new() });
         };
-        if let Statement::Decl(DeclStatement::Contradictions { about, kind }) = &first.statement {
+        if let Statement::Decl(DeclStatement::Denials { by, about }) = &first.statement {
+            let name = |n: &Option<crate::syntax::decl::Name>| n.as_ref().map(|n| n.text.clone());
+            let (columns, rows) =
+                check::denial_rows(&self.graph, name(by).as_deref(), name(about).as_deref())
+                    .map_err(|message| unknown_id(file, span, &[by, about], message))?;
+            let output = QueryOutput { columns, rows, stats: Default::default() };
+            return Ok(Outcome::Query { output, elapsed: started.elapsed() });
+        }
+        if let Statement::Decl(DeclStatement::Contradictions { about, kind, findings }) = &first.statement {
             let kind = match kind {
                 None => None,
                 Some(k) => Some(ContradictionKind::parse(&k.text).ok_or_else(|| {
@@ -245,8 +254,11 @@ impl Session {
                     fail(crate::diagnostics::report_in(file, e))
                 })?),
             };
+            let analysis = self.current_findings();
+            let about_text = about.as_ref().map(|a| a.text.as_str());
             let (columns, rows) =
-                check::contradictions_rows(&self.graph, about.as_ref().map(|a| a.text.as_str()), kind);
+                check::contradiction_rows(&self.graph, &analysis, about_text, kind, *findings)
+                    .map_err(|message| unknown_id(file, span, &[about], message))?;
             let output = QueryOutput { columns, rows, stats: Default::default() };
             return Ok(Outcome::Query { output, elapsed: started.elapsed() });
         }
@@ -254,6 +266,7 @@ impl Session {
             let before = (may_contradict(decl) && self.graph.claim_count() <= WARN_CHECK_LIMIT)
                 .then(|| self.current_findings());
             let mut loader = Loader::new(&mut self.graph);
+            loader.finding_ids = Some(check::finding_ids);
             loader.begin_file(base_dir);
             loader.set_default_document(self.default_document);
             let result = loader.apply_all(decl, first.span);
@@ -261,7 +274,10 @@ impl Session {
             let new_contradictions = match (&before, &result) {
                 (Some(before), Ok(_)) => {
                     let after = self.current_findings();
-                    check::new_findings(before, &after).into_iter().map(|f| f.one_line()).collect()
+                    check::new_findings(&before.findings, &after.findings)
+                        .into_iter()
+                        .map(|f| f.one_line())
+                        .collect()
                 }
                 _ => Vec::new(),
             };
@@ -293,7 +309,7 @@ impl Session {
         match result {
             Ok(mut output) => {
                 if returns_relationships(&output) {
-                    let contested = check::contested_in(&self.current_findings());
+                    let contested = check::contested_in(&self.current_findings().findings);
                     mark_contested(&mut output, &contested);
                 }
                 Ok(Outcome::Query { output, elapsed })
@@ -452,6 +468,25 @@ fn mark_contested(output: &mut QueryOutput, contested: &HashMap<ClaimIx, Vec<Str
     for v in output.rows.iter_mut().flatten() {
         mark(v, contested);
     }
+}
+
+/// An id that `CONTRADICTIONS`, `FINDINGS` or `DENIALS` names but the graph does not
+/// hold: the error points at the name the message quotes.
+fn unknown_id(
+    file: &SourceFile,
+    statement: Span,
+    names: &[&Option<crate::syntax::decl::Name>],
+    message: String,
+) -> StatementFailure {
+    let at = names
+        .iter()
+        .copied()
+        .flatten()
+        .find(|n| message.contains(&format!("'{}'", n.text)))
+        .map_or(Span::new(0, 0), |n| n.span);
+    let e = LoadError::new(LoadErrorKind::UnknownEntity, shift(at, statement.start), message)
+        .with_label("not an entity, source, document or claim id");
+    StatementFailure { report: crate::diagnostics::report_in(file, e), cancelled: false }
 }
 
 fn shift(span: Span, by: usize) -> Span {

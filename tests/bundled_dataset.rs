@@ -79,3 +79,23 @@ fn aliases_find_entities() {
     assert_eq!(wagner.len(), 1, "one entity is called Wagner");
     assert_eq!(g.find_by_name("Wagner Group"), wagner);
 }
+
+/// Compiled into the binary, the bundled dataset may run where its article is not: its
+/// quotes then load unverified, and say so; any other file with a missing text fails.
+#[test]
+fn without_its_article_the_bundled_dataset_loads_unverified() {
+    let elsewhere = tempfile::tempdir().expect("an empty folder");
+    let mut file = bundled_dataset();
+    file.base_dir = Some(elsewhere.path().join("data"));
+    let mut g = Graph::new();
+    load_files(&mut g, std::slice::from_ref(&file)).expect("loads without its article");
+    let s = g.summary();
+    assert!(s.quotes >= 40, "{s}");
+    assert_eq!(s.unverified_quotes, s.quotes, "{s}");
+    assert_eq!(s.documents_without_text, vec!["article".to_string()]);
+    let article = g.find_entity("article").expect("article");
+    assert!(g.document_text(article).is_some_and(|t| !t.verified));
+    let strict = claimgraph::load::DataFile { optional_texts: false, ..file };
+    let err = load_files(&mut Graph::new(), &[strict]).expect_err("a missing text fails other files");
+    assert!(err.to_string().contains("missing_text"), "{err}");
+}

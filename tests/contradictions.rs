@@ -1,8 +1,11 @@
 //! Data-driven contradiction tests: every `tests/contradictions/**/NAME.kg` is loaded and
-//! checked, and its findings must equal `NAME.expected` beside it, one line per finding:
+//! checked, and its findings and disputes must equal `NAME.expected` beside it: one line
+//! per finding, one per dispute and one per position of each dispute:
 //!
 //! ```text
 //! severity kind subject about: side 1 value <> side 2 value [status]
+//! dispute subject about [-> object] (scope): severity, N findings [status]
+//! position subject about [-> object] (scope): value · value <- voice; institution(mouth, mouth)
 //! ```
 //!
 //! Lines are compared as sorted sets; `#` starts a comment. The bundled dataset's reviewed
@@ -11,7 +14,7 @@
 
 use std::path::{Path, PathBuf};
 
-use claimgraph::check::{check, Finding};
+use claimgraph::check::{analyse, Dispute, Finding};
 use claimgraph::load::{load_files, DataFile};
 use claimgraph::model::Graph;
 
@@ -31,6 +34,48 @@ fn line(f: &Finding) -> String {
     l
 }
 
+/// The question a dispute lines are keyed by: `battle killed -> russian_contractors (group: 'x')`.
+fn question(d: &Dispute) -> String {
+    let mut q = format!("{} {}", d.subject.id, d.about);
+    if let Some(o) = &d.object {
+        if o != &d.subject {
+            q.push_str(&format!(" -> {}", o.id));
+        }
+    }
+    if !d.scope.is_empty() {
+        let scope: Vec<String> = d.scope.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        q.push_str(&format!(" ({})", scope.join(", ")));
+    }
+    q
+}
+
+fn dispute_lines(d: &Dispute) -> Vec<String> {
+    let mut lines = vec![format!(
+        "dispute {}: {}, {} finding{}{}",
+        question(d),
+        d.severity.as_str(),
+        d.findings.len(),
+        if d.findings.len() == 1 { "" } else { "s" },
+        if d.open == 0 { " [closed]" } else { "" }
+    )];
+    for p in &d.positions {
+        let voices: Vec<String> = p
+            .voices
+            .iter()
+            .map(|v| {
+                let mouths: Vec<&str> = v.sources.iter().map(|s| s.id.as_str()).collect();
+                if mouths == [v.institution.id.as_str()] {
+                    v.institution.id.clone()
+                } else {
+                    format!("{}({})", v.institution.id, mouths.join(", "))
+                }
+            })
+            .collect();
+        lines.push(format!("position {}: {} <- {}", question(d), p.values.join(" · "), voices.join("; ")));
+    }
+    lines
+}
+
 fn expected_lines(path: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let mut lines: Vec<String> = text
@@ -44,14 +89,29 @@ fn expected_lines(path: &Path) -> Vec<String> {
 }
 
 fn compare(name: &str, data: DataFile, expected: &Path) -> Option<String> {
+    compare_files(name, &[data], expected)
+}
+
+fn compare_files(name: &str, data: &[DataFile], expected: &Path) -> Option<String> {
     let mut graph = Graph::new();
-    if let Err(e) = load_files(&mut graph, &[data]) {
+    if let Err(e) = load_files(&mut graph, data) {
         return Some(format!("{name}: does not load:\n{e}"));
     }
-    let findings = check(&graph);
-    // Deterministic: a second run gives the same findings, ids included.
-    assert_eq!(findings, check(&graph), "{name}: check is not deterministic");
-    let mut got: Vec<String> = findings.iter().map(line).collect();
+    let analysis = analyse(&graph);
+    // Deterministic: a second run gives the same findings and disputes, ids included.
+    assert_eq!(analysis, analyse(&graph), "{name}: check is not deterministic");
+    // Every finding is evidence in exactly one dispute, and every dispute has evidence.
+    for f in &analysis.findings {
+        let holding: Vec<&Dispute> =
+            analysis.disputes.iter().filter(|d| d.findings.contains(&f.id)).collect();
+        assert_eq!(holding.len(), 1, "{name}: {} is in {} disputes", f.id, holding.len());
+        assert_eq!(holding[0].id, f.dispute, "{name}: {} names another dispute", f.id);
+    }
+    for d in &analysis.disputes {
+        assert!(!d.findings.is_empty() && !d.positions.is_empty(), "{name}: empty dispute {}", d.id);
+    }
+    let mut got: Vec<String> = analysis.findings.iter().map(line).collect();
+    got.extend(analysis.disputes.iter().flat_map(dispute_lines));
     got.sort();
     if std::env::var_os("UPDATE_EXPECTED").is_some() {
         let header: String = std::fs::read_to_string(expected)
@@ -107,4 +167,54 @@ fn bundled_dataset_findings_are_the_reviewed_ones() {
     if let Some(failure) = compare("bundled dataset", claimgraph::bundled::bundled_dataset(), &expected) {
         panic!("{failure}");
     }
+}
+
+/// The second document of `docs/examples/` loaded with the bundled dataset: its figures
+/// join the bundled disputes (one question, one dispute) rather than adding pairwise noise.
+#[test]
+fn the_encyclopedia_example_merges_into_the_bundled_disputes() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let example = DataFile::read(&root.join("docs/examples/khusham_encyclopedia.kg")).expect("example");
+    let expected = root.join("tests/contradictions/merged_encyclopedia.expected");
+    if let Some(failure) =
+        compare_files("bundled + encyclopedia", &[claimgraph::bundled::bundled_dataset(), example], &expected)
+    {
+        panic!("{failure}");
+    }
+}
+
+/// One tolerance rule: for every pair of `tolerance/table.kg`, query `=` is true exactly
+/// when `check` does not flag the pair.
+#[test]
+fn the_tolerance_rule_is_shared_by_queries_and_check() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/contradictions/tolerance/table.kg");
+    let mut graph = Graph::new();
+    load_files(&mut graph, &[DataFile::read(&path).expect("table")]).expect("loads");
+    let flagged: std::collections::BTreeSet<String> =
+        analyse(&graph).findings.iter().filter_map(|f| f.object.as_ref().map(|o| o.id.clone())).collect();
+    let cancel = claimgraph::query::CancelFlag::new(false);
+    let out = claimgraph::query::execute(
+        &mut graph,
+        "MATCH (e)-[r1:CASUALTIES]->(p:Pair), (e)-[r2:CASUALTIES]->(p) WHERE id(r1) < id(r2) \
+         RETURN key(p) AS pair, r1.killed = r2.killed AS agree ORDER BY pair",
+        &Default::default(),
+        &cancel,
+    )
+    .expect("query runs");
+    assert_eq!(out.rows.len(), 16, "one row per pair");
+    let (mut agreeing, mut disagreeing) = (0, 0);
+    for row in &out.rows {
+        let (claimgraph::query::QueryValue::String(pair), claimgraph::query::QueryValue::Bool(agree)) =
+            (&row[0], &row[1])
+        else {
+            panic!("unexpected row {row:?}");
+        };
+        assert_eq!(*agree, !flagged.contains(pair), "{pair}: query `=` says {agree}, check disagrees");
+        if *agree {
+            agreeing += 1;
+        } else {
+            disagreeing += 1;
+        }
+    }
+    assert!(agreeing > 0 && disagreeing > 0, "the table has both kinds of pair");
 }

@@ -2,7 +2,7 @@
 //! error (file:line:col, the line, a caret, the hint) is compared with its snapshot.
 
 use claimgraph::diagnostics::render_plain;
-use claimgraph::load::{load_files, DataFile};
+use claimgraph::load::{load_files_checked, DataFile};
 use claimgraph::model::Graph;
 
 #[test]
@@ -13,7 +13,9 @@ fn bad_data_files_get_located_errors() {
         let file =
             DataFile { source: claimgraph::diagnostics::SourceFile::new(name, file.source.text), ..file };
         let mut graph = Graph::new();
-        let failure = load_files(&mut graph, &[file]).expect_err("bad input must not load");
+        // As the front ends load: `RESOLVE` of a finding id is checked against the findings.
+        let failure = load_files_checked(&mut graph, &[file], Some(claimgraph::check::finding_ids))
+            .expect_err("bad input must not load");
         let rendered: Vec<String> = failure.reports.iter().map(render_plain).collect();
         insta::assert_snapshot!(rendered.join("\n"));
     });

@@ -20,15 +20,26 @@ pub enum ContradictionKind {
     Denial,
     /// A `TEMPORAL` constraint: the same fact dated differently.
     Temporal,
+    /// A `PARTS` constraint: a part's figure above its whole's.
+    PartWhole,
+    /// A `BOUND` constraint: a figure above the figure that bounds it (casualties above
+    /// the force's strength).
+    Bound,
+    /// One institution's voices give incompatible answers to one question ("one side, two
+    /// stories"): `SPEAKS FOR`.
+    TwoStories,
 }
 
 impl ContradictionKind {
-    pub const ALL: [ContradictionKind; 5] = [
+    pub const ALL: [ContradictionKind; 8] = [
         ContradictionKind::SingleValue,
         ContradictionKind::CategorySum,
         ContradictionKind::Exclusive,
         ContradictionKind::Denial,
         ContradictionKind::Temporal,
+        ContradictionKind::PartWhole,
+        ContradictionKind::Bound,
+        ContradictionKind::TwoStories,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -38,6 +49,9 @@ impl ContradictionKind {
             ContradictionKind::Exclusive => "exclusive",
             ContradictionKind::Denial => "denial",
             ContradictionKind::Temporal => "temporal",
+            ContradictionKind::PartWhole => "part_whole",
+            ContradictionKind::Bound => "bound",
+            ContradictionKind::TwoStories => "two_stories",
         }
     }
 
@@ -60,7 +74,7 @@ pub struct EntityRef {
 }
 
 impl EntityRef {
-    fn json(&self) -> Json {
+    pub(crate) fn json(&self) -> Json {
         json!({"id": self.id, "name": self.name})
     }
 }
@@ -79,6 +93,54 @@ pub struct AttestationView {
     pub position: Option<String>,
     /// The claim id (or a description of an unnamed claim) this attestation is on.
     pub claim: Option<String>,
+    /// When the source said it (`ON @2018-02-20`), as written.
+    pub date: Option<String>,
+    /// Whether the quote was checked against its document's text: false when there is no
+    /// quote, no document, or a document without a readable text.
+    pub verified: bool,
+}
+
+impl AttestationView {
+    pub(crate) fn json(&self) -> Json {
+        json!({
+            "source": self.source.json(),
+            "via": self.via,
+            "quote": self.quote,
+            "status": self.status.as_str(),
+            "document": self.document,
+            "position": self.position,
+            "date": self.date,
+            "verified": self.verified,
+            "claim": self.claim,
+        })
+    }
+
+    /// One line: `Moscow officials (moscow_officials) asserted in article at para 21 [c_official_toll]`.
+    pub(crate) fn line(&self) -> String {
+        let mut line = format!("{} ({}) {}", self.source.name, self.source.id, self.status.as_str());
+        if !self.via.is_empty() {
+            let _ = write!(line, " via {}", self.via.join(", "));
+        }
+        if let Some(d) = &self.document {
+            let _ = write!(line, " in {d}");
+            if let Some(p) = &self.position {
+                let _ = write!(line, " at {p}");
+            }
+        }
+        if let Some(d) = &self.date {
+            let _ = write!(line, " on {d}");
+        }
+        if let Some(c) = &self.claim {
+            let _ = write!(line, " [{c}]");
+        }
+        line
+    }
+
+    /// The quote as shown under the line, marked when it was not checked.
+    pub(crate) fn quote_line(&self) -> Option<String> {
+        let q = self.quote.as_ref()?;
+        Some(if self.verified { format!("\"{q}\"") } else { format!("\"{q}\" (unverified)") })
+    }
 }
 
 /// One position in a disagreement: a value as written and everyone who states it.
@@ -89,7 +151,8 @@ pub struct Side {
     /// The claims this side rests on (for a denial side: none).
     pub claims: Vec<ClaimIx>,
     pub attestations: Vec<AttestationView>,
-    /// The side's independent sources (chains collapsed to their original speaker).
+    /// The side's independent voices: chains collapsed to their original speaker, and the
+    /// voices of one institution (`SPEAKS FOR`) counted once, as the institution.
     pub corroboration: Vec<EntityRef>,
 }
 
@@ -111,6 +174,8 @@ pub struct Finding {
     pub explanation: String,
     /// An analyst's verdict (`RESOLVE`); `None` while the finding is open.
     pub resolution: Option<(ResolutionStatus, String)>,
+    /// The dispute (one question) this finding is evidence in: `D-` and ten hex digits.
+    pub dispute: String,
 }
 
 impl Finding {
@@ -136,15 +201,7 @@ impl Finding {
             .map(|s| {
                 json!({
                     "value": s.value,
-                    "attestations": s.attestations.iter().map(|a| json!({
-                        "source": a.source.json(),
-                        "via": a.via,
-                        "quote": a.quote,
-                        "status": a.status.as_str(),
-                        "document": a.document,
-                        "position": a.position,
-                        "claim": a.claim,
-                    })).collect::<Vec<_>>(),
+                    "attestations": s.attestations.iter().map(AttestationView::json).collect::<Vec<_>>(),
                     "corroboration": s.corroboration.iter().map(EntityRef::json).collect::<Vec<_>>(),
                 })
             })
@@ -161,6 +218,7 @@ impl Finding {
             "constraint": self.constraint,
             "status": self.status(),
             "reason": self.resolution.as_ref().map(|(_, r)| r.clone()),
+            "dispute": self.dispute,
         })
     }
 
@@ -168,6 +226,19 @@ impl Finding {
     pub fn one_line(&self) -> String {
         format!("{} {} {}: {}", self.id, self.severity.as_str(), self.kind.as_str(), self.explanation)
     }
+}
+
+/// Text with control characters escaped (`\n`), for the human-readable reports: a name or
+/// quote cannot break a report's layout.
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+            .collect(),
+    )
 }
 
 /// The findings as `{"contradictions": [...]}`.
@@ -181,63 +252,61 @@ pub fn findings_table(findings: &[Finding]) -> String {
     let mut out = String::new();
     let open = findings.iter().filter(|f| f.is_open()).count();
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-    let _ = writeln!(
-        out,
-        "{} contradiction{} ({open} open): {} violation, {} warning, {} suggestion",
-        findings.len(),
-        if findings.len() == 1 { "" } else { "s" },
-        count(Severity::Violation),
-        count(Severity::Warning),
-        count(Severity::Suggestion),
+    push_line(
+        &mut out,
+        &format!(
+            "{} contradiction{} ({open} open): {} violation, {} warning, {} suggestion",
+            findings.len(),
+            if findings.len() == 1 { "" } else { "s" },
+            count(Severity::Violation),
+            count(Severity::Warning),
+            count(Severity::Suggestion),
+        ),
     );
     for f in findings {
         out.push('\n');
-        let _ = writeln!(out, "{}  {}  {}  [{}]", f.id, f.severity.as_str(), f.kind.as_str(), f.status());
+        push_line(
+            &mut out,
+            &format!("{}  {}  {}  [{}]", f.id, f.severity.as_str(), f.kind.as_str(), f.status()),
+        );
         let ends = match &f.object {
             Some(o) if o != &f.subject => {
                 format!("{} ({}) -> {} ({})", f.subject.name, f.subject.id, o.name, o.id)
             }
             _ => format!("{} ({})", f.subject.name, f.subject.id),
         };
-        let _ = writeln!(out, "  about:      {} of {ends}", f.about);
+        push_line(&mut out, &format!("  about:      {} of {ends}", f.about));
+        push_line(&mut out, &format!("  dispute:    {}", f.dispute));
         if let Some(c) = &f.constraint {
-            let _ = writeln!(out, "  constraint: {c}");
+            push_line(&mut out, &format!("  constraint: {c}"));
         }
         for (i, s) in f.sides.iter().enumerate() {
-            let _ = writeln!(out, "  side {}:     {}", i + 1, s.value);
+            push_line(&mut out, &format!("  side {}:     {}", i + 1, s.value));
             for a in &s.attestations {
-                let mut line = format!("    - {} ({}) {}", a.source.name, a.source.id, a.status.as_str());
-                if !a.via.is_empty() {
-                    let _ = write!(line, " via {}", a.via.join(", "));
-                }
-                if let Some(d) = &a.document {
-                    let _ = write!(line, " in {d}");
-                    if let Some(p) = &a.position {
-                        let _ = write!(line, " at {p}");
-                    }
-                }
-                if let Some(c) = &a.claim {
-                    let _ = write!(line, " [{c}]");
-                }
-                let _ = writeln!(out, "{line}");
-                if let Some(q) = &a.quote {
-                    let _ = writeln!(out, "      \"{q}\"");
+                push_line(&mut out, &format!("    - {}", a.line()));
+                if let Some(q) = a.quote_line() {
+                    push_line(&mut out, &format!("      {q}"));
                 }
             }
             if !s.corroboration.is_empty() {
                 let names: Vec<&str> = s.corroboration.iter().map(|e| e.name.as_str()).collect();
-                let _ = writeln!(
-                    out,
-                    "    independent sources: {} ({})",
-                    s.corroboration.len(),
-                    names.join("; ")
+                push_line(
+                    &mut out,
+                    &format!("    independent voices: {} ({})", s.corroboration.len(), names.join("; ")),
                 );
             }
         }
-        let _ = writeln!(out, "  why:        {}", f.explanation);
+        push_line(&mut out, &format!("  why:        {}", f.explanation));
         if let Some((status, reason)) = &f.resolution {
-            let _ = writeln!(out, "  {}:  {reason}", status.as_str());
+            push_line(&mut out, &format!("  {}:  {reason}", status.as_str()));
         }
     }
     out
+}
+
+/// Appends one line of a human-readable report, control characters escaped so that no name,
+/// value or quote can break its layout.
+pub(crate) fn push_line(out: &mut String, line: &str) {
+    out.push_str(&printable(line));
+    out.push('\n');
 }

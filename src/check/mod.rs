@@ -2,39 +2,58 @@
 //! reporting every disagreement between sources with its evidence. It flags, it never
 //! rejects (Wikidata's constraint checks are the model).
 //!
-//! [`check`] makes one pass over the claims of each constrained relationship type, grouping
-//! them by (constraint, subject, object, scope values) in hash maps, so the work is linear
-//! in the claims; only the distinct values *within* one group are compared pairwise (a
-//! handful in practice). Class denials make one pass over the claims of their type each.
-//! Rules (tolerance, severity, voices) are documented in `docs/contradictions.md`.
+//! [`analyse`] makes one pass over the claims of each constrained relationship type,
+//! grouping them by (constraint, subject, object, scope values) in hash maps, so the work is
+//! linear in the claims; only the distinct values *within* one group are compared pairwise
+//! (a handful in practice). Class denials make one pass over the claims of their type each.
+//!
+//! Every finding answers one *question* (subject, property or relationship, object, scope);
+//! the findings of a question make one [`Dispute`], whose positions are the maximal sets of
+//! values that can all be true together (`dispute.rs`). Rules (tolerance, severity, voices,
+//! bounds) are documented in `docs/contradictions.md`.
 
+mod bounds;
+pub mod dispute;
 pub mod finding;
+mod questions;
+mod rows;
+mod rules;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 // Voices are defined in the model, below both this engine and the query engine's
 // `corroboration(r)`; they stay reachable here as `check::corroboration`.
 pub use crate::model::corroboration;
-pub use corroboration::{independent_sources, independent_voices, same_voice};
+pub use corroboration::{independent_sources, independent_voices, institutions_of, same_voice};
+pub use dispute::{disputes_table, Dispute, Position, Voice, VoiceStatement};
 pub use finding::{
     findings_json, findings_table, AttestationView, ContradictionKind, EntityRef, Finding, Side,
+};
+pub use rows::{
+    about_target, contradiction_rows, denial_rows, filter_disputes, filter_findings, finding_is_about,
+    report_json, report_table, About,
 };
 
 use corroboration::identical_voice;
 
-use crate::model::result::QueryValue;
-use crate::model::value::DEFAULT_APPROX_TOLERANCE;
 use crate::model::{
     Attestation, Claim, ClaimIx, ClaimKind, Constraint, ConstraintKind, DateValue, DenialTarget, EndSelector,
     EntityIx, Graph, Interval, PartialDate, RelPattern, ResolutionTarget, Severity, SourceRef, Status, Sym,
     Value,
 };
 
-/// Checks every constraint and denial; returns the findings in a deterministic order
-/// (severity, kind, subject, about, id), with analysts' resolutions applied.
-pub fn check(graph: &Graph) -> Vec<Finding> {
-    let mut engine = Engine { graph, findings: Vec::new(), seen: HashSet::new() };
+/// What the engine found: the findings, and the disputes they are the evidence of.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Analysis {
+    pub findings: Vec<Finding>,
+    pub disputes: Vec<Dispute>,
+}
+
+/// Checks every constraint and denial: the findings in a deterministic order (severity,
+/// kind, subject, about, id), with analysts' resolutions applied, grouped into disputes.
+pub fn analyse(graph: &Graph) -> Analysis {
+    let mut engine = Engine::new(graph);
     for c in graph.constraints() {
         match &c.kind {
             ConstraintKind::Single { pattern, properties } if properties.is_empty() => {
@@ -50,22 +69,29 @@ pub fn check(graph: &Graph) -> Vec<Finding> {
             }
             ConstraintKind::Sum { pattern, parts, total } => engine.sum(c, pattern, parts, *total),
             ConstraintKind::Exclusive { patterns } => engine.exclusive(c, patterns),
+            ConstraintKind::Parts { pattern, properties, part_of } => {
+                engine.parts(c, pattern, properties, *part_of)
+            }
+            ConstraintKind::Bound { pattern, properties, by, part_of } => {
+                engine.bound(c, pattern, properties, by, *part_of)
+            }
         }
     }
     engine.denials();
     engine.denied_attestations();
-    let mut findings = engine.findings;
-    apply_resolutions(graph, &mut findings);
-    findings.sort_by(|a, b| {
-        (a.severity, a.kind, &a.subject.id, &a.about, &a.id).cmp(&(
-            b.severity,
-            b.kind,
-            &b.subject.id,
-            &b.about,
-            &b.id,
-        ))
-    });
-    findings
+    engine.two_stories();
+    engine.finish()
+}
+
+/// The findings of [`analyse`].
+pub fn check(graph: &Graph) -> Vec<Finding> {
+    analyse(graph).findings
+}
+
+/// The ids of the findings of [`analyse`]: what `RESOLVE F-…` may name
+/// (`load::load_files_checked`).
+pub fn finding_ids(graph: &Graph) -> Vec<String> {
+    check(graph).into_iter().map(|f| f.id).collect()
 }
 
 /// Findings that are in `after` but not in `before` (by id): what a declaration just
@@ -95,68 +121,6 @@ pub fn contested_in(findings: &[Finding]) -> HashMap<ClaimIx, Vec<String>> {
     out
 }
 
-/// Findings about an entity or claim id (`about`: subject, object or a claim on a side) and
-/// of one kind, as `CONTRADICTIONS [ABOUT id] [KIND kind]` filters them.
-pub fn filter_findings<'a>(
-    graph: &Graph,
-    findings: &'a [Finding],
-    about: Option<&str>,
-    kind: Option<ContradictionKind>,
-) -> Vec<&'a Finding> {
-    let claim = about.and_then(|a| graph.find_claim(a));
-    findings
-        .iter()
-        .filter(|f| kind.is_none_or(|k| f.kind == k))
-        .filter(|f| match about {
-            None => true,
-            Some(a) => {
-                f.subject.id == a
-                    || f.object.as_ref().is_some_and(|o| o.id == a)
-                    || claim.is_some_and(|c| f.claims().any(|x| x == c))
-            }
-        })
-        .collect()
-}
-
-/// The rows of `CONTRADICTIONS [ABOUT id] [KIND kind]`: columns id, kind, severity, subject,
-/// about, sides, sources, explanation, status.
-pub fn contradictions_rows(
-    graph: &Graph,
-    about: Option<&str>,
-    kind: Option<ContradictionKind>,
-) -> (Vec<String>, Vec<Vec<QueryValue>>) {
-    let columns = ["id", "kind", "severity", "subject", "about", "sides", "sources", "explanation", "status"]
-        .map(String::from)
-        .to_vec();
-    let findings = check(graph);
-    let rows = filter_findings(graph, &findings, about, kind)
-        .into_iter()
-        .map(|f| {
-            let s = |x: &str| QueryValue::String(x.to_string());
-            let sides = f.sides.iter().map(|side| s(&side.value)).collect();
-            let sources = f
-                .sides
-                .iter()
-                .map(|side| {
-                    QueryValue::List(side.attestations.iter().map(|a| s(&a.source.id)).collect::<Vec<_>>())
-                })
-                .collect();
-            vec![
-                s(&f.id),
-                s(f.kind.as_str()),
-                s(f.severity.as_str()),
-                s(&f.subject.id),
-                s(&f.about),
-                QueryValue::List(sides),
-                QueryValue::List(sources),
-                s(&f.explanation),
-                s(f.status()),
-            ]
-        })
-        .collect();
-    (columns, rows)
-}
-
 fn apply_resolutions(graph: &Graph, findings: &mut [Finding]) {
     for r in graph.resolutions() {
         for f in findings.iter_mut() {
@@ -180,6 +144,8 @@ fn apply_resolutions(graph: &Graph, findings: &mut [Finding]) {
 enum Comparable {
     Number(Interval),
     Date(PartialDate),
+    /// A local or zoned date-time.
+    Moment(crate::model::Temporal),
     /// Anything else compares by its written form.
     Other(String),
 }
@@ -191,17 +157,35 @@ impl Comparable {
         match (self, other) {
             (Comparable::Number(a), Comparable::Number(b)) => Some(a.overlaps(b)),
             (Comparable::Date(a), Comparable::Date(b)) => Some(a.compatible(b)),
+            (Comparable::Date(d), Comparable::Moment(t)) | (Comparable::Moment(t), Comparable::Date(d)) => {
+                crate::model::temporal::date_compatible(d, t)
+            }
+            (Comparable::Moment(a), Comparable::Moment(b)) => crate::model::temporal::compatible(a, b),
             (Comparable::Other(a), Comparable::Other(b)) => Some(a == b),
             _ => None,
+        }
+    }
+
+    /// Where the value sorts among a question's values (low end first).
+    fn order(&self) -> f64 {
+        match self {
+            Comparable::Number(i) => i.lo,
+            Comparable::Date(d) => d.day_range().0 as f64,
+            Comparable::Moment(t) => {
+                t.date().map_or(f64::INFINITY, |d| PartialDate::from_civil(d).day_range().0 as f64)
+            }
+            Comparable::Other(_) => f64::INFINITY,
         }
     }
 }
 
 /// Claims that share one value within a group: one side of a potential finding.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Bucket {
     written: String,
     comparable: Option<Comparable>,
+    /// The value of the first claim (all claims of a bucket are written alike).
+    value: Value,
     claims: Vec<ClaimIx>,
 }
 
@@ -211,10 +195,56 @@ type SideInput<'g> = (String, Vec<ClaimIx>, Vec<(Option<ClaimIx>, &'g Attestatio
 
 type GroupKey = (EntityIx, Option<EntityIx>, Vec<String>);
 
+/// One attestation of a question's value: (value index, claim, attestation).
+type Statement<'g> = (usize, Option<ClaimIx>, &'g Attestation);
+
+/// One answer to a question, as a dispute lists it.
+struct QuestionValue<'g> {
+    written: String,
+    order: f64,
+    atts: Vec<(Option<ClaimIx>, &'g Attestation)>,
+}
+
+/// One question (subject, about, object, scope): its values and which pairs conflict.
+struct Question<'g> {
+    id: String,
+    subject: EntityIx,
+    object: Option<EntityIx>,
+    about: String,
+    scope: Vec<(String, String)>,
+    values: Vec<QuestionValue<'g>>,
+    conflicts: HashSet<(usize, usize)>,
+    /// Indexes into the engine's findings.
+    findings: Vec<usize>,
+}
+
+/// Which question a finding answers, and whether its sides are the question's values.
+#[derive(Debug, Clone, Copy)]
+enum QuestionRef {
+    /// A question whose values and conflicts were registered from the values themselves.
+    Values(usize),
+    /// A question known through its findings: each finding's sides become its values.
+    Sides(usize),
+}
+
+/// A class denial of one property, as a value of that property's question.
+struct DenialValue<'g> {
+    pattern: &'g RelPattern,
+    property: Sym,
+    condition: &'g Value,
+    written: String,
+    atts: Vec<(Option<ClaimIx>, &'g Attestation)>,
+}
+
 struct Engine<'g> {
     graph: &'g Graph,
     findings: Vec<Finding>,
     seen: HashSet<String>,
+    questions: Vec<Question<'g>>,
+    question_ids: HashMap<String, usize>,
+    /// Class denials with exactly one condition: they are answers to that property's
+    /// question (`killed: >=10` denied is a position on how many were killed).
+    denial_values: Vec<DenialValue<'g>>,
 }
 
 /// How a finding's sides relate, for severity.
@@ -270,9 +300,40 @@ pub(crate) fn fnv1a(text: &str) -> u64 {
     h
 }
 
+fn short_id(prefix: &str, key: &str) -> String {
+    format!("{prefix}-{:010x}", fnv1a(key) >> 24)
+}
+
 impl<'g> Engine<'g> {
+    fn new(graph: &'g Graph) -> Self {
+        let mut denial_values = Vec::new();
+        for d in graph.denials() {
+            if let DenialTarget::Class { pattern, conditions } = &d.target {
+                if let [(property, condition)] = conditions.as_slice() {
+                    denial_values.push(DenialValue {
+                        pattern,
+                        property: *property,
+                        condition,
+                        written: format!("denied: {} {condition}", graph.str(*property)),
+                        atts: d.attestations.iter().map(|a| (None, a)).collect(),
+                    });
+                }
+            }
+        }
+        Engine {
+            graph,
+            findings: Vec::new(),
+            seen: HashSet::new(),
+            questions: Vec::new(),
+            question_ids: HashMap::new(),
+            denial_values,
+        }
+    }
+
+    // ---- claims and values ---------------------------------------------------------------
+
     fn matches_end(&self, sel: &EndSelector, ix: EntityIx) -> bool {
-        sel.entity.is_none_or(|e| e == ix) && sel.labels.iter().all(|l| self.graph.has_label(ix, *l))
+        sel.matches(self.graph, ix)
     }
 
     /// Stated claims matching a pattern, with their ends: one pass over the type's claims.
@@ -310,17 +371,11 @@ impl<'g> Engine<'g> {
     /// The date relative dates of a claim are resolved against: the `published` date of the
     /// document of its first attestation that has one.
     fn anchor(&self, claim: &Claim) -> Option<PartialDate> {
-        let published = self.graph.sym("published")?;
-        claim.attestations.iter().filter_map(|a| a.document).find_map(|d| {
-            match self.graph.entity_prop(d, published) {
-                Some(Value::Date(DateValue::Absolute(p))) => Some(*p),
-                _ => None,
-            }
-        })
+        claim.attestations.iter().filter_map(|a| a.document).find_map(|d| self.graph.published_date(d))
     }
 
-    fn comparable(&self, claim: &Claim, v: &Value, tolerance: f64) -> Option<(String, Comparable)> {
-        if let Some(i) = v.interval(tolerance) {
+    fn comparable(&self, claim: &Claim, v: &Value) -> Option<(String, Comparable)> {
+        if let Some(i) = v.interval() {
             if i.lo.is_nan() || i.hi.is_nan() {
                 return None;
             }
@@ -333,6 +388,7 @@ impl<'g> Engine<'g> {
                 Some((format!("{d} (= {resolved})"), Comparable::Date(resolved)))
             }
             Value::Date(DateValue::Absolute(p)) => Some((v.to_string(), Comparable::Date(*p))),
+            Value::Temporal(t) if t.date().is_some() => Some((v.to_string(), Comparable::Moment(t.clone()))),
             other => Some((other.to_string(), Comparable::Other(other.to_string()))),
         }
     }
@@ -383,30 +439,25 @@ impl<'g> Engine<'g> {
             document: a.document.map(|d| self.graph.entity_id(d).to_string()),
             position: a.position.as_deref().map(str::to_string),
             claim: claim.map(str::to_string),
+            date: a.date.as_ref().map(|d| d.to_string()),
+            verified: a.quote.is_some() && self.graph.quote_verified(a.document),
         }
     }
 
     fn side(&self, value: String, claims: &[ClaimIx], atts: &[(Option<ClaimIx>, &Attestation)]) -> Side {
+        // A side's attestations are mostly of a few claims: describe each claim once.
+        let mut keys: Vec<(ClaimIx, String)> = Vec::new();
         Side {
             value,
             claims: claims.to_vec(),
-            attestations: {
-                // A side's attestations are mostly of a few claims: describe each claim once.
-                let mut keys: Vec<(ClaimIx, String)> = Vec::new();
-                atts.iter()
-                    .map(|(c, a)| {
-                        let claim = c.map(|c| match keys.iter().position(|(k, _)| *k == c) {
-                            Some(i) => i,
-                            None => {
-                                keys.push((c, self.claim_key(c)));
-                                keys.len() - 1
-                            }
-                        });
-                        self.view(a, claim.map(|i| keys[i].1.as_str()))
-                    })
-                    .collect()
-            },
-            corroboration: independent_voices(atts.iter().map(|(_, a)| *a))
+            attestations: atts
+                .iter()
+                .map(|(c, a)| {
+                    let claim = c.map(|c| self.cached_claim_key(&mut keys, c));
+                    self.view(a, claim.as_deref())
+                })
+                .collect(),
+            corroboration: independent_voices(self.graph, atts.iter().map(|(_, a)| *a))
                 .into_iter()
                 .map(|s| self.source_ref(s))
                 .collect(),
@@ -414,19 +465,32 @@ impl<'g> Engine<'g> {
     }
 
     fn names(&self, atts: &[(Option<ClaimIx>, &Attestation)]) -> String {
-        let voices = independent_voices(atts.iter().map(|(_, a)| *a));
-        let voices = if voices.is_empty() {
+        // Name the mouths (the chain's original speakers), not their institutions: the
+        // explanation says who said what.
+        let mut voices: Vec<SourceRef> = Vec::new();
+        for (_, a) in atts.iter().filter(|(_, a)| a.status != Status::Denied) {
+            let relayed =
+                voices.iter().position(|v| atts.iter().any(|(_, b)| b.source == *v && same_voice(a, b)));
+            match relayed {
+                // Keep the original speaker (the longest chain) of a relayed voice.
+                Some(i) => {
+                    let current =
+                        atts.iter().find(|(_, b)| b.source == voices[i]).map_or(0, |(_, b)| b.via.len());
+                    if a.via.len() > current {
+                        voices[i] = a.source;
+                    }
+                }
+                None => voices.push(a.source),
+            }
+        }
+        if voices.is_empty() {
             // Only DENIED attestations: name them anyway.
-            let mut v: Vec<SourceRef> = Vec::new();
             for (_, a) in atts {
-                if !v.contains(&a.source) {
-                    v.push(a.source);
+                if !voices.contains(&a.source) {
+                    voices.push(a.source);
                 }
             }
-            v
-        } else {
-            voices
-        };
+        }
         let names: Vec<String> = voices.iter().map(|s| self.source_ref(*s).name).collect();
         match names.len() {
             0 => "nobody".into(),
@@ -444,6 +508,7 @@ impl<'g> Engine<'g> {
         constraint: Option<&Constraint>,
         ends: (EntityIx, Option<EntityIx>),
         about: String,
+        question: QuestionRef,
         sides: [SideInput<'g>; 2],
         explain: impl FnOnce(&str, &str) -> String,
     ) {
@@ -484,10 +549,20 @@ impl<'g> Engine<'g> {
             about,
             keys.join("||"),
         );
-        let id = format!("F-{:010x}", fnv1a(&key) >> 24);
+        let id = short_id("F", &key);
         if !self.seen.insert(id.clone()) {
             return;
         }
+        let qi = match question {
+            QuestionRef::Values(qi) => qi,
+            QuestionRef::Sides(qi) => {
+                // Descriptions, not numbers: they sort as written.
+                let i = self.question_value(qi, &v1, f64::INFINITY, &a1);
+                let j = self.question_value(qi, &v2, f64::INFINITY, &a2);
+                self.conflict(qi, i, j);
+                qi
+            }
+        };
         let explanation = explain(&self.names(&a1), &self.names(&a2));
         let explanation =
             if severity == Severity::Suggestion && matches!(voices(&x, &y), Voices::SelfContradiction) {
@@ -506,8 +581,11 @@ impl<'g> Engine<'g> {
             sides: vec![self.side(v1, &c1, &a1), self.side(v2, &c2, &a2)],
             explanation,
             resolution: None,
+            dispute: self.questions[qi].id.clone(),
         };
         self.findings.push(finding);
+        let fi = self.findings.len() - 1;
+        self.questions[qi].findings.push(fi);
     }
 
     fn bucket_atts(&self, claims: &[ClaimIx]) -> Vec<(Option<ClaimIx>, &'g Attestation)> {
@@ -519,359 +597,6 @@ impl<'g> Engine<'g> {
             Some(o) if o != s => format!("{} -> {}", self.graph.display_name(s), self.graph.display_name(o)),
             _ => self.graph.display_name(s).to_string(),
         }
-    }
-
-    /// Compares every pair of buckets of every group; `conflict` says whether two
-    /// comparables cannot both be true.
-    fn pairwise(
-        &mut self,
-        kind: ContradictionKind,
-        c: &Constraint,
-        about: &str,
-        groups: BTreeMap<GroupKey, Vec<Bucket>>,
-        tolerance_note: &str,
-    ) {
-        for ((s, o, _scope), buckets) in groups {
-            for i in 0..buckets.len() {
-                for j in (i + 1)..buckets.len() {
-                    let (a, b) = (&buckets[i], &buckets[j]);
-                    let conflict = match (&a.comparable, &b.comparable) {
-                        (Some(x), Some(y)) => x.compatible(y) == Some(false),
-                        _ => false,
-                    };
-                    if !conflict {
-                        continue;
-                    }
-                    let ends = self.ends_text(s, o);
-                    let (va, vb) = (a.written.clone(), b.written.clone());
-                    let what = if kind == ContradictionKind::Temporal { "dates" } else { "values" };
-                    let about_text = about.to_string();
-                    let note = tolerance_note.to_string();
-                    let sides = [
-                        (va.clone(), a.claims.clone(), self.bucket_atts(&a.claims)),
-                        (vb.clone(), b.claims.clone(), self.bucket_atts(&b.claims)),
-                    ];
-                    self.emit(kind, Some(c), (s, o), about.to_string(), sides, move |n1, n2| {
-                        let tail = if kind == ContradictionKind::Temporal {
-                            "do not overlap even at their precision"
-                        } else {
-                            "cannot both be true"
-                        };
-                        format!("{n1} gives {about_text} of {ends} as {va} and {n2} as {vb}; the {what} {tail}{note}.")
-                    });
-                }
-            }
-        }
-    }
-
-    fn tolerance(c: &Constraint) -> f64 {
-        c.tolerance.unwrap_or(DEFAULT_APPROX_TOLERANCE)
-    }
-
-    /// SINGLE ... ON p (and TEMPORAL ... ON p): one value per (subject, object, scope).
-    fn single_value(&mut self, c: &Constraint, pattern: &RelPattern, prop: Sym, kind: ContradictionKind) {
-        let tol = Self::tolerance(c);
-        let mut groups: HashMap<GroupKey, Vec<Bucket>> = HashMap::new();
-        for (ix, s, o, claim) in self.matching(pattern) {
-            if !self.supported(ix) {
-                continue;
-            }
-            let Some(v) = claim.prop(prop) else { continue };
-            let Some((written, comparable)) = self.comparable(claim, v, tol) else { continue };
-            if kind == ContradictionKind::Temporal && !matches!(comparable, Comparable::Date(_)) {
-                continue;
-            }
-            let buckets = groups.entry((s, Some(o), self.scope(claim, &c.per))).or_default();
-            match buckets.iter_mut().find(|b| b.written == written) {
-                Some(b) => b.claims.push(ix),
-                None => buckets.push(Bucket { written, comparable: Some(comparable), claims: vec![ix] }),
-            }
-        }
-        let note = match (kind, c.tolerance) {
-            (ContradictionKind::Temporal, _) => String::new(),
-            (_, Some(t)) => format!(" (approximate values stretched by {}%)", t * 100.0),
-            _ => String::new(),
-        };
-        let about = self.graph.str(prop).to_string();
-        self.pairwise(kind, c, &about, groups.into_iter().collect(), &note);
-    }
-
-    /// SINGLE without ON: one object per subject (and scope).
-    fn single_object(&mut self, c: &Constraint, pattern: &RelPattern) {
-        let mut groups: HashMap<GroupKey, Vec<Bucket>> = HashMap::new();
-        for (ix, s, o, claim) in self.matching(pattern) {
-            if !self.supported(ix) {
-                continue;
-            }
-            let written = self.graph.entity_id(o).to_string();
-            let buckets = groups.entry((s, None, self.scope(claim, &c.per))).or_default();
-            match buckets.iter_mut().find(|b| b.written == written) {
-                Some(b) => b.claims.push(ix),
-                None => buckets.push(Bucket {
-                    comparable: Some(Comparable::Other(written.clone())),
-                    written,
-                    claims: vec![ix],
-                }),
-            }
-        }
-        let about = self.graph.str(pattern.rel_type).to_string();
-        self.pairwise(ContradictionKind::SingleValue, c, &about, groups.into_iter().collect(), "");
-    }
-
-    /// SUM a + b = total: the parts a claim gives imply an interval for the total (a missing
-    /// part adds anything from 0 up); it must meet every total given for the same group.
-    fn sum(&mut self, c: &Constraint, pattern: &RelPattern, parts: &[Sym], total: Sym) {
-        let tol = Self::tolerance(c);
-        // Per group: implied totals and stated totals, bucketed by how they are written.
-        type SumGroups = HashMap<GroupKey, (Vec<(Bucket, Interval)>, Vec<(Bucket, Interval)>)>;
-        let mut groups: SumGroups = HashMap::new();
-        let push = |list: &mut Vec<(Bucket, Interval)>, written: String, i: Interval, ix: ClaimIx| match list
-            .iter_mut()
-            .find(|(b, _)| b.written == written)
-        {
-            Some((b, _)) => b.claims.push(ix),
-            None => list.push((Bucket { written, comparable: None, claims: vec![ix] }, i)),
-        };
-        for (ix, s, o, claim) in self.matching(pattern) {
-            if !self.supported(ix) {
-                continue;
-            }
-            let entry = groups.entry((s, Some(o), self.scope(claim, &c.per))).or_default();
-            let mut implied = Interval::point(0.0);
-            let mut written = Vec::new();
-            for p in parts {
-                let part = match claim.prop(*p).and_then(|v| v.interval(tol).map(|i| (v, i))) {
-                    Some((v, i)) if !i.lo.is_nan() && !i.hi.is_nan() => {
-                        written.push(format!("{} {v}", self.graph.str(*p)));
-                        // Counts are not negative.
-                        if i.lo < 0.0 {
-                            Interval { lo: 0.0, lo_inclusive: true, ..i }
-                        } else {
-                            i
-                        }
-                    }
-                    _ => Interval { lo: 0.0, lo_inclusive: true, hi: f64::INFINITY, hi_inclusive: false },
-                };
-                implied = implied.add(&part);
-            }
-            if !written.is_empty() {
-                let missing = parts.len() - written.len();
-                let mut w = written.join(" + ");
-                if missing > 0 {
-                    w.push_str(" + (the rest unknown)");
-                }
-                push(&mut entry.0, w, implied, ix);
-            }
-            if let Some(v) = claim.prop(total) {
-                if let Some(i) = v.interval(tol).filter(|i| !i.lo.is_nan() && !i.hi.is_nan()) {
-                    push(&mut entry.1, format!("{} {v}", self.graph.str(total)), i, ix);
-                }
-            }
-        }
-        let about = format!(
-            "{} = {}",
-            parts.iter().map(|p| self.graph.str(*p)).collect::<Vec<_>>().join(" + "),
-            self.graph.str(total)
-        );
-        let mut groups: Vec<_> = groups.into_iter().collect();
-        groups.sort_by(|a, b| a.0.cmp(&b.0));
-        for ((s, o, _), (implied, totals)) in groups {
-            for (p, pi) in &implied {
-                for (t, ti) in &totals {
-                    if pi.overlaps(ti) {
-                        continue;
-                    }
-                    let ends = self.ends_text(s, o);
-                    let (vp, vt) = (p.written.clone(), t.written.clone());
-                    let range =
-                        if pi.hi.is_infinite() { format!("at least {}", pi.lo) } else { format!("{pi}") };
-                    let sides = [
-                        (vp.clone(), p.claims.clone(), self.bucket_atts(&p.claims)),
-                        (vt.clone(), t.claims.clone(), self.bucket_atts(&t.claims)),
-                    ];
-                    self.emit(ContradictionKind::CategorySum, Some(c), (s, o), about.clone(), sides, move |n1, n2| {
-                        format!("For {ends}, {n1} gives {vp}, adding up to {range}, which cannot match {n2}'s {vt}.")
-                    });
-                }
-            }
-        }
-    }
-
-    /// EXCLUSIVE p1, p2, ...: claims of different patterns between the same ends (and
-    /// scope) conflict, unless both carry a date under the same key and the dates cannot
-    /// overlap.
-    fn exclusive(&mut self, c: &Constraint, patterns: &[RelPattern]) {
-        let mut groups: HashMap<GroupKey, Vec<(usize, ClaimIx)>> = HashMap::new();
-        for (pi, p) in patterns.iter().enumerate() {
-            for (ix, s, o, claim) in self.matching(p) {
-                if !self.supported(ix) {
-                    continue;
-                }
-                groups.entry((s, Some(o), self.scope(claim, &c.per))).or_default().push((pi, ix));
-            }
-        }
-        let about = patterns.iter().map(|p| self.graph.str(p.rel_type)).collect::<Vec<_>>().join(" / ");
-        let mut groups: Vec<_> = groups.into_iter().collect();
-        groups.sort_by(|a, b| a.0.cmp(&b.0));
-        for ((s, o, _), members) in groups {
-            for i in 0..members.len() {
-                for j in (i + 1)..members.len() {
-                    let ((pa, a), (pb, b)) = (members[i], members[j]);
-                    if pa == pb || a == b || !self.overlapping_in_time(a, b) || self.already_denied(a, b) {
-                        continue;
-                    }
-                    let describe = |ix: ClaimIx| {
-                        self.graph
-                            .claim(ix)
-                            .map(|cl| format!("{}{}", self.graph.str(cl.rel_type), self.props_text(cl)))
-                            .unwrap_or_default()
-                    };
-                    let (va, vb) = (describe(a), describe(b));
-                    let ends = self.ends_text(s, o);
-                    let sides = [
-                        (va.clone(), vec![a], self.bucket_atts(&[a])),
-                        (vb.clone(), vec![b], self.bucket_atts(&[b])),
-                    ];
-                    self.emit(
-                        ContradictionKind::Exclusive,
-                        Some(c),
-                        (s, o),
-                        about.clone(),
-                        sides,
-                        move |n1, n2| {
-                            format!(
-                                "{n1} says {va} and {n2} says {vb} for {ends}; the two cannot hold together."
-                            )
-                        },
-                    );
-                }
-            }
-        }
-    }
-
-    /// True when one claim is explicitly denied (`DENY claim`) by a voice of the other: the
-    /// denial finding already reports this disagreement, so the exclusivity one would be an
-    /// echo of it.
-    fn already_denied(&self, a: ClaimIx, b: ClaimIx) -> bool {
-        let denied_by_other = |target: ClaimIx, other: ClaimIx| {
-            let other_atts = self.supporting(other);
-            self.graph.denials().iter().any(|d| {
-                matches!(d.target, DenialTarget::Claim(c) if c == target)
-                    && d.attestations.iter().any(|x| other_atts.iter().any(|y| same_voice(x, y)))
-            })
-        };
-        denied_by_other(a, b) || denied_by_other(b, a)
-    }
-
-    /// True unless both claims carry a date under the same key and those dates cannot be
-    /// the same day.
-    fn overlapping_in_time(&self, a: ClaimIx, b: ClaimIx) -> bool {
-        let (Some(ca), Some(cb)) = (self.graph.claim(a), self.graph.claim(b)) else { return true };
-        for (k, va) in &ca.props {
-            let (Value::Date(da), Some(Value::Date(db))) = (va, cb.prop(*k)) else { continue };
-            if let (Some(x), Some(y)) =
-                (da.resolve(self.anchor(ca).as_ref()), db.resolve(self.anchor(cb).as_ref()))
-            {
-                if !x.compatible(&y) {
-                    return false;
-                }
-            }
-        }
-        true
-    }
-
-    /// DENY statements: against one claim, or every claim of a class whose values lie
-    /// *within* the denial's conditions.
-    fn denials(&mut self) {
-        let graph = self.graph;
-        for d in graph.denials() {
-            let denial_atts: Vec<(Option<ClaimIx>, &'g Attestation)> =
-                d.attestations.iter().map(|a| (None, a)).collect();
-            let (targets, condition): (Vec<ClaimIx>, String) = match &d.target {
-                DenialTarget::Claim(c) => (vec![*c], String::new()),
-                DenialTarget::Class { pattern, conditions } => {
-                    let covered = self
-                        .matching(pattern)
-                        .into_iter()
-                        .filter(|(_, _, _, claim)| {
-                            conditions.iter().all(|(k, cond)| match claim.prop(*k) {
-                                Some(v) => covered_by(v, cond),
-                                None => false,
-                            })
-                        })
-                        .map(|(c, ..)| c)
-                        .collect();
-                    let text: Vec<String> =
-                        conditions.iter().map(|(k, v)| format!("{}: {v}", graph.str(*k))).collect();
-                    let cond =
-                        if text.is_empty() { String::new() } else { format!(" {{{}}}", text.join(", ")) };
-                    (covered, cond)
-                }
-            };
-            for c in targets {
-                let Some(claim) = graph.claim(c) else { continue };
-                let Some((s, o)) = graph.endpoints(c) else { continue };
-                let atts = self.bucket_atts(&[c]);
-                if atts.is_empty() {
-                    continue;
-                }
-                let value = format!("{}{}", graph.str(claim.rel_type), self.props_text(claim));
-                let denied = format!("denied: {}{}", graph.str(claim.rel_type), condition);
-                let v = value.clone();
-                let sides = [(value, vec![c], atts), (denied, Vec::new(), denial_atts.clone())];
-                let about = graph.str(claim.rel_type).to_string();
-                let ends = self.ends_text(s, Some(o));
-                self.emit(ContradictionKind::Denial, None, (s, Some(o)), about, sides, move |n1, n2| {
-                    format!("{n2} denies what {n1} states about {ends}: {v}.")
-                });
-            }
-        }
-    }
-
-    /// Attestations with status DENIED on a claim that other sources assert.
-    fn denied_attestations(&mut self) {
-        let graph = self.graph;
-        for c in graph.stated_claims() {
-            let Some(claim) = graph.claim(c) else { continue };
-            if !claim.attestations.iter().any(|a| a.status == Status::Denied) {
-                continue;
-            }
-            let Some((s, o)) = graph.endpoints(c) else { continue };
-            let (deny, support): (Vec<&Attestation>, Vec<&Attestation>) =
-                claim.attestations.iter().partition(|a| a.status == Status::Denied);
-            if support.is_empty() {
-                continue;
-            }
-            let value = format!("{}{}", graph.str(claim.rel_type), self.props_text(claim));
-            let v = value.clone();
-            let sides = [
-                (value, vec![c], support.iter().map(|a| (Some(c), *a)).collect()),
-                ("denied".to_string(), Vec::new(), deny.iter().map(|a| (Some(c), *a)).collect()),
-            ];
-            let ends = self.ends_text(s, Some(o));
-            let about = graph.str(claim.rel_type).to_string();
-            self.emit(ContradictionKind::Denial, None, (s, Some(o)), about, sides, move |n1, n2| {
-                format!("{n2} denies what {n1} states about {ends}: {v}.")
-            });
-        }
-    }
-}
-
-/// Whether a claim's value falls under a class denial's condition: numbers must lie
-/// entirely within the condition's interval (a denial of "tens or hundreds", `>=10`, covers
-/// `~100` and `>100` but not `5` or `<12`); dates must lie within the condition's date;
-/// anything else must be equal.
-fn covered_by(value: &Value, condition: &Value) -> bool {
-    let tol = DEFAULT_APPROX_TOLERANCE;
-    if let (Some(v), Some(c)) = (value.interval(tol), condition.interval(tol)) {
-        return v.within(&c);
-    }
-    match (value, condition) {
-        (Value::Date(DateValue::Absolute(v)), Value::Date(DateValue::Absolute(c))) => {
-            let ((v0, v1), (c0, c1)) = (v.day_range(), c.day_range());
-            c0 <= v0 && v1 <= c1
-        }
-        _ => value == condition,
     }
 }
 
@@ -911,7 +636,7 @@ mod tests {
         let parsed = parse_script("CONTRADICTIONS ABOUT battle").expect("parses");
         assert!(matches!(
             &parsed[0].statement,
-            Statement::Decl(DeclStatement::Contradictions { about: Some(a), kind: None }) if a.text == "battle"
+            Statement::Decl(DeclStatement::Contradictions { about: Some(a), kind: None, .. }) if a.text == "battle"
         ));
         assert!(parse_script("RESOLVE c1 AS maybe BECAUSE 'x'").is_err());
     }
@@ -934,12 +659,16 @@ mod tests {
     #[test]
     fn rows_filter_by_about_and_kind_and_new_findings_are_reported() {
         let g = graph(TWO_TOLLS);
-        let (cols, rows) = contradictions_rows(&g, Some("e"), None);
-        assert_eq!(cols.len(), 9);
-        assert_eq!(rows.len(), 1);
-        assert_eq!(contradictions_rows(&g, Some("c1"), None).1.len(), 1);
-        assert_eq!(contradictions_rows(&g, Some("nobody"), None).1.len(), 0);
-        assert_eq!(contradictions_rows(&g, None, Some(ContradictionKind::Denial)).1.len(), 0);
+        let a = analyse(&g);
+        let rows = |about, kind, findings| contradiction_rows(&g, &a, about, kind, findings);
+        let (cols, found) = rows(Some("e"), None, true).expect("e exists");
+        assert_eq!(cols.len(), 10);
+        assert_eq!(found.len(), 1);
+        assert_eq!(rows(Some("c1"), None, true).expect("c1").1.len(), 1);
+        assert_eq!(rows(Some("a"), None, true).expect("a source").1.len(), 1);
+        assert_eq!(rows(Some("g"), None, false).expect("g").1.len(), 2, "one dispute, two positions");
+        assert!(rows(Some("nobody"), None, true).unwrap_err().contains("'nobody'"));
+        assert_eq!(rows(None, Some(ContradictionKind::Denial), false).expect("all").1.len(), 0);
         let before = check(&graph("SOURCE (a:X); ENTITY (e:Event);"));
         let after = check(&g);
         assert_eq!(new_findings(&before, &after).len(), 1);

@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::bundled::bundled_dataset;
 use crate::diagnostics::SourceFile;
 use crate::export::dot::{graph_to_dot, output_to_dot, render_with_graphviz, ClusterBy, DotOptions};
-use crate::load::{json::export_json, load_files, print::print_graph, DataFile, LoadFailure};
+use crate::load::{json::export_json_at, load_files_checked, print::print_graph_at, DataFile, LoadFailure};
 use crate::model::Graph;
 use crate::output::OutputFormat;
 use crate::session::Session;
@@ -155,6 +155,14 @@ pub enum ExportFormat {
         /// Draw attribution chains (VIA), dotted
         #[arg(long)]
         chains: bool,
+        /// Draw the disputes instead: each question with its positions and the voices
+        /// behind them
+        #[arg(long)]
+        disputes: bool,
+        /// With --disputes: only the disputes about this entity, source, document or claim
+        /// id, or the dispute with this id (`D-…`)
+        #[arg(long, value_name = "ID", requires = "disputes")]
+        about: Option<String>,
     },
     /// Claims as a spreadsheet, one row per attestation (what `import` reads)
     Csv {
@@ -264,24 +272,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             run_scripts(&args, failure, &[SourceFile::new("<query>", statement)])
         }
         Some(Command::Check { files }) => {
-            // `--data` names the graph as it does for the other commands.
-            let files = if files.is_empty() { args.data.clone() } else { files };
-            let graph = load(&files)?;
-            let findings = crate::check::check(&graph);
+            // `--data` names the graph as it does for the other commands; FILEs add to it.
+            let graph = load(&with_data(&args, files))?;
+            let analysis = crate::check::analyse(&graph);
             let text = match args.format {
                 OutputFormat::Table | OutputFormat::Csv | OutputFormat::Markdown => {
-                    format!("{}\n\n{}", graph.summary(), crate::check::findings_table(&findings))
+                    format!("{}\n\n{}", graph.summary(), crate::check::report_table(&analysis))
                 }
                 OutputFormat::Json => {
-                    serde_json::to_string_pretty(&crate::check::findings_json(&findings))? + "\n"
+                    let mut report = crate::check::report_json(&analysis);
+                    report["summary"] = summary_json(&graph.summary());
+                    serde_json::to_string_pretty(&report)? + "\n"
                 }
             };
             write_output(None, &text)?;
-            let open = findings.iter().any(|f| f.is_open());
+            let open = analysis.findings.iter().any(|f| f.is_open());
             // The process ends here: freeing a large graph allocation by allocation takes
             // a noticeable share of a big load's time and returns nothing to anyone.
             std::mem::forget(graph);
-            std::mem::forget(findings);
+            std::mem::forget(analysis);
             if open {
                 return Ok(ExitCode::from(EXIT_CONTRADICTIONS));
             }
@@ -301,6 +310,36 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The files a command reads: `--data` files, then the command's own.
+fn with_data(args: &SessionArgs, files: Vec<PathBuf>) -> Vec<PathBuf> {
+    args.data.iter().cloned().chain(files).collect()
+}
+
+/// The folder a written file will be in (document texts are written relative to it): the
+/// output file's folder, or the current one for standard output.
+fn output_dir(output: Option<&Path>) -> PathBuf {
+    match output.and_then(Path::parent) {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The summary's counts as JSON (`check --format json`).
+fn summary_json(s: &crate::model::Summary) -> serde_json::Value {
+    serde_json::json!({
+        "entities": s.entities,
+        "sources": s.sources,
+        "documents": s.documents,
+        "claims": s.claims,
+        "attestations": s.attestations,
+        "quotes": s.quotes,
+        "unverified_quotes": s.unverified_quotes,
+        "documents_without_text": s.documents_without_text,
+        "denials": s.denials,
+        "constraints": s.constraints,
+    })
 }
 
 fn export(format: ExportFormat, args: &SessionArgs) -> anyhow::Result<()> {
@@ -339,19 +378,39 @@ fn export(format: ExportFormat, args: &SessionArgs) -> anyhow::Result<()> {
             write_output(output.as_deref(), &crate::export::ftm::graph_to_ftm(&load(&data(files))?))
         }
         ExportFormat::Json { files, output } => {
-            let graph = load(&files)?;
-            let text = serde_json::to_string_pretty(&export_json(&graph))? + "\n";
+            let graph = load(&with_data(args, files))?;
+            let json = export_json_at(&graph, Some(&output_dir(output.as_deref())));
+            let text = serde_json::to_string_pretty(&json)? + "\n";
             write_output(output.as_deref(), &text)
         }
         ExportFormat::Kg { files, output } => {
-            let graph = load(&files)?;
-            write_output(output.as_deref(), &print_graph(&graph))
+            let graph = load(&with_data(args, files))?;
+            write_output(output.as_deref(), &print_graph_at(&graph, Some(&output_dir(output.as_deref()))))
         }
-        ExportFormat::Dot { files, query, output, render, clusters, chains } => {
-            let files = if files.is_empty() { args.data.clone() } else { files };
-            let mut graph = load(&files)?;
+        ExportFormat::Dot { files, query, output, render, clusters, chains, disputes, about } => {
+            let mut graph = load(&with_data(args, files))?;
             let options = DotOptions { clusters, chains };
             let text = match query {
+                None if disputes => {
+                    let analysis = crate::check::analyse(&graph);
+                    let chosen: Vec<&crate::check::Dispute> = match about.as_deref() {
+                        None => analysis.disputes.iter().collect(),
+                        Some(id) if id.starts_with("D-") => {
+                            let found: Vec<_> = analysis.disputes.iter().filter(|d| d.id == id).collect();
+                            if found.is_empty() {
+                                anyhow::bail!("no dispute '{id}'");
+                            }
+                            found
+                        }
+                        Some(id) => {
+                            let target =
+                                crate::check::about_target(&graph, id).map_err(anyhow::Error::msg)?;
+                            crate::check::filter_disputes(&graph, &analysis, Some(target), None)
+                        }
+                    };
+                    crate::export::dot::disputes_to_dot(&chosen, &analysis.findings)
+                }
+                Some(_) if disputes => anyhow::bail!("--disputes draws the disputes; it takes no --query"),
                 None => {
                     let progress =
                         progress_bar((graph.entity_count() + graph.claim_count()) as u64, "exporting");
@@ -477,7 +536,7 @@ pub fn load(files: &[PathBuf]) -> anyhow::Result<Graph> {
         indicatif::ProgressBar::hidden()
     };
     let mut graph = Graph::new();
-    let result = load_files(&mut graph, &data);
+    let result = load_files_checked(&mut graph, &data, Some(crate::check::finding_ids));
     spinner.finish_and_clear();
     result?;
     Ok(graph)
@@ -544,11 +603,13 @@ fn import(
         eprintln!("nothing imported: {} with errors (--keep-going loads the others)", rows(errors.len()));
         return Ok(ExitCode::from(EXIT_ERROR));
     }
+    // Document texts are written relative to where the output goes.
+    let dir = output_dir(output);
     let text = match output {
         Some(p) if p.extension().is_some_and(|e| e == "json") => {
-            serde_json::to_string_pretty(&export_json(&graph))? + "\n"
+            serde_json::to_string_pretty(&export_json_at(&graph, Some(&dir)))? + "\n"
         }
-        _ => print_graph(&graph),
+        _ => print_graph_at(&graph, Some(&dir)),
     };
     write_output(output, &text)?;
     eprintln!("{} imported, {} skipped", rows(loaded), rows(errors.len()));

@@ -1070,6 +1070,7 @@ impl<'a> Drafter<'a> {
             labels: vec![Name::new("NewsArticle")],
             props: doc_props,
             via: Vec::new(),
+            speaks_for: Vec::new(),
         });
         let mut declared: HashSet<String> = self.graph.entity_ids().map(str::to_string).collect();
         let mut rejected_before = 0;
@@ -1195,6 +1196,7 @@ fn entity_statement(e: &DraftEntity) -> DeclStatement {
         labels: e.labels.iter().map(Name::new).collect(),
         props,
         via: e.via.iter().map(Name::new).collect(),
+        speaks_for: Vec::new(),
     })
 }
 

@@ -359,6 +359,137 @@ fn render(dot: &DotGraph, options: DotOptions) -> String {
     out
 }
 
+// ---- disputes ---------------------------------------------------------------------------
+
+/// Fill and border colours of positions, in order (light fills; red is kept for denials and
+/// for institutions telling two stories).
+const POSITION_COLOURS: &[(&str, &str)] = &[
+    ("#dbe9f6", "#2c6aa3"),
+    ("#fde3cc", "#c75d00"),
+    ("#dff2df", "#2f8a3a"),
+    ("#efe0f3", "#7b3f8c"),
+    ("#d7efec", "#1f7a72"),
+    ("#f2efd9", "#8a7a1a"),
+];
+
+/// The dispute view: one box per dispute (its question, severity and evidence), and in it
+/// one coloured box per position, with the voices (institutions and their sources) on the
+/// left and the values they give on the right. Hedged statements are dashed. This is the
+/// picture of "who says what" an analyst puts in a report.
+/// Voices whose institution tells two stories (a `two_stories` finding in the dispute) are
+/// marked in red.
+pub(crate) fn disputes_to_dot(
+    disputes: &[&crate::check::Dispute],
+    findings: &[crate::check::Finding],
+) -> String {
+    let mut out = String::new();
+    out.push_str("digraph disputes {\n");
+    out.push_str("  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=12, nodesep=0.2, ranksep=0.5, newrank=true, labeljust=l];\n");
+    out.push_str("  node [fontname=\"Helvetica\", fontsize=11];\n");
+    out.push_str("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#555555\", arrowsize=0.6];\n");
+    if disputes.is_empty() {
+        out.push_str("  none [shape=plaintext, label=\"No disputes: the sources agree wherever constraints compare them.\"];\n");
+    }
+    for (d, dispute) in disputes.iter().enumerate() {
+        let evidence = dispute.findings.len();
+        // Sources heard in a "two stories" finding of this dispute.
+        let split: Vec<&str> = findings
+            .iter()
+            .filter(|f| {
+                f.kind == crate::check::ContradictionKind::TwoStories && dispute.findings.contains(&f.id)
+            })
+            .flat_map(|f| f.sides.iter().flat_map(|s| s.attestations.iter().map(|a| a.source.id.as_str())))
+            .collect();
+        let title = format!(
+            "{}\n{} · {} · {} position{} · {} finding{} ({} open)\npositions: values that can all be true together; dashed: hedged{}",
+            dispute.question(),
+            dispute.id,
+            dispute.severity.as_str(),
+            dispute.positions.len(),
+            if dispute.positions.len() == 1 { "" } else { "s" },
+            evidence,
+            if evidence == 1 { "" } else { "s" },
+            dispute.open,
+            if split.is_empty() { "" } else { "; red: one side, two stories" },
+        );
+        let _ = writeln!(out, "  subgraph cluster_d{d} {{");
+        let _ = writeln!(
+            out,
+            "    label=\"{}\"; style=rounded; color=\"#444444\"; fontsize=13; margin=12;",
+            escape(&title)
+        );
+        for (p, position) in dispute.positions.iter().enumerate() {
+            let (fill, border) = POSITION_COLOURS[p % POSITION_COLOURS.len()];
+            let _ = writeln!(out, "    subgraph cluster_d{d}_p{p} {{");
+            let _ = writeln!(
+                out,
+                "      label=\"position {}: {}\"; style=\"rounded,filled\"; fillcolor=\"{fill}\"; color=\"{border}\"; fontcolor=\"{border}\";",
+                p + 1,
+                escape(&position.values.join(" · "))
+            );
+            for (v, value) in position.values.iter().enumerate() {
+                let denial = value.starts_with("denied:");
+                let _ = writeln!(
+                    out,
+                    "      d{d}p{p}v{v} [shape=box, style=\"rounded,filled,bold\", fillcolor=white, color=\"{border}\", label=\"{}\"{}];",
+                    escape(value),
+                    if denial { ", fontcolor=\"#b22a2a\"" } else { "" }
+                );
+            }
+            for (i, voice) in position.voices.iter().enumerate() {
+                let mouths: Vec<&str> = voice.sources.iter().map(|s| s.name.as_str()).collect();
+                let label = if voice.sources.len() == 1 && voice.sources[0] == voice.institution {
+                    voice.institution.name.clone()
+                } else {
+                    format!("{}\n({})", voice.institution.name, mouths.join(", "))
+                };
+                let two_stories = voice.sources.iter().any(|s| split.contains(&s.id.as_str()));
+                let _ = writeln!(
+                    out,
+                    "      d{d}p{p}i{i} [shape=plain, label=\"{}\"{}];",
+                    escape(&label),
+                    if two_stories { ", fontcolor=\"#b22a2a\"" } else { "" }
+                );
+                // One edge per value, with every status and quote that supports it.
+                let mut per_value: Vec<(usize, Vec<&crate::check::VoiceStatement>)> = Vec::new();
+                for st in &voice.statements {
+                    let Some(v) = position.values.iter().position(|x| *x == st.value) else { continue };
+                    match per_value.iter_mut().find(|(x, _)| *x == v) {
+                        Some((_, list)) => list.push(st),
+                        None => per_value.push((v, vec![st])),
+                    }
+                }
+                for (v, statements) in per_value {
+                    let mut statuses: Vec<&str> =
+                        statements.iter().map(|s| s.attestation.status.as_str()).collect();
+                    statuses.dedup();
+                    let hedged = statements.iter().all(|s| s.attestation.status.is_hedged());
+                    let quotes: Vec<String> = statements
+                        .iter()
+                        .filter_map(|s| {
+                            s.attestation
+                                .quote
+                                .as_ref()
+                                .map(|q| format!("{}: {q}", s.attestation.source.name))
+                        })
+                        .collect();
+                    let _ = writeln!(
+                        out,
+                        "      d{d}p{p}i{i} -> d{d}p{p}v{v} [label=\"{}\", tooltip=\"{}\"{}];",
+                        escape(&statuses.join(", ")),
+                        escape(&quotes.join("\n")),
+                        if hedged { ", style=dashed" } else { "" }
+                    );
+                }
+            }
+            out.push_str("    }\n");
+        }
+        out.push_str("  }\n");
+    }
+    out.push_str("}\n");
+    out
+}
+
 /// Why Graphviz could not render a DOT file.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {

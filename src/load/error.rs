@@ -12,7 +12,6 @@ pub enum LoadErrorKind {
     DuplicateConstraint,
     UnknownEntity,
     UnknownSource,
-    NotASource,
     UnknownDocument,
     NotADocument,
     UnknownClaim,
@@ -22,6 +21,8 @@ pub enum LoadErrorKind {
     InvalidValue,
     UnreadableFile,
     InvalidJson,
+    MissingText,
+    UnknownFinding,
     InvalidTable,
 }
 
@@ -34,7 +35,6 @@ impl LoadErrorKind {
             LoadErrorKind::DuplicateConstraint => "claimgraph::load::duplicate_constraint",
             LoadErrorKind::UnknownEntity => "claimgraph::load::unknown_entity",
             LoadErrorKind::UnknownSource => "claimgraph::load::unknown_source",
-            LoadErrorKind::NotASource => "claimgraph::load::not_a_source",
             LoadErrorKind::UnknownDocument => "claimgraph::load::unknown_document",
             LoadErrorKind::NotADocument => "claimgraph::load::not_a_document",
             LoadErrorKind::UnknownClaim => "claimgraph::load::unknown_claim",
@@ -44,6 +44,8 @@ impl LoadErrorKind {
             LoadErrorKind::InvalidValue => "claimgraph::load::invalid_value",
             LoadErrorKind::UnreadableFile => "claimgraph::load::unreadable_file",
             LoadErrorKind::InvalidJson => "claimgraph::load::invalid_json",
+            LoadErrorKind::MissingText => "claimgraph::load::missing_text",
+            LoadErrorKind::UnknownFinding => "claimgraph::load::unknown_finding",
             LoadErrorKind::InvalidTable => "claimgraph::load::invalid_table",
         }
     }
@@ -106,14 +108,4 @@ impl miette::Diagnostic for LoadError {
             self.span,
         ))))
     }
-}
-
-/// "did you mean 'wagner'?" for a mistyped name, when a close one exists.
-pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
-    let limit = (name.chars().count() / 3).max(1);
-    candidates
-        .map(|c| (strsim::levenshtein(&name.to_lowercase(), &c.to_lowercase()), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)))
-        .map(|(_, c)| c.to_string())
 }

@@ -13,14 +13,26 @@ use crate::syntax::decl::{
 };
 use crate::syntax::{parse_script, Span, Statement};
 
-use super::print::graph_to_decls;
+use super::print::graph_to_decls_at;
 use super::{LoadError, LoadErrorKind};
 
 pub const FORMAT_VERSION: u64 = 1;
 
-/// The graph as one JSON document.
+/// The graph as one JSON document. Document texts are written as loaded; see
+/// [`export_json_at`].
 pub fn export_json(graph: &Graph) -> Json {
-    let decls = graph_to_decls(graph);
+    export_json_at(graph, None)
+}
+
+/// [`export_json`] for a file written in the folder `dir`: document texts relative to it.
+pub fn export_json_at(graph: &Graph, dir: Option<&std::path::Path>) -> Json {
+    let decls = graph_to_decls_at(graph, dir);
+    // Whether each document's quotes were checked against its text (informational: a load
+    // checks them again).
+    let verified: std::collections::HashMap<String, bool> = graph
+        .entities()
+        .filter_map(|ix| graph.document_text(ix).map(|t| (graph.entity_id(ix).to_string(), t.verified)))
+        .collect();
     let mut chains: std::collections::HashMap<String, Vec<Name>> = std::collections::HashMap::new();
     let (mut entities, mut claims, mut denials, mut constraints) = (vec![], vec![], vec![], vec![]);
     let mut resolutions = vec![];
@@ -43,6 +55,7 @@ pub fn export_json(graph: &Graph) -> Json {
                     "labels": e.labels.iter().map(|l| l.text.clone()).collect::<Vec<_>>(),
                     "properties": props_json(&e.props),
                     "via": e.via.iter().map(|l| l.text.clone()).collect::<Vec<_>>(),
+                    "speaks_for": e.speaks_for.iter().map(|l| l.text.clone()).collect::<Vec<_>>(),
                 }));
             }
             DeclStatement::Claim { pattern, attestations } => {
@@ -54,7 +67,7 @@ pub fn export_json(graph: &Graph) -> Json {
                 c.insert("type".into(), json!(pattern.rel_type.text));
                 c.insert("object".into(), json!(end_text(&pattern.object)));
                 c.insert("properties".into(), props_json(&pattern.props));
-                c.insert("attestations".into(), atts_json(attestations, &chains));
+                c.insert("attestations".into(), atts_json(attestations, &chains, &verified));
                 claims.push(Json::Object(c));
             }
             DeclStatement::Deny { target, attestations } => {
@@ -62,13 +75,17 @@ pub fn export_json(graph: &Graph) -> Json {
                     DenyTarget::Claim(c) => json!({"claim": c.text}),
                     DenyTarget::Class(p) => json!({"pattern": p.to_string()}),
                 };
-                denials.push(json!({"target": target, "attestations": atts_json(attestations, &chains)}));
+                denials.push(
+                    json!({"target": target, "attestations": atts_json(attestations, &chains, &verified)}),
+                );
             }
             DeclStatement::Constraint(c) => {
                 constraints.push(json!({"id": c.id.text, "statement": d.to_string()}));
             }
             DeclStatement::Attest { .. }
             | DeclStatement::UseDocument(_)
+            | DeclStatement::Voice { .. }
+            | DeclStatement::Denials { .. }
             | DeclStatement::Contradictions { .. } => {}
             DeclStatement::Resolve(_) => resolutions.push(Json::String(d.to_string())),
         }
@@ -92,7 +109,11 @@ fn props_json(props: &[Prop]) -> Json {
     Json::Object(props.iter().map(|p| (p.key.text.clone(), value_json(&p.value))).collect())
 }
 
-fn atts_json(atts: &[AttestationDecl], chains: &std::collections::HashMap<String, Vec<Name>>) -> Json {
+fn atts_json(
+    atts: &[AttestationDecl],
+    chains: &std::collections::HashMap<String, Vec<Name>>,
+    verified: &std::collections::HashMap<String, bool>,
+) -> Json {
     Json::Array(
         atts.iter()
             .map(|a| {
@@ -114,7 +135,10 @@ fn atts_json(atts: &[AttestationDecl], chains: &std::collections::HashMap<String
                 m.insert("quote".into(), opt(&a.quote));
                 m.insert("document".into(), a.document.as_ref().map_or(Json::Null, |d| json!(d.text)));
                 m.insert("position".into(), opt(&a.position));
-                m.insert("date".into(), a.date.map_or(Json::Null, |d| json!(d.to_string())));
+                m.insert("date".into(), a.date.as_ref().map_or(Json::Null, |d| json!(d.to_string())));
+                // A quote is verified when its document's text was read at load.
+                let checked = a.document.as_ref().is_some_and(|d| verified.get(&d.text) == Some(&true));
+                m.insert("verified".into(), json!(a.quote.is_some() && checked));
                 Json::Object(m)
             })
             .collect(),
@@ -135,6 +159,7 @@ pub fn value_json(v: &Value) -> Json {
         Value::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), value_json(v))).collect()),
         Value::Uncertain(u) => json!({"$uncertain": u.to_string()}),
         Value::Date(d) => json!({"$date": d.to_string()}),
+        Value::Temporal(t) => json!({"$temporal": format!("@{t}")}),
     }
 }
 
@@ -155,7 +180,7 @@ fn json_value(j: &Json) -> Result<Value, LoadError> {
         Json::Object(m) => {
             if m.len() == 1 {
                 if let Some((k, Json::String(text))) = m.iter().next() {
-                    if matches!(k.as_str(), "$uncertain" | "$date" | "$float") {
+                    if matches!(k.as_str(), "$uncertain" | "$date" | "$temporal" | "$float") {
                         return parse_value(text)
                             .map_err(|e| json_err(format!("{k} {text:?}: {}", e.message)));
                     }
@@ -227,7 +252,8 @@ fn atts_from(j: &[Json]) -> Result<Vec<AttestationDecl>, LoadError> {
             };
             let date = match opt_str(a, "date") {
                 Some(d) => match parse_value(&d) {
-                    Ok(Value::Date(d)) => Some(d),
+                    Ok(v @ Value::Date(_)) => Some(v),
+                    Ok(Value::Temporal(t)) if t.date().is_some() => Some(Value::Temporal(t)),
                     _ => return Err(json_err(format!("invalid date \"{d}\""))),
                 },
                 None => None,
@@ -289,6 +315,7 @@ pub fn decls_from_json(text: &str) -> Result<Vec<(DeclStatement, Span)>, LoadErr
                 labels: names(e.get("labels")),
                 props: props_from(e.get("properties"))?,
                 via: names(e.get("via")),
+                speaks_for: names(e.get("speaks_for")),
             }),
             span,
         ));

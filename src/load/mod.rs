@@ -5,27 +5,31 @@
 //! Every name is resolved here (with "did you mean" hints); every quote attested in a
 //! document whose text file exists is checked to be verbatim.
 
+mod constraints;
 mod error;
 mod fast;
 pub mod json;
 pub mod print;
 pub mod table;
+mod texts;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use miette::Report;
 
-pub use error::{did_you_mean, LoadError, LoadErrorKind};
+pub use crate::diagnostics::did_you_mean;
+pub use error::{LoadError, LoadErrorKind};
 
 use crate::diagnostics::{report_in, SourceFile};
 use crate::model::{
-    Attestation, Claim, ClaimIx, ClaimKind, Constraint, ConstraintKind, Denial, DenialTarget, EndSelector,
-    EntityIx, Graph, Props, RelPattern, Resolution, ResolutionTarget, Severity, SourceRef, Status,
+    Attestation, Claim, ClaimIx, ClaimKind, DeclSite, Denial, DenialTarget, DocumentText, EndSelector,
+    EntityIx, Graph, Props, RelPattern, Resolution, ResolutionTarget, SourceRef, Status,
 };
 use crate::syntax::decl::{
-    AttestationDecl, ConstraintDecl, ConstraintKindDecl, DeclStatement, DenyTarget, EndPattern, EntityDecl,
-    EntityKind, Name, Prop, RelPatternDecl, ResolveTargetDecl, SourceName,
+    AttestationDecl, DeclStatement, DenyTarget, EndPattern, EntityDecl, EntityKind, Name, Prop,
+    RelPatternDecl, ResolveTargetDecl, SourceName,
 };
 use crate::syntax::{parse_script, Span, Statement};
 
@@ -40,6 +44,10 @@ pub const VIA_TYPE: &str = "VIA";
 pub struct DataFile {
     pub source: SourceFile,
     pub base_dir: Option<PathBuf>,
+    /// When a document's `text` file is missing, load its quotes unverified instead of
+    /// failing: for the bundled dataset, which is compiled into the binary and may run
+    /// where its article is not.
+    pub optional_texts: bool,
 }
 
 impl DataFile {
@@ -48,7 +56,13 @@ impl DataFile {
         text: impl Into<std::sync::Arc<str>>,
         base_dir: Option<PathBuf>,
     ) -> Self {
-        DataFile { source: SourceFile::new(name, text), base_dir }
+        DataFile { source: SourceFile::new(name, text), base_dir, optional_texts: false }
+    }
+
+    /// The same file, loading quotes unverified where a document's text file is missing.
+    pub fn with_optional_texts(mut self) -> Self {
+        self.optional_texts = true;
+        self
     }
 
     /// Reads a file from disk; its folder is the base for relative paths.
@@ -79,18 +93,35 @@ impl std::error::Error for LoadFailure {}
 /// At most this many errors are reported from one load; the rest are usually echoes.
 const MAX_ERRORS: usize = 50;
 
+/// The ids of the findings a graph gives, for `RESOLVE F-…` to be checked against. The
+/// contradiction engine sits beside the loader, not below it, so the front ends pass it in
+/// (`check::finding_ids`).
+pub type FindingIds = fn(&Graph) -> Vec<String>;
+
 /// Loads files into `graph`. `.json` files are read as JSON exports, `.csv` and `.tsv` files
 /// as sheets of claims ([`table`]), anything else as declaration statements. On error the
-/// graph may hold part of the data.
+/// graph may hold part of the data. `RESOLVE` of a finding id is not checked (see
+/// [`load_files_checked`]).
 pub fn load_files(graph: &mut Graph, files: &[DataFile]) -> Result<(), LoadFailure> {
-    load_files_then(graph, files, |_| ())
+    load_files_then(graph, files, None, |_| ())
 }
 
-/// [`load_files`], then `then` with the same loader (which knows every document's text
-/// file) once every file has loaded without error.
+/// [`load_files`], and then every finding id a `RESOLVE` names must be one of
+/// `finding_ids(graph)` once all files are in (`claimgraph::load::unknown_finding`).
+pub fn load_files_checked(
+    graph: &mut Graph,
+    files: &[DataFile],
+    finding_ids: Option<FindingIds>,
+) -> Result<(), LoadFailure> {
+    load_files_then(graph, files, finding_ids, |_| ())
+}
+
+/// [`load_files_checked`], then `then` with the same loader (which knows every document's
+/// text file) once every file has loaded without error.
 pub(crate) fn load_files_then<T>(
     graph: &mut Graph,
     files: &[DataFile],
+    finding_ids: Option<FindingIds>,
     then: impl FnOnce(&mut Loader<'_>) -> T,
 ) -> Result<T, LoadFailure> {
     // JSON files are small: parse them whole, up front, as they always were.
@@ -114,22 +145,26 @@ pub(crate) fn load_files_then<T>(
         return Err(LoadFailure { reports: syntax_reports(files, None) });
     }
     let mut loader = Loader::new(graph);
+    loader.finding_ids = finding_ids;
     let mut errors = ErrorSink { reports: Vec::new() };
     // Pass 1: entities, sources and documents of every file; keep sources with chains.
     let mut chains: Vec<(usize, fast::Parsed)> = Vec::new();
     for (i, (file, statements)) in files.iter().zip(&sources).enumerate() {
-        loader.begin_file(file.base_dir.clone());
+        loader.begin(i, file);
         match statements {
             FileStatements::Parsed(decls) => {
                 for (decl, span) in decls {
+                    loader.statement_offset = 0;
                     errors.push(file, loader.apply(decl, *span, Pass::Entities), 0);
                 }
             }
             FileStatements::Text(split) => {
                 let text = &file.source.text;
                 let parsed = fast::parse_in_order(text, &split.entities, |p| {
+                    loader.statement_offset = p.offset;
                     errors.push(file, loader.apply(&p.decl, p.span, Pass::Entities), p.offset);
-                    if matches!(&p.decl, DeclStatement::Entity(e) if !e.via.is_empty()) {
+                    if matches!(&p.decl, DeclStatement::Entity(e) if !e.via.is_empty() || !e.speaks_for.is_empty())
+                    {
                         chains.push((i, p));
                     }
                 });
@@ -143,7 +178,7 @@ pub(crate) fn load_files_then<T>(
     }
     // Pass 2: attribution chains, once every source exists.
     for (i, (file, statements)) in files.iter().zip(&sources).enumerate() {
-        loader.begin_file(file.base_dir.clone());
+        loader.begin(i, file);
         if let FileStatements::Parsed(decls) = statements {
             for (decl, span) in decls {
                 errors.push(file, loader.apply(decl, *span, Pass::Chains), 0);
@@ -155,16 +190,18 @@ pub(crate) fn load_files_then<T>(
     }
     drop(chains);
     // Pass 3: claims, denials, constraints and USE DOCUMENT, in file order.
-    for (file, statements) in files.iter().zip(&sources) {
-        loader.begin_file(file.base_dir.clone());
+    for (i, (file, statements)) in files.iter().zip(&sources).enumerate() {
+        loader.begin(i, file);
         match statements {
             FileStatements::Parsed(decls) => {
                 for (decl, span) in decls {
+                    loader.statement_offset = 0;
                     errors.push(file, loader.apply(decl, *span, Pass::Facts), 0);
                 }
             }
             FileStatements::Text(split) => {
                 let parsed = fast::parse_in_order(&file.source.text, &split.facts, |p| {
+                    loader.statement_offset = p.offset;
                     errors.push(file, loader.apply(&p.decl, p.span, Pass::Facts), p.offset);
                 });
                 if let Err(seg) = parsed {
@@ -180,6 +217,12 @@ pub(crate) fn load_files_then<T>(
                     );
                 }
             }
+        }
+    }
+    // RESOLVE by finding id, once every file is in: the finding must exist.
+    if errors.reports.is_empty() {
+        for (i, e) in loader.unknown_findings() {
+            errors.push(&files[i], Err::<(), _>(e), 0);
         }
     }
     if errors.reports.is_empty() {
@@ -279,6 +322,10 @@ pub struct Applied {
     pub attestations_added: usize,
     pub denials_added: usize,
     pub constraints_added: usize,
+    /// `RESOLVE` verdicts recorded.
+    pub resolutions_added: usize,
+    /// `SPEAKS FOR` links added (`VOICE`).
+    pub voices_added: usize,
 }
 
 /// Resolves declarations against a graph. Keeps per-file state (`USE DOCUMENT`) and the
@@ -289,7 +336,21 @@ pub struct Loader<'g> {
     default_document: Option<EntityIx>,
     /// Normalised document texts, `None` when the document has no readable text file.
     document_texts: HashMap<EntityIx, Option<String>>,
-    document_paths: HashMap<EntityIx, PathBuf>,
+    /// The file being loaded (name and text), to record where entities are declared.
+    file: Option<SourceFile>,
+    file_name: Arc<str>,
+    /// Its index among the files of [`load_files`].
+    file_index: usize,
+    optional_texts: bool,
+    /// Where the statement being applied starts in its file (its spans are relative).
+    pub statement_offset: usize,
+    /// (byte offset, line, column) of the last offset looked up, so that a file's
+    /// declarations are placed in one pass over its text.
+    line_cursor: (usize, u32, u32),
+    /// `RESOLVE F-…` statements of a multi-file load, checked once every file is in.
+    pending_findings: Option<Vec<(usize, Name)>>,
+    /// What `RESOLVE F-…` is checked against; unchecked without it.
+    pub finding_ids: Option<FindingIds>,
 }
 
 impl<'g> Loader<'g> {
@@ -299,8 +360,51 @@ impl<'g> Loader<'g> {
             base_dir: None,
             default_document: None,
             document_texts: HashMap::new(),
-            document_paths: HashMap::new(),
+            file: None,
+            file_name: Arc::from(""),
+            file_index: 0,
+            optional_texts: false,
+            statement_offset: 0,
+            line_cursor: (0, 1, 1),
+            pending_findings: None,
+            finding_ids: None,
         }
+    }
+
+    /// Starts (or returns to) a file of a multi-file load: its folder, name and text.
+    /// Finding ids named by `RESOLVE` are then checked by [`Loader::unknown_findings`] once
+    /// every file is loaded, rather than statement by statement.
+    fn begin(&mut self, index: usize, file: &DataFile) {
+        self.begin_file(file.base_dir.clone());
+        self.optional_texts = file.optional_texts;
+        self.file_index = index;
+        self.set_source(file.source.clone());
+        self.pending_findings.get_or_insert_with(Vec::new);
+    }
+
+    /// The file statements come from, so that declarations remember where they were made
+    /// (`duplicate id` points at the first one).
+    pub fn set_source(&mut self, file: SourceFile) {
+        if self.file.as_ref().is_none_or(|f| f.name != file.name || !Arc::ptr_eq(&f.text, &file.text)) {
+            self.line_cursor = (0, 1, 1);
+            self.file_name = Arc::from(file.name.as_str());
+        }
+        self.file = Some(file);
+    }
+
+    /// Findings named by `RESOLVE` that do not exist, with the index of the file that
+    /// names them.
+    fn unknown_findings(&mut self) -> Vec<(usize, LoadError)> {
+        let pending = self.pending_findings.take().unwrap_or_default();
+        let Some(finding_ids) = self.finding_ids.filter(|_| !pending.is_empty()) else { return Vec::new() };
+        let known: std::collections::HashSet<String> =
+            finding_ids(self.graph).into_iter().map(|f| f.to_ascii_lowercase()).collect();
+        let ids: Vec<String> = known.iter().cloned().collect();
+        pending
+            .into_iter()
+            .filter(|(_, id)| !known.contains(&id.text.to_ascii_lowercase()))
+            .map(|(i, id)| (i, unknown_finding(&id, &ids)))
+            .collect()
     }
 
     /// The document `USE DOCUMENT` chose, so a session can carry it from one statement to the next.
@@ -317,6 +421,11 @@ impl<'g> Loader<'g> {
         self.default_document = None;
     }
 
+    /// Whether a missing document text loads unverified rather than failing.
+    pub fn set_optional_texts(&mut self, optional: bool) {
+        self.optional_texts = optional;
+    }
+
     /// Applies a statement in all passes at once (the REPL's one-statement-at-a-time use).
     pub fn apply_all(&mut self, decl: &DeclStatement, span: Span) -> Result<Applied, LoadError> {
         let mut total = Applied::default();
@@ -327,6 +436,8 @@ impl<'g> Loader<'g> {
             total.attestations_added += a.attestations_added;
             total.denials_added += a.denials_added;
             total.constraints_added += a.constraints_added;
+            total.resolutions_added += a.resolutions_added;
+            total.voices_added += a.voices_added;
         }
         Ok(total)
     }
@@ -338,7 +449,15 @@ impl<'g> Loader<'g> {
                 self.declare_entity(e)?;
                 applied.entities_added = 1;
             }
-            (DeclStatement::Entity(e), Pass::Chains) if !e.via.is_empty() => self.declare_chain(e)?,
+            (DeclStatement::Entity(e), Pass::Chains) if !e.via.is_empty() || !e.speaks_for.is_empty() => {
+                self.declare_chain(e)?;
+                self.declare_speaks_for(&e.id, &e.speaks_for)?;
+            }
+            (DeclStatement::Voice { speakers, institutions }, Pass::Facts) => {
+                for s in speakers {
+                    applied.voices_added += self.declare_speaks_for(s, institutions)?;
+                }
+            }
             (DeclStatement::UseDocument(d), Pass::Facts) => self.default_document = Some(self.document(d)?),
             (DeclStatement::Claim { pattern, attestations }, Pass::Facts) => {
                 let (added, atts) = self.declare_claim(pattern, attestations, span)?;
@@ -372,7 +491,28 @@ impl<'g> Loader<'g> {
             }
             (DeclStatement::Resolve(r), Pass::Facts) => {
                 let target = match &r.target {
-                    ResolveTargetDecl::Finding(id) => ResolutionTarget::Finding(id.text.as_str().into()),
+                    ResolveTargetDecl::Finding(id) => {
+                        let id = Name { text: id.text.clone(), span: id.span };
+                        match &mut self.pending_findings {
+                            // A multi-file load: checked once every file is in (the span
+                            // placed in the file, as errors are then reported).
+                            Some(pending) => {
+                                let at = self.statement_offset;
+                                let span = Span::new(id.span.start + at, id.span.end + at);
+                                pending.push((self.file_index, Name { text: id.text.clone(), span }));
+                            }
+                            // One statement (the shell): checked now, before it is applied.
+                            None => {
+                                if let Some(finding_ids) = self.finding_ids {
+                                    let ids = finding_ids(self.graph);
+                                    if !ids.iter().any(|f| f.eq_ignore_ascii_case(&id.text)) {
+                                        return Err(unknown_finding(&id, &ids));
+                                    }
+                                }
+                            }
+                        }
+                        ResolutionTarget::Finding(id.text.as_str().into())
+                    }
                     ResolveTargetDecl::Claims(ids) => {
                         ResolutionTarget::Claims(ids.iter().map(|c| self.claim(c)).collect::<Result<_, _>>()?)
                     }
@@ -382,6 +522,7 @@ impl<'g> Loader<'g> {
                     status: r.status,
                     reason: r.reason.as_str().into(),
                 });
+                applied.resolutions_added = 1;
             }
             _ => {}
         }
@@ -407,22 +548,53 @@ impl<'g> Loader<'g> {
         for p in &e.props {
             check_prop(p)?;
         }
+        let text_path = match e.props.iter().find(|p| p.key.text == "text") {
+            Some(p) if e.kind == EntityKind::Document => Some(self.document_text_path(p)?),
+            _ => None,
+        };
         let props = self.props(&e.props);
         let ix = self.graph.add_entity(Some(&e.id.text), labels, props).map_err(|_| {
-            LoadError::new(LoadErrorKind::DuplicateId, e.id.span, format!("duplicate id '{}'", e.id.text))
-                .with_label("declared again here")
-                .with_help("ids are unique across entities, sources and documents of all loaded files")
-        })?;
-        if e.kind == EntityKind::Document {
-            if let Some(text) = e.props.iter().find(|p| p.key.text == "text").and_then(|p| p.value.as_str()) {
-                let path = match &self.base_dir {
-                    Some(base) => base.join(text),
-                    None => PathBuf::from(text),
-                };
-                self.document_paths.insert(ix, path);
+            let first = self.graph.find_entity(&e.id.text).and_then(|ix| self.graph.declared_at(ix));
+            let err = LoadError::new(LoadErrorKind::DuplicateId, e.id.span, format!("duplicate id '{}'", e.id.text))
+                .with_label("declared again here");
+            match first {
+                Some(site) => err.with_help(format!(
+                    "'{}' is first declared at {site}; ids are unique across entities, sources and documents of all loaded files (to cite an entity, use BY {} without declaring it again)",
+                    e.id.text, e.id.text
+                )),
+                None => err.with_help("ids are unique across entities, sources and documents of all loaded files"),
             }
+        })?;
+        if self.file.is_some() {
+            let file = Arc::clone(&self.file_name);
+            let (line, column) = self.line_col(self.statement_offset + e.id.span.start);
+            self.graph.set_declared_at(ix, DeclSite { file, line, column });
+        }
+        if let Some((path, text)) = text_path {
+            self.graph.set_document_text(ix, DocumentText { path, verified: text.is_some() });
+            self.document_texts.insert(ix, text);
         }
         Ok(ix)
+    }
+
+    /// `SPEAKS FOR`: `speaker` speaks for each of `institutions`. Returns how many links
+    /// were new.
+    fn declare_speaks_for(&mut self, speaker: &Name, institutions: &[Name]) -> Result<usize, LoadError> {
+        if institutions.is_empty() {
+            return Ok(0);
+        }
+        let ix = self.entity(speaker)?;
+        let targets = institutions.iter().map(|n| self.entity(n)).collect::<Result<Vec<_>, _>>()?;
+        if let Some(n) = institutions.iter().find(|n| n.text == speaker.text) {
+            return Err(LoadError::new(
+                LoadErrorKind::InvalidPattern,
+                n.span,
+                format!("'{}' cannot speak for itself", n.text),
+            ));
+        }
+        let before = self.graph.entity(ix).map_or(0, |e| e.speaks_for.len());
+        self.graph.add_speaks_for(ix, &targets).map_err(|e| self.internal(speaker.span, e))?;
+        Ok(self.graph.entity(ix).map_or(0, |e| e.speaks_for.len()) - before)
     }
 
     fn declare_chain(&mut self, e: &EntityDecl) -> Result<(), LoadError> {
@@ -488,30 +660,18 @@ impl<'g> Loader<'g> {
         self.graph.sym(label).is_some_and(|l| self.graph.has_label(ix, l))
     }
 
-    /// A source: anything declared with SOURCE or DOCUMENT.
+    /// A source: any entity. Actors speak (a government is both what the graph is about
+    /// and who says things); SOURCE is a way to declare one that only speaks.
     fn source(&self, name: &Name) -> Result<EntityIx, LoadError> {
-        let Some(ix) = self.graph.find_entity(&name.text) else {
-            let sources =
-                self.graph.entities().filter(|ix| self.is(*ix, SOURCE_LABEL) || self.is(*ix, DOCUMENT_LABEL));
-            let names: Vec<&str> = sources.map(|ix| self.graph.entity_id(ix)).collect();
-            let msg = match did_you_mean(&name.text, names.into_iter()) {
+        self.graph.find_entity(&name.text).ok_or_else(|| {
+            let msg = match did_you_mean(&name.text, self.graph.entity_ids()) {
                 Some(s) => format!("unknown source '{}' (did you mean '{s}'?)", name.text),
                 None => format!("unknown source '{}'", name.text),
             };
-            return Err(LoadError::new(LoadErrorKind::UnknownSource, name.span, msg)
+            LoadError::new(LoadErrorKind::UnknownSource, name.span, msg)
                 .with_label("not declared")
-                .with_help(format!("declare it: SOURCE ({}:Person {{name: '...'}});", name.text)));
-        };
-        if self.is(ix, SOURCE_LABEL) || self.is(ix, DOCUMENT_LABEL) {
-            Ok(ix)
-        } else {
-            Err(LoadError::new(
-                LoadErrorKind::NotASource,
-                name.span,
-                format!("'{}' is an entity, not a source", name.text),
-            )
-            .with_help("declare it with SOURCE instead of ENTITY to cite it"))
-        }
+                .with_help(format!("declare it: SOURCE ({}:Person {{name: '...'}});", name.text))
+        })
     }
 
     fn document(&self, name: &Name) -> Result<EntityIx, LoadError> {
@@ -681,16 +841,18 @@ impl<'g> Loader<'g> {
             quote: a.quote.as_deref().map(Into::into),
             document,
             position: a.position.as_deref().map(Into::into),
-            date: a.date,
+            date: a.date.clone(),
         })
     }
 
     fn verify_quote(&mut self, doc: EntityIx, quote: &str, span: Span) -> Result<(), LoadError> {
         if !self.document_texts.contains_key(&doc) {
+            // A document of an earlier load (the shell): its text as recorded then.
             let text = self
-                .document_paths
-                .get(&doc)
-                .and_then(|p| std::fs::read_to_string(p).ok())
+                .graph
+                .document_text(doc)
+                .filter(|t| t.verified)
+                .and_then(|t| std::fs::read_to_string(&t.path).ok())
                 .map(|t| normalise_for_quotes(&t));
             self.document_texts.insert(doc, text);
         }
@@ -741,73 +903,17 @@ impl<'g> Loader<'g> {
             object: self.selector(&p.object)?,
         })
     }
+}
 
-    fn declare_constraint(&mut self, c: &ConstraintDecl) -> Result<(), LoadError> {
-        let no_props = |p: &RelPatternDecl| match p.props.first() {
-            Some(prop) => Err(LoadError::new(
-                LoadErrorKind::InvalidPattern,
-                prop.key.span,
-                "constraint patterns take no properties",
-            )
-            .with_help("name the properties with ON")),
-            None => Ok(()),
-        };
-        let keys =
-            |g: &mut Graph, names: &[Name]| names.iter().map(|n| g.intern(&n.text)).collect::<Vec<_>>();
-        let kind = match &c.kind {
-            ConstraintKindDecl::Single { pattern, on } => {
-                no_props(pattern)?;
-                ConstraintKind::Single {
-                    pattern: self.rel_pattern(pattern, "CONSTRAINT")?,
-                    properties: keys(self.graph, on),
-                }
-            }
-            ConstraintKindDecl::Sum { pattern, parts, total } => {
-                no_props(pattern)?;
-                ConstraintKind::Sum {
-                    pattern: self.rel_pattern(pattern, "CONSTRAINT")?,
-                    parts: keys(self.graph, parts),
-                    total: self.graph.intern(&total.text),
-                }
-            }
-            ConstraintKindDecl::Exclusive { patterns } => {
-                let mut out = Vec::new();
-                for p in patterns {
-                    no_props(p)?;
-                    out.push(self.rel_pattern(p, "CONSTRAINT")?);
-                }
-                ConstraintKind::Exclusive { patterns: out }
-            }
-            ConstraintKindDecl::Temporal { pattern, on } => {
-                no_props(pattern)?;
-                ConstraintKind::Temporal {
-                    pattern: self.rel_pattern(pattern, "CONSTRAINT")?,
-                    property: self.graph.intern(&on.text),
-                }
-            }
-        };
-        let severity = match &c.severity {
-            Some(s) => Some(Severity::parse(&s.text).ok_or_else(|| {
-                LoadError::new(LoadErrorKind::InvalidValue, s.span, format!("unknown severity '{}'", s.text))
-                    .with_help("use violation, warning or suggestion")
-            })?),
-            None => None,
-        };
-        let constraint = Constraint {
-            id: self.graph.intern(&c.id.text),
-            kind,
-            per: keys(self.graph, &c.per),
-            tolerance: c.tolerance,
-            severity,
-        };
-        self.graph.add_constraint(constraint).map_err(|_| {
-            LoadError::new(
-                LoadErrorKind::DuplicateConstraint,
-                c.id.span,
-                format!("duplicate constraint '{}'", c.id.text),
-            )
-        })
-    }
+/// `RESOLVE F-…` of a finding that does not exist.
+fn unknown_finding(id: &Name, known: &[String]) -> LoadError {
+    let msg = match did_you_mean(&id.text, known.iter().map(String::as_str)) {
+        Some(s) => format!("no finding '{}' (did you mean '{s}'?)", id.text),
+        None => format!("no finding '{}'", id.text),
+    };
+    LoadError::new(LoadErrorKind::UnknownFinding, id.span, msg)
+        .with_label("no such finding")
+        .with_help("finding ids are those `claimgraph check` and FINDINGS print for the data as loaded")
 }
 
 /// Rejects property values that are well-formed but meaningless.

@@ -3,21 +3,33 @@
 //! the same graph (tested in `tests/roundtrip.rs`).
 
 use std::fmt::Write;
+use std::path::Path;
 
+use crate::model::documents::relative_path;
 use crate::model::{
     Attestation, ClaimKind, ConstraintKind, DenialTarget, EndSelector, EntityIx, Graph, Props, RelPattern,
-    ResolutionTarget, SourceRef,
+    ResolutionTarget, SourceRef, Value,
 };
 use crate::syntax::decl::{
-    AttestationDecl, ConstraintDecl, ConstraintKindDecl, DeclStatement, DenyTarget, EndPattern, EntityDecl,
-    EntityKind, Name, Prop, RelPatternDecl, ResolveDecl, ResolveTargetDecl, SourceName,
+    AttestationDecl, BoundByDecl, ConstraintDecl, ConstraintKindDecl, DeclStatement, DenyTarget, EndPattern,
+    EntityDecl, EntityKind, Name, Prop, RelPatternDecl, ResolveDecl, ResolveTargetDecl, SourceName,
 };
 use crate::syntax::Span;
 
 use super::{DOCUMENT_LABEL, SOURCE_LABEL};
 
 /// The graph as statements: documents, sources, entities, claims, denials, constraints.
+/// Document texts are written as loaded; see [`graph_to_decls_at`].
 pub fn graph_to_decls(graph: &Graph) -> Vec<DeclStatement> {
+    graph_to_decls_at(graph, None)
+}
+
+/// [`graph_to_decls`] for a file written in the folder `dir`: each document's `text` is
+/// written relative to `dir`, so the written file finds the same text wherever it is.
+pub fn graph_to_decls_at(graph: &Graph, dir: Option<&Path>) -> Vec<DeclStatement> {
+    let dir =
+        dir.map(|d| std::fs::canonicalize(d).or_else(|_| std::path::absolute(d)).unwrap_or(d.to_path_buf()));
+    let text_key = graph.sym("text");
     let mut out = Vec::new();
     let doc_label = graph.sym(DOCUMENT_LABEL);
     let source_label = graph.sym(SOURCE_LABEL);
@@ -38,6 +50,13 @@ pub fn graph_to_decls(graph: &Graph) -> Vec<DeclStatement> {
                 EntityKind::Source => source_label,
                 EntityKind::Entity => None,
             };
+            let mut props = props(graph, &e.props);
+            if let (Some(dir), Some(text), Some(key)) = (&dir, graph.document_text(ix), text_key) {
+                let written = relative_path(&text.path, dir).display().to_string();
+                for p in props.iter_mut().filter(|p| p.key.text == graph.str(key)) {
+                    p.value = Value::String(written.clone());
+                }
+            }
             out.push(DeclStatement::Entity(EntityDecl {
                 kind,
                 id: Name::new(graph.str(e.id)),
@@ -47,8 +66,9 @@ pub fn graph_to_decls(graph: &Graph) -> Vec<DeclStatement> {
                     .filter(|l| Some(**l) != implied)
                     .map(|l| Name::new(graph.str(*l)))
                     .collect(),
-                props: props(graph, &e.props),
+                props,
                 via: e.via.iter().map(|v| Name::new(graph.entity_id(*v))).collect(),
+                speaks_for: e.speaks_for.iter().map(|v| Name::new(graph.entity_id(*v))).collect(),
             }));
         }
     }
@@ -98,33 +118,7 @@ pub fn graph_to_decls(graph: &Graph) -> Vec<DeclStatement> {
         });
     }
     for c in graph.constraints() {
-        let names =
-            |syms: &[crate::model::Sym]| syms.iter().map(|s| Name::new(graph.str(*s))).collect::<Vec<_>>();
-        let kind = match &c.kind {
-            ConstraintKind::Single { pattern, properties } => ConstraintKindDecl::Single {
-                pattern: rel_pattern(graph, pattern, &Vec::new()),
-                on: names(properties),
-            },
-            ConstraintKind::Sum { pattern, parts, total } => ConstraintKindDecl::Sum {
-                pattern: rel_pattern(graph, pattern, &Vec::new()),
-                parts: names(parts),
-                total: Name::new(graph.str(*total)),
-            },
-            ConstraintKind::Exclusive { patterns } => ConstraintKindDecl::Exclusive {
-                patterns: patterns.iter().map(|p| rel_pattern(graph, p, &Vec::new())).collect(),
-            },
-            ConstraintKind::Temporal { pattern, property } => ConstraintKindDecl::Temporal {
-                pattern: rel_pattern(graph, pattern, &Vec::new()),
-                on: Name::new(graph.str(*property)),
-            },
-        };
-        out.push(DeclStatement::Constraint(ConstraintDecl {
-            id: Name::new(graph.str(c.id)),
-            kind,
-            per: names(&c.per),
-            tolerance: c.tolerance,
-            severity: c.severity.map(|s| Name::new(s.as_str())),
-        }));
+        out.push(constraint_to_decl(graph, c));
     }
     for r in graph.resolutions() {
         let target = match &r.target {
@@ -150,11 +144,68 @@ pub fn graph_to_decls(graph: &Graph) -> Vec<DeclStatement> {
     out
 }
 
-/// The graph as a data file.
+/// A constraint as the statement that declares it.
+fn constraint_to_decl(graph: &Graph, c: &crate::model::Constraint) -> DeclStatement {
+    let names =
+        |syms: &[crate::model::Sym]| syms.iter().map(|s| Name::new(graph.str(*s))).collect::<Vec<_>>();
+    let kind = match &c.kind {
+        ConstraintKind::Single { pattern, properties } => ConstraintKindDecl::Single {
+            pattern: rel_pattern(graph, pattern, &Vec::new()),
+            on: names(properties),
+        },
+        ConstraintKind::Sum { pattern, parts, total } => ConstraintKindDecl::Sum {
+            pattern: rel_pattern(graph, pattern, &Vec::new()),
+            parts: names(parts),
+            total: Name::new(graph.str(*total)),
+        },
+        ConstraintKind::Exclusive { patterns } => ConstraintKindDecl::Exclusive {
+            patterns: patterns.iter().map(|p| rel_pattern(graph, p, &Vec::new())).collect(),
+        },
+        ConstraintKind::Temporal { pattern, property } => ConstraintKindDecl::Temporal {
+            pattern: rel_pattern(graph, pattern, &Vec::new()),
+            on: Name::new(graph.str(*property)),
+        },
+        ConstraintKind::Parts { pattern, properties, part_of } => ConstraintKindDecl::Parts {
+            pattern: rel_pattern(graph, pattern, &Vec::new()),
+            on: names(properties),
+            part_of: Name::new(graph.str(*part_of)),
+        },
+        ConstraintKind::Bound { pattern, properties, by, part_of } => ConstraintKindDecl::Bound {
+            pattern: rel_pattern(graph, pattern, &Vec::new()),
+            on: names(properties),
+            by: Box::new(BoundByDecl {
+                subject: by.subject,
+                rel_type: Name::new(graph.str(by.rel_type)),
+                object: by.object,
+                property: Name::new(graph.str(by.property)),
+            }),
+            part_of: part_of.map(|p| Name::new(graph.str(p))),
+        },
+    };
+    DeclStatement::Constraint(ConstraintDecl {
+        id: Name::new(graph.str(c.id)),
+        kind,
+        per: names(&c.per),
+        severity: c.severity.map(|s| Name::new(s.as_str())),
+    })
+}
+
+/// One constraint in the declaration language (`:schema`).
+pub fn constraint_text(graph: &Graph, c: &crate::model::Constraint) -> String {
+    constraint_to_decl(graph, c).to_string()
+}
+
+/// The graph as a data file. Document texts are written as loaded; see [`print_graph_at`].
 pub fn print_graph(graph: &Graph) -> String {
+    print_graph_at(graph, None)
+}
+
+/// The graph as a data file to be written in the folder `dir` (document texts relative to
+/// it).
+pub fn print_graph_at(graph: &Graph, dir: Option<&Path>) -> String {
     let mut text = String::from("// Written by claimgraph. Load it with `claimgraph --data FILE`.\n\n");
     let mut last: Option<std::mem::Discriminant<DeclStatement>> = None;
-    for d in graph_to_decls(graph) {
+    for d in graph_to_decls_at(graph, dir) {
         let kind = std::mem::discriminant(&d);
         if last.is_some_and(|k| k != kind) {
             text.push('\n');
@@ -206,7 +257,7 @@ fn attestation(graph: &Graph, a: &Attestation) -> AttestationDecl {
         status: Some(a.status),
         document: a.document.map(|d| Name::new(graph.entity_id(d))),
         position: a.position.as_deref().map(str::to_string),
-        date: a.date,
+        date: a.date.clone(),
         quote: a.quote.as_deref().map(str::to_string),
         span: Span::default(),
         quote_span: None,

@@ -4,6 +4,7 @@
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 
 use super::date::DateValue;
+use super::graph::Graph;
 use super::value::Value;
 use super::Sym;
 
@@ -76,7 +77,9 @@ pub struct Attestation {
     pub document: Option<EntityIx>,
     /// Where in the document (`'para 3'`).
     pub position: Option<Box<str>>,
-    pub date: Option<DateValue>,
+    /// When it was said: a [`Value::Date`] (of any precision, or relative to the
+    /// document) or a [`Value::Temporal`] date-time.
+    pub date: Option<Value>,
 }
 
 impl Attestation {
@@ -156,6 +159,110 @@ pub struct Denial {
     pub attestations: Vec<Attestation>,
 }
 
+impl Denial {
+    /// Whether this denial covers a claim: the claim it names, or (for a class) a stated
+    /// claim matching the pattern whose values lie *within* every condition ([`within`]).
+    /// Shared by the contradiction engine and the query function `denials(r)`.
+    pub fn covers(&self, graph: &Graph, ix: ClaimIx) -> bool {
+        match &self.target {
+            DenialTarget::Claim(c) => *c == ix,
+            DenialTarget::Class { pattern, conditions } => {
+                let Some(claim) = graph.claim(ix) else { return false };
+                let Some((s, o)) = graph.endpoints(ix) else { return false };
+                claim.kind == ClaimKind::Stated
+                    && pattern.matches(graph, claim.rel_type, s, o)
+                    && conditions.iter().all(|(k, cond)| claim.prop(*k).is_some_and(|v| within(v, cond)))
+            }
+        }
+    }
+}
+
+impl Denial {
+    /// What is denied, as written in the language: a claim id (or its pattern when it is
+    /// unnamed), or the class pattern with its conditions.
+    pub fn target_text(&self, graph: &Graph) -> String {
+        match &self.target {
+            DenialTarget::Claim(c) => match graph.claim(*c) {
+                Some(claim) => match claim.id {
+                    Some(id) => graph.str(id).to_string(),
+                    None => {
+                        let (s, o) = graph
+                            .endpoints(*c)
+                            .map_or(("?", "?"), |(s, o)| (graph.entity_id(s), graph.entity_id(o)));
+                        format!(
+                            "({s})-[:{}{}]->({o})",
+                            graph.str(claim.rel_type),
+                            props_text(graph, &claim.props)
+                        )
+                    }
+                },
+                None => String::new(),
+            },
+            DenialTarget::Class { pattern, conditions } => {
+                let end = |e: &EndSelector| {
+                    let mut t = String::from("(");
+                    if let Some(ix) = e.entity {
+                        t.push_str(graph.entity_id(ix));
+                    }
+                    for l in &e.labels {
+                        t.push(':');
+                        t.push_str(graph.str(*l));
+                    }
+                    t.push(')');
+                    t
+                };
+                format!(
+                    "{}-[:{}{}]->{}",
+                    end(&pattern.subject),
+                    graph.str(pattern.rel_type),
+                    props_text(graph, conditions),
+                    end(&pattern.object)
+                )
+            }
+        }
+    }
+}
+
+/// ` {k: v, ...}`, or nothing for no properties.
+fn props_text(graph: &Graph, props: &Props) -> String {
+    if props.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = props.iter().map(|(k, v)| format!("{}: {v}", graph.str(*k))).collect();
+    format!(" {{{}}}", parts.join(", "))
+}
+
+/// Whether a value falls under a denial's condition: numbers must lie entirely within the
+/// condition's interval (a denial of "tens or hundreds", `>=10`, covers `~100` and `>100`
+/// but not `5` or `<12`); dates must lie within the condition's date; anything else must be
+/// equal.
+pub fn within(value: &Value, condition: &Value) -> bool {
+    if let (Some(v), Some(c)) = (value.interval(), condition.interval()) {
+        return v.within(&c);
+    }
+    match (value, condition) {
+        (Value::Date(DateValue::Absolute(v)), Value::Date(DateValue::Absolute(c))) => {
+            let ((v0, v1), (c0, c1)) = (v.day_range(), c.day_range());
+            c0 <= v0 && v1 <= c1
+        }
+        _ => value == condition,
+    }
+}
+
+impl EndSelector {
+    /// Whether an entity fits: the named entity (if any) with every label.
+    pub fn matches(&self, graph: &Graph, ix: EntityIx) -> bool {
+        self.entity.is_none_or(|e| e == ix) && self.labels.iter().all(|l| graph.has_label(ix, *l))
+    }
+}
+
+impl RelPattern {
+    /// Whether a relationship of type `rel_type` from `s` to `o` fits the pattern.
+    pub fn matches(&self, graph: &Graph, rel_type: Sym, s: EntityIx, o: EntityIx) -> bool {
+        self.rel_type == rel_type && self.subject.matches(graph, s) && self.object.matches(graph, o)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Severity {
     Violation,
@@ -190,6 +297,40 @@ pub enum ConstraintKind {
     Exclusive { patterns: Vec<RelPattern> },
     /// The same fact may not be dated differently beyond both dates' precision.
     Temporal { pattern: RelPattern, property: Sym },
+    /// A part's figure cannot exceed its whole's: two claims of the pattern that share one
+    /// end, whose other ends are linked by `part_of` claims (part `-[:PART_OF]->` whole,
+    /// followed transitively).
+    Parts { pattern: RelPattern, properties: Vec<Sym>, part_of: Sym },
+    /// A figure cannot exceed another relationship's figure between the same entities
+    /// (casualties cannot exceed the strength of the force that took them); with
+    /// `part_of`, the bounding relationship may be about a whole the claim's end is part of.
+    Bound { pattern: RelPattern, properties: Vec<Sym>, by: BoundBy, part_of: Option<Sym> },
+}
+
+/// One end of a [`BoundBy`] pattern: the bounded claim's subject or object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoundEnd {
+    Subject,
+    Object,
+}
+
+impl BoundEnd {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            BoundEnd::Subject => "SUBJECT",
+            BoundEnd::Object => "OBJECT",
+        }
+    }
+}
+
+/// `(OBJECT)-[:PARTICIPATED_IN]->(SUBJECT) ON strength`: the relationship whose property
+/// bounds a [`ConstraintKind::Bound`] claim's, joined to that claim's ends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundBy {
+    pub subject: BoundEnd,
+    pub rel_type: Sym,
+    pub object: BoundEnd,
+    pub property: Sym,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -198,7 +339,5 @@ pub struct Constraint {
     pub kind: ConstraintKind,
     /// Scope qualifiers: claims that differ in these are not compared.
     pub per: Vec<Sym>,
-    /// Relative tolerance for approximate values; `None` uses the default.
-    pub tolerance: Option<f64>,
     pub severity: Option<Severity>,
 }

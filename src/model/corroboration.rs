@@ -3,8 +3,13 @@
 //! Two attestations are one *voice* when they have the same source, or when one's
 //! attribution chain contains the other's source (Reuters quoting a doctor and Reuters
 //! itself). The document an attestation appears in is not part of its chain: an article
-//! that quotes a source and disagrees with it is two voices. Voices, not attestations, count
-//! as corroboration, and a voice is never flagged as contradicting itself through a chain.
+//! that quotes a source and disagrees with it is two voices. A voice is never flagged as
+//! contradicting itself through a chain.
+//!
+//! Corroboration counts *institutions*, not mouths: sources that speak for one institution
+//! (`SPEAKS FOR`: a spokeswoman and her ministry's officials) count once, as the
+//! institution. Their disagreement is still flagged, and is a finding of its own ("one
+//! side, two stories", see `check`).
 
 use crate::model::{Attestation, ClaimIx, Graph, SourceRef, Status};
 
@@ -27,10 +32,23 @@ pub(crate) fn identical_voice(a: &Attestation, b: &Attestation) -> bool {
     a.source == b.source && a.via == b.via
 }
 
-/// Groups attestations into voices; returns one representative source per voice, in order
-/// of first appearance. Attestations with status DENIED do not support anything and are
+/// The institutions an attestation's source speaks for (itself when none); a user speaks for
+/// nobody else.
+pub fn institutions_of(graph: &Graph, source: SourceRef) -> Vec<SourceRef> {
+    match source {
+        SourceRef::Entity(e) => graph.institutions(e).into_iter().map(SourceRef::Entity).collect(),
+        user => vec![user],
+    }
+}
+
+/// Groups attestations into independent voices; returns one representative per voice, in
+/// order of first appearance: the institution its sources speak for, else the original
+/// speaker of its chain. Attestations with status DENIED do not support anything and are
 /// skipped.
-pub fn independent_voices<'a>(atts: impl IntoIterator<Item = &'a Attestation>) -> Vec<SourceRef> {
+pub fn independent_voices<'a>(
+    graph: &Graph,
+    atts: impl IntoIterator<Item = &'a Attestation>,
+) -> Vec<SourceRef> {
     let atts: Vec<&Attestation> = atts.into_iter().filter(|a| a.status != Status::Denied).collect();
     // Union-find over a handful of attestations: quadratic in the attestations of one claim,
     // which are few.
@@ -61,8 +79,12 @@ pub fn independent_voices<'a>(atts: impl IntoIterator<Item = &'a Attestation>) -
                 .filter(|&j| root(&mut parent, j) == i)
                 .max_by_key(|&j| (atts[j].via.len(), std::cmp::Reverse(j)))
                 .unwrap_or(i);
-            if !out.contains(&atts[best].source) {
-                out.push(atts[best].source);
+            // A voice of an institution is counted (and shown) as the institution: the
+            // mouths of one institution are one voice.
+            let institution = institutions_of(graph, atts[best].source);
+            let voice = if institution == [atts[best].source] { atts[best].source } else { institution[0] };
+            if !out.contains(&voice) {
+                out.push(voice);
             }
         }
     }
@@ -86,7 +108,7 @@ pub fn independent_sources(graph: &Graph, claim: ClaimIx) -> Vec<SourceRef> {
             a
         })
         .collect();
-    independent_voices(&with_chains)
+    independent_voices(graph, &with_chains)
 }
 
 #[cfg(test)]
@@ -100,22 +122,47 @@ mod tests {
         a
     }
 
+    /// Entities 0..=6: 0 government, 1 doctor, 2 Reuters, 3 Zakharova, 4 five sources,
+    /// 5 officials, 6 state media.
+    fn graph() -> Graph {
+        let mut g = Graph::new();
+        for i in 0..=6 {
+            g.add_entity(Some(&format!("e{i}")), Vec::new(), Vec::new()).expect("entity");
+        }
+        g
+    }
+
     #[test]
     fn a_relay_and_its_source_are_one_voice() {
+        let g = graph();
         let doctor = att(1, &[2]);
         let reuters = att(2, &[]);
         let zakharova = att(3, &[]);
         assert!(same_voice(&doctor, &reuters));
         assert!(!same_voice(&doctor, &zakharova));
-        let voices = independent_voices([&reuters, &doctor, &zakharova]);
+        let voices = independent_voices(&g, [&reuters, &doctor, &zakharova]);
         assert_eq!(voices, vec![doctor.source, zakharova.source]);
     }
 
     #[test]
     fn two_sources_relayed_by_one_agency_are_independent() {
+        let g = graph();
         let doctor = att(1, &[2]);
         let five = att(4, &[2]);
         assert!(!same_voice(&doctor, &five));
-        assert_eq!(independent_voices([&doctor, &five]).len(), 2);
+        assert_eq!(independent_voices(&g, [&doctor, &five]).len(), 2);
+    }
+
+    #[test]
+    fn voices_of_one_institution_count_once_as_the_institution() {
+        let mut g = graph();
+        let gov = EntityIx::new(0);
+        for speaker in [3, 5] {
+            g.add_speaks_for(EntityIx::new(speaker), &[gov]).expect("speaks for");
+        }
+        let (zakharova, officials, doctor) = (att(3, &[]), att(5, &[]), att(1, &[2]));
+        assert!(!same_voice(&zakharova, &officials), "still two mouths: they can disagree");
+        let voices = independent_voices(&g, [&zakharova, &officials, &doctor]);
+        assert_eq!(voices, vec![SourceRef::Entity(gov), doctor.source]);
     }
 }

@@ -12,7 +12,9 @@ use petgraph::stable_graph::StableDiGraph;
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
-use super::claim::{Claim, ClaimIx, ClaimKind, Constraint, Denial, EntityIx, Props, SourceRef};
+use super::claim::{Attestation, Claim, ClaimIx, ClaimKind, Constraint, Denial, EntityIx, Props, SourceRef};
+use super::date::{DateValue, PartialDate};
+use super::documents::{DeclSite, DeclaredAt, DocumentText};
 use super::resolution::Resolution;
 use super::value::Value;
 use super::Sym;
@@ -26,6 +28,9 @@ pub struct Entity {
     pub props: Props,
     /// A source's default attribution chain, nearest relay first.
     pub via: Vec<EntityIx>,
+    /// The institutions this entity speaks for (`SPEAKS FOR`): a spokeswoman for her
+    /// ministry, a ministry for its government. See [`Graph::institutions`].
+    pub speaks_for: Vec<EntityIx>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -94,6 +99,13 @@ pub struct Graph {
     constraints: Vec<Constraint>,
     /// Verdicts on contradiction findings (see `resolution.rs`).
     resolutions: Vec<Resolution>,
+    /// Documents' text files as loaded (see `documents.rs`).
+    texts: HashMap<EntityIx, DocumentText>,
+    /// Where entities were declared, for error messages (see `documents.rs`).
+    declared_at: DeclaredAt,
+    /// How many entities have a `speaks_for` list, so deleting an entity scans them only
+    /// when there are any.
+    speakers: usize,
     next_generated_id: u64,
     /// Bumped by every change (see [`Graph::revision`]).
     revision: u64,
@@ -151,7 +163,13 @@ impl Graph {
                 unique_labels.push(l);
             }
         }
-        let ix = self.graph.add_node(Entity { id, labels: unique_labels, props, via: Vec::new() });
+        let ix = self.graph.add_node(Entity {
+            id,
+            labels: unique_labels,
+            props,
+            via: Vec::new(),
+            speaks_for: Vec::new(),
+        });
         self.by_id.insert(id, ix);
         let entity = &self.graph[ix];
         for l in &entity.labels {
@@ -254,6 +272,34 @@ impl Graph {
         self.entity(ix)?.props.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
     }
 
+    /// A document's `published` date as the day range relative dates resolve against (a
+    /// published date-time counts as the day it fell on in its zone).
+    pub fn published_date(&self, doc: EntityIx) -> Option<PartialDate> {
+        match self.entity_prop(doc, self.sym("published")?)? {
+            Value::Date(DateValue::Absolute(p)) => Some(*p),
+            Value::Temporal(t) => t.date().map(PartialDate::from_civil),
+            _ => None,
+        }
+    }
+
+    /// When an attestation was made, as far as the graph tells: its own date (a relative one
+    /// resolved against its document's `published` date), else its document's `published`
+    /// value; `None` when neither is known.
+    pub fn attestation_when(&self, a: &Attestation) -> Option<Value> {
+        match &a.date {
+            Some(Value::Date(d @ DateValue::Relative { .. })) => {
+                let anchor = self.published_date(a.document?);
+                d.resolve(anchor.as_ref()).map(|p| Value::Date(DateValue::Absolute(p)))
+            }
+            Some(v) => Some(v.clone()),
+            None => {
+                let published = self.entity_prop(a.document?, self.sym("published")?)?;
+                matches!(published, Value::Date(DateValue::Absolute(_)) | Value::Temporal(_))
+                    .then(|| published.clone())
+            }
+        }
+    }
+
     /// The display name: the `name` property when it is a string, else the id.
     pub fn display_name(&self, ix: EntityIx) -> &str {
         let Some(e) = self.entity(ix) else { return "" };
@@ -315,6 +361,81 @@ impl Graph {
         Ok(())
     }
 
+    /// Adds institutions an entity speaks for (`SPEAKS FOR`). An entity cannot speak for
+    /// itself; institutions already listed are kept once.
+    pub fn add_speaks_for(&mut self, ix: EntityIx, institutions: &[EntityIx]) -> Result<(), GraphError> {
+        self.revision += 1;
+        if institutions.iter().any(|i| self.graph.node_weight(*i).is_none()) {
+            return Err(GraphError::NoSuchEntity);
+        }
+        let e = self.graph.node_weight_mut(ix).ok_or(GraphError::NoSuchEntity)?;
+        let had = !e.speaks_for.is_empty();
+        for i in institutions {
+            if *i != ix && !e.speaks_for.contains(i) {
+                e.speaks_for.push(*i);
+            }
+        }
+        if !had && !e.speaks_for.is_empty() {
+            self.speakers += 1;
+        }
+        Ok(())
+    }
+
+    /// The institutions an entity's words count for: the ends of its `SPEAKS FOR` chains
+    /// (Zakharova → Foreign Ministry → Russian government gives the government), or the
+    /// entity itself when it speaks for nobody. Cycles are cut where they close.
+    pub fn institutions(&self, ix: EntityIx) -> Vec<EntityIx> {
+        let mut out = Vec::new();
+        let mut seen = vec![ix];
+        let mut stack = vec![ix];
+        while let Some(e) = stack.pop() {
+            let up = self.entity(e).map_or(&[][..], |x| x.speaks_for.as_slice());
+            if up.is_empty() {
+                out.push(e);
+            }
+            for i in up {
+                if !seen.contains(i) {
+                    seen.push(*i);
+                    stack.push(*i);
+                }
+            }
+        }
+        if out.is_empty() {
+            // Only cycles above it: one institution, named by its first member.
+            out.extend(seen.iter().min());
+        }
+        out.sort();
+        out
+    }
+
+    // ---- documents' texts and declaration sites (types in `documents.rs`) ---------------
+
+    /// Records where an entity was declared.
+    pub fn set_declared_at(&mut self, ix: EntityIx, site: DeclSite) {
+        self.declared_at.set(ix, site);
+    }
+
+    /// Where an entity was declared, if it was declared from a file or the shell.
+    pub fn declared_at(&self, ix: EntityIx) -> Option<DeclSite> {
+        self.declared_at.get(ix)
+    }
+
+    /// Records a document's text file.
+    pub fn set_document_text(&mut self, ix: EntityIx, text: DocumentText) {
+        self.revision += 1;
+        self.texts.insert(ix, text);
+    }
+
+    pub fn document_text(&self, ix: EntityIx) -> Option<&DocumentText> {
+        self.texts.get(&ix)
+    }
+
+    /// Whether a quote in this document (if any) was checked against the document's text:
+    /// false for a quote without a document, or in a document without a readable text.
+    pub fn quote_verified(&self, document: Option<EntityIx>) -> bool {
+        document.and_then(|d| self.texts.get(&d)).is_some_and(|t| t.verified)
+    }
+
     /// Removes an entity; with `detach`, its claims go too, else it must have none.
     /// Returns the number of claims removed.
     pub fn remove_entity(&mut self, ix: EntityIx, detach: bool) -> Result<usize, GraphError> {
@@ -335,6 +456,20 @@ impl Graph {
             self.remove_claim(*c)?;
         }
         self.unindex_names(ix);
+        if self.speakers > 0 {
+            // Petgraph reuses freed indexes: no list may keep pointing at this one.
+            let nodes: Vec<EntityIx> = self.graph.node_indices().collect();
+            for n in nodes {
+                let e = &mut self.graph[n];
+                let had = !e.speaks_for.is_empty();
+                e.speaks_for.retain(|i| *i != ix);
+                if had && (e.speaks_for.is_empty() || n == ix) {
+                    self.speakers -= 1;
+                }
+            }
+        }
+        self.texts.remove(&ix);
+        self.declared_at.remove(ix);
         let e = self.graph.remove_node(ix).ok_or(GraphError::NoSuchEntity)?;
         self.by_id.remove(e.id);
         for l in &e.labels {
@@ -573,6 +708,13 @@ pub struct Summary {
     pub attestations: usize,
     /// Attestations per status, in [`Status::ALL`](super::Status::ALL) order.
     pub by_status: [usize; 6],
+    /// Attestations (of claims and denials) with a quote, and of those, how many were not
+    /// checked against a document's text.
+    pub quotes: usize,
+    pub unverified_quotes: usize,
+    /// Documents with quotes that no text was checked against (no `text`, or a text that
+    /// could not be read), by id.
+    pub documents_without_text: Vec<String>,
     pub denials: usize,
     pub constraints: usize,
 }
@@ -591,13 +733,32 @@ impl Graph {
                 s.entities += 1;
             }
         }
+        let mut unverified_docs = BTreeSet::new();
+        let mut quote = |a: &super::claim::Attestation, s: &mut Summary| {
+            if a.quote.is_some() {
+                s.quotes += 1;
+                if !self.quote_verified(a.document) {
+                    s.unverified_quotes += 1;
+                    if let Some(d) = a.document {
+                        unverified_docs.insert(self.entity_id(d).to_string());
+                    }
+                }
+            }
+        };
         for c in self.stated_claims() {
             s.claims += 1;
             for a in &self.graph[c].attestations {
                 s.attestations += 1;
                 s.by_status[a.status as usize] += 1;
+                quote(a, &mut s);
             }
         }
+        for d in &self.denials {
+            for a in &d.attestations {
+                quote(a, &mut s);
+            }
+        }
+        s.documents_without_text = unverified_docs.into_iter().collect();
         s.denials = self.denials.len();
         s.constraints = self.constraints.len();
         s
@@ -614,6 +775,15 @@ impl std::fmt::Display for Summary {
         for (status, n) in super::Status::ALL.iter().zip(self.by_status) {
             writeln!(f, "  {:<11} {:>7}", status.as_str(), n)?;
         }
+        write!(f, "quotes        {:>7}", self.quotes)?;
+        if self.unverified_quotes > 0 {
+            write!(f, "   ({} unverified", self.unverified_quotes)?;
+            if !self.documents_without_text.is_empty() {
+                write!(f, ": no text checked for {}", self.documents_without_text.join(", "))?;
+            }
+            f.write_str(")")?;
+        }
+        writeln!(f)?;
         writeln!(f, "denials       {:>7}", self.denials)?;
         write!(f, "constraints   {:>7}", self.constraints)
     }

@@ -9,9 +9,16 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use super::date::DateValue;
+use super::temporal::Temporal;
 
-/// Default relative tolerance of an approximate number (`~100` covers 90..=110).
-pub const DEFAULT_APPROX_TOLERANCE: f64 = 0.10;
+/// The relative tolerance of an approximate number: `~100` stands for 90..=110 and
+/// `~100..200` for 90..=220.
+///
+/// This is the one tolerance rule. Queries (`~100 = 105`, `r.killed > 50`) and the
+/// contradiction engine (`check`) both reduce a value to [`Value::interval`] and call two
+/// values compatible when their intervals overlap ([`Value::agrees_with`]); nothing else
+/// stretches a value. Examples are tabled in `docs/language.md` ("Values").
+pub const APPROX_TOLERANCE: f64 = 0.10;
 
 /// A number as written: integers stay integers so they print back without a decimal point.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,6 +69,9 @@ pub enum Uncertain {
     Above { bound: Number, inclusive: bool },
     /// `65..200`, both ends included.
     Between(Number, Number),
+    /// `~100..200`: approximately 100 to 200 ("approx. 100–200"); each end stretches by
+    /// [`APPROX_TOLERANCE`].
+    ApproxBetween(Number, Number),
 }
 
 /// A closed or half-open numeric interval; `f64::INFINITY` stands for "no bound".
@@ -128,15 +138,29 @@ impl fmt::Display for Interval {
     }
 }
 
+/// `x` stretched down (`sign` -1) or up (+1) by the tolerance.
+fn stretch(x: f64, sign: f64) -> f64 {
+    x + sign * (x * APPROX_TOLERANCE).abs()
+}
+
 impl Uncertain {
-    /// The interval this value stands for; `tolerance` widens approximate values
-    /// (`~100` with 0.1 is 90..=110).
-    pub fn interval(&self, tolerance: f64) -> Interval {
+    /// The interval of exact numbers this value stands for: approximate values stretch by
+    /// [`APPROX_TOLERANCE`] (`~100` is 90..=110).
+    pub fn interval(&self) -> Interval {
         match *self {
             Uncertain::Approx(n) => {
                 let x = n.as_f64();
-                let d = (x * tolerance).abs();
-                Interval { lo: x - d, lo_inclusive: true, hi: x + d, hi_inclusive: true }
+                Interval { lo: stretch(x, -1.0), lo_inclusive: true, hi: stretch(x, 1.0), hi_inclusive: true }
+            }
+            Uncertain::ApproxBetween(a, b) => {
+                let (a, b) = (a.as_f64(), b.as_f64());
+                let (lo, hi) = (a.min(b), a.max(b));
+                Interval {
+                    lo: stretch(lo, -1.0),
+                    lo_inclusive: true,
+                    hi: stretch(hi, 1.0),
+                    hi_inclusive: true,
+                }
             }
             Uncertain::Below { bound, inclusive } => Interval {
                 lo: f64::NEG_INFINITY,
@@ -162,7 +186,7 @@ impl Uncertain {
         match *self {
             Uncertain::Approx(n) => n.as_f64(),
             Uncertain::Below { bound, .. } | Uncertain::Above { bound, .. } => bound.as_f64(),
-            Uncertain::Between(a, b) => (a.as_f64() + b.as_f64()) / 2.0,
+            Uncertain::Between(a, b) | Uncertain::ApproxBetween(a, b) => (a.as_f64() + b.as_f64()) / 2.0,
         }
     }
 }
@@ -178,6 +202,7 @@ impl fmt::Display for Uncertain {
                 write!(f, "{}{bound}", if *inclusive { ">=" } else { ">" })
             }
             Uncertain::Between(a, b) => write!(f, "{a}..{b}"),
+            Uncertain::ApproxBetween(a, b) => write!(f, "~{a}..{b}"),
         }
     }
 }
@@ -194,6 +219,8 @@ pub enum Value {
     Map(BTreeMap<String, Value>),
     Uncertain(Uncertain),
     Date(DateValue),
+    /// A time, date-time or duration (`@22:00+03:00`, `@P3D`); dates are `Date`.
+    Temporal(Temporal),
 }
 
 /// Equality of stored data: a NaN property equals a NaN property (unlike query `=`, which
@@ -210,20 +237,41 @@ impl PartialEq for Value {
             (Value::Map(a), Value::Map(b)) => a == b,
             (Value::Uncertain(a), Value::Uncertain(b)) => a == b,
             (Value::Date(a), Value::Date(b)) => a == b,
+            (Value::Temporal(a), Value::Temporal(b)) => a.same(b),
             _ => false,
         }
     }
 }
 
 impl Value {
-    /// The numeric interval of a number-like value: exact numbers are points.
-    pub fn interval(&self, tolerance: f64) -> Option<Interval> {
+    /// A temporal value as stored: a day-precision date becomes a claimgraph date.
+    pub fn from_temporal(t: Temporal) -> Value {
+        match t.to_date_value() {
+            Some(d) => Value::Date(d),
+            None => Value::Temporal(t),
+        }
+    }
+
+    /// The numeric interval of a number-like value: exact numbers are points, uncertain
+    /// ones stand for [`Uncertain::interval`].
+    pub fn interval(&self) -> Option<Interval> {
         match self {
             Value::Int(i) => Some(Interval::point(*i as f64)),
             Value::Float(x) => Some(Interval::point(*x)),
-            Value::Uncertain(u) => Some(u.interval(tolerance)),
+            Value::Uncertain(u) => Some(u.interval()),
             _ => None,
         }
+    }
+
+    /// Whether two number-like values can both be true, by the one tolerance rule: their
+    /// intervals overlap. `None` when either is not a number (or is NaN). Query `=` on
+    /// uncertain numbers and `check` both answer with this.
+    pub fn agrees_with(&self, other: &Value) -> Option<bool> {
+        let (a, b) = (self.interval()?, other.interval()?);
+        if [a.lo, a.hi, b.lo, b.hi].iter().any(|x| x.is_nan()) {
+            return None;
+        }
+        Some(a.overlaps(&b))
     }
 
     pub fn as_str(&self) -> Option<&str> {
@@ -244,6 +292,11 @@ impl Value {
             Value::Map(_) => "map",
             Value::Uncertain(_) => "uncertain number",
             Value::Date(_) => "date",
+            Value::Temporal(t) => match t.kind() {
+                super::TemporalKind::Duration => "duration",
+                super::TemporalKind::Time | super::TemporalKind::LocalTime => "time",
+                _ => "date-time",
+            },
         }
     }
 }
@@ -315,6 +368,7 @@ impl fmt::Display for Value {
             Value::Map(m) => write_map(f, m),
             Value::Uncertain(u) => write!(f, "{u}"),
             Value::Date(d) => write!(f, "{d}"),
+            Value::Temporal(t) => write!(f, "@{t}"),
         }
     }
 }
@@ -323,19 +377,57 @@ impl fmt::Display for Value {
 mod tests {
     use super::*;
 
+    fn parse(text: &str) -> Value {
+        crate::syntax::decl::parse_value(text).expect(text)
+    }
+
+    /// The table of `docs/language.md` ("Values: the tolerance rule"): each pair, and
+    /// whether the two values agree. Query `=` is tested against the same table in
+    /// `tests/query_engine.rs`, and `check` in `tests/contradictions/tolerance/`.
+    pub(crate) const TOLERANCE_TABLE: &[(&str, &str, bool)] = &[
+        ("~100", "105", true),
+        ("~100", "110", true),
+        ("~100", "111", false),
+        ("~100", "80", false),
+        ("~100", "~120", true),
+        ("~100", "~125", false),
+        ("~100", "~300", false),
+        ("~100..200", "215", true),
+        ("~100..200", "230", false),
+        ("~100..200", "~240", true),
+        ("~100..200", "~250", false),
+        ("<12", "5", true),
+        ("<12", "12", false),
+        ("<=12", "12", true),
+        (">100", "~100", true),
+        ("65..200", "~300", false),
+        ("5", "5.0", true),
+    ];
+
     #[test]
-    fn approximate_values_overlap_within_tolerance() {
-        let a = Uncertain::Approx(Number::Int(100)).interval(0.1);
-        assert!(a.overlaps(&Interval::point(105.0)));
-        assert!(!a.overlaps(&Interval::point(300.0)));
+    fn the_tolerance_table_holds() {
+        for (a, b, agree) in TOLERANCE_TABLE {
+            let (x, y) = (parse(a), parse(b));
+            assert_eq!(x.agrees_with(&y), Some(*agree), "{a} vs {b}");
+            assert_eq!(y.agrees_with(&x), Some(*agree), "{b} vs {a}");
+        }
+        assert_eq!(parse("'x'").agrees_with(&parse("5")), None);
     }
 
     #[test]
     fn open_bounds_do_not_touch() {
-        let below = Uncertain::Below { bound: Number::Int(12), inclusive: false }.interval(0.1);
+        let below = Uncertain::Below { bound: Number::Int(12), inclusive: false }.interval();
         assert!(!below.overlaps(&Interval::point(12.0)));
-        let at_most = Uncertain::Below { bound: Number::Int(12), inclusive: true }.interval(0.1);
+        let at_most = Uncertain::Below { bound: Number::Int(12), inclusive: true }.interval();
         assert!(at_most.overlaps(&Interval::point(12.0)));
+    }
+
+    #[test]
+    fn approximate_ranges_stretch_both_ends() {
+        let r = Uncertain::ApproxBetween(Number::Int(100), Number::Int(200)).interval();
+        assert_eq!((r.lo, r.hi), (90.0, 220.0));
+        assert_eq!(parse("~100..200").to_string(), "~100..200");
+        assert_eq!(parse("~-5..5").to_string(), "~-5..5");
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //!
 //! Uncertain numbers (`~100`, `<12`, `65..200`) and dates with precision are our
 //! extensions. They stand for an interval of possible exact values
-//! ([`Uncertain::interval`] with [`DEFAULT_APPROX_TOLERANCE`]), and:
+//! ([`Uncertain::interval`], the model's one tolerance rule), and:
 //! - an ordering comparison is true or false when every possible value agrees, and null
 //!   when the answer depends on the unknown exact value (`65..200 > 100` is null);
 //! - `=` means *compatible*: true when the intervals overlap (`~100 = 105` is true,
@@ -28,8 +28,8 @@ use std::sync::Arc;
 use regex::Regex;
 
 use super::error::{argument_error, arithmetic_error, type_error, ErrorDetail, EvalResult, QueryError};
+use super::temporal;
 use super::value::{claim_props, entity_props, Value};
-use crate::model::value::DEFAULT_APPROX_TOLERANCE;
 use crate::model::{DateUnit, DateValue, Graph, Interval, Number, PartialDate, Uncertain};
 
 // ---- numbers ---------------------------------------------------------------------------
@@ -81,7 +81,17 @@ fn interval_of(v: &Value) -> Option<Interval> {
     match v {
         Value::Int(i) => Some(Interval::point(*i as f64)),
         Value::Float(x) => Some(Interval::point(*x)),
-        Value::Uncertain(u) => Some(u.interval(DEFAULT_APPROX_TOLERANCE)),
+        Value::Uncertain(u) => Some(u.interval()),
+        _ => None,
+    }
+}
+
+/// A number-like value as the model's value, to apply the model's comparison rules.
+fn model_number(v: &Value) -> Option<crate::model::Value> {
+    match v {
+        Value::Int(i) => Some(crate::model::Value::Int(*i)),
+        Value::Float(x) => Some(crate::model::Value::Float(*x)),
+        Value::Uncertain(u) => Some(crate::model::Value::Uncertain(*u)),
         _ => None,
     }
 }
@@ -135,8 +145,9 @@ pub(crate) fn equals(a: &Value, b: &Value) -> Option<bool> {
         (Null, _) | (_, Null) => None,
         (Int(_) | Float(_), Int(_) | Float(_)) => Some(cmp_exact(a, b) == Some(Ordering::Equal)),
         (Uncertain(_), Int(_) | Float(_) | Uncertain(_)) | (Int(_) | Float(_), Uncertain(_)) => {
-            match (interval_of(a), interval_of(b)) {
-                (Some(x), Some(y)) => Some(x.overlaps(&y)),
+            // The model's one tolerance rule, the same `check` applies.
+            match (model_number(a), model_number(b)) {
+                (Some(x), Some(y)) => Some(x.agrees_with(&y) == Some(true)),
                 _ => Some(false),
             }
         }
@@ -147,6 +158,7 @@ pub(crate) fn equals(a: &Value, b: &Value) -> Option<bool> {
             _ if x == y => Some(true),
             _ => None,
         },
+        (Temporal(x), Temporal(y)) => Some(x.same(y)),
         (List(x), List(y)) => {
             if x.len() != y.len() {
                 return Some(false);
@@ -240,6 +252,7 @@ fn cmp3(a: &Value, b: &Value) -> Option<Ordering> {
         (String(x), String(y)) => Some(x.cmp(y)),
         (Bool(x), Bool(y)) => Some(x.cmp(y)),
         (Date(x), Date(y)) => certain_order(&date_interval(x)?, &date_interval(y)?),
+        (Temporal(x), Temporal(y)) => x.compare(y),
         (List(x), List(y)) => {
             for (p, q) in x.iter().zip(y.iter()) {
                 match cmp3(p, q)? {
@@ -277,7 +290,7 @@ fn order_rank(v: &Value) -> u8 {
         Value::Relationship(_) => 2,
         Value::List(_) => 3,
         Value::Path { .. } => 4,
-        Value::Date(_) => 5,
+        Value::Date(_) | Value::Temporal(_) => 5,
         Value::String(_) => 6,
         Value::Bool(_) => 7,
         Value::Float(x) if x.is_nan() => 9,
@@ -315,6 +328,12 @@ pub(crate) fn order_cmp(a: &Value, b: &Value) -> Ordering {
             n1.len().cmp(&n2.len()).then_with(|| k1.cmp(k2))
         }
         (Date(x), Date(y)) => order_dates(x, y),
+        (Date(_) | Temporal(_), Date(_) | Temporal(_)) => {
+            temporal::kind_rank(a).cmp(&temporal::kind_rank(b)).then_with(|| match (a, b) {
+                (Temporal(x), Temporal(y)) => x.order_within_kind(y),
+                _ => Ordering::Equal,
+            })
+        }
         (String(x), String(y)) => x.cmp(y),
         (Bool(x), Bool(y)) => x.cmp(y),
         _ if ra == 8 => order_numbers(a, b),
@@ -374,7 +393,7 @@ fn order_numbers(a: &Value, b: &Value) -> Ordering {
         .then_with(|| number_kind(a).cmp(&number_kind(b)))
         .then_with(|| match (a, b) {
             (Value::Uncertain(x), Value::Uncertain(y)) => {
-                let (i, j) = (x.interval(DEFAULT_APPROX_TOLERANCE), y.interval(DEFAULT_APPROX_TOLERANCE));
+                let (i, j) = (x.interval(), y.interval());
                 i.lo.total_cmp(&j.lo)
                     .then(i.hi.total_cmp(&j.hi))
                     .then(uncertain_tag(x).cmp(&uncertain_tag(y)))
@@ -391,6 +410,7 @@ fn uncertain_tag(u: &Uncertain) -> u8 {
         Uncertain::Below { .. } => 1,
         Uncertain::Above { .. } => 2,
         Uncertain::Between(..) => 3,
+        Uncertain::ApproxBetween(..) => 4,
     }
 }
 
@@ -412,6 +432,8 @@ pub(crate) enum GroupKey {
     Map(Vec<(String, GroupKey)>),
     Uncertain(u8, Vec<GroupKey>, bool),
     Date(DateKey),
+    /// A temporal value's kind and string form.
+    Temporal(u8, String),
     Node(usize),
     Relationship(usize),
     Path(Vec<usize>, Vec<usize>),
@@ -462,6 +484,9 @@ pub(crate) fn group_key(v: &Value) -> GroupKey {
                 GroupKey::Uncertain(2, vec![number_key(bound)], inclusive)
             }
             Uncertain::Between(a, b) => GroupKey::Uncertain(3, vec![number_key(a), number_key(b)], true),
+            Uncertain::ApproxBetween(a, b) => {
+                GroupKey::Uncertain(4, vec![number_key(a), number_key(b)], true)
+            }
         },
         Value::Date(DateValue::Absolute(p)) => GroupKey::Date(DateKey::Absolute(*p)),
         Value::Date(DateValue::Relative { amount, unit }) => {
@@ -472,6 +497,10 @@ pub(crate) fn group_key(v: &Value) -> GroupKey {
                 DateUnit::Year => 3,
             };
             GroupKey::Date(DateKey::Relative(*amount, u))
+        }
+        Value::Temporal(t) => {
+            let (kind, text) = temporal::group_key(t);
+            GroupKey::Temporal(kind, text)
         }
         Value::Node(ix) => GroupKey::Node(ix.index()),
         Value::Relationship(ix) => GroupKey::Relationship(ix.index()),
@@ -579,7 +608,7 @@ pub(crate) fn add(a: &Value, b: &Value) -> EvalResult<Value> {
         (Uncertain(_), _) | (_, Uncertain(_)) => {
             uncertain_arith(ArithOp::Add, a, b)?.ok_or_else(|| bad_operands("+", a, b))?
         }
-        _ => return Err(bad_operands("+", a, b)),
+        _ => temporal::add_sub(a, b, 1)?.ok_or_else(|| bad_operands("+", a, b))?,
     })
 }
 
@@ -594,7 +623,7 @@ pub(crate) fn sub(a: &Value, b: &Value) -> EvalResult<Value> {
         (Uncertain(_), _) | (_, Uncertain(_)) => {
             uncertain_arith(ArithOp::Sub, a, b)?.ok_or_else(|| bad_operands("-", a, b))?
         }
-        _ => return Err(bad_operands("-", a, b)),
+        _ => temporal::add_sub(a, b, -1)?.ok_or_else(|| bad_operands("-", a, b))?,
     })
 }
 
@@ -609,7 +638,7 @@ pub(crate) fn mul(a: &Value, b: &Value) -> EvalResult<Value> {
         (Uncertain(_), _) | (_, Uncertain(_)) => {
             uncertain_arith(ArithOp::Mul, a, b)?.ok_or_else(|| bad_operands("*", a, b))?
         }
-        _ => return Err(bad_operands("*", a, b)),
+        _ => temporal::scale(a, b, false)?.ok_or_else(|| bad_operands("*", a, b))?,
     })
 }
 
@@ -627,7 +656,7 @@ pub(crate) fn div(a: &Value, b: &Value) -> EvalResult<Value> {
         (Uncertain(_), _) | (_, Uncertain(_)) => {
             uncertain_arith(ArithOp::Div, a, b)?.ok_or_else(|| bad_operands("/", a, b))?
         }
-        _ => return Err(bad_operands("/", a, b)),
+        _ => temporal::scale(a, b, true)?.ok_or_else(|| bad_operands("/", a, b))?,
     })
 }
 
@@ -727,12 +756,13 @@ fn map_uncertain(
 ) -> EvalResult<Uncertain> {
     Ok(match *u {
         Uncertain::Approx(n) => Uncertain::Approx(f(n)?),
-        Uncertain::Between(a, b) => {
+        Uncertain::Between(a, b) | Uncertain::ApproxBetween(a, b) => {
             let (x, y) = (f(a)?, f(b)?);
-            if x.as_f64() <= y.as_f64() {
-                Uncertain::Between(x, y)
+            let (lo, hi) = if x.as_f64() <= y.as_f64() { (x, y) } else { (y, x) };
+            if matches!(u, Uncertain::ApproxBetween(..)) {
+                Uncertain::ApproxBetween(lo, hi)
             } else {
-                Uncertain::Between(y, x)
+                Uncertain::Between(lo, hi)
             }
         }
         Uncertain::Below { bound, inclusive } if !decreasing => {
@@ -779,8 +809,8 @@ fn uncertain_arith(op: ArithOp, a: &Value, b: &Value) -> EvalResult<Option<Value
             Some(Uncertain::Approx(number_op(ArithOp::Add, *x, *y)?))
         }
         (Value::Uncertain(x), Value::Uncertain(y), ArithOp::Add | ArithOp::Sub) => {
-            let i = x.interval(DEFAULT_APPROX_TOLERANCE);
-            let mut j = y.interval(DEFAULT_APPROX_TOLERANCE);
+            let i = x.interval();
+            let mut j = y.interval();
             if op == ArithOp::Sub {
                 j = Interval {
                     lo: -j.hi,
@@ -901,7 +931,8 @@ pub(crate) fn in_list(x: &Value, list: &Value) -> EvalResult<Value> {
 }
 
 /// Reads a property by name (`n.name`, `r.killed`, `map.key`); null when absent.
-/// Dates expose `year`, `month`, `day`; uncertain numbers expose `low`, `high` (the interval
+/// Dates and temporal values expose their components (`year`, `timezone`, ...; see
+/// [`temporal::property`]); uncertain numbers expose `low`, `high` (the interval
 /// bounds, null when unbounded) and `value` (the central value).
 pub(crate) fn property(graph: &Graph, v: &Value, key: &str) -> EvalResult<Value> {
     Ok(match v {
@@ -914,14 +945,9 @@ pub(crate) fn property(graph: &Graph, v: &Value, key: &str) -> EvalResult<Value>
             .sym(key)
             .and_then(|k| graph.claim(*ix).and_then(|c| c.prop(k)))
             .map_or(Value::Null, Value::from_model),
-        Value::Date(DateValue::Absolute(p)) => match key {
-            "year" => Value::Int(i64::from(p.year)),
-            "month" => p.month.map_or(Value::Null, |m| Value::Int(i64::from(m))),
-            "day" => p.day.map_or(Value::Null, |d| Value::Int(i64::from(d))),
-            _ => Value::Null,
-        },
+        Value::Date(_) | Value::Temporal(_) => temporal::property(v, key).unwrap_or(Value::Null),
         Value::Uncertain(u) => {
-            let i = u.interval(DEFAULT_APPROX_TOLERANCE);
+            let i = u.interval();
             let finite = |x: f64| {
                 if x.is_finite() {
                     Value::Float(x)
@@ -936,7 +962,6 @@ pub(crate) fn property(graph: &Graph, v: &Value, key: &str) -> EvalResult<Value>
                 _ => Value::Null,
             }
         }
-        Value::Date(DateValue::Relative { .. }) => Value::Null,
         other => {
             return Err(type_error(
                 ErrorDetail::InvalidArgumentType,

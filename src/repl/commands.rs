@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::diagnostics::SourceFile;
 use crate::export::dot::{graph_to_dot, output_to_dot, DotOptions};
-use crate::load::{json::export_json, load_files, print::print_graph, DataFile};
+use crate::load::{json::export_json_at, load_files_checked, print::print_graph_at, DataFile};
 use crate::output::OutputFormat;
 use crate::session::{Outcome, Session};
 
@@ -25,7 +25,7 @@ pub(crate) const COMMANDS: &[(&str, &str)] = &[
     ("review", ":review DRAFT.kg          step through drafts from `claimgraph draft`: accept, edit, reject, skip"),
     ("explain", ":explain QUERY            how a query would run: its operators, without running it"),
     ("profile", ":profile QUERY            run a query and show its operators with the rows each produced"),
-    ("contradictions", ":contradictions           list where sources disagree"),
+    ("contradictions", ":contradictions [id]      the disputes (about an entity, source, document or claim), positions and voices"),
     ("history", ":history                  statements entered so far"),
     ("clear", ":clear                    clear the screen"),
     ("exit", ":exit                     leave (Ctrl-D does too)"),
@@ -88,15 +88,22 @@ Attribution chains are paths:
 "
             .into(),
             "contradictions" => "\
-Which sources disagree about Russian casualties:
+Which sources disagree about Russian casualties (one row per question: its positions, the
+sets of values that can all be true together, and the voices behind each):
   CONTRADICTIONS ABOUT russian_contractors;
-Only denials, or only one claim:
-  CONTRADICTIONS KIND denial;   CONTRADICTIONS ABOUT c_doctor_toll;
-All contradictions in the graph (or type :contradictions):
+Everything a source, a document or a claim is involved in:
+  CONTRADICTIONS ABOUT zakharova;   CONTRADICTIONS ABOUT c_doctor_toll;
+All disputes in the graph (or type :contradictions):
   CONTRADICTIONS;
-Each finding has a kind (single value, denial, exclusive, temporal, sum), a severity, both
-sides' values and their sources. Values that only differ in category or whose ranges overlap
-are not contradictions. From the shell: claimgraph check (exit code 3 when any are found).
+The pairwise findings behind them, with their ids (for RESOLVE):
+  FINDINGS ABOUT russian_contractors;   FINDINGS KIND two_stories;
+Each finding has a kind (single_value, category_sum, exclusive, denial, temporal, part_whole,
+bound, two_stories), a severity, the sides' values and their sources. Values that only differ
+in category or whose ranges overlap are not contradictions. What a source denied:
+  MATCH (a)-[r]->(b) UNWIND denials(r) AS d WITH a, r, b, d WHERE d.source = 'zakharova'
+  RETURN a.name, type(r), b.name, d.quote;
+  DENIALS BY zakharova;   (every denial, also those that meet no claim)
+From the shell: claimgraph check (exit code 3 when any are found).
 "
             .into(),
             "export" => "\
@@ -215,12 +222,7 @@ pub(crate) fn run_command(
             }
             Ok(After::Continue)
         }
-        "contradictions" => {
-            let file = SourceFile::new("<contradictions>", "CONTRADICTIONS");
-            session.execute_script(&file, out, err);
-            session.finish_json(out);
-            Ok(After::Continue)
-        }
+        "contradictions" => contradictions(rest, session, out),
         "review" if rest.is_empty() => {
             Err("usage: :review DRAFT.kg (write one with `claimgraph draft ARTICLE.txt -o DRAFT.kg`)"
                 .to_string())
@@ -241,14 +243,53 @@ pub(crate) fn run_command(
     }
 }
 
+/// The disputes as text (the JSON format gets `check --format json`'s document), about
+/// `about` when given.
+fn contradictions(about: &str, session: &mut Session, out: &mut dyn Write) -> Result<After, String> {
+    let analysis = session.current_findings();
+    let target = match about {
+        "" => None,
+        id => Some(crate::check::about_target(&session.graph, id)?),
+    };
+    let disputes = crate::check::filter_disputes(&session.graph, &analysis, target, None);
+    if session.format == OutputFormat::Json {
+        let json: Vec<serde_json::Value> = disputes.iter().map(|d| d.to_json()).collect();
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "disputes": json }))
+                .map_err(|e| e.to_string())?
+        );
+    } else {
+        let _ = write!(out, "{}", crate::check::disputes_table(&disputes, &analysis.findings));
+        if !disputes.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nFINDINGS [ABOUT id] lists the findings behind them; claimgraph check prints them in full."
+            );
+        }
+    }
+    Ok(After::Continue)
+}
+
 fn save(path: &str, session: &Session, out: &mut dyn Write) -> Result<After, String> {
     if path.is_empty() {
         return Err("usage: :save FILE".to_string());
     }
-    crate::save::write_atomically(Path::new(path), print_graph(&session.graph).as_bytes())
+    // Document texts are written relative to where the file goes, so it finds them again.
+    let text = print_graph_at(&session.graph, Some(&folder_of(Path::new(path))));
+    crate::save::write_atomically(Path::new(path), text.as_bytes())
         .map_err(|e| format!("cannot write {path}: {e}"))?;
     let _ = writeln!(out, "saved to {path}");
     Ok(After::Continue)
+}
+
+/// The folder a file is (to be) written in.
+fn folder_of(path: &Path) -> std::path::PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    }
 }
 
 fn set_param(rest: &str, session: &mut Session, out: &mut dyn Write) -> Result<After, String> {
@@ -286,7 +327,7 @@ fn load(path: &str, session: &mut Session, out: &mut dyn Write) -> Result<After,
     }
     let data = DataFile::read(Path::new(path)).map_err(|e| format!("cannot read {path}: {e}"))?;
     let before = session.graph.summary();
-    let result = load_files(&mut session.graph, &[data]);
+    let result = load_files_checked(&mut session.graph, &[data], Some(crate::check::finding_ids));
     let after = session.graph.summary();
     if let Err(failure) = result {
         return Err(format!("{failure}(part of the file may have been loaded)"));
@@ -319,7 +360,9 @@ fn export(rest: &str, session: &mut Session, out: &mut dyn Write) -> Result<Afte
     }
     let text = match (format, query.filter(|q| !q.is_empty())) {
         ("json", None) => {
-            serde_json::to_string_pretty(&export_json(&session.graph)).map_err(|e| e.to_string())? + "\n"
+            serde_json::to_string_pretty(&export_json_at(&session.graph, Some(&folder_of(Path::new(path)))))
+                .map_err(|e| e.to_string())?
+                + "\n"
         }
         ("dot", None) => {
             graph_to_dot(&session.graph, DotOptions::default(), &indicatif::ProgressBar::hidden())
@@ -371,8 +414,38 @@ pub(crate) fn schema(session: &Session) -> String {
     }
     text.push_str("Constraints:\n");
     for c in g.constraints() {
-        let _ = writeln!(text, "  {} ({:?})", g.str(c.id), c.kind).map(|_| ());
+        let _ = writeln!(text, "  {};", crate::load::print::constraint_text(g, c));
     }
     let _ = writeln!(text, "Totals:\n{}", g.summary());
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Graph;
+
+    #[test]
+    fn schema_prints_constraints_as_statements() {
+        let mut session = Session::new(Graph::new());
+        let file = SourceFile::new(
+            "t.kg",
+            "CONSTRAINT toll: SINGLE (:Event)-[:CASUALTIES]->() ON killed PER date SEVERITY warning;\n\
+             CONSTRAINT force: BOUND (:Event)-[:CASUALTIES]->() ON killed AT MOST (OBJECT)-[:PARTICIPATED_IN]->(SUBJECT) ON strength OVER PART_OF;",
+        );
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(session.execute_script(&file, &mut out, &mut err).failed, 0);
+        let text = schema(&session);
+        assert!(
+            text.contains(
+                "  CONSTRAINT toll: SINGLE (:Event)-[:CASUALTIES]->() ON killed PER date SEVERITY warning;"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("AT MOST (OBJECT)-[:PARTICIPATED_IN]->(SUBJECT) ON strength OVER PART_OF;"),
+            "{text}"
+        );
+        assert!(!text.contains("Spur") && !text.contains("RelPattern"), "{text}");
+    }
 }

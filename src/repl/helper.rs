@@ -86,7 +86,18 @@ pub(crate) const KEYWORDS: &[&str] = &[
     "PER",
     "SEVERITY",
     "CONTRADICTIONS",
+    "FINDINGS",
+    "DENIALS",
     "ABOUT",
+    "KIND",
+    "RESOLVE",
+    "BECAUSE",
+    "VOICE",
+    "SPEAKS",
+    "FOR",
+    "PARTS",
+    "BOUND",
+    "OVER",
     "EXPLAIN",
 ];
 
@@ -188,6 +199,10 @@ impl ReplHelper {
             }
             Some('.') => (start, starts(&mut self.vocabulary.property_keys.iter().map(String::as_str))),
             Some('$') => (start, starts(&mut self.vocabulary.params.iter().map(String::as_str))),
+            // After `key(x) = '`, an id; after any other quote, a name.
+            Some('\'') | Some('"') if after_key_call(&before[..start - 1]) => {
+                (start, starts(&mut self.vocabulary.ids.iter().map(String::as_str)))
+            }
             Some('\'') | Some('"') => (start, starts(&mut self.vocabulary.names.iter().map(String::as_str))),
             _ if word.is_empty() => (start, Vec::new()),
             _ => {
@@ -199,6 +214,19 @@ impl ReplHelper {
             }
         }
     }
+}
+
+/// Whether `text` ends with `key(x) =` or `key(x) <>` (spaces allowed): the string that
+/// follows is an id.
+fn after_key_call(text: &str) -> bool {
+    let t = text.trim_end();
+    let t = t.strip_suffix("<>").or_else(|| t.strip_suffix('=')).unwrap_or("").trim_end();
+    let Some(t) = t.strip_suffix(')') else { return false };
+    let Some(open) = t.rfind('(') else { return false };
+    let (name, arg) = (t[..open].trim_end(), &t[open + 1..]);
+    let word_start = name.rfind(|c: char| !(c.is_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+    name[word_start..].eq_ignore_ascii_case("key")
+        && arg.trim().chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
 fn floor_boundary(s: &str, mut pos: usize) -> usize {
@@ -379,6 +407,33 @@ mod tests {
         assert!(h.contains(&format!("{BRACKET}({RESET}{NUMBER}1{RESET}{BRACKET}){RESET}")), "{h:?}");
         let two_lines = highlight_line("// note\nMATCH", 0, &v);
         assert!(two_lines.ends_with(&format!("{KEYWORD}MATCH{RESET}")), "{two_lines:?}");
+    }
+
+    #[test]
+    fn ids_follow_key_and_names_follow_other_quotes() {
+        let mut h = helper();
+        h.vocabulary.names.insert("Wagner Group".into());
+        let line = "MATCH (n) WHERE key(n) = 'wa";
+        assert_eq!(h.candidates(line, line.len()).1, vec!["wagner"]);
+        let line = "MATCH (n) WHERE key(n)<>'wa";
+        assert_eq!(h.candidates(line, line.len()).1, vec!["wagner"]);
+        let line = "MATCH (n {name: 'Wa";
+        assert_eq!(h.candidates(line, line.len()).1, vec!["Wagner Group"]);
+        let line = "MATCH (n) WHERE n.name = 'Wa";
+        assert_eq!(h.candidates(line, line.len()).1, vec!["Wagner Group"]);
+    }
+
+    #[test]
+    fn completion_offers_the_provenance_functions_and_no_others() {
+        let h = helper();
+        let offered = |w: &str| h.candidates(w, w.len()).1;
+        assert_eq!(offered("RETURN corr"), vec!["corroboration("]);
+        assert!(offered("RETURN denials").contains(&"denials(".to_string()));
+        assert!(offered("RETURN ke").contains(&"key(".to_string()));
+        assert!(offered("RETURN na").contains(&"name(".to_string()));
+        let no_function = |w: &str| !offered(w).iter().any(|c| c.ends_with('('));
+        assert!(no_function("RETURN chai"), "no chain( function exists");
+        assert!(no_function("RETURN documen"), "no documents( function exists");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use pest::iterators::Pair;
 
 use super::{ident_text, parse_int, unescape, Rule, Span, SyntaxError};
 use crate::model::value::{write_key, write_string_literal};
-use crate::model::{DateUnit, DateValue, Number, PartialDate, ResolutionStatus, Status, Uncertain, Value};
+use crate::model::{BoundEnd, DateUnit, DateValue, Number, ResolutionStatus, Status, Uncertain, Value};
 
 /// An identifier as written, with where it was written.
 #[derive(Debug, Clone)]
@@ -75,6 +75,8 @@ pub struct EntityDecl {
     pub labels: Vec<Name>,
     pub props: Vec<Prop>,
     pub via: Vec<Name>,
+    /// `SPEAKS FOR a, b`: the institutions this entity speaks for.
+    pub speaks_for: Vec<Name>,
 }
 
 /// `(id:Label)`, `(:Label)` or `()`.
@@ -114,7 +116,8 @@ pub struct AttestationDecl {
     pub status: Option<Status>,
     pub document: Option<Name>,
     pub position: Option<String>,
-    pub date: Option<DateValue>,
+    /// A date (`@2018-02-07`, `@-1week`) or a date-time (`@2018-02-07T22:00+03:00`).
+    pub date: Option<Value>,
     pub quote: Option<String>,
     pub span: Span,
     pub quote_span: Option<Span>,
@@ -122,8 +125,8 @@ pub struct AttestationDecl {
 
 impl PartialEq for AttestationDecl {
     fn eq(&self, o: &Self) -> bool {
-        (&self.source, &self.via, self.status, &self.document, &self.position, self.date, &self.quote)
-            == (&o.source, &o.via, o.status, &o.document, &o.position, o.date, &o.quote)
+        (&self.source, &self.via, self.status, &self.document, &self.position, &self.date, &self.quote)
+            == (&o.source, &o.via, o.status, &o.document, &o.position, &o.date, &o.quote)
     }
 }
 
@@ -139,6 +142,17 @@ pub enum ConstraintKindDecl {
     Sum { pattern: RelPatternDecl, parts: Vec<Name>, total: Name },
     Exclusive { patterns: Vec<RelPatternDecl> },
     Temporal { pattern: RelPatternDecl, on: Name },
+    Parts { pattern: RelPatternDecl, on: Vec<Name>, part_of: Name },
+    Bound { pattern: RelPatternDecl, on: Vec<Name>, by: Box<BoundByDecl>, part_of: Option<Name> },
+}
+
+/// `(OBJECT)-[:PARTICIPATED_IN]->(SUBJECT) ON strength` in a BOUND constraint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundByDecl {
+    pub subject: BoundEnd,
+    pub rel_type: Name,
+    pub object: BoundEnd,
+    pub property: Name,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -146,8 +160,6 @@ pub struct ConstraintDecl {
     pub id: Name,
     pub kind: ConstraintKindDecl,
     pub per: Vec<Name>,
-    /// Relative tolerance (`25%` is 0.25).
-    pub tolerance: Option<f64>,
     pub severity: Option<Name>,
 }
 
@@ -170,10 +182,23 @@ pub enum DeclStatement {
     UseDocument(Name),
     /// `RESOLVE <finding id | claim ids> AS dismissed|resolved BECAUSE 'reason'`.
     Resolve(ResolveDecl),
-    /// `CONTRADICTIONS [ABOUT id] [KIND kind]`: lists findings; loading data ignores it.
+    /// `CONTRADICTIONS [ABOUT id] [KIND kind]` lists disputes, `FINDINGS ...` (with
+    /// `findings`) the pairwise findings; loading data ignores both.
     Contradictions {
         about: Option<Name>,
         kind: Option<Name>,
+        findings: bool,
+    },
+    /// `DENIALS [BY source] [ABOUT id]`: lists denials; loading data ignores it.
+    Denials {
+        by: Option<Name>,
+        about: Option<Name>,
+    },
+    /// `VOICE a, b SPEAKS FOR institution`: entities declared elsewhere speak for an
+    /// institution.
+    Voice {
+        speakers: Vec<Name>,
+        institutions: Vec<Name>,
     },
 }
 
@@ -208,12 +233,26 @@ pub(crate) fn build_decl(pair: Pair<'_, Rule>) -> Result<DeclStatement, SyntaxEr
                 _ => EntityKind::Document,
             };
             let mut decl = build_entity_pattern(next(), kind)?;
-            if let Some(via) = inner.next() {
-                decl.via = names(via);
+            for clause in inner {
+                match clause.as_rule() {
+                    Rule::via_clause => decl.via = names(clause),
+                    _ => decl.speaks_for = names(clause),
+                }
             }
             DeclStatement::Entity(decl)
         }
         Rule::use_decl => DeclStatement::UseDocument(Name::from_pair(&next())),
+        Rule::voice_decl => {
+            let mut speakers = Vec::new();
+            let mut institutions = Vec::new();
+            for p in inner {
+                match p.as_rule() {
+                    Rule::ident => speakers.push(Name::from_pair(&p)),
+                    _ => institutions = names(p),
+                }
+            }
+            DeclStatement::Voice { speakers, institutions }
+        }
         Rule::claim_decl => {
             let pattern = build_rel_pattern(next())?;
             let attestations = inner.map(build_attestation).collect::<Result<_, _>>()?;
@@ -260,8 +299,10 @@ pub(crate) fn build_decl(pair: Pair<'_, Rule>) -> Result<DeclStatement, SyntaxEr
             let mut kind = None;
             let mut saw_about = false;
             let mut saw_kind = false;
+            let mut findings = false;
             for p in pair_children {
                 match p.as_rule() {
+                    Rule::FINDINGS => findings = true,
                     Rule::ABOUT => saw_about = true,
                     Rule::KIND => saw_kind = true,
                     Rule::ident if saw_kind => kind = Some(text(&p)),
@@ -269,7 +310,21 @@ pub(crate) fn build_decl(pair: Pair<'_, Rule>) -> Result<DeclStatement, SyntaxEr
                     _ => {}
                 }
             }
-            DeclStatement::Contradictions { about, kind }
+            DeclStatement::Contradictions { about, kind, findings }
+        }
+        Rule::denials_stmt => {
+            let (mut by, mut about) = (None, None);
+            let (mut saw_by, mut saw_about) = (false, false);
+            for p in pair_children {
+                match p.as_rule() {
+                    Rule::BY => saw_by = true,
+                    Rule::ABOUT => saw_about = true,
+                    Rule::ident if saw_about => about = Some(Name::from_pair(&p)),
+                    Rule::ident if saw_by => by = Some(Name::from_pair(&p)),
+                    _ => {}
+                }
+            }
+            DeclStatement::Denials { by, about }
         }
         other => unreachable!("not a declaration rule: {other:?}"),
     })
@@ -299,8 +354,14 @@ fn names(pair: Pair<'_, Rule>) -> Vec<Name> {
 }
 
 fn build_entity_pattern(pair: Pair<'_, Rule>, kind: EntityKind) -> Result<EntityDecl, SyntaxError> {
-    let mut decl =
-        EntityDecl { kind, id: Name::new(""), labels: Vec::new(), props: Vec::new(), via: Vec::new() };
+    let mut decl = EntityDecl {
+        kind,
+        id: Name::new(""),
+        labels: Vec::new(),
+        props: Vec::new(),
+        via: Vec::new(),
+        speaks_for: Vec::new(),
+    };
     for p in pair.into_inner() {
         match p.as_rule() {
             Rule::ident => decl.id = Name::from_pair(&p),
@@ -429,10 +490,43 @@ fn build_constraint<'a>(
             let on = Name::from_pair(&parts.next().expect("property"));
             ConstraintKindDecl::Temporal { pattern, on }
         }
+        Rule::parts_constraint => {
+            let pattern = build_rel_pattern(parts.next().expect("pattern"))?;
+            let on = names(parts.next().expect("properties"));
+            let part_of = Name::from_pair(&parts.next().expect("part-of type"));
+            ConstraintKindDecl::Parts { pattern, on, part_of }
+        }
+        Rule::bound_constraint => {
+            let pattern = build_rel_pattern(parts.next().expect("pattern"))?;
+            let on = names(parts.next().expect("properties"));
+            let by_pattern = parts.next().expect("bounding pattern");
+            let property = Name::from_pair(&parts.next().expect("bounding property"));
+            let part_of = parts.next().map(|p| Name::from_pair(&p));
+            let mut it = by_pattern.into_inner();
+            let end = |p: Pair<'_, Rule>| {
+                let word = p.into_inner().next().map(|k| k.as_rule());
+                if word == Some(Rule::SUBJECT) {
+                    BoundEnd::Subject
+                } else {
+                    BoundEnd::Object
+                }
+            };
+            let first = end(it.next().expect("end"));
+            let rel = it.next().expect("relationship");
+            let points_left = rel.as_rule() == Rule::bound_left;
+            let rel_type = Name::from_pair(&rel.into_inner().next().expect("type"));
+            let second = end(it.next().expect("end"));
+            let (subject, object) = if points_left { (second, first) } else { (first, second) };
+            ConstraintKindDecl::Bound {
+                pattern,
+                on,
+                by: Box::new(BoundByDecl { subject, rel_type, object, property }),
+                part_of,
+            }
+        }
         other => unreachable!("not a constraint kind: {other:?}"),
     };
-    let mut decl =
-        ConstraintDecl { id: Name::from_pair(&id), kind, per: Vec::new(), tolerance: None, severity: None };
+    let mut decl = ConstraintDecl { id: Name::from_pair(&id), kind, per: Vec::new(), severity: None };
     for opt in rest {
         let span = Span::of(&opt);
         match opt.as_rule() {
@@ -445,15 +539,12 @@ fn build_constraint<'a>(
                     opt.into_inner().find(|p| p.as_rule() == Rule::ident).map(|p| Name::from_pair(&p))
             }
             Rule::tolerance_option => {
-                let v = opt.into_inner().find(|p| !is_keyword(p)).expect("tolerance");
-                let tol = match v.as_rule() {
-                    Rule::percent => number_f64(v.into_inner().next().expect("number"))? / 100.0,
-                    _ => number_f64(v)?,
-                };
-                if !(0.0..=10.0).contains(&tol) {
-                    return Err(SyntaxError::at(span, "tolerance must be between 0% and 1000%"));
-                }
-                decl.tolerance = Some(tol);
+                // One tolerance rule for queries and `check` alike (model::value).
+                return Err(SyntaxError::at(
+                    span,
+                    "TOLERANCE is no longer a constraint option: `~n` stands for n ± 10% in queries and \
+                     checks alike; write a range for a wider figure (`~100..200`, `75..125`)",
+                ));
             }
             _ => {}
         }
@@ -496,21 +587,29 @@ fn build_number(pair: Pair<'_, Rule>) -> Result<Number, SyntaxError> {
     out.ok_or_else(|| SyntaxError::at(span, "invalid number"))
 }
 
-fn number_f64(pair: Pair<'_, Rule>) -> Result<f64, SyntaxError> {
-    Ok(build_number(pair)?.as_f64())
+/// A literal after `@` that says when something was said: a date or a date-time.
+fn build_date(pair: Pair<'_, Rule>) -> Result<Value, SyntaxError> {
+    let span = Span::of(&pair);
+    match build_time_value(pair)? {
+        v @ Value::Date(_) => Ok(v),
+        Value::Temporal(t) if t.date().is_some() => Ok(Value::Temporal(t)),
+        other => Err(SyntaxError::at(
+            span,
+            format!(
+                "a reported date is a date or a date-time (@2018-02-07, @-4months, @2018-02-07T22:00+03:00), not a {}",
+                other.type_name()
+            ),
+        )),
+    }
 }
 
-fn build_date(pair: Pair<'_, Rule>) -> Result<DateValue, SyntaxError> {
+/// `@…`: a date with precision, a relative date or another temporal value.
+pub(crate) fn build_time_value(pair: Pair<'_, Rule>) -> Result<Value, SyntaxError> {
     let span = Span::of(&pair);
     let inner = pair.into_inner().next().expect("date body");
     match inner.as_rule() {
-        Rule::absolute_date => {
-            let mut it = inner.as_str().split('-').map(|s| s.parse::<u32>().unwrap_or(0));
-            let year = it.next().unwrap_or(0) as i32;
-            let d = PartialDate::new(year, it.next(), it.next())
-                .map_err(|e| SyntaxError::at(span, e.to_string()))?;
-            Ok(DateValue::Absolute(d))
-        }
+        Rule::temporal_text => crate::model::temporal::parse_literal(inner.as_str())
+            .map_err(|e| SyntaxError::at(span, e.to_string())),
         _ => {
             let mut sign = 1i64;
             let mut amount = 0i64;
@@ -530,7 +629,7 @@ fn build_date(pair: Pair<'_, Rule>) -> Result<DateValue, SyntaxError> {
                     _ => {}
                 }
             }
-            Ok(DateValue::Relative { amount: sign * amount, unit })
+            Ok(Value::Date(DateValue::Relative { amount: sign * amount, unit }))
         }
     }
 }
@@ -538,12 +637,25 @@ fn build_date(pair: Pair<'_, Rule>) -> Result<DateValue, SyntaxError> {
 pub(crate) fn build_value(pair: Pair<'_, Rule>) -> Result<Value, SyntaxError> {
     let span = Span::of(&pair);
     Ok(match pair.as_rule() {
-        Rule::date_literal => Value::Date(build_date(pair)?),
+        Rule::date_literal => build_time_value(pair)?,
         Rule::number => match build_number(pair)? {
             Number::Int(i) => Value::Int(i),
             Number::Float(x) => Value::Float(x),
         },
-        Rule::approx_value => Value::Uncertain(Uncertain::Approx(build_number(only_child(pair))?)),
+        Rule::approx_value => {
+            let mut it = pair.into_inner();
+            let lo = build_number(it.next().expect("number"))?;
+            match it.next() {
+                None => Value::Uncertain(Uncertain::Approx(lo)),
+                Some(hi) => {
+                    let hi = build_number(hi)?;
+                    if lo.as_f64() > hi.as_f64() {
+                        return Err(SyntaxError::at(span, format!("range ~{lo}..{hi} runs backwards")));
+                    }
+                    Value::Uncertain(Uncertain::ApproxBetween(lo, hi))
+                }
+            }
+        }
         Rule::bound_value => {
             let mut it = pair.into_inner();
             let op = it.next().expect("operator").as_str();
@@ -578,10 +690,6 @@ pub(crate) fn build_value(pair: Pair<'_, Rule>) -> Result<Value, SyntaxError> {
         }
         other => unreachable!("not a value rule: {other:?}"),
     })
-}
-
-fn only_child(pair: Pair<'_, Rule>) -> Pair<'_, Rule> {
-    pair.into_inner().next().expect("one child")
 }
 
 // ---- printer ---------------------------------------------------------------------------
@@ -690,7 +798,27 @@ impl fmt::Display for DeclStatement {
                     f.write_str(" VIA ")?;
                     write_list(f, &e.via, ", ")?;
                 }
+                if !e.speaks_for.is_empty() {
+                    f.write_str(" SPEAKS FOR ")?;
+                    write_list(f, &e.speaks_for, ", ")?;
+                }
                 Ok(())
+            }
+            DeclStatement::Denials { by, about } => {
+                f.write_str("DENIALS")?;
+                if let Some(b) = by {
+                    write!(f, " BY {b}")?;
+                }
+                if let Some(a) = about {
+                    write!(f, " ABOUT {a}")?;
+                }
+                Ok(())
+            }
+            DeclStatement::Voice { speakers, institutions } => {
+                f.write_str("VOICE ")?;
+                write_list(f, speakers, ", ")?;
+                f.write_str(" SPEAKS FOR ")?;
+                write_list(f, institutions, ", ")
             }
             DeclStatement::Claim { pattern, attestations } => {
                 write!(f, "CLAIM {pattern}")?;
@@ -717,8 +845,8 @@ impl fmt::Display for DeclStatement {
                 write!(f, " AS {} BECAUSE ", r.status.as_str())?;
                 write_string_literal(f, &r.reason)
             }
-            DeclStatement::Contradictions { about, kind } => {
-                f.write_str("CONTRADICTIONS")?;
+            DeclStatement::Contradictions { about, kind, findings } => {
+                f.write_str(if *findings { "FINDINGS" } else { "CONTRADICTIONS" })?;
                 if let Some(a) = about {
                     write!(f, " ABOUT {a}")?;
                 }
@@ -747,14 +875,30 @@ impl fmt::Display for DeclStatement {
                         write_list(f, patterns, ", ")?;
                     }
                     ConstraintKindDecl::Temporal { pattern, on } => write!(f, "TEMPORAL {pattern} ON {on}")?,
+                    ConstraintKindDecl::Parts { pattern, on, part_of } => {
+                        write!(f, "PARTS {pattern} ON ")?;
+                        write_list(f, on, ", ")?;
+                        write!(f, " OVER {part_of}")?;
+                    }
+                    ConstraintKindDecl::Bound { pattern, on, by, part_of } => {
+                        write!(f, "BOUND {pattern} ON ")?;
+                        write_list(f, on, ", ")?;
+                        write!(
+                            f,
+                            " AT MOST ({})-[:{}]->({}) ON {}",
+                            by.subject.keyword(),
+                            by.rel_type,
+                            by.object.keyword(),
+                            by.property
+                        )?;
+                        if let Some(p) = part_of {
+                            write!(f, " OVER {p}")?;
+                        }
+                    }
                 }
                 if !c.per.is_empty() {
                     f.write_str(" PER ")?;
                     write_list(f, &c.per, ", ")?;
-                }
-                if let Some(t) = c.tolerance {
-                    // As a fraction: a percentage would not survive the division exactly.
-                    write!(f, " TOLERANCE {}", Number::Float(t))?;
                 }
                 if let Some(s) = &c.severity {
                     write!(f, " SEVERITY {s}")?;

@@ -13,6 +13,7 @@ use crate::query::error::{runtime_error, semantic_error, type_error, ErrorClass,
 use crate::query::functions;
 use crate::query::ops::{self, CmpOp, StringOp};
 use crate::query::plan::{self, CExpr, CKind, PropKey};
+use crate::query::temporal_functions;
 use crate::query::value::{Params, Value};
 use crate::syntax::query::*;
 
@@ -243,6 +244,22 @@ fn eval_inner(ctx: &Ctx<'_>, g: &Graph, e: &CExpr, row: &[Value]) -> EvalResult<
                 ));
             }
             functions::call(g, name, &vals)?
+        }
+        CKind::TemporalCall { name, args } => {
+            let vals = args.iter().map(ev).collect::<EvalResult<Vec<_>>>()?;
+            temporal_functions::call(name, &vals, ctx.now)?
+        }
+        CKind::Reduce { acc, init, var, list, expr } => {
+            let start = ev(init)?;
+            let Some(items) = list_operand(&ev(list)?)? else { return Ok(Value::Null) };
+            let mut scope = row.to_vec();
+            scope[*acc] = start;
+            for item in items {
+                ctx.tick()?;
+                scope[*var] = item;
+                scope[*acc] = eval(ctx, g, expr, &scope)?;
+            }
+            std::mem::take(&mut scope[*acc])
         }
         CKind::ListComprehension { slot, list, filter, map } => {
             let Some(items) = list_operand(&ev(list)?)? else { return Ok(Value::Null) };

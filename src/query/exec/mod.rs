@@ -29,6 +29,7 @@ use crate::model::result::QueryValue;
 use crate::model::Graph;
 
 mod aggregate;
+mod call;
 mod count;
 mod eval;
 mod matching;
@@ -76,6 +77,8 @@ pub(crate) struct Ctx<'a> {
     /// The user `CREATE` attests relationships to.
     pub(crate) user: &'a str,
     pub(crate) stats: Cell<WriteStats>,
+    /// The statement's clock: `date()`, `datetime()`, ... all read this one instant.
+    pub(crate) now: jiff::Timestamp,
     ticks: Cell<u32>,
     /// Rows per operator and step id, when profiling.
     counts: Option<RefCell<Vec<u64>>>,
@@ -87,6 +90,7 @@ impl<'a> Ctx<'a> {
             cancel,
             user,
             stats: Cell::new(WriteStats::default()),
+            now: jiff::Timestamp::now(),
             ticks: Cell::new(0),
             counts: profile.then(|| RefCell::new(Vec::new())),
         }
@@ -300,6 +304,7 @@ pub(crate) fn build<'p>(op: &'p Op, argument: Option<&[Value]>) -> Box<dyn Opera
         OpKind::Delete { detach, exprs } => {
             Box::new(update::Writer::new(input(), update::Write::Delete { detach: *detach, exprs }))
         }
+        OpKind::ProcedureCall(c) => Box::new(call::ProcedureCall::new(input(), c)),
     };
     Box::new(Counted { op, inner })
 }

@@ -5,10 +5,13 @@ use super::anchor;
 use super::expr::Scope;
 use super::pattern::Counting;
 use super::{
-    CreateNode, CreatePart, CreateRel, MergePlan, Op, OpKind, Planner, RemovePlan, SetPlan, SinglePlan, Width,
+    CExpr, CKind, CallPlan, CreateNode, CreatePart, CreateRel, MergePlan, Op, OpKind, Planner, RemovePlan,
+    SetPlan, SinglePlan, Width,
 };
 use crate::query::aggregate::{contains_aggregate, AggregateKind};
 use crate::query::error::{ErrorClass, ErrorDetail, ErrorPhase, QueryError};
+use crate::query::procedures;
+use crate::query::value::Value;
 use crate::syntax::query::*;
 
 impl Planner<'_> {
@@ -144,22 +147,71 @@ impl Planner<'_> {
                     let exprs = exprs.iter().map(|e| self.expr(e, &scope, &w)).collect();
                     op = self.op(OpKind::Delete { detach: *detach, exprs }, op, span, text);
                 }
-                ClauseKind::Call { name, .. } => {
-                    return Err(QueryError::new(
-                        ErrorClass::ProcedureError,
-                        ErrorDetail::ProcedureNotFound,
-                        ErrorPhase::CompileTime,
-                        format!("there is no procedure named '{name}'"),
-                    )
-                    .at(span));
+                ClauseKind::Call { name, args, yields } => {
+                    let standalone = clauses.len() == 1;
+                    let (plan, bound) =
+                        self.call(name, args.as_deref(), yields.as_ref(), &mut scope, &w, span)?;
+                    if standalone {
+                        columns = bound;
+                    }
+                    let text = clause.to_string();
+                    let text = text.strip_prefix("CALL ").unwrap_or(&text).to_string();
+                    op = self.op(OpKind::ProcedureCall(Box::new(plan)), op, span, text);
                 }
             }
             counted.clear();
         }
-        if !matches!(clauses.last().map(|c| &c.kind), Some(ClauseKind::Return { .. })) {
+        // A CALL on its own returns what it yields.
+        let standalone_call = matches!(clauses, [c] if matches!(c.kind, ClauseKind::Call { .. }));
+        if !standalone_call && !matches!(clauses.last().map(|c| &c.kind), Some(ClauseKind::Return { .. })) {
             columns.clear();
         }
         Ok((op, columns))
+    }
+
+    /// A `CALL`: the procedure, its arguments, and a slot for each output it yields (in
+    /// scope from here on); with the yielded variables as (name, slot) columns.
+    fn call(
+        &mut self,
+        name: &str,
+        args: Option<&[Expr]>,
+        yields: Option<&YieldSpec>,
+        scope: &mut Scope,
+        w: &Width,
+        span: crate::syntax::Span,
+    ) -> Result<(CallPlan, Vec<(String, usize)>), QueryError> {
+        let procedures = self.procedures;
+        let Some(p) = procedures.get(name) else {
+            return Err(QueryError::new(
+                ErrorClass::ProcedureError,
+                ErrorDetail::ProcedureNotFound,
+                ErrorPhase::CompileTime,
+                format!("there is no procedure named '{name}'"),
+            )
+            .at(span));
+        };
+        let args = match args {
+            Some(args) => args.iter().map(|a| self.expr(a, scope, w)).collect(),
+            None => p
+                .inputs
+                .iter()
+                .map(|(n, _)| {
+                    let v = self.params.get(n).map(Value::from_query_value).unwrap_or_default();
+                    CExpr { kind: CKind::Const(v), span }
+                })
+                .collect(),
+        };
+        let mut yielded = Vec::new();
+        let mut columns = Vec::new();
+        for (field, var) in procedures::bindings(p, yields.map(|y| y.items.as_slice())) {
+            let Some(i) = p.outputs.iter().position(|(o, _)| *o == field) else { continue };
+            let slot = w.alloc();
+            scope.insert(&var, slot);
+            yielded.push((i, slot));
+            columns.push((var, slot));
+        }
+        let where_ = yields.and_then(|y| y.where_.as_ref()).map(|e| self.expr(e, scope, w));
+        Ok((CallPlan { procedure: p.clone(), args, yields: yielded, where_ }, columns))
     }
 
     /// A part of a CREATE pattern, or what a MERGE creates (`before`: the scope before the

@@ -67,6 +67,7 @@ fn op(o: &Op, depth: usize, counts: Option<&Counts>, out: &mut Vec<String>) {
         }
         OpKind::Filter(_) => line(out, depth, &format!("Filter {d}"), rows),
         OpKind::Unwind { .. } => line(out, depth, &format!("Unwind {d}"), rows),
+        OpKind::ProcedureCall(_) => line(out, depth, &format!("ProcedureCall {d}"), rows),
         OpKind::Project(_) => line(out, depth, &format!("Project {d}"), rows),
         OpKind::Aggregate(a) => {
             let how = if a.keys.is_empty() { "Aggregate" } else { "HashAggregate" };

@@ -12,6 +12,7 @@ use crate::model::{Graph, Sym};
 use crate::query::aggregate::AggregateKind;
 use crate::query::error::{ErrorClass, ErrorDetail, ErrorPhase, QueryError};
 use crate::query::functions;
+use crate::query::temporal_functions;
 use crate::query::value::Value;
 use crate::syntax::query::*;
 use crate::syntax::Span;
@@ -110,6 +111,20 @@ pub(crate) enum CKind {
     Call {
         name: &'static str,
         args: Vec<CExpr>,
+    },
+    /// A temporal function (`date()`, `duration.between()`, ...), read at the statement's
+    /// clock.
+    TemporalCall {
+        name: &'static str,
+        args: Vec<CExpr>,
+    },
+    /// `reduce(acc = init, var IN list | expr)`: `acc` and `var` are slots of the row.
+    Reduce {
+        acc: Slot,
+        init: Box<CExpr>,
+        var: Slot,
+        list: Box<CExpr>,
+        expr: Box<CExpr>,
     },
     /// `exists(x)` of something that is not a pattern: whether it is not null.
     NotNull(Box<CExpr>),
@@ -229,6 +244,7 @@ impl Planner<'_> {
                 Literal::Float(x) => Value::Float(*x),
                 Literal::String(s) => Value::from(s.as_str()),
                 Literal::Uncertain(u) => Value::Uncertain(*u),
+                Literal::Temporal(v) => Value::from_model(v),
             }),
             ExprKind::Param(p) => match self.params.get(p) {
                 Some(v) => CKind::Const(Value::from_query_value(v)),
@@ -306,9 +322,10 @@ impl Planner<'_> {
                     }
                 } else {
                     let args: Vec<CExpr> = args.iter().map(|a| *sub!(a)).collect();
-                    match functions::check_arity(name, args.len()) {
-                        Ok(sig) => CKind::Call { name: sig.name, args },
-                        Err(err) => CKind::Fail(Box::new(err.at(span))),
+                    match (temporal_functions::canonical(name), functions::check_arity(name, args.len())) {
+                        (_, Err(err)) => CKind::Fail(Box::new(err.at(span))),
+                        (Some(name), Ok(_)) => CKind::TemporalCall { name, args },
+                        (None, Ok(sig)) => CKind::Call { name: sig.name, args },
                     }
                 }
             }
@@ -320,6 +337,16 @@ impl Planner<'_> {
                 let filter = filter.as_ref().map(|f| Box::new(self.expr(f, &inner, w)));
                 let map = map.as_ref().map(|m| Box::new(self.expr(m, &inner, w)));
                 CKind::ListComprehension { slot, list, filter, map }
+            }
+            ExprKind::Reduce { acc, init, var, list, expr } => {
+                let init = sub!(init);
+                let list = sub!(list);
+                let (acc_slot, var_slot) = (w.alloc(), w.alloc());
+                let mut inner = scope.clone();
+                inner.insert(acc, acc_slot);
+                inner.insert(var, var_slot);
+                let expr = Box::new(self.expr(expr, &inner, w));
+                CKind::Reduce { acc: acc_slot, init, var: var_slot, list, expr }
             }
             ExprKind::Quantifier { kind, var, list, filter } => {
                 let list = sub!(list);

@@ -37,6 +37,7 @@ use crate::syntax::Span;
 
 use super::aggregate::AggregateKind;
 use super::error::QueryError;
+use super::procedures::Procedures;
 use super::value::Params;
 
 /// A position in a row.
@@ -127,6 +128,22 @@ pub(crate) enum OpKind {
         detach: bool,
         exprs: Vec<CExpr>,
     },
+    /// `CALL procedure(args) YIELD ...`: each input row once per row the procedure returns.
+    ProcedureCall(Box<CallPlan>),
+}
+
+/// A `CALL`: the procedure (looked up when planning), its arguments, and the slots its
+/// yielded outputs go to.
+#[derive(Debug)]
+pub(crate) struct CallPlan {
+    pub(crate) procedure: super::procedures::Procedure,
+    /// The arguments given, or (`CALL p` without parentheses) the parameters named like
+    /// the procedure's inputs, as constants.
+    pub(crate) args: Vec<CExpr>,
+    /// (index of the output, slot) per yielded output.
+    pub(crate) yields: Vec<(usize, Slot)>,
+    /// `YIELD ... WHERE`.
+    pub(crate) where_: Option<CExpr>,
 }
 
 #[derive(Debug)]
@@ -436,8 +453,14 @@ pub(crate) enum RemovePlan {
 
 /// Plans a checked statement on the graph as it is now. `text` is the statement's text
 /// (unaliased columns are named from it).
-pub(crate) fn plan(g: &Graph, query: &Query, params: &Params, text: &str) -> Result<QueryPlan, QueryError> {
-    let mut planner = Planner { g, params, text, next_id: 0 };
+pub(crate) fn plan(
+    g: &Graph,
+    query: &Query,
+    params: &Params,
+    text: &str,
+    procedures: &Procedures,
+) -> Result<QueryPlan, QueryError> {
+    let mut planner = Planner { g, params, text, procedures, next_id: 0 };
     let first = planner.single(&query.first)?;
     let mut unions = Vec::new();
     for (all, part) in &query.unions {
@@ -449,18 +472,21 @@ pub(crate) fn plan(g: &Graph, query: &Query, params: &Params, text: &str) -> Res
 /// An expression on its own (no variables in scope), and the width of the row it needs:
 /// for checks before a statement runs.
 pub(crate) fn compile_alone(g: &Graph, params: &Params, e: &crate::syntax::query::Expr) -> (CExpr, usize) {
-    let mut planner = Planner { g, params, text: "", next_id: 0 };
+    let procedures = Procedures::builtin();
+    let mut planner = Planner { g, params, text: "", procedures: &procedures, next_id: 0 };
     let w = Width::default();
     let compiled = planner.expr(e, &Scope::default(), &w);
     (compiled, w.get())
 }
 
 /// What planning needs throughout: the graph's counts, the parameters (known when a
-/// statement is planned, so they are constants), the text, and operator numbering.
+/// statement is planned, so they are constants), the text, the procedures `CALL` can
+/// run, and operator numbering.
 pub(crate) struct Planner<'a> {
     pub(crate) g: &'a Graph,
     pub(crate) params: &'a Params,
     pub(crate) text: &'a str,
+    pub(crate) procedures: &'a Procedures,
     next_id: usize,
 }
 

@@ -1,0 +1,336 @@
+//! Questions and disputes: the engine records, for each question its findings answer, the
+//! values given and which of them conflict; at the end every question with findings
+//! becomes a [`Dispute`] with its positions and voices, and institutions whose voices
+//! disagree get their `two_stories` finding.
+
+use std::collections::HashSet;
+
+use super::{
+    apply_resolutions, dispute, institutions_of, same_voice, short_id, Analysis, ContradictionKind, Dispute,
+    Engine, EntityRef, Finding, Position, Question, QuestionValue, SideInput, Statement, Voice,
+    VoiceStatement,
+};
+use crate::model::{Attestation, Claim, ClaimIx, ConstraintKind, EntityIx, Severity, SourceRef, Sym};
+
+impl<'g> Engine<'g> {
+    /// The findings in report order, resolutions applied, and their disputes.
+    pub(super) fn finish(mut self) -> Analysis {
+        apply_resolutions(self.graph, &mut self.findings);
+        let mut order: Vec<usize> = (0..self.findings.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&self.findings[a], &self.findings[b]);
+            (a.severity, a.kind, &a.subject.id, &a.about, &a.id).cmp(&(
+                b.severity,
+                b.kind,
+                &b.subject.id,
+                &b.about,
+                &b.id,
+            ))
+        });
+        let mut rank = vec![0; order.len()];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i] = r;
+        }
+        let mut disputes: Vec<Dispute> = Vec::new();
+        for qi in 0..self.questions.len() {
+            if self.questions[qi].findings.is_empty() {
+                continue;
+            }
+            let mut members = self.questions[qi].findings.clone();
+            members.sort_by_key(|&i| rank[i]);
+            let open: Vec<&Finding> =
+                members.iter().map(|&i| &self.findings[i]).filter(|f| f.is_open()).collect();
+            let severity = if open.is_empty() {
+                members.iter().map(|&i| self.findings[i].severity).min()
+            } else {
+                open.iter().map(|f| f.severity).min()
+            }
+            .unwrap_or(Severity::Suggestion);
+            let q = &self.questions[qi];
+            disputes.push(Dispute {
+                id: q.id.clone(),
+                subject: self.entity_ref(q.subject),
+                object: q.object.map(|o| self.entity_ref(o)),
+                about: q.about.clone(),
+                scope: q.scope.clone(),
+                positions: self.positions(q),
+                findings: members.iter().map(|&i| self.findings[i].id.clone()).collect(),
+                severity,
+                open: open.len(),
+            });
+        }
+        disputes.sort_by(|a, b| {
+            (a.severity, &a.subject.id, &a.about, &a.id).cmp(&(b.severity, &b.subject.id, &b.about, &b.id))
+        });
+        let mut findings: Vec<Option<Finding>> = self.findings.into_iter().map(Some).collect();
+        let findings = order.into_iter().filter_map(|i| findings[i].take()).collect();
+        Analysis { findings, disputes }
+    }
+
+    // ---- questions -----------------------------------------------------------------------
+
+    /// The question (subject, about, object, scope), created on first use.
+    pub(super) fn question(
+        &mut self,
+        subject: EntityIx,
+        object: Option<EntityIx>,
+        about: &str,
+        scope: Vec<(String, String)>,
+    ) -> usize {
+        let scope_text: Vec<String> = scope.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let key = format!(
+            "{}|{}|{about}|{}",
+            self.graph.entity_id(subject),
+            object.map_or("", |o| self.graph.entity_id(o)),
+            scope_text.join(",")
+        );
+        if let Some(&i) = self.question_ids.get(&key) {
+            return i;
+        }
+        let id = short_id("D", &key);
+        self.questions.push(Question {
+            id,
+            subject,
+            object,
+            about: about.to_string(),
+            scope,
+            values: Vec::new(),
+            conflicts: HashSet::new(),
+            findings: Vec::new(),
+        });
+        self.question_ids.insert(key, self.questions.len() - 1);
+        self.questions.len() - 1
+    }
+
+    /// A value of a question, added on first use (by how it is written).
+    pub(super) fn question_value(
+        &mut self,
+        qi: usize,
+        written: &str,
+        order: f64,
+        atts: &[(Option<ClaimIx>, &'g Attestation)],
+    ) -> usize {
+        let values = &mut self.questions[qi].values;
+        if let Some(i) = values.iter().position(|v| v.written == written) {
+            return i;
+        }
+        values.push(QuestionValue { written: written.to_string(), order, atts: atts.to_vec() });
+        values.len() - 1
+    }
+
+    pub(super) fn conflict(&mut self, qi: usize, a: usize, b: usize) {
+        if a != b {
+            self.questions[qi].conflicts.insert((a.min(b), a.max(b)));
+        }
+    }
+
+    /// The scope of a claim's value of `property` under the first SINGLE or TEMPORAL
+    /// constraint that compares it: where that constraint groups it.
+    pub(super) fn scope_of(&self, claim: ClaimIx, property: Sym) -> Vec<(String, String)> {
+        let graph = self.graph;
+        let (Some(c), Some((s, o))) = (graph.claim(claim), graph.endpoints(claim)) else { return Vec::new() };
+        for k in graph.constraints() {
+            let pattern = match &k.kind {
+                ConstraintKind::Single { pattern, properties } if properties.contains(&property) => pattern,
+                ConstraintKind::Temporal { pattern, property: p } if *p == property => pattern,
+                _ => continue,
+            };
+            if pattern.matches(graph, c.rel_type, s, o) {
+                return self.scope_pairs(c, &k.per);
+            }
+        }
+        Vec::new()
+    }
+
+    pub(super) fn scope_pairs(&self, claim: &Claim, per: &[Sym]) -> Vec<(String, String)> {
+        per.iter().zip(self.scope(claim, per)).map(|(k, v)| (self.graph.str(*k).to_string(), v)).collect()
+    }
+
+    /// The positions of a question: its values' maximal compatible sets, each with the
+    /// voices behind it.
+    fn positions(&self, q: &Question<'g>) -> Vec<Position> {
+        let mut order: Vec<usize> = (0..q.values.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (x, y) = (&q.values[a], &q.values[b]);
+            x.order.total_cmp(&y.order).then_with(|| x.written.cmp(&y.written))
+        });
+        let conflict = |i: usize, j: usize| {
+            let (a, b) = (order[i], order[j]);
+            q.conflicts.contains(&(a.min(b), a.max(b)))
+        };
+        dispute::positions(order.len(), &conflict)
+            .into_iter()
+            .map(|members| {
+                let values: Vec<&QuestionValue> = members.iter().map(|&i| &q.values[order[i]]).collect();
+                Position {
+                    values: values.iter().map(|v| v.written.clone()).collect(),
+                    voices: self.voices_of(&values),
+                }
+            })
+            .collect()
+    }
+
+    /// The voices behind some values: attestations grouped by the institutions their
+    /// sources speak for, in order of first appearance.
+    fn voices_of(&self, values: &[&QuestionValue<'g>]) -> Vec<Voice> {
+        let mut out: Vec<(Vec<SourceRef>, Voice)> = Vec::new();
+        let mut keys: Vec<(ClaimIx, String)> = Vec::new();
+        for v in values {
+            for (c, a) in &v.atts {
+                let institutions = institutions_of(self.graph, a.source);
+                let claim = c.map(|c| self.cached_claim_key(&mut keys, c));
+                let statement =
+                    VoiceStatement { value: v.written.clone(), attestation: self.view(a, claim.as_deref()) };
+                let source = self.source_ref(a.source);
+                match out.iter_mut().find(|(k, _)| *k == institutions) {
+                    Some((_, voice)) => {
+                        if !voice.sources.contains(&source) {
+                            voice.sources.push(source);
+                        }
+                        voice.statements.push(statement);
+                    }
+                    None => {
+                        let names: Vec<EntityRef> =
+                            institutions.iter().map(|i| self.source_ref(*i)).collect();
+                        let institution = EntityRef {
+                            id: names.iter().map(|n| n.id.as_str()).collect::<Vec<_>>().join("+"),
+                            name: names.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(" / "),
+                        };
+                        out.push((
+                            institutions,
+                            Voice { institution, sources: vec![source], statements: vec![statement] },
+                        ));
+                    }
+                }
+            }
+        }
+        out.into_iter().map(|(_, v)| v).collect()
+    }
+
+    pub(super) fn cached_claim_key(&self, keys: &mut Vec<(ClaimIx, String)>, c: ClaimIx) -> String {
+        match keys.iter().find(|(k, _)| *k == c) {
+            Some((_, key)) => key.clone(),
+            None => {
+                let key = self.claim_key(c);
+                keys.push((c, key.clone()));
+                key
+            }
+        }
+    }
+
+    /// "One side, two stories": per question, an institution whose voices (different
+    /// sources speaking for it) give values that cannot both be true.
+    pub(super) fn two_stories(&mut self) {
+        for qi in 0..self.questions.len() {
+            let q = &self.questions[qi];
+            if q.conflicts.is_empty() {
+                continue;
+            }
+            // Institution -> (value index, attestation) of its voices.
+            let mut by_institution: Vec<(Vec<SourceRef>, Vec<Statement<'g>>)> = Vec::new();
+            for (vi, v) in q.values.iter().enumerate() {
+                for (c, a) in &v.atts {
+                    let inst = institutions_of(self.graph, a.source);
+                    match by_institution.iter_mut().find(|(k, _)| *k == inst) {
+                        Some((_, list)) => list.push((vi, *c, a)),
+                        None => by_institution.push((inst, vec![(vi, *c, a)])),
+                    }
+                }
+            }
+            let mut emits = Vec::new();
+            for (inst, stated) in by_institution {
+                let mut involved: Vec<usize> = Vec::new();
+                for &(vi, _, x) in &stated {
+                    for &(vj, _, y) in &stated {
+                        if vi < vj
+                            && q.conflicts.contains(&(vi, vj))
+                            && x.source != y.source
+                            && !same_voice(x, y)
+                        {
+                            for v in [vi, vj] {
+                                if !involved.contains(&v) {
+                                    involved.push(v);
+                                }
+                            }
+                        }
+                    }
+                }
+                if involved.is_empty() {
+                    continue;
+                }
+                involved.sort_by(|&a, &b| q.values[a].order.total_cmp(&q.values[b].order));
+                let sides: Vec<SideInput<'g>> = involved
+                    .iter()
+                    .map(|&vi| {
+                        let atts: Vec<(Option<ClaimIx>, &'g Attestation)> =
+                            stated.iter().filter(|(v, ..)| *v == vi).map(|(_, c, a)| (*c, *a)).collect();
+                        let mut claims: Vec<ClaimIx> = atts.iter().filter_map(|(c, _)| *c).collect();
+                        claims.dedup();
+                        (q.values[vi].written.clone(), claims, atts)
+                    })
+                    .collect();
+                emits.push((inst, sides));
+            }
+            for (inst, sides) in emits {
+                self.emit_two_stories(qi, &inst, sides);
+            }
+        }
+    }
+
+    fn emit_two_stories(&mut self, qi: usize, institution: &[SourceRef], sides: Vec<SideInput<'g>>) {
+        let q = &self.questions[qi];
+        let inst: Vec<EntityRef> = institution.iter().map(|i| self.source_ref(*i)).collect();
+        let inst_id = inst.iter().map(|e| e.id.as_str()).collect::<Vec<_>>().join("+");
+        let inst_name = inst.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(" / ");
+        let mut keys: Vec<String> = sides
+            .iter()
+            .map(|(v, cs, _)| {
+                let mut claims: Vec<String> = cs.iter().map(|c| self.claim_key(*c)).collect();
+                claims.sort();
+                format!("{v}|{}", claims.join(","))
+            })
+            .collect();
+        keys.sort();
+        let id = short_id("F", &format!("two_stories|{inst_id}|{}|{}", q.id, keys.join("||")));
+        if !self.seen.insert(id.clone()) {
+            return;
+        }
+        let all_hedged = sides.iter().flat_map(|(_, _, a)| a).all(|(_, a)| a.status.is_hedged());
+        let severity = if all_hedged { Severity::Suggestion } else { Severity::Warning };
+        let told: Vec<String> = sides
+            .iter()
+            .map(|(v, _, atts)| {
+                let mut who: Vec<String> = Vec::new();
+                for (_, a) in atts {
+                    let n = self.source_ref(a.source).name;
+                    if !who.contains(&n) {
+                        who.push(n);
+                    }
+                }
+                format!("{}: {v}", who.join(" and "))
+            })
+            .collect();
+        let ends = self.ends_text(q.subject, q.object);
+        let explanation = format!(
+            "{inst_name} speaks with more than one voice on {} of {ends}, and they disagree: {}.",
+            q.about,
+            told.join("; ")
+        );
+        let finding = Finding {
+            id,
+            kind: ContradictionKind::TwoStories,
+            severity,
+            constraint: None,
+            subject: self.entity_ref(q.subject),
+            object: q.object.map(|o| self.entity_ref(o)),
+            about: q.about.clone(),
+            sides: sides.iter().map(|(v, c, a)| self.side(v.clone(), c, a)).collect(),
+            explanation,
+            resolution: None,
+            dispute: q.id.clone(),
+        };
+        self.findings.push(finding);
+        let fi = self.findings.len() - 1;
+        self.questions[qi].findings.push(fi);
+    }
+}

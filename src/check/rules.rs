@@ -1,0 +1,461 @@
+//! The constraint kinds compared value by value: `SINGLE` (one value, or one object),
+//! `TEMPORAL`, `SUM`, `EXCLUSIVE`, and denials (`DENY` and `DENIED` attestations). Bounds
+//! between claims are in `bounds.rs`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{same_voice, Bucket, Comparable, ContradictionKind, Engine, GroupKey, QuestionRef};
+use crate::model::claim::within;
+use crate::model::{
+    Attestation, Claim, ClaimIx, Constraint, Denial, DenialTarget, EntityIx, Interval, RelPattern, Status,
+    Sym, Value,
+};
+
+impl<'g> Engine<'g> {
+    /// Compares every pair of buckets of every group; each group with a conflict (or a
+    /// class denial of one of its values) becomes a question whose values are its buckets
+    /// and the denials of `prop`.
+    #[allow(clippy::too_many_arguments)]
+    fn pairwise(
+        &mut self,
+        kind: ContradictionKind,
+        c: &Constraint,
+        about: &str,
+        prop: Option<Sym>,
+        rel_type: Sym,
+        groups: BTreeMap<GroupKey, Vec<Bucket>>,
+    ) {
+        let per: Vec<String> = c.per.iter().map(|k| self.graph.str(*k).to_string()).collect();
+        for ((s, o, scope), buckets) in groups {
+            let mut conflicts: Vec<(usize, usize)> = Vec::new();
+            for i in 0..buckets.len() {
+                for j in (i + 1)..buckets.len() {
+                    if let (Some(x), Some(y)) = (&buckets[i].comparable, &buckets[j].comparable) {
+                        if x.compatible(y) == Some(false) {
+                            conflicts.push((i, j));
+                        }
+                    }
+                }
+            }
+            // Class denials of this property between these ends: answers of their own.
+            let denials: Vec<usize> = match (prop, o) {
+                (Some(p), Some(o)) => (0..self.denial_values.len())
+                    .filter(|&d| {
+                        let dv = &self.denial_values[d];
+                        dv.property == p && dv.pattern.matches(self.graph, rel_type, s, o)
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            // A denial covering one of the values makes a question even without a conflict.
+            let denied = denials
+                .iter()
+                .any(|&d| buckets.iter().any(|b| within(&b.value, self.denial_values[d].condition)));
+            if conflicts.is_empty() && !denied {
+                continue;
+            }
+            let scope_pairs: Vec<(String, String)> = per.iter().cloned().zip(scope.iter().cloned()).collect();
+            let qi = self.question(s, o, about, scope_pairs);
+            let mut index = Vec::new();
+            for b in &buckets {
+                let order = b.comparable.as_ref().map_or(f64::INFINITY, Comparable::order);
+                let atts = self.bucket_atts(&b.claims);
+                index.push(self.question_value(qi, &b.written, order, &atts));
+            }
+            let mut denial_index = Vec::new();
+            for &d in &denials {
+                let (written, atts) =
+                    (self.denial_values[d].written.clone(), self.denial_values[d].atts.clone());
+                denial_index.push(self.question_value(qi, &written, f64::INFINITY, &atts));
+            }
+            for &(i, j) in &conflicts {
+                self.conflict(qi, index[i], index[j]);
+            }
+            // The denials' conflicts are registered with their findings (`denial_question`).
+            let ends = self.ends_text(s, o);
+            for (i, j) in conflicts {
+                let (a, b) = (&buckets[i], &buckets[j]);
+                let (va, vb) = (a.written.clone(), b.written.clone());
+                let what = if kind == ContradictionKind::Temporal { "dates" } else { "values" };
+                let about_text = about.to_string();
+                let ends = ends.clone();
+                let sides = [
+                    (va.clone(), a.claims.clone(), self.bucket_atts(&a.claims)),
+                    (vb.clone(), b.claims.clone(), self.bucket_atts(&b.claims)),
+                ];
+                self.emit(
+                    kind,
+                    Some(c),
+                    (s, o),
+                    about.to_string(),
+                    QuestionRef::Values(qi),
+                    sides,
+                    move |n1, n2| {
+                        let tail = if kind == ContradictionKind::Temporal {
+                            "do not overlap even at their precision"
+                        } else {
+                            "cannot both be true"
+                        };
+                        format!(
+                            "{n1} gives {about_text} of {ends} as {va} and {n2} as {vb}; the {what} {tail}."
+                        )
+                    },
+                );
+            }
+        }
+    }
+
+    /// SINGLE ... ON p (and TEMPORAL ... ON p): one value per (subject, object, scope).
+    pub(super) fn single_value(
+        &mut self,
+        c: &Constraint,
+        pattern: &RelPattern,
+        prop: Sym,
+        kind: ContradictionKind,
+    ) {
+        let mut groups: HashMap<GroupKey, Vec<Bucket>> = HashMap::new();
+        for (ix, s, o, claim) in self.matching(pattern) {
+            if !self.supported(ix) {
+                continue;
+            }
+            let Some(v) = claim.prop(prop) else { continue };
+            let Some((written, comparable)) = self.comparable(claim, v) else { continue };
+            if kind == ContradictionKind::Temporal
+                && !matches!(comparable, Comparable::Date(_) | Comparable::Moment(_))
+            {
+                continue;
+            }
+            let buckets = groups.entry((s, Some(o), self.scope(claim, &c.per))).or_default();
+            match buckets.iter_mut().find(|b| b.written == written) {
+                Some(b) => b.claims.push(ix),
+                None => buckets.push(Bucket {
+                    written,
+                    comparable: Some(comparable),
+                    value: v.clone(),
+                    claims: vec![ix],
+                }),
+            }
+        }
+        let about = self.graph.str(prop).to_string();
+        self.pairwise(kind, c, &about, Some(prop), pattern.rel_type, groups.into_iter().collect());
+    }
+
+    /// SINGLE without ON: one object per subject (and scope).
+    pub(super) fn single_object(&mut self, c: &Constraint, pattern: &RelPattern) {
+        let mut groups: HashMap<GroupKey, Vec<Bucket>> = HashMap::new();
+        for (ix, s, o, claim) in self.matching(pattern) {
+            if !self.supported(ix) {
+                continue;
+            }
+            let written = self.graph.entity_id(o).to_string();
+            let buckets = groups.entry((s, None, self.scope(claim, &c.per))).or_default();
+            match buckets.iter_mut().find(|b| b.written == written) {
+                Some(b) => b.claims.push(ix),
+                None => buckets.push(Bucket {
+                    comparable: Some(Comparable::Other(written.clone())),
+                    value: Value::String(written.clone()),
+                    written,
+                    claims: vec![ix],
+                }),
+            }
+        }
+        let about = self.graph.str(pattern.rel_type).to_string();
+        self.pairwise(
+            ContradictionKind::SingleValue,
+            c,
+            &about,
+            None,
+            pattern.rel_type,
+            groups.into_iter().collect(),
+        );
+    }
+
+    /// SUM a + b = total: the parts a claim gives imply an interval for the total (a missing
+    /// part adds anything from 0 up); it must meet every total given for the same group.
+    pub(super) fn sum(&mut self, c: &Constraint, pattern: &RelPattern, parts: &[Sym], total: Sym) {
+        // Per group: implied totals and stated totals, bucketed by how they are written.
+        type SumGroups = HashMap<GroupKey, (Vec<(Bucket, Interval)>, Vec<(Bucket, Interval)>)>;
+        let mut groups: SumGroups = HashMap::new();
+        let push = |list: &mut Vec<(Bucket, Interval)>, written: String, i: Interval, ix: ClaimIx| match list
+            .iter_mut()
+            .find(|(b, _)| b.written == written)
+        {
+            Some((b, _)) => b.claims.push(ix),
+            None => {
+                list.push((Bucket { written, comparable: None, value: Value::Null, claims: vec![ix] }, i))
+            }
+        };
+        for (ix, s, o, claim) in self.matching(pattern) {
+            if !self.supported(ix) {
+                continue;
+            }
+            let entry = groups.entry((s, Some(o), self.scope(claim, &c.per))).or_default();
+            let mut implied = Interval::point(0.0);
+            let mut written = Vec::new();
+            for p in parts {
+                let part = match claim.prop(*p).and_then(|v| v.interval().map(|i| (v, i))) {
+                    Some((v, i)) if !i.lo.is_nan() && !i.hi.is_nan() => {
+                        written.push(format!("{} {v}", self.graph.str(*p)));
+                        // Counts are not negative.
+                        if i.lo < 0.0 {
+                            Interval { lo: 0.0, lo_inclusive: true, ..i }
+                        } else {
+                            i
+                        }
+                    }
+                    _ => Interval { lo: 0.0, lo_inclusive: true, hi: f64::INFINITY, hi_inclusive: false },
+                };
+                implied = implied.add(&part);
+            }
+            if !written.is_empty() {
+                let missing = parts.len() - written.len();
+                let mut w = written.join(" + ");
+                if missing > 0 {
+                    w.push_str(" + (the rest unknown)");
+                }
+                push(&mut entry.0, w, implied, ix);
+            }
+            if let Some(v) = claim.prop(total) {
+                if let Some(i) = v.interval().filter(|i| !i.lo.is_nan() && !i.hi.is_nan()) {
+                    push(&mut entry.1, format!("{} {v}", self.graph.str(total)), i, ix);
+                }
+            }
+        }
+        let about = format!(
+            "{} = {}",
+            parts.iter().map(|p| self.graph.str(*p)).collect::<Vec<_>>().join(" + "),
+            self.graph.str(total)
+        );
+        let mut groups: Vec<_> = groups.into_iter().collect();
+        groups.sort_by(|a, b| a.0.cmp(&b.0));
+        let per: Vec<String> = c.per.iter().map(|k| self.graph.str(*k).to_string()).collect();
+        for ((s, o, scope), (implied, totals)) in groups {
+            let scope: Vec<(String, String)> = per.iter().cloned().zip(scope).collect();
+            for (p, pi) in &implied {
+                for (t, ti) in &totals {
+                    if pi.overlaps(ti) {
+                        continue;
+                    }
+                    let ends = self.ends_text(s, o);
+                    let (vp, vt) = (p.written.clone(), t.written.clone());
+                    let range =
+                        if pi.hi.is_infinite() { format!("at least {}", pi.lo) } else { format!("{pi}") };
+                    let sides = [
+                        (vp.clone(), p.claims.clone(), self.bucket_atts(&p.claims)),
+                        (vt.clone(), t.claims.clone(), self.bucket_atts(&t.claims)),
+                    ];
+                    let qi = self.question(s, o, &about, scope.clone());
+                    self.emit(ContradictionKind::CategorySum, Some(c), (s, o), about.clone(), QuestionRef::Sides(qi), sides, move |n1, n2| {
+                        format!("For {ends}, {n1} gives {vp}, adding up to {range}, which cannot match {n2}'s {vt}.")
+                    });
+                }
+            }
+        }
+    }
+
+    /// EXCLUSIVE p1, p2, ...: claims of different patterns between the same ends (and
+    /// scope) conflict, unless both carry a date under the same key and the dates cannot
+    /// overlap.
+    pub(super) fn exclusive(&mut self, c: &Constraint, patterns: &[RelPattern]) {
+        let mut groups: HashMap<GroupKey, Vec<(usize, ClaimIx)>> = HashMap::new();
+        for (pi, p) in patterns.iter().enumerate() {
+            for (ix, s, o, claim) in self.matching(p) {
+                if !self.supported(ix) {
+                    continue;
+                }
+                groups.entry((s, Some(o), self.scope(claim, &c.per))).or_default().push((pi, ix));
+            }
+        }
+        let about = patterns.iter().map(|p| self.graph.str(p.rel_type)).collect::<Vec<_>>().join(" / ");
+        let mut groups: Vec<_> = groups.into_iter().collect();
+        groups.sort_by(|a, b| a.0.cmp(&b.0));
+        let per: Vec<String> = c.per.iter().map(|k| self.graph.str(*k).to_string()).collect();
+        for ((s, o, scope), members) in groups {
+            let scope: Vec<(String, String)> = per.iter().cloned().zip(scope).collect();
+            for i in 0..members.len() {
+                for j in (i + 1)..members.len() {
+                    let ((pa, a), (pb, b)) = (members[i], members[j]);
+                    if pa == pb || a == b || !self.overlapping_in_time(a, b) || self.already_denied(a, b) {
+                        continue;
+                    }
+                    let describe = |ix: ClaimIx| {
+                        self.graph
+                            .claim(ix)
+                            .map(|cl| format!("{}{}", self.graph.str(cl.rel_type), self.props_text(cl)))
+                            .unwrap_or_default()
+                    };
+                    let (va, vb) = (describe(a), describe(b));
+                    let ends = self.ends_text(s, o);
+                    let sides = [
+                        (va.clone(), vec![a], self.bucket_atts(&[a])),
+                        (vb.clone(), vec![b], self.bucket_atts(&[b])),
+                    ];
+                    let qi = self.question(s, o, &about, scope.clone());
+                    self.emit(
+                        ContradictionKind::Exclusive,
+                        Some(c),
+                        (s, o),
+                        about.clone(),
+                        QuestionRef::Sides(qi),
+                        sides,
+                        move |n1, n2| {
+                            format!(
+                                "{n1} says {va} and {n2} says {vb} for {ends}; the two cannot hold together."
+                            )
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// True when one claim is explicitly denied (`DENY claim`) by a voice of the other: the
+    /// denial finding already reports this disagreement, so the exclusivity one would be an
+    /// echo of it.
+    fn already_denied(&self, a: ClaimIx, b: ClaimIx) -> bool {
+        let denied_by_other = |target: ClaimIx, other: ClaimIx| {
+            let other_atts = self.supporting(other);
+            self.graph.denials().iter().any(|d| {
+                matches!(d.target, DenialTarget::Claim(c) if c == target)
+                    && d.attestations.iter().any(|x| other_atts.iter().any(|y| same_voice(x, y)))
+            })
+        };
+        denied_by_other(a, b) || denied_by_other(b, a)
+    }
+
+    /// True unless both claims carry a date under the same key and those dates cannot be
+    /// the same day.
+    fn overlapping_in_time(&self, a: ClaimIx, b: ClaimIx) -> bool {
+        let (Some(ca), Some(cb)) = (self.graph.claim(a), self.graph.claim(b)) else { return true };
+        for (k, va) in &ca.props {
+            let (Value::Date(da), Some(Value::Date(db))) = (va, cb.prop(*k)) else { continue };
+            if let (Some(x), Some(y)) =
+                (da.resolve(self.anchor(ca).as_ref()), db.resolve(self.anchor(cb).as_ref()))
+            {
+                if !x.compatible(&y) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// DENY statements: against one claim, or every claim of a class whose values lie
+    /// *within* the denial's conditions ([`Denial::covers`]). A class denial of one
+    /// property answers that property's question; any other answers the relationship's.
+    pub(super) fn denials(&mut self) {
+        let graph = self.graph;
+        for d in graph.denials() {
+            let denial_atts: Vec<(Option<ClaimIx>, &'g Attestation)> =
+                d.attestations.iter().map(|a| (None, a)).collect();
+            let (targets, condition): (Vec<ClaimIx>, String) = match &d.target {
+                DenialTarget::Claim(c) => (vec![*c], String::new()),
+                DenialTarget::Class { pattern, conditions } => {
+                    let covered = self
+                        .matching(pattern)
+                        .into_iter()
+                        .map(|(c, ..)| c)
+                        .filter(|c| d.covers(graph, *c))
+                        .collect();
+                    let text: Vec<String> =
+                        conditions.iter().map(|(k, v)| format!("{}: {v}", graph.str(*k))).collect();
+                    let cond =
+                        if text.is_empty() { String::new() } else { format!(" {{{}}}", text.join(", ")) };
+                    (covered, cond)
+                }
+            };
+            for c in targets {
+                let Some(claim) = graph.claim(c) else { continue };
+                let Some((s, o)) = graph.endpoints(c) else { continue };
+                let atts = self.bucket_atts(&[c]);
+                if atts.is_empty() {
+                    continue;
+                }
+                let value = format!("{}{}", graph.str(claim.rel_type), self.props_text(claim));
+                let denied = format!("denied: {}{}", graph.str(claim.rel_type), condition);
+                let question = self.denial_question(d, c, claim, (s, o), &atts, &denial_atts);
+                let v = value.clone();
+                let sides = [(value, vec![c], atts), (denied, Vec::new(), denial_atts.clone())];
+                let about = graph.str(claim.rel_type).to_string();
+                let ends = self.ends_text(s, Some(o));
+                self.emit(
+                    ContradictionKind::Denial,
+                    None,
+                    (s, Some(o)),
+                    about,
+                    question,
+                    sides,
+                    move |n1, n2| format!("{n2} denies what {n1} states about {ends}: {v}."),
+                );
+            }
+        }
+    }
+
+    /// The question a denial of `c` answers: for a class denial of one property, that
+    /// property's (with the claim's value and the denial as two of its values); otherwise
+    /// the relationship's.
+    fn denial_question(
+        &mut self,
+        d: &'g Denial,
+        c: ClaimIx,
+        claim: &'g Claim,
+        (s, o): (EntityIx, EntityIx),
+        atts: &[(Option<ClaimIx>, &'g Attestation)],
+        denial_atts: &[(Option<ClaimIx>, &'g Attestation)],
+    ) -> QuestionRef {
+        let DenialTarget::Class { conditions, .. } = &d.target else {
+            let about = self.graph.str(claim.rel_type).to_string();
+            return QuestionRef::Sides(self.question(s, Some(o), &about, Vec::new()));
+        };
+        let [(property, condition)] = conditions.as_slice() else {
+            let about = self.graph.str(claim.rel_type).to_string();
+            return QuestionRef::Sides(self.question(s, Some(o), &about, Vec::new()));
+        };
+        let Some(value) = claim.prop(*property) else {
+            return QuestionRef::Sides(self.question(s, Some(o), self.graph.str(claim.rel_type), Vec::new()));
+        };
+        let scope = self.scope_of(c, *property);
+        let qi = self.question(s, Some(o), self.graph.str(*property), scope);
+        let order = self.comparable(claim, value).map_or(f64::INFINITY, |(_, k)| k.order());
+        let i = self.question_value(qi, &value.to_string(), order, atts);
+        let written = format!("denied: {} {condition}", self.graph.str(*property));
+        let j = self.question_value(qi, &written, f64::INFINITY, denial_atts);
+        self.conflict(qi, i, j);
+        QuestionRef::Values(qi)
+    }
+
+    /// Attestations with status DENIED on a claim that other sources assert.
+    pub(super) fn denied_attestations(&mut self) {
+        let graph = self.graph;
+        for c in graph.stated_claims() {
+            let Some(claim) = graph.claim(c) else { continue };
+            if !claim.attestations.iter().any(|a| a.status == Status::Denied) {
+                continue;
+            }
+            let Some((s, o)) = graph.endpoints(c) else { continue };
+            let (deny, support): (Vec<&Attestation>, Vec<&Attestation>) =
+                claim.attestations.iter().partition(|a| a.status == Status::Denied);
+            if support.is_empty() {
+                continue;
+            }
+            let value = format!("{}{}", graph.str(claim.rel_type), self.props_text(claim));
+            let v = value.clone();
+            let sides = [
+                (value, vec![c], support.iter().map(|a| (Some(c), *a)).collect()),
+                ("denied".to_string(), Vec::new(), deny.iter().map(|a| (Some(c), *a)).collect()),
+            ];
+            let ends = self.ends_text(s, Some(o));
+            let about = graph.str(claim.rel_type).to_string();
+            let qi = self.question(s, Some(o), &about, Vec::new());
+            self.emit(
+                ContradictionKind::Denial,
+                None,
+                (s, Some(o)),
+                about,
+                QuestionRef::Sides(qi),
+                sides,
+                move |n1, n2| format!("{n2} denies what {n1} states about {ends}: {v}."),
+            );
+        }
+    }
+}
