@@ -42,6 +42,11 @@ fn repl_session() {
     p.send_line(":explain MATCH (a RETURN a").unwrap();
     p.expect(Regex("expected .*")).unwrap();
     p.expect("claimgraph> ").unwrap();
+    // The same tree after running, with the rows each operator produced.
+    p.send_line(":profile CALL db.labels() YIELD label RETURN label").unwrap();
+    p.expect(Regex(r"ProcedureCall db\.labels\(\) YIELD label  \(\d+ rows\)")).unwrap();
+    p.expect(Regex(r"\d+ rows, [0-9.]+ ms")).unwrap();
+    p.expect("claimgraph> ").unwrap();
 
     // A multi-line declaration: incomplete until `;`.
     p.send_line("ENTITY (test_person:Person").unwrap();
