@@ -195,22 +195,10 @@ pub(crate) fn run_command(
             Ok(After::Continue)
         }
         "explain" if rest.is_empty() => Err("usage: :explain MATCH ... RETURN ...".to_string()),
-        "explain" => {
-            match session.explain(rest) {
-                Ok(plan) => {
-                    for line in plan {
-                        let _ = writeln!(out, "{line}");
-                    }
-                }
-                Err(report) => {
-                    let _ = write!(err, "{report}");
-                }
-            }
-            Ok(After::Continue)
-        }
         "profile" if rest.is_empty() => Err("usage: :profile MATCH ... RETURN ...".to_string()),
-        "profile" => {
-            match session.profile(rest) {
+        "explain" | "profile" => {
+            let plan = if name == "explain" { session.explain(rest) } else { session.profile(rest) };
+            match plan {
                 Ok(plan) => {
                     for line in plan {
                         let _ = writeln!(out, "{line}");
