@@ -59,6 +59,11 @@ fn repl_session() {
     p.send_line(":explain MATCH (a RETURN a").unwrap();
     p.expect(Regex("expected .*")).unwrap();
     p.expect("claimgraph> ").unwrap();
+    // The same tree after running, with the rows each operator produced.
+    p.send_line(":profile CALL db.labels() YIELD label RETURN label").unwrap();
+    p.expect(Regex(r"ProcedureCall db\.labels\(\) YIELD label  \(\d+ rows\)")).unwrap();
+    p.expect(Regex(r"\d+ rows, [0-9.]+ ms")).unwrap();
+    p.expect("claimgraph> ").unwrap();
 
     // An unclosed bracket ends at `;` with an error, not in endless continuation lines.
     p.send_line("MATCH (n RETURN n;").unwrap();
@@ -226,6 +231,7 @@ fn runaway_query_leaves_the_shell_usable() {
     p.expect("memory-budget: 32 MiB").unwrap();
     p.send_line("RETURN size(collect(1)) AS one;").unwrap();
     p.expect("1 row").unwrap();
+    p.expect("claimgraph> ").unwrap();
     p.send(ControlCode::EndOfTransmission).unwrap();
     p.expect(expectrl::Eof).unwrap();
 }

@@ -101,6 +101,9 @@ impl fmt::Display for MemoryBudget {
 }
 
 thread_local! {
+    /// The operator that holds the most of the running query's memory, and how much (see
+    /// [`Holding`]).
+    static HOLDER: Cell<Option<(&'static str, i64)>> = const { Cell::new(None) };
     /// The thread's allocation count ([`crate::alloc::thread_net_bytes`]) past which the
     /// running query is over its budget, and that budget; none outside a query.
     static LIMIT: Cell<Option<(i64, MemoryBudget)>> = const { Cell::new(None) };
@@ -110,18 +113,56 @@ thread_local! {
 /// query, such as a procedure running one, gets its own and gives the outer one back).
 pub(crate) struct Scope {
     outer: Option<(i64, MemoryBudget)>,
+    outer_holder: Option<(&'static str, i64)>,
 }
 
 impl Scope {
     pub(crate) fn enter(budget: MemoryBudget) -> Scope {
         let at = crate::alloc::thread_net_bytes().saturating_add(budget.0.min(i64::MAX as u64) as i64);
-        Scope { outer: LIMIT.with(|l| l.replace(Some((at, budget)))) }
+        Scope {
+            outer: LIMIT.with(|l| l.replace(Some((at, budget)))),
+            outer_holder: HOLDER.with(|h| h.replace(None)),
+        }
     }
 }
 
 impl Drop for Scope {
     fn drop(&mut self) {
         LIMIT.with(|l| l.set(self.outer));
+        HOLDER.with(|h| h.set(self.outer_holder));
+    }
+}
+
+/// What an operator that keeps rows (sorting, grouping, a statement's result) holds,
+/// measured around each row it keeps: when the budget runs out while another operator is
+/// running, the error still says who holds the memory.
+pub(crate) struct Holding {
+    what: &'static str,
+    bytes: i64,
+}
+
+/// The thread's allocation count now: pass it to [`Holding::grew_since`] after keeping a row.
+#[inline]
+pub(crate) fn mark() -> i64 {
+    crate::alloc::thread_net_bytes()
+}
+
+impl Holding {
+    pub(crate) fn new(what: &'static str) -> Holding {
+        Holding { what, bytes: 0 }
+    }
+
+    /// Counts what this thread gained since `mark` as held here, then checks the budget.
+    #[inline]
+    pub(crate) fn grew_since(&mut self, mark: i64) -> EvalResult<()> {
+        self.bytes += crate::alloc::thread_net_bytes() - mark;
+        let (what, bytes) = (self.what, self.bytes);
+        HOLDER.with(|h| {
+            if h.get().is_none_or(|(_, most)| bytes >= most) {
+                h.set(Some((what, bytes)));
+            }
+        });
+        check(Some(what))
     }
 }
 
@@ -151,9 +192,16 @@ pub(crate) fn reserve(bytes: u64, operator: &str) -> EvalResult<()> {
 const UNNAMED: &str = "the query needs more memory than its budget of";
 
 fn exceeded(budget: MemoryBudget, operator: Option<&str>) -> QueryError {
+    // Who holds the memory, when one operator holds a good part of it.
+    let holder = HOLDER.with(Cell::get).filter(|(_, held)| *held as u64 >= budget.0 / 4);
+    let holds = match holder {
+        Some((who, bytes)) if Some(who) == operator => format!(" (it holds {})", MemoryBudget(bytes as u64)),
+        Some((who, bytes)) => format!(" ({who} holds {})", MemoryBudget(bytes as u64)),
+        None => String::new(),
+    };
     let message = match operator {
-        Some(op) => format!("{op} needs more memory than the query's budget of {budget}"),
-        None => format!("{UNNAMED} {budget}"),
+        Some(op) => format!("{op} needs more memory than the query's budget of {budget}{holds}"),
+        None => format!("{UNNAMED} {budget}{holds}"),
     };
     runtime_error(ErrorClass::ResourceError, ErrorDetail::MemoryLimitExceeded, message)
 }
@@ -161,11 +209,8 @@ fn exceeded(budget: MemoryBudget, operator: Option<&str>) -> QueryError {
 /// Names `operator` in a budget error that does not name one yet; other errors pass.
 pub(crate) fn blame(e: QueryError, operator: &str) -> QueryError {
     if e.detail == ErrorDetail::MemoryLimitExceeded && e.message.starts_with(UNNAMED) {
-        let budget = e.message[UNNAMED.len()..].trim();
-        QueryError {
-            message: format!("{operator} needs more memory than the query's budget of {budget}"),
-            ..e
-        }
+        let rest = e.message[UNNAMED.len()..].trim().replace(&format!("({operator} holds "), "(it holds ");
+        QueryError { message: format!("{operator} needs more memory than the query's budget of {rest}"), ..e }
     } else {
         e
     }

@@ -1,1 +1,0 @@
-MATCH p = (a)-[*]->(b) RETURN count(p);

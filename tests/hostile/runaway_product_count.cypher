@@ -1,1 +1,0 @@
-MATCH (a), (b), (c), (d) RETURN count(*);
