@@ -92,7 +92,7 @@ impl fmt::Display for MemoryBudget {
         let units = [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")];
         for (shift, unit) in units {
             if self.0 >= 1 << shift {
-                let n = self.0 as f64 / (1u64 << shift) as f64;
+                let n = (self.0 as f64 / (1u64 << shift) as f64 * 10.0).round() / 10.0;
                 return if n.fract() == 0.0 { write!(f, "{n} {unit}") } else { write!(f, "{n:.1} {unit}") };
             }
         }
@@ -335,6 +335,27 @@ mod tests {
         drop(scope);
         let _held = vec![1u8; 16 << 20];
         assert_eq!(check(None), Ok(()), "no budget outside a query");
+    }
+
+    #[test]
+    fn the_error_says_who_holds_the_memory() {
+        let _scope = Scope::enter(MemoryBudget::parse("8MiB").unwrap());
+        let mut sort = Holding::new("Sort");
+        let mut kept = Vec::new();
+        let mark = super::mark();
+        kept.push(vec![1u8; 6 << 20]);
+        assert_eq!(sort.grew_since(mark), Ok(()), "6 MiB of 8");
+        let _more = vec![1u8; 4 << 20];
+        // Another operator runs out while the sort holds most of the memory.
+        let e = blame(check(None).expect_err("10 MiB held"), "Project");
+        assert_eq!(
+            e.message,
+            "Project needs more memory than the query's budget of 8 MiB (Sort holds 6 MiB)"
+        );
+        let mark = super::mark();
+        kept.push(vec![1u8; 1 << 20]);
+        let e = sort.grew_since(mark).expect_err("11 MiB held");
+        assert_eq!(e.message, "Sort needs more memory than the query's budget of 8 MiB (it holds 7 MiB)");
     }
 
     #[test]
