@@ -253,7 +253,7 @@ struct Counted<'p> {
 impl Counted<'_> {
     fn place<T>(&self, r: EvalResult<T>) -> EvalResult<T> {
         r.map_err(|e| {
-            let mut e = budget::blame(e, &operator_name(self.op));
+            let mut e = budget::blame(e, operator_name(self.op));
             if e.span.is_none() {
                 e.span = Some(self.op.span);
             }
@@ -360,10 +360,10 @@ fn run_single(plan: &SinglePlan, ctx: &Ctx<'_>, g: &mut Graph) -> EvalResult<(Ve
     Ok((plan.columns.iter().map(|(n, _)| n.clone()).collect(), out))
 }
 
-/// The operator as `:explain` names it (`Sort`, `HashAggregate`, `Expand`), for errors that
-/// say what was running.
-fn operator_name(op: &Op) -> String {
-    let name = match &op.kind {
+/// The operator as `:explain` names it (`Sort`, `HashAggregate`; a MATCH by its clause),
+/// for errors that say what was running.
+fn operator_name(op: &Op) -> &'static str {
+    match &op.kind {
         OpKind::Start(_) | OpKind::Argument => "the start",
         OpKind::Match(m) if m.optional => "OPTIONAL MATCH",
         OpKind::Match(_) => "MATCH",
@@ -383,6 +383,5 @@ fn operator_name(op: &Op) -> String {
         OpKind::Remove(_) => "Remove",
         OpKind::Delete { .. } => "Delete",
         OpKind::ProcedureCall(_) => "ProcedureCall",
-    };
-    name.to_string()
+    }
 }
