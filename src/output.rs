@@ -4,7 +4,8 @@
 //!   `N rows` (`N rows, T ms` with timing on, T to the microsecond).
 //! * `json`: ONE document for the whole run, `{"results": [...]}`, one entry per statement
 //!   (see [`statement_json`]); nodes, relationships and paths are objects; uncertain numbers
-//!   and dates are strings exactly as written (`"~100"`, `"@2018-02"`); non-finite floats are
+//!   dates and other temporal values are strings exactly as written (`"~100"`, `"@2018-02"`,
+//!   `"@2018-02-07T22:00+02:00[Asia/Damascus]"`); non-finite floats are
 //!   the strings `"NaN"`, `"Infinity"`, `"-Infinity"`.
 //! * `csv`: a header row and one record per row (strings bare, other values as literals).
 //! * `markdown`: a pipe table.
@@ -296,6 +297,7 @@ pub(crate) fn value_json(v: &QueryValue) -> Json {
         QueryValue::Map(m) => map_json(m),
         QueryValue::Uncertain(u) => json!(u.to_string()),
         QueryValue::Date(d) => json!(d.to_string()),
+        QueryValue::Temporal(t) => json!(format!("@{t}")),
         QueryValue::Node(n) => node_json(n),
         QueryValue::Relationship(r) => rel_json(r),
         QueryValue::Path(p) => json!({

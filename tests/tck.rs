@@ -56,7 +56,7 @@ use scenarios::Scenario;
 
 /// The engine under test.
 fn run_guarded(sc: Arc<Scenario>, tck: Arc<PathBuf>) -> Outcome {
-    runner::run_guarded(sc, tck, claimgraph::query::execute, TIMEOUT)
+    runner::run_guarded(sc, tck, claimgraph::query::execute_with, TIMEOUT)
 }
 
 // ---- skip list, floor -------------------------------------------------------------------

@@ -18,7 +18,8 @@ use std::time::Duration;
 
 use claimgraph::model::{Claim, ClaimKind, EntityIx, Graph, Value};
 use claimgraph::query::{
-    CancelFlag, ErrorClass, ErrorDetail, ErrorPhase, NodeValue, Params, QueryError, QueryOutput, QueryValue,
+    CancelFlag, ErrorClass, ErrorDetail, ErrorPhase, NodeValue, Params, Procedures, QueryError, QueryOutput,
+    QueryValue,
 };
 use runner::Outcome;
 
@@ -74,6 +75,7 @@ fn fake(
     text: &str,
     params: &Params,
     cancel: &CancelFlag,
+    _procedures: &Procedures,
 ) -> Result<QueryOutput, QueryError> {
     let rows = |columns: &[&str], rows: Vec<Vec<QueryValue>>| QueryOutput {
         columns: columns.iter().map(|c| c.to_string()).collect(),
@@ -293,8 +295,7 @@ const FEATURE: &str = r#"Feature: Self1 - the runner's own checks
 
   Scenario: [fail] unsupported step
     Given any graph
-    And there exists a procedure test.doNothing() :: ():
-      | x |
+    And a step the runner does not know
 
   Scenario: [panic] engine panics
     Given any graph

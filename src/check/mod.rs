@@ -144,6 +144,8 @@ fn apply_resolutions(graph: &Graph, findings: &mut [Finding]) {
 enum Comparable {
     Number(Interval),
     Date(PartialDate),
+    /// A local or zoned date-time.
+    Moment(crate::model::Temporal),
     /// Anything else compares by its written form.
     Other(String),
 }
@@ -155,6 +157,10 @@ impl Comparable {
         match (self, other) {
             (Comparable::Number(a), Comparable::Number(b)) => Some(a.overlaps(b)),
             (Comparable::Date(a), Comparable::Date(b)) => Some(a.compatible(b)),
+            (Comparable::Date(d), Comparable::Moment(t)) | (Comparable::Moment(t), Comparable::Date(d)) => {
+                crate::model::temporal::date_compatible(d, t)
+            }
+            (Comparable::Moment(a), Comparable::Moment(b)) => crate::model::temporal::compatible(a, b),
             (Comparable::Other(a), Comparable::Other(b)) => Some(a == b),
             _ => None,
         }
@@ -165,6 +171,9 @@ impl Comparable {
         match self {
             Comparable::Number(i) => i.lo,
             Comparable::Date(d) => d.day_range().0 as f64,
+            Comparable::Moment(t) => {
+                t.date().map_or(f64::INFINITY, |d| PartialDate::from_civil(d).day_range().0 as f64)
+            }
             Comparable::Other(_) => f64::INFINITY,
         }
     }
@@ -362,13 +371,7 @@ impl<'g> Engine<'g> {
     /// The date relative dates of a claim are resolved against: the `published` date of the
     /// document of its first attestation that has one.
     fn anchor(&self, claim: &Claim) -> Option<PartialDate> {
-        let published = self.graph.sym("published")?;
-        claim.attestations.iter().filter_map(|a| a.document).find_map(|d| {
-            match self.graph.entity_prop(d, published) {
-                Some(Value::Date(DateValue::Absolute(p))) => Some(*p),
-                _ => None,
-            }
-        })
+        claim.attestations.iter().filter_map(|a| a.document).find_map(|d| self.graph.published_date(d))
     }
 
     fn comparable(&self, claim: &Claim, v: &Value) -> Option<(String, Comparable)> {
@@ -385,6 +388,7 @@ impl<'g> Engine<'g> {
                 Some((format!("{d} (= {resolved})"), Comparable::Date(resolved)))
             }
             Value::Date(DateValue::Absolute(p)) => Some((v.to_string(), Comparable::Date(*p))),
+            Value::Temporal(t) if t.date().is_some() => Some((v.to_string(), Comparable::Moment(t.clone()))),
             other => Some((other.to_string(), Comparable::Other(other.to_string()))),
         }
     }
@@ -435,7 +439,7 @@ impl<'g> Engine<'g> {
             document: a.document.map(|d| self.graph.entity_id(d).to_string()),
             position: a.position.as_deref().map(str::to_string),
             claim: claim.map(str::to_string),
-            date: a.date.map(|d| d.to_string()),
+            date: a.date.as_ref().map(|d| d.to_string()),
             verified: a.quote.is_some() && self.graph.quote_verified(a.document),
         }
     }

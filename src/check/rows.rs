@@ -227,7 +227,7 @@ pub fn denial_rows(
             opt(a.quote.as_deref().map(str::to_string)),
             opt(a.document.map(|d| graph.entity_id(d).to_string())),
             opt(a.position.as_deref().map(str::to_string)),
-            opt(a.date.map(|d| d.to_string())),
+            opt(a.date.as_ref().map(|d| d.to_string())),
             QueryValue::Bool(a.quote.is_some() && graph.quote_verified(a.document)),
         ]);
     };

@@ -120,7 +120,9 @@ impl<'g> Engine<'g> {
             }
             let Some(v) = claim.prop(prop) else { continue };
             let Some((written, comparable)) = self.comparable(claim, v) else { continue };
-            if kind == ContradictionKind::Temporal && !matches!(comparable, Comparable::Date(_)) {
+            if kind == ContradictionKind::Temporal
+                && !matches!(comparable, Comparable::Date(_) | Comparable::Moment(_))
+            {
                 continue;
             }
             let buckets = groups.entry((s, Some(o), self.scope(claim, &c.per))).or_default();

@@ -14,7 +14,7 @@ use oxrdf::vocab::{rdf, rdfs, xsd};
 use oxrdf::{Literal, NamedNode, NamedOrBlankNode as Subject, Quad, Term, Triple};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use crate::model::{DateValue, Graph, Value};
+use crate::model::{DateValue, Graph, Temporal, Value};
 
 use super::view::{AttestationView, GraphView, Kind, Speaker};
 
@@ -250,6 +250,41 @@ fn literals(v: &Value) -> Vec<Literal> {
         Value::String(s) => vec![Literal::new_simple_literal(s)],
         Value::Uncertain(u) => vec![Literal::new_typed_literal(u.to_string(), cg("uncertain"))],
         Value::Date(d) => vec![date_literal(d)],
+        Value::Temporal(t) => vec![temporal_literal(t)],
+    }
+}
+
+/// A time, date-time or duration: `xsd:dateTime`, `xsd:time` or `xsd:duration` where XML
+/// Schema can say it (seconds always written, a named zone reduced to its offset, offsets
+/// in whole minutes, durations that do not go backwards); otherwise its openCypher form typed
+/// `cg:temporal`.
+fn temporal_literal(t: &Temporal) -> Literal {
+    let clock = |time: jiff::civil::Time| {
+        let ns = time.subsec_nanosecond();
+        let frac =
+            if ns == 0 { String::new() } else { format!(".{ns:09}").trim_end_matches('0').to_string() };
+        format!("{:02}:{:02}:{:02}{frac}", time.hour(), time.minute(), time.second())
+    };
+    let zone =
+        |o: jiff::tz::Offset| (o.seconds() % 60 == 0).then(|| crate::model::temporal::offset_string(o));
+    let typed = match t {
+        Temporal::LocalDateTime(dt) => Some((format!("{}T{}", dt.date(), clock(dt.time())), xsd::DATE_TIME)),
+        Temporal::DateTime(z) => {
+            zone(z.offset()).map(|o| (format!("{}T{}{o}", z.date(), clock(z.time())), xsd::DATE_TIME))
+        }
+        Temporal::LocalTime(time) => Some((clock(*time), xsd::TIME)),
+        Temporal::Time(time, o) => zone(*o).map(|o| (format!("{}{o}", clock(*time)), xsd::TIME)),
+        Temporal::Duration(d) => {
+            let forward = [d.months, d.days, d.seconds].iter().all(|x| *x >= 0);
+            forward.then(|| (d.to_string(), xsd::DURATION))
+        }
+        Temporal::Date(d) => Some((d.to_string(), xsd::DATE)),
+    };
+    match typed {
+        Some((lexical, ty)) if (0..=9999).contains(&t.date().map_or(0, |d| d.year())) => {
+            Literal::new_typed_literal(lexical, ty)
+        }
+        _ => Literal::new_typed_literal(t.to_string(), cg("temporal")),
     }
 }
 
@@ -260,6 +295,9 @@ fn date_literal(d: &DateValue) -> Literal {
         DateValue::Absolute(p) => {
             let year =
                 if p.year < 0 { format!("-{:04}", p.year.unsigned_abs()) } else { format!("{:04}", p.year) };
+            if p.week.is_some() {
+                return Literal::new_typed_literal(p.to_string(), cg("isoWeek"));
+            }
             match (p.month, p.day) {
                 (Some(m), Some(day)) => {
                     Literal::new_typed_literal(format!("{year}-{m:02}-{day:02}"), xsd::DATE)

@@ -47,7 +47,7 @@ pub(crate) fn claims_table(graph: &Graph, delimiter: u8) -> String {
                 a.status.as_str(),
                 a.quote.as_deref().unwrap_or(""),
                 a.document.map_or("", |d| graph.entity_id(d)),
-                &a.date.map(|d| d.to_string()).unwrap_or_default(),
+                &a.date.as_ref().map(|d| d.to_string()).unwrap_or_default(),
                 a.position.as_deref().unwrap_or(""),
             ]);
         }

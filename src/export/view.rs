@@ -223,7 +223,7 @@ fn attestation_view<'g>(graph: &'g Graph, a: &'g Attestation) -> AttestationView
         quote: a.quote.as_deref(),
         document: a.document.map(|d| graph.entity_id(d)),
         position: a.position.as_deref(),
-        date: a.date.map(|d| d.to_string()),
+        date: a.date.as_ref().map(|d| d.to_string()),
     }
 }
 

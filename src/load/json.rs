@@ -135,7 +135,7 @@ fn atts_json(
                 m.insert("quote".into(), opt(&a.quote));
                 m.insert("document".into(), a.document.as_ref().map_or(Json::Null, |d| json!(d.text)));
                 m.insert("position".into(), opt(&a.position));
-                m.insert("date".into(), a.date.map_or(Json::Null, |d| json!(d.to_string())));
+                m.insert("date".into(), a.date.as_ref().map_or(Json::Null, |d| json!(d.to_string())));
                 // A quote is verified when its document's text was read at load.
                 let checked = a.document.as_ref().is_some_and(|d| verified.get(&d.text) == Some(&true));
                 m.insert("verified".into(), json!(a.quote.is_some() && checked));
@@ -159,6 +159,7 @@ pub fn value_json(v: &Value) -> Json {
         Value::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), value_json(v))).collect()),
         Value::Uncertain(u) => json!({"$uncertain": u.to_string()}),
         Value::Date(d) => json!({"$date": d.to_string()}),
+        Value::Temporal(t) => json!({"$temporal": format!("@{t}")}),
     }
 }
 
@@ -179,7 +180,7 @@ fn json_value(j: &Json) -> Result<Value, LoadError> {
         Json::Object(m) => {
             if m.len() == 1 {
                 if let Some((k, Json::String(text))) = m.iter().next() {
-                    if matches!(k.as_str(), "$uncertain" | "$date" | "$float") {
+                    if matches!(k.as_str(), "$uncertain" | "$date" | "$temporal" | "$float") {
                         return parse_value(text)
                             .map_err(|e| json_err(format!("{k} {text:?}: {}", e.message)));
                     }
@@ -251,7 +252,8 @@ fn atts_from(j: &[Json]) -> Result<Vec<AttestationDecl>, LoadError> {
             };
             let date = match opt_str(a, "date") {
                 Some(d) => match parse_value(&d) {
-                    Ok(Value::Date(d)) => Some(d),
+                    Ok(v @ Value::Date(_)) => Some(v),
+                    Ok(Value::Temporal(t)) if t.date().is_some() => Some(Value::Temporal(t)),
                     _ => return Err(json_err(format!("invalid date \"{d}\""))),
                 },
                 None => None,

@@ -852,7 +852,7 @@ impl<'g> Loader<'g> {
             quote: a.quote.as_deref().map(Into::into),
             document,
             position: a.position.as_deref().map(Into::into),
-            date: a.date,
+            date: a.date.clone(),
         })
     }
 

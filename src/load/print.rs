@@ -257,7 +257,7 @@ fn attestation(graph: &Graph, a: &Attestation) -> AttestationDecl {
         status: Some(a.status),
         document: a.document.map(|d| Name::new(graph.entity_id(d))),
         position: a.position.as_deref().map(str::to_string),
-        date: a.date,
+        date: a.date.clone(),
         quote: a.quote.as_deref().map(str::to_string),
         span: Span::default(),
         quote_span: None,

@@ -457,13 +457,14 @@ impl RowCells<'_> {
                 let t = text.trim();
                 let literal = if t.starts_with('@') { t.to_string() } else { format!("@{t}") };
                 match parse_value(&literal) {
-                    Ok(Value::Date(d)) => Some(d),
+                    Ok(v @ Value::Date(_)) => Some(v),
+                    Ok(Value::Temporal(t)) if t.date().is_some() => Some(Value::Temporal(t)),
                     _ => {
                         return Err(self.error(
                             col,
                             LoadErrorKind::InvalidValue,
                             format!(
-                                "expected a date such as 2018-02-07, 2018-02, 2018 or @-4months, found '{t}'"
+                                "expected a date such as 2018-02-07, 2018-02, 2018, @-4months or 2018-02-07T22:00+02:00, found '{t}'"
                             ),
                         ))
                     }

@@ -77,7 +77,9 @@ pub struct Attestation {
     pub document: Option<EntityIx>,
     /// Where in the document (`'para 3'`).
     pub position: Option<Box<str>>,
-    pub date: Option<DateValue>,
+    /// When it was said: a [`Value::Date`] (of any precision, or relative to the
+    /// document) or a [`Value::Temporal`] date-time.
+    pub date: Option<Value>,
 }
 
 impl Attestation {

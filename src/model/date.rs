@@ -1,8 +1,9 @@
-//! Dates with precision (`@2018-02-07`, `@2017-09`, `@2018`) and dates relative to the
-//! document that reports them (`@-4months`).
+//! Dates with precision (`@2018-02-07`, `@2018-W07`, `@2017-09`, `@2018`) and dates
+//! relative to the document that reports them (`@-4months`).
 //!
-//! A date of month precision stands for every day of that month: two dates conflict only
-//! when their day intervals do not overlap.
+//! A date of month precision stands for every day of that month (a week for every day of
+//! that ISO week): two dates conflict only when their day intervals do not overlap. The
+//! calendar is jiff's.
 
 use std::fmt;
 
@@ -10,15 +11,18 @@ use std::fmt;
 pub enum Precision {
     Year,
     Month,
+    Week,
     Day,
 }
 
-/// A calendar date known to year, month or day precision.
+/// A calendar date known to year, month, ISO week or day precision. A week-precision date
+/// has `week` set, `year` its ISO week-based year, and no month or day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PartialDate {
     pub year: i32,
     pub month: Option<u8>,
     pub day: Option<u8>,
+    pub week: Option<u8>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -68,50 +72,32 @@ pub enum DateError {
     Month(u32),
     #[error("day {day} does not exist in {year}-{month:02}")]
     Day { year: i32, month: u32, day: u32 },
-    #[error("relative date is too far from its anchor")]
+    #[error("the date is outside the years -9999 to 9999")]
     OutOfRange,
+    #[error("{year} has no ISO week {week}")]
+    Week { year: i32, week: u32 },
 }
 
-pub fn is_leap(year: i32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+/// The civil date of a year, month and day already checked to exist.
+fn civil(y: i32, m: u8, d: u8) -> Option<jiff::civil::Date> {
+    jiff::civil::Date::new(i16::try_from(y).ok()?, m as i8, d as i8).ok()
 }
 
+/// Days in a month of a year (jiff's calendar).
 pub fn days_in_month(year: i32, month: u8) -> u8 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if is_leap(year) => 29,
-        _ => 28,
-    }
+    civil(year, month, 1).map_or(0, |d| d.days_in_month() as u8)
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+/// Days since 1970-01-01 of a date (0 for one outside the supported years).
 pub fn days_from_civil(y: i32, m: u8, d: u8) -> i64 {
-    let y = i64::from(y) - i64::from(m <= 2);
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The inverse of [`days_from_civil`].
-pub fn civil_from_days(z: i64) -> (i32, u8, u8) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    ((y + i64::from(m <= 2)) as i32, m, d)
+    civil(y, m, d).map_or(0, |d| d.duration_since(jiff::civil::Date::constant(1970, 1, 1)).as_secs() / 86_400)
 }
 
 impl PartialDate {
     pub fn new(year: i32, month: Option<u32>, day: Option<u32>) -> Result<Self, DateError> {
+        if !(-9999..=9999).contains(&year) {
+            return Err(DateError::OutOfRange);
+        }
         let month = match month {
             None => None,
             Some(m @ 1..=12) => Some(m as u8),
@@ -122,19 +108,46 @@ impl PartialDate {
             (Some(m), Some(d)) if d >= 1 && d <= u32::from(days_in_month(year, m)) => Some(d as u8),
             (m, Some(d)) => return Err(DateError::Day { year, month: m.map_or(0, u32::from), day: d }),
         };
-        Ok(PartialDate { year, month, day })
+        Ok(PartialDate { year, month, day, week: None })
+    }
+
+    /// ISO week `week` of week-based year `year` (`@2018-W07`: 12 to 18 February 2018).
+    pub fn iso_week(year: i32, week: u32) -> Result<Self, DateError> {
+        let y = i16::try_from(year).map_err(|_| DateError::OutOfRange)?;
+        let w = i8::try_from(week).map_err(|_| DateError::Week { year, week })?;
+        jiff::civil::ISOWeekDate::new(y, w, jiff::civil::Weekday::Monday)
+            .map_err(|_| DateError::Week { year, week })?;
+        Ok(PartialDate { year, month: None, day: None, week: Some(w as u8) })
     }
 
     pub fn precision(&self) -> Precision {
-        match (self.month, self.day) {
-            (_, Some(_)) => Precision::Day,
-            (Some(_), None) => Precision::Month,
+        match (self.month, self.day, self.week) {
+            (_, Some(_), _) => Precision::Day,
+            (Some(_), None, _) => Precision::Month,
+            (None, None, Some(_)) => Precision::Week,
             _ => Precision::Year,
         }
     }
 
+    /// Monday and Sunday of a week-precision date.
+    fn week_days(&self) -> Option<(jiff::civil::Date, jiff::civil::Date)> {
+        let monday = jiff::civil::ISOWeekDate::new(
+            i16::try_from(self.year).ok()?,
+            self.week? as i8,
+            jiff::civil::Weekday::Monday,
+        )
+        .ok()?
+        .date();
+        Some((monday, monday.checked_add(jiff::Span::new().days(6)).ok()?))
+    }
+
     /// First and last day (days since the epoch) this date may stand for.
     pub fn day_range(&self) -> (i64, i64) {
+        if let Some((monday, sunday)) = self.week_days() {
+            let day =
+                |d: jiff::civil::Date| days_from_civil(i32::from(d.year()), d.month() as u8, d.day() as u8);
+            return (day(monday), day(sunday));
+        }
         match (self.month, self.day) {
             (Some(m), Some(d)) => {
                 let x = days_from_civil(self.year, m, d);
@@ -158,44 +171,91 @@ impl PartialDate {
     /// and no finer than the unit (four months before 2018-02-15 is 2017-10).
     pub fn shift(&self, amount: i64, unit: DateUnit) -> Result<PartialDate, DateError> {
         let in_range = |y: i64| i32::try_from(y).ok().filter(|y| (-9999..=9999).contains(y));
+        if let Some((monday, _)) = self.week_days() {
+            return match unit {
+                DateUnit::Week => {
+                    let span = jiff::Span::new().try_weeks(amount).map_err(|_| DateError::OutOfRange)?;
+                    let w = monday.checked_add(span).map_err(|_| DateError::OutOfRange)?.iso_week_date();
+                    Ok(PartialDate {
+                        year: i32::from(w.year()),
+                        month: None,
+                        day: None,
+                        week: Some(w.week() as u8),
+                    })
+                }
+                DateUnit::Day => Ok(*self),
+                // Months and years count from the month the week's Thursday falls in.
+                _ => {
+                    let thursday =
+                        monday.checked_add(jiff::Span::new().days(3)).map_err(|_| DateError::OutOfRange)?;
+                    let month =
+                        PartialDate::new(i32::from(thursday.year()), Some(thursday.month() as u32), None)?;
+                    month.shift(amount, unit)
+                }
+            };
+        }
         match unit {
             DateUnit::Year => {
                 let y = in_range(i64::from(self.year) + amount).ok_or(DateError::OutOfRange)?;
-                Ok(PartialDate { year: y, month: None, day: None })
+                Ok(PartialDate { year: y, month: None, day: None, week: None })
             }
             DateUnit::Month => {
                 let Some(m) = self.month else {
-                    return Ok(PartialDate { year: self.year, month: None, day: None });
+                    return Ok(PartialDate { year: self.year, month: None, day: None, week: None });
                 };
                 let total = i64::from(self.year) * 12 + i64::from(m) - 1 + amount;
                 let y = in_range(total.div_euclid(12)).ok_or(DateError::OutOfRange)?;
-                Ok(PartialDate { year: y, month: Some(total.rem_euclid(12) as u8 + 1), day: None })
+                Ok(PartialDate {
+                    year: y,
+                    month: Some(total.rem_euclid(12) as u8 + 1),
+                    day: None,
+                    week: None,
+                })
             }
             DateUnit::Week | DateUnit::Day => {
-                let (Some(m), Some(d)) = (self.month, self.day) else {
+                let Some(date) = self.to_civil() else {
                     return Ok(*self);
                 };
                 let step = if unit == DateUnit::Week { 7 } else { 1 };
                 let delta = amount.checked_mul(step).ok_or(DateError::OutOfRange)?;
-                let z = days_from_civil(self.year, m, d).checked_add(delta).ok_or(DateError::OutOfRange)?;
-                if z.abs() > 5_000_000 {
-                    return Err(DateError::OutOfRange);
-                }
-                let (y, m, d) = civil_from_days(z);
-                Ok(PartialDate { year: y, month: Some(m), day: Some(d) })
+                let span = jiff::Span::new().try_days(delta).map_err(|_| DateError::OutOfRange)?;
+                let shifted = date.checked_add(span).map_err(|_| DateError::OutOfRange)?;
+                Ok(PartialDate::from_civil(shifted))
             }
+        }
+    }
+
+    /// The calendar date of a day-precision date.
+    pub fn to_civil(&self) -> Option<jiff::civil::Date> {
+        civil(self.year, self.month?, self.day?)
+    }
+
+    /// A day-precision date.
+    pub fn from_civil(d: jiff::civil::Date) -> PartialDate {
+        PartialDate {
+            year: i32::from(d.year()),
+            month: Some(d.month() as u8),
+            day: Some(d.day() as u8),
+            week: None,
         }
     }
 }
 
 impl fmt::Display for PartialDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}", self.year)?;
+        if (0..=9999).contains(&self.year) {
+            write!(f, "{:04}", self.year)?;
+        } else {
+            write!(f, "{}{:04}", if self.year < 0 { '-' } else { '+' }, self.year.unsigned_abs())?;
+        }
         if let Some(m) = self.month {
             write!(f, "-{m:02}")?;
         }
         if let Some(d) = self.day {
             write!(f, "-{d:02}")?;
+        }
+        if let Some(w) = self.week {
+            write!(f, "-W{w:02}")?;
         }
         Ok(())
     }
@@ -229,12 +289,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn civil_round_trip() {
-        for z in [-800_000, -1, 0, 1, 17_569, 2_000_000] {
-            let (y, m, d) = civil_from_days(z);
-            assert_eq!(days_from_civil(y, m, d), z);
-        }
+    fn days_since_the_epoch() {
         assert_eq!(days_from_civil(2018, 2, 7), 17_569);
+        assert_eq!(days_from_civil(1969, 12, 31), -1);
+        assert_eq!(days_in_month(2016, 2), 29);
     }
 
     #[test]
@@ -246,6 +304,19 @@ mod tests {
         let september = PartialDate::new(2017, Some(9), None).unwrap();
         assert!(!resolved.compatible(&september));
         assert!(PartialDate::new(2017, None, None).unwrap().compatible(&september));
+    }
+
+    #[test]
+    fn a_week_stands_for_its_seven_days() {
+        let w = PartialDate::iso_week(2018, 7).unwrap();
+        assert_eq!(w.to_string(), "2018-W07");
+        assert!(w.compatible(&PartialDate::new(2018, Some(2), Some(12)).unwrap()));
+        assert!(w.compatible(&PartialDate::new(2018, Some(2), Some(18)).unwrap()));
+        assert!(!w.compatible(&PartialDate::new(2018, Some(2), Some(11)).unwrap()));
+        let last = DateValue::Relative { amount: -1, unit: DateUnit::Week }.resolve(Some(&w)).unwrap();
+        assert_eq!(last.to_string(), "2018-W06");
+        assert!(last.compatible(&PartialDate::new(2018, Some(2), Some(7)).unwrap()));
+        assert!(PartialDate::iso_week(2018, 53).is_err());
     }
 
     #[test]

@@ -12,7 +12,8 @@ use petgraph::stable_graph::StableDiGraph;
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
-use super::claim::{Claim, ClaimIx, ClaimKind, Constraint, Denial, EntityIx, Props, SourceRef};
+use super::claim::{Attestation, Claim, ClaimIx, ClaimKind, Constraint, Denial, EntityIx, Props, SourceRef};
+use super::date::{DateValue, PartialDate};
 use super::documents::{DeclSite, DeclaredAt, DocumentText};
 use super::resolution::Resolution;
 use super::value::Value;
@@ -269,6 +270,34 @@ impl Graph {
 
     pub fn entity_prop(&self, ix: EntityIx, key: Sym) -> Option<&Value> {
         self.entity(ix)?.props.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// A document's `published` date as the day range relative dates resolve against (a
+    /// published date-time counts as the day it fell on in its zone).
+    pub fn published_date(&self, doc: EntityIx) -> Option<PartialDate> {
+        match self.entity_prop(doc, self.sym("published")?)? {
+            Value::Date(DateValue::Absolute(p)) => Some(*p),
+            Value::Temporal(t) => t.date().map(PartialDate::from_civil),
+            _ => None,
+        }
+    }
+
+    /// When an attestation was made, as far as the graph tells: its own date (a relative one
+    /// resolved against its document's `published` date), else its document's `published`
+    /// value; `None` when neither is known.
+    pub fn attestation_when(&self, a: &Attestation) -> Option<Value> {
+        match &a.date {
+            Some(Value::Date(d @ DateValue::Relative { .. })) => {
+                let anchor = self.published_date(a.document?);
+                d.resolve(anchor.as_ref()).map(|p| Value::Date(DateValue::Absolute(p)))
+            }
+            Some(v) => Some(v.clone()),
+            None => {
+                let published = self.entity_prop(a.document?, self.sym("published")?)?;
+                matches!(published, Value::Date(DateValue::Absolute(_)) | Value::Temporal(_))
+                    .then(|| published.clone())
+            }
+        }
     }
 
     /// The display name: the `name` property when it is a string, else the id.

@@ -10,6 +10,7 @@ pub mod documents;
 pub mod graph;
 pub mod resolution;
 pub mod result;
+pub mod temporal;
 pub mod value;
 
 pub use claim::*;
@@ -17,6 +18,7 @@ pub use date::{DateUnit, DateValue, PartialDate, Precision};
 pub use documents::{DeclSite, DocumentText};
 pub use graph::{Entity, Graph, GraphError, Summary};
 pub use resolution::{Resolution, ResolutionStatus, ResolutionTarget};
+pub use temporal::{Temporal, TemporalError, TemporalKind};
 pub use value::{Interval, Number, Uncertain, Value};
 
 /// An interned string: labels, relationship types, ids and property keys repeat millions of

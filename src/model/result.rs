@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
 use crate::model::value::{write_float, write_key, write_list, write_map, write_string_literal};
-use crate::model::{DateValue, Uncertain, Value};
+use crate::model::{DateValue, Temporal, Uncertain, Value};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum QueryValue {
@@ -20,6 +20,8 @@ pub enum QueryValue {
     /// An uncertain number (`~100`), printed as written.
     Uncertain(Uncertain),
     Date(DateValue),
+    /// A time, date-time or duration; printed in its string form after `@`.
+    Temporal(Temporal),
     Node(NodeValue),
     Relationship(RelValue),
     Path(PathValue),
@@ -71,6 +73,7 @@ impl From<Value> for QueryValue {
             Value::Map(m) => QueryValue::Map(m.into_iter().map(|(k, v)| (k, QueryValue::from(v))).collect()),
             Value::Uncertain(u) => QueryValue::Uncertain(u),
             Value::Date(d) => QueryValue::Date(d),
+            Value::Temporal(t) => QueryValue::Temporal(t),
         }
     }
 }
@@ -89,6 +92,7 @@ impl fmt::Display for QueryValue {
             QueryValue::Map(m) => write_map(f, m),
             QueryValue::Uncertain(u) => write!(f, "{u}"),
             QueryValue::Date(d) => write!(f, "{d}"),
+            QueryValue::Temporal(t) => write!(f, "@{t}"),
             QueryValue::Node(n) => write!(f, "{n}"),
             QueryValue::Relationship(r) => write!(f, "{r}"),
             QueryValue::Path(p) => write!(f, "{p}"),

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use super::date::DateValue;
+use super::temporal::Temporal;
 
 /// The relative tolerance of an approximate number: `~100` stands for 90..=110 and
 /// `~100..200` for 90..=220.
@@ -218,6 +219,8 @@ pub enum Value {
     Map(BTreeMap<String, Value>),
     Uncertain(Uncertain),
     Date(DateValue),
+    /// A time, date-time or duration (`@22:00+03:00`, `@P3D`); dates are `Date`.
+    Temporal(Temporal),
 }
 
 /// Equality of stored data: a NaN property equals a NaN property (unlike query `=`, which
@@ -234,12 +237,21 @@ impl PartialEq for Value {
             (Value::Map(a), Value::Map(b)) => a == b,
             (Value::Uncertain(a), Value::Uncertain(b)) => a == b,
             (Value::Date(a), Value::Date(b)) => a == b,
+            (Value::Temporal(a), Value::Temporal(b)) => a.same(b),
             _ => false,
         }
     }
 }
 
 impl Value {
+    /// A temporal value as stored: a day-precision date becomes a claimgraph date.
+    pub fn from_temporal(t: Temporal) -> Value {
+        match t.to_date_value() {
+            Some(d) => Value::Date(d),
+            None => Value::Temporal(t),
+        }
+    }
+
     /// The numeric interval of a number-like value: exact numbers are points, uncertain
     /// ones stand for [`Uncertain::interval`].
     pub fn interval(&self) -> Option<Interval> {
@@ -280,6 +292,11 @@ impl Value {
             Value::Map(_) => "map",
             Value::Uncertain(_) => "uncertain number",
             Value::Date(_) => "date",
+            Value::Temporal(t) => match t.kind() {
+                super::TemporalKind::Duration => "duration",
+                super::TemporalKind::Time | super::TemporalKind::LocalTime => "time",
+                _ => "date-time",
+            },
         }
     }
 }
@@ -351,6 +368,7 @@ impl fmt::Display for Value {
             Value::Map(m) => write_map(f, m),
             Value::Uncertain(u) => write!(f, "{u}"),
             Value::Date(d) => write!(f, "{d}"),
+            Value::Temporal(t) => write!(f, "@{t}"),
         }
     }
 }

@@ -72,6 +72,7 @@ tck_names! {
         FloatingPointOverflow,
         IntegerOverflow,
         InvalidAggregation,
+        InvalidArgumentPassingMode,
         InvalidArgumentType,
         InvalidArgumentValue,
         InvalidClauseComposition,

@@ -18,6 +18,7 @@ use std::collections::HashSet;
 
 use super::error::{argument_error, syntax_error, type_error, ErrorDetail, EvalResult, QueryError};
 use super::ops;
+use super::temporal_functions;
 use super::value::{attestation_value, claim_id_number, entity_id_number, entity_labels, source_name, Value};
 use crate::model::value::write_float;
 use crate::model::{DateValue, Graph, Status};
@@ -112,14 +113,19 @@ const FUNCTIONS: &[Signature] = &[
     sig("key", 1, 1),
 ];
 
-/// The signature of a scalar function, if `name` (any case) is one.
+/// The signature of a scalar function (the temporal ones included), if `name` (any case)
+/// is one.
 pub(crate) fn signature(name: &str) -> Option<Signature> {
-    FUNCTIONS.iter().copied().find(|s| s.name.eq_ignore_ascii_case(name))
+    FUNCTIONS.iter().copied().find(|s| s.name.eq_ignore_ascii_case(name)).or_else(|| {
+        let (name, min_args, max_args) =
+            *temporal_functions::FUNCTIONS.iter().find(|(n, ..)| n.eq_ignore_ascii_case(name))?;
+        Some(Signature { name, min_args, max_args })
+    })
 }
 
 /// All scalar function names, for the shell's completion.
 pub(crate) fn names() -> impl Iterator<Item = &'static str> {
-    FUNCTIONS.iter().map(|s| s.name)
+    FUNCTIONS.iter().map(|s| s.name).chain(temporal_functions::FUNCTIONS.iter().map(|(n, ..)| *n))
 }
 
 /// Checks a call's argument count; the semantic checker calls this at compile time.
@@ -473,6 +479,7 @@ fn to_string(v: &Value) -> Option<Value> {
         // ISO form, without the literal's `@`.
         Value::Date(DateValue::Absolute(d)) => Value::from(d.to_string()),
         Value::Date(d) => Value::from(d.to_string().trim_start_matches('@')),
+        Value::Temporal(t) => Value::from(t.to_string()),
         _ => return None,
     })
 }

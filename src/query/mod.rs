@@ -10,13 +10,17 @@ pub(crate) mod exec;
 pub(crate) mod functions;
 pub(crate) mod ops;
 pub(crate) mod plan;
+pub(crate) mod procedures;
 pub(crate) mod row;
 pub(crate) mod semantic;
+pub(crate) mod temporal;
+pub(crate) mod temporal_functions;
 pub(crate) mod value;
 
 pub use crate::model::result::{NodeValue, PathValue, QueryValue, RelValue};
 pub use error::{ErrorClass, ErrorDetail, ErrorPhase, QueryError};
 pub use exec::{CancelFlag, QueryOutput, WriteStats};
+pub use procedures::{ProcType, Procedure, Procedures};
 pub use value::Params;
 
 use crate::model::Graph;
@@ -60,7 +64,24 @@ pub fn execute_as(
     params: &Params,
     cancel: &CancelFlag,
 ) -> Result<QueryOutput, QueryError> {
-    on_query_thread(|| run(caller, graph, &parse(text)?, text, params, cancel))
+    on_query_thread(|| run(caller, graph, &parse(text)?, text, params, cancel, builtin_procedures()))
+}
+
+/// Runs one statement with `procedures` as what `CALL` can run (the built-in ones plus any
+/// the caller registered).
+pub fn execute_with(
+    graph: &mut Graph,
+    text: &str,
+    params: &Params,
+    cancel: &CancelFlag,
+    procedures: &Procedures,
+) -> Result<QueryOutput, QueryError> {
+    on_query_thread(|| run(&Caller::default(), graph, &parse(text)?, text, params, cancel, procedures))
+}
+
+fn builtin_procedures() -> &'static Procedures {
+    static BUILTIN: std::sync::OnceLock<Procedures> = std::sync::OnceLock::new();
+    BUILTIN.get_or_init(Procedures::builtin)
 }
 
 /// Runs a query already parsed by [`crate::syntax::parse_script`]; `text` is the script it
@@ -73,7 +94,7 @@ pub fn execute_query(
     params: &Params,
     cancel: &CancelFlag,
 ) -> Result<QueryOutput, QueryError> {
-    on_query_thread(|| run(caller, graph, query, text, params, cancel))
+    on_query_thread(|| run(caller, graph, query, text, params, cancel, builtin_procedures()))
 }
 
 /// Runs `work` with [`QUERY_STACK`] of stack at least (deeply nested expressions recurse)
@@ -125,7 +146,9 @@ fn run(
     text: &str,
     params: &Params,
     cancel: &CancelFlag,
+    procs: &Procedures,
 ) -> Result<QueryOutput, QueryError> {
     check(query)?;
-    exec::Exec::new(params, cancel, text, &caller.user).run_query(graph, query)
+    procedures::check(query, procs, params)?;
+    exec::Exec::new(params, cancel, text, &caller.user, procs).run_query(graph, query)
 }

@@ -28,6 +28,7 @@ use std::sync::Arc;
 use regex::Regex;
 
 use super::error::{argument_error, arithmetic_error, type_error, ErrorDetail, EvalResult, QueryError};
+use super::temporal;
 use super::value::{claim_props, entity_props, Value};
 use crate::model::{DateUnit, DateValue, Graph, Interval, Number, PartialDate, Uncertain};
 
@@ -157,6 +158,7 @@ pub(crate) fn equals(a: &Value, b: &Value) -> Option<bool> {
             _ if x == y => Some(true),
             _ => None,
         },
+        (Temporal(x), Temporal(y)) => Some(x.same(y)),
         (List(x), List(y)) => {
             if x.len() != y.len() {
                 return Some(false);
@@ -250,6 +252,7 @@ fn cmp3(a: &Value, b: &Value) -> Option<Ordering> {
         (String(x), String(y)) => Some(x.cmp(y)),
         (Bool(x), Bool(y)) => Some(x.cmp(y)),
         (Date(x), Date(y)) => certain_order(&date_interval(x)?, &date_interval(y)?),
+        (Temporal(x), Temporal(y)) => x.compare(y),
         (List(x), List(y)) => {
             for (p, q) in x.iter().zip(y.iter()) {
                 match cmp3(p, q)? {
@@ -287,7 +290,7 @@ fn order_rank(v: &Value) -> u8 {
         Value::Relationship(_) => 2,
         Value::List(_) => 3,
         Value::Path { .. } => 4,
-        Value::Date(_) => 5,
+        Value::Date(_) | Value::Temporal(_) => 5,
         Value::String(_) => 6,
         Value::Bool(_) => 7,
         Value::Float(x) if x.is_nan() => 9,
@@ -325,6 +328,12 @@ pub(crate) fn order_cmp(a: &Value, b: &Value) -> Ordering {
             n1.len().cmp(&n2.len()).then_with(|| k1.cmp(k2))
         }
         (Date(x), Date(y)) => order_dates(x, y),
+        (Date(_) | Temporal(_), Date(_) | Temporal(_)) => {
+            temporal::kind_rank(a).cmp(&temporal::kind_rank(b)).then_with(|| match (a, b) {
+                (Temporal(x), Temporal(y)) => x.order_within_kind(y),
+                _ => Ordering::Equal,
+            })
+        }
         (String(x), String(y)) => x.cmp(y),
         (Bool(x), Bool(y)) => x.cmp(y),
         _ if ra == 8 => order_numbers(a, b),
@@ -423,6 +432,8 @@ pub(crate) enum GroupKey {
     Map(Vec<(String, GroupKey)>),
     Uncertain(u8, Vec<GroupKey>, bool),
     Date(DateKey),
+    /// A temporal value's kind and string form.
+    Temporal(u8, String),
     Node(usize),
     Relationship(usize),
     Path(Vec<usize>, Vec<usize>),
@@ -486,6 +497,10 @@ pub(crate) fn group_key(v: &Value) -> GroupKey {
                 DateUnit::Year => 3,
             };
             GroupKey::Date(DateKey::Relative(*amount, u))
+        }
+        Value::Temporal(t) => {
+            let (kind, text) = temporal::group_key(t);
+            GroupKey::Temporal(kind, text)
         }
         Value::Node(ix) => GroupKey::Node(ix.index()),
         Value::Relationship(ix) => GroupKey::Relationship(ix.index()),
@@ -593,7 +608,7 @@ pub(crate) fn add(a: &Value, b: &Value) -> EvalResult<Value> {
         (Uncertain(_), _) | (_, Uncertain(_)) => {
             uncertain_arith(ArithOp::Add, a, b)?.ok_or_else(|| bad_operands("+", a, b))?
         }
-        _ => return Err(bad_operands("+", a, b)),
+        _ => temporal::add_sub(a, b, 1)?.ok_or_else(|| bad_operands("+", a, b))?,
     })
 }
 
@@ -608,7 +623,7 @@ pub(crate) fn sub(a: &Value, b: &Value) -> EvalResult<Value> {
         (Uncertain(_), _) | (_, Uncertain(_)) => {
             uncertain_arith(ArithOp::Sub, a, b)?.ok_or_else(|| bad_operands("-", a, b))?
         }
-        _ => return Err(bad_operands("-", a, b)),
+        _ => temporal::add_sub(a, b, -1)?.ok_or_else(|| bad_operands("-", a, b))?,
     })
 }
 
@@ -623,7 +638,7 @@ pub(crate) fn mul(a: &Value, b: &Value) -> EvalResult<Value> {
         (Uncertain(_), _) | (_, Uncertain(_)) => {
             uncertain_arith(ArithOp::Mul, a, b)?.ok_or_else(|| bad_operands("*", a, b))?
         }
-        _ => return Err(bad_operands("*", a, b)),
+        _ => temporal::scale(a, b, false)?.ok_or_else(|| bad_operands("*", a, b))?,
     })
 }
 
@@ -641,7 +656,7 @@ pub(crate) fn div(a: &Value, b: &Value) -> EvalResult<Value> {
         (Uncertain(_), _) | (_, Uncertain(_)) => {
             uncertain_arith(ArithOp::Div, a, b)?.ok_or_else(|| bad_operands("/", a, b))?
         }
-        _ => return Err(bad_operands("/", a, b)),
+        _ => temporal::scale(a, b, true)?.ok_or_else(|| bad_operands("/", a, b))?,
     })
 }
 
@@ -916,7 +931,8 @@ pub(crate) fn in_list(x: &Value, list: &Value) -> EvalResult<Value> {
 }
 
 /// Reads a property by name (`n.name`, `r.killed`, `map.key`); null when absent.
-/// Dates expose `year`, `month`, `day`; uncertain numbers expose `low`, `high` (the interval
+/// Dates and temporal values expose their components (`year`, `timezone`, ...; see
+/// [`temporal::property`]); uncertain numbers expose `low`, `high` (the interval
 /// bounds, null when unbounded) and `value` (the central value).
 pub(crate) fn property(graph: &Graph, v: &Value, key: &str) -> EvalResult<Value> {
     Ok(match v {
@@ -929,12 +945,7 @@ pub(crate) fn property(graph: &Graph, v: &Value, key: &str) -> EvalResult<Value>
             .sym(key)
             .and_then(|k| graph.claim(*ix).and_then(|c| c.prop(k)))
             .map_or(Value::Null, Value::from_model),
-        Value::Date(DateValue::Absolute(p)) => match key {
-            "year" => Value::Int(i64::from(p.year)),
-            "month" => p.month.map_or(Value::Null, |m| Value::Int(i64::from(m))),
-            "day" => p.day.map_or(Value::Null, |d| Value::Int(i64::from(d))),
-            _ => Value::Null,
-        },
+        Value::Date(_) | Value::Temporal(_) => temporal::property(v, key).unwrap_or(Value::Null),
         Value::Uncertain(u) => {
             let i = u.interval();
             let finite = |x: f64| {
@@ -951,7 +962,6 @@ pub(crate) fn property(graph: &Graph, v: &Value, key: &str) -> EvalResult<Value>
                 _ => Value::Null,
             }
         }
-        Value::Date(DateValue::Relative { .. }) => Value::Null,
         other => {
             return Err(type_error(
                 ErrorDetail::InvalidArgumentType,

@@ -195,9 +195,36 @@ fn check_single(q: &SingleQuery, mut scope: Scope, top: bool) -> Result<Vec<Stri
                     }
                 }
             }
-            ClauseKind::Call { args, .. } => {
+            ClauseKind::Call { args, yields, .. } => {
                 for a in args.iter().flatten() {
+                    no_aggregate(a, "procedure arguments")?;
                     check_expr(a, &scope, false)?;
+                }
+                if let Some(y) = yields {
+                    if y.star && n > 1 {
+                        return Err(semantic_error(
+                            ErrorDetail::UnexpectedSyntax,
+                            "YIELD * is only allowed in a CALL on its own",
+                            c.span,
+                        ));
+                    }
+                    let mut seen = std::collections::HashSet::new();
+                    for (field, alias) in &y.items {
+                        let var = alias.as_ref().unwrap_or(field);
+                        if scope.contains_key(var) || !seen.insert(var) {
+                            return Err(semantic_error(
+                                ErrorDetail::VariableAlreadyBound,
+                                &format!("variable `{var}` already defined"),
+                                c.span,
+                            ));
+                        }
+                    }
+                    for var in seen {
+                        scope.insert(var.clone(), Kind::Any);
+                    }
+                    if let Some(w) = &y.where_ {
+                        check_expr(w, &scope, false)?;
+                    }
                 }
             }
         }
@@ -654,6 +681,14 @@ fn check_expr(e: &Expr, scope: &Scope, agg_ok: bool) -> Check {
             }
             Ok(())
         }
+        ExprKind::Reduce { acc, init, var, list, expr } => {
+            check_expr(init, scope, agg_ok)?;
+            check_expr(list, scope, agg_ok)?;
+            let mut inner = scope.clone();
+            inner.insert(acc.clone(), Kind::Any);
+            inner.insert(var.clone(), Kind::Any);
+            check_expr(expr, &inner, false)
+        }
         ExprKind::ListComprehension { var, list, filter, map } => {
             check_expr(list, scope, agg_ok)?;
             let mut inner = scope.clone();
@@ -822,6 +857,10 @@ fn check_grouped(e: &Expr, keys: &[String]) -> Check {
         ExprKind::Literal(_) | ExprKind::Param(_) => Ok(()),
         // The filter and mapping see the comprehension's own variable; check the list.
         ExprKind::ListComprehension { list, .. } | ExprKind::Quantifier { list, .. } => {
+            check_grouped(list, keys)
+        }
+        ExprKind::Reduce { init, list, .. } => {
+            check_grouped(init, keys)?;
             check_grouped(list, keys)
         }
         ExprKind::Var(_) | ExprKind::Property(..) => Err(semantic_error(

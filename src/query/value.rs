@@ -17,7 +17,7 @@ use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 
 use super::error::{type_error, ErrorDetail, EvalResult};
 use crate::model::result::{NodeValue, PathValue, QueryValue, RelValue};
-use crate::model::{self, Attestation, ClaimIx, DateValue, EntityIx, Graph, SourceRef, Uncertain};
+use crate::model::{self, Attestation, ClaimIx, DateValue, EntityIx, Graph, SourceRef, Temporal, Uncertain};
 
 /// Query parameters (`$name`): values given from outside, as results carry them.
 pub type Params = BTreeMap<String, QueryValue>;
@@ -40,8 +40,11 @@ pub(crate) enum Value {
     Map(BTreeMap<String, Value>),
     /// An uncertain number (`~100`, `<12`, `65..200`): our extension.
     Uncertain(Uncertain),
-    /// A date with precision (`@2018-02`): our extension.
+    /// A date with precision (`@2018-02`): openCypher's DATE when of day precision.
     Date(DateValue),
+    /// openCypher's other temporal values: times, date-times, durations. Never a
+    /// day-precision date (see [`Value::from_temporal`]).
+    Temporal(Temporal),
     Node(EntityIx),
     Relationship(ClaimIx),
     /// `nodes.len() == rels.len() + 1`; `rels[i]` joins `nodes[i]` and `nodes[i + 1]`.
@@ -95,6 +98,15 @@ impl From<Option<bool>> for Value {
 }
 
 impl Value {
+    /// A computed temporal value: a day-precision date becomes a claimgraph date, so that
+    /// `date('2018-02-07')` and `@2018-02-07` are one value.
+    pub(crate) fn from_temporal(t: Temporal) -> Value {
+        match t.to_date_value() {
+            Some(d) => Value::Date(d),
+            None => Value::Temporal(t),
+        }
+    }
+
     pub(crate) fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
@@ -118,6 +130,7 @@ impl Value {
             Value::Map(_) => "Map",
             Value::Uncertain(_) => "Uncertain",
             Value::Date(_) => "Date",
+            Value::Temporal(t) => t.kind().name(),
             Value::Node(_) => "Node",
             Value::Relationship(_) => "Relationship",
             Value::Path { .. } => "Path",
@@ -138,6 +151,7 @@ impl Value {
             }
             model::Value::Uncertain(u) => Value::Uncertain(*u),
             model::Value::Date(d) => Value::Date(*d),
+            model::Value::Temporal(t) => Value::Temporal(t.clone()),
         }
     }
 
@@ -161,6 +175,7 @@ impl Value {
             ),
             Value::Uncertain(u) => model::Value::Uncertain(*u),
             Value::Date(d) => model::Value::Date(*d),
+            Value::Temporal(t) => model::Value::Temporal(t.clone()),
             Value::Node(_) | Value::Relationship(_) | Value::Path { .. } => {
                 return Err(type_error(
                     ErrorDetail::InvalidPropertyType,
@@ -184,6 +199,7 @@ impl Value {
             }
             Value::Uncertain(u) => QueryValue::Uncertain(*u),
             Value::Date(d) => QueryValue::Date(*d),
+            Value::Temporal(t) => QueryValue::Temporal(t.clone()),
             Value::Node(ix) => QueryValue::Node(node_result(graph, *ix)),
             Value::Relationship(ix) => QueryValue::Relationship(rel_result(graph, *ix)),
             Value::Path { nodes, rels } => QueryValue::Path(PathValue {
@@ -208,6 +224,7 @@ impl Value {
             }
             QueryValue::Uncertain(u) => Value::Uncertain(*u),
             QueryValue::Date(d) => Value::Date(*d),
+            QueryValue::Temporal(t) => Value::from_temporal(t.clone()),
             QueryValue::Node(n) => Value::Node(entity_ix(n.id)),
             QueryValue::Relationship(r) => Value::Relationship(claim_ix(r.id)),
             QueryValue::Path(p) => Value::Path {
@@ -268,7 +285,8 @@ pub(crate) fn source_name(graph: &Graph, source: SourceRef) -> String {
 }
 
 /// One attestation as a map: `source`, `via` (always a list), `status`, and `quote`,
-/// `document`, `position`, `date` only when known. Missing keys read as null anyway, and
+/// `document`, `position`, `date` (as written) and `when` (that date resolved against the
+/// document's `published` date, or the `published` date itself) only when known. Missing keys read as null anyway, and
 /// leaving them out keeps printed results short.
 pub(crate) fn attestation_value(graph: &Graph, att: &Attestation) -> Value {
     let mut m = BTreeMap::new();
@@ -287,8 +305,11 @@ pub(crate) fn attestation_value(graph: &Graph, att: &Attestation) -> Value {
     if let Some(p) = &att.position {
         m.insert("position".to_string(), Value::from(&**p));
     }
-    if let Some(d) = att.date {
-        m.insert("date".to_string(), Value::Date(d));
+    if let Some(d) = &att.date {
+        m.insert("date".to_string(), Value::from_model(d));
+    }
+    if let Some(w) = graph.attestation_when(att) {
+        m.insert("when".to_string(), Value::from_model(&w));
     }
     // Whether the quote was checked against its document's text when loaded.
     m.insert("verified".to_string(), Value::Bool(att.quote.is_some() && graph.quote_verified(att.document)));
@@ -374,6 +395,7 @@ impl fmt::Display for Value {
             Value::Map(m) => model::value::write_map(f, m),
             Value::Uncertain(u) => write!(f, "{u}"),
             Value::Date(d) => write!(f, "{d}"),
+            Value::Temporal(t) => write!(f, "@{t}"),
             Value::Node(ix) => write!(f, "(#{})", ix.index()),
             Value::Relationship(ix) => write!(f, "[#{}]", ix.index()),
             Value::Path { nodes, rels } => {
@@ -434,7 +456,8 @@ pub(crate) mod tests {
         let mut a1 = Attestation::new(SourceRef::Entity(doctor), Status::Reported);
         a1.via = vec![reuters];
         a1.quote = Some("about 100 killed".into());
-        a1.date = Some(DateValue::Absolute(PartialDate::new(2018, Some(2), None).unwrap()));
+        a1.date =
+            Some(model::Value::Date(DateValue::Absolute(PartialDate::new(2018, Some(2), None).unwrap())));
         let a2 = Attestation::new(SourceRef::Entity(reuters), Status::Asserted);
         let claim = Claim {
             id: Some(c1),

@@ -11,9 +11,7 @@ use pest::iterators::Pair;
 
 use super::{ident_text, parse_int, unescape, Rule, Span, SyntaxError};
 use crate::model::value::{write_key, write_string_literal};
-use crate::model::{
-    BoundEnd, DateUnit, DateValue, Number, PartialDate, ResolutionStatus, Status, Uncertain, Value,
-};
+use crate::model::{BoundEnd, DateUnit, DateValue, Number, ResolutionStatus, Status, Uncertain, Value};
 
 /// An identifier as written, with where it was written.
 #[derive(Debug, Clone)]
@@ -118,7 +116,8 @@ pub struct AttestationDecl {
     pub status: Option<Status>,
     pub document: Option<Name>,
     pub position: Option<String>,
-    pub date: Option<DateValue>,
+    /// A date (`@2018-02-07`, `@-1week`) or a date-time (`@2018-02-07T22:00+03:00`).
+    pub date: Option<Value>,
     pub quote: Option<String>,
     pub span: Span,
     pub quote_span: Option<Span>,
@@ -126,8 +125,8 @@ pub struct AttestationDecl {
 
 impl PartialEq for AttestationDecl {
     fn eq(&self, o: &Self) -> bool {
-        (&self.source, &self.via, self.status, &self.document, &self.position, self.date, &self.quote)
-            == (&o.source, &o.via, o.status, &o.document, &o.position, o.date, &o.quote)
+        (&self.source, &self.via, self.status, &self.document, &self.position, &self.date, &self.quote)
+            == (&o.source, &o.via, o.status, &o.document, &o.position, &o.date, &o.quote)
     }
 }
 
@@ -588,17 +587,29 @@ fn build_number(pair: Pair<'_, Rule>) -> Result<Number, SyntaxError> {
     out.ok_or_else(|| SyntaxError::at(span, "invalid number"))
 }
 
-fn build_date(pair: Pair<'_, Rule>) -> Result<DateValue, SyntaxError> {
+/// A literal after `@` that says when something was said: a date or a date-time.
+fn build_date(pair: Pair<'_, Rule>) -> Result<Value, SyntaxError> {
+    let span = Span::of(&pair);
+    match build_time_value(pair)? {
+        v @ Value::Date(_) => Ok(v),
+        Value::Temporal(t) if t.date().is_some() => Ok(Value::Temporal(t)),
+        other => Err(SyntaxError::at(
+            span,
+            format!(
+                "a reported date is a date or a date-time (@2018-02-07, @-4months, @2018-02-07T22:00+03:00), not a {}",
+                other.type_name()
+            ),
+        )),
+    }
+}
+
+/// `@…`: a date with precision, a relative date or another temporal value.
+pub(crate) fn build_time_value(pair: Pair<'_, Rule>) -> Result<Value, SyntaxError> {
     let span = Span::of(&pair);
     let inner = pair.into_inner().next().expect("date body");
     match inner.as_rule() {
-        Rule::absolute_date => {
-            let mut it = inner.as_str().split('-').map(|s| s.parse::<u32>().unwrap_or(0));
-            let year = it.next().unwrap_or(0) as i32;
-            let d = PartialDate::new(year, it.next(), it.next())
-                .map_err(|e| SyntaxError::at(span, e.to_string()))?;
-            Ok(DateValue::Absolute(d))
-        }
+        Rule::temporal_text => crate::model::temporal::parse_literal(inner.as_str())
+            .map_err(|e| SyntaxError::at(span, e.to_string())),
         _ => {
             let mut sign = 1i64;
             let mut amount = 0i64;
@@ -618,7 +629,7 @@ fn build_date(pair: Pair<'_, Rule>) -> Result<DateValue, SyntaxError> {
                     _ => {}
                 }
             }
-            Ok(DateValue::Relative { amount: sign * amount, unit })
+            Ok(Value::Date(DateValue::Relative { amount: sign * amount, unit }))
         }
     }
 }
@@ -626,7 +637,7 @@ fn build_date(pair: Pair<'_, Rule>) -> Result<DateValue, SyntaxError> {
 pub(crate) fn build_value(pair: Pair<'_, Rule>) -> Result<Value, SyntaxError> {
     let span = Span::of(&pair);
     Ok(match pair.as_rule() {
-        Rule::date_literal => Value::Date(build_date(pair)?),
+        Rule::date_literal => build_time_value(pair)?,
         Rule::number => match build_number(pair)? {
             Number::Int(i) => Value::Int(i),
             Number::Float(x) => Value::Float(x),

@@ -12,13 +12,13 @@ use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use claimgraph::model::Graph;
-use claimgraph::query::{CancelFlag, ErrorPhase, Params, QueryError, QueryOutput};
+use claimgraph::query::{CancelFlag, ErrorPhase, Params, ProcType, Procedures, QueryError, QueryOutput};
 
 use super::scenarios::{Scenario, Step};
 use super::values::{self, TVal};
 
-/// The engine under test: `claimgraph::query::execute`'s signature.
-pub type Exec = fn(&mut Graph, &str, &Params, &CancelFlag) -> Result<QueryOutput, QueryError>;
+/// The engine under test: `claimgraph::query::execute_with`'s signature.
+pub type Exec = fn(&mut Graph, &str, &Params, &CancelFlag, &Procedures) -> Result<QueryOutput, QueryError>;
 
 /// How long one scenario (setup and query) may run before its cancel flag is set.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -237,6 +237,8 @@ struct Run {
     exec: Exec,
     graph: Graph,
     params: Params,
+    /// The built-in procedures and those the scenario declares.
+    procedures: Procedures,
     /// The result of the last `When executing query:` and its side effects.
     result: Option<(Result<QueryOutput, QueryError>, [usize; 8])>,
     /// Whether a `Then` step looked at an error result (an unexamined error fails).
@@ -246,7 +248,7 @@ struct Run {
 }
 
 fn exec(run: &mut Run, text: &str, cancel: &AtomicBool) -> Result<QueryOutput, QueryError> {
-    (run.exec)(&mut run.graph, text, &run.params, cancel)
+    (run.exec)(&mut run.graph, text, &run.params, cancel, &run.procedures)
 }
 
 pub fn run_scenario(sc: &Scenario, tck: &Path, exec: Exec, cancel: &AtomicBool) -> Result<(), String> {
@@ -254,6 +256,7 @@ pub fn run_scenario(sc: &Scenario, tck: &Path, exec: Exec, cancel: &AtomicBool) 
         exec,
         graph: Graph::new(),
         params: Params::new(),
+        procedures: Procedures::builtin(),
         result: None,
         error_checked: false,
         claim_names: 0,
@@ -269,6 +272,37 @@ pub fn run_scenario(sc: &Scenario, tck: &Path, exec: Exec, cancel: &AtomicBool) 
         Some((Err(e), _)) if !run.error_checked => Err(format!("the query failed: {}", show_error(e))),
         _ => Ok(()),
     }
+}
+
+/// `test.my.proc(in :: INTEGER?) :: (out :: STRING?)` with a table of inputs then outputs.
+fn declare_procedure(run: &mut Run, step: &Step, signature: &str) -> Result<(), String> {
+    let bad = || format!("cannot read the procedure signature `{signature}`");
+    let (name, rest) = signature.split_once('(').ok_or_else(bad)?;
+    let (inputs, rest) = rest.split_once(')').ok_or_else(bad)?;
+    let outputs = rest.trim().strip_prefix("::").ok_or_else(bad)?;
+    let outputs = outputs.trim().strip_prefix('(').and_then(|o| o.strip_suffix(')')).ok_or_else(bad)?;
+    let fields = |list: &str| -> Result<Vec<(String, ProcType)>, String> {
+        list.split(',')
+            .filter(|f| !f.trim().is_empty())
+            .map(|f| {
+                let (n, t) = f.split_once("::").ok_or_else(bad)?;
+                Ok((n.trim().to_string(), ProcType::parse(t).ok_or_else(bad)?))
+            })
+            .collect()
+    };
+    let (inputs, outputs) = (fields(inputs)?, fields(outputs)?);
+    let mut rows = Vec::new();
+    // The first row is the header; a procedure without columns has an empty table.
+    for row in table(step)?.iter().skip(1) {
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        rows.push(
+            row.iter().map(|c| values::to_query(&values::parse_cell(c)?)).collect::<Result<Vec<_>, _>>()?,
+        );
+    }
+    run.procedures.add_table(name.trim(), inputs, outputs, rows);
+    Ok(())
 }
 
 fn docstring(step: &Step) -> Result<&str, String> {
@@ -305,6 +339,7 @@ pub enum StepKind {
     NoSideEffects,
     SideEffects,
     Error,
+    Procedure,
 }
 
 pub fn classify(bare: &str) -> Option<StepKind> {
@@ -313,6 +348,7 @@ pub fn classify(bare: &str) -> Option<StepKind> {
         s if s.starts_with("the ") && s.ends_with(" graph") => StepKind::NamedGraph,
         "having executed" => StepKind::HavingExecuted,
         "parameters are" => StepKind::Parameters,
+        s if s.starts_with("there exists a procedure ") => StepKind::Procedure,
         "executing query" | "executing control query" => StepKind::ExecutingQuery,
         "the result should be empty" => StepKind::ResultEmpty,
         s if s.starts_with("the result should be") => StepKind::Result,
@@ -388,6 +424,7 @@ fn run_step(run: &mut Run, step: &Step, tck: &Path, cancel: &AtomicBool) -> Resu
             }
         }
         StepKind::Result => check_result(run, step, bare),
+        StepKind::Procedure => declare_procedure(run, step, &bare["there exists a procedure ".len()..]),
         StepKind::NoSideEffects => {
             let effects = result_of(run)?.1;
             if effects == [0; 8] {

@@ -231,6 +231,7 @@ pub fn from_query(v: &QueryValue) -> TVal {
         // have no TCK counterpart.
         QueryValue::Date(DateValue::Absolute(d)) => TVal::Str(d.to_string()),
         QueryValue::Date(d) => TVal::Other(format!("{d}")),
+        QueryValue::Temporal(t) => TVal::Str(t.to_string()),
         QueryValue::Node(n) => TVal::Node(node_of(n)),
         QueryValue::Relationship(r) => TVal::Rel(rel_of(r)),
         QueryValue::Path(p) => {
@@ -266,6 +267,7 @@ pub fn from_model(v: &Value) -> TVal {
         Value::Uncertain(u) => TVal::Other(format!("{u:?}")),
         // Kept apart from strings so that replacing a string by a date is a side effect.
         Value::Date(d) => TVal::Other(format!("date {d}")),
+        Value::Temporal(t) => TVal::Other(format!("temporal {t}")),
     }
 }
 

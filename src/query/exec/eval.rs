@@ -12,6 +12,7 @@ use crate::query::error::{
 };
 use crate::query::functions;
 use crate::query::ops::{self, CmpOp, StringOp};
+use crate::query::temporal_functions;
 use crate::query::value::Params;
 use crate::query::value::Value;
 use crate::syntax::query::*;
@@ -36,6 +37,7 @@ impl Exec<'_> {
                 Literal::Float(x) => Value::Float(*x),
                 Literal::String(s) => Value::from(s.as_str()),
                 Literal::Uncertain(u) => Value::Uncertain(*u),
+                Literal::Temporal(v) => Value::from_model(v),
             },
             ExprKind::Param(p) => match self.params.get(p) {
                 Some(v) => Value::from_query_value(v),
@@ -207,7 +209,23 @@ impl Exec<'_> {
                         "cannot read the labels of a deleted node",
                     ));
                 }
-                functions::call(g, name, &vals)?
+                match temporal_functions::canonical(name) {
+                    Some(f) => temporal_functions::call(f, &vals, self.now)?,
+                    None => functions::call(g, name, &vals)?,
+                }
+            }
+            ExprKind::Reduce { acc, init, var, list, expr } => {
+                let start = self.eval(g, init, row)?;
+                let Some(items) = self.list_operand(g, list, row)? else { return Ok(Value::Null) };
+                let mut scope = row.clone();
+                scope.insert(acc.clone(), start);
+                for item in items {
+                    self.tick()?;
+                    scope.insert(var.clone(), item);
+                    let next = self.eval(g, expr, &scope)?;
+                    scope.insert(acc.clone(), next);
+                }
+                scope.get(acc).cloned().unwrap_or_default()
             }
             ExprKind::ListComprehension { var, list, filter, map } => {
                 let Some(items) = self.list_operand(g, list, row)? else { return Ok(Value::Null) };
@@ -387,7 +405,8 @@ fn constant_type_error(e: &Expr, list: &Expr) -> EvalResult<()> {
     let graph = Graph::new();
     let params = Params::new();
     let cancel = CancelFlag::new(false);
-    let exec = Exec::new(&params, &cancel, "", "");
+    let procedures = crate::query::procedures::Procedures::builtin();
+    let exec = Exec::new(&params, &cancel, "", "", &procedures);
     match exec.eval(&graph, e, &Row::new()) {
         Err(err) if err.class == ErrorClass::TypeError => {
             Err(semantic_error(ErrorDetail::InvalidArgumentType, &err.message, e.span))

@@ -14,11 +14,13 @@ use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use super::error::{runtime_error, ErrorClass, ErrorDetail, ErrorPhase, EvalResult, QueryError};
 use super::ops;
 use super::plan;
+use super::procedures::Procedures;
 use super::value::{Params, Value};
 use crate::model::result::QueryValue;
 use crate::model::Graph;
 use crate::syntax::query::*;
 
+mod call;
 mod eval;
 mod matching;
 mod paths;
@@ -65,6 +67,12 @@ pub(crate) struct Exec<'a> {
     pub(crate) text: &'a str,
     pub(crate) user: &'a str,
     pub(crate) stats: WriteStats,
+    /// The statement's clock: `date()`, `datetime()`, ... all read this one instant.
+    pub(crate) now: jiff::Timestamp,
+    /// The procedures `CALL` can run.
+    pub(crate) procedures: &'a Procedures,
+    /// Whether the query being run is a `CALL` on its own (its outputs are the result).
+    standalone_call: bool,
     ticks: std::cell::Cell<u32>,
     /// Variables in scope before the clause being run.
     scope: Vec<String>,
@@ -94,13 +102,22 @@ fn unsupported(what: &str) -> QueryError {
 }
 
 impl<'a> Exec<'a> {
-    pub(crate) fn new(params: &'a Params, cancel: &'a CancelFlag, text: &'a str, user: &'a str) -> Self {
+    pub(crate) fn new(
+        params: &'a Params,
+        cancel: &'a CancelFlag,
+        text: &'a str,
+        user: &'a str,
+        procedures: &'a Procedures,
+    ) -> Self {
         Exec {
+            procedures,
+            standalone_call: false,
             params,
             cancel,
             text,
             user,
             stats: WriteStats::default(),
+            now: jiff::Timestamp::now(),
             ticks: std::cell::Cell::new(0),
             key_hints: Default::default(),
             source_hints: Default::default(),
@@ -162,6 +179,8 @@ impl<'a> Exec<'a> {
     ) -> EvalResult<(Vec<String>, Vec<Row>)> {
         let mut rows = input;
         let mut columns = Vec::new();
+        self.standalone_call =
+            matches!(q.clauses.as_slice(), [c] if matches!(c.kind, ClauseKind::Call { .. }));
         // Variables in scope, for `RETURN *` over no rows (WITH replaces them).
         self.scope = rows.first().map(|r| r.keys().map(|k| k.to_string()).collect()).unwrap_or_default();
         for (i, clause) in q.clauses.iter().enumerate() {
@@ -174,6 +193,9 @@ impl<'a> Exec<'a> {
                 }
                 ClauseKind::Merge { part, .. } => self.scope.extend(pattern_vars(std::slice::from_ref(part))),
                 ClauseKind::Unwind { var, .. } => self.scope.push(var.clone()),
+                ClauseKind::Call { yields: Some(y), .. } => {
+                    self.scope.extend(y.items.iter().map(|(f, a)| a.clone().unwrap_or_else(|| f.clone())))
+                }
                 _ => {}
             }
             self.scope.sort();
@@ -185,7 +207,8 @@ impl<'a> Exec<'a> {
                 e
             })?;
         }
-        let returns = matches!(q.clauses.last().map(|c| &c.kind), Some(ClauseKind::Return { .. }));
+        let returns = matches!(q.clauses.last().map(|c| &c.kind), Some(ClauseKind::Return { .. }))
+            || self.standalone_call;
         if !returns {
             columns.clear();
             rows.clear();
@@ -271,12 +294,10 @@ impl<'a> Exec<'a> {
             ClauseKind::Set { items } => self.set(graph, items, rows),
             ClauseKind::Remove { items } => self.remove(graph, items, rows),
             ClauseKind::Delete { detach, exprs } => self.delete(graph, *detach, exprs, rows),
-            ClauseKind::Call { name, .. } => Err(QueryError::new(
-                ErrorClass::ProcedureError,
-                ErrorDetail::ProcedureNotFound,
-                ErrorPhase::CompileTime,
-                format!("there is no procedure named '{name}'"),
-            )),
+            ClauseKind::Call { name, args, yields } => {
+                let standalone = self.standalone_call;
+                self.call(graph, name, args.as_deref(), yields.as_ref(), rows, standalone.then_some(columns))
+            }
         }
     }
 }

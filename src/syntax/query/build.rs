@@ -641,6 +641,9 @@ fn build_atom(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
             };
             ExprKind::Literal(Literal::Uncertain(Uncertain::Approx(n)))
         }
+        Rule::date_literal => {
+            ExprKind::Literal(Literal::Temporal(crate::syntax::decl::build_time_value(pair)?))
+        }
         Rule::string_lit => ExprKind::Literal(Literal::String(unescape(pair.as_str().trim(), span)?)),
         Rule::true_lit => ExprKind::Literal(Literal::Bool(true)),
         Rule::false_lit => ExprKind::Literal(Literal::Bool(false)),
@@ -682,6 +685,19 @@ fn build_atom(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
             ExprKind::Case { input, whens, else_ }
         }
         Rule::count_star => ExprKind::CountStar,
+        Rule::reduce_expr => {
+            let parts: Vec<_> =
+                pair.into_inner().filter(|p| matches!(p.as_rule(), Rule::variable | Rule::expr)).collect();
+            let [acc, init, var, list, expr] =
+                <[_; 5]>::try_from(parts).map_err(|_| internal(span, "reduce"))?;
+            ExprKind::Reduce {
+                acc: ident_of(&acc)?,
+                init: Box::new(build_expr(init)?),
+                var: ident_of(&var)?,
+                list: Box::new(build_expr(list)?),
+                expr: Box::new(build_expr(expr)?),
+            }
+        }
         Rule::list_comprehension => {
             let mut it = pair.into_inner();
             let (var, list, filter) = build_filter(next(&mut it, span, "list comprehension")?)?;

@@ -203,6 +203,9 @@ pub enum Literal {
     String(String),
     /// `~100` (claimgraph extension).
     Uncertain(Uncertain),
+    /// `@2018-02-07`, `@-4months`, `@22:00`, `@P1D` (claimgraph extension): a date or
+    /// another temporal value as the declarations write it.
+    Temporal(crate::model::Value),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -281,6 +284,14 @@ pub enum ExprKind {
         name: String,
         distinct: bool,
         args: Vec<Expr>,
+    },
+    /// `reduce(acc = init, var IN list | expr)`.
+    Reduce {
+        acc: String,
+        init: Box<Expr>,
+        var: String,
+        list: Box<Expr>,
+        expr: Box<Expr>,
     },
     ListComprehension {
         var: String,
@@ -420,6 +431,11 @@ macro_rules! push_children {
                 if let Some(x) = else_ {
                     $out.push(x);
                 }
+            }
+            ExprKind::Reduce { init, list, expr, .. } => {
+                $out.push(init);
+                $out.push(list);
+                $out.push(expr);
             }
             ExprKind::ListComprehension { list, filter, map, .. } => {
                 $out.push(list);

@@ -379,6 +379,7 @@ impl fmt::Display for Literal {
             Literal::Float(x) => write_float(f, *x),
             Literal::String(s) => write_string_literal(f, s),
             Literal::Uncertain(u) => write!(f, "{u}"),
+            Literal::Temporal(v) => write!(f, "{v}"),
         }
     }
 }
@@ -509,6 +510,9 @@ impl fmt::Display for Expr {
                 }
                 comma_list(f, args, |f, e| write!(f, "{e}"))?;
                 f.write_char(')')
+            }
+            ExprKind::Reduce { acc, init, var, list, expr } => {
+                write!(f, "reduce({} = {init}, {} IN {list} | {expr})", Var(acc), Var(var))
             }
             ExprKind::ListComprehension { var, list, filter, map } => {
                 write!(f, "[{} IN {list}", Var(var))?;
