@@ -919,9 +919,9 @@ pub fn parse_value(text: &str) -> Result<Value, SyntaxError> {
     build_value(inner)
 }
 
-/// Parses a date literal on its own (`@2018-02-07`, `@-4months`), as an attestation's `ON`
-/// gives it.
-pub(crate) fn parse_date(text: &str) -> Result<DateValue, SyntaxError> {
+/// Parses a date literal on its own (`@2018-02-07`, `@-4months`, a date-time), as an
+/// attestation's `ON` gives it.
+pub(crate) fn parse_date(text: &str) -> Result<Value, SyntaxError> {
     use pest::Parser;
     let mut pairs =
         super::LangParser::parse(Rule::date_literal, text).map_err(|e| SyntaxError::from_pest(e, text))?;

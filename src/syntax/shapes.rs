@@ -31,7 +31,7 @@ use super::decl::{
 };
 use super::lexer::{tokens, TokenKind};
 use super::{ident_text_of, unescape, LangParser, Rule, Span};
-use crate::model::{DateValue, Value};
+use crate::model::Value;
 
 /// Shapes remembered per parser; a file with more distinct shapes parses the rest with pest.
 const MAX_SHAPES: usize = 1024;
@@ -44,7 +44,7 @@ const MAX_LITERALS: usize = 8192;
 pub(crate) struct DeclShapes {
     templates: HashMap<Box<[u8]>, Option<Template>, FixedState>,
     values: HashMap<Box<str>, Value, FixedState>,
-    dates: HashMap<Box<str>, DateValue, FixedState>,
+    dates: HashMap<Box<str>, Value, FixedState>,
     /// The shape of the statement being parsed, and where its tokens start and end.
     shape: Vec<u8>,
     starts: Vec<usize>,
@@ -178,7 +178,7 @@ impl DeclShapes {
 /// The memos of values and dates by their text (absent while a template checks itself).
 struct Literals<'a> {
     values: Option<&'a mut HashMap<Box<str>, Value, FixedState>>,
-    dates: Option<&'a mut HashMap<Box<str>, DateValue, FixedState>>,
+    dates: Option<&'a mut HashMap<Box<str>, Value, FixedState>>,
 }
 
 impl Literals<'_> {
@@ -194,7 +194,7 @@ impl Literals<'_> {
         memo(self.values.as_deref_mut(), raw, || parse_value(raw).ok())
     }
 
-    fn date(&mut self, raw: &str) -> Option<DateValue> {
+    fn date(&mut self, raw: &str) -> Option<Value> {
         memo(self.dates.as_deref_mut(), raw, || parse_date(raw).ok())
     }
 }
@@ -307,7 +307,7 @@ enum Slot<'a> {
     /// A property's value.
     Value(&'a mut Value, At),
     /// When an attestation was reported.
-    Date(&'a mut DateValue, At),
+    Date(&'a mut Value, At),
 }
 
 /// Where a literal without a span of its own was written: found through the pest pairs of
@@ -503,6 +503,8 @@ mod tests {
             "CLAIM (e1)-[:R {killed: 5x}]->(e2) BY s7 REPORTED ON @2018-01-01 QUOTE 'not a number'",
             "CLAIM (e1)-[:R {killed: 3..1}]->(e2) BY s7 REPORTED ON @2018-01-01 QUOTE 'backwards'",
             "CLAIM (e1)-[:R {killed: 5}]->(e2) BY s7 REPORTED ON @2018-01-1x QUOTE 'not a date'",
+            "CLAIM (e1)-[:R {killed: 5}]->(e2) BY s7 REPORTED ON @22:00 QUOTE 'a time, not a date'",
+            "CLAIM (e1)-[:R {killed: 5}]->(e2) BY s7 REPORTED ON @P1D QUOTE 'a duration'",
         ] {
             same_as_pest(&mut shapes, text);
             assert!(shapes.parse(text).is_none(), "{text}");
@@ -522,6 +524,9 @@ mod tests {
             "CLAIM (e1)-[:R {killed: 5}]->(e2) BY s7 REPORTED ON @ 2018 QUOTE 'q'",
             "CLAIM (e1)-[:R {killed: 5}]->(`x``y`) BY s7 REPORTED ON @2018 QUOTE 'q'",
             "CLAIM (e1)-[:R {killed: 5}]->(`a``b`) BY s7 REPORTED ON @2018 QUOTE 'q'",
+            "CLAIM (e1)-[:R {killed: 2}]->(e2) BY s7 REPORTED ON @2018-02-07T22:00+03:00 QUOTE 'a date-time'",
+            "CLAIM (e1)-[:R {killed: 2}]->(e2) BY s7 REPORTED ON @2018-02-08T01:30Z QUOTE 'another'",
+            "CLAIM (e1)-[:R {killed: 2}]->(e2) BY s7 REPORTED ON @2018-W07 QUOTE 'a week'",
             "ENTITY (e1:Person {name: 'Person 1'})",
             "ENTITY (e2:Unit {name: 'it\\'s'})",
             "ENTITY (e3:Unit {name: 5})",
