@@ -18,4 +18,5 @@ pub(crate) mod repl;
 pub mod save;
 pub(crate) mod session;
 pub(crate) mod statements;
+pub mod storage;
 pub mod syntax;

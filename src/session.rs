@@ -19,10 +19,11 @@ use serde_json::Value as Json;
 use crate::check::{self, Analysis, ContradictionKind};
 use crate::diagnostics::{render_for_terminal, SourceFile};
 use crate::load::{Applied, LoadError, LoadErrorKind, Loader};
-use crate::model::{ClaimIx, EntityIx, Graph};
+use crate::model::{ClaimIx, EntityIx, Graph, Savepoint};
 use crate::output::{applied_json, describe_applied, render_output, statement_json, OutputFormat};
 use crate::query::{self, CancelFlag, Params, QueryError, QueryOutput, QueryValue, RelValue};
 use crate::statements::split_script;
+use crate::storage::{JournalEntry, Store};
 use crate::syntax::decl::DeclStatement;
 use crate::syntax::{parse_script, Span, Statement};
 
@@ -93,6 +94,10 @@ pub(crate) struct Session {
     /// (to mark the contested ones), declarations (to warn of new contradictions) and
     /// `CONTRADICTIONS` reuse them while the graph is unchanged instead of checking it again.
     findings: Option<(u64, Arc<Analysis>)>,
+    /// Where changes are kept, when the session works on a workspace (see `storage`).
+    pub workspace: Option<Box<dyn Store>>,
+    /// `run --single-transaction`: where the script started, and its journal so far.
+    transaction: Option<(Savepoint, Vec<JournalEntry>)>,
 }
 
 impl Session {
@@ -110,6 +115,8 @@ impl Session {
             default_document: None,
             json_results: Vec::new(),
             findings: None,
+            workspace: None,
+            transaction: None,
         }
     }
 
@@ -212,9 +219,97 @@ impl Session {
         }
     }
 
-    /// Runs one statement (the text `span` of `file`). `base_dir` is where relative paths
-    /// in declarations start from.
+    /// Runs one statement (the text `span` of `file`) as a transaction: its changes are all
+    /// kept, and saved to the workspace before this returns, or none are. `base_dir` is where
+    /// relative paths in declarations start from.
     pub fn execute_statement(
+        &mut self,
+        file: &SourceFile,
+        span: Span,
+        base_dir: Option<PathBuf>,
+    ) -> Result<Outcome, StatementFailure> {
+        let text = format!("{};", file.text[span.start..span.end].trim());
+        self.transact(&file.name, &text, |session| session.run_statement(file, span, base_dir))
+    }
+
+    /// Runs `work` as one transaction named `statement` in the journal: on error nothing it
+    /// did remains; on success its changes are saved (or, in a single transaction, kept
+    /// for the end of the script).
+    pub fn transact<T>(
+        &mut self,
+        origin: &str,
+        statement: &str,
+        work: impl FnOnce(&mut Self) -> Result<T, StatementFailure>,
+    ) -> Result<T, StatementFailure> {
+        let savepoint = self.graph.savepoint();
+        let result = work(self);
+        if result.is_err() {
+            self.graph.rollback_to(savepoint);
+            return result;
+        }
+        if !self.graph.changed_since(savepoint) {
+            return result;
+        }
+        let entry = JournalEntry {
+            statement: statement.to_string(),
+            origin: origin.to_string(),
+            user: self.user.clone(),
+        };
+        if let Some((_, entries)) = &mut self.transaction {
+            entries.push(entry);
+            return result;
+        }
+        if let Some(store) = &mut self.workspace {
+            let changes = self.graph.pending_changes();
+            if let Err(e) = store.commit(&self.graph, &changes, &[entry]) {
+                self.graph.rollback_to(savepoint);
+                return Err(StatementFailure { report: Report::new(e), cancelled: false });
+            }
+        }
+        self.graph.clear_log();
+        result
+    }
+
+    /// `run --single-transaction`: what follows is saved as one, by [`Session::end_transaction`].
+    pub fn begin_transaction(&mut self) {
+        self.graph.clear_log();
+        self.transaction = Some((self.graph.savepoint(), Vec::new()));
+    }
+
+    /// Ends a single transaction: saves everything, or (`keep: false`) undoes everything.
+    pub fn end_transaction(&mut self, keep: bool) -> Result<(), Report> {
+        let Some((savepoint, entries)) = self.transaction.take() else { return Ok(()) };
+        if !keep {
+            self.graph.rollback_to(savepoint);
+            self.graph.clear_log();
+            return Ok(());
+        }
+        if let (Some(store), false) = (&mut self.workspace, entries.is_empty()) {
+            let changes = self.graph.pending_changes();
+            if let Err(e) = store.commit(&self.graph, &changes, &entries) {
+                self.graph.rollback_to(savepoint);
+                self.graph.clear_log();
+                return Err(Report::new(e));
+            }
+        }
+        self.graph.clear_log();
+        Ok(())
+    }
+
+    /// The workspace's journal as lines (`:history`), or `None` without a workspace.
+    pub fn journal_lines(&mut self, limit: usize) -> Option<Result<Vec<String>, String>> {
+        let store = self.workspace.as_mut()?;
+        Some(store.journal(limit).map_err(|e| e.to_string()).map(|records| {
+            records
+                .into_iter()
+                .map(|r| {
+                    format!("{:>5}  {}  {}  {}", r.seq, r.at, r.user, r.statement.replace('\n', "\n       "))
+                })
+                .collect()
+        }))
+    }
+
+    fn run_statement(
         &mut self,
         file: &SourceFile,
         span: Span,
@@ -362,7 +457,7 @@ impl Session {
                 }
                 let _ = writeln!(out, "{line}");
                 for c in new_contradictions {
-                    let _ = writeln!(out, "warning: {c}");
+                    let _ = writeln!(out, "warning: {}", crate::diagnostics::escape_controls(&c.to_string()));
                 }
             }
             // CSV output stays machine-readable: declarations print nothing.

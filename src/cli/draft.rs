@@ -4,8 +4,6 @@
 use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
-
 use crate::diagnostics::{render_plain, report_in, SourceFile};
 use crate::draft::{review, score, DraftOptions, Lexicon};
 use crate::load::{load_files, DataFile};
@@ -33,21 +31,19 @@ pub struct DraftArgs {
     pub score: Option<PathBuf>,
 }
 
-pub fn run(args: &DraftArgs, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.article).with_context(|| {
-        format!("cannot read {} (the article must be UTF-8 text)", args.article.display())
-    })?;
+pub fn run(args: &DraftArgs, session: &super::SessionArgs) -> anyhow::Result<ExitCode> {
+    let text = SourceFile::read(&args.article)?.text.to_string();
     let mut lex = Lexicon::bundled();
     for path in &args.lexicons {
-        let content =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let content = SourceFile::read(path)?.text.to_string();
         if let Err(e) = lex.add_file(&path.display().to_string(), &content) {
             let file = SourceFile::new(path.display().to_string(), content);
             anyhow::bail!("{}", render_plain(&report_in(&file, e)));
         }
     }
-    // The open graph: what `--data` names (nothing by default), so known entities keep their ids.
-    let graph = if data.is_empty() { Graph::new() } else { super::load(data)? };
+    // The open graph: the workspace or what `--data` names (nothing by default), so known
+    // entities keep their ids.
+    let graph = known_graph(session)?;
     let published = match &args.published {
         None => None,
         Some(p) => match crate::syntax::decl::parse_value(&format!("@{}", p.trim_start_matches('@'))) {
@@ -75,11 +71,10 @@ pub fn run(args: &DraftArgs, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let draft = crate::draft::draft(&text, &graph, &lex, &options);
     let kg = draft.to_kg(&args.article.display().to_string());
     if let Some(gold_path) = &args.score {
-        let gold_file =
-            DataFile::read(gold_path).with_context(|| format!("cannot read {}", gold_path.display()))?;
+        let gold_file = DataFile::read(gold_path)?;
         let mut gold = Graph::new();
         load_files(&mut gold, &[gold_file])?;
-        let mut drafted = if data.is_empty() { Graph::new() } else { super::load(data)? };
+        let mut drafted = known_graph(session)?;
         load_files(&mut drafted, &[DataFile::new("<draft>", kg.clone(), Some(out_dir.clone()))])?;
         let scores = score::score(&text, &gold, &drafted);
         let mut report = format!(
@@ -119,6 +114,16 @@ pub fn run(args: &DraftArgs, data: &[PathBuf]) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The graph whose names a draft reuses: `--workspace` (read, not written), the `--data`
+/// files, or an empty graph.
+fn known_graph(session: &super::SessionArgs) -> anyhow::Result<Graph> {
+    match (&session.workspace, session.data.is_empty()) {
+        (Some(path), _) => Ok(super::open_workspace(path)?.1),
+        (None, true) => Ok(Graph::new()),
+        (None, false) => super::load(&session.data),
+    }
 }
 
 /// `target` as a path relative to `from` (a folder); absolute when they share no root.

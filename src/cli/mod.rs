@@ -2,7 +2,7 @@
 //! `anyhow` and decides exit codes: 0 success, 1 a statement or file failed, 2 usage error
 //! (clap), 3 contradictions found by `check`.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -15,7 +15,7 @@ use crate::export::dot::{graph_to_dot, output_to_dot, render_with_graphviz, Clus
 use crate::load::{json::export_json_at, load_files_checked, print::print_graph_at, DataFile, LoadFailure};
 use crate::model::Graph;
 use crate::output::OutputFormat;
-use crate::session::Session;
+use crate::session::{Session, StatementFailure};
 
 mod draft;
 
@@ -42,9 +42,12 @@ pub struct Cli {
 /// Options shared by the shell, `run` and `query`.
 #[derive(Debug, Args, Clone)]
 pub struct SessionArgs {
-    /// A data file to load instead of the bundled dataset (repeat for several)
+    /// A data file to load instead of the bundled dataset (repeat for several); changes stay in memory
     #[arg(long, value_name = "FILE", global = true)]
     pub data: Vec<PathBuf>,
+    /// A workspace (made by `claimgraph init`) to open: every statement is saved as it runs
+    #[arg(long, value_name = "FILE", global = true, conflicts_with = "data")]
+    pub workspace: Option<PathBuf>,
     /// How to print results
     #[arg(long, value_enum, default_value_t = OutputFormat::Table, global = true)]
     pub format: OutputFormat,
@@ -75,6 +78,17 @@ pub enum Command {
         files: Vec<PathBuf>,
         #[command(flatten)]
         failure: FailureArgs,
+        /// Save the whole run as one transaction: everything or, if a statement fails, nothing
+        #[arg(long, short = '1', conflicts_with = "keep_going")]
+        single_transaction: bool,
+    },
+    /// Create a workspace: a file that keeps the graph and every statement's change
+    Init {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Data files to start from (`.kg` or `.json`); without them, the workspace starts empty
+        #[arg(long, value_name = "DATA")]
+        from: Vec<PathBuf>,
     },
     /// Run one statement (or several, separated by `;`)
     Query {
@@ -91,7 +105,8 @@ pub enum Command {
         format: ExportFormat,
     },
     /// Load claims from a CSV or TSV sheet (one row per attestation) into the graph of
-    /// --data and write the result; see docs/interop.md for the columns
+    /// --data and write the result, or into --workspace (saved as one transaction); see
+    /// docs/interop.md for the columns
     Import {
         /// The sheet (`.tsv` or `.tab` is tab-separated)
         file: PathBuf,
@@ -235,6 +250,7 @@ pub fn main() -> ExitCode {
 }
 
 fn main_here() -> ExitCode {
+    crate::storage::prepare_process();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -253,31 +269,54 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let args = cli.session;
     match cli.command {
         None => {
+            // Without a graph named, the shell works in the default workspace, so typed work
+            // is kept.
+            let mut args = args.clone();
+            if args.workspace.is_none() && args.data.is_empty() {
+                args.workspace = Some(default_workspace()?);
+            }
             let session = session_from_args(&args)?;
-            let source_name = if args.data.is_empty() {
-                crate::bundled::BUNDLED_NAME.to_string()
-            } else {
-                join_paths(&args.data)
+            let source_name = match &args.workspace {
+                Some(w) => format!("workspace {}", w.display()),
+                None => join_paths(&args.data),
             };
             Ok(crate::repl::run_repl(session, &source_name)?)
         }
-        Some(Command::Run { files, failure }) => {
+        Some(Command::Run { files, failure, single_transaction }) => {
             let mut scripts = Vec::new();
             for f in &files {
                 scripts.push(read_script(f)?);
             }
-            run_scripts(&args, failure, &scripts)
+            run_scripts(&args, failure, &scripts, single_transaction)
         }
         Some(Command::Query { statement, failure }) => {
-            run_scripts(&args, failure, &[SourceFile::new("<query>", statement)])
+            run_scripts(&args, failure, &[SourceFile::new("<query>", statement)], false)
+        }
+        Some(Command::Init { file, from }) => {
+            let graph = if from.is_empty() { Graph::new() } else { load(&from)? };
+            let origin = from.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
+            crate::storage::create(&file, &graph, &init_entry(&origin)).map_err(storage_error)?;
+            let s = graph.summary();
+            println!(
+                "created {}: {} entities, {} sources, {} claims, {} attestations",
+                file.display(),
+                s.entities,
+                s.sources,
+                s.claims,
+                s.attestations
+            );
+            std::mem::forget(graph);
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Check { files }) => {
             // `--data` names the graph as it does for the other commands; FILEs add to it.
-            let graph = load(&with_data(&args, files))?;
+            let graph = load_graph(&with_data(&args, files), &args)?;
             let analysis = crate::check::analyse(&graph);
             let text = match args.format {
                 OutputFormat::Table | OutputFormat::Csv | OutputFormat::Markdown => {
-                    format!("{}\n\n{}", graph.summary(), crate::check::report_table(&analysis))
+                    // Names in findings are data: escaped so they cannot drive the terminal.
+                    let table = crate::diagnostics::escape_controls(&crate::check::report_table(&analysis));
+                    format!("{}\n\n{table}", graph.summary())
                 }
                 OutputFormat::Json => {
                     let mut report = crate::check::report_json(&analysis);
@@ -303,7 +342,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Import { file, columns, delimiter, keep_going, output }) => {
             import(&args, &file, &columns, delimiter.as_deref(), keep_going, output.as_deref())
         }
-        Some(Command::Draft(draft)) => draft::run(&draft, &args.data),
+        Some(Command::Draft(draft)) => draft::run(&draft, &args),
         Some(Command::Gen { claims, seed, out }) => {
             crate::gen::generate(claims, seed, &out)
                 .with_context(|| format!("cannot write {}", out.display()))?;
@@ -346,49 +385,51 @@ fn export(format: ExportFormat, args: &SessionArgs) -> anyhow::Result<()> {
     let data = |files: Vec<PathBuf>| if files.is_empty() { args.data.clone() } else { files };
     match format {
         ExportFormat::Csv { files, output, tsv } => {
-            let graph = load(&data(files))?;
+            let graph = load_graph(&data(files), args)?;
             write_output(
                 output.as_deref(),
                 &crate::export::table::claims_table(&graph, if tsv { b'\t' } else { b',' }),
             )
         }
         ExportFormat::Kuzu { files, output } => {
-            let graph = load(&data(files))?;
+            let graph = load_graph(&data(files), args)?;
             crate::export::kuzu::write_kuzu(&graph, &output)
                 .with_context(|| format!("cannot write {}", output.display()))
         }
         ExportFormat::Neo4j { files, output } => {
-            let graph = load(&data(files))?;
+            let graph = load_graph(&data(files), args)?;
             crate::export::neo4j::write_neo4j_csv(&graph, &output)
                 .with_context(|| format!("cannot write {}", output.display()))
         }
-        ExportFormat::Cypher { files, output } => {
-            write_output(output.as_deref(), &crate::export::neo4j::cypher_script(&load(&data(files))?))
-        }
+        ExportFormat::Cypher { files, output } => write_output(
+            output.as_deref(),
+            &crate::export::neo4j::cypher_script(&load_graph(&data(files), args)?),
+        ),
         ExportFormat::Graphml { files, output } => {
-            let bytes = crate::export::graphml::graph_to_graphml(&load(&data(files))?)?;
+            let bytes = crate::export::graphml::graph_to_graphml(&load_graph(&data(files), args)?)?;
             write_output_bytes(output.as_deref(), &bytes)
         }
         ExportFormat::Rdf { files, output, base, syntax } => {
             crate::export::rdf::check_base(&base).map_err(anyhow::Error::msg)?;
-            let bytes = crate::export::rdf::graph_to_rdf(&load(&data(files))?, &base, syntax)?;
+            let bytes = crate::export::rdf::graph_to_rdf(&load_graph(&data(files), args)?, &base, syntax)?;
             write_output_bytes(output.as_deref(), &bytes)
         }
-        ExportFormat::Ftm { files, output } => {
-            write_output(output.as_deref(), &crate::export::ftm::graph_to_ftm(&load(&data(files))?))
-        }
+        ExportFormat::Ftm { files, output } => write_output(
+            output.as_deref(),
+            &crate::export::ftm::graph_to_ftm(&load_graph(&data(files), args)?),
+        ),
         ExportFormat::Json { files, output } => {
-            let graph = load(&with_data(args, files))?;
+            let graph = load_graph(&with_data(args, files), args)?;
             let json = export_json_at(&graph, Some(&output_dir(output.as_deref())));
             let text = serde_json::to_string_pretty(&json)? + "\n";
             write_output(output.as_deref(), &text)
         }
         ExportFormat::Kg { files, output } => {
-            let graph = load(&with_data(args, files))?;
+            let graph = load_graph(&with_data(args, files), args)?;
             write_output(output.as_deref(), &print_graph_at(&graph, Some(&output_dir(output.as_deref()))))
         }
         ExportFormat::Dot { files, query, output, render, clusters, chains, disputes, about } => {
-            let mut graph = load(&with_data(args, files))?;
+            let mut graph = load_graph(&with_data(args, files), args)?;
             let options = DotOptions { clusters, chains };
             let text = match query {
                 None if disputes => {
@@ -457,29 +498,38 @@ pub(crate) fn progress_bar(len: u64, message: &'static str) -> indicatif::Progre
 }
 
 fn read_script(path: &Path) -> anyhow::Result<SourceFile> {
-    if path.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).context("cannot read standard input")?;
-        return Ok(SourceFile::new("<stdin>", text));
-    }
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(SourceFile::new(path.display().to_string(), text))
+    Ok(SourceFile::read(path)?)
 }
 
-/// Builds a session from the shared options (loads data, parses parameters): the shell, `run`
-/// and `query` all start from it.
+/// Builds a session from the shared options (loads data or opens the workspace, parses
+/// parameters): the shell, `run` and `query` all start from it.
 pub(crate) fn session_from_args(args: &SessionArgs) -> anyhow::Result<Session> {
     let params = parse_params(&args.params)?;
-    let graph = load(&args.data)?;
-    let mut session = Session::new(graph);
+    let mut session = match &args.workspace {
+        Some(path) => {
+            let (store, graph) = open_workspace(path)?;
+            let mut session = Session::new(graph);
+            session.workspace = Some(store);
+            session
+        }
+        None => Session::new(load(&args.data)?),
+    };
     session.params = params;
     session.format = args.format;
     session.timing = args.timing;
     Ok(session)
 }
 
-fn run_scripts(args: &SessionArgs, failure: FailureArgs, scripts: &[SourceFile]) -> anyhow::Result<ExitCode> {
+fn run_scripts(
+    args: &SessionArgs,
+    failure: FailureArgs,
+    scripts: &[SourceFile],
+    single_transaction: bool,
+) -> anyhow::Result<ExitCode> {
     let mut session = session_from_args(args)?;
+    if single_transaction {
+        session.begin_transaction();
+    }
     session.fail_fast = !failure.keep_going;
     session.color = std::io::stderr().is_terminal();
     if std::io::stdout().is_terminal() {
@@ -495,7 +545,18 @@ fn run_scripts(args: &SessionArgs, failure: FailureArgs, scripts: &[SourceFile])
             break;
         }
     }
+    if single_transaction {
+        if let Err(report) = session.end_transaction(!failed) {
+            let _ = write!(err, "{}", crate::diagnostics::render_for_terminal(&report, session.color));
+            failed = true;
+        } else if failed && session.workspace.is_some() {
+            let _ = writeln!(err, "nothing was saved: the run was one transaction and a statement failed");
+        }
+    }
     session.finish_json(&mut out);
+    // The process ends here: freeing a large graph allocation by allocation returns nothing
+    // to anyone (the workspace, if any, is still closed properly).
+    std::mem::forget(std::mem::take(&mut session.graph));
     Ok(if failed { ExitCode::from(EXIT_ERROR) } else { ExitCode::SUCCESS })
 }
 
@@ -521,10 +582,7 @@ pub fn load(files: &[PathBuf]) -> anyhow::Result<Graph> {
     let data = if files.is_empty() {
         vec![bundled_dataset()]
     } else {
-        files
-            .iter()
-            .map(|p| DataFile::read(p).with_context(|| format!("cannot read {}", p.display())))
-            .collect::<anyhow::Result<Vec<_>>>()?
+        files.iter().map(|p| Ok(DataFile::read(p)?)).collect::<anyhow::Result<Vec<_>>>()?
     };
     let total: usize = data.iter().map(|d| d.source.text.len()).sum();
     let spinner = if total > 5_000_000 && std::io::stderr().is_terminal() {
@@ -584,6 +642,58 @@ fn import(
             _ => anyhow::bail!("the delimiter must be one ASCII character or `tab`"),
         };
     }
+    let sheet = DataFile::read(file).with_context(|| format!("cannot read {name}"))?;
+    let rows = |n: usize| if n == 1 { "1 row".to_string() } else { format!("{n} rows") };
+    let report = |errors: &[table::RowError]| {
+        for e in errors {
+            eprintln!("{}", e.line(&name));
+        }
+    };
+    let nothing = |errors: usize| {
+        format!("nothing imported: {} with errors (--keep-going loads the others)", rows(errors))
+    };
+    if let Some(workspace) = &args.workspace {
+        if output.is_some() {
+            anyhow::bail!("--workspace keeps the import in the workspace; -o writes a file from --data");
+        }
+        // The rows go into the workspace's graph, saved as one transaction: all the rows that
+        // loaded, or (with an error and no --keep-going) none.
+        let mut session = session_from_args(args)?;
+        let statement = format!("import {name}");
+        // Why the transaction was given up, when it was the sheet's fault (said plainly).
+        let mut refused: Option<String> = None;
+        let imported = session.transact("import", &statement, |s| {
+            let plain =
+                |message: String| StatementFailure { report: miette::Report::msg(message), cancelled: false };
+            let (loaded, errors) =
+                table::import(&mut s.graph, &[], &sheet, &mapping).map_err(|f| plain(f.to_string()))?;
+            report(&errors);
+            if !errors.is_empty() && !keep_going {
+                refused = Some(nothing(errors.len()));
+                return Err(plain(nothing(errors.len())));
+            }
+            Ok((loaded, errors.len()))
+        });
+        return match imported {
+            Ok((loaded, skipped)) => {
+                eprintln!(
+                    "{} imported into {}, {} skipped",
+                    rows(loaded),
+                    workspace.display(),
+                    rows(skipped)
+                );
+                Ok(if skipped == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_ERROR) })
+            }
+            Err(_) if refused.is_some() => {
+                eprintln!("{}", refused.unwrap_or_default());
+                Ok(ExitCode::from(EXIT_ERROR))
+            }
+            Err(failure) => {
+                eprintln!("{}", crate::diagnostics::render_plain(&failure.report).trim_end());
+                Ok(ExitCode::from(EXIT_ERROR))
+            }
+        };
+    }
     let data = if args.data.is_empty() {
         vec![bundled_dataset()]
     } else {
@@ -592,15 +702,11 @@ fn import(
             .map(|p| DataFile::read(p).with_context(|| format!("cannot read {}", p.display())))
             .collect::<anyhow::Result<Vec<_>>>()?
     };
-    let sheet = DataFile::read(file).with_context(|| format!("cannot read {name}"))?;
     let mut graph = Graph::new();
     let (loaded, errors) = table::import(&mut graph, &data, &sheet, &mapping)?;
-    let rows = |n: usize| if n == 1 { "1 row".to_string() } else { format!("{n} rows") };
-    for e in &errors {
-        eprintln!("{}", e.line(&name));
-    }
+    report(&errors);
     if !errors.is_empty() && !keep_going {
-        eprintln!("nothing imported: {} with errors (--keep-going loads the others)", rows(errors.len()));
+        eprintln!("{}", nothing(errors.len()));
         return Ok(ExitCode::from(EXIT_ERROR));
     }
     // Document texts are written relative to where the output goes.
@@ -622,5 +728,55 @@ fn write_bytes(bytes: &[u8]) -> anyhow::Result<()> {
         // A closed pipe (`| head`) is not an error worth reporting.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         r => r.context("cannot write to standard output"),
+    }
+}
+
+// ---- workspaces ----------------------------------------------------------------------------
+
+/// The journal entry of `init`.
+fn init_entry(from: &str) -> crate::storage::JournalEntry {
+    crate::storage::JournalEntry {
+        statement: if from.is_empty() { "init".to_string() } else { format!("init --from {from}") },
+        origin: "init".to_string(),
+        user: crate::storage::user_name(),
+    }
+}
+
+/// Opens a workspace and reads its graph.
+pub(crate) fn open_workspace(path: &Path) -> anyhow::Result<(Box<dyn crate::storage::Store>, Graph)> {
+    let mut store = crate::storage::open(path).map_err(storage_error)?;
+    let graph = store.load().map_err(storage_error)?;
+    Ok((store, graph))
+}
+
+/// The shell's default workspace, created from the bundled dataset on first use.
+pub(crate) fn default_workspace() -> anyhow::Result<PathBuf> {
+    let path = crate::storage::default_workspace()
+        .context("no data folder to keep the workspace in; set CLAIMGRAPH_HOME or use --workspace FILE")?;
+    if !path.exists() {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let graph = load(&[])?;
+        match crate::storage::create(&path, &graph, &init_entry(crate::bundled::BUNDLED_NAME)) {
+            // Another shell created it first: use theirs.
+            Err(e) if e.kind == crate::storage::StorageErrorKind::Exists => {}
+            r => r.map_err(storage_error)?,
+        }
+    }
+    Ok(path)
+}
+
+/// A storage error with its code and help, for the command line.
+pub(crate) fn storage_error(e: crate::storage::StorageError) -> anyhow::Error {
+    anyhow::anyhow!(crate::diagnostics::render_plain(&miette::Report::new(e)).trim_end().to_string())
+}
+
+/// The graph for `check` and `export`: files, or the workspace, or the bundled dataset.
+fn load_graph(files: &[PathBuf], args: &SessionArgs) -> anyhow::Result<Graph> {
+    match (&args.workspace, files.is_empty()) {
+        (Some(path), true) => Ok(open_workspace(path)?.1),
+        (Some(_), false) => anyhow::bail!("give either data files or --workspace, not both"),
+        (None, _) => load(files),
     }
 }

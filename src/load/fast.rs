@@ -78,6 +78,10 @@ fn parse_one(shapes: &mut DeclShapes, text: &str, seg: Segment) -> Option<Parsed
 
 /// Statements parsed per unit of work handed to a thread.
 const CHUNK: usize = 1024;
+/// Stack of a parsing thread: pest recurses through every precedence layer per bracket,
+/// and a statement may nest [`crate::syntax::lexer::MAX_NESTING`] deep even in a debug
+/// build. Address space only; untouched pages cost nothing.
+const WORKER_STACK: usize = 32 << 20;
 
 /// Parses `segs` on worker threads and hands them to `apply` in order. Stops at the first
 /// statement that does not parse (nothing after it is applied) and returns it.
@@ -99,10 +103,12 @@ pub(crate) fn parse_in_order(
     let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<(usize, Result<Vec<Parsed>, Segment>)>(workers * 4);
+        let mut started = 0;
         for _ in 0..workers {
             let tx = tx.clone();
             let (next, stop, chunks) = (&next, &stop, &chunks);
-            scope.spawn(move || {
+            let worker = std::thread::Builder::new().name("claimgraph-load".into()).stack_size(WORKER_STACK);
+            let spawned = worker.spawn_scoped(scope, move || {
                 let mut shapes = DeclShapes::default();
                 loop {
                     if stop.load(Ordering::Relaxed) {
@@ -117,8 +123,19 @@ pub(crate) fn parse_in_order(
                     }
                 }
             });
+            if spawned.is_err() {
+                break; // no thread to be had: the workers started so far do the work
+            }
+            started += 1;
         }
         drop(tx);
+        if started == 0 {
+            let mut shapes = DeclShapes::default();
+            for seg in segs {
+                apply(parse_one(&mut shapes, text, *seg).ok_or(*seg)?);
+            }
+            return Ok(());
+        }
         let mut pending: BTreeMap<usize, Result<Vec<Parsed>, Segment>> = BTreeMap::new();
         let mut want = 0;
         for (i, parsed) in rx.iter() {

@@ -232,7 +232,7 @@ fn end_selector(graph: &Graph, s: &EndSelector) -> EndPattern {
     }
 }
 
-fn rel_pattern(graph: &Graph, p: &RelPattern, conditions: &Props) -> RelPatternDecl {
+pub(crate) fn rel_pattern(graph: &Graph, p: &RelPattern, conditions: &Props) -> RelPatternDecl {
     RelPatternDecl {
         subject: end_selector(graph, &p.subject),
         claim_id: None,

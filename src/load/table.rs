@@ -611,15 +611,22 @@ pub fn import(
         let mut errors = table.errors;
         loader.begin_file(sheet.base_dir.clone());
         let mut loaded = 0;
+        // Each row is a transaction of its own: one that fails halfway leaves nothing.
+        let own_transaction = !loader.graph.in_transaction();
         for row in &table.rows {
+            let savepoint = loader.graph.savepoint();
             match loader.apply(&row.decl, row.span, super::Pass::Facts) {
                 Ok(_) => loaded += 1,
                 Err(e) => {
+                    loader.graph.rollback_to(savepoint);
                     let e = row.locate(e);
                     let column = row.column_of(&e);
                     errors.push(RowError { row: row.number, column, error: Box::new(e) });
                 }
             }
+        }
+        if own_transaction {
+            loader.graph.end_transaction();
         }
         errors.sort_by_key(|e| (e.row, e.column));
         (loaded, errors)

@@ -68,3 +68,37 @@ impl Loader<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::load::{load_files, DataFile};
+    use crate::model::Graph;
+
+    fn file(name: &str, text: &str) -> DataFile {
+        DataFile::new(name, text.to_string(), None)
+    }
+
+    /// A load rolled back takes its declaration sites with it: a new entity in a freed slot
+    /// has no site, the id can be declared again, and a later duplicate names the
+    /// declaration that stayed.
+    #[test]
+    fn a_rolled_back_declaration_leaves_no_site() {
+        let mut g = Graph::new();
+        let empty = g.canonical_state();
+        let savepoint = g.savepoint();
+        let failed = load_files(
+            &mut g,
+            &[file("first.kg", "ENTITY (x);\nENTITY (y);\nCLAIM (x)-[:R]->(nobody) BY x;")],
+        );
+        assert!(failed.is_err(), "the claim names nobody");
+        assert!(g.declared_at(g.find_entity("x").expect("x is in, for now")).is_some());
+        g.rollback_to(savepoint);
+        assert_eq!(g.canonical_state(), empty);
+        let z = g.add_entity(Some("z"), Vec::new(), Vec::new()).expect("z");
+        assert_eq!(g.declared_at(z), None, "z took a freed slot, not its site");
+        load_files(&mut g, &[file("second.kg", "\n\nENTITY (x);")]).expect("x is not declared any more");
+        let again = load_files(&mut g, &[file("third.kg", "ENTITY (x);")]).expect_err("x is declared");
+        let text = again.to_string();
+        assert!(text.contains("second.kg:3:9") && !text.contains("first.kg"), "{text}");
+    }
+}

@@ -1,6 +1,7 @@
 //! What the graph remembers about where its data came from: each document's text file (as
 //! resolved when it was loaded, and whether its quotes were checked against it), and where
-//! each entity was declared, for error messages that point at the first declaration.
+//! each entity was declared, for error messages that point at the first declaration; and when
+//! a document was published and an attestation made, which relative dates resolve against.
 //!
 //! The text path is data (printers write it relative to where their output goes, so the
 //! printed file finds the same text); declaration sites are not: they describe the files
@@ -9,9 +10,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::claim::Attestation;
 use super::claim::EntityIx;
-#[cfg(test)]
+use super::date::{DateValue, PartialDate};
 use super::graph::Graph;
+use super::value::Value;
 
 /// A document's text file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +94,38 @@ pub fn relative_path(path: &Path, base: &Path) -> PathBuf {
         out.push(c);
     }
     out
+}
+
+/// When documents were published and attestations made: the anchors relative dates resolve
+/// against.
+impl Graph {
+    /// A document's `published` date as the day range relative dates resolve against (a
+    /// published date-time counts as the day it fell on in its zone).
+    pub fn published_date(&self, doc: EntityIx) -> Option<PartialDate> {
+        match self.entity_prop(doc, self.sym("published")?)? {
+            Value::Date(DateValue::Absolute(p)) => Some(*p),
+            Value::Temporal(t) => t.date().map(PartialDate::from_civil),
+            _ => None,
+        }
+    }
+
+    /// When an attestation was made, as far as the graph tells: its own date (a relative one
+    /// resolved against its document's `published` date), else its document's `published`
+    /// value; `None` when neither is known.
+    pub fn attestation_when(&self, a: &Attestation) -> Option<Value> {
+        match &a.date {
+            Some(Value::Date(d @ DateValue::Relative { .. })) => {
+                let anchor = self.published_date(a.document?);
+                d.resolve(anchor.as_ref()).map(|p| Value::Date(DateValue::Absolute(p)))
+            }
+            Some(v) => Some(v.clone()),
+            None => {
+                let published = self.entity_prop(a.document?, self.sym("published")?)?;
+                matches!(published, Value::Date(DateValue::Absolute(_)) | Value::Temporal(_))
+                    .then(|| published.clone())
+            }
+        }
+    }
 }
 
 #[cfg(test)]

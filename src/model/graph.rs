@@ -12,10 +12,10 @@ use petgraph::stable_graph::StableDiGraph;
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
-use super::claim::{Attestation, Claim, ClaimIx, ClaimKind, Constraint, Denial, EntityIx, Props, SourceRef};
-use super::date::{DateValue, PartialDate};
+use super::claim::{Claim, ClaimIx, ClaimKind, Constraint, Denial, EntityIx, Props, SourceRef};
 use super::documents::{DeclSite, DeclaredAt, DocumentText};
 use super::resolution::Resolution;
+use super::undo::Undo;
 use super::value::Value;
 use super::Sym;
 
@@ -96,19 +96,25 @@ pub struct Graph {
     /// Claims each source attests itself (not as a `VIA` hop).
     by_source: HashMap<SourceRef, BTreeSet<ClaimIx>>,
     denials: Vec<Denial>,
+    /// A stable key per denial, parallel to `denials` and ascending (see `undo.rs`).
+    pub(super) denial_keys: Vec<u64>,
+    pub(super) next_denial_key: u64,
     constraints: Vec<Constraint>,
     /// Verdicts on contradiction findings (see `resolution.rs`).
     resolutions: Vec<Resolution>,
     /// Documents' text files as loaded (see `documents.rs`).
-    texts: HashMap<EntityIx, DocumentText>,
+    pub(super) texts: HashMap<EntityIx, DocumentText>,
     /// Where entities were declared, for error messages (see `documents.rs`).
-    declared_at: DeclaredAt,
+    pub(super) declared_at: DeclaredAt,
     /// How many entities have a `speaks_for` list, so deleting an entity scans them only
-    /// when there are any.
+    /// when there are any. Kept by `index_entity` and `unindex_entity`, so undo and
+    /// restore keep it too.
     speakers: usize,
-    next_generated_id: u64,
+    pub(super) next_generated_id: u64,
     /// Bumped by every change (see [`Graph::revision`]).
-    revision: u64,
+    pub(super) revision: u64,
+    /// What the open transaction changed, for rollback and for the workspace (`undo.rs`).
+    pub(super) undo: Option<super::undo::UndoLog>,
 }
 
 impl Graph {
@@ -170,13 +176,40 @@ impl Graph {
             via: Vec::new(),
             speaks_for: Vec::new(),
         });
-        self.by_id.insert(id, ix);
-        let entity = &self.graph[ix];
+        self.index_entity(ix);
+        self.record(Undo::EntityAdded(ix));
+        Ok(ix)
+    }
+
+    /// Adds an entity's id, labels and names to the indexes (and counts it among the
+    /// speakers when it speaks for anyone).
+    pub(super) fn index_entity(&mut self, ix: EntityIx) {
+        let Some(entity) = self.graph.node_weight(ix) else { return };
+        self.by_id.insert(entity.id, ix);
+        if !entity.speaks_for.is_empty() {
+            self.speakers += 1;
+        }
         for l in &entity.labels {
             self.by_label.entry(*l).or_default().insert(ix);
         }
         self.index_names(ix);
-        Ok(ix)
+    }
+
+    /// Removes an entity's id, labels and names from the indexes (and from the count of
+    /// speakers).
+    pub(super) fn unindex_entity(&mut self, ix: EntityIx) {
+        self.unindex_names(ix);
+        let Some(entity) = self.graph.node_weight(ix) else { return };
+        let (id, labels) = (entity.id, entity.labels.clone());
+        if !entity.speaks_for.is_empty() {
+            self.speakers -= 1;
+        }
+        self.by_id.remove(id);
+        for l in &labels {
+            if let Some(set) = self.by_label.get_mut(l) {
+                set.remove(&ix);
+            }
+        }
     }
 
     fn generate_id(&mut self) -> Sym {
@@ -206,9 +239,11 @@ impl Graph {
 
     fn index_names(&mut self, ix: EntityIx) {
         for name in self.names_of(ix) {
+            // Kept in index order, so the order does not depend on the history of edits
+            // (a rolled-back removal or a reopened workspace gives the same lists).
             let list = self.by_name.entry(name).or_default();
-            if !list.contains(&ix) {
-                list.push(ix);
+            if let Err(at) = list.binary_search(&ix) {
+                list.insert(at, ix);
             }
         }
     }
@@ -272,34 +307,6 @@ impl Graph {
         self.entity(ix)?.props.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
     }
 
-    /// A document's `published` date as the day range relative dates resolve against (a
-    /// published date-time counts as the day it fell on in its zone).
-    pub fn published_date(&self, doc: EntityIx) -> Option<PartialDate> {
-        match self.entity_prop(doc, self.sym("published")?)? {
-            Value::Date(DateValue::Absolute(p)) => Some(*p),
-            Value::Temporal(t) => t.date().map(PartialDate::from_civil),
-            _ => None,
-        }
-    }
-
-    /// When an attestation was made, as far as the graph tells: its own date (a relative one
-    /// resolved against its document's `published` date), else its document's `published`
-    /// value; `None` when neither is known.
-    pub fn attestation_when(&self, a: &Attestation) -> Option<Value> {
-        match &a.date {
-            Some(Value::Date(d @ DateValue::Relative { .. })) => {
-                let anchor = self.published_date(a.document?);
-                d.resolve(anchor.as_ref()).map(|p| Value::Date(DateValue::Absolute(p)))
-            }
-            Some(v) => Some(v.clone()),
-            None => {
-                let published = self.entity_prop(a.document?, self.sym("published")?)?;
-                matches!(published, Value::Date(DateValue::Absolute(_)) | Value::Temporal(_))
-                    .then(|| published.clone())
-            }
-        }
-    }
-
     /// The display name: the `name` property when it is a string, else the id.
     pub fn display_name(&self, ix: EntityIx) -> &str {
         let Some(e) = self.entity(ix) else { return "" };
@@ -319,6 +326,7 @@ impl Graph {
         if self.graph.node_weight(ix).is_none() {
             return Err(GraphError::NoSuchEntity);
         }
+        self.record_entity_change(ix);
         let indexes_names = matches!(self.str(key), "name" | "aliases");
         if indexes_names {
             self.unindex_names(ix);
@@ -332,23 +340,24 @@ impl Graph {
 
     pub fn add_label(&mut self, ix: EntityIx, label: Sym) -> Result<bool, GraphError> {
         self.revision += 1;
-        let e = self.graph.node_weight_mut(ix).ok_or(GraphError::NoSuchEntity)?;
+        let e = self.graph.node_weight(ix).ok_or(GraphError::NoSuchEntity)?;
         if e.labels.contains(&label) {
             return Ok(false);
         }
-        e.labels.push(label);
+        self.record_entity_change(ix);
+        self.graph[ix].labels.push(label);
         self.by_label.entry(label).or_default().insert(ix);
         Ok(true)
     }
 
     pub fn remove_label(&mut self, ix: EntityIx, label: Sym) -> Result<bool, GraphError> {
         self.revision += 1;
-        let e = self.graph.node_weight_mut(ix).ok_or(GraphError::NoSuchEntity)?;
-        let before = e.labels.len();
-        e.labels.retain(|l| *l != label);
-        if e.labels.len() == before {
+        let e = self.graph.node_weight(ix).ok_or(GraphError::NoSuchEntity)?;
+        if !e.labels.contains(&label) {
             return Ok(false);
         }
+        self.record_entity_change(ix);
+        self.graph[ix].labels.retain(|l| *l != label);
         if let Some(set) = self.by_label.get_mut(&label) {
             set.remove(&ix);
         }
@@ -357,7 +366,11 @@ impl Graph {
 
     pub fn set_via(&mut self, ix: EntityIx, via: Vec<EntityIx>) -> Result<(), GraphError> {
         self.revision += 1;
-        self.graph.node_weight_mut(ix).ok_or(GraphError::NoSuchEntity)?.via = via;
+        if self.graph.node_weight(ix).is_none() {
+            return Err(GraphError::NoSuchEntity);
+        }
+        self.record_entity_change(ix);
+        self.graph[ix].via = via;
         Ok(())
     }
 
@@ -368,14 +381,19 @@ impl Graph {
         if institutions.iter().any(|i| self.graph.node_weight(*i).is_none()) {
             return Err(GraphError::NoSuchEntity);
         }
-        let e = self.graph.node_weight_mut(ix).ok_or(GraphError::NoSuchEntity)?;
+        let e = self.graph.node_weight(ix).ok_or(GraphError::NoSuchEntity)?;
+        if institutions.iter().all(|i| *i == ix || e.speaks_for.contains(i)) {
+            return Ok(());
+        }
+        self.record_entity_change(ix);
+        let e = &mut self.graph[ix];
         let had = !e.speaks_for.is_empty();
         for i in institutions {
             if *i != ix && !e.speaks_for.contains(i) {
                 e.speaks_for.push(*i);
             }
         }
-        if !had && !e.speaks_for.is_empty() {
+        if !had {
             self.speakers += 1;
         }
         Ok(())
@@ -410,9 +428,12 @@ impl Graph {
 
     // ---- documents' texts and declaration sites (types in `documents.rs`) ---------------
 
-    /// Records where an entity was declared.
+    /// Records where an entity was declared. (Not data: a workspace does not keep it. A
+    /// transaction's log does, so a rolled-back declaration leaves no site behind.)
     pub fn set_declared_at(&mut self, ix: EntityIx, site: DeclSite) {
+        let before = self.declared_at.get(ix);
         self.declared_at.set(ix, site);
+        self.record(Undo::SiteSet(ix, before));
     }
 
     /// Where an entity was declared, if it was declared from a file or the shell.
@@ -423,7 +444,8 @@ impl Graph {
     /// Records a document's text file.
     pub fn set_document_text(&mut self, ix: EntityIx, text: DocumentText) {
         self.revision += 1;
-        self.texts.insert(ix, text);
+        let before = self.texts.insert(ix, text);
+        self.record(Undo::TextSet(ix, before));
     }
 
     pub fn document_text(&self, ix: EntityIx) -> Option<&DocumentText> {
@@ -455,28 +477,32 @@ impl Graph {
         for c in &edges {
             self.remove_claim(*c)?;
         }
-        self.unindex_names(ix);
         if self.speakers > 0 {
             // Petgraph reuses freed indexes: no list may keep pointing at this one.
-            let nodes: Vec<EntityIx> = self.graph.node_indices().collect();
-            for n in nodes {
+            let speakers: Vec<EntityIx> = self
+                .graph
+                .node_indices()
+                .filter(|n| *n != ix && self.graph[*n].speaks_for.contains(&ix))
+                .collect();
+            for n in speakers {
+                self.record_entity_change(n);
                 let e = &mut self.graph[n];
-                let had = !e.speaks_for.is_empty();
                 e.speaks_for.retain(|i| *i != ix);
-                if had && (e.speaks_for.is_empty() || n == ix) {
+                if e.speaks_for.is_empty() {
                     self.speakers -= 1;
                 }
             }
         }
-        self.texts.remove(&ix);
-        self.declared_at.remove(ix);
-        let e = self.graph.remove_node(ix).ok_or(GraphError::NoSuchEntity)?;
-        self.by_id.remove(e.id);
-        for l in &e.labels {
-            if let Some(set) = self.by_label.get_mut(l) {
-                set.remove(&ix);
-            }
+        self.unindex_entity(ix);
+        if let Some(text) = self.texts.remove(&ix) {
+            self.record(Undo::TextSet(ix, Some(text)));
         }
+        if let Some(site) = self.declared_at.get(ix) {
+            self.declared_at.remove(ix);
+            self.record(Undo::SiteSet(ix, Some(site)));
+        }
+        let e = self.graph.remove_node(ix).ok_or(GraphError::NoSuchEntity)?;
+        self.record(Undo::EntityRemoved(ix, e));
         Ok(edges.len())
     }
 
@@ -497,16 +523,40 @@ impl Graph {
                 return Err(GraphError::DuplicateClaim(self.str(id).to_string()));
             }
         }
-        let (id, rel_type) = (claim.id, claim.rel_type);
         let ix = self.graph.add_edge(subject, object, claim);
-        for a in &self.graph[ix].attestations {
+        self.index_claim(ix);
+        self.record(Undo::ClaimAdded(ix));
+        Ok(ix)
+    }
+
+    /// Adds a claim's sources, id and type to the indexes.
+    pub(super) fn index_claim(&mut self, ix: ClaimIx) {
+        let Some(claim) = self.graph.edge_weight(ix) else { return };
+        for a in &claim.attestations {
             self.by_source.entry(a.source).or_default().insert(ix);
         }
-        if let Some(id) = id {
+        if let Some(id) = claim.id {
             self.claim_ids.insert(id, ix);
         }
-        self.by_type.entry(rel_type).or_default().insert(ix);
-        Ok(ix)
+        self.by_type.entry(claim.rel_type).or_default().insert(ix);
+    }
+
+    /// Removes a claim's sources, id and type from the indexes.
+    pub(super) fn unindex_claim(&mut self, ix: ClaimIx) {
+        let Some(c) = self.graph.edge_weight(ix) else { return };
+        for a in &c.attestations {
+            if let Some(set) = self.by_source.get_mut(&a.source) {
+                set.remove(&ix);
+            }
+        }
+        if let Some(id) = c.id {
+            if self.claim_ids.get(&id) == Some(&ix) {
+                self.claim_ids.remove(&id);
+            }
+        }
+        if let Some(set) = self.by_type.get_mut(&c.rel_type) {
+            set.remove(&ix);
+        }
     }
 
     pub fn claim(&self, ix: ClaimIx) -> Option<&Claim> {
@@ -517,6 +567,8 @@ impl Graph {
     /// sources. The type and id are indexed too, so they must not be changed through this.
     pub fn update_claim<R>(&mut self, ix: ClaimIx, change: impl FnOnce(&mut Claim) -> R) -> Option<R> {
         self.revision += 1;
+        self.graph.edge_weight(ix)?;
+        self.record_claim_change(ix);
         let claim = self.graph.edge_weight_mut(ix)?;
         let before: Vec<SourceRef> = claim.attestations.iter().map(|a| a.source).collect();
         let result = change(claim);
@@ -541,6 +593,8 @@ impl Graph {
             }
             return Err(GraphError::DuplicateClaim(self.str(id).to_string()));
         }
+        self.graph.edge_weight(ix).ok_or(GraphError::NoSuchClaim)?;
+        self.record_claim_change(ix);
         let c = self.graph.edge_weight_mut(ix).ok_or(GraphError::NoSuchClaim)?;
         if let Some(old) = c.id.replace(id) {
             self.claim_ids.remove(&old);
@@ -551,6 +605,8 @@ impl Graph {
 
     pub fn set_claim_prop(&mut self, ix: ClaimIx, key: Sym, value: Value) -> Result<bool, GraphError> {
         self.revision += 1;
+        self.graph.edge_weight(ix).ok_or(GraphError::NoSuchClaim)?;
+        self.record_claim_change(ix);
         let c = self.graph.edge_weight_mut(ix).ok_or(GraphError::NoSuchClaim)?;
         Ok(set_prop(&mut c.props, key, value))
     }
@@ -613,20 +669,24 @@ impl Graph {
 
     pub fn remove_claim(&mut self, ix: ClaimIx) -> Result<Claim, GraphError> {
         self.revision += 1;
+        let (subject, object) = self.graph.edge_endpoints(ix).ok_or(GraphError::NoSuchClaim)?;
+        self.unindex_claim(ix);
         let c = self.graph.remove_edge(ix).ok_or(GraphError::NoSuchClaim)?;
-        for a in &c.attestations {
-            if let Some(set) = self.by_source.get_mut(&a.source) {
-                set.remove(&ix);
+        // Denials of a removed claim have nothing left to deny.
+        let mut denials = Vec::new();
+        let mut i = 0;
+        while i < self.denials.len() {
+            if self.denials[i].target == super::claim::DenialTarget::Claim(ix) {
+                let d = self.denials.remove(i);
+                let key = self.denial_keys.remove(i);
+                denials.push((i + denials.len(), key, d));
+            } else {
+                i += 1;
             }
         }
-        if let Some(id) = c.id {
-            self.claim_ids.remove(&id);
+        if self.undo.is_some() {
+            self.record(Undo::ClaimRemoved { ix, subject, object, claim: c.clone(), denials });
         }
-        if let Some(set) = self.by_type.get_mut(&c.rel_type) {
-            set.remove(&ix);
-        }
-        // Denials of a removed claim have nothing left to deny.
-        self.denials.retain(|d| d.target != super::claim::DenialTarget::Claim(ix));
         Ok(c)
     }
 
@@ -640,6 +700,9 @@ impl Graph {
     pub fn add_denial(&mut self, denial: Denial) {
         self.revision += 1;
         self.denials.push(denial);
+        self.denial_keys.push(self.next_denial_key);
+        self.record(Undo::DenialAdded(self.next_denial_key));
+        self.next_denial_key += 1;
     }
 
     pub fn denials(&self) -> &[Denial] {
@@ -652,6 +715,7 @@ impl Graph {
             return Err(GraphError::DuplicateClaim(self.str(constraint.id).to_string()));
         }
         self.constraints.push(constraint);
+        self.record(Undo::ConstraintAdded);
         Ok(())
     }
 
@@ -662,6 +726,7 @@ impl Graph {
     pub fn add_resolution(&mut self, resolution: Resolution) {
         self.revision += 1;
         self.resolutions.push(resolution);
+        self.record(Undo::ResolutionAdded);
     }
 
     /// Resolutions in declaration order; a later one overrides an earlier one.
@@ -672,6 +737,217 @@ impl Graph {
     /// The underlying petgraph, for traversals. Mutate only through [`Graph`].
     pub fn petgraph(&self) -> &StableDiGraph<Entity, Claim> {
         &self.graph
+    }
+
+    pub(super) fn graph_mut(&mut self) -> &mut StableDiGraph<Entity, Claim> {
+        &mut self.graph
+    }
+
+    /// Makes room for a graph about to be restored (only while the graph is empty).
+    pub(super) fn reserve_empty(&mut self, nodes: usize, edges: usize) {
+        if self.graph.node_count() == 0 && self.graph.edge_count() == 0 {
+            self.graph = StableDiGraph::with_capacity(nodes, edges);
+        }
+    }
+
+    /// Adds a restored claim to the claim-id index now and to the type and source indexes
+    /// in bulk later ([`Graph::bulk_index_claims`]): building a sorted set from sorted
+    /// claims is much faster than inserting them one by one.
+    pub(super) fn index_claim_deferred(
+        &mut self,
+        ix: ClaimIx,
+        by_type: &mut HashMap<Sym, Vec<ClaimIx>>,
+        by_source: &mut HashMap<SourceRef, Vec<ClaimIx>>,
+    ) {
+        let Some(claim) = self.graph.edge_weight(ix) else { return };
+        for a in &claim.attestations {
+            let list = by_source.entry(a.source).or_default();
+            if list.last() != Some(&ix) {
+                list.push(ix);
+            }
+        }
+        if let Some(id) = claim.id {
+            self.claim_ids.insert(id, ix);
+        }
+        by_type.entry(claim.rel_type).or_default().push(ix);
+    }
+
+    pub(super) fn bulk_index_claims(
+        &mut self,
+        by_type: HashMap<Sym, Vec<ClaimIx>>,
+        by_source: HashMap<SourceRef, Vec<ClaimIx>>,
+    ) {
+        for (k, v) in by_type {
+            let set = self.by_type.entry(k).or_default();
+            if set.is_empty() {
+                *set = v.into_iter().collect();
+            } else {
+                set.extend(v);
+            }
+        }
+        for (k, v) in by_source {
+            let set = self.by_source.entry(k).or_default();
+            if set.is_empty() {
+                *set = v.into_iter().collect();
+            } else {
+                set.extend(v);
+            }
+        }
+    }
+
+    /// Denials with their stable keys, in order (keys ascend).
+    pub fn denials_with_keys(&self) -> impl Iterator<Item = (u64, &Denial)> + '_ {
+        self.denial_keys.iter().copied().zip(&self.denials)
+    }
+
+    pub fn denial_by_key(&self, key: u64) -> Option<&Denial> {
+        self.denial_keys.binary_search(&key).ok().map(|i| &self.denials[i])
+    }
+
+    pub(super) fn restore_denial(&mut self, pos: usize, key: u64, denial: Denial) {
+        let pos = pos.min(self.denials.len());
+        self.denials.insert(pos, denial);
+        self.denial_keys.insert(pos, key);
+    }
+
+    pub(super) fn forget_denial(&mut self, key: u64) {
+        if let Ok(i) = self.denial_keys.binary_search(&key) {
+            self.denials.remove(i);
+            self.denial_keys.remove(i);
+        }
+    }
+
+    pub(super) fn pop_constraint(&mut self) {
+        self.constraints.pop();
+    }
+
+    pub(super) fn pop_resolution(&mut self) {
+        self.resolutions.pop();
+    }
+}
+
+impl Graph {
+    /// Everything the graph holds, indexes included, as text in a canonical order: two
+    /// graphs with the same state give the same text. What may differ without changing
+    /// the state is left out: the revision, the interner, free slots, the order in which a
+    /// node lists its claims, and the counter of generated ids. For tests of rollback.
+    /// Declaration sites are included (a rolled-back declaration must leave none); they
+    /// are the one thing a workspace does not keep ([`Graph::canonical_stored_state`]).
+    pub fn canonical_state(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = self.canonical_stored_state();
+        let sites: Vec<(usize, String)> = self
+            .graph
+            .node_indices()
+            .filter_map(|ix| Some((ix.index(), self.declared_at(ix)?.to_string())))
+            .collect();
+        let _ = writeln!(out, "declared_at {sites:?}");
+        out
+    }
+
+    /// [`Graph::canonical_state`] without declaration sites: what a reopened workspace must
+    /// give back exactly.
+    pub fn canonical_stored_state(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        for ix in self.graph.node_indices() {
+            let _ = writeln!(out, "entity {} {:?}", ix.index(), self.describe_entity(ix));
+        }
+        for ix in self.graph.edge_indices() {
+            let (s, o) = self.graph.edge_endpoints(ix).unwrap_or_default();
+            let c = &self.graph[ix];
+            let _ = writeln!(
+                out,
+                "claim {} {}->{} id={:?} type={} kind={:?} props={:?} attestations={:?}",
+                ix.index(),
+                s.index(),
+                o.index(),
+                c.id.map(|i| self.str(i)),
+                self.str(c.rel_type),
+                c.kind,
+                self.named_props(&c.props),
+                c.attestations
+            );
+        }
+        let mut ids: Vec<(&str, usize)> = self
+            .graph
+            .node_weights()
+            .filter_map(|e| Some((self.str(e.id), self.by_id.get(e.id)?.index())))
+            .collect();
+        ids.sort();
+        let _ = writeln!(out, "by_id {ids:?}");
+        let mut names: Vec<_> = self.by_name.iter().filter(|(_, v)| !v.is_empty()).collect();
+        names.sort();
+        let _ = writeln!(out, "by_name {names:?}");
+        let named = |m: &HashMap<Sym, BTreeSet<_>>| {
+            let mut v: Vec<(String, Vec<usize>)> = m
+                .iter()
+                .filter(|(_, s)| !s.is_empty())
+                .map(|(k, s)| (self.str(*k).to_string(), s.iter().map(|i: &EntityIx| i.index()).collect()))
+                .collect();
+            v.sort();
+            v
+        };
+        let _ = writeln!(out, "by_label {:?}", named(&self.by_label));
+        let mut types: Vec<(String, Vec<usize>)> = self
+            .by_type
+            .iter()
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(k, s)| (self.str(*k).to_string(), s.iter().map(|i| i.index()).collect()))
+            .collect();
+        types.sort();
+        let _ = writeln!(out, "by_type {types:?}");
+        let mut claim_ids: Vec<(&str, usize)> =
+            self.claim_ids.iter().map(|(k, v)| (self.str(*k), v.index())).collect();
+        claim_ids.sort();
+        let _ = writeln!(out, "claim_ids {claim_ids:?}");
+        let mut by_source: Vec<(String, Vec<usize>)> = self
+            .by_source
+            .iter()
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(k, s)| (self.resolve_syms(&format!("{k:?}")), s.iter().map(|i| i.index()).collect()))
+            .collect();
+        by_source.sort();
+        let _ = writeln!(out, "by_source {by_source:?}");
+        let _ = writeln!(out, "denials {:?} {:?}", self.denial_keys, self.denials);
+        let _ = writeln!(out, "constraints {:?}", self.constraints);
+        let _ = writeln!(out, "resolutions {:?}", self.resolutions);
+        let mut texts: Vec<(usize, &DocumentText)> = self.texts.iter().map(|(k, t)| (k.index(), t)).collect();
+        texts.sort_by_key(|(k, _)| *k);
+        let _ = writeln!(out, "texts {texts:?}");
+        let _ = writeln!(out, "speakers {}", self.speakers);
+        self.resolve_syms(&out)
+    }
+
+    /// Replaces interned symbols in debug text (`Spur(7)`) by their strings, whose numbering
+    /// depends on the order things were read.
+    fn resolve_syms(&self, text: &str) -> String {
+        static SPUR: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+        let re = SPUR.get_or_init(|| regex::Regex::new(r"Spur\((\d+)\)").expect("valid pattern"));
+        re.replace_all(text, |c: &regex::Captures<'_>| {
+            let key = c[1].parse::<usize>().ok().and_then(|n| Sym::try_from_usize(n.checked_sub(1)?));
+            match key.and_then(|k| self.strings.0.try_resolve(&k)) {
+                Some(s) => format!("{s:?}"),
+                None => c[0].to_string(),
+            }
+        })
+        .into_owned()
+    }
+
+    fn describe_entity(&self, ix: EntityIx) -> String {
+        let e = &self.graph[ix];
+        let labels: Vec<&str> = e.labels.iter().map(|l| self.str(*l)).collect();
+        format!(
+            "id={} labels={labels:?} props={:?} via={:?} speaks_for={:?}",
+            self.str(e.id),
+            self.named_props(&e.props),
+            e.via.iter().map(|v| v.index()).collect::<Vec<_>>(),
+            e.speaks_for.iter().map(|v| v.index()).collect::<Vec<_>>()
+        )
+    }
+
+    fn named_props(&self, props: &Props) -> Vec<(String, Value)> {
+        props.iter().map(|(k, v)| (self.str(*k).to_string(), v.clone())).collect()
     }
 }
 
@@ -693,98 +969,5 @@ pub fn set_prop(props: &mut Props, key: Sym, value: Value) -> bool {
             props.push((key, v));
             true
         }
-    }
-}
-
-/// Counts for `claimgraph check` and the REPL banner.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Summary {
-    /// Entities that are neither sources nor documents.
-    pub entities: usize,
-    pub sources: usize,
-    pub documents: usize,
-    /// Claims stated by sources (attribution-chain hops are not counted).
-    pub claims: usize,
-    pub attestations: usize,
-    /// Attestations per status, in [`Status::ALL`](super::Status::ALL) order.
-    pub by_status: [usize; 6],
-    /// Attestations (of claims and denials) with a quote, and of those, how many were not
-    /// checked against a document's text.
-    pub quotes: usize,
-    pub unverified_quotes: usize,
-    /// Documents with quotes that no text was checked against (no `text`, or a text that
-    /// could not be read), by id.
-    pub documents_without_text: Vec<String>,
-    pub denials: usize,
-    pub constraints: usize,
-}
-
-impl Graph {
-    pub fn summary(&self) -> Summary {
-        let source = self.sym("Source");
-        let document = self.sym("Document");
-        let mut s = Summary::default();
-        for ix in self.entities() {
-            if document.is_some_and(|l| self.has_label(ix, l)) {
-                s.documents += 1;
-            } else if source.is_some_and(|l| self.has_label(ix, l)) {
-                s.sources += 1;
-            } else {
-                s.entities += 1;
-            }
-        }
-        let mut unverified_docs = BTreeSet::new();
-        let mut quote = |a: &super::claim::Attestation, s: &mut Summary| {
-            if a.quote.is_some() {
-                s.quotes += 1;
-                if !self.quote_verified(a.document) {
-                    s.unverified_quotes += 1;
-                    if let Some(d) = a.document {
-                        unverified_docs.insert(self.entity_id(d).to_string());
-                    }
-                }
-            }
-        };
-        for c in self.stated_claims() {
-            s.claims += 1;
-            for a in &self.graph[c].attestations {
-                s.attestations += 1;
-                s.by_status[a.status as usize] += 1;
-                quote(a, &mut s);
-            }
-        }
-        for d in &self.denials {
-            for a in &d.attestations {
-                quote(a, &mut s);
-            }
-        }
-        s.documents_without_text = unverified_docs.into_iter().collect();
-        s.denials = self.denials.len();
-        s.constraints = self.constraints.len();
-        s
-    }
-}
-
-impl std::fmt::Display for Summary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "entities      {:>7}", self.entities)?;
-        writeln!(f, "sources       {:>7}", self.sources)?;
-        writeln!(f, "documents     {:>7}", self.documents)?;
-        writeln!(f, "claims        {:>7}", self.claims)?;
-        writeln!(f, "attestations  {:>7}", self.attestations)?;
-        for (status, n) in super::Status::ALL.iter().zip(self.by_status) {
-            writeln!(f, "  {:<11} {:>7}", status.as_str(), n)?;
-        }
-        write!(f, "quotes        {:>7}", self.quotes)?;
-        if self.unverified_quotes > 0 {
-            write!(f, "   ({} unverified", self.unverified_quotes)?;
-            if !self.documents_without_text.is_empty() {
-                write!(f, ": no text checked for {}", self.documents_without_text.join(", "))?;
-            }
-            f.write_str(")")?;
-        }
-        writeln!(f)?;
-        writeln!(f, "denials       {:>7}", self.denials)?;
-        write!(f, "constraints   {:>7}", self.constraints)
     }
 }

@@ -9,16 +9,22 @@ pub mod date;
 pub mod documents;
 pub mod graph;
 pub mod resolution;
+pub mod restore;
 pub mod result;
+pub mod summary;
 pub mod temporal;
+pub mod undo;
 pub mod value;
 
 pub use claim::*;
 pub use date::{DateUnit, DateValue, PartialDate, Precision};
 pub use documents::{DeclSite, DocumentText};
-pub use graph::{Entity, Graph, GraphError, Summary};
+pub use graph::{Entity, Graph, GraphError};
 pub use resolution::{Resolution, ResolutionStatus, ResolutionTarget};
+pub use restore::RestoreHoles;
+pub use summary::Summary;
 pub use temporal::{Temporal, TemporalError, TemporalKind};
+pub use undo::{Changes, Savepoint};
 pub use value::{Interval, Number, Uncertain, Value};
 
 /// An interned string: labels, relationship types, ids and property keys repeat millions of

@@ -25,7 +25,7 @@ pub(crate) const COMMANDS: &[(&str, &str)] = &[
     ("review", ":review DRAFT.kg          step through drafts from `claimgraph draft`: accept, edit, reject, skip"),
     ("explain", ":explain QUERY            how a query would run (where matching starts), without running it"),
     ("contradictions", ":contradictions [id]      the disputes (about an entity, source, document or claim), positions and voices"),
-    ("history", ":history                  statements entered so far"),
+    ("history", ":history                  the workspace's journal: who changed what, when (else this session's input)"),
     ("clear", ":clear                    clear the screen"),
     ("exit", ":exit                     leave (Ctrl-D does too)"),
 ];
@@ -298,8 +298,7 @@ fn source(
     if path.is_empty() {
         return Err("usage: :source FILE".to_string());
     }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    let file = SourceFile::new(path, text);
+    let file = SourceFile::read(Path::new(path)).map_err(|e| e.to_string())?;
     let summary = session.execute_script(&file, out, err);
     session.finish_json(out);
     let _ = writeln!(out, "{path}: {} statements run, {} failed", summary.succeeded, summary.failed);
@@ -310,12 +309,26 @@ fn load(path: &str, session: &mut Session, out: &mut dyn Write) -> Result<After,
     if path.is_empty() {
         return Err("usage: :load FILE".to_string());
     }
-    let data = DataFile::read(Path::new(path)).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let data = DataFile::read(Path::new(path)).map_err(|e| e.to_string())?;
     let before = session.graph.summary();
-    let result = load_files_checked(&mut session.graph, &[data], Some(crate::check::finding_ids));
+    // One transaction: the whole file or, on any error, nothing.
+    let mut failed_to_load = None;
+    let result = session.transact("<shell>", &format!(":load {path}"), |s| {
+        load_files_checked(&mut s.graph, &[data], Some(crate::check::finding_ids)).map_err(|failure| {
+            let text = format!("{failure}(nothing was loaded)");
+            failed_to_load = Some(text.clone());
+            crate::session::StatementFailure { report: miette::Report::msg(text), cancelled: false }
+        })
+    });
     let after = session.graph.summary();
-    if let Err(failure) = result {
-        return Err(format!("{failure}(part of the file may have been loaded)"));
+    match (result, failed_to_load) {
+        (Ok(()), _) => {}
+        // The file's errors, each with its place, as they are.
+        (Err(_), Some(text)) => return Err(text),
+        // The workspace could not save the file.
+        (Err(failure), None) => {
+            return Err(crate::diagnostics::render_plain(&failure.report).trim_end().to_string())
+        }
     }
     let _ = writeln!(
         out,

@@ -30,6 +30,8 @@ use helper::{ReplHelper, Vocabulary};
 
 const PROMPT: &str = "claimgraph> ";
 const CONTINUATION_NOTE: &str = "         -> ";
+/// How many journal entries `:history` shows.
+const HISTORY_SHOWN: usize = 100;
 
 /// Where history is kept.
 fn history_path() -> Option<PathBuf> {
@@ -57,6 +59,8 @@ pub(crate) fn run_repl(mut session: Session, source_name: &str) -> Result<ExitCo
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     session.color = color;
     session.timing = true;
+    // Take the writer lock now, so a second shell learns at once that it only reads.
+    let read_only = session.workspace.as_mut().and_then(|w| w.acquire_writer().err());
     let s = session.graph.summary();
     println!(
         "claimgraph {} — {source_name}: {} entities, {} sources, {} claims, {} attestations. Type :help for help.",
@@ -66,6 +70,9 @@ pub(crate) fn run_repl(mut session: Session, source_name: &str) -> Result<ExitCo
         s.claims,
         s.attestations
     );
+    if let Some(e) = read_only {
+        println!("read-only: {}; statements that change the graph will fail", e.message);
+    }
 
     let config = Config::builder().auto_add_history(false).history_ignore_dups(true)?.build();
     let mut editor: Editor<ReplHelper, FileHistory> = Editor::with_config(config)?;
@@ -122,11 +129,20 @@ pub(crate) fn run_repl(mut session: Session, source_name: &str) -> Result<ExitCo
                 After::ClearScreen => {
                     let _ = editor.clear_screen();
                 }
-                After::ShowHistory => {
-                    for (i, entry) in editor.history().iter().enumerate() {
-                        println!("{:>4}  {}", i + 1, entry.replace('\n', &format!("\n{CONTINUATION_NOTE}")));
+                After::ShowHistory => match session.journal_lines(HISTORY_SHOWN) {
+                    Some(Ok(lines)) if lines.is_empty() => println!("the journal is empty"),
+                    Some(Ok(lines)) => lines.iter().for_each(|l| println!("{l}")),
+                    Some(Err(e)) => eprintln!("error: {e}"),
+                    None => {
+                        for (i, entry) in editor.history().iter().enumerate() {
+                            println!(
+                                "{:>4}  {}",
+                                i + 1,
+                                entry.replace('\n', &format!("\n{CONTINUATION_NOTE}"))
+                            );
+                        }
                     }
-                }
+                },
                 After::Review(path) => review::run(&path, &mut editor, &mut session, color),
                 After::Continue => {}
             }

@@ -440,6 +440,9 @@ impl Located {
 /// statement starts with their keyword): the declaration, its span, and where its
 /// span-less literals were written. `None` for a query or text that does not parse.
 fn parse_with_pest(text: &str) -> Option<(DeclStatement, Span, Located)> {
+    // Bounded before pest recurses; the whole-file parse then reports where. (A template
+    // serves only statements of a shape pest has parsed, so of the same nesting.)
+    crate::syntax::lexer::check_nesting(text).ok()?;
     let first = crate::syntax::lexer::tokens(text).find(|t| !t.kind.is_trivia())?;
     let word = &text[first.span.start..first.span.end];
     let rule = if word.eq_ignore_ascii_case("CLAIM") {

@@ -1,0 +1,497 @@
+//! Reading a workspace back into a graph, fast.
+//!
+//! Opening a large workspace is SQLite stepping through rows and decoding them, and building
+//! the graph (interning, petgraph, indexes). Two readers, each on its own connection and in
+//! its own read transaction, decode half of the claims each (the first one the entities too,
+//! the second one what follows the claims) and hand rows over in batches; the caller's thread
+//! builds. Every commit appends to the journal, so two readers that saw the same last journal
+//! entry read the same state (else the load starts again).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::{err, Kind, SqliteStore};
+use crate::model::{
+    Attestation, Claim, ClaimIx, ClaimKind, Denial, DenialTarget, DocumentText, Entity, EntityIx, Graph,
+    Resolution, ResolutionStatus, ResolutionTarget, SourceRef, Status, Value,
+};
+use crate::storage::codec;
+use crate::storage::StorageError;
+
+/// The value of a decoding step, or (from a function returning
+/// `rusqlite::Result<Result<_, String>>`) its error as a value: SQLite's errors and the
+/// workspace's undecodable rows stay apart.
+macro_rules! decoded {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(e) => return Ok(Err(e)),
+        }
+    };
+}
+
+/// Rows per batch handed from the reader to the builder.
+const BATCH: usize = 4096;
+
+/// Attestations as the graph keeps them, decoded by the reader, and the user names among
+/// their sources (by position), which only the builder can intern.
+#[derive(Default)]
+struct RawAttestations {
+    list: Vec<Attestation>,
+    users: Vec<(usize, String)>,
+}
+
+impl RawAttestations {
+    fn push(&mut self, (a, user): (Attestation, Option<String>)) {
+        if let Some(u) = user {
+            self.users.push((self.list.len(), u));
+        }
+        self.list.push(a);
+    }
+
+    fn into_attestations(self, g: &mut Graph) -> Vec<Attestation> {
+        let mut list = self.list;
+        for (i, u) in self.users {
+            list[i].source = SourceRef::User(g.intern(&u));
+        }
+        list
+    }
+}
+
+struct RawEntity {
+    key: usize,
+    id: String,
+    labels: Vec<String>,
+    props: Vec<(String, Value)>,
+    via: Vec<usize>,
+    speaks_for: Vec<usize>,
+}
+
+struct RawClaim {
+    key: usize,
+    id: Option<String>,
+    subject: usize,
+    object: usize,
+    /// Index into the reader's relationship types (sent once each, with the batch that first
+    /// uses them): a million claims share a dozen types.
+    rel_type: u32,
+    props: Vec<(String, Value)>,
+    chain_link: bool,
+    attestations: RawAttestations,
+}
+
+struct RawDenial {
+    key: u64,
+    claim: Option<usize>,
+    pattern: Option<String>,
+    attestations: RawAttestations,
+}
+
+struct RawResolution {
+    finding: Option<String>,
+    claims: Vec<usize>,
+    status: String,
+    reason: String,
+}
+
+enum Batch {
+    Sizes {
+        entities: usize,
+        claims: usize,
+    },
+    Entities(Vec<RawEntity>),
+    Claims {
+        rows: Vec<RawClaim>,
+        new_types: Vec<String>,
+    },
+    /// The end of a reader's part: the last journal entry it saw.
+    End {
+        seq: i64,
+    },
+    Rest {
+        texts: Vec<(usize, DocumentText)>,
+        denials: Vec<RawDenial>,
+        constraints: Vec<String>,
+        resolutions: Vec<RawResolution>,
+        seq: i64,
+    },
+}
+
+type Sender = std::sync::mpsc::Sender<Batch>;
+
+/// What one reader reads: the claims with keys in `claims`, and the entities before them
+/// (`first`) or the denials, constraints and resolutions after them (`last`).
+#[derive(Debug, Clone, Copy)]
+struct Part {
+    first: bool,
+    claims: (i64, i64),
+    last: bool,
+}
+
+/// Reads a part in one read transaction, sending decoded rows to `tx`.
+fn read_snapshot(path: &Path, tx: &Sender, part: Part) -> Result<(), String> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| e.to_string())?;
+    conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(|e| e.to_string())?;
+    conn.execute_batch("PRAGMA cache_size = -16384; BEGIN").map_err(|e| e.to_string())?;
+    let result = read_rows(&conn, tx, part).map_err(|e| e.to_string());
+    let _ = conn.execute_batch("COMMIT");
+    result?
+}
+
+/// A reader's error when the builder stopped first (the builder's error is the one to show).
+const STOPPED: &str = "stopped reading";
+
+fn send(tx: &Sender, batch: Batch) -> Result<(), String> {
+    // The builder hung up: it failed and says why.
+    tx.send(batch).map_err(|_| STOPPED.to_string())
+}
+
+fn read_rows(conn: &Connection, tx: &Sender, part: Part) -> rusqlite::Result<Result<(), String>> {
+    if part.first {
+        decoded!(read_entities(conn, tx)?);
+    }
+    decoded!(read_claims(conn, tx, part.claims)?);
+    let seq = conn.query_row("SELECT coalesce(max(seq), 0) FROM journal", [], |r| r.get(0))?;
+    if !part.last {
+        return Ok(send(tx, Batch::End { seq }));
+    }
+    read_rest(conn, tx, seq)
+}
+
+fn read_entities(conn: &Connection, tx: &Sender) -> rusqlite::Result<Result<(), String>> {
+    let bound = |table: &str| -> rusqlite::Result<usize> {
+        conn.query_row(&format!("SELECT coalesce(max(key) + 1, 0) FROM {table}"), [], |r| r.get::<_, i64>(0))
+            .map(|n| n as usize)
+    };
+    let (entities, claims) = (bound("entities")?, bound("claims")?);
+    decoded!(send(tx, Batch::Sizes { entities, claims }));
+    // A version 1 file that no writer has migrated yet has no `speaks_for` column.
+    let sql = if schema_version(conn)? >= 2 {
+        "SELECT key, id, labels, properties, via, speaks_for FROM entities ORDER BY key"
+    } else {
+        "SELECT key, id, labels, properties, via, NULL FROM entities ORDER BY key"
+    };
+    let mut stmt = conn.prepare(sql)?;
+    let mut rows = stmt.query([])?;
+    let mut batch = Vec::with_capacity(BATCH);
+    while let Some(r) = rows.next()? {
+        let labels: Vec<String> =
+            decoded!(serde_json::from_str(r.get_ref(2)?.as_str()?).map_err(|e| format!("labels: {e}")));
+        batch.push(RawEntity {
+            key: r.get::<_, i64>(0)? as usize,
+            id: r.get_ref(1)?.as_str()?.to_string(),
+            labels,
+            props: decoded!(codec::props_values(r.get_ref(3)?.as_str()?)),
+            via: decoded!(codec::keys_from_json(r.get_ref(4)?.as_str_or_null()?)),
+            speaks_for: decoded!(codec::keys_from_json(r.get_ref(5)?.as_str_or_null()?)),
+        });
+        if batch.len() == BATCH {
+            decoded!(send(tx, Batch::Entities(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))));
+        }
+    }
+    Ok(send(tx, Batch::Entities(std::mem::take(&mut batch))))
+}
+
+fn read_claims(
+    conn: &Connection,
+    tx: &Sender,
+    (from, to): (i64, i64),
+) -> rusqlite::Result<Result<(), String>> {
+    let mut claims_stmt = conn.prepare(
+        "SELECT key, id, subject, type, object, properties, chain_link FROM claims
+         WHERE key >= ?1 AND key < ?2 ORDER BY key",
+    )?;
+    let mut atts_stmt = conn.prepare(
+        "SELECT claim, source, user, via, status, quote, document, position, date FROM attestations
+         WHERE claim >= ?1 AND claim < ?2 ORDER BY claim, seq",
+    )?;
+    let mut att_rows = atts_stmt.query([from, to])?;
+    let mut pending: Option<(usize, (Attestation, Option<String>))> = None;
+    let mut rows = claims_stmt.query([from, to])?;
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut types: HashMap<String, u32> = HashMap::new();
+    let mut new_types = Vec::new();
+    while let Some(r) = rows.next()? {
+        let key = r.get::<_, i64>(0)? as usize;
+        let mut attestations = RawAttestations::default();
+        loop {
+            if pending.is_none() {
+                pending = match att_rows.next()? {
+                    Some(a) => Some((a.get::<_, i64>(0)? as usize, decoded!(raw_attestation(a)?))),
+                    None => None,
+                };
+            }
+            match &pending {
+                Some((owner, _)) if *owner < key => pending = None,
+                Some((owner, _)) if *owner == key => {
+                    attestations.push(pending.take().expect("pending attestation").1);
+                }
+                _ => break,
+            }
+        }
+        batch.push(RawClaim {
+            key,
+            id: r.get(1)?,
+            subject: r.get::<_, i64>(2)? as usize,
+            rel_type: {
+                let t = r.get_ref(3)?.as_str()?;
+                match types.get(t) {
+                    Some(i) => *i,
+                    None => {
+                        let i = types.len() as u32;
+                        types.insert(t.to_string(), i);
+                        new_types.push(t.to_string());
+                        i
+                    }
+                }
+            },
+            object: r.get::<_, i64>(4)? as usize,
+            props: decoded!(codec::props_values(r.get_ref(5)?.as_str()?)),
+            chain_link: r.get::<_, i64>(6)? != 0,
+            attestations,
+        });
+        if batch.len() == BATCH {
+            let rows = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            decoded!(send(tx, Batch::Claims { rows, new_types: std::mem::take(&mut new_types) }));
+        }
+    }
+    Ok(send(tx, Batch::Claims { rows: batch, new_types }))
+}
+
+fn schema_version(conn: &Connection) -> rusqlite::Result<i32> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+fn read_rest(conn: &Connection, tx: &Sender, seq: i64) -> rusqlite::Result<Result<(), String>> {
+    let mut texts = Vec::new();
+    if schema_version(conn)? >= 2 {
+        let mut stmt = conn.prepare("SELECT entity, path, verified FROM document_texts ORDER BY entity")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let path = decoded!(codec::path_from_column(r.get_ref(1)?));
+            texts.push((r.get::<_, i64>(0)? as usize, DocumentText { path, verified: r.get(2)? }));
+        }
+    }
+    let mut denials = Vec::new();
+    let mut stmt = conn.prepare("SELECT key, claim, pattern FROM denials ORDER BY key")?;
+    let mut atts = conn.prepare(
+        "SELECT denial, source, user, via, status, quote, document, position, date
+         FROM denial_attestations WHERE denial = ?1 ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let key: i64 = r.get(0)?;
+        let mut attestations = RawAttestations::default();
+        let mut arows = atts.query([key])?;
+        while let Some(a) = arows.next()? {
+            attestations.push(decoded!(raw_attestation(a)?));
+        }
+        denials.push(RawDenial {
+            key: key as u64,
+            claim: r.get::<_, Option<i64>>(1)?.map(|c| c as usize),
+            pattern: r.get(2)?,
+            attestations,
+        });
+    }
+    let mut stmt = conn.prepare("SELECT statement FROM constraints ORDER BY key")?;
+    let mut constraints = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+    if schema_version(conn)? < 2 {
+        // Read as the migration to version 2 will write them.
+        for c in &mut constraints {
+            if let Some(new) = super::without_tolerance(c) {
+                *c = new;
+            }
+        }
+    }
+    let mut stmt = conn.prepare("SELECT finding, claims, status, reason FROM resolutions ORDER BY key")?;
+    let mut resolutions = Vec::new();
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        resolutions.push(RawResolution {
+            finding: r.get(0)?,
+            claims: decoded!(codec::keys_from_json(r.get_ref(1)?.as_str_or_null()?)),
+            status: r.get(2)?,
+            reason: r.get(3)?,
+        });
+    }
+    Ok(send(tx, Batch::Rest { texts, denials, constraints, resolutions, seq }))
+}
+
+/// An attestation row (`owner, source, user, via, status, quote, document, position, date`).
+fn raw_attestation(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<(Attestation, Option<String>), String>> {
+    let status = r.get_ref(4)?.as_str()?;
+    let Some(status) = Status::parse(status) else { return Ok(Err(format!("unknown status {status:?}"))) };
+    let via = match codec::keys_from_json(r.get_ref(3)?.as_str_or_null()?) {
+        Ok(v) => v.into_iter().map(EntityIx::new).collect(),
+        Err(e) => return Ok(Err(e)),
+    };
+    let (source, user) = match (r.get::<_, Option<i64>>(1)?, r.get::<_, Option<String>>(2)?) {
+        (Some(s), _) => (SourceRef::Entity(EntityIx::new(s as usize)), None),
+        // Interned by the builder.
+        (None, Some(u)) => (SourceRef::Entity(EntityIx::end()), Some(u)),
+        (None, None) => return Ok(Err("an attestation has neither source nor user".into())),
+    };
+    let date = match r.get_ref(8)?.as_str_or_null()? {
+        Some(d) => match codec::date(d) {
+            Ok(d) => Some(d),
+            Err(e) => return Ok(Err(e)),
+        },
+        None => None,
+    };
+    let attestation = Attestation {
+        source,
+        via,
+        status,
+        quote: r.get_ref(5)?.as_str_or_null()?.map(Into::into),
+        document: r.get::<_, Option<i64>>(6)?.map(|d| EntityIx::new(d as usize)),
+        position: r.get_ref(7)?.as_str_or_null()?.map(Into::into),
+        date,
+    };
+    Ok(Ok((attestation, user)))
+}
+
+fn props(g: &mut Graph, props: Vec<(String, Value)>) -> crate::model::Props {
+    props.into_iter().map(|(k, v)| (g.intern(&k), v)).collect()
+}
+
+impl SqliteStore {
+    pub(super) fn load_in_transaction(&mut self) -> Result<Graph, StorageError> {
+        let claims: i64 = self
+            .conn
+            .query_row("SELECT coalesce(max(key) + 1, 0) FROM claims", [], |r| r.get(0))
+            .map_err(|e| self.sql(e))?;
+        let middle = claims / 2;
+        // A commit between the two readers' snapshots: read again (a writer commits in
+        // milliseconds, so this ends).
+        for _ in 0..10 {
+            let parts = [
+                Part { first: true, claims: (0, middle), last: false },
+                Part { first: false, claims: (middle, i64::MAX), last: true },
+            ];
+            let (built, read) = std::thread::scope(|scope| {
+                let mut receivers = Vec::new();
+                let mut readers = Vec::new();
+                for part in parts {
+                    let (tx, rx) = std::sync::mpsc::channel::<Batch>();
+                    let path = self.path.clone();
+                    readers.push(scope.spawn(move || read_snapshot(&path, &tx, part)));
+                    receivers.push(rx);
+                }
+                let built = build(receivers);
+                let mut read = Ok(());
+                for r in readers {
+                    let result = r.join().unwrap_or_else(|_| Err("a reader panicked".into()));
+                    if read.is_ok() {
+                        read = result;
+                    }
+                }
+                (built, read)
+            });
+            match (built, read) {
+                (Ok(Some((graph, seq))), Ok(())) => {
+                    self.seen = Some(seq);
+                    return Ok(graph);
+                }
+                (Ok(None), Ok(())) => continue,
+                (Err(e), Err(r)) if r == STOPPED => return Err(self.corrupt(e)),
+                (_, Err(e)) | (Err(e), _) => return Err(self.corrupt(e)),
+            }
+        }
+        Err(err(&self.path, Kind::Io, "the workspace kept changing while it was read"))
+    }
+}
+
+/// Builds the graph from the readers' batches, in order; returns it with the journal entry
+/// it is at, or `None` when the readers saw different states.
+fn build(receivers: Vec<std::sync::mpsc::Receiver<Batch>>) -> Result<Option<(Graph, i64)>, String> {
+    let mut g = Graph::new();
+    let mut holes = crate::model::RestoreHoles::default();
+    let mut seen: Option<i64> = None;
+    for rx in receivers {
+        let mut types: Vec<crate::model::Sym> = Vec::new();
+        for batch in rx {
+            match batch {
+                Batch::Sizes { entities, claims } => g.reserve_for_restore(entities, claims),
+                Batch::Entities(rows) => {
+                    for e in rows {
+                        let entity = Entity {
+                            id: g.intern(&e.id),
+                            labels: e.labels.iter().map(|l| g.intern(l)).collect(),
+                            props: props(&mut g, e.props),
+                            via: e.via.into_iter().map(EntityIx::new).collect(),
+                            speaks_for: e.speaks_for.into_iter().map(EntityIx::new).collect(),
+                        };
+                        g.restore_entity(e.key, entity, &mut holes)?;
+                    }
+                }
+                Batch::End { seq } => seen = Some(seq),
+                Batch::Claims { rows, new_types } => {
+                    types.extend(new_types.iter().map(|t| g.intern(t)));
+                    for c in rows {
+                        let rel_type = *types
+                            .get(c.rel_type as usize)
+                            .ok_or_else(|| format!("claim {}: no type", c.key))?;
+                        let attestations = c.attestations.into_attestations(&mut g);
+                        let claim = Claim {
+                            id: c.id.map(|i| g.intern(&i)),
+                            rel_type,
+                            props: props(&mut g, c.props),
+                            attestations,
+                            kind: if c.chain_link { ClaimKind::ChainLink } else { ClaimKind::Stated },
+                        };
+                        g.restore_claim(
+                            c.key,
+                            EntityIx::new(c.subject),
+                            EntityIx::new(c.object),
+                            claim,
+                            &mut holes,
+                        )?;
+                    }
+                }
+                Batch::Rest { texts, denials, constraints, resolutions, seq } => {
+                    if seen.is_some_and(|s| s != seq) {
+                        return Ok(None);
+                    }
+                    for d in denials {
+                        let attestations = d.attestations.into_attestations(&mut g);
+                        let target = match (d.claim, d.pattern) {
+                            (Some(c), _) => DenialTarget::Claim(ClaimIx::new(c)),
+                            (None, Some(p)) => crate::load::denial_target_from_text(&mut g, &p)
+                                .map_err(|e| format!("denial {}: {e}", d.key))?,
+                            (None, None) => return Err(format!("denial {} has no target", d.key)),
+                        };
+                        g.restore_denial_row(d.key, Denial { target, attestations });
+                    }
+                    g.finish_restore(std::mem::take(&mut holes));
+                    for (key, text) in texts {
+                        let ix = EntityIx::new(key);
+                        if g.entity(ix).is_none() {
+                            return Err(format!("the text of document {key}, which does not exist"));
+                        }
+                        g.set_document_text(ix, text);
+                    }
+                    for c in constraints {
+                        crate::load::constraint_from_text(&mut g, &c)
+                            .map_err(|e| format!("constraint {c:?}: {e}"))?;
+                    }
+                    for r in resolutions {
+                        let target = match r.finding {
+                            Some(f) => ResolutionTarget::Finding(f.into()),
+                            None => {
+                                ResolutionTarget::Claims(r.claims.into_iter().map(ClaimIx::new).collect())
+                            }
+                        };
+                        let status = ResolutionStatus::parse(&r.status)
+                            .ok_or_else(|| format!("unknown resolution status {:?}", r.status))?;
+                        g.add_resolution(Resolution { target, status, reason: r.reason.into() });
+                    }
+                    return Ok(Some((g, seq)));
+                }
+            }
+        }
+    }
+    Err("the workspace could not be read to the end".into())
+}

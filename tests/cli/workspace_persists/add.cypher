@@ -1,0 +1,2 @@
+CREATE (:T {i: 1});
+CREATE (:T {i: 2});

@@ -1,0 +1,1 @@
+MATCH (t:T) RETURN count(t) AS saved;
