@@ -787,16 +787,8 @@ impl<'g> Loader<'g> {
             }
             return Ok((false, self.add_attestations(ix, atts)));
         }
-        // A new claim gets its attestations as it is added (an attestation given twice in
-        // one statement counts once), in a vector of exactly their number: most claims
-        // have one, and a growing vector would reserve four.
-        let mut attestations: Vec<Attestation> = Vec::with_capacity(atts.len());
-        for a in atts {
-            if !attestations.contains(&a) {
-                attestations.push(a);
-            }
-        }
-        attestations.shrink_to_fit();
+        // A new claim gets its attestations as it is added.
+        let attestations = Attestation::distinct(atts);
         let n = attestations.len();
         let claim = Claim { id, rel_type, props, attestations, kind: ClaimKind::Stated };
         self.add_named(subject, object, claim, &p.claim_id, span)?;
