@@ -192,16 +192,18 @@ pub(crate) fn reserve(bytes: u64, operator: &str) -> EvalResult<()> {
 const UNNAMED: &str = "the query needs more memory than its budget of";
 
 fn exceeded(budget: MemoryBudget, operator: Option<&str>) -> QueryError {
-    // Who holds the memory, when one operator holds a good part of it.
-    let holder = HOLDER.with(Cell::get).filter(|(_, held)| *held as u64 >= budget.0 / 4);
-    let holds = match holder {
-        Some((who, bytes)) if Some(who) == operator => format!(" (it holds {})", MemoryBudget(bytes as u64)),
-        Some((who, bytes)) => format!(" ({who} holds {})", MemoryBudget(bytes as u64)),
-        None => String::new(),
-    };
-    let message = match operator {
-        Some(op) => format!("{op} needs more memory than the query's budget of {budget}{holds}"),
-        None => format!("{UNNAMED} {budget}{holds}"),
+    // An operator that keeps rows and holds most of the memory is what the user can change
+    // (an ORDER BY, a collect()), whichever operator was running when the budget ran out.
+    let holder = HOLDER.with(Cell::get).filter(|(_, held)| *held as u64 >= budget.0 / 2);
+    let message = match (holder, operator) {
+        (Some((who, held)), _) => {
+            format!(
+                "{who} needs more memory than the query's budget of {budget} (it holds {})",
+                MemoryBudget(held as u64)
+            )
+        }
+        (None, Some(op)) => format!("{op} needs more memory than the query's budget of {budget}"),
+        (None, None) => format!("{UNNAMED} {budget}"),
     };
     runtime_error(ErrorClass::ResourceError, ErrorDetail::MemoryLimitExceeded, message)
 }
@@ -209,8 +211,11 @@ fn exceeded(budget: MemoryBudget, operator: Option<&str>) -> QueryError {
 /// Names `operator` in a budget error that does not name one yet; other errors pass.
 pub(crate) fn blame(e: QueryError, operator: &str) -> QueryError {
     if e.detail == ErrorDetail::MemoryLimitExceeded && e.message.starts_with(UNNAMED) {
-        let rest = e.message[UNNAMED.len()..].trim().replace(&format!("({operator} holds "), "(it holds ");
-        QueryError { message: format!("{operator} needs more memory than the query's budget of {rest}"), ..e }
+        let budget = e.message[UNNAMED.len()..].trim();
+        QueryError {
+            message: format!("{operator} needs more memory than the query's budget of {budget}"),
+            ..e
+        }
     } else {
         e
     }
@@ -346,16 +351,26 @@ mod tests {
         kept.push(vec![1u8; 6 << 20]);
         assert_eq!(sort.grew_since(mark), Ok(()), "6 MiB of 8");
         let _more = vec![1u8; 4 << 20];
-        // Another operator runs out while the sort holds most of the memory.
+        // Another operator runs out while the sort holds most of the memory: the sort is
+        // what the user can change.
         let e = blame(check(None).expect_err("10 MiB held"), "Project");
-        assert_eq!(
-            e.message,
-            "Project needs more memory than the query's budget of 8 MiB (Sort holds 6 MiB)"
-        );
+        assert_eq!(e.message, "Sort needs more memory than the query's budget of 8 MiB (it holds 6 MiB)");
         let mark = super::mark();
         kept.push(vec![1u8; 1 << 20]);
         let e = sort.grew_since(mark).expect_err("11 MiB held");
         assert_eq!(e.message, "Sort needs more memory than the query's budget of 8 MiB (it holds 7 MiB)");
+    }
+
+    #[test]
+    fn without_a_large_holder_the_running_operator_is_named() {
+        let _scope = Scope::enter(MemoryBudget::parse("8MiB").unwrap());
+        let mut distinct = Holding::new("Distinct");
+        let mark = super::mark();
+        let _small = vec![1u8; 1 << 20];
+        assert_eq!(distinct.grew_since(mark), Ok(()));
+        let _large = vec![1u8; 8 << 20];
+        let e = blame(check(None).expect_err("9 MiB held"), "Project");
+        assert_eq!(e.message, "Project needs more memory than the query's budget of 8 MiB");
     }
 
     #[test]
