@@ -377,7 +377,7 @@ impl Session {
         }))
     }
 
-    fn run_statement(
+    pub(crate) fn run_statement(
         &mut self,
         file: &SourceFile,
         span: Span,

@@ -283,8 +283,7 @@ mod tests {
         JournalEntry { statement: statement.into(), origin: "test".into(), user: "tester".into() }
     }
 
-    #[test]
-    fn failed_statements_leave_no_trace_and_the_workspace_reopens_as_it_was() {
+    fn scripts() -> Vec<PathBuf> {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/workspace");
         let mut scripts: Vec<PathBuf> = std::fs::read_dir(&dir)
             .expect("tests/workspace")
@@ -293,14 +292,38 @@ mod tests {
             .collect();
         scripts.sort();
         assert!(!scripts.is_empty());
-        for script in scripts {
-            let name = script.display().to_string();
-            let text = std::fs::read_to_string(&script).expect("script");
+        scripts
+    }
+
+    #[test]
+    fn failed_statements_leave_no_trace_and_the_workspace_reopens_as_it_was() {
+        for script in scripts() {
             let tmp = tempfile::tempdir().expect("temporary folder");
-            let path = tmp.path().join("w.claimgraph");
+            run_script(&script, &tmp.path().join("w.claimgraph"));
+        }
+    }
+
+    /// The same scripts on a PostgreSQL workspace (see `postgres::testing`).
+    #[test]
+    fn the_scripts_run_the_same_on_postgres() {
+        let Some(server) = super::postgres::testing::server("the_scripts_run_the_same_on_postgres") else {
+            return;
+        };
+        for script in scripts() {
+            let db = super::postgres::testing::TestDatabase::new(&server);
+            run_script(&script, &PathBuf::from(&db.url));
+        }
+    }
+
+    /// Runs a script on a new workspace at `path` (a file or a URL) made from the bundled
+    /// dataset, checking each failed statement and the reopened workspace.
+    fn run_script(script: &std::path::Path, path: &std::path::Path) {
+        {
+            let name = script.display().to_string();
+            let text = std::fs::read_to_string(script).expect("script");
             let bundled = bundled_graph();
-            create(&path, &bundled, &entry("init")).expect("creates");
-            let mut store = open(&path).expect("opens");
+            create(path, &bundled, &entry("init")).expect("creates");
+            let mut store = open(path).expect("opens");
             let graph = store.load().expect("loads");
             let (data, created) = (bundled.canonical_stored_state(), graph.canonical_stored_state());
             assert!(
@@ -308,9 +331,10 @@ mod tests {
                 "{name}: the new workspace differs from its data:\n{}",
                 diff(&data, &created)
             );
+            let user = store.user().unwrap_or_else(|| "tester".into());
             let mut session = Session::new(graph);
             session.workspace = Some(store);
-            session.user = "tester".into();
+            session.user = user.clone();
             let file = SourceFile::new(name.clone(), text.clone());
             let mut failures = 0;
             let mut outcomes = Vec::new();
@@ -336,7 +360,7 @@ mod tests {
                 let expected: Vec<&str> = expected.lines().filter(|l| !l.trim().is_empty()).collect();
                 assert_eq!(outcomes, expected, "{name}: how its statements ended");
             }
-            let mut reopened_store = open(&path).expect("reopens");
+            let mut reopened_store = open(path).expect("reopens");
             let reopened = reopened_store.load().expect("reloads");
             let (memory, disk) = (session.graph.canonical_stored_state(), reopened.canonical_stored_state());
             assert!(
@@ -347,10 +371,7 @@ mod tests {
             assert_eq!(print_graph(&session.graph), print_graph(&reopened), "{name}: exports differ");
             let journal = reopened_store.journal(1000).expect("journal");
             assert!(journal.len() > 1, "{name}: statements were journaled");
-            assert!(
-                journal.iter().all(|j| j.user == "tester" || j.statement == "init"),
-                "{name}: journal users"
-            );
+            assert!(journal.iter().all(|j| j.user == user || j.statement == "init"), "{name}: journal users");
         }
     }
 

@@ -755,3 +755,9 @@ pub(crate) fn restore(url: &str, tables: &[(Table, Vec<Vec<Cell<'static>>>)]) ->
         Ok(())
     })
 }
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+#[cfg(test)]
+mod tests;
