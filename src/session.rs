@@ -288,6 +288,26 @@ impl Session {
         if self.transaction.is_none() {
             self.refresh_from_workspace()?;
         }
+        let mut holding = false;
+        let result = self.attempts(origin, statement, &mut work, &mut holding);
+        if holding {
+            if let Some(store) = &mut self.workspace {
+                // Released by the server anyway when the connection ends.
+                let _ = store.hold_writer_lock(false);
+            }
+        }
+        result
+    }
+
+    /// Runs `work` and commits it; when others committed first, runs it again on their
+    /// state while holding the writer lock (`holding`), so it cannot lose twice.
+    fn attempts<T>(
+        &mut self,
+        origin: &str,
+        statement: &str,
+        work: &mut impl FnMut(&mut Self) -> Result<T, StatementFailure>,
+        holding: &mut bool,
+    ) -> Result<T, StatementFailure> {
         let mut retries = 0;
         loop {
             let savepoint = self.graph.savepoint();
@@ -322,6 +342,8 @@ impl Session {
             // on the state they left (docs/storage.md, "Several writers").
             if e.kind == crate::storage::StorageErrorKind::Changed && retries < CONFLICT_RETRIES {
                 retries += 1;
+                let held = *holding || store.hold_writer_lock(true).is_ok();
+                *holding = held;
                 if let Ok(Some(graph)) = store.refresh() {
                     self.replace_graph(graph);
                     continue;

@@ -90,6 +90,13 @@ pub trait Store {
     fn user(&self) -> Option<String> {
         None
     }
+
+    /// Holds (`true`) or releases the right to commit, beyond one transaction: a statement
+    /// that lost a race to other writers runs again holding it, so it cannot lose twice. A
+    /// workspace with one writer holds it anyway.
+    fn hold_writer_lock(&mut self, _hold: bool) -> Result<(), StorageError> {
+        Ok(())
+    }
 }
 
 /// A workspace's address: a SQLite file, or a PostgreSQL database's URL.

@@ -9,8 +9,9 @@
 //!   at a time, each in milliseconds, and nobody waits while another analyst types;
 //! * a session writes only on the state it read: inside the lock it checks that the journal
 //!   still ends where its graph does, else nothing is written and the commit fails with
-//!   [`Kind::Changed`], naming the other entries; the session then reads the fresh state
-//!   and runs the statement again on it (`Session::transact`);
+//!   [`Kind::Changed`], naming the other entries; the session then takes the same lock for
+//!   its session (`hold_writer_lock`), reads the fresh state and runs the statement again
+//!   on it (`Session::transact`), so a statement loses a race at most once;
 //! * reading is one `REPEATABLE READ, READ ONLY` transaction: a consistent snapshot while
 //!   others write;
 //! * who wrote is the role the server authenticated (`session_user`), not `$USER`, which
@@ -462,6 +463,12 @@ impl Store for PgStore {
 
     fn user(&self) -> Option<String> {
         Some(self.role.clone())
+    }
+
+    fn hold_writer_lock(&mut self, hold: bool) -> Result<(), StorageError> {
+        self.reconnect_if_closed()?;
+        let sql = if hold { "SELECT pg_advisory_lock($1)" } else { "SELECT pg_advisory_unlock($1)" };
+        self.client.execute(sql, &[&WRITER_LOCK]).map(|_| ()).map_err(|e| self.pg(e))
     }
 }
 
