@@ -203,3 +203,38 @@ fn each_attestation_keeps_who_entered_it() {
         }
     }
 }
+
+/// A connection the server ends (as on a restart) fails the statement under way cleanly:
+/// an error that says so, nothing of it in memory; the next statement connects again, and
+/// the session goes on with everything that was acknowledged.
+#[test]
+fn a_lost_connection_fails_one_statement_and_the_session_goes_on() {
+    let Some((db, url)) = workspace("a_lost_connection_fails_one_statement_and_the_session_goes_on") else {
+        return;
+    };
+    let mut alice = session(&url);
+    run(&mut alice, "ATTEST c1 BY tass DENIED QUOTE 'no Russians there'").expect("alice attests");
+    let before = alice.graph.canonical_stored_state();
+    let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).expect("connects");
+    let ended: i64 = admin
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .expect("ends the other connections")
+        .get(0);
+    assert!(ended >= 1, "alice's connection was ended");
+    let e = run(&mut alice, "ATTEST c1 BY sohr QUOTE 'dozens'").expect_err("the statement fails");
+    assert!(e.contains("claimgraph::storage::io") && e.contains("connection"), "{e}");
+    assert_eq!(alice.graph.canonical_stored_state(), before, "nothing of the failed statement remains");
+    run(&mut alice, "ATTEST c1 BY sohr QUOTE 'dozens, again'").expect("the next statement reconnects");
+    let mut store = open(&PathBuf::from(&url)).expect("opens");
+    let stored = store.load().expect("loads");
+    assert_eq!(stored.canonical_stored_state(), alice.graph.canonical_stored_state());
+    let kg = crate::load::print::print_graph(&stored);
+    assert!(
+        kg.contains("no Russians there") && kg.contains("dozens, again") && !kg.contains("'dozens'"),
+        "{kg}"
+    );
+}
