@@ -110,6 +110,9 @@ impl Table {
     }
 }
 
+/// Every row of every table of a workspace, table by table (what `storage::copy` carries).
+pub(crate) type Dump = Vec<(Table, Vec<Vec<Cell<'static>>>)>;
+
 /// Where a statement's rows go: a backend's open transaction.
 pub(crate) trait RowSink {
     type Error;

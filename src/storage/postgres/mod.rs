@@ -707,7 +707,7 @@ fn meta_rows(user: &str) -> Vec<(&'static str, String)> {
 
 /// Every row of every table of the workspace `url` names, in one snapshot; `meta` without
 /// `schema_version`, which belongs to the backend.
-pub(crate) fn dump(url: &str) -> Result<Vec<(Table, Vec<Vec<Cell<'static>>>)>, StorageError> {
+pub(crate) fn dump(url: &str) -> Result<rows::Dump, StorageError> {
     let shown = redact(url);
     let mut client = connect(url, &shown)?;
     let version = schema_version(&mut client, &shown)?;
@@ -748,7 +748,7 @@ pub(crate) fn dump(url: &str) -> Result<Vec<(Table, Vec<Vec<Cell<'static>>>)>, S
 }
 
 /// Creates a workspace in the empty database `url` names from another workspace's rows.
-pub(crate) fn restore(url: &str, tables: &[(Table, Vec<Vec<Cell<'static>>>)]) -> Result<(), StorageError> {
+pub(crate) fn restore(url: &str, tables: &rows::Dump) -> Result<(), StorageError> {
     create_with(url, |_, sink| {
         sink.row(
             Table::Meta,

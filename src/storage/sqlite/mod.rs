@@ -557,7 +557,7 @@ pub fn create(path: &Path, graph: &Graph, entry: &JournalEntry) -> Result<(), St
 }
 
 /// Creates a workspace file from another workspace's rows (see `storage::copy`).
-pub(crate) fn restore(path: &Path, tables: &[(Table, Vec<Vec<Cell<'static>>>)]) -> Result<(), StorageError> {
+pub(crate) fn restore(path: &Path, tables: &rows::Dump) -> Result<(), StorageError> {
     create_with(path, |conn| {
         let mut sink = SqliteSink { conn };
         for (table, rows) in tables {
@@ -570,7 +570,7 @@ pub(crate) fn restore(path: &Path, tables: &[(Table, Vec<Vec<Cell<'static>>>)]) 
 }
 
 /// Every row of every table, in one read transaction. Only the current schema is copied.
-pub(crate) fn dump(path: &Path) -> Result<Vec<(Table, Vec<Vec<Cell<'static>>>)>, StorageError> {
+pub(crate) fn dump(path: &Path) -> Result<rows::Dump, StorageError> {
     let store = SqliteStore::open(path)?;
     let conn = &store.conn;
     let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| store.sql(e))?;
@@ -584,7 +584,7 @@ pub(crate) fn dump(path: &Path) -> Result<Vec<(Table, Vec<Vec<Cell<'static>>>)>,
             "open it for writing once (any statement that changes it) to bring it up to date, then copy it",
         ));
     }
-    let read = || -> rusqlite::Result<Vec<(Table, Vec<Vec<Cell<'static>>>)>> {
+    let read = || -> rusqlite::Result<rows::Dump> {
         conn.execute_batch("BEGIN")?;
         let mut tables = Vec::new();
         for table in Table::ALL {
