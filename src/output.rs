@@ -20,6 +20,7 @@ use comfy_table::{presets, ContentArrangement, Table};
 use serde_json::{json, Map, Value as Json};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use crate::diagnostics::escape_controls;
 use crate::load::Applied;
 use crate::query::{NodeValue, QueryOutput, QueryValue, RelValue, WriteStats};
 
@@ -183,11 +184,12 @@ fn render_table(output: &QueryOutput, width: Option<u16>) -> String {
 
 fn render_csv(output: &QueryOutput) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let _ = writer.write_record(&output.columns);
+    // CSV quotes newlines itself; other control characters are escaped as in a table.
+    let _ = writer.write_record(output.columns.iter().map(|c| escape_controls(c)));
     for row in &output.rows {
         let _ = writer.write_record(row.iter().map(|v| match v {
             QueryValue::Null => String::new(),
-            v => cell_text(v),
+            v => escape_controls(&cell_text(v)),
         }));
     }
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -210,9 +212,10 @@ fn render_markdown(output: &QueryOutput) -> String {
     text
 }
 
-/// Newlines and tabs as escapes, so one value stays on one line.
+/// Newlines and tabs as escapes, so one value stays on one line, and every other control
+/// character too (ESC, BEL, NUL …), so data cannot drive the terminal.
 fn one_line(s: &str) -> String {
-    s.replace('\r', "\\r").replace('\n', "\\n").replace('\t', "\\t")
+    escape_controls(&s.replace('\r', "\\r").replace('\n', "\\n").replace('\t', "\\t"))
 }
 
 /// Cuts text to `max` terminal columns, ending with `…` when cut. Columns, not characters:
@@ -372,6 +375,30 @@ mod tests {
     fn markdown_escapes_pipes() {
         let text = render_output(&sample(), OutputFormat::Markdown, None, None);
         assert!(text.contains("Wagner \\| Group"));
+    }
+
+    #[test]
+    fn no_format_prints_control_characters_raw() {
+        let hostile = "esc\u{1b}[31m bel\u{7} nul\u{0} cr\r del\u{7f} c1\u{9b}";
+        let output = QueryOutput {
+            columns: vec![format!("col{hostile}")],
+            rows: vec![
+                vec![QueryValue::String(hostile.into())],
+                vec![QueryValue::List(vec![QueryValue::String(hostile.into())])],
+            ],
+            stats: WriteStats::default(),
+        };
+        for format in [OutputFormat::Table, OutputFormat::Markdown, OutputFormat::Csv, OutputFormat::Json] {
+            for width in [None, Some(80)] {
+                let text = render_output(&output, format, width, None);
+                // serde_json escapes C0 controls, as JSON requires, and leaves DEL and C1 be.
+                let json_allows = |c: char| format == OutputFormat::Json && c >= '\u{7f}';
+                let raw: Vec<char> =
+                    text.chars().filter(|c| c.is_control() && *c != '\n' && !json_allows(*c)).collect();
+                assert!(raw.is_empty(), "{format:?} printed {raw:?}:\n{text}");
+                assert!(text.contains("u001B[31m") || format == OutputFormat::Json, "{format:?}:\n{text}");
+            }
+        }
     }
 
     #[test]

@@ -547,7 +547,7 @@ impl Session {
                 }
                 let _ = writeln!(out, "{line}");
                 for c in new_contradictions {
-                    let _ = writeln!(out, "warning: {c}");
+                    let _ = writeln!(out, "warning: {}", crate::diagnostics::escape_controls(&c.to_string()));
                 }
             }
             // CSV output stays machine-readable: declarations print nothing.

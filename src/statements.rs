@@ -64,17 +64,18 @@ pub(crate) fn split_script(text: &str) -> Vec<(Span, bool)> {
     out
 }
 
-/// Whether REPL input is ready to run: it ends with a `;` outside strings, comments and
-/// brackets, and nothing but whitespace or comments follows it. `:` commands are complete
-/// at the end of their line.
+/// Whether REPL input is ready to run: it ends with a `;` outside strings and comments, and
+/// nothing but whitespace or comments follows it. `:` commands are complete at the end of
+/// their line. Brackets do not hold input open: no statement has a `;` inside brackets, so
+/// `MATCH (n RETURN n;` runs and shows where the `)` is missing, rather than waiting for one.
 pub(crate) fn input_is_complete(text: &str) -> bool {
     let trimmed = text.trim_start();
     if trimmed.starts_with(':') || trimmed.is_empty() {
         return true;
     }
     let mut last_end = None;
-    let state = scan(text, true, |end| last_end = Some(end));
-    if state.open_literal || state.depth > 0 {
+    let state = scan(text, false, |end| last_end = Some(end));
+    if state.open_literal {
         return false;
     }
     match last_end {
@@ -128,6 +129,11 @@ mod tests {
     #[test]
     fn completeness() {
         assert!(!input_is_complete("MATCH (n)"));
+        assert!(
+            input_is_complete("MATCH (n RETURN n;"),
+            "an unclosed bracket is a syntax error, not more input"
+        );
+        assert!(input_is_complete("MATCH (n\n RETURN n;\n"));
         assert!(!input_is_complete("MATCH (n {name: 'x;"));
         assert!(!input_is_complete("MATCH (n {name: ';'}"));
         assert!(input_is_complete("MATCH (n)\nRETURN n;"));

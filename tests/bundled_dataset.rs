@@ -1,7 +1,8 @@
 //! The bundled dataset: loads cleanly, holds what the core issue asks for, and every quote
 //! is verbatim in the founding article when `../shared/seeds` is present.
 
-use std::path::Path;
+#[path = "support/shared.rs"]
+mod shared;
 
 use claimgraph::bundled::bundled_dataset;
 use claimgraph::load::{load_files, normalise_for_quotes};
@@ -45,11 +46,8 @@ fn every_claim_has_a_source_a_quote_and_a_status() {
 
 #[test]
 fn every_quote_is_verbatim_in_the_article() {
-    let article = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds/deir_ez_zor_2018.txt");
-    let Ok(text) = std::fs::read_to_string(&article) else {
-        eprintln!("{} is absent: quote verification skipped", article.display());
-        return;
-    };
+    let Some(article) = shared::shared_input("seeds/deir_ez_zor_2018.txt") else { return };
+    let text = std::fs::read_to_string(&article).expect("the article is readable");
     let text = normalise_for_quotes(&text);
     let g = bundled();
     let mut checked = 0;

@@ -90,7 +90,7 @@ fn hostile_kg(dir: &Path) -> PathBuf {
          CONSTRAINT single_killed: SINGLE ()-[:{rel}]->() ON killed;\n\
          CLAIM ({a})-[{cid}:{rel} {{killed: ~100, {odd}: {name}, when: @2018-02}}]->(b)\n  \
            BY {src} REPORTED IN {doc} AT {name} ON @2018-02-07 QUOTE {quote}\n  \
-           BY quoted ALLEGED ON @-4months QUOTE 'second'\n  \
+           BY quoted ALLEGED IN {doc} ON @-4months QUOTE 'second'\n  \
            BY USER {user};\n\
          CLAIM ({a})-[:{rel} {{killed: 5}}]->(b) BY quoted QUOTE 'five';\n\
          CLAIM (b)-[:KNOWS]->({a}) BY {relay} DENIED QUOTE {name};\n\

@@ -3,6 +3,9 @@
 //! `tests/query_roundtrip/*.cgq` file (queries separated by blank lines) and every query in
 //! the openCypher TCK that is expected to parse.
 
+#[path = "support/shared.rs"]
+mod shared;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -206,9 +209,10 @@ fn split_row(line: &str) -> Vec<String> {
 }
 
 fn tck_root() -> Option<PathBuf> {
-    let p = PathBuf::from("/work/shared/opencypher-tck/features");
-    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join("opencypher-tck/features");
-    [local, p].into_iter().find(|p| p.is_dir())
+    match std::env::var_os("CLAIMGRAPH_TCK_DIR") {
+        Some(d) if !d.is_empty() => Some(PathBuf::from(d).join("features")),
+        _ => shared::shared_input("opencypher-tck/features"),
+    }
 }
 
 /// Every TCK query that should parse does, and round-trips. Prints the counts.
@@ -218,10 +222,7 @@ fn tck_queries_parse_and_round_trip() {
 }
 
 fn tck_body() {
-    let Some(root) = tck_root() else {
-        eprintln!("TCK features not found; skipping");
-        return;
-    };
+    let Some(root) = tck_root() else { return };
     let queries = tck_queries(&root);
     let (mut ok, mut failed, mut rejected_bad, mut bad) = (0, Vec::new(), 0, 0);
     for q in &queries {

@@ -1,5 +1,8 @@
 //! The REPL driven through a pseudo-terminal, the way a user meets it.
 
+#[path = "support/shared.rs"]
+mod shared;
+
 use std::time::Duration;
 
 use expectrl::{ControlCode, Regex, Session};
@@ -49,6 +52,18 @@ fn repl_session() {
     p.expect(Regex("expected .*")).unwrap();
     p.expect("claimgraph> ").unwrap();
 
+    // An unclosed bracket ends at `;` with an error, not in endless continuation lines.
+    p.send_line("MATCH (n RETURN n;").unwrap();
+    p.expect(Regex("expected .*found")).unwrap();
+    p.expect("claimgraph> ").unwrap();
+    // A `;` inside an open string says why the statement goes on.
+    p.send("RETURN 'open;").unwrap();
+    p.expect("inside an open string").unwrap();
+    p.send("\r").unwrap();
+    p.send_line("';").unwrap();
+    p.expect("open;").unwrap();
+    p.expect("claimgraph> ").unwrap();
+
     // A multi-line declaration: incomplete until `;`.
     p.send_line("ENTITY (test_person:Person").unwrap();
     p.send_line("  {name: 'Test; Person'});").unwrap();
@@ -88,12 +103,7 @@ fn repl_session() {
 /// second `draft` run leaves it out.
 #[test]
 fn review_session() {
-    let article =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds/deir_ez_zor_2018.txt");
-    if !article.exists() {
-        eprintln!("note: {} is absent; review test skipped", article.display());
-        return;
-    }
+    let Some(article) = shared::shared_input("seeds/deir_ez_zor_2018.txt") else { return };
     let bin = env!("CARGO_BIN_EXE_claimgraph");
     let dir = tempfile::tempdir().unwrap();
     let draft = dir.path().join("draft.kg");

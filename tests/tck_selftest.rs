@@ -9,6 +9,8 @@ mod panic_capture;
 mod runner;
 #[path = "tck/scenarios.rs"]
 mod scenarios;
+#[path = "support/shared.rs"]
+mod shared;
 #[path = "tck/values.rs"]
 mod values;
 
@@ -128,6 +130,8 @@ fn fake(
             Err(error(ErrorClass::SyntaxError, ErrorDetail::UndefinedVariable, ErrorPhase::CompileTime))
         }
         "PANIC" => panic!("scripted panic"),
+        // What `query::execute` returns when it caught a panic of the engine.
+        "CAUGHT" => Err(error(ErrorClass::InternalError, ErrorDetail::Panic, ErrorPhase::Runtime)),
         "LOOP" => {
             while !cancel.load(Ordering::SeqCst) {
                 std::thread::sleep(Duration::from_millis(5));
@@ -305,6 +309,14 @@ const FEATURE: &str = r#"Feature: Self1 - the runner's own checks
       """
     Then the result should be empty
 
+  Scenario: [panic] engine panic caught and returned as an InternalError
+    Given any graph
+    When executing query:
+      """
+      CAUGHT
+      """
+    Then the result should be empty
+
   Scenario: [timeout] engine loops until cancelled
     Given any graph
     When executing query:
@@ -321,7 +333,7 @@ fn runner_decides_each_scenario_as_scripted() {
     std::fs::write(dir.path().join("features/self/Self1.feature"), FEATURE).expect("write");
     let (scenarios, errors) = scenarios::load(dir.path());
     assert!(errors.is_empty(), "{errors:?}");
-    assert_eq!(scenarios.len(), 18);
+    assert_eq!(scenarios.len(), 19);
     assert_eq!(scenarios[6].name, "features/self/Self1.feature: [pass] parameters 1 (example 1)");
     assert_eq!(scenarios[6].dir, "self");
     runner::install_panic_hook();

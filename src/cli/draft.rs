@@ -4,8 +4,6 @@
 use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
-
 use crate::diagnostics::{render_plain, report_in, SourceFile};
 use crate::draft::{review, score, DraftOptions, Lexicon};
 use crate::load::{load_files, DataFile};
@@ -34,13 +32,10 @@ pub struct DraftArgs {
 }
 
 pub fn run(args: &DraftArgs, session: &super::SessionArgs) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.article).with_context(|| {
-        format!("cannot read {} (the article must be UTF-8 text)", args.article.display())
-    })?;
+    let text = SourceFile::read(&args.article)?.text.to_string();
     let mut lex = Lexicon::bundled();
     for path in &args.lexicons {
-        let content =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let content = SourceFile::read(path)?.text.to_string();
         if let Err(e) = lex.add_file(&path.display().to_string(), &content) {
             let file = SourceFile::new(path.display().to_string(), content);
             anyhow::bail!("{}", render_plain(&report_in(&file, e)));
@@ -76,8 +71,7 @@ pub fn run(args: &DraftArgs, session: &super::SessionArgs) -> anyhow::Result<Exi
     let draft = crate::draft::draft(&text, &graph, &lex, &options);
     let kg = draft.to_kg(&args.article.display().to_string());
     if let Some(gold_path) = &args.score {
-        let gold_file =
-            DataFile::read(gold_path).with_context(|| format!("cannot read {}", gold_path.display()))?;
+        let gold_file = DataFile::read(gold_path)?;
         let mut gold = Graph::new();
         load_files(&mut gold, &[gold_file])?;
         let mut drafted = known_graph(session)?;

@@ -2,7 +2,7 @@
 //! `anyhow` and decides exit codes: 0 success, 1 a statement or file failed, 2 usage error
 //! (clap), 3 contradictions found by `check`.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -341,7 +341,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let analysis = crate::check::analyse(&graph);
             let text = match args.format {
                 OutputFormat::Table | OutputFormat::Csv | OutputFormat::Markdown => {
-                    format!("{}\n\n{}", graph.summary(), crate::check::report_table(&analysis))
+                    // Names in findings are data: escaped so they cannot drive the terminal.
+                    let table = crate::diagnostics::escape_controls(&crate::check::report_table(&analysis));
+                    format!("{}\n\n{table}", graph.summary())
                 }
                 OutputFormat::Json => {
                     let mut report = crate::check::report_json(&analysis);
@@ -523,13 +525,7 @@ pub(crate) fn progress_bar(len: u64, message: &'static str) -> indicatif::Progre
 }
 
 fn read_script(path: &Path) -> anyhow::Result<SourceFile> {
-    if path.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).context("cannot read standard input")?;
-        return Ok(SourceFile::new("<stdin>", text));
-    }
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(SourceFile::new(path.display().to_string(), text))
+    Ok(SourceFile::read(path)?)
 }
 
 /// Builds a session from the shared options (loads data or opens the workspace, parses
@@ -616,10 +612,7 @@ pub fn load(files: &[PathBuf]) -> anyhow::Result<Graph> {
     let data = if files.is_empty() {
         vec![bundled_dataset()]
     } else {
-        files
-            .iter()
-            .map(|p| DataFile::read(p).with_context(|| format!("cannot read {}", p.display())))
-            .collect::<anyhow::Result<Vec<_>>>()?
+        files.iter().map(|p| Ok(DataFile::read(p)?)).collect::<anyhow::Result<Vec<_>>>()?
     };
     let total: usize = data.iter().map(|d| d.source.text.len()).sum();
     let spinner = if total > 5_000_000 && std::io::stderr().is_terminal() {

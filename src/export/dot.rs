@@ -105,6 +105,12 @@ fn claim_edge(graph: &Graph, ix: ClaimIx, contested: &BTreeMap<ClaimIx, String>)
 }
 
 /// The whole graph as DOT.
+/// The whole graph as DOT with attribution chains and no clusters, as `claimgraph export
+/// dot --chains` writes it (for tools and the fuzz targets).
+pub fn dot_of_graph(graph: &Graph) -> String {
+    graph_to_dot(graph, DotOptions { clusters: None, chains: true }, &indicatif::ProgressBar::hidden())
+}
+
 pub(crate) fn graph_to_dot(graph: &Graph, options: DotOptions, progress: &indicatif::ProgressBar) -> String {
     let contested = contested_claims(graph);
     let mut dot = DotGraph::default();
@@ -250,14 +256,16 @@ fn assign_clusters(graph: &Graph, dot: &mut DotGraph, by: Option<ClusterBy>) {
     }
 }
 
-/// Escapes text for a double-quoted DOT string: quotes and backslashes escaped, newlines as
-/// `\n` line breaks, other control characters dropped.
+/// Escapes text for a double-quoted DOT string: quotes and backslashes escaped, `&` as
+/// `&amp;` (Graphviz decodes HTML entities in strings, so `AT&amp;T` would show as "AT&T"),
+/// newlines as `\n` line breaks, other control characters dropped.
 pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
+            '&' => out.push_str("&amp;"),
             '\n' => out.push_str("\\n"),
             c if c.is_control() => {}
             c => out.push(c),

@@ -73,6 +73,8 @@ pub(crate) struct Parsed {
 /// Parses one statement; `None` when it is not a well-formed declaration.
 fn parse_one(text: &str, seg: Segment) -> Option<Parsed> {
     let stmt_text = text.get(seg.start..seg.end)?;
+    // Bounded before pest recurses; the whole-file parse then reports where.
+    crate::syntax::lexer::check_nesting(stmt_text).ok()?;
     // Most statements are claims or entities: parse those with their own rule (same
     // result: no other statement kind starts with their keyword).
     let rule = match crate::statements::first_token(stmt_text).map(|i| first_word(&stmt_text[i..])) {
@@ -102,6 +104,10 @@ fn first_word(text: &str) -> &str {
 
 /// Statements parsed per unit of work handed to a thread.
 const CHUNK: usize = 1024;
+/// Stack of a parsing thread: pest recurses through every precedence layer per bracket,
+/// and a statement may nest [`crate::syntax::lexer::MAX_NESTING`] deep even in a debug
+/// build. Address space only; untouched pages cost nothing.
+const WORKER_STACK: usize = 32 << 20;
 
 /// Parses `segs` on worker threads and hands them to `apply` in order. Stops at the first
 /// statement that does not parse (nothing after it is applied) and returns it.
@@ -122,10 +128,12 @@ pub(crate) fn parse_in_order(
     let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<(usize, Result<Vec<Parsed>, Segment>)>(workers * 4);
+        let mut started = 0;
         for _ in 0..workers {
             let tx = tx.clone();
             let (next, stop, chunks) = (&next, &stop, &chunks);
-            scope.spawn(move || loop {
+            let worker = std::thread::Builder::new().name("claimgraph-load".into()).stack_size(WORKER_STACK);
+            let spawned = worker.spawn_scoped(scope, move || loop {
                 if stop.load(Ordering::Relaxed) {
                     break;
                 }
@@ -137,8 +145,18 @@ pub(crate) fn parse_in_order(
                     break;
                 }
             });
+            if spawned.is_err() {
+                break; // no thread to be had: the workers started so far do the work
+            }
+            started += 1;
         }
         drop(tx);
+        if started == 0 {
+            for seg in segs {
+                apply(parse_one(text, *seg).ok_or(*seg)?);
+            }
+            return Ok(());
+        }
         let mut pending: BTreeMap<usize, Result<Vec<Parsed>, Segment>> = BTreeMap::new();
         let mut want = 0;
         for (i, parsed) in rx.iter() {

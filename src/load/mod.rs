@@ -10,6 +10,7 @@ mod error;
 mod fast;
 pub mod json;
 pub mod print;
+mod sanity;
 mod stored;
 pub mod table;
 mod texts;
@@ -26,14 +27,15 @@ pub(crate) use stored::{constraint_from_text, denial_target_from_text};
 
 use crate::diagnostics::{report_in, SourceFile};
 use crate::model::{
-    Attestation, Claim, ClaimIx, ClaimKind, DeclSite, Denial, DenialTarget, DocumentText, EndSelector,
-    EntityIx, Graph, Props, RelPattern, Resolution, ResolutionTarget, SourceRef, Status,
+    Attestation, Claim, ClaimIx, ClaimKind, DateValue, DeclSite, Denial, DenialTarget, DocumentText,
+    EndSelector, EntityIx, Graph, Props, RelPattern, Resolution, ResolutionTarget, SourceRef, Status,
 };
 use crate::syntax::decl::{
     AttestationDecl, DeclStatement, DenyTarget, EndPattern, EntityDecl, EntityKind, Name, Prop,
     RelPatternDecl, ResolveTargetDecl, SourceName,
 };
 use crate::syntax::{parse_script, Span, Statement};
+use sanity::non_empty;
 
 /// Labels the declaration keywords add.
 pub const SOURCE_LABEL: &str = "Source";
@@ -68,10 +70,10 @@ impl DataFile {
     }
 
     /// Reads a file from disk; its folder is the base for relative paths.
-    pub fn read(path: &Path) -> Result<Self, std::io::Error> {
-        let text = std::fs::read_to_string(path)?;
+    pub fn read(path: &Path) -> Result<Self, crate::diagnostics::ReadError> {
+        let source = SourceFile::read(path)?;
         let base = path.parent().map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p });
-        Ok(DataFile::new(path.display().to_string(), text, base.map(Path::to_path_buf)))
+        Ok(DataFile { source, base_dir: base.map(Path::to_path_buf), optional_texts: false })
     }
 }
 
@@ -155,9 +157,9 @@ pub(crate) fn load_files_then<T>(
         loader.begin(i, file);
         match statements {
             FileStatements::Parsed(decls) => {
-                for (decl, span) in decls {
-                    loader.statement_offset = 0;
-                    errors.push(file, loader.apply(decl, *span, Pass::Entities), 0);
+                for (decl, span, offset) in decls {
+                    loader.statement_offset = *offset;
+                    errors.push(file, loader.apply(decl, *span, Pass::Entities), *offset);
                 }
             }
             FileStatements::Text(split) => {
@@ -182,8 +184,8 @@ pub(crate) fn load_files_then<T>(
     for (i, (file, statements)) in files.iter().zip(&sources).enumerate() {
         loader.begin(i, file);
         if let FileStatements::Parsed(decls) = statements {
-            for (decl, span) in decls {
-                errors.push(file, loader.apply(decl, *span, Pass::Chains), 0);
+            for (decl, span, offset) in decls {
+                errors.push(file, loader.apply(decl, *span, Pass::Chains), *offset);
             }
         }
         for (_, p) in chains.iter().filter(|(f, _)| *f == i) {
@@ -196,9 +198,9 @@ pub(crate) fn load_files_then<T>(
         loader.begin(i, file);
         match statements {
             FileStatements::Parsed(decls) => {
-                for (decl, span) in decls {
-                    loader.statement_offset = 0;
-                    errors.push(file, loader.apply(decl, *span, Pass::Facts), 0);
+                for (decl, span, offset) in decls {
+                    loader.statement_offset = *offset;
+                    errors.push(file, loader.apply(decl, *span, Pass::Facts), *offset);
                 }
             }
             FileStatements::Text(split) => {
@@ -237,7 +239,7 @@ pub(crate) fn load_files_then<T>(
 /// A file's statements: parsed whole (JSON), split for parsing one by one, or a sheet's
 /// claims.
 enum FileStatements {
-    Parsed(Vec<(DeclStatement, Span)>),
+    Parsed(Vec<json::JsonDecl>),
     Text(fast::Split),
     Table(Vec<table::Row>),
 }
@@ -551,6 +553,10 @@ impl<'g> Loader<'g> {
                 "only sources have VIA chains",
             ));
         }
+        non_empty(&e.id, "an id")?;
+        for l in &e.labels {
+            non_empty(l, "a label")?;
+        }
         for p in &e.props {
             check_prop(p)?;
         }
@@ -606,6 +612,7 @@ impl<'g> Loader<'g> {
     fn declare_chain(&mut self, e: &EntityDecl) -> Result<(), LoadError> {
         let Some(ix) = self.graph.find_entity(&e.id.text) else { return Ok(()) };
         let via = self.chain(&e.via)?;
+        self.no_chain_cycle(ix, &via, &e.via)?;
         let via_type = self.graph.intern(VIA_TYPE);
         let mut from = ix;
         for &to in &via {
@@ -749,6 +756,10 @@ impl<'g> Loader<'g> {
     ) -> Result<(bool, usize), LoadError> {
         let subject = self.end(&p.subject, "subject")?;
         let object = self.end(&p.object, "object")?;
+        non_empty(&p.rel_type, "a relationship type")?;
+        if let Some(id) = &p.claim_id {
+            non_empty(id, "a claim id")?;
+        }
         for prop in &p.props {
             check_prop(prop)?;
         }
@@ -844,6 +855,18 @@ impl<'g> Loader<'g> {
         if let (Some(doc), Some(quote)) = (document, &a.quote) {
             self.verify_quote(doc, quote, a.quote_span.unwrap_or(a.span))?;
         }
+        if let (Some(date @ crate::model::Value::Date(DateValue::Relative { .. })), None) =
+            (&a.date, document)
+        {
+            return Err(LoadError::new(
+                LoadErrorKind::InvalidValue,
+                a.span,
+                format!("the date {date} is relative to a document, and this attestation has none"),
+            )
+            .with_help(
+                "name the document (`IN article`) or set one for the file (`USE DOCUMENT article;`)",
+            ));
+        }
         Ok(Attestation {
             source,
             via,
@@ -928,6 +951,7 @@ fn unknown_finding(id: &Name, known: &[String]) -> LoadError {
 
 /// Rejects property values that are well-formed but meaningless.
 fn check_prop(p: &Prop) -> Result<(), LoadError> {
+    non_empty(&p.key, "a property key")?;
     if p.key.text == "aliases"
         && !matches!(&p.value, crate::model::Value::List(items) if items.iter().all(|v| v.as_str().is_some()))
     {

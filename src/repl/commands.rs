@@ -298,8 +298,7 @@ fn source(
     if path.is_empty() {
         return Err("usage: :source FILE".to_string());
     }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    let file = SourceFile::new(path, text);
+    let file = SourceFile::read(Path::new(path)).map_err(|e| e.to_string())?;
     let summary = session.execute_script(&file, out, err);
     session.finish_json(out);
     let _ = writeln!(out, "{path}: {} statements run, {} failed", summary.succeeded, summary.failed);
@@ -310,7 +309,7 @@ fn load(path: &str, session: &mut Session, out: &mut dyn Write) -> Result<After,
     if path.is_empty() {
         return Err("usage: :load FILE".to_string());
     }
-    let data = DataFile::read(Path::new(path)).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let data = DataFile::read(Path::new(path)).map_err(|e| e.to_string())?;
     let before = session.graph.summary();
     // One transaction: the whole file or, on any error, nothing.
     let mut failed_to_load = None;

@@ -265,6 +265,13 @@ impl Hinter for ReplHelper {
     type Hint = String;
 
     fn hint(&self, line: &str, pos: usize, ctx: &Context<'_>) -> Option<String> {
+        // A `;` typed inside a string or comment does not end the statement: say so, or the
+        // shell seems to swallow Enter.
+        if pos == line.len() && line.trim_end().ends_with(';') && !input_is_complete(line) {
+            return Some(
+                "   (inside an open string or /* comment: close it, or Ctrl-C to discard)".to_string(),
+            );
+        }
         self.hinter.hint(line, pos, ctx)
     }
 }

@@ -575,6 +575,16 @@ fn build_number(pair: Pair<'_, Rule>) -> Result<Number, SyntaxError> {
             Rule::minus => negative = true,
             Rule::float_literal => {
                 let x: f64 = p.as_str().parse().map_err(|_| SyntaxError::at(span, "invalid number"))?;
+                // `1e999` is not Infinity by accident: `Infinity` says so on purpose.
+                if !x.is_finite() {
+                    return Err(SyntaxError::at(
+                        span,
+                        format!(
+                            "number {} is too large for a 64-bit float (write Infinity if that is meant)",
+                            p.as_str()
+                        ),
+                    ));
+                }
                 out = Some(Number::Float(if negative { -x } else { x }));
             }
             Rule::special_float => {
@@ -912,6 +922,7 @@ impl fmt::Display for DeclStatement {
 /// Parses one literal value in the declaration syntax (`~100`, `@2018-02`, `'x'`).
 pub fn parse_value(text: &str) -> Result<Value, SyntaxError> {
     use pest::Parser;
+    super::lexer::check_nesting(text)?;
     let mut pairs =
         super::LangParser::parse(Rule::value_literal, text).map_err(|e| SyntaxError::from_pest(e, text))?;
     let outer = pairs.next().expect("value_literal yields one pair");

@@ -10,7 +10,9 @@
 use super::{Span, SyntaxError};
 
 /// Deepest bracket nesting accepted before parsing: pest recurses per bracket level (through
-/// every precedence layer), so very deep input would overflow the stack.
+/// every precedence layer), so very deep input would overflow the stack. The one limit for
+/// every statement, data file, parameter and JSON import (see `load::json`), so that
+/// whatever loads also prints back to statements that load.
 pub(crate) const MAX_NESTING: usize = 64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,22 +147,44 @@ fn is_blank(c: char) -> bool {
     c.is_whitespace() || c == '\u{FEFF}'
 }
 
-/// Rejects text nested deeper than [`MAX_NESTING`] brackets before pest sees it. Brackets
-/// inside strings, quoted names and comments do not count.
+/// Rejects text nested deeper than [`MAX_NESTING`] brackets before pest sees it, and a
+/// block comment that is never closed (pest would only say what it expected there).
+/// Brackets inside strings, quoted names and comments do not count; `CASE … END` counts as a
+/// bracket, since pest recurses through it as through one.
 pub(crate) fn check_nesting(text: &str) -> Result<(), SyntaxError> {
     let mut depth = 0usize;
-    for t in tokens(text) {
+    let too_deep = |span| SyntaxError::at(span, format!("brackets nested more than {MAX_NESTING} deep"));
+    let significant: Vec<Token> = tokens(text).filter(|t| !t.kind.is_trivia()).collect();
+    for (i, t) in significant.iter().enumerate() {
         match t.kind {
             TokenKind::Open => {
                 depth += 1;
                 if depth > MAX_NESTING {
-                    return Err(SyntaxError::at(
-                        t.span,
-                        format!("brackets nested more than {MAX_NESTING} deep"),
-                    ));
+                    return Err(too_deep(t.span));
                 }
             }
             TokenKind::Close => depth = depth.saturating_sub(1),
+            TokenKind::BlockComment { closed: false } => {
+                let opener = Span::new(t.span.start, t.span.start + 2);
+                return Err(SyntaxError::at(opener, "comment is never closed (no `*/`)"));
+            }
+            TokenKind::Word => {
+                let word = &text[t.span.start..t.span.end];
+                let is = |k: &str| word.eq_ignore_ascii_case(k);
+                // A keyword, not a property key (`n.end`), parameter, label or map key.
+                let text_of = |t: &Token| &text[t.span.start..t.span.end];
+                let after = i.checked_sub(1).map(|j| text_of(&significant[j]));
+                let before = significant.get(i + 1).map(text_of);
+                let keyword = !matches!(after, Some("." | "$" | ":")) && before != Some(":");
+                if keyword && is("case") {
+                    depth += 1;
+                    if depth > MAX_NESTING {
+                        return Err(too_deep(t.span));
+                    }
+                } else if keyword && is("end") {
+                    depth = depth.saturating_sub(1);
+                }
+            }
             _ => {}
         }
     }

@@ -152,7 +152,12 @@ fn token_at(text: &str, pos: usize) -> (String, Span) {
         first.len_utf8()
     };
     let word = &rest[..len];
-    (format!("'{}'", word.escape_debug()), Span::new(pos, pos + len))
+    // A 100,000-character identifier is named by its start, not repeated in full.
+    let shown = match word.char_indices().nth(40) {
+        Some((cut, _)) => format!("'{}…' ({} characters)", word[..cut].escape_debug(), word.chars().count()),
+        None => format!("'{}'", word.escape_debug()),
+    };
+    (shown, Span::new(pos, pos + len))
 }
 
 /// How a grammar rule is named in "expected ..." messages.

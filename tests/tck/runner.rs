@@ -247,8 +247,17 @@ struct Run {
     claim_names: u64,
 }
 
+/// Runs a statement. `query::execute` turns an engine panic into an `InternalError` so that
+/// a session survives it; here it is a panic again, so the scenario counts as `[panic]`.
 fn exec(run: &mut Run, text: &str, cancel: &AtomicBool) -> Result<QueryOutput, QueryError> {
-    (run.exec)(&mut run.graph, text, &run.params, cancel, &run.procedures)
+    let result = (run.exec)(&mut run.graph, text, &run.params, cancel, &run.procedures);
+    if let Err(e) = &result {
+        if e.class == claimgraph::query::ErrorClass::InternalError {
+            let original = take_panic_message();
+            panic!("{} ({original})", e.message);
+        }
+    }
+    result
 }
 
 pub fn run_scenario(sc: &Scenario, tck: &Path, exec: Exec, cancel: &AtomicBool) -> Result<(), String> {

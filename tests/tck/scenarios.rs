@@ -14,12 +14,17 @@ use gherkin::{GherkinEnv, StepType};
 /// the repository (the layout of the development machines). Returns the path looked at
 /// and whether it holds a TCK (a `features/` folder).
 pub fn tck_dir() -> (PathBuf, bool) {
-    let dir = match std::env::var_os("CLAIMGRAPH_TCK_DIR") {
-        Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/opencypher-tck"),
-    };
-    let found = dir.join("features").is_dir();
-    (dir, found)
+    match std::env::var_os("CLAIMGRAPH_TCK_DIR") {
+        Some(d) if !d.is_empty() => {
+            let dir = PathBuf::from(d);
+            let found = super::shared::require(&dir, dir.join("features").is_dir());
+            (dir, found)
+        }
+        _ => match super::shared::shared_input("opencypher-tck/features") {
+            Some(features) => (features.parent().map_or(features.clone(), Path::to_path_buf), true),
+            None => (Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/opencypher-tck"), false),
+        },
+    }
 }
 
 /// One step, with Outline placeholders already substituted.

@@ -1,0 +1,1 @@
+RETURN {{repeat 400000 [}}1{{repeat 400000 ]}};

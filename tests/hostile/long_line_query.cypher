@@ -1,0 +1,1 @@
+RETURN '{{repeat 65535 x}}' + x;
