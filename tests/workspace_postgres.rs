@@ -17,6 +17,10 @@ use std::time::{Duration, Instant};
 
 use postgres::{Client, NoTls};
 
+#[path = "support/shared.rs"]
+#[allow(dead_code)]
+mod shared;
+
 fn bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_claimgraph"));
     cmd.env("NO_COLOR", "1").env("USER", "tester").env_remove("CLAIMGRAPH_DATABASE_URL");
@@ -44,7 +48,7 @@ fn s(p: &Path) -> &str {
 fn server(test: &str) -> Option<String> {
     match std::env::var("CLAIMGRAPH_TEST_POSTGRES").ok().filter(|u| !u.is_empty()) {
         Some(url) => Some(url),
-        None if std::env::var_os("CI").is_some() => {
+        None if shared::in_ci() => {
             panic!("{test}: CI must run the PostgreSQL tests: set CLAIMGRAPH_TEST_POSTGRES (`.ci/postgres start DIR`)")
         }
         None => {
