@@ -44,6 +44,26 @@ fn attestation(r: &postgres::Row, at: usize) -> Result<(crate::model::Attestatio
     )
 }
 
+/// The attestations of the claim or denial `key`, from rows `(owner, attestation...)`
+/// in owner order (rows of owners before `key` that no longer exist are passed over).
+fn owned_by<'r>(
+    rows: &mut std::iter::Peekable<impl Iterator<Item = &'r postgres::Row>>,
+    key: i64,
+) -> Result<RawAttestations, String> {
+    let mut attestations = RawAttestations::default();
+    while let Some(a) = rows.peek() {
+        let owner: i64 = a.get(0);
+        if owner > key {
+            break;
+        }
+        if owner == key {
+            attestations.push(attestation(a, 1)?);
+        }
+        rows.next();
+    }
+    Ok(attestations)
+}
+
 /// The graph as of one snapshot, and the journal entry it is at.
 pub(super) fn load(client: &mut Client) -> Result<(Graph, i64), ReadError> {
     let mut tx = client
@@ -98,17 +118,7 @@ pub(super) fn load(client: &mut Client) -> Result<(Graph, i64), ReadError> {
         &[],
     )? {
         let key: i64 = r.get(0);
-        let mut attestations = RawAttestations::default();
-        while let Some(a) = atts.peek() {
-            let owner: i64 = a.get(0);
-            if owner > key {
-                break;
-            }
-            if owner == key {
-                attestations.push(attestation(a, 1)?);
-            }
-            atts.next();
-        }
+        let attestations = owned_by(&mut atts, key)?;
         let t: String = r.get(3);
         let rel_type = match types.get(&t) {
             Some(i) => *i,
@@ -147,17 +157,7 @@ pub(super) fn load(client: &mut Client) -> Result<(Graph, i64), ReadError> {
     let mut denials = Vec::new();
     for r in tx.query("SELECT key, claim, pattern FROM denials ORDER BY key", &[])? {
         let key: i64 = r.get(0);
-        let mut attestations = RawAttestations::default();
-        while let Some(a) = datts.peek() {
-            let owner: i64 = a.get(0);
-            if owner > key {
-                break;
-            }
-            if owner == key {
-                attestations.push(attestation(a, 1)?);
-            }
-            datts.next();
-        }
+        let attestations = owned_by(&mut datts, key)?;
         denials.push(RawDenial {
             key: key as u64,
             claim: r.get::<_, Option<i64>>(1).map(|c| c as usize),
