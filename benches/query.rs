@@ -33,6 +33,17 @@ pub const PROVENANCE_SOURCES: &str =
 /// The peers' contradiction group-by written in the query language (SINGLE on killed).
 pub const GROUP_BY: &str = "MATCH (a)-[r:CASUALTIES]->(b) WITH a, b, count(DISTINCT r.killed) AS n \
      WHERE n > 1 RETURN count(*)";
+/// The whole-graph questions of `compare.py` (issue 18): two group-bys (by interned
+/// label and type), a top-k over a group-by, a count over a two-hop chain (counted at its
+/// middle node) and a count under a property filter.
+pub const GROUP_BY_LABEL: &str =
+    "MATCH (n) RETURN labels(n) AS labels, count(*) AS n ORDER BY n DESC LIMIT 3";
+pub const GROUP_BY_TYPE: &str =
+    "MATCH (a)-[r]->(b) RETURN type(r) AS type, count(*) AS n ORDER BY n DESC LIMIT 3";
+pub const TOP_IN_DEGREE: &str =
+    "MATCH (a)-[r]->(b) WITH b, count(r) AS indeg ORDER BY indeg DESC LIMIT 5 RETURN key(b) AS b, indeg";
+pub const COUNT_2HOP: &str = "MATCH (a)-[r]->(b)-[r2]->(c) RETURN count(*) AS n";
+pub const COUNT_KILLED: &str = "MATCH (a)-[r]->(b) WHERE r.killed > 50 RETURN count(*) AS n";
 
 fn scales() -> Vec<usize> {
     let mut s = vec![10_000, 100_000];
@@ -91,6 +102,15 @@ fn benches(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("contradiction_group_by", n), |b| {
             b.iter(|| run(g, GROUP_BY, &none))
         });
+        for (name, text) in [
+            ("group_by_label", GROUP_BY_LABEL),
+            ("group_by_type", GROUP_BY_TYPE),
+            ("top_in_degree", TOP_IN_DEGREE),
+            ("count_2hop", COUNT_2HOP),
+            ("count_killed", COUNT_KILLED),
+        ] {
+            group.bench_function(BenchmarkId::new(name, n), |b| b.iter(|| run(g, text, &none)));
+        }
         group.bench_function(BenchmarkId::new("check_full", n), |b| {
             b.iter(|| black_box(claimgraph::check::check(g)).len())
         });

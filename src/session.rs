@@ -519,6 +519,40 @@ impl Session {
         })
     }
 
+    /// Runs a query and returns its operator tree with the rows each operator produced,
+    /// then how many rows it returned and how long it took (`:profile`). The query runs for
+    /// real: what it writes is written. Errors are rendered against the query's text.
+    pub fn profile(&mut self, text: &str) -> Result<Vec<String>, String> {
+        let text = text.trim().trim_end_matches(';').trim_end();
+        let caller = query::Caller { user: self.user.clone() };
+        self.cancel.store(false, Ordering::SeqCst);
+        let started = Instant::now();
+        let result = query::profile(&caller, &mut self.graph, text, &self.params, &self.cancel);
+        let elapsed = started.elapsed();
+        let was_cancelled = self.cancel.swap(false, Ordering::SeqCst);
+        let file = SourceFile::new("<profile>", text);
+        let whole = Span::new(0, text.len());
+        match result {
+            Ok((output, mut plan)) => {
+                let n = output.rows.len();
+                plan.push(format!(
+                    "{n} row{}, {:.3} ms",
+                    if n == 1 { "" } else { "s" },
+                    elapsed.as_secs_f64() * 1000.0
+                ));
+                Ok(plan)
+            }
+            Err(_) if was_cancelled => {
+                let report = crate::diagnostics::report_in(&file, QueryDiagnostic::cancelled(whole));
+                Err(render_for_terminal(&report, self.color))
+            }
+            Err(e) => {
+                let report = crate::diagnostics::report_in(&file, QueryDiagnostic::new(e, whole));
+                Err(render_for_terminal(&report, self.color))
+            }
+        }
+    }
+
     /// Prints a statement's result in the session's format (JSON is gathered instead).
     pub fn print_outcome(&mut self, statement: &str, outcome: &Outcome, out: &mut dyn Write) {
         let statement = statement.trim();

@@ -51,6 +51,11 @@ fn repl_session() {
     p.send_line(":explain MATCH (a RETURN a").unwrap();
     p.expect(Regex("expected .*")).unwrap();
     p.expect("claimgraph> ").unwrap();
+    // The same tree after running, with the rows each operator produced.
+    p.send_line(":profile CALL db.labels() YIELD label RETURN label").unwrap();
+    p.expect(Regex(r"ProcedureCall db\.labels\(\) YIELD label  \(\d+ rows\)")).unwrap();
+    p.expect(Regex(r"\d+ rows, [0-9.]+ ms")).unwrap();
+    p.expect("claimgraph> ").unwrap();
 
     // An unclosed bracket ends at `;` with an error, not in endless continuation lines.
     p.send_line("MATCH (n RETURN n;").unwrap();

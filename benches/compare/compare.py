@@ -54,12 +54,17 @@ VPY = VENV / "bin" / "python"
 CLAIMGRAPH = ROOT / "target" / "release" / "claimgraph"
 NS = "http://example.org/cg/"
 LABELS = ["Person", "Organization", "Location", "Event", "Unit"]
+# Questions of the whole graph (issue 18): group-bys, a top-k, a 2-hop count and a property filter.
+WHOLE_GRAPH = ["group_by_label", "group_by_type", "top_in_degree", "count_2hop", "count_killed"]
 OPS = ["load", "open", "lookup_1hop_x100", "expand_2hop_x100", "shortest_path_x100", "contradictions", "provenance",
-       "contradictions_query", "provenance_sources", "provenance_unwind"]
+       "contradictions_query", "provenance_sources", "provenance_unwind"] + WHOLE_GRAPH
 # claimgraph-only rows, compared with the peers' times for another operation.
 SAME_AS = {"contradictions_query": "contradictions", "provenance_sources": "provenance",
            "provenance_unwind": "provenance"}
-ENGINES = ["claimgraph", "kuzu_memory", "kuzu_disk", "oxigraph_memory", "networkx"]
+ENGINES = ["claimgraph", "kuzu_memory", "kuzu_disk", "oxigraph_memory", "networkx", "duckdb"]
+# Engines that answer only some operations (the others are not run at all).
+ONLY = {"duckdb": ["load"] + WHOLE_GRAPH,
+        "oxigraph_memory": [op for op in OPS if op not in WHOLE_GRAPH]}
 TIMEOUT = 1800
 
 
@@ -118,7 +123,37 @@ def kuzu_op(handle, op, pairs):
     if op == "provenance":
         return len(q("MATCH (a:Entity)-[r:Claim]->(b:Entity) WHERE r.source = 's7' AND r.status = 'reported' "
                      "RETURN a.id, r.type, b.id, r.quote"))
+    if op in KUZU_WHOLE_GRAPH:
+        return summary(q(KUZU_WHOLE_GRAPH[op]))
     raise ValueError(op)
+
+
+# The whole-graph questions. Kùzu keeps an entity's label as a column (its node tables are
+# Entity and Src); the sources hold no label an entity has, so the top 3 are the same.
+KUZU_WHOLE_GRAPH = {
+    "group_by_label": "MATCH (n:Entity) RETURN n.label AS label, count(*) AS n ORDER BY n DESC LIMIT 3",
+    "group_by_type": "MATCH (a)-[r:Claim]->(b) RETURN r.type AS type, count(*) AS n ORDER BY n DESC LIMIT 3",
+    "top_in_degree": "MATCH (a)-[r:Claim]->(b) WITH b, count(r) AS indeg ORDER BY indeg DESC LIMIT 5 "
+                     "RETURN b.id, indeg",
+    "count_2hop": "MATCH (a)-[r:Claim]->(b)-[r2:Claim]->(c) RETURN count(*)",
+    "count_killed": "MATCH (a)-[r:Claim]->(b) WHERE r.killed > 50 RETURN count(*)",
+}
+DUCKDB_WHOLE_GRAPH = {
+    "group_by_label": "SELECT label, count(*) AS n FROM entity GROUP BY label ORDER BY n DESC LIMIT 3",
+    "group_by_type": "SELECT type, count(*) AS n FROM claim GROUP BY type ORDER BY n DESC LIMIT 3",
+    "top_in_degree": 'SELECT "to", count(*) AS indeg FROM claim GROUP BY "to" ORDER BY indeg DESC LIMIT 5',
+    # The generated data has no self-loops, so no claim can follow itself.
+    "count_2hop": 'SELECT count(*) FROM claim r JOIN claim r2 ON r."to" = r2."from"',
+    "count_killed": "SELECT count(*) FROM claim WHERE killed > 50",
+}
+
+
+def summary(rows):
+    """What a whole-graph answer is compared by: the count, or the counts of the top rows
+    (ties in the top rows may come in any order, so the names are left out)."""
+    if len(rows) == 1 and len(rows[0]) == 1:
+        return rows[0][0]
+    return [row[-1] for row in rows]
 
 
 def oxigraph_load(data):
@@ -154,7 +189,7 @@ def oxigraph_op(store, op, pairs):
         return len(q(f"SELECT ?s ?p ?o ?quote WHERE {{ GRAPH ?g {{ ?g <{NS}source> <{NS}e/s7> ; "
                      f"<{NS}status> \"reported\" ; <{NS}quote> ?quote . ?s ?p ?o . "
                      f"FILTER(?s != ?g) }} }}"))
-    return None  # SPARQL has no shortest path
+    return None  # SPARQL has no shortest path (the whole-graph questions are not asked of it)
 
 
 def networkx_load(data):
@@ -175,6 +210,9 @@ def networkx_load(data):
 
 
 def networkx_op(g, op, pairs):
+    import heapq
+    from collections import Counter
+
     import networkx as nx
 
     if op == "lookup_1hop_x100":
@@ -210,7 +248,36 @@ def networkx_op(g, op, pairs):
         return sum(1 for v in groups.values() if len(v) > 1)
     if op == "provenance":
         return len([(a, b, d) for a, b, d in g.edges(data=True) if d["source"] == "s7" and d["status"] == "reported"])
+    if op == "group_by_label":
+        return [n for _, n in Counter(d["label"] for _, d in g.nodes(data=True)).most_common(3)]
+    if op == "group_by_type":
+        return [n for _, n in Counter(d["type"] for _, _, d in g.edges(data=True)).most_common(3)]
+    if op == "top_in_degree":
+        return [n for _, n in heapq.nlargest(5, g.in_degree(), key=lambda x: x[1])]
+    if op == "count_2hop":
+        # Two distinct claims a->b->c: in-degree x out-degree at each b, less each self-loop
+        # (the one claim that would follow itself).
+        return sum(g.in_degree(b) * g.out_degree(b) for b in g) - nx.number_of_selfloops(g)
+    if op == "count_killed":
+        return sum(1 for _, _, d in g.edges(data=True) if d["killed"] is not None and d["killed"] > 50)
     raise ValueError(op)
+
+
+def duckdb_load(data):
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    files = ", ".join(f"'{data / (label + '.csv')}'" for label in LABELS)
+    con.execute(f"CREATE TABLE entity AS SELECT * FROM read_csv([{files}], header = true)")
+    con.execute(f"CREATE TABLE source AS SELECT * FROM read_csv('{data / 'sources.csv'}', header = true)")
+    con.execute(f"CREATE TABLE claim AS SELECT * FROM read_csv('{data / 'claims.csv'}', header = true)")
+    return con
+
+
+def duckdb_op(con, op, pairs):
+    if op in DUCKDB_WHOLE_GRAPH:
+        return summary(con.execute(DUCKDB_WHOLE_GRAPH[op]).fetchall())
+    return None
 
 
 def kuzu_open(data, pairs):
@@ -250,6 +317,8 @@ def worker(engine, op, data):
         handle, run = oxigraph_load(data), oxigraph_op
     elif engine == "networkx":
         handle, run = networkx_load(data), networkx_op
+    elif engine == "duckdb":
+        handle, run = duckdb_load(data), duckdb_op
     else:
         raise ValueError(engine)
     load = time.perf_counter() - t0
@@ -283,6 +352,14 @@ CG_PROVENANCE_SOURCES = ("MATCH (a)-[r]->(b) WHERE 's7' IN sources(r) AND status
 CG_CONTRADICTIONS = "CONTRADICTIONS;"
 CG_GROUP_BY = ("MATCH (a)-[r:CASUALTIES]->(b) WITH a, b, count(DISTINCT r.killed) AS n "
                "WHERE n > 1 RETURN count(*);")
+CG_WHOLE_GRAPH = {
+    "group_by_label": "MATCH (n) RETURN labels(n) AS labels, count(*) AS n ORDER BY n DESC LIMIT 3;",
+    "group_by_type": "MATCH (a)-[r]->(b) RETURN type(r) AS type, count(*) AS n ORDER BY n DESC LIMIT 3;",
+    "top_in_degree": "MATCH (a)-[r]->(b) WITH b, count(r) AS indeg ORDER BY indeg DESC LIMIT 5 "
+                     "RETURN key(b) AS b, indeg;",
+    "count_2hop": "MATCH (a)-[r]->(b)-[r2]->(c) RETURN count(*) AS n;",
+    "count_killed": "MATCH (a)-[r]->(b) WHERE r.killed > 50 RETURN count(*) AS n;",
+}
 FOOTER = re.compile(r"^(\d+) rows?\b.*, ([0-9.]+) ms$")
 
 
@@ -305,6 +382,8 @@ def claimgraph_script(op, data, n):
         lines = [CG_CONTRADICTIONS]
     elif op == "contradictions_query":
         lines = [CG_GROUP_BY]
+    elif op in CG_WHOLE_GRAPH:
+        lines = [CG_WHOLE_GRAPH[op]]
     else:
         raise ValueError(op)
     path = HERE / "data" / "ops" / str(n) / f"{op}.cgq"
@@ -334,9 +413,16 @@ def sh(cmd, **kw):
 def setup(build):
     if not VPY.exists():
         sh([sys.executable, "-m", "venv", str(VENV)])
-        sh([str(VPY), "-m", "pip", "install", "-q", "kuzu", "pyoxigraph", "networkx"])
+        sh([str(VPY), "-m", "pip", "install", "-q", "kuzu", "pyoxigraph", "networkx", "duckdb"])
     if build:
         sh(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
+
+
+def table_summary(stdout):
+    """A claimgraph table's answer as `summary` gives the peers': the last column's numbers."""
+    cells = [line.strip("│ ").split("┆")[-1].strip() for line in stdout.splitlines() if line.startswith("│")]
+    numbers = [int(c) for c in cells if c.lstrip("-").isdigit()]
+    return numbers[0] if len(numbers) == 1 and len(cells) == 2 else numbers
 
 
 def prepare_open(engine, data):
@@ -348,10 +434,10 @@ def prepare_open(engine, data):
 
 
 def run_once(engine, op, data, n):
-    """(op seconds, peak RSS MiB, process wall seconds) of one process."""
+    """(op seconds, peak RSS MiB, process wall seconds, answer) of one process."""
     if op == "open":
         if engine not in ("claimgraph", "kuzu_disk"):
-            return None, None, None
+            return None, None, None, None
         prepare_open(engine, data)
     if engine == "claimgraph":
         if op == "open":
@@ -367,8 +453,8 @@ def run_once(engine, op, data, n):
         else:
             script = claimgraph_script(op, data, n)
             cmd = [str(CLAIMGRAPH), "run", "--data", str(data / "graph.kg"), "--timing", str(script)]
-    elif op in SAME_AS:
-        return None, None, None
+    elif op in SAME_AS or op not in ONLY.get(engine, OPS):
+        return None, None, None, None
     else:
         cmd = [str(VPY), str(Path(__file__).resolve()), "--worker", engine, op, str(data)]
     with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
@@ -378,19 +464,20 @@ def run_once(engine, op, data, n):
         wall = time.perf_counter() - t0
         if p.returncode != 0:
             sys.stderr.write(f"{engine} {op} failed:\n{p.stderr[-3000:]}\n")
-            return None, None, None
+            return None, None, None, None
         rss_mib = int(tf.read().strip().splitlines()[-1]) / 1024
     if engine == "claimgraph":
         if op in ("load", "open"):
-            return wall, rss_mib, wall
+            return wall, rss_mib, wall, None
         times = statement_times(p.stdout)
         expected = len(read_pairs(data)) if op.endswith("_x100") else 1
         if len(times) != expected:
             sys.stderr.write(f"claimgraph {op}: {len(times)} timed statements, expected {expected}\n")
-            return None, None, None
-        return sum(t for _, t in times), rss_mib, wall
-    seconds = json.loads(p.stdout.strip().splitlines()[-1])["seconds"]
-    return seconds, rss_mib, wall
+            return None, None, None, None
+        answer = table_summary(p.stdout) if op in WHOLE_GRAPH else sum(rows for rows, _ in times)
+        return sum(t for _, t in times), rss_mib, wall, answer
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    return out["seconds"], rss_mib, wall, out.get("result")
 
 
 def machine():
@@ -441,9 +528,10 @@ def main():
                 cell = (statistics.median(r[0] for r in ok), statistics.median(r[1] for r in ok)) if ok else (None, None)
                 table[(op, engine)] = cell
                 walls = ", ".join(f"{r[2]:.3f}" for r in ok)
-                print(f"{n:>8} {op:<20} {engine:<16} {fmt(cell)}  (process wall s: {walls})", flush=True)
-        rows = ["| operation | " + " | ".join(engines) + " | claimgraph / fastest peer |",
-                "|---" * (len(engines) + 2) + "|"]
+                answer = f", answer {ok[0][3]}" if ok and ok[0][3] is not None else ""
+                print(f"{n:>8} {op:<20} {engine:<16} {fmt(cell)}  (process wall s: {walls}{answer})", flush=True)
+        rows = ["| operation | " + " | ".join(engines) + " | claimgraph / fastest peer | claimgraph / kuzu_memory |",
+                "|---" * (len(engines) + 3) + "|"]
         for op in ops:
             peer_op = SAME_AS.get(op, op)
             cells = [fmt(table[(op if e == "claimgraph" else peer_op, e)]) if (op if e == "claimgraph" else peer_op, e)
@@ -452,7 +540,9 @@ def main():
                      if e != "claimgraph" and (peer_op, e) in table and table[(peer_op, e)][0] is not None]
             mine = table.get((op, "claimgraph"), (None, None))[0]
             ratio = f"{mine / min(peers):.2f}x" if mine is not None and peers else "n/a"
-            rows.append(f"| {op} | " + " | ".join(cells) + f" | {ratio} |")
+            kuzu = table.get((peer_op, "kuzu_memory"), (None, None))[0]
+            to_kuzu = f"{mine / kuzu:.2f}x" if mine is not None and kuzu else "n/a"
+            rows.append(f"| {op} | " + " | ".join(cells) + f" | {ratio} | {to_kuzu} |")
         end = os.getloadavg()
         sections.append(f"### {n:,} claims\n\nLoad average (1 min) {load[0]:.1f} at the start, {end[0]:.1f} at the end.\n\n"
                         + "\n".join(rows) + "\n")

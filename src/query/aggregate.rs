@@ -223,6 +223,32 @@ impl Accumulator {
         Ok(())
     }
 
+    /// Feeds one row that stands for `times` rows (a counted hop's matches): counts add
+    /// `times` at once; DISTINCT aggregates, `min` and `max` see the value once, which is
+    /// all repeating it would do; the others see it `times` times.
+    pub(crate) fn update_times(&mut self, args: &[Value], times: u64) -> EvalResult<()> {
+        let counted = match self.kind {
+            AggregateKind::CountStar => true,
+            AggregateKind::Count => self.seen.is_none() && !args.first().unwrap_or(&Value::Null).is_null(),
+            _ => false,
+        };
+        if counted {
+            if let State::Count(n) = &mut self.state {
+                *n = n.saturating_add(i64::try_from(times).unwrap_or(i64::MAX));
+            }
+            return Ok(());
+        }
+        if self.seen.is_some()
+            || matches!(self.kind, AggregateKind::Min | AggregateKind::Max | AggregateKind::Count)
+        {
+            return self.update(args);
+        }
+        for _ in 0..times {
+            self.update(args)?;
+        }
+        Ok(())
+    }
+
     /// The aggregate's value for the group.
     pub(crate) fn finish(self) -> EvalResult<Value> {
         Ok(match self.state {
@@ -362,6 +388,25 @@ mod tests {
                 }
                 _ => assert_eq!(got, want, "{kind:?} distinct={distinct} {rows:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn a_row_standing_for_many_counts_as_many() {
+        for (kind, distinct, rows, want) in [
+            (CountStar, false, vec![(N, 3), (i(1), 2)], i(5)),
+            (Count, false, vec![(N, 3), (i(1), 2), (i(1), 4)], i(6)),
+            (Count, true, vec![(i(1), 3), (i(1), 2), (i(2), 4)], i(2)),
+            (Sum, false, vec![(i(2), 3), (i(1), 2)], i(8)),
+            (Collect, false, vec![(i(2), 2)], l(vec![i(2), i(2)])),
+            (Max, false, vec![(i(2), 3), (i(7), 2)], i(7)),
+            (Avg, false, vec![(i(1), 3), (i(5), 1)], f(2.0)),
+        ] {
+            let mut acc = Accumulator::new(kind, distinct);
+            for (v, times) in &rows {
+                acc.update_times(std::slice::from_ref(v), *times).unwrap();
+            }
+            assert_eq!(acc.finish().unwrap(), want, "{kind:?} distinct={distinct} {rows:?}");
         }
     }
 

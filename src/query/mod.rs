@@ -1,8 +1,9 @@
 //! The query engine: a language modelled on openCypher with provenance extensions.
 //!
-//! Pipeline: [`crate::syntax::query`] (pest → AST) → semantic checks → logical plan →
-//! execution over [`crate::model::Graph`] → [`QueryOutput`] of detached [`QueryValue`]s.
-//! This file is the engine's public contract; the stages live in submodules.
+//! Pipeline: [`crate::syntax::query`] (pest → AST) → semantic checks → plan (operators
+//! over rows of slots) → execution over [`crate::model::Graph`], a pipeline of operators
+//! pulling batches of rows → [`QueryOutput`] of detached [`QueryValue`]s. This file is the
+//! engine's public contract; the stages live in submodules.
 
 pub(crate) mod aggregate;
 pub(crate) mod error;
@@ -11,7 +12,6 @@ pub(crate) mod functions;
 pub(crate) mod ops;
 pub(crate) mod plan;
 pub(crate) mod procedures;
-pub(crate) mod row;
 pub(crate) mod semantic;
 pub(crate) mod temporal;
 pub(crate) mod temporal_functions;
@@ -102,9 +102,9 @@ pub fn execute_query(
 /// thread ([`PROGRAM_STACK`]) that room is there already; elsewhere a fresh segment is
 /// switched to on the caller's thread (`stacker`), not a new thread: starting a thread per
 /// statement cost more than a short lookup query itself.
-fn on_query_thread<F>(work: F) -> Result<QueryOutput, QueryError>
+fn on_query_thread<T, F>(work: F) -> Result<T, QueryError>
 where
-    F: FnOnce() -> Result<QueryOutput, QueryError>,
+    F: FnOnce() -> Result<T, QueryError>,
 {
     let run = std::panic::AssertUnwindSafe(|| stacker::maybe_grow(QUERY_STACK, QUERY_STACK, work));
     std::panic::catch_unwind(run).unwrap_or_else(|_| Err(internal_error("the query engine panicked")))
@@ -116,12 +116,37 @@ pub fn function_names() -> impl Iterator<Item = &'static str> {
     functions::names().chain(aggregate::names()).chain(["shortestPath", "allShortestPaths"])
 }
 
-/// How a query would run on `graph`: one line per operator (anchors, expands, filters,
-/// projections), for EXPLAIN in the REPL. Nothing is executed.
+/// How a query would run on `graph`: its operator tree, one operator per line (the one
+/// producing the results first, each operator's input indented below it), for `:explain`
+/// in the shell. Nothing is executed.
 pub fn explain(graph: &Graph, text: &str, params: &Params) -> Result<Vec<String>, QueryError> {
-    let query = parse(text)?;
-    check(&query)?;
-    Ok(plan::explain(graph, &query, params))
+    on_query_thread(|| {
+        let query = parse(text)?;
+        check(&query)?;
+        procedures::check(&query, builtin_procedures(), params)?;
+        let plan = plan::plan(graph, &query, params, text, builtin_procedures())?;
+        Ok(plan::explain(&plan, None))
+    })
+}
+
+/// Runs a statement as [`execute_as`] does and returns, with its output, the operator tree
+/// of [`explain`] with the rows each operator produced (`:profile` in the shell).
+pub fn profile(
+    caller: &Caller,
+    graph: &mut Graph,
+    text: &str,
+    params: &Params,
+    cancel: &CancelFlag,
+) -> Result<(QueryOutput, Vec<String>), QueryError> {
+    on_query_thread(|| {
+        let query = parse(text)?;
+        check(&query)?;
+        procedures::check(&query, builtin_procedures(), params)?;
+        let plan = plan::plan(graph, &query, params, text, builtin_procedures())?;
+        let ctx = exec::Ctx::new(cancel, &caller.user, true);
+        let out = exec::run(&plan, &ctx, graph)?;
+        Ok((out, plan::explain(&plan, Some(&ctx.counts()))))
+    })
 }
 
 fn internal_error(message: &str) -> QueryError {
@@ -150,5 +175,7 @@ fn run(
 ) -> Result<QueryOutput, QueryError> {
     check(query)?;
     procedures::check(query, procs, params)?;
-    exec::Exec::new(params, cancel, text, &caller.user, procs).run_query(graph, query)
+    let plan = plan::plan(graph, query, params, text, procs)?;
+    let ctx = exec::Ctx::new(cancel, &caller.user, false);
+    exec::run(&plan, &ctx, graph)
 }

@@ -23,7 +23,8 @@ pub(crate) const COMMANDS: &[(&str, &str)] = &[
     ("params", ":params                   list parameters"),
     ("schema", ":schema                   labels, relationship types, constraints and counts"),
     ("review", ":review DRAFT.kg          step through drafts from `claimgraph draft`: accept, edit, reject, skip"),
-    ("explain", ":explain QUERY            how a query would run (where matching starts), without running it"),
+    ("explain", ":explain QUERY            how a query would run: its operators, without running it"),
+    ("profile", ":profile QUERY            run a query and show its operators with the rows each produced"),
     ("contradictions", ":contradictions [id]      the disputes (about an entity, source, document or claim), positions and voices"),
     ("history", ":history                  the workspace's journal: who changed what, when (else this session's input)"),
     ("clear", ":clear                    clear the screen"),
@@ -194,8 +195,10 @@ pub(crate) fn run_command(
             Ok(After::Continue)
         }
         "explain" if rest.is_empty() => Err("usage: :explain MATCH ... RETURN ...".to_string()),
-        "explain" => {
-            match session.explain(rest) {
+        "profile" if rest.is_empty() => Err("usage: :profile MATCH ... RETURN ...".to_string()),
+        "explain" | "profile" => {
+            let plan = if name == "explain" { session.explain(rest) } else { session.profile(rest) };
+            match plan {
                 Ok(plan) => {
                     for line in plan {
                         let _ = writeln!(out, "{line}");

@@ -1,381 +1,372 @@
-//! Expression evaluation: literals, variables, operators, function calls, CASE, list
-//! comprehensions, quantifiers, and the expressions that match patterns (pattern
-//! predicates, pattern comprehensions, EXISTS, shortestPath). Values, operators, functions
-//! and aggregates come from the value layer ([`crate::query::value`], [`crate::query::ops`],
-//! [`crate::query::functions`]).
+//! Expression evaluation over a row of slots: literals, variables, operators, function
+//! calls, CASE, list comprehensions, quantifiers, and the expressions that match patterns
+//! (pattern predicates, pattern comprehensions, EXISTS, shortestPath). Values, operators,
+//! functions and aggregates come from the value layer ([`crate::query::value`],
+//! [`crate::query::ops`], [`crate::query::functions`]).
 
-use super::{unsupported, CancelFlag, Exec, Row};
-use crate::model::Graph;
-use crate::query::aggregate::AggregateKind;
-use crate::query::error::{
-    runtime_error, semantic_error, type_error, ErrorClass, ErrorDetail, ErrorPhase, EvalResult, QueryError,
-};
-use crate::query::functions;
-use crate::query::ops::{self, CmpOp, StringOp};
-use crate::query::temporal_functions;
-use crate::query::value::Params;
-use crate::query::value::Value;
-use crate::syntax::query::*;
 use std::collections::BTreeMap;
 
-impl Exec<'_> {
-    pub(crate) fn eval(&self, g: &Graph, e: &Expr, row: &Row) -> EvalResult<Value> {
-        self.eval_inner(g, e, row).map_err(|mut err| {
-            if err.span.is_none() {
-                err.span = Some(e.span);
-            }
-            err
-        })
-    }
+use super::matching::Matcher;
+use super::{build, Access, CancelFlag, Ctx};
+use crate::model::{Graph, Value as Stored};
+use crate::query::error::{runtime_error, semantic_error, type_error, ErrorClass, ErrorDetail, EvalResult};
+use crate::query::functions;
+use crate::query::ops::{self, CmpOp, StringOp};
+use crate::query::plan::{self, CExpr, CKind, PropKey};
+use crate::query::temporal_functions;
+use crate::query::value::{Params, Value};
+use crate::syntax::query::*;
 
-    fn eval_inner(&self, g: &Graph, e: &Expr, row: &Row) -> EvalResult<Value> {
-        Ok(match &e.kind {
-            ExprKind::Literal(l) => match l {
-                Literal::Null => Value::Null,
-                Literal::Bool(b) => Value::Bool(*b),
-                Literal::Int(i) => Value::Int(*i),
-                Literal::Float(x) => Value::Float(*x),
-                Literal::String(s) => Value::from(s.as_str()),
-                Literal::Uncertain(u) => Value::Uncertain(*u),
-                Literal::Temporal(v) => Value::from_model(v),
-            },
-            ExprKind::Param(p) => match self.params.get(p) {
-                Some(v) => Value::from_query_value(v),
-                None => {
-                    return Err(QueryError::new(
-                        ErrorClass::ParameterMissing,
-                        ErrorDetail::MissingParameter,
-                        ErrorPhase::CompileTime,
-                        format!("expected parameter ${p}"),
-                    )
-                    .at(e.span))
-                }
-            },
-            ExprKind::Var(v) => match row.get(v) {
-                Some(x) => x.clone(),
-                None => {
-                    return Err(QueryError::new(
-                        ErrorClass::SyntaxError,
-                        ErrorDetail::UndefinedVariable,
-                        ErrorPhase::CompileTime,
-                        format!("variable `{v}` not defined"),
-                    )
-                    .at(e.span))
-                }
-            },
-            ExprKind::List(items) => {
-                Value::List(items.iter().map(|i| self.eval(g, i, row)).collect::<EvalResult<_>>()?)
-            }
-            ExprKind::Map(entries) => {
-                let mut m = BTreeMap::new();
-                for (k, v) in entries {
-                    m.insert(k.clone(), self.eval(g, v, row)?);
-                }
-                Value::Map(m)
-            }
-            ExprKind::Property(base, key) => {
-                let b = self.eval(g, base, row)?;
-                let deleted = match &b {
-                    Value::Node(ix) => g.entity(*ix).is_none(),
-                    Value::Relationship(ix) => g.claim(*ix).is_none(),
-                    _ => false,
-                };
-                if deleted {
-                    return Err(runtime_error(
-                        ErrorClass::EntityNotFound,
-                        ErrorDetail::DeletedEntityAccess,
-                        format!("cannot read property '{key}' of a deleted entity"),
-                    ));
-                }
-                ops::property(g, &b, key)?
-            }
-            ExprKind::Index(base, i) => ops::index(g, &self.eval(g, base, row)?, &self.eval(g, i, row)?)?,
-            ExprKind::Slice(base, from, to) => {
-                let b = self.eval(g, base, row)?;
-                let f = from.as_ref().map(|x| self.eval(g, x, row)).transpose()?;
-                let t = to.as_ref().map(|x| self.eval(g, x, row)).transpose()?;
-                ops::slice(&b, f.as_ref(), t.as_ref())?
-            }
-            ExprKind::HasLabels(base, labels) => {
-                let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
-                ops::has_labels(g, &self.eval(g, base, row)?, &labels)?
-            }
-            ExprKind::Unary(op, x) => {
-                let v = self.eval(g, x, row)?;
-                match op {
-                    UnaryOp::Not => ops::not(&v)?,
-                    UnaryOp::Neg => ops::neg(&v)?,
-                    UnaryOp::Plus => match v {
-                        Value::Null | Value::Int(_) | Value::Float(_) | Value::Uncertain(_) => v,
-                        other => {
-                            return Err(type_error(
-                                ErrorDetail::InvalidArgumentType,
-                                format!("cannot apply unary + to a {}", other.type_name()),
-                            ))
-                        }
-                    },
-                }
-            }
-            ExprKind::Binary(op, l, r) => {
-                match op {
-                    // Short-circuit where three-valued logic allows it.
-                    BinOp::And => {
-                        let a = self.eval(g, l, row)?;
-                        if ops::truth(&a)? == Some(false) {
-                            return Ok(Value::Bool(false));
-                        }
-                        return ops::and(&a, &self.eval(g, r, row)?);
-                    }
-                    BinOp::Or => {
-                        let a = self.eval(g, l, row)?;
-                        if ops::truth(&a)? == Some(true) {
-                            return Ok(Value::Bool(true));
-                        }
-                        return ops::or(&a, &self.eval(g, r, row)?);
-                    }
-                    _ => {}
-                }
-                let a = self.eval(g, l, row)?;
-                let b = self.eval(g, r, row)?;
-                match op {
-                    BinOp::Xor => ops::xor(&a, &b)?,
-                    BinOp::Add => ops::add(&a, &b)?,
-                    BinOp::Sub => ops::sub(&a, &b)?,
-                    BinOp::Mul => ops::mul(&a, &b)?,
-                    BinOp::Div => ops::div(&a, &b)?,
-                    BinOp::Mod => ops::rem(&a, &b)?,
-                    BinOp::Pow => ops::pow(&a, &b)?,
-                    BinOp::In => ops::in_list(&a, &b)?,
-                    BinOp::StartsWith => ops::string_predicate(StringOp::StartsWith, &a, &b).into(),
-                    BinOp::EndsWith => ops::string_predicate(StringOp::EndsWith, &a, &b).into(),
-                    BinOp::Contains => ops::string_predicate(StringOp::Contains, &a, &b).into(),
-                    BinOp::And | BinOp::Or => Value::Null,
-                }
-            }
-            ExprKind::Comparison(first, rest) => {
-                let mut left = self.eval(g, first, row)?;
-                let mut result = Some(true);
-                for (op, re) in rest {
-                    let right = self.eval(g, re, row)?;
-                    let r = match op {
-                        CompOp::Eq => ops::equals(&left, &right),
-                        CompOp::Ne => ops::not_equals(&left, &right),
-                        CompOp::Lt => ops::compare(CmpOp::Lt, &left, &right),
-                        CompOp::Le => ops::compare(CmpOp::Le, &left, &right),
-                        CompOp::Gt => ops::compare(CmpOp::Gt, &left, &right),
-                        CompOp::Ge => ops::compare(CmpOp::Ge, &left, &right),
-                        CompOp::Regex => ops::truth(&ops::regex_match(&left, &right)?)?,
-                    };
-                    result = ops::and3(result, r);
-                    left = right;
-                }
-                result.into()
-            }
-            ExprKind::IsNull(x, negated) => Value::Bool(self.eval(g, x, row)?.is_null() != *negated),
-            ExprKind::Case { input, whens, else_ } => {
-                let input = input.as_ref().map(|i| self.eval(g, i, row)).transpose()?;
-                for (w, t) in whens {
-                    let hit = match &input {
-                        Some(iv) => ops::equals(iv, &self.eval(g, w, row)?) == Some(true),
-                        None => ops::is_true(&self.eval(g, w, row)?),
-                    };
-                    if hit {
-                        return self.eval(g, t, row);
-                    }
-                }
-                match else_ {
-                    Some(x) => self.eval(g, x, row)?,
-                    None => Value::Null,
-                }
-            }
-            ExprKind::CountStar => return Err(misplaced_aggregate(e.span)),
-            ExprKind::Call { name, args, .. } => {
-                if AggregateKind::from_name(name).is_some() {
-                    return Err(misplaced_aggregate(e.span));
-                }
-                if name.eq_ignore_ascii_case("exists") && args.len() == 1 {
-                    return match &args[0].kind {
-                        ExprKind::Pattern(_) => self.eval(g, &args[0], row),
-                        _ => Ok(Value::Bool(!self.eval(g, &args[0], row)?.is_null())),
-                    };
-                }
-                let vals = args.iter().map(|a| self.eval(g, a, row)).collect::<EvalResult<Vec<_>>>()?;
-                if name.eq_ignore_ascii_case("labels")
-                    && matches!(vals.first(), Some(Value::Node(ix)) if g.entity(*ix).is_none())
-                {
-                    return Err(runtime_error(
-                        ErrorClass::EntityNotFound,
-                        ErrorDetail::DeletedEntityAccess,
-                        "cannot read the labels of a deleted node",
-                    ));
-                }
-                match temporal_functions::canonical(name) {
-                    Some(f) => temporal_functions::call(f, &vals, self.now)?,
-                    None => functions::call(g, name, &vals)?,
-                }
-            }
-            ExprKind::Reduce { acc, init, var, list, expr } => {
-                let start = self.eval(g, init, row)?;
-                let Some(items) = self.list_operand(g, list, row)? else { return Ok(Value::Null) };
-                let mut scope = row.clone();
-                scope.insert(acc.clone(), start);
-                for item in items {
-                    self.tick()?;
-                    scope.insert(var.clone(), item);
-                    let next = self.eval(g, expr, &scope)?;
-                    scope.insert(acc.clone(), next);
-                }
-                scope.get(acc).cloned().unwrap_or_default()
-            }
-            ExprKind::ListComprehension { var, list, filter, map } => {
-                let Some(items) = self.list_operand(g, list, row)? else { return Ok(Value::Null) };
-                let mut out = Vec::new();
-                let mut scope = row.clone();
-                for item in items {
-                    self.tick()?;
-                    scope.insert(var.clone(), item.clone());
-                    if let Some(f) = filter {
-                        if !ops::is_true(&self.eval(g, f, &scope)?) {
-                            continue;
-                        }
-                    }
-                    out.push(match map {
-                        Some(m) => self.eval(g, m, &scope)?,
-                        None => item,
-                    });
-                }
-                Value::List(out)
-            }
-            ExprKind::Quantifier { kind, var, list, filter } => {
-                let Some(items) = self.list_operand(g, list, row)? else { return Ok(Value::Null) };
-                let (mut trues, mut nulls) = (0usize, 0usize);
-                let mut scope = row.clone();
-                let n = items.len();
-                for item in items {
-                    self.tick()?;
-                    scope.insert(var.clone(), item);
-                    let t = match filter {
-                        Some(f) => ops::truth(&self.eval(g, f, &scope)?)?,
-                        None => Some(true),
-                    };
-                    match t {
-                        Some(true) => trues += 1,
-                        None => nulls += 1,
-                        Some(false) => {}
-                    }
-                }
-                let falses = n - trues - nulls;
-                let r = match kind {
-                    // Decided whatever the nulls would have been...
-                    QuantKind::All if falses > 0 => Some(false),
-                    QuantKind::Any if trues > 0 => Some(true),
-                    QuantKind::None if trues > 0 => Some(false),
-                    QuantKind::Single if trues > 1 => Some(false),
-                    // ...or not: unknown.
-                    _ if nulls > 0 => None,
-                    QuantKind::All | QuantKind::None => Some(true),
-                    QuantKind::Any => Some(false),
-                    QuantKind::Single => Some(trues == 1),
-                };
-                r.into()
-            }
-            ExprKind::Pattern(el) => {
-                let part = PatternPart { var: None, shortest: None, element: (**el).clone(), span: el.span };
-                let mut found = Vec::new();
-                self.match_pattern(g, std::slice::from_ref(&part), row, &mut found)?;
-                Value::Bool(!found.is_empty())
-            }
-            ExprKind::PatternComprehension { path_var, pattern, filter, map } => {
-                let part = PatternPart {
-                    var: path_var.clone(),
-                    shortest: None,
-                    element: (**pattern).clone(),
-                    span: pattern.span,
-                };
-                let mut found = Vec::new();
-                self.match_pattern(g, std::slice::from_ref(&part), row, &mut found)?;
-                let mut out = Vec::new();
-                for r in found {
-                    if let Some(f) = filter {
-                        if !ops::is_true(&self.eval(g, f, &r)?) {
-                            continue;
-                        }
-                    }
-                    out.push(self.eval(g, map, &r)?);
-                }
-                Value::List(out)
-            }
-            ExprKind::Exists(body) => match body.as_ref() {
-                ExistsBody::Pattern(p, w) => {
-                    let mut found = Vec::new();
-                    self.match_pattern(g, &p.parts, row, &mut found)?;
-                    let mut any = false;
-                    for r in found {
-                        if w.as_ref().map_or(Ok(true), |w| self.eval(g, w, &r).map(|v| ops::is_true(&v)))? {
-                            any = true;
-                            break;
-                        }
-                    }
-                    Value::Bool(any)
-                }
-                ExistsBody::Query(q) => Value::Bool(self.exists_query(g, q, row)?),
-            },
-            ExprKind::ShortestPath(part) => {
-                let mut found = Vec::new();
-                let mut named = (**part).clone();
-                named.var = Some("  path".into());
-                self.match_pattern(g, std::slice::from_ref(&named), row, &mut found)?;
-                found.into_iter().next().and_then(|mut r| r.remove("  path")).unwrap_or(Value::Null)
-            }
-        })
-    }
-
-    /// The list a comprehension or quantifier ranges over; `None` for null.
-    fn list_operand(&self, g: &Graph, list: &Expr, row: &Row) -> EvalResult<Option<Vec<Value>>> {
-        match self.eval(g, list, row)? {
-            Value::Null => Ok(None),
-            Value::List(items) => Ok(Some(items)),
-            other => Err(type_error(
-                ErrorDetail::InvalidArgumentType,
-                format!("expected a list, got {}", other.type_name()),
-            )),
+/// Evaluates an expression on a row; an error without a place gets the expression's.
+pub(crate) fn eval(ctx: &Ctx<'_>, g: &Graph, e: &CExpr, row: &[Value]) -> EvalResult<Value> {
+    eval_inner(ctx, g, e, row).map_err(|mut err| {
+        if err.span.is_none() {
+            err.span = Some(e.span);
         }
-    }
+        err
+    })
+}
 
-    /// `EXISTS { MATCH ... }`: read-only clauses run on the current row.
-    fn exists_query(&self, g: &Graph, q: &SingleQuery, row: &Row) -> EvalResult<bool> {
-        let mut rows = vec![row.clone()];
-        for c in &q.clauses {
-            match &c.kind {
-                ClauseKind::Match { optional, pattern, where_ } => {
-                    let mut out = Vec::new();
-                    for r in &rows {
-                        let mut found = Vec::new();
-                        self.match_pattern(g, &pattern.parts, r, &mut found)?;
-                        let before = out.len();
-                        for f in found {
-                            if where_
-                                .as_ref()
-                                .map_or(Ok(true), |w| self.eval(g, w, &f).map(|v| ops::is_true(&v)))?
-                            {
-                                out.push(f);
-                            }
-                        }
-                        if *optional && out.len() == before {
-                            out.push(r.clone());
-                        }
+/// Whether a predicate keeps the row (only `true` does).
+pub(crate) fn holds(ctx: &Ctx<'_>, g: &Graph, e: &CExpr, row: &[Value]) -> EvalResult<bool> {
+    Ok(ops::is_true(&eval(ctx, g, e, row)?))
+}
+
+/// Reads a property of an element or a map by key.
+pub(crate) fn property(g: &Graph, base: &Value, key: &PropKey) -> EvalResult<Value> {
+    match base {
+        Value::Node(ix) => match g.entity(*ix) {
+            None => Err(deleted(&key.name)),
+            Some(e) => Ok(key
+                .sym(g)
+                .and_then(|k| e.props.iter().find(|(p, _)| *p == k))
+                .map_or(Value::Null, |(_, v)| Value::from_model(v))),
+        },
+        Value::Relationship(ix) => match g.claim(*ix) {
+            None => Err(deleted(&key.name)),
+            Some(c) => Ok(key.sym(g).and_then(|k| c.prop(k)).map_or(Value::Null, Value::from_model)),
+        },
+        other => ops::property(g, other, &key.name),
+    }
+}
+
+/// `x.key <op> value` (or `value <op> x.key` when `flipped`): integers and string
+/// equality straight from the stored value, anything else through the value layer.
+fn property_compare(
+    g: &Graph,
+    base: &Value,
+    key: &PropKey,
+    op: CompOp,
+    value: &Value,
+    flipped: bool,
+) -> EvalResult<Option<bool>> {
+    let stored = match base {
+        Value::Node(ix) => match g.entity(*ix) {
+            None => return Err(deleted(&key.name)),
+            Some(e) => key.sym(g).and_then(|k| e.props.iter().find(|(p, _)| *p == k)).map(|(_, v)| v),
+        },
+        Value::Relationship(c) => match g.claim(*c) {
+            None => return Err(deleted(&key.name)),
+            Some(claim) => key.sym(g).and_then(|k| claim.prop(k)),
+        },
+        other => return compare(op, flipped, &property(g, other, key)?, value),
+    };
+    Ok(match (stored, value) {
+        (None, _) => None,
+        (Some(Stored::Int(a)), Value::Int(b)) => {
+            let (l, r) = if flipped { (*b, *a) } else { (*a, *b) };
+            Some(match op {
+                CompOp::Eq => l == r,
+                CompOp::Ne => l != r,
+                CompOp::Lt => l < r,
+                CompOp::Le => l <= r,
+                CompOp::Gt => l > r,
+                CompOp::Ge => l >= r,
+                CompOp::Regex => return compare(op, flipped, &Value::Int(*a), value),
+            })
+        }
+        (Some(Stored::String(a)), Value::String(b)) if matches!(op, CompOp::Eq | CompOp::Ne) => {
+            Some((a.as_str() == &**b) == (op == CompOp::Eq))
+        }
+        (Some(v), _) => return compare(op, flipped, &Value::from_model(v), value),
+    })
+}
+
+/// A comparison of two values (`flipped`: the operands the other way round).
+fn compare(op: CompOp, flipped: bool, a: &Value, b: &Value) -> EvalResult<Option<bool>> {
+    let (l, r) = if flipped { (b, a) } else { (a, b) };
+    Ok(match op {
+        CompOp::Eq => ops::equals(l, r),
+        CompOp::Ne => ops::not_equals(l, r),
+        CompOp::Lt => ops::compare(CmpOp::Lt, l, r),
+        CompOp::Le => ops::compare(CmpOp::Le, l, r),
+        CompOp::Gt => ops::compare(CmpOp::Gt, l, r),
+        CompOp::Ge => ops::compare(CmpOp::Ge, l, r),
+        CompOp::Regex => ops::truth(&ops::regex_match(l, r)?)?,
+    })
+}
+
+fn deleted(key: &str) -> crate::query::error::QueryError {
+    runtime_error(
+        ErrorClass::EntityNotFound,
+        ErrorDetail::DeletedEntityAccess,
+        format!("cannot read property '{key}' of a deleted entity"),
+    )
+}
+
+fn eval_inner(ctx: &Ctx<'_>, g: &Graph, e: &CExpr, row: &[Value]) -> EvalResult<Value> {
+    let ev = |x: &CExpr| eval(ctx, g, x, row);
+    Ok(match &e.kind {
+        CKind::Const(v) => v.clone(),
+        CKind::Slot(s) => row.get(*s).cloned().unwrap_or(Value::Null),
+        CKind::List(items) => Value::List(items.iter().map(ev).collect::<EvalResult<_>>()?),
+        CKind::Map(entries) => {
+            let mut m = BTreeMap::new();
+            for (k, v) in entries {
+                m.insert(k.clone(), ev(v)?);
+            }
+            Value::Map(m)
+        }
+        CKind::Property(base, key) => match &base.kind {
+            CKind::Slot(s) => property(g, row.get(*s).unwrap_or(&Value::Null), key)?,
+            _ => property(g, &ev(base)?, key)?,
+        },
+        CKind::Index(base, i) => ops::index(g, &ev(base)?, &ev(i)?)?,
+        CKind::Slice(base, from, to) => {
+            let b = ev(base)?;
+            let f = from.as_ref().map(|x| ev(x)).transpose()?;
+            let t = to.as_ref().map(|x| ev(x)).transpose()?;
+            ops::slice(&b, f.as_ref(), t.as_ref())?
+        }
+        CKind::HasLabels(base, labels) => {
+            let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+            ops::has_labels(g, &ev(base)?, &labels)?
+        }
+        CKind::Unary(op, x) => {
+            let v = ev(x)?;
+            match op {
+                UnaryOp::Not => ops::not(&v)?,
+                UnaryOp::Neg => ops::neg(&v)?,
+                UnaryOp::Plus => match v {
+                    Value::Null | Value::Int(_) | Value::Float(_) | Value::Uncertain(_) => v,
+                    other => {
+                        return Err(type_error(
+                            ErrorDetail::InvalidArgumentType,
+                            format!("cannot apply unary + to a {}", other.type_name()),
+                        ))
                     }
-                    rows = out;
-                }
-                ClauseKind::With { proj, where_ } => {
-                    let (_, out) = self.project(g, proj, rows, where_.as_ref())?;
-                    rows = out;
-                }
-                ClauseKind::Unwind { .. } | ClauseKind::Return { .. } => {}
-                _ => return Err(unsupported("an updating clause inside EXISTS")),
+                },
             }
         }
-        Ok(!rows.is_empty())
+        CKind::Binary(op, l, r) => {
+            match op {
+                // Short-circuit where three-valued logic allows it.
+                BinOp::And => {
+                    let a = ev(l)?;
+                    if ops::truth(&a)? == Some(false) {
+                        return Ok(Value::Bool(false));
+                    }
+                    return ops::and(&a, &ev(r)?);
+                }
+                BinOp::Or => {
+                    let a = ev(l)?;
+                    if ops::truth(&a)? == Some(true) {
+                        return Ok(Value::Bool(true));
+                    }
+                    return ops::or(&a, &ev(r)?);
+                }
+                _ => {}
+            }
+            let a = ev(l)?;
+            let b = ev(r)?;
+            match op {
+                BinOp::Xor => ops::xor(&a, &b)?,
+                BinOp::Add => ops::add(&a, &b)?,
+                BinOp::Sub => ops::sub(&a, &b)?,
+                BinOp::Mul => ops::mul(&a, &b)?,
+                BinOp::Div => ops::div(&a, &b)?,
+                BinOp::Mod => ops::rem(&a, &b)?,
+                BinOp::Pow => ops::pow(&a, &b)?,
+                BinOp::In => ops::in_list(&a, &b)?,
+                BinOp::StartsWith => ops::string_predicate(StringOp::StartsWith, &a, &b).into(),
+                BinOp::EndsWith => ops::string_predicate(StringOp::EndsWith, &a, &b).into(),
+                BinOp::Contains => ops::string_predicate(StringOp::Contains, &a, &b).into(),
+                BinOp::And | BinOp::Or => Value::Null,
+            }
+        }
+        CKind::Comparison(first, rest) => {
+            let mut left = ev(first)?;
+            let mut result = Some(true);
+            for (op, re) in rest {
+                let right = ev(re)?;
+                let r = match op {
+                    CompOp::Eq => ops::equals(&left, &right),
+                    CompOp::Ne => ops::not_equals(&left, &right),
+                    CompOp::Lt => ops::compare(CmpOp::Lt, &left, &right),
+                    CompOp::Le => ops::compare(CmpOp::Le, &left, &right),
+                    CompOp::Gt => ops::compare(CmpOp::Gt, &left, &right),
+                    CompOp::Ge => ops::compare(CmpOp::Ge, &left, &right),
+                    CompOp::Regex => ops::truth(&ops::regex_match(&left, &right)?)?,
+                };
+                result = ops::and3(result, r);
+                left = right;
+            }
+            result.into()
+        }
+        CKind::PropertyCompare { slot, key, op, value, flipped } => {
+            property_compare(g, row.get(*slot).unwrap_or(&Value::Null), key, *op, value, *flipped)?.into()
+        }
+        CKind::IsNull(x, negated) => Value::Bool(ev(x)?.is_null() != *negated),
+        CKind::NotNull(x) => Value::Bool(!ev(x)?.is_null()),
+        CKind::Case { input, whens, else_ } => {
+            let input = input.as_ref().map(|i| ev(i)).transpose()?;
+            for (w, t) in whens {
+                let hit = match &input {
+                    Some(iv) => ops::equals(iv, &ev(w)?) == Some(true),
+                    None => ops::is_true(&ev(w)?),
+                };
+                if hit {
+                    return ev(t);
+                }
+            }
+            match else_ {
+                Some(x) => ev(x)?,
+                None => Value::Null,
+            }
+        }
+        CKind::Call { name, args } => {
+            let vals = args.iter().map(ev).collect::<EvalResult<Vec<_>>>()?;
+            if *name == "labels" && matches!(vals.first(), Some(Value::Node(ix)) if g.entity(*ix).is_none()) {
+                return Err(runtime_error(
+                    ErrorClass::EntityNotFound,
+                    ErrorDetail::DeletedEntityAccess,
+                    "cannot read the labels of a deleted node",
+                ));
+            }
+            functions::call(g, name, &vals)?
+        }
+        CKind::TemporalCall { name, args } => {
+            let vals = args.iter().map(ev).collect::<EvalResult<Vec<_>>>()?;
+            temporal_functions::call(name, &vals, ctx.now)?
+        }
+        CKind::Reduce { acc, init, var, list, expr } => {
+            let start = ev(init)?;
+            let Some(items) = list_operand(&ev(list)?)? else { return Ok(Value::Null) };
+            let mut scope = row.to_vec();
+            scope[*acc] = start;
+            for item in items {
+                ctx.tick()?;
+                scope[*var] = item;
+                scope[*acc] = eval(ctx, g, expr, &scope)?;
+            }
+            std::mem::take(&mut scope[*acc])
+        }
+        CKind::ListComprehension { slot, list, filter, map } => {
+            let Some(items) = list_operand(&ev(list)?)? else { return Ok(Value::Null) };
+            let mut out = Vec::new();
+            let mut scope = row.to_vec();
+            for item in items {
+                ctx.tick()?;
+                scope[*slot] = item;
+                if let Some(f) = filter {
+                    if !holds(ctx, g, f, &scope)? {
+                        continue;
+                    }
+                }
+                out.push(match map {
+                    Some(m) => eval(ctx, g, m, &scope)?,
+                    None => std::mem::take(&mut scope[*slot]),
+                });
+            }
+            Value::List(out)
+        }
+        CKind::Quantifier { kind, slot, list, filter } => {
+            let Some(items) = list_operand(&ev(list)?)? else { return Ok(Value::Null) };
+            let (mut trues, mut nulls) = (0usize, 0usize);
+            let mut scope = row.to_vec();
+            let n = items.len();
+            for item in items {
+                ctx.tick()?;
+                scope[*slot] = item;
+                let t = match filter {
+                    Some(f) => ops::truth(&eval(ctx, g, f, &scope)?)?,
+                    None => Some(true),
+                };
+                match t {
+                    Some(true) => trues += 1,
+                    None => nulls += 1,
+                    Some(false) => {}
+                }
+            }
+            let falses = n - trues - nulls;
+            let r = match kind {
+                // Decided whatever the nulls would have been...
+                QuantKind::All if falses > 0 => Some(false),
+                QuantKind::Any if trues > 0 => Some(true),
+                QuantKind::None if trues > 0 => Some(false),
+                QuantKind::Single if trues > 1 => Some(false),
+                // ...or not: unknown.
+                _ if nulls > 0 => None,
+                QuantKind::All | QuantKind::None => Some(true),
+                QuantKind::Any => Some(false),
+                QuantKind::Single => Some(trues == 1),
+            };
+            r.into()
+        }
+        CKind::PatternExists(pattern) => {
+            let mut m = Matcher::new(pattern);
+            m.reset(row);
+            Value::Bool(m.next(ctx, g)?)
+        }
+        CKind::PatternComprehension { pattern, filter, map } => {
+            let mut m = Matcher::new(pattern);
+            m.reset(row);
+            let mut out = Vec::new();
+            while m.next(ctx, g)? {
+                if let Some(f) = filter {
+                    if !holds(ctx, g, f, m.row())? {
+                        continue;
+                    }
+                }
+                out.push(eval(ctx, g, map, m.row())?);
+            }
+            Value::List(out)
+        }
+        CKind::ShortestPath { pattern, path } => {
+            let mut m = Matcher::new(pattern);
+            m.reset(row);
+            if m.next(ctx, g)? {
+                m.row()[*path].clone()
+            } else {
+                Value::Null
+            }
+        }
+        CKind::ExistsQuery(op) => Value::Bool(exists(ctx, g, op, row)?),
+        CKind::Fail(err) => return Err((**err).clone()),
+    })
+}
+
+/// Whether a read-only subquery returns a row when run on `row`.
+fn exists(ctx: &Ctx<'_>, g: &Graph, op: &plan::Op, row: &[Value]) -> EvalResult<bool> {
+    let mut root = build(op, Some(row));
+    let mut access = Access::Read(g);
+    while let Some(b) = root.next(ctx, &mut access)? {
+        if b.len > 0 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The list a comprehension or quantifier ranges over; `None` for null.
+fn list_operand(v: &Value) -> EvalResult<Option<Vec<Value>>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::List(items) => Ok(Some(items.clone())),
+        other => Err(type_error(
+            ErrorDetail::InvalidArgumentType,
+            format!("expected a list, got {}", other.type_name()),
+        )),
     }
 }
 
@@ -404,23 +395,13 @@ fn constant_type_error(e: &Expr, list: &Expr) -> EvalResult<()> {
     }
     let graph = Graph::new();
     let params = Params::new();
+    let (compiled, width) = plan::compile_alone(&graph, &params, e);
     let cancel = CancelFlag::new(false);
-    let procedures = crate::query::procedures::Procedures::builtin();
-    let exec = Exec::new(&params, &cancel, "", "", &procedures);
-    match exec.eval(&graph, e, &Row::new()) {
+    let ctx = Ctx::new(&cancel, "", false);
+    match eval(&ctx, &graph, &compiled, &vec![Value::Null; width]) {
         Err(err) if err.class == ErrorClass::TypeError => {
             Err(semantic_error(ErrorDetail::InvalidArgumentType, &err.message, e.span))
         }
         _ => Ok(()),
     }
-}
-
-fn misplaced_aggregate(span: crate::syntax::Span) -> QueryError {
-    QueryError::new(
-        ErrorClass::SyntaxError,
-        ErrorDetail::InvalidAggregation,
-        ErrorPhase::CompileTime,
-        "aggregate functions are only allowed in RETURN and WITH projections",
-    )
-    .at(span)
 }

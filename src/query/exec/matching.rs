@@ -1,497 +1,741 @@
-//! Pattern matching with openCypher's relationship isomorphism (a relationship is bound at
-//! most once per MATCH): each pattern element is a chain of expands from the end node or
-//! relationship [`crate::query::plan`] picks, with `n.p = e` conjuncts served by a hash join.
+//! Pattern matching: the steps of a MATCH run depth-first over each input row by a
+//! resumable [`Matcher`], which binds slots of one scratch row in place (nothing is copied
+//! per step) and stops at each complete match, so the MATCH operator ([`MatchOp`]) can fill
+//! a batch and come back for more. Relationship isomorphism (a relationship is bound at
+//! most once per MATCH) is each relationship step's `distinct_from`.
+//!
+//! Names of the graph (labels, types, ids) are resolved when a step starts and again only
+//! when the graph's revision has changed; candidates that do not depend on the row (a
+//! label's members, a type's claims, every claim) are found once per revision.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
-use super::{Exec, Row};
-use crate::model::{ClaimIx, EntityIx, Graph};
-use crate::query::error::{type_error, ErrorDetail, EvalResult};
-use crate::query::ops::{self, GroupKey};
-use crate::query::plan::{self, Anchor};
-use crate::query::value::Value;
-use crate::syntax::query::*;
+use petgraph::stable_graph::{EdgeIndex, NodeIndex};
+use petgraph::visit::{EdgeIndexable, EdgeRef, NodeIndexable};
 use petgraph::Direction;
 
-impl Exec<'_> {
-    /// All extensions of `row` that match every part (relationships distinct across parts).
-    pub(crate) fn match_pattern(
-        &self,
-        g: &Graph,
-        parts: &[PatternPart],
-        row: &Row,
-        out: &mut Vec<Row>,
-    ) -> EvalResult<()> {
-        let mut used = Vec::new();
-        self.match_parts(g, parts, row.clone(), &mut used, None, out)
+use super::count::Counter;
+use super::eval::{eval, holds};
+use super::paths::{ShortestState, VarState};
+use super::{Access, Batch, Ctx, Operator, RowFn};
+use crate::model::{ClaimIx, EntityIx, Graph, Sym};
+use crate::query::error::{type_error, ErrorDetail, EvalResult};
+use crate::query::ops::{self, GroupKey};
+use crate::query::plan::anchor::{self, Anchor};
+use crate::query::plan::{
+    CExpr, CKind, MatchPlan, NodeSource, NodeTest, PathHop, RelSource, RelTest, Slot, StepKind,
+};
+use crate::query::value::Value;
+use crate::syntax::query::RelDirection;
+
+/// The MATCH operator: every input row, extended by each match of the steps (or, for an
+/// OPTIONAL MATCH that finds none, by nulls).
+pub(crate) struct MatchOp<'p> {
+    plan: &'p MatchPlan,
+    input: Box<dyn Operator + 'p>,
+    matcher: Matcher<'p>,
+    counter: Option<Counter<'p>>,
+    batch: Option<Batch>,
+    next_row: usize,
+    /// A row is being matched, and whether it matched yet.
+    active: bool,
+    found: bool,
+    done: bool,
+}
+
+impl<'p> MatchOp<'p> {
+    pub(crate) fn new(plan: &'p MatchPlan, input: Box<dyn Operator + 'p>) -> Self {
+        MatchOp {
+            plan,
+            input,
+            matcher: Matcher::new(plan),
+            counter: plan.count.as_ref().map(Counter::new),
+            batch: None,
+            next_row: 0,
+            active: false,
+            found: false,
+            done: false,
+        }
+    }
+}
+
+/// Where a MATCH puts its matches: rows copied into a batch, or lent to a consumer.
+trait Sink {
+    fn full(&self) -> bool;
+    fn add(&mut self, g: &Graph, row: &[Value], weight: u64, weighted: bool) -> EvalResult<()>;
+}
+
+impl Sink for Batch {
+    fn full(&self) -> bool {
+        self.is_full()
     }
 
-    pub(super) fn match_parts(
-        &self,
-        g: &Graph,
-        parts: &[PatternPart],
-        row: Row,
-        used: &mut Vec<ClaimIx>,
-        filter: Option<&Expr>,
-        out: &mut Vec<Row>,
-    ) -> EvalResult<()> {
-        let Some((part, rest)) = parts.split_first() else {
-            if let Some(w) = filter {
-                if !ops::is_true(&self.eval(g, w, &row)?) {
-                    return Ok(());
-                }
-            }
-            out.push(row);
-            return Ok(());
-        };
-        let mut partial = Vec::new();
-        if part.shortest.is_some() {
-            self.match_shortest(g, part, &row, &mut partial)?;
-            for (r, _) in partial {
-                self.match_parts(g, rest, r, used, filter, out)?;
-            }
-            return Ok(());
-        }
-        // Start from the more selective end or relationship (see plan::choose_start).
-        let start = {
-            let keys = self.key_hints.borrow();
-            let sources = self.source_hints.borrow();
-            let eq = self.eq_hints.borrow();
-            let hints = plan::Hints {
-                keys: &keys,
-                sources: &sources,
-                eq_vars: eq.iter().map(|(v, _, _)| v.as_str()).collect(),
-            };
-            plan::choose_start(g, &part.element, &row, &hints, self.params)
-        };
-        let reversed = start.reversed;
-        let el = if reversed { reverse_element(&part.element) } else { part.element.clone() };
-        // Copying the path and the relationships used for every match is linear in the
-        // path's length: only do it when a path variable or a later part needs them.
-        let mut state = MatchState {
-            nodes: Vec::new(),
-            rels: Vec::new(),
-            want_path: part.var.is_some(),
-            want_used: !rest.is_empty(),
-        };
-        let mut results: Vec<ElementMatch> = Vec::new();
-        match &start.rel {
-            Some(anchor) => {
-                self.match_element_from_rel(g, &el, anchor, row, used, &mut state, &mut results)?
-            }
-            None => self.match_element(g, &el, row, used, &mut state, &mut results)?,
-        }
-        for (mut r, mut nodes, mut rels, used_here) in results {
-            if reversed {
-                // Variable-length lists were collected walking backwards.
-                for (rel, _) in &part.element.chain {
-                    if let (Some(v), Some(_)) = (&rel.var, rel.range) {
-                        if let Some(Value::List(items)) = r.get_mut(v) {
-                            items.reverse();
-                        }
-                    }
-                }
-            }
-            if let Some(pv) = &part.var {
-                if reversed {
-                    nodes.reverse();
-                    rels.reverse();
-                }
-                r.insert(pv, Value::Path { nodes, rels });
-            }
-            let n = used.len();
-            used.extend(used_here);
-            self.match_parts(g, rest, r, used, filter, out)?;
-            used.truncate(n);
+    fn add(&mut self, _: &Graph, row: &[Value], weight: u64, weighted: bool) -> EvalResult<()> {
+        self.width = row.len();
+        self.push(row);
+        if weighted {
+            self.weights.get_or_insert_with(Vec::new).push(weight);
         }
         Ok(())
     }
+}
 
-    pub(super) fn node_candidates(
-        &self,
-        g: &Graph,
-        node: &NodePattern,
-        row: &Row,
-    ) -> EvalResult<Vec<EntityIx>> {
-        if let Some(v) = &node.var {
-            if let Some(bound) = row.get(v) {
-                return Ok(match bound {
-                    Value::Node(ix) if g.entity(*ix).is_some() => vec![*ix],
-                    Value::Null => Vec::new(),
-                    Value::Node(_) => Vec::new(),
-                    other => {
-                        return Err(type_error(
-                            ErrorDetail::InvalidArgumentType,
-                            format!("variable `{v}` is a {}, not a node", other.type_name()),
-                        ))
+/// Rows lent to a consumer, a batch's worth at a time.
+struct Lend<'a, 'f> {
+    f: &'a mut RowFn<'f>,
+    lent: usize,
+}
+
+impl Sink for Lend<'_, '_> {
+    fn full(&self) -> bool {
+        self.lent >= super::BATCH
+    }
+
+    fn add(&mut self, g: &Graph, row: &[Value], weight: u64, _: bool) -> EvalResult<()> {
+        self.lent += 1;
+        (self.f)(g, row, weight)
+    }
+}
+
+impl MatchOp<'_> {
+    /// Fills `out` with matches until it is full or there are no more; false when there
+    /// are no more.
+    fn fill(&mut self, ctx: &Ctx<'_>, g: &mut Access<'_>, out: &mut dyn Sink) -> EvalResult<bool> {
+        loop {
+            if self.active {
+                let g = g.read();
+                while !out.full() {
+                    if !self.matcher.next(ctx, g)? {
+                        self.active = false;
+                        if self.plan.optional && !self.found {
+                            let row = self.matcher.input_with_nulls(&self.plan.nulls);
+                            out.add(g, &row, 1, self.counter.is_some())?;
+                        }
+                        break;
                     }
-                });
-            }
-        }
-        if let Some(found) = self.candidates_by_value(g, node, row)? {
-            return Ok(found);
-        }
-        Ok(self.anchor_candidates(g, node))
-    }
-
-    fn anchor_candidates(&self, g: &Graph, node: &NodePattern) -> Vec<EntityIx> {
-        let anchor = plan::choose_anchor(g, node, &self.key_hints.borrow(), self.params);
-        match anchor {
-            Anchor::Key(ix) => ix.into_iter().collect(),
-            Anchor::Name(list) => list,
-            Anchor::Label(sym) => g.entities_with_label(sym).collect(),
-            Anchor::Nothing => Vec::new(),
-            Anchor::All => g.entities().collect(),
-        }
-    }
-
-    /// Candidates for `n` from a `n.p = e` conjunct whose `e` can be evaluated on `row`: a
-    /// superset of the entities where `n.p = e` holds (the WHERE still checks each match).
-    fn candidates_by_value(
-        &self,
-        g: &Graph,
-        node: &NodePattern,
-        row: &Row,
-    ) -> EvalResult<Option<Vec<EntityIx>>> {
-        let Some(var) = &node.var else { return Ok(None) };
-        let hints: Vec<(String, Expr)> = self
-            .eq_hints
-            .borrow()
-            .iter()
-            .filter(|(v, _, _)| v == var)
-            .map(|(_, p, e)| (p.clone(), e.clone()))
-            .collect();
-        for (prop, probe) in hints {
-            let Ok(value) = self.eval(g, &probe, row) else { continue };
-            if value.is_null() {
-                // `n.p = null` is never true.
-                return Ok(Some(Vec::new()));
-            }
-            if !indexable(&value) {
-                continue;
-            }
-            let key = (var.clone(), prop.clone());
-            if !self.eq_index.borrow().contains_key(&key) {
-                let mut index = ValueIndex::default();
-                let prop_sym = g.sym(&prop);
-                for ix in self.anchor_candidates(g, node) {
-                    self.tick()?;
-                    let v = prop_sym
-                        .and_then(|k| g.entity_prop(ix, k))
-                        .map(Value::from_model)
-                        .unwrap_or(Value::Null);
-                    if v.is_null() {
+                    let weight = match &mut self.counter {
+                        Some(c) => c.weight(ctx, g, self.matcher.row())?,
+                        None => 1,
+                    };
+                    if weight == 0 {
                         continue;
                     }
-                    if indexable(&v) {
-                        index.by_value.entry(ops::group_key(&v)).or_default().push(ix);
-                    } else {
-                        index.always.push(ix);
-                    }
+                    self.found = true;
+                    out.add(g, &self.matcher.row, weight, self.counter.is_some())?;
                 }
-                self.eq_index.borrow_mut().insert(key.clone(), index);
+                if out.full() {
+                    ctx.check()?;
+                    return Ok(true);
+                }
             }
-            let indexes = self.eq_index.borrow();
-            let Some(index) = indexes.get(&key) else { continue };
-            let mut found = index.by_value.get(&ops::group_key(&value)).cloned().unwrap_or_default();
-            found.extend(index.always.iter().copied());
-            return Ok(Some(found));
-        }
-        Ok(None)
-    }
-
-    pub(super) fn node_matches(
-        &self,
-        g: &Graph,
-        node: &NodePattern,
-        ix: EntityIx,
-        row: &Row,
-    ) -> EvalResult<bool> {
-        for l in &node.labels {
-            if !g.sym(l).is_some_and(|s| g.has_label(ix, s)) {
-                return Ok(false);
-            }
-        }
-        if let Some(props) = &node.props {
-            if !self.props_match(g, props, &Value::Node(ix), row)? {
-                return Ok(false);
-            }
-        }
-        if let Some(v) = &node.var {
-            if let Some(bound) = row.get(v) {
-                return Ok(matches!(bound, Value::Node(b) if *b == ix));
-            }
-        }
-        Ok(true)
-    }
-
-    fn props_match(&self, g: &Graph, props: &Expr, element: &Value, row: &Row) -> EvalResult<bool> {
-        let want = match self.eval(g, props, row)? {
-            Value::Map(m) => m,
-            Value::Null => return Ok(true),
-            other => {
-                return Err(type_error(
-                    ErrorDetail::InvalidArgumentType,
-                    format!("property map expected, got {}", other.type_name()),
-                ))
-            }
-        };
-        for (k, v) in &want {
-            let have = ops::property(g, element, k)?;
-            if ops::equals(&have, v) != Some(true) && !alias_matches(g, element, k, v)? {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    }
-
-    fn match_element(
-        &self,
-        g: &Graph,
-        el: &PatternElement,
-        row: Row,
-        used: &[ClaimIx],
-        state: &mut MatchState,
-        out: &mut Vec<ElementMatch>,
-    ) -> EvalResult<()> {
-        for ix in self.node_candidates(g, &el.start, &row)? {
-            self.tick()?;
-            if !self.node_matches(g, &el.start, ix, &row)? {
-                continue;
-            }
-            let mut r = row.clone();
-            if let Some(v) = &el.start.var {
-                r.insert(v, Value::Node(ix));
-            }
-            state.nodes.clear();
-            state.rels.clear();
-            state.nodes.push(ix);
-            let mut local_used = Vec::new();
-            self.hop(g, el, 0, ix, r, used, &mut local_used, state, out)?;
-        }
-        Ok(())
-    }
-
-    /// Matches an element from candidates for its first relationship: each claim binds
-    /// the start node, the relationship and the next node (both ways round for an
-    /// undirected pattern), then the chain expands from there as [`Self::hop`] does.
-    #[allow(clippy::too_many_arguments)]
-    fn match_element_from_rel(
-        &self,
-        g: &Graph,
-        el: &PatternElement,
-        anchor: &plan::RelAnchor,
-        row: Row,
-        used: &[ClaimIx],
-        state: &mut MatchState,
-        out: &mut Vec<ElementMatch>,
-    ) -> EvalResult<()> {
-        let Some((rel, next)) = el.chain.first() else { return Ok(()) };
-        for c in anchor.claims(g) {
-            self.tick()?;
-            if used.contains(&c) {
-                continue;
-            }
-            let Some((s, o)) = g.endpoints(c) else { continue };
-            let ways: &[(EntityIx, EntityIx)] = match rel.direction {
-                RelDirection::Right => &[(s, o)],
-                RelDirection::Left => &[(o, s)],
-                RelDirection::Both if s == o => &[(s, o)],
-                RelDirection::Both => &[(s, o), (o, s)],
-            };
-            for &(from, to) in ways {
-                if !self.node_matches(g, &el.start, from, &row)? {
+            if let Some(b) = &self.batch {
+                if self.next_row < b.len {
+                    self.matcher.reset(b.row(self.next_row));
+                    self.next_row += 1;
+                    self.active = true;
+                    self.found = false;
                     continue;
                 }
-                let mut r = row.clone();
-                if let Some(v) = &el.start.var {
-                    r.insert(v, Value::Node(from));
+            }
+            if self.done {
+                return Ok(false);
+            }
+            match self.input.next(ctx, g)? {
+                Some(b) => {
+                    self.batch = Some(b);
+                    self.next_row = 0;
                 }
-                if !self.rel_matches(g, rel, c, &r)? || !self.node_matches(g, next, to, &r)? {
-                    continue;
+                None => {
+                    self.done = true;
+                    self.batch = None;
                 }
-                if let Some(v) = &rel.var {
-                    r.insert(v, Value::Relationship(c));
-                }
-                if let Some(v) = &next.var {
-                    r.insert(v, Value::Node(to));
-                }
-                state.nodes.clear();
-                state.rels.clear();
-                state.nodes.extend([from, to]);
-                state.rels.push(c);
-                let mut local = vec![c];
-                self.hop(g, el, 1, to, r, used, &mut local, state, out)?;
             }
         }
-        Ok(())
+    }
+}
+
+impl Operator for MatchOp<'_> {
+    fn next(&mut self, ctx: &Ctx<'_>, g: &mut Access<'_>) -> EvalResult<Option<Batch>> {
+        let mut out = Batch::new(self.matcher.input.len());
+        self.fill(ctx, g, &mut out)?;
+        Ok(Some(out).filter(|b| b.len > 0))
     }
 
-    /// Extends a partial match across relationship `i` of the element.
-    #[allow(clippy::too_many_arguments)]
-    fn hop(
-        &self,
-        g: &Graph,
-        el: &PatternElement,
-        i: usize,
-        from: EntityIx,
-        row: Row,
-        used: &[ClaimIx],
-        local: &mut Vec<ClaimIx>,
-        state: &mut MatchState,
-        out: &mut Vec<ElementMatch>,
-    ) -> EvalResult<()> {
-        let Some((rel, node)) = el.chain.get(i) else {
-            let (nodes, rels) = if state.want_path {
-                (state.nodes.clone(), state.rels.clone())
+    /// Lends each match in the matcher's own row: nothing is copied.
+    fn next_rows(&mut self, ctx: &Ctx<'_>, g: &mut Access<'_>, f: &mut RowFn<'_>) -> EvalResult<bool> {
+        let mut lend = Lend { f, lent: 0 };
+        let more = self.fill(ctx, g, &mut lend)?;
+        Ok(more || lend.lent > 0)
+    }
+}
+
+/// Candidates of a step: a shared list, the step's own list, or every index below a bound
+/// (every entity or claim, vacant indexes skipped).
+#[derive(Debug)]
+pub(crate) enum Cands<T> {
+    Shared(Rc<Vec<T>>),
+    Own(Vec<T>),
+    Below(usize),
+}
+
+impl<T: Copy> Cands<T> {
+    fn get(&self, i: usize, make: impl Fn(usize) -> T) -> Option<T> {
+        match self {
+            Cands::Shared(v) => v.get(i).copied(),
+            Cands::Own(v) => v.get(i).copied(),
+            Cands::Below(n) => (i < *n).then(|| make(i)),
+        }
+    }
+}
+
+/// The state of one step while matching.
+enum Level {
+    Idle,
+    Nodes { cands: Cands<EntityIx>, pos: usize },
+    Rels { cands: Cands<ClaimIx>, pos: usize, way: u8 },
+    Expand { edges: Vec<(ClaimIx, EntityIx)>, pos: usize },
+    Var(Box<VarState>),
+    Shortest(Box<ShortestState>),
+    Once(bool),
+}
+
+/// Names of the graph a step needs, resolved at a revision.
+#[derive(Default)]
+struct Resolved {
+    revision: Option<u64>,
+    /// Labels of the node bound (the far end for relationship steps); `None`: one is
+    /// unknown, nothing matches.
+    labels: Option<Vec<Sym>>,
+    /// Labels of a relationship scan's near end.
+    from_labels: Option<Vec<Sym>>,
+    /// Types (`None`: any type).
+    types: Option<Vec<Sym>>,
+    /// Candidates that do not depend on the row.
+    nodes: Option<Rc<Vec<EntityIx>>>,
+    claims: Option<Rc<Vec<ClaimIx>>>,
+    /// `n.p = e` hash join: entities by value, built on first use.
+    index: Option<Rc<ValueIndex>>,
+}
+
+/// Runs the steps of a [`MatchPlan`] over one input row at a time, stopping at each match.
+pub(crate) struct Matcher<'p> {
+    plan: &'p MatchPlan,
+    levels: Vec<Level>,
+    resolved: Vec<Resolved>,
+    row: Vec<Value>,
+    input: Vec<Value>,
+    depth: usize,
+    started: bool,
+    exhausted: bool,
+}
+
+impl<'p> Matcher<'p> {
+    pub(crate) fn new(plan: &'p MatchPlan) -> Self {
+        Matcher {
+            plan,
+            levels: plan.steps.iter().map(|_| Level::Idle).collect(),
+            resolved: plan.steps.iter().map(|_| Resolved::default()).collect(),
+            row: Vec::new(),
+            input: Vec::new(),
+            depth: 0,
+            started: false,
+            exhausted: false,
+        }
+    }
+
+    /// Starts over on a new input row.
+    pub(crate) fn reset(&mut self, input: &[Value]) {
+        self.row.clear();
+        self.row.extend_from_slice(input);
+        self.input.clear();
+        self.input.extend_from_slice(input);
+        self.started = false;
+        self.exhausted = false;
+        self.depth = 0;
+    }
+
+    /// The current match (valid after [`Self::next`] returned true).
+    pub(crate) fn row(&self) -> &[Value] {
+        &self.row
+    }
+
+    /// The input row with these slots set to null (an OPTIONAL MATCH without a match).
+    fn input_with_nulls(&self, nulls: &[Slot]) -> Vec<Value> {
+        let mut row = self.input.clone();
+        for s in nulls {
+            row[*s] = Value::Null;
+        }
+        row
+    }
+
+    /// Moves to the next complete match; false when there are no more.
+    pub(crate) fn next(&mut self, ctx: &Ctx<'_>, g: &Graph) -> EvalResult<bool> {
+        let n = self.plan.steps.len();
+        if self.exhausted {
+            return Ok(false);
+        }
+        if !self.started {
+            self.started = true;
+            if n == 0 {
+                return Ok(true);
+            }
+            self.depth = 0;
+            self.init(0, ctx, g)?;
+        } else if n == 0 {
+            self.exhausted = true;
+            return Ok(false);
+        }
+        loop {
+            if self.advance(self.depth, ctx, g)? {
+                ctx.count(self.plan.steps[self.depth].id, 1);
+                if self.depth + 1 == n {
+                    return Ok(true);
+                }
+                self.depth += 1;
+                self.init(self.depth, ctx, g)?;
             } else {
-                (Vec::new(), Vec::new())
-            };
-            let used_here = if state.want_used { local.clone() } else { Vec::new() };
-            out.push((row, nodes, rels, used_here));
-            return Ok(());
+                self.levels[self.depth] = Level::Idle;
+                if self.depth == 0 {
+                    self.exhausted = true;
+                    return Ok(false);
+                }
+                self.depth -= 1;
+            }
+        }
+    }
+
+    /// Prepares step `i` on the current row.
+    fn init(&mut self, i: usize, ctx: &Ctx<'_>, g: &Graph) -> EvalResult<()> {
+        let plan = self.plan;
+        let step = &plan.steps[i];
+        self.resolve(i, g);
+        let level = match &step.kind {
+            StepKind::Nodes(n) => {
+                let source = &n.source;
+                let cands = self.node_candidates(Some(i), source, ctx, g)?;
+                Level::Nodes { cands, pos: 0 }
+            }
+            StepKind::Rels(scan) => {
+                let cands = match &scan.source {
+                    RelSource::Bound(s) => match &self.row[*s] {
+                        Value::Relationship(c) if g.claim(*c).is_some() => Cands::Own(vec![*c]),
+                        _ => Cands::Own(Vec::new()),
+                    },
+                    RelSource::All => Cands::Below(g.petgraph().edge_bound()),
+                    RelSource::Source(id) => Cands::Shared(self.shared_claims(i, g, |g| {
+                        let sources = anchor::source_refs(g, id);
+                        let mut out: Vec<ClaimIx> =
+                            sources.iter().flat_map(|s| g.claims_by_source(*s)).collect();
+                        if sources.len() > 1 {
+                            out.sort_unstable();
+                            out.dedup();
+                        }
+                        out
+                    })),
+                    RelSource::Types => {
+                        let types = self.resolved[i].types.clone().unwrap_or_default();
+                        Cands::Shared(self.shared_claims(i, g, |g| {
+                            types.iter().flat_map(|t| g.claims_of_type(*t)).collect()
+                        }))
+                    }
+                };
+                Level::Rels { cands, pos: 0, way: 0 }
+            }
+            StepKind::Expand(x) => {
+                let mut edges = match std::mem::replace(&mut self.levels[i], Level::Idle) {
+                    Level::Expand { mut edges, .. } => {
+                        edges.clear();
+                        edges
+                    }
+                    _ => Vec::new(),
+                };
+                if let Value::Node(from) = self.row[x.from] {
+                    edges_of(g, from, x.dir, self.resolved[i].types.as_deref(), &mut edges);
+                }
+                Level::Expand { edges, pos: 0 }
+            }
+            StepKind::VarExpand(x) => {
+                let state = match std::mem::replace(&mut self.levels[i], Level::Idle) {
+                    Level::Var(s) => s,
+                    _ => Box::default(),
+                };
+                let mut state = state;
+                match self.row[x.from] {
+                    Value::Node(from) => state.start(from),
+                    _ => state.clear(),
+                }
+                Level::Var(state)
+            }
+            StepKind::Shortest(s) => {
+                let starts = self.shortest_ends(&s.start_source, ctx, g)?;
+                let ends = self.shortest_ends(&s.end_source, ctx, g)?;
+                Level::Shortest(Box::new(ShortestState::new(starts, ends)))
+            }
+            StepKind::Filter(_) | StepKind::Path { .. } => Level::Once(false),
         };
-        self.tick()?;
-        if let Some((lo, hi)) = rel.range {
-            let lo = lo.unwrap_or(1) as usize;
-            let hi = hi.map_or(usize::MAX, |h| h as usize);
-            let mut trail: Vec<ClaimIx> = Vec::new();
-            return self.var_hop(g, el, i, from, row, used, local, state, out, lo, hi, &mut trail);
-        }
-        for (c, to) in self.edges(g, rel, from) {
-            self.tick()?;
-            if used.contains(&c) || local.contains(&c) {
-                continue;
-            }
-            if !self.rel_matches(g, rel, c, &row)? || !self.node_matches(g, node, to, &row)? {
-                continue;
-            }
-            let mut r = row.clone();
-            if let Some(v) = &rel.var {
-                r.insert(v, Value::Relationship(c));
-            }
-            if let Some(v) = &node.var {
-                r.insert(v, Value::Node(to));
-            }
-            local.push(c);
-            state.nodes.push(to);
-            state.rels.push(c);
-            self.hop(g, el, i + 1, to, r, used, local, state, out)?;
-            state.rels.pop();
-            state.nodes.pop();
-            local.pop();
-        }
+        self.levels[i] = level;
         Ok(())
     }
 
-    /// A variable-length hop: depth-first over trails of `lo..=hi` relationships.
-    #[allow(clippy::too_many_arguments)]
-    fn var_hop(
-        &self,
-        g: &Graph,
-        el: &PatternElement,
-        i: usize,
-        at: EntityIx,
-        row: Row,
-        used: &[ClaimIx],
-        local: &mut Vec<ClaimIx>,
-        state: &mut MatchState,
-        out: &mut Vec<ElementMatch>,
-        lo: usize,
-        hi: usize,
-        trail: &mut Vec<ClaimIx>,
-    ) -> EvalResult<()> {
-        let Some((rel, node)) = el.chain.get(i) else { return Ok(()) };
-        if trail.len() >= lo && self.node_matches(g, node, at, &row)? {
-            let bound_ok = match rel.var.as_ref().and_then(|v| row.get(v)) {
-                Some(Value::List(items)) => {
-                    items.len() == trail.len()
-                        && items
-                            .iter()
-                            .zip(trail.iter())
-                            .all(|(v, c)| matches!(v, Value::Relationship(x) if x == c))
+    /// Binds the next candidate of step `i`; false when it has none left.
+    fn advance(&mut self, i: usize, ctx: &Ctx<'_>, g: &Graph) -> EvalResult<bool> {
+        let plan = self.plan;
+        let step = &plan.steps[i];
+        let resolved = &self.resolved[i];
+        let row = &mut self.row;
+        match (&step.kind, &mut self.levels[i]) {
+            (StepKind::Nodes(n), Level::Nodes { cands, pos }) => {
+                let (slot, test) = (&n.slot, &n.test);
+                while let Some(ix) = cands.get(*pos, NodeIndex::new) {
+                    *pos += 1;
+                    ctx.tick()?;
+                    if g.entity(ix).is_none() || !node_ok(ctx, g, test, resolved.labels.as_deref(), ix, row)?
+                    {
+                        continue;
+                    }
+                    row[*slot] = Value::Node(ix);
+                    return Ok(true);
                 }
-                Some(_) => false,
-                None => true,
+                Ok(false)
+            }
+            (StepKind::Rels(scan), Level::Rels { cands, pos, way }) => {
+                while let Some(c) = cands.get(*pos, EdgeIndex::new) {
+                    ctx.tick()?;
+                    let Some((s, o)) = g.endpoints(c) else {
+                        *pos += 1;
+                        continue;
+                    };
+                    let ways: &[(EntityIx, EntityIx)] = match scan.dir {
+                        RelDirection::Right => &[(s, o)],
+                        RelDirection::Left => &[(o, s)],
+                        RelDirection::Both if s == o => &[(s, o)],
+                        RelDirection::Both => &[(s, o), (o, s)],
+                    };
+                    let Some(&(from, to)) = ways.get(usize::from(*way)) else {
+                        *pos += 1;
+                        *way = 0;
+                        continue;
+                    };
+                    *way += 1;
+                    if !type_ok(g, resolved.types.as_deref(), c)
+                        || used(row, &scan.rel_test.distinct_from, c)
+                        || !node_ok(ctx, g, &scan.from_test, resolved.from_labels.as_deref(), from, row)?
+                    {
+                        continue;
+                    }
+                    row[scan.from] = Value::Node(from);
+                    if !rel_ok(ctx, g, &scan.rel_test, c, row)?
+                        || !node_ok(ctx, g, &scan.to_test, resolved.labels.as_deref(), to, row)?
+                    {
+                        continue;
+                    }
+                    row[scan.rel] = Value::Relationship(c);
+                    row[scan.to] = Value::Node(to);
+                    return Ok(true);
+                }
+                Ok(false)
+            }
+            (StepKind::Expand(x), Level::Expand { edges, pos }) => {
+                while let Some(&(c, to)) = edges.get(*pos) {
+                    *pos += 1;
+                    ctx.tick()?;
+                    if used(row, &x.rel_test.distinct_from, c)
+                        || !rel_ok(ctx, g, &x.rel_test, c, row)?
+                        || !node_ok(ctx, g, &x.to_test, resolved.labels.as_deref(), to, row)?
+                    {
+                        continue;
+                    }
+                    row[x.rel] = Value::Relationship(c);
+                    row[x.to] = Value::Node(to);
+                    return Ok(true);
+                }
+                Ok(false)
+            }
+            (StepKind::VarExpand(x), Level::Var(state)) => {
+                state.advance(ctx, g, x, resolved.types.as_deref(), resolved.labels.as_deref(), row)
+            }
+            (StepKind::Shortest(s), Level::Shortest(state)) => state.advance(
+                ctx,
+                g,
+                s,
+                resolved.from_labels.as_deref(),
+                resolved.labels.as_deref(),
+                resolved.types.as_deref(),
+                row,
+            ),
+            (StepKind::Filter(e), Level::Once(done)) => {
+                if *done {
+                    return Ok(false);
+                }
+                *done = true;
+                holds(ctx, g, e, row)
+            }
+            (StepKind::Path { slot, start, hops }, Level::Once(done)) => {
+                if *done {
+                    return Ok(false);
+                }
+                *done = true;
+                row[*slot] = build_path(row, *start, hops);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Resolves the names step `i` needs, if the graph changed since they were.
+    fn resolve(&mut self, i: usize, g: &Graph) {
+        if self.resolved[i].revision == Some(g.revision()) {
+            return;
+        }
+        let plan = self.plan;
+        let (labels, from_labels, types): (&[String], &[String], Option<&[String]>) =
+            match &plan.steps[i].kind {
+                StepKind::Nodes(n) => (&n.test.labels, &[], None),
+                StepKind::Rels(s) => (&s.to_test.labels, &s.from_test.labels, Some(&s.rel_test.types)),
+                StepKind::Expand(x) => (&x.to_test.labels, &[], Some(&x.rel_test.types)),
+                StepKind::VarExpand(x) => (&x.to_test.labels, &[], Some(&x.rel_test.types)),
+                StepKind::Shortest(s) => (&s.end_test.labels, &s.start_test.labels, Some(&s.rel_test.types)),
+                StepKind::Filter(_) | StepKind::Path { .. } => (&[], &[], None),
             };
-            if bound_ok {
-                let mut r = row.clone();
-                if let Some(v) = &rel.var {
-                    r.insert(v, Value::List(trail.iter().map(|c| Value::Relationship(*c)).collect()));
-                }
-                if let Some(v) = &node.var {
-                    r.insert(v, Value::Node(at));
-                }
-                self.hop(g, el, i + 1, at, r, used, local, state, out)?;
-            }
-        }
-        if trail.len() >= hi {
-            return Ok(());
-        }
-        for (c, to) in self.edges(g, rel, at) {
-            self.tick()?;
-            if used.contains(&c) || local.contains(&c) || !self.rel_matches(g, rel, c, &row)? {
-                continue;
-            }
-            trail.push(c);
-            local.push(c);
-            state.nodes.push(to);
-            state.rels.push(c);
-            self.var_hop(g, el, i, to, row.clone(), used, local, state, out, lo, hi, trail)?;
-            state.rels.pop();
-            state.nodes.pop();
-            local.pop();
-            trail.pop();
-        }
-        Ok(())
+        self.resolved[i] = Resolved {
+            revision: Some(g.revision()),
+            labels: label_syms(g, labels),
+            from_labels: label_syms(g, from_labels),
+            types: types.and_then(|t| type_syms(g, t)),
+            ..Resolved::default()
+        };
     }
 
-    pub(super) fn rel_matches(&self, g: &Graph, rel: &RelPattern, c: ClaimIx, row: &Row) -> EvalResult<bool> {
-        if !rel.types.is_empty() {
-            let Some(claim) = g.claim(c) else { return Ok(false) };
-            let t = g.str(claim.rel_type);
-            if !rel.types.iter().any(|x| x == t) {
-                return Ok(false);
-            }
-        }
-        if let Some(props) = &rel.props {
-            if !self.props_match(g, props, &Value::Relationship(c), row)? {
-                return Ok(false);
-            }
-        }
-        if rel.range.is_none() {
-            if let Some(v) = &rel.var {
-                if let Some(bound) = row.get(v) {
-                    return Ok(matches!(bound, Value::Relationship(b) if *b == c));
+    fn shared_claims(
+        &mut self,
+        i: usize,
+        g: &Graph,
+        make: impl FnOnce(&Graph) -> Vec<ClaimIx>,
+    ) -> Rc<Vec<ClaimIx>> {
+        let r = &mut self.resolved[i];
+        r.claims.get_or_insert_with(|| Rc::new(make(g))).clone()
+    }
+
+    /// An anchor's candidates; a label's members are kept for the next row (`i`: the step).
+    fn anchor_nodes(&mut self, i: Option<usize>, g: &Graph, anchor: &Anchor) -> Cands<EntityIx> {
+        match anchor {
+            Anchor::Key(id) => Cands::Own(g.find_entity(id).into_iter().collect()),
+            Anchor::Name(name) => Cands::Own(g.find_by_name(name).to_vec()),
+            Anchor::All => Cands::Below(g.petgraph().node_bound()),
+            Anchor::Label(l) => {
+                let members =
+                    || Rc::new(g.sym(l).map(|s| g.entities_with_label(s).collect()).unwrap_or_default());
+                match i {
+                    Some(i) => Cands::Shared(self.resolved[i].nodes.get_or_insert_with(members).clone()),
+                    None => Cands::Shared(members()),
                 }
             }
         }
-        Ok(true)
     }
 
-    /// Relationships leaving `from` in the pattern's direction, with the node each reaches.
-    pub(super) fn edges(&self, g: &Graph, rel: &RelPattern, from: EntityIx) -> Vec<(ClaimIx, EntityIx)> {
+    fn node_candidates(
+        &mut self,
+        i: Option<usize>,
+        source: &NodeSource,
+        ctx: &Ctx<'_>,
+        g: &Graph,
+    ) -> EvalResult<Cands<EntityIx>> {
+        Ok(match source {
+            NodeSource::Bound(s) => Cands::Own(
+                bound_node(&self.row[*s])?.into_iter().filter(|ix| g.entity(*ix).is_some()).collect(),
+            ),
+            NodeSource::Anchor(a) => self.anchor_nodes(i, g, a),
+            NodeSource::Hash { prop, probe, anchor } => {
+                let Ok(value) = eval(ctx, g, probe, &self.row) else {
+                    return Ok(self.anchor_nodes(i, g, anchor));
+                };
+                if value.is_null() {
+                    // `n.p = null` is never true.
+                    return Ok(Cands::Own(Vec::new()));
+                }
+                if !indexable(&value) {
+                    return Ok(self.anchor_nodes(i, g, anchor));
+                }
+                let cached = i.and_then(|i| self.resolved[i].index.clone());
+                let index = match cached {
+                    Some(index) => index,
+                    None => {
+                        let mut index = ValueIndex::default();
+                        let key = prop.sym(g);
+                        let cands = self.anchor_nodes(i, g, anchor);
+                        let mut pos = 0;
+                        while let Some(ix) = cands.get(pos, NodeIndex::new) {
+                            pos += 1;
+                            ctx.tick()?;
+                            let v =
+                                key.and_then(|k| g.entity_prop(ix, k)).map_or(Value::Null, Value::from_model);
+                            if v.is_null() {
+                                continue;
+                            }
+                            if indexable(&v) {
+                                index.by_value.entry(ops::group_key(&v)).or_default().push(ix);
+                            } else {
+                                index.always.push(ix);
+                            }
+                        }
+                        let index = Rc::new(index);
+                        if let Some(i) = i {
+                            self.resolved[i].index = Some(index.clone());
+                        }
+                        index
+                    }
+                };
+                let mut found = index.by_value.get(&ops::group_key(&value)).cloned().unwrap_or_default();
+                found.extend(index.always.iter().copied());
+                Cands::Own(found)
+            }
+        })
+    }
+
+    fn shortest_ends(&mut self, source: &NodeSource, ctx: &Ctx<'_>, g: &Graph) -> EvalResult<Vec<EntityIx>> {
+        let cands = self.node_candidates(None, source, ctx, g)?;
         let mut out = Vec::new();
-        let other = |c: ClaimIx| g.endpoints(c).map(|(s, o)| if s == from { o } else { s });
-        if matches!(rel.direction, RelDirection::Right | RelDirection::Both) {
-            for c in g.claims_at(from, Direction::Outgoing) {
-                if let Some((_, o)) = g.endpoints(c) {
-                    out.push((c, o));
-                }
+        let mut pos = 0;
+        while let Some(ix) = cands.get(pos, NodeIndex::new) {
+            pos += 1;
+            if g.entity(ix).is_some() {
+                out.push(ix);
             }
         }
-        if matches!(rel.direction, RelDirection::Left | RelDirection::Both) {
-            for c in g.claims_at(from, Direction::Incoming) {
-                // A self-loop was already listed as outgoing when undirected.
-                if rel.direction == RelDirection::Both && g.endpoints(c).is_some_and(|(s, o)| s == o) {
-                    continue;
-                }
-                if let Some(s) = other(c) {
-                    out.push((c, s));
-                }
+        Ok(out)
+    }
+}
+
+/// The node a bound variable holds: none for null, an error for anything else.
+fn bound_node(v: &Value) -> EvalResult<Option<EntityIx>> {
+    match v {
+        Value::Node(ix) => Ok(Some(*ix)),
+        Value::Null => Ok(None),
+        other => Err(type_error(
+            ErrorDetail::InvalidArgumentType,
+            format!("a {} is not a node", other.type_name()),
+        )),
+    }
+}
+
+/// Symbols of labels; `None` when one is unknown (no entity can have it).
+pub(crate) fn label_syms(g: &Graph, labels: &[String]) -> Option<Vec<Sym>> {
+    labels.iter().map(|l| g.sym(l)).collect()
+}
+
+/// Symbols of relationship types (`None`: no types given, any type). Unknown types are
+/// left out: no claim has them.
+pub(crate) fn type_syms(g: &Graph, types: &[String]) -> Option<Vec<Sym>> {
+    if types.is_empty() {
+        return None;
+    }
+    let mut syms: Vec<Sym> = types.iter().filter_map(|t| g.sym(t)).collect();
+    syms.sort_unstable();
+    syms.dedup();
+    Some(syms)
+}
+
+pub(crate) fn type_ok(g: &Graph, types: Option<&[Sym]>, c: ClaimIx) -> bool {
+    match types {
+        None => true,
+        Some(types) => g.claim(c).is_some_and(|claim| types.contains(&claim.rel_type)),
+    }
+}
+
+pub(crate) fn labels_ok(g: &Graph, labels: Option<&[Sym]>, ix: EntityIx) -> bool {
+    match labels {
+        None => false,
+        Some([]) => true,
+        Some(labels) => g.entity(ix).is_some_and(|e| labels.iter().all(|l| e.labels.contains(l))),
+    }
+}
+
+/// Whether a relationship was bound earlier in the MATCH (in one of these slots).
+pub(crate) fn used(row: &[Value], slots: &[Slot], c: ClaimIx) -> bool {
+    slots.iter().any(|s| match &row[*s] {
+        Value::Relationship(x) => *x == c,
+        Value::List(items) => items.iter().any(|v| matches!(v, Value::Relationship(x) if *x == c)),
+        _ => false,
+    })
+}
+
+/// Whether a node passes a step's test (`labels`: the test's labels, resolved).
+pub(crate) fn node_ok(
+    ctx: &Ctx<'_>,
+    g: &Graph,
+    test: &NodeTest,
+    labels: Option<&[Sym]>,
+    ix: EntityIx,
+    row: &[Value],
+) -> EvalResult<bool> {
+    if !test.labels.is_empty() && !labels_ok(g, labels, ix) {
+        return Ok(false);
+    }
+    if let Some(props) = &test.props {
+        if !props_match(ctx, g, props, &Value::Node(ix), row)? {
+            return Ok(false);
+        }
+    }
+    if let Some(b) = test.bound {
+        return Ok(matches!(row[b], Value::Node(x) if x == ix));
+    }
+    Ok(true)
+}
+
+/// Whether a relationship passes a step's test (its type was checked already).
+pub(crate) fn rel_ok(
+    ctx: &Ctx<'_>,
+    g: &Graph,
+    test: &RelTest,
+    c: ClaimIx,
+    row: &[Value],
+) -> EvalResult<bool> {
+    if let Some(props) = &test.props {
+        if !props_match(ctx, g, props, &Value::Relationship(c), row)? {
+            return Ok(false);
+        }
+    }
+    if let Some(b) = test.bound {
+        return Ok(matches!(row[b], Value::Relationship(x) if x == c));
+    }
+    Ok(true)
+}
+
+/// Whether an element's properties match a pattern's property map (`{name: 'Wagner'}`).
+pub(crate) fn props_match(
+    ctx: &Ctx<'_>,
+    g: &Graph,
+    props: &CExpr,
+    element: &Value,
+    row: &[Value],
+) -> EvalResult<bool> {
+    let check = |k: &str, v: &Value| -> EvalResult<bool> {
+        let have = ops::property(g, element, k)?;
+        Ok(ops::equals(&have, v) == Some(true) || alias_matches(g, element, k, v)?)
+    };
+    if let CKind::Map(entries) = &props.kind {
+        for (k, e) in entries {
+            if !check(k, &eval(ctx, g, e, row)?)? {
+                return Ok(false);
             }
         }
-        out
+        return Ok(true);
+    }
+    match eval(ctx, g, props, row)? {
+        Value::Map(m) => {
+            for (k, v) in &m {
+                if !check(k, v)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
+        Value::Null => Ok(true),
+        other => Err(type_error(
+            ErrorDetail::InvalidArgumentType,
+            format!("property map expected, got {}", other.type_name()),
+        )),
     }
 }
 
@@ -508,9 +752,82 @@ fn alias_matches(g: &Graph, element: &Value, key: &str, want: &Value) -> EvalRes
     })
 }
 
+/// Relationships at `from` in the pattern's direction (with one of `types`), each with
+/// the node it reaches; a self-loop is listed once when undirected.
+pub(crate) fn edges_of(
+    g: &Graph,
+    from: EntityIx,
+    dir: RelDirection,
+    types: Option<&[Sym]>,
+    out: &mut Vec<(ClaimIx, EntityIx)>,
+) {
+    let pg = g.petgraph();
+    let type_ok = |t: Sym| types.is_none_or(|types| types.contains(&t));
+    if matches!(dir, RelDirection::Right | RelDirection::Both) {
+        for e in pg.edges_directed(from, Direction::Outgoing) {
+            if type_ok(e.weight().rel_type) {
+                out.push((e.id(), other_end(e.source(), e.target(), from)));
+            }
+        }
+    }
+    if matches!(dir, RelDirection::Left | RelDirection::Both) {
+        for e in pg.edges_directed(from, Direction::Incoming) {
+            let (s, t) = (e.source(), e.target());
+            // A self-loop was already listed as outgoing when undirected.
+            if dir == RelDirection::Both && s == t {
+                continue;
+            }
+            if type_ok(e.weight().rel_type) {
+                out.push((e.id(), other_end(s, t, from)));
+            }
+        }
+    }
+}
+
+fn other_end(s: EntityIx, t: EntityIx, from: EntityIx) -> EntityIx {
+    if s == from {
+        t
+    } else {
+        s
+    }
+}
+
+/// A named path from its slots, in pattern order.
+fn build_path(row: &[Value], start: Slot, hops: &[PathHop]) -> Value {
+    let node = |s: Slot| match &row[s] {
+        Value::Node(ix) => Some(*ix),
+        _ => None,
+    };
+    let mut nodes = Vec::with_capacity(hops.len() + 1);
+    let mut rels = Vec::with_capacity(hops.len());
+    let Some(first) = node(start) else { return Value::Null };
+    nodes.push(first);
+    for hop in hops {
+        match hop {
+            PathHop::One { rel, node: n } => {
+                let (Value::Relationship(c), Some(ix)) = (&row[*rel], node(*n)) else { return Value::Null };
+                rels.push(*c);
+                nodes.push(ix);
+            }
+            PathHop::Var { rels: rs, nodes: ns, .. } => {
+                let (Value::List(rs), Value::List(ns)) = (&row[*rs], &row[*ns]) else { return Value::Null };
+                rels.extend(rs.iter().filter_map(|v| match v {
+                    Value::Relationship(c) => Some(*c),
+                    _ => None,
+                }));
+                nodes.extend(ns.iter().skip(1).filter_map(|v| match v {
+                    Value::Node(ix) => Some(*ix),
+                    _ => None,
+                }));
+            }
+        }
+    }
+    Value::Path { nodes, rels }
+}
+
 /// Entities by the value of one property, for hash joins on `n.p = e`.
 #[derive(Debug, Default)]
-pub(super) struct ValueIndex {
+pub(crate) struct ValueIndex {
     by_value: HashMap<GroupKey, Vec<EntityIx>>,
     /// Entities whose value compares by more than identity (uncertain numbers, dates,
     /// lists, maps): always candidates.
@@ -525,41 +842,4 @@ fn indexable(v: &Value) -> bool {
         Value::Float(x) => x.is_finite(),
         _ => false,
     }
-}
-
-/// One match of a pattern element: the extended row, the path's nodes and relationships,
-/// and the relationships it bound (for isomorphism across the MATCH's other parts).
-type ElementMatch = (Row, Vec<EntityIx>, Vec<ClaimIx>, Vec<ClaimIx>);
-
-struct MatchState {
-    nodes: Vec<EntityIx>,
-    rels: Vec<ClaimIx>,
-    want_path: bool,
-    want_used: bool,
-}
-
-fn reverse_element(el: &PatternElement) -> PatternElement {
-    let mut nodes = vec![el.start.clone()];
-    let mut rels = Vec::new();
-    for (r, n) in &el.chain {
-        rels.push(r.clone());
-        nodes.push(n.clone());
-    }
-    nodes.reverse();
-    rels.reverse();
-    let mut it = nodes.into_iter();
-    let start = it.next().unwrap_or_else(|| el.start.clone());
-    let chain = rels
-        .into_iter()
-        .map(|mut r| {
-            r.direction = match r.direction {
-                RelDirection::Left => RelDirection::Right,
-                RelDirection::Right => RelDirection::Left,
-                RelDirection::Both => RelDirection::Both,
-            };
-            r
-        })
-        .zip(it)
-        .collect();
-    PatternElement { start, chain, span: el.span }
 }

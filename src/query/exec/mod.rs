@@ -1,37 +1,43 @@
-//! Execution: runs a checked query AST over a [`Graph`], clause by clause, on materialised
-//! rows.
+//! Execution: runs a plan ([`super::plan`]) over a [`Graph`] as a pipeline of operators
+//! that pull batches of rows from the operators below them.
 //!
-//! This file owns the executor's state ([`Exec`]), clause dispatch, UNION and what a
-//! statement returns; the work is split by concern, each an `impl Exec` of its own:
-//! expression evaluation (`eval.rs`), pattern matching (`matching.rs`, starting where
-//! [`super::plan`] says), shortest paths (`paths.rs`), projections (`project.rs`: grouping,
-//! DISTINCT, ORDER BY, SKIP, LIMIT) and the updating clauses (`update.rs`). Every loop that
-//! can grow with the graph ticks [`Exec::tick`], which checks the cancel flag.
+//! A row is a vector of values addressed by slot; a [`Batch`] holds up to [`BATCH`] rows
+//! of one width, flat, and may carry a weight per row (a row standing for several matches,
+//! from a counted hop, which only the aggregation reads). This file owns the context every
+//! operator shares ([`Ctx`]: cancellation, write counts, per-operator row counts for
+//! `:profile`), the operator interface and the building of operators from the plan, and
+//! what a statement returns. The operators are split by concern: expressions (`eval.rs`),
+//! pattern matching (`matching.rs`, the steps of a MATCH; `paths.rs`, variable-length hops
+//! and shortest paths; `count.rs`, counted hops), row operators (`rows.rs`: filter,
+//! unwind, projection, paging), aggregation and sorting (`aggregate.rs`) and the updating
+//! clauses (`update.rs`).
+//!
+//! Cancellation is checked per batch of work, not per row: every [`TICK_EVERY`] candidates
+//! a matcher looks at, rows an operator reads, or items a list expression walks. An
+//! operator that writes does not start writing before it has read all of its input, so
+//! no operator reading the graph ever sees it change under it.
 
-use std::collections::{HashMap, HashSet};
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
-use super::error::{runtime_error, ErrorClass, ErrorDetail, ErrorPhase, EvalResult, QueryError};
-use super::ops;
-use super::plan;
-use super::procedures::Procedures;
-use super::value::{Params, Value};
+use super::error::{runtime_error, ErrorClass, ErrorDetail, EvalResult};
+use super::ops::{self, GroupKey};
+use super::plan::{Op, OpKind, QueryPlan, SinglePlan};
+use super::value::Value;
 use crate::model::result::QueryValue;
 use crate::model::Graph;
-use crate::syntax::query::*;
 
+mod aggregate;
 mod call;
+mod count;
 mod eval;
 mod matching;
 mod paths;
-mod project;
+mod rows;
 mod update;
 
 pub(crate) use eval::check_constants;
-use matching::ValueIndex;
-
-/// One row: variable name → value. Ordered so `RETURN *` lists columns by name.
-pub(crate) use super::row::{self, Row};
 
 /// What a statement returned and changed.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -58,257 +64,282 @@ pub struct WriteStats {
 /// A cancellation flag checked while a query runs (set by Ctrl-C).
 pub type CancelFlag = AtomicBool;
 
-/// How often (in rows or candidates) the cancel flag is checked.
+/// Rows per batch.
+pub(crate) const BATCH: usize = 1024;
+
+/// How much work (candidates, rows, list items) passes between two looks at the cancel
+/// flag.
 const TICK_EVERY: u32 = 1024;
 
-pub(crate) struct Exec<'a> {
-    pub(crate) params: &'a Params,
-    pub(crate) cancel: &'a CancelFlag,
-    pub(crate) text: &'a str,
+/// What every operator of a statement shares.
+pub(crate) struct Ctx<'a> {
+    cancel: &'a CancelFlag,
+    /// The user `CREATE` attests relationships to.
     pub(crate) user: &'a str,
-    pub(crate) stats: WriteStats,
+    pub(crate) stats: Cell<WriteStats>,
     /// The statement's clock: `date()`, `datetime()`, ... all read this one instant.
     pub(crate) now: jiff::Timestamp,
-    /// The procedures `CALL` can run.
-    pub(crate) procedures: &'a Procedures,
-    /// Whether the query being run is a `CALL` on its own (its outputs are the result).
-    standalone_call: bool,
-    ticks: std::cell::Cell<u32>,
-    /// Variables in scope before the clause being run.
-    scope: Vec<String>,
-    /// `key(n) = '...'` conjuncts of the MATCH being run (see [`plan::key_hints`]).
-    key_hints: std::cell::RefCell<Vec<(String, String)>>,
-    /// `'s7' IN sources(r)` conjuncts of the MATCH being run (see [`plan::source_hints`]).
-    source_hints: std::cell::RefCell<Vec<(String, String)>>,
-    /// Source hints for the next MATCH from the clauses after it
-    /// (see [`plan::pushed_source_hints`]).
-    pushed_source_hints: Vec<(String, String)>,
-    /// `n.p = e` conjuncts of the MATCH being run (see [`plan::equality_hints`]).
-    eq_hints: std::cell::RefCell<Vec<(String, String, Expr)>>,
-    /// Per (variable, property): candidates by value, built on first use in a MATCH.
-    eq_index: std::cell::RefCell<HashMap<(String, String), ValueIndex>>,
+    ticks: Cell<u32>,
+    /// Rows per operator and step id, when profiling.
+    counts: Option<RefCell<Vec<u64>>>,
 }
 
-fn cancelled() -> QueryError {
-    runtime_error(ErrorClass::Cancelled, ErrorDetail::Cancelled, "query cancelled")
-}
-
-fn unsupported(what: &str) -> QueryError {
-    runtime_error(
-        ErrorClass::UnsupportedOperation,
-        ErrorDetail::NotImplemented,
-        format!("{what} is not supported"),
-    )
-}
-
-impl<'a> Exec<'a> {
-    pub(crate) fn new(
-        params: &'a Params,
-        cancel: &'a CancelFlag,
-        text: &'a str,
-        user: &'a str,
-        procedures: &'a Procedures,
-    ) -> Self {
-        Exec {
-            procedures,
-            standalone_call: false,
-            params,
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(cancel: &'a CancelFlag, user: &'a str, profile: bool) -> Self {
+        Ctx {
             cancel,
-            text,
             user,
-            stats: WriteStats::default(),
+            stats: Cell::new(WriteStats::default()),
             now: jiff::Timestamp::now(),
-            ticks: std::cell::Cell::new(0),
-            key_hints: Default::default(),
-            source_hints: Default::default(),
-            pushed_source_hints: Vec::new(),
-            eq_hints: Default::default(),
-            eq_index: Default::default(),
-            scope: Vec::new(),
+            ticks: Cell::new(0),
+            counts: profile.then(|| RefCell::new(Vec::new())),
         }
     }
 
-    /// Counts work and checks the cancel flag every [`TICK_EVERY`] calls.
-    fn tick(&self) -> EvalResult<()> {
+    /// Counts a unit of work; every [`TICK_EVERY`] units, looks at the cancel flag.
+    #[inline]
+    pub(crate) fn tick(&self) -> EvalResult<()> {
         let n = self.ticks.get().wrapping_add(1);
         self.ticks.set(n);
-        if n.is_multiple_of(TICK_EVERY) && self.cancel.load(AtomicOrdering::Relaxed) {
-            return Err(cancelled());
+        if n.is_multiple_of(TICK_EVERY) {
+            self.check()?;
         }
         Ok(())
     }
 
-    // ========================================================================
-    // Queries and clauses
-    // ========================================================================
-
-    pub(crate) fn run_query(&mut self, graph: &mut Graph, q: &Query) -> EvalResult<QueryOutput> {
-        let (columns, mut rows) = self.run_single(graph, &q.first, vec![Row::new()])?;
-        let mut distinct = false;
-        for (all, part) in &q.unions {
-            let (cols, more) = self.run_single(graph, part, vec![Row::new()])?;
-            if cols != columns {
-                return Err(QueryError::new(
-                    ErrorClass::SyntaxError,
-                    ErrorDetail::DifferentColumnsInUnion,
-                    ErrorPhase::CompileTime,
-                    "all sub queries in a UNION must have the same column names",
-                )
-                .at(part.span));
-            }
-            rows.extend(more);
-            distinct |= !all;
+    /// Looks at the cancel flag now (once per batch an operator produces).
+    pub(crate) fn check(&self) -> EvalResult<()> {
+        if self.cancel.load(AtomicOrdering::Relaxed) {
+            return Err(runtime_error(ErrorClass::Cancelled, ErrorDetail::Cancelled, "query cancelled"));
         }
-        if distinct {
-            rows = dedup_rows(rows, &columns);
-        }
-        let out_rows = rows
-            .iter()
-            .map(|r| columns.iter().map(|c| r.get(c).unwrap_or(&Value::Null).to_result(graph)).collect())
-            .collect();
-        Ok(QueryOutput { columns, rows: out_rows, stats: self.stats })
+        Ok(())
     }
 
-    /// Runs a single query on input rows; returns its columns (empty when it does not end
-    /// in RETURN) and rows.
-    fn run_single(
-        &mut self,
-        graph: &mut Graph,
-        q: &SingleQuery,
-        input: Vec<Row>,
-    ) -> EvalResult<(Vec<String>, Vec<Row>)> {
-        let mut rows = input;
-        let mut columns = Vec::new();
-        self.standalone_call =
-            matches!(q.clauses.as_slice(), [c] if matches!(c.kind, ClauseKind::Call { .. }));
-        // Variables in scope, for `RETURN *` over no rows (WITH replaces them).
-        self.scope = rows.first().map(|r| r.keys().map(|k| k.to_string()).collect()).unwrap_or_default();
-        for (i, clause) in q.clauses.iter().enumerate() {
-            if matches!(clause.kind, ClauseKind::Match { .. }) {
-                self.pushed_source_hints = plan::pushed_source_hints(&q.clauses[i + 1..], self.params);
+    /// Adds to the rows an operator or step produced (when profiling).
+    #[inline]
+    pub(crate) fn count(&self, id: usize, n: u64) {
+        if let Some(c) = &self.counts {
+            let mut c = c.borrow_mut();
+            if c.len() <= id {
+                c.resize(id + 1, 0);
             }
-            match &clause.kind {
-                ClauseKind::Match { pattern, .. } | ClauseKind::Create { pattern } => {
-                    self.scope.extend(pattern_vars(&pattern.parts))
-                }
-                ClauseKind::Merge { part, .. } => self.scope.extend(pattern_vars(std::slice::from_ref(part))),
-                ClauseKind::Unwind { var, .. } => self.scope.push(var.clone()),
-                ClauseKind::Call { yields: Some(y), .. } => {
-                    self.scope.extend(y.items.iter().map(|(f, a)| a.clone().unwrap_or_else(|| f.clone())))
-                }
-                _ => {}
-            }
-            self.scope.sort();
-            self.scope.dedup();
-            rows = self.run_clause(graph, clause, rows, &mut columns).map_err(|mut e| {
-                if e.span.is_none() {
-                    e.span = Some(clause.span);
-                }
-                e
-            })?;
+            c[id] += n;
         }
-        let returns = matches!(q.clauses.last().map(|c| &c.kind), Some(ClauseKind::Return { .. }))
-            || self.standalone_call;
-        if !returns {
-            columns.clear();
-            rows.clear();
-        }
-        Ok((columns, rows))
     }
 
-    fn run_clause(
-        &mut self,
-        graph: &mut Graph,
-        clause: &Clause,
-        rows: Vec<Row>,
-        columns: &mut Vec<String>,
-    ) -> EvalResult<Vec<Row>> {
-        match &clause.kind {
-            ClauseKind::Match { optional, pattern, where_ } => {
-                let mut out = Vec::new();
-                *self.key_hints.borrow_mut() = plan::key_hints(where_.as_ref(), self.params);
-                let mut sources = plan::source_hints(where_.as_ref(), self.params);
-                sources.append(&mut self.pushed_source_hints);
-                *self.source_hints.borrow_mut() = sources;
-                *self.eq_hints.borrow_mut() = plan::equality_hints(where_.as_ref());
-                self.eq_index.borrow_mut().clear();
-                for row in rows {
-                    self.tick()?;
-                    let before = out.len();
-                    // WHERE filters each complete match as it is found, so a cross product
-                    // of pattern parts is never held in memory.
-                    let mut used = Vec::new();
-                    // Only OPTIONAL MATCH needs the row again afterwards.
-                    let (input, kept) = if *optional { (row.clone(), Some(row)) } else { (row, None) };
-                    self.match_parts(graph, &pattern.parts, input, &mut used, where_.as_ref(), &mut out)?;
-                    if let Some(mut r) = kept.filter(|_| out.len() == before) {
-                        for v in pattern_vars(&pattern.parts) {
-                            r.entry(v).or_insert(Value::Null);
-                        }
-                        out.push(r);
-                    }
-                }
-                self.key_hints.borrow_mut().clear();
-                self.source_hints.borrow_mut().clear();
-                self.eq_hints.borrow_mut().clear();
-                self.eq_index.borrow_mut().clear();
-                Ok(out)
-            }
-            ClauseKind::Unwind { expr, var } => {
-                let var = row::intern(var);
-                let mut out = Vec::new();
-                for row in rows {
-                    self.tick()?;
-                    match self.eval(graph, expr, &row)? {
-                        Value::Null => {}
-                        Value::List(items) => {
-                            out.reserve(items.len());
-                            for item in items {
-                                self.tick()?;
-                                let mut r = row.clone();
-                                r.insert(&var, item);
-                                out.push(r);
-                            }
-                        }
-                        other => {
-                            let mut r = row;
-                            r.insert(&var, other);
-                            out.push(r);
-                        }
-                    }
-                }
-                Ok(out)
-            }
-            ClauseKind::With { proj, where_ } => {
-                let (cols, out) = self.project(graph, proj, rows, where_.as_ref())?;
-                self.scope = cols;
-                Ok(out)
-            }
-            ClauseKind::Return { proj } => {
-                let (cols, out) = self.project(graph, proj, rows, None)?;
-                *columns = cols;
-                Ok(out)
-            }
-            ClauseKind::Create { pattern } => self.create(graph, pattern, rows),
-            ClauseKind::Merge { part, actions } => self.merge(graph, part, actions, rows),
-            ClauseKind::Set { items } => self.set(graph, items, rows),
-            ClauseKind::Remove { items } => self.remove(graph, items, rows),
-            ClauseKind::Delete { detach, exprs } => self.delete(graph, *detach, exprs, rows),
-            ClauseKind::Call { name, args, yields } => {
-                let standalone = self.standalone_call;
-                self.call(graph, name, args.as_deref(), yields.as_ref(), rows, standalone.then_some(columns))
-            }
+    pub(crate) fn update_stats(&self, f: impl FnOnce(&mut WriteStats)) {
+        let mut s = self.stats.get();
+        f(&mut s);
+        self.stats.set(s);
+    }
+
+    /// The rows counted per id (`:profile`).
+    pub(crate) fn counts(&self) -> Vec<u64> {
+        self.counts.as_ref().map(|c| c.borrow().clone()).unwrap_or_default()
+    }
+}
+
+/// Up to [`BATCH`] rows of one width, flat; with a weight per row when each stands for
+/// several matches.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    pub(crate) width: usize,
+    pub(crate) len: usize,
+    pub(crate) values: Vec<Value>,
+    pub(crate) weights: Option<Vec<u64>>,
+}
+
+impl Batch {
+    pub(crate) fn new(width: usize) -> Batch {
+        Batch { width, len: 0, values: Vec::with_capacity(width * 64), weights: None }
+    }
+
+    pub(crate) fn row(&self, i: usize) -> &[Value] {
+        &self.values[i * self.width..(i + 1) * self.width]
+    }
+
+    pub(crate) fn row_mut(&mut self, i: usize) -> &mut [Value] {
+        &mut self.values[i * self.width..(i + 1) * self.width]
+    }
+
+    pub(crate) fn push(&mut self, row: &[Value]) {
+        self.values.extend_from_slice(row);
+        self.len += 1;
+    }
+
+    /// Appends a row, moving its values.
+    pub(crate) fn push_owned(&mut self, row: impl IntoIterator<Item = Value>) {
+        self.values.extend(row);
+        self.len += 1;
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        self.len >= BATCH
+    }
+
+    /// The weight of row `i` (1 unless the rows were counted).
+    pub(crate) fn weight(&self, i: usize) -> u64 {
+        self.weights.as_ref().map_or(1, |w| w[i])
+    }
+
+    /// The rows, each moved out as a vector.
+    pub(crate) fn into_rows(self) -> Vec<Vec<Value>> {
+        let width = self.width;
+        let mut values = self.values.into_iter();
+        (0..self.len).map(|_| values.by_ref().take(width).collect()).collect()
+    }
+}
+
+/// The graph as operators get it: writable for a statement, read-only for a subquery
+/// inside an expression.
+pub(crate) enum Access<'g> {
+    Read(&'g Graph),
+    Write(&'g mut Graph),
+}
+
+impl Access<'_> {
+    pub(crate) fn read(&self) -> &Graph {
+        match self {
+            Access::Read(g) => g,
+            Access::Write(g) => g,
+        }
+    }
+
+    /// The graph to change; an updating clause where only reading is allowed is an error
+    /// (the checks keep them out of subqueries).
+    pub(crate) fn write(&mut self) -> EvalResult<&mut Graph> {
+        match self {
+            Access::Write(g) => Ok(g),
+            Access::Read(_) => Err(runtime_error(
+                ErrorClass::UnsupportedOperation,
+                ErrorDetail::NotImplemented,
+                "an updating clause inside a subquery is not supported",
+            )),
         }
     }
 }
 
-fn dedup_rows(rows: Vec<Row>, columns: &[String]) -> Vec<Row> {
-    let mut seen = HashSet::new();
-    rows.into_iter()
-        .filter(|r| {
-            seen.insert(
-                columns.iter().map(|c| ops::group_key(r.get(c).unwrap_or(&Value::Null))).collect::<Vec<_>>(),
-            )
+/// An operator: each call returns its next batch, `None` when it has no more rows.
+pub(crate) trait Operator {
+    fn next(&mut self, ctx: &Ctx<'_>, g: &mut Access<'_>) -> EvalResult<Option<Batch>>;
+
+    /// Lends the rows of its next batch to `f`, one at a time with their weights; false
+    /// when it has no more. An operator that can lends rows of its own without building a
+    /// batch (a MATCH lends its scratch row), so a consumer that reads each row once
+    /// (aggregation, sorting) streams.
+    fn next_rows(&mut self, ctx: &Ctx<'_>, g: &mut Access<'_>, f: &mut RowFn<'_>) -> EvalResult<bool> {
+        let Some(b) = self.next(ctx, g)? else { return Ok(false) };
+        let graph = g.read();
+        for i in 0..b.len {
+            f(graph, b.row(i), b.weight(i))?;
+        }
+        Ok(true)
+    }
+}
+
+/// What [`Operator::next_rows`] lends each row to: the graph, the row, its weight.
+pub(crate) type RowFn<'f> = dyn FnMut(&Graph, &[Value], u64) -> EvalResult<()> + 'f;
+
+/// Counts an operator's rows for `:profile` and points its errors without a place of
+/// their own at its clause.
+struct Counted<'p> {
+    op: &'p Op,
+    inner: Box<dyn Operator + 'p>,
+}
+
+impl Counted<'_> {
+    fn place<T>(&self, r: EvalResult<T>) -> EvalResult<T> {
+        r.map_err(|mut e| {
+            if e.span.is_none() {
+                e.span = Some(self.op.span);
+            }
+            e
         })
-        .collect()
+    }
+}
+
+impl Operator for Counted<'_> {
+    fn next(&mut self, ctx: &Ctx<'_>, g: &mut Access<'_>) -> EvalResult<Option<Batch>> {
+        let b = self.inner.next(ctx, g);
+        let b = self.place(b)?;
+        if let Some(b) = &b {
+            ctx.count(self.op.id, b.len as u64);
+        }
+        Ok(b)
+    }
+
+    fn next_rows(&mut self, ctx: &Ctx<'_>, g: &mut Access<'_>, f: &mut RowFn<'_>) -> EvalResult<bool> {
+        let mut n = 0;
+        let more = self.inner.next_rows(ctx, g, &mut |g, row, w| {
+            n += 1;
+            f(g, row, w)
+        });
+        ctx.count(self.op.id, n);
+        self.place(more)
+    }
+}
+
+/// The operators of a plan, ready to pull from; `argument` is the row a subquery runs on.
+pub(crate) fn build<'p>(op: &'p Op, argument: Option<&[Value]>) -> Box<dyn Operator + 'p> {
+    let input = || build(op.input.as_deref().expect("every operator but the first has an input"), argument);
+    let inner: Box<dyn Operator + 'p> = match &op.kind {
+        OpKind::Start(width) => Box::new(rows::Once::new(vec![Value::Null; width.get()])),
+        OpKind::Argument => Box::new(rows::Once::new(argument.map(<[Value]>::to_vec).unwrap_or_default())),
+        OpKind::Match(m) => Box::new(matching::MatchOp::new(m, input())),
+        OpKind::Filter(e) => Box::new(rows::Filter { input: input(), expr: e }),
+        OpKind::Unwind { list, slot } => Box::new(rows::Unwind::new(input(), list, *slot)),
+        OpKind::Project(items) => Box::new(rows::Project { input: input(), items }),
+        OpKind::Aggregate(a) => Box::new(aggregate::Aggregate::new(input(), a)),
+        OpKind::Distinct(slots) => Box::new(rows::Distinct { input: input(), slots, seen: HashSet::new() }),
+        OpKind::Sort { keys, top } => Box::new(aggregate::Sort::new(input(), keys, top.as_ref())),
+        OpKind::Skip(e) => Box::new(rows::Skip { input: input(), count: e, left: None }),
+        OpKind::Limit(e) => Box::new(rows::Limit { input: input(), count: e, left: None }),
+        OpKind::Narrow { width, slots } => {
+            Box::new(rows::Narrow { input: input(), width: width.clone(), slots })
+        }
+        OpKind::Create(parts) => Box::new(update::Writer::new(input(), update::Write::Create(parts))),
+        OpKind::Merge(m) => Box::new(update::Writer::new(input(), update::Write::Merge(m))),
+        OpKind::Set(items) => Box::new(update::Writer::new(input(), update::Write::Set(items))),
+        OpKind::Remove(items) => Box::new(update::Writer::new(input(), update::Write::Remove(items))),
+        OpKind::Delete { detach, exprs } => {
+            Box::new(update::Writer::new(input(), update::Write::Delete { detach: *detach, exprs }))
+        }
+        OpKind::ProcedureCall(c) => Box::new(call::ProcedureCall::new(input(), c)),
+    };
+    Box::new(Counted { op, inner })
+}
+
+/// Runs a planned statement.
+pub(crate) fn run(plan: &QueryPlan, ctx: &Ctx<'_>, g: &mut Graph) -> EvalResult<QueryOutput> {
+    let (columns, mut rows) = run_single(&plan.first, ctx, g)?;
+    let mut distinct = false;
+    for (all, part) in &plan.unions {
+        let (_, more) = run_single(part, ctx, g)?;
+        rows.extend(more);
+        distinct |= !all;
+    }
+    if distinct {
+        let mut seen = HashSet::new();
+        rows.retain(|r| seen.insert(r.iter().map(ops::group_key).collect::<Vec<GroupKey>>()));
+    }
+    let rows = rows.iter().map(|r| r.iter().map(|v| v.to_result(g)).collect()).collect();
+    Ok(QueryOutput { columns, rows, stats: ctx.stats.get() })
+}
+
+/// A single query's columns and rows (the columns' values, in order).
+fn run_single(plan: &SinglePlan, ctx: &Ctx<'_>, g: &mut Graph) -> EvalResult<(Vec<String>, Vec<Vec<Value>>)> {
+    let mut root = build(&plan.root, None);
+    let mut out = Vec::new();
+    let mut access = Access::Write(g);
+    while let Some(batch) = root.next(ctx, &mut access)? {
+        ctx.check()?;
+        if plan.columns.is_empty() {
+            continue;
+        }
+        for i in 0..batch.len {
+            let row = batch.row(i);
+            out.push(plan.columns.iter().map(|(_, s)| row[*s].clone()).collect());
+        }
+    }
+    Ok((plan.columns.iter().map(|(n, _)| n.clone()).collect(), out))
 }

@@ -1,7 +1,7 @@
-//! Planning: where pattern matching starts.
+//! Where pattern matching starts, and the WHERE conjuncts that help it.
 //!
-//! The executor walks each pattern element as a chain of expands from one end node. This
-//! module picks that node and how to find its candidates, most selective first:
+//! Each pattern element is matched as a chain of expands from one end node. This module
+//! picks that node and how to find its candidates, most selective first:
 //!
 //! 1. a variable already bound by an earlier clause or pattern part (one candidate);
 //! 2. the entity's stable id, from a `WHERE key(n) = 'wagner'` conjunct: one lookup in the
@@ -19,35 +19,49 @@
 //! When neither end is anchored well, the chain may start from its first (or last)
 //! relationship instead ([`RelAnchor`]): one already bound, the claims of the source named
 //! by a `'s7' IN sources(r)` or `any(a IN attestations(r) WHERE a.source = 's7' ...)`
-//! conjunct ([`source_hints`], the graph's source index), or the claims of its types. Each
-//! claim found binds both end nodes; the rest of the chain expands from there.
+//! conjunct ([`source_hints`], the graph's source index), the claims of its types, or every
+//! claim when both ends would be scanned whole. Each claim found binds both end nodes; the
+//! rest of the chain expands from there.
 //!
 //! Within a MATCH, `n.p = e` conjuncts of its WHERE ([`equality_hints`]) let the executor
-//! look `n` up by value in a table built once per MATCH: a hash join. [`explain`] names
-//! the operators the executor will run with these choices (EXPLAIN in the REPL).
+//! look `n` up by value in a table built once per MATCH: a hash join.
+//!
+//! The choice is made once, when the statement is planned, from the graph's counts at that
+//! moment and from which variables are bound (not their values). Names are resolved again
+//! when the operators run, so a label or an entity created earlier in the same statement is
+//! found.
 
-use crate::model::{ClaimIx, EntityIx, Graph, SourceRef, Sym};
+use crate::model::{Graph, SourceRef};
 use crate::syntax::query::{
     BinOp, Clause, ClauseKind, CompOp, Expr, ExprKind, Literal, NodePattern, PatternElement, QuantKind,
     RelPattern,
 };
 
-use super::aggregate::contains_aggregate;
-use super::row::Row;
-use super::value::Params;
-use super::value::Value;
+use super::super::aggregate::contains_aggregate;
+use super::super::value::Params;
 
-/// How a node pattern's candidates are found.
+/// How a node pattern's candidates are found (before the hash join of [`equality_hints`]).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Anchor {
     /// By stable id (at most one entity).
-    Key(Option<EntityIx>),
+    Key(String),
     /// By the name/alias index: a superset of the entities with that exact name.
-    Name(Vec<EntityIx>),
-    Label(Sym),
-    /// A label no entity has: nothing can match.
-    Nothing,
+    Name(String),
+    /// The members of a label (none when no entity has it).
+    Label(String),
     All,
+}
+
+impl Anchor {
+    /// Candidates on the graph as it is now.
+    fn cost(&self, g: &Graph) -> usize {
+        match self {
+            Anchor::Key(_) => 1,
+            Anchor::Name(name) => g.find_by_name(name).len(),
+            Anchor::Label(l) => g.sym(l).map_or(0, |s| g.label_count(s)),
+            Anchor::All => g.entity_count(),
+        }
+    }
 }
 
 /// `key(n) = 'wagner'` conjuncts of a WHERE clause: (variable, stable id).
@@ -60,7 +74,7 @@ pub(crate) fn key_hints(where_: Option<&Expr>, params: &Params) -> Vec<(String, 
 }
 
 /// The operands of a WHERE clause's top-level `AND`s (the whole clause when it has none).
-fn conjuncts(where_: Option<&Expr>) -> Vec<&Expr> {
+pub(crate) fn conjuncts(where_: Option<&Expr>) -> Vec<&Expr> {
     fn walk<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
         match &e.kind {
             ExprKind::Binary(BinOp::And, a, b) => {
@@ -117,7 +131,7 @@ pub(crate) fn choose_anchor(
 ) -> Anchor {
     if let Some(v) = &node.var {
         if let Some((_, id)) = hints.iter().find(|(h, _)| h == v) {
-            return Anchor::Key(g.find_entity(id));
+            return Anchor::Key(id.clone());
         }
     }
     let mut best: Option<Anchor> = None;
@@ -125,86 +139,81 @@ pub(crate) fn choose_anchor(
     if let Some(Expr { kind: ExprKind::Map(entries), .. }) = &node.props {
         if let Some((_, v)) = entries.iter().find(|(k, _)| k == "name") {
             if let Some(name) = constant_string(v, params) {
-                let list = g.find_by_name(&name).to_vec();
-                best_cost = list.len();
-                best = Some(Anchor::Name(list));
+                best_cost = g.find_by_name(&name).len();
+                best = Some(Anchor::Name(name));
             }
         }
     }
     for l in &node.labels {
-        match g.sym(l) {
-            None => return Anchor::Nothing,
-            Some(s) => {
-                let n = g.label_count(s);
-                if n < best_cost {
-                    best_cost = n;
-                    best = Some(Anchor::Label(s));
-                }
-            }
+        let n = g.sym(l).map_or(0, |s| g.label_count(s));
+        if n < best_cost {
+            best_cost = n;
+            best = Some(Anchor::Label(l.clone()));
         }
     }
     best.unwrap_or(Anchor::All)
 }
 
 /// Estimated number of candidates for a node pattern.
-fn cost(g: &Graph, node: &NodePattern, row: &Row, hints: &[(String, String)], params: &Params) -> usize {
-    if node.var.as_ref().is_some_and(|v| row.contains_key(v)) {
-        return match node.var.as_ref().and_then(|v| row.get(v)) {
-            Some(Value::Node(_)) | Some(Value::Null) => 1,
-            _ => usize::MAX,
-        };
+fn cost(
+    g: &Graph,
+    node: &NodePattern,
+    bound: &dyn Fn(&str) -> bool,
+    hints: &[(String, String)],
+    params: &Params,
+) -> usize {
+    if node.var.as_deref().is_some_and(bound) {
+        return 1;
     }
-    match choose_anchor(g, node, hints, params) {
-        Anchor::Key(_) => 1,
-        Anchor::Name(l) => l.len(),
-        Anchor::Label(s) => g.label_count(s),
-        Anchor::Nothing => 0,
-        Anchor::All => g.entity_count(),
-    }
+    choose_anchor(g, node, hints, params).cost(g)
 }
 
 /// How a relationship pattern's candidates are found directly, without its end nodes.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum RelAnchor {
-    /// Bound by an earlier clause or pattern (`None`: bound to null, nothing matches).
-    Bound(Option<ClaimIx>),
+    /// Bound by an earlier clause or pattern.
+    Bound,
     /// The claims a source attests, from a [`source_hints`] conjunct.
-    Source { id: String, sources: Vec<SourceRef> },
+    Source(String),
     /// The claims of the pattern's relationship types.
-    Types(Vec<Sym>),
+    Types(Vec<String>),
+    /// Every claim.
+    All,
 }
 
 impl RelAnchor {
-    /// The candidate claims, in claim order (a claim listed once per source or type).
-    pub(crate) fn claims(&self, g: &Graph) -> Vec<ClaimIx> {
-        match self {
-            RelAnchor::Bound(c) => c.iter().copied().collect(),
-            RelAnchor::Source { sources, .. } => {
-                let mut out: Vec<ClaimIx> = sources.iter().flat_map(|s| g.claims_by_source(*s)).collect();
-                if sources.len() > 1 {
-                    out.sort_unstable();
-                    out.dedup();
-                }
-                out
-            }
-            RelAnchor::Types(types) => types.iter().flat_map(|t| g.claims_of_type(*t)).collect(),
-        }
-    }
-
     fn cost(&self, g: &Graph) -> usize {
         match self {
-            RelAnchor::Bound(c) => usize::from(c.is_some()),
-            RelAnchor::Source { sources, .. } => sources.iter().map(|s| g.source_claim_count(*s)).sum(),
-            RelAnchor::Types(types) => types.iter().map(|t| g.type_count(*t)).sum(),
+            RelAnchor::Bound => 1,
+            RelAnchor::Source(id) => source_refs(g, id).iter().map(|s| g.source_claim_count(*s)).sum(),
+            RelAnchor::Types(types) => {
+                let mut syms: Vec<_> = types.iter().filter_map(|t| g.sym(t)).collect();
+                syms.sort_unstable();
+                syms.dedup();
+                syms.iter().map(|t| g.type_count(*t)).sum()
+            }
+            RelAnchor::All => g.claim_count(),
         }
     }
 }
 
+/// The attesting sources an id may name: a declared source, or a session user.
+pub(crate) fn source_refs(g: &Graph, id: &str) -> Vec<SourceRef> {
+    let mut sources = Vec::new();
+    if let Some(ix) = g.find_entity(id) {
+        sources.push(SourceRef::Entity(ix));
+    }
+    if let Some(sym) = g.sym(id) {
+        sources.push(SourceRef::User(sym));
+    }
+    sources
+}
+
 /// Relationship-first anchors for a relationship pattern, cheapest first.
-pub(crate) fn choose_rel_anchor(
+fn choose_rel_anchor(
     g: &Graph,
     rel: &RelPattern,
-    row: &Row,
+    bound: &dyn Fn(&str) -> bool,
     source_hints: &[(String, String)],
 ) -> Option<(RelAnchor, usize)> {
     if rel.range.is_some() {
@@ -212,31 +221,17 @@ pub(crate) fn choose_rel_anchor(
     }
     let mut options = Vec::new();
     if let Some(v) = &rel.var {
-        match row.get(v) {
-            Some(Value::Relationship(c)) => options.push(RelAnchor::Bound(Some(*c))),
-            Some(Value::Null) => options.push(RelAnchor::Bound(None)),
-            // A bound value of another type is an error the ordinary expansion reports.
-            Some(_) => return None,
-            None => {}
+        if bound(v) {
+            options.push(RelAnchor::Bound);
         }
         for (_, id) in source_hints.iter().filter(|(h, _)| h == v) {
-            let mut sources = Vec::new();
-            if let Some(ix) = g.find_entity(id) {
-                sources.push(SourceRef::Entity(ix));
-            }
-            if let Some(sym) = g.sym(id) {
-                sources.push(SourceRef::User(sym));
-            }
-            options.push(RelAnchor::Source { id: id.clone(), sources });
+            options.push(RelAnchor::Source(id.clone()));
         }
     }
     if !rel.types.is_empty() {
         // An unknown type has no claims: it adds nothing to the candidates. `[:A|A]` lists
         // each claim once.
-        let mut types: Vec<Sym> = rel.types.iter().filter_map(|t| g.sym(t)).collect();
-        types.sort_unstable();
-        types.dedup();
-        options.push(RelAnchor::Types(types));
+        options.push(RelAnchor::Types(rel.types.clone()));
     }
     options.into_iter().map(|a| (a.cost(g), a)).min_by_key(|(c, _)| *c).map(|(c, a)| (a, c))
 }
@@ -250,50 +245,81 @@ pub(crate) struct Start {
     pub(crate) rel: Option<RelAnchor>,
 }
 
-/// Picks where to start matching a chain. Starting from a relationship pays off when its
-/// candidates are fewer than the relationships the cheapest end node would expand
-/// (candidates × average degree); a node found by id or already bound always wins, and
-/// so does a node with an `n.p = e` hash-join hint (its size is unknown here).
-pub(crate) fn choose_start(
-    g: &Graph,
-    el: &PatternElement,
-    row: &Row,
-    hints: &Hints<'_>,
-    params: &Params,
-) -> Start {
-    let (Some((first, _)), Some((last, _)), Some((start_cost, last_cost))) =
-        (el.chain.first(), el.chain.last(), end_costs(g, el, row, hints.keys, params))
-    else {
-        return Start { reversed: false, rel: None };
-    };
-    let reversed = last_cost < start_cost;
-    let node_cost = start_cost.min(last_cost);
-    let hashed = |n: &NodePattern| n.var.as_ref().is_some_and(|v| hints.eq_vars.contains(&v.as_str()));
-    if node_cost <= 1 || hashed(&el.start) || el.chain.iter().any(|(_, n)| hashed(n)) {
-        return Start { reversed, rel: None };
-    }
-    let degree = (g.claim_count() / g.entity_count().max(1)).max(1);
-    let node_edges = node_cost.saturating_mul(degree);
-    let front = choose_rel_anchor(g, first, row, hints.sources);
-    let back = if el.chain.len() > 1 { choose_rel_anchor(g, last, row, hints.sources) } else { None };
-    let best = match (front, back) {
-        (Some(f), Some(b)) if b.1 < f.1 => Some((true, b)),
-        (Some(f), _) => Some((false, f)),
-        (None, Some(b)) => Some((true, b)),
-        (None, None) => None,
-    };
-    match best {
-        Some((rev, (anchor, c))) if c < node_edges => Start { reversed: rev, rel: Some(anchor) },
-        _ => Start { reversed, rel: None },
-    }
-}
-
 /// The WHERE-derived hints of the MATCH being planned.
 pub(crate) struct Hints<'h> {
     pub(crate) keys: &'h [(String, String)],
     pub(crate) sources: &'h [(String, String)],
     /// Variables with an `n.p = e` hash-join hint.
     pub(crate) eq_vars: Vec<&'h str>,
+}
+
+/// Which end of a chain the executor may count rather than match (see
+/// `plan::pattern`'s factorised count): the chain must end there. (Counting both ends of
+/// a chain of two starts from its middle node; no start is chosen then.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CountedEnd {
+    Last,
+    First,
+    Both,
+}
+
+/// Picks where to start matching a chain. Starting from a relationship pays off when its
+/// candidates are fewer than the relationships the cheapest end node would expand
+/// (candidates × average degree), or, for every claim, when both ends would be scanned
+/// whole anyway; a node found by id or already bound always wins, and so does a node with
+/// an `n.p = e` hash-join hint (its size is unknown here). When the executor will count
+/// the chain's last hop instead of matching it (`counted`), the chain ends at that end.
+pub(crate) fn choose_start(
+    g: &Graph,
+    el: &PatternElement,
+    bound: &dyn Fn(&str) -> bool,
+    hints: &Hints<'_>,
+    params: &Params,
+    counted: Option<CountedEnd>,
+) -> Start {
+    let (Some((first, _)), Some((last, last_node))) = (el.chain.first(), el.chain.last()) else {
+        return Start { reversed: false, rel: None };
+    };
+    let start_cost = cost(g, &el.start, bound, hints.keys, params);
+    let last_cost = cost(g, last_node, bound, hints.keys, params);
+    let reversed = match counted {
+        Some(CountedEnd::Last | CountedEnd::Both) => false,
+        Some(CountedEnd::First) => true,
+        None => last_cost < start_cost,
+    };
+    let node_cost = if reversed { last_cost } else { start_cost };
+    let hashed = |n: &NodePattern| n.var.as_ref().is_some_and(|v| hints.eq_vars.contains(&v.as_str()));
+    if node_cost <= 1 || hashed(&el.start) || el.chain.iter().any(|(_, n)| hashed(n)) {
+        return Start { reversed, rel: None };
+    }
+    let degree = (g.claim_count() / g.entity_count().max(1)).max(1);
+    let node_edges = node_cost.saturating_mul(degree);
+    // With a counted end, the relationship at the counted end must stay an expand, and a
+    // chain of one relationship is all counted end.
+    let (front_ok, back_ok) = match counted {
+        None => (true, el.chain.len() > 1),
+        Some(_) => (el.chain.len() > 1, false),
+    };
+    let (near, far) = if reversed { (last, first) } else { (first, last) };
+    let front = if front_ok { choose_rel_anchor(g, near, bound, hints.sources) } else { None };
+    let back = if back_ok { choose_rel_anchor(g, far, bound, hints.sources) } else { None };
+    let best = match (front, back) {
+        (Some(f), Some(b)) if b.1 < f.1 => Some((!reversed, b)),
+        (Some(f), _) => Some((reversed, f)),
+        (None, Some(b)) => Some((!reversed, b)),
+        (None, None) => None,
+    };
+    match best {
+        Some((rev, (anchor, c))) if c < node_edges => return Start { reversed: rev, rel: Some(anchor) },
+        _ => {}
+    }
+    // The start node would be scanned whole: every claim once, in storage order, instead of
+    // every entity's list of claims.
+    let near_node = if reversed { last_node } else { &el.start };
+    if front_ok && near.range.is_none() && choose_anchor(g, near_node, hints.keys, params) == Anchor::All {
+        return Start { reversed, rel: Some(RelAnchor::All) };
+    }
+    Start { reversed, rel: None }
 }
 
 /// `'s7' IN sources(r)` and `any(a IN attestations(r) WHERE a.source = 's7' ...)`
@@ -384,18 +410,6 @@ fn attestation_sources(filter: &Expr, var: &str, params: &Params) -> Vec<String>
     out
 }
 
-/// Estimated candidates for a chain's first and last node (`None` without a relationship).
-fn end_costs(
-    g: &Graph,
-    el: &PatternElement,
-    row: &Row,
-    hints: &[(String, String)],
-    params: &Params,
-) -> Option<(usize, usize)> {
-    let (_, last) = el.chain.last()?;
-    Some((cost(g, &el.start, row, hints, params), cost(g, last, row, hints, params)))
-}
-
 /// `n.p = e` conjuncts of a WHERE clause where `e` does not mention `n`: while matching,
 /// `n`'s candidates can be looked up by value (a hash join) instead of scanned.
 pub(crate) fn equality_hints(where_: Option<&Expr>) -> Vec<(String, String, Expr)> {
@@ -423,196 +437,11 @@ fn simple_probe(e: &Expr, var: &str) -> bool {
         ExprKind::Property(b, _) | ExprKind::Unary(_, b) => simple_probe(b, var),
         ExprKind::Binary(_, a, b) => simple_probe(a, var) && simple_probe(b, var),
         ExprKind::Call { args, distinct: false, name } => {
-            super::aggregate::AggregateKind::from_name(name).is_none()
+            super::super::aggregate::AggregateKind::from_name(name).is_none()
                 && args.iter().all(|a| simple_probe(a, var))
         }
         ExprKind::List(items) => items.iter().all(|a| simple_probe(a, var)),
         _ => false,
-    }
-}
-
-// ============================================================================
-// EXPLAIN: the operators the executor will run, one line per operator
-// ============================================================================
-
-/// Describes how a query will run: one line per operator, in execution order, with the
-/// anchors chosen for each pattern on the current graph. Variables bound by earlier
-/// clauses count as bound (one candidate).
-pub(crate) fn explain(g: &Graph, q: &crate::syntax::query::Query, params: &Params) -> Vec<String> {
-    let mut out = Vec::new();
-    explain_single(g, &q.first, params, &mut out);
-    for (all, part) in &q.unions {
-        out.push(if *all { "UnionAll".into() } else { "Union (distinct)".into() });
-        explain_single(g, part, params, &mut out);
-    }
-    out
-}
-
-fn explain_single(g: &Graph, q: &crate::syntax::query::SingleQuery, params: &Params, out: &mut Vec<String>) {
-    let mut bound = Row::new();
-    for (i, c) in q.clauses.iter().enumerate() {
-        match &c.kind {
-            ClauseKind::Match { optional, pattern, where_ } => {
-                if *optional {
-                    out.push("Optional (null row when nothing matches)".into());
-                }
-                let keys = key_hints(where_.as_ref(), params);
-                let mut sources = source_hints(where_.as_ref(), params);
-                sources.extend(pushed_source_hints(&q.clauses[i + 1..], params));
-                let eq = equality_hints(where_.as_ref());
-                let hints = Hints {
-                    keys: &keys,
-                    sources: &sources,
-                    eq_vars: eq.iter().map(|(v, _, _)| v.as_str()).collect(),
-                };
-                for part in &pattern.parts {
-                    explain_part(g, part, &bound, &hints, &eq, params, out);
-                    for v in crate::syntax::query::pattern_vars(std::slice::from_ref(part)) {
-                        bound.insert(v, Value::Null);
-                    }
-                }
-                if let Some(w) = where_ {
-                    out.push(format!("Filter {w}"));
-                }
-            }
-            ClauseKind::Unwind { expr, var } => {
-                out.push(format!("Unwind {expr} AS {var}"));
-                bound.insert(var.clone(), Value::Null);
-            }
-            ClauseKind::With { proj, where_ } => {
-                explain_projection(proj, true, out);
-                if !proj.star {
-                    bound.clear();
-                }
-                for i in &proj.items {
-                    bound.insert(i.alias.clone().unwrap_or_else(|| i.expr.to_string()), Value::Null);
-                }
-                if let Some(w) = where_ {
-                    out.push(format!("Filter {w}"));
-                }
-            }
-            ClauseKind::Return { proj } => explain_projection(proj, false, out),
-            ClauseKind::Create { pattern } => out.push(format!("Create {pattern}")),
-            ClauseKind::Merge { part, .. } => out.push(format!("Merge {part} (match, else create)")),
-            ClauseKind::Set { .. } => out.push("SetProperties".into()),
-            ClauseKind::Remove { .. } => out.push("Remove".into()),
-            ClauseKind::Delete { detach, .. } => {
-                out.push(if *detach { "DetachDelete".into() } else { "Delete".into() })
-            }
-            ClauseKind::Call { name, .. } => out.push(format!("ProcedureCall {name}")),
-        }
-    }
-}
-
-fn explain_projection(proj: &crate::syntax::query::Projection, is_with: bool, out: &mut Vec<String>) {
-    let items: Vec<String> = proj.items.iter().map(|i| i.expr.to_string()).collect();
-    let aggregating = proj.items.iter().any(|i| contains_aggregate(&i.expr));
-    let what = if aggregating { "Aggregate" } else { "Project" };
-    let star = if proj.star { "*, " } else { "" };
-    out.push(format!("{what} {star}{}", items.join(", ")));
-    if proj.distinct {
-        out.push("Distinct".into());
-    }
-    if !proj.order.is_empty() {
-        let keys: Vec<String> = proj
-            .order
-            .iter()
-            .map(|s| format!("{}{}", s.expr, if s.descending { " DESC" } else { "" }))
-            .collect();
-        out.push(format!("Sort {}", keys.join(", ")));
-    }
-    if let Some(s) = &proj.skip {
-        out.push(format!("Skip {s}"));
-    }
-    if let Some(l) = &proj.limit {
-        out.push(format!("Limit {l}"));
-    }
-    if !is_with {
-        out.push("Produce results".into());
-    }
-}
-
-fn explain_part(
-    g: &Graph,
-    part: &crate::syntax::query::PatternPart,
-    bound: &Row,
-    hints: &Hints<'_>,
-    eq: &[(String, String, Expr)],
-    params: &Params,
-    out: &mut Vec<String>,
-) {
-    use crate::syntax::query::RelDirection;
-    let el = &part.element;
-    if let Some(kind) = part.shortest {
-        out.push(format!("ShortestPath ({kind:?}, bidirectional BFS when single) {part}"));
-        return;
-    }
-    let start = choose_start(g, el, bound, hints, params);
-    let reversed = start.reversed;
-    let mut nodes = vec![&el.start];
-    let mut rels = Vec::new();
-    for (r, n) in &el.chain {
-        rels.push(r);
-        nodes.push(n);
-    }
-    if reversed {
-        nodes.reverse();
-        rels.reverse();
-    }
-    let name = |n: &NodePattern| n.var.clone().unwrap_or_else(|| "_".into());
-    let dir = |r: &RelPattern| match (r.direction, reversed) {
-        (RelDirection::Both, _) => "--",
-        (RelDirection::Right, false) | (RelDirection::Left, true) => "->",
-        _ => "<-",
-    };
-    let rel_name = |r: &RelPattern| r.var.clone().unwrap_or_else(|| "_".into());
-    let first_node = nodes[0];
-    let by_value = first_node.var.as_ref().and_then(|v| eq.iter().find(|(x, _, _)| x == v));
-    let mut skip = 1;
-    let first = if let Some(anchor) = &start.rel {
-        // The first relationship binds both of its end nodes at once.
-        skip = 2;
-        let r = rels[0];
-        let (left, right) = match dir(r) {
-            "->" => ("-", "->"),
-            "<-" => ("<-", "-"),
-            _ => ("-", "-"),
-        };
-        let ends = format!("({}){left}[{}]{right}({})", name(nodes[0]), rel_name(r), name(nodes[1]));
-        match anchor {
-            RelAnchor::Bound(_) => format!("Argument {} (bound) {ends}", rel_name(r)),
-            RelAnchor::Source { id, .. } => {
-                format!("RelationshipsBySource {id} ({} claims) {ends}", anchor.cost(g))
-            }
-            RelAnchor::Types(_) => {
-                format!("RelationshipsByType :{} ({} claims) {ends}", r.types.join("|"), anchor.cost(g))
-            }
-        }
-    } else if first_node.var.as_ref().is_some_and(|v| bound.contains_key(v)) {
-        format!("Argument {} (bound)", name(first_node))
-    } else if let Some((v, p, e)) = by_value {
-        format!("NodeHashLookup {v}.{p} = {e}")
-    } else {
-        let start = first_node;
-        match choose_anchor(g, start, hints.keys, params) {
-            Anchor::Key(_) => format!("NodeByKey {}", name(start)),
-            Anchor::Name(l) => format!("NodeByName {} ({} candidates)", name(start), l.len()),
-            Anchor::Label(s) => {
-                format!("NodeByLabelScan {}:{} ({} entities)", name(start), g.str(s), g.label_count(s))
-            }
-            Anchor::Nothing => format!("Empty {} (unknown label)", name(start)),
-            Anchor::All => format!("AllNodesScan {} ({} entities)", name(start), g.entity_count()),
-        }
-    };
-    out.push(first);
-    for (r, n) in rels.iter().zip(nodes.iter().skip(1)).skip(skip - 1) {
-        let dir = dir(r);
-        let types = if r.types.is_empty() { String::new() } else { format!(":{}", r.types.join("|")) };
-        let op = if r.range.is_some() { "VarLengthExpand" } else { "Expand" };
-        out.push(format!("{op} {dir}[{}{types}] {}", r.var.clone().unwrap_or_default(), name(n)));
-    }
-    if let Some(v) = &part.var {
-        out.push(format!("ProjectPath {v}"));
     }
 }
 
@@ -641,7 +470,7 @@ mod tests {
     /// Whether the chain is matched from its last node.
     fn reversed(g: &Graph, el: &PatternElement, keys: &[(String, String)], params: &Params) -> bool {
         let hints = Hints { keys, sources: &[], eq_vars: Vec::new() };
-        choose_start(g, el, &Row::new(), &hints, params).reversed
+        choose_start(g, el, &|_| false, &hints, params, None).reversed
     }
 
     /// The first MATCH of a query: its first pattern element and WHERE.
@@ -661,8 +490,7 @@ mod tests {
         let (el, _) = first_match("MATCH (x:A)-->(y:B) RETURN x");
         let params = Params::new();
         assert!(reversed(&g, &el, &[], &params));
-        let b = g.sym("B").expect("interned");
-        assert_eq!(choose_anchor(&g, &el.chain[0].1, &[], &params), Anchor::Label(b));
+        assert_eq!(choose_anchor(&g, &el.chain[0].1, &[], &params), Anchor::Label("B".into()));
         let (el, _) = first_match("MATCH (y:B)<--(x:A) RETURN x");
         assert!(!reversed(&g, &el, &[], &params));
     }
@@ -674,7 +502,7 @@ mod tests {
         let (el, where_) = first_match("MATCH (x)-->(w) WHERE key(w) = 'wagner' AND x.n > 1 RETURN x");
         let hints = key_hints(where_.as_ref(), &params);
         assert_eq!(hints, vec![("w".to_string(), "wagner".to_string())]);
-        assert_eq!(choose_anchor(&g, &el.chain[0].1, &hints, &params), Anchor::Key(g.find_entity("wagner")));
+        assert_eq!(choose_anchor(&g, &el.chain[0].1, &hints, &params), Anchor::Key("wagner".into()));
         assert!(reversed(&g, &el, &hints, &params));
     }
 
@@ -683,14 +511,30 @@ mod tests {
         let g = graph();
         let params = Params::new();
         let (el, _) = first_match("MATCH (w {name: 'wagner group'}) RETURN w");
-        assert_eq!(
-            choose_anchor(&g, &el.start, &[], &params),
-            Anchor::Name(vec![g.find_entity("wagner").expect("exists")])
-        );
+        let anchor = choose_anchor(&g, &el.start, &[], &params);
+        assert_eq!(anchor, Anchor::Name("wagner group".into()));
+        assert_eq!(anchor.cost(&g), 1);
         let (el, _) = first_match("MATCH (w:Nope) RETURN w");
-        assert_eq!(choose_anchor(&g, &el.start, &[], &params), Anchor::Nothing);
+        let anchor = choose_anchor(&g, &el.start, &[], &params);
+        assert_eq!((anchor.clone(), anchor.cost(&g)), (Anchor::Label("Nope".into()), 0));
         let (el, _) = first_match("MATCH (w) RETURN w");
         assert_eq!(choose_anchor(&g, &el.start, &[], &params), Anchor::All);
+    }
+
+    #[test]
+    fn a_counted_end_decides_the_direction() {
+        let g = graph();
+        let params = Params::new();
+        let hints = Hints { keys: &[], sources: &[], eq_vars: Vec::new() };
+        // Left alone, the smaller label (B) starts; counting the B end turns the chain round.
+        let (el, _) = first_match("MATCH (x:A)-->(y:B) RETURN x");
+        assert!(!choose_start(&g, &el, &|_| false, &hints, &params, Some(CountedEnd::Last)).reversed);
+        // Unanchored ends scan every claim, unless the only relationship is the counted one.
+        let (el, _) = first_match("MATCH (x)-->(y) RETURN x");
+        let start = choose_start(&g, &el, &|_| false, &hints, &params, None);
+        assert_eq!(start.rel, Some(RelAnchor::All));
+        let start = choose_start(&g, &el, &|_| false, &hints, &params, Some(CountedEnd::First));
+        assert_eq!(start, Start { reversed: true, rel: None });
     }
 
     #[test]
