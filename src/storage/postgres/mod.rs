@@ -192,7 +192,7 @@ fn err(shown: &str, kind: Kind, message: impl Into<String>) -> StorageError {
 /// tables and roles, never the connection's password.
 fn pg_err(shown: &str, e: &postgres::Error) -> StorageError {
     use postgres::error::SqlState;
-    if e.is_closed() || e.as_db_error().is_none() && e.code().is_none() && is_connection_error(e) {
+    if e.is_closed() || (e.as_db_error().is_none() && e.code().is_none() && is_connection_error(e)) {
         return err(shown, Kind::Io, format!("the connection to the server was lost: {e}"))
             .with_help("the statement was undone here; the next statement reconnects (if the server had already committed it, it is in the journal: `:history`)");
     }
@@ -1012,5 +1012,26 @@ mod tests {
             kg.contains("no Russians there") && kg.contains("dozens, again") && !kg.contains("'dozens'"),
             "{kg}"
         );
+    }
+
+    /// Passwords are cut from every form of URL a message may show; the rest stays.
+    #[test]
+    fn urls_are_shown_without_their_password() {
+        for (url, shown) in [
+            ("postgres://alice:pw@db:5432/inquiry", "postgres://alice@db:5432/inquiry"),
+            (
+                "postgresql://alice:p%40ss@db/inquiry?sslmode=disable",
+                "postgresql://alice@db/inquiry?sslmode=disable",
+            ),
+            (
+                "postgres://alice@db/inquiry?password=pw&application_name=x",
+                "postgres://alice@db/inquiry?application_name=x",
+            ),
+            ("postgres://db/inquiry?password=pw", "postgres://db/inquiry"),
+            ("postgres://alice@db/inquiry", "postgres://alice@db/inquiry"),
+            ("postgres://alice:pw@db", "postgres://alice@db"),
+        ] {
+            assert_eq!(super::redact(url), shown, "{url}");
+        }
     }
 }
