@@ -186,6 +186,16 @@ fn benches(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("single_value_conflicts", n), |b| {
             b.iter(|| single_value_conflicts(g))
         });
+        // What `CONTRADICTIONS;` times: the full check over every constraint kind, and its rows.
+        group.bench_function(BenchmarkId::new("check_analyse", n), |b| {
+            b.iter(|| claimgraph::check::analyse(g).findings.len())
+        });
+        group.bench_function(BenchmarkId::new("contradictions_rows", n), |b| {
+            b.iter(|| {
+                let analysis = claimgraph::check::analyse(g);
+                claimgraph::check::contradiction_rows(g, &analysis, None, None, false).map(|r| r.1.len())
+            })
+        });
         group.finish();
     }
 }

@@ -5,7 +5,7 @@
 //! It reads the tokens of [`crate::syntax::lexer`]: a `;` inside a string, a backticked
 //! identifier or a comment does not end a statement.
 
-use crate::syntax::lexer::{tokens, TokenKind};
+use crate::syntax::lexer::{structure, tokens, TokenKind};
 use crate::syntax::Span;
 
 /// The state the scanner is in at the end of the input.
@@ -102,7 +102,7 @@ pub(crate) fn first_token(text: &str) -> Option<usize> {
 /// swallow the statements after it.
 pub(crate) fn scan(text: &str, respect_brackets: bool, mut on_end: impl FnMut(usize)) -> ScanState {
     let mut depth: usize = 0;
-    for t in tokens(text) {
+    for t in structure(text) {
         match t.kind {
             kind if kind.is_unclosed() => return ScanState { open_literal: true, depth },
             TokenKind::Open => depth += 1,

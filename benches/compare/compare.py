@@ -5,7 +5,8 @@
 
 Creates benches/compare/.venv (pip install kuzu pyoxigraph networkx), builds claimgraph in
 release mode, generates each scale once with `claimgraph gen` into benches/compare/data/N,
-then runs every engine x operation as its own process (RUNS times), measuring the
+then runs every engine x operation as its own process (RUNS times, alternating between
+engines), measuring the
 operation's time inside the process, the process's wall time and its peak RSS
 (/usr/bin/time). Medians go to benches/compare/data/results.md for docs/performance.md.
 
@@ -522,8 +523,14 @@ def main():
         table = {}
         load = os.getloadavg()
         for op in ops:
+            # Runs alternate between engines, so that a busy spell of a shared machine does
+            # not fall on one engine's runs.
+            by_engine = {engine: [] for engine in engines}
+            for _ in range(args.runs):
+                for engine in engines:
+                    by_engine[engine].append(run_once(engine, op, data, n))
             for engine in engines:
-                runs = [run_once(engine, op, data, n) for _ in range(args.runs)]
+                runs = by_engine[engine]
                 ok = [r for r in runs if r[0] is not None]
                 cell = (statistics.median(r[0] for r in ok), statistics.median(r[1] for r in ok)) if ok else (None, None)
                 table[(op, engine)] = cell

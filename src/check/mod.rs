@@ -19,7 +19,10 @@ mod questions;
 mod rows;
 mod rules;
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+
+use foldhash::fast::FixedState;
 use std::fmt::Write as _;
 
 // Voices are defined in the model, below both this engine and the query engine's
@@ -137,6 +140,25 @@ fn apply_resolutions(graph: &Graph, findings: &mut [Finding]) {
     }
 }
 
+/// `f` of every item, in order. Two threads share the items when the machine has two cores
+/// and there are enough items to pay for a thread.
+fn on_two_threads<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if cores < 2 || items.len() < 1024 {
+        return items.iter().map(&f).collect();
+    }
+    let (first, second) = items.split_at(items.len() / 2);
+    std::thread::scope(|scope| {
+        let later = scope.spawn(|| second.iter().map(&f).collect::<Vec<R>>());
+        let mut out: Vec<R> = first.iter().map(&f).collect();
+        match later.join() {
+            Ok(rest) => out.extend(rest),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        out
+    })
+}
+
 // ---- the engine ------------------------------------------------------------------------
 
 /// A value reduced to what comparisons need.
@@ -245,6 +267,12 @@ struct Engine<'g> {
     /// Class denials with exactly one condition: they are answers to that property's
     /// question (`killed: >=10` denied is a position on how many were killed).
     denial_values: Vec<DenialValue<'g>>,
+    /// [`Engine::claim_key`] of the claims on findings' sides and questions' values, each
+    /// written once (a claim's key goes into finding ids, sides and voices alike).
+    claim_keys: HashMap<ClaimIx, String, FixedState>,
+    /// Findings whose sides are still to be written (index into `findings`, the sides'
+    /// inputs): [`Engine::finish`] writes them all at once, on two threads.
+    pending_sides: Vec<(usize, Vec<SideInput<'g>>)>,
 }
 
 /// How a finding's sides relate, for severity.
@@ -327,6 +355,8 @@ impl<'g> Engine<'g> {
             questions: Vec::new(),
             question_ids: HashMap::new(),
             denial_values,
+            claim_keys: HashMap::default(),
+            pending_sides: Vec::new(),
         }
     }
 
@@ -407,8 +437,26 @@ impl<'g> Engine<'g> {
         }
     }
 
-    /// The claim's id, or a description of an unnamed claim (stable: used in finding ids).
-    fn claim_key(&self, c: ClaimIx) -> String {
+    /// The claim's id, or a description of an unnamed claim (stable: used in finding ids):
+    /// remembered by [`Engine::remember_claim_keys`], else written now.
+    fn claim_key(&self, c: ClaimIx) -> Cow<'_, str> {
+        match self.claim_keys.get(&c) {
+            Some(key) => Cow::Borrowed(key),
+            None => Cow::Owned(self.describe_claim(c)),
+        }
+    }
+
+    /// Writes the keys of these claims once, for [`Engine::claim_key`].
+    fn remember_claim_keys(&mut self, claims: impl IntoIterator<Item = ClaimIx>) {
+        for c in claims {
+            if !self.claim_keys.contains_key(&c) {
+                let key = self.describe_claim(c);
+                self.claim_keys.insert(c, key);
+            }
+        }
+    }
+
+    fn describe_claim(&self, c: ClaimIx) -> String {
         let Some(claim) = self.graph.claim(c) else { return String::new() };
         if let Some(id) = claim.id {
             return self.graph.str(id).to_string();
@@ -445,15 +493,13 @@ impl<'g> Engine<'g> {
     }
 
     fn side(&self, value: String, claims: &[ClaimIx], atts: &[(Option<ClaimIx>, &Attestation)]) -> Side {
-        // A side's attestations are mostly of a few claims: describe each claim once.
-        let mut keys: Vec<(ClaimIx, String)> = Vec::new();
         Side {
             value,
             claims: claims.to_vec(),
             attestations: atts
                 .iter()
                 .map(|(c, a)| {
-                    let claim = c.map(|c| self.cached_claim_key(&mut keys, c));
+                    let claim = c.map(|c| self.claim_key(c));
                     self.view(a, claim.as_deref())
                 })
                 .collect(),
@@ -513,6 +559,7 @@ impl<'g> Engine<'g> {
         explain: impl FnOnce(&str, &str) -> String,
     ) {
         let [(v1, c1, a1), (v2, c2, a2)] = sides;
+        self.remember_claim_keys(c1.iter().chain(&c2).copied().collect::<Vec<_>>());
         let x: Vec<&Attestation> = a1.iter().map(|(_, a)| *a).collect();
         let y: Vec<&Attestation> = a2.iter().map(|(_, a)| *a).collect();
         let base = constraint.and_then(|c| c.severity).unwrap_or(Severity::Violation);
@@ -527,7 +574,7 @@ impl<'g> Engine<'g> {
             .iter()
             .map(|(v, cs, atts)| {
                 let mut k = format!("{v}|");
-                let mut claims: Vec<String> = cs.iter().map(|c| self.claim_key(*c)).collect();
+                let mut claims: Vec<Cow<'_, str>> = cs.iter().map(|c| self.claim_key(*c)).collect();
                 claims.sort();
                 k.push_str(&claims.join(","));
                 if cs.is_empty() {
@@ -578,13 +625,14 @@ impl<'g> Engine<'g> {
             subject: self.entity_ref(ends.0),
             object: ends.1.map(|o| self.entity_ref(o)),
             about,
-            sides: vec![self.side(v1, &c1, &a1), self.side(v2, &c2, &a2)],
+            sides: Vec::new(),
             explanation,
             resolution: None,
             dispute: self.questions[qi].id.clone(),
         };
         self.findings.push(finding);
         let fi = self.findings.len() - 1;
+        self.pending_sides.push((fi, vec![(v1, c1, a1), (v2, c2, a2)]));
         self.questions[qi].findings.push(fi);
     }
 
@@ -687,6 +735,18 @@ mod tests {
             assert!(a.get(key).is_some(), "missing attestation {key}");
         }
         assert_eq!(f["subject"]["id"], "e");
+    }
+
+    /// The sides and positions written on two threads come back in the items' order, on
+    /// both sides of the size that starts a second thread.
+    #[test]
+    fn work_shared_by_two_threads_keeps_the_items_order() {
+        for n in [0, 1, 1023, 1024, 1025, 5001] {
+            let items: Vec<usize> = (0..n).collect();
+            let out = on_two_threads(&items, |i| format!("item {i}"));
+            let expected: Vec<String> = items.iter().map(|i| format!("item {i}")).collect();
+            assert_eq!(out, expected, "{n} items");
+        }
     }
 
     #[test]

@@ -3,19 +3,47 @@
 //! becomes a [`Dispute`] with its positions and voices, and institutions whose voices
 //! disagree get their `two_stories` finding.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use super::{
-    apply_resolutions, dispute, institutions_of, same_voice, short_id, Analysis, ContradictionKind, Dispute,
-    Engine, EntityRef, Finding, Position, Question, QuestionValue, SideInput, Statement, Voice,
-    VoiceStatement,
+    apply_resolutions, dispute, institutions_of, on_two_threads, same_voice, short_id, Analysis,
+    ContradictionKind, Dispute, Engine, EntityRef, Finding, Position, Question, QuestionValue, SideInput,
+    Statement, Voice, VoiceStatement,
 };
 use crate::model::{Attestation, Claim, ClaimIx, ConstraintKind, EntityIx, Severity, SourceRef, Sym};
 
 impl<'g> Engine<'g> {
     /// The findings in report order, resolutions applied, and their disputes.
     pub(super) fn finish(mut self) -> Analysis {
+        // The findings' sides and the disputes' positions are most of the text the check
+        // writes; they are written last, on two threads, from claim keys written once.
+        let pending = std::mem::take(&mut self.pending_sides);
+        let on_sides = pending
+            .iter()
+            .flat_map(|(_, sides)| sides)
+            .flat_map(|(_, claims, atts)| claims.iter().copied().chain(atts.iter().filter_map(|(c, _)| *c)));
+        let on_values = self
+            .questions
+            .iter()
+            .filter(|q| !q.findings.is_empty())
+            .flat_map(|q| q.values.iter().flat_map(|v| v.atts.iter().filter_map(|(c, _)| *c)));
+        let keyed: Vec<ClaimIx> = on_sides.chain(on_values).collect();
+        self.remember_claim_keys(keyed);
+        let sides = on_two_threads(&pending, |(_, sides)| {
+            sides.iter().map(|(v, claims, atts)| self.side(v.clone(), claims, atts)).collect::<Vec<_>>()
+        });
+        for ((fi, _), sides) in pending.iter().zip(sides) {
+            self.findings[*fi].sides = sides;
+        }
         apply_resolutions(self.graph, &mut self.findings);
+        let positions = on_two_threads(&self.questions, |q| {
+            if q.findings.is_empty() {
+                Vec::new()
+            } else {
+                self.positions(q)
+            }
+        });
         let mut order: Vec<usize> = (0..self.findings.len()).collect();
         order.sort_by(|&a, &b| {
             let (a, b) = (&self.findings[a], &self.findings[b]);
@@ -32,11 +60,11 @@ impl<'g> Engine<'g> {
             rank[i] = r;
         }
         let mut disputes: Vec<Dispute> = Vec::new();
-        for qi in 0..self.questions.len() {
-            if self.questions[qi].findings.is_empty() {
+        for (q, positions) in self.questions.iter().zip(positions) {
+            if q.findings.is_empty() {
                 continue;
             }
-            let mut members = self.questions[qi].findings.clone();
+            let mut members = q.findings.clone();
             members.sort_by_key(|&i| rank[i]);
             let open: Vec<&Finding> =
                 members.iter().map(|&i| &self.findings[i]).filter(|f| f.is_open()).collect();
@@ -46,14 +74,13 @@ impl<'g> Engine<'g> {
                 open.iter().map(|f| f.severity).min()
             }
             .unwrap_or(Severity::Suggestion);
-            let q = &self.questions[qi];
             disputes.push(Dispute {
                 id: q.id.clone(),
                 subject: self.entity_ref(q.subject),
                 object: q.object.map(|o| self.entity_ref(o)),
                 about: q.about.clone(),
                 scope: q.scope.clone(),
-                positions: self.positions(q),
+                positions,
                 findings: members.iter().map(|&i| self.findings[i].id.clone()).collect(),
                 severity,
                 open: open.len(),
@@ -174,11 +201,10 @@ impl<'g> Engine<'g> {
     /// sources speak for, in order of first appearance.
     fn voices_of(&self, values: &[&QuestionValue<'g>]) -> Vec<Voice> {
         let mut out: Vec<(Vec<SourceRef>, Voice)> = Vec::new();
-        let mut keys: Vec<(ClaimIx, String)> = Vec::new();
         for v in values {
             for (c, a) in &v.atts {
                 let institutions = institutions_of(self.graph, a.source);
-                let claim = c.map(|c| self.cached_claim_key(&mut keys, c));
+                let claim = c.map(|c| self.claim_key(c));
                 let statement =
                     VoiceStatement { value: v.written.clone(), attestation: self.view(a, claim.as_deref()) };
                 let source = self.source_ref(a.source);
@@ -205,17 +231,6 @@ impl<'g> Engine<'g> {
             }
         }
         out.into_iter().map(|(_, v)| v).collect()
-    }
-
-    pub(super) fn cached_claim_key(&self, keys: &mut Vec<(ClaimIx, String)>, c: ClaimIx) -> String {
-        match keys.iter().find(|(k, _)| *k == c) {
-            Some((_, key)) => key.clone(),
-            None => {
-                let key = self.claim_key(c);
-                keys.push((c, key.clone()));
-                key
-            }
-        }
     }
 
     /// "One side, two stories": per question, an institution whose voices (different
@@ -285,7 +300,7 @@ impl<'g> Engine<'g> {
         let mut keys: Vec<String> = sides
             .iter()
             .map(|(v, cs, _)| {
-                let mut claims: Vec<String> = cs.iter().map(|c| self.claim_key(*c)).collect();
+                let mut claims: Vec<Cow<'_, str>> = cs.iter().map(|c| self.claim_key(*c)).collect();
                 claims.sort();
                 format!("{v}|{}", claims.join(","))
             })
@@ -324,13 +339,14 @@ impl<'g> Engine<'g> {
             subject: self.entity_ref(q.subject),
             object: q.object.map(|o| self.entity_ref(o)),
             about: q.about.clone(),
-            sides: sides.iter().map(|(v, c, a)| self.side(v.clone(), c, a)).collect(),
+            sides: Vec::new(),
             explanation,
             resolution: None,
             dispute: q.id.clone(),
         };
         self.findings.push(finding);
         let fi = self.findings.len() - 1;
+        self.pending_sides.push((fi, sides));
         self.questions[qi].findings.push(fi);
     }
 }

@@ -23,9 +23,14 @@ impl<'g> Engine<'g> {
         about: &str,
         prop: Option<Sym>,
         rel_type: Sym,
-        groups: BTreeMap<GroupKey, Vec<Bucket>>,
+        groups: HashMap<GroupKey, Vec<Bucket>>,
     ) {
         let per: Vec<String> = c.per.iter().map(|k| self.graph.str(*k).to_string()).collect();
+        // One value and no class denial to answer it: nothing to compare (most groups).
+        let groups: BTreeMap<GroupKey, Vec<Bucket>> = groups
+            .into_iter()
+            .filter(|(_, buckets)| buckets.len() > 1 || !self.denial_values.is_empty())
+            .collect();
         for ((s, o, scope), buckets) in groups {
             let mut conflicts: Vec<(usize, usize)> = Vec::new();
             for i in 0..buckets.len() {
@@ -137,7 +142,7 @@ impl<'g> Engine<'g> {
             }
         }
         let about = self.graph.str(prop).to_string();
-        self.pairwise(kind, c, &about, Some(prop), pattern.rel_type, groups.into_iter().collect());
+        self.pairwise(kind, c, &about, Some(prop), pattern.rel_type, groups);
     }
 
     /// SINGLE without ON: one object per subject (and scope).
@@ -160,14 +165,7 @@ impl<'g> Engine<'g> {
             }
         }
         let about = self.graph.str(pattern.rel_type).to_string();
-        self.pairwise(
-            ContradictionKind::SingleValue,
-            c,
-            &about,
-            None,
-            pattern.rel_type,
-            groups.into_iter().collect(),
-        );
+        self.pairwise(ContradictionKind::SingleValue, c, &about, None, pattern.rel_type, groups);
     }
 
     /// SUM a + b = total: the parts a claim gives imply an interval for the total (a missing

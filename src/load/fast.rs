@@ -14,10 +14,9 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-use pest::Parser;
-
-use crate::syntax::decl::{build_decl, DeclStatement};
-use crate::syntax::{LangParser, Rule, Span};
+use crate::syntax::decl::DeclStatement;
+use crate::syntax::shapes::DeclShapes;
+use crate::syntax::Span;
 
 /// A statement's byte range in its file, without the `;`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,36 +69,11 @@ pub(crate) struct Parsed {
     pub offset: usize,
 }
 
-/// Parses one statement; `None` when it is not a well-formed declaration.
-fn parse_one(text: &str, seg: Segment) -> Option<Parsed> {
-    let stmt_text = text.get(seg.start..seg.end)?;
-    // Bounded before pest recurses; the whole-file parse then reports where.
-    crate::syntax::lexer::check_nesting(stmt_text).ok()?;
-    // Most statements are claims or entities: parse those with their own rule (same
-    // result: no other statement kind starts with their keyword).
-    let rule = match crate::statements::first_token(stmt_text).map(|i| first_word(&stmt_text[i..])) {
-        Some(w) if w.eq_ignore_ascii_case("CLAIM") => Rule::single_claim,
-        Some(w) if w.eq_ignore_ascii_case("ENTITY") => Rule::single_entity,
-        _ => Rule::single_statement,
-    };
-    let mut pairs = LangParser::parse(rule, stmt_text).ok()?;
-    let mut inner = pairs.next()?.into_inner().find(|p| p.as_rule() != Rule::EOI)?;
-    if inner.as_rule() == Rule::statement {
-        inner = inner.into_inner().next()?;
-    }
-    // A statement's span is its declaration's: `statement` and `decl_statement` add nothing.
-    let span = Span::of(&inner);
-    if inner.as_rule() == Rule::query_statement {
-        return None;
-    }
-    let decl = build_decl(inner).ok()?;
+/// Parses one statement; `None` when it is not a well-formed declaration. Statements of a
+/// shape `shapes` has seen are rebuilt from its template rather than parsed again.
+fn parse_one(shapes: &mut DeclShapes, text: &str, seg: Segment) -> Option<Parsed> {
+    let (decl, span) = shapes.parse(text.get(seg.start..seg.end)?)?;
     Some(Parsed { decl, span, offset: seg.start })
-}
-
-/// The identifier-like word `text` starts with.
-fn first_word(text: &str) -> &str {
-    let len = text.bytes().take_while(|c| c.is_ascii_alphanumeric() || *c == b'_').count();
-    &text[..len]
 }
 
 /// Statements parsed per unit of work handed to a thread.
@@ -117,8 +91,9 @@ pub(crate) fn parse_in_order(
     mut apply: impl FnMut(Parsed),
 ) -> Result<(), Segment> {
     if segs.len() <= CHUNK {
+        let mut shapes = DeclShapes::default();
         for seg in segs {
-            apply(parse_one(text, *seg).ok_or(*seg)?);
+            apply(parse_one(&mut shapes, text, *seg).ok_or(*seg)?);
         }
         return Ok(());
     }
@@ -133,16 +108,19 @@ pub(crate) fn parse_in_order(
             let tx = tx.clone();
             let (next, stop, chunks) = (&next, &stop, &chunks);
             let worker = std::thread::Builder::new().name("claimgraph-load".into()).stack_size(WORKER_STACK);
-            let spawned = worker.spawn_scoped(scope, move || loop {
-                if stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(chunk) = chunks.get(i) else { break };
-                let parsed: Result<Vec<Parsed>, Segment> =
-                    chunk.iter().map(|s| parse_one(text, *s).ok_or(*s)).collect();
-                if tx.send((i, parsed)).is_err() {
-                    break;
+            let spawned = worker.spawn_scoped(scope, move || {
+                let mut shapes = DeclShapes::default();
+                loop {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(chunk) = chunks.get(i) else { break };
+                    let parsed: Result<Vec<Parsed>, Segment> =
+                        chunk.iter().map(|s| parse_one(&mut shapes, text, *s).ok_or(*s)).collect();
+                    if tx.send((i, parsed)).is_err() {
+                        break;
+                    }
                 }
             });
             if spawned.is_err() {
@@ -152,8 +130,9 @@ pub(crate) fn parse_in_order(
         }
         drop(tx);
         if started == 0 {
+            let mut shapes = DeclShapes::default();
             for seg in segs {
-                apply(parse_one(text, *seg).ok_or(*seg)?);
+                apply(parse_one(&mut shapes, text, *seg).ok_or(*seg)?);
             }
             return Ok(());
         }
@@ -242,6 +221,22 @@ mod load_tests {
         assert_eq!(e.props[1].value.as_str(), Some("d\"q'"));
         let unterminated = "ENTITY (a {name: 'abc\\'});";
         assert!(load_files(&mut Graph::new(), &[DataFile::new("t.kg", unterminated, None)]).is_err());
+    }
+
+    #[test]
+    fn a_claim_keeps_its_attestations_in_a_vector_of_their_number() {
+        // Most claims have one attestation: a vector grown by pushing would hold four.
+        let text = "SOURCE (s:X); SOURCE (t:X); ENTITY (a); ENTITY (b);
+            CLAIM (a)-[c1:R]->(b) BY s QUOTE 'q';
+            CLAIM (a)-[c2:R {k: 1}]->(b) BY s QUOTE 'q' BY t QUOTE 'q' BY s QUOTE 'q';
+            CLAIM (a)-[c1:R]->(b) BY t QUOTE 'q';";
+        let mut g = Graph::new();
+        load_files(&mut g, &[DataFile::new("t.kg", text, None)]).unwrap();
+        for (id, n) in [("c1", 2), ("c2", 2)] {
+            let claim = g.claim(g.find_claim(id).unwrap()).unwrap();
+            assert_eq!(claim.attestations.len(), n, "{id}: an attestation given twice counts once");
+            assert_eq!(claim.attestations.capacity(), n, "{id}");
+        }
     }
 
     #[test]

@@ -787,9 +787,11 @@ impl<'g> Loader<'g> {
             }
             return Ok((false, self.add_attestations(ix, atts)));
         }
-        let claim = Claim { id, rel_type, props, attestations: Vec::new(), kind: ClaimKind::Stated };
-        let ix = self.add_named(subject, object, claim, &p.claim_id, span)?;
-        let n = self.add_attestations(ix, atts);
+        // A new claim gets its attestations as it is added.
+        let attestations = Attestation::distinct(atts);
+        let n = attestations.len();
+        let claim = Claim { id, rel_type, props, attestations, kind: ClaimKind::Stated };
+        self.add_named(subject, object, claim, &p.claim_id, span)?;
         Ok((true, n))
     }
 
@@ -817,6 +819,7 @@ impl<'g> Loader<'g> {
         self.graph
             .update_claim(ix, |claim| {
                 let mut added = 0;
+                claim.attestations.reserve_exact(atts.len());
                 for a in atts {
                     if !claim.attestations.contains(&a) {
                         claim.attestations.push(a);

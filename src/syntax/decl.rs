@@ -930,6 +930,22 @@ pub fn parse_value(text: &str) -> Result<Value, SyntaxError> {
     build_value(inner)
 }
 
+/// Parses a date literal on its own (`@2018-02-07`, `@-4months`, a date-time), as an
+/// attestation's `ON` gives it.
+pub(crate) fn parse_date(text: &str) -> Result<Value, SyntaxError> {
+    use pest::Parser;
+    let mut pairs =
+        super::LangParser::parse(Rule::date_literal, text).map_err(|e| SyntaxError::from_pest(e, text))?;
+    let pair = pairs.next().expect("date_literal yields one pair");
+    if pair.as_span().end() != text.len() {
+        return Err(SyntaxError::at(
+            Span::new(pair.as_span().end(), text.len()),
+            "expected the end of the date",
+        ));
+    }
+    build_date(pair)
+}
+
 /// Parses a property map literal (`{killed: ~100, wounded: ~200}`), keeping the order the
 /// keys were written in (a [`Value::Map`] would sort them).
 pub fn parse_props(text: &str) -> Result<Vec<Prop>, SyntaxError> {

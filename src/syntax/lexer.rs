@@ -88,13 +88,14 @@ impl Iterator for Tokens<'_> {
         let &first = bytes.get(start)?;
         let (kind, end) = match first {
             b'\'' | b'"' => {
+                // Runs of plain characters between escapes are skipped with memchr: strings
+                // (quotes) are most of a data file's bytes.
                 let mut i = start + 1;
                 loop {
-                    match bytes.get(i) {
+                    match memchr::memchr2(first, b'\\', bytes.get(i..).unwrap_or_default()) {
                         None => break (TokenKind::String { closed: false }, bytes.len()),
-                        Some(b'\\') => i += 2,
-                        Some(&b) if b == first => break (TokenKind::String { closed: true }, i + 1),
-                        Some(_) => i += 1,
+                        Some(j) if bytes[i + j] == b'\\' => i += j + 2,
+                        Some(j) => break (TokenKind::String { closed: true }, i + j + 1),
                     }
                 }
             }
@@ -119,11 +120,20 @@ impl Iterator for Tokens<'_> {
                 (TokenKind::Number, start + len)
             }
             _ => {
-                let c = self.text[start..].chars().next()?;
+                let c =
+                    if first.is_ascii() { char::from(first) } else { self.text[start..].chars().next()? };
                 if is_blank(c) {
-                    (TokenKind::Blank, start + self.run(start, is_blank))
+                    // `char::is_whitespace` on ASCII: `u8::is_ascii_whitespace` and vertical tab.
+                    (
+                        TokenKind::Blank,
+                        start + self.run(start, |b| b.is_ascii_whitespace() || b == 0x0b, is_blank),
+                    )
                 } else if c.is_alphabetic() || c == '_' {
-                    (TokenKind::Word, start + self.run(start, |c| c.is_alphanumeric() || c == '_'))
+                    let word = |c: char| c.is_alphanumeric() || c == '_';
+                    (
+                        TokenKind::Word,
+                        start + self.run(start, |b| b.is_ascii_alphanumeric() || b == b'_', word),
+                    )
                 } else {
                     (TokenKind::Other, start + c.len_utf8())
                 }
@@ -137,10 +147,48 @@ impl Iterator for Tokens<'_> {
 }
 
 impl Tokens<'_> {
-    /// The length in bytes of the run of characters from `start` that satisfy `pred`.
-    fn run(&self, start: usize, pred: impl Fn(char) -> bool) -> usize {
-        self.text[start..].find(|c: char| !pred(c)).unwrap_or(self.text.len() - start)
+    /// The length in bytes of the run of characters from `start` that satisfy `pred`;
+    /// `ascii` is the same test on an ASCII byte, so that ASCII text is not decoded.
+    fn run(&self, start: usize, ascii: impl Fn(u8) -> bool, pred: impl Fn(char) -> bool) -> usize {
+        let bytes = &self.text.as_bytes()[start..];
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            if !b.is_ascii() {
+                return i + self.text[start + i..].find(|c: char| !pred(c)).unwrap_or(bytes.len() - i);
+            }
+            if !ascii(b) {
+                return i;
+            }
+            i += 1;
+        }
+        i
     }
+}
+
+/// The tokens that give a text its structure: brackets, `;`, and a string, backticked name
+/// or comment that the text ends inside. The same tokens as [`tokens`] yields, found
+/// without lexing the rest: every other token (word, number, blank, other character) is
+/// made of bytes none of which can start a string, name, comment, bracket or `;`, so the
+/// scan skips byte by byte to the next byte that can. Statement splitting reads these.
+pub(crate) fn structure(text: &str) -> impl Iterator<Item = Token> + '_ {
+    let bytes = text.as_bytes();
+    let mut pos = 0;
+    std::iter::from_fn(move || loop {
+        while bytes.get(pos).is_some_and(|&b| !starts_structure(b)) {
+            pos += 1;
+        }
+        let t = Tokens { text, pos }.next()?;
+        pos = t.span.end;
+        if matches!(t.kind, TokenKind::Open | TokenKind::Close | TokenKind::Semicolon) || t.kind.is_unclosed()
+        {
+            return Some(t);
+        }
+    })
+}
+
+/// Whether a token that [`structure`] must lex can start at this byte.
+fn starts_structure(b: u8) -> bool {
+    matches!(b, b'\'' | b'"' | b'`' | b'/' | b'(' | b'[' | b'{' | b')' | b']' | b'}' | b';')
 }
 
 fn is_blank(c: char) -> bool {
@@ -231,6 +279,28 @@ mod tests {
         for text in ["'", "\\", "/*", "é'\\", "`", "(((;", ")))", "'\\", "\u{FEFF}x", "a\u{0}b"] {
             let joined: String = tokens(text).map(|t| &text[t.span.start..t.span.end]).collect();
             assert_eq!(joined, text);
+        }
+    }
+
+    #[test]
+    fn structure_is_what_the_tokens_say() {
+        let structural = |t: &Token| {
+            matches!(t.kind, TokenKind::Open | TokenKind::Close | TokenKind::Semicolon)
+                || t.kind.is_unclosed()
+        };
+        for text in [
+            "RETURN 'a;(' // x;\n/* ) */ [`b;`]; é1 (x)",
+            "CLAIM (e1)-[:R {k: 1.5e3}]->(e2) BY s QUOTE 'it\\'s; \"q\" (a)';",
+            "'unclosed ( ;",
+            "/* open ; ",
+            "`open ;",
+            "a/b; c//d\n;e/*f*/;",
+            "\u{FEFF}x;\u{3000}(é;",
+            "'\\",
+            "x'",
+        ] {
+            let full: Vec<Token> = tokens(text).filter(structural).collect();
+            assert_eq!(structure(text).collect::<Vec<_>>(), full, "{text:?}");
         }
     }
 

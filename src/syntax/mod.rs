@@ -8,6 +8,7 @@ pub mod decl;
 pub(crate) mod lexer;
 pub mod query;
 pub mod script;
+pub(crate) mod shapes;
 
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
@@ -183,7 +184,11 @@ fn describe_rule(rule: &Rule) -> String {
 
 /// The text of an identifier, without backticks.
 pub(crate) fn ident_text(pair: &Pair<'_, Rule>) -> String {
-    let raw = pair.as_str();
+    ident_text_of(pair.as_str())
+}
+
+/// The text of an identifier as written (backticks and all).
+pub(crate) fn ident_text_of(raw: &str) -> String {
     if let Some(inner) = raw.strip_prefix('`').and_then(|s| s.strip_suffix('`')) {
         inner.replace("``", "`")
     } else {
