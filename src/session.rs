@@ -100,7 +100,13 @@ pub(crate) struct Session {
     pub workspace: Option<Box<dyn Store>>,
     /// `run --single-transaction`: where the script started, and its journal so far.
     transaction: Option<(Savepoint, Vec<JournalEntry>)>,
+    /// What others changed in a shared workspace since the last statement, shown before the
+    /// next statement's result: how many statements, and the contradictions they created.
+    notices: Vec<String>,
 }
+
+/// How many times a statement runs again on a fresh state when others committed first.
+const CONFLICT_RETRIES: usize = 5;
 
 impl Session {
     pub fn new(graph: Graph) -> Self {
@@ -120,6 +126,38 @@ impl Session {
             findings: None,
             workspace: None,
             transaction: None,
+            notices: Vec::new(),
+        }
+    }
+
+    /// Reads a shared workspace again if others committed since this session last read or
+    /// wrote it, so each statement runs on everyone's work; notes what they changed.
+    fn refresh_from_workspace(&mut self) -> Result<(), StatementFailure> {
+        let Some(store) = &mut self.workspace else { return Ok(()) };
+        match store.refresh() {
+            Ok(Some(graph)) => {
+                self.replace_graph(graph);
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(e) => Err(StatementFailure { report: Report::new(e), cancelled: false }),
+        }
+    }
+
+    /// Puts the workspace's fresh graph in place of the session's, noting the contradictions
+    /// it has that the old one had not (when the old one's were known).
+    fn replace_graph(&mut self, graph: Graph) {
+        let before = self.findings.take();
+        self.graph = graph;
+        self.graph.clear_log();
+        self.notices.push("the workspace changed: others' statements are now in the graph".to_string());
+        if let Some((_, before)) = before {
+            if self.graph.claim_count() <= WARN_CHECK_LIMIT {
+                let after = self.current_findings();
+                for f in check::new_findings(&before.findings, &after.findings) {
+                    self.notices.push(format!("warning: {} (from others' statements)", f.one_line()));
+                }
+            }
         }
     }
 
@@ -164,6 +202,12 @@ impl Session {
             } else {
                 self.execute_statement(file, span, base_dir.clone()).map(Some)
             };
+            let notices = self.take_notices();
+            if matches!(self.format, OutputFormat::Table | OutputFormat::Markdown) {
+                for n in notices {
+                    let _ = writeln!(out, "{n}");
+                }
+            }
             match result {
                 Ok(None) => summary.succeeded += 1,
                 Ok(Some(outcome)) => {
@@ -232,7 +276,7 @@ impl Session {
         base_dir: Option<PathBuf>,
     ) -> Result<Outcome, StatementFailure> {
         let text = format!("{};", file.text[span.start..span.end].trim());
-        self.transact(&file.name, &text, |session| session.run_statement(file, span, base_dir))
+        self.transact(&file.name, &text, |session| session.run_statement(file, span, base_dir.clone()))
     }
 
     /// Runs `work` as one transaction named `statement` in the journal: on error nothing it
@@ -242,39 +286,85 @@ impl Session {
         &mut self,
         origin: &str,
         statement: &str,
-        work: impl FnOnce(&mut Self) -> Result<T, StatementFailure>,
+        mut work: impl FnMut(&mut Self) -> Result<T, StatementFailure>,
     ) -> Result<T, StatementFailure> {
-        let savepoint = self.graph.savepoint();
-        let result = work(self);
-        if result.is_err() {
-            self.graph.rollback_to(savepoint);
-            return result;
+        if self.transaction.is_none() {
+            self.refresh_from_workspace()?;
         }
-        if !self.graph.changed_since(savepoint) {
-            return result;
-        }
-        let entry = JournalEntry {
-            statement: statement.to_string(),
-            origin: origin.to_string(),
-            user: self.user.clone(),
-        };
-        if let Some((_, entries)) = &mut self.transaction {
-            entries.push(entry);
-            return result;
-        }
-        if let Some(store) = &mut self.workspace {
-            let changes = self.graph.pending_changes();
-            if let Err(e) = store.commit(&self.graph, &changes, &[entry]) {
-                self.graph.rollback_to(savepoint);
-                return Err(StatementFailure { report: Report::new(e), cancelled: false });
+        let mut holding = false;
+        let result = self.attempts(origin, statement, &mut work, &mut holding);
+        if holding {
+            if let Some(store) = &mut self.workspace {
+                // Released by the server anyway when the connection ends.
+                let _ = store.hold_writer_lock(false);
             }
         }
-        self.graph.clear_log();
         result
+    }
+
+    /// Runs `work` and commits it; when others committed first, runs it again on their
+    /// state while holding the writer lock (`holding`), so it cannot lose twice.
+    fn attempts<T>(
+        &mut self,
+        origin: &str,
+        statement: &str,
+        work: &mut impl FnMut(&mut Self) -> Result<T, StatementFailure>,
+        holding: &mut bool,
+    ) -> Result<T, StatementFailure> {
+        let mut retries = 0;
+        loop {
+            let savepoint = self.graph.savepoint();
+            let result = work(self);
+            if result.is_err() {
+                self.graph.rollback_to(savepoint);
+                return result;
+            }
+            if !self.graph.changed_since(savepoint) {
+                return result;
+            }
+            let entry = JournalEntry {
+                statement: statement.to_string(),
+                origin: origin.to_string(),
+                user: self.user.clone(),
+            };
+            if let Some((_, entries)) = &mut self.transaction {
+                entries.push(entry);
+                return result;
+            }
+            let Some(store) = &mut self.workspace else {
+                self.graph.clear_log();
+                return result;
+            };
+            let changes = self.graph.pending_changes();
+            let Err(e) = store.commit(&self.graph, &changes, &[entry]) else {
+                self.graph.clear_log();
+                return result;
+            };
+            self.graph.rollback_to(savepoint);
+            // Someone committed between this statement's read and its write: run it again
+            // on the state they left (docs/storage.md, "Several writers").
+            if e.kind == crate::storage::StorageErrorKind::Changed && retries < CONFLICT_RETRIES {
+                retries += 1;
+                let held = *holding || store.hold_writer_lock(true).is_ok();
+                *holding = held;
+                if let Ok(Some(graph)) = store.refresh() {
+                    self.replace_graph(graph);
+                    continue;
+                }
+            }
+            return Err(StatementFailure { report: Report::new(e), cancelled: false });
+        }
+    }
+
+    /// What others changed since the last statement (see `Session::notices`), once.
+    pub fn take_notices(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notices)
     }
 
     /// `run --single-transaction`: what follows is saved as one, by [`Session::end_transaction`].
     pub fn begin_transaction(&mut self) {
+        // A failure to read others' work shows at the first statement that commits.
+        let _ = self.refresh_from_workspace();
         self.graph.clear_log();
         self.transaction = Some((self.graph.savepoint(), Vec::new()));
     }
@@ -312,7 +402,7 @@ impl Session {
         }))
     }
 
-    fn run_statement(
+    pub(crate) fn run_statement(
         &mut self,
         file: &SourceFile,
         span: Span,

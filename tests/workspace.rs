@@ -552,7 +552,7 @@ fn a_version_1_workspace_is_read_as_is_and_migrated_by_its_first_writer() {
 
     // The first writer migrates it, then writes what version 1 could not keep.
     ok(&["query", "--workspace", s(&path), "VOICE spokesman SPEAKS FOR ministry"]);
-    assert_eq!(user_version(&path), 2);
+    assert_eq!(user_version(&path), 3);
     assert_eq!(integrity(&path), "ok");
     let fresh = tmp.path().join("fresh.claimgraph");
     ok(&["init", s(&fresh)]);

@@ -45,8 +45,9 @@ pub struct SessionArgs {
     /// A data file to load instead of the bundled dataset (repeat for several); changes stay in memory
     #[arg(long, value_name = "FILE", global = true)]
     pub data: Vec<PathBuf>,
-    /// A workspace (made by `claimgraph init`) to open: every statement is saved as it runs
-    #[arg(long, value_name = "FILE", global = true, conflicts_with = "data")]
+    /// A workspace (made by `claimgraph init`) to open: every statement is saved as it runs.
+    /// A file, or a shared workspace's `postgres://` URL (default: $CLAIMGRAPH_DATABASE_URL)
+    #[arg(long, value_name = "FILE|URL", global = true, conflicts_with = "data")]
     pub workspace: Option<PathBuf>,
     /// How to print results
     #[arg(long, value_enum, default_value_t = OutputFormat::Table, global = true)]
@@ -87,13 +88,22 @@ pub enum Command {
         #[arg(long, short = '1', conflicts_with = "keep_going")]
         single_transaction: bool,
     },
-    /// Create a workspace: a file that keeps the graph and every statement's change
+    /// Create a workspace: a file (or an empty PostgreSQL database, `postgres://…`) that
+    /// keeps the graph and every statement's change
     Init {
-        #[arg(value_name = "FILE")]
+        #[arg(value_name = "FILE|URL")]
         file: PathBuf,
         /// Data files to start from (`.kg` or `.json`); without them, the workspace starts empty
         #[arg(long, value_name = "DATA")]
         from: Vec<PathBuf>,
+    },
+    /// Copy a workspace, journal and all, into a new one: a file to a PostgreSQL database
+    /// (`postgres://…`, empty), back, or to the same kind; the copy is exact
+    Copy {
+        #[arg(value_name = "FROM")]
+        from: PathBuf,
+        #[arg(value_name = "TO")]
+        to: PathBuf,
     },
     /// Run one statement (or several, separated by `;`)
     Query {
@@ -271,7 +281,13 @@ fn main_here() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let args = cli.session;
+    let mut args = cli.session;
+    // A team's shared workspace, named once in the environment (like psql's PGDATABASE).
+    if args.workspace.is_none() && args.data.is_empty() {
+        if let Some(url) = std::env::var_os("CLAIMGRAPH_DATABASE_URL").filter(|u| !u.is_empty()) {
+            args.workspace = Some(PathBuf::from(url));
+        }
+    }
     match cli.command {
         None => {
             // Without a graph named, the shell works in the default workspace, so typed work
@@ -282,7 +298,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let session = session_from_args(&args)?;
             let source_name = match &args.workspace {
-                Some(w) => format!("workspace {}", w.display()),
+                Some(w) => format!("workspace {}", crate::storage::describe(w)),
                 None => join_paths(&args.data),
             };
             Ok(crate::repl::run_repl(session, &source_name)?)
@@ -294,6 +310,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             run_scripts(&args, failure, &scripts, single_transaction)
         }
+        Some(Command::Copy { from, to }) => {
+            let copied = crate::storage::copy(&from, &to).map_err(storage_error)?;
+            println!(
+                "copied {} to {}: {} rows, {} journal entries",
+                crate::storage::describe(&from),
+                crate::storage::describe(&to),
+                copied.rows,
+                copied.journal
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Query { statement, failure }) => {
             run_scripts(&args, failure, &[SourceFile::new("<query>", statement)], false)
         }
@@ -304,7 +331,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let s = graph.summary();
             println!(
                 "created {}: {} entities, {} sources, {} claims, {} attestations",
-                file.display(),
+                crate::storage::describe(&file),
                 s.entities,
                 s.sources,
                 s.claims,
@@ -516,6 +543,9 @@ pub(crate) fn session_from_args(args: &SessionArgs) -> anyhow::Result<Session> {
         Some(path) => {
             let (store, graph) = open_workspace(path)?;
             let mut session = Session::new(graph);
+            if let Some(user) = store.user() {
+                session.user = user;
+            }
             session.workspace = Some(store);
             session
         }
@@ -689,7 +719,7 @@ fn import(
                 eprintln!(
                     "{} imported into {}, {} skipped",
                     rows(loaded),
-                    workspace.display(),
+                    crate::storage::describe(workspace),
                     rows(skipped)
                 );
                 Ok(if skipped == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_ERROR) })

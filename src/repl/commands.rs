@@ -335,11 +335,12 @@ fn load(path: &str, session: &mut Session, out: &mut dyn Write) -> Result<After,
     // One transaction: the whole file or, on any error, nothing.
     let mut failed_to_load = None;
     let result = session.transact("<shell>", &format!(":load {path}"), |s| {
-        load_files_checked(&mut s.graph, &[data], Some(crate::check::finding_ids)).map_err(|failure| {
-            let text = format!("{failure}(nothing was loaded)");
-            failed_to_load = Some(text.clone());
-            crate::session::StatementFailure { report: miette::Report::msg(text), cancelled: false }
-        })
+        load_files_checked(&mut s.graph, std::slice::from_ref(&data), Some(crate::check::finding_ids))
+            .map_err(|failure| {
+                let text = format!("{failure}(nothing was loaded)");
+                failed_to_load = Some(text.clone());
+                crate::session::StatementFailure { report: miette::Report::msg(text), cancelled: false }
+            })
     });
     let after = session.graph.summary();
     match (result, failed_to_load) {

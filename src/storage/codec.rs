@@ -6,7 +6,7 @@
 //! common literals (`~100`, `<12`, `65..200`, `~100..200`, `@2018-02`) are parsed here directly; anything
 //! else goes through the language's own value parser, which is the reference (tested).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value as Json;
 
@@ -160,15 +160,6 @@ pub(crate) fn keys_from_json(text: Option<&str>) -> Result<Vec<usize>, String> {
     match text {
         None | Some("") | Some("[]") => Ok(Vec::new()),
         Some(t) => serde_json::from_str(t).map_err(|e| format!("{t:?} is not a list of keys: {e}")),
-    }
-}
-
-/// A file path as a column: text when it is UTF-8 (as nearly every path is, and as
-/// `sqlite3` shows it), else its bytes.
-pub(crate) fn path_column(path: &Path) -> rusqlite::types::Value {
-    match path.to_str() {
-        Some(s) => rusqlite::types::Value::Text(s.to_string()),
-        None => rusqlite::types::Value::Blob(path.as_os_str().as_encoded_bytes().to_vec()),
     }
 }
 

@@ -18,6 +18,9 @@
 
 pub(crate) mod codec;
 mod lock;
+pub mod postgres;
+mod restore;
+mod rows;
 pub mod sqlite;
 
 use std::path::{Path, PathBuf};
@@ -74,17 +77,90 @@ pub trait Store {
 
     /// The last `limit` journal entries, oldest first.
     fn journal(&mut self, limit: usize) -> Result<Vec<JournalRecord>, StorageError>;
+
+    /// The graph as others left it, when someone else committed since this session read
+    /// or wrote it (`None`: nothing new). A shared workspace reads it again; a workspace
+    /// with one writer has nothing to offer (its readers reopen).
+    fn refresh(&mut self) -> Result<Option<Graph>, StorageError> {
+        Ok(None)
+    }
+
+    /// Who the workspace says writes, when it knows better than `$USER` (the role a
+    /// server authenticated).
+    fn user(&self) -> Option<String> {
+        None
+    }
+
+    /// Holds (`true`) or releases the right to commit, beyond one transaction: a statement
+    /// that lost a race to other writers runs again holding it, so it cannot lose twice. A
+    /// workspace with one writer holds it anyway.
+    fn hold_writer_lock(&mut self, _hold: bool) -> Result<(), StorageError> {
+        Ok(())
+    }
 }
 
-/// Opens a workspace (it must exist; see [`create`]).
+/// A workspace's address: a SQLite file, or a PostgreSQL database's URL.
+enum Address<'a> {
+    File(&'a Path),
+    Server(&'a str),
+}
+
+fn address(path: &Path) -> Address<'_> {
+    match path.to_str() {
+        Some(url) if postgres::is_url(url) => Address::Server(url),
+        _ => Address::File(path),
+    }
+}
+
+/// A workspace's name for messages: its path, or its URL without the password.
+pub fn describe(path: &Path) -> String {
+    match address(path) {
+        Address::File(p) => p.display().to_string(),
+        Address::Server(url) => postgres::redact(url),
+    }
+}
+
+/// Opens a workspace (it must exist; see [`create`]): a file, or a `postgres://` URL.
 pub fn open(path: &Path) -> Result<Box<dyn Store>, StorageError> {
-    Ok(Box::new(sqlite::SqliteStore::open(path)?))
+    match address(path) {
+        Address::File(p) => Ok(Box::new(sqlite::SqliteStore::open(p)?)),
+        Address::Server(url) => Ok(Box::new(postgres::PgStore::open(url)?)),
+    }
 }
 
-/// Creates a workspace holding `graph`. Fails if `path` exists. The file appears whole or
-/// not at all: it is written beside its final name and linked into place when complete.
+/// Creates a workspace holding `graph`. Fails if `path` exists (or the database holds a
+/// workspace). It appears whole or not at all: a file is written beside its final name and
+/// linked into place when complete; a database is filled in one transaction.
 pub fn create(path: &Path, graph: &Graph, entry: &JournalEntry) -> Result<(), StorageError> {
-    sqlite::create(path, graph, entry)
+    match address(path) {
+        Address::File(p) => sqlite::create(p, graph, entry),
+        Address::Server(url) => postgres::create(url, graph, entry),
+    }
+}
+
+/// How much a copy copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CopySummary {
+    pub rows: usize,
+    pub journal: usize,
+}
+
+/// Copies a workspace row for row, journal included, into a new one (a file or an empty
+/// database): SQLite to PostgreSQL, back, or to the same kind. The copy reads the source
+/// as one snapshot and creates the target whole or not at all.
+pub fn copy(from: &Path, to: &Path) -> Result<CopySummary, StorageError> {
+    let tables = match address(from) {
+        Address::File(p) => sqlite::dump(p)?,
+        Address::Server(url) => postgres::dump(url)?,
+    };
+    match address(to) {
+        Address::File(p) => sqlite::restore(p, &tables)?,
+        Address::Server(url) => postgres::restore(url, &tables)?,
+    }
+    Ok(CopySummary {
+        rows: tables.iter().map(|(_, rows)| rows.len()).sum(),
+        journal: tables.iter().find(|(t, _)| *t == rows::Table::Journal).map_or(0, |(_, r)| r.len()),
+    })
 }
 
 /// Where the shell keeps its default workspace: `$CLAIMGRAPH_HOME`, else the user's data
@@ -114,6 +190,8 @@ pub enum StorageErrorKind {
     Changed,
     /// The file or its folder cannot be written.
     ReadOnly,
+    /// The database role may not do this (a reader's `CLAIM`, a writer's `CONSTRAINT`).
+    Permission,
     /// The disk (or the file size limit) is full.
     Full,
     /// `init` onto a file that exists.
@@ -134,6 +212,7 @@ impl StorageErrorKind {
             StorageErrorKind::Locked => "claimgraph::storage::locked",
             StorageErrorKind::Changed => "claimgraph::storage::changed",
             StorageErrorKind::ReadOnly => "claimgraph::storage::read_only",
+            StorageErrorKind::Permission => "claimgraph::storage::permission",
             StorageErrorKind::Full => "claimgraph::storage::full",
             StorageErrorKind::Exists => "claimgraph::storage::exists",
             StorageErrorKind::Missing => "claimgraph::storage::missing",
@@ -211,8 +290,7 @@ mod tests {
         JournalEntry { statement: statement.into(), origin: "test".into(), user: "tester".into() }
     }
 
-    #[test]
-    fn failed_statements_leave_no_trace_and_the_workspace_reopens_as_it_was() {
+    fn scripts() -> Vec<PathBuf> {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/workspace");
         let mut scripts: Vec<PathBuf> = std::fs::read_dir(&dir)
             .expect("tests/workspace")
@@ -221,14 +299,38 @@ mod tests {
             .collect();
         scripts.sort();
         assert!(!scripts.is_empty());
-        for script in scripts {
-            let name = script.display().to_string();
-            let text = std::fs::read_to_string(&script).expect("script");
+        scripts
+    }
+
+    #[test]
+    fn failed_statements_leave_no_trace_and_the_workspace_reopens_as_it_was() {
+        for script in scripts() {
             let tmp = tempfile::tempdir().expect("temporary folder");
-            let path = tmp.path().join("w.claimgraph");
+            run_script(&script, &tmp.path().join("w.claimgraph"));
+        }
+    }
+
+    /// The same scripts on a PostgreSQL workspace (see `postgres::testing`).
+    #[test]
+    fn the_scripts_run_the_same_on_postgres() {
+        let Some(server) = super::postgres::testing::server("the_scripts_run_the_same_on_postgres") else {
+            return;
+        };
+        for script in scripts() {
+            let db = super::postgres::testing::TestDatabase::new(&server);
+            run_script(&script, &PathBuf::from(&db.url));
+        }
+    }
+
+    /// Runs a script on a new workspace at `path` (a file or a URL) made from the bundled
+    /// dataset, checking each failed statement and the reopened workspace.
+    fn run_script(script: &std::path::Path, path: &std::path::Path) {
+        {
+            let name = script.display().to_string();
+            let text = std::fs::read_to_string(script).expect("script");
             let bundled = bundled_graph();
-            create(&path, &bundled, &entry("init")).expect("creates");
-            let mut store = open(&path).expect("opens");
+            create(path, &bundled, &entry("init")).expect("creates");
+            let mut store = open(path).expect("opens");
             let graph = store.load().expect("loads");
             let (data, created) = (bundled.canonical_stored_state(), graph.canonical_stored_state());
             assert!(
@@ -236,9 +338,10 @@ mod tests {
                 "{name}: the new workspace differs from its data:\n{}",
                 diff(&data, &created)
             );
+            let user = store.user().unwrap_or_else(|| "tester".into());
             let mut session = Session::new(graph);
             session.workspace = Some(store);
-            session.user = "tester".into();
+            session.user = user.clone();
             let file = SourceFile::new(name.clone(), text.clone());
             let mut failures = 0;
             let mut outcomes = Vec::new();
@@ -264,7 +367,7 @@ mod tests {
                 let expected: Vec<&str> = expected.lines().filter(|l| !l.trim().is_empty()).collect();
                 assert_eq!(outcomes, expected, "{name}: how its statements ended");
             }
-            let mut reopened_store = open(&path).expect("reopens");
+            let mut reopened_store = open(path).expect("reopens");
             let reopened = reopened_store.load().expect("reloads");
             let (memory, disk) = (session.graph.canonical_stored_state(), reopened.canonical_stored_state());
             assert!(
@@ -275,10 +378,7 @@ mod tests {
             assert_eq!(print_graph(&session.graph), print_graph(&reopened), "{name}: exports differ");
             let journal = reopened_store.journal(1000).expect("journal");
             assert!(journal.len() > 1, "{name}: statements were journaled");
-            assert!(
-                journal.iter().all(|j| j.user == "tester" || j.statement == "init"),
-                "{name}: journal users"
-            );
+            assert!(journal.iter().all(|j| j.user == user || j.statement == "init"), "{name}: journal users");
         }
     }
 

@@ -16,16 +16,16 @@ use rusqlite::{params, Connection, OpenFlags};
 
 mod read;
 
-use super::codec;
 use super::lock::{self, TryLock, WriterLock};
+use super::rows::{self, Cell, Table};
 use super::{JournalEntry, JournalRecord, StorageError, StorageErrorKind as Kind, Store};
-use crate::model::{Attestation, Changes, ClaimKind, DenialTarget, Graph, ResolutionTarget, SourceRef};
+use crate::model::{Changes, Graph};
 
 /// `PRAGMA application_id`: "CGWS". Marks the file as a claimgraph workspace.
 pub const APPLICATION_ID: i32 = 0x4347_5753;
 /// `PRAGMA user_version`: the schema's version. Older files are migrated on open for
 /// writing; newer ones are refused.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE meta (
@@ -76,6 +76,7 @@ CREATE TABLE attestations (
     document INTEGER REFERENCES entities(key),
     position TEXT,
     date     TEXT,
+    journal  INTEGER REFERENCES journal(seq),
     PRIMARY KEY (claim, seq)
 ) WITHOUT ROWID;
 CREATE TABLE denials (
@@ -95,6 +96,7 @@ CREATE TABLE denial_attestations (
     document INTEGER REFERENCES entities(key),
     position TEXT,
     date     TEXT,
+    journal  INTEGER REFERENCES journal(seq),
     PRIMARY KEY (denial, seq)
 ) WITHOUT ROWID;
 CREATE TABLE constraints (
@@ -367,7 +369,20 @@ impl Store for SqliteStore {
 /// The steps that bring a schema from one version to the next: `MIGRATIONS[i]` takes
 /// version `i + 1` to `i + 2`. A step leaves the tables exactly as a new workspace has them
 /// (column order included; tested), so nothing downstream knows how a file began.
-const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] = &[migrate_1_to_2];
+const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] = &[migrate_1_to_2, migrate_2_to_3];
+
+/// Version 3 keeps who entered each attestation: the journal entry that added it (its
+/// `user` is who). Before, only the claim's last writer was kept, so that is what an
+/// older attestation gets.
+fn migrate_2_to_3(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "ALTER TABLE attestations ADD COLUMN journal INTEGER REFERENCES journal(seq);
+         ALTER TABLE denial_attestations ADD COLUMN journal INTEGER REFERENCES journal(seq);
+         UPDATE attestations SET journal = (SELECT c.journal FROM claims c WHERE c.key = attestations.claim);
+         UPDATE denial_attestations
+             SET journal = (SELECT d.journal FROM denials d WHERE d.key = denial_attestations.denial);",
+    )
+}
 
 /// Version 2 keeps who speaks for whom (`SPEAKS FOR`) and documents' text files with
 /// whether their quotes were checked. A document of version 1 has no text row: its quotes
@@ -456,148 +471,146 @@ fn write_journal(tx: &Connection, entries: &[JournalEntry]) -> rusqlite::Result<
     Ok(seq)
 }
 
-/// Rewrites the rows `changes` names: deletes them all first (ids are unique, and one may
-/// pass from a deleted row to a new one in the same statement), then inserts what lives.
-fn write_rows(tx: &Connection, g: &Graph, changes: &Changes, seq: i64, fresh: bool) -> rusqlite::Result<()> {
-    if !fresh {
-        let mut del_entity = tx.prepare_cached("DELETE FROM entities WHERE key = ?1")?;
-        let mut del_text = tx.prepare_cached("DELETE FROM document_texts WHERE entity = ?1")?;
-        for ix in &changes.entities {
-            del_entity.execute([ix.index() as i64])?;
-            del_text.execute([ix.index() as i64])?;
-        }
-        let mut del_claim = tx.prepare_cached("DELETE FROM claims WHERE key = ?1")?;
-        let mut del_atts = tx.prepare_cached("DELETE FROM attestations WHERE claim = ?1")?;
-        for ix in &changes.claims {
-            del_claim.execute([ix.index() as i64])?;
-            del_atts.execute([ix.index() as i64])?;
-        }
-        let mut del_denial = tx.prepare_cached("DELETE FROM denials WHERE key = ?1")?;
-        let mut del_datts = tx.prepare_cached("DELETE FROM denial_attestations WHERE denial = ?1")?;
-        for key in &changes.denials {
-            del_denial.execute([*key as i64])?;
-            del_datts.execute([*key as i64])?;
-        }
-    }
-    let mut ins_entity = tx.prepare_cached(
-        "INSERT INTO entities (key, id, labels, properties, via, journal, speaks_for)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?;
-    let mut ins_text =
-        tx.prepare_cached("INSERT INTO document_texts (entity, path, verified) VALUES (?1, ?2, ?3)")?;
-    for ix in &changes.entities {
-        let Some(e) = g.entity(*ix) else { continue };
-        let labels: Vec<&str> = e.labels.iter().map(|l| g.str(*l)).collect();
-        ins_entity.execute(params![
-            ix.index() as i64,
-            g.str(e.id),
-            serde_json::to_string(&labels).unwrap_or_default(),
-            codec::props_json(g, &e.props),
-            codec::keys_json(e.via.iter().map(|v| v.index())),
-            seq,
-            codec::keys_json(e.speaks_for.iter().map(|v| v.index())),
-        ])?;
-        if let Some(text) = g.document_text(*ix) {
-            ins_text.execute(params![ix.index() as i64, codec::path_column(&text.path), text.verified])?;
-        }
-    }
-    let mut ins_claim = tx.prepare_cached(
-        "INSERT INTO claims (key, id, subject, type, object, properties, chain_link, journal)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
-    let mut ins_att = tx.prepare_cached(
-        "INSERT INTO attestations (claim, seq, source, user, via, status, quote, document, position, date)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?;
-    for ix in &changes.claims {
-        let (Some(c), Some((s, o))) = (g.claim(*ix), g.endpoints(*ix)) else { continue };
-        ins_claim.execute(params![
-            ix.index() as i64,
-            c.id.map(|id| g.str(id)),
-            s.index() as i64,
-            g.str(c.rel_type),
-            o.index() as i64,
-            codec::props_json(g, &c.props),
-            i64::from(c.kind == ClaimKind::ChainLink),
-            seq
-        ])?;
-        for (i, a) in c.attestations.iter().enumerate() {
-            write_attestation(&mut ins_att, g, ix.index() as i64, i, a)?;
-        }
-    }
-    let mut ins_denial =
-        tx.prepare_cached("INSERT INTO denials (key, claim, pattern, journal) VALUES (?1, ?2, ?3, ?4)")?;
-    let mut ins_datt = tx.prepare_cached(
-        "INSERT INTO denial_attestations (denial, seq, source, user, via, status, quote, document, position, date)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?;
-    for key in &changes.denials {
-        let Some(d) = g.denial_by_key(*key) else { continue };
-        let (claim, pattern) = match &d.target {
-            DenialTarget::Claim(c) => (Some(c.index() as i64), None),
-            DenialTarget::Class { pattern, conditions } => {
-                (None, Some(crate::load::print::rel_pattern(g, pattern, conditions).to_string()))
-            }
-        };
-        ins_denial.execute(params![*key as i64, claim, pattern, seq])?;
-        for (i, a) in d.attestations.iter().enumerate() {
-            write_attestation(&mut ins_datt, g, *key as i64, i, a)?;
-        }
-    }
-    let mut ins_constraint =
-        tx.prepare_cached("INSERT INTO constraints (key, id, statement, journal) VALUES (?1, ?2, ?3, ?4)")?;
-    for i in changes.constraints.clone() {
-        let Some(c) = g.constraints().get(i) else { continue };
-        let statement = crate::load::print::constraint_text(g, c);
-        ins_constraint.execute(params![i as i64, g.str(c.id), statement, seq])?;
-    }
-    let mut ins_resolution = tx.prepare_cached(
-        "INSERT INTO resolutions (key, finding, claims, status, reason, journal) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
-    for i in changes.resolutions.clone() {
-        let Some(r) = g.resolutions().get(i) else { continue };
-        let (finding, claims) = match &r.target {
-            ResolutionTarget::Finding(f) => (Some(f.to_string()), None),
-            ResolutionTarget::Claims(cs) => (
-                None,
-                Some(
-                    serde_json::to_string(&cs.iter().map(|c| c.index()).collect::<Vec<_>>())
-                        .unwrap_or_default(),
-                ),
-            ),
-        };
-        ins_resolution.execute(params![i as i64, finding, claims, r.status.as_str(), &*r.reason, seq])?;
-    }
-    Ok(())
+/// Executes the shared row writer's rows on a SQLite transaction.
+struct SqliteSink<'c> {
+    conn: &'c Connection,
 }
 
-fn write_attestation(
-    stmt: &mut rusqlite::CachedStatement<'_>,
+impl rows::RowSink for SqliteSink<'_> {
+    type Error = rusqlite::Error;
+
+    fn delete(&mut self, table: Table, key: i64) -> rusqlite::Result<()> {
+        let first = table.columns()[0];
+        let mut stmt =
+            self.conn.prepare_cached(&format!("DELETE FROM {} WHERE {first} = ?1", table.name()))?;
+        stmt.execute([key]).map(|_| ())
+    }
+
+    fn insert(&mut self, table: Table, row: &[Cell<'_>]) -> rusqlite::Result<()> {
+        let mut stmt = self.conn.prepare_cached(&insert_sql(table))?;
+        stmt.execute(rusqlite::params_from_iter(row.iter().map(cell_value))).map(|_| ())
+    }
+
+    fn attestations(&mut self, table: Table, owner: i64) -> rusqlite::Result<Vec<Vec<Cell<'static>>>> {
+        let columns = table.columns();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {} FROM {} WHERE {} = ?1 ORDER BY seq",
+            columns[1..].join(", "),
+            table.name(),
+            columns[0]
+        ))?;
+        let n = columns.len() - 1;
+        let rows = stmt.query_map([owner], |r| (0..n).map(|i| cell_from(r.get_ref(i)?)).collect())?;
+        rows.collect()
+    }
+}
+
+fn insert_sql(table: Table) -> String {
+    let columns = table.columns();
+    let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+    format!("INSERT INTO {} ({}) VALUES ({})", table.name(), columns.join(", "), marks.join(", "))
+}
+
+fn cell_value<'a>(c: &'a Cell<'_>) -> rusqlite::types::ToSqlOutput<'a> {
+    use rusqlite::types::{ToSqlOutput, ValueRef};
+    ToSqlOutput::Borrowed(match c {
+        Cell::Null => ValueRef::Null,
+        Cell::Int(i) => ValueRef::Integer(*i),
+        Cell::Text(t) => ValueRef::Text(t.as_bytes()),
+        Cell::Bytes(b) => ValueRef::Blob(b),
+    })
+}
+
+/// A column as a cell (a real number, which no column holds, as its text).
+pub(crate) fn cell_from(v: rusqlite::types::ValueRef<'_>) -> rusqlite::Result<Cell<'static>> {
+    use rusqlite::types::ValueRef;
+    Ok(match v {
+        ValueRef::Null => Cell::Null,
+        ValueRef::Integer(i) => Cell::Int(i),
+        ValueRef::Real(f) => Cell::Text(f.to_string().into()),
+        ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned().into()),
+        ValueRef::Blob(b) => Cell::Bytes(b.to_vec().into()),
+    })
+}
+
+fn write_rows(
+    conn: &Connection,
     g: &Graph,
-    owner: i64,
-    i: usize,
-    a: &Attestation,
-) -> rusqlite::Result<usize> {
-    let (source, user) = match a.source {
-        SourceRef::Entity(e) => (Some(e.index() as i64), None),
-        SourceRef::User(u) => (None, Some(g.str(u))),
-    };
-    stmt.execute(params![
-        owner,
-        i as i64,
-        source,
-        user,
-        codec::keys_json(a.via.iter().map(|v| v.index())),
-        a.status.as_str(),
-        a.quote.as_deref(),
-        a.document.map(|d| d.index() as i64),
-        a.position.as_deref(),
-        a.date.as_ref().map(|d| d.to_string()),
-    ])
+    changes: &Changes,
+    seq: i64,
+    fresh: bool,
+) -> rusqlite::Result<()> {
+    rows::write_rows(&mut SqliteSink { conn }, g, changes, seq, fresh)
 }
 
 /// Creates a workspace file holding `graph` (see [`super::create`]).
 pub fn create(path: &Path, graph: &Graph, entry: &JournalEntry) -> Result<(), StorageError> {
+    create_with(path, |conn| {
+        let mut meta = conn.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)")?;
+        meta.execute(["format", "claimgraph workspace"])?;
+        meta.execute(["claimgraph_version", env!("CARGO_PKG_VERSION")])?;
+        meta.execute(["created_at", &lock::now_utc()])?;
+        meta.execute(["created_by", &entry.user])?;
+        let seq = write_journal(conn, std::slice::from_ref(entry))?;
+        write_rows(conn, graph, &rows::everything(graph), seq, true)
+    })
+}
+
+/// Creates a workspace file from another workspace's rows (see `storage::copy`).
+pub(crate) fn restore(path: &Path, tables: &rows::Dump) -> Result<(), StorageError> {
+    create_with(path, |conn| {
+        let mut sink = SqliteSink { conn };
+        for (table, rows) in tables {
+            for row in rows {
+                rows::RowSink::insert(&mut sink, *table, row)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Every row of every table, in one read transaction. Only the current schema is copied.
+pub(crate) fn dump(path: &Path) -> Result<rows::Dump, StorageError> {
+    let store = SqliteStore::open(path)?;
+    let conn = &store.conn;
+    let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| store.sql(e))?;
+    if version != SCHEMA_VERSION {
+        return Err(err(
+            path,
+            Kind::NewerVersion,
+            format!("schema version {version}; copy takes version {SCHEMA_VERSION}"),
+        )
+        .with_help(
+            "open it for writing once (any statement that changes it) to bring it up to date, then copy it",
+        ));
+    }
+    let read = || -> rusqlite::Result<rows::Dump> {
+        conn.execute_batch("BEGIN")?;
+        let mut tables = Vec::new();
+        for table in Table::ALL {
+            let columns = table.columns();
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {} FROM {} ORDER BY {}",
+                columns.join(", "),
+                table.name(),
+                table.order()
+            ))?;
+            let rows = stmt
+                .query_map([], |r| (0..columns.len()).map(|i| cell_from(r.get_ref(i)?)).collect())?
+                .collect::<rusqlite::Result<Vec<Vec<Cell<'static>>>>>()?;
+            tables.push((table, rows));
+        }
+        conn.execute_batch("COMMIT")?;
+        Ok(tables)
+    };
+    read().map_err(|e| store.sql(e))
+}
+
+/// Creates a workspace file whose rows `fill` writes (see [`super::create`]).
+fn create_with(
+    path: &Path,
+    fill_rows: impl FnOnce(&Connection) -> rusqlite::Result<()>,
+) -> Result<(), StorageError> {
     if path.exists() {
         return Err(err(path, Kind::Exists, "a file of that name exists already")
             .with_help("open it with --workspace, or choose another name"));
@@ -620,13 +633,7 @@ pub fn create(path: &Path, graph: &Graph, entry: &JournalEntry) -> Result<(), St
             ))?;
             conn.execute_batch("BEGIN")?;
             conn.execute_batch(SCHEMA)?;
-            let mut meta = conn.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)")?;
-            meta.execute(["format", "claimgraph workspace"])?;
-            meta.execute(["claimgraph_version", env!("CARGO_PKG_VERSION")])?;
-            meta.execute(["created_at", &lock::now_utc()])?;
-            meta.execute(["created_by", &entry.user])?;
-            let seq = write_journal(&conn, std::slice::from_ref(entry))?;
-            write_rows(&conn, graph, &everything(graph), seq, true)?;
+            fill_rows(&conn)?;
             conn.execute_batch(INDEXES)?;
             conn.execute_batch("COMMIT")?;
             conn.execute_batch("PRAGMA journal_mode = WAL")?;
@@ -652,15 +659,4 @@ pub fn create(path: &Path, graph: &Graph, entry: &JournalEntry) -> Result<(), St
     let _ = std::fs::remove_file(&tmp);
     let _ = std::fs::remove_file(dir.join(format!(".{name}.{}.creating-journal", std::process::id())));
     result
-}
-
-/// Every row of a graph, as [`Changes`].
-fn everything(g: &Graph) -> Changes {
-    Changes {
-        entities: g.entities().collect(),
-        claims: g.claims().collect(),
-        denials: g.denials_with_keys().map(|(k, _)| k).collect(),
-        constraints: 0..g.constraints().len(),
-        resolutions: 0..g.resolutions().len(),
-    }
 }

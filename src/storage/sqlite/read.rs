@@ -13,11 +13,11 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags};
 
 use super::{err, Kind, SqliteStore};
-use crate::model::{
-    Attestation, Claim, ClaimIx, ClaimKind, Denial, DenialTarget, DocumentText, Entity, EntityIx, Graph,
-    Resolution, ResolutionStatus, ResolutionTarget, SourceRef, Status, Value,
-};
+use crate::model::{Attestation, DocumentText, Graph};
 use crate::storage::codec;
+use crate::storage::restore::{
+    self, build, Batch, RawAttestations, RawClaim, RawDenial, RawEntity, RawResolution, BATCH,
+};
 use crate::storage::StorageError;
 
 /// The value of a decoding step, or (from a function returning
@@ -30,93 +30,6 @@ macro_rules! decoded {
             Err(e) => return Ok(Err(e)),
         }
     };
-}
-
-/// Rows per batch handed from the reader to the builder.
-const BATCH: usize = 4096;
-
-/// Attestations as the graph keeps them, decoded by the reader, and the user names among
-/// their sources (by position), which only the builder can intern.
-#[derive(Default)]
-struct RawAttestations {
-    list: Vec<Attestation>,
-    users: Vec<(usize, String)>,
-}
-
-impl RawAttestations {
-    fn push(&mut self, (a, user): (Attestation, Option<String>)) {
-        if let Some(u) = user {
-            self.users.push((self.list.len(), u));
-        }
-        self.list.push(a);
-    }
-
-    fn into_attestations(self, g: &mut Graph) -> Vec<Attestation> {
-        let mut list = self.list;
-        for (i, u) in self.users {
-            list[i].source = SourceRef::User(g.intern(&u));
-        }
-        list
-    }
-}
-
-struct RawEntity {
-    key: usize,
-    id: String,
-    labels: Vec<String>,
-    props: Vec<(String, Value)>,
-    via: Vec<usize>,
-    speaks_for: Vec<usize>,
-}
-
-struct RawClaim {
-    key: usize,
-    id: Option<String>,
-    subject: usize,
-    object: usize,
-    /// Index into the reader's relationship types (sent once each, with the batch that first
-    /// uses them): a million claims share a dozen types.
-    rel_type: u32,
-    props: Vec<(String, Value)>,
-    chain_link: bool,
-    attestations: RawAttestations,
-}
-
-struct RawDenial {
-    key: u64,
-    claim: Option<usize>,
-    pattern: Option<String>,
-    attestations: RawAttestations,
-}
-
-struct RawResolution {
-    finding: Option<String>,
-    claims: Vec<usize>,
-    status: String,
-    reason: String,
-}
-
-enum Batch {
-    Sizes {
-        entities: usize,
-        claims: usize,
-    },
-    Entities(Vec<RawEntity>),
-    Claims {
-        rows: Vec<RawClaim>,
-        new_types: Vec<String>,
-    },
-    /// The end of a reader's part: the last journal entry it saw.
-    End {
-        seq: i64,
-    },
-    Rest {
-        texts: Vec<(usize, DocumentText)>,
-        denials: Vec<RawDenial>,
-        constraints: Vec<String>,
-        resolutions: Vec<RawResolution>,
-        seq: i64,
-    },
 }
 
 type Sender = std::sync::mpsc::Sender<Batch>;
@@ -322,39 +235,16 @@ fn read_rest(conn: &Connection, tx: &Sender, seq: i64) -> rusqlite::Result<Resul
 
 /// An attestation row (`owner, source, user, via, status, quote, document, position, date`).
 fn raw_attestation(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<(Attestation, Option<String>), String>> {
-    let status = r.get_ref(4)?.as_str()?;
-    let Some(status) = Status::parse(status) else { return Ok(Err(format!("unknown status {status:?}"))) };
-    let via = match codec::keys_from_json(r.get_ref(3)?.as_str_or_null()?) {
-        Ok(v) => v.into_iter().map(EntityIx::new).collect(),
-        Err(e) => return Ok(Err(e)),
-    };
-    let (source, user) = match (r.get::<_, Option<i64>>(1)?, r.get::<_, Option<String>>(2)?) {
-        (Some(s), _) => (SourceRef::Entity(EntityIx::new(s as usize)), None),
-        // Interned by the builder.
-        (None, Some(u)) => (SourceRef::Entity(EntityIx::end()), Some(u)),
-        (None, None) => return Ok(Err("an attestation has neither source nor user".into())),
-    };
-    let date = match r.get_ref(8)?.as_str_or_null()? {
-        Some(d) => match codec::date(d) {
-            Ok(d) => Some(d),
-            Err(e) => return Ok(Err(e)),
-        },
-        None => None,
-    };
-    let attestation = Attestation {
-        source,
-        via,
-        status,
-        quote: r.get_ref(5)?.as_str_or_null()?.map(Into::into),
-        document: r.get::<_, Option<i64>>(6)?.map(|d| EntityIx::new(d as usize)),
-        position: r.get_ref(7)?.as_str_or_null()?.map(Into::into),
-        date,
-    };
-    Ok(Ok((attestation, user)))
-}
-
-fn props(g: &mut Graph, props: Vec<(String, Value)>) -> crate::model::Props {
-    props.into_iter().map(|(k, v)| (g.intern(&k), v)).collect()
+    Ok(restore::attestation(
+        r.get(1)?,
+        r.get(2)?,
+        r.get_ref(3)?.as_str_or_null()?,
+        r.get_ref(4)?.as_str()?,
+        r.get_ref(5)?.as_str_or_null()?,
+        r.get(6)?,
+        r.get_ref(7)?.as_str_or_null()?,
+        r.get_ref(8)?.as_str_or_null()?,
+    ))
 }
 
 impl SqliteStore {
@@ -402,96 +292,4 @@ impl SqliteStore {
         }
         Err(err(&self.path, Kind::Io, "the workspace kept changing while it was read"))
     }
-}
-
-/// Builds the graph from the readers' batches, in order; returns it with the journal entry
-/// it is at, or `None` when the readers saw different states.
-fn build(receivers: Vec<std::sync::mpsc::Receiver<Batch>>) -> Result<Option<(Graph, i64)>, String> {
-    let mut g = Graph::new();
-    let mut holes = crate::model::RestoreHoles::default();
-    let mut seen: Option<i64> = None;
-    for rx in receivers {
-        let mut types: Vec<crate::model::Sym> = Vec::new();
-        for batch in rx {
-            match batch {
-                Batch::Sizes { entities, claims } => g.reserve_for_restore(entities, claims),
-                Batch::Entities(rows) => {
-                    for e in rows {
-                        let entity = Entity {
-                            id: g.intern(&e.id),
-                            labels: e.labels.iter().map(|l| g.intern(l)).collect(),
-                            props: props(&mut g, e.props),
-                            via: e.via.into_iter().map(EntityIx::new).collect(),
-                            speaks_for: e.speaks_for.into_iter().map(EntityIx::new).collect(),
-                        };
-                        g.restore_entity(e.key, entity, &mut holes)?;
-                    }
-                }
-                Batch::End { seq } => seen = Some(seq),
-                Batch::Claims { rows, new_types } => {
-                    types.extend(new_types.iter().map(|t| g.intern(t)));
-                    for c in rows {
-                        let rel_type = *types
-                            .get(c.rel_type as usize)
-                            .ok_or_else(|| format!("claim {}: no type", c.key))?;
-                        let attestations = c.attestations.into_attestations(&mut g);
-                        let claim = Claim {
-                            id: c.id.map(|i| g.intern(&i)),
-                            rel_type,
-                            props: props(&mut g, c.props),
-                            attestations,
-                            kind: if c.chain_link { ClaimKind::ChainLink } else { ClaimKind::Stated },
-                        };
-                        g.restore_claim(
-                            c.key,
-                            EntityIx::new(c.subject),
-                            EntityIx::new(c.object),
-                            claim,
-                            &mut holes,
-                        )?;
-                    }
-                }
-                Batch::Rest { texts, denials, constraints, resolutions, seq } => {
-                    if seen.is_some_and(|s| s != seq) {
-                        return Ok(None);
-                    }
-                    for d in denials {
-                        let attestations = d.attestations.into_attestations(&mut g);
-                        let target = match (d.claim, d.pattern) {
-                            (Some(c), _) => DenialTarget::Claim(ClaimIx::new(c)),
-                            (None, Some(p)) => crate::load::denial_target_from_text(&mut g, &p)
-                                .map_err(|e| format!("denial {}: {e}", d.key))?,
-                            (None, None) => return Err(format!("denial {} has no target", d.key)),
-                        };
-                        g.restore_denial_row(d.key, Denial { target, attestations });
-                    }
-                    g.finish_restore(std::mem::take(&mut holes));
-                    for (key, text) in texts {
-                        let ix = EntityIx::new(key);
-                        if g.entity(ix).is_none() {
-                            return Err(format!("the text of document {key}, which does not exist"));
-                        }
-                        g.set_document_text(ix, text);
-                    }
-                    for c in constraints {
-                        crate::load::constraint_from_text(&mut g, &c)
-                            .map_err(|e| format!("constraint {c:?}: {e}"))?;
-                    }
-                    for r in resolutions {
-                        let target = match r.finding {
-                            Some(f) => ResolutionTarget::Finding(f.into()),
-                            None => {
-                                ResolutionTarget::Claims(r.claims.into_iter().map(ClaimIx::new).collect())
-                            }
-                        };
-                        let status = ResolutionStatus::parse(&r.status)
-                            .ok_or_else(|| format!("unknown resolution status {:?}", r.status))?;
-                        g.add_resolution(Resolution { target, status, reason: r.reason.into() });
-                    }
-                    return Ok(Some((g, seq)));
-                }
-            }
-        }
-    }
-    Err("the workspace could not be read to the end".into())
 }
