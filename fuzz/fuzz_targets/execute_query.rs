@@ -32,7 +32,8 @@ fuzz_target!(|data: &[u8]| {
         memory_budget: claimgraph::query::MemoryBudget::new(256 << 20).expect("a budget"),
         ..Default::default()
     };
-    let result = dog.guard(|cancel| claimgraph::query::execute_as(&caller, &mut graph, text, &params, cancel));
+    let result =
+        dog.guard(|cancel| claimgraph::query::execute_as(&caller, &mut graph, text, &params, cancel));
     if let Err(e) = result {
         assert_ne!(e.class, claimgraph::query::ErrorClass::InternalError, "{text:?}: {}", e.message);
     }
