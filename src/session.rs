@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use miette::{Diagnostic, LabeledSpan, Report};
 use serde_json::Value as Json;
 
-use crate::check::{self, Analysis, ContradictionKind};
+use crate::check::{self, Analysis, ContradictionKind, Tracked};
 use crate::diagnostics::{render_for_terminal, SourceFile};
 use crate::load::{Applied, LoadError, LoadErrorKind, Loader};
 use crate::model::{ClaimIx, EntityIx, Graph, Savepoint};
@@ -94,8 +94,9 @@ pub(crate) struct Session {
     json_results: Vec<Json>,
     /// The graph's findings and disputes at a revision: queries that return relationships
     /// (to mark the contested ones), declarations (to warn of new contradictions) and
-    /// `CONTRADICTIONS` reuse them while the graph is unchanged instead of checking it again.
-    findings: Option<(u64, Arc<Analysis>)>,
+    /// `CONTRADICTIONS` reuse them while the graph is unchanged instead of checking it again;
+    /// a declaration brings them forward by checking only what it touched.
+    findings: Option<Tracked>,
     /// Where changes are kept, when the session works on a workspace (see `storage`).
     pub workspace: Option<Box<dyn Store>>,
     /// `run --single-transaction`: where the script started, and its journal so far.
@@ -151,10 +152,10 @@ impl Session {
         self.graph = graph;
         self.graph.clear_log();
         self.notices.push("the workspace changed: others' statements are now in the graph".to_string());
-        if let Some((_, before)) = before {
+        if let Some(before) = before {
             if self.graph.claim_count() <= WARN_CHECK_LIMIT {
                 let after = self.current_findings();
-                for f in check::new_findings(&before.findings, &after.findings) {
+                for f in check::new_findings(&before.analysis().findings, &after.findings) {
                     self.notices.push(format!("warning: {} (from others' statements)", f.one_line()));
                 }
             }
@@ -164,14 +165,34 @@ impl Session {
     /// The contradiction findings of the graph as it is now (see `Session::findings`).
     pub(crate) fn current_findings(&mut self) -> Arc<Analysis> {
         let revision = self.graph.revision();
-        if let Some((at, findings)) = &self.findings {
-            if *at == revision {
-                return Arc::clone(findings);
+        if let Some(tracked) = &self.findings {
+            if tracked.revision() == revision {
+                return Arc::clone(tracked.analysis());
             }
         }
-        let findings = Arc::new(check::analyse(&self.graph));
-        self.findings = Some((revision, Arc::clone(&findings)));
+        let tracked = Tracked::new(&self.graph);
+        let findings = Arc::clone(tracked.analysis());
+        self.findings = Some(tracked);
         findings
+    }
+
+    /// Brings the findings kept at `revision` forward past the declaration just applied,
+    /// re-checking only the subjects it touched (changes since `mark`), and returns the
+    /// one-line summaries of the findings it introduced when `warn`. Findings kept at
+    /// another revision are dropped.
+    fn follow_declaration(&mut self, revision: u64, mark: Option<Savepoint>, warn: bool) -> Vec<String> {
+        let Some(mut tracked) = self.findings.take().filter(|t| t.revision() == revision) else {
+            return Vec::new();
+        };
+        let touched = mark.and_then(|m| self.graph.touched_since(m));
+        let new = tracked.update(&self.graph, touched.as_ref(), warn);
+        let Some(new) = new else { return Vec::new() };
+        self.findings = Some(tracked);
+        if warn {
+            new.iter().map(check::Finding::one_line).collect()
+        } else {
+            Vec::new()
+        }
     }
 
     /// Runs every statement of a script, printing results to `out` and errors to `err`.
@@ -314,9 +335,14 @@ impl Session {
         let mut retries = 0;
         loop {
             let savepoint = self.graph.savepoint();
+            let revision = self.graph.revision();
             let result = work(self);
             if result.is_err() {
                 self.graph.rollback_to(savepoint);
+                // The graph is as it was: findings kept for it hold again.
+                if let Some(tracked) = self.findings.as_mut().filter(|t| t.revision() == revision) {
+                    tracked.restored(self.graph.revision());
+                }
                 return result;
             }
             if !self.graph.changed_since(savepoint) {
@@ -451,23 +477,20 @@ impl Session {
             return Ok(Outcome::Query { output, elapsed: started.elapsed() });
         }
         if let Statement::Decl(decl) = &first.statement {
-            let before = (may_contradict(decl) && self.graph.claim_count() <= WARN_CHECK_LIMIT)
-                .then(|| self.current_findings());
+            let warn = may_contradict(decl) && self.graph.claim_count() <= WARN_CHECK_LIMIT;
+            if warn {
+                self.current_findings();
+            }
+            let (revision, mark) = (self.graph.revision(), self.graph.log_mark());
             let mut loader = Loader::new(&mut self.graph);
             loader.finding_ids = Some(check::finding_ids);
             loader.begin_file(base_dir);
             loader.set_default_document(self.default_document);
             let result = loader.apply_all(decl, first.span);
             self.default_document = loader.default_document();
-            let new_contradictions = match (&before, &result) {
-                (Some(before), Ok(_)) => {
-                    let after = self.current_findings();
-                    check::new_findings(&before.findings, &after.findings)
-                        .into_iter()
-                        .map(|f| f.one_line())
-                        .collect()
-                }
-                _ => Vec::new(),
+            let new_contradictions = match &result {
+                Ok(_) => self.follow_declaration(revision, mark, warn),
+                Err(_) => Vec::new(),
             };
             return result.map(|applied| Outcome::Declared { applied, new_contradictions }).map_err(
                 |e: LoadError| {

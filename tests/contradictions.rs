@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 use claimgraph::check::{analyse, Dispute, Finding};
 use claimgraph::load::{load_files, DataFile};
 use claimgraph::model::Graph;
+use claimgraph::syntax::decl::DeclStatement;
+use claimgraph::syntax::Span;
 
 fn line(f: &Finding) -> String {
     let values: Vec<&str> = f.sides.iter().map(|s| s.value.as_str()).collect();
@@ -217,4 +219,136 @@ fn the_tolerance_rule_is_shared_by_queries_and_check() {
         }
     }
     assert!(agreeing > 0 && disagreeing > 0, "the table has both kinds of pair");
+}
+
+/// The statements of a data file, parsed.
+fn declarations(text: &str) -> Vec<(DeclStatement, Span)> {
+    claimgraph::syntax::parse_script(text)
+        .expect("test data parses")
+        .into_iter()
+        .filter_map(|s| match s.statement {
+            claimgraph::syntax::Statement::Decl(d) => Some((d, s.span)),
+            claimgraph::syntax::Statement::Query(_) => None,
+        })
+        .collect()
+}
+
+/// Replays declarations one at a time as the shell does, keeping the findings with
+/// `check::Tracked` (which re-checks only what each statement touched), and compares after
+/// every statement with the full check: the same findings and disputes, and the same new
+/// findings (the shell's warnings) as the full checks before and after give. A statement
+/// that fails (it names what a later one declares) is rolled back, as in a session, and
+/// tried again after the others, until no more apply. Returns how many applied.
+fn replay(name: &str, decls: &[&(DeclStatement, Span)], base: Option<PathBuf>) -> usize {
+    use claimgraph::check::{new_findings, Tracked};
+    use claimgraph::load::Loader;
+    let mut graph = Graph::new();
+    graph.begin();
+    let mut tracked = Tracked::new(&graph);
+    let mut full = analyse(&graph);
+    let mut document = None;
+    let mut pending: Vec<&(DeclStatement, Span)> = decls.to_vec();
+    let mut applied = 0;
+    loop {
+        let mut failed = Vec::new();
+        for &item in &pending {
+            let (decl, span) = item;
+            let revision = graph.revision();
+            let savepoint = graph.savepoint();
+            let mut loader = Loader::new(&mut graph);
+            loader.finding_ids = Some(claimgraph::check::finding_ids);
+            loader.begin_file(base.clone());
+            loader.set_optional_texts(true);
+            loader.set_default_document(document);
+            let result = loader.apply_all(decl, *span);
+            let default_document = loader.default_document();
+            if result.is_err() {
+                graph.rollback_to(savepoint);
+                assert_eq!(tracked.revision(), revision, "{name}: findings kept at another revision");
+                tracked.restored(graph.revision());
+                failed.push(item);
+            } else {
+                document = default_document;
+                applied += 1;
+                let touched = graph.touched_since(savepoint);
+                let new =
+                    tracked.update(&graph, touched.as_ref(), true).expect("checked in full when it must");
+                let after = analyse(&graph);
+                let want: Vec<String> =
+                    new_findings(&full.findings, &after.findings).iter().map(|f| f.one_line()).collect();
+                let got: Vec<String> = new.iter().map(|f| f.one_line()).collect();
+                assert_eq!(got, want, "{name}: new findings after `{decl}`");
+                assert!(
+                    **tracked.analysis() == after,
+                    "{name}: findings after `{decl}` differ from the full check's"
+                );
+                full = after;
+            }
+            graph.clear_log();
+            assert_eq!(
+                tracked.revision(),
+                graph.revision(),
+                "{name}: findings not brought forward past `{decl}`"
+            );
+        }
+        if failed.is_empty() || failed.len() == pending.len() {
+            return applied;
+        }
+        pending = failed;
+    }
+}
+
+/// Every contradiction case, the bundled dataset, and the bundled dataset followed by the
+/// encyclopedia example, replayed statement by statement (entities first, then the rest in
+/// file order), again with constraints, denials, voices and resolutions last (so each of
+/// those re-checks claims already there), and with the statements after the entities and
+/// constraints in reverse order (a whole's figure or a bound before the figures it bounds).
+#[test]
+fn findings_kept_statement_by_statement_equal_the_full_check() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut cases: Vec<(String, String, Option<PathBuf>)> = Vec::new();
+    let mut files = Vec::new();
+    kg_files(&root.join("tests/contradictions"), &mut files);
+    files.push(root.join("data/khusham_2018.kg"));
+    for f in &files {
+        let text = std::fs::read_to_string(f).expect("read test case");
+        cases.push((f.display().to_string(), text, f.parent().map(Path::to_path_buf)));
+    }
+    // The example names the dataset's entities: it follows it in one script.
+    let example =
+        std::fs::read_to_string(root.join("docs/examples/khusham_encyclopedia.kg")).expect("example");
+    let merged = format!("{}\n{example}", cases[cases.len() - 1].1);
+    cases.push(("bundled + encyclopedia".into(), merged, Some(root.join("data"))));
+    for (name, text, base) in &cases {
+        let decls = declarations(text);
+        // Entities first, as the loader applies a file (a claim may name one declared below).
+        let entity = |d: &DeclStatement| matches!(d, DeclStatement::Entity(_));
+        let mut in_order: Vec<_> = decls.iter().filter(|(d, _)| entity(d)).collect();
+        in_order.extend(decls.iter().filter(|(d, _)| !entity(d)));
+        let late = |d: &DeclStatement| {
+            matches!(
+                d,
+                DeclStatement::Constraint(_)
+                    | DeclStatement::Deny { .. }
+                    | DeclStatement::Voice { .. }
+                    | DeclStatement::Resolve(_)
+            )
+        };
+        let mut reordered: Vec<_> = in_order.iter().copied().filter(|(d, _)| !late(d)).collect();
+        reordered.extend(in_order.iter().copied().filter(|(d, _)| late(d)));
+        assert_eq!(replay(name, &in_order, base.clone()), decls.len(), "{name}: not every statement applied");
+        replay(
+            &format!("{name} (constraints, denials, voices and resolutions last)"),
+            &reordered,
+            base.clone(),
+        );
+        let first = |d: &DeclStatement| entity(d) || matches!(d, DeclStatement::Constraint(_));
+        let mut reversed: Vec<_> = in_order.iter().copied().filter(|(d, _)| first(d)).collect();
+        reversed.extend(in_order.iter().copied().filter(|(d, _)| !first(d)).rev());
+        replay(
+            &format!("{name} (statements after the entities and constraints reversed)"),
+            &reversed,
+            base.clone(),
+        );
+    }
 }

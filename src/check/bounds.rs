@@ -65,10 +65,25 @@ impl<'g> Engine<'g> {
             self.matching(pattern).into_iter().filter(|(ix, ..)| self.supported(*ix)).collect();
         let mut cache = HashMap::new();
         let per: Vec<String> = c.per.iter().map(|k| graph.str(*k).to_string()).collect();
+        // Under a focus, the groups of a shared object take every claim into it: a part in
+        // focus is compared with wholes that may not be.
+        let into_objects = match &self.focus {
+            None => None,
+            Some(_) => {
+                let objects: Vec<EntityIx> = claims.iter().map(|(_, _, o, _)| *o).collect();
+                let into = self.claims_at(objects, petgraph::Direction::Incoming, Some(pattern.rel_type));
+                let into = self.matching_of(pattern, into);
+                Some(into.into_iter().filter(|(ix, ..)| self.supported(*ix)).collect::<Vec<_>>())
+            }
+        };
         // Either the subject is shared (the objects are part and whole) or the object is.
         for shared_subject in [true, false] {
             let mut by_shared: HashMap<(EntityIx, Vec<String>), Vec<Member>> = HashMap::new();
-            for (ix, s, o, claim) in &claims {
+            let members = match &into_objects {
+                Some(into) if !shared_subject => into,
+                _ => &claims,
+            };
+            for (ix, s, o, claim) in members {
                 let (shared, other) = if shared_subject { (*s, *o) } else { (*o, *s) };
                 by_shared.entry((shared, self.scope(claim, &c.per))).or_default().push((other, *ix));
             }
@@ -107,6 +122,10 @@ impl<'g> Engine<'g> {
         scope: &[String],
     ) {
         let graph = self.graph;
+        let subject = if shared_subject { shared } else { part };
+        if !self.in_focus(subject) {
+            return;
+        }
         let (Some(pv), Some(wv)) =
             (graph.claim(pc).and_then(|x| x.prop(p)), graph.claim(wc).and_then(|x| x.prop(p)))
         else {

@@ -15,6 +15,7 @@
 mod bounds;
 pub mod dispute;
 pub mod finding;
+mod incremental;
 mod questions;
 mod rows;
 mod rules;
@@ -33,6 +34,7 @@ pub use dispute::{disputes_table, Dispute, Position, Voice, VoiceStatement};
 pub use finding::{
     findings_json, findings_table, AttestationView, ContradictionKind, EntityRef, Finding, Side,
 };
+pub use incremental::Tracked;
 pub use rows::{
     about_target, contradiction_rows, denial_rows, filter_disputes, filter_findings, finding_is_about,
     report_json, report_table, About,
@@ -56,7 +58,13 @@ pub struct Analysis {
 /// Checks every constraint and denial: the findings in a deterministic order (severity,
 /// kind, subject, about, id), with analysts' resolutions applied, grouped into disputes.
 pub fn analyse(graph: &Graph) -> Analysis {
-    let mut engine = Engine::new(graph);
+    analyse_in(graph, None)
+}
+
+/// [`analyse`], or with a focus only the findings and disputes whose subject is one of its
+/// entities: exactly those of the full check (`incremental.rs`).
+fn analyse_in(graph: &Graph, focus: Option<Focus>) -> Analysis {
+    let mut engine = Engine::new(graph, focus);
     for c in graph.constraints() {
         match &c.kind {
             ConstraintKind::Single { pattern, properties } if properties.is_empty() => {
@@ -258,8 +266,13 @@ struct DenialValue<'g> {
     atts: Vec<(Option<ClaimIx>, &'g Attestation)>,
 }
 
+/// The subjects a focused check is about (`incremental.rs`).
+type Focus = HashSet<EntityIx, FixedState>;
+
 struct Engine<'g> {
     graph: &'g Graph,
+    /// Only findings about these subjects are looked for (all when `None`).
+    focus: Option<Focus>,
     findings: Vec<Finding>,
     seen: HashSet<String>,
     questions: Vec<Question<'g>>,
@@ -333,7 +346,7 @@ fn short_id(prefix: &str, key: &str) -> String {
 }
 
 impl<'g> Engine<'g> {
-    fn new(graph: &'g Graph) -> Self {
+    fn new(graph: &'g Graph, focus: Option<Focus>) -> Self {
         let mut denial_values = Vec::new();
         for d in graph.denials() {
             if let DenialTarget::Class { pattern, conditions } = &d.target {
@@ -350,6 +363,7 @@ impl<'g> Engine<'g> {
         }
         Engine {
             graph,
+            focus,
             findings: Vec::new(),
             seen: HashSet::new(),
             questions: Vec::new(),
@@ -366,15 +380,60 @@ impl<'g> Engine<'g> {
         sel.matches(self.graph, ix)
     }
 
-    /// Stated claims matching a pattern, with their ends: one pass over the type's claims.
-    fn matching(&self, pattern: &RelPattern) -> Vec<(ClaimIx, EntityIx, EntityIx, &'g Claim)> {
+    /// Whether findings about this subject are looked for.
+    fn in_focus(&self, subject: EntityIx) -> bool {
+        self.focus.as_ref().is_none_or(|f| f.contains(&subject))
+    }
+
+    /// The claims of a type (`None`: every claim) at these entities (`Outgoing`: whose
+    /// subject they are), in index order: the order a full pass meets them in.
+    fn claims_at(
+        &self,
+        ends: impl IntoIterator<Item = EntityIx>,
+        dir: petgraph::Direction,
+        rel_type: Option<Sym>,
+    ) -> Vec<ClaimIx> {
         let graph = self.graph;
-        graph
-            .claims_of_type(pattern.rel_type)
+        let mut claims: Vec<ClaimIx> = ends
+            .into_iter()
+            .flat_map(|e| graph.claims_at(e, dir))
+            .filter(|c| rel_type.is_none_or(|t| graph.claim(*c).is_some_and(|cl| cl.rel_type == t)))
+            .collect();
+        claims.sort_unstable();
+        claims.dedup();
+        claims
+    }
+
+    /// Stated claims matching a pattern, with their ends: one pass over the type's claims,
+    /// or over the focus's subjects' claims.
+    fn matching(&self, pattern: &RelPattern) -> Vec<(ClaimIx, EntityIx, EntityIx, &'g Claim)> {
+        match &self.focus {
+            None => self.matching_of(pattern, self.graph.claims_of_type(pattern.rel_type)),
+            Some(focus) => {
+                let claims = self.claims_at(
+                    focus.iter().copied(),
+                    petgraph::Direction::Outgoing,
+                    Some(pattern.rel_type),
+                );
+                self.matching_of(pattern, claims)
+            }
+        }
+    }
+
+    /// Those of `claims` that are stated and match the pattern, with their ends.
+    fn matching_of(
+        &self,
+        pattern: &RelPattern,
+        claims: impl IntoIterator<Item = ClaimIx>,
+    ) -> Vec<(ClaimIx, EntityIx, EntityIx, &'g Claim)> {
+        let graph = self.graph;
+        claims
+            .into_iter()
             .filter_map(|c| {
                 let claim = graph.claim(c)?;
                 let (s, o) = graph.endpoints(c)?;
                 (claim.kind == ClaimKind::Stated
+                    && claim.rel_type == pattern.rel_type
                     && self.matches_end(&pattern.subject, s)
                     && self.matches_end(&pattern.object, o))
                 .then_some((c, s, o, claim))

@@ -13,6 +13,23 @@ use super::{
 };
 use crate::model::{Attestation, Claim, ClaimIx, ConstraintKind, EntityIx, Severity, SourceRef, Sym};
 
+/// The order findings are reported in: severity, kind, subject, about, id (ids are unique,
+/// so the order is total).
+pub(super) fn report_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    (a.severity, a.kind, &a.subject.id, &a.about, &a.id).cmp(&(
+        b.severity,
+        b.kind,
+        &b.subject.id,
+        &b.about,
+        &b.id,
+    ))
+}
+
+/// The order disputes are reported in: severity, subject, about, id.
+pub(super) fn dispute_order(a: &Dispute, b: &Dispute) -> std::cmp::Ordering {
+    (a.severity, &a.subject.id, &a.about, &a.id).cmp(&(b.severity, &b.subject.id, &b.about, &b.id))
+}
+
 impl<'g> Engine<'g> {
     /// The findings in report order, resolutions applied, and their disputes.
     pub(super) fn finish(mut self) -> Analysis {
@@ -45,16 +62,7 @@ impl<'g> Engine<'g> {
             }
         });
         let mut order: Vec<usize> = (0..self.findings.len()).collect();
-        order.sort_by(|&a, &b| {
-            let (a, b) = (&self.findings[a], &self.findings[b]);
-            (a.severity, a.kind, &a.subject.id, &a.about, &a.id).cmp(&(
-                b.severity,
-                b.kind,
-                &b.subject.id,
-                &b.about,
-                &b.id,
-            ))
-        });
+        order.sort_by(|&a, &b| report_order(&self.findings[a], &self.findings[b]));
         let mut rank = vec![0; order.len()];
         for (r, &i) in order.iter().enumerate() {
             rank[i] = r;
@@ -86,9 +94,7 @@ impl<'g> Engine<'g> {
                 open: open.len(),
             });
         }
-        disputes.sort_by(|a, b| {
-            (a.severity, &a.subject.id, &a.about, &a.id).cmp(&(b.severity, &b.subject.id, &b.about, &b.id))
-        });
+        disputes.sort_by(dispute_order);
         let mut findings: Vec<Option<Finding>> = self.findings.into_iter().map(Some).collect();
         let findings = order.into_iter().filter_map(|i| findings[i].take()).collect();
         Analysis { findings, disputes }

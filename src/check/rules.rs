@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use super::{same_voice, Bucket, Comparable, ContradictionKind, Engine, GroupKey, QuestionRef};
 use crate::model::claim::within;
 use crate::model::{
-    Attestation, Claim, ClaimIx, Constraint, Denial, DenialTarget, EntityIx, Interval, RelPattern, Status,
-    Sym, Value,
+    Attestation, Claim, ClaimIx, ClaimKind, Constraint, Denial, DenialTarget, EntityIx, Interval, RelPattern,
+    Status, Sym, Value,
 };
 
 impl<'g> Engine<'g> {
@@ -365,6 +365,9 @@ impl<'g> Engine<'g> {
             for c in targets {
                 let Some(claim) = graph.claim(c) else { continue };
                 let Some((s, o)) = graph.endpoints(c) else { continue };
+                if !self.in_focus(s) {
+                    continue;
+                }
                 let atts = self.bucket_atts(&[c]);
                 if atts.is_empty() {
                     continue;
@@ -425,9 +428,15 @@ impl<'g> Engine<'g> {
     /// Attestations with status DENIED on a claim that other sources assert.
     pub(super) fn denied_attestations(&mut self) {
         let graph = self.graph;
-        for c in graph.stated_claims() {
+        let claims: Vec<ClaimIx> = match &self.focus {
+            None => graph.stated_claims().collect(),
+            Some(focus) => self.claims_at(focus.iter().copied(), petgraph::Direction::Outgoing, None),
+        };
+        for c in claims {
             let Some(claim) = graph.claim(c) else { continue };
-            if !claim.attestations.iter().any(|a| a.status == Status::Denied) {
+            if claim.kind != ClaimKind::Stated
+                || !claim.attestations.iter().any(|a| a.status == Status::Denied)
+            {
                 continue;
             }
             let Some((s, o)) = graph.endpoints(c) else { continue };

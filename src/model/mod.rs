@@ -24,7 +24,7 @@ pub use resolution::{Resolution, ResolutionStatus, ResolutionTarget};
 pub use restore::RestoreHoles;
 pub use summary::Summary;
 pub use temporal::{Temporal, TemporalError, TemporalKind};
-pub use undo::{Changes, Savepoint};
+pub use undo::{Changes, Savepoint, Touched};
 pub use value::{Interval, Number, Uncertain, Value};
 
 /// An interned string: labels, relationship types, ids and property keys repeat millions of

@@ -94,6 +94,23 @@ impl Changes {
     }
 }
 
+/// What changed since a savepoint, as the contradiction engine needs to know it to
+/// re-check only what a statement touched (`check::Tracked`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Touched {
+    /// Claims added, changed or removed: (claim, subject, object, relationship type), a
+    /// removed claim with the ends and type it had.
+    pub claims: Vec<(ClaimIx, EntityIx, EntityIx, super::Sym)>,
+    /// Whether an entity that existed before changed (labels, properties, chains,
+    /// institutions, text) or was removed: what findings anywhere may depend on.
+    pub entities_changed: bool,
+    /// Denials added, by key.
+    pub denials: Vec<u64>,
+    /// Positions of the constraints and resolutions added.
+    pub constraints: std::ops::Range<usize>,
+    pub resolutions: std::ops::Range<usize>,
+}
+
 impl Graph {
     /// Starts recording changes (a no-op when a transaction is open already).
     pub fn begin(&mut self) {
@@ -117,6 +134,14 @@ impl Graph {
         log.changed_entities.clear();
         log.changed_claims.clear();
         Savepoint { len: log.entries.len(), next_generated_id: self.next_generated_id }
+    }
+
+    /// Where the open transaction's log stands, to ask later what changed since
+    /// ([`Graph::touched_since`]); unlike [`Graph::savepoint`] it opens no transaction and
+    /// changes nothing. `None` when no transaction is open.
+    pub fn log_mark(&self) -> Option<Savepoint> {
+        let log = self.undo.as_ref()?;
+        Some(Savepoint { len: log.entries.len(), next_generated_id: self.next_generated_id })
     }
 
     /// What the transaction touched since it began or since [`Graph::clear_log`].
@@ -150,6 +175,48 @@ impl Graph {
             }
         }
         changes
+    }
+
+    /// Everything changed since `savepoint`, or `None` when no transaction records changes
+    /// (or the log no longer reaches back to it).
+    pub fn touched_since(&self, savepoint: Savepoint) -> Option<Touched> {
+        let log = self.undo.as_ref()?;
+        let entries = log.entries.get(savepoint.len..)?;
+        let mut touched = Touched::default();
+        let mut added: HashSet<EntityIx> = HashSet::new();
+        let (mut constraints, mut resolutions) = (0, 0);
+        for e in entries {
+            match e {
+                Undo::EntityAdded(ix) => {
+                    added.insert(*ix);
+                }
+                Undo::EntityRemoved(..) | Undo::EntityChanged(..) => touched.entities_changed = true,
+                Undo::TextSet(ix, _) => touched.entities_changed |= !added.contains(ix),
+                Undo::ClaimAdded(ix) => {
+                    // A claim added and removed again is listed by its removal.
+                    if let (Some(c), Some((s, o))) = (self.claim(*ix), self.endpoints(*ix)) {
+                        touched.claims.push((*ix, s, o, c.rel_type));
+                    }
+                }
+                Undo::ClaimChanged(ix, before) => {
+                    if let Some((s, o)) = self.endpoints(*ix) {
+                        touched.claims.push((*ix, s, o, before.rel_type));
+                    }
+                }
+                Undo::ClaimRemoved { ix, subject, object, claim, denials } => {
+                    touched.claims.push((*ix, *subject, *object, claim.rel_type));
+                    touched.denials.extend(denials.iter().map(|(_, key, _)| *key));
+                }
+                Undo::DenialAdded(key) => touched.denials.push(*key),
+                Undo::ConstraintAdded => constraints += 1,
+                Undo::ResolutionAdded => resolutions += 1,
+                Undo::SiteSet(..) => {}
+            }
+        }
+        let (c, r) = (self.constraints().len(), self.resolutions().len());
+        touched.constraints = c.saturating_sub(constraints)..c;
+        touched.resolutions = r.saturating_sub(resolutions)..r;
+        Some(touched)
     }
 
     /// Whether anything changed since `savepoint`.

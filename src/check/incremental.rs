@@ -1,0 +1,226 @@
+//! The findings of a graph kept up to date statement by statement: after a statement, only
+//! the subjects it touched are checked again, and the result is exactly what a full check
+//! of the new graph gives.
+//!
+//! Why that holds: every finding and every dispute is about one subject (a question's
+//! subject, which goes into every finding's id), and what the engine finds about a subject
+//! is read from a few things only: the claims whose subject it is (their groups, values,
+//! denials and DENIED attestations, bounds); for `PARTS` between a shared object's claims,
+//! the other claims into that object; the `PART_OF` claims above an entity and the claims
+//! that bound a figure; the constraints, denials, resolutions, and entities' labels, chains
+//! and institutions. So a statement that
+//!
+//! * adds, changes or removes a claim `s -[T]-> o` affects subject `s`; with a `PARTS`
+//!   constraint on `T`, also the subjects of every `T` claim into `o` (a whole's figure is
+//!   compared with its parts'); with a `BOUND` by `T`, also `o`; a claim of a `PART_OF`
+//!   relationship that a constraint follows reaches any entity below it: everything;
+//! * adds a denial of a claim affects that claim's subject; of a class, the subjects of the
+//!   claims of its pattern;
+//! * adds a constraint affects the subjects of the claims of its patterns;
+//! * adds a resolution affects the subjects of the findings it applies to;
+//! * changes or removes an entity that was there before (labels, chains, `SPEAKS FOR`, a
+//!   document's text): everything.
+//!
+//! Adding entities touches nothing. The engine is run with the affected subjects as its
+//! focus ([`super::analyse_in`]): each pass reads complete groups for them, in the order a
+//! full pass meets their claims, and the findings and disputes of those subjects replace
+//! the old ones in report order. `tests/contradictions.rs` replays every test case
+//! statement by statement and compares with the full check after each.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use petgraph::Direction;
+
+use super::questions::{dispute_order, report_order};
+use super::{analyse, analyse_in, new_findings, Analysis, Finding, Focus};
+use crate::model::{ConstraintKind, DenialTarget, EntityIx, Graph, RelPattern, ResolutionTarget, Touched};
+
+/// The findings and disputes of a graph at a revision, brought forward by [`Tracked::update`].
+#[derive(Debug, Clone)]
+pub struct Tracked {
+    revision: u64,
+    analysis: Arc<Analysis>,
+    /// How many findings each subject (entity id) has: a statement about subjects without
+    /// findings that finds none leaves the analysis as it is.
+    by_subject: HashMap<String, usize>,
+}
+
+impl Tracked {
+    /// The full check of the graph as it is.
+    pub fn new(graph: &Graph) -> Self {
+        let analysis = analyse(graph);
+        let mut by_subject = HashMap::new();
+        count_subjects(&mut by_subject, &analysis.findings);
+        Tracked { revision: graph.revision(), analysis: Arc::new(analysis), by_subject }
+    }
+
+    /// The graph revision the findings are of.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    pub fn analysis(&self) -> &Arc<Analysis> {
+        &self.analysis
+    }
+
+    /// The graph was rolled back to the state these findings are of (at revision
+    /// `restored`): they hold for it again.
+    pub fn restored(&mut self, restored: u64) {
+        self.revision = restored;
+    }
+
+    /// Brings the findings forward to `graph`, which differs from the graph they were of by
+    /// `touched` (`None` when that is not known), and returns the findings that were not
+    /// there before, in report order: what [`new_findings`] of the full checks before and
+    /// after gives. When the changes may reach any finding, the graph is checked in full if
+    /// `check_all`, and otherwise `None` is returned: these findings no longer hold.
+    pub fn update(
+        &mut self,
+        graph: &Graph,
+        touched: Option<&Touched>,
+        check_all: bool,
+    ) -> Option<Vec<Finding>> {
+        let Some(focus) = touched.and_then(|t| self.focus(graph, t)) else {
+            if !check_all {
+                return None;
+            }
+            let after = Tracked::new(graph);
+            let new = new_findings(&self.analysis.findings, &after.analysis.findings)
+                .into_iter()
+                .cloned()
+                .collect();
+            *self = after;
+            return Some(new);
+        };
+        self.revision = graph.revision();
+        if focus.is_empty() {
+            return Some(Vec::new());
+        }
+        let ids: HashSet<&str> = focus.iter().map(|e| graph.entity_id(*e)).collect();
+        let focused = analyse_in(graph, Some(focus));
+        if focused.findings.is_empty() && ids.iter().all(|id| !self.by_subject.contains_key(*id)) {
+            return Some(Vec::new());
+        }
+        let analysis = Arc::make_mut(&mut self.analysis);
+        let mut before: HashSet<String> = HashSet::new();
+        analysis.findings.retain(|f| {
+            let about_focus = ids.contains(f.subject.id.as_str());
+            if about_focus {
+                before.insert(f.id.clone());
+            }
+            !about_focus
+        });
+        analysis.disputes.retain(|d| !ids.contains(d.subject.id.as_str()));
+        for id in &ids {
+            self.by_subject.remove(*id);
+        }
+        count_subjects(&mut self.by_subject, &focused.findings);
+        let new: Vec<Finding> =
+            focused.findings.iter().filter(|f| !before.contains(&f.id)).cloned().collect();
+        // Two sorted runs: the sort merges them.
+        analysis.findings.extend(focused.findings);
+        analysis.findings.sort_by(report_order);
+        analysis.disputes.extend(focused.disputes);
+        analysis.disputes.sort_by(dispute_order);
+        Some(new)
+    }
+
+    /// The subjects whose findings the changes may alter, or `None` when they may alter any
+    /// (see the module's comment).
+    fn focus(&self, graph: &Graph, touched: &Touched) -> Option<Focus> {
+        if touched.entities_changed {
+            return None;
+        }
+        let mut focus = Focus::default();
+        for &(_, s, o, rel_type) in &touched.claims {
+            focus.insert(s);
+            for k in graph.constraints() {
+                match &k.kind {
+                    ConstraintKind::Parts { pattern, part_of, .. } => {
+                        if rel_type == *part_of {
+                            return None;
+                        }
+                        if rel_type == pattern.rel_type {
+                            focus.extend(subjects(graph, graph.claims_at(o, Direction::Incoming), |t| {
+                                t == rel_type
+                            }));
+                        }
+                    }
+                    ConstraintKind::Bound { by, part_of, .. } => {
+                        if Some(rel_type) == *part_of || (rel_type == by.rel_type && part_of.is_some()) {
+                            return None;
+                        }
+                        if rel_type == by.rel_type {
+                            focus.insert(o);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for key in &touched.denials {
+            match graph.denial_by_key(*key).map(|d| &d.target) {
+                Some(DenialTarget::Claim(c)) => focus.extend(graph.endpoints(*c).map(|(s, _)| s)),
+                Some(DenialTarget::Class { pattern, .. }) => focus.extend(of_pattern(graph, pattern)),
+                // Gone with its claim, whose subject is in the focus.
+                None => {}
+            }
+        }
+        for k in graph.constraints().get(touched.constraints.clone()).unwrap_or_default() {
+            let patterns: Vec<&RelPattern> = match &k.kind {
+                ConstraintKind::Single { pattern, .. }
+                | ConstraintKind::Sum { pattern, .. }
+                | ConstraintKind::Temporal { pattern, .. }
+                | ConstraintKind::Parts { pattern, .. }
+                | ConstraintKind::Bound { pattern, .. } => vec![pattern],
+                ConstraintKind::Exclusive { patterns } => patterns.iter().collect(),
+            };
+            for p in patterns {
+                focus.extend(of_pattern(graph, p));
+            }
+        }
+        for r in graph.resolutions().get(touched.resolutions.clone()).unwrap_or_default() {
+            for f in &self.analysis.findings {
+                let applies = match &r.target {
+                    ResolutionTarget::Finding(id) => f.id.eq_ignore_ascii_case(id),
+                    ResolutionTarget::Claims(cs) => {
+                        !cs.is_empty() && cs.iter().all(|c| f.claims().any(|x| x == *c))
+                    }
+                };
+                if applies {
+                    focus.insert(graph.find_entity(&f.subject.id)?);
+                }
+            }
+        }
+        Some(focus)
+    }
+}
+
+/// The subjects of the claims of `pattern`.
+fn of_pattern(graph: &Graph, pattern: &RelPattern) -> Vec<EntityIx> {
+    graph
+        .claims_of_type(pattern.rel_type)
+        .filter_map(|c| graph.endpoints(c))
+        .filter(|(s, o)| pattern.matches(graph, pattern.rel_type, *s, *o))
+        .map(|(s, _)| s)
+        .collect()
+}
+
+/// The subjects of those `claims` whose type passes `of_type`.
+fn subjects(
+    graph: &Graph,
+    claims: impl Iterator<Item = crate::model::ClaimIx>,
+    of_type: impl Fn(crate::model::Sym) -> bool,
+) -> Vec<EntityIx> {
+    claims
+        .filter(|c| graph.claim(*c).is_some_and(|cl| of_type(cl.rel_type)))
+        .filter_map(|c| graph.endpoints(c).map(|(s, _)| s))
+        .collect()
+}
+
+fn count_subjects(counts: &mut HashMap<String, usize>, findings: &[Finding]) {
+    for f in findings {
+        *counts.entry(f.subject.id.clone()).or_default() += 1;
+    }
+}
