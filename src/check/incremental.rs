@@ -12,8 +12,10 @@
 //!
 //! * adds, changes or removes a claim `s -[T]-> o` affects subject `s`; with a `PARTS`
 //!   constraint on `T`, also the subjects of every `T` claim into `o` (a whole's figure is
-//!   compared with its parts'); with a `BOUND` by `T`, also `o`; a claim of a `PART_OF`
-//!   relationship that a constraint follows reaches any entity below it: everything;
+//!   compared with its parts'); with a `BOUND` by `T`, also `o`, and with `OVER PART_OF`
+//!   the entities below `s` and `o` and the subjects of the claims into them; a claim of a
+//!   `PART_OF` relationship that a constraint follows, the entities below `s` and the
+//!   subjects of the claims into them (their wholes changed);
 //! * adds a denial of a claim affects that claim's subject; of a class, the subjects of the
 //!   claims of its pattern;
 //! * adds a constraint affects the subjects of the claims of its patterns;
@@ -139,7 +141,7 @@ impl Tracked {
                 match &k.kind {
                     ConstraintKind::Parts { pattern, part_of, .. } => {
                         if rel_type == *part_of {
-                            return None;
+                            below_and_into(graph, *part_of, s, &mut focus);
                         }
                         if rel_type == pattern.rel_type {
                             focus.extend(subjects(graph, graph.claims_at(o, Direction::Incoming), |t| {
@@ -148,11 +150,19 @@ impl Tracked {
                         }
                     }
                     ConstraintKind::Bound { by, part_of, .. } => {
-                        if Some(rel_type) == *part_of || (rel_type == by.rel_type && part_of.is_some()) {
-                            return None;
+                        if Some(rel_type) == *part_of {
+                            below_and_into(graph, rel_type, s, &mut focus);
                         }
                         if rel_type == by.rel_type {
-                            focus.insert(o);
+                            match part_of {
+                                None => {
+                                    focus.insert(o);
+                                }
+                                Some(p) => {
+                                    below_and_into(graph, *p, s, &mut focus);
+                                    below_and_into(graph, *p, o, &mut focus);
+                                }
+                            }
                         }
                     }
                     _ => {}
@@ -194,6 +204,25 @@ impl Tracked {
             }
         }
         Some(focus)
+    }
+}
+
+/// `x`, the entities below it through `part_of` claims (followed transitively, whatever
+/// their support: a superset of those the engine follows), and the subjects of every claim
+/// into any of them: the subjects whose findings a change to what is part of what below
+/// `x`, or to a figure bounding `x`, may alter.
+fn below_and_into(graph: &Graph, part_of: crate::model::Sym, x: EntityIx, focus: &mut Focus) {
+    let mut below = vec![x];
+    let mut seen: HashSet<EntityIx> = HashSet::from([x]);
+    while let Some(e) = below.pop() {
+        focus.insert(e);
+        for c in graph.claims_at(e, Direction::Incoming) {
+            let Some((s, _)) = graph.endpoints(c) else { continue };
+            focus.insert(s);
+            if graph.claim(c).is_some_and(|cl| cl.rel_type == part_of) && seen.insert(s) {
+                below.push(s);
+            }
+        }
     }
 }
 

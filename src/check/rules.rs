@@ -118,27 +118,43 @@ impl<'g> Engine<'g> {
         prop: Sym,
         kind: ContradictionKind,
     ) {
-        let mut groups: HashMap<GroupKey, Vec<Bucket>> = HashMap::new();
+        // Claims are grouped first; values are written out only in groups that can hold a
+        // disagreement: two claims or more, or any group when a class denial may answer it
+        // (most groups have one claim, and `pairwise` drops a group of one value anyway).
+        let mut by_group: HashMap<GroupKey, Vec<(ClaimIx, &'g Claim, &'g Value)>> = HashMap::new();
         for (ix, s, o, claim) in self.matching(pattern) {
+            let Some(v) = claim.prop(prop) else { continue };
             if !self.supported(ix) {
                 continue;
             }
-            let Some(v) = claim.prop(prop) else { continue };
-            let Some((written, comparable)) = self.comparable(claim, v) else { continue };
-            if kind == ContradictionKind::Temporal
-                && !matches!(comparable, Comparable::Date(_) | Comparable::Moment(_))
-            {
+            by_group.entry((s, Some(o), self.scope(claim, &c.per))).or_default().push((ix, claim, v));
+        }
+        let one_is_enough = !self.denial_values.is_empty();
+        let mut groups: HashMap<GroupKey, Vec<Bucket>> = HashMap::new();
+        for (key, claims) in by_group {
+            if claims.len() < 2 && !one_is_enough {
                 continue;
             }
-            let buckets = groups.entry((s, Some(o), self.scope(claim, &c.per))).or_default();
-            match buckets.iter_mut().find(|b| b.written == written) {
-                Some(b) => b.claims.push(ix),
-                None => buckets.push(Bucket {
-                    written,
-                    comparable: Some(comparable),
-                    value: v.clone(),
-                    claims: vec![ix],
-                }),
+            let mut buckets: Vec<Bucket> = Vec::new();
+            for (ix, claim, v) in claims {
+                let Some((written, comparable)) = self.comparable(claim, v) else { continue };
+                if kind == ContradictionKind::Temporal
+                    && !matches!(comparable, Comparable::Date(_) | Comparable::Moment(_))
+                {
+                    continue;
+                }
+                match buckets.iter_mut().find(|b| b.written == written) {
+                    Some(b) => b.claims.push(ix),
+                    None => buckets.push(Bucket {
+                        written,
+                        comparable: Some(comparable),
+                        value: v.clone(),
+                        claims: vec![ix],
+                    }),
+                }
+            }
+            if !buckets.is_empty() {
+                groups.insert(key, buckets);
             }
         }
         let about = self.graph.str(prop).to_string();
