@@ -333,14 +333,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let origin = from.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
             crate::storage::create(&file, &graph, &init_entry(&origin)).map_err(storage_error)?;
             let s = graph.summary();
-            println!(
-                "created {}: {} entities, {} sources, {} claims, {} attestations",
-                crate::storage::describe(&file),
-                s.entities,
-                s.sources,
-                s.claims,
-                s.attestations
-            );
+            println!("created {}: {}", crate::storage::describe(&file), s.counts());
             std::mem::forget(graph);
             Ok(ExitCode::SUCCESS)
         }
