@@ -28,7 +28,7 @@ fn spawn_with(setup: impl FnOnce(&mut std::process::Command)) -> Option<Session>
     setup(&mut cmd);
     match Session::spawn(cmd) {
         Ok(mut s) => {
-            s.set_expect_timeout(Some(Duration::from_secs(20)));
+            s.set_expect_timeout(Some(Duration::from_secs(60)));
             Some(s)
         }
         Err(e) => {
@@ -146,7 +146,7 @@ fn review_session() {
         .env("TERM", "xterm");
     let mut p = match Session::spawn(cmd) {
         Ok(mut s) => {
-            s.set_expect_timeout(Some(Duration::from_secs(20)));
+            s.set_expect_timeout(Some(Duration::from_secs(60)));
             s
         }
         Err(e) => {
