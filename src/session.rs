@@ -107,6 +107,15 @@ pub(crate) struct Session {
     notices: Vec<String>,
 }
 
+/// How many normalised statements the session keeps: `$CLAIMGRAPH_STATEMENT_CACHE` (0 turns
+/// the cache off, to compare with it on), or [`query::STATEMENT_CACHE_SIZE`].
+fn statement_cache_size() -> usize {
+    std::env::var("CLAIMGRAPH_STATEMENT_CACHE")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(query::STATEMENT_CACHE_SIZE)
+}
+
 /// How many times a statement runs again on a fresh state when others committed first.
 const CONFLICT_RETRIES: usize = 5;
 
@@ -126,7 +135,7 @@ impl Session {
             default_document: None,
             json_results: Vec::new(),
             findings: None,
-            statements: query::StatementCache::new(query::STATEMENT_CACHE_SIZE),
+            statements: query::StatementCache::new(statement_cache_size()),
             workspace: None,
             transaction: None,
             notices: Vec::new(),
@@ -430,6 +439,7 @@ impl Session {
                     &normalised,
                     &self.params,
                     &self.cancel,
+                    query::builtin_procedures(),
                 )
                 .map_err(|e| QueryError { span: e.span.map(|s| shift(s, lead)), ..e });
                 return self.query_outcome(file, span, result, started);
@@ -558,7 +568,7 @@ impl Session {
     /// The first line says whether it would come from the statement cache (`cache: hit`).
     pub fn explain(&mut self, text: &str) -> Result<Vec<String>, String> {
         let text = text.trim().trim_end_matches(';').trim_end();
-        let explained = query::explain_cached(&mut self.statements, &self.graph, text, &self.params);
+        let explained = query::explain_cached(&self.statements, &self.graph, text, &self.params);
         explained
             .map(|(used, lines)| std::iter::once(format!("cache: {}", used.as_str())).chain(lines).collect())
             .map_err(|e| {

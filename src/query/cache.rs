@@ -16,7 +16,7 @@
 //! least recently used first.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::syntax::autoparam::{normalise, Normalised};
 use crate::syntax::query::{ClauseKind, CompOp, Expr, ExprKind, Literal, Query, SingleQuery};
@@ -50,11 +50,18 @@ pub(crate) enum Lookup {
     Bypass,
 }
 
-/// A bounded map from normalised statement text to the checked statement.
+/// A bounded map from normalised statement text to the checked statement. It may be
+/// shared by threads: the map is locked only to look up and to keep an entry, never while a
+/// statement runs.
 #[derive(Debug)]
 pub struct StatementCache {
-    entries: HashMap<String, (Entry, u64)>,
     capacity: usize,
+    map: Mutex<Entries>,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    entries: HashMap<String, (Entry, u64)>,
     /// Ticks on each use, for least-recently-used eviction.
     clock: u64,
 }
@@ -62,23 +69,30 @@ pub struct StatementCache {
 impl StatementCache {
     /// A cache holding at most `capacity` normalised texts (0: nothing is cached).
     pub fn new(capacity: usize) -> Self {
-        StatementCache { entries: HashMap::new(), capacity, clock: 0 }
+        StatementCache { capacity, map: Mutex::new(Entries::default()) }
+    }
+
+    fn map(&self) -> MutexGuard<'_, Entries> {
+        // Nothing panics while the map is locked; if it did, the map is still whole.
+        self.map.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// What the cache holds for `text` (one statement, without its `;`).
-    pub(crate) fn lookup(&mut self, text: &str) -> Lookup {
+    pub(crate) fn lookup(&self, text: &str) -> Lookup {
         if self.capacity == 0 {
             return Lookup::Bypass;
         }
         let Some(normalised) = normalise(text) else { return Lookup::Bypass };
-        self.clock += 1;
-        match self.entries.get_mut(&normalised.text) {
+        let mut map = self.map();
+        map.clock += 1;
+        let clock = map.clock;
+        match map.entries.get_mut(&normalised.text) {
             Some((Entry::Ready(t), used)) => {
-                *used = self.clock;
+                *used = clock;
                 Lookup::Hit(Arc::clone(t), normalised)
             }
             Some((Entry::Never, used)) => {
-                *used = self.clock;
+                *used = clock;
                 Lookup::Bypass
             }
             None => Lookup::Miss(normalised),
@@ -87,28 +101,30 @@ impl StatementCache {
 
     /// Keeps `template` (or, with `None`, that the text is never cached) under its
     /// normalised text, forgetting the least recently used entry when full.
-    pub(crate) fn insert(&mut self, text: String, template: Option<Template>) {
+    pub(crate) fn insert(&self, text: String, template: Option<Template>) {
         if self.capacity == 0 {
             return;
         }
-        if self.entries.len() >= self.capacity && !self.entries.contains_key(&text) {
-            let oldest = self.entries.iter().min_by_key(|(_, (_, used))| *used).map(|(k, _)| k.clone());
+        let mut map = self.map();
+        if map.entries.len() >= self.capacity && !map.entries.contains_key(&text) {
+            let oldest = map.entries.iter().min_by_key(|(_, (_, used))| *used).map(|(k, _)| k.clone());
             if let Some(oldest) = oldest {
-                self.entries.remove(&oldest);
+                map.entries.remove(&oldest);
             }
         }
-        self.clock += 1;
+        map.clock += 1;
         let entry = template.map_or(Entry::Never, |t| Entry::Ready(Arc::new(t)));
-        self.entries.insert(text, (entry, self.clock));
+        let clock = map.clock;
+        map.entries.insert(text, (entry, clock));
     }
 
     /// How many normalised texts it holds.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.map().entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 }
 

@@ -88,7 +88,7 @@ pub fn execute_with(
     on_query_thread(|| run(&Caller::default(), graph, &parse(text)?, text, params, cancel, procedures))
 }
 
-fn builtin_procedures() -> &'static Procedures {
+pub(crate) fn builtin_procedures() -> &'static Procedures {
     static BUILTIN: std::sync::OnceLock<Procedures> = std::sync::OnceLock::new();
     BUILTIN.get_or_init(Procedures::builtin)
 }
@@ -167,22 +167,33 @@ impl StatementCache {
     /// Runs one statement as [`execute_as`] does, from the cache when a statement of the
     /// same normalised text ran before (see [`cache`]), and keeps it for the next one.
     pub fn execute(
-        &mut self,
+        &self,
         caller: &Caller,
         graph: &mut Graph,
         text: &str,
         params: &Params,
         cancel: &CancelFlag,
     ) -> Result<QueryOutput, QueryError> {
+        self.execute_with(caller, graph, text, params, cancel, builtin_procedures())
+    }
+
+    /// [`StatementCache::execute`] with `procedures` as what `CALL` can run.
+    pub fn execute_with(
+        &self,
+        caller: &Caller,
+        graph: &mut Graph,
+        text: &str,
+        params: &Params,
+        cancel: &CancelFlag,
+        procedures: &Procedures,
+    ) -> Result<QueryOutput, QueryError> {
         match self.lookup(text) {
             Lookup::Hit(template, normalised) => {
-                execute_template(caller, graph, &template, &normalised, params, cancel)
+                execute_template(caller, graph, &template, &normalised, params, cancel, procedures)
             }
             other => {
                 let query = parse(text)?;
-                let out = on_query_thread(|| {
-                    run(caller, graph, &query, text, params, cancel, builtin_procedures())
-                });
+                let out = on_query_thread(|| run(caller, graph, &query, text, params, cancel, procedures));
                 if let (Lookup::Miss(normalised), true) = (other, passed_checks(&out)) {
                     self.learn(&query, 0, normalised);
                 }
@@ -194,7 +205,7 @@ impl StatementCache {
     /// Keeps a statement that ran: `parsed` is its parse (spans `offset` bytes before the
     /// start of the text that was normalised). The normalised text is parsed and checked
     /// once here; it is kept as never cached if it may not stand for the statement.
-    pub(crate) fn learn(&mut self, parsed: &Query, offset: usize, normalised: Normalised) {
+    pub(crate) fn learn(&self, parsed: &Query, offset: usize, normalised: Normalised) {
         let template = on_query_thread(|| {
             Ok(parse_query(&normalised.text)
                 .ok()
@@ -243,10 +254,10 @@ pub(crate) fn execute_template(
     normalised: &Normalised,
     params: &Params,
     cancel: &CancelFlag,
+    procs: &Procedures,
 ) -> Result<QueryOutput, QueryError> {
     on_query_thread(|| {
         let params = with_lifted(params, normalised);
-        let procs = builtin_procedures();
         procedures::check(&template.query, procs, &params)?;
         let plan = plan::plan(graph, &template.query, &params, &template.text, procs)?;
         let ctx = exec::Ctx::new(cancel, &caller.user, false);
@@ -274,7 +285,7 @@ fn with_lifted(params: &Params, normalised: &Normalised) -> Params {
 /// [`explain`] through the cache: whether the statement would come from it, then its
 /// operator tree (with the lifted literals as parameters on a hit).
 pub(crate) fn explain_cached(
-    cache: &mut StatementCache,
+    cache: &StatementCache,
     graph: &Graph,
     text: &str,
     params: &Params,
