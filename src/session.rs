@@ -566,7 +566,7 @@ impl Session {
     /// How a query would run on the session's graph, one operator per line (`:explain`);
     /// nothing is executed. Errors are rendered against the query's text.
     /// The first line says whether it would come from the statement cache (`cache: hit`).
-    pub fn explain(&mut self, text: &str) -> Result<Vec<String>, String> {
+    pub fn explain(&self, text: &str) -> Result<Vec<String>, String> {
         let text = text.trim().trim_end_matches(';').trim_end();
         let explained = query::explain_cached(&self.statements, &self.graph, text, &self.params);
         explained
@@ -878,16 +878,16 @@ mod statement_cache_tests {
         );
         let spans: Vec<Span> = split_script(&file.text).into_iter().map(|(s, _)| s).collect();
         let query = "MATCH (a:A)-[:R]->(b:B) WHERE b.k > 0 RETURN a.k";
-        let explain = |s: &mut Session| s.explain(query).expect("explains").join("\n");
-        assert!(explain(&mut session).starts_with("cache: miss\n"));
+        let explain = |s: &Session| s.explain(query).expect("explains").join("\n");
+        assert!(explain(&session).starts_with("cache: miss\n"));
         for span in &spans[..2] {
             session.execute_statement(&file, *span, None).map_err(|f| f.report).expect("runs");
         }
-        let before = explain(&mut session);
+        let before = explain(&session);
         assert!(before.starts_with("cache: hit\n"), "{before}");
         assert!(before.contains("NodeByLabelScan b:B"), "{before}");
         session.execute_statement(&file, spans[2], None).map_err(|f| f.report).expect("runs");
-        let after = explain(&mut session);
+        let after = explain(&session);
         assert!(after.starts_with("cache: hit\n"), "{after}");
         // Three more B than A: the plan no longer starts from the B.
         assert!(!after.contains("NodeByLabelScan b:B"), "{after}");
