@@ -12,12 +12,15 @@ use std::sync::atomic::AtomicBool;
 
 use claimgraph::load::{load_files, DataFile};
 use claimgraph::model::Graph;
-use claimgraph::query::{execute, Params, QueryValue};
+use claimgraph::query::{execute, Caller, Params, QueryValue, StatementCache};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
 /// 100 lookups by stable id, then every claim at the entity (either direction) and the
 /// entity at its other end.
 pub const LOOKUP_1HOP: &str = "MATCH (a)-[r]-(b) WHERE key(a) = $id RETURN b.name, type(r)";
+/// [`LOOKUP_1HOP`] and [`EXPAND_2HOP`] with the id written in (`compare.py`'s form).
+pub const LOOKUP_LITERAL: &str = "MATCH (a)-[r]-(b) WHERE key(a) = '{id}' RETURN b.name, type(r)";
+pub const EXPAND_LITERAL: &str = "MATCH (a)--()--(c) WHERE key(a) = '{id}' RETURN count(DISTINCT c)";
 /// 100 distinct two-hop neighbourhoods (either direction).
 pub const EXPAND_2HOP: &str = "MATCH (a)--()--(c) WHERE key(a) = $id RETURN count(DISTINCT c)";
 /// 100 shortest directed paths (Kùzu's `SHORTEST 1..30`, networkx's shortest_path_length).
@@ -113,6 +116,33 @@ fn benches(c: &mut Criterion) {
         }
         group.bench_function(BenchmarkId::new("check_full", n), |b| {
             b.iter(|| black_box(claimgraph::check::check(g)).len())
+        });
+        group.finish();
+
+        // The statement cache (issue 14): the same 100 lookups with their ids as literals,
+        // as scripts write them, parsed each time or taken from the cache (all hits but the
+        // first); and one statement's hit against its parse.
+        let literal: Vec<String> = pairs.iter().map(|(a, _)| LOOKUP_LITERAL.replace("{id}", a)).collect();
+        let expand: Vec<String> = pairs.iter().map(|(a, _)| EXPAND_LITERAL.replace("{id}", a)).collect();
+        let caller = Caller::default();
+        let cache = StatementCache::new(1000);
+        let cached = |g: &mut Graph, text: &str| {
+            let cancel = AtomicBool::new(false);
+            black_box(cache.execute(&caller, g, text, &none, &cancel).expect("runs").rows).len()
+        };
+        let mut group = c.benchmark_group("statement_cache");
+        group.sample_size(10);
+        group.bench_function(BenchmarkId::new("lookup_1hop_x100/parsed", n), |b| {
+            b.iter(|| literal.iter().map(|t| run(g, t, &none)).sum::<usize>())
+        });
+        group.bench_function(BenchmarkId::new("lookup_1hop_x100/cached", n), |b| {
+            b.iter(|| literal.iter().map(|t| cached(g, t)).sum::<usize>())
+        });
+        group.bench_function(BenchmarkId::new("expand_2hop_x100/parsed", n), |b| {
+            b.iter(|| expand.iter().map(|t| run(g, t, &none)).sum::<usize>())
+        });
+        group.bench_function(BenchmarkId::new("expand_2hop_x100/cached", n), |b| {
+            b.iter(|| expand.iter().map(|t| cached(g, t)).sum::<usize>())
         });
         group.finish();
     }

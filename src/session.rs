@@ -99,6 +99,8 @@ pub(crate) struct Session {
     /// `CONTRADICTIONS` reuse them while the graph is unchanged instead of checking it again;
     /// a declaration brings them forward by checking only what it touched.
     findings: Option<Tracked>,
+    /// Queries parsed and checked before, under their text with literals as parameters.
+    pub statements: query::StatementCache,
     /// Where changes are kept, when the session works on a workspace (see `storage`).
     pub workspace: Option<Box<dyn Store>>,
     /// `run --single-transaction`: where the script started, and its journal so far.
@@ -106,6 +108,15 @@ pub(crate) struct Session {
     /// What others changed in a shared workspace since the last statement, shown before the
     /// next statement's result: how many statements, and the contradictions they created.
     notices: Vec<String>,
+}
+
+/// How many normalised statements the session keeps: `$CLAIMGRAPH_STATEMENT_CACHE` (0 turns
+/// the cache off, to compare with it on), or [`query::STATEMENT_CACHE_SIZE`].
+fn statement_cache_size() -> usize {
+    std::env::var("CLAIMGRAPH_STATEMENT_CACHE")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(query::STATEMENT_CACHE_SIZE)
 }
 
 /// How many times a statement runs again on a fresh state when others committed first.
@@ -128,6 +139,7 @@ impl Session {
             default_document: None,
             json_results: Vec::new(),
             findings: None,
+            statements: query::StatementCache::new(statement_cache_size()),
             workspace: None,
             transaction: None,
             notices: Vec::new(),
@@ -441,6 +453,29 @@ impl Session {
         let started = Instant::now();
         let text = &file.text[span.start..span.end];
         let fail = |report: Report| StatementFailure { report, cancelled: false };
+        // A query of a shape that ran before is not parsed again (`query::cache`); its
+        // errors point into `text` as the parse's would.
+        let lead = text.len() - text.trim_start().len();
+        let cached = self.statements.lookup(text.trim());
+        let cached = match cached {
+            query::cache::Lookup::Hit(template, normalised) => {
+                self.cancel.store(false, Ordering::SeqCst);
+                let caller = self.caller();
+                let result = query::execute_template(
+                    &caller,
+                    &mut self.graph,
+                    &template,
+                    &normalised,
+                    &self.params,
+                    &self.cancel,
+                    query::builtin_procedures(),
+                )
+                .map_err(|e| QueryError { span: e.span.map(|s| shift(s, lead)), ..e });
+                return self.query_outcome(file, span, result, started);
+            }
+            query::cache::Lookup::Miss(normalised) => Some(normalised),
+            query::cache::Lookup::Bypass => None,
+        };
         // Parse with the terminating `;` so errors there say "found ';'".
         let parse_end = if file.text[span.end..].starts_with(';') { span.end + 1 } else { span.end };
         let statements = parse_script(&file.text[span.start..parse_end]).map_err(|e| {
@@ -518,6 +553,24 @@ impl Session {
                 query::execute_as(&caller, &mut self.graph, text, &self.params, &self.cancel)
             }
         };
+        if let (Statement::Query(q), Some(normalised)) = (&first.statement, cached) {
+            if query::passed_checks(&result) {
+                self.statements.learn(q, lead, normalised);
+            }
+        }
+        self.query_outcome(file, span, result, started)
+    }
+
+    /// A query's result as the statement's outcome: relationships on a side of an open
+    /// contradiction marked, errors shown against the statement (`span` of `file`).
+    fn query_outcome(
+        &mut self,
+        file: &SourceFile,
+        span: Span,
+        result: Result<QueryOutput, QueryError>,
+        started: Instant,
+    ) -> Result<Outcome, StatementFailure> {
+        let fail = |report: Report| StatementFailure { report, cancelled: false };
         let elapsed = started.elapsed();
         let was_cancelled = self.cancel.swap(false, Ordering::SeqCst);
         match result {
@@ -538,14 +591,18 @@ impl Session {
 
     /// How a query would run on the session's graph, one operator per line (`:explain`);
     /// nothing is executed. Errors are rendered against the query's text.
+    /// The first line says whether it would come from the statement cache (`cache: hit`).
     pub fn explain(&self, text: &str) -> Result<Vec<String>, String> {
         let text = text.trim().trim_end_matches(';').trim_end();
-        query::explain(&self.graph, text, &self.params).map_err(|e| {
-            let file = SourceFile::new("<explain>", text);
-            let report =
-                crate::diagnostics::report_in(&file, QueryDiagnostic::new(e, Span::new(0, text.len())));
-            render_for_terminal(&report, self.color)
-        })
+        let explained = query::explain_cached(&self.statements, &self.graph, text, &self.params);
+        explained
+            .map(|(used, lines)| std::iter::once(format!("cache: {}", used.as_str())).chain(lines).collect())
+            .map_err(|e| {
+                let file = SourceFile::new("<explain>", text);
+                let report =
+                    crate::diagnostics::report_in(&file, QueryDiagnostic::new(e, Span::new(0, text.len())));
+                render_for_terminal(&report, self.color)
+            })
     }
 
     /// Who runs the session's queries, and under which memory budget.
@@ -782,5 +839,88 @@ mod tests {
         let summary = session.execute_script(&file, &mut out, &mut err);
         assert_eq!(summary.failed, 1);
         assert!(String::from_utf8_lossy(&err).contains("t.kg:2:"), "{}", String::from_utf8_lossy(&err));
+    }
+}
+
+/// The statement cache is invisible but for speed: every script of
+/// `tests/statement_cache/` runs in a session with the cache and in one without, statement by
+/// statement, and prints the same results and the same errors (at the same line and
+/// column); `NAME.outcomes` says, per statement, whether the cache had it (`hit`), had not
+/// seen it (`miss`) or will never keep it (`bypass`).
+#[cfg(test)]
+mod statement_cache_tests {
+    use super::*;
+    use crate::query::cache::Lookup;
+
+    fn run_one(session: &mut Session, file: &SourceFile, span: Span) -> (String, String) {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        match session.execute_statement(file, span, None) {
+            Ok(outcome) => session.print_outcome(&file.text[span.start..span.end], &outcome, &mut out),
+            Err(f) => {
+                let _ = write!(err, "{}", render_for_terminal(&f.report, false));
+            }
+        }
+        (String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned())
+    }
+
+    #[test]
+    fn cached_statements_answer_as_parsed_ones_do() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/statement_cache");
+        let mut scripts: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("tests/statement_cache")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "cypher"))
+            .collect();
+        scripts.sort();
+        assert!(!scripts.is_empty());
+        for path in scripts {
+            let name = path.display().to_string();
+            let file = SourceFile::new(&name, std::fs::read_to_string(&path).expect("script"));
+            let expected = std::fs::read_to_string(path.with_extension("outcomes")).expect("outcomes");
+            let expected: Vec<&str> = expected.lines().collect();
+            let (mut cached, mut fresh) = (Session::new(Graph::new()), Session::new(Graph::new()));
+            fresh.statements = query::StatementCache::new(0);
+            let statements: Vec<Span> =
+                split_script(&file.text).into_iter().filter(|(_, c)| !c).map(|(s, _)| s).collect();
+            assert_eq!(statements.len(), expected.len(), "{name}: one outcome per statement");
+            for (span, want) in statements.into_iter().zip(expected) {
+                let text = file.text[span.start..span.end].trim();
+                let used = match cached.statements.lookup(text) {
+                    Lookup::Hit(..) => "hit",
+                    Lookup::Miss(_) => "miss",
+                    Lookup::Bypass => "bypass",
+                };
+                assert_eq!(used, want, "{name}: {text}");
+                let got = run_one(&mut cached, &file, span);
+                assert_eq!(got, run_one(&mut fresh, &file, span), "{name}: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn explain_says_whether_the_plan_came_from_the_cache_and_plans_on_the_graph_now() {
+        let mut session = Session::new(Graph::new());
+        let file = SourceFile::new(
+            "t.cypher",
+            "CREATE (:A)-[:R]->(:B {k: 1}), (:A), (:A);\n\
+             MATCH (a:A)-[:R]->(b:B) WHERE b.k > 1 RETURN a.k;\n\
+             CREATE (:B), (:B), (:B);",
+        );
+        let spans: Vec<Span> = split_script(&file.text).into_iter().map(|(s, _)| s).collect();
+        let query = "MATCH (a:A)-[:R]->(b:B) WHERE b.k > 0 RETURN a.k";
+        let explain = |s: &Session| s.explain(query).expect("explains").join("\n");
+        assert!(explain(&session).starts_with("cache: miss\n"));
+        for span in &spans[..2] {
+            session.execute_statement(&file, *span, None).map_err(|f| f.report).expect("runs");
+        }
+        let before = explain(&session);
+        assert!(before.starts_with("cache: hit\n"), "{before}");
+        assert!(before.contains("NodeByLabelScan b:B"), "{before}");
+        session.execute_statement(&file, spans[2], None).map_err(|f| f.report).expect("runs");
+        let after = explain(&session);
+        assert!(after.starts_with("cache: hit\n"), "{after}");
+        // Three more B than A: the plan no longer starts from the B.
+        assert!(!after.contains("NodeByLabelScan b:B"), "{after}");
+        assert!(after.contains("RelationshipsByType :R"), "{after}");
     }
 }

@@ -51,6 +51,14 @@ fn repl_session() {
 
     // How a query would run, and a malformed one with its caret.
     p.send_line(":explain MATCH (a)-[r:CASUALTIES]->(b) WHERE key(b) = 'nobody' RETURN a").unwrap();
+    p.expect("cache: miss").unwrap();
+    p.expect("NodeByKey b").unwrap();
+    p.expect("claimgraph> ").unwrap();
+    // Once a statement of that shape ran, its parse comes from the statement cache.
+    p.send_line("MATCH (a)-[r:CASUALTIES]->(b) WHERE key(b) = 'wagner' RETURN a;").unwrap();
+    p.expect("claimgraph> ").unwrap();
+    p.send_line(":explain MATCH (a)-[r:CASUALTIES]->(b) WHERE key(b) = 'nobody' RETURN a").unwrap();
+    p.expect("cache: hit").unwrap();
     p.expect("NodeByKey b").unwrap();
     p.expect("claimgraph> ").unwrap();
     p.send_line(":explain MATCH (a)-[r:CASUALTIES]->(b) RETURN a").unwrap();

@@ -62,7 +62,22 @@ use scenarios::Scenario;
 
 /// The engine under test.
 fn run_guarded(sc: Arc<Scenario>, tck: Arc<PathBuf>) -> Outcome {
-    runner::run_guarded(sc, tck, claimgraph::query::execute_with, TIMEOUT)
+    runner::run_guarded(sc, tck, execute_cached, TIMEOUT)
+}
+
+/// Every statement goes through one statement cache shared by all scenarios: a statement
+/// whose normalised text (its literals lifted to parameters) ran in any scenario before
+/// comes from the cache, and must still answer as the TCK expects.
+fn execute_cached(
+    graph: &mut claimgraph::model::Graph,
+    text: &str,
+    params: &claimgraph::query::Params,
+    cancel: &claimgraph::query::CancelFlag,
+    procedures: &claimgraph::query::Procedures,
+) -> Result<claimgraph::query::QueryOutput, claimgraph::query::QueryError> {
+    static CACHE: std::sync::LazyLock<claimgraph::query::StatementCache> =
+        std::sync::LazyLock::new(|| claimgraph::query::StatementCache::new(100_000));
+    CACHE.execute_with(&claimgraph::query::Caller::default(), graph, text, params, cancel, procedures)
 }
 
 // ---- skip list, known failures ----------------------------------------------------------

@@ -7,6 +7,7 @@
 
 pub(crate) mod aggregate;
 pub(crate) mod budget;
+pub(crate) mod cache;
 pub(crate) mod error;
 pub(crate) mod exec;
 pub(crate) mod functions;
@@ -20,13 +21,17 @@ pub(crate) mod value;
 
 pub use crate::model::result::{NodeValue, PathValue, QueryValue, RelValue};
 pub use budget::{MemoryBudget, TimeLimit};
+pub use cache::StatementCache;
 pub use error::{ErrorClass, ErrorDetail, ErrorPhase, QueryError};
 pub use exec::{CancelFlag, QueryOutput, WriteStats};
 pub use procedures::{ProcType, Procedure, Procedures};
 pub use value::Params;
 
 use crate::model::Graph;
-use crate::syntax::query::{parse_query, Query};
+use crate::syntax::autoparam::Normalised;
+use crate::syntax::query::{parse_query, Literal, Query};
+
+use cache::{Lookup, Template};
 
 /// Who is running queries: `CREATE` attests the relationships it makes to this user; each
 /// query may hold at most `memory_budget` at once and run for at most `time_limit`.
@@ -88,7 +93,7 @@ pub fn execute_with(
     on_query_thread(|| run(&Caller::default(), graph, &parse(text)?, text, params, cancel, procedures))
 }
 
-fn builtin_procedures() -> &'static Procedures {
+pub(crate) fn builtin_procedures() -> &'static Procedures {
     static BUILTIN: std::sync::OnceLock<Procedures> = std::sync::OnceLock::new();
     BUILTIN.get_or_init(Procedures::builtin)
 }
@@ -157,6 +162,150 @@ pub fn profile(
         let out = exec::run(&plan, &ctx, graph)?;
         Ok((out, plan::explain(&plan, Some(&ctx.counts()))))
     })
+}
+
+/// How many normalised statements a session's cache holds (Neo4j's default query cache
+/// size): a script or a shell session rarely has more shapes than that.
+pub(crate) const STATEMENT_CACHE_SIZE: usize = 1000;
+
+impl StatementCache {
+    /// Runs one statement as [`execute_as`] does, from the cache when a statement of the
+    /// same normalised text ran before (see [`cache`]), and keeps it for the next one.
+    pub fn execute(
+        &self,
+        caller: &Caller,
+        graph: &mut Graph,
+        text: &str,
+        params: &Params,
+        cancel: &CancelFlag,
+    ) -> Result<QueryOutput, QueryError> {
+        self.execute_with(caller, graph, text, params, cancel, builtin_procedures())
+    }
+
+    /// [`StatementCache::execute`] with `procedures` as what `CALL` can run.
+    pub fn execute_with(
+        &self,
+        caller: &Caller,
+        graph: &mut Graph,
+        text: &str,
+        params: &Params,
+        cancel: &CancelFlag,
+        procedures: &Procedures,
+    ) -> Result<QueryOutput, QueryError> {
+        match self.lookup(text) {
+            Lookup::Hit(template, normalised) => {
+                execute_template(caller, graph, &template, &normalised, params, cancel, procedures)
+            }
+            other => {
+                let query = parse(text)?;
+                let out = on_query_thread(|| run(caller, graph, &query, text, params, cancel, procedures));
+                if let (Lookup::Miss(normalised), true) = (other, passed_checks(&out)) {
+                    self.learn(&query, 0, normalised);
+                }
+                out
+            }
+        }
+    }
+
+    /// Keeps a statement that ran: `parsed` is its parse (spans `offset` bytes before the
+    /// start of the text that was normalised). The normalised text is parsed and checked
+    /// once here; it is kept as never cached if it may not stand for the statement.
+    pub(crate) fn learn(&self, parsed: &Query, offset: usize, normalised: Normalised) {
+        let template = on_query_thread(|| {
+            Ok(parse_query(&normalised.text)
+                .ok()
+                .filter(|t| cache::may_stand_for(parsed, offset, &normalised, t) && check(t).is_ok()))
+        })
+        .ok()
+        .flatten();
+        let text = normalised.text.clone();
+        self.insert(text.clone(), template.map(|query| Template { query, text }));
+    }
+}
+
+/// Whether a statement that ran got past its checks and its plan (it succeeded, or failed
+/// while running): only then is its normalised text worth keeping.
+pub(crate) fn passed_checks<T>(result: &Result<T, QueryError>) -> bool {
+    result.as_ref().err().is_none_or(|e| e.phase == ErrorPhase::Runtime)
+}
+
+/// Whether a statement would come from the cache, as `:explain` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CacheUse {
+    /// A statement of the same normalised text ran before: its parse and checks are reused.
+    Hit,
+    /// Not seen yet: parsed, and kept once it runs.
+    Miss,
+    /// Never cached: it writes, or a literal of it cannot be a parameter.
+    Bypass,
+}
+
+impl CacheUse {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            CacheUse::Hit => "hit",
+            CacheUse::Miss => "miss",
+            CacheUse::Bypass => "bypass",
+        }
+    }
+}
+
+/// A cache hit's statement: the template planned on the graph as it is now, with the
+/// lifted literals as parameters beside the caller's. Errors point into the original text.
+pub(crate) fn execute_template(
+    caller: &Caller,
+    graph: &mut Graph,
+    template: &Template,
+    normalised: &Normalised,
+    params: &Params,
+    cancel: &CancelFlag,
+    procs: &Procedures,
+) -> Result<QueryOutput, QueryError> {
+    on_query_thread(|| {
+        let params = with_lifted(params, normalised);
+        procedures::check(&template.query, procs, &params)?;
+        let plan = plan::plan(graph, &template.query, &params, &template.text, procs)?;
+        let ctx = exec::Ctx::new(cancel, &caller.user, caller.time_limit, false);
+        let _budget = budget::Scope::enter(caller.memory_budget);
+        exec::run(&plan, &ctx, graph)
+    })
+    .map_err(|e| QueryError { span: e.span.map(|s| normalised.original_span(s)), ..e })
+}
+
+/// The caller's parameters and the lifted literals'.
+fn with_lifted(params: &Params, normalised: &Normalised) -> Params {
+    let mut all = params.clone();
+    for l in &normalised.lifted {
+        let value = match &l.value {
+            Literal::String(s) => QueryValue::String(s.clone()),
+            Literal::Int(i) => QueryValue::Int(*i),
+            Literal::Float(x) => QueryValue::Float(*x),
+            _ => QueryValue::Null,
+        };
+        all.insert(l.name.clone(), value);
+    }
+    all
+}
+
+/// [`explain`] through the cache: whether the statement would come from it, then its
+/// operator tree (with the lifted literals as parameters on a hit).
+pub(crate) fn explain_cached(
+    cache: &StatementCache,
+    graph: &Graph,
+    text: &str,
+    params: &Params,
+) -> Result<(CacheUse, Vec<String>), QueryError> {
+    match cache.lookup(text) {
+        Lookup::Hit(template, normalised) => on_query_thread(|| {
+            let params = with_lifted(params, &normalised);
+            procedures::check(&template.query, builtin_procedures(), &params)?;
+            let plan = plan::plan(graph, &template.query, &params, &template.text, builtin_procedures())?;
+            Ok((CacheUse::Hit, plan::explain(&plan, None)))
+        })
+        .map_err(|e| QueryError { span: e.span.map(|s| normalised.original_span(s)), ..e }),
+        Lookup::Miss(_) => Ok((CacheUse::Miss, explain(graph, text, params)?)),
+        Lookup::Bypass => Ok((CacheUse::Bypass, explain(graph, text, params)?)),
+    }
 }
 
 fn internal_error(message: &str) -> QueryError {

@@ -4,6 +4,7 @@
 //! queries share tokens and can be mixed in one script. Builders turn pest pairs into ASTs
 //! that carry byte [`Span`]s into the statement text; nothing here looks at the graph.
 
+pub(crate) mod autoparam;
 pub mod decl;
 pub(crate) mod lexer;
 pub mod query;
