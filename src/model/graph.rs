@@ -47,6 +47,16 @@ pub enum GraphError {
     NoSuchClaim,
 }
 
+/// How many claims an entity has: leaving it, entering it, and from it to itself (a
+/// self-loop counts in all three). Kept with the claims, so counting relationships around
+/// every entity reads one small array instead of every claim.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Degree {
+    pub out: u32,
+    pub inc: u32,
+    pub loops: u32,
+}
+
 /// The string interner. Interning hashes short ids millions of times while loading, where
 /// SipHash's DoS resistance buys nothing: foldhash's fast, fixed-seed hasher instead.
 #[derive(Debug)]
@@ -95,6 +105,10 @@ pub struct Graph {
     claim_ids: HashMap<Sym, ClaimIx>,
     /// Claims each source attests itself (not as a `VIA` hop).
     by_source: HashMap<SourceRef, BTreeSet<ClaimIx>>,
+    /// Claims holding each property key: every claim on which `r.p <op> value` can hold.
+    by_prop: HashMap<Sym, BTreeSet<ClaimIx>>,
+    /// Each entity's claims counted by direction, by entity index (see [`Degree`]).
+    degrees: Vec<Degree>,
     denials: Vec<Denial>,
     /// A stable key per denial, parallel to `denials` and ascending (see `undo.rs`).
     pub(super) denial_keys: Vec<u64>,
@@ -539,6 +553,39 @@ impl Graph {
             self.claim_ids.insert(id, ix);
         }
         self.by_type.entry(claim.rel_type).or_default().insert(ix);
+        for (k, _) in &claim.props {
+            self.by_prop.entry(*k).or_default().insert(ix);
+        }
+        self.count_degree(ix, true);
+    }
+
+    /// Adds (or, with `add` false, takes away) a claim from its ends' degrees.
+    fn count_degree(&mut self, ix: ClaimIx, add: bool) {
+        let Some((s, o)) = self.graph.edge_endpoints(ix) else { return };
+        let need = s.index().max(o.index()) + 1;
+        if self.degrees.len() < need {
+            self.degrees.resize(need, Degree::default());
+        }
+        let step = |n: &mut u32| *n = if add { *n + 1 } else { n.saturating_sub(1) };
+        step(&mut self.degrees[s.index()].out);
+        step(&mut self.degrees[o.index()].inc);
+        if s == o {
+            step(&mut self.degrees[s.index()].loops);
+        }
+    }
+
+    /// Moves a claim between the property-key sets, from the keys it had to those it has.
+    fn reindex_props(&mut self, ix: ClaimIx, before: &[Sym]) {
+        let Some(claim) = self.graph.edge_weight(ix) else { return };
+        let after: Vec<Sym> = claim.props.iter().map(|(k, _)| *k).collect();
+        for k in before.iter().filter(|k| !after.contains(k)) {
+            if let Some(set) = self.by_prop.get_mut(k) {
+                set.remove(&ix);
+            }
+        }
+        for k in after.iter().filter(|k| !before.contains(k)) {
+            self.by_prop.entry(*k).or_default().insert(ix);
+        }
     }
 
     /// Removes a claim's sources, id and type from the indexes.
@@ -557,6 +604,12 @@ impl Graph {
         if let Some(set) = self.by_type.get_mut(&c.rel_type) {
             set.remove(&ix);
         }
+        for (k, _) in &c.props {
+            if let Some(set) = self.by_prop.get_mut(k) {
+                set.remove(&ix);
+            }
+        }
+        self.count_degree(ix, false);
     }
 
     pub fn claim(&self, ix: ClaimIx) -> Option<&Claim> {
@@ -571,6 +624,7 @@ impl Graph {
         self.record_claim_change(ix);
         let claim = self.graph.edge_weight_mut(ix)?;
         let before: Vec<SourceRef> = claim.attestations.iter().map(|a| a.source).collect();
+        let keys_before: Vec<Sym> = claim.props.iter().map(|(k, _)| *k).collect();
         let result = change(claim);
         let after: Vec<SourceRef> = claim.attestations.iter().map(|a| a.source).collect();
         for s in before.iter().filter(|s| !after.contains(s)) {
@@ -581,6 +635,7 @@ impl Graph {
         for s in after {
             self.by_source.entry(s).or_default().insert(ix);
         }
+        self.reindex_props(ix, &keys_before);
         Some(result)
     }
 
@@ -608,7 +663,10 @@ impl Graph {
         self.graph.edge_weight(ix).ok_or(GraphError::NoSuchClaim)?;
         self.record_claim_change(ix);
         let c = self.graph.edge_weight_mut(ix).ok_or(GraphError::NoSuchClaim)?;
-        Ok(set_prop(&mut c.props, key, value))
+        let keys_before: Vec<Sym> = c.props.iter().map(|(k, _)| *k).collect();
+        let changed = set_prop(&mut c.props, key, value);
+        self.reindex_props(ix, &keys_before);
+        Ok(changed)
     }
 
     /// (subject, object) of a claim.
@@ -650,6 +708,21 @@ impl Graph {
     /// How many claims `source` attests itself.
     pub fn source_claim_count(&self, source: SourceRef) -> usize {
         self.by_source.get(&source).map_or(0, BTreeSet::len)
+    }
+
+    /// Claims that hold the property `key`, in index order.
+    pub fn claims_with_prop(&self, key: Sym) -> impl Iterator<Item = ClaimIx> + '_ {
+        self.by_prop.get(&key).into_iter().flatten().copied()
+    }
+
+    /// How many claims hold the property `key`.
+    pub fn prop_claim_count(&self, key: Sym) -> usize {
+        self.by_prop.get(&key).map_or(0, BTreeSet::len)
+    }
+
+    /// How many claims leave, enter and loop at an entity.
+    pub fn degree(&self, ix: EntityIx) -> Degree {
+        self.degrees.get(ix.index()).copied().unwrap_or_default()
     }
 
     /// Relationship types in use, with how many claims have each.
@@ -770,6 +843,10 @@ impl Graph {
             self.claim_ids.insert(id, ix);
         }
         by_type.entry(claim.rel_type).or_default().push(ix);
+        for (k, _) in &claim.props {
+            self.by_prop.entry(*k).or_default().insert(ix);
+        }
+        self.count_degree(ix, true);
     }
 
     pub(super) fn bulk_index_claims(
@@ -909,6 +986,17 @@ impl Graph {
             .collect();
         by_source.sort();
         let _ = writeln!(out, "by_source {by_source:?}");
+        let mut by_prop: Vec<(String, Vec<usize>)> = self
+            .by_prop
+            .iter()
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(k, s)| (self.str(*k).to_string(), s.iter().map(|i| i.index()).collect()))
+            .collect();
+        by_prop.sort();
+        let _ = writeln!(out, "by_prop {by_prop:?}");
+        let degrees: Vec<(usize, &Degree)> =
+            self.degrees.iter().enumerate().filter(|(_, d)| **d != Degree::default()).collect();
+        let _ = writeln!(out, "degrees {degrees:?}");
         let _ = writeln!(out, "denials {:?} {:?}", self.denial_keys, self.denials);
         let _ = writeln!(out, "constraints {:?}", self.constraints);
         let _ = writeln!(out, "resolutions {:?}", self.resolutions);
