@@ -966,13 +966,16 @@ impl Graph {
             v
         };
         let _ = writeln!(out, "by_label {:?}", named(&self.by_label));
-        let mut types: Vec<(String, Vec<usize>)> = self
-            .by_type
-            .iter()
-            .filter(|(_, s)| !s.is_empty())
-            .map(|(k, s)| (self.str(*k).to_string(), s.iter().map(|i| i.index()).collect()))
-            .collect();
-        types.sort();
+        let claim_sets = |m: &HashMap<Sym, BTreeSet<ClaimIx>>| {
+            let mut v: Vec<(String, Vec<usize>)> = m
+                .iter()
+                .filter(|(_, s)| !s.is_empty())
+                .map(|(k, s)| (self.str(*k).to_string(), s.iter().map(|i| i.index()).collect()))
+                .collect();
+            v.sort();
+            v
+        };
+        let types = claim_sets(&self.by_type);
         let _ = writeln!(out, "by_type {types:?}");
         let mut claim_ids: Vec<(&str, usize)> =
             self.claim_ids.iter().map(|(k, v)| (self.str(*k), v.index())).collect();
@@ -986,14 +989,7 @@ impl Graph {
             .collect();
         by_source.sort();
         let _ = writeln!(out, "by_source {by_source:?}");
-        let mut by_prop: Vec<(String, Vec<usize>)> = self
-            .by_prop
-            .iter()
-            .filter(|(_, s)| !s.is_empty())
-            .map(|(k, s)| (self.str(*k).to_string(), s.iter().map(|i| i.index()).collect()))
-            .collect();
-        by_prop.sort();
-        let _ = writeln!(out, "by_prop {by_prop:?}");
+        let _ = writeln!(out, "by_prop {:?}", claim_sets(&self.by_prop));
         let degrees: Vec<(usize, &Degree)> =
             self.degrees.iter().enumerate().filter(|(_, d)| **d != Degree::default()).collect();
         let _ = writeln!(out, "degrees {degrees:?}");
