@@ -1,9 +1,10 @@
 //! Counted hops ([`CountStep`]): how many relationships a node has for a hop (in its
 //! direction, with one of its types, whose far end has its labels), less those the MATCH
 //! bound already; for a chain of two counted at its middle node, the product of both hops'
-//! degrees less the relationships either hop could take. Degrees come from one sequential
-//! pass over every claim when the MATCH reads the whole graph, else from each node's own
-//! relationships when first met.
+//! degrees less the relationships either hop could take. Degrees of plain hops (any type,
+//! any far end) are the graph's own counts ([`Graph::degree`]); others come from one
+//! sequential pass over every claim when the MATCH reads the whole graph, else from each
+//! node's own relationships when first met.
 
 use std::collections::HashMap;
 
