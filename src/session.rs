@@ -81,6 +81,8 @@ pub(crate) struct Session {
     pub user: String,
     /// The most memory one query may hold (`--memory-budget`, `:set memory-budget`).
     pub memory_budget: query::MemoryBudget,
+    /// How long one statement may run (`--time-limit`, `:set time-limit`).
+    pub time_limit: query::TimeLimit,
     pub cancel: Arc<CancelFlag>,
     /// Stop a script at its first failing statement.
     pub fail_fast: bool,
@@ -117,6 +119,7 @@ impl Session {
             timing: false,
             user: std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "user".to_string()),
             memory_budget: query::MemoryBudget::default(),
+            time_limit: query::TimeLimit::default(),
             cancel: Arc::new(CancelFlag::new(false)),
             fail_fast: true,
             color: false,
@@ -524,7 +527,11 @@ impl Session {
 
     /// Who runs the session's queries, and under which memory budget.
     fn caller(&self) -> query::Caller {
-        query::Caller { user: self.user.clone(), memory_budget: self.memory_budget }
+        query::Caller {
+            user: self.user.clone(),
+            memory_budget: self.memory_budget,
+            time_limit: self.time_limit,
+        }
     }
 
     /// Runs a query and returns its operator tree with the rows each operator produced,

@@ -201,7 +201,8 @@ fn review_session() {
 
 /// A runaway query under a 3 GiB address-space cap (`ulimit -v`) ends in a ResourceError
 /// under the default budget, and the shell answers the next query; `:set memory-budget`
-/// changes the budget for the queries after it.
+/// changes the budget for the queries after it, and `:set time-limit` the time limit (off
+/// at first, so that a slow debug build on a busy machine meets the memory budget first).
 #[test]
 fn runaway_query_leaves_the_shell_usable() {
     let Some(mut p) = spawn_with(|cmd| {
@@ -211,6 +212,8 @@ fn runaway_query_leaves_the_shell_usable() {
     };
     p.set_expect_timeout(Some(Duration::from_secs(120)));
     p.expect("claimgraph> ").unwrap();
+    p.send_line(":set time-limit off").unwrap();
+    p.expect("time-limit: off").unwrap();
     p.send_line("UNWIND range(1, 9000000) AS x WITH collect([x, x]) AS xs RETURN size(xs);").unwrap();
     p.expect("ResourceError.MemoryLimitExceeded").unwrap();
     p.expect(Regex("needs more memory than the query's budget of [0-9.]+ MiB")).unwrap();
@@ -230,6 +233,19 @@ fn runaway_query_leaves_the_shell_usable() {
     p.send_line(":set").unwrap();
     p.expect("memory-budget: 32 MiB").unwrap();
     p.send_line("RETURN size(collect(1)) AS one;").unwrap();
+    p.expect("1 row").unwrap();
+    p.expect("claimgraph> ").unwrap();
+
+    // A runaway in time holds almost no memory: only the time limit ends it.
+    p.send_line(":set time-limit 1s").unwrap();
+    p.expect("time-limit: 1s").unwrap();
+    p.send_line("MATCH p = (a)-[*]->(b) RETURN count(p);").unwrap();
+    p.expect("ResourceError.TimeLimitExceeded").unwrap();
+    p.expect("ran past its time limit of 1s").unwrap();
+    p.expect("claimgraph> ").unwrap();
+    p.send_line(":set time-limit soon").unwrap();
+    p.expect("`soon` is not a duration").unwrap();
+    p.send_line("MATCH (n {name: 'Wagner'}) RETURN n.name AS found;").unwrap();
     p.expect("1 row").unwrap();
     p.expect("claimgraph> ").unwrap();
     p.send(ControlCode::EndOfTransmission).unwrap();

@@ -63,6 +63,10 @@ pub struct SessionArgs {
     /// what `ulimit -v` leaves
     #[arg(long, value_name = "SIZE", global = true, value_parser = crate::query::MemoryBudget::parse)]
     pub memory_budget: Option<crate::query::MemoryBudget>,
+    /// How long one statement may run (`30s`, `2m`, `off`); a statement that runs longer
+    /// ends with a ResourceError and keeps none of its writes. Default: 5s
+    #[arg(long, value_name = "DURATION", global = true, value_parser = crate::query::TimeLimit::parse)]
+    pub time_limit: Option<crate::query::TimeLimit>,
 }
 
 /// Whether a script stops at its first failing statement.
@@ -329,14 +333,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let origin = from.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
             crate::storage::create(&file, &graph, &init_entry(&origin)).map_err(storage_error)?;
             let s = graph.summary();
-            println!(
-                "created {}: {} entities, {} sources, {} claims, {} attestations",
-                crate::storage::describe(&file),
-                s.entities,
-                s.sources,
-                s.claims,
-                s.attestations
-            );
+            println!("created {}: {}", crate::storage::describe(&file), s.counts());
             std::mem::forget(graph);
             Ok(ExitCode::SUCCESS)
         }
@@ -496,6 +493,7 @@ fn export(format: ExportFormat, args: &SessionArgs) -> anyhow::Result<()> {
                     let cancel = crate::query::CancelFlag::new(false);
                     let mut caller = crate::query::Caller::default();
                     caller.memory_budget = args.memory_budget.unwrap_or(caller.memory_budget);
+                    caller.time_limit = args.time_limit.unwrap_or(caller.time_limit);
                     let out = crate::query::execute_as(&caller, &mut graph, &q, &params, &cancel)
                         .map_err(|e| anyhow::anyhow!("query failed: {e}"))?;
                     output_to_dot(&graph, &out, options)
@@ -556,6 +554,9 @@ pub(crate) fn session_from_args(args: &SessionArgs) -> anyhow::Result<Session> {
     session.timing = args.timing;
     if let Some(budget) = args.memory_budget {
         session.memory_budget = budget;
+    }
+    if let Some(limit) = args.time_limit {
+        session.time_limit = limit;
     }
     Ok(session)
 }

@@ -29,6 +29,21 @@ pub struct Summary {
     pub constraints: usize,
 }
 
+impl Summary {
+    /// `12 entities, 3 sources, 1 claim, 1 attestation`: the banner's counts, each noun
+    /// in the number it takes.
+    pub fn counts(&self) -> String {
+        let n = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        [
+            n(self.entities, "entity", "entities"),
+            n(self.sources, "source", "sources"),
+            n(self.claims, "claim", "claims"),
+            n(self.attestations, "attestation", "attestations"),
+        ]
+        .join(", ")
+    }
+}
+
 impl Graph {
     pub fn summary(&self) -> Summary {
         let source = self.sym("Source");
@@ -96,5 +111,18 @@ impl std::fmt::Display for Summary {
         writeln!(f)?;
         writeln!(f, "denials       {:>7}", self.denials)?;
         write!(f, "constraints   {:>7}", self.constraints)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Summary;
+
+    #[test]
+    fn counts_take_the_number_of_their_noun() {
+        let one = Summary { entities: 1, sources: 1, claims: 1, attestations: 1, ..Summary::default() };
+        assert_eq!(one.counts(), "1 entity, 1 source, 1 claim, 1 attestation");
+        let many = Summary { entities: 0, sources: 2, claims: 103, attestations: 5, ..Summary::default() };
+        assert_eq!(many.counts(), "0 entities, 2 sources, 103 claims, 5 attestations");
     }
 }

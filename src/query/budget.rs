@@ -1,5 +1,5 @@
-//! The memory budget of a query: how many bytes a query may hold at once, and the
-//! `ResourceError` that ends it when it needs more.
+//! The budgets of a query: how many bytes it may hold at once ([`MemoryBudget`]) and how
+//! long it may run ([`TimeLimit`]), and the `ResourceError`s that end it when it needs more.
 //!
 //! The bytes are counted by the program's allocator ([`crate::alloc`]), per thread: a query
 //! runs on one thread, so what that thread allocated since the query started, less what it
@@ -98,6 +98,82 @@ impl fmt::Display for MemoryBudget {
         }
         write!(f, "{} bytes", self.0)
     }
+}
+
+/// How long one statement may run before it ends with a `ResourceError`: a runaway in
+/// time (an unbounded variable-length pattern under `count()`, a product of every node with
+/// every node) holds little memory, so the memory budget alone would let it run forever.
+/// The deadline is looked at where the cancel flag is, per batch of work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeLimit(Option<std::time::Duration>);
+
+impl TimeLimit {
+    /// The default: long enough for any whole-graph question at a million claims (the
+    /// slowest measured take a second or two), short enough that a runaway in a script
+    /// ends instead of hanging it.
+    pub const DEFAULT: TimeLimit = TimeLimit(Some(std::time::Duration::from_secs(5)));
+    /// No limit: only Ctrl-C (or the memory budget) ends the statement.
+    pub const NONE: TimeLimit = TimeLimit(None);
+
+    pub fn duration(self) -> Option<std::time::Duration> {
+        self.0
+    }
+
+    /// Reads `5s`, `500ms`, `2m`, `1h 30m`, `90` (seconds), or `off` / `none` / `0` for no
+    /// limit.
+    pub fn parse(text: &str) -> Result<TimeLimit, String> {
+        let t = text.trim();
+        if matches!(t.to_ascii_lowercase().as_str(), "off" | "none" | "0" | "unlimited") {
+            return Ok(TimeLimit::NONE);
+        }
+        let d = match t.parse::<f64>() {
+            Ok(secs) if secs.is_finite() && secs > 0.0 && secs < 1e12 => {
+                std::time::Duration::from_secs_f64(secs)
+            }
+            Ok(_) => return Err(format!("`{t}` is not a time limit: use a positive duration, as in 30s")),
+            Err(_) => {
+                let d: jiff::SignedDuration = t.parse().map_err(|_| {
+                    format!("`{t}` is not a duration: write it as in 500ms, 30s, 2m or 1h, or off")
+                })?;
+                std::time::Duration::try_from(d)
+                    .ok()
+                    .filter(|d| !d.is_zero())
+                    .ok_or_else(|| format!("`{t}` is not a time limit: use a positive duration, as in 30s"))?
+            }
+        };
+        Ok(TimeLimit(Some(d)))
+    }
+}
+
+impl Default for TimeLimit {
+    fn default() -> Self {
+        TimeLimit::DEFAULT
+    }
+}
+
+impl fmt::Display for TimeLimit {
+    /// `5s`, `1m 30s`, `250ms`, or `off`: a form [`TimeLimit::parse`] reads.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            None => f.write_str("off"),
+            Some(d) => match jiff::SignedDuration::try_from(d) {
+                Ok(d) => write!(f, "{d:#}"),
+                Err(_) => write!(f, "{}s", d.as_secs()),
+            },
+        }
+    }
+}
+
+const RAISE_TIME_LIMIT: &str = "; raise it with --time-limit or `:set time-limit` (`off` for none)";
+
+/// The error of a statement that ran past its [`TimeLimit`].
+pub(crate) fn time_limit_exceeded(limit: std::time::Duration) -> QueryError {
+    let limit = TimeLimit(Some(limit));
+    runtime_error(
+        ErrorClass::ResourceError,
+        ErrorDetail::TimeLimitExceeded,
+        format!("the statement ran past its time limit of {limit}{RAISE_TIME_LIMIT}"),
+    )
 }
 
 thread_local! {
@@ -210,6 +286,13 @@ fn exceeded(budget: MemoryBudget, operator: Option<&str>) -> QueryError {
 
 /// Names `operator` in a budget error that does not name one yet; other errors pass.
 pub(crate) fn blame(e: QueryError, operator: &str) -> QueryError {
+    if e.detail == ErrorDetail::TimeLimitExceeded {
+        if let Some(head) = e.message.strip_suffix(RAISE_TIME_LIMIT).filter(|h| !h.ends_with(')')) {
+            let message = format!("{head} (in {operator}){RAISE_TIME_LIMIT}");
+            return QueryError { message, ..e };
+        }
+        return e;
+    }
     if e.detail == ErrorDetail::MemoryLimitExceeded && e.message.starts_with(UNNAMED) {
         let budget = e.message[UNNAMED.len()..].trim();
         QueryError {
@@ -317,6 +400,33 @@ mod tests {
         for bad in ["", "GiB", "2 parsecs", "-1G", "100", "1e30T"] {
             assert!(MemoryBudget::parse(bad).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn time_limits_read_and_print_back() {
+        for (text, shown) in
+            [("5s", "5s"), ("500ms", "500ms"), ("2m", "2m"), ("1h 30m", "1h 30m"), ("90", "1m 30s")]
+        {
+            let t = TimeLimit::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(t.to_string(), shown, "{text}");
+            assert_eq!(TimeLimit::parse(&t.to_string()), Ok(t), "{t} reads back");
+        }
+        for off in ["off", "none", "0", "OFF"] {
+            assert_eq!(TimeLimit::parse(off), Ok(TimeLimit::NONE), "{off}");
+        }
+        assert_eq!(TimeLimit::NONE.to_string(), "off");
+        assert_eq!(TimeLimit::default().to_string(), "5s");
+        for bad in ["", "soon", "-5s", "0s", "-1", "1e99"] {
+            assert!(TimeLimit::parse(bad).is_err(), "{bad:?} accepted");
+        }
+        let e = blame(time_limit_exceeded(std::time::Duration::from_secs(1)), "VarLengthExpand");
+        assert_eq!(e.code(), "ResourceError.TimeLimitExceeded");
+        assert!(
+            e.message.starts_with("the statement ran past its time limit of 1s (in VarLengthExpand);"),
+            "{}",
+            e.message
+        );
+        assert_eq!(blame(e.clone(), "Aggregate").message, e.message, "the first operator named stays");
     }
 
     #[test]

@@ -52,7 +52,8 @@ tck_names! {
         UnsupportedOperation,
         /// Ctrl-C (claimgraph's own).
         Cancelled,
-        /// The query needed more memory than its budget (claimgraph's own).
+        /// The query needed more memory than its budget, or ran past its time limit
+        /// (claimgraph's own).
         ResourceError,
         /// A bug: the engine panicked (claimgraph's own).
         InternalError,
@@ -102,6 +103,7 @@ tck_names! {
         ProcedureNotFound,
         RelationshipUniquenessViolation,
         RequiresDirectedRelationship,
+        TimeLimitExceeded,
         UndefinedVariable,
         UnexpectedSyntax,
         UnknownFunction,

@@ -322,10 +322,16 @@ pub(crate) fn call(graph: &Graph, name: &str, args: &[Value]) -> EvalResult<Valu
             }
             let s = string(f, a)?;
             let n = non_negative(f, n)?;
-            let chars: Vec<char> = s.chars().collect();
-            let n = n.min(chars.len());
-            let part = if f == "left" { &chars[..n] } else { &chars[chars.len() - n..] };
-            Ok(Value::from(part.iter().collect::<String>()))
+            // Slice at a character boundary: copying the characters out first would take 4
+            // bytes per character, more than the string itself and unasked of the budget.
+            let part = if f == "left" {
+                s.char_indices().nth(n).map_or(s, |(at, _)| &s[..at])
+            } else {
+                s.char_indices()
+                    .nth_back(n.saturating_sub(1))
+                    .map_or(s, |(at, _)| if n == 0 { "" } else { &s[at..] })
+            };
+            Ok(Value::from(part))
         }
         "split" => {
             let d = arg(1);
@@ -791,6 +797,12 @@ mod tests {
             ("left", vec![s("hello"), i(2)], s("he")),
             ("left", vec![s("hello"), i(20)], s("hello")),
             ("right", vec![s("hello"), i(2)], s("lo")),
+            ("right", vec![s("hello"), i(20)], s("hello")),
+            ("right", vec![s("hello"), i(0)], s("")),
+            ("left", vec![s("hello"), i(0)], s("")),
+            ("left", vec![s("héllo"), i(2)], s("hé")),
+            ("right", vec![s("héllo"), i(4)], s("éllo")),
+            ("right", vec![s("héllo"), i(5)], s("héllo")),
             ("split", vec![s("a,b,,c"), s(",")], l(vec![s("a"), s("b"), s(""), s("c")])),
             ("split", vec![s("ab"), s("")], l(vec![s("a"), s("b")])),
             ("name", vec![Value::Node(nodes[2])], s("Wagner")),

@@ -19,7 +19,7 @@ pub(crate) mod temporal_functions;
 pub(crate) mod value;
 
 pub use crate::model::result::{NodeValue, PathValue, QueryValue, RelValue};
-pub use budget::MemoryBudget;
+pub use budget::{MemoryBudget, TimeLimit};
 pub use error::{ErrorClass, ErrorDetail, ErrorPhase, QueryError};
 pub use exec::{CancelFlag, QueryOutput, WriteStats};
 pub use procedures::{ProcType, Procedure, Procedures};
@@ -29,16 +29,21 @@ use crate::model::Graph;
 use crate::syntax::query::{parse_query, Query};
 
 /// Who is running queries: `CREATE` attests the relationships it makes to this user; each
-/// query may hold at most `memory_budget` at once.
+/// query may hold at most `memory_budget` at once and run for at most `time_limit`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub user: String,
     pub memory_budget: MemoryBudget,
+    pub time_limit: TimeLimit,
 }
 
 impl Default for Caller {
     fn default() -> Self {
-        Caller { user: "user".to_string(), memory_budget: MemoryBudget::default() }
+        Caller {
+            user: "user".to_string(),
+            memory_budget: MemoryBudget::default(),
+            time_limit: TimeLimit::default(),
+        }
     }
 }
 
@@ -147,7 +152,7 @@ pub fn profile(
         check(&query)?;
         procedures::check(&query, builtin_procedures(), params)?;
         let plan = plan::plan(graph, &query, params, text, builtin_procedures())?;
-        let ctx = exec::Ctx::new(cancel, &caller.user, true);
+        let ctx = exec::Ctx::new(cancel, &caller.user, caller.time_limit, true);
         let _budget = budget::Scope::enter(caller.memory_budget);
         let out = exec::run(&plan, &ctx, graph)?;
         Ok((out, plan::explain(&plan, Some(&ctx.counts()))))
@@ -181,7 +186,7 @@ fn run(
     check(query)?;
     procedures::check(query, procs, params)?;
     let plan = plan::plan(graph, query, params, text, procs)?;
-    let ctx = exec::Ctx::new(cancel, &caller.user, false);
+    let ctx = exec::Ctx::new(cancel, &caller.user, caller.time_limit, false);
     let _budget = budget::Scope::enter(caller.memory_budget);
     exec::run(&plan, &ctx, graph)
 }

@@ -19,7 +19,8 @@ pub(crate) const COMMANDS: &[(&str, &str)] = &[
     ("export", ":export FORMAT FILE [query]  export the graph (dot and json: or a query's subgraph)"),
     ("format", ":format table|json|csv|markdown  how results print"),
     ("timing", ":timing on|off            show how long queries take"),
-    ("set", ":set memory-budget SIZE   the most memory one query may hold (512MiB, 4GiB); :set lists it"),
+    ("set", ":set memory-budget SIZE   the most memory one query may hold (512MiB, 4GiB); :set lists it\n  \
+             :set time-limit DURATION  how long one statement may run (30s, 2m, off)"),
     ("param", ":param name => value      set a query parameter ($name)"),
     ("params", ":params                   list parameters"),
     ("schema", ":schema                   labels, relationship types, constraints and counts"),
@@ -138,14 +139,25 @@ See docs/language.md for denials (DENY) and constraints (CONSTRAINT).
 fn set(rest: &str, session: &mut Session, out: &mut dyn Write) -> Result<After, String> {
     let (name, value) = rest.split_once(char::is_whitespace).map_or((rest, ""), |(n, v)| (n, v.trim()));
     match name {
-        "" | "memory-budget" if value.is_empty() => {
+        "" if value.is_empty() => {
+            let _ = writeln!(out, "memory-budget: {}", session.memory_budget);
+            let _ = writeln!(out, "time-limit: {}", session.time_limit);
+        }
+        "memory-budget" if value.is_empty() => {
             let _ = writeln!(out, "memory-budget: {}", session.memory_budget);
         }
         "memory-budget" => {
             session.memory_budget = crate::query::MemoryBudget::parse(value)?;
             let _ = writeln!(out, "memory-budget: {}", session.memory_budget);
         }
-        other => return Err(format!("no setting `{other}`; settings: memory-budget")),
+        "time-limit" if value.is_empty() => {
+            let _ = writeln!(out, "time-limit: {}", session.time_limit);
+        }
+        "time-limit" => {
+            session.time_limit = crate::query::TimeLimit::parse(value)?;
+            let _ = writeln!(out, "time-limit: {}", session.time_limit);
+        }
+        other => return Err(format!("no setting `{other}`; settings: memory-budget, time-limit")),
     }
     Ok(After::Continue)
 }

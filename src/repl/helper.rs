@@ -178,7 +178,7 @@ impl ReplHelper {
             let choices: &[&str] = match cmd {
                 "format" => &["table", "json", "csv", "markdown"],
                 "timing" => &["on", "off"],
-                "set" => &["memory-budget"],
+                "set" => &["memory-budget", "time-limit"],
                 "help" => HELP_TOPICS,
                 "export"
                     if cmd_line.split_whitespace().count() <= 1

@@ -63,12 +63,9 @@ pub(crate) fn run_repl(mut session: Session, source_name: &str) -> Result<ExitCo
     let read_only = session.workspace.as_mut().and_then(|w| w.acquire_writer().err());
     let s = session.graph.summary();
     println!(
-        "claimgraph {} — {source_name}: {} entities, {} sources, {} claims, {} attestations. Type :help for help.",
+        "claimgraph {} — {source_name}: {}. Type :help for help.",
         env!("CARGO_PKG_VERSION"),
-        s.entities,
-        s.sources,
-        s.claims,
-        s.attestations
+        s.counts()
     );
     if let Some(e) = read_only {
         println!("read-only: {}; statements that change the graph will fail", e.message);

@@ -397,7 +397,7 @@ fn constant_type_error(e: &Expr, list: &Expr) -> EvalResult<()> {
     let params = Params::new();
     let (compiled, width) = plan::compile_alone(&graph, &params, e);
     let cancel = CancelFlag::new(false);
-    let ctx = Ctx::new(&cancel, "", false);
+    let ctx = Ctx::new(&cancel, "", crate::query::budget::TimeLimit::NONE, false);
     match eval(&ctx, &graph, &compiled, &vec![Value::Null; width]) {
         Err(err) if err.class == ErrorClass::TypeError => {
             Err(semantic_error(ErrorDetail::InvalidArgumentType, &err.message, e.span))

@@ -21,7 +21,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
-use super::budget;
+use super::budget::{self, TimeLimit};
 use super::error::{runtime_error, ErrorClass, ErrorDetail, EvalResult};
 use super::ops::{self, GroupKey};
 use super::plan::{Op, OpKind, QueryPlan, SinglePlan};
@@ -81,13 +81,17 @@ pub(crate) struct Ctx<'a> {
     /// The statement's clock: `date()`, `datetime()`, ... all read this one instant.
     pub(crate) now: jiff::Timestamp,
     ticks: Cell<u32>,
+    /// When the statement must end, and its time limit (for the message); none without one.
+    deadline: Option<(std::time::Instant, std::time::Duration)>,
     /// Rows per operator and step id, when profiling.
     counts: Option<RefCell<Vec<u64>>>,
 }
 
 impl<'a> Ctx<'a> {
-    pub(crate) fn new(cancel: &'a CancelFlag, user: &'a str, profile: bool) -> Self {
+    pub(crate) fn new(cancel: &'a CancelFlag, user: &'a str, time_limit: TimeLimit, profile: bool) -> Self {
+        let started = std::time::Instant::now();
         Ctx {
+            deadline: time_limit.duration().and_then(|d| Some((started.checked_add(d)?, d))),
             cancel,
             user,
             stats: Cell::new(WriteStats::default()),
@@ -110,10 +114,15 @@ impl<'a> Ctx<'a> {
         Ok(())
     }
 
-    /// Looks at the cancel flag now (once per batch an operator produces).
+    /// Looks at the cancel flag and the clock now (once per batch an operator produces).
     pub(crate) fn check(&self) -> EvalResult<()> {
         if self.cancel.load(AtomicOrdering::Relaxed) {
             return Err(runtime_error(ErrorClass::Cancelled, ErrorDetail::Cancelled, "query cancelled"));
+        }
+        if let Some((deadline, limit)) = self.deadline {
+            if std::time::Instant::now() >= deadline {
+                return Err(budget::time_limit_exceeded(limit));
+            }
         }
         Ok(())
     }

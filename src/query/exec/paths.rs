@@ -121,7 +121,10 @@ impl VarState {
             };
             top.pos += 1;
             ctx.tick()?;
-            if used(row, &x.rel_test.distinct_from, c) || self.trail.contains(&c) {
+            if !bound_allows(x, row, depth, c)
+                || used(row, &x.rel_test.distinct_from, c)
+                || self.trail.contains(&c)
+            {
                 continue;
             }
             if let Some(p) = &x.rel_test.props {
@@ -133,6 +136,22 @@ impl VarState {
             self.nodes.push(to);
             self.frames.push(Frame { at: to, edges: None, pos: 0, offered: false });
         }
+    }
+}
+
+/// Whether step `depth` of the trail may take relationship `c`: any, unless the
+/// relationship variable is bound to a list, whose item at that step (counted from the far
+/// end when the pattern is walked backwards) it must be. Walking only the bound list's own
+/// relationships keeps `MATCH (a)-[rs*]->(b)` with `rs` bound as cheap as the list is long,
+/// instead of trying every trail in the graph and comparing each with the list.
+fn bound_allows(x: &VarExpand, row: &[Value], depth: usize, c: ClaimIx) -> bool {
+    let Some(b) = x.rel_test.bound else { return true };
+    match &row[b] {
+        Value::List(items) if depth < items.len() => {
+            let i = if x.reversed { items.len() - 1 - depth } else { depth };
+            matches!(&items[i], Value::Relationship(want) if *want == c)
+        }
+        _ => false,
     }
 }
 

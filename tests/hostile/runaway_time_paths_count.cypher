@@ -1,0 +1,1 @@
+MATCH p = (a)-[*]->(b) RETURN count(p);
