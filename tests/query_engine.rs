@@ -131,6 +131,43 @@ fn cancelled_query_stops_with_an_error() {
     assert_eq!(err.message, "query cancelled");
 }
 
+/// A cancel that arrives while a query runs stops it: the flag is looked at as batches and
+/// units of work pass, in every kind of operator a runaway query spends its time in (a
+/// product, a filter, a sort, an aggregation, an UNWIND, a variable-length expand, a
+/// counted chain). Each query here runs for seconds or more when nothing stops it; another
+/// thread sets the flag 20 ms in. How soon it stops is measured by hand, not asserted
+/// (docs/performance.md).
+#[test]
+fn a_cancel_from_another_thread_stops_a_running_query() {
+    let mut g = Graph::new();
+    run(&mut g, "UNWIND range(1, 200) AS i CREATE ({i: i})");
+    run(&mut g, "MATCH (a), (b) WHERE b.i = a.i + 1 OR b.i = a.i * 3 CREATE (a)-[:R]->(b)");
+    for q in [
+        "MATCH (a), (b), (c) WHERE a.i + b.i + c.i < 0 RETURN count(*)",
+        "MATCH (a), (b), (c) RETURN a.i + b.i + c.i AS s ORDER BY s LIMIT 1",
+        "MATCH (a), (b), (c) RETURN a.i % 7 AS k, count(*)",
+        "UNWIND range(1, 3000) AS i UNWIND range(1, 3000) AS j WITH i, j WHERE i + j < 0 RETURN count(*)",
+        "MATCH (a)-[*1..8]-(b) RETURN count(*)",
+        "MATCH (a), (b), (c)-[r]->(d)-[s]->(e) RETURN count(*)",
+    ] {
+        let cancel = AtomicBool::new(false);
+        let (result, late) = std::thread::scope(|scope| {
+            let setter = scope.spawn(|| {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+                std::time::Instant::now()
+            });
+            let result = execute(&mut g, q, &Params::new(), &cancel);
+            let ended = std::time::Instant::now();
+            let set_at = setter.join().expect("the setter thread ends");
+            (result, ended.saturating_duration_since(set_at))
+        });
+        let err = result.expect_err(q);
+        assert_eq!((err.class.as_str(), err.message.as_str()), ("Cancelled", "query cancelled"), "{q}");
+        eprintln!("{q}: stopped {} µs after the flag", late.as_micros());
+    }
+}
+
 #[test]
 fn errors_carry_tck_names() {
     let mut g = Graph::new();
@@ -368,6 +405,32 @@ fn relationship_anchors_find_what_scans_find() {
         let (h, c) = (run(&mut g, hinted), run(&mut g, control));
         assert_eq!(row_set(&h), row_set(&c), "{hinted}");
     }
+    // A comparison with a relationship's property: the claims holding it (the control
+    // reads the property after a WITH, where no hint reaches the MATCH).
+    let props = [
+        (
+            "MATCH (a)-[r]->(b) WHERE r.killed > 10 RETURN a, r, b",
+            "MATCH (a)-[r]->(b) WITH a, r, b, r.killed AS k WHERE k > 10 RETURN a, r, b",
+        ),
+        (
+            "MATCH (a)-[r]-(b) WHERE 100 >= r.killed AND a <> b RETURN a, r, b",
+            "MATCH (a)-[r]-(b) WITH a, r, b, r.killed AS k WHERE 100 >= k AND a <> b RETURN a, r, b",
+        ),
+        (
+            "MATCH (a)-[r]->(b) WHERE r.date <> '' RETURN r",
+            "MATCH (a)-[r]->(b) WITH r, r.date AS d WHERE d <> '' RETURN r",
+        ),
+        (
+            "MATCH (a)-[r]->(b)-[q]->(c) WHERE q.killed = q.killed RETURN a, r, q, c",
+            "MATCH (a)-[r]->(b)-[q]->(c) WITH a, r, q, c, q.killed AS k WHERE k = k RETURN a, r, q, c",
+        ),
+        ("MATCH (a)-[r]->(b) WHERE r.no_such_key < 3 RETURN r", "MATCH (a)-[r]->(b) WHERE false RETURN r"),
+    ];
+    for (hinted, control) in props {
+        let (h, c) = (run(&mut g, hinted), run(&mut g, control));
+        assert!(!c.rows.is_empty() || hinted.contains("no_such_key"), "{control} finds nothing");
+        assert_eq!(row_set(&h), row_set(&c), "{hinted}");
+    }
     let none = run(&mut g, "OPTIONAL MATCH (a)-[r]->(b) WHERE 'nobody' IN sources(r) RETURN a, r");
     assert_eq!(none.rows, vec![vec![QueryValue::Null, QueryValue::Null]]);
 }
@@ -388,6 +451,8 @@ fn explain_starts_from_a_source_or_a_type() {
         "MATCH (a)-[r]->(b) UNWIND attestations(r) AS at WITH a, r, b, at WHERE at.source = 'reuters' RETURN a",
     );
     assert!(unwound.starts_with("RelationshipsBySource reuters"), "{unwound}");
+    let by_prop = first("MATCH (a)-[r]->(b) WHERE r.killed > 10 RETURN a");
+    assert!(by_prop.starts_with("RelationshipsByProperty r.killed (7 claims)"), "{by_prop}");
     // An id still wins over any relationship.
     let by_key =
         first("MATCH (a)-[r:PART_OF]->(b) WHERE key(a) = 'wagner' AND 'reuters' IN sources(r) RETURN a");
@@ -414,4 +479,41 @@ fn the_source_index_follows_writes() {
     assert_eq!(run(&mut g, count).rows, vec![vec![QueryValue::Int(1)]]);
     let by_user = "MATCH (a)-[r]->(b) WHERE 'user' IN sources(r) RETURN a.n AS n";
     assert_eq!(run(&mut g, by_user).rows, vec![vec![QueryValue::Int(1)]]);
+}
+
+/// The property index follows writes: `SET`, `REMOVE`, `SET r = {...}`, `SET r += {...}`,
+/// `DELETE`, and a statement that fails half way (all of it is undone). Each time, the
+/// hinted count is checked against one the planner cannot start from the index.
+#[test]
+fn the_property_index_follows_writes() {
+    let mut g = Graph::new();
+    let hinted = "MATCH (a)-[r]->(b) WHERE r.k >= 1 RETURN count(*) AS n";
+    let control = "MATCH (a)-[r]->(b) WITH r.k AS k WHERE k >= 1 RETURN count(*) AS n";
+    let check = |g: &mut Graph, write: &str, expected: i64| {
+        if !write.is_empty() {
+            let cancel = AtomicBool::new(false);
+            let _ = execute(g, write, &Params::new(), &cancel);
+        }
+        let (h, c) = (run(g, hinted), run(g, control));
+        assert_eq!(h.rows, c.rows, "after {write}");
+        assert_eq!(h.rows, vec![vec![QueryValue::Int(expected)]], "after {write}");
+    };
+    check(&mut g, "CREATE (:P {n: 1})-[:R {k: 1}]->(:P {n: 2})-[:R]->(:P {n: 3})", 1);
+    check(&mut g, "MATCH ()-[r:R]->({n: 3}) SET r.k = 2", 2);
+    check(&mut g, "MATCH ()-[r:R]->({n: 2}) REMOVE r.k", 1);
+    check(&mut g, "MATCH ()-[r:R]->({n: 2}) SET r += {k: 5, j: 1}", 2);
+    check(&mut g, "MATCH ()-[r:R]->({n: 3}) SET r = {j: 2}", 1);
+    check(&mut g, "MATCH ()-[r:R]->({n: 2}) SET r.k = null", 0);
+    check(&mut g, "MATCH ()-[r:R]->() SET r.k = 3", 2);
+    // Rolled back: a removal, a new claim, a deletion and a change of value, all undone.
+    let start = g.savepoint();
+    check(&mut g, "MATCH ()-[r:R]->({n: 2}) REMOVE r.k", 1);
+    check(&mut g, "MATCH (a {n: 3}), (b {n: 1}) CREATE (a)-[:R {k: 7}]->(b)", 2);
+    check(&mut g, "MATCH ()-[r:R]->({n: 3}) DELETE r", 1);
+    check(&mut g, "MATCH ()-[r:R]->() SET r.k = 0", 0);
+    g.rollback_to(start);
+    g.end_transaction();
+    check(&mut g, "", 2);
+    check(&mut g, "MATCH ()-[r:R]->({n: 3}) DELETE r", 1);
+    check(&mut g, "MATCH (a {n: 3}), (b {n: 1}) CREATE (a)-[:R {k: 9}]->(b)", 2);
 }

@@ -19,6 +19,8 @@ use super::undo::Undo;
 use super::value::Value;
 use super::Sym;
 
+mod canonical;
+
 /// A node: an actor, place, event, source or document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entity {
@@ -45,6 +47,16 @@ pub enum GraphError {
     NoSuchEntity,
     #[error("no such claim")]
     NoSuchClaim,
+}
+
+/// How many claims an entity has: leaving it, entering it, and from it to itself (a
+/// self-loop counts in all three). Kept with the claims, so counting relationships around
+/// every entity reads one small array instead of every claim.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Degree {
+    pub out: u32,
+    pub inc: u32,
+    pub loops: u32,
 }
 
 /// The string interner. Interning hashes short ids millions of times while loading, where
@@ -95,6 +107,10 @@ pub struct Graph {
     claim_ids: HashMap<Sym, ClaimIx>,
     /// Claims each source attests itself (not as a `VIA` hop).
     by_source: HashMap<SourceRef, BTreeSet<ClaimIx>>,
+    /// Claims holding each property key: every claim on which `r.p <op> value` can hold.
+    by_prop: HashMap<Sym, BTreeSet<ClaimIx>>,
+    /// Each entity's claims counted by direction, by entity index (see [`Degree`]).
+    degrees: Vec<Degree>,
     denials: Vec<Denial>,
     /// A stable key per denial, parallel to `denials` and ascending (see `undo.rs`).
     pub(super) denial_keys: Vec<u64>,
@@ -539,6 +555,39 @@ impl Graph {
             self.claim_ids.insert(id, ix);
         }
         self.by_type.entry(claim.rel_type).or_default().insert(ix);
+        for (k, _) in &claim.props {
+            self.by_prop.entry(*k).or_default().insert(ix);
+        }
+        self.count_degree(ix, true);
+    }
+
+    /// Adds (or, with `add` false, takes away) a claim from its ends' degrees.
+    fn count_degree(&mut self, ix: ClaimIx, add: bool) {
+        let Some((s, o)) = self.graph.edge_endpoints(ix) else { return };
+        let need = s.index().max(o.index()) + 1;
+        if self.degrees.len() < need {
+            self.degrees.resize(need, Degree::default());
+        }
+        let step = |n: &mut u32| *n = if add { *n + 1 } else { n.saturating_sub(1) };
+        step(&mut self.degrees[s.index()].out);
+        step(&mut self.degrees[o.index()].inc);
+        if s == o {
+            step(&mut self.degrees[s.index()].loops);
+        }
+    }
+
+    /// Moves a claim between the property-key sets, from the keys it had to those it has.
+    fn reindex_props(&mut self, ix: ClaimIx, before: &[Sym]) {
+        let Some(claim) = self.graph.edge_weight(ix) else { return };
+        let after: Vec<Sym> = claim.props.iter().map(|(k, _)| *k).collect();
+        for k in before.iter().filter(|k| !after.contains(k)) {
+            if let Some(set) = self.by_prop.get_mut(k) {
+                set.remove(&ix);
+            }
+        }
+        for k in after.iter().filter(|k| !before.contains(k)) {
+            self.by_prop.entry(*k).or_default().insert(ix);
+        }
     }
 
     /// Removes a claim's sources, id and type from the indexes.
@@ -557,6 +606,12 @@ impl Graph {
         if let Some(set) = self.by_type.get_mut(&c.rel_type) {
             set.remove(&ix);
         }
+        for (k, _) in &c.props {
+            if let Some(set) = self.by_prop.get_mut(k) {
+                set.remove(&ix);
+            }
+        }
+        self.count_degree(ix, false);
     }
 
     pub fn claim(&self, ix: ClaimIx) -> Option<&Claim> {
@@ -571,6 +626,7 @@ impl Graph {
         self.record_claim_change(ix);
         let claim = self.graph.edge_weight_mut(ix)?;
         let before: Vec<SourceRef> = claim.attestations.iter().map(|a| a.source).collect();
+        let keys_before: Vec<Sym> = claim.props.iter().map(|(k, _)| *k).collect();
         let result = change(claim);
         let after: Vec<SourceRef> = claim.attestations.iter().map(|a| a.source).collect();
         for s in before.iter().filter(|s| !after.contains(s)) {
@@ -581,6 +637,7 @@ impl Graph {
         for s in after {
             self.by_source.entry(s).or_default().insert(ix);
         }
+        self.reindex_props(ix, &keys_before);
         Some(result)
     }
 
@@ -608,7 +665,10 @@ impl Graph {
         self.graph.edge_weight(ix).ok_or(GraphError::NoSuchClaim)?;
         self.record_claim_change(ix);
         let c = self.graph.edge_weight_mut(ix).ok_or(GraphError::NoSuchClaim)?;
-        Ok(set_prop(&mut c.props, key, value))
+        let keys_before: Vec<Sym> = c.props.iter().map(|(k, _)| *k).collect();
+        let changed = set_prop(&mut c.props, key, value);
+        self.reindex_props(ix, &keys_before);
+        Ok(changed)
     }
 
     /// (subject, object) of a claim.
@@ -650,6 +710,21 @@ impl Graph {
     /// How many claims `source` attests itself.
     pub fn source_claim_count(&self, source: SourceRef) -> usize {
         self.by_source.get(&source).map_or(0, BTreeSet::len)
+    }
+
+    /// Claims that hold the property `key`, in index order.
+    pub fn claims_with_prop(&self, key: Sym) -> impl Iterator<Item = ClaimIx> + '_ {
+        self.by_prop.get(&key).into_iter().flatten().copied()
+    }
+
+    /// How many claims hold the property `key`.
+    pub fn prop_claim_count(&self, key: Sym) -> usize {
+        self.by_prop.get(&key).map_or(0, BTreeSet::len)
+    }
+
+    /// How many claims leave, enter and loop at an entity.
+    pub fn degree(&self, ix: EntityIx) -> Degree {
+        self.degrees.get(ix.index()).copied().unwrap_or_default()
     }
 
     /// Relationship types in use, with how many claims have each.
@@ -770,6 +845,10 @@ impl Graph {
             self.claim_ids.insert(id, ix);
         }
         by_type.entry(claim.rel_type).or_default().push(ix);
+        for (k, _) in &claim.props {
+            self.by_prop.entry(*k).or_default().insert(ix);
+        }
+        self.count_degree(ix, true);
     }
 
     pub(super) fn bulk_index_claims(
@@ -823,131 +902,6 @@ impl Graph {
 
     pub(super) fn pop_resolution(&mut self) {
         self.resolutions.pop();
-    }
-}
-
-impl Graph {
-    /// Everything the graph holds, indexes included, as text in a canonical order: two
-    /// graphs with the same state give the same text. What may differ without changing
-    /// the state is left out: the revision, the interner, free slots, the order in which a
-    /// node lists its claims, and the counter of generated ids. For tests of rollback.
-    /// Declaration sites are included (a rolled-back declaration must leave none); they
-    /// are the one thing a workspace does not keep ([`Graph::canonical_stored_state`]).
-    pub fn canonical_state(&self) -> String {
-        use std::fmt::Write as _;
-        let mut out = self.canonical_stored_state();
-        let sites: Vec<(usize, String)> = self
-            .graph
-            .node_indices()
-            .filter_map(|ix| Some((ix.index(), self.declared_at(ix)?.to_string())))
-            .collect();
-        let _ = writeln!(out, "declared_at {sites:?}");
-        out
-    }
-
-    /// [`Graph::canonical_state`] without declaration sites: what a reopened workspace must
-    /// give back exactly.
-    pub fn canonical_stored_state(&self) -> String {
-        use std::fmt::Write as _;
-        let mut out = String::new();
-        for ix in self.graph.node_indices() {
-            let _ = writeln!(out, "entity {} {:?}", ix.index(), self.describe_entity(ix));
-        }
-        for ix in self.graph.edge_indices() {
-            let (s, o) = self.graph.edge_endpoints(ix).unwrap_or_default();
-            let c = &self.graph[ix];
-            let _ = writeln!(
-                out,
-                "claim {} {}->{} id={:?} type={} kind={:?} props={:?} attestations={:?}",
-                ix.index(),
-                s.index(),
-                o.index(),
-                c.id.map(|i| self.str(i)),
-                self.str(c.rel_type),
-                c.kind,
-                self.named_props(&c.props),
-                c.attestations
-            );
-        }
-        let mut ids: Vec<(&str, usize)> = self
-            .graph
-            .node_weights()
-            .filter_map(|e| Some((self.str(e.id), self.by_id.get(e.id)?.index())))
-            .collect();
-        ids.sort();
-        let _ = writeln!(out, "by_id {ids:?}");
-        let mut names: Vec<_> = self.by_name.iter().filter(|(_, v)| !v.is_empty()).collect();
-        names.sort();
-        let _ = writeln!(out, "by_name {names:?}");
-        let named = |m: &HashMap<Sym, BTreeSet<_>>| {
-            let mut v: Vec<(String, Vec<usize>)> = m
-                .iter()
-                .filter(|(_, s)| !s.is_empty())
-                .map(|(k, s)| (self.str(*k).to_string(), s.iter().map(|i: &EntityIx| i.index()).collect()))
-                .collect();
-            v.sort();
-            v
-        };
-        let _ = writeln!(out, "by_label {:?}", named(&self.by_label));
-        let mut types: Vec<(String, Vec<usize>)> = self
-            .by_type
-            .iter()
-            .filter(|(_, s)| !s.is_empty())
-            .map(|(k, s)| (self.str(*k).to_string(), s.iter().map(|i| i.index()).collect()))
-            .collect();
-        types.sort();
-        let _ = writeln!(out, "by_type {types:?}");
-        let mut claim_ids: Vec<(&str, usize)> =
-            self.claim_ids.iter().map(|(k, v)| (self.str(*k), v.index())).collect();
-        claim_ids.sort();
-        let _ = writeln!(out, "claim_ids {claim_ids:?}");
-        let mut by_source: Vec<(String, Vec<usize>)> = self
-            .by_source
-            .iter()
-            .filter(|(_, s)| !s.is_empty())
-            .map(|(k, s)| (self.resolve_syms(&format!("{k:?}")), s.iter().map(|i| i.index()).collect()))
-            .collect();
-        by_source.sort();
-        let _ = writeln!(out, "by_source {by_source:?}");
-        let _ = writeln!(out, "denials {:?} {:?}", self.denial_keys, self.denials);
-        let _ = writeln!(out, "constraints {:?}", self.constraints);
-        let _ = writeln!(out, "resolutions {:?}", self.resolutions);
-        let mut texts: Vec<(usize, &DocumentText)> = self.texts.iter().map(|(k, t)| (k.index(), t)).collect();
-        texts.sort_by_key(|(k, _)| *k);
-        let _ = writeln!(out, "texts {texts:?}");
-        let _ = writeln!(out, "speakers {}", self.speakers);
-        self.resolve_syms(&out)
-    }
-
-    /// Replaces interned symbols in debug text (`Spur(7)`) by their strings, whose numbering
-    /// depends on the order things were read.
-    fn resolve_syms(&self, text: &str) -> String {
-        static SPUR: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-        let re = SPUR.get_or_init(|| regex::Regex::new(r"Spur\((\d+)\)").expect("valid pattern"));
-        re.replace_all(text, |c: &regex::Captures<'_>| {
-            let key = c[1].parse::<usize>().ok().and_then(|n| Sym::try_from_usize(n.checked_sub(1)?));
-            match key.and_then(|k| self.strings.0.try_resolve(&k)) {
-                Some(s) => format!("{s:?}"),
-                None => c[0].to_string(),
-            }
-        })
-        .into_owned()
-    }
-
-    fn describe_entity(&self, ix: EntityIx) -> String {
-        let e = &self.graph[ix];
-        let labels: Vec<&str> = e.labels.iter().map(|l| self.str(*l)).collect();
-        format!(
-            "id={} labels={labels:?} props={:?} via={:?} speaks_for={:?}",
-            self.str(e.id),
-            self.named_props(&e.props),
-            e.via.iter().map(|v| v.index()).collect::<Vec<_>>(),
-            e.speaks_for.iter().map(|v| v.index()).collect::<Vec<_>>()
-        )
-    }
-
-    fn named_props(&self, props: &Props) -> Vec<(String, Value)> {
-        props.iter().map(|(k, v)| (self.str(*k).to_string(), v.clone())).collect()
     }
 }
 

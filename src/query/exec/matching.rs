@@ -333,6 +333,9 @@ impl<'p> Matcher<'p> {
                         }
                         out
                     })),
+                    RelSource::Prop(key) => Cands::Shared(self.shared_claims(i, g, |g| {
+                        g.sym(key).map_or_else(Vec::new, |k| g.claims_with_prop(k).collect())
+                    })),
                     RelSource::Types => {
                         let types = self.resolved[i].types.clone().unwrap_or_default();
                         Cands::Shared(self.shared_claims(i, g, |g| {

@@ -177,6 +177,8 @@ pub(crate) enum RelAnchor {
     Source(String),
     /// The claims of the pattern's relationship types.
     Types(Vec<String>),
+    /// The claims holding a property, from a [`prop_hints`] conjunct.
+    Prop(String),
     /// Every claim.
     All,
 }
@@ -192,6 +194,7 @@ impl RelAnchor {
                 syms.dedup();
                 syms.iter().map(|t| g.type_count(*t)).sum()
             }
+            RelAnchor::Prop(key) => g.sym(key).map_or(0, |k| g.prop_claim_count(k)),
             RelAnchor::All => g.claim_count(),
         }
     }
@@ -214,7 +217,7 @@ fn choose_rel_anchor(
     g: &Graph,
     rel: &RelPattern,
     bound: &dyn Fn(&str) -> bool,
-    source_hints: &[(String, String)],
+    hints: &Hints<'_>,
 ) -> Option<(RelAnchor, usize)> {
     if rel.range.is_some() {
         return None;
@@ -224,8 +227,11 @@ fn choose_rel_anchor(
         if bound(v) {
             options.push(RelAnchor::Bound);
         }
-        for (_, id) in source_hints.iter().filter(|(h, _)| h == v) {
+        for (_, id) in hints.sources.iter().filter(|(h, _)| h == v) {
             options.push(RelAnchor::Source(id.clone()));
+        }
+        for (_, key) in hints.props.iter().filter(|(h, _)| h == v) {
+            options.push(RelAnchor::Prop(key.clone()));
         }
     }
     if !rel.types.is_empty() {
@@ -249,6 +255,8 @@ pub(crate) struct Start {
 pub(crate) struct Hints<'h> {
     pub(crate) keys: &'h [(String, String)],
     pub(crate) sources: &'h [(String, String)],
+    /// `r.p <op> value` conjuncts: (variable, property key).
+    pub(crate) props: &'h [(String, String)],
     /// Variables with an `n.p = e` hash-join hint.
     pub(crate) eq_vars: Vec<&'h str>,
 }
@@ -301,8 +309,8 @@ pub(crate) fn choose_start(
         Some(_) => (el.chain.len() > 1, false),
     };
     let (near, far) = if reversed { (last, first) } else { (first, last) };
-    let front = if front_ok { choose_rel_anchor(g, near, bound, hints.sources) } else { None };
-    let back = if back_ok { choose_rel_anchor(g, far, bound, hints.sources) } else { None };
+    let front = if front_ok { choose_rel_anchor(g, near, bound, hints) } else { None };
+    let back = if back_ok { choose_rel_anchor(g, far, bound, hints) } else { None };
     let best = match (front, back) {
         (Some(f), Some(b)) if b.1 < f.1 => Some((!reversed, b)),
         (Some(f), _) => Some((reversed, f)),
@@ -410,6 +418,28 @@ fn attestation_sources(filter: &Expr, var: &str, params: &Params) -> Vec<String>
     out
 }
 
+/// `x.p <op> e` comparisons (either side, any of `=`, `<>`, `<`, `<=`, `>`, `>=`) among the
+/// conjuncts of a WHERE clause: (variable, property key). A comparison with a missing
+/// property is null, never true, so only elements that hold the property can pass: for a
+/// relationship, the graph's property index gives a superset of the matches.
+pub(crate) fn prop_hints(where_: Option<&Expr>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for e in conjuncts(where_) {
+        let ExprKind::Comparison(first, rest) = &e.kind else { continue };
+        if rest.iter().any(|(op, _)| *op == CompOp::Regex) {
+            continue;
+        }
+        for operand in std::iter::once(first.as_ref()).chain(rest.iter().map(|(_, x)| x)) {
+            if let ExprKind::Property(base, key) = &operand.kind {
+                if let ExprKind::Var(v) = &base.kind {
+                    out.push((v.clone(), key.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// `n.p = e` conjuncts of a WHERE clause where `e` does not mention `n`: while matching,
 /// `n`'s candidates can be looked up by value (a hash join) instead of scanned.
 pub(crate) fn equality_hints(where_: Option<&Expr>) -> Vec<(String, String, Expr)> {
@@ -469,7 +499,7 @@ mod tests {
 
     /// Whether the chain is matched from its last node.
     fn reversed(g: &Graph, el: &PatternElement, keys: &[(String, String)], params: &Params) -> bool {
-        let hints = Hints { keys, sources: &[], eq_vars: Vec::new() };
+        let hints = Hints { keys, sources: &[], props: &[], eq_vars: Vec::new() };
         choose_start(g, el, &|_| false, &hints, params, None).reversed
     }
 
@@ -525,7 +555,7 @@ mod tests {
     fn a_counted_end_decides_the_direction() {
         let g = graph();
         let params = Params::new();
-        let hints = Hints { keys: &[], sources: &[], eq_vars: Vec::new() };
+        let hints = Hints { keys: &[], sources: &[], props: &[], eq_vars: Vec::new() };
         // Left alone, the smaller label (B) starts; counting the B end turns the chain round.
         let (el, _) = first_match("MATCH (x:A)-->(y:B) RETURN x");
         assert!(!choose_start(&g, &el, &|_| false, &hints, &params, Some(CountedEnd::Last)).reversed);

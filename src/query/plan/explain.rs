@@ -98,8 +98,13 @@ fn op(o: &Op, depth: usize, counts: Option<&Counts>, out: &mut Vec<String>) {
 fn steps(m: &MatchPlan, depth: usize, counts: Option<&Counts>, out: &mut Vec<String>) -> usize {
     let mut depth = depth;
     if let Some(c) = &m.count {
-        let how =
-            if c.whole_graph { "degrees of every entity in one pass" } else { "degrees as entities are met" };
+        let how = if c.plain() {
+            "the graph's degree counts"
+        } else if c.whole_graph {
+            "degrees of every entity in one pass"
+        } else {
+            "degrees as entities are met"
+        };
         line(out, depth, &format!("{} ({how})", c.detail), count_of(counts, c.id));
         depth += 1;
     }

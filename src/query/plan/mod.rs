@@ -246,6 +246,8 @@ pub(crate) enum RelSource {
     Source(String),
     /// The claims of the relationship test's types.
     Types,
+    /// The claims holding this property.
+    Prop(String),
     All,
 }
 
@@ -346,6 +348,23 @@ pub(crate) struct CountStep {
     /// entity's when first met: the steps before start from a scan of the whole graph.
     pub(crate) whole_graph: bool,
     pub(crate) detail: String,
+}
+
+impl CountHop {
+    /// Whether the hop takes every relationship in its direction (no types, no labels at
+    /// the far end): its degree is then the graph's own count ([`Graph::degree`]).
+    ///
+    /// [`Graph::degree`]: crate::model::Graph::degree
+    pub(crate) fn plain(&self) -> bool {
+        self.types.is_empty() && self.labels.is_empty()
+    }
+}
+
+impl CountStep {
+    /// Whether every counted hop is [`CountHop::plain`].
+    pub(crate) fn plain(&self) -> bool {
+        self.last.plain() && self.first.as_ref().is_none_or(CountHop::plain)
+    }
 }
 
 /// Grouping and aggregation (an aggregating WITH or RETURN).

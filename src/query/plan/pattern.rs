@@ -57,9 +57,11 @@ impl Planner<'_> {
         let mut sources = anchor::source_hints(where_, self.params);
         sources.extend(pushed_sources.iter().cloned());
         let eq = anchor::equality_hints(where_);
+        let props = anchor::prop_hints(where_);
         let hints = Hints {
             keys: &keys,
             sources: &sources,
+            props: &props,
             eq_vars: eq.iter().map(|(v, _, _)| v.as_str()).collect(),
         };
         let before = scope.clone();
@@ -205,6 +207,7 @@ impl Planner<'_> {
                 RelAnchor::Bound => RelSource::Bound(rel_slot),
                 RelAnchor::Source(id) => RelSource::Source(id.clone()),
                 RelAnchor::Types(_) => RelSource::Types,
+                RelAnchor::Prop(key) => RelSource::Prop(key.clone()),
                 RelAnchor::All => RelSource::All,
             };
             let detail = self.rel_scan_detail(rel_anchor, &walk.start, rel, next);
@@ -493,6 +496,10 @@ impl Planner<'_> {
             RelAnchor::Types(types) => {
                 let n: usize = types.iter().filter_map(|t| self.g.sym(t)).map(|t| self.g.type_count(t)).sum();
                 format!("RelationshipsByType :{} ({n} claims) {ends}", types.join("|"))
+            }
+            RelAnchor::Prop(key) => {
+                let n = self.g.sym(key).map_or(0, |k| self.g.prop_claim_count(k));
+                format!("RelationshipsByProperty {}.{key} ({n} claims) {ends}", name(&rel.var))
             }
             RelAnchor::All => format!("AllRelationshipsScan {ends} ({} claims)", self.g.claim_count()),
         }
