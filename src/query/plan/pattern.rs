@@ -464,7 +464,10 @@ impl Planner<'_> {
         let detail = match &anchor {
             Anchor::Key(id) => format!("NodeByKey {n} ('{id}')"),
             Anchor::Name(name) => {
-                format!("NodeByName {n} ({} candidates for '{name}')", self.g.find_by_name(name).len())
+                format!(
+                    "NodeByName {n} ({} for '{name}')",
+                    counted(self.g.find_by_name(name).len(), "candidate")
+                )
             }
             Anchor::Label(l) => {
                 format!(
@@ -491,17 +494,19 @@ impl Planner<'_> {
             RelAnchor::Source(id) => {
                 let n: usize =
                     anchor::source_refs(self.g, id).iter().map(|s| self.g.source_claim_count(*s)).sum();
-                format!("RelationshipsBySource {id} ({n} claims) {ends}")
+                format!("RelationshipsBySource {id} ({}) {ends}", counted(n, "claim"))
             }
             RelAnchor::Types(types) => {
                 let n: usize = types.iter().filter_map(|t| self.g.sym(t)).map(|t| self.g.type_count(t)).sum();
-                format!("RelationshipsByType :{} ({n} claims) {ends}", types.join("|"))
+                format!("RelationshipsByType :{} ({}) {ends}", types.join("|"), counted(n, "claim"))
             }
             RelAnchor::Prop(key) => {
                 let n = self.g.sym(key).map_or(0, |k| self.g.prop_claim_count(k));
-                format!("RelationshipsByProperty {}.{key} ({n} claims) {ends}", name(&rel.var))
+                format!("RelationshipsByProperty {}.{key} ({}) {ends}", name(&rel.var), counted(n, "claim"))
             }
-            RelAnchor::All => format!("AllRelationshipsScan {ends} ({} claims)", self.g.claim_count()),
+            RelAnchor::All => {
+                format!("AllRelationshipsScan {ends} ({})", counted(self.g.claim_count(), "claim"))
+            }
         }
     }
 }
@@ -594,6 +599,15 @@ fn count_hop(rel: &RelPattern, far: &NodePattern, backwards: bool) -> super::Cou
         (d, _) => d,
     };
     super::CountHop { dir, types: rel.types.clone(), labels: far.labels.clone() }
+}
+
+/// `1 claim`, `3 claims`: a count with its noun in the number it takes.
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 fn name(var: &Option<String>) -> String {
