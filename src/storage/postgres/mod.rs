@@ -182,6 +182,10 @@ pub struct PgStore {
     writer: bool,
     role: String,
     statements: HashMap<String, postgres::Statement>,
+    /// An error said the connection was lost. The client notices the closed socket only
+    /// when its connection task reads it, which may be after the next statement starts,
+    /// so the next statement reconnects on this, not on `is_closed` alone.
+    lost: std::cell::Cell<bool>,
 }
 
 fn err(shown: &str, kind: Kind, message: impl Into<String>) -> StorageError {
@@ -219,9 +223,17 @@ fn pg_err(shown: &str, e: &postgres::Error) -> StorageError {
     }
 }
 
+/// Whether `e` says the connection is gone (the cases `pg_err` reports as lost).
+fn connection_lost(e: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    e.is_closed()
+        || (e.as_db_error().is_none() && e.code().is_none() && is_connection_error(e))
+        || e.code().is_some_and(|c| c.code().starts_with("08") || *c == SqlState::ADMIN_SHUTDOWN)
+}
+
 fn is_connection_error(e: &postgres::Error) -> bool {
     let text = e.to_string();
-    text.contains("connection") || text.contains("connecting")
+    text.contains("connection") || text.contains("connecting") || text.contains("communicating")
 }
 
 /// Connects; a password may come from the URL or, as for `psql`, from `$PGPASSWORD`.
@@ -267,21 +279,26 @@ impl PgStore {
             writer: false,
             role,
             statements: HashMap::new(),
+            lost: std::cell::Cell::new(false),
         })
     }
 
     fn pg(&self, e: postgres::Error) -> StorageError {
+        if connection_lost(&e) {
+            self.lost.set(true);
+        }
         pg_err(&self.shown, &e)
     }
 
     /// A connection that a server restart or a network failure closed is opened again:
     /// the session goes on, on whatever the server kept.
     fn reconnect_if_closed(&mut self) -> Result<(), StorageError> {
-        if !self.client.is_closed() {
+        if !self.client.is_closed() && !self.lost.get() {
             return Ok(());
         }
         self.client = connect(&self.url, &self.shown)?;
         self.statements.clear();
+        self.lost.set(false);
         Ok(())
     }
 
@@ -343,7 +360,7 @@ impl Store for PgStore {
     fn load(&mut self) -> Result<Graph, StorageError> {
         self.reconnect_if_closed()?;
         let (graph, seq) = read::load(&mut self.client).map_err(|e| match e {
-            read::ReadError::Sql(e) => pg_err(&self.shown, &e),
+            read::ReadError::Sql(e) => self.pg(e),
             read::ReadError::Row(m) => {
                 err(&self.shown, Kind::Corrupt, format!("cannot read the workspace: {m}"))
             }
