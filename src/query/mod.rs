@@ -137,10 +137,21 @@ pub fn explain(graph: &Graph, text: &str, params: &Params) -> Result<Vec<String>
     on_query_thread(|| {
         let query = parse(text)?;
         check(&query)?;
-        procedures::check(&query, builtin_procedures(), params)?;
-        let plan = plan::plan(graph, &query, params, text, builtin_procedures())?;
-        Ok(plan::explain(&plan, None))
+        explain_checked(graph, &query, text, params)
     })
+}
+
+/// The operator tree of a checked statement (`text` is what its spans point into), planned
+/// on the graph as it is now.
+fn explain_checked(
+    graph: &Graph,
+    query: &Query,
+    text: &str,
+    params: &Params,
+) -> Result<Vec<String>, QueryError> {
+    procedures::check(query, builtin_procedures(), params)?;
+    let plan = plan::plan(graph, query, params, text, builtin_procedures())?;
+    Ok(plan::explain(&plan, None))
 }
 
 /// Runs a statement as [`execute_as`] does and returns, with its output, the operator tree
@@ -197,10 +208,13 @@ impl StatementCache {
                 execute_template(caller, graph, &template, &normalised, params, cancel, procedures)
             }
             other => {
-                let query = parse(text)?;
-                let out = on_query_thread(|| run(caller, graph, &query, text, params, cancel, procedures));
-                if let (Lookup::Miss(normalised), true) = (other, passed_checks(&out)) {
-                    self.learn(&query, 0, normalised);
+                let mut parsed = None;
+                let out = on_query_thread(|| {
+                    let query = parsed.insert(parse(text)?);
+                    run(caller, graph, query, text, params, cancel, procedures)
+                });
+                if let (Lookup::Miss(normalised), Some(query), true) = (other, &parsed, passed_checks(&out)) {
+                    self.learn(query, 0, normalised);
                 }
                 out
             }
@@ -263,11 +277,7 @@ pub(crate) fn execute_template(
 ) -> Result<QueryOutput, QueryError> {
     on_query_thread(|| {
         let params = with_lifted(params, normalised);
-        procedures::check(&template.query, procs, &params)?;
-        let plan = plan::plan(graph, &template.query, &params, &template.text, procs)?;
-        let ctx = exec::Ctx::new(cancel, &caller.user, caller.time_limit, false);
-        let _budget = budget::Scope::enter(caller.memory_budget);
-        exec::run(&plan, &ctx, graph)
+        plan_and_run(caller, graph, &template.query, &template.text, &params, cancel, procs)
     })
     .map_err(|e| QueryError { span: e.span.map(|s| normalised.original_span(s)), ..e })
 }
@@ -298,9 +308,7 @@ pub(crate) fn explain_cached(
     match cache.lookup(text) {
         Lookup::Hit(template, normalised) => on_query_thread(|| {
             let params = with_lifted(params, &normalised);
-            procedures::check(&template.query, builtin_procedures(), &params)?;
-            let plan = plan::plan(graph, &template.query, &params, &template.text, builtin_procedures())?;
-            Ok((CacheUse::Hit, plan::explain(&plan, None)))
+            Ok((CacheUse::Hit, explain_checked(graph, &template.query, &template.text, &params)?))
         })
         .map_err(|e| QueryError { span: e.span.map(|s| normalised.original_span(s)), ..e }),
         Lookup::Miss(_) => Ok((CacheUse::Miss, explain(graph, text, params)?)),
@@ -333,6 +341,20 @@ fn run(
     procs: &Procedures,
 ) -> Result<QueryOutput, QueryError> {
     check(query)?;
+    plan_and_run(caller, graph, query, text, params, cancel, procs)
+}
+
+/// Plans a checked statement on the graph as it is now and runs it under the caller's
+/// memory budget and time limit; `text` is what its spans point into.
+fn plan_and_run(
+    caller: &Caller,
+    graph: &mut Graph,
+    query: &Query,
+    text: &str,
+    params: &Params,
+    cancel: &CancelFlag,
+    procs: &Procedures,
+) -> Result<QueryOutput, QueryError> {
     procedures::check(query, procs, params)?;
     let plan = plan::plan(graph, query, params, text, procs)?;
     let ctx = exec::Ctx::new(cancel, &caller.user, caller.time_limit, false);
