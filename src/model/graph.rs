@@ -696,6 +696,11 @@ impl Graph {
         self.by_type.get(&rel_type).into_iter().flatten().copied()
     }
 
+    /// The claim of this type with the lowest index (the first a scan of all claims meets).
+    pub fn first_claim_of_type(&self, rel_type: Sym) -> Option<ClaimIx> {
+        self.by_type.get(&rel_type).and_then(|s| s.first().copied())
+    }
+
     /// How many claims have this relationship type.
     pub fn type_count(&self, rel_type: Sym) -> usize {
         self.by_type.get(&rel_type).map_or(0, BTreeSet::len)

@@ -303,6 +303,7 @@ pub(crate) fn build<'p>(op: &'p Op, argument: Option<&[Value]>) -> Box<dyn Opera
         OpKind::Unwind { list, slot } => Box::new(rows::Unwind::new(input(), list, *slot)),
         OpKind::Project(items) => Box::new(rows::Project { input: input(), items }),
         OpKind::Aggregate(a) => Box::new(aggregate::Aggregate::new(input(), a)),
+        OpKind::TypeCounts(t) => Box::new(aggregate::TypeCounts::new(input(), t)),
         OpKind::Distinct(slots) => Box::new(rows::Distinct {
             input: input(),
             slots,
@@ -381,6 +382,7 @@ fn operator_name(op: &Op) -> &'static str {
         OpKind::Project(_) => "Project",
         OpKind::Aggregate(a) if a.keys.is_empty() => "Aggregate",
         OpKind::Aggregate(_) => "HashAggregate",
+        OpKind::TypeCounts(_) => "TypeCounts",
         OpKind::Distinct(_) => "Distinct",
         OpKind::Sort { .. } => "Sort",
         OpKind::Skip(_) => "Skip",

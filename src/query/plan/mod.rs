@@ -106,6 +106,9 @@ pub(crate) enum OpKind {
     /// Evaluates each expression into its slot.
     Project(Vec<(CExpr, Slot)>),
     Aggregate(Box<AggregatePlan>),
+    /// A count per relationship type read off the type index, in place of a MATCH of one
+    /// relationship and the aggregation over it (see [`TypeCountPlan`]).
+    TypeCounts(Box<TypeCountPlan>),
     /// Drops rows whose values in these slots were seen before.
     Distinct(Vec<Slot>),
     /// ORDER BY; with `top`, only the first `skip + limit` rows are kept while sorting.
@@ -373,6 +376,28 @@ pub(crate) struct AggregatePlan {
     pub(crate) keys: Vec<GroupKeyPlan>,
     pub(crate) aggs: Vec<AggPlan>,
     /// The segment's rows: with no input and no keys, one row of nulls is aggregated over.
+    pub(crate) width: Width,
+}
+
+/// `MATCH (a)-[r]->(b) RETURN type(r), count(*)`: one directed relationship with nothing
+/// asked of it or its ends, grouped by its type alone, each aggregate a count of the
+/// matches (`count(*)`, or `count(x)` of a variable the pattern always binds). Each type's
+/// count is the size of its set in the type index. A group's row is the one the
+/// aggregation would have kept (its first match in the scan's order: the type's first
+/// claim and its ends), so whatever the projection computes from it agrees.
+#[derive(Debug)]
+pub(crate) struct TypeCountPlan {
+    /// The pattern's types (none: every type), as the scan would have taken them.
+    pub(crate) types: Vec<String>,
+    /// The slots of the pattern's near end, relationship and far end.
+    pub(crate) from: Slot,
+    pub(crate) rel: Slot,
+    pub(crate) to: Slot,
+    /// Matched from the pattern's far end: `from` is the claim's object.
+    pub(crate) left: bool,
+    /// The grouping key's slot (`type(r)`), and each aggregate's.
+    pub(crate) key: Slot,
+    pub(crate) counts: Vec<Slot>,
     pub(crate) width: Width,
 }
 

@@ -10,9 +10,10 @@
 
 use super::expr::{AggSink, Scope};
 use super::{
-    AggPlan, AggregatePlan, CExpr, CKind, GroupKeyPlan, KeyShape, Op, OpKind, Planner, Slot, SortKey, Width,
+    AggPlan, AggregatePlan, CExpr, CKind, GroupKeyPlan, KeyShape, NodeTest, Op, OpKind, Planner, RelSource,
+    Slot, SortKey, Step, StepKind, TypeCountPlan, Width,
 };
-use crate::query::aggregate::contains_aggregate;
+use crate::query::aggregate::{contains_aggregate, AggregateKind};
 use crate::syntax::query::*;
 use crate::syntax::Span;
 
@@ -147,12 +148,23 @@ impl Planner<'_> {
         }
         if aggregating {
             let detail = aggregate_detail(proj, &names);
-            op = self.op(
-                OpKind::Aggregate(Box::new(AggregatePlan { keys, aggs, width: w.clone() })),
-                op,
-                span,
-                detail,
-            );
+            op = match type_counts(&op, &keys, &aggs, w) {
+                Some((plan, scan)) => {
+                    let detail = format!("{detail} (the type index, in place of {scan})");
+                    // The MATCH is left out: its input (the statement's start) feeds this.
+                    let input = match op.input.take() {
+                        Some(start) => *start,
+                        None => op,
+                    };
+                    self.op(OpKind::TypeCounts(Box::new(plan)), input, span, detail)
+                }
+                None => self.op(
+                    OpKind::Aggregate(Box::new(AggregatePlan { keys, aggs, width: w.clone() })),
+                    op,
+                    span,
+                    detail,
+                ),
+            };
         }
         if !computed.is_empty() {
             let detail = proj
@@ -216,6 +228,54 @@ impl Planner<'_> {
         let columns = next.iter().map(|(n, s)| (n.to_string(), s)).collect();
         Projected { op, scope: next, width, columns }
     }
+}
+
+/// When the aggregation counts the matches of one directed relationship per type and
+/// nothing else ([`TypeCountPlan`]), with the MATCH as its input: the plan and the
+/// relationship scan's `:explain` text. Otherwise none, to aggregate as usual.
+fn type_counts(
+    input: &Op,
+    keys: &[GroupKeyPlan],
+    aggs: &[AggPlan],
+    w: &Width,
+) -> Option<(TypeCountPlan, String)> {
+    let OpKind::Match(m) = &input.kind else { return None };
+    let starts = input.input.as_deref().is_some_and(|i| matches!(i.kind, OpKind::Start(_)));
+    let [Step { kind: StepKind::Rels(scan), detail, .. }] = m.steps.as_slice() else { return None };
+    let [key] = keys else { return None };
+    let plain = |t: &NodeTest| t.labels.is_empty() && t.props.is_none() && t.bound.is_none();
+    let ends = [scan.from, scan.rel, scan.to];
+    let counts_matches = |a: &AggPlan| match (a.kind, a.args.as_slice()) {
+        (AggregateKind::CountStar, _) => true,
+        (AggregateKind::Count, [CExpr { kind: CKind::Slot(s), .. }]) => !a.distinct && ends.contains(s),
+        _ => false,
+    };
+    let fits = starts
+        && !m.optional
+        && m.count.is_none()
+        && matches!(scan.source, RelSource::All | RelSource::Types)
+        && scan.dir != RelDirection::Both
+        && plain(&scan.from_test)
+        && plain(&scan.to_test)
+        && scan.rel_test.props.is_none()
+        && scan.rel_test.bound.is_none()
+        && scan.rel_test.distinct_from.is_empty()
+        && key.shape == KeyShape::RelType(scan.rel)
+        && aggs.iter().all(counts_matches);
+    if !fits {
+        return None;
+    }
+    let plan = TypeCountPlan {
+        types: scan.rel_test.types.clone(),
+        from: scan.from,
+        rel: scan.rel,
+        to: scan.to,
+        left: scan.dir == RelDirection::Left,
+        key: key.slot,
+        counts: aggs.iter().map(|a| a.slot).collect(),
+        width: w.clone(),
+    };
+    Some((plan, detail.clone()))
 }
 
 /// How a grouping key hashes.
