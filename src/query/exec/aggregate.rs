@@ -11,15 +11,14 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use super::eval::eval;
-use super::matching::type_syms;
 use super::rows::count_arg;
 use super::{Access, Batch, Ctx, Operator, BATCH};
-use crate::model::{ClaimIx, Graph, Sym};
+use crate::model::{Graph, Sym};
 use crate::query::aggregate::{Accumulator, AggregateKind};
 use crate::query::budget;
 use crate::query::error::EvalResult;
 use crate::query::ops::{self, GroupKey};
-use crate::query::plan::{AggregatePlan, CExpr, KeyShape, SortKey, TypeCountPlan};
+use crate::query::plan::{AggregatePlan, CExpr, KeyShape, SortKey};
 use crate::query::value::Value;
 
 type Fast = foldhash::fast::FixedState;
@@ -197,80 +196,6 @@ impl Operator for Aggregate<'_> {
         let mut out: Option<Batch> = None;
         for group in groups.by_ref().take(BATCH) {
             out.get_or_insert_with(|| Batch::new(group.row.len())).push_owned(group.row);
-        }
-        Ok(out)
-    }
-}
-
-/// Counts per relationship type, read off the type index ([`TypeCountPlan`]): one row per
-/// type that has claims, as the aggregation over the scan would give it (the type's first
-/// claim and its ends bound, the key and the counts filled), in the order the scan would
-/// have met the types.
-pub(crate) struct TypeCounts<'p> {
-    input: Box<dyn Operator + 'p>,
-    plan: &'p TypeCountPlan,
-    output: Option<std::vec::IntoIter<Vec<Value>>>,
-}
-
-impl<'p> TypeCounts<'p> {
-    pub(crate) fn new(input: Box<dyn Operator + 'p>, plan: &'p TypeCountPlan) -> Self {
-        TypeCounts { input, plan, output: None }
-    }
-
-    fn consume(&mut self, ctx: &Ctx<'_>, g: &mut Access<'_>) -> EvalResult<Vec<Vec<Value>>> {
-        let plan = self.plan;
-        let mut inputs = Vec::new();
-        while self.input.next_rows(ctx, g, &mut |_, row, _| {
-            inputs.push(row.to_vec());
-            Ok(())
-        })? {}
-        let g = g.read();
-        let types: Vec<Sym> = match type_syms(g, &plan.types) {
-            // Every type, in the order a scan of all claims meets them.
-            None => {
-                let mut all: Vec<(ClaimIx, Sym)> =
-                    g.rel_types().filter_map(|(t, _)| Some((g.first_claim_of_type(t)?, t))).collect();
-                all.sort_unstable();
-                all.into_iter().map(|(_, t)| t).collect()
-            }
-            // The types' claims are scanned type by type, in symbol order.
-            Some(types) => types,
-        };
-        let mut out = Vec::new();
-        for input in &inputs {
-            for &t in &types {
-                ctx.tick()?;
-                let n = g.type_count(t);
-                let Some((first, (s, o))) = g.first_claim_of_type(t).and_then(|c| Some((c, g.endpoints(c)?)))
-                else {
-                    continue;
-                };
-                let (from, to) = if plan.left { (o, s) } else { (s, o) };
-                let mut row = input.clone();
-                row.resize(plan.width.get(), Value::Null);
-                row[plan.from] = Value::Node(from);
-                row[plan.rel] = Value::Relationship(first);
-                row[plan.to] = Value::Node(to);
-                row[plan.key] = Value::from(g.str(t));
-                for slot in &plan.counts {
-                    row[*slot] = Value::Int(i64::try_from(n).unwrap_or(i64::MAX));
-                }
-                out.push(row);
-            }
-        }
-        Ok(out)
-    }
-}
-
-impl Operator for TypeCounts<'_> {
-    fn next(&mut self, ctx: &Ctx<'_>, g: &mut Access<'_>) -> EvalResult<Option<Batch>> {
-        if self.output.is_none() {
-            self.output = Some(self.consume(ctx, g)?.into_iter());
-        }
-        let Some(rows) = &mut self.output else { return Ok(None) };
-        let mut out: Option<Batch> = None;
-        for row in rows.by_ref().take(BATCH) {
-            out.get_or_insert_with(|| Batch::new(row.len())).push_owned(row);
         }
         Ok(out)
     }

@@ -106,9 +106,9 @@ pub(crate) enum OpKind {
     /// Evaluates each expression into its slot.
     Project(Vec<(CExpr, Slot)>),
     Aggregate(Box<AggregatePlan>),
-    /// A count per relationship type read off the type index, in place of a MATCH of one
-    /// relationship and the aggregation over it (see [`TypeCountPlan`]).
-    TypeCounts(Box<TypeCountPlan>),
+    /// Counts of one relationship's matches, in place of the MATCH and the aggregation
+    /// over it (see [`RelCountPlan`]).
+    RelCounts(Box<RelCountPlan>),
     /// Drops rows whose values in these slots were seen before.
     Distinct(Vec<Slot>),
     /// ORDER BY; with `top`, only the first `skip + limit` rows are kept while sorting.
@@ -379,26 +379,44 @@ pub(crate) struct AggregatePlan {
     pub(crate) width: Width,
 }
 
-/// `MATCH (a)-[r]->(b) RETURN type(r), count(*)`: one directed relationship with nothing
-/// asked of it or its ends, grouped by its type alone, each aggregate a count of the
-/// matches (`count(*)`, or `count(x)` of a variable the pattern always binds). Each type's
-/// count is the size of its set in the type index. A group's row is the one the
-/// aggregation would have kept (its first match in the scan's order: the type's first
-/// claim and its ends), so whatever the projection computes from it agrees.
+/// `MATCH (a)-[r]->(b) [WHERE ...] RETURN [type(r),] count(*)`: one directed relationship
+/// with nothing asked of its ends, each WHERE conjunct reading only the relationship, no
+/// grouping key or `type(r)` alone, each aggregate a count of the matches (`count(*)`, or
+/// `count(x)` of a variable the pattern always binds). Without a WHERE and grouped by
+/// type, each count is the size of the type's set in the type index; otherwise the
+/// candidates of the scan are counted where the conjuncts hold, without building rows. A
+/// group's row is the one the aggregation would have kept (its first match in the scan's
+/// order: that claim and its ends), so whatever the projection computes from it agrees.
 #[derive(Debug)]
-pub(crate) struct TypeCountPlan {
-    /// The pattern's types (none: every type), as the scan would have taken them.
+pub(crate) struct RelCountPlan {
+    /// Where the scan's candidates come from (every claim, the types', a property's).
+    pub(crate) source: RelSource,
+    /// The pattern's types (none: every type).
     pub(crate) types: Vec<String>,
+    /// The WHERE conjuncts, on a row where only `rel` is bound.
+    pub(crate) filters: Vec<CExpr>,
     /// The slots of the pattern's near end, relationship and far end.
     pub(crate) from: Slot,
     pub(crate) rel: Slot,
     pub(crate) to: Slot,
     /// Matched from the pattern's far end: `from` is the claim's object.
     pub(crate) left: bool,
-    /// The grouping key's slot (`type(r)`), and each aggregate's.
-    pub(crate) key: Slot,
+    /// The grouping key's slot (`type(r)`), if any, and each aggregate's.
+    pub(crate) key: Option<Slot>,
+    /// Whether the aggregation would keep a group's first match as its row (with a key,
+    /// or an aggregate other than `count(*)`), or a row of nulls (`count(*)` alone).
+    pub(crate) keep_first: bool,
     pub(crate) counts: Vec<Slot>,
     pub(crate) width: Width,
+}
+
+impl RelCountPlan {
+    /// Whether the counts are the type index's sizes (no conjunct to test).
+    pub(crate) fn reads_type_index(&self) -> bool {
+        self.filters.is_empty()
+            && self.key.is_some()
+            && matches!(self.source, RelSource::All | RelSource::Types)
+    }
 }
 
 #[derive(Debug)]

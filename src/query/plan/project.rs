@@ -10,8 +10,8 @@
 
 use super::expr::{AggSink, Scope};
 use super::{
-    AggPlan, AggregatePlan, CExpr, CKind, GroupKeyPlan, KeyShape, NodeTest, Op, OpKind, Planner, RelSource,
-    Slot, SortKey, Step, StepKind, TypeCountPlan, Width,
+    AggPlan, AggregatePlan, CExpr, CKind, GroupKeyPlan, KeyShape, NodeTest, Op, OpKind, Planner,
+    RelCountPlan, RelSource, Slot, SortKey, Step, StepKind, Width,
 };
 use crate::query::aggregate::{contains_aggregate, AggregateKind};
 use crate::syntax::query::*;
@@ -148,15 +148,20 @@ impl Planner<'_> {
         }
         if aggregating {
             let detail = aggregate_detail(proj, &names);
-            op = match type_counts(&op, &keys, &aggs, w) {
-                Some((plan, scan)) => {
-                    let detail = format!("{detail} (the type index, in place of {scan})");
+            op = match rel_counts(&mut op, &keys, &aggs, w) {
+                Some((plan, replaced)) => {
+                    let (name, how) = if plan.reads_type_index() {
+                        ("TypeCounts", "the type index")
+                    } else {
+                        ("RelationshipCounts", "each candidate tested, no rows built")
+                    };
+                    let detail = format!("{name} {detail} ({how}, in place of {replaced})");
                     // The MATCH is left out: its input (the statement's start) feeds this.
                     let input = match op.input.take() {
                         Some(start) => *start,
                         None => op,
                     };
-                    self.op(OpKind::TypeCounts(Box::new(plan)), input, span, detail)
+                    self.op(OpKind::RelCounts(Box::new(plan)), input, span, detail)
                 }
                 None => self.op(
                     OpKind::Aggregate(Box::new(AggregatePlan { keys, aggs, width: w.clone() })),
@@ -230,19 +235,32 @@ impl Planner<'_> {
     }
 }
 
-/// When the aggregation counts the matches of one directed relationship per type and
-/// nothing else ([`TypeCountPlan`]), with the MATCH as its input: the plan and the
-/// relationship scan's `:explain` text. Otherwise none, to aggregate as usual.
-fn type_counts(
-    input: &Op,
+/// When the aggregation only counts the matches of one directed relationship, ungrouped
+/// or by its type ([`RelCountPlan`]), with the MATCH as its input: the plan and the
+/// `:explain` text of what it replaces. Otherwise none, to aggregate as usual.
+fn rel_counts(
+    input: &mut Op,
     keys: &[GroupKeyPlan],
     aggs: &[AggPlan],
     w: &Width,
-) -> Option<(TypeCountPlan, String)> {
+) -> Option<(RelCountPlan, String)> {
     let OpKind::Match(m) = &input.kind else { return None };
     let starts = input.input.as_deref().is_some_and(|i| matches!(i.kind, OpKind::Start(_)));
-    let [Step { kind: StepKind::Rels(scan), detail, .. }] = m.steps.as_slice() else { return None };
-    let [key] = keys else { return None };
+    let (Step { kind: StepKind::Rels(scan), detail, .. }, rest) = m.steps.split_first()? else { return None };
+    let mut replaced = detail.clone();
+    for step in rest {
+        let StepKind::Filter(e) = &step.kind else { return None };
+        if !reads_only(e, scan.rel) {
+            return None;
+        }
+        replaced.push_str(", ");
+        replaced.push_str(&step.detail);
+    }
+    let key = match keys {
+        [] => None,
+        [k] if k.shape == KeyShape::RelType(scan.rel) => Some(k.slot),
+        _ => return None,
+    };
     let plain = |t: &NodeTest| t.labels.is_empty() && t.props.is_none() && t.bound.is_none();
     let ends = [scan.from, scan.rel, scan.to];
     let counts_matches = |a: &AggPlan| match (a.kind, a.args.as_slice()) {
@@ -250,32 +268,68 @@ fn type_counts(
         (AggregateKind::Count, [CExpr { kind: CKind::Slot(s), .. }]) => !a.distinct && ends.contains(s),
         _ => false,
     };
+    let source = match &scan.source {
+        RelSource::All => RelSource::All,
+        RelSource::Types => RelSource::Types,
+        RelSource::Prop(k) => RelSource::Prop(k.clone()),
+        RelSource::Bound(_) | RelSource::Source(_) => return None,
+    };
     let fits = starts
         && !m.optional
         && m.count.is_none()
-        && matches!(scan.source, RelSource::All | RelSource::Types)
         && scan.dir != RelDirection::Both
         && plain(&scan.from_test)
         && plain(&scan.to_test)
         && scan.rel_test.props.is_none()
         && scan.rel_test.bound.is_none()
         && scan.rel_test.distinct_from.is_empty()
-        && key.shape == KeyShape::RelType(scan.rel)
+        && !aggs.is_empty()
         && aggs.iter().all(counts_matches);
     if !fits {
         return None;
     }
-    let plan = TypeCountPlan {
+    let mut plan = RelCountPlan {
+        source,
         types: scan.rel_test.types.clone(),
+        filters: Vec::new(),
         from: scan.from,
         rel: scan.rel,
         to: scan.to,
         left: scan.dir == RelDirection::Left,
-        key: key.slot,
+        key,
+        keep_first: key.is_some() || aggs.iter().any(|a| a.kind != AggregateKind::CountStar),
         counts: aggs.iter().map(|a| a.slot).collect(),
         width: w.clone(),
     };
-    Some((plan, detail.clone()))
+    // The MATCH is replaced: its conjuncts move here.
+    if let OpKind::Match(m) = &mut input.kind {
+        for step in m.steps.drain(1..) {
+            if let StepKind::Filter(e) = step.kind {
+                plan.filters.push(e);
+            }
+        }
+    }
+    Some((plan, replaced))
+}
+
+/// Whether an expression reads no slot but `slot` (conservatively: expressions that
+/// could reach further, such as patterns and subqueries, do not qualify).
+fn reads_only(e: &CExpr, slot: Slot) -> bool {
+    let all = |es: &[CExpr]| es.iter().all(|x| reads_only(x, slot));
+    match &e.kind {
+        CKind::Const(_) => true,
+        CKind::Slot(s) | CKind::PropertyCompare { slot: s, .. } => *s == slot,
+        CKind::List(items) | CKind::Call { args: items, .. } => all(items),
+        CKind::Map(entries) => entries.iter().all(|(_, x)| reads_only(x, slot)),
+        CKind::Property(x, _) | CKind::Unary(_, x) | CKind::IsNull(x, _) | CKind::NotNull(x) => {
+            reads_only(x, slot)
+        }
+        CKind::Index(a, b) | CKind::Binary(_, a, b) => reads_only(a, slot) && reads_only(b, slot),
+        CKind::Comparison(first, rest) => {
+            reads_only(first, slot) && rest.iter().all(|(_, x)| reads_only(x, slot))
+        }
+        _ => false,
+    }
 }
 
 /// How a grouping key hashes.
