@@ -1,8 +1,12 @@
 //! Counts of one relationship's matches without matching it ([`RelCountPlan`]): read off
-//! the type index when every claim of a type counts, otherwise one pass over the scan's
-//! candidates that tests the WHERE conjuncts on the claim alone, building no rows.
+//! the type index when every claim of a type counts, a range of a property's integer
+//! values for `r.k > 50` alone, otherwise one pass over the scan's candidates that tests
+//! the WHERE conjuncts on the claim alone, building no rows.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Bound::{self, Excluded, Included, Unbounded};
+
+use petgraph::stable_graph::EdgeIndex;
 
 use super::eval::holds;
 use super::matching::type_syms;
@@ -11,6 +15,10 @@ use crate::model::{ClaimIx, Graph, Sym};
 use crate::query::error::EvalResult;
 use crate::query::plan::{RelCountPlan, RelSource};
 use crate::query::value::Value;
+use crate::syntax::query::CompOp;
+
+/// An entry of a property's integer values: the value and its claim.
+type Entry = (i64, ClaimIx);
 
 /// One group: its type (with a `type(r)` key), its first match in the scan's order, and
 /// how many matches it has.
@@ -47,6 +55,8 @@ impl<'p> RelCounts<'p> {
             row.resize(plan.width.get(), Value::Null);
             let groups = if plan.reads_type_index() {
                 type_index_groups(g, plan)
+            } else if let Some(groups) = int_range_groups(ctx, g, plan)? {
+                groups
             } else {
                 scan(ctx, g, plan, &mut row)?
             };
@@ -102,6 +112,41 @@ fn type_index_groups(g: &Graph, plan: &RelCountPlan) -> Vec<Group> {
         groups.sort_unstable_by_key(|x| x.first);
     }
     groups
+}
+
+/// The count of `r.k <op> integer` as a range of the property's integer values, when
+/// every claim holding the property holds an integer (the comparison is then exactly the
+/// integers'); none otherwise, for the scan to test each candidate.
+fn int_range_groups(ctx: &Ctx<'_>, g: &Graph, plan: &RelCountPlan) -> EvalResult<Option<Vec<Group>>> {
+    let Some((prop, op, c)) = plan.int_comparison() else { return Ok(None) };
+    let Some(key) = g.sym(prop) else { return Ok(Some(Vec::new())) };
+    let empty = BTreeSet::new();
+    let values = g.int_prop_values(key).unwrap_or(&empty);
+    if values.len() != g.prop_claim_count(key) {
+        return Ok(None);
+    }
+    let (lo, hi) = (EdgeIndex::new(0), EdgeIndex::end());
+    let range: (Bound<Entry>, Bound<Entry>) = match op {
+        CompOp::Eq => (Included((c, lo)), Included((c, hi))),
+        CompOp::Lt => (Unbounded, Excluded((c, lo))),
+        CompOp::Le => (Unbounded, Included((c, hi))),
+        CompOp::Gt => (Excluded((c, hi)), Unbounded),
+        CompOp::Ge => (Included((c, lo)), Unbounded),
+        CompOp::Ne | CompOp::Regex => (Unbounded, Unbounded),
+    };
+    let mut count = 0u64;
+    let mut first: Option<ClaimIx> = None;
+    for &(v, claim) in values.range(range) {
+        if op == CompOp::Ne && v == c {
+            continue;
+        }
+        if count.is_multiple_of(1024) {
+            ctx.check()?;
+        }
+        count += 1;
+        first = Some(first.map_or(claim, |f| f.min(claim)));
+    }
+    Ok(Some(first.map(|first| vec![Group { rel_type: None, first, count }]).unwrap_or_default()))
 }
 
 /// One pass over the scan's candidates: each claim of the pattern's types on which the

@@ -32,13 +32,13 @@ use expr::Scope;
 pub(crate) use expr::{CExpr, CKind, PropKey};
 
 use crate::model::Graph;
-use crate::syntax::query::{Query, RelDirection};
+use crate::syntax::query::{CompOp, Query, RelDirection};
 use crate::syntax::Span;
 
 use super::aggregate::AggregateKind;
 use super::error::QueryError;
 use super::procedures::Procedures;
-use super::value::Params;
+use super::value::{Params, Value};
 
 /// A position in a row.
 pub(crate) type Slot = usize;
@@ -416,6 +416,31 @@ impl RelCountPlan {
         self.filters.is_empty()
             && self.key.is_some()
             && matches!(self.source, RelSource::All | RelSource::Types)
+    }
+
+    /// When the count is of every type and ungrouped, and its one conjunct compares the
+    /// scanned property with an integer (`r.k > 50`, `50 < r.k`): the property and the
+    /// comparison, the property on the left. Where the property's values are all integers,
+    /// the count is that range of the property's integer values.
+    pub(crate) fn int_comparison(&self) -> Option<(&str, CompOp, i64)> {
+        let RelSource::Prop(prop) = &self.source else { return None };
+        let [CExpr { kind: CKind::PropertyCompare { slot, key, op, value: Value::Int(c), flipped }, .. }] =
+            self.filters.as_slice()
+        else {
+            return None;
+        };
+        if self.key.is_some() || !self.types.is_empty() || *slot != self.rel || key.name != *prop {
+            return None;
+        }
+        let op = match (op, flipped) {
+            (CompOp::Regex, _) => return None,
+            (CompOp::Lt, true) => CompOp::Gt,
+            (CompOp::Le, true) => CompOp::Ge,
+            (CompOp::Gt, true) => CompOp::Lt,
+            (CompOp::Ge, true) => CompOp::Le,
+            (op, _) => *op,
+        };
+        Some((prop, op, *c))
     }
 }
 

@@ -152,6 +152,8 @@ impl Planner<'_> {
                 Some((plan, replaced)) => {
                     let (name, how) = if plan.reads_type_index() {
                         ("TypeCounts", "the type index")
+                    } else if plan.int_comparison().is_some() {
+                        ("RelationshipCounts", "a range of the property's integer values where all are integers, else each candidate tested; no rows built")
                     } else {
                         ("RelationshipCounts", "each candidate tested, no rows built")
                     };
