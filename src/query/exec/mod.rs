@@ -204,6 +204,16 @@ impl Batch {
     }
 }
 
+/// The next batch of rows made already (by an operator that reads all of its input
+/// before producing a row); none when there are no more.
+pub(crate) fn next_batch(rows: &mut impl Iterator<Item = Vec<Value>>) -> Option<Batch> {
+    let mut out: Option<Batch> = None;
+    for row in rows.take(BATCH) {
+        out.get_or_insert_with(|| Batch::new(row.len())).push_owned(row);
+    }
+    out
+}
+
 /// The graph as operators get it: writable for a statement, read-only for a subquery
 /// inside an expression.
 pub(crate) enum Access<'g> {

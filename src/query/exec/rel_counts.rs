@@ -10,7 +10,7 @@ use petgraph::stable_graph::EdgeIndex;
 
 use super::eval::holds;
 use super::matching::type_syms;
-use super::{Access, Batch, Ctx, Operator, BATCH};
+use super::{next_batch, Access, Batch, Ctx, Operator};
 use crate::model::{ClaimIx, Graph, Sym};
 use crate::query::error::EvalResult;
 use crate::query::plan::{RelCountPlan, RelSource};
@@ -202,10 +202,6 @@ impl Operator for RelCounts<'_> {
             self.output = Some(self.consume(ctx, g)?.into_iter());
         }
         let Some(rows) = &mut self.output else { return Ok(None) };
-        let mut out: Option<Batch> = None;
-        for row in rows.by_ref().take(BATCH) {
-            out.get_or_insert_with(|| Batch::new(row.len())).push_owned(row);
-        }
-        Ok(out)
+        Ok(next_batch(rows))
     }
 }
