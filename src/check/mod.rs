@@ -32,7 +32,8 @@ pub use crate::model::corroboration;
 pub use corroboration::{independent_sources, independent_voices, institutions_of, same_voice};
 pub use dispute::{disputes_table, Dispute, Position, Voice, VoiceStatement};
 pub use finding::{
-    findings_json, findings_table, AttestationView, ContradictionKind, EntityRef, Finding, Side,
+    findings_json, findings_table, AttestationAt, AttestationView, ContradictionKind, EntityRef, Finding,
+    Side,
 };
 pub use incremental::Tracked;
 pub use rows::{
@@ -286,6 +287,9 @@ struct Engine<'g> {
     /// Findings whose sides are still to be written (index into `findings`, the sides'
     /// inputs): [`Engine::finish`] writes them all at once, on two threads.
     pending_sides: Vec<(usize, Vec<SideInput<'g>>)>,
+    /// Where each attestation of a `DENY` statement is, by its address: a finding keeps
+    /// where its attestations are, not their text ([`Engine::view`]).
+    denial_attestations: HashMap<usize, AttestationAt, FixedState>,
 }
 
 /// How a finding's sides relate, for severity.
@@ -371,6 +375,17 @@ impl<'g> Engine<'g> {
             denial_values,
             claim_keys: HashMap::default(),
             pending_sides: Vec::new(),
+            denial_attestations: graph
+                .denials_with_keys()
+                .flat_map(|(key, d)| {
+                    d.attestations.iter().enumerate().filter_map(move |(i, a)| {
+                        Some((
+                            std::ptr::from_ref(a).addr(),
+                            AttestationAt::Denial(key, u32::try_from(i).ok()?),
+                        ))
+                    })
+                })
+                .collect(),
         }
     }
 
@@ -483,17 +498,11 @@ impl<'g> Engine<'g> {
     }
 
     fn entity_ref(&self, ix: EntityIx) -> EntityRef {
-        EntityRef { id: self.graph.entity_id(ix).to_string(), name: self.graph.display_name(ix).to_string() }
+        finding::entity_ref(self.graph, ix)
     }
 
     fn source_ref(&self, s: SourceRef) -> EntityRef {
-        match s {
-            SourceRef::Entity(ix) => self.entity_ref(ix),
-            SourceRef::User(u) => {
-                let name = self.graph.str(u).to_string();
-                EntityRef { id: format!("user:{name}"), name }
-            }
-        }
+        finding::source_ref(self.graph, s)
     }
 
     /// The claim's id, or a description of an unnamed claim (stable: used in finding ids):
@@ -516,52 +525,42 @@ impl<'g> Engine<'g> {
     }
 
     fn describe_claim(&self, c: ClaimIx) -> String {
-        let Some(claim) = self.graph.claim(c) else { return String::new() };
-        if let Some(id) = claim.id {
-            return self.graph.str(id).to_string();
-        }
-        let (s, o) = self
-            .graph
-            .endpoints(c)
-            .map_or(("?", "?"), |(s, o)| (self.graph.entity_id(s), self.graph.entity_id(o)));
-        format!("({s})-[:{}{}]->({o})", self.graph.str(claim.rel_type), self.props_text(claim))
+        finding::describe_claim(self.graph, c)
     }
 
     fn props_text(&self, claim: &Claim) -> String {
-        if claim.props.is_empty() {
-            return String::new();
-        }
-        let parts: Vec<String> =
-            claim.props.iter().map(|(k, v)| format!("{}: {v}", self.graph.str(*k))).collect();
-        format!(" {{{}}}", parts.join(", "))
+        finding::props_text(self.graph, claim)
     }
 
-    /// `claim` is the attested claim's [`Self::claim_key`].
-    fn view(&self, a: &Attestation, claim: Option<&str>) -> AttestationView {
-        AttestationView {
-            source: self.source_ref(a.source),
-            via: a.via.iter().map(|v| self.graph.entity_id(*v).to_string()).collect(),
-            quote: a.quote.as_deref().map(str::to_string),
-            status: a.status,
-            document: a.document.map(|d| self.graph.entity_id(d).to_string()),
-            position: a.position.as_deref().map(str::to_string),
-            claim: claim.map(str::to_string),
-            date: a.date.as_ref().map(|d| d.to_string()),
-            verified: a.quote.is_some() && self.graph.quote_verified(a.document),
-        }
+    /// The attestation `a` as a finding keeps it: where it is in the graph. `claim` is the
+    /// claim a side names it on, which holds it unless it is a denial's.
+    fn view(&self, a: &Attestation, claim: Option<ClaimIx>) -> AttestationView {
+        let on_claim = claim.and_then(|c| {
+            let list = &self.graph.claim(c)?.attestations;
+            let i = list.iter().position(|x| std::ptr::eq(x, a))?;
+            Some(AttestationAt::Claim(c, u32::try_from(i).ok()?))
+        });
+        let at = on_claim
+            .or_else(|| self.denial_attestations.get(&std::ptr::from_ref(a).addr()).copied())
+            .or_else(|| self.anywhere(a))
+            .unwrap_or(AttestationAt::Denial(u64::MAX, u32::MAX));
+        AttestationView { at, status: a.status, claim }
+    }
+
+    /// Where an attestation that is neither on its side's claim nor on a denial is: looked
+    /// for on every claim (no rule makes such a side; this keeps a new one correct).
+    fn anywhere(&self, a: &Attestation) -> Option<AttestationAt> {
+        self.graph.stated_claims().find_map(|c| {
+            let i = self.graph.claim(c)?.attestations.iter().position(|x| std::ptr::eq(x, a))?;
+            Some(AttestationAt::Claim(c, u32::try_from(i).ok()?))
+        })
     }
 
     fn side(&self, value: String, claims: &[ClaimIx], atts: &[(Option<ClaimIx>, &Attestation)]) -> Side {
         Side {
             value,
             claims: claims.to_vec(),
-            attestations: atts
-                .iter()
-                .map(|(c, a)| {
-                    let claim = c.map(|c| self.claim_key(c));
-                    self.view(a, claim.as_deref())
-                })
-                .collect(),
+            attestations: atts.iter().map(|(c, a)| self.view(a, *c)).collect(),
             corroboration: independent_voices(self.graph, atts.iter().map(|(_, a)| *a))
                 .into_iter()
                 .map(|s| self.source_ref(s))
@@ -784,7 +783,8 @@ mod tests {
 
     #[test]
     fn json_has_the_documented_shape() {
-        let j = findings_json(&check(&graph(TWO_TOLLS)));
+        let g = graph(TWO_TOLLS);
+        let j = findings_json(&g, &check(&g));
         let f = &j["contradictions"][0];
         for key in ["id", "kind", "severity", "subject", "about", "sides", "explanation", "status"] {
             assert!(!f[key].is_null(), "missing {key}");

@@ -46,12 +46,16 @@ pub fn finding_is_about(graph: &Graph, f: &Finding, about: About) -> bool {
                 || f.object.as_ref().is_some_and(|o| o.id == id)
                 || f.claims().any(|c| graph.endpoints(c).is_some_and(|(s, o)| s == e || o == e))
                 || f.sides.iter().flat_map(|s| &s.attestations).any(|a| {
-                    a.source.id == id
-                        || a.via.iter().any(|v| v == id)
-                        || a.document.as_deref() == Some(id)
-                        || graph
-                            .find_entity(&a.source.id)
-                            .is_some_and(|s| s != e && graph.institutions(s).contains(&e))
+                    a.attestation(graph).is_some_and(|a| {
+                        let source = match a.source {
+                            SourceRef::Entity(s) => Some(s),
+                            SourceRef::User(_) => None,
+                        };
+                        source == Some(e)
+                            || a.via.contains(&e)
+                            || a.document == Some(e)
+                            || source.is_some_and(|s| s != e && graph.institutions(s).contains(&e))
+                    })
                 })
         }
     }
@@ -157,7 +161,9 @@ pub fn contradiction_rows(
             let sources = f
                 .sides
                 .iter()
-                .map(|side| list(side.attestations.iter().map(|a| s(&a.source.id)).collect::<Vec<_>>()))
+                .map(|side| {
+                    list(side.attestations.iter().map(|a| s(&a.source(graph).id)).collect::<Vec<_>>())
+                })
                 .collect();
             vec![
                 s(&f.id),
@@ -262,17 +268,17 @@ pub fn denial_rows(
 }
 
 /// `claimgraph check`'s report: the disputes, then every finding with its provenance.
-pub fn report_table(analysis: &Analysis) -> String {
+pub fn report_table(graph: &Graph, analysis: &Analysis) -> String {
     format!(
         "{}\n{}",
         disputes_table(&analysis.disputes.iter().collect::<Vec<_>>(), &analysis.findings),
-        findings_table(&analysis.findings)
+        findings_table(graph, &analysis.findings)
     )
 }
 
 /// `claimgraph check --format json`: `{"disputes": [...], "contradictions": [...]}`.
-pub fn report_json(analysis: &Analysis) -> serde_json::Value {
-    let mut j = findings_json(&analysis.findings);
-    j["disputes"] = serde_json::Value::Array(analysis.disputes.iter().map(Dispute::to_json).collect());
+pub fn report_json(graph: &Graph, analysis: &Analysis) -> serde_json::Value {
+    let mut j = findings_json(graph, &analysis.findings);
+    j["disputes"] = serde_json::Value::Array(analysis.disputes.iter().map(|d| d.to_json(graph)).collect());
     j
 }
