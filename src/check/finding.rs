@@ -221,16 +221,26 @@ pub(crate) fn describe_claim(graph: &Graph, c: ClaimIx) -> String {
         return graph.str(id).to_string();
     }
     let (s, o) = graph.endpoints(c).map_or(("?", "?"), |(s, o)| (graph.entity_id(s), graph.entity_id(o)));
-    format!("({s})-[:{}{}]->({o})", graph.str(claim.rel_type), props_text(graph, claim))
+    let mut out = format!("({s})-[:{}", graph.str(claim.rel_type));
+    write_props(graph, claim, &mut out);
+    let _ = write!(out, "]->({o})");
+    out
 }
 
 /// A claim's properties as written in a pattern (` {killed: 5}`), or nothing.
 pub(crate) fn props_text(graph: &Graph, claim: &Claim) -> String {
-    if claim.props.is_empty() {
-        return String::new();
+    let mut out = String::new();
+    write_props(graph, claim, &mut out);
+    out
+}
+
+fn write_props(graph: &Graph, claim: &Claim, out: &mut String) {
+    for (i, (k, v)) in claim.props.iter().enumerate() {
+        let _ = write!(out, "{}{}: {v}", if i == 0 { " {" } else { ", " }, graph.str(*k));
     }
-    let parts: Vec<String> = claim.props.iter().map(|(k, v)| format!("{}: {v}", graph.str(*k))).collect();
-    format!(" {{{}}}", parts.join(", "))
+    if !claim.props.is_empty() {
+        out.push('}');
+    }
 }
 
 /// One position in a disagreement: a value as written and everyone who states it.

@@ -505,6 +505,14 @@ impl<'g> Engine<'g> {
         finding::source_ref(self.graph, s)
     }
 
+    /// The name [`Engine::source_ref`] gives, without writing the id.
+    fn source_name(&self, s: SourceRef) -> &'g str {
+        match s {
+            SourceRef::Entity(ix) => self.graph.display_name(ix),
+            SourceRef::User(u) => self.graph.str(u),
+        }
+    }
+
     /// The claim's id, or a description of an unnamed claim (stable: used in finding ids):
     /// remembered by [`Engine::remember_claim_keys`], else written now.
     fn claim_key(&self, c: ClaimIx) -> Cow<'_, str> {
@@ -595,10 +603,10 @@ impl<'g> Engine<'g> {
                 }
             }
         }
-        let names: Vec<String> = voices.iter().map(|s| self.source_ref(*s).name).collect();
+        let names: Vec<&str> = voices.iter().map(|s| self.source_name(*s)).collect();
         match names.len() {
             0 => "nobody".into(),
-            1 => names[0].clone(),
+            1 => names[0].to_string(),
             _ => format!("{} and {}", names[..names.len() - 1].join(", "), names[names.len() - 1]),
         }
     }

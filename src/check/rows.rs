@@ -4,7 +4,10 @@
 
 use std::collections::HashSet;
 
-use super::{disputes_table, findings_json, findings_table, Analysis, ContradictionKind, Dispute, Finding};
+use super::{
+    disputes_table, findings_json, findings_table, on_two_threads, Analysis, ContradictionKind, Dispute,
+    Finding,
+};
 use crate::model::result::QueryValue;
 use crate::model::{
     Attestation, ClaimIx, Denial, DenialTarget, EndSelector, EntityIx, Graph, SourceRef, Status,
@@ -83,6 +86,10 @@ pub fn filter_disputes<'a>(
     about: Option<About>,
     kind: Option<ContradictionKind>,
 ) -> Vec<&'a Dispute> {
+    if about.is_none() && kind.is_none() {
+        // Every dispute has a finding.
+        return analysis.disputes.iter().collect();
+    }
     let ids: HashSet<&str> = filter_findings(graph, &analysis.findings, about, kind)
         .into_iter()
         .map(|f| f.dispute.as_str())
@@ -111,33 +118,9 @@ pub fn contradiction_rows(
             ["dispute", "severity", "question", "position", "values", "voices", "findings", "status"]
                 .map(String::from)
                 .to_vec();
-        let mut rows = Vec::new();
-        for d in filter_disputes(graph, analysis, about, kind) {
-            for (i, p) in d.positions.iter().enumerate() {
-                let voices = p
-                    .voices
-                    .iter()
-                    .map(|v| {
-                        if v.sources.len() == 1 && v.sources[0] == v.institution {
-                            s(&v.institution.name)
-                        } else {
-                            let mouths: Vec<&str> = v.sources.iter().map(|m| m.name.as_str()).collect();
-                            s(&format!("{} ({})", v.institution.name, mouths.join(", ")))
-                        }
-                    })
-                    .collect();
-                rows.push(vec![
-                    s(&d.id),
-                    s(d.severity.as_str()),
-                    s(&d.question()),
-                    QueryValue::Int(i64::try_from(i + 1).unwrap_or(i64::MAX)),
-                    list(p.values.iter().map(|v| s(v)).collect()),
-                    list(voices),
-                    QueryValue::Int(i64::try_from(d.findings.len()).unwrap_or(i64::MAX)),
-                    s(d.status()),
-                ]);
-            }
-        }
+        // The rows of each dispute are independent: two threads write them, in order.
+        let disputes = filter_disputes(graph, analysis, about, kind);
+        let rows = on_two_threads(&disputes, |d| position_rows(d)).into_iter().flatten().collect();
         return Ok((columns, rows));
     }
     let columns = [
@@ -180,6 +163,42 @@ pub fn contradiction_rows(
         })
         .collect();
     Ok((columns, rows))
+}
+
+/// The rows of `CONTRADICTIONS` for one dispute: one per position.
+fn position_rows(d: &Dispute) -> Vec<Vec<QueryValue>> {
+    let s = |x: &str| QueryValue::String(x.to_string());
+    let (id, severity, question, status) =
+        (s(&d.id), s(d.severity.as_str()), s(&d.question()), s(d.status()));
+    let findings = QueryValue::Int(i64::try_from(d.findings.len()).unwrap_or(i64::MAX));
+    d.positions
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let voices = p
+                .voices
+                .iter()
+                .map(|v| {
+                    if v.sources.len() == 1 && v.sources[0] == v.institution {
+                        s(&v.institution.name)
+                    } else {
+                        let mouths: Vec<&str> = v.sources.iter().map(|m| m.name.as_str()).collect();
+                        s(&format!("{} ({})", v.institution.name, mouths.join(", ")))
+                    }
+                })
+                .collect();
+            vec![
+                id.clone(),
+                severity.clone(),
+                question.clone(),
+                QueryValue::Int(i64::try_from(i + 1).unwrap_or(i64::MAX)),
+                QueryValue::List(p.values.iter().map(|v| s(v)).collect()),
+                QueryValue::List(voices),
+                findings.clone(),
+                status.clone(),
+            ]
+        })
+        .collect()
 }
 
 /// The rows of `DENIALS [BY source] [ABOUT id]`: one per denying attestation (a `DENY`

@@ -4,12 +4,18 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use foldhash::fast::FixedState;
+
 use super::{same_voice, Bucket, Comparable, ContradictionKind, Engine, GroupKey, QuestionRef};
 use crate::model::claim::within;
 use crate::model::{
     Attestation, Claim, ClaimIx, ClaimKind, Constraint, Denial, DenialTarget, EntityIx, Interval, RelPattern,
     Status, Sym, Value,
 };
+
+/// Claims grouped by (subject, object, scope): every group is compared, in key order, so the
+/// hasher's order never shows.
+type Groups<V> = HashMap<GroupKey, V, FixedState>;
 
 impl<'g> Engine<'g> {
     /// Compares every pair of buckets of every group; each group with a conflict (or a
@@ -23,7 +29,7 @@ impl<'g> Engine<'g> {
         about: &str,
         prop: Option<Sym>,
         rel_type: Sym,
-        groups: HashMap<GroupKey, Vec<Bucket>>,
+        groups: Groups<Vec<Bucket>>,
     ) {
         let per: Vec<String> = c.per.iter().map(|k| self.graph.str(*k).to_string()).collect();
         // One value and no class denial to answer it: nothing to compare (most groups).
@@ -121,7 +127,7 @@ impl<'g> Engine<'g> {
         // Claims are grouped first; values are written out only in groups that can hold a
         // disagreement: two claims or more, or any group when a class denial may answer it
         // (most groups have one claim, and `pairwise` drops a group of one value anyway).
-        let mut by_group: HashMap<GroupKey, Vec<(ClaimIx, &'g Claim, &'g Value)>> = HashMap::new();
+        let mut by_group: Groups<Vec<(ClaimIx, &'g Claim, &'g Value)>> = Groups::default();
         for (ix, s, o, claim) in self.matching(pattern) {
             let Some(v) = claim.prop(prop) else { continue };
             if !self.supported(ix) {
@@ -130,7 +136,7 @@ impl<'g> Engine<'g> {
             by_group.entry((s, Some(o), self.scope(claim, &c.per))).or_default().push((ix, claim, v));
         }
         let one_is_enough = !self.denial_values.is_empty();
-        let mut groups: HashMap<GroupKey, Vec<Bucket>> = HashMap::new();
+        let mut groups: Groups<Vec<Bucket>> = Groups::default();
         for (key, claims) in by_group {
             if claims.len() < 2 && !one_is_enough {
                 continue;
@@ -163,7 +169,7 @@ impl<'g> Engine<'g> {
 
     /// SINGLE without ON: one object per subject (and scope).
     pub(super) fn single_object(&mut self, c: &Constraint, pattern: &RelPattern) {
-        let mut groups: HashMap<GroupKey, Vec<Bucket>> = HashMap::new();
+        let mut groups: Groups<Vec<Bucket>> = Groups::default();
         for (ix, s, o, claim) in self.matching(pattern) {
             if !self.supported(ix) {
                 continue;
@@ -188,8 +194,8 @@ impl<'g> Engine<'g> {
     /// part adds anything from 0 up); it must meet every total given for the same group.
     pub(super) fn sum(&mut self, c: &Constraint, pattern: &RelPattern, parts: &[Sym], total: Sym) {
         // Per group: implied totals and stated totals, bucketed by how they are written.
-        type SumGroups = HashMap<GroupKey, (Vec<(Bucket, Interval)>, Vec<(Bucket, Interval)>)>;
-        let mut groups: SumGroups = HashMap::new();
+        type SumGroups = Groups<(Vec<(Bucket, Interval)>, Vec<(Bucket, Interval)>)>;
+        let mut groups: SumGroups = Groups::default();
         let push = |list: &mut Vec<(Bucket, Interval)>, written: String, i: Interval, ix: ClaimIx| match list
             .iter_mut()
             .find(|(b, _)| b.written == written)
@@ -271,7 +277,7 @@ impl<'g> Engine<'g> {
     /// scope) conflict, unless both carry a date under the same key and the dates cannot
     /// overlap.
     pub(super) fn exclusive(&mut self, c: &Constraint, patterns: &[RelPattern]) {
-        let mut groups: HashMap<GroupKey, Vec<(usize, ClaimIx)>> = HashMap::new();
+        let mut groups: Groups<Vec<(usize, ClaimIx)>> = Groups::default();
         for (pi, p) in patterns.iter().enumerate() {
             for (ix, s, o, claim) in self.matching(p) {
                 if !self.supported(ix) {
