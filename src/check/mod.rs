@@ -222,7 +222,10 @@ struct Bucket {
 
 /// A side before rendering: its value as written, its claims, its attestations (with the
 /// claim each is on).
-type SideInput<'g> = (String, Vec<ClaimIx>, Vec<(Option<ClaimIx>, &'g Attestation)>);
+type SideInput<'g> = (String, Vec<ClaimIx>, Attestations<'g>);
+
+/// Attestations with the claim each is on (none for a denial's).
+type Attestations<'g> = Vec<(Option<ClaimIx>, &'g Attestation)>;
 
 type GroupKey = (EntityIx, Option<EntityIx>, Vec<String>);
 
@@ -247,6 +250,12 @@ struct Question<'g> {
     conflicts: HashSet<(usize, usize)>,
     /// Indexes into the engine's findings.
     findings: Vec<usize>,
+}
+
+/// A finding written but not yet recorded under its question ([`Engine::prepare`]).
+struct Prepared<'g> {
+    finding: Finding,
+    sides: [SideInput<'g>; 2],
 }
 
 /// Which question a finding answers, and whether its sides are the question's values.
@@ -624,13 +633,31 @@ impl<'g> Engine<'g> {
         sides: [SideInput<'g>; 2],
         explain: impl FnOnce(&str, &str) -> String,
     ) {
+        self.remember_claim_keys(sides.iter().flat_map(|(_, cs, _)| cs.iter().copied()).collect::<Vec<_>>());
+        if let Some(finding) = self.prepare(kind, constraint, ends, about, sides, explain) {
+            self.record(finding, question);
+        }
+    }
+
+    /// The finding [`Engine::emit`] records, written from the graph alone (so two threads can
+    /// write findings at once), or `None` when the sides are one voice through a chain.
+    #[allow(clippy::too_many_arguments)]
+    fn prepare(
+        &self,
+        kind: ContradictionKind,
+        constraint: Option<&Constraint>,
+        ends: (EntityIx, Option<EntityIx>),
+        about: String,
+        sides: [SideInput<'g>; 2],
+        explain: impl FnOnce(&str, &str) -> String,
+    ) -> Option<Prepared<'g>> {
         let [(v1, c1, a1), (v2, c2, a2)] = sides;
-        self.remember_claim_keys(c1.iter().chain(&c2).copied().collect::<Vec<_>>());
         let x: Vec<&Attestation> = a1.iter().map(|(_, a)| *a).collect();
         let y: Vec<&Attestation> = a2.iter().map(|(_, a)| *a).collect();
         let base = constraint.and_then(|c| c.severity).unwrap_or(Severity::Violation);
-        let severity = match voices(&x, &y) {
-            Voices::Chain => return,
+        let voiced = voices(&x, &y);
+        let severity = match voiced {
+            Voices::Chain => return None,
             Voices::SelfContradiction => Severity::Suggestion,
             Voices::Independent(hedged) => demote(base, hedged),
         };
@@ -663,26 +690,12 @@ impl<'g> Engine<'g> {
             keys.join("||"),
         );
         let id = short_id("F", &key);
-        if !self.seen.insert(id.clone()) {
-            return;
-        }
-        let qi = match question {
-            QuestionRef::Values(qi) => qi,
-            QuestionRef::Sides(qi) => {
-                // Descriptions, not numbers: they sort as written.
-                let i = self.question_value(qi, &v1, f64::INFINITY, &a1);
-                let j = self.question_value(qi, &v2, f64::INFINITY, &a2);
-                self.conflict(qi, i, j);
-                qi
-            }
-        };
         let explanation = explain(&self.names(&a1), &self.names(&a2));
-        let explanation =
-            if severity == Severity::Suggestion && matches!(voices(&x, &y), Voices::SelfContradiction) {
-                format!("{explanation} (the same source on both sides)")
-            } else {
-                explanation
-            };
+        let explanation = if severity == Severity::Suggestion && matches!(voiced, Voices::SelfContradiction) {
+            format!("{explanation} (the same source on both sides)")
+        } else {
+            explanation
+        };
         let finding = Finding {
             id,
             kind,
@@ -694,11 +707,33 @@ impl<'g> Engine<'g> {
             sides: Vec::new(),
             explanation,
             resolution: None,
-            dispute: self.questions[qi].id.clone(),
+            // Set when it is recorded under its question.
+            dispute: String::new(),
         };
+        Some(Prepared { finding, sides: [(v1, c1, a1), (v2, c2, a2)] })
+    }
+
+    /// Records a finding under its question, unless one with its id is recorded already.
+    fn record(&mut self, prepared: Prepared<'g>, question: QuestionRef) {
+        let Prepared { mut finding, sides } = prepared;
+        if !self.seen.insert(finding.id.clone()) {
+            return;
+        }
+        let qi = match question {
+            QuestionRef::Values(qi) => qi,
+            QuestionRef::Sides(qi) => {
+                let [(v1, _, a1), (v2, _, a2)] = &sides;
+                // Descriptions, not numbers: they sort as written.
+                let i = self.question_value(qi, v1, f64::INFINITY, a1);
+                let j = self.question_value(qi, v2, f64::INFINITY, a2);
+                self.conflict(qi, i, j);
+                qi
+            }
+        };
+        finding.dispute = self.questions[qi].id.clone();
         self.findings.push(finding);
         let fi = self.findings.len() - 1;
-        self.pending_sides.push((fi, vec![(v1, c1, a1), (v2, c2, a2)]));
+        self.pending_sides.push((fi, Vec::from(sides)));
         self.questions[qi].findings.push(fi);
     }
 

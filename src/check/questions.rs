@@ -99,13 +99,36 @@ impl<'g> Engine<'g> {
         about: &str,
         scope: Vec<(String, String)>,
     ) -> usize {
+        let key = self.question_key(subject, object, about, &scope);
+        self.question_keyed(key, subject, object, about, scope)
+    }
+
+    /// What identifies a question: its dispute's id is a hash of it.
+    pub(super) fn question_key(
+        &self,
+        subject: EntityIx,
+        object: Option<EntityIx>,
+        about: &str,
+        scope: &[(String, String)],
+    ) -> String {
         let scope_text: Vec<String> = scope.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let key = format!(
+        format!(
             "{}|{}|{about}|{}",
             self.graph.entity_id(subject),
             object.map_or("", |o| self.graph.entity_id(o)),
             scope_text.join(",")
-        );
+        )
+    }
+
+    /// [`Engine::question`] with its key written already.
+    pub(super) fn question_keyed(
+        &mut self,
+        key: String,
+        subject: EntityIx,
+        object: Option<EntityIx>,
+        about: &str,
+        scope: Vec<(String, String)>,
+    ) -> usize {
         if let Some(&i) = self.question_ids.get(&key) {
             return i;
         }
