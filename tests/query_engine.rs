@@ -270,6 +270,10 @@ fn uncertain_numbers_in_queries() {
     run(&mut g, "CREATE (:Battle {killed: ~100}), (:Battle {killed: 5})");
     let about = run(&mut g, "MATCH (b:Battle) WHERE b.killed = 105 RETURN count(*) AS n");
     assert_eq!(about.rows, vec![vec![QueryValue::Int(1)]]);
+    // `~100..200` is "about 100 to 200", as the declarations write it.
+    run(&mut g, "CREATE (:Raid {killed: ~100..200})");
+    let ranged = run(&mut g, "MATCH (b:Raid) WHERE b.killed = ~100..200 RETURN b.killed = 150 AS mid");
+    assert_eq!(ranged.rows, vec![vec![QueryValue::Bool(true)]]);
     let printed = run(&mut g, "RETURN ~100 AS x, 1 =~ '1' AS r");
     assert!(matches!(printed.rows[0][0], QueryValue::Uncertain(_)), "{printed:?}");
     // A regular expression matches strings only: on a number the answer is unknown.

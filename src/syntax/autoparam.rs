@@ -216,6 +216,8 @@ mod tests {
             "MATCH (n) WHERE n.x = 1 + 2 RETURN n",
             "MATCH (n) WHERE n.x IN [1, 2] RETURN n",
             "MATCH (n) WHERE n.x = ~100 RETURN n",
+            "MATCH (n) WHERE n.x = ~100..200 RETURN n",
+            "MATCH (n) WHERE ~100..200 = n.x RETURN n",
             "MATCH (n) WHERE n.x = 0x1F RETURN n",
             "MATCH (n) WHERE n.x = 99999999999999999999 RETURN n",
             "MATCH (n) WHERE n.x = 1e999 RETURN n",

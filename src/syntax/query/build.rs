@@ -633,13 +633,26 @@ fn build_atom(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
     let kind = match pair.as_rule() {
         Rule::number_literal => ExprKind::Literal(build_number(pair, false)?),
         Rule::uncertain_literal => {
-            let num = build_number(next(&mut pair.into_inner(), span, "number")?, false)?;
-            let n = match num {
-                Literal::Int(i) => Number::Int(i),
-                Literal::Float(f) => Number::Float(f),
-                _ => return Err(internal(span, "uncertain number")),
+            let number = |num: Literal| match num {
+                Literal::Int(i) => Ok(Number::Int(i)),
+                Literal::Float(f) => Ok(Number::Float(f)),
+                _ => Err(internal(span, "uncertain number")),
             };
-            ExprKind::Literal(Literal::Uncertain(Uncertain::Approx(n)))
+            let mut inner = pair.into_inner();
+            let low = number(build_number(next(&mut inner, span, "number")?, false)?)?;
+            let value = match inner.next() {
+                None => Uncertain::Approx(low),
+                Some(high) => {
+                    let high = number(build_number(high, false)?)?;
+                    // The declarations refuse a reversed range for the same reason: it
+                    // names no number.
+                    if high.as_f64() < low.as_f64() {
+                        return Err(SyntaxError::at(span, format!("range ~{low}..{high} runs backwards")));
+                    }
+                    Uncertain::ApproxBetween(low, high)
+                }
+            };
+            ExprKind::Literal(Literal::Uncertain(value))
         }
         Rule::date_literal => {
             ExprKind::Literal(Literal::Temporal(crate::syntax::decl::build_time_value(pair)?))
