@@ -14,7 +14,7 @@
 
 use std::path::{Path, PathBuf};
 
-use claimgraph::check::{analyse, Dispute, Finding};
+use claimgraph::check::{analyse, AttestationAt, Dispute, Finding};
 use claimgraph::load::{load_files, DataFile};
 use claimgraph::model::Graph;
 use claimgraph::syntax::decl::DeclStatement;
@@ -111,6 +111,22 @@ fn compare_files(name: &str, data: &[DataFile], expected: &Path) -> Option<Strin
     }
     for d in &analysis.disputes {
         assert!(!d.findings.is_empty() && !d.positions.is_empty(), "{name}: empty dispute {}", d.id);
+    }
+    // Findings keep where their attestations are: each resolves in the graph, with its
+    // status, on the claim its side names (or on a denial).
+    let views = analysis.findings.iter().flat_map(|f| f.sides.iter().flat_map(|s| &s.attestations)).chain(
+        analysis.disputes.iter().flat_map(|d| {
+            d.positions
+                .iter()
+                .flat_map(|p| p.voices.iter().flat_map(|v| v.statements.iter().map(|s| &s.attestation)))
+        }),
+    );
+    for v in views {
+        let a = v.attestation(&graph).unwrap_or_else(|| panic!("{name}: {v:?} is not in the graph"));
+        assert_eq!(a.status, v.status, "{name}: {v:?}");
+        if let (AttestationAt::Claim(on, _), Some(named)) = (v.at, v.claim) {
+            assert_eq!(on, named, "{name}: {v:?} is on another claim than its side's");
+        }
     }
     let mut got: Vec<String> = analysis.findings.iter().map(line).collect();
     got.extend(analysis.disputes.iter().flat_map(dispute_lines));

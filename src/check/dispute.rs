@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use serde_json::{json, Value as Json};
 
 use super::finding::{push_line, AttestationView, EntityRef, Finding};
-use crate::model::Severity;
+use crate::model::{Graph, Severity};
 
 /// One value of a position, with the attestations that give it.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,7 +78,8 @@ impl Dispute {
         q
     }
 
-    pub fn to_json(&self) -> Json {
+    /// The dispute as JSON; `graph` is the graph it was found in.
+    pub fn to_json(&self, graph: &Graph) -> Json {
         json!({
             "id": self.id,
             "severity": self.severity.as_str(),
@@ -93,7 +94,7 @@ impl Dispute {
                     "institution": v.institution.json(),
                     "sources": v.sources.iter().map(EntityRef::json).collect::<Vec<_>>(),
                     "statements": v.statements.iter().map(|s| {
-                        let mut a = s.attestation.json();
+                        let mut a = s.attestation.json(graph);
                         a["value"] = json!(s.value);
                         a
                     }).collect::<Vec<_>>(),

@@ -5,7 +5,9 @@ use std::fmt::{self, Write as _};
 
 use serde_json::{json, Value as Json};
 
-use crate::model::{ClaimIx, ResolutionStatus, Severity, Status};
+use crate::model::{
+    Attestation, Claim, ClaimIx, EntityIx, Graph, ResolutionStatus, Severity, SourceRef, Status,
+};
 
 /// The kinds of contradiction, one per constraint kind plus denials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -79,67 +81,165 @@ impl EntityRef {
     }
 }
 
-/// One attestation behind a side, with its provenance.
+/// Where an attestation is kept in the graph: on a claim (its index among the claim's
+/// attestations), or on a `DENY` statement (the denial's key, which stays when other
+/// denials go).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttestationAt {
+    Claim(ClaimIx, u32),
+    Denial(u64, u32),
+}
+
+/// One attestation behind a side: where it is in the graph, and the claim the side names
+/// it on. Its text (source, relays, quote, document, …) is written only when a finding is
+/// printed, from the graph the finding is of: most findings of a large check are counted or
+/// summed up, never printed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttestationView {
-    pub source: EntityRef,
-    /// The relays, nearest first (ids).
-    pub via: Vec<String>,
-    pub quote: Option<String>,
+    pub at: AttestationAt,
     pub status: Status,
-    /// The document id.
-    pub document: Option<String>,
-    /// Where in the document.
-    pub position: Option<String>,
-    /// The claim id (or a description of an unnamed claim) this attestation is on.
-    pub claim: Option<String>,
-    /// When the source said it (`ON @2018-02-20`), as written.
-    pub date: Option<String>,
-    /// Whether the quote was checked against its document's text: false when there is no
-    /// quote, no document, or a document without a readable text.
-    pub verified: bool,
+    /// The claim this attestation is on (shown as its id, or a description of an unnamed
+    /// claim).
+    pub claim: Option<ClaimIx>,
 }
 
 impl AttestationView {
-    pub(crate) fn json(&self) -> Json {
+    /// The attestation itself; `None` only if the graph is not the one the finding is of.
+    pub fn attestation<'g>(&self, graph: &'g Graph) -> Option<&'g Attestation> {
+        let (list, i) = match self.at {
+            AttestationAt::Claim(c, i) => (&graph.claim(c)?.attestations, i),
+            AttestationAt::Denial(key, i) => (&graph.denial_by_key(key)?.attestations, i),
+        };
+        list.get(usize::try_from(i).ok()?)
+    }
+
+    /// Who said it.
+    pub fn source(&self, graph: &Graph) -> EntityRef {
+        self.attestation(graph).map_or_else(
+            || EntityRef { id: String::new(), name: String::new() },
+            |a| source_ref(graph, a.source),
+        )
+    }
+
+    /// The verbatim quote, if any.
+    pub fn quote<'g>(&self, graph: &'g Graph) -> Option<&'g str> {
+        self.attestation(graph)?.quote.as_deref()
+    }
+
+    /// Whether the quote was checked against its document's text: false when there is no
+    /// quote, no document, or a document without a readable text.
+    pub fn verified(&self, graph: &Graph) -> bool {
+        self.attestation(graph).is_some_and(|a| a.quote.is_some() && graph.quote_verified(a.document))
+    }
+
+    fn via(&self, graph: &Graph) -> Vec<String> {
+        self.attestation(graph)
+            .map(|a| a.via.iter().map(|v| graph.entity_id(*v).to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    fn document<'g>(&self, graph: &'g Graph) -> Option<&'g str> {
+        self.attestation(graph)?.document.map(|d| graph.entity_id(d))
+    }
+
+    fn position<'g>(&self, graph: &'g Graph) -> Option<&'g str> {
+        self.attestation(graph)?.position.as_deref()
+    }
+
+    fn date(&self, graph: &Graph) -> Option<String> {
+        self.attestation(graph)?.date.as_ref().map(|d| d.to_string())
+    }
+
+    fn claim_key(&self, graph: &Graph) -> Option<String> {
+        self.claim.map(|c| describe_claim(graph, c))
+    }
+
+    pub(crate) fn json(&self, graph: &Graph) -> Json {
         json!({
-            "source": self.source.json(),
-            "via": self.via,
-            "quote": self.quote,
+            "source": self.source(graph).json(),
+            "via": self.via(graph),
+            "quote": self.quote(graph),
             "status": self.status.as_str(),
-            "document": self.document,
-            "position": self.position,
-            "date": self.date,
-            "verified": self.verified,
-            "claim": self.claim,
+            "document": self.document(graph),
+            "position": self.position(graph),
+            "date": self.date(graph),
+            "verified": self.verified(graph),
+            "claim": self.claim_key(graph),
         })
     }
 
     /// One line: `Moscow officials (moscow_officials) asserted in article at para 21 [c_official_toll]`.
-    pub(crate) fn line(&self) -> String {
-        let mut line = format!("{} ({}) {}", self.source.name, self.source.id, self.status.as_str());
-        if !self.via.is_empty() {
-            let _ = write!(line, " via {}", self.via.join(", "));
+    pub(crate) fn line(&self, graph: &Graph) -> String {
+        let source = self.source(graph);
+        let mut line = format!("{} ({}) {}", source.name, source.id, self.status.as_str());
+        let via = self.via(graph);
+        if !via.is_empty() {
+            let _ = write!(line, " via {}", via.join(", "));
         }
-        if let Some(d) = &self.document {
+        if let Some(d) = self.document(graph) {
             let _ = write!(line, " in {d}");
-            if let Some(p) = &self.position {
+            if let Some(p) = self.position(graph) {
                 let _ = write!(line, " at {p}");
             }
         }
-        if let Some(d) = &self.date {
+        if let Some(d) = self.date(graph) {
             let _ = write!(line, " on {d}");
         }
-        if let Some(c) = &self.claim {
+        if let Some(c) = self.claim_key(graph) {
             let _ = write!(line, " [{c}]");
         }
         line
     }
 
     /// The quote as shown under the line, marked when it was not checked.
-    pub(crate) fn quote_line(&self) -> Option<String> {
-        let q = self.quote.as_ref()?;
-        Some(if self.verified { format!("\"{q}\"") } else { format!("\"{q}\" (unverified)") })
+    pub(crate) fn quote_line(&self, graph: &Graph) -> Option<String> {
+        let q = self.quote(graph)?;
+        Some(if self.verified(graph) { format!("\"{q}\"") } else { format!("\"{q}\" (unverified)") })
+    }
+}
+
+/// An entity as findings show it.
+pub(crate) fn entity_ref(graph: &Graph, ix: EntityIx) -> EntityRef {
+    EntityRef { id: graph.entity_id(ix).to_string(), name: graph.display_name(ix).to_string() }
+}
+
+/// A source (an entity, or a user) as findings show it.
+pub(crate) fn source_ref(graph: &Graph, s: SourceRef) -> EntityRef {
+    match s {
+        SourceRef::Entity(ix) => entity_ref(graph, ix),
+        SourceRef::User(u) => {
+            let name = graph.str(u).to_string();
+            EntityRef { id: format!("user:{name}"), name }
+        }
+    }
+}
+
+/// The claim's id, or a description of an unnamed claim (stable: it goes into finding ids).
+pub(crate) fn describe_claim(graph: &Graph, c: ClaimIx) -> String {
+    let Some(claim) = graph.claim(c) else { return String::new() };
+    if let Some(id) = claim.id {
+        return graph.str(id).to_string();
+    }
+    let (s, o) = graph.endpoints(c).map_or(("?", "?"), |(s, o)| (graph.entity_id(s), graph.entity_id(o)));
+    let mut out = format!("({s})-[:{}", graph.str(claim.rel_type));
+    write_props(graph, claim, &mut out);
+    let _ = write!(out, "]->({o})");
+    out
+}
+
+/// A claim's properties as written in a pattern (` {killed: 5}`), or nothing.
+pub(crate) fn props_text(graph: &Graph, claim: &Claim) -> String {
+    let mut out = String::new();
+    write_props(graph, claim, &mut out);
+    out
+}
+
+fn write_props(graph: &Graph, claim: &Claim, out: &mut String) {
+    for (i, (k, v)) in claim.props.iter().enumerate() {
+        let _ = write!(out, "{}{}: {v}", if i == 0 { " {" } else { ", " }, graph.str(*k));
+    }
+    if !claim.props.is_empty() {
+        out.push('}');
     }
 }
 
@@ -193,15 +293,16 @@ impl Finding {
         self.sides.iter().flat_map(|s| s.claims.iter().copied())
     }
 
-    /// The finding as the JSON object of `claimgraph check --format json`.
-    pub fn to_json(&self) -> Json {
+    /// The finding as the JSON object of `claimgraph check --format json`; `graph` is the
+    /// graph it was found in.
+    pub fn to_json(&self, graph: &Graph) -> Json {
         let sides: Vec<Json> = self
             .sides
             .iter()
             .map(|s| {
                 json!({
                     "value": s.value,
-                    "attestations": s.attestations.iter().map(AttestationView::json).collect::<Vec<_>>(),
+                    "attestations": s.attestations.iter().map(|a| a.json(graph)).collect::<Vec<_>>(),
                     "corroboration": s.corroboration.iter().map(EntityRef::json).collect::<Vec<_>>(),
                 })
             })
@@ -242,13 +343,13 @@ pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// The findings as `{"contradictions": [...]}`.
-pub fn findings_json(findings: &[Finding]) -> Json {
-    json!({ "contradictions": findings.iter().map(Finding::to_json).collect::<Vec<_>>() })
+pub fn findings_json(graph: &Graph, findings: &[Finding]) -> Json {
+    json!({ "contradictions": findings.iter().map(|f| f.to_json(graph)).collect::<Vec<_>>() })
 }
 
 /// The findings as text: a count line, then one block per finding with its sides and their
 /// provenance.
-pub fn findings_table(findings: &[Finding]) -> String {
+pub fn findings_table(graph: &Graph, findings: &[Finding]) -> String {
     let mut out = String::new();
     let open = findings.iter().filter(|f| f.is_open()).count();
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
@@ -283,8 +384,8 @@ pub fn findings_table(findings: &[Finding]) -> String {
         for (i, s) in f.sides.iter().enumerate() {
             push_line(&mut out, &format!("  side {}:     {}", i + 1, s.value));
             for a in &s.attestations {
-                push_line(&mut out, &format!("    - {}", a.line()));
-                if let Some(q) = a.quote_line() {
+                push_line(&mut out, &format!("    - {}", a.line(graph)));
+                if let Some(q) = a.quote_line(graph) {
                     push_line(&mut out, &format!("      {q}"));
                 }
             }

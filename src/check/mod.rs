@@ -32,7 +32,8 @@ pub use crate::model::corroboration;
 pub use corroboration::{independent_sources, independent_voices, institutions_of, same_voice};
 pub use dispute::{disputes_table, Dispute, Position, Voice, VoiceStatement};
 pub use finding::{
-    findings_json, findings_table, AttestationView, ContradictionKind, EntityRef, Finding, Side,
+    findings_json, findings_table, AttestationAt, AttestationView, ContradictionKind, EntityRef, Finding,
+    Side,
 };
 pub use incremental::Tracked;
 pub use rows::{
@@ -221,7 +222,10 @@ struct Bucket {
 
 /// A side before rendering: its value as written, its claims, its attestations (with the
 /// claim each is on).
-type SideInput<'g> = (String, Vec<ClaimIx>, Vec<(Option<ClaimIx>, &'g Attestation)>);
+type SideInput<'g> = (String, Vec<ClaimIx>, Attestations<'g>);
+
+/// Attestations with the claim each is on (none for a denial's).
+type Attestations<'g> = Vec<(Option<ClaimIx>, &'g Attestation)>;
 
 type GroupKey = (EntityIx, Option<EntityIx>, Vec<String>);
 
@@ -246,6 +250,12 @@ struct Question<'g> {
     conflicts: HashSet<(usize, usize)>,
     /// Indexes into the engine's findings.
     findings: Vec<usize>,
+}
+
+/// A finding written but not yet recorded under its question ([`Engine::prepare`]).
+struct Prepared<'g> {
+    finding: Finding,
+    sides: [SideInput<'g>; 2],
 }
 
 /// Which question a finding answers, and whether its sides are the question's values.
@@ -286,6 +296,9 @@ struct Engine<'g> {
     /// Findings whose sides are still to be written (index into `findings`, the sides'
     /// inputs): [`Engine::finish`] writes them all at once, on two threads.
     pending_sides: Vec<(usize, Vec<SideInput<'g>>)>,
+    /// Where each attestation of a `DENY` statement is, by its address: a finding keeps
+    /// where its attestations are, not their text ([`Engine::view`]).
+    denial_attestations: HashMap<usize, AttestationAt, FixedState>,
 }
 
 /// How a finding's sides relate, for severity.
@@ -371,6 +384,17 @@ impl<'g> Engine<'g> {
             denial_values,
             claim_keys: HashMap::default(),
             pending_sides: Vec::new(),
+            denial_attestations: graph
+                .denials_with_keys()
+                .flat_map(|(key, d)| {
+                    d.attestations.iter().enumerate().filter_map(move |(i, a)| {
+                        Some((
+                            std::ptr::from_ref(a).addr(),
+                            AttestationAt::Denial(key, u32::try_from(i).ok()?),
+                        ))
+                    })
+                })
+                .collect(),
         }
     }
 
@@ -483,16 +507,18 @@ impl<'g> Engine<'g> {
     }
 
     fn entity_ref(&self, ix: EntityIx) -> EntityRef {
-        EntityRef { id: self.graph.entity_id(ix).to_string(), name: self.graph.display_name(ix).to_string() }
+        finding::entity_ref(self.graph, ix)
     }
 
     fn source_ref(&self, s: SourceRef) -> EntityRef {
+        finding::source_ref(self.graph, s)
+    }
+
+    /// The name [`Engine::source_ref`] gives, without writing the id.
+    fn source_name(&self, s: SourceRef) -> &'g str {
         match s {
-            SourceRef::Entity(ix) => self.entity_ref(ix),
-            SourceRef::User(u) => {
-                let name = self.graph.str(u).to_string();
-                EntityRef { id: format!("user:{name}"), name }
-            }
+            SourceRef::Entity(ix) => self.graph.display_name(ix),
+            SourceRef::User(u) => self.graph.str(u),
         }
     }
 
@@ -516,52 +542,42 @@ impl<'g> Engine<'g> {
     }
 
     fn describe_claim(&self, c: ClaimIx) -> String {
-        let Some(claim) = self.graph.claim(c) else { return String::new() };
-        if let Some(id) = claim.id {
-            return self.graph.str(id).to_string();
-        }
-        let (s, o) = self
-            .graph
-            .endpoints(c)
-            .map_or(("?", "?"), |(s, o)| (self.graph.entity_id(s), self.graph.entity_id(o)));
-        format!("({s})-[:{}{}]->({o})", self.graph.str(claim.rel_type), self.props_text(claim))
+        finding::describe_claim(self.graph, c)
     }
 
     fn props_text(&self, claim: &Claim) -> String {
-        if claim.props.is_empty() {
-            return String::new();
-        }
-        let parts: Vec<String> =
-            claim.props.iter().map(|(k, v)| format!("{}: {v}", self.graph.str(*k))).collect();
-        format!(" {{{}}}", parts.join(", "))
+        finding::props_text(self.graph, claim)
     }
 
-    /// `claim` is the attested claim's [`Self::claim_key`].
-    fn view(&self, a: &Attestation, claim: Option<&str>) -> AttestationView {
-        AttestationView {
-            source: self.source_ref(a.source),
-            via: a.via.iter().map(|v| self.graph.entity_id(*v).to_string()).collect(),
-            quote: a.quote.as_deref().map(str::to_string),
-            status: a.status,
-            document: a.document.map(|d| self.graph.entity_id(d).to_string()),
-            position: a.position.as_deref().map(str::to_string),
-            claim: claim.map(str::to_string),
-            date: a.date.as_ref().map(|d| d.to_string()),
-            verified: a.quote.is_some() && self.graph.quote_verified(a.document),
-        }
+    /// The attestation `a` as a finding keeps it: where it is in the graph. `claim` is the
+    /// claim a side names it on, which holds it unless it is a denial's.
+    fn view(&self, a: &Attestation, claim: Option<ClaimIx>) -> AttestationView {
+        let on_claim = claim.and_then(|c| {
+            let list = &self.graph.claim(c)?.attestations;
+            let i = list.iter().position(|x| std::ptr::eq(x, a))?;
+            Some(AttestationAt::Claim(c, u32::try_from(i).ok()?))
+        });
+        let at = on_claim
+            .or_else(|| self.denial_attestations.get(&std::ptr::from_ref(a).addr()).copied())
+            .or_else(|| self.anywhere(a))
+            .unwrap_or(AttestationAt::Denial(u64::MAX, u32::MAX));
+        AttestationView { at, status: a.status, claim }
+    }
+
+    /// Where an attestation that is neither on its side's claim nor on a denial is: looked
+    /// for on every claim (no rule makes such a side; this keeps a new one correct).
+    fn anywhere(&self, a: &Attestation) -> Option<AttestationAt> {
+        self.graph.stated_claims().find_map(|c| {
+            let i = self.graph.claim(c)?.attestations.iter().position(|x| std::ptr::eq(x, a))?;
+            Some(AttestationAt::Claim(c, u32::try_from(i).ok()?))
+        })
     }
 
     fn side(&self, value: String, claims: &[ClaimIx], atts: &[(Option<ClaimIx>, &Attestation)]) -> Side {
         Side {
             value,
             claims: claims.to_vec(),
-            attestations: atts
-                .iter()
-                .map(|(c, a)| {
-                    let claim = c.map(|c| self.claim_key(c));
-                    self.view(a, claim.as_deref())
-                })
-                .collect(),
+            attestations: atts.iter().map(|(c, a)| self.view(a, *c)).collect(),
             corroboration: independent_voices(self.graph, atts.iter().map(|(_, a)| *a))
                 .into_iter()
                 .map(|s| self.source_ref(s))
@@ -596,10 +612,10 @@ impl<'g> Engine<'g> {
                 }
             }
         }
-        let names: Vec<String> = voices.iter().map(|s| self.source_ref(*s).name).collect();
+        let names: Vec<&str> = voices.iter().map(|s| self.source_name(*s)).collect();
         match names.len() {
             0 => "nobody".into(),
-            1 => names[0].clone(),
+            1 => names[0].to_string(),
             _ => format!("{} and {}", names[..names.len() - 1].join(", "), names[names.len() - 1]),
         }
     }
@@ -617,13 +633,31 @@ impl<'g> Engine<'g> {
         sides: [SideInput<'g>; 2],
         explain: impl FnOnce(&str, &str) -> String,
     ) {
+        self.remember_claim_keys(sides.iter().flat_map(|(_, cs, _)| cs.iter().copied()).collect::<Vec<_>>());
+        if let Some(finding) = self.prepare(kind, constraint, ends, about, sides, explain) {
+            self.record(finding, question);
+        }
+    }
+
+    /// The finding [`Engine::emit`] records, written from the graph alone (so two threads can
+    /// write findings at once), or `None` when the sides are one voice through a chain.
+    #[allow(clippy::too_many_arguments)]
+    fn prepare(
+        &self,
+        kind: ContradictionKind,
+        constraint: Option<&Constraint>,
+        ends: (EntityIx, Option<EntityIx>),
+        about: String,
+        sides: [SideInput<'g>; 2],
+        explain: impl FnOnce(&str, &str) -> String,
+    ) -> Option<Prepared<'g>> {
         let [(v1, c1, a1), (v2, c2, a2)] = sides;
-        self.remember_claim_keys(c1.iter().chain(&c2).copied().collect::<Vec<_>>());
         let x: Vec<&Attestation> = a1.iter().map(|(_, a)| *a).collect();
         let y: Vec<&Attestation> = a2.iter().map(|(_, a)| *a).collect();
         let base = constraint.and_then(|c| c.severity).unwrap_or(Severity::Violation);
-        let severity = match voices(&x, &y) {
-            Voices::Chain => return,
+        let voiced = voices(&x, &y);
+        let severity = match voiced {
+            Voices::Chain => return None,
             Voices::SelfContradiction => Severity::Suggestion,
             Voices::Independent(hedged) => demote(base, hedged),
         };
@@ -656,26 +690,12 @@ impl<'g> Engine<'g> {
             keys.join("||"),
         );
         let id = short_id("F", &key);
-        if !self.seen.insert(id.clone()) {
-            return;
-        }
-        let qi = match question {
-            QuestionRef::Values(qi) => qi,
-            QuestionRef::Sides(qi) => {
-                // Descriptions, not numbers: they sort as written.
-                let i = self.question_value(qi, &v1, f64::INFINITY, &a1);
-                let j = self.question_value(qi, &v2, f64::INFINITY, &a2);
-                self.conflict(qi, i, j);
-                qi
-            }
-        };
         let explanation = explain(&self.names(&a1), &self.names(&a2));
-        let explanation =
-            if severity == Severity::Suggestion && matches!(voices(&x, &y), Voices::SelfContradiction) {
-                format!("{explanation} (the same source on both sides)")
-            } else {
-                explanation
-            };
+        let explanation = if severity == Severity::Suggestion && matches!(voiced, Voices::SelfContradiction) {
+            format!("{explanation} (the same source on both sides)")
+        } else {
+            explanation
+        };
         let finding = Finding {
             id,
             kind,
@@ -687,11 +707,33 @@ impl<'g> Engine<'g> {
             sides: Vec::new(),
             explanation,
             resolution: None,
-            dispute: self.questions[qi].id.clone(),
+            // Set when it is recorded under its question.
+            dispute: String::new(),
         };
+        Some(Prepared { finding, sides: [(v1, c1, a1), (v2, c2, a2)] })
+    }
+
+    /// Records a finding under its question, unless one with its id is recorded already.
+    fn record(&mut self, prepared: Prepared<'g>, question: QuestionRef) {
+        let Prepared { mut finding, sides } = prepared;
+        if !self.seen.insert(finding.id.clone()) {
+            return;
+        }
+        let qi = match question {
+            QuestionRef::Values(qi) => qi,
+            QuestionRef::Sides(qi) => {
+                let [(v1, _, a1), (v2, _, a2)] = &sides;
+                // Descriptions, not numbers: they sort as written.
+                let i = self.question_value(qi, v1, f64::INFINITY, a1);
+                let j = self.question_value(qi, v2, f64::INFINITY, a2);
+                self.conflict(qi, i, j);
+                qi
+            }
+        };
+        finding.dispute = self.questions[qi].id.clone();
         self.findings.push(finding);
         let fi = self.findings.len() - 1;
-        self.pending_sides.push((fi, vec![(v1, c1, a1), (v2, c2, a2)]));
+        self.pending_sides.push((fi, Vec::from(sides)));
         self.questions[qi].findings.push(fi);
     }
 
@@ -784,7 +826,8 @@ mod tests {
 
     #[test]
     fn json_has_the_documented_shape() {
-        let j = findings_json(&check(&graph(TWO_TOLLS)));
+        let g = graph(TWO_TOLLS);
+        let j = findings_json(&g, &check(&g));
         let f = &j["contradictions"][0];
         for key in ["id", "kind", "severity", "subject", "about", "sides", "explanation", "status"] {
             assert!(!f[key].is_null(), "missing {key}");

@@ -33,20 +33,9 @@ pub(super) fn dispute_order(a: &Dispute, b: &Dispute) -> std::cmp::Ordering {
 impl<'g> Engine<'g> {
     /// The findings in report order, resolutions applied, and their disputes.
     pub(super) fn finish(mut self) -> Analysis {
-        // The findings' sides and the disputes' positions are most of the text the check
-        // writes; they are written last, on two threads, from claim keys written once.
+        // The findings' sides and the disputes' positions are written last, on two threads;
+        // they keep where their attestations are, not their text.
         let pending = std::mem::take(&mut self.pending_sides);
-        let on_sides = pending
-            .iter()
-            .flat_map(|(_, sides)| sides)
-            .flat_map(|(_, claims, atts)| claims.iter().copied().chain(atts.iter().filter_map(|(c, _)| *c)));
-        let on_values = self
-            .questions
-            .iter()
-            .filter(|q| !q.findings.is_empty())
-            .flat_map(|q| q.values.iter().flat_map(|v| v.atts.iter().filter_map(|(c, _)| *c)));
-        let keyed: Vec<ClaimIx> = on_sides.chain(on_values).collect();
-        self.remember_claim_keys(keyed);
         let sides = on_two_threads(&pending, |(_, sides)| {
             sides.iter().map(|(v, claims, atts)| self.side(v.clone(), claims, atts)).collect::<Vec<_>>()
         });
@@ -110,13 +99,36 @@ impl<'g> Engine<'g> {
         about: &str,
         scope: Vec<(String, String)>,
     ) -> usize {
+        let key = self.question_key(subject, object, about, &scope);
+        self.question_keyed(key, subject, object, about, scope)
+    }
+
+    /// What identifies a question: its dispute's id is a hash of it.
+    pub(super) fn question_key(
+        &self,
+        subject: EntityIx,
+        object: Option<EntityIx>,
+        about: &str,
+        scope: &[(String, String)],
+    ) -> String {
         let scope_text: Vec<String> = scope.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let key = format!(
+        format!(
             "{}|{}|{about}|{}",
             self.graph.entity_id(subject),
             object.map_or("", |o| self.graph.entity_id(o)),
             scope_text.join(",")
-        );
+        )
+    }
+
+    /// [`Engine::question`] with its key written already.
+    pub(super) fn question_keyed(
+        &mut self,
+        key: String,
+        subject: EntityIx,
+        object: Option<EntityIx>,
+        about: &str,
+        scope: Vec<(String, String)>,
+    ) -> usize {
         if let Some(&i) = self.question_ids.get(&key) {
             return i;
         }
@@ -206,18 +218,17 @@ impl<'g> Engine<'g> {
     /// The voices behind some values: attestations grouped by the institutions their
     /// sources speak for, in order of first appearance.
     fn voices_of(&self, values: &[&QuestionValue<'g>]) -> Vec<Voice> {
-        let mut out: Vec<(Vec<SourceRef>, Voice)> = Vec::new();
+        // (institutions, mouths, voice): sources are compared before they are written out.
+        let mut out: Vec<(Vec<SourceRef>, Vec<SourceRef>, Voice)> = Vec::new();
         for v in values {
             for (c, a) in &v.atts {
                 let institutions = institutions_of(self.graph, a.source);
-                let claim = c.map(|c| self.claim_key(c));
-                let statement =
-                    VoiceStatement { value: v.written.clone(), attestation: self.view(a, claim.as_deref()) };
-                let source = self.source_ref(a.source);
-                match out.iter_mut().find(|(k, _)| *k == institutions) {
-                    Some((_, voice)) => {
-                        if !voice.sources.contains(&source) {
-                            voice.sources.push(source);
+                let statement = VoiceStatement { value: v.written.clone(), attestation: self.view(a, *c) };
+                match out.iter_mut().find(|(k, ..)| *k == institutions) {
+                    Some((_, mouths, voice)) => {
+                        if !mouths.contains(&a.source) {
+                            mouths.push(a.source);
+                            voice.sources.push(self.source_ref(a.source));
                         }
                         voice.statements.push(statement);
                     }
@@ -228,15 +239,17 @@ impl<'g> Engine<'g> {
                             id: names.iter().map(|n| n.id.as_str()).collect::<Vec<_>>().join("+"),
                             name: names.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(" / "),
                         };
+                        let source = self.source_ref(a.source);
                         out.push((
                             institutions,
+                            vec![a.source],
                             Voice { institution, sources: vec![source], statements: vec![statement] },
                         ));
                     }
                 }
             }
         }
-        out.into_iter().map(|(_, v)| v).collect()
+        out.into_iter().map(|(.., v)| v).collect()
     }
 
     /// "One side, two stories": per question, an institution whose voices (different

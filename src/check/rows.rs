@@ -4,7 +4,10 @@
 
 use std::collections::HashSet;
 
-use super::{disputes_table, findings_json, findings_table, Analysis, ContradictionKind, Dispute, Finding};
+use super::{
+    disputes_table, findings_json, findings_table, on_two_threads, Analysis, ContradictionKind, Dispute,
+    Finding,
+};
 use crate::model::result::QueryValue;
 use crate::model::{
     Attestation, ClaimIx, Denial, DenialTarget, EndSelector, EntityIx, Graph, SourceRef, Status,
@@ -46,12 +49,16 @@ pub fn finding_is_about(graph: &Graph, f: &Finding, about: About) -> bool {
                 || f.object.as_ref().is_some_and(|o| o.id == id)
                 || f.claims().any(|c| graph.endpoints(c).is_some_and(|(s, o)| s == e || o == e))
                 || f.sides.iter().flat_map(|s| &s.attestations).any(|a| {
-                    a.source.id == id
-                        || a.via.iter().any(|v| v == id)
-                        || a.document.as_deref() == Some(id)
-                        || graph
-                            .find_entity(&a.source.id)
-                            .is_some_and(|s| s != e && graph.institutions(s).contains(&e))
+                    a.attestation(graph).is_some_and(|a| {
+                        let source = match a.source {
+                            SourceRef::Entity(s) => Some(s),
+                            SourceRef::User(_) => None,
+                        };
+                        source == Some(e)
+                            || a.via.contains(&e)
+                            || a.document == Some(e)
+                            || source.is_some_and(|s| s != e && graph.institutions(s).contains(&e))
+                    })
                 })
         }
     }
@@ -79,6 +86,10 @@ pub fn filter_disputes<'a>(
     about: Option<About>,
     kind: Option<ContradictionKind>,
 ) -> Vec<&'a Dispute> {
+    if about.is_none() && kind.is_none() {
+        // Every dispute has a finding.
+        return analysis.disputes.iter().collect();
+    }
     let ids: HashSet<&str> = filter_findings(graph, &analysis.findings, about, kind)
         .into_iter()
         .map(|f| f.dispute.as_str())
@@ -107,33 +118,9 @@ pub fn contradiction_rows(
             ["dispute", "severity", "question", "position", "values", "voices", "findings", "status"]
                 .map(String::from)
                 .to_vec();
-        let mut rows = Vec::new();
-        for d in filter_disputes(graph, analysis, about, kind) {
-            for (i, p) in d.positions.iter().enumerate() {
-                let voices = p
-                    .voices
-                    .iter()
-                    .map(|v| {
-                        if v.sources.len() == 1 && v.sources[0] == v.institution {
-                            s(&v.institution.name)
-                        } else {
-                            let mouths: Vec<&str> = v.sources.iter().map(|m| m.name.as_str()).collect();
-                            s(&format!("{} ({})", v.institution.name, mouths.join(", ")))
-                        }
-                    })
-                    .collect();
-                rows.push(vec![
-                    s(&d.id),
-                    s(d.severity.as_str()),
-                    s(&d.question()),
-                    QueryValue::Int(i64::try_from(i + 1).unwrap_or(i64::MAX)),
-                    list(p.values.iter().map(|v| s(v)).collect()),
-                    list(voices),
-                    QueryValue::Int(i64::try_from(d.findings.len()).unwrap_or(i64::MAX)),
-                    s(d.status()),
-                ]);
-            }
-        }
+        // The rows of each dispute are independent: two threads write them, in order.
+        let disputes = filter_disputes(graph, analysis, about, kind);
+        let rows = on_two_threads(&disputes, |d| position_rows(d)).into_iter().flatten().collect();
         return Ok((columns, rows));
     }
     let columns = [
@@ -157,7 +144,9 @@ pub fn contradiction_rows(
             let sources = f
                 .sides
                 .iter()
-                .map(|side| list(side.attestations.iter().map(|a| s(&a.source.id)).collect::<Vec<_>>()))
+                .map(|side| {
+                    list(side.attestations.iter().map(|a| s(&a.source(graph).id)).collect::<Vec<_>>())
+                })
                 .collect();
             vec![
                 s(&f.id),
@@ -174,6 +163,42 @@ pub fn contradiction_rows(
         })
         .collect();
     Ok((columns, rows))
+}
+
+/// The rows of `CONTRADICTIONS` for one dispute: one per position.
+fn position_rows(d: &Dispute) -> Vec<Vec<QueryValue>> {
+    let s = |x: &str| QueryValue::String(x.to_string());
+    let (id, severity, question, status) =
+        (s(&d.id), s(d.severity.as_str()), s(&d.question()), s(d.status()));
+    let findings = QueryValue::Int(i64::try_from(d.findings.len()).unwrap_or(i64::MAX));
+    d.positions
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let voices = p
+                .voices
+                .iter()
+                .map(|v| {
+                    if v.sources.len() == 1 && v.sources[0] == v.institution {
+                        s(&v.institution.name)
+                    } else {
+                        let mouths: Vec<&str> = v.sources.iter().map(|m| m.name.as_str()).collect();
+                        s(&format!("{} ({})", v.institution.name, mouths.join(", ")))
+                    }
+                })
+                .collect();
+            vec![
+                id.clone(),
+                severity.clone(),
+                question.clone(),
+                QueryValue::Int(i64::try_from(i + 1).unwrap_or(i64::MAX)),
+                QueryValue::List(p.values.iter().map(|v| s(v)).collect()),
+                QueryValue::List(voices),
+                findings.clone(),
+                status.clone(),
+            ]
+        })
+        .collect()
 }
 
 /// The rows of `DENIALS [BY source] [ABOUT id]`: one per denying attestation (a `DENY`
@@ -262,17 +287,17 @@ pub fn denial_rows(
 }
 
 /// `claimgraph check`'s report: the disputes, then every finding with its provenance.
-pub fn report_table(analysis: &Analysis) -> String {
+pub fn report_table(graph: &Graph, analysis: &Analysis) -> String {
     format!(
         "{}\n{}",
         disputes_table(&analysis.disputes.iter().collect::<Vec<_>>(), &analysis.findings),
-        findings_table(&analysis.findings)
+        findings_table(graph, &analysis.findings)
     )
 }
 
 /// `claimgraph check --format json`: `{"disputes": [...], "contradictions": [...]}`.
-pub fn report_json(analysis: &Analysis) -> serde_json::Value {
-    let mut j = findings_json(&analysis.findings);
-    j["disputes"] = serde_json::Value::Array(analysis.disputes.iter().map(Dispute::to_json).collect());
+pub fn report_json(graph: &Graph, analysis: &Analysis) -> serde_json::Value {
+    let mut j = findings_json(graph, &analysis.findings);
+    j["disputes"] = serde_json::Value::Array(analysis.disputes.iter().map(|d| d.to_json(graph)).collect());
     j
 }

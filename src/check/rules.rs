@@ -4,12 +4,33 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{same_voice, Bucket, Comparable, ContradictionKind, Engine, GroupKey, QuestionRef};
+use foldhash::fast::FixedState;
+
+use super::{
+    on_two_threads, same_voice, Attestations, Bucket, Comparable, ContradictionKind, Engine, GroupKey,
+    Prepared, QuestionRef,
+};
 use crate::model::claim::within;
 use crate::model::{
     Attestation, Claim, ClaimIx, ClaimKind, Constraint, Denial, DenialTarget, EntityIx, Interval, RelPattern,
     Status, Sym, Value,
 };
+
+/// What [`Engine::check_group`] found in a group, for [`Engine::pairwise`] to record.
+struct CheckedGroup<'g> {
+    question_key: String,
+    scope: Vec<(String, String)>,
+    /// Each bucket's place among the question's values, and its attestations.
+    values: Vec<(f64, Attestations<'g>)>,
+    /// Class denials of the property that answer the question.
+    denials: Vec<usize>,
+    conflicts: Vec<(usize, usize)>,
+    findings: Vec<Option<Prepared<'g>>>,
+}
+
+/// Claims grouped by (subject, object, scope): every group is compared, in key order, so the
+/// hasher's order never shows.
+type Groups<V> = HashMap<GroupKey, V, FixedState>;
 
 impl<'g> Engine<'g> {
     /// Compares every pair of buckets of every group; each group with a conflict (or a
@@ -23,62 +44,98 @@ impl<'g> Engine<'g> {
         about: &str,
         prop: Option<Sym>,
         rel_type: Sym,
-        groups: HashMap<GroupKey, Vec<Bucket>>,
+        groups: Groups<Vec<Bucket>>,
     ) {
         let per: Vec<String> = c.per.iter().map(|k| self.graph.str(*k).to_string()).collect();
         // One value and no class denial to answer it: nothing to compare (most groups).
-        let groups: BTreeMap<GroupKey, Vec<Bucket>> = groups
+        let groups: Vec<(GroupKey, Vec<Bucket>)> = groups
             .into_iter()
             .filter(|(_, buckets)| buckets.len() > 1 || !self.denial_values.is_empty())
+            .collect::<BTreeMap<_, _>>()
+            .into_iter()
             .collect();
-        for ((s, o, scope), buckets) in groups {
-            let mut conflicts: Vec<(usize, usize)> = Vec::new();
-            for i in 0..buckets.len() {
-                for j in (i + 1)..buckets.len() {
-                    if let (Some(x), Some(y)) = (&buckets[i].comparable, &buckets[j].comparable) {
-                        if x.compatible(y) == Some(false) {
-                            conflicts.push((i, j));
-                        }
-                    }
-                }
-            }
-            // Class denials of this property between these ends: answers of their own.
-            let denials: Vec<usize> = match (prop, o) {
-                (Some(p), Some(o)) => (0..self.denial_values.len())
-                    .filter(|&d| {
-                        let dv = &self.denial_values[d];
-                        dv.property == p && dv.pattern.matches(self.graph, rel_type, s, o)
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
-            // A denial covering one of the values makes a question even without a conflict.
-            let denied = denials
-                .iter()
-                .any(|&d| buckets.iter().any(|b| within(&b.value, self.denial_values[d].condition)));
-            if conflicts.is_empty() && !denied {
-                continue;
-            }
-            let scope_pairs: Vec<(String, String)> = per.iter().cloned().zip(scope.iter().cloned()).collect();
-            let qi = self.question(s, o, about, scope_pairs);
+        // Comparing a group's values and writing its findings reads the graph only: two
+        // threads share the groups, and their findings are recorded in the groups' order.
+        let this = &*self;
+        let checked = on_two_threads(&groups, |((s, o, scope), buckets)| {
+            this.check_group(kind, c, about, prop, rel_type, (*s, *o), &per, scope, buckets)
+        });
+        for (((s, o, _), buckets), checked) in groups.iter().zip(checked) {
+            let Some(group) = checked else { continue };
+            let qi = self.question_keyed(group.question_key, *s, *o, about, group.scope);
             let mut index = Vec::new();
-            for b in &buckets {
-                let order = b.comparable.as_ref().map_or(f64::INFINITY, Comparable::order);
-                let atts = self.bucket_atts(&b.claims);
-                index.push(self.question_value(qi, &b.written, order, &atts));
+            for (b, (order, atts)) in buckets.iter().zip(&group.values) {
+                index.push(self.question_value(qi, &b.written, *order, atts));
             }
-            let mut denial_index = Vec::new();
-            for &d in &denials {
+            for &d in &group.denials {
                 let (written, atts) =
                     (self.denial_values[d].written.clone(), self.denial_values[d].atts.clone());
-                denial_index.push(self.question_value(qi, &written, f64::INFINITY, &atts));
+                self.question_value(qi, &written, f64::INFINITY, &atts);
             }
-            for &(i, j) in &conflicts {
+            for &(i, j) in &group.conflicts {
                 self.conflict(qi, index[i], index[j]);
             }
             // The denials' conflicts are registered with their findings (`denial_question`).
-            let ends = self.ends_text(s, o);
-            for (i, j) in conflicts {
+            for finding in group.findings.into_iter().flatten() {
+                self.record(finding, QuestionRef::Values(qi));
+            }
+        }
+    }
+
+    /// One group of [`Engine::pairwise`]: which of its values conflict, which class denials
+    /// answer it, and its findings; `None` when it holds no disagreement.
+    #[allow(clippy::too_many_arguments)]
+    fn check_group(
+        &self,
+        kind: ContradictionKind,
+        c: &Constraint,
+        about: &str,
+        prop: Option<Sym>,
+        rel_type: Sym,
+        (s, o): (EntityIx, Option<EntityIx>),
+        per: &[String],
+        scope: &[String],
+        buckets: &[Bucket],
+    ) -> Option<CheckedGroup<'g>> {
+        let mut conflicts: Vec<(usize, usize)> = Vec::new();
+        for i in 0..buckets.len() {
+            for j in (i + 1)..buckets.len() {
+                if let (Some(x), Some(y)) = (&buckets[i].comparable, &buckets[j].comparable) {
+                    if x.compatible(y) == Some(false) {
+                        conflicts.push((i, j));
+                    }
+                }
+            }
+        }
+        // Class denials of this property between these ends: answers of their own.
+        let denials: Vec<usize> = match (prop, o) {
+            (Some(p), Some(o)) => (0..self.denial_values.len())
+                .filter(|&d| {
+                    let dv = &self.denial_values[d];
+                    dv.property == p && dv.pattern.matches(self.graph, rel_type, s, o)
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        // A denial covering one of the values makes a question even without a conflict.
+        let denied = denials
+            .iter()
+            .any(|&d| buckets.iter().any(|b| within(&b.value, self.denial_values[d].condition)));
+        if conflicts.is_empty() && !denied {
+            return None;
+        }
+        let scope: Vec<(String, String)> = per.iter().cloned().zip(scope.iter().cloned()).collect();
+        let question_key = self.question_key(s, o, about, &scope);
+        let values = buckets
+            .iter()
+            .map(|b| {
+                (b.comparable.as_ref().map_or(f64::INFINITY, Comparable::order), self.bucket_atts(&b.claims))
+            })
+            .collect();
+        let ends = self.ends_text(s, o);
+        let findings = conflicts
+            .iter()
+            .map(|&(i, j)| {
                 let (a, b) = (&buckets[i], &buckets[j]);
                 let (va, vb) = (a.written.clone(), b.written.clone());
                 let what = if kind == ContradictionKind::Temporal { "dates" } else { "values" };
@@ -88,26 +145,17 @@ impl<'g> Engine<'g> {
                     (va.clone(), a.claims.clone(), self.bucket_atts(&a.claims)),
                     (vb.clone(), b.claims.clone(), self.bucket_atts(&b.claims)),
                 ];
-                self.emit(
-                    kind,
-                    Some(c),
-                    (s, o),
-                    about.to_string(),
-                    QuestionRef::Values(qi),
-                    sides,
-                    move |n1, n2| {
-                        let tail = if kind == ContradictionKind::Temporal {
-                            "do not overlap even at their precision"
-                        } else {
-                            "cannot both be true"
-                        };
-                        format!(
-                            "{n1} gives {about_text} of {ends} as {va} and {n2} as {vb}; the {what} {tail}."
-                        )
-                    },
-                );
-            }
-        }
+                self.prepare(kind, Some(c), (s, o), about.to_string(), sides, move |n1, n2| {
+                    let tail = if kind == ContradictionKind::Temporal {
+                        "do not overlap even at their precision"
+                    } else {
+                        "cannot both be true"
+                    };
+                    format!("{n1} gives {about_text} of {ends} as {va} and {n2} as {vb}; the {what} {tail}.")
+                })
+            })
+            .collect();
+        Some(CheckedGroup { question_key, scope, values, denials, conflicts, findings })
     }
 
     /// SINGLE ... ON p (and TEMPORAL ... ON p): one value per (subject, object, scope).
@@ -121,7 +169,7 @@ impl<'g> Engine<'g> {
         // Claims are grouped first; values are written out only in groups that can hold a
         // disagreement: two claims or more, or any group when a class denial may answer it
         // (most groups have one claim, and `pairwise` drops a group of one value anyway).
-        let mut by_group: HashMap<GroupKey, Vec<(ClaimIx, &'g Claim, &'g Value)>> = HashMap::new();
+        let mut by_group: Groups<Vec<(ClaimIx, &'g Claim, &'g Value)>> = Groups::default();
         for (ix, s, o, claim) in self.matching(pattern) {
             let Some(v) = claim.prop(prop) else { continue };
             if !self.supported(ix) {
@@ -130,7 +178,7 @@ impl<'g> Engine<'g> {
             by_group.entry((s, Some(o), self.scope(claim, &c.per))).or_default().push((ix, claim, v));
         }
         let one_is_enough = !self.denial_values.is_empty();
-        let mut groups: HashMap<GroupKey, Vec<Bucket>> = HashMap::new();
+        let mut groups: Groups<Vec<Bucket>> = Groups::default();
         for (key, claims) in by_group {
             if claims.len() < 2 && !one_is_enough {
                 continue;
@@ -163,7 +211,7 @@ impl<'g> Engine<'g> {
 
     /// SINGLE without ON: one object per subject (and scope).
     pub(super) fn single_object(&mut self, c: &Constraint, pattern: &RelPattern) {
-        let mut groups: HashMap<GroupKey, Vec<Bucket>> = HashMap::new();
+        let mut groups: Groups<Vec<Bucket>> = Groups::default();
         for (ix, s, o, claim) in self.matching(pattern) {
             if !self.supported(ix) {
                 continue;
@@ -188,8 +236,8 @@ impl<'g> Engine<'g> {
     /// part adds anything from 0 up); it must meet every total given for the same group.
     pub(super) fn sum(&mut self, c: &Constraint, pattern: &RelPattern, parts: &[Sym], total: Sym) {
         // Per group: implied totals and stated totals, bucketed by how they are written.
-        type SumGroups = HashMap<GroupKey, (Vec<(Bucket, Interval)>, Vec<(Bucket, Interval)>)>;
-        let mut groups: SumGroups = HashMap::new();
+        type SumGroups = Groups<(Vec<(Bucket, Interval)>, Vec<(Bucket, Interval)>)>;
+        let mut groups: SumGroups = Groups::default();
         let push = |list: &mut Vec<(Bucket, Interval)>, written: String, i: Interval, ix: ClaimIx| match list
             .iter_mut()
             .find(|(b, _)| b.written == written)
@@ -271,7 +319,7 @@ impl<'g> Engine<'g> {
     /// scope) conflict, unless both carry a date under the same key and the dates cannot
     /// overlap.
     pub(super) fn exclusive(&mut self, c: &Constraint, patterns: &[RelPattern]) {
-        let mut groups: HashMap<GroupKey, Vec<(usize, ClaimIx)>> = HashMap::new();
+        let mut groups: Groups<Vec<(usize, ClaimIx)>> = Groups::default();
         for (pi, p) in patterns.iter().enumerate() {
             for (ix, s, o, claim) in self.matching(p) {
                 if !self.supported(ix) {

@@ -344,11 +344,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let text = match args.format {
                 OutputFormat::Table | OutputFormat::Csv | OutputFormat::Markdown => {
                     // Names in findings are data: escaped so they cannot drive the terminal.
-                    let table = crate::diagnostics::escape_controls(&crate::check::report_table(&analysis));
+                    let table =
+                        crate::diagnostics::escape_controls(&crate::check::report_table(&graph, &analysis));
                     format!("{}\n\n{table}", graph.summary())
                 }
                 OutputFormat::Json => {
-                    let mut report = crate::check::report_json(&analysis);
+                    let mut report = crate::check::report_json(&graph, &analysis);
                     report["summary"] = summary_json(&graph.summary());
                     serde_json::to_string_pretty(&report)? + "\n"
                 }
@@ -478,7 +479,7 @@ fn export(format: ExportFormat, args: &SessionArgs) -> anyhow::Result<()> {
                             crate::check::filter_disputes(&graph, &analysis, Some(target), None)
                         }
                     };
-                    crate::export::dot::disputes_to_dot(&chosen, &analysis.findings)
+                    crate::export::dot::disputes_to_dot(&graph, &chosen, &analysis.findings)
                 }
                 Some(_) if disputes => anyhow::bail!("--disputes draws the disputes; it takes no --query"),
                 None => {

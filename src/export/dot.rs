@@ -387,6 +387,7 @@ const POSITION_COLOURS: &[(&str, &str)] = &[
 /// Voices whose institution tells two stories (a `two_stories` finding in the dispute) are
 /// marked in red.
 pub(crate) fn disputes_to_dot(
+    graph: &Graph,
     disputes: &[&crate::check::Dispute],
     findings: &[crate::check::Finding],
 ) -> String {
@@ -401,12 +402,12 @@ pub(crate) fn disputes_to_dot(
     for (d, dispute) in disputes.iter().enumerate() {
         let evidence = dispute.findings.len();
         // Sources heard in a "two stories" finding of this dispute.
-        let split: Vec<&str> = findings
+        let split: Vec<String> = findings
             .iter()
             .filter(|f| {
                 f.kind == crate::check::ContradictionKind::TwoStories && dispute.findings.contains(&f.id)
             })
-            .flat_map(|f| f.sides.iter().flat_map(|s| s.attestations.iter().map(|a| a.source.id.as_str())))
+            .flat_map(|f| f.sides.iter().flat_map(|s| s.attestations.iter().map(|a| a.source(graph).id)))
             .collect();
         let title = format!(
             "{}\n{} · {} · {} position{} · {} finding{} ({} open)\npositions: values that can all be true together; dashed: hedged{}",
@@ -451,7 +452,7 @@ pub(crate) fn disputes_to_dot(
                 } else {
                     format!("{}\n({})", voice.institution.name, mouths.join(", "))
                 };
-                let two_stories = voice.sources.iter().any(|s| split.contains(&s.id.as_str()));
+                let two_stories = voice.sources.iter().any(|s| split.contains(&s.id));
                 let _ = writeln!(
                     out,
                     "      d{d}p{p}i{i} [shape=plain, label=\"{}\"{}];",
@@ -476,9 +477,8 @@ pub(crate) fn disputes_to_dot(
                         .iter()
                         .filter_map(|s| {
                             s.attestation
-                                .quote
-                                .as_ref()
-                                .map(|q| format!("{}: {q}", s.attestation.source.name))
+                                .quote(graph)
+                                .map(|q| format!("{}: {q}", s.attestation.source(graph).name))
                         })
                         .collect();
                     let _ = writeln!(

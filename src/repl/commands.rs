@@ -271,7 +271,7 @@ fn contradictions(about: &str, session: &mut Session, out: &mut dyn Write) -> Re
     };
     let disputes = crate::check::filter_disputes(&session.graph, &analysis, target, None);
     if session.format == OutputFormat::Json {
-        let json: Vec<serde_json::Value> = disputes.iter().map(|d| d.to_json()).collect();
+        let json: Vec<serde_json::Value> = disputes.iter().map(|d| d.to_json(&session.graph)).collect();
         let _ = writeln!(
             out,
             "{}",
