@@ -109,6 +109,9 @@ pub struct Graph {
     by_source: HashMap<SourceRef, BTreeSet<ClaimIx>>,
     /// Claims holding each property key: every claim on which `r.p <op> value` can hold.
     by_prop: HashMap<Sym, BTreeSet<ClaimIx>>,
+    /// The integer values of each property key, with their claims, in value order: a
+    /// comparison with an integer is a range of it (see [`Graph::int_prop_values`]).
+    by_int_prop: HashMap<Sym, BTreeSet<(i64, ClaimIx)>>,
     /// Each entity's claims counted by direction, by entity index (see [`Degree`]).
     degrees: Vec<Degree>,
     denials: Vec<Denial>,
@@ -555,8 +558,11 @@ impl Graph {
             self.claim_ids.insert(id, ix);
         }
         self.by_type.entry(claim.rel_type).or_default().insert(ix);
-        for (k, _) in &claim.props {
+        for (k, v) in &claim.props {
             self.by_prop.entry(*k).or_default().insert(ix);
+            if let Value::Int(i) = v {
+                self.by_int_prop.entry(*k).or_default().insert((*i, ix));
+            }
         }
         self.count_degree(ix, true);
     }
@@ -576,17 +582,29 @@ impl Graph {
         }
     }
 
-    /// Moves a claim between the property-key sets, from the keys it had to those it has.
-    fn reindex_props(&mut self, ix: ClaimIx, before: &[Sym]) {
+    /// Moves a claim between the property-key sets and the integer values, from the keys
+    /// and integers it had (`before`, as [`int_props`] gives them) to those it has.
+    fn reindex_props(&mut self, ix: ClaimIx, before: &[(Sym, Option<i64>)]) {
         let Some(claim) = self.graph.edge_weight(ix) else { return };
-        let after: Vec<Sym> = claim.props.iter().map(|(k, _)| *k).collect();
-        for k in before.iter().filter(|k| !after.contains(k)) {
+        let after = int_props(&claim.props);
+        let has = |list: &[(Sym, Option<i64>)], k: &Sym| list.iter().any(|(x, _)| x == k);
+        for (k, _) in before.iter().filter(|(k, _)| !has(&after, k)) {
             if let Some(set) = self.by_prop.get_mut(k) {
                 set.remove(&ix);
             }
         }
-        for k in after.iter().filter(|k| !before.contains(k)) {
+        for (k, _) in after.iter().filter(|(k, _)| !has(before, k)) {
             self.by_prop.entry(*k).or_default().insert(ix);
+        }
+        for (k, i) in before.iter().filter(|p| !after.contains(p)) {
+            if let (Some(i), Some(set)) = (i, self.by_int_prop.get_mut(k)) {
+                set.remove(&(*i, ix));
+            }
+        }
+        for (k, i) in after.iter().filter(|p| !before.contains(p)) {
+            if let Some(i) = i {
+                self.by_int_prop.entry(*k).or_default().insert((*i, ix));
+            }
         }
     }
 
@@ -606,9 +624,12 @@ impl Graph {
         if let Some(set) = self.by_type.get_mut(&c.rel_type) {
             set.remove(&ix);
         }
-        for (k, _) in &c.props {
+        for (k, v) in &c.props {
             if let Some(set) = self.by_prop.get_mut(k) {
                 set.remove(&ix);
+            }
+            if let (Value::Int(i), Some(set)) = (v, self.by_int_prop.get_mut(k)) {
+                set.remove(&(*i, ix));
             }
         }
         self.count_degree(ix, false);
@@ -626,7 +647,7 @@ impl Graph {
         self.record_claim_change(ix);
         let claim = self.graph.edge_weight_mut(ix)?;
         let before: Vec<SourceRef> = claim.attestations.iter().map(|a| a.source).collect();
-        let keys_before: Vec<Sym> = claim.props.iter().map(|(k, _)| *k).collect();
+        let keys_before = int_props(&claim.props);
         let result = change(claim);
         let after: Vec<SourceRef> = claim.attestations.iter().map(|a| a.source).collect();
         for s in before.iter().filter(|s| !after.contains(s)) {
@@ -665,7 +686,7 @@ impl Graph {
         self.graph.edge_weight(ix).ok_or(GraphError::NoSuchClaim)?;
         self.record_claim_change(ix);
         let c = self.graph.edge_weight_mut(ix).ok_or(GraphError::NoSuchClaim)?;
-        let keys_before: Vec<Sym> = c.props.iter().map(|(k, _)| *k).collect();
+        let keys_before = int_props(&c.props);
         let changed = set_prop(&mut c.props, key, value);
         self.reindex_props(ix, &keys_before);
         Ok(changed)
@@ -696,6 +717,11 @@ impl Graph {
         self.by_type.get(&rel_type).into_iter().flatten().copied()
     }
 
+    /// The claim of this type with the lowest index (the first a scan of all claims meets).
+    pub fn first_claim_of_type(&self, rel_type: Sym) -> Option<ClaimIx> {
+        self.by_type.get(&rel_type).and_then(|s| s.first().copied())
+    }
+
     /// How many claims have this relationship type.
     pub fn type_count(&self, rel_type: Sym) -> usize {
         self.by_type.get(&rel_type).map_or(0, BTreeSet::len)
@@ -715,6 +741,12 @@ impl Graph {
     /// Claims that hold the property `key`, in index order.
     pub fn claims_with_prop(&self, key: Sym) -> impl Iterator<Item = ClaimIx> + '_ {
         self.by_prop.get(&key).into_iter().flatten().copied()
+    }
+
+    /// The claims whose property `key` is an integer, by value (then claim): a comparison
+    /// of the property with an integer holds on a range of it.
+    pub fn int_prop_values(&self, key: Sym) -> Option<&BTreeSet<(i64, ClaimIx)>> {
+        self.by_int_prop.get(&key)
     }
 
     /// How many claims hold the property `key`.
@@ -845,8 +877,11 @@ impl Graph {
             self.claim_ids.insert(id, ix);
         }
         by_type.entry(claim.rel_type).or_default().push(ix);
-        for (k, _) in &claim.props {
+        for (k, v) in &claim.props {
             self.by_prop.entry(*k).or_default().insert(ix);
+            if let Value::Int(i) = v {
+                self.by_int_prop.entry(*k).or_default().insert((*i, ix));
+            }
         }
         self.count_degree(ix, true);
     }
@@ -903,6 +938,12 @@ impl Graph {
     pub(super) fn pop_resolution(&mut self) {
         self.resolutions.pop();
     }
+}
+
+/// Each property key, with its value when that is an integer (what the property indexes
+/// hold of a claim).
+fn int_props(props: &Props) -> Vec<(Sym, Option<i64>)> {
+    props.iter().map(|(k, v)| (*k, if let Value::Int(i) = v { Some(*i) } else { None })).collect()
 }
 
 /// Sets `key` to `value` in `props` (`Null` removes); returns whether anything changed.

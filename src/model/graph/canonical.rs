@@ -98,6 +98,14 @@ impl Graph {
         by_source.sort();
         let _ = writeln!(out, "by_source {by_source:?}");
         let _ = writeln!(out, "by_prop {:?}", claim_sets(&self.by_prop));
+        let mut by_int_prop: Vec<(String, Vec<(i64, usize)>)> = self
+            .by_int_prop
+            .iter()
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(k, s)| (self.str(*k).to_string(), s.iter().map(|(i, c)| (*i, c.index())).collect()))
+            .collect();
+        by_int_prop.sort();
+        let _ = writeln!(out, "by_int_prop {by_int_prop:?}");
         let degrees: Vec<(usize, &Degree)> =
             self.degrees.iter().enumerate().filter(|(_, d)| **d != Degree::default()).collect();
         let _ = writeln!(out, "degrees {degrees:?}");

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use super::eval::eval;
 use super::rows::count_arg;
-use super::{Access, Batch, Ctx, Operator, BATCH};
+use super::{next_batch, Access, Batch, Ctx, Operator};
 use crate::model::{Graph, Sym};
 use crate::query::aggregate::{Accumulator, AggregateKind};
 use crate::query::budget;
@@ -193,11 +193,7 @@ impl Operator for Aggregate<'_> {
             self.output = Some(self.consume(ctx, g)?.into_iter());
         }
         let Some(groups) = &mut self.output else { return Ok(None) };
-        let mut out: Option<Batch> = None;
-        for group in groups.by_ref().take(BATCH) {
-            out.get_or_insert_with(|| Batch::new(group.row.len())).push_owned(group.row);
-        }
-        Ok(out)
+        Ok(next_batch(&mut groups.map(|g| g.row)))
     }
 }
 
@@ -286,11 +282,7 @@ impl Operator for Sort<'_> {
             self.output = Some(self.consume(ctx, g)?.into_iter());
         }
         let Some(rows) = &mut self.output else { return Ok(None) };
-        let mut out: Option<Batch> = None;
-        for s in rows.by_ref().take(BATCH) {
-            out.get_or_insert_with(|| Batch::new(s.row.len())).push_owned(s.row);
-        }
-        Ok(out)
+        Ok(next_batch(&mut rows.map(|s| s.row)))
     }
 }
 

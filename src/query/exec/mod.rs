@@ -9,7 +9,8 @@
 //! what a statement returns. The operators are split by concern: expressions (`eval.rs`),
 //! pattern matching (`matching.rs`, the steps of a MATCH; `paths.rs`, variable-length hops
 //! and shortest paths; `count.rs`, counted hops), row operators (`rows.rs`: filter,
-//! unwind, projection, paging), aggregation and sorting (`aggregate.rs`) and the updating
+//! unwind, projection, paging), aggregation and sorting (`aggregate.rs`), counts of one
+//! relationship read without matching it (`rel_counts.rs`) and the updating
 //! clauses (`update.rs`).
 //!
 //! Cancellation is checked per batch of work, not per row: every [`TICK_EVERY`] candidates
@@ -35,6 +36,7 @@ mod count;
 mod eval;
 mod matching;
 mod paths;
+mod rel_counts;
 mod rows;
 mod update;
 
@@ -202,6 +204,16 @@ impl Batch {
     }
 }
 
+/// The next batch of rows made already (by an operator that reads all of its input
+/// before producing a row); none when there are no more.
+pub(crate) fn next_batch(rows: &mut impl Iterator<Item = Vec<Value>>) -> Option<Batch> {
+    let mut out: Option<Batch> = None;
+    for row in rows.take(BATCH) {
+        out.get_or_insert_with(|| Batch::new(row.len())).push_owned(row);
+    }
+    out
+}
+
 /// The graph as operators get it: writable for a statement, read-only for a subquery
 /// inside an expression.
 pub(crate) enum Access<'g> {
@@ -303,6 +315,7 @@ pub(crate) fn build<'p>(op: &'p Op, argument: Option<&[Value]>) -> Box<dyn Opera
         OpKind::Unwind { list, slot } => Box::new(rows::Unwind::new(input(), list, *slot)),
         OpKind::Project(items) => Box::new(rows::Project { input: input(), items }),
         OpKind::Aggregate(a) => Box::new(aggregate::Aggregate::new(input(), a)),
+        OpKind::RelCounts(c) => Box::new(rel_counts::RelCounts::new(input(), c)),
         OpKind::Distinct(slots) => Box::new(rows::Distinct {
             input: input(),
             slots,
@@ -381,6 +394,8 @@ fn operator_name(op: &Op) -> &'static str {
         OpKind::Project(_) => "Project",
         OpKind::Aggregate(a) if a.keys.is_empty() => "Aggregate",
         OpKind::Aggregate(_) => "HashAggregate",
+        OpKind::RelCounts(c) if c.reads_type_index() => "TypeCounts",
+        OpKind::RelCounts(_) => "RelationshipCounts",
         OpKind::Distinct(_) => "Distinct",
         OpKind::Sort { .. } => "Sort",
         OpKind::Skip(_) => "Skip",

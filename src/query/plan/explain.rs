@@ -73,6 +73,7 @@ fn op(o: &Op, depth: usize, counts: Option<&Counts>, out: &mut Vec<String>) {
             let how = if a.keys.is_empty() { "Aggregate" } else { "HashAggregate" };
             line(out, depth, &format!("{how} {d}"), rows)
         }
+        OpKind::RelCounts(_) => line(out, depth, d, rows),
         OpKind::Distinct(_) => line(out, depth, &format!("Distinct {d}"), rows),
         OpKind::Sort { .. } => line(out, depth, d, rows),
         OpKind::Skip(_) => line(out, depth, &format!("Skip {d}"), rows),

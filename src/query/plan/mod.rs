@@ -32,13 +32,13 @@ use expr::Scope;
 pub(crate) use expr::{CExpr, CKind, PropKey};
 
 use crate::model::Graph;
-use crate::syntax::query::{Query, RelDirection};
+use crate::syntax::query::{CompOp, Query, RelDirection};
 use crate::syntax::Span;
 
 use super::aggregate::AggregateKind;
 use super::error::QueryError;
 use super::procedures::Procedures;
-use super::value::Params;
+use super::value::{Params, Value};
 
 /// A position in a row.
 pub(crate) type Slot = usize;
@@ -106,6 +106,9 @@ pub(crate) enum OpKind {
     /// Evaluates each expression into its slot.
     Project(Vec<(CExpr, Slot)>),
     Aggregate(Box<AggregatePlan>),
+    /// Counts of one relationship's matches, in place of the MATCH and the aggregation
+    /// over it (see [`RelCountPlan`]).
+    RelCounts(Box<RelCountPlan>),
     /// Drops rows whose values in these slots were seen before.
     Distinct(Vec<Slot>),
     /// ORDER BY; with `top`, only the first `skip + limit` rows are kept while sorting.
@@ -374,6 +377,71 @@ pub(crate) struct AggregatePlan {
     pub(crate) aggs: Vec<AggPlan>,
     /// The segment's rows: with no input and no keys, one row of nulls is aggregated over.
     pub(crate) width: Width,
+}
+
+/// `MATCH (a)-[r]->(b) [WHERE ...] RETURN [type(r),] count(*)`: one directed relationship
+/// with nothing asked of its ends, each WHERE conjunct reading only the relationship, no
+/// grouping key or `type(r)` alone, each aggregate a count of the matches (`count(*)`, or
+/// `count(x)` of a variable the pattern always binds). Without a WHERE and grouped by
+/// type, each count is the size of the type's set in the type index; otherwise the
+/// candidates of the scan are counted where the conjuncts hold, without building rows. A
+/// group's row is the one the aggregation would have kept (its first match in the scan's
+/// order: that claim and its ends), so whatever the projection computes from it agrees.
+#[derive(Debug)]
+pub(crate) struct RelCountPlan {
+    /// Where the scan's candidates come from (every claim, the types', a property's).
+    pub(crate) source: RelSource,
+    /// The pattern's types (none: every type).
+    pub(crate) types: Vec<String>,
+    /// The WHERE conjuncts, on a row where only `rel` is bound.
+    pub(crate) filters: Vec<CExpr>,
+    /// The slots of the pattern's near end, relationship and far end.
+    pub(crate) from: Slot,
+    pub(crate) rel: Slot,
+    pub(crate) to: Slot,
+    /// Matched from the pattern's far end: `from` is the claim's object.
+    pub(crate) left: bool,
+    /// The grouping key's slot (`type(r)`), if any, and each aggregate's.
+    pub(crate) key: Option<Slot>,
+    /// Whether the aggregation would keep a group's first match as its row (with a key,
+    /// or an aggregate other than `count(*)`), or a row of nulls (`count(*)` alone).
+    pub(crate) keep_first: bool,
+    pub(crate) counts: Vec<Slot>,
+    pub(crate) width: Width,
+}
+
+impl RelCountPlan {
+    /// Whether the counts are the type index's sizes (no conjunct to test).
+    pub(crate) fn reads_type_index(&self) -> bool {
+        self.filters.is_empty()
+            && self.key.is_some()
+            && matches!(self.source, RelSource::All | RelSource::Types)
+    }
+
+    /// When the count is of every type and ungrouped, and its one conjunct compares the
+    /// scanned property with an integer (`r.k > 50`, `50 < r.k`): the property and the
+    /// comparison, the property on the left. Where the property's values are all integers,
+    /// the count is that range of the property's integer values.
+    pub(crate) fn int_comparison(&self) -> Option<(&str, CompOp, i64)> {
+        let RelSource::Prop(prop) = &self.source else { return None };
+        let [CExpr { kind: CKind::PropertyCompare { slot, key, op, value: Value::Int(c), flipped }, .. }] =
+            self.filters.as_slice()
+        else {
+            return None;
+        };
+        if self.key.is_some() || !self.types.is_empty() || *slot != self.rel || key.name != *prop {
+            return None;
+        }
+        let op = match (op, flipped) {
+            (CompOp::Regex, _) => return None,
+            (CompOp::Lt, true) => CompOp::Gt,
+            (CompOp::Le, true) => CompOp::Ge,
+            (CompOp::Gt, true) => CompOp::Lt,
+            (CompOp::Ge, true) => CompOp::Le,
+            (op, _) => *op,
+        };
+        Some((prop, op, *c))
+    }
 }
 
 #[derive(Debug)]

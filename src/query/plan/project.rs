@@ -10,9 +10,10 @@
 
 use super::expr::{AggSink, Scope};
 use super::{
-    AggPlan, AggregatePlan, CExpr, CKind, GroupKeyPlan, KeyShape, Op, OpKind, Planner, Slot, SortKey, Width,
+    AggPlan, AggregatePlan, CExpr, CKind, GroupKeyPlan, KeyShape, NodeTest, Op, OpKind, Planner,
+    RelCountPlan, RelSource, Slot, SortKey, Step, StepKind, Width,
 };
-use crate::query::aggregate::contains_aggregate;
+use crate::query::aggregate::{contains_aggregate, AggregateKind};
 use crate::syntax::query::*;
 use crate::syntax::Span;
 
@@ -147,12 +148,30 @@ impl Planner<'_> {
         }
         if aggregating {
             let detail = aggregate_detail(proj, &names);
-            op = self.op(
-                OpKind::Aggregate(Box::new(AggregatePlan { keys, aggs, width: w.clone() })),
-                op,
-                span,
-                detail,
-            );
+            op = match rel_counts(&mut op, &keys, &aggs, w) {
+                Some((plan, replaced)) => {
+                    let (name, how) = if plan.reads_type_index() {
+                        ("TypeCounts", "the type index")
+                    } else if plan.int_comparison().is_some() {
+                        ("RelationshipCounts", "a range of the property's integer values where all are integers, else each candidate tested; no rows built")
+                    } else {
+                        ("RelationshipCounts", "each candidate tested, no rows built")
+                    };
+                    let detail = format!("{name} {detail} ({how}, in place of {replaced})");
+                    // The MATCH is left out: its input (the statement's start) feeds this.
+                    let input = match op.input.take() {
+                        Some(start) => *start,
+                        None => op,
+                    };
+                    self.op(OpKind::RelCounts(Box::new(plan)), input, span, detail)
+                }
+                None => self.op(
+                    OpKind::Aggregate(Box::new(AggregatePlan { keys, aggs, width: w.clone() })),
+                    op,
+                    span,
+                    detail,
+                ),
+            };
         }
         if !computed.is_empty() {
             let detail = proj
@@ -215,6 +234,103 @@ impl Planner<'_> {
         let op = self.op(OpKind::Narrow { width: width.clone(), slots }, op, span, detail);
         let columns = next.iter().map(|(n, s)| (n.to_string(), s)).collect();
         Projected { op, scope: next, width, columns }
+    }
+}
+
+/// When the aggregation only counts the matches of one directed relationship, ungrouped
+/// or by its type ([`RelCountPlan`]), with the MATCH as its input: the plan and the
+/// `:explain` text of what it replaces. Otherwise none, to aggregate as usual.
+fn rel_counts(
+    input: &mut Op,
+    keys: &[GroupKeyPlan],
+    aggs: &[AggPlan],
+    w: &Width,
+) -> Option<(RelCountPlan, String)> {
+    let OpKind::Match(m) = &input.kind else { return None };
+    let starts = input.input.as_deref().is_some_and(|i| matches!(i.kind, OpKind::Start(_)));
+    let (Step { kind: StepKind::Rels(scan), detail, .. }, rest) = m.steps.split_first()? else { return None };
+    let mut replaced = detail.clone();
+    for step in rest {
+        let StepKind::Filter(e) = &step.kind else { return None };
+        if !reads_only(e, scan.rel) {
+            return None;
+        }
+        replaced.push_str(", ");
+        replaced.push_str(&step.detail);
+    }
+    let key = match keys {
+        [] => None,
+        [k] if k.shape == KeyShape::RelType(scan.rel) => Some(k.slot),
+        _ => return None,
+    };
+    let plain = |t: &NodeTest| t.labels.is_empty() && t.props.is_none() && t.bound.is_none();
+    let ends = [scan.from, scan.rel, scan.to];
+    let counts_matches = |a: &AggPlan| match (a.kind, a.args.as_slice()) {
+        (AggregateKind::CountStar, _) => true,
+        (AggregateKind::Count, [CExpr { kind: CKind::Slot(s), .. }]) => !a.distinct && ends.contains(s),
+        _ => false,
+    };
+    let source = match &scan.source {
+        RelSource::All => RelSource::All,
+        RelSource::Types => RelSource::Types,
+        RelSource::Prop(k) => RelSource::Prop(k.clone()),
+        RelSource::Bound(_) | RelSource::Source(_) => return None,
+    };
+    let fits = starts
+        && !m.optional
+        && m.count.is_none()
+        && scan.dir != RelDirection::Both
+        && plain(&scan.from_test)
+        && plain(&scan.to_test)
+        && scan.rel_test.props.is_none()
+        && scan.rel_test.bound.is_none()
+        && scan.rel_test.distinct_from.is_empty()
+        && !aggs.is_empty()
+        && aggs.iter().all(counts_matches);
+    if !fits {
+        return None;
+    }
+    let mut plan = RelCountPlan {
+        source,
+        types: scan.rel_test.types.clone(),
+        filters: Vec::new(),
+        from: scan.from,
+        rel: scan.rel,
+        to: scan.to,
+        left: scan.dir == RelDirection::Left,
+        key,
+        keep_first: key.is_some() || aggs.iter().any(|a| a.kind != AggregateKind::CountStar),
+        counts: aggs.iter().map(|a| a.slot).collect(),
+        width: w.clone(),
+    };
+    // The MATCH is replaced: its conjuncts move here.
+    if let OpKind::Match(m) = &mut input.kind {
+        for step in m.steps.drain(1..) {
+            if let StepKind::Filter(e) = step.kind {
+                plan.filters.push(e);
+            }
+        }
+    }
+    Some((plan, replaced))
+}
+
+/// Whether an expression reads no slot but `slot` (conservatively: expressions that
+/// could reach further, such as patterns and subqueries, do not qualify).
+fn reads_only(e: &CExpr, slot: Slot) -> bool {
+    let all = |es: &[CExpr]| es.iter().all(|x| reads_only(x, slot));
+    match &e.kind {
+        CKind::Const(_) => true,
+        CKind::Slot(s) | CKind::PropertyCompare { slot: s, .. } => *s == slot,
+        CKind::List(items) | CKind::Call { args: items, .. } => all(items),
+        CKind::Map(entries) => entries.iter().all(|(_, x)| reads_only(x, slot)),
+        CKind::Property(x, _) | CKind::Unary(_, x) | CKind::IsNull(x, _) | CKind::NotNull(x) => {
+            reads_only(x, slot)
+        }
+        CKind::Index(a, b) | CKind::Binary(_, a, b) => reads_only(a, slot) && reads_only(b, slot),
+        CKind::Comparison(first, rest) => {
+            reads_only(first, slot) && rest.iter().all(|(_, x)| reads_only(x, slot))
+        }
+        _ => false,
     }
 }
 
