@@ -389,7 +389,8 @@ impl fmt::Display for Expr {
         match &self.kind {
             ExprKind::Literal(l) => write!(f, "{l}"),
             ExprKind::Param(p) => {
-                if p.chars().all(|c| c.is_ascii_digit()) {
+                // `$0` is a parameter index; an empty name is only spelt `$```.
+                if !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()) {
                     write!(f, "${p}")
                 } else {
                     write!(f, "${}", Name(p))
