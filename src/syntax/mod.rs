@@ -24,6 +24,37 @@ pub use script::{parse_script, Statement};
 #[grammar = "../grammar/script.pest"]
 pub struct LangParser;
 
+/// pest's work allowed per parse: this many rule calls, plus [`PARSE_CALLS_PER_BYTE`] per
+/// byte of text. A parse of the project's data, scripts and the TCK stays far below it; a
+/// statement whose brackets each allow two readings (a list comprehension or a list, a node
+/// pattern or a parenthesised map, a quantifier or a function call) makes pest try both at
+/// every level, and 20 such levels in 100 bytes took minutes before this bound ended them.
+const PARSE_CALLS_BASE: usize = 2_000_000;
+const PARSE_CALLS_PER_BYTE: usize = 2_000;
+
+/// Parses `text` as `rule` within pest's call limit (see [`PARSE_CALLS_BASE`]). The limit is
+/// process-wide in pest and read when a parse starts, so parses through here take turns.
+fn parse_bounded(rule: Rule, text: &str) -> Result<pest::iterators::Pairs<'_, Rule>, SyntaxError> {
+    use pest::Parser as _;
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let limit = PARSE_CALLS_BASE.saturating_add(PARSE_CALLS_PER_BYTE.saturating_mul(text.len()));
+    pest::set_call_limit(std::num::NonZeroUsize::new(limit));
+    let parsed = LangParser::parse(rule, text);
+    pest::set_call_limit(None);
+    parsed.map_err(|e| match &e.variant {
+        ErrorVariant::CustomError { message } if message == "call limit reached" => {
+            let (_, span) = token_at(text, text.len() - text.trim_start().len());
+            SyntaxError::at(
+                span,
+                "this statement is too costly to parse: its brackets nest in ways that each \
+                 allow several readings; nest them less deeply or split the statement",
+            )
+        }
+        _ => SyntaxError::from_pest(e, text),
+    })
+}
+
 /// A byte range in the text a statement was parsed from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Span {
@@ -167,6 +198,7 @@ fn describe_rule(rule: &Rule) -> String {
     match rule {
         Rule::EOI => return "end of input".into(),
         Rule::semicolon => return "';'".into(),
+        Rule::slice_dots => return "'..'".into(),
         _ => {}
     }
     let name = format!("{rule:?}");

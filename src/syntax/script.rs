@@ -1,10 +1,8 @@
 //! Scripts: sequences of `;`-separated statements, each a declaration or a query.
 
-use pest::Parser;
-
 use super::decl::{build_decl, DeclStatement};
 use super::query::{build_query, Query};
-use super::{LangParser, Rule, Span, SyntaxError};
+use super::{Rule, Span, SyntaxError};
 
 // Statements are parsed once and moved a handful of times; boxing buys nothing.
 #[allow(clippy::large_enum_variant)]
@@ -25,7 +23,7 @@ pub struct ScriptStatement {
 pub fn parse_script(text: &str) -> Result<Vec<ScriptStatement>, SyntaxError> {
     // pest recurses per bracket level; refuse input nested deep enough to overflow the stack.
     super::lexer::check_nesting(text)?;
-    let mut pairs = LangParser::parse(Rule::script, text).map_err(|e| SyntaxError::from_pest(e, text))?;
+    let mut pairs = super::parse_bounded(Rule::script, text)?;
     let script = pairs.next().expect("script rule always yields one pair");
     let mut out = Vec::new();
     for stmt in script.into_inner().filter(|p| p.as_rule() == Rule::statement) {

@@ -580,14 +580,15 @@ fn build_term(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
                     ExprKind::Property(Box::new(e), key)
                 }
                 Rule::node_labels => ExprKind::HasLabels(Box::new(e), build_labels(p)?),
-                Rule::index => {
-                    let i = build_expr(next(&mut p.into_inner(), pspan, "index")?)?;
-                    ExprKind::Index(Box::new(e), Box::new(i))
-                }
-                Rule::slice => {
+                Rule::index_or_slice => {
                     let mut from = None;
                     let mut to = None;
+                    let mut dots = false;
                     for s in p.into_inner() {
+                        if s.as_rule() == Rule::slice_dots {
+                            dots = true;
+                            continue;
+                        }
                         let inner = next(&mut s.clone().into_inner(), pspan, "slice")?;
                         let x = Some(Box::new(build_expr(inner)?));
                         if s.as_rule() == Rule::slice_from {
@@ -596,7 +597,11 @@ fn build_term(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
                             to = x;
                         }
                     }
-                    ExprKind::Slice(Box::new(e), from, to)
+                    match (dots, from) {
+                        (false, Some(i)) => ExprKind::Index(Box::new(e), i),
+                        (false, None) => return Err(internal(pspan, "index")),
+                        (true, from) => ExprKind::Slice(Box::new(e), from, to),
+                    }
                 }
                 _ => return Err(internal(pspan, "postfix")),
             };

@@ -604,10 +604,8 @@ pub fn pattern_vars(parts: &[PatternPart]) -> Vec<String> {
 
 /// Parses one query statement (the whole text).
 pub fn parse_query(text: &str) -> Result<Query, SyntaxError> {
-    use pest::Parser as _;
     super::lexer::check_nesting(text)?;
-    let mut pairs =
-        super::LangParser::parse(Rule::query_only, text).map_err(|e| SyntaxError::from_pest(e, text))?;
+    let mut pairs = super::parse_bounded(Rule::query_only, text)?;
     let top = pairs.next().ok_or_else(|| internal(Span::default(), "query"))?;
     let q = top.into_inner().find(|p| p.as_rule() == Rule::query_statement);
     build_query(q.ok_or_else(|| internal(Span::default(), "query"))?)

@@ -1,0 +1,1 @@
+RETURN {{repeat 20 [(a {p: }}1;

@@ -1,0 +1,1 @@
+RETURN {{repeat 20 any(x IN [}}1;

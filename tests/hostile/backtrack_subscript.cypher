@@ -1,0 +1,1 @@
+RETURN {{repeat 30 x[}}1;
