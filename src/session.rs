@@ -171,7 +171,8 @@ impl Session {
             if self.graph.claim_count() <= WARN_CHECK_LIMIT {
                 let after = self.current_findings();
                 for f in check::new_findings(&before.analysis().findings, &after.findings) {
-                    self.notices.push(format!("warning: {} (from others' statements)", f.one_line()));
+                    self.notices
+                        .push(format!("warning: {} (from others' statements)", f.one_line(&self.graph)));
                 }
             }
         }
@@ -204,7 +205,7 @@ impl Session {
         let Some(new) = new else { return Vec::new() };
         self.findings = Some(tracked);
         if warn {
-            new.iter().map(check::Finding::one_line).collect()
+            new.iter().map(|f| f.one_line(&self.graph)).collect()
         } else {
             Vec::new()
         }

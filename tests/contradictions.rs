@@ -290,9 +290,11 @@ fn replay(name: &str, decls: &[&(DeclStatement, Span)], base: Option<PathBuf>) -
                 let new =
                     tracked.update(&graph, touched.as_ref(), true).expect("checked in full when it must");
                 let after = analyse(&graph);
-                let want: Vec<String> =
-                    new_findings(&full.findings, &after.findings).iter().map(|f| f.one_line()).collect();
-                let got: Vec<String> = new.iter().map(|f| f.one_line()).collect();
+                let want: Vec<String> = new_findings(&full.findings, &after.findings)
+                    .iter()
+                    .map(|f| f.one_line(&graph))
+                    .collect();
+                let got: Vec<String> = new.iter().map(|f| f.one_line(&graph)).collect();
                 assert_eq!(got, want, "{name}: new findings after `{decl}`");
                 assert!(
                     **tracked.analysis() == after,

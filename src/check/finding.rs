@@ -5,6 +5,7 @@ use std::fmt::{self, Write as _};
 
 use serde_json::{json, Value as Json};
 
+use crate::model::corroboration::same_voice;
 use crate::model::{
     Attestation, Claim, ClaimIx, EntityIx, Graph, ResolutionStatus, Severity, SourceRef, Status,
 };
@@ -216,15 +217,22 @@ pub(crate) fn source_ref(graph: &Graph, s: SourceRef) -> EntityRef {
 
 /// The claim's id, or a description of an unnamed claim (stable: it goes into finding ids).
 pub(crate) fn describe_claim(graph: &Graph, c: ClaimIx) -> String {
-    let Some(claim) = graph.claim(c) else { return String::new() };
+    let mut out = String::new();
+    write_claim_key(graph, c, &mut out);
+    out
+}
+
+/// [`describe_claim`] written to `out` (a finding's id hashes it without writing it out).
+pub(crate) fn write_claim_key(graph: &Graph, c: ClaimIx, out: &mut impl fmt::Write) {
+    let Some(claim) = graph.claim(c) else { return };
     if let Some(id) = claim.id {
-        return graph.str(id).to_string();
+        let _ = out.write_str(graph.str(id));
+        return;
     }
     let (s, o) = graph.endpoints(c).map_or(("?", "?"), |(s, o)| (graph.entity_id(s), graph.entity_id(o)));
-    let mut out = format!("({s})-[:{}", graph.str(claim.rel_type));
-    write_props(graph, claim, &mut out);
+    let _ = write!(out, "({s})-[:{}", graph.str(claim.rel_type));
+    write_props(graph, claim, out);
     let _ = write!(out, "]->({o})");
-    out
 }
 
 /// A claim's properties as written in a pattern (` {killed: 5}`), or nothing.
@@ -234,12 +242,65 @@ pub(crate) fn props_text(graph: &Graph, claim: &Claim) -> String {
     out
 }
 
-fn write_props(graph: &Graph, claim: &Claim, out: &mut String) {
+fn write_props(graph: &Graph, claim: &Claim, out: &mut impl fmt::Write) {
     for (i, (k, v)) in claim.props.iter().enumerate() {
         let _ = write!(out, "{}{}: {v}", if i == 0 { " {" } else { ", " }, graph.str(*k));
     }
     if !claim.props.is_empty() {
-        out.push('}');
+        let _ = out.write_char('}');
+    }
+}
+
+/// Why a finding's sides disagree: written out, or kept as the parts it is written from
+/// when printed (most findings of a large check are counted, never printed).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Explanation {
+    Text(String),
+    /// Two values of one property that cannot both be true (`dates`: that do not overlap):
+    /// written from the finding's ends, property and sides (their values, and the names of
+    /// the sources that give them); `same_source` when one source is on both sides.
+    Values {
+        dates: bool,
+        same_source: bool,
+    },
+}
+
+/// The mouths behind some attestations (the chains' original speakers, not their
+/// institutions), as an explanation names them: `Reuters, TASS and Moscow officials`.
+pub(crate) fn voice_names(graph: &Graph, atts: &[&Attestation]) -> String {
+    let mut voices: Vec<SourceRef> = Vec::new();
+    for a in atts.iter().filter(|a| a.status != Status::Denied) {
+        let relayed = voices.iter().position(|v| atts.iter().any(|b| b.source == *v && same_voice(a, b)));
+        match relayed {
+            // Keep the original speaker (the longest chain) of a relayed voice.
+            Some(i) => {
+                let current = atts.iter().find(|b| b.source == voices[i]).map_or(0, |b| b.via.len());
+                if a.via.len() > current {
+                    voices[i] = a.source;
+                }
+            }
+            None => voices.push(a.source),
+        }
+    }
+    if voices.is_empty() {
+        // Only DENIED attestations: name them anyway.
+        for a in atts {
+            if !voices.contains(&a.source) {
+                voices.push(a.source);
+            }
+        }
+    }
+    let names: Vec<&str> = voices
+        .iter()
+        .map(|s| match *s {
+            SourceRef::Entity(ix) => graph.display_name(ix),
+            SourceRef::User(u) => graph.str(u),
+        })
+        .collect();
+    match names.len() {
+        0 => "nobody".into(),
+        1 => names[0].to_string(),
+        _ => format!("{} and {}", names[..names.len() - 1].join(", "), names[names.len() - 1]),
     }
 }
 
@@ -251,9 +312,19 @@ pub struct Side {
     /// The claims this side rests on (for a denial side: none).
     pub claims: Vec<ClaimIx>,
     pub attestations: Vec<AttestationView>,
+}
+
+impl Side {
     /// The side's independent voices: chains collapsed to their original speaker, and the
-    /// voices of one institution (`SPEAKS FOR`) counted once, as the institution.
-    pub corroboration: Vec<EntityRef>,
+    /// voices of one institution (`SPEAKS FOR`) counted once, as the institution. Written
+    /// when printed, from the graph the finding was found in.
+    pub fn corroboration(&self, graph: &Graph) -> Vec<EntityRef> {
+        let atts = self.attestations.iter().filter_map(|a| a.attestation(graph));
+        crate::model::corroboration::independent_voices(graph, atts)
+            .into_iter()
+            .map(|s| source_ref(graph, s))
+            .collect()
+    }
 }
 
 /// A contradiction found by the engine.
@@ -271,7 +342,8 @@ pub struct Finding {
     /// The property, relationship type or category sum the sides disagree on.
     pub about: String,
     pub sides: Vec<Side>,
-    pub explanation: String,
+    /// Why the sides disagree, in words: [`Finding::explanation_text`].
+    pub explanation: Explanation,
     /// An analyst's verdict (`RESOLVE`); `None` while the finding is open.
     pub resolution: Option<(ResolutionStatus, String)>,
     /// The dispute (one question) this finding is evidence in: `D-` and ten hex digits.
@@ -286,6 +358,42 @@ impl Finding {
 
     pub fn is_open(&self) -> bool {
         self.resolution.is_none()
+    }
+
+    /// Why the sides disagree, in words (`Moscow officials gives killed of … as 5 and Reuters
+    /// as ~100; the values cannot both be true.`); `graph` is the graph it was found in.
+    pub fn explanation_text(&self, graph: &Graph) -> std::borrow::Cow<'_, str> {
+        let Explanation::Values { dates, same_source } = self.explanation else {
+            let Explanation::Text(text) = &self.explanation else { unreachable!() };
+            return std::borrow::Cow::Borrowed(text);
+        };
+        let [a, b] = self.sides.as_slice() else { return std::borrow::Cow::Borrowed("") };
+        let names = |side: &Side| {
+            let atts: Vec<&Attestation> =
+                side.attestations.iter().filter_map(|a| a.attestation(graph)).collect();
+            voice_names(graph, &atts)
+        };
+        let ends = match &self.object {
+            Some(o) if o != &self.subject => format!("{} -> {}", self.subject.name, o.name),
+            _ => self.subject.name.clone(),
+        };
+        let (what, tail) = if dates {
+            ("dates", "do not overlap even at their precision")
+        } else {
+            ("values", "cannot both be true")
+        };
+        let mut text = format!(
+            "{} gives {} of {ends} as {} and {} as {}; the {what} {tail}.",
+            names(a),
+            self.about,
+            a.value,
+            names(b),
+            b.value
+        );
+        if same_source {
+            text.push_str(" (the same source on both sides)");
+        }
+        std::borrow::Cow::Owned(text)
     }
 
     /// Every claim the finding's sides rest on.
@@ -303,7 +411,7 @@ impl Finding {
                 json!({
                     "value": s.value,
                     "attestations": s.attestations.iter().map(|a| a.json(graph)).collect::<Vec<_>>(),
-                    "corroboration": s.corroboration.iter().map(EntityRef::json).collect::<Vec<_>>(),
+                    "corroboration": s.corroboration(graph).iter().map(EntityRef::json).collect::<Vec<_>>(),
                 })
             })
             .collect();
@@ -315,7 +423,7 @@ impl Finding {
             "object": self.object.as_ref().map(EntityRef::json),
             "about": self.about,
             "sides": sides,
-            "explanation": self.explanation,
+            "explanation": self.explanation_text(graph),
             "constraint": self.constraint,
             "status": self.status(),
             "reason": self.resolution.as_ref().map(|(_, r)| r.clone()),
@@ -324,8 +432,15 @@ impl Finding {
     }
 
     /// A short line for REPL warnings: `F-… violation single_value: <explanation>`.
-    pub fn one_line(&self) -> String {
-        format!("{} {} {}: {}", self.id, self.severity.as_str(), self.kind.as_str(), self.explanation)
+    /// `graph` is the graph it was found in.
+    pub fn one_line(&self, graph: &Graph) -> String {
+        format!(
+            "{} {} {}: {}",
+            self.id,
+            self.severity.as_str(),
+            self.kind.as_str(),
+            self.explanation_text(graph)
+        )
     }
 }
 
@@ -389,15 +504,16 @@ pub fn findings_table(graph: &Graph, findings: &[Finding]) -> String {
                     push_line(&mut out, &format!("      {q}"));
                 }
             }
-            if !s.corroboration.is_empty() {
-                let names: Vec<&str> = s.corroboration.iter().map(|e| e.name.as_str()).collect();
+            let corroboration = s.corroboration(graph);
+            if !corroboration.is_empty() {
+                let names: Vec<&str> = corroboration.iter().map(|e| e.name.as_str()).collect();
                 push_line(
                     &mut out,
-                    &format!("    independent voices: {} ({})", s.corroboration.len(), names.join("; ")),
+                    &format!("    independent voices: {} ({})", corroboration.len(), names.join("; ")),
                 );
             }
         }
-        push_line(&mut out, &format!("  why:        {}", f.explanation));
+        push_line(&mut out, &format!("  why:        {}", f.explanation_text(graph)));
         if let Some((status, reason)) = &f.resolution {
             push_line(&mut out, &format!("  {}:  {reason}", status.as_str()));
         }

@@ -250,6 +250,11 @@ fn subjects(
 
 fn count_subjects(counts: &mut HashMap<String, usize>, findings: &[Finding]) {
     for f in findings {
-        *counts.entry(f.subject.id.clone()).or_default() += 1;
+        match counts.get_mut(&f.subject.id) {
+            Some(n) => *n += 1,
+            None => {
+                counts.insert(f.subject.id.clone(), 1);
+            }
+        }
     }
 }

@@ -32,8 +32,8 @@ pub use crate::model::corroboration;
 pub use corroboration::{independent_sources, independent_voices, institutions_of, same_voice};
 pub use dispute::{disputes_table, Dispute, Position, Voice, VoiceStatement};
 pub use finding::{
-    findings_json, findings_table, AttestationAt, AttestationView, ContradictionKind, EntityRef, Finding,
-    Side,
+    findings_json, findings_table, AttestationAt, AttestationView, ContradictionKind, EntityRef, Explanation,
+    Finding, Side,
 };
 pub use incremental::Tracked;
 pub use rows::{
@@ -168,6 +168,24 @@ fn on_two_threads<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
     })
 }
 
+/// [`on_two_threads`] for items given away: `f` takes each item.
+fn on_two_threads_owned<T: Send, R: Send>(mut items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if cores < 2 || items.len() < 1024 {
+        return items.into_iter().map(&f).collect();
+    }
+    let second = items.split_off(items.len() / 2);
+    std::thread::scope(|scope| {
+        let later = scope.spawn(|| second.into_iter().map(&f).collect::<Vec<R>>());
+        let mut out: Vec<R> = items.into_iter().map(&f).collect();
+        match later.join() {
+            Ok(rest) => out.extend(rest),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        out
+    })
+}
+
 // ---- the engine ------------------------------------------------------------------------
 
 /// A value reduced to what comparisons need.
@@ -252,6 +270,13 @@ struct Question<'g> {
     findings: Vec<usize>,
 }
 
+/// How [`Engine::prepare`] explains a finding: written now from the names of the sides'
+/// sources, or kept as parts ([`Explanation::Values`]).
+enum Explain<F> {
+    Text(F),
+    Values { dates: bool },
+}
+
 /// A finding written but not yet recorded under its question ([`Engine::prepare`]).
 struct Prepared<'g> {
     finding: Finding,
@@ -284,7 +309,8 @@ struct Engine<'g> {
     /// Only findings about these subjects are looked for (all when `None`).
     focus: Option<Focus>,
     findings: Vec<Finding>,
-    seen: HashSet<String>,
+    /// The ids of the findings recorded, as the numbers their text is written from.
+    seen: HashSet<u64, FixedState>,
     questions: Vec<Question<'g>>,
     question_ids: HashMap<String, usize>,
     /// Class denials with exactly one condition: they are answers to that property's
@@ -313,11 +339,11 @@ enum Voices {
     Chain,
 }
 
-fn voices(a: &[&Attestation], b: &[&Attestation]) -> Voices {
+fn voices(a: &Attestations<'_>, b: &Attestations<'_>) -> Voices {
     let mut best: Option<u8> = None;
     let mut identical = false;
-    for x in a {
-        for y in b {
+    for (_, x) in a {
+        for (_, y) in b {
             if !same_voice(x, y) {
                 let level = u8::from(x.status.is_hedged()) + u8::from(y.status.is_hedged());
                 best = Some(best.map_or(level, |b: u8| b.min(level)));
@@ -346,16 +372,62 @@ fn demote(s: Severity, steps: u8) -> Severity {
 
 /// FNV-1a, 64 bits: stable across runs, platforms and Rust versions (unlike `DefaultHasher`).
 pub(crate) fn fnv1a(text: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    Fnv1a::default().text(text).0
+}
+
+/// [`fnv1a`] fed piece by piece: hashing the pieces of a key in turn gives the hash of the
+/// key written out, without writing it.
+#[derive(Debug, Clone, Copy)]
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
     }
-    h
+}
+
+impl Fnv1a {
+    fn text(mut self, text: &str) -> Self {
+        for b in text.bytes() {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self
+    }
+
+    /// The id's number: the hash's top 40 bits (what its ten hex digits write).
+    fn id_number(self) -> u64 {
+        self.0 >> 24
+    }
+}
+
+impl std::fmt::Write for Fnv1a {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        *self = self.text(s);
+        Ok(())
+    }
+}
+
+/// How two sides' keys (`value|claims…`) sort, when their values alone decide it: the
+/// keys differ before either value's `|` ends. `None` when one is a prefix of the other
+/// there.
+fn order_by_values(v1: &str, v2: &str) -> Option<std::cmp::Ordering> {
+    let a = v1.bytes().chain(std::iter::once(b'|'));
+    let b = v2.bytes().chain(std::iter::once(b'|'));
+    a.zip(b).find(|(x, y)| x != y).map(|(x, y)| x.cmp(&y))
 }
 
 fn short_id(prefix: &str, key: &str) -> String {
-    format!("{prefix}-{:010x}", fnv1a(key) >> 24)
+    id_text(prefix, Fnv1a::default().text(key).id_number())
+}
+
+fn id_text(prefix: &str, number: u64) -> String {
+    format!("{prefix}-{number:010x}")
+}
+
+/// The number a finding's id writes (`F-` and ten hex digits), for the set of ids seen.
+fn id_number(id: &str) -> u64 {
+    id.get(2..).and_then(|hex| u64::from_str_radix(hex, 16).ok()).unwrap_or(u64::MAX)
 }
 
 impl<'g> Engine<'g> {
@@ -378,7 +450,7 @@ impl<'g> Engine<'g> {
             graph,
             focus,
             findings: Vec::new(),
-            seen: HashSet::new(),
+            seen: HashSet::default(),
             questions: Vec::new(),
             question_ids: HashMap::new(),
             denial_values,
@@ -514,14 +586,6 @@ impl<'g> Engine<'g> {
         finding::source_ref(self.graph, s)
     }
 
-    /// The name [`Engine::source_ref`] gives, without writing the id.
-    fn source_name(&self, s: SourceRef) -> &'g str {
-        match s {
-            SourceRef::Entity(ix) => self.graph.display_name(ix),
-            SourceRef::User(u) => self.graph.str(u),
-        }
-    }
-
     /// The claim's id, or a description of an unnamed claim (stable: used in finding ids):
     /// remembered by [`Engine::remember_claim_keys`], else written now.
     fn claim_key(&self, c: ClaimIx) -> Cow<'_, str> {
@@ -573,51 +637,13 @@ impl<'g> Engine<'g> {
         })
     }
 
-    fn side(&self, value: String, claims: &[ClaimIx], atts: &[(Option<ClaimIx>, &Attestation)]) -> Side {
-        Side {
-            value,
-            claims: claims.to_vec(),
-            attestations: atts.iter().map(|(c, a)| self.view(a, *c)).collect(),
-            corroboration: independent_voices(self.graph, atts.iter().map(|(_, a)| *a))
-                .into_iter()
-                .map(|s| self.source_ref(s))
-                .collect(),
-        }
+    fn side(&self, value: String, claims: Vec<ClaimIx>, atts: &[(Option<ClaimIx>, &Attestation)]) -> Side {
+        Side { value, claims, attestations: atts.iter().map(|(c, a)| self.view(a, *c)).collect() }
     }
 
     fn names(&self, atts: &[(Option<ClaimIx>, &Attestation)]) -> String {
-        // Name the mouths (the chain's original speakers), not their institutions: the
-        // explanation says who said what.
-        let mut voices: Vec<SourceRef> = Vec::new();
-        for (_, a) in atts.iter().filter(|(_, a)| a.status != Status::Denied) {
-            let relayed =
-                voices.iter().position(|v| atts.iter().any(|(_, b)| b.source == *v && same_voice(a, b)));
-            match relayed {
-                // Keep the original speaker (the longest chain) of a relayed voice.
-                Some(i) => {
-                    let current =
-                        atts.iter().find(|(_, b)| b.source == voices[i]).map_or(0, |(_, b)| b.via.len());
-                    if a.via.len() > current {
-                        voices[i] = a.source;
-                    }
-                }
-                None => voices.push(a.source),
-            }
-        }
-        if voices.is_empty() {
-            // Only DENIED attestations: name them anyway.
-            for (_, a) in atts {
-                if !voices.contains(&a.source) {
-                    voices.push(a.source);
-                }
-            }
-        }
-        let names: Vec<&str> = voices.iter().map(|s| self.source_name(*s)).collect();
-        match names.len() {
-            0 => "nobody".into(),
-            1 => names[0].to_string(),
-            _ => format!("{} and {}", names[..names.len() - 1].join(", "), names[names.len() - 1]),
-        }
+        let atts: Vec<&Attestation> = atts.iter().map(|(_, a)| *a).collect();
+        finding::voice_names(self.graph, &atts)
     }
 
     /// Builds and records a two-sided finding, unless the sides are one voice through a
@@ -634,7 +660,7 @@ impl<'g> Engine<'g> {
         explain: impl FnOnce(&str, &str) -> String,
     ) {
         self.remember_claim_keys(sides.iter().flat_map(|(_, cs, _)| cs.iter().copied()).collect::<Vec<_>>());
-        if let Some(finding) = self.prepare(kind, constraint, ends, about, sides, explain) {
+        if let Some(finding) = self.prepare(kind, constraint, ends, about, sides, Explain::Text(explain)) {
             self.record(finding, question);
         }
     }
@@ -649,58 +675,60 @@ impl<'g> Engine<'g> {
         ends: (EntityIx, Option<EntityIx>),
         about: String,
         sides: [SideInput<'g>; 2],
-        explain: impl FnOnce(&str, &str) -> String,
+        explain: Explain<impl FnOnce(&str, &str) -> String>,
     ) -> Option<Prepared<'g>> {
         let [(v1, c1, a1), (v2, c2, a2)] = sides;
-        let x: Vec<&Attestation> = a1.iter().map(|(_, a)| *a).collect();
-        let y: Vec<&Attestation> = a2.iter().map(|(_, a)| *a).collect();
         let base = constraint.and_then(|c| c.severity).unwrap_or(Severity::Violation);
-        let voiced = voices(&x, &y);
+        let voiced = voices(&a1, &a2);
         let severity = match voiced {
             Voices::Chain => return None,
             Voices::SelfContradiction => Severity::Suggestion,
             Voices::Independent(hedged) => demote(base, hedged),
         };
-        let constraint_id = constraint.map(|c| self.graph.str(c.id).to_string());
-        // The id: everything that identifies the disagreement, sides in sorted order.
-        let mut keys: Vec<String> = [(&v1, &c1, &a1), (&v2, &c2, &a2)]
-            .iter()
-            .map(|(v, cs, atts)| {
-                let mut k = format!("{v}|");
-                let mut claims: Vec<Cow<'_, str>> = cs.iter().map(|c| self.claim_key(*c)).collect();
-                claims.sort();
-                k.push_str(&claims.join(","));
-                if cs.is_empty() {
-                    let mut srcs: Vec<String> =
-                        atts.iter().map(|(_, a)| self.source_ref(a.source).id).collect();
-                    srcs.sort();
-                    let _ = write!(k, "|{}", srcs.join(","));
-                }
-                k
-            })
-            .collect();
-        keys.sort();
-        let key = format!(
-            "{}|{}|{}|{}|{}|{}",
+        let constraint_id = constraint.map(|c| self.graph.str(c.id));
+        // The hash of `kind|constraint|subject|object|about|key||key`, fed in pieces.
+        let mut key = Fnv1a::default();
+        for piece in [
             kind.as_str(),
-            constraint_id.as_deref().unwrap_or("deny"),
+            constraint_id.unwrap_or("deny"),
             self.graph.entity_id(ends.0),
             ends.1.map_or("", |o| self.graph.entity_id(o)),
-            about,
-            keys.join("||"),
-        );
-        let id = short_id("F", &key);
-        let explanation = explain(&self.names(&a1), &self.names(&a2));
-        let explanation = if severity == Severity::Suggestion && matches!(voiced, Voices::SelfContradiction) {
-            format!("{explanation} (the same source on both sides)")
-        } else {
-            explanation
+            &about,
+        ] {
+            key = key.text(piece).text("|");
+        }
+        let number = match (c1.as_slice(), c2.as_slice(), order_by_values(&v1, &v2)) {
+            // One claim a side, and the values decide the sides' order (most findings):
+            // the claims' keys are hashed as they are written, not written out.
+            ([x], [y], Some(order)) => {
+                let (first, second) =
+                    if order.is_lt() { ((&v1, *x), (&v2, *y)) } else { ((&v2, *y), (&v1, *x)) };
+                key = key.text(first.0).text("|");
+                self.hash_claim_key(&mut key, first.1);
+                key = key.text("||").text(second.0).text("|");
+                self.hash_claim_key(&mut key, second.1);
+                key.id_number()
+            }
+            _ => self.sides_key(key, [(&v1, &c1, &a1), (&v2, &c2, &a2)]),
+        };
+        let id = id_text("F", number);
+        let same_source = severity == Severity::Suggestion && matches!(voiced, Voices::SelfContradiction);
+        let explanation = match explain {
+            Explain::Text(explain) => {
+                let explanation = explain(&self.names(&a1), &self.names(&a2));
+                Explanation::Text(if same_source {
+                    format!("{explanation} (the same source on both sides)")
+                } else {
+                    explanation
+                })
+            }
+            Explain::Values { dates } => Explanation::Values { dates, same_source },
         };
         let finding = Finding {
             id,
             kind,
             severity,
-            constraint: constraint_id,
+            constraint: constraint_id.map(str::to_string),
             subject: self.entity_ref(ends.0),
             object: ends.1.map(|o| self.entity_ref(o)),
             about,
@@ -713,10 +741,40 @@ impl<'g> Engine<'g> {
         Some(Prepared { finding, sides: [(v1, c1, a1), (v2, c2, a2)] })
     }
 
+    /// The rest of a finding id's hash ([`Engine::prepare`]): the sides' keys
+    /// (`value|claims` sorted, and the sources of a side without claims), sorted.
+    fn sides_key(&self, key: Fnv1a, sides: [(&String, &Vec<ClaimIx>, &Attestations<'g>); 2]) -> u64 {
+        let mut keys: [String; 2] = sides.map(|(v, cs, atts)| {
+            let mut k = format!("{v}|");
+            if let [one] = cs.as_slice() {
+                k.push_str(&self.claim_key(*one));
+            } else {
+                let mut claims: Vec<Cow<'_, str>> = cs.iter().map(|c| self.claim_key(*c)).collect();
+                claims.sort();
+                k.push_str(&claims.join(","));
+            }
+            if cs.is_empty() {
+                let mut srcs: Vec<String> = atts.iter().map(|(_, a)| self.source_ref(a.source).id).collect();
+                srcs.sort();
+                let _ = write!(k, "|{}", srcs.join(","));
+            }
+            k
+        });
+        keys.sort();
+        key.text(&keys[0]).text("||").text(&keys[1]).id_number()
+    }
+
+    /// Feeds a claim's key ([`Engine::claim_key`]) to a finding id's hash.
+    fn hash_claim_key(&self, key: &mut Fnv1a, c: ClaimIx) {
+        match self.claim_keys.get(&c) {
+            Some(text) => *key = key.text(text),
+            None => finding::write_claim_key(self.graph, c, key),
+        }
+    }
     /// Records a finding under its question, unless one with its id is recorded already.
     fn record(&mut self, prepared: Prepared<'g>, question: QuestionRef) {
         let Prepared { mut finding, sides } = prepared;
-        if !self.seen.insert(finding.id.clone()) {
+        if !self.seen.insert(id_number(&finding.id)) {
             return;
         }
         let qi = match question {
@@ -738,7 +796,15 @@ impl<'g> Engine<'g> {
     }
 
     fn bucket_atts(&self, claims: &[ClaimIx]) -> Vec<(Option<ClaimIx>, &'g Attestation)> {
-        claims.iter().flat_map(|c| self.supporting(*c).into_iter().map(move |a| (Some(*c), a))).collect()
+        let mut out = Vec::new();
+        for &c in claims {
+            if let Some(claim) = self.graph.claim(c) {
+                out.extend(
+                    claim.attestations.iter().filter(|a| a.status != Status::Denied).map(|a| (Some(c), a)),
+                );
+            }
+        }
+        out
     }
 
     fn ends_text(&self, s: EntityIx, o: Option<EntityIx>) -> String {
@@ -837,6 +903,31 @@ mod tests {
             assert!(a.get(key).is_some(), "missing attestation {key}");
         }
         assert_eq!(f["subject"]["id"], "e");
+    }
+
+    /// A finding id hashes its sides' keys (`value|claim`) in sorted order without writing
+    /// them out when the values alone decide that order; whenever they do, it is the order
+    /// of the keys written out, whatever the claims' keys are.
+    #[test]
+    fn sides_ordered_by_their_values_are_ordered_as_their_keys() {
+        let values =
+            ["5", "50", "5|", "5|0", "a", "a|b", "~100", ">100", "", "|", "killed ~100 + wounded ~200"];
+        let claims = ["", "c1", "c2", "(e1)-[:CASUALTIES {killed: 5}]->(e2)", "|", "~"];
+        let mut decided = 0;
+        for v1 in values {
+            for v2 in values.iter().filter(|v| **v != v1) {
+                let Some(order) = order_by_values(v1, v2) else { continue };
+                decided += 1;
+                for k1 in claims {
+                    for k2 in claims {
+                        let written = format!("{v1}|{k1}").cmp(&format!("{v2}|{k2}"));
+                        assert_eq!(order, written, "{v1}|{k1} against {v2}|{k2}");
+                    }
+                }
+            }
+        }
+        assert!(decided > 50, "most pairs are decided by their values ({decided})");
+        assert_eq!(order_by_values("5", "5|0"), None, "a value and itself plus `|…` are not");
     }
 
     /// The sides and positions written on two threads come back in the items' order, on

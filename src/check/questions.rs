@@ -7,9 +7,9 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use super::{
-    apply_resolutions, dispute, institutions_of, on_two_threads, same_voice, short_id, Analysis,
-    ContradictionKind, Dispute, Engine, EntityRef, Finding, Position, Question, QuestionValue, SideInput,
-    Statement, Voice, VoiceStatement,
+    apply_resolutions, dispute, institutions_of, on_two_threads, on_two_threads_owned, same_voice, short_id,
+    Analysis, ContradictionKind, Dispute, Engine, EntityRef, Explanation, Finding, Position, Question,
+    QuestionValue, SideInput, Statement, Voice, VoiceStatement,
 };
 use crate::model::{Attestation, Claim, ClaimIx, ConstraintKind, EntityIx, Severity, SourceRef, Sym};
 
@@ -36,11 +36,13 @@ impl<'g> Engine<'g> {
         // The findings' sides and the disputes' positions are written last, on two threads;
         // they keep where their attestations are, not their text.
         let pending = std::mem::take(&mut self.pending_sides);
-        let sides = on_two_threads(&pending, |(_, sides)| {
-            sides.iter().map(|(v, claims, atts)| self.side(v.clone(), claims, atts)).collect::<Vec<_>>()
+        let at: Vec<usize> = pending.iter().map(|(fi, _)| *fi).collect();
+        let this = &self;
+        let sides = on_two_threads_owned(pending, |(_, sides)| {
+            sides.into_iter().map(|(v, claims, atts)| this.side(v, claims, &atts)).collect::<Vec<_>>()
         });
-        for ((fi, _), sides) in pending.iter().zip(sides) {
-            self.findings[*fi].sides = sides;
+        for (fi, sides) in at.into_iter().zip(sides) {
+            self.findings[fi].sides = sides;
         }
         apply_resolutions(self.graph, &mut self.findings);
         let positions = on_two_threads(&self.questions, |q| {
@@ -83,7 +85,11 @@ impl<'g> Engine<'g> {
                 open: open.len(),
             });
         }
-        disputes.sort_by(dispute_order);
+        // Sorted as indexes, then moved once into place: a dispute is large to move.
+        let mut by_order: Vec<usize> = (0..disputes.len()).collect();
+        by_order.sort_by(|&a, &b| dispute_order(&disputes[a], &disputes[b]));
+        let mut slots: Vec<Option<Dispute>> = disputes.into_iter().map(Some).collect();
+        let disputes = by_order.into_iter().filter_map(|i| slots[i].take()).collect();
         let mut findings: Vec<Option<Finding>> = self.findings.into_iter().map(Some).collect();
         let findings = order.into_iter().filter_map(|i| findings[i].take()).collect();
         Analysis { findings, disputes }
@@ -155,11 +161,23 @@ impl<'g> Engine<'g> {
         order: f64,
         atts: &[(Option<ClaimIx>, &'g Attestation)],
     ) -> usize {
+        self.question_value_with(qi, written, order, || atts.to_vec())
+    }
+
+    /// [`Engine::question_value`] with the value's text and attestations made only when
+    /// they are new.
+    pub(super) fn question_value_with(
+        &mut self,
+        qi: usize,
+        written: impl AsRef<str> + Into<String>,
+        order: f64,
+        atts: impl FnOnce() -> Vec<(Option<ClaimIx>, &'g Attestation)>,
+    ) -> usize {
         let values = &mut self.questions[qi].values;
-        if let Some(i) = values.iter().position(|v| v.written == written) {
+        if let Some(i) = values.iter().position(|v| v.written == written.as_ref()) {
             return i;
         }
-        values.push(QuestionValue { written: written.to_string(), order, atts: atts.to_vec() });
+        values.push(QuestionValue { written: written.into(), order, atts: atts() });
         values.len() - 1
     }
 
@@ -233,11 +251,20 @@ impl<'g> Engine<'g> {
                         voice.statements.push(statement);
                     }
                     None => {
-                        let names: Vec<EntityRef> =
-                            institutions.iter().map(|i| self.source_ref(*i)).collect();
-                        let institution = EntityRef {
-                            id: names.iter().map(|n| n.id.as_str()).collect::<Vec<_>>().join("+"),
-                            name: names.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(" / "),
+                        let institution = match institutions.as_slice() {
+                            [one] => self.source_ref(*one),
+                            _ => {
+                                let names: Vec<EntityRef> =
+                                    institutions.iter().map(|i| self.source_ref(*i)).collect();
+                                EntityRef {
+                                    id: names.iter().map(|n| n.id.as_str()).collect::<Vec<_>>().join("+"),
+                                    name: names
+                                        .iter()
+                                        .map(|n| n.name.as_str())
+                                        .collect::<Vec<_>>()
+                                        .join(" / "),
+                                }
+                            }
                         };
                         let source = self.source_ref(a.source);
                         out.push((
@@ -326,7 +353,7 @@ impl<'g> Engine<'g> {
             .collect();
         keys.sort();
         let id = short_id("F", &format!("two_stories|{inst_id}|{}|{}", q.id, keys.join("||")));
-        if !self.seen.insert(id.clone()) {
+        if !self.seen.insert(super::id_number(&id)) {
             return;
         }
         let all_hedged = sides.iter().flat_map(|(_, _, a)| a).all(|(_, a)| a.status.is_hedged());
@@ -359,7 +386,7 @@ impl<'g> Engine<'g> {
             object: q.object.map(|o| self.entity_ref(o)),
             about: q.about.clone(),
             sides: Vec::new(),
-            explanation,
+            explanation: Explanation::Text(explanation),
             resolution: None,
             dispute: q.id.clone(),
         };

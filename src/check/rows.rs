@@ -10,7 +10,7 @@ use super::{
 };
 use crate::model::result::QueryValue;
 use crate::model::{
-    Attestation, ClaimIx, Denial, DenialTarget, EndSelector, EntityIx, Graph, SourceRef, Status,
+    Attestation, ClaimIx, ClaimKind, Denial, DenialTarget, EndSelector, EntityIx, Graph, SourceRef, Status,
 };
 
 /// What `CONTRADICTIONS ABOUT id` names: any entity (actor, place, source, document) or a
@@ -156,7 +156,7 @@ pub fn contradiction_rows(
                 s(&f.about),
                 list(sides),
                 list(sources),
-                s(&f.explanation),
+                s(&f.explanation_text(graph)),
                 s(f.status()),
                 s(&f.dispute),
             ]
@@ -274,9 +274,12 @@ pub fn denial_rows(
             row(a, d.target_text(graph), &covers);
         }
     }
-    for c in graph.stated_claims() {
+    for c in graph.claims_with_denied_attestations() {
         let Some(claim) = graph.claim(c) else { continue };
-        if !claim.attestations.iter().any(|a| a.status == Status::Denied) || !involves(&[c], &[]) {
+        if claim.kind != ClaimKind::Stated
+            || !claim.attestations.iter().any(|a| a.status == Status::Denied)
+            || !involves(&[c], &[])
+        {
             continue;
         }
         for a in claim.attestations.iter().filter(|a| a.status == Status::Denied) {

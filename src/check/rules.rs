@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use foldhash::fast::FixedState;
 
 use super::{
-    on_two_threads, same_voice, Attestations, Bucket, Comparable, ContradictionKind, Engine, GroupKey,
-    Prepared, QuestionRef,
+    on_two_threads, same_voice, Attestations, Bucket, Comparable, ContradictionKind, Engine, Explain,
+    GroupKey, Prepared, QuestionRef,
 };
 use crate::model::claim::within;
 use crate::model::{
@@ -44,15 +44,13 @@ impl<'g> Engine<'g> {
         about: &str,
         prop: Option<Sym>,
         rel_type: Sym,
-        groups: Groups<Vec<Bucket>>,
+        groups: Vec<(GroupKey, Vec<Bucket>)>,
     ) {
         let per: Vec<String> = c.per.iter().map(|k| self.graph.str(*k).to_string()).collect();
         // One value and no class denial to answer it: nothing to compare (most groups).
         let groups: Vec<(GroupKey, Vec<Bucket>)> = groups
             .into_iter()
             .filter(|(_, buckets)| buckets.len() > 1 || !self.denial_values.is_empty())
-            .collect::<BTreeMap<_, _>>()
-            .into_iter()
             .collect();
         // Comparing a group's values and writing its findings reads the graph only: two
         // threads share the groups, and their findings are recorded in the groups' order.
@@ -60,12 +58,12 @@ impl<'g> Engine<'g> {
         let checked = on_two_threads(&groups, |((s, o, scope), buckets)| {
             this.check_group(kind, c, about, prop, rel_type, (*s, *o), &per, scope, buckets)
         });
-        for (((s, o, _), buckets), checked) in groups.iter().zip(checked) {
+        for (((s, o, _), buckets), checked) in groups.into_iter().zip(checked) {
             let Some(group) = checked else { continue };
-            let qi = self.question_keyed(group.question_key, *s, *o, about, group.scope);
+            let qi = self.question_keyed(group.question_key, s, o, about, group.scope);
             let mut index = Vec::new();
-            for (b, (order, atts)) in buckets.iter().zip(&group.values) {
-                index.push(self.question_value(qi, &b.written, *order, atts));
+            for (b, (order, atts)) in buckets.into_iter().zip(group.values) {
+                index.push(self.question_value_with(qi, b.written, order, || atts));
             }
             for &d in &group.denials {
                 let (written, atts) =
@@ -126,33 +124,25 @@ impl<'g> Engine<'g> {
         }
         let scope: Vec<(String, String)> = per.iter().cloned().zip(scope.iter().cloned()).collect();
         let question_key = self.question_key(s, o, about, &scope);
-        let values = buckets
+        let values: Vec<(f64, Attestations<'g>)> = buckets
             .iter()
             .map(|b| {
                 (b.comparable.as_ref().map_or(f64::INFINITY, Comparable::order), self.bucket_atts(&b.claims))
             })
             .collect();
-        let ends = self.ends_text(s, o);
+        let dates = kind == ContradictionKind::Temporal;
         let findings = conflicts
             .iter()
             .map(|&(i, j)| {
                 let (a, b) = (&buckets[i], &buckets[j]);
-                let (va, vb) = (a.written.clone(), b.written.clone());
-                let what = if kind == ContradictionKind::Temporal { "dates" } else { "values" };
-                let about_text = about.to_string();
-                let ends = ends.clone();
                 let sides = [
-                    (va.clone(), a.claims.clone(), self.bucket_atts(&a.claims)),
-                    (vb.clone(), b.claims.clone(), self.bucket_atts(&b.claims)),
+                    (a.written.clone(), a.claims.clone(), values[i].1.clone()),
+                    (b.written.clone(), b.claims.clone(), values[j].1.clone()),
                 ];
-                self.prepare(kind, Some(c), (s, o), about.to_string(), sides, move |n1, n2| {
-                    let tail = if kind == ContradictionKind::Temporal {
-                        "do not overlap even at their precision"
-                    } else {
-                        "cannot both be true"
-                    };
-                    format!("{n1} gives {about_text} of {ends} as {va} and {n2} as {vb}; the {what} {tail}.")
-                })
+                // The explanation is written when the finding is printed
+                // (`Finding::explanation_text`).
+                let explain: Explain<fn(&str, &str) -> String> = Explain::Values { dates };
+                self.prepare(kind, Some(c), (s, o), about.to_string(), sides, explain)
             })
             .collect();
         Some(CheckedGroup { question_key, scope, values, denials, conflicts, findings })
@@ -169,22 +159,30 @@ impl<'g> Engine<'g> {
         // Claims are grouped first; values are written out only in groups that can hold a
         // disagreement: two claims or more, or any group when a class denial may answer it
         // (most groups have one claim, and `pairwise` drops a group of one value anyway).
-        let mut by_group: Groups<Vec<(ClaimIx, &'g Claim, &'g Value)>> = Groups::default();
+        // Sorted by group (a stable sort keeps each group's claims in the order a pass
+        // meets them), the groups are runs, in key order.
+        let mut claims: Vec<(GroupKey, ClaimIx, &'g Claim, &'g Value)> = Vec::new();
         for (ix, s, o, claim) in self.matching(pattern) {
             let Some(v) = claim.prop(prop) else { continue };
             if !self.supported(ix) {
                 continue;
             }
-            by_group.entry((s, Some(o), self.scope(claim, &c.per))).or_default().push((ix, claim, v));
+            claims.push(((s, Some(o), self.scope(claim, &c.per)), ix, claim, v));
         }
+        // Claims arrive in index order, so the index as a tie-break keeps it within a group.
+        claims.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
         let one_is_enough = !self.denial_values.is_empty();
-        let mut groups: Groups<Vec<Bucket>> = Groups::default();
-        for (key, claims) in by_group {
-            if claims.len() < 2 && !one_is_enough {
+        let mut groups: Vec<(GroupKey, Vec<Bucket>)> = Vec::new();
+        let mut rest = claims.as_slice();
+        while let Some(first) = rest.first() {
+            let n = rest.iter().take_while(|x| x.0 == first.0).count();
+            let (group, after) = rest.split_at(n);
+            rest = after;
+            if group.len() < 2 && !one_is_enough {
                 continue;
             }
             let mut buckets: Vec<Bucket> = Vec::new();
-            for (ix, claim, v) in claims {
+            for &(_, ix, claim, v) in group {
                 let Some((written, comparable)) = self.comparable(claim, v) else { continue };
                 if kind == ContradictionKind::Temporal
                     && !matches!(comparable, Comparable::Date(_) | Comparable::Moment(_))
@@ -202,7 +200,7 @@ impl<'g> Engine<'g> {
                 }
             }
             if !buckets.is_empty() {
-                groups.insert(key, buckets);
+                groups.push((first.0.clone(), buckets));
             }
         }
         let about = self.graph.str(prop).to_string();
@@ -229,6 +227,7 @@ impl<'g> Engine<'g> {
             }
         }
         let about = self.graph.str(pattern.rel_type).to_string();
+        let groups = groups.into_iter().collect::<BTreeMap<_, _>>().into_iter().collect();
         self.pairwise(ContradictionKind::SingleValue, c, &about, None, pattern.rel_type, groups);
     }
 
@@ -493,7 +492,7 @@ impl<'g> Engine<'g> {
     pub(super) fn denied_attestations(&mut self) {
         let graph = self.graph;
         let claims: Vec<ClaimIx> = match &self.focus {
-            None => graph.stated_claims().collect(),
+            None => graph.claims_with_denied_attestations().collect(),
             Some(focus) => self.claims_at(focus.iter().copied(), petgraph::Direction::Outgoing, None),
         };
         for c in claims {

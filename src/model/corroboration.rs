@@ -36,6 +36,8 @@ pub(crate) fn identical_voice(a: &Attestation, b: &Attestation) -> bool {
 /// nobody else.
 pub fn institutions_of(graph: &Graph, source: SourceRef) -> Vec<SourceRef> {
     match source {
+        // Most sources speak for nobody: their own institution.
+        SourceRef::Entity(e) if graph.entity(e).is_none_or(|x| x.speaks_for.is_empty()) => vec![source],
         SourceRef::Entity(e) => graph.institutions(e).into_iter().map(SourceRef::Entity).collect(),
         user => vec![user],
     }

@@ -20,6 +20,7 @@ use super::value::Value;
 use super::Sym;
 
 mod canonical;
+mod denied;
 
 /// A node: an actor, place, event, source or document.
 #[derive(Debug, Clone, PartialEq)]
@@ -112,6 +113,8 @@ pub struct Graph {
     /// The integer values of each property key, with their claims, in value order: a
     /// comparison with an integer is a range of it (see [`Graph::int_prop_values`]).
     by_int_prop: HashMap<Sym, BTreeSet<(i64, ClaimIx)>>,
+    /// Claims with a `DENIED` attestation (see `graph/denied.rs`).
+    denied: BTreeSet<ClaimIx>,
     /// Each entity's claims counted by direction, by entity index (see [`Degree`]).
     degrees: Vec<Degree>,
     denials: Vec<Denial>,
@@ -564,6 +567,7 @@ impl Graph {
                 self.by_int_prop.entry(*k).or_default().insert((*i, ix));
             }
         }
+        self.index_denied(ix);
         self.count_degree(ix, true);
     }
 
@@ -624,6 +628,7 @@ impl Graph {
         if let Some(set) = self.by_type.get_mut(&c.rel_type) {
             set.remove(&ix);
         }
+        self.denied.remove(&ix);
         for (k, v) in &c.props {
             if let Some(set) = self.by_prop.get_mut(k) {
                 set.remove(&ix);
@@ -658,6 +663,8 @@ impl Graph {
         for s in after {
             self.by_source.entry(s).or_default().insert(ix);
         }
+        self.denied.remove(&ix);
+        self.index_denied(ix);
         self.reindex_props(ix, &keys_before);
         Some(result)
     }
@@ -883,6 +890,7 @@ impl Graph {
                 self.by_int_prop.entry(*k).or_default().insert((*i, ix));
             }
         }
+        self.index_denied(ix);
         self.count_degree(ix, true);
     }
 

@@ -109,6 +109,8 @@ impl Graph {
         let degrees: Vec<(usize, &Degree)> =
             self.degrees.iter().enumerate().filter(|(_, d)| **d != Degree::default()).collect();
         let _ = writeln!(out, "degrees {degrees:?}");
+        let denied: Vec<usize> = self.denied.iter().map(|c| c.index()).collect();
+        let _ = writeln!(out, "denied {denied:?}");
         let _ = writeln!(out, "denials {:?} {:?}", self.denial_keys, self.denials);
         let _ = writeln!(out, "constraints {:?}", self.constraints);
         let _ = writeln!(out, "resolutions {:?}", self.resolutions);
