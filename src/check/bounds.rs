@@ -72,7 +72,8 @@ impl<'g> Engine<'g> {
             Some(_) => {
                 let objects: Vec<EntityIx> = claims.iter().map(|(_, _, o, _)| *o).collect();
                 let into = self.claims_at(objects, petgraph::Direction::Incoming, Some(pattern.rel_type));
-                let into = self.matching_of(pattern, into);
+                let n = into.len();
+                let into = self.matching_of(pattern, into, n);
                 Some(into.into_iter().filter(|(ix, ..)| self.supported(*ix)).collect::<Vec<_>>())
             }
         };

@@ -58,6 +58,9 @@ impl<'g> Engine<'g> {
         let checked = on_two_threads(&groups, |((s, o, scope), buckets)| {
             this.check_group(kind, c, about, prop, rel_type, (*s, *o), &per, scope, buckets)
         });
+        let found: usize = checked.iter().flatten().map(|g| g.findings.len()).sum();
+        self.findings.reserve(found);
+        self.pending_sides.reserve(found);
         for (((s, o, _), buckets), checked) in groups.into_iter().zip(checked) {
             let Some(group) = checked else { continue };
             let qi = self.question_keyed(group.question_key, s, o, about, group.scope);
@@ -161,8 +164,9 @@ impl<'g> Engine<'g> {
         // (most groups have one claim, and `pairwise` drops a group of one value anyway).
         // Sorted by group (a stable sort keeps each group's claims in the order a pass
         // meets them), the groups are runs, in key order.
-        let mut claims: Vec<(GroupKey, ClaimIx, &'g Claim, &'g Value)> = Vec::new();
-        for (ix, s, o, claim) in self.matching(pattern) {
+        let matching = self.matching(pattern);
+        let mut claims: Vec<(GroupKey, ClaimIx, &'g Claim, &'g Value)> = Vec::with_capacity(matching.len());
+        for (ix, s, o, claim) in matching {
             let Some(v) = claim.prop(prop) else { continue };
             if !self.supported(ix) {
                 continue;
