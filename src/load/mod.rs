@@ -94,6 +94,10 @@ impl std::fmt::Display for LoadFailure {
 
 impl std::error::Error for LoadFailure {}
 
+/// Claims to load from text before the threads parsing them look up their entities too
+/// (copying the graph's ids for them costs about as much as looking up this many).
+const LOOKUPS_ON_WORKERS_FROM: usize = 4096;
+
 /// At most this many errors are reported from one load; the rest are usually echoes.
 const MAX_ERRORS: usize = 50;
 
@@ -148,8 +152,21 @@ pub(crate) fn load_files_then<T>(
     if !reports.is_empty() {
         return Err(LoadFailure { reports: syntax_reports(files, None) });
     }
+    // Room for what the statements declare, counted by the split: every ENTITY, SOURCE
+    // and DOCUMENT is an entity and nearly every other statement a claim.
+    let (entities, facts) = sources.iter().fold((0, 0), |(e, f), s| match s {
+        FileStatements::Text(split) => (e + split.entities.len(), f + split.facts.len()),
+        FileStatements::Table(rows) => (e, f + rows.len()),
+        FileStatements::Parsed(decls) => (e, f + decls.len()),
+    });
+    // (Chains of sources add a few claims more.)
+    graph.reserve_for_load(entities, facts + entities / 16 + 64);
+    let fresh = graph.claim_count() == 0;
     let mut loader = Loader::new(graph);
     loader.finding_ids = finding_ids;
+    if fresh {
+        loader.pairs = Some(PairFilter::new(facts));
+    }
     let mut errors = ErrorSink { reports: Vec::new() };
     // Pass 1: entities, sources and documents of every file; keep sources with chains.
     let mut chains: Vec<(usize, fast::Parsed)> = Vec::new();
@@ -164,7 +181,7 @@ pub(crate) fn load_files_then<T>(
             }
             FileStatements::Text(split) => {
                 let text = &file.source.text;
-                let parsed = fast::parse_in_order(text, &split.entities, |p| {
+                let parsed = fast::parse_in_order(text, &split.entities, None, |p| {
                     loader.statement_offset = p.offset;
                     errors.push(file, loader.apply(&p.decl, p.span, Pass::Entities), p.offset);
                     if matches!(&p.decl, DeclStatement::Entity(e) if !e.via.is_empty() || !e.speaks_for.is_empty())
@@ -193,7 +210,12 @@ pub(crate) fn load_files_then<T>(
         }
     }
     drop(chains);
-    // Pass 3: claims, denials, constraints and USE DOCUMENT, in file order.
+    // Pass 3: claims, denials, constraints and USE DOCUMENT, in file order. Claims add no
+    // entities: the threads parsing them may look up what their ids name, when there are
+    // enough of them to pay for the copy of the ids.
+    let text_facts: usize =
+        sources.iter().map(|s| if let FileStatements::Text(split) = s { split.facts.len() } else { 0 }).sum();
+    let ids = (text_facts >= LOOKUPS_ON_WORKERS_FROM).then(|| EntityIds::of(loader.graph));
     for (i, (file, statements)) in files.iter().zip(&sources).enumerate() {
         loader.begin(i, file);
         match statements {
@@ -204,9 +226,9 @@ pub(crate) fn load_files_then<T>(
                 }
             }
             FileStatements::Text(split) => {
-                let parsed = fast::parse_in_order(&file.source.text, &split.facts, |p| {
+                let parsed = fast::parse_in_order(&file.source.text, &split.facts, ids.as_ref(), |p| {
                     loader.statement_offset = p.offset;
-                    errors.push(file, loader.apply(&p.decl, p.span, Pass::Facts), p.offset);
+                    errors.push(file, loader.apply_known(&p.decl, p.span, Pass::Facts, &p.known), p.offset);
                 });
                 if let Err(seg) = parsed {
                     return Err(LoadFailure { reports: syntax_reports(files, Some((file, seg))) });
@@ -358,6 +380,84 @@ pub struct Loader<'g> {
     /// Reading back what a workspace stored: a pattern may name an entity deleted since,
     /// which then stands for no entity at all rather than failing the whole workspace.
     restoring: bool,
+    /// The (subject, object) pairs the claims added by this loader join, when it started on
+    /// a graph without claims: see [`PairFilter`].
+    pairs: Option<PairFilter>,
+}
+
+/// The entities a claim's subject, object and first source name, looked up by the thread
+/// that parsed it ([`EntityIds`]); `None` where not looked up or not found (the loader then
+/// looks it up itself, and reports it if it is unknown).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Known {
+    subject: Option<EntityIx>,
+    object: Option<EntityIx>,
+    first_source: Option<EntityIx>,
+}
+
+/// Entities by id, copied out of the graph once every entity of a load is in (claims add
+/// none), so that the threads parsing claims find the entities they name while the main
+/// thread applies claims to the graph: the lookups were a fifth of applying a claim.
+pub(crate) struct EntityIds(HashMap<Box<str>, EntityIx, foldhash::fast::FixedState>);
+
+impl EntityIds {
+    fn of(graph: &Graph) -> Self {
+        let mut ids = HashMap::with_capacity_and_hasher(graph.entity_count(), Default::default());
+        for ix in graph.entities() {
+            ids.insert(graph.entity_id(ix).into(), ix);
+        }
+        EntityIds(ids)
+    }
+
+    /// What a claim's ids name, as [`Loader::entity`] and [`Loader::source`] would find it.
+    pub(crate) fn known(&self, decl: &DeclStatement) -> Known {
+        let DeclStatement::Claim { pattern, attestations } = decl else { return Known::default() };
+        let end = |e: &EndPattern| e.id.as_ref().and_then(|n| self.0.get(n.text.as_str()).copied());
+        let first_source = match attestations.first().map(|a| &a.source) {
+            Some(SourceName::Declared(n)) => self.0.get(n.text.as_str()).copied(),
+            _ => None,
+        };
+        Known { subject: end(&pattern.subject), object: end(&pattern.object), first_source }
+    }
+}
+
+/// Which (subject, object) pairs may already have a claim, as bits of a hashed table.
+///
+/// A claim declared again merges into the one already there, so every new claim used to
+/// walk its subject's claims for one to the same object: a cache miss per claim walked,
+/// the largest part of applying a claim at a million claims. A clear bit means no claim
+/// joins the pair, and nearly all claims of a load are new: the walk is left for the few
+/// whose bit is set. One bit per pair is set as claims are added, so the filter answers
+/// only for a graph whose every claim this loader added (it starts on one without claims).
+struct PairFilter {
+    bits: Vec<u64>,
+}
+
+impl PairFilter {
+    /// Room for about `claims` pairs at one set bit in eight.
+    fn new(claims: usize) -> Self {
+        let words = (claims.max(1024) / 8).next_power_of_two();
+        PairFilter { bits: vec![0; words] }
+    }
+
+    fn slot(&self, subject: EntityIx, object: EntityIx) -> (usize, u64) {
+        let key = (subject.index() as u64) << 32 | object.index() as u64;
+        let hash = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let bit = (hash >> 58) as u32; // the top 6 bits pick the bit in the word
+        let word = (hash >> 16) as usize & (self.bits.len() - 1);
+        (word, 1 << bit)
+    }
+
+    /// False when no claim this loader added joins the pair.
+    fn may_have(&self, subject: EntityIx, object: EntityIx) -> bool {
+        let (word, bit) = self.slot(subject, object);
+        self.bits[word] & bit != 0
+    }
+
+    fn insert(&mut self, subject: EntityIx, object: EntityIx) {
+        let (word, bit) = self.slot(subject, object);
+        self.bits[word] |= bit;
+    }
 }
 
 impl<'g> Loader<'g> {
@@ -376,6 +476,7 @@ impl<'g> Loader<'g> {
             pending_findings: None,
             finding_ids: None,
             restoring: false,
+            pairs: None,
         }
     }
 
@@ -451,6 +552,17 @@ impl<'g> Loader<'g> {
     }
 
     pub fn apply(&mut self, decl: &DeclStatement, span: Span, pass: Pass) -> Result<Applied, LoadError> {
+        self.apply_known(decl, span, pass, &Known::default())
+    }
+
+    /// [`Loader::apply`], with the entities some of a claim's ids name already looked up.
+    fn apply_known(
+        &mut self,
+        decl: &DeclStatement,
+        span: Span,
+        pass: Pass,
+        known: &Known,
+    ) -> Result<Applied, LoadError> {
         let mut applied = Applied::default();
         match (decl, pass) {
             (DeclStatement::Entity(e), Pass::Entities) => {
@@ -468,13 +580,13 @@ impl<'g> Loader<'g> {
             }
             (DeclStatement::UseDocument(d), Pass::Facts) => self.default_document = Some(self.document(d)?),
             (DeclStatement::Claim { pattern, attestations }, Pass::Facts) => {
-                let (added, atts) = self.declare_claim(pattern, attestations, span)?;
+                let (added, atts) = self.declare_claim(pattern, attestations, span, known)?;
                 applied.claims_added = usize::from(added);
                 applied.attestations_added = atts;
             }
             (DeclStatement::Attest { claim, attestations }, Pass::Facts) => {
                 let ix = self.claim(claim)?;
-                let atts = self.attestations(attestations, span)?;
+                let atts = self.attestations(attestations, None)?;
                 applied.attestations_added = self.add_attestations(ix, atts);
             }
             (DeclStatement::Deny { target, attestations }, Pass::Facts) => {
@@ -485,7 +597,7 @@ impl<'g> Loader<'g> {
                         DenialTarget::Class { pattern, conditions: self.props(&p.props) }
                     }
                 };
-                let attestations = self.attestations(attestations, span)?;
+                let attestations = self.attestations(attestations, None)?;
                 if attestations.is_empty() {
                     return Err(LoadError::new(LoadErrorKind::NoAttestation, span, "denial has no source")
                         .with_help("say who denies it: `DENY ... BY <source> QUOTE '...'`"));
@@ -736,9 +848,11 @@ impl<'g> Loader<'g> {
 
     // ---- claims ------------------------------------------------------------------------
 
-    fn end(&self, end: &EndPattern, what: &str) -> Result<EntityIx, LoadError> {
-        match &end.id {
-            Some(id) if end.labels.is_empty() => self.entity(id),
+    /// A claim's end; `known` is the entity its id names, when already looked up.
+    fn end(&self, end: &EndPattern, what: &str, known: Option<EntityIx>) -> Result<EntityIx, LoadError> {
+        match (&end.id, known) {
+            (Some(_), Some(ix)) if end.labels.is_empty() => Ok(ix),
+            (Some(id), _) if end.labels.is_empty() => self.entity(id),
             _ => Err(LoadError::new(
                 LoadErrorKind::InvalidPattern,
                 end.span,
@@ -753,9 +867,10 @@ impl<'g> Loader<'g> {
         p: &RelPatternDecl,
         attestations: &[AttestationDecl],
         span: Span,
+        known: &Known,
     ) -> Result<(bool, usize), LoadError> {
-        let subject = self.end(&p.subject, "subject")?;
-        let object = self.end(&p.object, "object")?;
+        let subject = self.end(&p.subject, "subject", known.subject)?;
+        let object = self.end(&p.object, "object", known.object)?;
         non_empty(&p.rel_type, "a relationship type")?;
         if let Some(id) = &p.claim_id {
             non_empty(id, "a claim id")?;
@@ -768,19 +883,21 @@ impl<'g> Loader<'g> {
                 .with_label("no attestation")
                 .with_help("say who claims it: `BY <source> QUOTE '...'`"));
         }
-        let atts = self.attestations(attestations, span)?;
+        let atts = self.attestations(attestations, known.first_source)?;
         let rel_type = self.graph.intern(&p.rel_type.text);
         let props = self.props(&p.props);
         let id = p.claim_id.as_ref().map(|n| self.graph.intern(&n.text));
         // The same statement from another source corroborates the claim: merge.
-        let existing = self.graph.claims_between(subject, object).find(|c| {
-            self.graph.claim(*c).is_some_and(|c| {
-                c.kind == ClaimKind::Stated
-                    && c.rel_type == rel_type
-                    && c.props == props
-                    && (id.is_none() || c.id.is_none() || c.id == id)
-            })
-        });
+        let maybe_there = self.pairs.as_ref().is_none_or(|p| p.may_have(subject, object));
+        let existing =
+            maybe_there.then(|| self.graph.claims_between(subject, object)).into_iter().flatten().find(|c| {
+                self.graph.claim(*c).is_some_and(|c| {
+                    c.kind == ClaimKind::Stated
+                        && c.rel_type == rel_type
+                        && c.props == props
+                        && (id.is_none() || c.id.is_none() || c.id == id)
+                })
+            });
         if let Some(ix) = existing {
             if let Some(id) = id {
                 self.graph.name_claim(ix, id).map_err(|e| self.internal(span, e))?;
@@ -792,6 +909,9 @@ impl<'g> Loader<'g> {
         let n = attestations.len();
         let claim = Claim { id, rel_type, props, attestations, kind: ClaimKind::Stated };
         self.add_named(subject, object, claim, &p.claim_id, span)?;
+        if let Some(pairs) = &mut self.pairs {
+            pairs.insert(subject, object);
+        }
         Ok((true, n))
     }
 
@@ -831,18 +951,27 @@ impl<'g> Loader<'g> {
             .unwrap_or(0)
     }
 
+    /// Attestations; `first_source` is the entity the first one's source names, when
+    /// already looked up.
     fn attestations(
         &mut self,
         decls: &[AttestationDecl],
-        _span: Span,
+        first_source: Option<EntityIx>,
     ) -> Result<Vec<Attestation>, LoadError> {
-        decls.iter().map(|a| self.attestation(a)).collect()
+        decls.iter().enumerate().map(|(i, a)| self.attestation(a, first_source.filter(|_| i == 0))).collect()
     }
 
-    fn attestation(&mut self, a: &AttestationDecl) -> Result<Attestation, LoadError> {
+    fn attestation(
+        &mut self,
+        a: &AttestationDecl,
+        known: Option<EntityIx>,
+    ) -> Result<Attestation, LoadError> {
         let (source, default_via) = match &a.source {
             SourceName::Declared(n) => {
-                let ix = self.source(n)?;
+                let ix = match known {
+                    Some(ix) => ix,
+                    None => self.source(n)?,
+                };
                 (SourceRef::Entity(ix), self.graph.entity(ix).map(|e| e.via.clone()).unwrap_or_default())
             }
             SourceName::User(u) => (SourceRef::User(self.graph.intern(u)), Vec::new()),
