@@ -5,6 +5,7 @@
 //! Every name is resolved here (with "did you mean" hints); every quote attested in a
 //! document whose text file exists is checked to be verbatim.
 
+mod bulk;
 mod constraints;
 mod error;
 mod fast;
@@ -24,6 +25,7 @@ use miette::Report;
 pub use crate::diagnostics::did_you_mean;
 pub use error::{LoadError, LoadErrorKind};
 pub(crate) use stored::{constraint_from_text, denial_target_from_text};
+pub use texts::normalise_for_quotes;
 
 use crate::diagnostics::{report_in, SourceFile};
 use crate::model::{
@@ -35,6 +37,7 @@ use crate::syntax::decl::{
     RelPatternDecl, ResolveTargetDecl, SourceName,
 };
 use crate::syntax::{parse_script, Span, Statement};
+use bulk::{EntityIds, Known, PairFilter};
 use sanity::non_empty;
 
 /// Labels the declaration keywords add.
@@ -383,81 +386,6 @@ pub struct Loader<'g> {
     /// The (subject, object) pairs the claims added by this loader join, when it started on
     /// a graph without claims: see [`PairFilter`].
     pairs: Option<PairFilter>,
-}
-
-/// The entities a claim's subject, object and first source name, looked up by the thread
-/// that parsed it ([`EntityIds`]); `None` where not looked up or not found (the loader then
-/// looks it up itself, and reports it if it is unknown).
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Known {
-    subject: Option<EntityIx>,
-    object: Option<EntityIx>,
-    first_source: Option<EntityIx>,
-}
-
-/// Entities by id, copied out of the graph once every entity of a load is in (claims add
-/// none), so that the threads parsing claims find the entities they name while the main
-/// thread applies claims to the graph: the lookups were a fifth of applying a claim.
-pub(crate) struct EntityIds(HashMap<Box<str>, EntityIx, foldhash::fast::FixedState>);
-
-impl EntityIds {
-    fn of(graph: &Graph) -> Self {
-        let mut ids = HashMap::with_capacity_and_hasher(graph.entity_count(), Default::default());
-        for ix in graph.entities() {
-            ids.insert(graph.entity_id(ix).into(), ix);
-        }
-        EntityIds(ids)
-    }
-
-    /// What a claim's ids name, as [`Loader::entity`] and [`Loader::source`] would find it.
-    pub(crate) fn known(&self, decl: &DeclStatement) -> Known {
-        let DeclStatement::Claim { pattern, attestations } = decl else { return Known::default() };
-        let end = |e: &EndPattern| e.id.as_ref().and_then(|n| self.0.get(n.text.as_str()).copied());
-        let first_source = match attestations.first().map(|a| &a.source) {
-            Some(SourceName::Declared(n)) => self.0.get(n.text.as_str()).copied(),
-            _ => None,
-        };
-        Known { subject: end(&pattern.subject), object: end(&pattern.object), first_source }
-    }
-}
-
-/// Which (subject, object) pairs may already have a claim, as bits of a hashed table.
-///
-/// A claim declared again merges into the one already there, so every new claim used to
-/// walk its subject's claims for one to the same object: a cache miss per claim walked,
-/// the largest part of applying a claim at a million claims. A clear bit means no claim
-/// joins the pair, and nearly all claims of a load are new: the walk is left for the few
-/// whose bit is set. One bit per pair is set as claims are added, so the filter answers
-/// only for a graph whose every claim this loader added (it starts on one without claims).
-struct PairFilter {
-    bits: Vec<u64>,
-}
-
-impl PairFilter {
-    /// Room for about `claims` pairs at one set bit in eight.
-    fn new(claims: usize) -> Self {
-        let words = (claims.max(1024) / 8).next_power_of_two();
-        PairFilter { bits: vec![0; words] }
-    }
-
-    fn slot(&self, subject: EntityIx, object: EntityIx) -> (usize, u64) {
-        let key = (subject.index() as u64) << 32 | object.index() as u64;
-        let hash = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let bit = (hash >> 58) as u32; // the top 6 bits pick the bit in the word
-        let word = (hash >> 16) as usize & (self.bits.len() - 1);
-        (word, 1 << bit)
-    }
-
-    /// False when no claim this loader added joins the pair.
-    fn may_have(&self, subject: EntityIx, object: EntityIx) -> bool {
-        let (word, bit) = self.slot(subject, object);
-        self.bits[word] & bit != 0
-    }
-
-    fn insert(&mut self, subject: EntityIx, object: EntityIx) {
-        let (word, bit) = self.slot(subject, object);
-        self.bits[word] |= bit;
-    }
 }
 
 impl<'g> Loader<'g> {
@@ -1010,39 +938,6 @@ impl<'g> Loader<'g> {
         })
     }
 
-    fn verify_quote(&mut self, doc: EntityIx, quote: &str, span: Span) -> Result<(), LoadError> {
-        if !self.document_texts.contains_key(&doc) {
-            // A document of an earlier load (the shell): its text as recorded then.
-            let text = self
-                .graph
-                .document_text(doc)
-                .filter(|t| t.verified)
-                .and_then(|t| std::fs::read_to_string(&t.path).ok())
-                .map(|t| normalise_for_quotes(&t));
-            self.document_texts.insert(doc, text);
-        }
-        let Some(Some(text)) = self.document_texts.get(&doc) else { return Ok(()) };
-        if text.contains(&normalise_for_quotes(quote)) {
-            return Ok(());
-        }
-        // The path as the data file wrote it: stable across machines and checkouts.
-        let text_key = self.graph.sym("text");
-        let path = text_key
-            .and_then(|k| self.graph.entity_prop(doc, k))
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string();
-        Err(LoadError::new(
-            LoadErrorKind::QuoteNotVerbatim,
-            span,
-            format!("quote is not verbatim in document '{}' ({path})", self.graph.entity_id(doc)),
-        )
-        .with_label("not found in the document's text")
-        .with_help(
-            "quotes must appear in the text word for word; whitespace, quote marks and dashes may differ",
-        ))
-    }
-
     // ---- denials and constraints -------------------------------------------------------
 
     fn selector(&mut self, end: &EndPattern) -> Result<EndSelector, LoadError> {
@@ -1094,34 +989,4 @@ fn check_prop(p: &Prop) -> Result<(), LoadError> {
         ));
     }
     Ok(())
-}
-
-/// Folds what may differ between a quote and its document: runs of whitespace, curly and
-/// straight quote marks, dashes and ellipses.
-pub fn normalise_for_quotes(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut space = false;
-    for c in s.chars() {
-        let c = match c {
-            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' => '\'',
-            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' => '"',
-            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
-            '\u{2026}' => {
-                out.push_str("...");
-                space = false;
-                continue;
-            }
-            c if c.is_whitespace() => {
-                space = true;
-                continue;
-            }
-            c => c,
-        };
-        if space && !out.is_empty() {
-            out.push(' ');
-        }
-        space = false;
-        out.push(c);
-    }
-    out
 }
