@@ -78,9 +78,104 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Counting<A> {
     }
 }
 
+/// Files at least this big are read by [`read_file_shared`] into small pages.
+const SMALL_PAGES_FROM: usize = 4 << 20;
+
+/// Reads a whole file into one shared allocation (a data file's text, which the loader
+/// splits and error reports quote), backed by small pages.
+///
+/// `std::fs::read` and then `Arc::from` would fault in fresh memory for the file twice: the
+/// vector, then the copy behind the `Arc`. And mimalloc asks for transparent huge pages on
+/// its large regions, so each fault takes a 2 MiB page; where the page cache holds most of
+/// the free memory (any machine that has read big files lately), the kernel first compacts
+/// memory to find one. Reading the 150 MB text of a million claims that way took 1–2 s of
+/// system time, more than the rest of the load's page faults together
+/// (docs/performance.md, "The load, third round"). The text is read once, front to back,
+/// so huge pages buy it nothing: it is read once, into 4 KiB pages.
+pub fn read_file_shared(path: &std::path::Path) -> std::io::Result<std::sync::Arc<[u8]>> {
+    use std::io::Read;
+    use std::mem::MaybeUninit;
+    use std::sync::Arc;
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata().ok().and_then(|m| usize::try_from(m.len()).ok());
+    let Some(len) = len.filter(|l| *l >= SMALL_PAGES_FROM) else {
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        return Ok(bytes.into());
+    };
+    let unique = || std::io::Error::other("a new buffer has one owner");
+    let mut buf = Arc::<[u8]>::new_uninit_slice(len);
+    let slice = Arc::get_mut(&mut buf).ok_or_else(unique)?;
+    prefer_small_pages(slice);
+    slice.fill(MaybeUninit::new(0));
+    // SAFETY: every byte was just written.
+    let mut buf = unsafe { buf.assume_init() };
+    let slice = Arc::get_mut(&mut buf).ok_or_else(unique)?;
+    let mut filled = 0;
+    while filled < len {
+        match file.read(&mut slice[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if filled < len {
+        // The file shrank while it was read: what it holds now.
+        return Ok(Arc::from(&slice[..filled]));
+    }
+    let mut more = Vec::new();
+    file.read_to_end(&mut more)?;
+    if more.is_empty() {
+        return Ok(buf);
+    }
+    // It grew: all of it.
+    let mut all = Vec::with_capacity(len + more.len());
+    all.extend_from_slice(slice);
+    all.append(&mut more);
+    Ok(all.into())
+}
+
+/// Asks the kernel to back the whole pages of `buf` with small pages (see
+/// [`read_file_shared`]). Advice only: nothing changes but how the pages are faulted in.
+fn prefer_small_pages(buf: &mut [std::mem::MaybeUninit<u8>]) {
+    #[cfg(target_os = "linux")]
+    {
+        const PAGE: usize = 4096;
+        let start = (buf.as_mut_ptr() as usize).next_multiple_of(PAGE);
+        let end = (buf.as_mut_ptr() as usize + buf.len()) & !(PAGE - 1);
+        if end > start {
+            // SAFETY: whole pages inside memory this function holds exclusively; the advice
+            // does not change their contents (it fails harmlessly where THP is absent).
+            unsafe {
+                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_NOHUGEPAGE);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = buf;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_reads_whole_big_or_small() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.kg");
+        let bytes: Vec<u8> = (0..SMALL_PAGES_FROM + 12_345).map(|i| b'a' + (i % 26) as u8).collect();
+        for len in [SMALL_PAGES_FROM + 12_345, SMALL_PAGES_FROM, 100, 0] {
+            std::fs::write(&path, &bytes[..len]).unwrap();
+            let read = read_file_shared(&path).unwrap();
+            assert!(*read == bytes[..len], "{len} bytes read as {}", read.len());
+        }
+        let text = crate::diagnostics::SourceFile::read(&path).unwrap();
+        assert_eq!(text.text.len(), 0);
+        std::fs::write(&path, &bytes).unwrap();
+        let text = crate::diagnostics::SourceFile::read(&path).unwrap();
+        assert!(text.text.as_bytes() == bytes.as_slice());
+    }
 
     #[test]
     fn the_count_follows_this_threads_allocations() {

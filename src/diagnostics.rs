@@ -61,14 +61,22 @@ impl SourceFile {
     /// Reads a file (`-` is standard input) as UTF-8 text.
     pub fn read(path: &std::path::Path) -> Result<SourceFile, ReadError> {
         let name = if path.as_os_str() == "-" { "<stdin>".to_string() } else { path.display().to_string() };
-        let bytes = if path.as_os_str() == "-" {
+        if path.as_os_str() == "-" {
             let mut bytes = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map(|_| bytes)
-        } else {
-            std::fs::read(path)
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+                .map_err(|cause| ReadError::Io { path: name.clone(), cause })?;
+            return SourceFile::from_bytes(name, bytes);
         }
-        .map_err(|cause| ReadError::Io { path: name.clone(), cause })?;
-        SourceFile::from_bytes(name, bytes)
+        let bytes = crate::alloc::read_file_shared(path)
+            .map_err(|cause| ReadError::Io { path: name.clone(), cause })?;
+        match std::str::from_utf8(&bytes) {
+            // SAFETY: `str` is `[u8]` known to be UTF-8, with the same layout; the bytes were
+            // just checked, and the `Arc` is the only owner of them.
+            Ok(_) => {
+                Ok(SourceFile { name, text: unsafe { Arc::from_raw(Arc::into_raw(bytes) as *const str) } })
+            }
+            Err(_) => SourceFile::from_bytes(name, bytes.to_vec()),
+        }
     }
 
     /// Text from bytes, or an error at the line and column of the first byte that is not UTF-8.

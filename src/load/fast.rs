@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
+use super::{EntityIds, Known};
 use crate::syntax::decl::DeclStatement;
 use crate::syntax::shapes::DeclShapes;
 use crate::syntax::Span;
@@ -67,13 +68,16 @@ pub(crate) struct Parsed {
     pub decl: DeclStatement,
     pub span: Span,
     pub offset: usize,
+    /// The entities its ids name, when the caller gave [`EntityIds`] to look them up in.
+    pub known: Known,
 }
 
 /// Parses one statement; `None` when it is not a well-formed declaration. Statements of a
 /// shape `shapes` has seen are rebuilt from its template rather than parsed again.
-fn parse_one(shapes: &mut DeclShapes, text: &str, seg: Segment) -> Option<Parsed> {
+fn parse_one(shapes: &mut DeclShapes, text: &str, seg: Segment, ids: Option<&EntityIds>) -> Option<Parsed> {
     let (decl, span) = shapes.parse(text.get(seg.start..seg.end)?)?;
-    Some(Parsed { decl, span, offset: seg.start })
+    let known = ids.map(|ids| ids.known(&decl)).unwrap_or_default();
+    Some(Parsed { decl, span, offset: seg.start, known })
 }
 
 /// Statements parsed per unit of work handed to a thread.
@@ -83,17 +87,19 @@ const CHUNK: usize = 1024;
 /// build. Address space only; untouched pages cost nothing.
 const WORKER_STACK: usize = 32 << 20;
 
-/// Parses `segs` on worker threads and hands them to `apply` in order. Stops at the first
-/// statement that does not parse (nothing after it is applied) and returns it.
+/// Parses `segs` on worker threads and hands them to `apply` in order, with the entities
+/// their ids name in `ids` when given. Stops at the first statement that does not parse
+/// (nothing after it is applied) and returns it.
 pub(crate) fn parse_in_order(
     text: &str,
     segs: &[Segment],
+    ids: Option<&EntityIds>,
     mut apply: impl FnMut(Parsed),
 ) -> Result<(), Segment> {
     if segs.len() <= CHUNK {
         let mut shapes = DeclShapes::default();
         for seg in segs {
-            apply(parse_one(&mut shapes, text, *seg).ok_or(*seg)?);
+            apply(parse_one(&mut shapes, text, *seg, ids).ok_or(*seg)?);
         }
         return Ok(());
     }
@@ -117,7 +123,7 @@ pub(crate) fn parse_in_order(
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(chunk) = chunks.get(i) else { break };
                     let parsed: Result<Vec<Parsed>, Segment> =
-                        chunk.iter().map(|s| parse_one(&mut shapes, text, *s).ok_or(*s)).collect();
+                        chunk.iter().map(|s| parse_one(&mut shapes, text, *s, ids).ok_or(*s)).collect();
                     if tx.send((i, parsed)).is_err() {
                         break;
                     }
@@ -132,7 +138,7 @@ pub(crate) fn parse_in_order(
         if started == 0 {
             let mut shapes = DeclShapes::default();
             for seg in segs {
-                apply(parse_one(&mut shapes, text, *seg).ok_or(*seg)?);
+                apply(parse_one(&mut shapes, text, *seg, ids).ok_or(*seg)?);
             }
             return Ok(());
         }
@@ -237,6 +243,51 @@ mod load_tests {
             assert_eq!(claim.attestations.len(), n, "{id}: an attestation given twice counts once");
             assert_eq!(claim.attestations.capacity(), n, "{id}");
         }
+    }
+
+    /// Loads `text` statement by statement, pass by pass, without the threads, the ids they
+    /// look up or the filter of joined pairs: what the fast path must give.
+    fn load_one_by_one(text: &str) -> Graph {
+        let file = DataFile::new("t.kg", text, None);
+        let decls = crate::load::parse_decls(text).unwrap();
+        let mut g = Graph::new();
+        let mut loader = crate::load::Loader::new(&mut g);
+        loader.begin(0, &file);
+        for pass in [crate::load::Pass::Entities, crate::load::Pass::Chains, crate::load::Pass::Facts] {
+            for (decl, span) in &decls {
+                loader.statement_offset = 0;
+                loader.apply(decl, *span, pass).unwrap();
+            }
+        }
+        g
+    }
+
+    #[test]
+    fn a_big_load_gives_the_graph_of_its_statements_applied_one_by_one() {
+        // Enough claims for the parsing threads to look up entities (`EntityIds`), and
+        // claims declared again by other sources, which must merge into the first
+        // (`PairFilter`), some before their first declaration's chunk is applied.
+        let dir = tempfile::tempdir().unwrap();
+        crate::gen::generate(6000, 7, dir.path()).unwrap();
+        let mut text = std::fs::read_to_string(dir.path().join("graph.kg")).unwrap();
+        let claims: Vec<String> =
+            text.lines().filter(|l| l.starts_with("CLAIM")).map(str::to_string).collect();
+        assert!(claims.len() > super::super::LOOKUPS_ON_WORKERS_FROM);
+        for (i, claim) in claims.iter().enumerate().step_by(97) {
+            let again = claim.replacen(" BY s", " BY s1 QUOTE 'again' BY s", 1);
+            text.push_str(&again);
+            text.push('\n');
+            if i % 2 == 0 {
+                text.push_str(&claim.replacen("CLAIM", "CLAIM ", 1));
+                text.push('\n');
+            }
+        }
+        let mut fast = Graph::new();
+        load_files(&mut fast, &[DataFile::new("t.kg", text.as_str(), None)]).unwrap();
+        let slow = load_one_by_one(&text);
+        assert!(fast.claim_count() >= 6000, "{}", fast.claim_count());
+        assert_eq!(fast.claim_count(), slow.claim_count(), "every claim declared again merged");
+        assert!(fast.canonical_stored_state() == slow.canonical_stored_state(), "the same graph");
     }
 
     #[test]

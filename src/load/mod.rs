@@ -5,6 +5,7 @@
 //! Every name is resolved here (with "did you mean" hints); every quote attested in a
 //! document whose text file exists is checked to be verbatim.
 
+mod bulk;
 mod constraints;
 mod error;
 mod fast;
@@ -24,6 +25,7 @@ use miette::Report;
 pub use crate::diagnostics::did_you_mean;
 pub use error::{LoadError, LoadErrorKind};
 pub(crate) use stored::{constraint_from_text, denial_target_from_text};
+pub use texts::normalise_for_quotes;
 
 use crate::diagnostics::{report_in, SourceFile};
 use crate::model::{
@@ -35,6 +37,7 @@ use crate::syntax::decl::{
     RelPatternDecl, ResolveTargetDecl, SourceName,
 };
 use crate::syntax::{parse_script, Span, Statement};
+use bulk::{EntityIds, Known, PairFilter};
 use sanity::non_empty;
 
 /// Labels the declaration keywords add.
@@ -94,6 +97,10 @@ impl std::fmt::Display for LoadFailure {
 
 impl std::error::Error for LoadFailure {}
 
+/// Claims to load from text before the threads parsing them look up their entities too
+/// (copying the graph's ids for them costs about as much as looking up this many).
+const LOOKUPS_ON_WORKERS_FROM: usize = 4096;
+
 /// At most this many errors are reported from one load; the rest are usually echoes.
 const MAX_ERRORS: usize = 50;
 
@@ -148,8 +155,21 @@ pub(crate) fn load_files_then<T>(
     if !reports.is_empty() {
         return Err(LoadFailure { reports: syntax_reports(files, None) });
     }
+    // Room for what the statements declare, counted by the split: every ENTITY, SOURCE
+    // and DOCUMENT is an entity and nearly every other statement a claim.
+    let (entities, facts) = sources.iter().fold((0, 0), |(e, f), s| match s {
+        FileStatements::Text(split) => (e + split.entities.len(), f + split.facts.len()),
+        FileStatements::Table(rows) => (e, f + rows.len()),
+        FileStatements::Parsed(decls) => (e, f + decls.len()),
+    });
+    // (Chains of sources add a few claims more.)
+    graph.reserve_for_load(entities, facts + entities / 16 + 64);
+    let fresh = graph.claim_count() == 0;
     let mut loader = Loader::new(graph);
     loader.finding_ids = finding_ids;
+    if fresh {
+        loader.pairs = Some(PairFilter::new(facts));
+    }
     let mut errors = ErrorSink { reports: Vec::new() };
     // Pass 1: entities, sources and documents of every file; keep sources with chains.
     let mut chains: Vec<(usize, fast::Parsed)> = Vec::new();
@@ -164,7 +184,7 @@ pub(crate) fn load_files_then<T>(
             }
             FileStatements::Text(split) => {
                 let text = &file.source.text;
-                let parsed = fast::parse_in_order(text, &split.entities, |p| {
+                let parsed = fast::parse_in_order(text, &split.entities, None, |p| {
                     loader.statement_offset = p.offset;
                     errors.push(file, loader.apply(&p.decl, p.span, Pass::Entities), p.offset);
                     if matches!(&p.decl, DeclStatement::Entity(e) if !e.via.is_empty() || !e.speaks_for.is_empty())
@@ -193,7 +213,12 @@ pub(crate) fn load_files_then<T>(
         }
     }
     drop(chains);
-    // Pass 3: claims, denials, constraints and USE DOCUMENT, in file order.
+    // Pass 3: claims, denials, constraints and USE DOCUMENT, in file order. Claims add no
+    // entities: the threads parsing them may look up what their ids name, when there are
+    // enough of them to pay for the copy of the ids.
+    let text_facts: usize =
+        sources.iter().map(|s| if let FileStatements::Text(split) = s { split.facts.len() } else { 0 }).sum();
+    let ids = (text_facts >= LOOKUPS_ON_WORKERS_FROM).then(|| EntityIds::of(loader.graph));
     for (i, (file, statements)) in files.iter().zip(&sources).enumerate() {
         loader.begin(i, file);
         match statements {
@@ -204,9 +229,9 @@ pub(crate) fn load_files_then<T>(
                 }
             }
             FileStatements::Text(split) => {
-                let parsed = fast::parse_in_order(&file.source.text, &split.facts, |p| {
+                let parsed = fast::parse_in_order(&file.source.text, &split.facts, ids.as_ref(), |p| {
                     loader.statement_offset = p.offset;
-                    errors.push(file, loader.apply(&p.decl, p.span, Pass::Facts), p.offset);
+                    errors.push(file, loader.apply_known(&p.decl, p.span, Pass::Facts, &p.known), p.offset);
                 });
                 if let Err(seg) = parsed {
                     return Err(LoadFailure { reports: syntax_reports(files, Some((file, seg))) });
@@ -358,6 +383,9 @@ pub struct Loader<'g> {
     /// Reading back what a workspace stored: a pattern may name an entity deleted since,
     /// which then stands for no entity at all rather than failing the whole workspace.
     restoring: bool,
+    /// The (subject, object) pairs the claims added by this loader join, when it started on
+    /// a graph without claims: see [`PairFilter`].
+    pairs: Option<PairFilter>,
 }
 
 impl<'g> Loader<'g> {
@@ -376,6 +404,7 @@ impl<'g> Loader<'g> {
             pending_findings: None,
             finding_ids: None,
             restoring: false,
+            pairs: None,
         }
     }
 
@@ -451,6 +480,17 @@ impl<'g> Loader<'g> {
     }
 
     pub fn apply(&mut self, decl: &DeclStatement, span: Span, pass: Pass) -> Result<Applied, LoadError> {
+        self.apply_known(decl, span, pass, &Known::default())
+    }
+
+    /// [`Loader::apply`], with the entities some of a claim's ids name already looked up.
+    fn apply_known(
+        &mut self,
+        decl: &DeclStatement,
+        span: Span,
+        pass: Pass,
+        known: &Known,
+    ) -> Result<Applied, LoadError> {
         let mut applied = Applied::default();
         match (decl, pass) {
             (DeclStatement::Entity(e), Pass::Entities) => {
@@ -468,13 +508,13 @@ impl<'g> Loader<'g> {
             }
             (DeclStatement::UseDocument(d), Pass::Facts) => self.default_document = Some(self.document(d)?),
             (DeclStatement::Claim { pattern, attestations }, Pass::Facts) => {
-                let (added, atts) = self.declare_claim(pattern, attestations, span)?;
+                let (added, atts) = self.declare_claim(pattern, attestations, span, known)?;
                 applied.claims_added = usize::from(added);
                 applied.attestations_added = atts;
             }
             (DeclStatement::Attest { claim, attestations }, Pass::Facts) => {
                 let ix = self.claim(claim)?;
-                let atts = self.attestations(attestations, span)?;
+                let atts = self.attestations(attestations, None)?;
                 applied.attestations_added = self.add_attestations(ix, atts);
             }
             (DeclStatement::Deny { target, attestations }, Pass::Facts) => {
@@ -485,7 +525,7 @@ impl<'g> Loader<'g> {
                         DenialTarget::Class { pattern, conditions: self.props(&p.props) }
                     }
                 };
-                let attestations = self.attestations(attestations, span)?;
+                let attestations = self.attestations(attestations, None)?;
                 if attestations.is_empty() {
                     return Err(LoadError::new(LoadErrorKind::NoAttestation, span, "denial has no source")
                         .with_help("say who denies it: `DENY ... BY <source> QUOTE '...'`"));
@@ -736,9 +776,11 @@ impl<'g> Loader<'g> {
 
     // ---- claims ------------------------------------------------------------------------
 
-    fn end(&self, end: &EndPattern, what: &str) -> Result<EntityIx, LoadError> {
-        match &end.id {
-            Some(id) if end.labels.is_empty() => self.entity(id),
+    /// A claim's end; `known` is the entity its id names, when already looked up.
+    fn end(&self, end: &EndPattern, what: &str, known: Option<EntityIx>) -> Result<EntityIx, LoadError> {
+        match (&end.id, known) {
+            (Some(_), Some(ix)) if end.labels.is_empty() => Ok(ix),
+            (Some(id), _) if end.labels.is_empty() => self.entity(id),
             _ => Err(LoadError::new(
                 LoadErrorKind::InvalidPattern,
                 end.span,
@@ -753,9 +795,10 @@ impl<'g> Loader<'g> {
         p: &RelPatternDecl,
         attestations: &[AttestationDecl],
         span: Span,
+        known: &Known,
     ) -> Result<(bool, usize), LoadError> {
-        let subject = self.end(&p.subject, "subject")?;
-        let object = self.end(&p.object, "object")?;
+        let subject = self.end(&p.subject, "subject", known.subject)?;
+        let object = self.end(&p.object, "object", known.object)?;
         non_empty(&p.rel_type, "a relationship type")?;
         if let Some(id) = &p.claim_id {
             non_empty(id, "a claim id")?;
@@ -768,19 +811,21 @@ impl<'g> Loader<'g> {
                 .with_label("no attestation")
                 .with_help("say who claims it: `BY <source> QUOTE '...'`"));
         }
-        let atts = self.attestations(attestations, span)?;
+        let atts = self.attestations(attestations, known.first_source)?;
         let rel_type = self.graph.intern(&p.rel_type.text);
         let props = self.props(&p.props);
         let id = p.claim_id.as_ref().map(|n| self.graph.intern(&n.text));
         // The same statement from another source corroborates the claim: merge.
-        let existing = self.graph.claims_between(subject, object).find(|c| {
-            self.graph.claim(*c).is_some_and(|c| {
-                c.kind == ClaimKind::Stated
-                    && c.rel_type == rel_type
-                    && c.props == props
-                    && (id.is_none() || c.id.is_none() || c.id == id)
-            })
-        });
+        let maybe_there = self.pairs.as_ref().is_none_or(|p| p.may_have(subject, object));
+        let existing =
+            maybe_there.then(|| self.graph.claims_between(subject, object)).into_iter().flatten().find(|c| {
+                self.graph.claim(*c).is_some_and(|c| {
+                    c.kind == ClaimKind::Stated
+                        && c.rel_type == rel_type
+                        && c.props == props
+                        && (id.is_none() || c.id.is_none() || c.id == id)
+                })
+            });
         if let Some(ix) = existing {
             if let Some(id) = id {
                 self.graph.name_claim(ix, id).map_err(|e| self.internal(span, e))?;
@@ -792,6 +837,9 @@ impl<'g> Loader<'g> {
         let n = attestations.len();
         let claim = Claim { id, rel_type, props, attestations, kind: ClaimKind::Stated };
         self.add_named(subject, object, claim, &p.claim_id, span)?;
+        if let Some(pairs) = &mut self.pairs {
+            pairs.insert(subject, object);
+        }
         Ok((true, n))
     }
 
@@ -831,18 +879,27 @@ impl<'g> Loader<'g> {
             .unwrap_or(0)
     }
 
+    /// Attestations; `first_source` is the entity the first one's source names, when
+    /// already looked up.
     fn attestations(
         &mut self,
         decls: &[AttestationDecl],
-        _span: Span,
+        first_source: Option<EntityIx>,
     ) -> Result<Vec<Attestation>, LoadError> {
-        decls.iter().map(|a| self.attestation(a)).collect()
+        decls.iter().enumerate().map(|(i, a)| self.attestation(a, first_source.filter(|_| i == 0))).collect()
     }
 
-    fn attestation(&mut self, a: &AttestationDecl) -> Result<Attestation, LoadError> {
+    fn attestation(
+        &mut self,
+        a: &AttestationDecl,
+        known: Option<EntityIx>,
+    ) -> Result<Attestation, LoadError> {
         let (source, default_via) = match &a.source {
             SourceName::Declared(n) => {
-                let ix = self.source(n)?;
+                let ix = match known {
+                    Some(ix) => ix,
+                    None => self.source(n)?,
+                };
                 (SourceRef::Entity(ix), self.graph.entity(ix).map(|e| e.via.clone()).unwrap_or_default())
             }
             SourceName::User(u) => (SourceRef::User(self.graph.intern(u)), Vec::new()),
@@ -879,39 +936,6 @@ impl<'g> Loader<'g> {
             position: a.position.as_deref().map(Into::into),
             date: a.date.clone(),
         })
-    }
-
-    fn verify_quote(&mut self, doc: EntityIx, quote: &str, span: Span) -> Result<(), LoadError> {
-        if !self.document_texts.contains_key(&doc) {
-            // A document of an earlier load (the shell): its text as recorded then.
-            let text = self
-                .graph
-                .document_text(doc)
-                .filter(|t| t.verified)
-                .and_then(|t| std::fs::read_to_string(&t.path).ok())
-                .map(|t| normalise_for_quotes(&t));
-            self.document_texts.insert(doc, text);
-        }
-        let Some(Some(text)) = self.document_texts.get(&doc) else { return Ok(()) };
-        if text.contains(&normalise_for_quotes(quote)) {
-            return Ok(());
-        }
-        // The path as the data file wrote it: stable across machines and checkouts.
-        let text_key = self.graph.sym("text");
-        let path = text_key
-            .and_then(|k| self.graph.entity_prop(doc, k))
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string();
-        Err(LoadError::new(
-            LoadErrorKind::QuoteNotVerbatim,
-            span,
-            format!("quote is not verbatim in document '{}' ({path})", self.graph.entity_id(doc)),
-        )
-        .with_label("not found in the document's text")
-        .with_help(
-            "quotes must appear in the text word for word; whitespace, quote marks and dashes may differ",
-        ))
     }
 
     // ---- denials and constraints -------------------------------------------------------
@@ -965,34 +989,4 @@ fn check_prop(p: &Prop) -> Result<(), LoadError> {
         ));
     }
     Ok(())
-}
-
-/// Folds what may differ between a quote and its document: runs of whitespace, curly and
-/// straight quote marks, dashes and ellipses.
-pub fn normalise_for_quotes(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut space = false;
-    for c in s.chars() {
-        let c = match c {
-            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' => '\'',
-            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' => '"',
-            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
-            '\u{2026}' => {
-                out.push_str("...");
-                space = false;
-                continue;
-            }
-            c if c.is_whitespace() => {
-                space = true;
-                continue;
-            }
-            c => c,
-        };
-        if space && !out.is_empty() {
-            out.push(' ');
-        }
-        space = false;
-        out.push(c);
-    }
-    out
 }

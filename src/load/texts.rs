@@ -1,13 +1,49 @@
 //! Where declarations come from: a document's text file (found from the data file's folder,
-//! read, and normalised for quote checks, or a load error when it is missing) and the line
-//! and column each entity is declared at (for `duplicate id` errors).
+//! read, and normalised for quote checks, or a load error when it is missing), the check
+//! that each quote is verbatim in it, and the line and column each entity is declared at
+//! (for `duplicate id` errors).
 
 use std::path::PathBuf;
 
-use super::{normalise_for_quotes, LoadError, LoadErrorKind, Loader};
+use super::{LoadError, LoadErrorKind, Loader};
+use crate::model::EntityIx;
 use crate::syntax::decl::Prop;
+use crate::syntax::Span;
 
 impl Loader<'_> {
+    pub(super) fn verify_quote(&mut self, doc: EntityIx, quote: &str, span: Span) -> Result<(), LoadError> {
+        if !self.document_texts.contains_key(&doc) {
+            // A document of an earlier load (the shell): its text as recorded then.
+            let text = self
+                .graph
+                .document_text(doc)
+                .filter(|t| t.verified)
+                .and_then(|t| std::fs::read_to_string(&t.path).ok())
+                .map(|t| normalise_for_quotes(&t));
+            self.document_texts.insert(doc, text);
+        }
+        let Some(Some(text)) = self.document_texts.get(&doc) else { return Ok(()) };
+        if text.contains(&normalise_for_quotes(quote)) {
+            return Ok(());
+        }
+        // The path as the data file wrote it: stable across machines and checkouts.
+        let text_key = self.graph.sym("text");
+        let path = text_key
+            .and_then(|k| self.graph.entity_prop(doc, k))
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        Err(LoadError::new(
+            LoadErrorKind::QuoteNotVerbatim,
+            span,
+            format!("quote is not verbatim in document '{}' ({path})", self.graph.entity_id(doc)),
+        )
+        .with_label("not found in the document's text")
+        .with_help(
+            "quotes must appear in the text word for word; whitespace, quote marks and dashes may differ",
+        ))
+    }
+
     /// Line and column (1-based, in characters) of a byte offset in the current file.
     /// Declarations come in file order, so the cursor only moves forward: a file's sites
     /// cost one pass over its text, however long its lines.
@@ -67,6 +103,36 @@ impl Loader<'_> {
             .with_help("`text` is a path relative to the data file's folder; without the text the document's quotes cannot be checked (leave `text` out to load them unverified)")),
         }
     }
+}
+
+/// Folds what may differ between a quote and its document: runs of whitespace, curly and
+/// straight quote marks, dashes and ellipses.
+pub fn normalise_for_quotes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        let c = match c {
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' => '"',
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+            '\u{2026}' => {
+                out.push_str("...");
+                space = false;
+                continue;
+            }
+            c if c.is_whitespace() => {
+                space = true;
+                continue;
+            }
+            c => c,
+        };
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -858,10 +858,26 @@ impl Graph {
     }
 
     /// Makes room for a graph about to be restored (only while the graph is empty).
+    ///
+    /// Vectors that grow by doubling while a million claims go in copy what they hold at
+    /// every step and fault in fresh memory for each copy; sized once, they do neither.
     pub(super) fn reserve_empty(&mut self, nodes: usize, edges: usize) {
         if self.graph.node_count() == 0 && self.graph.edge_count() == 0 {
             self.graph = StableDiGraph::with_capacity(nodes, edges);
+            self.degrees.reserve(nodes);
+            self.by_id.0.reserve(nodes);
+            if self.strings.0.is_empty() {
+                let capacity = lasso::Capacity::for_strings(nodes);
+                let hasher = foldhash::fast::FixedState::default();
+                self.strings = Strings(Rodeo::with_capacity_and_hasher(capacity, hasher));
+            }
         }
+    }
+
+    /// Makes room for `entities` and `claims` about to be loaded into an empty graph (only
+    /// while it is empty).
+    pub fn reserve_for_load(&mut self, entities: usize, claims: usize) {
+        self.reserve_empty(entities, claims);
     }
 
     /// Adds a restored claim to the claim-id index now and to the type and source indexes

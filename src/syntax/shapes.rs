@@ -283,16 +283,23 @@ fn gives_a_property_twice(decl: &DeclStatement) -> bool {
 /// Words the grammar has keyword rules for (`MATCH`, `CLAIM`, `ANY_` as `ANY`, …),
 /// upper-cased.
 fn is_keyword(word: &str) -> bool {
-    static KEYWORDS: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    // Called for every word of every statement a million times over: upper-cased on the
+    // stack and hashed with foldhash, not allocated and hashed with SipHash.
+    static KEYWORDS: std::sync::OnceLock<std::collections::HashSet<Box<[u8]>, FixedState>> =
+        std::sync::OnceLock::new();
     let keywords = KEYWORDS.get_or_init(|| {
         Rule::all_rules()
             .iter()
             .map(|r| format!("{r:?}"))
             .filter(|name| name.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
-            .map(|name| name.trim_end_matches('_').to_string())
+            .map(|name| name.trim_end_matches('_').as_bytes().into())
             .collect()
     });
-    word.len() <= 32 && keywords.contains(&word.to_ascii_uppercase())
+    let mut upper = [0u8; 32];
+    let Some(upper) = upper.get_mut(..word.len()) else { return false };
+    upper.copy_from_slice(word.as_bytes());
+    upper.make_ascii_uppercase();
+    keywords.contains(&*upper)
 }
 
 // ---- the parts of a declaration a template rebuilds -----------------------------------
