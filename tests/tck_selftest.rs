@@ -34,7 +34,7 @@ fn nodes(graph: &Graph) -> Vec<QueryValue> {
         .entities()
         .filter_map(|ix| {
             let e = graph.entity(ix)?;
-            Some(QueryValue::Node(NodeValue {
+            Some(QueryValue::Node(Box::new(NodeValue {
                 id: ix.index() as u64,
                 key: graph.entity_id(ix).to_string(),
                 labels: e.labels.iter().map(|l| graph.str(*l).to_string()).collect(),
@@ -50,7 +50,7 @@ fn nodes(graph: &Graph) -> Vec<QueryValue> {
                         (graph.str(*k).to_string(), v)
                     })
                     .collect(),
-            }))
+            })))
         })
         .collect()
 }

@@ -148,7 +148,7 @@ pub(crate) fn output_to_dot(graph: &Graph, output: &QueryOutput, options: DotOpt
     while let Some(v) = stack.pop() {
         match v {
             QueryValue::Node(n) => add_node(&mut dot, &mut ids, n),
-            QueryValue::Relationship(r) => rels.push(r),
+            QueryValue::Relationship(r) => rels.push(&**r),
             QueryValue::Path(p) => {
                 p.nodes.iter().for_each(|n| add_node(&mut dot, &mut ids, n));
                 rels.extend(p.rels.iter());

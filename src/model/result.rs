@@ -22,8 +22,8 @@ pub enum QueryValue {
     Date(DateValue),
     /// A time, date-time or duration; printed in its string form after `@`.
     Temporal(Temporal),
-    Node(NodeValue),
-    Relationship(RelValue),
+    Node(Box<NodeValue>),
+    Relationship(Box<RelValue>),
     Path(PathValue),
 }
 

@@ -200,8 +200,8 @@ impl Value {
             Value::Uncertain(u) => QueryValue::Uncertain(*u),
             Value::Date(d) => QueryValue::Date(*d),
             Value::Temporal(t) => QueryValue::Temporal(t.clone()),
-            Value::Node(ix) => QueryValue::Node(node_result(graph, *ix)),
-            Value::Relationship(ix) => QueryValue::Relationship(rel_result(graph, *ix)),
+            Value::Node(ix) => QueryValue::Node(Box::new(node_result(graph, *ix))),
+            Value::Relationship(ix) => QueryValue::Relationship(Box::new(rel_result(graph, *ix))),
             Value::Path { nodes, rels } => QueryValue::Path(PathValue {
                 nodes: nodes.iter().map(|n| node_result(graph, *n)).collect(),
                 rels: rels.iter().map(|r| rel_result(graph, *r)).collect(),
@@ -535,12 +535,12 @@ pub(crate) mod tests {
             assert_eq!(Value::from_query_value(&v.to_result(&g)), v);
         }
         // An id no entity can have does not wrap around to a real one.
-        let bogus = QueryValue::Node(NodeValue {
+        let bogus = QueryValue::Node(Box::new(NodeValue {
             id: u64::MAX,
             key: String::new(),
             labels: vec![],
             props: BTreeMap::new(),
-        });
+        }));
         let Value::Node(ix) = Value::from_query_value(&bogus) else { panic!() };
         assert!(g.entity(ix).is_none());
     }

@@ -578,22 +578,22 @@ mod tests {
 
     #[test]
     fn graph_elements() {
-        let n = QueryValue::Node(qnode(
+        let n = QueryValue::Node(Box::new(qnode(
             1,
             &["B", "A"],
             &[("k", QueryValue::Int(1)), ("s", QueryValue::String("x".into()))],
-        ));
+        )));
         assert!(m("(:A:B {k: 1, s: 'x'})", &n));
         assert!(m("(:B:A {s: 'x', k: 1})", &n), "labels are a set, props a map");
         assert!(!m("(:A {k: 1, s: 'x'})", &n));
         assert!(!m("(:A:B {k: 1})", &n));
-        assert!(m("()", &QueryValue::Node(qnode(2, &[], &[]))));
+        assert!(m("()", &QueryValue::Node(Box::new(qnode(2, &[], &[])))));
 
         let mut r = qrel(7, "T", 1, 2);
         r.props.insert("k".into(), QueryValue::Int(1));
-        assert!(m("[:T {k: 1}]", &QueryValue::Relationship(r.clone())));
-        assert!(!m("[:S {k: 1}]", &QueryValue::Relationship(r.clone())));
-        assert!(!m("[:T]", &QueryValue::Relationship(r)));
+        assert!(m("[:T {k: 1}]", &QueryValue::Relationship(Box::new(r.clone()))));
+        assert!(!m("[:S {k: 1}]", &QueryValue::Relationship(Box::new(r.clone()))));
+        assert!(!m("[:T]", &QueryValue::Relationship(Box::new(r))));
         assert!(!m("[]", &QueryValue::List(vec![QueryValue::Int(1)])));
     }
 
