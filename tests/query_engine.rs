@@ -581,3 +581,46 @@ fn integer_comparisons_count_as_ranges() {
     run(&mut g, "MATCH ()-[r:R {k: 1}]->() SET r.k = 2");
     check(&mut g, "changed");
 }
+
+/// A comprehension or quantifier over `attestations(r)` whose variable is read only by key
+/// builds each attestation's map with those keys alone; it must answer as the whole maps
+/// do, for every key (and one no attestation has), and a variable used on its own (or in a
+/// pattern) must still see the whole map.
+#[test]
+fn attestations_read_by_key_answer_as_the_whole_maps_do() {
+    let mut g = bundled();
+    let mut keys = 0;
+    for key in
+        ["source", "via", "status", "quote", "document", "position", "date", "when", "verified", "nosuch"]
+    {
+        for (narrow, whole) in [
+            (
+                format!("MATCH ()-[r]->() RETURN [at IN attestations(r) | at.{key}] AS v"),
+                format!("MATCH ()-[r]->() RETURN [x IN [at IN attestations(r) | at] | x.{key}] AS v"),
+            ),
+            (
+                format!("MATCH ()-[r]->() RETURN [at IN attestations(r) WHERE at.{key} IS NOT NULL | at.status] AS v"),
+                format!("MATCH ()-[r]->() RETURN [x IN [at IN attestations(r) | at] WHERE x.{key} IS NOT NULL | x.status] AS v"),
+            ),
+            (
+                format!("MATCH ()-[r]->() RETURN any(at IN attestations(r) WHERE at.{key} IS NULL) AS v"),
+                format!("MATCH ()-[r]->() RETURN any(x IN [at IN attestations(r) | at] WHERE x.{key} IS NULL) AS v"),
+            ),
+        ] {
+            let (a, b) = (run(&mut g, &narrow), run(&mut g, &whole));
+            assert_eq!(a.rows, b.rows, "{narrow}");
+            keys += usize::from(a.rows.iter().any(|r| !matches!(&r[0], QueryValue::List(l) if l.iter().all(|v| *v == QueryValue::Null))));
+        }
+    }
+    assert!(keys > 10, "the keys were never set on the bundled data");
+    // Used on its own, in a map, or as a pattern's node: the whole map.
+    for q in [
+        "MATCH ()-[r]->() RETURN [at IN attestations(r) WHERE at.source IS NOT NULL | at] = attestations(r) AS v",
+        "MATCH ()-[r]->() RETURN [at IN attestations(r) WHERE at.source IS NOT NULL | {a: at}.a] = attestations(r) AS v",
+        "MATCH ()-[r]->() RETURN all(at IN attestations(r) WHERE at.source IS NOT NULL AND size(keys(at)) > 3) AS v",
+    ] {
+        let out = run(&mut g, q);
+        assert!(!out.rows.is_empty(), "{q}");
+        assert!(out.rows.iter().all(|r| r[0] == QueryValue::Bool(true)), "{q}: {:?}", out.rows);
+    }
+}

@@ -117,8 +117,10 @@ enum State {
 #[derive(Debug, Clone)]
 pub(crate) struct Accumulator {
     kind: AggregateKind,
-    /// The values seen so far, when DISTINCT.
-    seen: Option<HashSet<GroupKey>>,
+    /// The values seen so far, when DISTINCT (hashed as the grouping keys are: the
+    /// fixed-seed fast hasher, since SipHash cost a 2-hop `count(DISTINCT c)` a fifth of
+    /// its time).
+    seen: Option<HashSet<GroupKey, foldhash::fast::FixedState>>,
     state: State,
 }
 
@@ -134,7 +136,7 @@ impl Accumulator {
             PercentileCont | PercentileDisc => State::Percentile { values: Vec::new(), percentile: None },
             StDev | StDevP => State::Deviation { count: 0, mean: 0.0, m2: 0.0 },
         };
-        Accumulator { kind, seen: distinct.then(HashSet::new), state }
+        Accumulator { kind, seen: distinct.then(HashSet::default), state }
     }
 
     /// Feeds one row's evaluated arguments (none for `count(*)`; value and percentile for

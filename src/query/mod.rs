@@ -150,7 +150,7 @@ fn explain_checked(
     params: &Params,
 ) -> Result<Vec<String>, QueryError> {
     procedures::check(query, builtin_procedures(), params)?;
-    let plan = plan::plan(graph, query, params, text, builtin_procedures())?;
+    let plan = plan::plan(graph, query, params, text, builtin_procedures(), true)?;
     Ok(plan::explain(&plan, None))
 }
 
@@ -167,7 +167,7 @@ pub fn profile(
         let query = parse(text)?;
         check(&query)?;
         procedures::check(&query, builtin_procedures(), params)?;
-        let plan = plan::plan(graph, &query, params, text, builtin_procedures())?;
+        let plan = plan::plan(graph, &query, params, text, builtin_procedures(), true)?;
         let ctx = exec::Ctx::new(cancel, &caller.user, caller.time_limit, true);
         let _budget = budget::Scope::enter(caller.memory_budget);
         let out = exec::run(&plan, &ctx, graph)?;
@@ -356,7 +356,7 @@ fn plan_and_run(
     procs: &Procedures,
 ) -> Result<QueryOutput, QueryError> {
     procedures::check(query, procs, params)?;
-    let plan = plan::plan(graph, query, params, text, procs)?;
+    let plan = plan::plan(graph, query, params, text, procs, false)?;
     let ctx = exec::Ctx::new(cancel, &caller.user, caller.time_limit, false);
     let _budget = budget::Scope::enter(caller.memory_budget);
     exec::run(&plan, &ctx, graph)

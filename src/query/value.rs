@@ -289,31 +289,41 @@ pub(crate) fn source_name(graph: &Graph, source: SourceRef) -> String {
 /// document's `published` date, or the `published` date itself) only when known. Missing keys read as null anyway, and
 /// leaving them out keeps printed results short.
 pub(crate) fn attestation_value(graph: &Graph, att: &Attestation) -> Value {
+    attestation_fields(graph, att, &ATTESTATION_KEYS)
+}
+
+/// Every key an attestation's map may hold ([`attestation_value`]).
+pub(crate) const ATTESTATION_KEYS: [&str; 9] =
+    ["source", "via", "status", "quote", "document", "position", "date", "when", "verified"];
+
+/// An attestation's map with only `keys` of [`attestation_value`]'s (those that are known):
+/// for a list whose items are only read by key, so the rest are not written per row.
+pub(crate) fn attestation_fields<K: AsRef<str>>(graph: &Graph, att: &Attestation, keys: &[K]) -> Value {
     let mut m = BTreeMap::new();
-    m.insert("source".to_string(), Value::from(source_name(graph, att.source)));
-    m.insert(
-        "via".to_string(),
-        Value::List(att.via.iter().map(|v| Value::from(graph.entity_id(*v))).collect()),
-    );
-    m.insert("status".to_string(), Value::from(att.status.as_str()));
-    if let Some(q) = &att.quote {
-        m.insert("quote".to_string(), Value::from(&**q));
+    for key in keys {
+        let key = key.as_ref();
+        if let Some(v) = attestation_field(graph, att, key) {
+            m.insert(key.to_string(), v);
+        }
     }
-    if let Some(d) = att.document {
-        m.insert("document".to_string(), Value::from(graph.entity_id(d)));
-    }
-    if let Some(p) = &att.position {
-        m.insert("position".to_string(), Value::from(&**p));
-    }
-    if let Some(d) = &att.date {
-        m.insert("date".to_string(), Value::from_model(d));
-    }
-    if let Some(w) = graph.attestation_when(att) {
-        m.insert("when".to_string(), Value::from_model(&w));
-    }
-    // Whether the quote was checked against its document's text when loaded.
-    m.insert("verified".to_string(), Value::Bool(att.quote.is_some() && graph.quote_verified(att.document)));
     Value::Map(m)
+}
+
+/// One key of an attestation's map, `None` when the attestation has no value for it.
+fn attestation_field(graph: &Graph, att: &Attestation, key: &str) -> Option<Value> {
+    Some(match key {
+        "source" => Value::from(source_name(graph, att.source)),
+        "via" => Value::List(att.via.iter().map(|v| Value::from(graph.entity_id(*v))).collect()),
+        "status" => Value::from(att.status.as_str()),
+        "quote" => Value::from(&**att.quote.as_ref()?),
+        "document" => Value::from(graph.entity_id(att.document?)),
+        "position" => Value::from(&**att.position.as_ref()?),
+        "date" => Value::from_model(att.date.as_ref()?),
+        "when" => Value::from_model(&graph.attestation_when(att)?),
+        // Whether the quote was checked against its document's text when loaded.
+        "verified" => Value::Bool(att.quote.is_some() && graph.quote_verified(att.document)),
+        _ => return None,
+    })
 }
 
 /// Every denial of a claim as maps: its own DENIED attestations, then the attestations of

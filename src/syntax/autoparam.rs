@@ -72,21 +72,22 @@ impl Normalised {
 /// placeholders' prefix or holds a string or comment that is never closed (pest reports
 /// those). A statement without a liftable literal is its own normalised text.
 pub(crate) fn normalise(text: &str) -> Option<Normalised> {
-    let all: Vec<Token> = tokens(text).collect();
-    let significant: Vec<usize> = (0..all.len()).filter(|&i| !all[i].kind.is_trivia()).collect();
+    // Runs once per statement before the cache is asked: one vector, sized for a short
+    // statement's tokens, so a hit allocates little here.
+    let mut significant: Vec<Token> = Vec::with_capacity(text.len() / 2 + 8);
+    significant.extend(tokens(text).filter(|t| !t.kind.is_trivia()));
     let word = |t: &Token| &text[t.span.start..t.span.end];
     let mut out = String::with_capacity(text.len() + 16);
     let mut lifted = Vec::new();
     let mut copied = 0;
     // The innermost open bracket, for `:` in a map.
     let mut brackets: Vec<u8> = Vec::new();
-    for (k, &i) in significant.iter().enumerate() {
-        let t = all[i];
+    for (k, &t) in significant.iter().enumerate() {
         if t.kind.is_unclosed() {
             return None;
         }
-        let prev = k.checked_sub(1).map(|j| all[significant[j]]);
-        let next = significant.get(k + 1).map(|&j| all[j]);
+        let prev = k.checked_sub(1).map(|j| significant[j]);
+        let next = significant.get(k + 1).copied();
         match t.kind {
             TokenKind::Open => brackets.push(text.as_bytes()[t.span.start]),
             TokenKind::Close => {

@@ -14,7 +14,7 @@ use crate::query::functions;
 use crate::query::ops::{self, CmpOp, StringOp};
 use crate::query::plan::{self, CExpr, CKind, PropKey};
 use crate::query::temporal_functions;
-use crate::query::value::{Params, Value};
+use crate::query::value::{attestation_fields, Params, Value};
 use crate::syntax::query::*;
 
 /// Evaluates an expression on a row; an error without a place gets the expression's.
@@ -251,7 +251,7 @@ fn eval_inner(ctx: &Ctx<'_>, g: &Graph, e: &CExpr, row: &[Value]) -> EvalResult<
         }
         CKind::Reduce { acc, init, var, list, expr } => {
             let start = ev(init)?;
-            let Some(items) = list_operand(&ev(list)?)? else { return Ok(Value::Null) };
+            let Some(items) = list_operand(ev(list)?)? else { return Ok(Value::Null) };
             let mut scope = row.to_vec();
             scope[*acc] = start;
             for item in items {
@@ -261,8 +261,17 @@ fn eval_inner(ctx: &Ctx<'_>, g: &Graph, e: &CExpr, row: &[Value]) -> EvalResult<
             }
             std::mem::take(&mut scope[*acc])
         }
+        CKind::Attestations { claim, keys } => match ev(claim)? {
+            Value::Relationship(ix) => match g.claim(ix) {
+                Some(c) => {
+                    Value::List(c.attestations.iter().map(|a| attestation_fields(g, a, keys)).collect())
+                }
+                None => Value::Null,
+            },
+            other => functions::call(g, "attestations", &[other])?,
+        },
         CKind::ListComprehension { slot, list, filter, map } => {
-            let Some(items) = list_operand(&ev(list)?)? else { return Ok(Value::Null) };
+            let Some(items) = list_operand(ev(list)?)? else { return Ok(Value::Null) };
             let mut out = Vec::new();
             let mut scope = row.to_vec();
             for item in items {
@@ -281,7 +290,7 @@ fn eval_inner(ctx: &Ctx<'_>, g: &Graph, e: &CExpr, row: &[Value]) -> EvalResult<
             Value::List(out)
         }
         CKind::Quantifier { kind, slot, list, filter } => {
-            let Some(items) = list_operand(&ev(list)?)? else { return Ok(Value::Null) };
+            let Some(items) = list_operand(ev(list)?)? else { return Ok(Value::Null) };
             let (mut trues, mut nulls) = (0usize, 0usize);
             let mut scope = row.to_vec();
             let n = items.len();
@@ -359,10 +368,10 @@ fn exists(ctx: &Ctx<'_>, g: &Graph, op: &plan::Op, row: &[Value]) -> EvalResult<
 }
 
 /// The list a comprehension or quantifier ranges over; `None` for null.
-fn list_operand(v: &Value) -> EvalResult<Option<Vec<Value>>> {
+fn list_operand(v: Value) -> EvalResult<Option<Vec<Value>>> {
     match v {
         Value::Null => Ok(None),
-        Value::List(items) => Ok(Some(items.clone())),
+        Value::List(items) => Ok(Some(items)),
         other => Err(type_error(
             ErrorDetail::InvalidArgumentType,
             format!("expected a list, got {}", other.type_name()),

@@ -765,10 +765,14 @@ pub(crate) fn edges_of(
     out: &mut Vec<(ClaimIx, EntityIx)>,
 ) {
     let pg = g.petgraph();
-    let type_ok = |t: Sym| types.is_none_or(|types| types.contains(&t));
+    // The claim is read only when there are types to test: an untyped hop follows the
+    // adjacency lists alone.
+    let type_ok = |e: &petgraph::stable_graph::EdgeReference<'_, crate::model::Claim>| {
+        types.is_none_or(|types| types.contains(&e.weight().rel_type))
+    };
     if matches!(dir, RelDirection::Right | RelDirection::Both) {
         for e in pg.edges_directed(from, Direction::Outgoing) {
-            if type_ok(e.weight().rel_type) {
+            if type_ok(&e) {
                 out.push((e.id(), other_end(e.source(), e.target(), from)));
             }
         }
@@ -780,7 +784,7 @@ pub(crate) fn edges_of(
             if dir == RelDirection::Both && s == t {
                 continue;
             }
-            if type_ok(e.weight().rel_type) {
+            if type_ok(&e) {
                 out.push((e.id(), other_end(s, t, from)));
             }
         }

@@ -95,7 +95,8 @@ impl Planner<'_> {
                     let list = self.expr(expr, &scope, &w);
                     let slot = w.alloc();
                     scope.insert(var, slot);
-                    op = self.op(OpKind::Unwind { list, slot }, op, span, format!("{expr} AS {var}"));
+                    let detail = self.detail(|| format!("{expr} AS {var}"));
+                    op = self.op(OpKind::Unwind { list, slot }, op, span, detail);
                 }
                 ClauseKind::With { proj, where_ } => {
                     let p = self.projection(op, proj, where_.as_ref(), &scope, &w, span, true, &counted);
@@ -108,7 +109,8 @@ impl Planner<'_> {
                 ClauseKind::Create { pattern } => {
                     let parts =
                         pattern.parts.iter().map(|p| self.create_part(p, &mut scope, &w, None)).collect();
-                    op = self.op(OpKind::Create(parts), op, span, pattern.to_string());
+                    let detail = self.detail(|| pattern.to_string());
+                    op = self.op(OpKind::Create(parts), op, span, detail);
                 }
                 ClauseKind::Merge { part, actions } => {
                     let before = scope.clone();
@@ -127,12 +129,8 @@ impl Planner<'_> {
                         }
                     }
                     let merge = MergePlan { pattern, create, prop_maps, on_create, on_match };
-                    op = self.op(
-                        OpKind::Merge(Box::new(merge)),
-                        op,
-                        span,
-                        format!("{part} (match, else create)"),
-                    );
+                    let detail = self.detail(|| format!("{part} (match, else create)"));
+                    op = self.op(OpKind::Merge(Box::new(merge)), op, span, detail);
                 }
                 ClauseKind::Set { items } => {
                     let items = self.set_items(items, &mut scope, &w);
@@ -143,7 +141,8 @@ impl Planner<'_> {
                     op = self.op(OpKind::Remove(items), op, span, String::new());
                 }
                 ClauseKind::Delete { detach, exprs } => {
-                    let text = exprs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ");
+                    let text =
+                        self.detail(|| exprs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", "));
                     let exprs = exprs.iter().map(|e| self.expr(e, &scope, &w)).collect();
                     op = self.op(OpKind::Delete { detach: *detach, exprs }, op, span, text);
                 }
@@ -154,8 +153,10 @@ impl Planner<'_> {
                     if standalone {
                         columns = bound;
                     }
-                    let text = clause.to_string();
-                    let text = text.strip_prefix("CALL ").unwrap_or(&text).to_string();
+                    let text = self.detail(|| {
+                        let text = clause.to_string();
+                        text.strip_prefix("CALL ").unwrap_or(&text).to_string()
+                    });
                     op = self.op(OpKind::ProcedureCall(Box::new(plan)), op, span, text);
                 }
             }

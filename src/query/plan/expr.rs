@@ -128,6 +128,13 @@ pub(crate) enum CKind {
     },
     /// `exists(x)` of something that is not a pattern: whether it is not null.
     NotNull(Box<CExpr>),
+    /// `attestations(r)` as the list of a comprehension or quantifier whose variable is
+    /// read only by key (`at.source`): each attestation's map holds only `keys`, so the
+    /// others are not written per row. Anything but a relationship goes to the function.
+    Attestations {
+        claim: Box<CExpr>,
+        keys: Vec<String>,
+    },
     ListComprehension {
         slot: Slot,
         list: Box<CExpr>,
@@ -172,6 +179,44 @@ pub(crate) struct AggSink<'s> {
     /// Variables of a hop counted instead of matched (they are never bound): `count(x)` of
     /// one of them counts the rows, each of which stands for its matches.
     pub(crate) counted: &'s [String],
+}
+
+/// When `list` is `attestations(x)` and `var`, bound to each of its items, is read in
+/// `uses` only as the base of a property (`var.source`): `x` and the keys read, sorted and
+/// without repeats. A bare `var`, or a pattern or subquery anywhere in `uses` (whose
+/// variables are not expressions), keeps the whole map.
+fn attestation_keys<'e>(
+    list: &'e Expr,
+    var: &str,
+    uses: [Option<&Expr>; 2],
+) -> Option<(&'e Expr, Vec<String>)> {
+    let ExprKind::Call { name, distinct: false, args } = &list.kind else { return None };
+    let [claim] = args.as_slice() else { return None };
+    if !name.eq_ignore_ascii_case("attestations") {
+        return None;
+    }
+    let (mut bare, mut keys, mut opaque) = (0isize, Vec::new(), false);
+    for e in uses.into_iter().flatten() {
+        e.walk(&mut |x| match &x.kind {
+            ExprKind::Var(v) if v == var => bare += 1,
+            ExprKind::Property(base, key) if matches!(&base.kind, ExprKind::Var(v) if v == var) => {
+                // Its base is visited next, as a bare use: counted back here.
+                bare -= 1;
+                keys.push(key.clone());
+            }
+            ExprKind::Pattern(_)
+            | ExprKind::PatternComprehension { .. }
+            | ExprKind::ShortestPath(_)
+            | ExprKind::Exists(_) => opaque = true,
+            _ => {}
+        });
+    }
+    if opaque || bare != 0 {
+        return None;
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    Some((claim, keys))
 }
 
 /// A comparison, or [`CKind::PropertyCompare`] when it is one of a variable's property
@@ -330,7 +375,12 @@ impl Planner<'_> {
                 }
             }
             ExprKind::ListComprehension { var, list, filter, map } => {
-                let list = sub!(list);
+                let list = match attestation_keys(list, var, [filter.as_deref(), map.as_deref()]) {
+                    Some((claim, keys)) => {
+                        Box::new(CExpr::new(CKind::Attestations { claim: sub!(claim), keys }, list.span))
+                    }
+                    None => sub!(list),
+                };
                 let slot = w.alloc();
                 let mut inner = scope.clone();
                 inner.insert(var, slot);
@@ -349,7 +399,12 @@ impl Planner<'_> {
                 CKind::Reduce { acc: acc_slot, init, var: var_slot, list, expr }
             }
             ExprKind::Quantifier { kind, var, list, filter } => {
-                let list = sub!(list);
+                let list = match attestation_keys(list, var, [filter.as_deref(), None]) {
+                    Some((claim, keys)) => {
+                        Box::new(CExpr::new(CKind::Attestations { claim: sub!(claim), keys }, list.span))
+                    }
+                    None => sub!(list),
+                };
                 let slot = w.alloc();
                 let mut inner = scope.clone();
                 inner.insert(var, slot);

@@ -546,8 +546,9 @@ pub(crate) fn plan(
     params: &Params,
     text: &str,
     procedures: &Procedures,
+    explained: bool,
 ) -> Result<QueryPlan, QueryError> {
-    let mut planner = Planner { g, params, text, procedures, next_id: 0 };
+    let mut planner = Planner { g, params, text, procedures, next_id: 0, explained };
     let first = planner.single(&query.first)?;
     let mut unions = Vec::new();
     for (all, part) in &query.unions {
@@ -560,7 +561,7 @@ pub(crate) fn plan(
 /// for checks before a statement runs.
 pub(crate) fn compile_alone(g: &Graph, params: &Params, e: &crate::syntax::query::Expr) -> (CExpr, usize) {
     let procedures = Procedures::builtin();
-    let mut planner = Planner { g, params, text: "", procedures: &procedures, next_id: 0 };
+    let mut planner = Planner { g, params, text: "", procedures: &procedures, next_id: 0, explained: false };
     let w = Width::default();
     let compiled = planner.expr(e, &Scope::default(), &w);
     (compiled, w.get())
@@ -575,12 +576,26 @@ pub(crate) struct Planner<'a> {
     pub(crate) text: &'a str,
     pub(crate) procedures: &'a Procedures,
     next_id: usize,
+    /// Whether the plan will be printed (`:explain`, `:profile`): only then are the
+    /// operators' and steps' `detail` texts written, since writing them costs a lookup
+    /// from the statement cache about as much as the rest of its planning.
+    explained: bool,
 }
 
 impl Planner<'_> {
     fn id(&mut self) -> usize {
         self.next_id += 1;
         self.next_id - 1
+    }
+
+    /// An operator's or step's `:explain` text: `text()` when the plan will be printed,
+    /// else empty.
+    pub(crate) fn detail(&self, text: impl FnOnce() -> String) -> String {
+        if self.explained {
+            text()
+        } else {
+            String::new()
+        }
     }
 
     fn op(&mut self, kind: OpKind, input: Op, span: Span, detail: String) -> Op {

@@ -97,7 +97,10 @@ impl Planner<'_> {
             at_least = level;
             let expr = self.expr(c, m.scope, w);
             let id = self.id();
-            filters.push((level, Step { id, kind: StepKind::Filter(expr), detail: format!("Filter {c}") }));
+            filters.push((
+                level,
+                Step { id, kind: StepKind::Filter(expr), detail: self.detail(|| format!("Filter {c}")) },
+            ));
         }
         let mut steps = Vec::with_capacity(m.steps.len() + filters.len());
         let mut filters = filters.into_iter().peekable();
@@ -210,7 +213,7 @@ impl Planner<'_> {
                 RelAnchor::Prop(key) => RelSource::Prop(key.clone()),
                 RelAnchor::All => RelSource::All,
             };
-            let detail = self.rel_scan_detail(rel_anchor, &walk.start, rel, next);
+            let detail = self.detail(|| self.rel_scan_detail(rel_anchor, &walk.start, rel, next));
             let id = self.id();
             let scan = RelScan {
                 source,
@@ -233,7 +236,10 @@ impl Planner<'_> {
         } else {
             let test = self.node_test(&walk.start, None, m);
             let (source, detail) = if first_bound {
-                (NodeSource::Bound(first_slot), format!("Argument {} (bound)", name(&walk.start.var)))
+                (
+                    NodeSource::Bound(first_slot),
+                    self.detail(|| format!("Argument {} (bound)", name(&walk.start.var))),
+                )
             } else {
                 self.node_source(&walk.start, hints, eq, m)
             };
@@ -253,7 +259,8 @@ impl Planner<'_> {
             if counted.is_some() && i + 1 == n {
                 let id = self.id();
                 let prev = if i == 0 { &walk.start } else { &walk.chain[i - 1].1 };
-                let detail = format!("ExpandCount ({}){}", name(&prev.var), hop_text(rel, node));
+                let detail =
+                    self.detail(|| format!("ExpandCount ({}){}", name(&prev.var), hop_text(rel, node)));
                 count = Some(CountStep {
                     id,
                     from,
@@ -273,7 +280,7 @@ impl Planner<'_> {
             let kind = if let Some((lo, hi)) = rel.range {
                 let nodes = part.var.as_ref().map(|_| m.w.alloc());
                 var_nodes[pos(i).min(pos(i + 1))] = nodes;
-                let detail = format!("VarLengthExpand {}", hop_text(rel, node));
+                let detail = self.detail(|| format!("VarLengthExpand {}", hop_text(rel, node)));
                 (
                     StepKind::VarExpand(Box::new(VarExpand {
                         from,
@@ -290,7 +297,7 @@ impl Planner<'_> {
                     detail,
                 )
             } else {
-                let detail = format!("Expand {}", hop_text(rel, node));
+                let detail = self.detail(|| format!("Expand {}", hop_text(rel, node)));
                 (
                     StepKind::Expand(Box::new(Expand {
                         from,
@@ -320,7 +327,7 @@ impl Planner<'_> {
             let step = Step {
                 id,
                 kind: StepKind::Path { slot, start: node_slots[0], hops },
-                detail: format!("ProjectPath {pv}"),
+                detail: self.detail(|| format!("ProjectPath {pv}")),
             };
             m.push(step, [&part.var]);
         }
@@ -340,7 +347,7 @@ impl Planner<'_> {
         let (slot, bound) = m.bind(&mid.var);
         let test = self.node_test(mid, None, m);
         let (source, detail) = if bound {
-            (NodeSource::Bound(slot), format!("Argument {} (bound)", name(&mid.var)))
+            (NodeSource::Bound(slot), self.detail(|| format!("Argument {} (bound)", name(&mid.var))))
         } else {
             self.node_source(mid, hints, eq, m)
         };
@@ -351,14 +358,16 @@ impl Planner<'_> {
         );
         let id = self.id();
         let (l, r) = dir_text(r1.direction);
-        let detail = format!(
-            "ExpandCount ({}){l}[{}{}]{r}({}){}",
-            name(&el.start.var),
-            r1.var.clone().unwrap_or_default(),
-            types_text(r1),
-            name(&mid.var),
-            hop_text(r2, end)
-        );
+        let detail = self.detail(|| {
+            format!(
+                "ExpandCount ({}){l}[{}{}]{r}({}){}",
+                name(&el.start.var),
+                r1.var.clone().unwrap_or_default(),
+                types_text(r1),
+                name(&mid.var),
+                hop_text(r2, end)
+            )
+        });
         CountStep {
             id,
             from: slot,
@@ -378,10 +387,12 @@ impl Planner<'_> {
     ) -> Step {
         let el = &part.element;
         let id = self.id();
-        let detail = format!(
-            "ShortestPath ({}, bidirectional BFS when single) {part}",
-            if part.shortest == Some(ShortestKind::All) { "all" } else { "one" }
-        );
+        let detail = self.detail(|| {
+            format!(
+                "ShortestPath ({}, bidirectional BFS when single) {part}",
+                if part.shortest == Some(ShortestKind::All) { "all" } else { "one" }
+            )
+        });
         let Some((rel, end)) = el.chain.first().filter(|_| el.chain.len() == 1) else {
             let err = runtime_error(
                 ErrorClass::UnsupportedOperation,
@@ -456,12 +467,12 @@ impl Planner<'_> {
         let anchor = anchor::choose_anchor(self.g, node, hints.keys, self.params);
         if let (Some(v), false) = (&node.var, matches!(anchor, Anchor::Key(_))) {
             if let Some((_, prop, probe)) = eq.iter().find(|(x, _, _)| x == v) {
-                let detail = format!("NodeHashLookup {n}.{prop} = {probe}");
+                let detail = self.detail(|| format!("NodeHashLookup {n}.{prop} = {probe}"));
                 let probe = self.expr(probe, m.scope, m.w);
                 return (NodeSource::Hash { prop: PropKey::new(prop), probe, anchor }, detail);
             }
         }
-        let detail = match &anchor {
+        let detail = self.detail(|| match &anchor {
             Anchor::Key(id) => format!("NodeByKey {n} ('{id}')"),
             Anchor::Name(name) => {
                 format!(
@@ -476,7 +487,7 @@ impl Planner<'_> {
                 )
             }
             Anchor::All => format!("AllNodesScan {n} ({} entities)", self.g.entity_count()),
-        };
+        });
         (NodeSource::Anchor(anchor), detail)
     }
 

@@ -147,7 +147,7 @@ impl Planner<'_> {
             sort.push(SortKey { expr, descending: s.descending });
         }
         if aggregating {
-            let detail = aggregate_detail(proj, &names);
+            let detail = self.detail(|| aggregate_detail(proj, &names));
             op = match rel_counts(&mut op, &keys, &aggs, w) {
                 Some((plan, replaced)) => {
                     let (name, how) = if plan.reads_type_index() {
@@ -157,7 +157,7 @@ impl Planner<'_> {
                     } else {
                         ("RelationshipCounts", "each candidate tested, no rows built")
                     };
-                    let detail = format!("{name} {detail} ({how}, in place of {replaced})");
+                    let detail = self.detail(|| format!("{name} {detail} ({how}, in place of {replaced})"));
                     // The MATCH is left out: its input (the statement's start) feeds this.
                     let input = match op.input.take() {
                         Some(start) => *start,
@@ -174,40 +174,51 @@ impl Planner<'_> {
             };
         }
         if !computed.is_empty() {
-            let detail = proj
-                .items
-                .iter()
-                .zip(&names)
-                .filter(|(i, _)| !matches!(i.expr.kind, ExprKind::Var(_)))
-                .map(|(i, n)| if i.expr.to_string() == *n { n.clone() } else { format!("{} AS {n}", i.expr) })
-                .collect::<Vec<_>>()
-                .join(", ");
+            let detail = self.detail(|| {
+                proj.items
+                    .iter()
+                    .zip(&names)
+                    .filter(|(i, _)| !matches!(i.expr.kind, ExprKind::Var(_)))
+                    .map(
+                        |(i, n)| {
+                            if i.expr.to_string() == *n {
+                                n.clone()
+                            } else {
+                                format!("{} AS {n}", i.expr)
+                            }
+                        },
+                    )
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            });
             op = self.op(OpKind::Project(computed), op, span, detail);
         }
         if proj.distinct {
-            let detail = columns.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ");
+            let detail =
+                self.detail(|| columns.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "));
             op = self.op(OpKind::Distinct(columns.iter().map(|(_, s)| *s).collect()), op, span, detail);
         }
         let empty = Scope::default();
-        let skip = proj.skip.as_ref().map(|e| (self.expr(e, &empty, w), e.to_string()));
-        let limit = proj.limit.as_ref().map(|e| (self.expr(e, &empty, w), e.to_string()));
+        let skip = proj.skip.as_ref().map(|e| (self.expr(e, &empty, w), self.detail(|| e.to_string())));
+        let limit = proj.limit.as_ref().map(|e| (self.expr(e, &empty, w), self.detail(|| e.to_string())));
         if !sort.is_empty() {
-            let keys_text = proj
-                .order
-                .iter()
-                .map(|s| format!("{}{}", s.expr, if s.descending { " DESC" } else { "" }))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let keys_text = || {
+                proj.order
+                    .iter()
+                    .map(|s| format!("{}{}", s.expr, if s.descending { " DESC" } else { "" }))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
             // With a LIMIT, only the first SKIP + LIMIT rows need keeping while sorting.
             let top = proj
                 .limit
                 .as_ref()
                 .map(|l| (proj.skip.as_ref().map(|e| self.expr(e, &empty, w)), self.expr(l, &empty, w)));
-            let detail = match (&proj.skip, &proj.limit) {
-                (Some(s), Some(l)) => format!("Top {s} + {l} by {keys_text}"),
-                (None, Some(l)) => format!("Top {l} by {keys_text}"),
-                _ => format!("Sort by {keys_text}"),
-            };
+            let detail = self.detail(|| match (&proj.skip, &proj.limit) {
+                (Some(s), Some(l)) => format!("Top {s} + {l} by {}", keys_text()),
+                (None, Some(l)) => format!("Top {l} by {}", keys_text()),
+                _ => format!("Sort by {}", keys_text()),
+            });
             op = self.op(OpKind::Sort { keys: sort, top }, op, span, detail);
         }
         if let Some((e, text)) = skip {
@@ -218,7 +229,8 @@ impl Planner<'_> {
         }
         if let Some(wh) = where_ {
             let e = self.expr(wh, &over_input, w);
-            op = self.op(OpKind::Filter(e), op, span, wh.to_string());
+            let detail = self.detail(|| wh.to_string());
+            op = self.op(OpKind::Filter(e), op, span, detail);
         }
         if !narrow {
             return Projected { op, scope: projected, width: w.clone(), columns };
@@ -230,7 +242,7 @@ impl Planner<'_> {
             next.insert(n, width.alloc());
             slots.push(*s);
         }
-        let detail = columns.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ");
+        let detail = self.detail(|| columns.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "));
         let op = self.op(OpKind::Narrow { width: width.clone(), slots }, op, span, detail);
         let columns = next.iter().map(|(n, s)| (n.to_string(), s)).collect();
         Projected { op, scope: next, width, columns }
