@@ -163,7 +163,7 @@ pub(crate) fn load_files_then<T>(
         FileStatements::Parsed(decls) => (e, f + decls.len()),
     });
     // (Chains of sources add a few claims more.)
-    graph.reserve_for_load(entities, facts + entities / 16 + 64);
+    graph.reserve_empty(entities, facts + entities / 16 + 64);
     let fresh = graph.claim_count() == 0;
     let mut loader = Loader::new(graph);
     loader.finding_ids = finding_ids;

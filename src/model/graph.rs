@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use lasso::{Key, Rodeo};
 use petgraph::stable_graph::StableDiGraph;
-use petgraph::visit::EdgeRef;
+use petgraph::visit::{EdgeIndexable, EdgeRef, NodeIndexable};
 use petgraph::Direction;
 
 use super::claim::{Claim, ClaimIx, ClaimKind, Constraint, Denial, EntityIx, Props, SourceRef};
@@ -857,12 +857,14 @@ impl Graph {
         &mut self.graph
     }
 
-    /// Makes room for a graph about to be restored (only while the graph is empty).
+    /// Makes room for a graph about to be restored or loaded (only while the graph is empty).
     ///
     /// Vectors that grow by doubling while a million claims go in copy what they hold at
     /// every step and fault in fresh memory for each copy; sized once, they do neither.
-    pub(super) fn reserve_empty(&mut self, nodes: usize, edges: usize) {
-        if self.graph.node_count() == 0 && self.graph.edge_count() == 0 {
+    pub(crate) fn reserve_empty(&mut self, nodes: usize, edges: usize) {
+        // Only a graph that never held an entity or a claim is replaced: one emptied by
+        // deletes still has its free slots, and indices handed out before.
+        if NodeIndexable::node_bound(&self.graph) == 0 && EdgeIndexable::edge_bound(&self.graph) == 0 {
             self.graph = StableDiGraph::with_capacity(nodes, edges);
             self.degrees.reserve(nodes);
             self.by_id.0.reserve(nodes);
@@ -872,12 +874,6 @@ impl Graph {
                 self.strings = Strings(Rodeo::with_capacity_and_hasher(capacity, hasher));
             }
         }
-    }
-
-    /// Makes room for `entities` and `claims` about to be loaded into an empty graph (only
-    /// while it is empty).
-    pub fn reserve_for_load(&mut self, entities: usize, claims: usize) {
-        self.reserve_empty(entities, claims);
     }
 
     /// Adds a restored claim to the claim-id index now and to the type and source indexes
