@@ -1,10 +1,13 @@
 //! What loading many statements at once does that applying one does not need: the
 //! entities a claim names, looked up on the threads that parse it ([`EntityIds`]), and the
 //! pairs of entities no claim joins yet, so that a new claim skips the search for one to
-//! merge into ([`PairFilter`]). See docs/performance.md, "The load, third round".
+//! merge into ([`PairFilter`]); and a loader that indexes the claims it added in bulk once
+//! it is done, however the load ends ([`BatchingLoader`]). See docs/performance.md, "The
+//! load, third round" and "The load, fourth round".
 
 use std::collections::HashMap;
 
+use super::Loader;
 use crate::model::{EntityIx, Graph};
 use crate::syntax::decl::{DeclStatement, EndPattern, SourceName};
 
@@ -80,5 +83,27 @@ impl PairFilter {
     pub(crate) fn insert(&mut self, subject: EntityIx, object: EntityIx) {
         let (word, bit) = self.slot(subject, object);
         self.bits[word] |= bit;
+    }
+}
+
+/// A loader that indexes its batch of claims when it is dropped, however the load ends.
+pub(super) struct BatchingLoader<'g>(pub Loader<'g>);
+
+impl Drop for BatchingLoader<'_> {
+    fn drop(&mut self) {
+        self.0.finish_batch();
+    }
+}
+
+impl<'g> std::ops::Deref for BatchingLoader<'g> {
+    type Target = Loader<'g>;
+    fn deref(&self) -> &Loader<'g> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for BatchingLoader<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
     }
 }

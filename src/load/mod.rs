@@ -29,15 +29,16 @@ pub use texts::normalise_for_quotes;
 
 use crate::diagnostics::{report_in, SourceFile};
 use crate::model::{
-    Attestation, Claim, ClaimIx, ClaimKind, DateValue, DeclSite, Denial, DenialTarget, DocumentText,
-    EndSelector, EntityIx, Graph, Props, RelPattern, Resolution, ResolutionTarget, SourceRef, Status,
+    Attestation, Claim, ClaimBatch, ClaimIx, ClaimKind, DateValue, DeclSite, Denial, DenialTarget,
+    DocumentText, EndSelector, EntityIx, Graph, Props, RelPattern, Resolution, ResolutionTarget, SourceRef,
+    Status,
 };
 use crate::syntax::decl::{
     AttestationDecl, DeclStatement, DenyTarget, EndPattern, EntityDecl, EntityKind, Name, Prop,
     RelPatternDecl, ResolveTargetDecl, SourceName,
 };
 use crate::syntax::{parse_script, Span, Statement};
-use bulk::{EntityIds, Known, PairFilter};
+use bulk::{BatchingLoader, EntityIds, Known, PairFilter};
 use sanity::non_empty;
 
 /// Labels the declaration keywords add.
@@ -153,7 +154,7 @@ pub(crate) fn load_files_then<T>(
         }
     }
     if !reports.is_empty() {
-        return Err(LoadFailure { reports: syntax_reports(files, None) });
+        return Err(LoadFailure { reports: fast::syntax_reports(files, None) });
     }
     // Room for what the statements declare, counted by the split: every ENTITY, SOURCE
     // and DOCUMENT is an entity and nearly every other statement a claim.
@@ -165,10 +166,11 @@ pub(crate) fn load_files_then<T>(
     // (Chains of sources add a few claims more.)
     graph.reserve_empty(entities, facts + entities / 16 + 64);
     let fresh = graph.claim_count() == 0;
-    let mut loader = Loader::new(graph);
+    let mut loader = BatchingLoader(Loader::new(graph));
     loader.finding_ids = finding_ids;
     if fresh {
         loader.pairs = Some(PairFilter::new(facts));
+        loader.batch = Some(ClaimBatch::default());
     }
     let mut errors = ErrorSink { reports: Vec::new() };
     // Pass 1: entities, sources and documents of every file; keep sources with chains.
@@ -189,11 +191,12 @@ pub(crate) fn load_files_then<T>(
                     errors.push(file, loader.apply(&p.decl, p.span, Pass::Entities), p.offset);
                     if matches!(&p.decl, DeclStatement::Entity(e) if !e.via.is_empty() || !e.speaks_for.is_empty())
                     {
-                        chains.push((i, p));
+                        let kept = fast::Parsed { decl: p.decl.clone(), ..*p };
+                        chains.push((i, kept));
                     }
                 });
                 if let Err(seg) = parsed {
-                    return Err(LoadFailure { reports: syntax_reports(files, Some((file, seg))) });
+                    return Err(LoadFailure { reports: fast::syntax_reports(files, Some((file, seg))) });
                 }
             }
             // Sheets hold claims only.
@@ -234,7 +237,7 @@ pub(crate) fn load_files_then<T>(
                     errors.push(file, loader.apply_known(&p.decl, p.span, Pass::Facts, &p.known), p.offset);
                 });
                 if let Err(seg) = parsed {
-                    return Err(LoadFailure { reports: syntax_reports(files, Some((file, seg))) });
+                    return Err(LoadFailure { reports: fast::syntax_reports(files, Some((file, seg))) });
                 }
             }
             FileStatements::Table(rows) => {
@@ -248,6 +251,7 @@ pub(crate) fn load_files_then<T>(
             }
         }
     }
+    loader.finish_batch();
     // RESOLVE by finding id, once every file is in: the finding must exist.
     if errors.reports.is_empty() {
         for (i, e) in loader.unknown_findings() {
@@ -282,37 +286,6 @@ impl ErrorSink {
                 self.reports.push(report_in(&file.source, e));
             }
         }
-    }
-}
-
-/// The syntax errors of every file, found the slow way (whole-file parse), in file order:
-/// exactly what loading reports when any statement does not parse. `failed` is the
-/// statement the fast path stopped at, reported should the whole-file parse accept it.
-fn syntax_reports(files: &[DataFile], failed: Option<(&DataFile, fast::Segment)>) -> Vec<Report> {
-    let reports: Vec<Report> = files
-        .iter()
-        .flat_map(|file| {
-            let result = if file.source.name.ends_with(".json") {
-                json::decls_from_json(&file.source.text).map(|_| ())
-            } else if table::is_table(&file.source.name) {
-                let sheet = table::read(&file.source, &table::Mapping::for_file(&file.source.name));
-                return sheet.errors.into_iter().map(|e| report_in(&file.source, *e.error)).collect();
-            } else {
-                parse_decls(&file.source.text).map(|_| ())
-            };
-            result.err().map(|e| report_in(&file.source, e)).into_iter().collect::<Vec<_>>()
-        })
-        .collect();
-    match failed {
-        Some((file, seg)) if reports.is_empty() => {
-            let e = LoadError::new(
-                LoadErrorKind::Syntax,
-                Span::new(seg.start, seg.end),
-                "statement does not parse on its own",
-            );
-            vec![report_in(&file.source, e)]
-        }
-        _ => reports,
     }
 }
 
@@ -386,6 +359,9 @@ pub struct Loader<'g> {
     /// The (subject, object) pairs the claims added by this loader join, when it started on
     /// a graph without claims: see [`PairFilter`].
     pairs: Option<PairFilter>,
+    /// The claims this loader added to a graph without claims, indexed by type, source and
+    /// property in bulk by [`Loader::finish_batch`].
+    batch: Option<ClaimBatch>,
 }
 
 impl<'g> Loader<'g> {
@@ -405,6 +381,7 @@ impl<'g> Loader<'g> {
             finding_ids: None,
             restoring: false,
             pairs: None,
+            batch: None,
         }
     }
 
@@ -442,6 +419,13 @@ impl<'g> Loader<'g> {
             .filter(|(_, id)| !known.contains(&id.text.to_ascii_lowercase()))
             .map(|(i, id)| (i, unknown_finding(&id, &ids)))
             .collect()
+    }
+
+    /// Indexes the claims added in bulk so far (see [`ClaimBatch`]).
+    pub(super) fn finish_batch(&mut self) {
+        if let Some(batch) = self.batch.take() {
+            self.graph.finish_batch(batch);
+        }
     }
 
     /// The document `USE DOCUMENT` chose, so a session can carry it from one statement to the next.
@@ -855,7 +839,11 @@ impl<'g> Loader<'g> {
         name: &Option<Name>,
         span: Span,
     ) -> Result<ClaimIx, LoadError> {
-        self.graph.add_claim(subject, object, claim).map_err(|_| {
+        let added = match &mut self.batch {
+            Some(batch) => self.graph.add_claim_batched(subject, object, claim, batch),
+            None => self.graph.add_claim(subject, object, claim),
+        };
+        added.map_err(|_| {
             let (span, text) = name.as_ref().map_or((span, ""), |n| (n.span, n.text.as_str()));
             LoadError::new(LoadErrorKind::DuplicateClaimId, span, format!("duplicate claim id '{text}'"))
                 .with_help("claim ids name one claim; declaring the same claim again adds attestations to it")

@@ -15,7 +15,8 @@ pub(crate) fn denial_target_from_text(graph: &mut Graph, pattern: &str) -> Resul
     let DeclStatement::Deny { target: DenyTarget::Class(p), .. } = decl else {
         return Err(format!("{pattern:?} is not a denial pattern"));
     };
-    let mut loader = Loader { restoring: true, ..Loader::new(graph) };
+    let mut loader = Loader::new(graph);
+    loader.restoring = true;
     let pattern = loader.rel_pattern(&p, "DENY").map_err(|e| e.message)?;
     Ok(DenialTarget::Class { pattern, conditions: loader.props(&p.props) })
 }
@@ -24,7 +25,9 @@ pub(crate) fn denial_target_from_text(graph: &mut Graph, pattern: &str) -> Resul
 pub(crate) fn constraint_from_text(graph: &mut Graph, statement: &str) -> Result<(), String> {
     let decl = one_declaration(statement)?;
     let DeclStatement::Constraint(c) = decl else { return Err(format!("{statement:?} is not a constraint")) };
-    Loader { restoring: true, ..Loader::new(graph) }.declare_constraint(&c).map_err(|e| e.message)
+    let mut loader = Loader::new(graph);
+    loader.restoring = true;
+    loader.declare_constraint(&c).map_err(|e| e.message)
 }
 
 fn one_declaration(text: &str) -> Result<DeclStatement, String> {

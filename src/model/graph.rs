@@ -19,8 +19,11 @@ use super::undo::Undo;
 use super::value::Value;
 use super::Sym;
 
+mod batch;
 mod canonical;
 mod denied;
+
+pub(crate) use batch::ClaimBatch;
 
 /// A node: an actor, place, event, source or document.
 #[derive(Debug, Clone, PartialEq)]
@@ -536,18 +539,8 @@ impl Graph {
         object: EntityIx,
         claim: Claim,
     ) -> Result<ClaimIx, GraphError> {
-        self.revision += 1;
-        if self.graph.node_weight(subject).is_none() || self.graph.node_weight(object).is_none() {
-            return Err(GraphError::NoSuchEntity);
-        }
-        if let Some(id) = claim.id {
-            if self.claim_ids.contains_key(&id) {
-                return Err(GraphError::DuplicateClaim(self.str(id).to_string()));
-            }
-        }
-        let ix = self.graph.add_edge(subject, object, claim);
+        let ix = self.insert_claim(subject, object, claim)?;
         self.index_claim(ix);
-        self.record(Undo::ClaimAdded(ix));
         Ok(ix)
     }
 

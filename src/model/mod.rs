@@ -19,6 +19,7 @@ pub mod value;
 pub use claim::*;
 pub use date::{DateUnit, DateValue, PartialDate, Precision};
 pub use documents::{DeclSite, DocumentText};
+pub(crate) use graph::ClaimBatch;
 pub use graph::{Degree, Entity, Graph, GraphError};
 pub use resolution::{Resolution, ResolutionStatus, ResolutionTarget};
 pub use restore::RestoreHoles;
