@@ -155,6 +155,24 @@ fn on_two_threads<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
     on_two_threads_owned(items.iter().collect(), f)
 }
 
+/// `f` of the first half of the items and of the second, on two threads when the machine
+/// has two cores and there are enough items to pay for a thread (else one call of all).
+fn on_two_halves<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if cores < 2 || items.len() < 1024 {
+        return vec![f(items)];
+    }
+    let (first, second) = items.split_at(items.len() / 2);
+    std::thread::scope(|scope| {
+        let later = scope.spawn(|| f(second));
+        let first = f(first);
+        match later.join() {
+            Ok(second) => vec![first, second],
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
 /// [`on_two_threads`] for items given away: `f` takes each item.
 fn on_two_threads_owned<T: Send, R: Send>(mut items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
@@ -301,7 +319,7 @@ struct Engine<'g> {
     /// The ids of the findings recorded, as the numbers their text is written from.
     seen: HashSet<u64, FixedState>,
     questions: Vec<Question<'g>>,
-    question_ids: HashMap<String, usize>,
+    question_ids: HashMap<String, usize, FixedState>,
     /// Class denials with exactly one condition: they are answers to that property's
     /// question (`killed: >=10` denied is a position on how many were killed).
     denial_values: Vec<DenialValue<'g>>,
@@ -441,7 +459,7 @@ impl<'g> Engine<'g> {
             findings: Vec::new(),
             seen: HashSet::default(),
             questions: Vec::new(),
-            question_ids: HashMap::new(),
+            question_ids: HashMap::default(),
             denial_values,
             claim_keys: HashMap::default(),
             pending_sides: Vec::new(),
@@ -510,6 +528,32 @@ impl<'g> Engine<'g> {
         }
     }
 
+    /// The claims [`Engine::matching`] looks at: the type's, or the focus's subjects'.
+    fn candidates(&self, pattern: &RelPattern) -> Vec<ClaimIx> {
+        match &self.focus {
+            None => {
+                let mut out = Vec::with_capacity(self.graph.type_count(pattern.rel_type));
+                out.extend(self.graph.claims_of_type(pattern.rel_type));
+                out
+            }
+            Some(focus) => {
+                self.claims_at(focus.iter().copied(), petgraph::Direction::Outgoing, Some(pattern.rel_type))
+            }
+        }
+    }
+
+    /// The claim with its ends, if it is stated and matches the pattern.
+    fn matched(&self, pattern: &RelPattern, c: ClaimIx) -> Option<(ClaimIx, EntityIx, EntityIx, &'g Claim)> {
+        let graph = self.graph;
+        let claim = graph.claim(c)?;
+        let (s, o) = graph.endpoints(c)?;
+        (claim.kind == ClaimKind::Stated
+            && claim.rel_type == pattern.rel_type
+            && self.matches_end(&pattern.subject, s)
+            && self.matches_end(&pattern.object, o))
+        .then_some((c, s, o, claim))
+    }
+
     /// Those of `claims` that are stated and match the pattern, with their ends.
     fn matching_of(
         &self,
@@ -517,18 +561,9 @@ impl<'g> Engine<'g> {
         claims: impl IntoIterator<Item = ClaimIx>,
         at_most: usize,
     ) -> Vec<(ClaimIx, EntityIx, EntityIx, &'g Claim)> {
-        let graph = self.graph;
         // Reserved at once: a vector grown by doubling touches twice the fresh memory.
         let mut out = Vec::with_capacity(at_most);
-        out.extend(claims.into_iter().filter_map(|c| {
-            let claim = graph.claim(c)?;
-            let (s, o) = graph.endpoints(c)?;
-            (claim.kind == ClaimKind::Stated
-                && claim.rel_type == pattern.rel_type
-                && self.matches_end(&pattern.subject, s)
-                && self.matches_end(&pattern.object, o))
-            .then_some((c, s, o, claim))
-        }));
+        out.extend(claims.into_iter().filter_map(|c| self.matched(pattern, c)));
         out
     }
 

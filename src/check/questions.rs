@@ -45,46 +45,17 @@ impl<'g> Engine<'g> {
             self.findings[fi].sides = sides;
         }
         apply_resolutions(self.graph, &mut self.findings);
-        let positions = on_two_threads(&self.questions, |q| {
-            if q.findings.is_empty() {
-                Vec::new()
-            } else {
-                self.positions(q)
-            }
-        });
         let mut order: Vec<usize> = (0..self.findings.len()).collect();
         order.sort_by(|&a, &b| report_order(&self.findings[a], &self.findings[b]));
         let mut rank = vec![0; order.len()];
         for (r, &i) in order.iter().enumerate() {
             rank[i] = r;
         }
-        let mut disputes: Vec<Dispute> = Vec::new();
-        for (q, positions) in self.questions.iter().zip(positions) {
-            if q.findings.is_empty() {
-                continue;
-            }
-            let mut members = q.findings.clone();
-            members.sort_by_key(|&i| rank[i]);
-            let open: Vec<&Finding> =
-                members.iter().map(|&i| &self.findings[i]).filter(|f| f.is_open()).collect();
-            let severity = if open.is_empty() {
-                members.iter().map(|&i| self.findings[i].severity).min()
-            } else {
-                open.iter().map(|f| f.severity).min()
-            }
-            .unwrap_or(Severity::Suggestion);
-            disputes.push(Dispute {
-                id: q.id.clone(),
-                subject: self.entity_ref(q.subject),
-                object: q.object.map(|o| self.entity_ref(o)),
-                about: q.about.clone(),
-                scope: q.scope.clone(),
-                positions,
-                findings: members.iter().map(|&i| self.findings[i].id.clone()).collect(),
-                severity,
-                open: open.len(),
-            });
-        }
+        // A question's dispute (positions, voices, members in report order) reads only the
+        // engine: two threads write them.
+        let asked: Vec<&Question<'g>> = self.questions.iter().filter(|q| !q.findings.is_empty()).collect();
+        let disputes = on_two_threads(&asked, |q| self.dispute(q, &rank));
+        drop(asked);
         // Sorted as indexes, then moved once into place: a dispute is large to move.
         let mut by_order: Vec<usize> = (0..disputes.len()).collect();
         by_order.sort_by(|&a, &b| dispute_order(&disputes[a], &disputes[b]));
@@ -93,6 +64,33 @@ impl<'g> Engine<'g> {
         let mut findings: Vec<Option<Finding>> = self.findings.into_iter().map(Some).collect();
         let findings = order.into_iter().filter_map(|i| findings[i].take()).collect();
         Analysis { findings, disputes }
+    }
+
+    /// The dispute of a question with findings; `rank` is each finding's place in report
+    /// order.
+    fn dispute(&self, q: &Question<'g>, rank: &[usize]) -> Dispute {
+        let positions = self.positions(q);
+        let mut members = q.findings.clone();
+        members.sort_by_key(|&i| rank[i]);
+        let open: Vec<&Finding> =
+            members.iter().map(|&i| &self.findings[i]).filter(|f| f.is_open()).collect();
+        let severity = if open.is_empty() {
+            members.iter().map(|&i| self.findings[i].severity).min()
+        } else {
+            open.iter().map(|f| f.severity).min()
+        }
+        .unwrap_or(Severity::Suggestion);
+        Dispute {
+            id: q.id.clone(),
+            subject: self.entity_ref(q.subject),
+            object: q.object.map(|o| self.entity_ref(o)),
+            about: q.about.clone(),
+            scope: q.scope.clone(),
+            positions,
+            findings: members.iter().map(|&i| self.findings[i].id.clone()).collect(),
+            severity,
+            open: open.len(),
+        }
     }
 
     // ---- questions -----------------------------------------------------------------------
@@ -106,7 +104,7 @@ impl<'g> Engine<'g> {
         scope: Vec<(String, String)>,
     ) -> usize {
         let key = self.question_key(subject, object, about, &scope);
-        self.question_keyed(key, subject, object, about, scope)
+        self.question_keyed(key, None, subject, object, about, scope)
     }
 
     /// What identifies a question: its dispute's id is a hash of it.
@@ -126,10 +124,12 @@ impl<'g> Engine<'g> {
         )
     }
 
-    /// [`Engine::question`] with its key written already.
+    /// [`Engine::question`] with its key written already (and its dispute's id, when
+    /// written on another thread).
     pub(super) fn question_keyed(
         &mut self,
         key: String,
+        id: Option<String>,
         subject: EntityIx,
         object: Option<EntityIx>,
         about: &str,
@@ -138,7 +138,7 @@ impl<'g> Engine<'g> {
         if let Some(&i) = self.question_ids.get(&key) {
             return i;
         }
-        let id = short_id("D", &key);
+        let id = id.unwrap_or_else(|| short_id("D", &key));
         self.questions.push(Question {
             id,
             subject,
