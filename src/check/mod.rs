@@ -510,22 +510,9 @@ impl<'g> Engine<'g> {
     /// Stated claims matching a pattern, with their ends: one pass over the type's claims,
     /// or over the focus's subjects' claims.
     fn matching(&self, pattern: &RelPattern) -> Vec<(ClaimIx, EntityIx, EntityIx, &'g Claim)> {
-        match &self.focus {
-            None => self.matching_of(
-                pattern,
-                self.graph.claims_of_type(pattern.rel_type),
-                self.graph.type_count(pattern.rel_type),
-            ),
-            Some(focus) => {
-                let claims = self.claims_at(
-                    focus.iter().copied(),
-                    petgraph::Direction::Outgoing,
-                    Some(pattern.rel_type),
-                );
-                let n = claims.len();
-                self.matching_of(pattern, claims, n)
-            }
-        }
+        let claims = self.candidates(pattern);
+        let n = claims.len();
+        self.matching_of(pattern, claims, n)
     }
 
     /// The claims [`Engine::matching`] looks at: the type's, or the focus's subjects'.
@@ -690,19 +677,30 @@ impl<'g> Engine<'g> {
         explain: impl FnOnce(&str, &str) -> String,
     ) {
         self.remember_claim_keys(sides.iter().flat_map(|(_, cs, _)| cs.iter().copied()).collect::<Vec<_>>());
-        if let Some(finding) = self.prepare(kind, constraint, ends, about, sides, Explain::Text(explain)) {
+        let refs = self.ends_refs(ends);
+        if let Some(finding) =
+            self.prepare(kind, constraint, ends, &refs, about, sides, Explain::Text(explain))
+        {
             self.record(finding, question);
         }
     }
 
+    /// The ends of a finding as it shows them ([`Engine::entity_ref`]).
+    fn ends_refs(&self, (s, o): (EntityIx, Option<EntityIx>)) -> (EntityRef, Option<EntityRef>) {
+        (self.entity_ref(s), o.map(|o| self.entity_ref(o)))
+    }
+
     /// The finding [`Engine::emit`] records, written from the graph alone (so two threads can
     /// write findings at once), or `None` when the sides are one voice through a chain.
+    /// `refs` are the ends as [`Engine::ends_refs`] writes them (once for all the findings
+    /// between two ends).
     #[allow(clippy::too_many_arguments)]
     fn prepare(
         &self,
         kind: ContradictionKind,
         constraint: Option<&Constraint>,
         ends: (EntityIx, Option<EntityIx>),
+        refs: &(EntityRef, Option<EntityRef>),
         about: String,
         sides: [SideInput<'g>; 2],
         explain: Explain<impl FnOnce(&str, &str) -> String>,
@@ -759,8 +757,8 @@ impl<'g> Engine<'g> {
             kind,
             severity,
             constraint: constraint_id.map(str::to_string),
-            subject: self.entity_ref(ends.0),
-            object: ends.1.map(|o| self.entity_ref(o)),
+            subject: refs.0.clone(),
+            object: refs.1.clone(),
             about,
             sides: Vec::new(),
             explanation,

@@ -80,10 +80,18 @@ impl<'g> Engine<'g> {
             open.iter().map(|f| f.severity).min()
         }
         .unwrap_or(Severity::Suggestion);
+        // Every finding of a question is between its ends, written alike: a member's are
+        // copied, not looked up again.
+        let first = &self.findings[members[0]];
+        debug_assert!(
+            first.subject == self.entity_ref(q.subject)
+                && first.object == q.object.map(|o| self.entity_ref(o)),
+            "a finding's ends are its question's"
+        );
         Dispute {
             id: q.id.clone(),
-            subject: self.entity_ref(q.subject),
-            object: q.object.map(|o| self.entity_ref(o)),
+            subject: first.subject.clone(),
+            object: first.object.clone(),
             about: q.about.clone(),
             scope: q.scope.clone(),
             positions,
@@ -115,13 +123,21 @@ impl<'g> Engine<'g> {
         about: &str,
         scope: &[(String, String)],
     ) -> String {
-        let scope_text: Vec<String> = scope.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        format!(
-            "{}|{}|{about}|{}",
-            self.graph.entity_id(subject),
-            object.map_or("", |o| self.graph.entity_id(o)),
-            scope_text.join(",")
-        )
+        let (subject, object) =
+            (self.graph.entity_id(subject), object.map_or("", |o| self.graph.entity_id(o)));
+        let mut key = String::with_capacity(subject.len() + object.len() + about.len() + 3);
+        for piece in [subject, "|", object, "|", about, "|"] {
+            key.push_str(piece);
+        }
+        for (i, (k, v)) in scope.iter().enumerate() {
+            if i > 0 {
+                key.push(',');
+            }
+            for piece in [k, "=", v] {
+                key.push_str(piece);
+            }
+        }
+        key
     }
 
     /// [`Engine::question`] with its key written already (and its dispute's id, when
@@ -251,7 +267,9 @@ impl<'g> Engine<'g> {
                         voice.statements.push(statement);
                     }
                     None => {
+                        let source = self.source_ref(a.source);
                         let institution = match institutions.as_slice() {
+                            [one] if *one == a.source => source.clone(),
                             [one] => self.source_ref(*one),
                             _ => {
                                 let names: Vec<EntityRef> =
@@ -266,7 +284,6 @@ impl<'g> Engine<'g> {
                                 }
                             }
                         };
-                        let source = self.source_ref(a.source);
                         out.push((
                             institutions,
                             vec![a.source],
@@ -282,60 +299,66 @@ impl<'g> Engine<'g> {
     /// "One side, two stories": per question, an institution whose voices (different
     /// sources speaking for it) give values that cannot both be true.
     pub(super) fn two_stories(&mut self) {
-        for qi in 0..self.questions.len() {
-            let q = &self.questions[qi];
-            if q.conflicts.is_empty() {
-                continue;
-            }
-            // Institution -> (value index, attestation) of its voices.
-            let mut by_institution: Vec<(Vec<SourceRef>, Vec<Statement<'g>>)> = Vec::new();
-            for (vi, v) in q.values.iter().enumerate() {
-                for (c, a) in &v.atts {
-                    let inst = institutions_of(self.graph, a.source);
-                    match by_institution.iter_mut().find(|(k, _)| *k == inst) {
-                        Some((_, list)) => list.push((vi, *c, a)),
-                        None => by_institution.push((inst, vec![(vi, *c, a)])),
-                    }
-                }
-            }
-            let mut emits = Vec::new();
-            for (inst, stated) in by_institution {
-                let mut involved: Vec<usize> = Vec::new();
-                for &(vi, _, x) in &stated {
-                    for &(vj, _, y) in &stated {
-                        if vi < vj
-                            && q.conflicts.contains(&(vi, vj))
-                            && x.source != y.source
-                            && !same_voice(x, y)
-                        {
-                            for v in [vi, vj] {
-                                if !involved.contains(&v) {
-                                    involved.push(v);
-                                }
-                            }
-                        }
-                    }
-                }
-                if involved.is_empty() {
-                    continue;
-                }
-                involved.sort_by(|&a, &b| q.values[a].order.total_cmp(&q.values[b].order));
-                let sides: Vec<SideInput<'g>> = involved
-                    .iter()
-                    .map(|&vi| {
-                        let atts: Vec<(Option<ClaimIx>, &'g Attestation)> =
-                            stated.iter().filter(|(v, ..)| *v == vi).map(|(_, c, a)| (*c, *a)).collect();
-                        let mut claims: Vec<ClaimIx> = atts.iter().filter_map(|(c, _)| *c).collect();
-                        claims.dedup();
-                        (q.values[vi].written.clone(), claims, atts)
-                    })
-                    .collect();
-                emits.push((inst, sides));
-            }
+        // Which institutions tell two stories reads only the questions: two threads look,
+        // and the findings are recorded in the questions' order.
+        let this = &*self;
+        let found = on_two_threads(&self.questions, |q| this.two_stories_of(q));
+        for (qi, emits) in found.into_iter().enumerate() {
             for (inst, sides) in emits {
                 self.emit_two_stories(qi, &inst, sides);
             }
         }
+    }
+
+    /// The institutions of one question that tell two stories, with the sides of each.
+    #[allow(clippy::type_complexity)]
+    fn two_stories_of(&self, q: &Question<'g>) -> Vec<(Vec<SourceRef>, Vec<SideInput<'g>>)> {
+        let mut emits = Vec::new();
+        if q.conflicts.is_empty() {
+            return emits;
+        }
+        // Institution -> (value index, attestation) of its voices.
+        let mut by_institution: Vec<(Vec<SourceRef>, Vec<Statement<'g>>)> = Vec::new();
+        for (vi, v) in q.values.iter().enumerate() {
+            for (c, a) in &v.atts {
+                let inst = institutions_of(self.graph, a.source);
+                match by_institution.iter_mut().find(|(k, _)| *k == inst) {
+                    Some((_, list)) => list.push((vi, *c, a)),
+                    None => by_institution.push((inst, vec![(vi, *c, a)])),
+                }
+            }
+        }
+        for (inst, stated) in by_institution {
+            let mut involved: Vec<usize> = Vec::new();
+            for &(vi, _, x) in &stated {
+                for &(vj, _, y) in &stated {
+                    if vi < vj && q.conflicts.contains(&(vi, vj)) && x.source != y.source && !same_voice(x, y)
+                    {
+                        for v in [vi, vj] {
+                            if !involved.contains(&v) {
+                                involved.push(v);
+                            }
+                        }
+                    }
+                }
+            }
+            if involved.is_empty() {
+                continue;
+            }
+            involved.sort_by(|&a, &b| q.values[a].order.total_cmp(&q.values[b].order));
+            let sides: Vec<SideInput<'g>> = involved
+                .iter()
+                .map(|&vi| {
+                    let atts: Vec<(Option<ClaimIx>, &'g Attestation)> =
+                        stated.iter().filter(|(v, ..)| *v == vi).map(|(_, c, a)| (*c, *a)).collect();
+                    let mut claims: Vec<ClaimIx> = atts.iter().filter_map(|(c, _)| *c).collect();
+                    claims.dedup();
+                    (q.values[vi].written.clone(), claims, atts)
+                })
+                .collect();
+            emits.push((inst, sides));
+        }
+        emits
     }
 
     fn emit_two_stories(&mut self, qi: usize, institution: &[SourceRef], sides: Vec<SideInput<'g>>) {

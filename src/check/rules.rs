@@ -146,6 +146,7 @@ impl<'g> Engine<'g> {
             })
             .collect();
         let dates = kind == ContradictionKind::Temporal;
+        let refs = self.ends_refs((s, o));
         let findings = conflicts
             .iter()
             .map(|&(i, j)| {
@@ -157,7 +158,7 @@ impl<'g> Engine<'g> {
                 // The explanation is written when the finding is printed
                 // (`Finding::explanation_text`).
                 let explain: Explain<fn(&str, &str) -> String> = Explain::Values { dates };
-                self.prepare(kind, Some(c), (s, o), about.to_string(), sides, explain)
+                self.prepare(kind, Some(c), (s, o), &refs, about.to_string(), sides, explain)
             })
             .collect();
         Some(CheckedGroup {
