@@ -22,6 +22,8 @@ mod rules;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use foldhash::fast::FixedState;
 use std::fmt::Write as _;
@@ -173,24 +175,47 @@ fn on_two_halves<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) ->
     })
 }
 
-/// [`on_two_threads`] for items given away: `f` takes each item.
-fn on_two_threads_owned<T: Send, R: Send>(mut items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+/// [`on_two_threads`] for items given away: `f` takes each item. The items are dealt in
+/// chunks to whichever thread is free, so when one half of the items costs more than the
+/// other, neither thread waits for the other; the results come back in the items' order.
+fn on_two_threads_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    const CHUNK: usize = 256;
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     if cores < 2 || items.len() < 1024 {
         return items.into_iter().map(&f).collect();
     }
     let n = items.len();
-    let second = items.split_off(n / 2);
-    std::thread::scope(|scope| {
-        let later = scope.spawn(|| second.into_iter().map(&f).collect::<Vec<R>>());
-        let mut out: Vec<R> = Vec::with_capacity(n);
-        out.extend(items.into_iter().map(&f));
+    let mut rest = items.into_iter();
+    let chunks: Vec<Mutex<Vec<T>>> = std::iter::from_fn(|| {
+        let chunk: Vec<T> = rest.by_ref().take(CHUNK).collect();
+        (!chunk.is_empty()).then(|| Mutex::new(chunk))
+    })
+    .collect();
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done: Vec<(usize, Vec<R>)> = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(chunk) = chunks.get(i) else { return done };
+            let chunk = std::mem::take(&mut *chunk.lock().unwrap_or_else(PoisonError::into_inner));
+            done.push((i, chunk.into_iter().map(&f).collect()));
+        }
+    };
+    let (mine, theirs) = std::thread::scope(|scope| {
+        let later = scope.spawn(work);
+        let mine = work();
         match later.join() {
-            Ok(rest) => out.extend(rest),
+            Ok(theirs) => (mine, theirs),
             Err(panic) => std::panic::resume_unwind(panic),
         }
-        out
-    })
+    });
+    let mut parts: Vec<(usize, Vec<R>)> = mine.into_iter().chain(theirs).collect();
+    parts.sort_unstable_by_key(|(i, _)| *i);
+    let mut out = Vec::with_capacity(n);
+    for (_, part) in parts {
+        out.extend(part);
+    }
+    out
 }
 
 // ---- the engine ------------------------------------------------------------------------
