@@ -175,11 +175,13 @@ fn on_two_halves<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) ->
     })
 }
 
+/// How many items [`on_two_threads_owned`] deals to a thread at a time.
+const SHARED_CHUNK: usize = 256;
+
 /// [`on_two_threads`] for items given away: `f` takes each item. The items are dealt in
 /// chunks to whichever thread is free, so when one half of the items costs more than the
 /// other, neither thread waits for the other; the results come back in the items' order.
 fn on_two_threads_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
-    const CHUNK: usize = 256;
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     if cores < 2 || items.len() < 1024 {
         return items.into_iter().map(&f).collect();
@@ -187,7 +189,7 @@ fn on_two_threads_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sy
     let n = items.len();
     let mut rest = items.into_iter();
     let chunks: Vec<Mutex<Vec<T>>> = std::iter::from_fn(|| {
-        let chunk: Vec<T> = rest.by_ref().take(CHUNK).collect();
+        let chunk: Vec<T> = rest.by_ref().take(SHARED_CHUNK).collect();
         (!chunk.is_empty()).then(|| Mutex::new(chunk))
     })
     .collect();
@@ -993,6 +995,37 @@ mod tests {
             let expected: Vec<String> = items.iter().map(|i| format!("item {i}")).collect();
             assert_eq!(out, expected, "{n} items");
         }
+    }
+
+    /// Chunks dealt to whichever thread is free come back in the items' order, also when
+    /// each thread takes chunks between the other's: the first chunk waits until the
+    /// second is started and the second until the third is, so one thread holds the first
+    /// and the third, the other the second (on one core, the waits run out after a second
+    /// each and the chunks run in order).
+    #[test]
+    fn chunks_dealt_to_both_threads_come_back_in_order() {
+        use std::sync::atomic::AtomicBool;
+        use std::time::{Duration, Instant};
+        let wait_for = |flag: &AtomicBool| {
+            let started = Instant::now();
+            while !flag.load(Ordering::Acquire) && started.elapsed() < Duration::from_secs(1) {
+                std::thread::yield_now();
+            }
+        };
+        let n = SHARED_CHUNK * 6;
+        let (second, third) = (AtomicBool::new(false), AtomicBool::new(false));
+        let out = on_two_threads_owned((0..n).collect(), |i| {
+            if i == 0 {
+                wait_for(&second);
+            } else if i == SHARED_CHUNK {
+                second.store(true, Ordering::Release);
+                wait_for(&third);
+            } else if i == SHARED_CHUNK * 2 {
+                third.store(true, Ordering::Release);
+            }
+            i
+        });
+        assert_eq!(out, (0..n).collect::<Vec<_>>());
     }
 
     #[test]
