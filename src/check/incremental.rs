@@ -44,17 +44,16 @@ pub struct Tracked {
     revision: u64,
     analysis: Arc<Analysis>,
     /// How many findings each subject (entity id) has: a statement about subjects without
-    /// findings that finds none leaves the analysis as it is.
-    by_subject: HashMap<String, usize>,
+    /// findings that finds none leaves the analysis as it is. Counted at the first
+    /// [`Tracked::update`]: a check whose findings are only read never needs it.
+    by_subject: Option<HashMap<String, usize>>,
 }
 
 impl Tracked {
     /// The full check of the graph as it is.
     pub fn new(graph: &Graph) -> Self {
         let analysis = analyse(graph);
-        let mut by_subject = HashMap::new();
-        count_subjects(&mut by_subject, &analysis.findings);
-        Tracked { revision: graph.revision(), analysis: Arc::new(analysis), by_subject }
+        Tracked { revision: graph.revision(), analysis: Arc::new(analysis), by_subject: None }
     }
 
     /// The graph revision the findings are of.
@@ -101,7 +100,13 @@ impl Tracked {
         }
         let ids: HashSet<&str> = focus.iter().map(|e| graph.entity_id(*e)).collect();
         let focused = analyse_in(graph, Some(focus));
-        if focused.findings.is_empty() && ids.iter().all(|id| !self.by_subject.contains_key(*id)) {
+        let analysis = &self.analysis;
+        let by_subject = self.by_subject.get_or_insert_with(|| {
+            let mut counts = HashMap::new();
+            count_subjects(&mut counts, &analysis.findings);
+            counts
+        });
+        if focused.findings.is_empty() && ids.iter().all(|id| !by_subject.contains_key(*id)) {
             return Some(Vec::new());
         }
         let analysis = Arc::make_mut(&mut self.analysis);
@@ -115,9 +120,9 @@ impl Tracked {
         });
         analysis.disputes.retain(|d| !ids.contains(d.subject.id.as_str()));
         for id in &ids {
-            self.by_subject.remove(*id);
+            by_subject.remove(*id);
         }
-        count_subjects(&mut self.by_subject, &focused.findings);
+        count_subjects(by_subject, &focused.findings);
         let new: Vec<Finding> =
             focused.findings.iter().filter(|f| !before.contains(&f.id)).cloned().collect();
         // Two sorted runs: the sort merges them.

@@ -22,6 +22,8 @@ mod rules;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use foldhash::fast::FixedState;
 use std::fmt::Write as _;
@@ -155,24 +157,67 @@ fn on_two_threads<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
     on_two_threads_owned(items.iter().collect(), f)
 }
 
-/// [`on_two_threads`] for items given away: `f` takes each item.
-fn on_two_threads_owned<T: Send, R: Send>(mut items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+/// `f` of the first half of the items and of the second, on two threads when the machine
+/// has two cores and there are enough items to pay for a thread (else one call of all).
+fn on_two_halves<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if cores < 2 || items.len() < 1024 {
+        return vec![f(items)];
+    }
+    let (first, second) = items.split_at(items.len() / 2);
+    std::thread::scope(|scope| {
+        let later = scope.spawn(|| f(second));
+        let first = f(first);
+        match later.join() {
+            Ok(second) => vec![first, second],
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+/// How many items [`on_two_threads_owned`] deals to a thread at a time.
+const SHARED_CHUNK: usize = 256;
+
+/// [`on_two_threads`] for items given away: `f` takes each item. The items are dealt in
+/// chunks to whichever thread is free, so when one half of the items costs more than the
+/// other, neither thread waits for the other; the results come back in the items' order.
+fn on_two_threads_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     if cores < 2 || items.len() < 1024 {
         return items.into_iter().map(&f).collect();
     }
     let n = items.len();
-    let second = items.split_off(n / 2);
-    std::thread::scope(|scope| {
-        let later = scope.spawn(|| second.into_iter().map(&f).collect::<Vec<R>>());
-        let mut out: Vec<R> = Vec::with_capacity(n);
-        out.extend(items.into_iter().map(&f));
+    let mut rest = items.into_iter();
+    let chunks: Vec<Mutex<Vec<T>>> = std::iter::from_fn(|| {
+        let chunk: Vec<T> = rest.by_ref().take(SHARED_CHUNK).collect();
+        (!chunk.is_empty()).then(|| Mutex::new(chunk))
+    })
+    .collect();
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done: Vec<(usize, Vec<R>)> = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(chunk) = chunks.get(i) else { return done };
+            let chunk = std::mem::take(&mut *chunk.lock().unwrap_or_else(PoisonError::into_inner));
+            done.push((i, chunk.into_iter().map(&f).collect()));
+        }
+    };
+    let (mine, theirs) = std::thread::scope(|scope| {
+        let later = scope.spawn(work);
+        let mine = work();
         match later.join() {
-            Ok(rest) => out.extend(rest),
+            Ok(theirs) => (mine, theirs),
             Err(panic) => std::panic::resume_unwind(panic),
         }
-        out
-    })
+    });
+    let mut parts: Vec<(usize, Vec<R>)> = mine.into_iter().chain(theirs).collect();
+    parts.sort_unstable_by_key(|(i, _)| *i);
+    let mut out = Vec::with_capacity(n);
+    for (_, part) in parts {
+        out.extend(part);
+    }
+    out
 }
 
 // ---- the engine ------------------------------------------------------------------------
@@ -301,7 +346,7 @@ struct Engine<'g> {
     /// The ids of the findings recorded, as the numbers their text is written from.
     seen: HashSet<u64, FixedState>,
     questions: Vec<Question<'g>>,
-    question_ids: HashMap<String, usize>,
+    question_ids: HashMap<String, usize, FixedState>,
     /// Class denials with exactly one condition: they are answers to that property's
     /// question (`killed: >=10` denied is a position on how many were killed).
     denial_values: Vec<DenialValue<'g>>,
@@ -441,7 +486,7 @@ impl<'g> Engine<'g> {
             findings: Vec::new(),
             seen: HashSet::default(),
             questions: Vec::new(),
-            question_ids: HashMap::new(),
+            question_ids: HashMap::default(),
             denial_values,
             claim_keys: HashMap::default(),
             pending_sides: Vec::new(),
@@ -492,22 +537,35 @@ impl<'g> Engine<'g> {
     /// Stated claims matching a pattern, with their ends: one pass over the type's claims,
     /// or over the focus's subjects' claims.
     fn matching(&self, pattern: &RelPattern) -> Vec<(ClaimIx, EntityIx, EntityIx, &'g Claim)> {
+        let claims = self.candidates(pattern);
+        let n = claims.len();
+        self.matching_of(pattern, claims, n)
+    }
+
+    /// The claims [`Engine::matching`] looks at: the type's, or the focus's subjects'.
+    fn candidates(&self, pattern: &RelPattern) -> Vec<ClaimIx> {
         match &self.focus {
-            None => self.matching_of(
-                pattern,
-                self.graph.claims_of_type(pattern.rel_type),
-                self.graph.type_count(pattern.rel_type),
-            ),
+            None => {
+                let mut out = Vec::with_capacity(self.graph.type_count(pattern.rel_type));
+                out.extend(self.graph.claims_of_type(pattern.rel_type));
+                out
+            }
             Some(focus) => {
-                let claims = self.claims_at(
-                    focus.iter().copied(),
-                    petgraph::Direction::Outgoing,
-                    Some(pattern.rel_type),
-                );
-                let n = claims.len();
-                self.matching_of(pattern, claims, n)
+                self.claims_at(focus.iter().copied(), petgraph::Direction::Outgoing, Some(pattern.rel_type))
             }
         }
+    }
+
+    /// The claim with its ends, if it is stated and matches the pattern.
+    fn matched(&self, pattern: &RelPattern, c: ClaimIx) -> Option<(ClaimIx, EntityIx, EntityIx, &'g Claim)> {
+        let graph = self.graph;
+        let claim = graph.claim(c)?;
+        let (s, o) = graph.endpoints(c)?;
+        (claim.kind == ClaimKind::Stated
+            && claim.rel_type == pattern.rel_type
+            && self.matches_end(&pattern.subject, s)
+            && self.matches_end(&pattern.object, o))
+        .then_some((c, s, o, claim))
     }
 
     /// Those of `claims` that are stated and match the pattern, with their ends.
@@ -517,18 +575,9 @@ impl<'g> Engine<'g> {
         claims: impl IntoIterator<Item = ClaimIx>,
         at_most: usize,
     ) -> Vec<(ClaimIx, EntityIx, EntityIx, &'g Claim)> {
-        let graph = self.graph;
         // Reserved at once: a vector grown by doubling touches twice the fresh memory.
         let mut out = Vec::with_capacity(at_most);
-        out.extend(claims.into_iter().filter_map(|c| {
-            let claim = graph.claim(c)?;
-            let (s, o) = graph.endpoints(c)?;
-            (claim.kind == ClaimKind::Stated
-                && claim.rel_type == pattern.rel_type
-                && self.matches_end(&pattern.subject, s)
-                && self.matches_end(&pattern.object, o))
-            .then_some((c, s, o, claim))
-        }));
+        out.extend(claims.into_iter().filter_map(|c| self.matched(pattern, c)));
         out
     }
 
@@ -655,19 +704,30 @@ impl<'g> Engine<'g> {
         explain: impl FnOnce(&str, &str) -> String,
     ) {
         self.remember_claim_keys(sides.iter().flat_map(|(_, cs, _)| cs.iter().copied()).collect::<Vec<_>>());
-        if let Some(finding) = self.prepare(kind, constraint, ends, about, sides, Explain::Text(explain)) {
+        let refs = self.ends_refs(ends);
+        if let Some(finding) =
+            self.prepare(kind, constraint, ends, &refs, about, sides, Explain::Text(explain))
+        {
             self.record(finding, question);
         }
     }
 
+    /// The ends of a finding as it shows them ([`Engine::entity_ref`]).
+    fn ends_refs(&self, (s, o): (EntityIx, Option<EntityIx>)) -> (EntityRef, Option<EntityRef>) {
+        (self.entity_ref(s), o.map(|o| self.entity_ref(o)))
+    }
+
     /// The finding [`Engine::emit`] records, written from the graph alone (so two threads can
     /// write findings at once), or `None` when the sides are one voice through a chain.
+    /// `refs` are the ends as [`Engine::ends_refs`] writes them (once for all the findings
+    /// between two ends).
     #[allow(clippy::too_many_arguments)]
     fn prepare(
         &self,
         kind: ContradictionKind,
         constraint: Option<&Constraint>,
         ends: (EntityIx, Option<EntityIx>),
+        refs: &(EntityRef, Option<EntityRef>),
         about: String,
         sides: [SideInput<'g>; 2],
         explain: Explain<impl FnOnce(&str, &str) -> String>,
@@ -724,8 +784,8 @@ impl<'g> Engine<'g> {
             kind,
             severity,
             constraint: constraint_id.map(str::to_string),
-            subject: self.entity_ref(ends.0),
-            object: ends.1.map(|o| self.entity_ref(o)),
+            subject: refs.0.clone(),
+            object: refs.1.clone(),
             about,
             sides: Vec::new(),
             explanation,
@@ -935,6 +995,37 @@ mod tests {
             let expected: Vec<String> = items.iter().map(|i| format!("item {i}")).collect();
             assert_eq!(out, expected, "{n} items");
         }
+    }
+
+    /// Chunks dealt to whichever thread is free come back in the items' order, also when
+    /// each thread takes chunks between the other's: the first chunk waits until the
+    /// second is started and the second until the third is, so one thread holds the first
+    /// and the third, the other the second (on one core, the waits run out after a second
+    /// each and the chunks run in order).
+    #[test]
+    fn chunks_dealt_to_both_threads_come_back_in_order() {
+        use std::sync::atomic::AtomicBool;
+        use std::time::{Duration, Instant};
+        let wait_for = |flag: &AtomicBool| {
+            let started = Instant::now();
+            while !flag.load(Ordering::Acquire) && started.elapsed() < Duration::from_secs(1) {
+                std::thread::yield_now();
+            }
+        };
+        let n = SHARED_CHUNK * 6;
+        let (second, third) = (AtomicBool::new(false), AtomicBool::new(false));
+        let out = on_two_threads_owned((0..n).collect(), |i| {
+            if i == 0 {
+                wait_for(&second);
+            } else if i == SHARED_CHUNK {
+                second.store(true, Ordering::Release);
+                wait_for(&third);
+            } else if i == SHARED_CHUNK * 2 {
+                third.store(true, Ordering::Release);
+            }
+            i
+        });
+        assert_eq!(out, (0..n).collect::<Vec<_>>());
     }
 
     #[test]

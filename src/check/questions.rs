@@ -45,46 +45,17 @@ impl<'g> Engine<'g> {
             self.findings[fi].sides = sides;
         }
         apply_resolutions(self.graph, &mut self.findings);
-        let positions = on_two_threads(&self.questions, |q| {
-            if q.findings.is_empty() {
-                Vec::new()
-            } else {
-                self.positions(q)
-            }
-        });
         let mut order: Vec<usize> = (0..self.findings.len()).collect();
         order.sort_by(|&a, &b| report_order(&self.findings[a], &self.findings[b]));
         let mut rank = vec![0; order.len()];
         for (r, &i) in order.iter().enumerate() {
             rank[i] = r;
         }
-        let mut disputes: Vec<Dispute> = Vec::new();
-        for (q, positions) in self.questions.iter().zip(positions) {
-            if q.findings.is_empty() {
-                continue;
-            }
-            let mut members = q.findings.clone();
-            members.sort_by_key(|&i| rank[i]);
-            let open: Vec<&Finding> =
-                members.iter().map(|&i| &self.findings[i]).filter(|f| f.is_open()).collect();
-            let severity = if open.is_empty() {
-                members.iter().map(|&i| self.findings[i].severity).min()
-            } else {
-                open.iter().map(|f| f.severity).min()
-            }
-            .unwrap_or(Severity::Suggestion);
-            disputes.push(Dispute {
-                id: q.id.clone(),
-                subject: self.entity_ref(q.subject),
-                object: q.object.map(|o| self.entity_ref(o)),
-                about: q.about.clone(),
-                scope: q.scope.clone(),
-                positions,
-                findings: members.iter().map(|&i| self.findings[i].id.clone()).collect(),
-                severity,
-                open: open.len(),
-            });
-        }
+        // A question's dispute (positions, voices, members in report order) reads only the
+        // engine: two threads write them.
+        let asked: Vec<&Question<'g>> = self.questions.iter().filter(|q| !q.findings.is_empty()).collect();
+        let disputes = on_two_threads(&asked, |q| self.dispute(q, &rank));
+        drop(asked);
         // Sorted as indexes, then moved once into place: a dispute is large to move.
         let mut by_order: Vec<usize> = (0..disputes.len()).collect();
         by_order.sort_by(|&a, &b| dispute_order(&disputes[a], &disputes[b]));
@@ -93,6 +64,41 @@ impl<'g> Engine<'g> {
         let mut findings: Vec<Option<Finding>> = self.findings.into_iter().map(Some).collect();
         let findings = order.into_iter().filter_map(|i| findings[i].take()).collect();
         Analysis { findings, disputes }
+    }
+
+    /// The dispute of a question with findings; `rank` is each finding's place in report
+    /// order.
+    fn dispute(&self, q: &Question<'g>, rank: &[usize]) -> Dispute {
+        let positions = self.positions(q);
+        let mut members = q.findings.clone();
+        members.sort_by_key(|&i| rank[i]);
+        let open: Vec<&Finding> =
+            members.iter().map(|&i| &self.findings[i]).filter(|f| f.is_open()).collect();
+        let severity = if open.is_empty() {
+            members.iter().map(|&i| self.findings[i].severity).min()
+        } else {
+            open.iter().map(|f| f.severity).min()
+        }
+        .unwrap_or(Severity::Suggestion);
+        // Every finding of a question is between its ends, written alike: a member's are
+        // copied, not looked up again.
+        let first = &self.findings[members[0]];
+        debug_assert!(
+            first.subject == self.entity_ref(q.subject)
+                && first.object == q.object.map(|o| self.entity_ref(o)),
+            "a finding's ends are its question's"
+        );
+        Dispute {
+            id: q.id.clone(),
+            subject: first.subject.clone(),
+            object: first.object.clone(),
+            about: q.about.clone(),
+            scope: q.scope.clone(),
+            positions,
+            findings: members.iter().map(|&i| self.findings[i].id.clone()).collect(),
+            severity,
+            open: open.len(),
+        }
     }
 
     // ---- questions -----------------------------------------------------------------------
@@ -106,7 +112,7 @@ impl<'g> Engine<'g> {
         scope: Vec<(String, String)>,
     ) -> usize {
         let key = self.question_key(subject, object, about, &scope);
-        self.question_keyed(key, subject, object, about, scope)
+        self.question_keyed(key, None, subject, object, about, scope)
     }
 
     /// What identifies a question: its dispute's id is a hash of it.
@@ -117,19 +123,29 @@ impl<'g> Engine<'g> {
         about: &str,
         scope: &[(String, String)],
     ) -> String {
-        let scope_text: Vec<String> = scope.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        format!(
-            "{}|{}|{about}|{}",
-            self.graph.entity_id(subject),
-            object.map_or("", |o| self.graph.entity_id(o)),
-            scope_text.join(",")
-        )
+        let (subject, object) =
+            (self.graph.entity_id(subject), object.map_or("", |o| self.graph.entity_id(o)));
+        let mut key = String::with_capacity(subject.len() + object.len() + about.len() + 3);
+        for piece in [subject, "|", object, "|", about, "|"] {
+            key.push_str(piece);
+        }
+        for (i, (k, v)) in scope.iter().enumerate() {
+            if i > 0 {
+                key.push(',');
+            }
+            for piece in [k, "=", v] {
+                key.push_str(piece);
+            }
+        }
+        key
     }
 
-    /// [`Engine::question`] with its key written already.
+    /// [`Engine::question`] with its key written already (and its dispute's id, when
+    /// written on another thread).
     pub(super) fn question_keyed(
         &mut self,
         key: String,
+        id: Option<String>,
         subject: EntityIx,
         object: Option<EntityIx>,
         about: &str,
@@ -138,7 +154,7 @@ impl<'g> Engine<'g> {
         if let Some(&i) = self.question_ids.get(&key) {
             return i;
         }
-        let id = short_id("D", &key);
+        let id = id.unwrap_or_else(|| short_id("D", &key));
         self.questions.push(Question {
             id,
             subject,
@@ -251,7 +267,9 @@ impl<'g> Engine<'g> {
                         voice.statements.push(statement);
                     }
                     None => {
+                        let source = self.source_ref(a.source);
                         let institution = match institutions.as_slice() {
+                            [one] if *one == a.source => source.clone(),
                             [one] => self.source_ref(*one),
                             _ => {
                                 let names: Vec<EntityRef> =
@@ -266,7 +284,6 @@ impl<'g> Engine<'g> {
                                 }
                             }
                         };
-                        let source = self.source_ref(a.source);
                         out.push((
                             institutions,
                             vec![a.source],
@@ -282,60 +299,66 @@ impl<'g> Engine<'g> {
     /// "One side, two stories": per question, an institution whose voices (different
     /// sources speaking for it) give values that cannot both be true.
     pub(super) fn two_stories(&mut self) {
-        for qi in 0..self.questions.len() {
-            let q = &self.questions[qi];
-            if q.conflicts.is_empty() {
-                continue;
-            }
-            // Institution -> (value index, attestation) of its voices.
-            let mut by_institution: Vec<(Vec<SourceRef>, Vec<Statement<'g>>)> = Vec::new();
-            for (vi, v) in q.values.iter().enumerate() {
-                for (c, a) in &v.atts {
-                    let inst = institutions_of(self.graph, a.source);
-                    match by_institution.iter_mut().find(|(k, _)| *k == inst) {
-                        Some((_, list)) => list.push((vi, *c, a)),
-                        None => by_institution.push((inst, vec![(vi, *c, a)])),
-                    }
-                }
-            }
-            let mut emits = Vec::new();
-            for (inst, stated) in by_institution {
-                let mut involved: Vec<usize> = Vec::new();
-                for &(vi, _, x) in &stated {
-                    for &(vj, _, y) in &stated {
-                        if vi < vj
-                            && q.conflicts.contains(&(vi, vj))
-                            && x.source != y.source
-                            && !same_voice(x, y)
-                        {
-                            for v in [vi, vj] {
-                                if !involved.contains(&v) {
-                                    involved.push(v);
-                                }
-                            }
-                        }
-                    }
-                }
-                if involved.is_empty() {
-                    continue;
-                }
-                involved.sort_by(|&a, &b| q.values[a].order.total_cmp(&q.values[b].order));
-                let sides: Vec<SideInput<'g>> = involved
-                    .iter()
-                    .map(|&vi| {
-                        let atts: Vec<(Option<ClaimIx>, &'g Attestation)> =
-                            stated.iter().filter(|(v, ..)| *v == vi).map(|(_, c, a)| (*c, *a)).collect();
-                        let mut claims: Vec<ClaimIx> = atts.iter().filter_map(|(c, _)| *c).collect();
-                        claims.dedup();
-                        (q.values[vi].written.clone(), claims, atts)
-                    })
-                    .collect();
-                emits.push((inst, sides));
-            }
+        // Which institutions tell two stories reads only the questions: two threads look,
+        // and the findings are recorded in the questions' order.
+        let this = &*self;
+        let found = on_two_threads(&self.questions, |q| this.two_stories_of(q));
+        for (qi, emits) in found.into_iter().enumerate() {
             for (inst, sides) in emits {
                 self.emit_two_stories(qi, &inst, sides);
             }
         }
+    }
+
+    /// The institutions of one question that tell two stories, with the sides of each.
+    #[allow(clippy::type_complexity)]
+    fn two_stories_of(&self, q: &Question<'g>) -> Vec<(Vec<SourceRef>, Vec<SideInput<'g>>)> {
+        let mut emits = Vec::new();
+        if q.conflicts.is_empty() {
+            return emits;
+        }
+        // Institution -> (value index, attestation) of its voices.
+        let mut by_institution: Vec<(Vec<SourceRef>, Vec<Statement<'g>>)> = Vec::new();
+        for (vi, v) in q.values.iter().enumerate() {
+            for (c, a) in &v.atts {
+                let inst = institutions_of(self.graph, a.source);
+                match by_institution.iter_mut().find(|(k, _)| *k == inst) {
+                    Some((_, list)) => list.push((vi, *c, a)),
+                    None => by_institution.push((inst, vec![(vi, *c, a)])),
+                }
+            }
+        }
+        for (inst, stated) in by_institution {
+            let mut involved: Vec<usize> = Vec::new();
+            for &(vi, _, x) in &stated {
+                for &(vj, _, y) in &stated {
+                    if vi < vj && q.conflicts.contains(&(vi, vj)) && x.source != y.source && !same_voice(x, y)
+                    {
+                        for v in [vi, vj] {
+                            if !involved.contains(&v) {
+                                involved.push(v);
+                            }
+                        }
+                    }
+                }
+            }
+            if involved.is_empty() {
+                continue;
+            }
+            involved.sort_by(|&a, &b| q.values[a].order.total_cmp(&q.values[b].order));
+            let sides: Vec<SideInput<'g>> = involved
+                .iter()
+                .map(|&vi| {
+                    let atts: Vec<(Option<ClaimIx>, &'g Attestation)> =
+                        stated.iter().filter(|(v, ..)| *v == vi).map(|(_, c, a)| (*c, *a)).collect();
+                    let mut claims: Vec<ClaimIx> = atts.iter().filter_map(|(c, _)| *c).collect();
+                    claims.dedup();
+                    (q.values[vi].written.clone(), claims, atts)
+                })
+                .collect();
+            emits.push((inst, sides));
+        }
+        emits
     }
 
     fn emit_two_stories(&mut self, qi: usize, institution: &[SourceRef], sides: Vec<SideInput<'g>>) {

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use foldhash::fast::FixedState;
 
 use super::{
-    on_two_threads, same_voice, Attestations, Bucket, Comparable, ContradictionKind, Engine, Explain,
-    GroupKey, Prepared, QuestionRef,
+    on_two_halves, on_two_threads_owned, same_voice, short_id, Attestations, Bucket, Comparable,
+    ContradictionKind, Engine, Explain, GroupKey, Prepared, QuestionRef,
 };
 use crate::model::claim::within;
 use crate::model::{
@@ -18,7 +18,11 @@ use crate::model::{
 
 /// What [`Engine::check_group`] found in a group, for [`Engine::pairwise`] to record.
 struct CheckedGroup<'g> {
+    key: GroupKey,
+    buckets: Vec<Bucket>,
     question_key: String,
+    /// The dispute id of the question: [`short_id`] of its key.
+    question_id: String,
     scope: Vec<(String, String)>,
     /// Each bucket's place among the question's values, and its attestations.
     values: Vec<(f64, Attestations<'g>)>,
@@ -32,40 +36,46 @@ struct CheckedGroup<'g> {
 /// hasher's order never shows.
 type Groups<V> = HashMap<GroupKey, V, FixedState>;
 
+/// A claim of a `SINGLE ... ON` constraint's pattern with its group and its value.
+type Valued<'g> = (GroupKey, ClaimIx, &'g Claim, &'g Value);
+
 impl<'g> Engine<'g> {
     /// Compares every pair of buckets of every group; each group with a conflict (or a
     /// class denial of one of its values) becomes a question whose values are its buckets
-    /// and the denials of `prop`.
+    /// and the denials of `prop`. A group's buckets are made by `buckets_of`, on the thread
+    /// that compares them.
     #[allow(clippy::too_many_arguments)]
-    fn pairwise(
+    fn pairwise<G: Send>(
         &mut self,
         kind: ContradictionKind,
         c: &Constraint,
         about: &str,
         prop: Option<Sym>,
         rel_type: Sym,
-        groups: Vec<(GroupKey, Vec<Bucket>)>,
+        groups: Vec<(GroupKey, G)>,
+        buckets_of: impl Fn(&Self, G) -> Vec<Bucket> + Sync,
     ) {
         let per: Vec<String> = c.per.iter().map(|k| self.graph.str(*k).to_string()).collect();
-        // One value and no class denial to answer it: nothing to compare (most groups).
-        let groups: Vec<(GroupKey, Vec<Bucket>)> = groups
-            .into_iter()
-            .filter(|(_, buckets)| buckets.len() > 1 || !self.denial_values.is_empty())
-            .collect();
         // Comparing a group's values and writing its findings reads the graph only: two
         // threads share the groups, and their findings are recorded in the groups' order.
         let this = &*self;
-        let checked = on_two_threads(&groups, |((s, o, scope), buckets)| {
-            this.check_group(kind, c, about, prop, rel_type, (*s, *o), &per, scope, buckets)
+        let checked = on_two_threads_owned(groups, |(key, group)| {
+            let buckets = buckets_of(this, group);
+            // One value and no class denial to answer it: nothing to compare (most groups).
+            if buckets.is_empty() || (buckets.len() < 2 && this.denial_values.is_empty()) {
+                return None;
+            }
+            this.check_group(kind, c, about, prop, rel_type, key, &per, buckets)
         });
         let found: usize = checked.iter().flatten().map(|g| g.findings.len()).sum();
         self.findings.reserve(found);
         self.pending_sides.reserve(found);
-        for (((s, o, _), buckets), checked) in groups.into_iter().zip(checked) {
-            let Some(group) = checked else { continue };
-            let qi = self.question_keyed(group.question_key, s, o, about, group.scope);
-            let mut index = Vec::new();
-            for (b, (order, atts)) in buckets.into_iter().zip(group.values) {
+        for group in checked.into_iter().flatten() {
+            let (s, o, _) = group.key;
+            let qi =
+                self.question_keyed(group.question_key, Some(group.question_id), s, o, about, group.scope);
+            let mut index = Vec::with_capacity(group.buckets.len());
+            for (b, (order, atts)) in group.buckets.into_iter().zip(group.values) {
                 index.push(self.question_value_with(qi, b.written, order, || atts));
             }
             for &d in &group.denials {
@@ -93,11 +103,12 @@ impl<'g> Engine<'g> {
         about: &str,
         prop: Option<Sym>,
         rel_type: Sym,
-        (s, o): (EntityIx, Option<EntityIx>),
+        key: GroupKey,
         per: &[String],
-        scope: &[String],
-        buckets: &[Bucket],
+        buckets: Vec<Bucket>,
     ) -> Option<CheckedGroup<'g>> {
+        let (s, o, scope) = &key;
+        let (s, o) = (*s, *o);
         let mut conflicts: Vec<(usize, usize)> = Vec::new();
         for i in 0..buckets.len() {
             for j in (i + 1)..buckets.len() {
@@ -127,6 +138,7 @@ impl<'g> Engine<'g> {
         }
         let scope: Vec<(String, String)> = per.iter().cloned().zip(scope.iter().cloned()).collect();
         let question_key = self.question_key(s, o, about, &scope);
+        let question_id = short_id("D", &question_key);
         let values: Vec<(f64, Attestations<'g>)> = buckets
             .iter()
             .map(|b| {
@@ -134,6 +146,7 @@ impl<'g> Engine<'g> {
             })
             .collect();
         let dates = kind == ContradictionKind::Temporal;
+        let refs = self.ends_refs((s, o));
         let findings = conflicts
             .iter()
             .map(|&(i, j)| {
@@ -145,10 +158,20 @@ impl<'g> Engine<'g> {
                 // The explanation is written when the finding is printed
                 // (`Finding::explanation_text`).
                 let explain: Explain<fn(&str, &str) -> String> = Explain::Values { dates };
-                self.prepare(kind, Some(c), (s, o), about.to_string(), sides, explain)
+                self.prepare(kind, Some(c), (s, o), &refs, about.to_string(), sides, explain)
             })
             .collect();
-        Some(CheckedGroup { question_key, scope, values, denials, conflicts, findings })
+        Some(CheckedGroup {
+            key,
+            buckets,
+            question_key,
+            question_id,
+            scope,
+            values,
+            denials,
+            conflicts,
+            findings,
+        })
     }
 
     /// SINGLE ... ON p (and TEMPORAL ... ON p): one value per (subject, object, scope).
@@ -162,53 +185,69 @@ impl<'g> Engine<'g> {
         // Claims are grouped first; values are written out only in groups that can hold a
         // disagreement: two claims or more, or any group when a class denial may answer it
         // (most groups have one claim, and `pairwise` drops a group of one value anyway).
-        // Sorted by group (a stable sort keeps each group's claims in the order a pass
-        // meets them), the groups are runs, in key order.
-        let matching = self.matching(pattern);
-        let mut claims: Vec<(GroupKey, ClaimIx, &'g Claim, &'g Value)> = Vec::with_capacity(matching.len());
-        for (ix, s, o, claim) in matching {
-            let Some(v) = claim.prop(prop) else { continue };
-            if !self.supported(ix) {
-                continue;
-            }
-            claims.push(((s, Some(o), self.scope(claim, &c.per)), ix, claim, v));
-        }
-        // Claims arrive in index order, so the index as a tie-break keeps it within a group.
-        claims.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
-        let one_is_enough = !self.denial_values.is_empty();
-        let mut groups: Vec<(GroupKey, Vec<Bucket>)> = Vec::new();
-        let mut rest = claims.as_slice();
-        while let Some(first) = rest.first() {
-            let n = rest.iter().take_while(|x| x.0 == first.0).count();
-            let (group, after) = rest.split_at(n);
-            rest = after;
-            if group.len() < 2 && !one_is_enough {
-                continue;
-            }
-            let mut buckets: Vec<Bucket> = Vec::new();
-            for &(_, ix, claim, v) in group {
-                let Some((written, comparable)) = self.comparable(claim, v) else { continue };
-                if kind == ContradictionKind::Temporal
-                    && !matches!(comparable, Comparable::Date(_) | Comparable::Moment(_))
-                {
+        // The claims are read (pattern, value, support, scope) on two threads, each sorting
+        // its half by group; the claim index breaks ties, so the order is total and the
+        // halves merge into the order one pass would give: the groups are runs, in key
+        // order, each group's claims in index order.
+        let candidates = self.candidates(pattern);
+        let this = &*self;
+        let mut halves = on_two_halves(&candidates, |part| {
+            let mut claims: Vec<Valued<'g>> = Vec::with_capacity(part.len());
+            for &c0 in part {
+                let Some((ix, s, o, claim)) = this.matched(pattern, c0) else { continue };
+                let Some(v) = claim.prop(prop) else { continue };
+                if !this.supported(ix) {
                     continue;
                 }
-                match buckets.iter_mut().find(|b| b.written == written) {
-                    Some(b) => b.claims.push(ix),
-                    None => buckets.push(Bucket {
-                        written,
-                        comparable: Some(comparable),
-                        value: v.clone(),
-                        claims: vec![ix],
-                    }),
-                }
+                claims.push(((s, Some(o), this.scope(claim, &c.per)), ix, claim, v));
             }
-            if !buckets.is_empty() {
-                groups.push((first.0.clone(), buckets));
+            claims.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+            claims
+        });
+        let mut claims = halves.remove(0);
+        if let Some(second) = halves.pop() {
+            claims.extend(second);
+            // Two sorted runs: the stable sort merges them.
+            claims.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+        }
+        let one_is_enough = !self.denial_values.is_empty();
+        let mut groups: Vec<(GroupKey, std::ops::Range<usize>)> = Vec::new();
+        let mut at = 0;
+        while let Some(first) = claims.get(at) {
+            let n = claims[at..].iter().take_while(|x| x.0 == first.0).count();
+            if n >= 2 || one_is_enough {
+                groups.push((first.0.clone(), at..at + n));
             }
+            at += n;
         }
         let about = self.graph.str(prop).to_string();
-        self.pairwise(kind, c, &about, Some(prop), pattern.rel_type, groups);
+        let claims = &claims;
+        self.pairwise(kind, c, &about, Some(prop), pattern.rel_type, groups, |this, range| {
+            this.value_buckets(kind, &claims[range])
+        });
+    }
+
+    /// The buckets of one group of [`Engine::single_value`]: its claims by value as written.
+    fn value_buckets(&self, kind: ContradictionKind, group: &[Valued<'g>]) -> Vec<Bucket> {
+        let mut buckets: Vec<Bucket> = Vec::new();
+        for &(_, ix, claim, v) in group {
+            let Some((written, comparable)) = self.comparable(claim, v) else { continue };
+            if kind == ContradictionKind::Temporal
+                && !matches!(comparable, Comparable::Date(_) | Comparable::Moment(_))
+            {
+                continue;
+            }
+            match buckets.iter_mut().find(|b| b.written == written) {
+                Some(b) => b.claims.push(ix),
+                None => buckets.push(Bucket {
+                    written,
+                    comparable: Some(comparable),
+                    value: v.clone(),
+                    claims: vec![ix],
+                }),
+            }
+        }
+        buckets
     }
 
     /// SINGLE without ON: one object per subject (and scope).
@@ -232,7 +271,7 @@ impl<'g> Engine<'g> {
         }
         let about = self.graph.str(pattern.rel_type).to_string();
         let groups = groups.into_iter().collect::<BTreeMap<_, _>>().into_iter().collect();
-        self.pairwise(ContradictionKind::SingleValue, c, &about, None, pattern.rel_type, groups);
+        self.pairwise(ContradictionKind::SingleValue, c, &about, None, pattern.rel_type, groups, |_, b| b);
     }
 
     /// SUM a + b = total: the parts a claim gives imply an interval for the total (a missing
