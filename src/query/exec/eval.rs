@@ -50,6 +50,20 @@ pub(crate) fn property(g: &Graph, base: &Value, key: &PropKey) -> EvalResult<Val
     }
 }
 
+/// Reads what [`property`] of a node will read (the entity's slot, its property list and a
+/// string value's first bytes) without building the value. [`Project`](super::rows::Project)
+/// calls it over a batch's rows first: each row's reads are cache misses on a large graph,
+/// independent of the other rows', so the processor has several in flight, where building
+/// the values row by row waits for each in turn.
+pub(crate) fn warm_property(g: &Graph, base: &Value, key: &PropKey) {
+    let Value::Node(ix) = base else { return };
+    let Some(k) = key.sym(g) else { return };
+    let found = g.entity(*ix).and_then(|e| e.props.iter().find(|(p, _)| *p == k));
+    if let Some((_, Stored::String(s))) = found {
+        std::hint::black_box(s.as_bytes().first());
+    }
+}
+
 /// `x.key <op> value` (or `value <op> x.key` when `flipped`): integers and string
 /// equality straight from the stored value, anything else through the value layer.
 fn property_compare(

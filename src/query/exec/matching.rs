@@ -355,6 +355,11 @@ impl<'p> Matcher<'p> {
                 };
                 if let Value::Node(from) = self.row[x.from] {
                     edges_of(g, from, x.dir, self.resolved[i].types.as_deref(), &mut edges);
+                    if let Some(StepKind::Expand(next)) = self.plan.steps.get(i + 1).map(|s| &s.kind) {
+                        if next.from == x.to {
+                            warm_adjacency(g, &edges, next.dir);
+                        }
+                    }
                 }
                 Level::Expand { edges, pos: 0 }
             }
@@ -770,24 +775,69 @@ pub(crate) fn edges_of(
     let type_ok = |e: &petgraph::stable_graph::EdgeReference<'_, crate::model::Claim>| {
         types.is_none_or(|types| types.contains(&e.weight().rel_type))
     };
-    if matches!(dir, RelDirection::Right | RelDirection::Both) {
-        for e in pg.edges_directed(from, Direction::Outgoing) {
-            if type_ok(&e) {
-                out.push((e.id(), other_end(e.source(), e.target(), from)));
+    match dir {
+        RelDirection::Right => {
+            for e in pg.edges_directed(from, Direction::Outgoing) {
+                if type_ok(&e) {
+                    out.push((e.id(), other_end(e.source(), e.target(), from)));
+                }
             }
+        }
+        RelDirection::Left => {
+            for e in pg.edges_directed(from, Direction::Incoming) {
+                if type_ok(&e) {
+                    out.push((e.id(), other_end(e.source(), e.target(), from)));
+                }
+            }
+        }
+        RelDirection::Both => {
+            // The outgoing and incoming lists are linked lists through the claims, so each
+            // step of one is a cache miss at the address the step before read. Walking both
+            // in turn keeps two misses in flight instead of one; the incoming edges wait in
+            // a second vector so the order is the same as walking one list after the other.
+            let mut outs = pg.edges_directed(from, Direction::Outgoing);
+            let mut ins = pg.edges_directed(from, Direction::Incoming);
+            let mut incoming = Vec::new();
+            loop {
+                let (o, i) = (outs.next(), ins.next());
+                if o.is_none() && i.is_none() {
+                    break;
+                }
+                if let Some(e) = o {
+                    if type_ok(&e) {
+                        out.push((e.id(), other_end(e.source(), e.target(), from)));
+                    }
+                }
+                if let Some(e) = i {
+                    let (s, t) = (e.source(), e.target());
+                    // A self-loop was already listed as outgoing.
+                    if s != t && type_ok(&e) {
+                        incoming.push((e.id(), other_end(s, t, from)));
+                    }
+                }
+            }
+            out.extend(incoming);
         }
     }
-    if matches!(dir, RelDirection::Left | RelDirection::Both) {
-        for e in pg.edges_directed(from, Direction::Incoming) {
-            let (s, t) = (e.source(), e.target());
-            // A self-loop was already listed as outgoing when undirected.
-            if dir == RelDirection::Both && s == t {
-                continue;
-            }
-            if type_ok(&e) {
-                out.push((e.id(), other_end(s, t, from)));
-            }
-        }
+}
+
+/// How many of a hop's far ends [`warm_adjacency`] reads ahead: enough for the neighbours
+/// of a typical entity, few enough that the first are still cached when the matcher
+/// reaches them.
+const WARM_AHEAD: usize = 64;
+
+/// Reads the start of each far end's adjacency lists (its slot in the node table and the
+/// first claim of each list the next hop walks) for the first [`WARM_AHEAD`] of a hop's
+/// edges, before the matcher expands them one by one. Each read is a cache miss on a large
+/// graph; here they are independent of each other, so the processor has several in flight,
+/// where the matcher, one far end at a time, waits for each in turn. Nothing read is kept.
+fn warm_adjacency(g: &Graph, edges: &[(ClaimIx, EntityIx)], dir: RelDirection) {
+    let pg = g.petgraph();
+    for &(_, n) in edges.iter().take(WARM_AHEAD) {
+        let first = |d: Direction| pg.edges_directed(n, d).next().map(|e| e.id());
+        let out = if dir == RelDirection::Left { None } else { first(Direction::Outgoing) };
+        let inc = if dir == RelDirection::Right { None } else { first(Direction::Incoming) };
+        std::hint::black_box((out, inc));
     }
 }
 
@@ -848,5 +898,69 @@ fn indexable(v: &Value) -> bool {
         Value::Bool(_) | Value::String(_) | Value::Int(_) => true,
         Value::Float(x) => x.is_finite(),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use petgraph::visit::EdgeRef;
+    use petgraph::Direction;
+
+    use super::edges_of;
+    use crate::model::{Attestation, Claim, ClaimKind, Graph, SourceRef, Status};
+    use crate::syntax::query::RelDirection;
+
+    /// An undirected hop walks the outgoing and the incoming lists in turn, but lists the
+    /// edges as one list after the other: outgoing first, then incoming, a self-loop once,
+    /// with or without a type to test; lists of unequal lengths either way round.
+    #[test]
+    fn an_undirected_hop_lists_outgoing_then_incoming() {
+        let mut g = Graph::new();
+        let nodes: Vec<_> =
+            (0..8).map(|_| g.add_entity(None, Vec::new(), Vec::new()).expect("fresh")).collect();
+        let types = [g.intern("R"), g.intern("S")];
+        let user = g.intern("tester");
+        let claim = |g: &mut Graph, i: usize, j: usize, t: usize| {
+            let attestation = Attestation::new(SourceRef::User(user), Status::Asserted);
+            let c = Claim {
+                id: None,
+                rel_type: types[t],
+                props: Vec::new(),
+                attestations: vec![attestation],
+                kind: ClaimKind::Stated,
+            };
+            g.add_claim(nodes[i], nodes[j], c).expect("both exist");
+        };
+        for (k, j) in [1, 2, 3].into_iter().enumerate() {
+            claim(&mut g, 0, j, k % 2);
+        }
+        for (k, i) in [4, 5, 6, 7, 1, 2].into_iter().enumerate() {
+            claim(&mut g, i, 0, k % 2);
+        }
+        claim(&mut g, 0, 0, 0);
+        for (k, j) in [0, 3, 4, 5, 6, 7, 7].into_iter().enumerate() {
+            claim(&mut g, 1, j, k % 2);
+        }
+        let pg = g.petgraph();
+        for from in [nodes[0], nodes[1], nodes[7]] {
+            for typed in [None, Some(&types[..1])] {
+                let ok = |e: &petgraph::stable_graph::EdgeReference<'_, Claim>| {
+                    typed.is_none_or(|ts| ts.contains(&e.weight().rel_type))
+                };
+                let far = |e: petgraph::stable_graph::EdgeReference<'_, Claim>| {
+                    (e.id(), if e.source() == from { e.target() } else { e.source() })
+                };
+                let mut want: Vec<_> =
+                    pg.edges_directed(from, Direction::Outgoing).filter(ok).map(far).collect();
+                want.extend(
+                    pg.edges_directed(from, Direction::Incoming)
+                        .filter(|e| e.source() != e.target() && ok(e))
+                        .map(far),
+                );
+                let mut got = Vec::new();
+                edges_of(&g, from, RelDirection::Both, typed, &mut got);
+                assert_eq!(got, want, "from {from:?}, types {typed:?}");
+            }
+        }
     }
 }

@@ -3,12 +3,12 @@
 
 use std::collections::HashSet;
 
-use super::eval::{eval, holds};
+use super::eval::{eval, holds, warm_property};
 use super::{Access, Batch, Ctx, Operator};
 use crate::query::budget;
 use crate::query::error::{runtime_error, ErrorClass, ErrorDetail, EvalResult};
 use crate::query::ops::{self, GroupKey};
-use crate::query::plan::{CExpr, Slot, Width};
+use crate::query::plan::{CExpr, CKind, Slot, Width};
 use crate::query::value::Value;
 
 /// One row, once.
@@ -123,6 +123,19 @@ impl Operator for Project<'_> {
     fn next(&mut self, ctx: &Ctx<'_>, g: &mut Access<'_>) -> EvalResult<Option<Batch>> {
         let Some(mut b) = self.input.next(ctx, g)? else { return Ok(None) };
         let g = g.read();
+        if b.len > 1 {
+            for (e, _) in self.items {
+                if let CKind::Property(base, key) = &e.kind {
+                    if let CKind::Slot(s) = base.kind {
+                        for i in 0..b.len {
+                            if let Some(v) = b.row(i).get(s) {
+                                warm_property(g, v, key);
+                            }
+                        }
+                    }
+                }
+            }
+        }
         for i in 0..b.len {
             ctx.tick()?;
             for (e, slot) in self.items {
