@@ -5,6 +5,7 @@ mod limits;
 #[path = "support/shared.rs"]
 mod shared;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use expectrl::{ControlCode, Regex, Session};
@@ -16,9 +17,13 @@ fn spawn() -> Option<Session> {
 /// The shell, with `setup` applied to its command first (limits, arguments).
 fn spawn_with(setup: impl FnOnce(&mut std::process::Command)) -> Option<Session> {
     let bin = env!("CARGO_BIN_EXE_claimgraph");
-    let history = std::env::temp_dir().join(format!("claimgraph-test-history-{}", std::process::id()));
+    // One folder per shell: the tests of this file run at once, and shells sharing a
+    // workspace wait on each other's writes (or lose it to the next spawn's clean-up).
+    static SHELLS: AtomicUsize = AtomicUsize::new(0);
+    let shell = format!("{}-{}", std::process::id(), SHELLS.fetch_add(1, Ordering::Relaxed));
+    let history = std::env::temp_dir().join(format!("claimgraph-test-history-{shell}"));
     // The shell's default workspace goes in a fresh folder, never the user's data folder.
-    let home = std::env::temp_dir().join(format!("claimgraph-test-home-{}", std::process::id()));
+    let home = std::env::temp_dir().join(format!("claimgraph-test-home-{shell}"));
     let _ = std::fs::remove_dir_all(&home);
     let mut cmd = std::process::Command::new(bin);
     cmd.env("CLAIMGRAPH_HISTORY", &history)
