@@ -208,13 +208,20 @@ pub(crate) fn parse_in_order(
                     let mut parsed = spare.pop().unwrap_or_else(|| Vec::with_capacity(chunk.len()));
                     let mut failed = None;
                     for seg in *chunk {
-                        match parse_one(&mut shapes, text, *seg, ids) {
+                        match parse_one(&mut shapes, text, *seg, None) {
                             Some(p) => parsed.push(p),
                             None => {
                                 failed = Some(*seg);
                                 break;
                             }
                         }
+                    }
+                    // The ids are looked up once the chunk is parsed, one statement after
+                    // another: each lookup is a cache miss or two in a table of every
+                    // entity, and with nothing between them the processor has several in
+                    // flight at once (between two parses it had one).
+                    if let (Some(ids), None) = (ids, failed) {
+                        parsed.iter_mut().for_each(|p| p.known = ids.known(&p.decl));
                     }
                     let parsed = match failed {
                         None => Ok(parsed),
