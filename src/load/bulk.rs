@@ -26,11 +26,21 @@ pub(crate) struct Known {
 /// thread applies claims to the graph: the lookups were a fifth of applying a claim.
 ///
 /// An id of up to [`INLINE_ID`] bytes (nearly all: `e92610`, `wagner`) is its own key, in
-/// the table's slot: a key behind a pointer cost a second cache miss per lookup (the table
-/// is several MiB at a million claims), which was a tenth of a parsing thread's time.
+/// a slot of an open-addressed table: a key behind a pointer, and hashbrown's control bytes
+/// apart from its slots, cost a cache miss or two more per lookup (the table is several
+/// MiB at a million claims), and a lookup was a tenth of a parsing thread's time. (Reading
+/// a chunk's slots ahead of its lookups, with `black_box`, cost more than it saved.)
 pub(crate) struct EntityIds {
-    short: HashMap<(u64, u64), EntityIx, foldhash::fast::FixedState>,
+    /// Linear probing from a key's hash; a power of two long, at most 4/5 full.
+    slots: Vec<IdSlot>,
     long: HashMap<Box<str>, EntityIx, foldhash::fast::FixedState>,
+}
+
+/// An inline id and its entity's index plus one (0: an empty slot).
+#[derive(Clone, Copy, Default)]
+struct IdSlot {
+    key: (u64, u64),
+    ix_plus_one: u32,
 }
 
 /// The longest id kept inline in [`EntityIds`]: 15 bytes, and its length in the 16th.
@@ -52,23 +62,47 @@ fn inline_id(id: &str) -> Option<(u64, u64)> {
 
 impl EntityIds {
     pub(crate) fn of(graph: &Graph) -> Self {
-        let mut short = HashMap::with_capacity_and_hasher(graph.entity_count(), Default::default());
-        let mut long = HashMap::default();
+        let len = (graph.entity_count() * 5 / 4).max(16).next_power_of_two();
+        let mut ids = EntityIds { slots: vec![IdSlot::default(); len], long: HashMap::default() };
         for ix in graph.entities() {
             let id = graph.entity_id(ix);
             match inline_id(id) {
-                Some(key) => short.insert(key, ix),
-                None => long.insert(id.into(), ix),
-            };
+                Some(key) => {
+                    let mut at = ids.home(key);
+                    while ids.slots[at].ix_plus_one != 0 {
+                        at = (at + 1) & (len - 1);
+                    }
+                    ids.slots[at] = IdSlot { key, ix_plus_one: ix.index() as u32 + 1 };
+                }
+                None => {
+                    ids.long.insert(id.into(), ix);
+                }
+            }
         }
-        EntityIds { short, long }
+        ids
+    }
+
+    /// The slot a key's probe starts at.
+    fn home(&self, key: (u64, u64)) -> usize {
+        let mut h = key.0 ^ key.1.rotate_left(29);
+        h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (h ^ (h >> 31)) as usize & (self.slots.len() - 1)
     }
 
     /// The entity `id` names, as `Graph::find_entity` would find it.
     fn get(&self, id: &str) -> Option<EntityIx> {
-        match inline_id(id) {
-            Some(key) => self.short.get(&key).copied(),
-            None => self.long.get(id).copied(),
+        let Some(key) = inline_id(id) else { return self.long.get(id).copied() };
+        let mut at = self.home(key);
+        loop {
+            let slot = self.slots[at];
+            if slot.ix_plus_one == 0 {
+                return None;
+            }
+            if slot.key == key {
+                return Some(EntityIx::new(slot.ix_plus_one as usize - 1));
+            }
+            at = (at + 1) & (self.slots.len() - 1);
         }
     }
 
@@ -180,8 +214,14 @@ mod tests {
         for id in ids.iter().step_by(2) {
             graph.add_entity(Some(id), Vec::new(), Default::default()).unwrap();
         }
+        // And enough of them for probes to run into each other.
+        for i in 0..3000 {
+            graph.add_entity(Some(&format!("n{i}")), Vec::new(), Default::default()).unwrap();
+        }
         let found = EntityIds::of(&graph);
-        for id in ids.iter().chain(&["b", "abcdefghijklmnopqr", "e1234567890123"]) {
+        let numbered: Vec<String> = (0..3100).map(|i| format!("n{i}")).collect();
+        let others = ["b", "abcdefghijklmnopqr", "e1234567890123"];
+        for id in ids.iter().chain(&others).copied().chain(numbered.iter().map(String::as_str)) {
             assert_eq!(found.get(id), graph.find_entity(id), "{id:?}");
         }
     }

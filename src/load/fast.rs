@@ -216,10 +216,10 @@ pub(crate) fn parse_in_order(
                             }
                         }
                     }
-                    // The ids are looked up once the chunk is parsed, one statement after
-                    // another: each lookup is a cache miss or two in a table of every
-                    // entity, and with nothing between them the processor has several in
-                    // flight at once (between two parses it had one).
+                    // The ids are looked up once the chunk is parsed: each lookup is a
+                    // cache miss in a table of every entity, and with nothing between them
+                    // the processor has several in flight at once (between two parses it
+                    // had one).
                     if let (Some(ids), None) = (ids, failed) {
                         parsed.iter_mut().for_each(|p| p.known = ids.known(&p.decl));
                     }
