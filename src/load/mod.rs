@@ -251,6 +251,8 @@ pub(crate) fn load_files_then<T>(
             }
         }
     }
+    // Freed before the batch's indexes are built, the load's peak.
+    drop(ids);
     loader.finish_batch();
     // RESOLVE by finding id, once every file is in: the finding must exist.
     if errors.reports.is_empty() {

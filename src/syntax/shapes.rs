@@ -171,8 +171,23 @@ impl DeclShapes {
         // The template must give back the very statement it was made from, spans included.
         let again = instantiate(&template, text, &self.starts, &self.ends, &mut Literals::none())?;
         let same = format!("{:?}", (&again.0, again.1)) == format!("{:?}", (&template.decl, span));
-        same.then_some(template)
+        same.then(|| blank_literals(template))
     }
+}
+
+/// `t` with its literals emptied: [`instantiate`] overwrites every one of them, so a
+/// template's clone need not copy (allocate) the text of the statement it was made from.
+fn blank_literals(mut t: Template) -> Template {
+    visit(&mut t.decl, &mut |slot| {
+        match slot {
+            Slot::Span(_) => {}
+            Slot::Name(n) => n.text = String::new(),
+            Slot::Text(s, _) => *s = String::new(),
+            Slot::Value(v, _) | Slot::Date(v, _) => *v = Value::Null,
+        }
+        true
+    });
+    t
 }
 
 /// The memos of values and dates by their text (absent while a template checks itself).
@@ -295,6 +310,11 @@ fn is_keyword(word: &str) -> bool {
             .map(|name| name.trim_end_matches('_').as_bytes().into())
             .collect()
     });
+    // Keywords are letters and `_`: the ids and numbered names that make up most words
+    // of a data file (`e92610`, `s7`) are told apart without hashing.
+    if !word.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_') {
+        return false;
+    }
     let mut upper = [0u8; 32];
     let Some(upper) = upper.get_mut(..word.len()) else { return false };
     upper.copy_from_slice(word.as_bytes());
