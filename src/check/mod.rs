@@ -182,11 +182,24 @@ const SHARED_CHUNK: usize = 256;
 /// chunks to whichever thread is free, so when one half of the items costs more than the
 /// other, neither thread waits for the other; the results come back in the items' order.
 fn on_two_threads_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let parts = on_two_threads_in_parts(items, f);
+    if parts.len() == 1 {
+        return parts.into_iter().flatten().collect();
+    }
+    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for part in parts {
+        out.extend(part);
+    }
+    out
+}
+
+/// [`on_two_threads_owned`] as the chunks' results, in the items' order: for results large
+/// to move, read where they are instead of moved into one vector.
+fn on_two_threads_in_parts<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<Vec<R>> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     if cores < 2 || items.len() < 1024 {
-        return items.into_iter().map(&f).collect();
+        return vec![items.into_iter().map(&f).collect()];
     }
-    let n = items.len();
     let mut rest = items.into_iter();
     let chunks: Vec<Mutex<Vec<T>>> = std::iter::from_fn(|| {
         let chunk: Vec<T> = rest.by_ref().take(SHARED_CHUNK).collect();
@@ -213,11 +226,7 @@ fn on_two_threads_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sy
     });
     let mut parts: Vec<(usize, Vec<R>)> = mine.into_iter().chain(theirs).collect();
     parts.sort_unstable_by_key(|(i, _)| *i);
-    let mut out = Vec::with_capacity(n);
-    for (_, part) in parts {
-        out.extend(part);
-    }
-    out
+    parts.into_iter().map(|(_, part)| part).collect()
 }
 
 // ---- the engine ------------------------------------------------------------------------
@@ -289,7 +298,14 @@ struct QuestionValue<'g> {
     written: String,
     order: f64,
     atts: Vec<(Option<ClaimIx>, &'g Attestation)>,
+    /// Each attestation's source and view, in step with `atts`, when they were read where
+    /// the attestations were found ([`Engine::bucket_views`]): the dispute's voices then
+    /// read no attestation again (one cache miss each at a million claims).
+    views: Option<Views>,
 }
+
+/// Attestations' sources and views ([`Engine::view`]), in step with their [`Attestations`].
+type Views = Vec<(SourceRef, AttestationView)>;
 
 /// One question (subject, about, object, scope): its values and which pairs conflict.
 struct Question<'g> {
@@ -314,7 +330,18 @@ enum Explain<F> {
 /// A finding written but not yet recorded under its question ([`Engine::prepare`]).
 struct Prepared<'g> {
     finding: Finding,
+    /// What the finding is sorted by besides its text ([`FindingKey`]).
+    key: FindingKey,
     sides: [SideInput<'g>; 2],
+}
+
+/// What a finding's place in report order is decided by, besides its severity, kind and
+/// `about`: its subject (ranked by id once for all findings) and the number its id writes
+/// (ten hex digits: as numbers they sort as the ids do).
+#[derive(Debug, Clone, Copy)]
+struct FindingKey {
+    subject: EntityIx,
+    id: u64,
 }
 
 /// Which question a finding answers, and whether its sides are the question's values.
@@ -343,6 +370,8 @@ struct Engine<'g> {
     /// Only findings about these subjects are looked for (all when `None`).
     focus: Option<Focus>,
     findings: Vec<Finding>,
+    /// Each finding's [`FindingKey`], in step with `findings`.
+    finding_keys: Vec<FindingKey>,
     /// The ids of the findings recorded, as the numbers their text is written from.
     seen: HashSet<u64, FixedState>,
     questions: Vec<Question<'g>>,
@@ -484,6 +513,7 @@ impl<'g> Engine<'g> {
             graph,
             focus,
             findings: Vec::new(),
+            finding_keys: Vec::new(),
             seen: HashSet::default(),
             questions: Vec::new(),
             question_ids: HashMap::default(),
@@ -793,7 +823,8 @@ impl<'g> Engine<'g> {
             // Set when it is recorded under its question.
             dispute: String::new(),
         };
-        Some(Prepared { finding, sides: [(v1, c1, a1), (v2, c2, a2)] })
+        let key = FindingKey { subject: ends.0, id: number };
+        Some(Prepared { finding, key, sides: [(v1, c1, a1), (v2, c2, a2)] })
     }
 
     /// The rest of a finding id's hash ([`Engine::prepare`]): the sides' keys
@@ -828,8 +859,8 @@ impl<'g> Engine<'g> {
     }
     /// Records a finding under its question, unless one with its id is recorded already.
     fn record(&mut self, prepared: Prepared<'g>, question: QuestionRef) {
-        let Prepared { mut finding, sides } = prepared;
-        if !self.seen.insert(id_number(&finding.id)) {
+        let Prepared { mut finding, key, sides } = prepared;
+        if !self.seen.insert(key.id) {
             return;
         }
         let qi = match question {
@@ -845,9 +876,26 @@ impl<'g> Engine<'g> {
         };
         finding.dispute = self.questions[qi].id.clone();
         self.findings.push(finding);
+        self.finding_keys.push(key);
         let fi = self.findings.len() - 1;
         self.pending_sides.push((fi, Vec::from(sides)));
         self.questions[qi].findings.push(fi);
+    }
+
+    /// [`Engine::bucket_atts`] with each attestation's source and view, read while the
+    /// claims are at hand (the view's place is the attestation's index on its claim).
+    fn bucket_views(&self, claims: &[ClaimIx]) -> (Attestations<'g>, Views) {
+        let (mut atts, mut views) = (Vec::new(), Vec::new());
+        for &c in claims {
+            let Some(claim) = self.graph.claim(c) else { continue };
+            for (i, a) in claim.attestations.iter().enumerate().filter(|(_, a)| a.status != Status::Denied) {
+                let at = u32::try_from(i)
+                    .map_or_else(|_| self.view(a, Some(c)).at, |i| AttestationAt::Claim(c, i));
+                atts.push((Some(c), a));
+                views.push((a.source, AttestationView { at, status: a.status, claim: Some(c) }));
+            }
+        }
+        (atts, views)
     }
 
     fn bucket_atts(&self, claims: &[ClaimIx]) -> Vec<(Option<ClaimIx>, &'g Attestation)> {
@@ -1026,6 +1074,64 @@ mod tests {
             i
         });
         assert_eq!(out, (0..n).collect::<Vec<_>>());
+    }
+
+    /// The findings and disputes come out in report order (`report_order`,
+    /// `dispute_order`: by subject id, not by the order entities were declared in, and by
+    /// what they are about), whatever the keys they are sorted by in `finish`.
+    #[test]
+    fn findings_and_disputes_come_in_report_order() {
+        let mut text = String::from(
+            "SOURCE (a:X); SOURCE (b:X); ENTITY (g:Group);
+            CONSTRAINT toll: SINGLE (:Event)-[:CASUALTIES]->() ON wounded, killed;
+            CONSTRAINT soft: SINGLE (:Event)-[:LOSSES]->() ON killed SEVERITY warning;",
+        );
+        // Subjects declared in an order that is neither their ids' order nor its reverse.
+        for e in ["m", "zeta", "b2", "alpha", "b10", "q"] {
+            let _ = write!(
+                text,
+                "ENTITY ({e}:Event);
+                CLAIM ({e})-[:CASUALTIES {{killed: 5, wounded: 1}}]->(g) BY a;
+                CLAIM ({e})-[:CASUALTIES {{killed: 50, wounded: 10}}]->(g) BY b;
+                CLAIM ({e})-[:CASUALTIES {{killed: 500}}]->(g) BY b;
+                CLAIM ({e})-[:LOSSES {{killed: 1}}]->(g) BY a;
+                CLAIM ({e})-[:LOSSES {{killed: 2}}]->(g) BY b;"
+            );
+        }
+        let a = analyse(&graph(&text));
+        assert!(a.findings.len() >= 30 && a.disputes.len() >= 12, "{} findings", a.findings.len());
+        for w in a.findings.windows(2) {
+            assert!(questions::report_order(&w[0], &w[1]).is_lt(), "{} before {}", w[0].id, w[1].id);
+        }
+        for w in a.disputes.windows(2) {
+            assert!(questions::dispute_order(&w[0], &w[1]).is_lt(), "{} before {}", w[0].id, w[1].id);
+        }
+    }
+
+    /// `finish` puts findings and disputes in place by following the permutation's cycles.
+    #[test]
+    fn permuting_in_place_puts_each_item_where_the_order_says() {
+        for order in
+            [vec![], vec![0], vec![1, 0], vec![2, 0, 1], vec![3, 4, 0, 1, 2, 5], vec![5, 4, 3, 2, 1, 0]]
+        {
+            let mut items: Vec<String> = (0..order.len()).map(|i| format!("item {i}")).collect();
+            let expected: Vec<String> = order.iter().map(|&i| items[i].clone()).collect();
+            questions::permute(&mut items, &order);
+            assert_eq!(items, expected, "{order:?}");
+        }
+    }
+
+    /// The two halves of a `SINGLE ... ON` pass merge into the order a stable sort of both
+    /// gives: on a tie, the first half's item first.
+    #[test]
+    fn merged_halves_are_in_the_order_of_a_stable_sort() {
+        let first = vec![(1, 'a'), (3, 'a'), (3, 'b'), (7, 'a')];
+        let second = vec![(0, 'c'), (3, 'c'), (7, 'c'), (9, 'c')];
+        let merged = rules::merge_sorted(first.clone(), second.clone(), |x, y| x.0 < y.0);
+        let mut sorted: Vec<(i32, char)> = first.into_iter().chain(second).collect();
+        sorted.sort_by_key(|x| x.0);
+        assert_eq!(merged, sorted);
+        assert_eq!(rules::merge_sorted(Vec::new(), vec![(1, 'x')], |x, y| x.0 < y.0), vec![(1, 'x')]);
     }
 
     #[test]

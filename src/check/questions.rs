@@ -4,12 +4,14 @@
 //! disagree get their `two_stories` finding.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+
+use foldhash::fast::FixedState;
 
 use super::{
-    apply_resolutions, dispute, institutions_of, on_two_threads, on_two_threads_owned, same_voice, short_id,
-    Analysis, ContradictionKind, Dispute, Engine, EntityRef, Explanation, Finding, Position, Question,
-    QuestionValue, SideInput, Statement, Voice, VoiceStatement,
+    apply_resolutions, dispute, id_text, institutions_of, on_two_threads, on_two_threads_owned, same_voice,
+    short_id, Analysis, ContradictionKind, Dispute, Engine, EntityRef, Explanation, Finding, FindingKey,
+    Fnv1a, Position, Question, QuestionValue, SideInput, Statement, Views, Voice, VoiceStatement,
 };
 use crate::model::{Attestation, Claim, ClaimIx, ConstraintKind, EntityIx, Severity, SourceRef, Sym};
 
@@ -45,25 +47,78 @@ impl<'g> Engine<'g> {
             self.findings[fi].sides = sides;
         }
         apply_resolutions(self.graph, &mut self.findings);
-        let mut order: Vec<usize> = (0..self.findings.len()).collect();
-        order.sort_by(|&a, &b| report_order(&self.findings[a], &self.findings[b]));
-        let mut rank = vec![0; order.len()];
+        // Report order compares subjects' ids: the distinct subjects are ranked by id once,
+        // and findings and disputes sorted by numbers (`report_order`, `dispute_order`).
+        let ranks = self.subject_ranks();
+        let rank = |s: EntityIx| ranks.get(&s).copied().unwrap_or(u32::MAX);
+        // What the findings and questions are about, ranked likewise (a handful of
+        // properties).
+        let mut abouts: Vec<&str> = (self.findings.iter().map(|f| f.about.as_str()))
+            .chain(self.questions.iter().map(|q| q.about.as_str()))
+            .collect();
+        abouts.sort_unstable();
+        abouts.dedup();
+        let about_rank = |about: &str| abouts.binary_search(&about).unwrap_or(usize::MAX);
+        let mut keyed: Vec<_> = (self.findings.iter().zip(&self.finding_keys).enumerate())
+            .map(|(i, (f, k))| (f.severity, f.kind, rank(k.subject), about_rank(&f.about), k.id, i))
+            .collect();
+        keyed.sort_unstable();
+        let order: Vec<usize> = keyed.into_iter().map(|k| k.5).collect();
+        let mut place = vec![0; order.len()];
         for (r, &i) in order.iter().enumerate() {
-            rank[i] = r;
+            place[i] = r;
         }
         // A question's dispute (positions, voices, members in report order) reads only the
         // engine: two threads write them.
         let asked: Vec<&Question<'g>> = self.questions.iter().filter(|q| !q.findings.is_empty()).collect();
-        let disputes = on_two_threads(&asked, |q| self.dispute(q, &rank));
+        let mut disputes = on_two_threads(&asked, |q| self.dispute(q, &place));
+        let mut keyed: Vec<_> = (disputes.iter().zip(&asked).enumerate())
+            .map(|(i, (d, q))| {
+                (d.severity, rank(q.subject), about_rank(&d.about), super::id_number(&d.id), i)
+            })
+            .collect();
+        keyed.sort_unstable();
+        let by_order: Vec<usize> = keyed.into_iter().map(|k| k.4).collect();
         drop(asked);
-        // Sorted as indexes, then moved once into place: a dispute is large to move.
-        let mut by_order: Vec<usize> = (0..disputes.len()).collect();
-        by_order.sort_by(|&a, &b| dispute_order(&disputes[a], &disputes[b]));
-        let mut slots: Vec<Option<Dispute>> = disputes.into_iter().map(Some).collect();
-        let disputes = by_order.into_iter().filter_map(|i| slots[i].take()).collect();
-        let mut findings: Vec<Option<Finding>> = self.findings.into_iter().map(Some).collect();
-        let findings = order.into_iter().filter_map(|i| findings[i].take()).collect();
+        drop(abouts);
+        drop(ranks);
+        // Moved into place cycle by cycle: no second vector of findings or disputes is
+        // written. Meanwhile the engine (its questions and their values, a block per
+        // value, attestation list and conflict set) is dropped on another thread.
+        let mut findings = std::mem::take(&mut self.findings);
+        let mut put_in_order = || {
+            permute(&mut disputes, &by_order);
+            permute(&mut findings, &order);
+        };
+        if self.questions.len() < 1024 || std::thread::available_parallelism().map_or(1, usize::from) < 2 {
+            put_in_order();
+        } else {
+            std::thread::scope(|scope| {
+                scope.spawn(move || drop(self));
+                put_in_order();
+            });
+        }
         Analysis { findings, disputes }
+    }
+
+    /// Each subject's place among the findings' subjects ordered by id (subjects with one id
+    /// share it), for sorting by subject without comparing ids again and again.
+    fn subject_ranks(&self) -> HashMap<EntityIx, u32, FixedState> {
+        let graph = self.graph;
+        let mut subjects: Vec<EntityIx> = self.finding_keys.iter().map(|k| k.subject).collect();
+        subjects.sort_unstable();
+        subjects.dedup();
+        subjects.sort_unstable_by(|a, b| graph.entity_id(*a).cmp(graph.entity_id(*b)));
+        let mut ranks: HashMap<EntityIx, u32, FixedState> = HashMap::default();
+        ranks.reserve(subjects.len());
+        let mut rank = 0u32;
+        for (i, s) in subjects.iter().enumerate() {
+            if i > 0 && graph.entity_id(subjects[i - 1]) != graph.entity_id(*s) {
+                rank += 1;
+            }
+            ranks.insert(*s, rank);
+        }
+        ranks
     }
 
     /// The dispute of a question with findings; `rank` is each finding's place in report
@@ -177,7 +232,7 @@ impl<'g> Engine<'g> {
         order: f64,
         atts: &[(Option<ClaimIx>, &'g Attestation)],
     ) -> usize {
-        self.question_value_with(qi, written, order, || atts.to_vec())
+        self.question_value_with(qi, written, order, || (atts.to_vec(), None))
     }
 
     /// [`Engine::question_value`] with the value's text and attestations made only when
@@ -187,13 +242,14 @@ impl<'g> Engine<'g> {
         qi: usize,
         written: impl AsRef<str> + Into<String>,
         order: f64,
-        atts: impl FnOnce() -> Vec<(Option<ClaimIx>, &'g Attestation)>,
+        atts: impl FnOnce() -> (Vec<(Option<ClaimIx>, &'g Attestation)>, Option<Views>),
     ) -> usize {
         let values = &mut self.questions[qi].values;
         if let Some(i) = values.iter().position(|v| v.written == written.as_ref()) {
             return i;
         }
-        values.push(QuestionValue { written: written.into(), order, atts: atts() });
+        let (atts, views) = atts();
+        values.push(QuestionValue { written: written.into(), order, atts, views });
         values.len() - 1
     }
 
@@ -255,21 +311,25 @@ impl<'g> Engine<'g> {
         // (institutions, mouths, voice): sources are compared before they are written out.
         let mut out: Vec<(Vec<SourceRef>, Vec<SourceRef>, Voice)> = Vec::new();
         for v in values {
-            for (c, a) in &v.atts {
-                let institutions = institutions_of(self.graph, a.source);
-                let statement = VoiceStatement { value: v.written.clone(), attestation: self.view(a, *c) };
+            for (k, (c, a)) in v.atts.iter().enumerate() {
+                let (from, attestation) = match v.views.as_ref().and_then(|views| views.get(k)) {
+                    Some((from, view)) => (*from, view.clone()),
+                    None => (a.source, self.view(a, *c)),
+                };
+                let institutions = institutions_of(self.graph, from);
+                let statement = VoiceStatement { value: v.written.clone(), attestation };
                 match out.iter_mut().find(|(k, ..)| *k == institutions) {
                     Some((_, mouths, voice)) => {
-                        if !mouths.contains(&a.source) {
-                            mouths.push(a.source);
-                            voice.sources.push(self.source_ref(a.source));
+                        if !mouths.contains(&from) {
+                            mouths.push(from);
+                            voice.sources.push(self.source_ref(from));
                         }
                         voice.statements.push(statement);
                     }
                     None => {
-                        let source = self.source_ref(a.source);
+                        let source = self.source_ref(from);
                         let institution = match institutions.as_slice() {
-                            [one] if *one == a.source => source.clone(),
+                            [one] if *one == from => source.clone(),
                             [one] => self.source_ref(*one),
                             _ => {
                                 let names: Vec<EntityRef> =
@@ -286,7 +346,7 @@ impl<'g> Engine<'g> {
                         };
                         out.push((
                             institutions,
-                            vec![a.source],
+                            vec![from],
                             Voice { institution, sources: vec![source], statements: vec![statement] },
                         ));
                     }
@@ -320,8 +380,11 @@ impl<'g> Engine<'g> {
         // Institution -> (value index, attestation) of its voices.
         let mut by_institution: Vec<(Vec<SourceRef>, Vec<Statement<'g>>)> = Vec::new();
         for (vi, v) in q.values.iter().enumerate() {
-            for (c, a) in &v.atts {
-                let inst = institutions_of(self.graph, a.source);
+            for (k, (c, a)) in v.atts.iter().enumerate() {
+                // The source as read where the value was found, if it was (no cache miss).
+                let from =
+                    v.views.as_ref().and_then(|views| views.get(k)).map_or_else(|| a.source, |(s, _)| *s);
+                let inst = institutions_of(self.graph, from);
                 match by_institution.iter_mut().find(|(k, _)| *k == inst) {
                     Some((_, list)) => list.push((vi, *c, a)),
                     None => by_institution.push((inst, vec![(vi, *c, a)])),
@@ -375,10 +438,12 @@ impl<'g> Engine<'g> {
             })
             .collect();
         keys.sort();
-        let id = short_id("F", &format!("two_stories|{inst_id}|{}|{}", q.id, keys.join("||")));
-        if !self.seen.insert(super::id_number(&id)) {
+        let number =
+            Fnv1a::default().text(&format!("two_stories|{inst_id}|{}|{}", q.id, keys.join("||"))).id_number();
+        if !self.seen.insert(number) {
             return;
         }
+        let id = id_text("F", number);
         let all_hedged = sides.iter().flat_map(|(_, _, a)| a).all(|(_, a)| a.status.is_hedged());
         let severity = if all_hedged { Severity::Suggestion } else { Severity::Warning };
         let told: Vec<String> = sides
@@ -414,8 +479,30 @@ impl<'g> Engine<'g> {
             dispute: q.id.clone(),
         };
         self.findings.push(finding);
+        self.finding_keys.push(FindingKey { subject: q.subject, id: number });
         let fi = self.findings.len() - 1;
         self.pending_sides.push((fi, sides));
         self.questions[qi].findings.push(fi);
+    }
+}
+
+/// Puts `items[order[r]]` at `r`, for every `r` (`order` is a permutation), swapping items
+/// cycle by cycle in place.
+pub(super) fn permute<T>(items: &mut [T], order: &[usize]) {
+    let mut done = vec![false; items.len()];
+    for start in 0..items.len() {
+        if done[start] {
+            continue;
+        }
+        let mut at = start;
+        loop {
+            done[at] = true;
+            let from = order[at];
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
     }
 }

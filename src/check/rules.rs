@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use foldhash::fast::FixedState;
 
 use super::{
-    on_two_halves, on_two_threads_owned, same_voice, short_id, Attestations, Bucket, Comparable,
-    ContradictionKind, Engine, Explain, GroupKey, Prepared, QuestionRef,
+    on_two_halves, on_two_threads_in_parts, same_voice, short_id, Attestations, Bucket, Comparable,
+    ContradictionKind, Engine, Explain, GroupKey, Prepared, QuestionRef, Views,
 };
 use crate::model::claim::within;
 use crate::model::{
@@ -24,8 +24,9 @@ struct CheckedGroup<'g> {
     /// The dispute id of the question: [`short_id`] of its key.
     question_id: String,
     scope: Vec<(String, String)>,
-    /// Each bucket's place among the question's values, and its attestations.
-    values: Vec<(f64, Attestations<'g>)>,
+    /// Each bucket's place among the question's values, and its attestations (with their
+    /// sources and views).
+    values: Vec<(f64, Attestations<'g>, Views)>,
     /// Class denials of the property that answer the question.
     denials: Vec<usize>,
     conflicts: Vec<(usize, usize)>,
@@ -59,7 +60,7 @@ impl<'g> Engine<'g> {
         // Comparing a group's values and writing its findings reads the graph only: two
         // threads share the groups, and their findings are recorded in the groups' order.
         let this = &*self;
-        let checked = on_two_threads_owned(groups, |(key, group)| {
+        let checked = on_two_threads_in_parts(groups, |(key, group)| {
             let buckets = buckets_of(this, group);
             // One value and no class denial to answer it: nothing to compare (most groups).
             if buckets.is_empty() || (buckets.len() < 2 && this.denial_values.is_empty()) {
@@ -67,16 +68,17 @@ impl<'g> Engine<'g> {
             }
             this.check_group(kind, c, about, prop, rel_type, key, &per, buckets)
         });
-        let found: usize = checked.iter().flatten().map(|g| g.findings.len()).sum();
+        let found: usize = checked.iter().flatten().flatten().map(|g| g.findings.len()).sum();
         self.findings.reserve(found);
+        self.finding_keys.reserve(found);
         self.pending_sides.reserve(found);
-        for group in checked.into_iter().flatten() {
+        for group in checked.into_iter().flatten().flatten() {
             let (s, o, _) = group.key;
             let qi =
                 self.question_keyed(group.question_key, Some(group.question_id), s, o, about, group.scope);
             let mut index = Vec::with_capacity(group.buckets.len());
-            for (b, (order, atts)) in group.buckets.into_iter().zip(group.values) {
-                index.push(self.question_value_with(qi, b.written, order, || atts));
+            for (b, (order, atts, views)) in group.buckets.into_iter().zip(group.values) {
+                index.push(self.question_value_with(qi, b.written, order, || (atts, Some(views))));
             }
             for &d in &group.denials {
                 let (written, atts) =
@@ -139,10 +141,11 @@ impl<'g> Engine<'g> {
         let scope: Vec<(String, String)> = per.iter().cloned().zip(scope.iter().cloned()).collect();
         let question_key = self.question_key(s, o, about, &scope);
         let question_id = short_id("D", &question_key);
-        let values: Vec<(f64, Attestations<'g>)> = buckets
+        let values: Vec<(f64, Attestations<'g>, Views)> = buckets
             .iter()
             .map(|b| {
-                (b.comparable.as_ref().map_or(f64::INFINITY, Comparable::order), self.bucket_atts(&b.claims))
+                let (atts, views) = self.bucket_views(&b.claims);
+                (b.comparable.as_ref().map_or(f64::INFINITY, Comparable::order), atts, views)
             })
             .collect();
         let dates = kind == ContradictionKind::Temporal;
@@ -204,14 +207,18 @@ impl<'g> Engine<'g> {
             claims.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
             claims
         });
-        let mut claims = halves.remove(0);
-        if let Some(second) = halves.pop() {
-            claims.extend(second);
-            // Two sorted runs: the stable sort merges them.
-            claims.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
-        }
+        // Two sorted runs are merged into one vector written once.
+        let claims = match (halves.pop(), halves.pop()) {
+            (Some(second), Some(first)) => {
+                merge_sorted(first, second, |a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).is_lt())
+            }
+            (Some(only), None) => only,
+            (None, _) => Vec::new(),
+        };
         let one_is_enough = !self.denial_values.is_empty();
+        // Reserved at most once: a vector grown by doubling touches twice the fresh memory.
         let mut groups: Vec<(GroupKey, std::ops::Range<usize>)> = Vec::new();
+        groups.reserve(if one_is_enough { claims.len() } else { claims.len() / 2 });
         let mut at = 0;
         while let Some(first) = claims.get(at) {
             let n = claims[at..].iter().take_while(|x| x.0 == first.0).count();
@@ -569,6 +576,24 @@ impl<'g> Engine<'g> {
                 sides,
                 move |n1, n2| format!("{n2} denies what {n1} states about {ends}: {v}."),
             );
+        }
+    }
+}
+
+/// The items of two sorted runs in one sorted vector (`less` is the order; on a tie the
+/// first run's item comes first, as a stable sort of the runs one after the other gives).
+pub(super) fn merge_sorted<T>(first: Vec<T>, second: Vec<T>, less: impl Fn(&T, &T) -> bool) -> Vec<T> {
+    let mut out = Vec::with_capacity(first.len() + second.len());
+    let (mut a, mut b) = (first.into_iter().peekable(), second.into_iter().peekable());
+    loop {
+        let from_first = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => !less(y, x),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return out,
+        };
+        if let Some(item) = if from_first { a.next() } else { b.next() } {
+            out.push(item);
         }
     }
 }
