@@ -540,25 +540,28 @@ impl Graph {
         claim: Claim,
     ) -> Result<ClaimIx, GraphError> {
         let ix = self.insert_claim(subject, object, claim)?;
-        self.index_claim(ix);
+        self.index_claim(ix, None);
         Ok(ix)
     }
 
-    /// Adds a claim's sources, id and type to the indexes.
-    pub(super) fn index_claim(&mut self, ix: ClaimIx) {
+    /// Adds a claim to the indexes: its type, sources and properties to the graph's sets,
+    /// or to `batch`'s lists until [`Graph::finish_batch`] builds the sets from them; its
+    /// id, `DENIED` attestations and degrees at once (loads and restores read them).
+    pub(super) fn index_claim(&mut self, ix: ClaimIx, batch: Option<&mut ClaimBatch>) {
         let Some(claim) = self.graph.edge_weight(ix) else { return };
-        for a in &claim.attestations {
-            self.by_source.entry(a.source).or_default().insert(ix);
+        match batch {
+            None => batch::index_entries(
+                claim,
+                ix,
+                &mut self.by_type,
+                &mut self.by_source,
+                &mut self.by_prop,
+                &mut self.by_int_prop,
+            ),
+            Some(b) => b.add(claim, ix),
         }
         if let Some(id) = claim.id {
             self.claim_ids.insert(id, ix);
-        }
-        self.by_type.entry(claim.rel_type).or_default().insert(ix);
-        for (k, v) in &claim.props {
-            self.by_prop.entry(*k).or_default().insert(ix);
-            if let Value::Int(i) = v {
-                self.by_int_prop.entry(*k).or_default().insert((*i, ix));
-            }
         }
         self.index_denied(ix);
         self.count_degree(ix, true);
@@ -865,59 +868,6 @@ impl Graph {
                 let capacity = lasso::Capacity::for_strings(nodes);
                 let hasher = foldhash::fast::FixedState::default();
                 self.strings = Strings(Rodeo::with_capacity_and_hasher(capacity, hasher));
-            }
-        }
-    }
-
-    /// Adds a restored claim to the claim-id index now and to the type and source indexes
-    /// in bulk later ([`Graph::bulk_index_claims`]): building a sorted set from sorted
-    /// claims is much faster than inserting them one by one.
-    pub(super) fn index_claim_deferred(
-        &mut self,
-        ix: ClaimIx,
-        by_type: &mut HashMap<Sym, Vec<ClaimIx>>,
-        by_source: &mut HashMap<SourceRef, Vec<ClaimIx>>,
-    ) {
-        let Some(claim) = self.graph.edge_weight(ix) else { return };
-        for a in &claim.attestations {
-            let list = by_source.entry(a.source).or_default();
-            if list.last() != Some(&ix) {
-                list.push(ix);
-            }
-        }
-        if let Some(id) = claim.id {
-            self.claim_ids.insert(id, ix);
-        }
-        by_type.entry(claim.rel_type).or_default().push(ix);
-        for (k, v) in &claim.props {
-            self.by_prop.entry(*k).or_default().insert(ix);
-            if let Value::Int(i) = v {
-                self.by_int_prop.entry(*k).or_default().insert((*i, ix));
-            }
-        }
-        self.index_denied(ix);
-        self.count_degree(ix, true);
-    }
-
-    pub(super) fn bulk_index_claims(
-        &mut self,
-        by_type: HashMap<Sym, Vec<ClaimIx>>,
-        by_source: HashMap<SourceRef, Vec<ClaimIx>>,
-    ) {
-        for (k, v) in by_type {
-            let set = self.by_type.entry(k).or_default();
-            if set.is_empty() {
-                *set = v.into_iter().collect();
-            } else {
-                set.extend(v);
-            }
-        }
-        for (k, v) in by_source {
-            let set = self.by_source.entry(k).or_default();
-            if set.is_empty() {
-                *set = v.into_iter().collect();
-            } else {
-                set.extend(v);
             }
         }
     }

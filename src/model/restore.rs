@@ -2,13 +2,10 @@
 //! index it had, with vacant slots where rows were deleted, so that everything referring to
 //! an index (chains, attestations, denials, resolutions, the rows' own keys) still holds.
 
-use std::collections::HashMap;
-
 use petgraph::visit::{EdgeIndexable, NodeIndexable};
 
-use super::claim::{Claim, ClaimIx, ClaimKind, Denial, EntityIx, SourceRef};
-use super::graph::{Entity, Graph};
-use super::Sym;
+use super::claim::{Claim, ClaimIx, ClaimKind, Denial, EntityIx};
+use super::graph::{ClaimBatch, Entity, Graph};
 
 /// A restore in progress: placeholders standing in vacant slots until
 /// [`Graph::finish_restore`] frees them, and the claim indexes it builds in bulk.
@@ -16,8 +13,7 @@ use super::Sym;
 pub struct RestoreHoles {
     nodes: Vec<EntityIx>,
     edges: Vec<ClaimIx>,
-    by_type: HashMap<Sym, Vec<ClaimIx>>,
-    by_source: HashMap<SourceRef, Vec<ClaimIx>>,
+    claims: ClaimBatch,
 }
 
 impl Graph {
@@ -81,7 +77,7 @@ impl Graph {
             holes.edges.push(self.graph_mut().add_edge(subject, object, placeholder));
         }
         let ix = self.graph_mut().add_edge(subject, object, claim);
-        self.index_claim_deferred(ix, &mut holes.by_type, &mut holes.by_source);
+        self.index_claim(ix, Some(&mut holes.claims));
         self.revision += 1;
         Ok(ix)
     }
@@ -96,7 +92,7 @@ impl Graph {
 
     /// Frees the placeholders: their slots become vacant, as they were when written.
     pub fn finish_restore(&mut self, holes: RestoreHoles) {
-        self.bulk_index_claims(holes.by_type, holes.by_source);
+        self.finish_batch(holes.claims);
         for e in holes.edges.into_iter().rev() {
             self.graph_mut().remove_edge(e);
         }

@@ -319,7 +319,7 @@ impl Graph {
             }
             Undo::ClaimRemoved { ix, subject, object, claim, denials } => {
                 self.add_edge_at(ix, subject, object, claim);
-                self.index_claim(ix);
+                self.index_claim(ix, None);
                 for (pos, key, d) in denials {
                     self.restore_denial(pos, key, d);
                 }
@@ -329,7 +329,7 @@ impl Graph {
                 if let Some(c) = self.graph_mut().edge_weight_mut(ix) {
                     *c = before;
                 }
-                self.index_claim(ix);
+                self.index_claim(ix, None);
             }
             Undo::TextSet(ix, before) => match before {
                 Some(text) => {

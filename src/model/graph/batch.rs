@@ -1,14 +1,17 @@
-//! Claims added in bulk (a load into a graph that never held a claim): their type, source
-//! and property indexes are built once the last of them is in, from lists in claim order,
-//! instead of one ordered-set insertion per claim and index. The rest of `index_claim`
-//! (claim ids, denied claims, degrees) is kept claim by claim, as the loader needs it.
+//! Claims added in bulk (a load into a graph that never held a claim, a workspace's
+//! restore): their type, source and property indexes are built once the last of them is
+//! in, from lists in claim order, instead of one ordered-set insertion per claim and index.
+//! The rest of `index_claim` (claim ids, denied claims, degrees) is kept claim by claim, as
+//! the loader needs it. What a claim is indexed under is written once ([`index_entries`]),
+//! for the graph's sets and a batch's lists alike.
 //!
-//! Invariant: from [`Graph::add_claim_batched`] to [`Graph::finish_batch`] the type,
-//! source and property indexes lack the batch's claims; nothing may read them in between
-//! (the loader finishes its batch after its last claim, and when it is dropped).
+//! Invariant: from the first claim indexed into a batch ([`Graph::add_claim_batched`],
+//! `Graph::restore_claim`) to [`Graph::finish_batch`] the type, source and property indexes
+//! lack the batch's claims; nothing may read them in between (the loader finishes its batch
+//! after its last claim and when it is dropped; a restore in `finish_restore`).
 
 use std::collections::{BTreeSet, HashMap};
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
 
 use foldhash::fast::FixedState;
 
@@ -37,25 +40,7 @@ impl Graph {
         batch: &mut ClaimBatch,
     ) -> Result<ClaimIx, GraphError> {
         let ix = self.insert_claim(subject, object, claim)?;
-        let Some(claim) = self.graph.edge_weight(ix) else { return Ok(ix) };
-        for a in &claim.attestations {
-            let list = batch.by_source.entry(a.source).or_default();
-            if list.last() != Some(&ix) {
-                list.push(ix);
-            }
-        }
-        if let Some(id) = claim.id {
-            self.claim_ids.insert(id, ix);
-        }
-        batch.by_type.entry(claim.rel_type).or_default().push(ix);
-        for (k, v) in &claim.props {
-            batch.by_prop.entry(*k).or_default().push(ix);
-            if let Value::Int(i) = v {
-                batch.by_int_prop.entry(*k).or_default().push((*i, ix));
-            }
-        }
-        self.index_denied(ix);
-        self.count_degree(ix, true);
+        self.index_claim(ix, Some(batch));
         Ok(ix)
     }
 
@@ -86,6 +71,69 @@ impl Graph {
         merge(&mut self.by_source, batch.by_source);
         merge(&mut self.by_prop, batch.by_prop);
         merge(&mut self.by_int_prop, batch.by_int_prop);
+    }
+}
+
+impl ClaimBatch {
+    /// Lists the claim under its type, sources and properties.
+    pub(super) fn add(&mut self, claim: &Claim, ix: ClaimIx) {
+        index_entries(
+            claim,
+            ix,
+            &mut self.by_type,
+            &mut self.by_source,
+            &mut self.by_prop,
+            &mut self.by_int_prop,
+        );
+    }
+}
+
+/// The entries under one key of a claim index: the graph's ordered set, or a batch's list
+/// in claim order (a set once the batch is finished).
+pub(super) trait Entries<T>: Default {
+    fn add(&mut self, item: T);
+}
+
+impl<T: Ord> Entries<T> for BTreeSet<T> {
+    fn add(&mut self, item: T) {
+        self.insert(item);
+    }
+}
+
+impl<T: PartialEq> Entries<T> for Vec<T> {
+    /// A claim comes once under a key: its attestations may name one source twice, and the
+    /// claims come in order, so a repeat is the last entry.
+    fn add(&mut self, item: T) {
+        if self.last() != Some(&item) {
+            self.push(item);
+        }
+    }
+}
+
+/// Puts claim `ix` under its type, each of its sources, each property key and each integer
+/// value: the one description of what the claim indexes hold, whether they are the graph's
+/// sets ([`Graph::index_claim`]) or a batch's lists.
+pub(super) fn index_entries<C, P, S>(
+    claim: &Claim,
+    ix: ClaimIx,
+    by_type: &mut HashMap<Sym, C, S>,
+    by_source: &mut HashMap<SourceRef, C, S>,
+    by_prop: &mut HashMap<Sym, C, S>,
+    by_int_prop: &mut HashMap<Sym, P, S>,
+) where
+    C: Entries<ClaimIx>,
+    P: Entries<(i64, ClaimIx)>,
+    S: BuildHasher,
+{
+    by_type.entry(claim.rel_type).or_default().add(ix);
+    for a in &claim.attestations {
+        by_source.entry(a.source).or_default().add(ix);
+    }
+    for (k, v) in &claim.props {
+        by_prop.entry(*k).or_default().add(ix);
+        if let Value::Int(i) = v {
+            by_int_prop.entry(*k).or_default().add((*i, ix));
+        }
     }
 }
 

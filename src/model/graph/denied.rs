@@ -1,7 +1,7 @@
 //! The claims that carry a `DENIED` attestation (a source denying the very claim it is
 //! quoted on): the contradiction check and `DENIALS` read them without walking every
 //! claim. Kept by `index_claim` / `unindex_claim` (so by undo and rollback),
-//! `update_claim` and a workspace's restore (`index_claim_deferred`).
+//! `update_claim`, and batched loads and restores (`index_claim` into a `ClaimBatch`).
 
 use super::Graph;
 use crate::model::claim::ClaimIx;
