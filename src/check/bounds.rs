@@ -148,8 +148,9 @@ impl<'g> Engine<'g> {
         let sides = [(v1, vec![pc], self.bucket_atts(&[pc])), (v2, vec![wc], self.bucket_atts(&[wc]))];
         let (pv, wv) = (pv.to_string(), wv.to_string());
         self.emit(ContradictionKind::PartWhole, Some(c), ends, about, QuestionRef::Sides(qi), sides, move |n1, n2| {
+            let (g1, g2) = (n1.verb("gives", "give"), n2.verb("gives", "give"));
             format!(
-                "{n1} gives {key} of {part_name} as {pv}, more than the {wv} {n2} gives for {whole_name}, which {part_name} is part of."
+                "{n1} {g1} {key} of {part_name} as {pv}, more than the {wv} {n2} {g2} for {whole_name}, which {part_name} is part of."
             )
         });
     }
@@ -241,7 +242,8 @@ impl<'g> Engine<'g> {
             QuestionRef::Sides(qi),
             sides,
             move |n1, n2| {
-                format!("{n1} gives {key} of {ends} as {v}, more than the {bkey} {bv} {n2} gives for {rel}.")
+                let (g1, g2) = (n1.verb("gives", "give"), n2.verb("gives", "give"));
+                format!("{n1} {g1} {key} of {ends} as {v}, more than the {bkey} {bv} {n2} {g2} for {rel}.")
             },
         );
     }

@@ -265,9 +265,34 @@ pub enum Explanation {
     },
 }
 
+/// The mouths behind some attestations, as an explanation names them (`Reuters, TASS and
+/// Moscow officials`), and whether they are several: the verb after them agrees
+/// (`Reuters gives`, `Reuters and TASS give`).
+pub(crate) struct VoiceNames {
+    text: String,
+    several: bool,
+}
+
+impl VoiceNames {
+    /// `one` after a single voice, `several` after more.
+    pub(crate) fn verb(&self, one: &'static str, several: &'static str) -> &'static str {
+        if self.several {
+            several
+        } else {
+            one
+        }
+    }
+}
+
+impl std::fmt::Display for VoiceNames {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 /// The mouths behind some attestations (the chains' original speakers, not their
-/// institutions), as an explanation names them: `Reuters, TASS and Moscow officials`.
-pub(crate) fn voice_names(graph: &Graph, atts: &[&Attestation]) -> String {
+/// institutions), as an explanation names them.
+pub(crate) fn voice_names(graph: &Graph, atts: &[&Attestation]) -> VoiceNames {
     let mut voices: Vec<SourceRef> = Vec::new();
     for a in atts.iter().filter(|a| a.status != Status::Denied) {
         let relayed = voices.iter().position(|v| atts.iter().any(|b| b.source == *v && same_voice(a, b)));
@@ -297,11 +322,12 @@ pub(crate) fn voice_names(graph: &Graph, atts: &[&Attestation]) -> String {
             SourceRef::User(u) => graph.str(u),
         })
         .collect();
-    match names.len() {
+    let text = match names.len() {
         0 => "nobody".into(),
         1 => names[0].to_string(),
         _ => format!("{} and {}", names[..names.len() - 1].join(", "), names[names.len() - 1]),
-    }
+    };
+    VoiceNames { text, several: names.len() > 1 }
 }
 
 /// One position in a disagreement: a value as written and everyone who states it.
@@ -360,7 +386,7 @@ impl Finding {
         self.resolution.is_none()
     }
 
-    /// Why the sides disagree, in words (`Moscow officials gives killed of … as 5 and Reuters
+    /// Why the sides disagree, in words (`Moscow officials give killed of … as 5 and Reuters
     /// as ~100; the values cannot both be true.`); `graph` is the graph it was found in.
     pub fn explanation_text(&self, graph: &Graph) -> std::borrow::Cow<'_, str> {
         let Explanation::Values { dates, same_source } = self.explanation else {
@@ -382,12 +408,12 @@ impl Finding {
         } else {
             ("values", "cannot both be true")
         };
+        let (first, second) = (names(a), names(b));
         let mut text = format!(
-            "{} gives {} of {ends} as {} and {} as {}; the {what} {tail}.",
-            names(a),
+            "{first} {} {} of {ends} as {} and {second} as {}; the {what} {tail}.",
+            first.verb("gives", "give"),
             self.about,
             a.value,
-            names(b),
             b.value
         );
         if same_source {

@@ -33,6 +33,7 @@ use std::fmt::Write as _;
 pub use crate::model::corroboration;
 pub use corroboration::{independent_sources, independent_voices, institutions_of, same_voice};
 pub use dispute::{disputes_table, Dispute, Position, Voice, VoiceStatement};
+use finding::VoiceNames;
 pub use finding::{
     findings_json, findings_table, AttestationAt, AttestationView, ContradictionKind, EntityRef, Explanation,
     Finding, Side,
@@ -715,7 +716,7 @@ impl<'g> Engine<'g> {
         Side { value, claims, attestations: atts.iter().map(|(c, a)| self.view(a, *c)).collect() }
     }
 
-    fn names(&self, atts: &[(Option<ClaimIx>, &Attestation)]) -> String {
+    fn names(&self, atts: &[(Option<ClaimIx>, &Attestation)]) -> VoiceNames {
         let atts: Vec<&Attestation> = atts.iter().map(|(_, a)| *a).collect();
         finding::voice_names(self.graph, &atts)
     }
@@ -731,7 +732,7 @@ impl<'g> Engine<'g> {
         about: String,
         question: QuestionRef,
         sides: [SideInput<'g>; 2],
-        explain: impl FnOnce(&str, &str) -> String,
+        explain: impl FnOnce(&VoiceNames, &VoiceNames) -> String,
     ) {
         self.remember_claim_keys(sides.iter().flat_map(|(_, cs, _)| cs.iter().copied()).collect::<Vec<_>>());
         let refs = self.ends_refs(ends);
@@ -760,7 +761,7 @@ impl<'g> Engine<'g> {
         refs: &(EntityRef, Option<EntityRef>),
         about: String,
         sides: [SideInput<'g>; 2],
-        explain: Explain<impl FnOnce(&str, &str) -> String>,
+        explain: Explain<impl FnOnce(&VoiceNames, &VoiceNames) -> String>,
     ) -> Option<Prepared<'g>> {
         let [(v1, c1, a1), (v2, c2, a2)] = sides;
         let base = constraint.and_then(|c| c.severity).unwrap_or(Severity::Violation);

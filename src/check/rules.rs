@@ -8,7 +8,7 @@ use foldhash::fast::FixedState;
 
 use super::{
     on_two_halves, on_two_threads_in_parts, same_voice, short_id, Attestations, Bucket, Comparable,
-    ContradictionKind, Engine, Explain, GroupKey, Prepared, QuestionRef, Views,
+    ContradictionKind, Engine, Explain, GroupKey, Prepared, QuestionRef, Views, VoiceNames,
 };
 use crate::model::claim::within;
 use crate::model::{
@@ -160,7 +160,7 @@ impl<'g> Engine<'g> {
                 ];
                 // The explanation is written when the finding is printed
                 // (`Finding::explanation_text`).
-                let explain: Explain<fn(&str, &str) -> String> = Explain::Values { dates };
+                let explain: Explain<fn(&VoiceNames, &VoiceNames) -> String> = Explain::Values { dates };
                 self.prepare(kind, Some(c), (s, o), &refs, about.to_string(), sides, explain)
             })
             .collect();
@@ -357,7 +357,7 @@ impl<'g> Engine<'g> {
                     ];
                     let qi = self.question(s, o, &about, scope.clone());
                     self.emit(ContradictionKind::CategorySum, Some(c), (s, o), about.clone(), QuestionRef::Sides(qi), sides, move |n1, n2| {
-                        format!("For {ends}, {n1} gives {vp}, adding up to {range}, which cannot match {n2}'s {vt}.")
+                        format!("For {ends}, {n1} {} {vp}, adding up to {range}, which cannot match {n2}'s {vt}.", n1.verb("gives", "give"))
                     });
                 }
             }
@@ -410,8 +410,9 @@ impl<'g> Engine<'g> {
                         QuestionRef::Sides(qi),
                         sides,
                         move |n1, n2| {
+                            let (s1, s2) = (n1.verb("says", "say"), n2.verb("says", "say"));
                             format!(
-                                "{n1} says {va} and {n2} says {vb} for {ends}; the two cannot hold together."
+                                "{n1} {s1} {va} and {n2} {s2} {vb} for {ends}; the two cannot hold together."
                             )
                         },
                     );
@@ -499,7 +500,10 @@ impl<'g> Engine<'g> {
                     about,
                     question,
                     sides,
-                    move |n1, n2| format!("{n2} denies what {n1} states about {ends}: {v}."),
+                    move |n1, n2| {
+                        let (denies, states) = (n2.verb("denies", "deny"), n1.verb("states", "state"));
+                        format!("{n2} {denies} what {n1} {states} about {ends}: {v}.")
+                    },
                 );
             }
         }
@@ -574,7 +578,10 @@ impl<'g> Engine<'g> {
                 about,
                 QuestionRef::Sides(qi),
                 sides,
-                move |n1, n2| format!("{n2} denies what {n1} states about {ends}: {v}."),
+                move |n1, n2| {
+                    let (denies, states) = (n2.verb("denies", "deny"), n1.verb("states", "state"));
+                    format!("{n2} {denies} what {n1} {states} about {ends}: {v}.")
+                },
             );
         }
     }
