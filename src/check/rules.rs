@@ -500,10 +500,7 @@ impl<'g> Engine<'g> {
                     about,
                     question,
                     sides,
-                    move |n1, n2| {
-                        let (denies, states) = (n2.verb("denies", "deny"), n1.verb("states", "state"));
-                        format!("{n2} {denies} what {n1} {states} about {ends}: {v}.")
-                    },
+                    move |n1, n2| denial_text(n1, n2, &ends, &v),
                 );
             }
         }
@@ -578,13 +575,17 @@ impl<'g> Engine<'g> {
                 about,
                 QuestionRef::Sides(qi),
                 sides,
-                move |n1, n2| {
-                    let (denies, states) = (n2.verb("denies", "deny"), n1.verb("states", "state"));
-                    format!("{n2} {denies} what {n1} {states} about {ends}: {v}.")
-                },
+                move |n1, n2| denial_text(n1, n2, &ends, &v),
             );
         }
     }
+}
+
+/// Why a denial and a claim disagree: `TASS and RIA Novosti deny what Reuters states about
+/// the force -> the town: PRESENT_IN.`
+fn denial_text(stating: &VoiceNames, denying: &VoiceNames, ends: &str, value: &str) -> String {
+    let (denies, states) = (denying.verb("denies", "deny"), stating.verb("states", "state"));
+    format!("{denying} {denies} what {stating} {states} about {ends}: {value}.")
 }
 
 /// The items of two sorted runs in one sorted vector (`less` is the order; on a tie the
