@@ -43,6 +43,14 @@ fn spawn_with(setup: impl FnOnce(&mut std::process::Command)) -> Option<Session>
     }
 }
 
+/// What the shell has printed and the test has not read yet, for whoever reads a failure.
+fn shown(p: &mut Session) -> String {
+    p.check(Regex("(?s).+"))
+        .ok()
+        .map(|c| String::from_utf8_lossy(c.as_bytes()).into_owned())
+        .unwrap_or_default()
+}
+
 #[test]
 fn repl_session() {
     let Some(mut p) = spawn() else { return };
@@ -99,9 +107,7 @@ fn repl_session() {
     p.expect("ENTITY (test_person:Person").unwrap();
     p.send_line("  {name: 'Test; Person'});").unwrap();
     if let Err(e) = p.expect("1 entity added") {
-        // What the shell printed instead, for whoever reads the failure.
-        let shown = p.check(Regex("(?s).+")).ok().map(|c| String::from_utf8_lossy(c.as_bytes()).into_owned());
-        panic!("{e:?} waiting for `1 entity added`; the shell printed {shown:?}");
+        panic!("{e:?} waiting for `1 entity added`; the shell printed {:?}", shown(&mut p));
     }
     p.expect("claimgraph> ").unwrap();
 
@@ -277,6 +283,35 @@ fn runaway_query_leaves_the_shell_usable() {
     p.expect("`soon` is not a duration").unwrap();
     p.send_line("MATCH (n {name: 'Wagner'}) RETURN n.name AS found;").unwrap();
     p.expect("1 row").unwrap();
+    p.expect("claimgraph> ").unwrap();
+    p.send(ControlCode::EndOfTransmission).unwrap();
+    p.expect(expectrl::Eof).unwrap();
+}
+
+/// Statements typed (or pasted) while an earlier one runs are all run, in order: the line
+/// editor keeps what it read past the end of a line for the next prompt, instead of
+/// dropping its buffer with the line (which lost every line but the first of a paste).
+#[test]
+fn lines_typed_ahead_are_all_run() {
+    let Some(mut p) = spawn() else { return };
+    p.expect("claimgraph> ").unwrap();
+    // One write: the first statement takes a moment, and the terminal holds the rest.
+    p.send(
+        "UNWIND range(1, 2000000) AS x RETURN count(x) AS counted;\r\
+         RETURN 6 * 7 AS second;\r\
+         RETURN 6 * 9 AS third;\r\
+         RETURN 6 * 11 AS fourth;\r",
+    )
+    .unwrap();
+    p.expect("2000000").unwrap();
+    for (value, name) in [("42", "second"), ("54", "third"), ("66", "fourth")] {
+        if let Err(e) = p.expect(format!("│ {value}")) {
+            panic!(
+                "the {name} statement typed ahead was not run ({e:?}); the shell printed {:?}",
+                shown(&mut p)
+            );
+        }
+    }
     p.expect("claimgraph> ").unwrap();
     p.send(ControlCode::EndOfTransmission).unwrap();
     p.expect(expectrl::Eof).unwrap();
