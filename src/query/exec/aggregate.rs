@@ -1,9 +1,10 @@
 //! The operators that read all of their input before producing a row: grouping with
 //! aggregation, and sorting (a top-k heap when a LIMIT follows).
 //!
-//! Groups are found in a hash table keyed by interned ids where the key allows (a node or
-//! relationship by index, `type(r)` by the type's symbol, `labels(n)` by the labels'
-//! symbols), by the value's grouping key otherwise; each group keeps its first row (for the
+//! Groups are found in a vector indexed by the node when the only key is a node, otherwise
+//! in a hash table keyed by interned ids where the key allows (a node or relationship by
+//! index, `type(r)` by the type's symbol, `labels(n)` by the labels' symbols) and by the
+//! value's grouping key where it does not; each group keeps its first row (for the
 //! projection's other expressions) and one accumulator per aggregate, so the rows of a
 //! group are never kept.
 
@@ -50,6 +51,10 @@ struct Groups<'p> {
     plan: &'p AggregatePlan,
     groups: Vec<Group>,
     index: HashMap<Vec<KeyPart>, usize, Fast>,
+    /// Groups keyed by one node, by the node's index (`u32::MAX`: none yet): grouping by a
+    /// node (`WITH b, count(r)`) makes a group for each of hundreds of thousands of
+    /// entities, and a vector found them in a tenth of the time a hash of the key took.
+    by_node: Vec<u32>,
     key: Vec<KeyPart>,
     args: Vec<Value>,
     /// What the groups and their accumulators (collect()'s lists) hold.
@@ -62,6 +67,7 @@ impl<'p> Groups<'p> {
             plan,
             groups: Vec::new(),
             index: HashMap::with_hasher(Fast::default()),
+            by_node: Vec::new(),
             key: Vec::with_capacity(plan.keys.len()),
             args: Vec::new(),
             holding: budget::Holding::new(if plan.keys.is_empty() { "Aggregate" } else { "HashAggregate" }),
@@ -77,6 +83,14 @@ impl<'p> Groups<'p> {
                 self.groups.push(self.new_group(ctx, g, row)?);
             }
             0
+        } else if let Some(at) = self.node_group(row) {
+            match at {
+                Some(at) => at,
+                None => {
+                    self.groups.push(self.new_group(ctx, g, row)?);
+                    self.groups.len() - 1
+                }
+            }
         } else {
             self.key.clear();
             for k in &self.plan.keys {
@@ -100,6 +114,27 @@ impl<'p> Groups<'p> {
             acc.update_times(&self.args, times)?;
         }
         self.holding.grew_since(mark)
+    }
+
+    /// When a row's only grouping key is a node: `Some(Some(group))` if the node has a
+    /// group, `Some(None)` if it has none yet (the next group is recorded as its own), and
+    /// `None` for the hash index (another key, or more than `u32::MAX` groups).
+    fn node_group(&mut self, row: &[Value]) -> Option<Option<usize>> {
+        let [k] = self.plan.keys.as_slice() else { return None };
+        let KeyShape::Slot(s) = k.shape else { return None };
+        let Some(Value::Node(ix)) = row.get(s) else { return None };
+        let node = ix.index();
+        match self.by_node.get(node) {
+            Some(&at) if at != u32::MAX => Some(Some(at as usize)),
+            _ => {
+                let next = u32::try_from(self.groups.len()).ok().filter(|&n| n != u32::MAX)?;
+                if self.by_node.len() <= node {
+                    self.by_node.resize((node + 1).max(self.by_node.len() * 2), u32::MAX);
+                }
+                self.by_node[node] = next;
+                Some(None)
+            }
+        }
     }
 
     fn new_group(&self, ctx: &Ctx<'_>, g: &Graph, row: &[Value]) -> EvalResult<Group> {
