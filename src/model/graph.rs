@@ -24,6 +24,7 @@ mod canonical;
 mod denied;
 
 pub(crate) use batch::ClaimBatch;
+use batch::ClaimIndexes;
 
 /// A node: an actor, place, event, source or document.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,15 +108,9 @@ pub struct Graph {
     /// Lower-cased display names and aliases.
     by_name: HashMap<String, Vec<EntityIx>>,
     by_label: HashMap<Sym, BTreeSet<EntityIx>>,
-    by_type: HashMap<Sym, BTreeSet<ClaimIx>>,
+    /// Claims by type, source, property key and integer value, as ordered sets.
+    indexed: ClaimIndexes<BTreeSet<ClaimIx>, BTreeSet<(i64, ClaimIx)>, std::hash::RandomState>,
     claim_ids: HashMap<Sym, ClaimIx>,
-    /// Claims each source attests itself (not as a `VIA` hop).
-    by_source: HashMap<SourceRef, BTreeSet<ClaimIx>>,
-    /// Claims holding each property key: every claim on which `r.p <op> value` can hold.
-    by_prop: HashMap<Sym, BTreeSet<ClaimIx>>,
-    /// The integer values of each property key, with their claims, in value order: a
-    /// comparison with an integer is a range of it (see [`Graph::int_prop_values`]).
-    by_int_prop: HashMap<Sym, BTreeSet<(i64, ClaimIx)>>,
     /// Claims with a `DENIED` attestation (see `graph/denied.rs`).
     denied: BTreeSet<ClaimIx>,
     /// Each entity's claims counted by direction, by entity index (see [`Degree`]).
@@ -550,14 +545,7 @@ impl Graph {
     pub(super) fn index_claim(&mut self, ix: ClaimIx, batch: Option<&mut ClaimBatch>) {
         let Some(claim) = self.graph.edge_weight(ix) else { return };
         match batch {
-            None => batch::index_entries(
-                claim,
-                ix,
-                &mut self.by_type,
-                &mut self.by_source,
-                &mut self.by_prop,
-                &mut self.by_int_prop,
-            ),
+            None => self.indexed.add(claim, ix),
             Some(b) => b.add(claim, ix),
         }
         if let Some(id) = claim.id {
@@ -589,21 +577,21 @@ impl Graph {
         let after = int_props(&claim.props);
         let has = |list: &[(Sym, Option<i64>)], k: &Sym| list.iter().any(|(x, _)| x == k);
         for (k, _) in before.iter().filter(|(k, _)| !has(&after, k)) {
-            if let Some(set) = self.by_prop.get_mut(k) {
+            if let Some(set) = self.indexed.by_prop.get_mut(k) {
                 set.remove(&ix);
             }
         }
         for (k, _) in after.iter().filter(|(k, _)| !has(before, k)) {
-            self.by_prop.entry(*k).or_default().insert(ix);
+            self.indexed.by_prop.entry(*k).or_default().insert(ix);
         }
         for (k, i) in before.iter().filter(|p| !after.contains(p)) {
-            if let (Some(i), Some(set)) = (i, self.by_int_prop.get_mut(k)) {
+            if let (Some(i), Some(set)) = (i, self.indexed.by_int_prop.get_mut(k)) {
                 set.remove(&(*i, ix));
             }
         }
         for (k, i) in after.iter().filter(|p| !before.contains(p)) {
             if let Some(i) = i {
-                self.by_int_prop.entry(*k).or_default().insert((*i, ix));
+                self.indexed.by_int_prop.entry(*k).or_default().insert((*i, ix));
             }
         }
     }
@@ -612,7 +600,7 @@ impl Graph {
     pub(super) fn unindex_claim(&mut self, ix: ClaimIx) {
         let Some(c) = self.graph.edge_weight(ix) else { return };
         for a in &c.attestations {
-            if let Some(set) = self.by_source.get_mut(&a.source) {
+            if let Some(set) = self.indexed.by_source.get_mut(&a.source) {
                 set.remove(&ix);
             }
         }
@@ -621,15 +609,15 @@ impl Graph {
                 self.claim_ids.remove(&id);
             }
         }
-        if let Some(set) = self.by_type.get_mut(&c.rel_type) {
+        if let Some(set) = self.indexed.by_type.get_mut(&c.rel_type) {
             set.remove(&ix);
         }
         self.denied.remove(&ix);
         for (k, v) in &c.props {
-            if let Some(set) = self.by_prop.get_mut(k) {
+            if let Some(set) = self.indexed.by_prop.get_mut(k) {
                 set.remove(&ix);
             }
-            if let (Value::Int(i), Some(set)) = (v, self.by_int_prop.get_mut(k)) {
+            if let (Value::Int(i), Some(set)) = (v, self.indexed.by_int_prop.get_mut(k)) {
                 set.remove(&(*i, ix));
             }
         }
@@ -652,12 +640,12 @@ impl Graph {
         let result = change(claim);
         let after: Vec<SourceRef> = claim.attestations.iter().map(|a| a.source).collect();
         for s in before.iter().filter(|s| !after.contains(s)) {
-            if let Some(set) = self.by_source.get_mut(s) {
+            if let Some(set) = self.indexed.by_source.get_mut(s) {
                 set.remove(&ix);
             }
         }
         for s in after {
-            self.by_source.entry(s).or_default().insert(ix);
+            self.indexed.by_source.entry(s).or_default().insert(ix);
         }
         self.denied.remove(&ix);
         self.index_denied(ix);
@@ -717,44 +705,44 @@ impl Graph {
     }
 
     pub fn claims_of_type(&self, rel_type: Sym) -> impl Iterator<Item = ClaimIx> + '_ {
-        self.by_type.get(&rel_type).into_iter().flatten().copied()
+        self.indexed.by_type.get(&rel_type).into_iter().flatten().copied()
     }
 
     /// The claim of this type with the lowest index (the first a scan of all claims meets).
     pub fn first_claim_of_type(&self, rel_type: Sym) -> Option<ClaimIx> {
-        self.by_type.get(&rel_type).and_then(|s| s.first().copied())
+        self.indexed.by_type.get(&rel_type).and_then(|s| s.first().copied())
     }
 
     /// How many claims have this relationship type.
     pub fn type_count(&self, rel_type: Sym) -> usize {
-        self.by_type.get(&rel_type).map_or(0, BTreeSet::len)
+        self.indexed.by_type.get(&rel_type).map_or(0, BTreeSet::len)
     }
 
     /// Claims with at least one attestation by `source` itself (not as a `VIA` hop), in
     /// index order.
     pub fn claims_by_source(&self, source: SourceRef) -> impl Iterator<Item = ClaimIx> + '_ {
-        self.by_source.get(&source).into_iter().flatten().copied()
+        self.indexed.by_source.get(&source).into_iter().flatten().copied()
     }
 
     /// How many claims `source` attests itself.
     pub fn source_claim_count(&self, source: SourceRef) -> usize {
-        self.by_source.get(&source).map_or(0, BTreeSet::len)
+        self.indexed.by_source.get(&source).map_or(0, BTreeSet::len)
     }
 
     /// Claims that hold the property `key`, in index order.
     pub fn claims_with_prop(&self, key: Sym) -> impl Iterator<Item = ClaimIx> + '_ {
-        self.by_prop.get(&key).into_iter().flatten().copied()
+        self.indexed.by_prop.get(&key).into_iter().flatten().copied()
     }
 
     /// The claims whose property `key` is an integer, by value (then claim): a comparison
     /// of the property with an integer holds on a range of it.
     pub fn int_prop_values(&self, key: Sym) -> Option<&BTreeSet<(i64, ClaimIx)>> {
-        self.by_int_prop.get(&key)
+        self.indexed.by_int_prop.get(&key)
     }
 
     /// How many claims hold the property `key`.
     pub fn prop_claim_count(&self, key: Sym) -> usize {
-        self.by_prop.get(&key).map_or(0, BTreeSet::len)
+        self.indexed.by_prop.get(&key).map_or(0, BTreeSet::len)
     }
 
     /// How many claims leave, enter and loop at an entity.
@@ -764,7 +752,7 @@ impl Graph {
 
     /// Relationship types in use, with how many claims have each.
     pub fn rel_types(&self) -> impl Iterator<Item = (Sym, usize)> + '_ {
-        self.by_type.iter().filter(|(_, s)| !s.is_empty()).map(|(t, s)| (*t, s.len()))
+        self.indexed.by_type.iter().filter(|(_, s)| !s.is_empty()).map(|(t, s)| (*t, s.len()))
     }
 
     /// Claims leaving (`Outgoing`) or entering (`Incoming`) an entity.

@@ -2,7 +2,7 @@
 //! restore): their type, source and property indexes are built once the last of them is
 //! in, from lists in claim order, instead of one ordered-set insertion per claim and index.
 //! The rest of `index_claim` (claim ids, denied claims, degrees) is kept claim by claim, as
-//! the loader needs it. What a claim is indexed under is written once ([`index_entries`]),
+//! the loader needs it. What a claim is indexed under is written once ([`ClaimIndexes::add`]),
 //! for the graph's sets and a batch's lists alike.
 //!
 //! Invariant: from the first claim indexed into a batch ([`Graph::add_claim_batched`],
@@ -22,11 +22,20 @@ use crate::model::Sym;
 
 /// The index entries of the claims of a batch, in the order they were added.
 #[derive(Debug, Default)]
-pub(crate) struct ClaimBatch {
-    by_type: HashMap<Sym, Vec<ClaimIx>, FixedState>,
-    by_source: HashMap<SourceRef, Vec<ClaimIx>, FixedState>,
-    by_prop: HashMap<Sym, Vec<ClaimIx>, FixedState>,
-    by_int_prop: HashMap<Sym, Vec<(i64, ClaimIx)>, FixedState>,
+pub(crate) struct ClaimBatch(ClaimIndexes<Vec<ClaimIx>, Vec<(i64, ClaimIx)>, FixedState>);
+
+/// What claims are indexed under, with `C` (and `P`, for integer values) the entries under
+/// one key: the graph's ordered sets, or a batch's lists in claim order.
+#[derive(Debug, Default)]
+pub(super) struct ClaimIndexes<C, P, S> {
+    pub(super) by_type: HashMap<Sym, C, S>,
+    /// Claims each source attests itself (not as a `VIA` hop).
+    pub(super) by_source: HashMap<SourceRef, C, S>,
+    /// Claims holding each property key: every claim on which `r.p <op> value` can hold.
+    pub(super) by_prop: HashMap<Sym, C, S>,
+    /// The integer values of each property key, with their claims, in value order: a
+    /// comparison with an integer is a range of it (see [`Graph::int_prop_values`]).
+    pub(super) by_int_prop: HashMap<Sym, P, S>,
 }
 
 impl Graph {
@@ -67,24 +76,18 @@ impl Graph {
 
     /// Puts the claims of `batch` into the type, source and property indexes.
     pub(crate) fn finish_batch(&mut self, batch: ClaimBatch) {
-        merge(&mut self.by_type, batch.by_type);
-        merge(&mut self.by_source, batch.by_source);
-        merge(&mut self.by_prop, batch.by_prop);
-        merge(&mut self.by_int_prop, batch.by_int_prop);
+        let (to, from) = (&mut self.indexed, batch.0);
+        merge(&mut to.by_type, from.by_type);
+        merge(&mut to.by_source, from.by_source);
+        merge(&mut to.by_prop, from.by_prop);
+        merge(&mut to.by_int_prop, from.by_int_prop);
     }
 }
 
 impl ClaimBatch {
     /// Lists the claim under its type, sources and properties.
     pub(super) fn add(&mut self, claim: &Claim, ix: ClaimIx) {
-        index_entries(
-            claim,
-            ix,
-            &mut self.by_type,
-            &mut self.by_source,
-            &mut self.by_prop,
-            &mut self.by_int_prop,
-        );
+        self.0.add(claim, ix);
     }
 }
 
@@ -110,29 +113,25 @@ impl<T: PartialEq> Entries<T> for Vec<T> {
     }
 }
 
-/// Puts claim `ix` under its type, each of its sources, each property key and each integer
-/// value: the one description of what the claim indexes hold, whether they are the graph's
-/// sets ([`Graph::index_claim`]) or a batch's lists.
-pub(super) fn index_entries<C, P, S>(
-    claim: &Claim,
-    ix: ClaimIx,
-    by_type: &mut HashMap<Sym, C, S>,
-    by_source: &mut HashMap<SourceRef, C, S>,
-    by_prop: &mut HashMap<Sym, C, S>,
-    by_int_prop: &mut HashMap<Sym, P, S>,
-) where
+impl<C, P, S> ClaimIndexes<C, P, S>
+where
     C: Entries<ClaimIx>,
     P: Entries<(i64, ClaimIx)>,
     S: BuildHasher,
 {
-    by_type.entry(claim.rel_type).or_default().add(ix);
-    for a in &claim.attestations {
-        by_source.entry(a.source).or_default().add(ix);
-    }
-    for (k, v) in &claim.props {
-        by_prop.entry(*k).or_default().add(ix);
-        if let Value::Int(i) = v {
-            by_int_prop.entry(*k).or_default().add((*i, ix));
+    /// Puts claim `ix` under its type, each of its sources, each property key and each
+    /// integer value: the one description of what the claim indexes hold, whether they are
+    /// the graph's sets ([`Graph::index_claim`]) or a batch's lists.
+    pub(super) fn add(&mut self, claim: &Claim, ix: ClaimIx) {
+        self.by_type.entry(claim.rel_type).or_default().add(ix);
+        for a in &claim.attestations {
+            self.by_source.entry(a.source).or_default().add(ix);
+        }
+        for (k, v) in &claim.props {
+            self.by_prop.entry(*k).or_default().add(ix);
+            if let Value::Int(i) = v {
+                self.by_int_prop.entry(*k).or_default().add((*i, ix));
+            }
         }
     }
 }

@@ -83,13 +83,14 @@ impl Graph {
             v.sort();
             v
         };
-        let types = claim_sets(&self.by_type);
+        let types = claim_sets(&self.indexed.by_type);
         let _ = writeln!(out, "by_type {types:?}");
         let mut claim_ids: Vec<(&str, usize)> =
             self.claim_ids.iter().map(|(k, v)| (self.str(*k), v.index())).collect();
         claim_ids.sort();
         let _ = writeln!(out, "claim_ids {claim_ids:?}");
         let mut by_source: Vec<(String, Vec<usize>)> = self
+            .indexed
             .by_source
             .iter()
             .filter(|(_, s)| !s.is_empty())
@@ -97,8 +98,9 @@ impl Graph {
             .collect();
         by_source.sort();
         let _ = writeln!(out, "by_source {by_source:?}");
-        let _ = writeln!(out, "by_prop {:?}", claim_sets(&self.by_prop));
+        let _ = writeln!(out, "by_prop {:?}", claim_sets(&self.indexed.by_prop));
         let mut by_int_prop: Vec<(String, Vec<(i64, usize)>)> = self
+            .indexed
             .by_int_prop
             .iter()
             .filter(|(_, s)| !s.is_empty())
