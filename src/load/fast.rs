@@ -533,6 +533,58 @@ mod load_tests {
     }
 
     #[test]
+    fn a_claim_read_into_a_record_reports_the_errors_of_its_declaration() {
+        // Past the first claim of their shape on a thread, claims are read into records:
+        // an unknown name, a relative date without a document, bad `aliases` and a claim id
+        // given twice must be reported as for the declaration, where they are.
+        let dir = tempfile::tempdir().unwrap();
+        crate::gen::generate(6000, 7, dir.path()).unwrap();
+        let mut text = std::fs::read_to_string(dir.path().join("graph.kg")).unwrap();
+        let bad = [
+            ("CLAIM (e1)-[:R]->(nobody) BY s1 QUOTE 'x';", "nobody", "unknown entity 'nobody'"),
+            ("CLAIM (nobody2)-[:R]->(e1) BY s1 QUOTE 'x';", "nobody2", "unknown entity 'nobody2'"),
+            ("CLAIM (e1)-[:R]->(e2) BY s1 QUOTE 'x' BY nosrc QUOTE 'y';", "nosrc", "unknown source 'nosrc'"),
+            ("CLAIM (e1)-[:R]->(e2) BY s1 VIA s2, norelay QUOTE 'x';", "norelay", "unknown source 'norelay'"),
+            (
+                "CLAIM (e1)-[:R]->(e2) BY s1 ON @-2weeks QUOTE 'relative';",
+                "BY s1 ON",
+                "is relative to a document",
+            ),
+            (
+                "CLAIM (e1)-[:R {aliases: 5}]->(e2) BY s1 QUOTE 'aliases';",
+                "aliases",
+                "aliases must be a list",
+            ),
+            ("CLAIM (e1)-[twice:R]->(e2) BY s1 QUOTE 'a';", "", ""),
+            ("CLAIM (e2)-[twice:R]->(e1) BY s1 QUOTE 'b';", "twice", "duplicate claim id 'twice'"),
+        ];
+        let mut expected = Vec::new();
+        for _ in 0..3 {
+            for (claim, at, msg) in bad {
+                text.push('\n');
+                if !at.is_empty() {
+                    expected.push((text.len() + claim.find(at).unwrap(), msg));
+                }
+                text.push_str(claim);
+            }
+        }
+        let mut g = Graph::new();
+        let err = load_files(&mut g, &[DataFile::new("t.kg", text.as_str(), None)]).unwrap_err();
+        let got: Vec<(usize, String)> = err
+            .reports
+            .iter()
+            .map(|r| {
+                (r.labels().and_then(|mut l| l.next()).map_or(usize::MAX, |l| l.offset()), r.to_string())
+            })
+            .collect();
+        assert_eq!(got.len(), expected.len(), "{got:?}");
+        for ((offset, msg), (want_offset, want)) in got.iter().zip(&expected) {
+            assert!(msg.contains(want), "{msg} for {want}");
+            assert_eq!(offset, want_offset, "{msg}");
+        }
+    }
+
+    #[test]
     fn syntax_errors_come_from_the_whole_file() {
         let text = "ENTITY (a);\nCLAIM (a)-[:R]->(a) BY;\nENTITY (b)";
         let (offset, _) = first_error_offset(text);
