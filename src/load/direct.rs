@@ -146,7 +146,9 @@ impl Loader<'_> {
             return Ok((false, self.add_attestations(ix, atts)));
         }
         // A new claim gets its attestations as it is added.
-        let attestations = Attestation::distinct(atts);
+        // One attestation in a vector of one (as both ways build them) is already that.
+        let attestations =
+            if atts.len() == 1 && atts.capacity() == 1 { atts } else { Attestation::distinct(atts) };
         let n = attestations.len();
         let claim = Claim { id, rel_type, props, attestations, kind: ClaimKind::Stated };
         self.add_named(subject, object, claim, claim_id, span)?;
