@@ -10,6 +10,8 @@ use std::collections::HashMap;
 use super::Loader;
 use crate::model::{EntityIx, Graph};
 use crate::syntax::decl::{DeclStatement, EndPattern, SourceName};
+use crate::syntax::records::ClaimRecord;
+use crate::syntax::Span;
 
 /// The entities a claim's subject, object and first source name, looked up by the thread
 /// that parsed it ([`EntityIds`]); `None` where not looked up or not found (the loader then
@@ -115,6 +117,16 @@ impl EntityIds {
             _ => None,
         };
         Known { subject: end(&pattern.subject), object: end(&pattern.object), first_source }
+    }
+
+    /// [`EntityIds::known`] of a claim read into a record from the statement `stmt`.
+    pub(crate) fn known_record(&self, stmt: &str, r: &ClaimRecord) -> Known {
+        let get = |s: Span| stmt.get(s.start..s.end).and_then(|id| self.get(id));
+        Known {
+            subject: get(r.subject.1),
+            object: get(r.object.1),
+            first_source: r.attestations.first().and_then(|a| get(a.source)),
+        }
     }
 }
 

@@ -19,7 +19,8 @@ use miette::Report;
 use super::{DataFile, EntityIds, Known, LoadError, LoadErrorKind};
 use crate::diagnostics::report_in;
 use crate::syntax::decl::DeclStatement;
-use crate::syntax::shapes::DeclShapes;
+use crate::syntax::records::ClaimRecord;
+use crate::syntax::shapes::{DeclShapes, Read};
 use crate::syntax::Span;
 
 /// A statement's byte range in its file, without the `;`.
@@ -129,19 +130,52 @@ fn declares_entity(stmt: &[u8]) -> bool {
 /// A statement parsed on its own: the declaration and its span, both relative to
 /// `offset`, the statement's start in the file.
 pub(crate) struct Parsed {
-    pub decl: DeclStatement,
+    pub stmt: Stmt,
     pub span: Span,
     pub offset: usize,
     /// The entities its ids name, when the caller gave [`EntityIds`] to look them up in.
     pub known: Known,
 }
 
+/// A statement as parsed: a declaration, or a claim read into a record (only where the
+/// entities its ids name are looked up, see [`parse_in_order`]).
+pub(crate) enum Stmt {
+    /// Boxed: a declaration is several times a record's size, and most statements of a
+    /// big load are records.
+    Decl(Box<DeclStatement>),
+    Claim(ClaimRecord),
+}
+
+impl Parsed {
+    /// The entities its ids name in `ids`; `text` is the file.
+    fn look_up(&mut self, ids: &EntityIds, text: &str) {
+        self.known = match &self.stmt {
+            Stmt::Decl(decl) => ids.known(decl),
+            Stmt::Claim(r) => ids.known_record(text.get(self.offset..).unwrap_or_default(), r),
+        };
+    }
+}
+
 /// Parses one statement; `None` when it is not a well-formed declaration. Statements of a
-/// shape `shapes` has seen are rebuilt from its template rather than parsed again.
-fn parse_one(shapes: &mut DeclShapes, text: &str, seg: Segment, ids: Option<&EntityIds>) -> Option<Parsed> {
-    let (decl, span) = shapes.parse(text.get(seg.start..seg.end)?)?;
-    let known = ids.map(|ids| ids.known(&decl)).unwrap_or_default();
-    Some(Parsed { decl, span, offset: seg.start, known })
+/// shape `shapes` has seen are rebuilt from its template rather than parsed again; with
+/// `records`, claims a record can stand for are read into one.
+fn parse_one(shapes: &mut DeclShapes, text: &str, seg: Segment, records: bool) -> Option<Parsed> {
+    let (read, span) = shapes.read(text.get(seg.start..seg.end)?, records)?;
+    let stmt = match read {
+        Read::Decl(decl) => Stmt::Decl(Box::new(decl)),
+        Read::Claim(r) => Stmt::Claim(r),
+    };
+    Some(Parsed { stmt, span, offset: seg.start, known: Known::default() })
+}
+
+/// [`parse_one`], with the entities its ids name looked up in `ids` when given (and then
+/// claims read into records).
+fn parse_known(shapes: &mut DeclShapes, text: &str, seg: Segment, ids: Option<&EntityIds>) -> Option<Parsed> {
+    let mut parsed = parse_one(shapes, text, seg, ids.is_some())?;
+    if let Some(ids) = ids {
+        parsed.look_up(ids, text);
+    }
+    Some(parsed)
 }
 
 /// Statements parsed per unit of work handed to a thread.
@@ -154,7 +188,8 @@ const SPARE_CHUNKS: usize = 4;
 const WORKER_STACK: usize = 32 << 20;
 
 /// Parses `segs` on worker threads and hands them to `apply` in order, with the entities
-/// their ids name in `ids` when given. Stops at the first statement that does not parse
+/// their ids name in `ids` when given (and then claims a record can stand for read into
+/// one, [`Stmt::Claim`]). Stops at the first statement that does not parse
 /// (nothing after it is applied) and returns it.
 ///
 /// `apply` borrows each statement (it may take parts of it): a chunk of statements, once
@@ -170,7 +205,7 @@ pub(crate) fn parse_in_order(
     if segs.len() <= CHUNK {
         let mut shapes = DeclShapes::default();
         for seg in segs {
-            apply(&mut parse_one(&mut shapes, text, *seg, ids).ok_or(*seg)?);
+            apply(&mut parse_known(&mut shapes, text, *seg, ids).ok_or(*seg)?);
         }
         return Ok(());
     }
@@ -208,7 +243,7 @@ pub(crate) fn parse_in_order(
                     let mut parsed = spare.pop().unwrap_or_else(|| Vec::with_capacity(chunk.len()));
                     let mut failed = None;
                     for seg in *chunk {
-                        match parse_one(&mut shapes, text, *seg, None) {
+                        match parse_one(&mut shapes, text, *seg, ids.is_some()) {
                             Some(p) => parsed.push(p),
                             None => {
                                 failed = Some(*seg);
@@ -221,7 +256,7 @@ pub(crate) fn parse_in_order(
                     // the processor has several in flight at once (between two parses it
                     // had one).
                     if let (Some(ids), None) = (ids, failed) {
-                        parsed.iter_mut().for_each(|p| p.known = ids.known(&p.decl));
+                        parsed.iter_mut().for_each(|p| p.look_up(ids, text));
                     }
                     let parsed = match failed {
                         None => Ok(parsed),
@@ -245,7 +280,7 @@ pub(crate) fn parse_in_order(
         if applied.is_empty() {
             let mut shapes = DeclShapes::default();
             for seg in segs {
-                apply(&mut parse_one(&mut shapes, text, *seg, ids).ok_or(*seg)?);
+                apply(&mut parse_known(&mut shapes, text, *seg, ids).ok_or(*seg)?);
             }
             return Ok(());
         }
@@ -454,12 +489,99 @@ mod load_tests {
                 text.push('\n');
             }
         }
+        // Claims of every literal kind, most read into records by the parsing threads (each
+        // shape but its first statement on each thread), some refused by the reader (a
+        // backticked name, a document, a user, `aliases`), several sources, chains, ids.
+        text.push_str(
+            "SOURCE (r1:Agency {name: 'Relay 1'});\nSOURCE (r2:Agency) VIA r1;\n\
+             ENTITY (`odd name`:Person {name: 'it\\'s'});\nDOCUMENT (doc1 {title: 'D'});\n",
+        );
+        for j in 0..300 {
+            let (a, b) = (j * 7 % 900, j * 13 % 900 + 1);
+            let day = 1 + j % 9;
+            for claim in [
+                format!(
+                    "CLAIM (e{a})-[:CASUALTIES {{killed: {j}, wounded: ~{j}00, missing: >={j}, span: {j}..{}, \
+                     ratio: {j}.5, neg: -{j}, hex: 0x1F, label: 'it\\'s \\u00e9 {j}', list: [1, 'two']}}]->(e{b}) \
+                     BY s1 VIA r1, r2 REPORTED ON @2018-02-0{day} QUOTE 'q\\n{j}';",
+                    j + 5
+                ),
+                format!(
+                    "CLAIM (e{a})-[c{j}:LEADS]->(e{b}) BY s2 ALLEGED QUOTE \"named {j}\" BY s3 UNCONFIRMED ON \
+                     @2019 QUOTE 'second' BY r2 QUOTE 'third';"
+                ),
+                format!("CLAIM (e{b})-[d{j}:LEADS]->(e{a}) BY s4 DENIED ON @2019-0{day} QUOTE '{j}' BY s5;"),
+                format!("CLAIM (`odd name`)-[:SEEN_AT]->(e{b}) BY s1 QUOTE 'backticked {j}';"),
+                format!("CLAIM (e{a})-[:SEEN_AT]->(`odd name`) BY `r1` QUOTE 'b {j}';"),
+                format!("CLAIM (e{a})-[:SEEN_AT]->(e{b}) BY s6 IN doc1 AT 'p. {j}' ON @-{day}weeks QUOTE 'd';"),
+                format!("CLAIM (e{a})-[:SEEN_AT]->(e{b}) BY USER 'ann {j}' QUOTE 'u';"),
+                format!("CLAIM (e{a})-[:KNOWN_AS {{aliases: ['x{j}']}}]->(e{b}) BY s7 QUOTE 'aliases';"),
+                // Declared again (merged), with another source first.
+                format!("CLAIM (e{a})-[:ATTACKED {{n: {j}}}]->(e{b}) BY s8 QUOTE 'once';"),
+                format!("CLAIM (e{a})-[:ATTACKED {{n: {j}}}]->(e{b}) BY s9 QUOTE 'twice' BY s8 QUOTE 'once';"),
+            ] {
+                text.push_str(&claim);
+                text.push('\n');
+            }
+        }
         let mut fast = Graph::new();
         load_files(&mut fast, &[DataFile::new("t.kg", text.as_str(), None)]).unwrap();
         let slow = load_one_by_one(&text);
         assert!(fast.claim_count() >= 6000, "{}", fast.claim_count());
         assert_eq!(fast.claim_count(), slow.claim_count(), "every claim declared again merged");
         assert!(fast.canonical_stored_state() == slow.canonical_stored_state(), "the same graph");
+    }
+
+    #[test]
+    fn a_claim_read_into_a_record_reports_the_errors_of_its_declaration() {
+        // Past the first claim of their shape on a thread, claims are read into records:
+        // an unknown name, a relative date without a document, bad `aliases` and a claim id
+        // given twice must be reported as for the declaration, where they are.
+        let dir = tempfile::tempdir().unwrap();
+        crate::gen::generate(6000, 7, dir.path()).unwrap();
+        let mut text = std::fs::read_to_string(dir.path().join("graph.kg")).unwrap();
+        let bad = [
+            ("CLAIM (e1)-[:R]->(nobody) BY s1 QUOTE 'x';", "nobody", "unknown entity 'nobody'"),
+            ("CLAIM (nobody2)-[:R]->(e1) BY s1 QUOTE 'x';", "nobody2", "unknown entity 'nobody2'"),
+            ("CLAIM (e1)-[:R]->(e2) BY s1 QUOTE 'x' BY nosrc QUOTE 'y';", "nosrc", "unknown source 'nosrc'"),
+            ("CLAIM (e1)-[:R]->(e2) BY s1 VIA s2, norelay QUOTE 'x';", "norelay", "unknown source 'norelay'"),
+            (
+                "CLAIM (e1)-[:R]->(e2) BY s1 ON @-2weeks QUOTE 'relative';",
+                "BY s1 ON",
+                "is relative to a document",
+            ),
+            (
+                "CLAIM (e1)-[:R {aliases: 5}]->(e2) BY s1 QUOTE 'aliases';",
+                "aliases",
+                "aliases must be a list",
+            ),
+            ("CLAIM (e1)-[twice:R]->(e2) BY s1 QUOTE 'a';", "", ""),
+            ("CLAIM (e2)-[twice:R]->(e1) BY s1 QUOTE 'b';", "twice", "duplicate claim id 'twice'"),
+        ];
+        let mut expected = Vec::new();
+        for _ in 0..3 {
+            for (claim, at, msg) in bad {
+                text.push('\n');
+                if !at.is_empty() {
+                    expected.push((text.len() + claim.find(at).unwrap(), msg));
+                }
+                text.push_str(claim);
+            }
+        }
+        let mut g = Graph::new();
+        let err = load_files(&mut g, &[DataFile::new("t.kg", text.as_str(), None)]).unwrap_err();
+        let got: Vec<(usize, String)> = err
+            .reports
+            .iter()
+            .map(|r| {
+                (r.labels().and_then(|mut l| l.next()).map_or(usize::MAX, |l| l.offset()), r.to_string())
+            })
+            .collect();
+        assert_eq!(got.len(), expected.len(), "{got:?}");
+        for ((offset, msg), (want_offset, want)) in got.iter().zip(&expected) {
+            assert!(msg.contains(want), "{msg} for {want}");
+            assert_eq!(offset, want_offset, "{msg}");
+        }
     }
 
     #[test]

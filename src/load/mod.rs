@@ -7,6 +7,7 @@
 
 mod bulk;
 mod constraints;
+mod direct;
 mod error;
 mod fast;
 pub mod json;
@@ -187,11 +188,13 @@ pub(crate) fn load_files_then<T>(
             FileStatements::Text(split) => {
                 let text = &file.source.text;
                 let parsed = fast::parse_in_order(text, &split.entities, None, |p| {
+                    // (Claims are read into records only where ids are looked up: not here.)
+                    let fast::Stmt::Decl(decl) = &p.stmt else { return };
                     loader.statement_offset = p.offset;
-                    errors.push(file, loader.apply(&p.decl, p.span, Pass::Entities), p.offset);
-                    if matches!(&p.decl, DeclStatement::Entity(e) if !e.via.is_empty() || !e.speaks_for.is_empty())
+                    errors.push(file, loader.apply(decl, p.span, Pass::Entities), p.offset);
+                    if matches!(&**decl, DeclStatement::Entity(e) if !e.via.is_empty() || !e.speaks_for.is_empty())
                     {
-                        let kept = fast::Parsed { decl: p.decl.clone(), ..*p };
+                        let kept = fast::Parsed { stmt: fast::Stmt::Decl(decl.clone()), ..*p };
                         chains.push((i, kept));
                     }
                 });
@@ -212,7 +215,9 @@ pub(crate) fn load_files_then<T>(
             }
         }
         for (_, p) in chains.iter().filter(|(f, _)| *f == i) {
-            errors.push(file, loader.apply(&p.decl, p.span, Pass::Chains), p.offset);
+            if let fast::Stmt::Decl(decl) = &p.stmt {
+                errors.push(file, loader.apply(decl, p.span, Pass::Chains), p.offset);
+            }
         }
     }
     drop(chains);
@@ -232,9 +237,16 @@ pub(crate) fn load_files_then<T>(
                 }
             }
             FileStatements::Text(split) => {
-                let parsed = fast::parse_in_order(&file.source.text, &split.facts, ids.as_ref(), |p| {
+                let text = &file.source.text;
+                let parsed = fast::parse_in_order(text, &split.facts, ids.as_ref(), |p| {
                     loader.statement_offset = p.offset;
-                    errors.push(file, loader.apply_known(&p.decl, p.span, Pass::Facts, &p.known), p.offset);
+                    let applied = match &mut p.stmt {
+                        fast::Stmt::Decl(decl) => loader.apply_known(decl, p.span, Pass::Facts, &p.known),
+                        fast::Stmt::Claim(r) => {
+                            loader.apply_record(text.get(p.offset..).unwrap_or_default(), r, p.span, &p.known)
+                        }
+                    };
+                    errors.push(file, applied, p.offset);
                 });
                 if let Err(seg) = parsed {
                     return Err(LoadFailure { reports: fast::syntax_reports(files, Some((file, seg))) });
@@ -800,33 +812,7 @@ impl<'g> Loader<'g> {
         let atts = self.attestations(attestations, known.first_source)?;
         let rel_type = self.graph.intern(&p.rel_type.text);
         let props = self.props(&p.props);
-        let id = p.claim_id.as_ref().map(|n| self.graph.intern(&n.text));
-        // The same statement from another source corroborates the claim: merge.
-        let maybe_there = self.pairs.as_ref().is_none_or(|p| p.may_have(subject, object));
-        let existing =
-            maybe_there.then(|| self.graph.claims_between(subject, object)).into_iter().flatten().find(|c| {
-                self.graph.claim(*c).is_some_and(|c| {
-                    c.kind == ClaimKind::Stated
-                        && c.rel_type == rel_type
-                        && c.props == props
-                        && (id.is_none() || c.id.is_none() || c.id == id)
-                })
-            });
-        if let Some(ix) = existing {
-            if let Some(id) = id {
-                self.graph.name_claim(ix, id).map_err(|e| self.internal(span, e))?;
-            }
-            return Ok((false, self.add_attestations(ix, atts)));
-        }
-        // A new claim gets its attestations as it is added.
-        let attestations = Attestation::distinct(atts);
-        let n = attestations.len();
-        let claim = Claim { id, rel_type, props, attestations, kind: ClaimKind::Stated };
-        self.add_named(subject, object, claim, &p.claim_id, span)?;
-        if let Some(pairs) = &mut self.pairs {
-            pairs.insert(subject, object);
-        }
-        Ok((true, n))
+        self.add_or_merge(subject, object, rel_type, props, &p.claim_id, atts, span)
     }
 
     fn internal(&self, span: Span, e: impl std::fmt::Display) -> LoadError {

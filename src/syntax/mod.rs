@@ -8,6 +8,7 @@ pub(crate) mod autoparam;
 pub mod decl;
 pub(crate) mod lexer;
 pub mod query;
+pub(crate) mod records;
 pub mod script;
 pub(crate) mod shapes;
 

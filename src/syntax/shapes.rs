@@ -30,6 +30,7 @@ use super::decl::{
     RelPatternDecl, SourceName,
 };
 use super::lexer::{tokens, TokenKind};
+use super::records::{ClaimPlan, ClaimRecord};
 use super::{ident_text_of, unescape, LangParser, Rule, Span};
 use crate::model::Value;
 
@@ -54,6 +55,9 @@ pub(crate) struct DeclShapes {
     /// Statements rebuilt from a template (for tests to see that they were).
     #[cfg(test)]
     rebuilt: usize,
+    /// Claims read into records.
+    #[cfg(test)]
+    records: usize,
 }
 
 /// A declaration and, in the order [`visit`] meets them, the tokens each of its spans and
@@ -62,28 +66,63 @@ struct Template {
     decl: DeclStatement,
     span: (usize, usize),
     slots: Vec<(usize, usize)>,
+    /// How a claim of this shape reads into a record, when one can stand for it.
+    plan: Option<ClaimPlan>,
+}
+
+/// A statement read by [`DeclShapes::read`] (consumed where it is returned: not boxed).
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Read {
+    Decl(DeclStatement),
+    /// A claim read straight into a record (see [`super::records`]).
+    Claim(ClaimRecord),
 }
 
 impl DeclShapes {
     /// Parses one statement that should be a declaration: the declaration and its span in
     /// `text`, or `None` when it is not one (a query, or text that does not parse).
+    #[cfg(test)]
     pub(crate) fn parse(&mut self, text: &str) -> Option<(DeclStatement, Span)> {
+        match self.read(text, false)? {
+            (Read::Decl(decl), span) => Some((decl, span)),
+            (Read::Claim(r), span) => Some((r.to_decl(text), span)),
+        }
+    }
+
+    /// [`DeclShapes::parse`], and with `records` a claim of a shape a [`ClaimPlan`] reads
+    /// is given as a record rather than a declaration.
+    pub(crate) fn read(&mut self, text: &str, records: bool) -> Option<(Read, Span)> {
+        let pest = |text: &str| parse_with_pest(text).map(|(d, s, _)| (Read::Decl(d), s));
         if !self.read_shape(text) {
-            return parse_with_pest(text).map(|(d, s, _)| (d, s));
+            return pest(text);
         }
         match self.templates.get(self.shape.as_slice()) {
             Some(Some(t)) => {
+                if let (Some(plan), true) = (&t.plan, records) {
+                    let span = Span::new(self.starts[t.span.0], self.ends[t.span.1]);
+                    let (values, dates) = (&mut self.values, &mut self.dates);
+                    let mut value = |raw: &str, span: Span| value(Some(&mut *values), raw, span);
+                    let mut date = |raw: &str| memo(Some(&mut *dates), raw, || parse_date(raw).ok());
+                    let read = plan.read(text, &t.slots, &self.starts, &self.ends, &mut value, &mut date);
+                    if let Some(record) = read {
+                        #[cfg(test)]
+                        {
+                            self.records += 1;
+                        }
+                        return Some((Read::Claim(record), span));
+                    }
+                }
                 let mut literals = Literals { values: Some(&mut self.values), dates: Some(&mut self.dates) };
-                if let Some(parsed) = instantiate(t, text, &self.starts, &self.ends, &mut literals) {
+                if let Some((decl, span)) = instantiate(t, text, &self.starts, &self.ends, &mut literals) {
                     #[cfg(test)]
                     {
                         self.rebuilt += 1;
                     }
-                    return Some(parsed);
+                    return Some((Read::Decl(decl), span));
                 }
-                return parse_with_pest(text).map(|(d, s, _)| (d, s));
+                return pest(text);
             }
-            Some(None) => return parse_with_pest(text).map(|(d, s, _)| (d, s)),
+            Some(None) => return pest(text),
             None => {}
         }
         let (decl, span, located) = parse_with_pest(text)?;
@@ -91,7 +130,7 @@ impl DeclShapes {
             let template = self.template(text, &decl, span, &located);
             self.templates.insert(self.shape.as_slice().into(), template);
         }
-        Some((decl, span))
+        Some((Read::Decl(decl), span))
     }
 
     /// Lexes `text` into its shape; false when it is not one a template can serve.
@@ -167,7 +206,8 @@ impl DeclShapes {
         if !complete || !literals_covered {
             return None;
         }
-        let template = Template { decl, span: range(span)?, slots };
+        let plan = ClaimPlan::of(&decl);
+        let template = Template { decl, span: range(span)?, slots, plan };
         // The template must give back the very statement it was made from, spans included.
         let again = instantiate(&template, text, &self.starts, &self.ends, &mut Literals::none())?;
         let same = format!("{:?}", (&again.0, again.1)) == format!("{:?}", (&template.decl, span));
@@ -202,16 +242,21 @@ impl Literals<'_> {
     }
 
     fn value(&mut self, raw: &str, span: Span) -> Option<Value> {
-        // Nothing else a value can be starts with a quote.
-        if raw.starts_with(['\'', '"']) {
-            return unescape(raw, span).ok().map(Value::String);
-        }
-        memo(self.values.as_deref_mut(), raw, || parse_value(raw).ok())
+        value(self.values.as_deref_mut(), raw, span)
     }
 
     fn date(&mut self, raw: &str) -> Option<Value> {
         memo(self.dates.as_deref_mut(), raw, || parse_date(raw).ok())
     }
+}
+
+/// A property's value (through the memo of values by their text, when given).
+fn value(memos: Option<&mut HashMap<Box<str>, Value, FixedState>>, raw: &str, span: Span) -> Option<Value> {
+    // Nothing else a value can be starts with a quote.
+    if raw.starts_with(['\'', '"']) {
+        return unescape(raw, span).ok().map(Value::String);
+    }
+    memo(memos, raw, || parse_value(raw).ok())
 }
 
 fn memo<T: Clone>(
@@ -499,11 +544,17 @@ fn parse_with_pest(text: &str) -> Option<(DeclStatement, Span, Located)> {
 mod tests {
     use super::*;
 
-    /// Both ways of parsing, side by side: spans included (`Debug`), errors alike.
+    /// Both ways of parsing, side by side: spans included (`Debug`), errors alike. And the
+    /// same with claims read into records (each record's declaration, `to_decl`).
     fn same_as_pest(shapes: &mut DeclShapes, text: &str) {
         let pest = parse_with_pest(text).map(|(d, s, _)| format!("{:?}", (d, s)));
         let got = shapes.parse(text).map(|(d, s)| format!("{:?}", (d, s)));
         assert_eq!(got, pest, "{text:?}");
+        let read = shapes.read(text, true).map(|(read, s)| match read {
+            Read::Decl(d) => format!("{:?}", (d, s)),
+            Read::Claim(r) => format!("{:?}", (r.to_decl(text), s)),
+        });
+        assert_eq!(read, pest, "read into a record: {text:?}");
     }
 
     #[test]
@@ -513,16 +564,19 @@ mod tests {
         same_as_pest(&mut shapes, claim);
         assert!(matches!(shapes.templates.values().next(), Some(Some(_))), "a template");
         // The same tokens with other literals: rebuilt from the template.
+        let records = shapes.records;
         for text in [
             "CLAIM (e123)-[:FOUGHT {wounded: 12345}]->(x_y) BY s REPORTED ON @2019-01-01 QUOTE 'it\\'s'",
             "CLAIM (e1)-[:R {killed: 1..3}]->(e2) BY s7 REPORTED ON @2018-02-28 QUOTE '\\u00e9'",
             "CLAIM (e1)-[:R {killed: 0x1F}]->(e2) BY s7 REPORTED ON @1999-12-31 QUOTE 'd'",
             "CLAIM (e1)-[:R {killed: 1.5e3}]->(e2) BY s7 REPORTED ON @2020-02-29 QUOTE 'a\n b'",
         ] {
-            let before = shapes.rebuilt;
+            let (before, records) = (shapes.rebuilt, shapes.records);
             same_as_pest(&mut shapes, text);
             assert_eq!(shapes.rebuilt, before + 1, "rebuilt: {text}");
+            assert_eq!(shapes.records, records + 1, "read into a record: {text}");
         }
+        assert!(shapes.records > records);
         // The same tokens with literals pest refuses: pest's answer (none).
         for text in [
             "CLAIM (e1)-[:R {killed: 5}]->(e2) BY s7 REPORTED ON @2018-13-01 QUOTE 'bad month'",
@@ -568,6 +622,14 @@ mod tests {
             "CLAIM (a)-[c2:R]->(b) BY USER 'bob' IN doc AT 'p. 4' QUOTE 'z' BY t QUOTE 'w'",
             "CLAIM (a)<-[:R {k: [1, 'two', {three: 3}]}]-(b) BY s VIA r1, r2 QUOTE 'left'",
             "CLAIM (x)<-[:Q {k: [4, 'five', {six: 6}]}]-(y) BY t VIA r3, r4 QUOTE 'left again'",
+            "CLAIM (a)-[c3:R {k: ~100, m: >=5, n: -3, o: 1..2, s: 'x\\'y', l: [1, 'z']}]->(b) BY s VIA r1, r2 ALLEGED ON @2018 QUOTE 'q' BY t QUOTE 'w'",
+            "CLAIM (c)-[c4:Q {k: ~7..9, m: <2, n: -0.5, o: 0x1F, s: \"\\u00e9\", l: []}]->(d) BY u VIA r3, r4 DENIED ON @2019-02 QUOTE '\\n' BY v QUOTE ''",
+            "CLAIM (c)-[c4:Q {k: 1, m: 2, n: 3, o: 4, s: 5, s: 6}]->(d) BY u VIA r3, r4 DENIED ON @2019-02 QUOTE 'twice' BY v QUOTE ''",
+            "CLAIM (c)-[c4:Q {k: 1, m: 2, n: 3, o: 4, s: 5, l: 6}]->(`d`) BY u VIA r3, r4 DENIED ON @2019-02 QUOTE 'tick' BY v QUOTE ''",
+            "CLAIM (a)-[:R]->(b) BY s IN doc QUOTE 'a document'",
+            "CLAIM (a)-[:R]->(b) BY s IN doc2 QUOTE 'another'",
+            "CLAIM (:L)-[:R]->(b) BY s QUOTE 'a label'",
+            "CLAIM (:M)-[:R]->(b) BY s QUOTE 'a label'",
             "MATCH (n) RETURN n",
             "DENY (a)-[:R {k: >=10}]->(b) BY s QUOTE 'no'",
         ] {
@@ -598,7 +660,7 @@ mod tests {
             (TokenKind::String { closed: true }, &["'x'", "'\\u12'", "\"a'b\"", "'\\''"]),
             (TokenKind::QuotedName { closed: true }, &["`q`", "``"]),
         ];
-        let (mut statements, mut rebuilt) = (0, 0);
+        let (mut statements, mut rebuilt, mut records) = (0, 0, 0);
         for file in &files {
             let text = std::fs::read_to_string(file).expect("test data");
             let mut shapes = DeclShapes::default();
@@ -620,8 +682,10 @@ mod tests {
                 }
             }
             rebuilt += shapes.rebuilt;
+            records += shapes.records;
         }
         assert!(statements > 500 && rebuilt > statements, "{statements} statements, {rebuilt} rebuilt");
+        assert!(records > statements / 2, "{statements} statements, {records} read into records");
     }
 
     fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
