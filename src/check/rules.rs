@@ -9,7 +9,8 @@ use foldhash::fast::FixedState;
 
 use super::{
     on_two_halves, on_two_threads_in_parts, same_voice, short_id, Attestations, Bucket, Comparable,
-    ContradictionKind, Engine, Explain, GroupKey, Prepared, QuestionRef, Side, Views, VoiceNames,
+    ContradictionKind, Engine, Explain, Finding, FindingKey, GroupKey, Prepared, QuestionRef, Side, Views,
+    VoiceNames,
 };
 use crate::model::claim::within;
 use crate::model::{
@@ -31,7 +32,8 @@ struct CheckedGroup<'g> {
     /// Class denials of the property that answer the question.
     denials: Vec<usize>,
     conflicts: Vec<(usize, usize)>,
-    findings: Vec<Option<Prepared<'g>>>,
+    /// The findings, their sides and dispute written ([`Prepared`] without sides).
+    findings: Vec<(Finding, FindingKey)>,
 }
 
 /// Claims grouped by (subject, object, scope): every group is compared, in key order, so the
@@ -48,7 +50,7 @@ impl<'g> Engine<'g> {
     /// Compares every pair of buckets of every group; each group with a conflict (or a
     /// class denial of one of its values) becomes a question whose values are its buckets
     /// and the denials of `prop`. A group's buckets are made by `buckets_of`, on the thread
-    /// that compares them.
+    /// that compares them, with the group's key (`None`: no group).
     #[allow(clippy::too_many_arguments)]
     fn pairwise<G: Send>(
         &mut self,
@@ -57,15 +59,15 @@ impl<'g> Engine<'g> {
         about: &str,
         prop: Option<Sym>,
         rel_type: Sym,
-        groups: Vec<(GroupKey, G)>,
-        buckets_of: impl Fn(&Self, G) -> Vec<Bucket> + Sync,
+        groups: Vec<G>,
+        buckets_of: impl Fn(&Self, G) -> Option<(GroupKey, Vec<Bucket>)> + Sync,
     ) {
         let per: Vec<String> = c.per.iter().map(|k| self.graph.str(*k).to_string()).collect();
         // Comparing a group's values and writing its findings reads the graph only: two
         // threads share the groups, and their findings are recorded in the groups' order.
         let this = &*self;
-        let checked = on_two_threads_in_parts(groups, |(key, group)| {
-            let buckets = buckets_of(this, group);
+        let checked = on_two_threads_in_parts(groups, |group| {
+            let (key, buckets) = buckets_of(this, group)?;
             // One value and no class denial to answer it: nothing to compare (most groups).
             if buckets.is_empty() || (buckets.len() < 2 && this.denial_values.is_empty()) {
                 return None;
@@ -75,7 +77,6 @@ impl<'g> Engine<'g> {
         let found: usize = checked.iter().flatten().flatten().map(|g| g.findings.len()).sum();
         self.findings.reserve(found);
         self.finding_keys.reserve(found);
-        self.pending_sides.reserve(found);
         for group in checked.into_iter().flatten().flatten() {
             let (s, o, _) = group.key;
             let qi =
@@ -93,8 +94,8 @@ impl<'g> Engine<'g> {
                 self.conflict(qi, index[i], index[j]);
             }
             // The denials' conflicts are registered with their findings (`denial_question`).
-            for finding in group.findings.into_iter().flatten() {
-                self.record(finding, QuestionRef::Values(qi));
+            for (finding, key) in group.findings {
+                self.record(Prepared { finding, key, sides: None }, QuestionRef::Values(qi));
             }
         }
     }
@@ -154,33 +155,31 @@ impl<'g> Engine<'g> {
             .collect();
         let dates = kind == ContradictionKind::Temporal;
         let refs = self.ends_refs((s, o));
-        let findings = conflicts
-            .iter()
-            .map(|&(i, j)| {
-                let (a, b) = (&buckets[i], &buckets[j]);
-                let sides = [
-                    (a.written.clone(), a.claims.clone(), values[i].1.clone()),
-                    (b.written.clone(), b.claims.clone(), values[j].1.clone()),
+        let mut findings = Vec::with_capacity(conflicts.len());
+        findings.extend(conflicts.iter().filter_map(|&(i, j)| {
+            let (a, b) = (&buckets[i], &buckets[j]);
+            let sides = [
+                (a.written.clone(), a.claims.clone(), values[i].1.clone()),
+                (b.written.clone(), b.claims.clone(), values[j].1.clone()),
+            ];
+            // The explanation is written when the finding is printed
+            // (`Finding::explanation_text`).
+            let explain: Explain<fn(&VoiceNames, &VoiceNames) -> String> = Explain::Values { dates };
+            let mut prepared =
+                self.prepare(kind, Some(c), (s, o), &refs, about.to_string(), sides, explain)?;
+            // The sides are written here, on the thread that read the claims, from the
+            // attestations' views read with them ([`Engine::bucket_views`], what
+            // `Engine::view` gives), and the dispute is this group's question's.
+            if let Some([(v1, c1, _), (v2, c2, _)]) = prepared.sides.take() {
+                let views = |k: usize| values[k].2.iter().map(|(_, view)| view.clone()).collect();
+                prepared.finding.sides = vec![
+                    Side { value: v1, claims: c1, attestations: views(i) },
+                    Side { value: v2, claims: c2, attestations: views(j) },
                 ];
-                // The explanation is written when the finding is printed
-                // (`Finding::explanation_text`).
-                let explain: Explain<fn(&VoiceNames, &VoiceNames) -> String> = Explain::Values { dates };
-                let mut prepared =
-                    self.prepare(kind, Some(c), (s, o), &refs, about.to_string(), sides, explain)?;
-                // The sides are written here, on the thread that read the claims, from the
-                // attestations' views read with them ([`Engine::bucket_views`], what
-                // `Engine::view` gives), and the dispute is this group's question's.
-                if let Some([(v1, c1, _), (v2, c2, _)]) = prepared.sides.take() {
-                    let views = |k: usize| values[k].2.iter().map(|(_, view)| view.clone()).collect();
-                    prepared.finding.sides = vec![
-                        Side { value: v1, claims: c1, attestations: views(i) },
-                        Side { value: v2, claims: c2, attestations: views(j) },
-                    ];
-                }
-                prepared.finding.dispute = question_id.clone();
-                Some(prepared)
-            })
-            .collect();
+            }
+            prepared.finding.dispute = question_id.clone();
+            Some((prepared.finding, prepared.key))
+        }));
         Some(CheckedGroup {
             key,
             buckets,
@@ -230,22 +229,16 @@ impl<'g> Engine<'g> {
         let one_is_enough = !self.denial_values.is_empty();
         let at_least = if one_is_enough { 1 } else { 2 };
         // Reserved at most once: a vector grown by doubling touches twice the fresh memory.
-        let mut groups: Vec<(GroupKey, Runs)> = Vec::with_capacity((first.len() + second.len()) / at_least);
-        group_runs(
-            &first,
-            &second,
-            |x| &x.0,
-            at_least,
-            |a, b| {
-                if let Some(x) = first[a.clone()].first().or_else(|| second[b.clone()].first()) {
-                    groups.push((x.0.clone(), (a, b)));
-                }
-            },
-        );
+        // The groups are their claims' ranges only: the key is cloned on the thread that
+        // checks the group.
+        let mut groups: Vec<Runs> = Vec::with_capacity((first.len() + second.len()) / at_least);
+        group_runs(&first, &second, |x| &x.0, at_least, |a, b| groups.push((a, b)));
         let about = self.graph.str(prop).to_string();
         let (first, second) = (&first, &second);
         self.pairwise(kind, c, &about, Some(prop), pattern.rel_type, groups, |this, (a, b)| {
-            this.value_buckets(kind, &first[a], &second[b])
+            let (first, second) = (&first[a], &second[b]);
+            let key = first.first().or_else(|| second.first())?.0.clone();
+            Some((key, this.value_buckets(kind, first, second)))
         });
     }
 
@@ -305,7 +298,15 @@ impl<'g> Engine<'g> {
         }
         let about = self.graph.str(pattern.rel_type).to_string();
         let groups = groups.into_iter().collect::<BTreeMap<_, _>>().into_iter().collect();
-        self.pairwise(ContradictionKind::SingleValue, c, &about, None, pattern.rel_type, groups, |_, b| b);
+        self.pairwise(
+            ContradictionKind::SingleValue,
+            c,
+            &about,
+            None,
+            pattern.rel_type,
+            groups,
+            |_, group| Some(group),
+        );
     }
 
     /// SUM a + b = total: the parts a claim gives imply an interval for the total (a missing
