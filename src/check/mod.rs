@@ -152,6 +152,13 @@ fn apply_resolutions(graph: &Graph, findings: &mut [Finding]) {
     }
 }
 
+/// How many cores the machine has, asked once: the standard library reads the cgroup's
+/// quota from files at each call, and a check shares work between threads a dozen times.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
 /// `f` of every item, in order. Two threads share the items when the machine has two cores
 /// and there are enough items to pay for a thread.
 fn on_two_threads<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
@@ -161,7 +168,7 @@ fn on_two_threads<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
 /// `f` of the first half of the items and of the second, on two threads when the machine
 /// has two cores and there are enough items to pay for a thread (else one call of all).
 fn on_two_halves<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let cores = cores();
     if cores < 2 || items.len() < 1024 {
         return vec![f(items)];
     }
@@ -197,7 +204,7 @@ fn on_two_threads_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sy
 /// [`on_two_threads_owned`] as the chunks' results, in the items' order: for results large
 /// to move, read where they are instead of moved into one vector.
 fn on_two_threads_in_parts<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<Vec<R>> {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let cores = cores();
     if cores < 2 || items.len() < 1024 {
         return vec![items.into_iter().map(&f).collect()];
     }
@@ -333,7 +340,9 @@ struct Prepared<'g> {
     finding: Finding,
     /// What the finding is sorted by besides its text ([`FindingKey`]).
     key: FindingKey,
-    sides: [SideInput<'g>; 2],
+    /// The sides' inputs, or `None` when the finding's sides are written already (a
+    /// group's findings, from the attestations' views read with the group's claims).
+    sides: Option<[SideInput<'g>; 2]>,
 }
 
 /// What a finding's place in report order is decided by, besides its severity, kind and
@@ -825,7 +834,7 @@ impl<'g> Engine<'g> {
             dispute: String::new(),
         };
         let key = FindingKey { subject: ends.0, id: number };
-        Some(Prepared { finding, key, sides: [(v1, c1, a1), (v2, c2, a2)] })
+        Some(Prepared { finding, key, sides: Some([(v1, c1, a1), (v2, c2, a2)]) })
     }
 
     /// The rest of a finding id's hash ([`Engine::prepare`]): the sides' keys
@@ -864,10 +873,9 @@ impl<'g> Engine<'g> {
         if !self.seen.insert(key.id) {
             return;
         }
-        let qi = match question {
-            QuestionRef::Values(qi) => qi,
-            QuestionRef::Sides(qi) => {
-                let [(v1, _, a1), (v2, _, a2)] = &sides;
+        let qi = match (question, &sides) {
+            (QuestionRef::Values(qi), _) | (QuestionRef::Sides(qi), None) => qi,
+            (QuestionRef::Sides(qi), Some([(v1, _, a1), (v2, _, a2)])) => {
                 // Descriptions, not numbers: they sort as written.
                 let i = self.question_value(qi, v1, f64::INFINITY, a1);
                 let j = self.question_value(qi, v2, f64::INFINITY, a2);
@@ -875,11 +883,17 @@ impl<'g> Engine<'g> {
                 qi
             }
         };
-        finding.dispute = self.questions[qi].id.clone();
+        // A group's finding knows its dispute already (the question's id is a hash of its
+        // key, so the same text).
+        if finding.dispute.is_empty() {
+            finding.dispute = self.questions[qi].id.clone();
+        }
         self.findings.push(finding);
         self.finding_keys.push(key);
         let fi = self.findings.len() - 1;
-        self.pending_sides.push((fi, Vec::from(sides)));
+        if let Some(sides) = sides {
+            self.pending_sides.push((fi, Vec::from(sides)));
+        }
         self.questions[qi].findings.push(fi);
     }
 
@@ -1122,17 +1136,83 @@ mod tests {
         }
     }
 
-    /// The two halves of a `SINGLE ... ON` pass merge into the order a stable sort of both
-    /// gives: on a tie, the first half's item first.
+    /// The groups of a `SINGLE ... ON` pass, found by walking its two sorted halves side by
+    /// side, are those of the halves merged into one sorted vector: the same keys in the
+    /// same order, each with the same items, and only groups of at least `at_least` items.
     #[test]
-    fn merged_halves_are_in_the_order_of_a_stable_sort() {
-        let first = vec![(1, 'a'), (3, 'a'), (3, 'b'), (7, 'a')];
-        let second = vec![(0, 'c'), (3, 'c'), (7, 'c'), (9, 'c')];
-        let merged = rules::merge_sorted(first.clone(), second.clone(), |x, y| x.0 < y.0);
-        let mut sorted: Vec<(i32, char)> = first.into_iter().chain(second).collect();
-        sorted.sort_by_key(|x| x.0);
-        assert_eq!(merged, sorted);
-        assert_eq!(rules::merge_sorted(Vec::new(), vec![(1, 'x')], |x, y| x.0 < y.0), vec![(1, 'x')]);
+    fn groups_of_two_sorted_halves_are_those_of_the_merged_halves() {
+        type Half = Vec<(i32, char)>;
+        let halves: [(Half, Half); 5] = [
+            (vec![(1, 'a'), (3, 'a'), (3, 'b'), (7, 'a')], vec![(0, 'c'), (3, 'c'), (7, 'c'), (9, 'c')]),
+            (vec![], vec![(1, 'x'), (1, 'y'), (2, 'x')]),
+            (vec![(1, 'x'), (2, 'x'), (2, 'y')], vec![]),
+            (vec![(5, 'a'), (6, 'a')], vec![(1, 'b'), (2, 'b'), (8, 'b'), (8, 'c')]),
+            (vec![], vec![]),
+        ];
+        for (first, second) in halves {
+            for at_least in [1, 2] {
+                let mut merged: Vec<(i32, char)> = first.iter().chain(&second).copied().collect();
+                merged.sort();
+                let mut expected: Vec<Vec<(i32, char)>> = Vec::new();
+                for item in merged {
+                    match expected.last_mut() {
+                        Some(group) if group[0].0 == item.0 => group.push(item),
+                        _ => expected.push(vec![item]),
+                    }
+                }
+                expected.retain(|g| g.len() >= at_least);
+                let mut got: Vec<Vec<(i32, char)>> = Vec::new();
+                rules::group_runs(
+                    &first,
+                    &second,
+                    |x| &x.0,
+                    at_least,
+                    |a, b| {
+                        let mut group: Vec<(i32, char)> =
+                            first[a].iter().chain(&second[b]).copied().collect();
+                        group.sort();
+                        got.push(group);
+                    },
+                );
+                assert_eq!(got, expected, "{first:?} and {second:?}, at least {at_least}");
+            }
+        }
+    }
+
+    /// A `SINGLE ... ON` pass over enough claims to read them in two halves: each group
+    /// keeps its own key, also a group found in one half only while the other half still
+    /// holds later groups (the first half holds the later subjects here). Every finding's
+    /// claims are its subject's, and every dispute has its two values.
+    #[test]
+    fn groups_read_in_two_halves_keep_their_subjects() {
+        let mut text = String::from(
+            "SOURCE (a:X); SOURCE (b:X); ENTITY (g:Group);
+            CONSTRAINT toll: SINGLE (:Event)-[:CASUALTIES]->() ON killed;",
+        );
+        for e in 0..600 {
+            let _ = write!(text, "ENTITY (e{e}:Event);");
+        }
+        // The later subjects' claims first: the first half of the pass.
+        for e in (300..600).chain(0..300) {
+            let _ = write!(
+                text,
+                "CLAIM (e{e})-[:CASUALTIES {{killed: 5}}]->(g) BY a;
+                CLAIM (e{e})-[:CASUALTIES {{killed: 50}}]->(g) BY b;"
+            );
+        }
+        let g = graph(&text);
+        let a = analyse(&g);
+        assert_eq!(a.findings.len(), 600);
+        assert_eq!(a.disputes.len(), 600);
+        for f in &a.findings {
+            for c in f.claims() {
+                let subject = g.endpoints(c).map(|(s, _)| g.entity_id(s).to_string());
+                assert_eq!(subject.as_deref(), Some(f.subject.id.as_str()), "{}", f.id);
+            }
+        }
+        for d in &a.disputes {
+            assert_eq!(d.positions.len(), 2, "{}: {:?}", d.id, d.positions);
+        }
     }
 
     #[test]

@@ -90,7 +90,7 @@ impl<'g> Engine<'g> {
             permute(&mut disputes, &by_order);
             permute(&mut findings, &order);
         };
-        if self.questions.len() < 1024 || std::thread::available_parallelism().map_or(1, usize::from) < 2 {
+        if self.questions.len() < 1024 || super::cores() < 2 {
             put_in_order();
         } else {
             std::thread::scope(|scope| {

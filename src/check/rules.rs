@@ -3,12 +3,14 @@
 //! between claims are in `bounds.rs`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 
 use foldhash::fast::FixedState;
 
 use super::{
     on_two_halves, on_two_threads_in_parts, same_voice, short_id, Attestations, Bucket, Comparable,
-    ContradictionKind, Engine, Explain, GroupKey, Prepared, QuestionRef, Views, VoiceNames,
+    ContradictionKind, Engine, Explain, Finding, FindingKey, GroupKey, Prepared, QuestionRef, Side, Views,
+    VoiceNames,
 };
 use crate::model::claim::within;
 use crate::model::{
@@ -30,12 +32,16 @@ struct CheckedGroup<'g> {
     /// Class denials of the property that answer the question.
     denials: Vec<usize>,
     conflicts: Vec<(usize, usize)>,
-    findings: Vec<Option<Prepared<'g>>>,
+    /// The findings, their sides and dispute written ([`Prepared`] without sides).
+    findings: Vec<(Finding, FindingKey)>,
 }
 
 /// Claims grouped by (subject, object, scope): every group is compared, in key order, so the
 /// hasher's order never shows.
 type Groups<V> = HashMap<GroupKey, V, FixedState>;
+
+/// A group of a `SINGLE ... ON` pass: its claims in the first sorted half, and in the second.
+type Runs = (Range<usize>, Range<usize>);
 
 /// A claim of a `SINGLE ... ON` constraint's pattern with its group and its value.
 type Valued<'g> = (GroupKey, ClaimIx, &'g Claim, &'g Value);
@@ -44,7 +50,7 @@ impl<'g> Engine<'g> {
     /// Compares every pair of buckets of every group; each group with a conflict (or a
     /// class denial of one of its values) becomes a question whose values are its buckets
     /// and the denials of `prop`. A group's buckets are made by `buckets_of`, on the thread
-    /// that compares them.
+    /// that compares them, with the group's key (`None`: no group).
     #[allow(clippy::too_many_arguments)]
     fn pairwise<G: Send>(
         &mut self,
@@ -53,15 +59,15 @@ impl<'g> Engine<'g> {
         about: &str,
         prop: Option<Sym>,
         rel_type: Sym,
-        groups: Vec<(GroupKey, G)>,
-        buckets_of: impl Fn(&Self, G) -> Vec<Bucket> + Sync,
+        groups: Vec<G>,
+        buckets_of: impl Fn(&Self, G) -> Option<(GroupKey, Vec<Bucket>)> + Sync,
     ) {
         let per: Vec<String> = c.per.iter().map(|k| self.graph.str(*k).to_string()).collect();
         // Comparing a group's values and writing its findings reads the graph only: two
         // threads share the groups, and their findings are recorded in the groups' order.
         let this = &*self;
-        let checked = on_two_threads_in_parts(groups, |(key, group)| {
-            let buckets = buckets_of(this, group);
+        let checked = on_two_threads_in_parts(groups, |group| {
+            let (key, buckets) = buckets_of(this, group)?;
             // One value and no class denial to answer it: nothing to compare (most groups).
             if buckets.is_empty() || (buckets.len() < 2 && this.denial_values.is_empty()) {
                 return None;
@@ -71,7 +77,6 @@ impl<'g> Engine<'g> {
         let found: usize = checked.iter().flatten().flatten().map(|g| g.findings.len()).sum();
         self.findings.reserve(found);
         self.finding_keys.reserve(found);
-        self.pending_sides.reserve(found);
         for group in checked.into_iter().flatten().flatten() {
             let (s, o, _) = group.key;
             let qi =
@@ -89,8 +94,8 @@ impl<'g> Engine<'g> {
                 self.conflict(qi, index[i], index[j]);
             }
             // The denials' conflicts are registered with their findings (`denial_question`).
-            for finding in group.findings.into_iter().flatten() {
-                self.record(finding, QuestionRef::Values(qi));
+            for (finding, key) in group.findings {
+                self.record(Prepared { finding, key, sides: None }, QuestionRef::Values(qi));
             }
         }
     }
@@ -150,20 +155,31 @@ impl<'g> Engine<'g> {
             .collect();
         let dates = kind == ContradictionKind::Temporal;
         let refs = self.ends_refs((s, o));
-        let findings = conflicts
-            .iter()
-            .map(|&(i, j)| {
-                let (a, b) = (&buckets[i], &buckets[j]);
-                let sides = [
-                    (a.written.clone(), a.claims.clone(), values[i].1.clone()),
-                    (b.written.clone(), b.claims.clone(), values[j].1.clone()),
+        let mut findings = Vec::with_capacity(conflicts.len());
+        findings.extend(conflicts.iter().filter_map(|&(i, j)| {
+            let (a, b) = (&buckets[i], &buckets[j]);
+            let sides = [
+                (a.written.clone(), a.claims.clone(), values[i].1.clone()),
+                (b.written.clone(), b.claims.clone(), values[j].1.clone()),
+            ];
+            // The explanation is written when the finding is printed
+            // (`Finding::explanation_text`).
+            let explain: Explain<fn(&VoiceNames, &VoiceNames) -> String> = Explain::Values { dates };
+            let mut prepared =
+                self.prepare(kind, Some(c), (s, o), &refs, about.to_string(), sides, explain)?;
+            // The sides are written here, on the thread that read the claims, from the
+            // attestations' views read with them ([`Engine::bucket_views`], what
+            // `Engine::view` gives), and the dispute is this group's question's.
+            if let Some([(v1, c1, _), (v2, c2, _)]) = prepared.sides.take() {
+                let views = |k: usize| values[k].2.iter().map(|(_, view)| view.clone()).collect();
+                prepared.finding.sides = vec![
+                    Side { value: v1, claims: c1, attestations: views(i) },
+                    Side { value: v2, claims: c2, attestations: views(j) },
                 ];
-                // The explanation is written when the finding is printed
-                // (`Finding::explanation_text`).
-                let explain: Explain<fn(&VoiceNames, &VoiceNames) -> String> = Explain::Values { dates };
-                self.prepare(kind, Some(c), (s, o), &refs, about.to_string(), sides, explain)
-            })
-            .collect();
+            }
+            prepared.finding.dispute = question_id.clone();
+            Some((prepared.finding, prepared.key))
+        }));
         Some(CheckedGroup {
             key,
             buckets,
@@ -189,9 +205,11 @@ impl<'g> Engine<'g> {
         // disagreement: two claims or more, or any group when a class denial may answer it
         // (most groups have one claim, and `pairwise` drops a group of one value anyway).
         // The claims are read (pattern, value, support, scope) on two threads, each sorting
-        // its half by group; the claim index breaks ties, so the order is total and the
-        // halves merge into the order one pass would give: the groups are runs, in key
-        // order, each group's claims in index order.
+        // its half by group; the claim index breaks ties, so the order is total. The groups
+        // are found by walking the two sorted halves side by side (a group is a run in
+        // each), in key order, each group's claims in index order: the order one sorted pass
+        // would give, without writing the claims into one vector (fresh memory, a page
+        // fault every few dozen claims).
         let candidates = self.candidates(pattern);
         let this = &*self;
         let mut halves = on_two_halves(&candidates, |part| {
@@ -207,37 +225,40 @@ impl<'g> Engine<'g> {
             claims.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
             claims
         });
-        // Two sorted runs are merged into one vector written once.
-        let claims = match (halves.pop(), halves.pop()) {
-            (Some(second), Some(first)) => {
-                merge_sorted(first, second, |a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).is_lt())
-            }
-            (Some(only), None) => only,
-            (None, _) => Vec::new(),
-        };
+        let (second, first) = (halves.pop().unwrap_or_default(), halves.pop().unwrap_or_default());
         let one_is_enough = !self.denial_values.is_empty();
+        let at_least = if one_is_enough { 1 } else { 2 };
         // Reserved at most once: a vector grown by doubling touches twice the fresh memory.
-        let mut groups: Vec<(GroupKey, std::ops::Range<usize>)> = Vec::new();
-        groups.reserve(if one_is_enough { claims.len() } else { claims.len() / 2 });
-        let mut at = 0;
-        while let Some(first) = claims.get(at) {
-            let n = claims[at..].iter().take_while(|x| x.0 == first.0).count();
-            if n >= 2 || one_is_enough {
-                groups.push((first.0.clone(), at..at + n));
-            }
-            at += n;
-        }
+        // The groups are their claims' ranges only: the key is cloned on the thread that
+        // checks the group.
+        let mut groups: Vec<Runs> = Vec::with_capacity((first.len() + second.len()) / at_least);
+        group_runs(&first, &second, |x| &x.0, at_least, |a, b| groups.push((a, b)));
         let about = self.graph.str(prop).to_string();
-        let claims = &claims;
-        self.pairwise(kind, c, &about, Some(prop), pattern.rel_type, groups, |this, range| {
-            this.value_buckets(kind, &claims[range])
+        let (first, second) = (&first, &second);
+        self.pairwise(kind, c, &about, Some(prop), pattern.rel_type, groups, |this, (a, b)| {
+            let (first, second) = (&first[a], &second[b]);
+            let key = first.first().or_else(|| second.first())?.0.clone();
+            Some((key, this.value_buckets(kind, first, second)))
         });
     }
 
     /// The buckets of one group of [`Engine::single_value`]: its claims by value as written.
-    fn value_buckets(&self, kind: ContradictionKind, group: &[Valued<'g>]) -> Vec<Bucket> {
+    /// The group is a run of each sorted half; its claims are taken in index order.
+    fn value_buckets(
+        &self,
+        kind: ContradictionKind,
+        first: &[Valued<'g>],
+        second: &[Valued<'g>],
+    ) -> Vec<Bucket> {
         let mut buckets: Vec<Bucket> = Vec::new();
-        for &(_, ix, claim, v) in group {
+        let (mut a, mut b) = (first.iter().peekable(), second.iter().peekable());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) if y.1 < x.1 => b.next(),
+                (Some(_), _) => a.next(),
+                (None, _) => b.next(),
+            };
+            let Some(&(_, ix, claim, v)) = next else { return buckets };
             let Some((written, comparable)) = self.comparable(claim, v) else { continue };
             if kind == ContradictionKind::Temporal
                 && !matches!(comparable, Comparable::Date(_) | Comparable::Moment(_))
@@ -254,7 +275,6 @@ impl<'g> Engine<'g> {
                 }),
             }
         }
-        buckets
     }
 
     /// SINGLE without ON: one object per subject (and scope).
@@ -278,7 +298,15 @@ impl<'g> Engine<'g> {
         }
         let about = self.graph.str(pattern.rel_type).to_string();
         let groups = groups.into_iter().collect::<BTreeMap<_, _>>().into_iter().collect();
-        self.pairwise(ContradictionKind::SingleValue, c, &about, None, pattern.rel_type, groups, |_, b| b);
+        self.pairwise(
+            ContradictionKind::SingleValue,
+            c,
+            &about,
+            None,
+            pattern.rel_type,
+            groups,
+            |_, group| Some(group),
+        );
     }
 
     /// SUM a + b = total: the parts a claim gives imply an interval for the total (a missing
@@ -588,20 +616,31 @@ fn denial_text(stating: &VoiceNames, denying: &VoiceNames, ends: &str, value: &s
     format!("{denying} {denies} what {stating} {states} about {ends}: {value}.")
 }
 
-/// The items of two sorted runs in one sorted vector (`less` is the order; on a tie the
-/// first run's item comes first, as a stable sort of the runs one after the other gives).
-pub(super) fn merge_sorted<T>(first: Vec<T>, second: Vec<T>, less: impl Fn(&T, &T) -> bool) -> Vec<T> {
-    let mut out = Vec::with_capacity(first.len() + second.len());
-    let (mut a, mut b) = (first.into_iter().peekable(), second.into_iter().peekable());
+/// The groups of two sorted runs, in key order: for each distinct key, `each` is given the
+/// range of the items with that key in `first` and in `second` (either may be empty), when
+/// they are at least `at_least` items together. What grouping the runs merged into one
+/// gives, without merging them.
+pub(super) fn group_runs<T, K: Ord + ?Sized>(
+    first: &[T],
+    second: &[T],
+    key: impl Fn(&T) -> &K,
+    at_least: usize,
+    mut each: impl FnMut(Range<usize>, Range<usize>),
+) {
+    let (mut i, mut j) = (0, 0);
     loop {
-        let from_first = match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) => !less(y, x),
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => return out,
+        let k = match (first.get(i), second.get(j)) {
+            (Some(x), Some(y)) => std::cmp::min(key(x), key(y)),
+            (Some(x), None) => key(x),
+            (None, Some(y)) => key(y),
+            (None, None) => return,
         };
-        if let Some(item) = if from_first { a.next() } else { b.next() } {
-            out.push(item);
+        let n = first[i..].iter().take_while(|x| key(x) == k).count();
+        let m = second[j..].iter().take_while(|y| key(y) == k).count();
+        if n + m >= at_least {
+            each(i..i + n, j..j + m);
         }
+        i += n;
+        j += m;
     }
 }
