@@ -361,6 +361,15 @@ fn precedence(e: &Expr) -> u8 {
     }
 }
 
+/// A number literal that prints without a sign: after a minus it would fold into the literal.
+fn is_unsigned_number(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Literal(Literal::Int(i)) => *i >= 0,
+        ExprKind::Literal(Literal::Float(x)) => !x.is_sign_negative(),
+        _ => false,
+    }
+}
+
 /// Writes `e`, parenthesised when it binds looser than `min`.
 fn write_operand(f: &mut fmt::Formatter<'_>, e: &Expr, min: u8) -> fmt::Result {
     if precedence(e) < min {
@@ -441,6 +450,11 @@ impl fmt::Display for Expr {
                     // A space keeps `- -1` from reading as a comment or a decrement.
                     if precedence(e) == 10 {
                         f.write_char(' ')?;
+                    }
+                    // `-(5)` is a minus applied to 5; written `-5` it would read back as the
+                    // literal -5, so a minus keeps its parentheses around an unsigned number.
+                    if *op == UnaryOp::Neg && is_unsigned_number(e) {
+                        return write!(f, "({e})");
                     }
                     write_operand(f, e, 10)
                 }
