@@ -1165,7 +1165,8 @@ mod tests {
                 rules::group_runs(
                     &first,
                     &second,
-                    |x| &x.0,
+                    |x| x.0,
+                    |y| y.0,
                     at_least,
                     |a, b| {
                         let mut group: Vec<(i32, char)> =
@@ -1211,6 +1212,52 @@ mod tests {
             }
         }
         for d in &a.disputes {
+            assert_eq!(d.positions.len(), 2, "{}: {:?}", d.id, d.positions);
+        }
+    }
+
+    /// A `SINGLE ... ON ... PER` pass read in two halves: each half keeps the scopes of its
+    /// claims, and a group's claims are those of one subject and one scope, wherever its
+    /// claims are (each subject's claims are in both halves here, the later subjects' first).
+    #[test]
+    fn groups_read_in_two_halves_keep_their_scopes() {
+        let mut text = String::from(
+            "SOURCE (a:X); SOURCE (b:X); ENTITY (g:Group);
+            CONSTRAINT toll: SINGLE (:Event)-[:CASUALTIES]->() ON killed PER phase;",
+        );
+        for e in 0..300 {
+            let _ = write!(text, "ENTITY (e{e}:Event);");
+        }
+        for (phase, killed) in [("early", [5, 50]), ("late", [7, 7])] {
+            for e in (150..300).chain(0..150) {
+                let _ = write!(
+                    text,
+                    "CLAIM (e{e})-[:CASUALTIES {{killed: {}, phase: '{phase}'}}]->(g) BY a;",
+                    killed[0]
+                );
+            }
+            for e in (0..300).rev() {
+                let _ = write!(
+                    text,
+                    "CLAIM (e{e})-[:CASUALTIES {{killed: {}, phase: '{phase}'}}]->(g) BY b;",
+                    killed[1]
+                );
+            }
+        }
+        let g = graph(&text);
+        let a = analyse(&g);
+        assert_eq!(a.findings.len(), 300);
+        assert_eq!(a.disputes.len(), 300);
+        for f in &a.findings {
+            for c in f.claims() {
+                let subject = g.endpoints(c).map(|(s, _)| g.entity_id(s).to_string());
+                assert_eq!(subject.as_deref(), Some(f.subject.id.as_str()), "{}", f.id);
+                let phase = g.claim(c).and_then(|cl| cl.props.iter().find(|(k, _)| g.str(*k) == "phase"));
+                assert_eq!(phase.map(|(_, v)| v.to_string()).as_deref(), Some("'early'"), "{}", f.id);
+            }
+        }
+        for d in &a.disputes {
+            assert_eq!(d.scope, vec![("phase".to_string(), "'early'".to_string())], "{}", d.id);
             assert_eq!(d.positions.len(), 2, "{}: {:?}", d.id, d.positions);
         }
     }

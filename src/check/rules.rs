@@ -43,8 +43,33 @@ type Groups<V> = HashMap<GroupKey, V, FixedState>;
 /// A group of a `SINGLE ... ON` pass: its claims in the first sorted half, and in the second.
 type Runs = (Range<usize>, Range<usize>);
 
-/// A claim of a `SINGLE ... ON` constraint's pattern with its group and its value.
-type Valued<'g> = (GroupKey, ClaimIx, &'g Claim, &'g Value);
+/// A claim of a `SINGLE ... ON` constraint's pattern as its half of the pass keeps it: its
+/// group (its ends, and its scope: an index into the half's scopes) and the claim. Sixteen
+/// bytes: a pass writes and sorts one per claim, most of them alone in their group, and
+/// fresh memory is dear; a group's values are read from its claims when it is compared.
+#[derive(Debug, Clone, Copy)]
+struct Valued {
+    s: EntityIx,
+    o: EntityIx,
+    scope: u32,
+    ix: ClaimIx,
+}
+
+/// One half of a `SINGLE ... ON` pass: its claims sorted by group (the claim index breaks
+/// ties), and the scopes they are grouped by (the first one empty: a pass without `PER`
+/// writes no other).
+struct Half {
+    claims: Vec<Valued>,
+    scopes: Vec<Vec<String>>,
+}
+
+impl Half {
+    /// What a claim is grouped by: its group's key, as [`GroupKey`] orders it.
+    fn key(&self, v: &Valued) -> (EntityIx, EntityIx, &[String]) {
+        let scope = usize::try_from(v.scope).ok().and_then(|i| self.scopes.get(i));
+        (v.s, v.o, scope.map_or(&[][..], Vec::as_slice))
+    }
+}
 
 impl<'g> Engine<'g> {
     /// Compares every pair of buckets of every group; each group with a conflict (or a
@@ -213,52 +238,79 @@ impl<'g> Engine<'g> {
         let candidates = self.candidates(pattern);
         let this = &*self;
         let mut halves = on_two_halves(&candidates, |part| {
-            let mut claims: Vec<Valued<'g>> = Vec::with_capacity(part.len());
+            let mut claims: Vec<Valued> = Vec::with_capacity(part.len());
+            let mut scopes: Vec<Vec<String>> = vec![Vec::new()];
             for &c0 in part {
                 let Some((ix, s, o, claim)) = this.matched(pattern, c0) else { continue };
-                let Some(v) = claim.prop(prop) else { continue };
-                if !this.supported(ix) {
+                if claim.prop(prop).is_none() || !this.supported(ix) {
                     continue;
                 }
-                claims.push(((s, Some(o), this.scope(claim, &c.per)), ix, claim, v));
+                let scope = if c.per.is_empty() {
+                    0
+                } else {
+                    scopes.push(this.scope(claim, &c.per));
+                    // A half holds fewer claims than a claim index counts.
+                    let Ok(i) = u32::try_from(scopes.len() - 1) else { continue };
+                    i
+                };
+                claims.push(Valued { s, o, scope, ix });
             }
-            claims.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
-            claims
+            let half = Half { claims: Vec::new(), scopes };
+            claims.sort_unstable_by(|a, b| half.key(a).cmp(&half.key(b)).then(a.ix.cmp(&b.ix)));
+            Half { claims, ..half }
         });
-        let (second, first) = (halves.pop().unwrap_or_default(), halves.pop().unwrap_or_default());
+        let empty = || Half { claims: Vec::new(), scopes: Vec::new() };
+        let (second, first) = (halves.pop().unwrap_or_else(empty), halves.pop().unwrap_or_else(empty));
         let one_is_enough = !self.denial_values.is_empty();
         let at_least = if one_is_enough { 1 } else { 2 };
         // Reserved at most once: a vector grown by doubling touches twice the fresh memory.
         // The groups are their claims' ranges only: the key is cloned on the thread that
         // checks the group.
-        let mut groups: Vec<Runs> = Vec::with_capacity((first.len() + second.len()) / at_least);
-        group_runs(&first, &second, |x| &x.0, at_least, |a, b| groups.push((a, b)));
+        let mut groups: Vec<Runs> = Vec::with_capacity((first.claims.len() + second.claims.len()) / at_least);
+        group_runs(
+            &first.claims,
+            &second.claims,
+            |x| first.key(x),
+            |y| second.key(y),
+            at_least,
+            |a, b| groups.push((a, b)),
+        );
         let about = self.graph.str(prop).to_string();
         let (first, second) = (&first, &second);
         self.pairwise(kind, c, &about, Some(prop), pattern.rel_type, groups, |this, (a, b)| {
-            let (first, second) = (&first[a], &second[b]);
-            let key = first.first().or_else(|| second.first())?.0.clone();
-            Some((key, this.value_buckets(kind, first, second)))
+            let (x, y) = (&first.claims[a], &second.claims[b]);
+            let (s, o, scope) = match (x.first(), y.first()) {
+                (Some(v), _) => first.key(v),
+                (None, Some(v)) => second.key(v),
+                (None, None) => return None,
+            };
+            Some(((s, Some(o), scope.to_vec()), this.value_buckets(kind, prop, x, y)))
         });
     }
 
-    /// The buckets of one group of [`Engine::single_value`]: its claims by value as written.
-    /// The group is a run of each sorted half; its claims are taken in index order.
+    /// The buckets of one group of [`Engine::single_value`]: its claims by their values of
+    /// `prop` as written. The group is a run of each sorted half; its claims are taken in
+    /// index order.
     fn value_buckets(
         &self,
         kind: ContradictionKind,
-        first: &[Valued<'g>],
-        second: &[Valued<'g>],
+        prop: Sym,
+        first: &[Valued],
+        second: &[Valued],
     ) -> Vec<Bucket> {
         let mut buckets: Vec<Bucket> = Vec::new();
         let (mut a, mut b) = (first.iter().peekable(), second.iter().peekable());
         loop {
             let next = match (a.peek(), b.peek()) {
-                (Some(x), Some(y)) if y.1 < x.1 => b.next(),
+                (Some(x), Some(y)) if y.ix < x.ix => b.next(),
                 (Some(_), _) => a.next(),
                 (None, _) => b.next(),
             };
-            let Some(&(_, ix, claim, v)) = next else { return buckets };
+            let Some(&Valued { ix, .. }) = next else { return buckets };
+            let Some((claim, v)) = self.graph.claim(ix).and_then(|claim| Some((claim, claim.prop(prop)?)))
+            else {
+                continue;
+            };
             let Some((written, comparable)) = self.comparable(claim, v) else { continue };
             if kind == ContradictionKind::Temporal
                 && !matches!(comparable, Comparable::Date(_) | Comparable::Moment(_))
@@ -616,27 +668,29 @@ fn denial_text(stating: &VoiceNames, denying: &VoiceNames, ends: &str, value: &s
     format!("{denying} {denies} what {stating} {states} about {ends}: {value}.")
 }
 
-/// The groups of two sorted runs, in key order: for each distinct key, `each` is given the
-/// range of the items with that key in `first` and in `second` (either may be empty), when
-/// they are at least `at_least` items together. What grouping the runs merged into one
-/// gives, without merging them.
-pub(super) fn group_runs<T, K: Ord + ?Sized>(
+/// The groups of two sorted runs, in key order: for each distinct key (`key_first` of an
+/// item of `first`, `key_second` of one of `second`), `each` is given the range of the items
+/// with that key in `first` and in `second` (either may be empty), when they are at least
+/// `at_least` items together. What grouping the runs merged into one gives, without merging
+/// them.
+pub(super) fn group_runs<T, K: Ord>(
     first: &[T],
     second: &[T],
-    key: impl Fn(&T) -> &K,
+    key_first: impl Fn(&T) -> K,
+    key_second: impl Fn(&T) -> K,
     at_least: usize,
     mut each: impl FnMut(Range<usize>, Range<usize>),
 ) {
     let (mut i, mut j) = (0, 0);
     loop {
         let k = match (first.get(i), second.get(j)) {
-            (Some(x), Some(y)) => std::cmp::min(key(x), key(y)),
-            (Some(x), None) => key(x),
-            (None, Some(y)) => key(y),
+            (Some(x), Some(y)) => std::cmp::min(key_first(x), key_second(y)),
+            (Some(x), None) => key_first(x),
+            (None, Some(y)) => key_second(y),
             (None, None) => return,
         };
-        let n = first[i..].iter().take_while(|x| key(x) == k).count();
-        let m = second[j..].iter().take_while(|y| key(y) == k).count();
+        let n = first[i..].iter().take_while(|x| key_first(x) == k).count();
+        let m = second[j..].iter().take_while(|y| key_second(y) == k).count();
         if n + m >= at_least {
             each(i..i + n, j..j + m);
         }
