@@ -320,12 +320,13 @@ impl KnownShapes {
             let &(_, _, next) = node.next.iter().find(|(b, t, _)| {
                 *b == blank
                     && match t {
-                        ShapeToken::Keyword(k) => class == Class::Word && **k == *raw,
+                        ShapeToken::Keyword(k) => class == Class::Word && same(k, raw),
                         ShapeToken::Word => class == Class::Word && !is_keyword(),
                         ShapeToken::Number => class == Class::Number,
                         ShapeToken::Str(q) => class == Class::Str && *q == c,
                         ShapeToken::QuotedName => class == Class::QuotedName,
-                        ShapeToken::Punct(x) => class == Class::Punct && **x == *raw,
+                        // (One byte: the matcher reads no other punctuation.)
+                        ShapeToken::Punct(x) => class == Class::Punct && **x == [c],
                     }
             })?;
             starts.push(p);
@@ -334,6 +335,12 @@ impl KnownShapes {
             node = self.nodes.get(next)?;
         }
     }
+}
+
+/// `a == b`, for the few bytes of a keyword: compared in place rather than by a call to
+/// the library's `memcmp`.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// The grammar's `ident` without backticks: ASCII letters, digits and `_`, not starting
