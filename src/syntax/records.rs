@@ -8,6 +8,11 @@
 //! attestation takes over, the values and dates as the template's builders give them.
 //! Names must be plain identifiers (a backticked one goes the template's way).
 //!
+//! The shapes of those templates are also kept as a tree of their tokens ([`KnownShapes`]):
+//! a claim of one of them is matched byte by byte, straight from the statement's text,
+//! without the lexer's token stream and the shape key hashed (what the matcher is unsure of
+//! goes the lexer's way).
+//!
 //! [`ClaimRecord::to_decl`] gives back the declaration pest gives for the same statement
 //! (tested against pest over the test data): the loader falls back to it for anything
 //! unusual (an unknown name, an error), so errors are always those of the declaration.

@@ -17,7 +17,9 @@
 //! of the declaration and the template rebuilds its own statement exactly. Statements with
 //! comments or blanks other than ASCII ones, and whatever a literal's builder refuses (an
 //! identifier the grammar does not allow, a property given twice), are parsed by pest, so
-//! errors are always pest's.
+//! errors are always pest's. Where claims are read into records, a claim of a shape whose
+//! template has a [`ClaimPlan`] is first matched byte by byte
+//! ([`super::records::KnownShapes`]); what does not match goes the lexer's way as above.
 
 use std::collections::HashMap;
 use std::rc::Rc;
