@@ -8,6 +8,11 @@
 //! attestation takes over, the values and dates as the template's builders give them.
 //! Names must be plain identifiers (a backticked one goes the template's way).
 //!
+//! The shapes of those templates are also kept as a tree of their tokens ([`KnownShapes`]):
+//! a claim of one of them is matched byte by byte, straight from the statement's text,
+//! without the lexer's token stream and the shape key hashed (what the matcher is unsure of
+//! goes the lexer's way).
+//!
 //! [`ClaimRecord::to_decl`] gives back the declaration pest gives for the same statement
 //! (tested against pest over the test data): the loader falls back to it for anything
 //! unusual (an unknown name, an error), so errors are always those of the declaration.
@@ -173,7 +178,7 @@ impl ClaimPlan {
             let quote = match a.quote {
                 Some(i) => {
                     let span = at(i)?;
-                    Some(unescape(raw(span)?, span).ok()?)
+                    Some(quote(raw(span)?, span)?)
                 }
                 None => None,
             };
@@ -189,6 +194,169 @@ impl ClaimPlan {
         }
         Some(ClaimRecord { subject, claim_id, rel_type, props, object, attestations })
     }
+}
+
+// ---- known claim shapes, matched byte by byte ----------------------------------------
+
+/// A token of a known shape, as [`super::shapes`] tells shapes apart: keywords and
+/// punctuation by their text, strings by their quote, other literals by their kind.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ShapeToken {
+    Keyword(Box<[u8]>),
+    /// A word that is not a keyword.
+    Word,
+    Number,
+    /// A closed string, by its quote.
+    Str(u8),
+    QuotedName,
+    /// A bracket, `;` or other character.
+    Punct(Box<[u8]>),
+}
+
+/// The claim shapes a [`ClaimPlan`] reads, as a tree of their tokens (and whether blanks
+/// come before each), so that a statement is matched against every known shape in one
+/// pass over its bytes: no token stream, no shape key built and hashed, no keyword looked
+/// up but for words in a literal's place. A statement matches a shape exactly when the
+/// lexer's tokens of it give that shape's key, with the same token boundaries: each token
+/// is read by the lexer's own rule for its first byte. Whatever the matcher is unsure of
+/// (a byte outside ASCII, a blank other than space, tab, CR and LF, a comment, an unclosed
+/// string) it does not match, and the statement goes the lexer's way.
+#[derive(Debug, Default)]
+pub(crate) struct KnownShapes {
+    /// The root first.
+    nodes: Vec<ShapeNode>,
+}
+
+#[derive(Debug, Default)]
+struct ShapeNode {
+    /// (whether blanks come before it, the token, the node after it)
+    next: Vec<(bool, ShapeToken, usize)>,
+    /// What the caller gave for the shape that ends here.
+    end: Option<usize>,
+}
+
+/// Classes of token the matcher reads.
+#[derive(Clone, Copy, PartialEq)]
+enum Class {
+    Word,
+    Number,
+    Str,
+    QuotedName,
+    Punct,
+}
+
+impl KnownShapes {
+    /// Adds a shape, its tokens in order, to stand for `value`.
+    pub(crate) fn insert(&mut self, tokens: impl IntoIterator<Item = (bool, ShapeToken)>, value: usize) {
+        if self.nodes.is_empty() {
+            self.nodes.push(ShapeNode::default());
+        }
+        let mut at = 0;
+        for (blank, token) in tokens {
+            let found = self.nodes[at].next.iter().find(|(b, t, _)| *b == blank && *t == token);
+            at = match found {
+                Some(&(_, _, next)) => next,
+                None => {
+                    self.nodes.push(ShapeNode::default());
+                    let next = self.nodes.len() - 1;
+                    self.nodes[at].next.push((blank, token, next));
+                    next
+                }
+            };
+        }
+        self.nodes[at].end.get_or_insert(value);
+    }
+
+    /// The value of the known shape `text` has, with where its tokens start and end (in
+    /// `starts` and `ends`, as the lexer gives them); `None` when it has none of them, or
+    /// when the matcher cannot tell (see the type's doc). `is_keyword` tells keywords.
+    pub(crate) fn find(
+        &self,
+        text: &str,
+        starts: &mut Vec<usize>,
+        ends: &mut Vec<usize>,
+        is_keyword: fn(&str) -> bool,
+    ) -> Option<usize> {
+        starts.clear();
+        ends.clear();
+        let b = text.as_bytes();
+        let mut node = self.nodes.first()?;
+        let mut p = 0;
+        loop {
+            let from = p;
+            while matches!(b.get(p), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+                p += 1;
+            }
+            let blank = p > from;
+            let Some(&c) = b.get(p) else { return node.end };
+            let (class, end) = match c {
+                b'\'' | b'"' => {
+                    let mut i = p + 1;
+                    loop {
+                        match memchr::memchr2(c, b'\\', b.get(i..).unwrap_or_default()) {
+                            None => return None,
+                            Some(j) if b[i + j] == b'\\' => i += j + 2,
+                            Some(j) => break (Class::Str, i + j + 1),
+                        }
+                    }
+                }
+                b'`' => (Class::QuotedName, p + 2 + memchr::memchr(b'`', b.get(p + 1..)?)?),
+                b'/' if matches!(b.get(p + 1), Some(b'/' | b'*')) => return None,
+                b'0'..=b'9' => {
+                    let len = b[p..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'.').count();
+                    (Class::Number, p + len)
+                }
+                b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                    let len = b[p..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count();
+                    // A word going on outside ASCII: the lexer's to read.
+                    if b.get(p + len).is_some_and(|c| !c.is_ascii()) {
+                        return None;
+                    }
+                    (Class::Word, p + len)
+                }
+                // Other blanks, control characters and whatever is not ASCII: the lexer's.
+                0..=0x20 | 0x7f.. => return None,
+                _ => (Class::Punct, p + 1),
+            };
+            let raw = b.get(p..end)?;
+            let mut keyword = None;
+            let mut is_keyword =
+                || *keyword.get_or_insert_with(|| is_keyword(text.get(p..end).unwrap_or_default()));
+            let &(_, _, next) = node.next.iter().find(|(b, t, _)| {
+                *b == blank
+                    && match t {
+                        ShapeToken::Keyword(k) => class == Class::Word && same(k, raw),
+                        ShapeToken::Word => class == Class::Word && !is_keyword(),
+                        ShapeToken::Number => class == Class::Number,
+                        ShapeToken::Str(q) => class == Class::Str && *q == c,
+                        ShapeToken::QuotedName => class == Class::QuotedName,
+                        // (One byte: the matcher reads no other punctuation.)
+                        ShapeToken::Punct(x) => class == Class::Punct && **x == [c],
+                    }
+            })?;
+            starts.push(p);
+            ends.push(end);
+            p = end;
+            node = self.nodes.get(next)?;
+        }
+    }
+}
+
+/// `a == b`, for the few bytes of a keyword: compared in place rather than by a call to
+/// the library's `memcmp`.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// A quote's text: what [`unescape`] gives, copied at once when there is no escape in it
+/// (nearly every quote of a data file) rather than char by char.
+fn quote(raw: &str, span: Span) -> Option<String> {
+    if memchr::memchr(b'\\', raw.as_bytes()).is_none() {
+        if let Some(inner) = raw.get(1..raw.len().saturating_sub(1)) {
+            return Some(inner.to_string());
+        }
+    }
+    unescape(raw, span).ok()
 }
 
 /// The grammar's `ident` without backticks: ASCII letters, digits and `_`, not starting

@@ -17,9 +17,12 @@
 //! of the declaration and the template rebuilds its own statement exactly. Statements with
 //! comments or blanks other than ASCII ones, and whatever a literal's builder refuses (an
 //! identifier the grammar does not allow, a property given twice), are parsed by pest, so
-//! errors are always pest's.
+//! errors are always pest's. Where claims are read into records, a claim of a shape whose
+//! template has a [`ClaimPlan`] is first matched byte by byte
+//! ([`super::records::KnownShapes`]); what does not match goes the lexer's way as above.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use foldhash::fast::FixedState;
 use pest::iterators::Pair;
@@ -30,7 +33,7 @@ use super::decl::{
     RelPatternDecl, SourceName,
 };
 use super::lexer::{tokens, TokenKind};
-use super::records::{ClaimPlan, ClaimRecord};
+use super::records::{ClaimPlan, ClaimRecord, KnownShapes, ShapeToken};
 use super::{ident_text_of, unescape, LangParser, Rule, Span};
 use crate::model::Value;
 
@@ -43,21 +46,29 @@ const MAX_LITERALS: usize = 8192;
 /// thread: it holds the templates of the shapes it has seen.
 #[derive(Default)]
 pub(crate) struct DeclShapes {
-    templates: HashMap<Box<[u8]>, Option<Template>, FixedState>,
+    templates: HashMap<Box<[u8]>, Option<Rc<Template>>, FixedState>,
+    /// The templates with a [`ClaimPlan`], by number, and their shapes matched byte by
+    /// byte (a statement of one of them is read without the lexer's tokens and its shape
+    /// key).
+    claims: Vec<Rc<Template>>,
+    known: KnownShapes,
     values: HashMap<Box<str>, Value, FixedState>,
     dates: HashMap<Box<str>, Value, FixedState>,
     /// The shape of the statement being parsed, and where its tokens start and end.
     shape: Vec<u8>,
     starts: Vec<usize>,
     ends: Vec<usize>,
-    /// Whether each token must lie inside a literal of the declaration.
-    literal: Vec<bool>,
+    /// Each token's code in the shape (its kind, and 0x80 when blanks come before it).
+    codes: Vec<u8>,
     /// Statements rebuilt from a template (for tests to see that they were).
     #[cfg(test)]
     rebuilt: usize,
     /// Claims read into records.
     #[cfg(test)]
     records: usize,
+    /// Of those, claims whose shape was matched byte by byte.
+    #[cfg(test)]
+    matched: usize,
 }
 
 /// A declaration and, in the order [`visit`] meets them, the tokens each of its spans and
@@ -93,27 +104,33 @@ impl DeclShapes {
     /// is given as a record rather than a declaration.
     pub(crate) fn read(&mut self, text: &str, records: bool) -> Option<(Read, Span)> {
         let pest = |text: &str| parse_with_pest(text).map(|(d, s, _)| (Read::Decl(d), s));
+        if records {
+            // A claim of a shape a record reads, matched byte by byte; should its literals
+            // not read, the lexer's way below finds the same template and decides.
+            let found = self.known.find(text, &mut self.starts, &mut self.ends, is_keyword);
+            if let Some(t) = found.and_then(|i| self.claims.get(i)).cloned() {
+                if let Some(read) = self.read_record(t, text) {
+                    #[cfg(test)]
+                    {
+                        self.matched += 1;
+                    }
+                    return Some(read);
+                }
+            }
+        }
         if !self.read_shape(text) {
             return pest(text);
         }
         match self.templates.get(self.shape.as_slice()) {
             Some(Some(t)) => {
-                if let (Some(plan), true) = (&t.plan, records) {
-                    let span = Span::new(self.starts[t.span.0], self.ends[t.span.1]);
-                    let (values, dates) = (&mut self.values, &mut self.dates);
-                    let mut value = |raw: &str, span: Span| value(Some(&mut *values), raw, span);
-                    let mut date = |raw: &str| memo(Some(&mut *dates), raw, || parse_date(raw).ok());
-                    let read = plan.read(text, &t.slots, &self.starts, &self.ends, &mut value, &mut date);
-                    if let Some(record) = read {
-                        #[cfg(test)]
-                        {
-                            self.records += 1;
-                        }
-                        return Some((Read::Claim(record), span));
+                let t = t.clone();
+                if records {
+                    if let Some(read) = self.read_record(t.clone(), text) {
+                        return Some(read);
                     }
                 }
                 let mut literals = Literals { values: Some(&mut self.values), dates: Some(&mut self.dates) };
-                if let Some((decl, span)) = instantiate(t, text, &self.starts, &self.ends, &mut literals) {
+                if let Some((decl, span)) = instantiate(&t, text, &self.starts, &self.ends, &mut literals) {
                     #[cfg(test)]
                     {
                         self.rebuilt += 1;
@@ -127,10 +144,43 @@ impl DeclShapes {
         }
         let (decl, span, located) = parse_with_pest(text)?;
         if self.templates.len() < MAX_SHAPES {
-            let template = self.template(text, &decl, span, &located);
+            let template = self.template(text, &decl, span, &located).map(Rc::new);
+            if let Some(t) = template.as_ref().filter(|t| t.plan.is_some()) {
+                let tokens =
+                    self.codes.iter().zip(self.starts.iter().zip(&self.ends)).map(|(&code, (&s, &e))| {
+                        let raw = text.as_bytes().get(s..e).unwrap_or_default();
+                        let token = match code & 0x7f {
+                            1 => ShapeToken::Keyword(raw.into()),
+                            2 => ShapeToken::Word,
+                            3 => ShapeToken::Number,
+                            4 => ShapeToken::Str(raw.first().copied().unwrap_or_default()),
+                            5 => ShapeToken::QuotedName,
+                            _ => ShapeToken::Punct(raw.into()),
+                        };
+                        (code & 0x80 != 0, token)
+                    });
+                self.known.insert(tokens, self.claims.len());
+                self.claims.push(t.clone());
+            }
             self.templates.insert(self.shape.as_slice().into(), template);
         }
         Some((Read::Decl(decl), span))
+    }
+
+    /// A claim of template `t`'s shape read into a record, when it has a [`ClaimPlan`] and
+    /// the statement's literals read; `starts` and `ends` are the statement's tokens.
+    fn read_record(&mut self, t: Rc<Template>, text: &str) -> Option<(Read, Span)> {
+        let plan = t.plan.as_ref()?;
+        let span = Span::new(*self.starts.get(t.span.0)?, *self.ends.get(t.span.1)?);
+        let (values, dates) = (&mut self.values, &mut self.dates);
+        let mut value = |raw: &str, span: Span| value(Some(&mut *values), raw, span);
+        let mut date = |raw: &str| memo(Some(&mut *dates), raw, || parse_date(raw).ok());
+        let record = plan.read(text, &t.slots, &self.starts, &self.ends, &mut value, &mut date)?;
+        #[cfg(test)]
+        {
+            self.records += 1;
+        }
+        Some((Read::Claim(record), span))
     }
 
     /// Lexes `text` into its shape; false when it is not one a template can serve.
@@ -138,11 +188,11 @@ impl DeclShapes {
         self.shape.clear();
         self.starts.clear();
         self.ends.clear();
-        self.literal.clear();
+        self.codes.clear();
         let mut blank = false;
         for t in tokens(text) {
             let raw = &text[t.span.start..t.span.end];
-            let (code, literal) = match t.kind {
+            let code = match t.kind {
                 TokenKind::Blank if raw.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) => {
                     blank = true;
                     continue;
@@ -150,15 +200,16 @@ impl DeclShapes {
                 // Comments, and blanks pest does not skip, go to pest.
                 TokenKind::Blank | TokenKind::LineComment | TokenKind::BlockComment { .. } => return false,
                 kind if kind.is_unclosed() => return false,
-                TokenKind::Word if is_keyword(raw) => (1, false),
-                TokenKind::Word => (2, true),
-                TokenKind::Number => (3, true),
-                TokenKind::String { .. } => (4, true),
-                TokenKind::QuotedName { .. } => (5, true),
-                TokenKind::Open | TokenKind::Close | TokenKind::Semicolon | TokenKind::Other => (6, false),
+                TokenKind::Word if is_keyword(raw) => 1,
+                TokenKind::Word => 2,
+                TokenKind::Number => 3,
+                TokenKind::String { .. } => 4,
+                TokenKind::QuotedName { .. } => 5,
+                TokenKind::Open | TokenKind::Close | TokenKind::Semicolon | TokenKind::Other => 6,
             };
-            self.shape.push(code | if blank { 0x80 } else { 0 });
-            match code {
+            let code = code | if blank { 0x80 } else { 0 };
+            self.shape.push(code);
+            match code & 0x7f {
                 // Keywords as written: `claim` and `CLAIM` are two shapes, which is safe.
                 1 => {
                     self.shape.extend_from_slice(raw.as_bytes());
@@ -171,7 +222,7 @@ impl DeclShapes {
             }
             self.starts.push(t.span.start);
             self.ends.push(t.span.end);
-            self.literal.push(literal);
+            self.codes.push(code);
             blank = false;
         }
         !self.starts.is_empty()
@@ -202,7 +253,9 @@ impl DeclShapes {
             slots.push((first, last));
             true
         });
-        let literals_covered = self.literal.iter().zip(&covered).all(|(must, is)| !must || *is);
+        // Words that are not keywords, numbers, strings and backticked names.
+        let literal = |code: &u8| matches!(code & 0x7f, 2..=5);
+        let literals_covered = self.codes.iter().zip(&covered).all(|(code, is)| !literal(code) || *is);
         if !complete || !literals_covered {
             return None;
         }
@@ -555,6 +608,18 @@ mod tests {
             Read::Claim(r) => format!("{:?}", (r.to_decl(text), s)),
         });
         assert_eq!(read, pest, "read into a record: {text:?}");
+        matched_as_lexed(shapes, text);
+    }
+
+    /// A statement the known shapes match has the lexer's tokens and the shape key of the
+    /// template they give.
+    fn matched_as_lexed(shapes: &mut DeclShapes, text: &str) {
+        let (mut starts, mut ends) = (Vec::new(), Vec::new());
+        let Some(i) = shapes.known.find(text, &mut starts, &mut ends, is_keyword) else { return };
+        assert!(shapes.read_shape(text), "matched, but not a shape: {text:?}");
+        assert_eq!((&starts, &ends), (&shapes.starts, &shapes.ends), "tokens of {text:?}");
+        let lexed = shapes.templates.get(shapes.shape.as_slice()).cloned().flatten();
+        assert!(lexed.is_some_and(|t| Rc::ptr_eq(&t, &shapes.claims[i])), "template of {text:?}");
     }
 
     #[test]
@@ -570,11 +635,38 @@ mod tests {
             "CLAIM (e1)-[:R {killed: 1..3}]->(e2) BY s7 REPORTED ON @2018-02-28 QUOTE '\\u00e9'",
             "CLAIM (e1)-[:R {killed: 0x1F}]->(e2) BY s7 REPORTED ON @1999-12-31 QUOTE 'd'",
             "CLAIM (e1)-[:R {killed: 1.5e3}]->(e2) BY s7 REPORTED ON @2020-02-29 QUOTE 'a\n b'",
+            "CLAIM (e1)-[:R {killed: 5}]->(e2)\tBY s7\r\nREPORTED  ON @2018-02-07 QUOTE 'é \"(;\\\\' \n",
         ] {
-            let (before, records) = (shapes.rebuilt, shapes.records);
+            let (before, records, matched) = (shapes.rebuilt, shapes.records, shapes.matched);
             same_as_pest(&mut shapes, text);
             assert_eq!(shapes.rebuilt, before + 1, "rebuilt: {text}");
             assert_eq!(shapes.records, records + 1, "read into a record: {text}");
+            assert_eq!(shapes.matched, matched + 1, "matched byte by byte: {text}");
+        }
+        // Not matched byte by byte (a blank other than space, tab, CR or LF, a word going on
+        // outside ASCII, blanks elsewhere, another shape): the lexer's way, then pest's, decide.
+        for text in [
+            "CLAIM (e1)-[:R {killed: 5}]->(e2)\x0cBY s7 REPORTED ON @2018-02-07 QUOTE 'form feed'",
+            "CLAIM (e1)-[:R {killed: 5}]->(e2)\x0bBY s7 REPORTED ON @2018-02-07 QUOTE 'vertical tab'",
+            "CLAIM (e1)-[:R {killed: 5}]->(e2)\u{2003}BY s7 REPORTED ON @2018-02-07 QUOTE 'em space'",
+            "CLAIM (e1)-[:R {killed: 5}]->(e2é) BY s7 REPORTED ON @2018-02-07 QUOTE 'word goes on'",
+            "CLAIM (e1)-[:R {killed: 5}]->(e2) BY s7 REPORTED ON @2018-02-07 QUOTE 'x'\u{feff}",
+            "CLAIM (e1)-[:R {killed: 5}]- >(e2) BY s7 REPORTED ON @2018-02-07 QUOTE 'blank inside ->'",
+            "CLAIM (e1) -[:R {killed: 5}]->(e2) BY s7 REPORTED ON @2018-02-07 QUOTE 'blank before -'",
+            "CLAIM(e1)-[:R {killed: 5}]->(e2) BY s7 REPORTED ON @2018-02-07 QUOTE 'no blank'",
+            "CLAIM (e1)-[:CLAIM {killed: 5}]->(e2) BY s7 REPORTED ON @2018-02-07 QUOTE 'a keyword'",
+            "CLAIM (e1)-[:R {killed: 5}]->(e2) BY s7 REPORTED ON @2018-02-07 QUOTE 'x' QUOTE 'two'",
+            "CLAIM (e1)-[:R {killed: 5}]->(e2) BY s7 REPORTED ON @2018-02-07 QUOTE 'unclosed\\'",
+            "CLAIM (e1)-[:R {killed: 5}]->(e2) BY s7 REPORTED ON @2018-02-07 QUOTE \"other quote\"",
+            "CLAIM (e1)-[:R {killed: 5}]->(e2) BY s7 REPORTED ON @2018-02-07 // QUOTE 'comment'",
+            "CLAIM (e1)-[:R {killed: 5}]->(e2) BY s7 REPORTED ON @2018-02-07 QUOTE 'x' /",
+            "CLAIM (e1)-[:R {killed: 5}]->(e2) BY s7 REPORTED ON @2018-02-07 QUOTE 'x'\0",
+            "CLAIM (e1)-[:R {killed: 5}]->(e2) BY s7 REPORTED ON @2018-02-07",
+            "CLAIM (e1)-[:R {killed: `5`}]->(e2) BY s7 REPORTED ON @2018-02-07 QUOTE 'name'",
+        ] {
+            let (mut starts, mut ends) = (Vec::new(), Vec::new());
+            assert_eq!(shapes.known.find(text, &mut starts, &mut ends, is_keyword), None, "{text:?}");
+            same_as_pest(&mut shapes, text);
         }
         assert!(shapes.records > records);
         // The same tokens with literals pest refuses: pest's answer (none).
@@ -660,7 +752,7 @@ mod tests {
             (TokenKind::String { closed: true }, &["'x'", "'\\u12'", "\"a'b\"", "'\\''"]),
             (TokenKind::QuotedName { closed: true }, &["`q`", "``"]),
         ];
-        let (mut statements, mut rebuilt, mut records) = (0, 0, 0);
+        let (mut statements, mut rebuilt, mut records, mut matched) = (0, 0, 0, 0);
         for file in &files {
             let text = std::fs::read_to_string(file).expect("test data");
             let mut shapes = DeclShapes::default();
@@ -683,9 +775,11 @@ mod tests {
             }
             rebuilt += shapes.rebuilt;
             records += shapes.records;
+            matched += shapes.matched;
         }
         assert!(statements > 500 && rebuilt > statements, "{statements} statements, {rebuilt} rebuilt");
         assert!(records > statements / 2, "{statements} statements, {records} read into records");
+        assert!(matched > records / 2, "{records} read into records, {matched} matched byte by byte");
     }
 
     fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
