@@ -16,15 +16,18 @@
 //! Small pages: mimalloc asks the kernel for transparent huge pages on its arenas
 //! (`madvise(MADV_HUGEPAGE)`, its option `allow_thp`, on by default), so the graph's memory
 //! was faulted in 2 MiB at a time. The program turns that off at start-up
-//! ([`prefer_small_pages_for_process`], called by `main`): measured on the 1M-claim load,
-//! huge pages cost ~0.7 s of system time (the kernel clearing each fresh 2 MiB page,
-//! `clear_page_erms`, a third of all samples) for ~0.45 s of wall time, and 20 MiB (1M)
-//! to 38 MiB (100k claims) of peak RSS; what they bought back was 10–20% on queries that
-//! walk many claims' attestations (`provenance`, 2-hop expansions: fewer TLB misses),
-//! a few milliseconds each, with point lookups and `CONTRADICTIONS` unchanged
-//! (docs/performance.md, "The load, eighth round"). Set `MIMALLOC_ALLOW_THP=1` to have huge
-//! pages back (a long session of such queries over a loaded graph may want them): the
-//! program leaves the choice to mimalloc whenever that variable is set, to anything.
+//! ([`prefer_small_pages_for_process`], called by `main`). Measured on the 1M-claim load
+//! (a VM with the page cache holding most memory): with huge pages the load took 0.3–2.8 s
+//! of system time (the kernel clearing fresh 2 MiB pages, up to a third of all samples)
+//! against ~0.5 s without, its wall time 0.5–0.6 s longer in sets alternating the two
+//! (more right after the page cache filled memory), and its peak RSS 20 MiB (1M claims) to
+//! 38 MiB (100k) higher. What huge pages bought back was ~15% of the
+//! applying thread's user time and 10–23% on queries that walk many claims' attestations
+//! (`provenance`, 2-hop expansions: fewer TLB misses), a few milliseconds each; point
+//! lookups, grouped counts and `CONTRADICTIONS` were within the noise (docs/performance.md,
+//! "The load, eighth round"). Set `MIMALLOC_ALLOW_THP=1` to have huge pages back (a long
+//! session of such queries over a loaded graph may want them): the program leaves the
+//! choice to mimalloc whenever that variable is set, to anything.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
