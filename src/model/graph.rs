@@ -99,14 +99,28 @@ impl IdIndex {
     }
 }
 
+/// An entity's display name and aliases as written (the name index keeps them lower-cased).
+fn entity_names<'a>(strings: &'a Strings, e: &'a Entity) -> impl Iterator<Item = &'a str> {
+    e.props.iter().flat_map(|(k, v)| {
+        let (one, many) = match (strings.0.resolve(k), v) {
+            ("name", Value::String(s)) => (Some(s.as_str()), None),
+            ("aliases", Value::List(items)) => (None, Some(items.iter().filter_map(Value::as_str))),
+            _ => (None, None),
+        };
+        one.into_iter().chain(many.into_iter().flatten())
+    })
+}
+
 /// The whole knowledge graph.
 #[derive(Debug, Default)]
 pub struct Graph {
     strings: Strings,
     graph: StableDiGraph<Entity, Claim>,
     by_id: IdIndex,
-    /// Lower-cased display names and aliases.
-    by_name: HashMap<String, Vec<EntityIx>>,
+    /// Lower-cased display names and aliases. Hashed with foldhash, seeded per process:
+    /// SipHash was ~1% of a large load, and a random seed keeps names chosen to collide
+    /// from degrading the table.
+    by_name: HashMap<String, Vec<EntityIx>, foldhash::fast::RandomState>,
     by_label: HashMap<Sym, BTreeSet<EntityIx>>,
     /// Claims by type, source, property key and integer value, as ordered sets.
     indexed: ClaimIndexes<BTreeSet<ClaimIx>, BTreeSet<(i64, ClaimIx)>, std::hash::RandomState>,
@@ -243,25 +257,17 @@ impl Graph {
     }
 
     fn names_of(&self, ix: EntityIx) -> Vec<String> {
-        let mut names = Vec::new();
-        let Some(e) = self.graph.node_weight(ix) else { return names };
-        for (k, v) in &e.props {
-            match (self.str(*k), v) {
-                ("name", Value::String(s)) => names.push(s.to_lowercase()),
-                ("aliases", Value::List(items)) => {
-                    names.extend(items.iter().filter_map(Value::as_str).map(str::to_lowercase))
-                }
-                _ => {}
-            }
-        }
-        names
+        let Some(e) = self.graph.node_weight(ix) else { return Vec::new() };
+        entity_names(&self.strings, e).map(str::to_lowercase).collect()
     }
 
     fn index_names(&mut self, ix: EntityIx) {
-        for name in self.names_of(ix) {
+        let Some(e) = self.graph.node_weight(ix) else { return };
+        // Read in place (every entity of a load comes here), not collected by `names_of`.
+        for name in entity_names(&self.strings, e) {
             // Kept in index order, so the order does not depend on the history of edits
             // (a rolled-back removal or a reopened workspace gives the same lists).
-            let list = self.by_name.entry(name).or_default();
+            let list = self.by_name.entry(name.to_lowercase()).or_default();
             if let Err(at) = list.binary_search(&ix) {
                 list.insert(at, ix);
             }
