@@ -92,10 +92,11 @@ impl Graph {
 
     /// Frees the placeholders: their slots become vacant, as they were when written.
     pub fn finish_restore(&mut self, holes: RestoreHoles) {
-        self.finish_batch(holes.claims);
         for e in holes.edges.into_iter().rev() {
             self.graph_mut().remove_edge(e);
         }
+        // After the placeholder claims are gone: it counts degrees from the claims there are.
+        self.finish_batch(holes.claims);
         for n in holes.nodes.into_iter().rev() {
             self.graph_mut().remove_node(n);
         }

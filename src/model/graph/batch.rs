@@ -1,13 +1,13 @@
 //! Claims added in bulk (a load into a graph that never held a claim, a workspace's
 //! restore): their type, source and property indexes are built once the last of them is
 //! in, from lists in claim order, instead of one ordered-set insertion per claim and index.
-//! The rest of `index_claim` (claim ids, denied claims, degrees) is kept claim by claim, as
-//! the loader needs it. What a claim is indexed under is written once ([`ClaimIndexes::add`]),
+//! Degrees are counted again, from every claim, at the end too. The rest of `index_claim`
+//! (claim ids, denied claims) is kept claim by claim, as the loader needs it. What a claim is indexed under is written once ([`ClaimIndexes::add`]),
 //! for the graph's sets and a batch's lists alike.
 //!
 //! Invariant: from the first claim indexed into a batch ([`Graph::add_claim_batched`],
 //! `Graph::restore_claim`) to [`Graph::finish_batch`] the type, source and property indexes
-//! lack the batch's claims; nothing may read them in between (the loader finishes its batch
+//! and the degrees lack the batch's claims; nothing may read them in between (the loader finishes its batch
 //! after its last claim and when it is dropped; a restore in `finish_restore`).
 
 use std::collections::{BTreeSet, HashMap};
@@ -74,13 +74,16 @@ impl Graph {
         Ok(ix)
     }
 
-    /// Puts the claims of `batch` into the type, source and property indexes.
+    /// Puts the claims of `batch` into the type, source and property indexes, and counts
+    /// every claim's ends' degrees again. Placeholder claims of a restore must be gone by
+    /// then: they would be counted.
     pub(crate) fn finish_batch(&mut self, batch: ClaimBatch) {
         let (to, from) = (&mut self.indexed, batch.0);
         merge(&mut to.by_type, from.by_type);
         merge(&mut to.by_source, from.by_source);
         merge(&mut to.by_prop, from.by_prop);
         merge(&mut to.by_int_prop, from.by_int_prop);
+        self.recount_degrees();
     }
 }
 
