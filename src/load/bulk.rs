@@ -108,6 +108,24 @@ impl EntityIds {
         }
     }
 
+    /// Starts bringing in the slot where the lookup of `id` begins
+    /// ([`crate::alloc::prefetch`]).
+    fn prefetch(&self, id: &str) {
+        if let Some(key) = inline_id(id) {
+            crate::alloc::prefetch(&self.slots[self.home(key)]);
+        }
+    }
+
+    /// [`EntityIds::prefetch`] for the ends of a claim read into a record from `stmt`
+    /// (its source is one of a few, in the caches already).
+    pub(crate) fn prefetch_record(&self, stmt: &str, r: &ClaimRecord) {
+        for id in [r.subject.1, r.object.1] {
+            if let Some(id) = stmt.get(id.start..id.end) {
+                self.prefetch(id);
+            }
+        }
+    }
+
     /// What a claim's ids name, as the loader would find it.
     pub(crate) fn known(&self, decl: &DeclStatement) -> Known {
         let DeclStatement::Claim { pattern, attestations } = decl else { return Known::default() };
@@ -168,6 +186,12 @@ impl PairFilter {
     pub(crate) fn may_have(&self, subject: EntityIx, object: EntityIx) -> bool {
         let (word, bit) = self.slot(subject, object);
         self.bits[word] & bit == bit
+    }
+
+    /// Starts bringing in the word [`PairFilter::may_have`] will read for the pair
+    /// ([`crate::alloc::prefetch`]).
+    pub(crate) fn prefetch(&self, subject: EntityIx, object: EntityIx) {
+        crate::alloc::prefetch(&self.bits[self.slot(subject, object).0]);
     }
 
     pub(crate) fn insert(&mut self, subject: EntityIx, object: EntityIx) {

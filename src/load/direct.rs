@@ -114,6 +114,17 @@ impl Loader<'_> {
         self.add_or_merge(subject, object, rel_type, props, &claim_id, atts, span)
     }
 
+    /// Asks for the memory applying a claim between these ends will read first (the pair
+    /// filter's word and the ends' nodes: each a cache miss per claim at a million
+    /// claims), a few statements before it is applied.
+    pub(super) fn read_ahead(&self, known: &Known) {
+        if let (Some(pairs), Some(s), Some(o)) = (&self.pairs, known.subject, known.object) {
+            pairs.prefetch(s, o);
+            self.graph.prefetch_entity(s);
+            self.graph.prefetch_entity(o);
+        }
+    }
+
     /// Adds a claim checked and resolved, or merges it into the one it declares again.
     /// Returns whether it was new, and how many attestations were.
     #[allow(clippy::too_many_arguments)]

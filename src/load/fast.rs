@@ -147,6 +147,14 @@ pub(crate) enum Stmt {
 }
 
 impl Parsed {
+    /// Starts bringing in the slots [`Parsed::look_up`] will read first (for a claim read
+    /// into a record; a declaration is rare in a chunk of a large load).
+    fn prefetch_ids(&self, ids: &EntityIds, text: &str) {
+        if let Stmt::Claim(r) = &self.stmt {
+            ids.prefetch_record(text.get(self.offset..).unwrap_or_default(), r);
+        }
+    }
+
     /// The entities its ids name in `ids`; `text` is the file.
     fn look_up(&mut self, ids: &EntityIds, text: &str) {
         self.known = match &self.stmt {
@@ -180,6 +188,9 @@ fn parse_known(shapes: &mut DeclShapes, text: &str, seg: Segment, ids: Option<&E
 
 /// Statements parsed per unit of work handed to a thread.
 const CHUNK: usize = 1024;
+/// How many statements ahead of its lookups a parsing thread asks for the slots they
+/// will read: enough for the misses of ~30 slots to be in flight at once.
+const LOOK_AHEAD: usize = 16;
 /// Emptied vectors of parsed statements a parsing thread keeps for its next chunks.
 const SPARE_CHUNKS: usize = 4;
 /// Stack of a parsing thread: pest recurses through every precedence layer per bracket,
@@ -195,17 +206,19 @@ const WORKER_STACK: usize = 32 << 20;
 /// `apply` borrows each statement (it may take parts of it): a chunk of statements, once
 /// applied, goes back to the worker that parsed it to be freed there. Moving each parsed
 /// statement out of its chunk and freeing it on the thread that applies them was a tenth of
-/// that thread's time at 1M claims, and that thread is the longer side of the load.
+/// that thread's time at 1M claims, and that thread is the longer side of the load. With
+/// each statement `apply` is shown the one [`LOOK_AHEAD`] further on in its chunk, if any,
+/// to ask for the memory applying that one will read.
 pub(crate) fn parse_in_order(
     text: &str,
     segs: &[Segment],
     ids: Option<&EntityIds>,
-    mut apply: impl FnMut(&mut Parsed),
+    mut apply: impl FnMut(&mut Parsed, Option<&Parsed>),
 ) -> Result<(), Segment> {
     if segs.len() <= CHUNK {
         let mut shapes = DeclShapes::default();
         for seg in segs {
-            apply(&mut parse_known(&mut shapes, text, *seg, ids).ok_or(*seg)?);
+            apply(&mut parse_known(&mut shapes, text, *seg, ids).ok_or(*seg)?, None);
         }
         return Ok(());
     }
@@ -254,9 +267,16 @@ pub(crate) fn parse_in_order(
                     // The ids are looked up once the chunk is parsed: each lookup is a
                     // cache miss in a table of every entity, and with nothing between them
                     // the processor has several in flight at once (between two parses it
-                    // had one).
+                    // had one). The slots of the statement `LOOK_AHEAD` further on are
+                    // asked for meanwhile, so more misses overlap.
                     if let (Some(ids), None) = (ids, failed) {
-                        parsed.iter_mut().for_each(|p| p.look_up(ids, text));
+                        parsed.iter().take(LOOK_AHEAD).for_each(|p| p.prefetch_ids(ids, text));
+                        for i in 0..parsed.len() {
+                            if let Some(ahead) = parsed.get(i + LOOK_AHEAD) {
+                                ahead.prefetch_ids(ids, text);
+                            }
+                            parsed[i].look_up(ids, text);
+                        }
                     }
                     let parsed = match failed {
                         None => Ok(parsed),
@@ -280,7 +300,7 @@ pub(crate) fn parse_in_order(
         if applied.is_empty() {
             let mut shapes = DeclShapes::default();
             for seg in segs {
-                apply(&mut parse_known(&mut shapes, text, *seg, ids).ok_or(*seg)?);
+                apply(&mut parse_known(&mut shapes, text, *seg, ids).ok_or(*seg)?, None);
             }
             return Ok(());
         }
@@ -290,7 +310,10 @@ pub(crate) fn parse_in_order(
             pending.insert(i, (w, parsed));
             while let Some((w, parsed)) = pending.remove(&want) {
                 let mut parsed = parsed.inspect_err(|_| stop.store(true, Ordering::Relaxed))?;
-                parsed.iter_mut().for_each(&mut apply);
+                for i in 0..parsed.len() {
+                    let (now, later) = parsed.split_at_mut(i + 1);
+                    apply(&mut now[i], later.get(LOOK_AHEAD - 1));
+                }
                 if let Err(mpsc::SendError(parsed)) = applied[w].send(parsed) {
                     drop(parsed); // that worker is gone: free it here
                 }

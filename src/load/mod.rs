@@ -187,7 +187,7 @@ pub(crate) fn load_files_then<T>(
             }
             FileStatements::Text(split) => {
                 let text = &file.source.text;
-                let parsed = fast::parse_in_order(text, &split.entities, None, |p| {
+                let parsed = fast::parse_in_order(text, &split.entities, None, |p, _| {
                     // (Claims are read into records only where ids are looked up: not here.)
                     let fast::Stmt::Decl(decl) = &p.stmt else { return };
                     loader.statement_offset = p.offset;
@@ -238,7 +238,10 @@ pub(crate) fn load_files_then<T>(
             }
             FileStatements::Text(split) => {
                 let text = &file.source.text;
-                let parsed = fast::parse_in_order(text, &split.facts, ids.as_ref(), |p| {
+                let parsed = fast::parse_in_order(text, &split.facts, ids.as_ref(), |p, ahead| {
+                    if let Some(ahead) = ahead {
+                        loader.read_ahead(&ahead.known);
+                    }
                     loader.statement_offset = p.offset;
                     let applied = match &mut p.stmt {
                         fast::Stmt::Decl(decl) => loader.apply_known(decl, p.span, Pass::Facts, &p.known),
