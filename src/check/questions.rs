@@ -4,7 +4,8 @@
 //! disagree get their `two_stories` finding.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 
 use foldhash::fast::FixedState;
 
@@ -210,18 +211,32 @@ impl<'g> Engine<'g> {
             return i;
         }
         let id = id.unwrap_or_else(|| short_id("D", &key));
-        self.questions.push(Question {
-            id,
-            subject,
-            object,
-            about: about.to_string(),
-            scope,
-            values: Vec::new(),
-            conflicts: HashSet::new(),
-            findings: Vec::new(),
-        });
+        self.questions.push(Question::new(id, subject, object, about.to_string(), scope));
         self.question_ids.insert(key, self.questions.len() - 1);
         self.questions.len() - 1
+    }
+
+    /// The question of a group, written on another thread with its values and conflicts
+    /// ([`Engine::check_group`]): taken as it is when it is new, else its values and
+    /// conflicts are added to the question with its key.
+    pub(super) fn question_checked(&mut self, key: String, question: Question<'g>) -> usize {
+        let qi = match self.question_ids.entry(key) {
+            Entry::Vacant(entry) => {
+                entry.insert(self.questions.len());
+                self.questions.push(question);
+                return self.questions.len() - 1;
+            }
+            Entry::Occupied(entry) => *entry.get(),
+        };
+        let Question { values, conflicts, .. } = question;
+        let index: Vec<usize> = values
+            .into_iter()
+            .map(|v| self.question_value_with(qi, v.written, v.order, || (v.atts, v.views)))
+            .collect();
+        for (i, j) in conflicts {
+            self.conflict(qi, index[i], index[j]);
+        }
+        qi
     }
 
     /// A value of a question, added on first use (by how it is written).
@@ -244,19 +259,11 @@ impl<'g> Engine<'g> {
         order: f64,
         atts: impl FnOnce() -> (Vec<(Option<ClaimIx>, &'g Attestation)>, Option<Views>),
     ) -> usize {
-        let values = &mut self.questions[qi].values;
-        if let Some(i) = values.iter().position(|v| v.written == written.as_ref()) {
-            return i;
-        }
-        let (atts, views) = atts();
-        values.push(QuestionValue { written: written.into(), order, atts, views });
-        values.len() - 1
+        self.questions[qi].value_with(written, order, atts)
     }
 
     pub(super) fn conflict(&mut self, qi: usize, a: usize, b: usize) {
-        if a != b {
-            self.questions[qi].conflicts.insert((a.min(b), a.max(b)));
-        }
+        self.questions[qi].conflict(a, b);
     }
 
     /// The scope of a claim's value of `property` under the first SINGLE or TEMPORAL
@@ -291,7 +298,7 @@ impl<'g> Engine<'g> {
         });
         let conflict = |i: usize, j: usize| {
             let (a, b) = (order[i], order[j]);
-            q.conflicts.contains(&(a.min(b), a.max(b)))
+            q.conflicts_at(a, b)
         };
         dispute::positions(order.len(), &conflict)
             .into_iter()
@@ -395,8 +402,7 @@ impl<'g> Engine<'g> {
             let mut involved: Vec<usize> = Vec::new();
             for &(vi, _, x) in &stated {
                 for &(vj, _, y) in &stated {
-                    if vi < vj && q.conflicts.contains(&(vi, vj)) && x.source != y.source && !same_voice(x, y)
-                    {
+                    if vi < vj && q.conflicts_at(vi, vj) && x.source != y.source && !same_voice(x, y) {
                         for v in [vi, vj] {
                             if !involved.contains(&v) {
                                 involved.push(v);
@@ -483,6 +489,59 @@ impl<'g> Engine<'g> {
         let fi = self.findings.len() - 1;
         self.pending_sides.push((fi, sides));
         self.questions[qi].findings.push(fi);
+    }
+}
+
+impl<'g> Question<'g> {
+    pub(super) fn new(
+        id: String,
+        subject: EntityIx,
+        object: Option<EntityIx>,
+        about: String,
+        scope: Vec<(String, String)>,
+    ) -> Self {
+        Question {
+            id,
+            subject,
+            object,
+            about,
+            scope,
+            values: Vec::new(),
+            conflicts: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// A value of the question, added on first use (by how it is written), its text and
+    /// attestations made only when it is new.
+    pub(super) fn value_with(
+        &mut self,
+        written: impl AsRef<str> + Into<String>,
+        order: f64,
+        atts: impl FnOnce() -> (Vec<(Option<ClaimIx>, &'g Attestation)>, Option<Views>),
+    ) -> usize {
+        if let Some(i) = self.values.iter().position(|v| v.written == written.as_ref()) {
+            return i;
+        }
+        let (atts, views) = atts();
+        self.values.push(QuestionValue { written: written.into(), order, atts, views });
+        self.values.len() - 1
+    }
+
+    /// Registers that values `a` and `b` cannot both be true (once).
+    pub(super) fn conflict(&mut self, a: usize, b: usize) {
+        if a == b {
+            return;
+        }
+        let pair = (a.min(b), a.max(b));
+        if let Err(at) = self.conflicts.binary_search(&pair) {
+            self.conflicts.insert(at, pair);
+        }
+    }
+
+    /// Whether values `a` and `b` cannot both be true.
+    pub(super) fn conflicts_at(&self, a: usize, b: usize) -> bool {
+        self.conflicts.binary_search(&(a.min(b), a.max(b))).is_ok()
     }
 }
 
