@@ -293,6 +293,9 @@ struct Bucket {
 /// claim each is on).
 type SideInput<'g> = (String, Vec<ClaimIx>, Attestations<'g>);
 
+/// A side's value, claims and attestations, borrowed ([`Engine::prepare_of`]).
+type SideParts<'a, 'g> = (&'a str, &'a [ClaimIx], &'a Attestations<'g>);
+
 /// Attestations with the claim each is on (none for a denial's).
 type Attestations<'g> = Vec<(Option<ClaimIx>, &'g Attestation)>;
 
@@ -323,7 +326,9 @@ struct Question<'g> {
     about: String,
     scope: Vec<(String, String)>,
     values: Vec<QuestionValue<'g>>,
-    conflicts: HashSet<(usize, usize)>,
+    /// The pairs of values (lower index first) that cannot both be true, sorted: a question
+    /// has a handful, and a table each would be a block per question to write and free.
+    conflicts: Vec<(usize, usize)>,
     /// Indexes into the engine's findings.
     findings: Vec<usize>,
 }
@@ -772,9 +777,29 @@ impl<'g> Engine<'g> {
         sides: [SideInput<'g>; 2],
         explain: Explain<impl FnOnce(&VoiceNames, &VoiceNames) -> String>,
     ) -> Option<Prepared<'g>> {
+        let [(v1, c1, a1), (v2, c2, a2)] = &sides;
+        let (finding, key) =
+            self.prepare_of(kind, constraint, ends, refs, about, [(v1, c1, a1), (v2, c2, a2)], explain)?;
+        Some(Prepared { finding, key, sides: Some(sides) })
+    }
+
+    /// [`Engine::prepare`] from the sides' parts as they are, without their sides: a group's
+    /// findings write their sides from what the group read ([`Engine::check_group`]), and
+    /// would only drop copies of the sides' attestations.
+    #[allow(clippy::too_many_arguments)]
+    fn prepare_of(
+        &self,
+        kind: ContradictionKind,
+        constraint: Option<&Constraint>,
+        ends: (EntityIx, Option<EntityIx>),
+        refs: &(EntityRef, Option<EntityRef>),
+        about: String,
+        sides: [SideParts<'_, 'g>; 2],
+        explain: Explain<impl FnOnce(&VoiceNames, &VoiceNames) -> String>,
+    ) -> Option<(Finding, FindingKey)> {
         let [(v1, c1, a1), (v2, c2, a2)] = sides;
         let base = constraint.and_then(|c| c.severity).unwrap_or(Severity::Violation);
-        let voiced = voices(&a1, &a2);
+        let voiced = voices(a1, a2);
         let severity = match voiced {
             Voices::Chain => return None,
             Voices::SelfContradiction => Severity::Suggestion,
@@ -792,25 +817,24 @@ impl<'g> Engine<'g> {
         ] {
             key = key.text(piece).text("|");
         }
-        let number = match (c1.as_slice(), c2.as_slice(), order_by_values(&v1, &v2)) {
+        let number = match (c1, c2, order_by_values(v1, v2)) {
             // One claim a side, and the values decide the sides' order (most findings):
             // the claims' keys are hashed as they are written, not written out.
             ([x], [y], Some(order)) => {
-                let (first, second) =
-                    if order.is_lt() { ((&v1, *x), (&v2, *y)) } else { ((&v2, *y), (&v1, *x)) };
+                let (first, second) = if order.is_lt() { ((v1, *x), (v2, *y)) } else { ((v2, *y), (v1, *x)) };
                 key = key.text(first.0).text("|");
                 self.hash_claim_key(&mut key, first.1);
                 key = key.text("||").text(second.0).text("|");
                 self.hash_claim_key(&mut key, second.1);
                 key.id_number()
             }
-            _ => self.sides_key(key, [(&v1, &c1, &a1), (&v2, &c2, &a2)]),
+            _ => self.sides_key(key, [(v1, c1, a1), (v2, c2, a2)]),
         };
         let id = id_text("F", number);
         let same_source = severity == Severity::Suggestion && matches!(voiced, Voices::SelfContradiction);
         let explanation = match explain {
             Explain::Text(explain) => {
-                let explanation = explain(&self.names(&a1), &self.names(&a2));
+                let explanation = explain(&self.names(a1), &self.names(a2));
                 Explanation::Text(if same_source {
                     format!("{explanation} (the same source on both sides)")
                 } else {
@@ -833,16 +857,15 @@ impl<'g> Engine<'g> {
             // Set when it is recorded under its question.
             dispute: String::new(),
         };
-        let key = FindingKey { subject: ends.0, id: number };
-        Some(Prepared { finding, key, sides: Some([(v1, c1, a1), (v2, c2, a2)]) })
+        Some((finding, FindingKey { subject: ends.0, id: number }))
     }
 
     /// The rest of a finding id's hash ([`Engine::prepare`]): the sides' keys
     /// (`value|claims` sorted, and the sources of a side without claims), sorted.
-    fn sides_key(&self, key: Fnv1a, sides: [(&String, &Vec<ClaimIx>, &Attestations<'g>); 2]) -> u64 {
+    fn sides_key(&self, key: Fnv1a, sides: [SideParts<'_, 'g>; 2]) -> u64 {
         let mut keys: [String; 2] = sides.map(|(v, cs, atts)| {
             let mut k = format!("{v}|");
-            if let [one] = cs.as_slice() {
+            if let [one] = cs {
                 k.push_str(&self.claim_key(*one));
             } else {
                 let mut claims: Vec<Cow<'_, str>> = cs.iter().map(|c| self.claim_key(*c)).collect();
@@ -1260,6 +1283,48 @@ mod tests {
             assert_eq!(d.scope, vec![("phase".to_string(), "'early'".to_string())], "{}", d.id);
             assert_eq!(d.positions.len(), 2, "{}: {:?}", d.id, d.positions);
         }
+    }
+
+    /// A group's question written on another thread meets the question of an earlier pass
+    /// with the same key (a `SINGLE` and a `TEMPORAL` constraint on one property): its
+    /// values join that question's under their indexes there, and so do its conflicts. The
+    /// `TEMPORAL` pass leaves out the value that is no date, so its two values are the
+    /// second and third of the question: the undated value stays compatible with both.
+    #[test]
+    fn a_question_met_again_takes_the_groups_values_and_conflicts() {
+        let g = graph(
+            "SOURCE (a:X); SOURCE (b:X); SOURCE (c:X); ENTITY (e:Event); ENTITY (g:Group);
+            CONSTRAINT one: SINGLE (:Event)-[:HAPPENED]->() ON date;
+            CONSTRAINT dated: TEMPORAL (:Event)-[:HAPPENED]->() ON date;
+            CLAIM (e)-[:HAPPENED {date: 'unknown'}]->(g) BY a;
+            CLAIM (e)-[:HAPPENED {date: @2018-02-07}]->(g) BY b;
+            CLAIM (e)-[:HAPPENED {date: @2018-02-09}]->(g) BY c;",
+        );
+        let a = analyse(&g);
+        let kinds: Vec<ContradictionKind> = a.findings.iter().map(|f| f.kind).collect();
+        assert_eq!(kinds, [ContradictionKind::SingleValue, ContradictionKind::Temporal]);
+        assert_eq!(a.disputes.len(), 1, "one question: {:?}", a.disputes);
+        let d = &a.disputes[0];
+        assert_eq!(d.findings.len(), 2);
+        assert!(a.findings.iter().all(|f| f.dispute == d.id));
+        assert_eq!(d.positions.len(), 2, "{:?}", d.positions);
+        for p in &d.positions {
+            assert_eq!(p.values.len(), 2, "{:?}", d.positions);
+            assert!(p.values.contains(&"'unknown'".to_string()), "{:?}", d.positions);
+        }
+    }
+
+    /// A question's conflicts are kept as a sorted list of pairs (lower index first), each
+    /// once, whatever order and orientation they are registered in.
+    #[test]
+    fn conflicts_are_kept_sorted_and_once() {
+        let mut q = Question::new(String::new(), EntityIx::new(0), None, String::new(), Vec::new());
+        for (a, b) in [(3, 1), (0, 2), (1, 3), (2, 2), (4, 0), (0, 2)] {
+            q.conflict(a, b);
+        }
+        assert_eq!(q.conflicts, [(0, 2), (0, 4), (1, 3)]);
+        assert!(q.conflicts_at(3, 1) && q.conflicts_at(1, 3) && q.conflicts_at(4, 0));
+        assert!(!q.conflicts_at(2, 2) && !q.conflicts_at(1, 2) && !q.conflicts_at(0, 3));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! disagree get their `two_stories` finding.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 
 use foldhash::fast::FixedState;
 
@@ -13,7 +14,7 @@ use super::{
     short_id, Analysis, ContradictionKind, Dispute, Engine, EntityRef, Explanation, Finding, FindingKey,
     Fnv1a, Position, Question, QuestionValue, SideInput, Statement, Views, Voice, VoiceStatement,
 };
-use crate::model::{Attestation, Claim, ClaimIx, ConstraintKind, EntityIx, Severity, SourceRef, Sym};
+use crate::model::{Attestation, Claim, ClaimIx, ConstraintKind, EntityIx, Graph, Severity, SourceRef, Sym};
 
 /// The order findings are reported in: severity, kind, subject, about, id (ids are unique,
 /// so the order is total).
@@ -51,14 +52,21 @@ impl<'g> Engine<'g> {
         // and findings and disputes sorted by numbers (`report_order`, `dispute_order`).
         let ranks = self.subject_ranks();
         let rank = |s: EntityIx| ranks.get(&s).copied().unwrap_or(u32::MAX);
+        // The questions are taken out of the engine: their disputes take their text rather
+        // than copy it, and drop their values on the threads that write them.
+        let mut questions = std::mem::take(&mut self.questions);
         // What the findings and questions are about, ranked likewise (a handful of
         // properties).
-        let mut abouts: Vec<&str> = (self.findings.iter().map(|f| f.about.as_str()))
-            .chain(self.questions.iter().map(|q| q.about.as_str()))
-            .collect();
-        abouts.sort_unstable();
-        abouts.dedup();
-        let about_rank = |about: &str| abouts.binary_search(&about).unwrap_or(usize::MAX);
+        let abouts: Vec<String> = {
+            let mut abouts: Vec<&str> = (self.findings.iter().map(|f| f.about.as_str()))
+                .chain(questions.iter().map(|q| q.about.as_str()))
+                .collect();
+            abouts.sort_unstable();
+            abouts.dedup();
+            abouts.into_iter().map(str::to_string).collect()
+        };
+        let about_rank =
+            |about: &str| abouts.binary_search_by(|a| a.as_str().cmp(about)).unwrap_or(usize::MAX);
         let mut keyed: Vec<_> = (self.findings.iter().zip(&self.finding_keys).enumerate())
             .map(|(i, (f, k))| (f.severity, f.kind, rank(k.subject), about_rank(&f.about), k.id, i))
             .collect();
@@ -69,32 +77,34 @@ impl<'g> Engine<'g> {
             place[i] = r;
         }
         // A question's dispute (positions, voices, members in report order) reads only the
-        // engine: two threads write them.
-        let asked: Vec<&Question<'g>> = self.questions.iter().filter(|q| !q.findings.is_empty()).collect();
-        let mut disputes = on_two_threads(&asked, |q| self.dispute(q, &place));
-        let mut keyed: Vec<_> = (disputes.iter().zip(&asked).enumerate())
-            .map(|(i, (d, q))| {
-                (d.severity, rank(q.subject), about_rank(&d.about), super::id_number(&d.id), i)
-            })
+        // engine and its question: two threads write them.
+        let asked: Vec<&mut Question<'g>> = questions.iter_mut().filter(|q| !q.findings.is_empty()).collect();
+        let subjects: Vec<EntityIx> = asked.iter().map(|q| q.subject).collect();
+        let this = &self;
+        let mut disputes = on_two_threads_owned(asked, |q| this.dispute(q, &place));
+        let mut keyed: Vec<_> = (disputes.iter().zip(subjects).enumerate())
+            .map(|(i, (d, s))| (d.severity, rank(s), about_rank(&d.about), super::id_number(&d.id), i))
             .collect();
         keyed.sort_unstable();
         let by_order: Vec<usize> = keyed.into_iter().map(|k| k.4).collect();
-        drop(asked);
         drop(abouts);
         drop(ranks);
         // Moved into place cycle by cycle: no second vector of findings or disputes is
-        // written. Meanwhile the engine (its questions and their values, a block per
-        // value, attestation list and conflict set) is dropped on another thread.
+        // written. Meanwhile the engine (what is left of its questions, their index, the
+        // ids seen) is dropped on another thread.
         let mut findings = std::mem::take(&mut self.findings);
         let mut put_in_order = || {
             permute(&mut disputes, &by_order);
             permute(&mut findings, &order);
         };
-        if self.questions.len() < 1024 || super::cores() < 2 {
+        if questions.len() < 1024 || super::cores() < 2 {
             put_in_order();
         } else {
             std::thread::scope(|scope| {
-                scope.spawn(move || drop(self));
+                scope.spawn(move || {
+                    drop(questions);
+                    drop(self);
+                });
                 put_in_order();
             });
         }
@@ -108,23 +118,29 @@ impl<'g> Engine<'g> {
         let mut subjects: Vec<EntityIx> = self.finding_keys.iter().map(|k| k.subject).collect();
         subjects.sort_unstable();
         subjects.dedup();
-        subjects.sort_unstable_by(|a, b| graph.entity_id(*a).cmp(graph.entity_id(*b)));
+        // Each id read once: comparing through the graph would read two entities (a cache
+        // miss each at a million claims) per comparison.
+        let mut ids: Vec<(&str, EntityIx)> = subjects.into_iter().map(|s| (graph.entity_id(s), s)).collect();
+        ids.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let mut ranks: HashMap<EntityIx, u32, FixedState> = HashMap::default();
-        ranks.reserve(subjects.len());
+        ranks.reserve(ids.len());
         let mut rank = 0u32;
-        for (i, s) in subjects.iter().enumerate() {
-            if i > 0 && graph.entity_id(subjects[i - 1]) != graph.entity_id(*s) {
+        for (i, &(id, s)) in ids.iter().enumerate() {
+            if i > 0 && ids[i - 1].0 != id {
                 rank += 1;
             }
-            ranks.insert(*s, rank);
+            ranks.insert(s, rank);
         }
         ranks
     }
 
     /// The dispute of a question with findings; `rank` is each finding's place in report
     /// order.
-    fn dispute(&self, q: &Question<'g>, rank: &[usize]) -> Dispute {
+    fn dispute(&self, q: &mut Question<'g>, rank: &[usize]) -> Dispute {
         let positions = self.positions(q);
+        // Its values are read no more: freed here, on the thread that writes the dispute,
+        // not after all of them on one.
+        drop(std::mem::take(&mut q.values));
         let mut members = q.findings.clone();
         members.sort_by_key(|&i| rank[i]);
         let open: Vec<&Finding> =
@@ -144,11 +160,11 @@ impl<'g> Engine<'g> {
             "a finding's ends are its question's"
         );
         Dispute {
-            id: q.id.clone(),
+            id: std::mem::take(&mut q.id),
             subject: first.subject.clone(),
             object: first.object.clone(),
-            about: q.about.clone(),
-            scope: q.scope.clone(),
+            about: std::mem::take(&mut q.about),
+            scope: std::mem::take(&mut q.scope),
             positions,
             findings: members.iter().map(|&i| self.findings[i].id.clone()).collect(),
             severity,
@@ -210,18 +226,32 @@ impl<'g> Engine<'g> {
             return i;
         }
         let id = id.unwrap_or_else(|| short_id("D", &key));
-        self.questions.push(Question {
-            id,
-            subject,
-            object,
-            about: about.to_string(),
-            scope,
-            values: Vec::new(),
-            conflicts: HashSet::new(),
-            findings: Vec::new(),
-        });
+        self.questions.push(Question::new(id, subject, object, about.to_string(), scope));
         self.question_ids.insert(key, self.questions.len() - 1);
         self.questions.len() - 1
+    }
+
+    /// The question of a group, written on another thread with its values and conflicts
+    /// ([`Engine::check_group`]): taken as it is when it is new, else its values and
+    /// conflicts are added to the question with its key.
+    pub(super) fn question_checked(&mut self, key: String, question: Question<'g>) -> usize {
+        let qi = match self.question_ids.entry(key) {
+            Entry::Vacant(entry) => {
+                entry.insert(self.questions.len());
+                self.questions.push(question);
+                return self.questions.len() - 1;
+            }
+            Entry::Occupied(entry) => *entry.get(),
+        };
+        let Question { values, conflicts, .. } = question;
+        let index: Vec<usize> = values
+            .into_iter()
+            .map(|v| self.question_value_with(qi, v.written, v.order, || (v.atts, v.views)))
+            .collect();
+        for (i, j) in conflicts {
+            self.conflict(qi, index[i], index[j]);
+        }
+        qi
     }
 
     /// A value of a question, added on first use (by how it is written).
@@ -244,19 +274,11 @@ impl<'g> Engine<'g> {
         order: f64,
         atts: impl FnOnce() -> (Vec<(Option<ClaimIx>, &'g Attestation)>, Option<Views>),
     ) -> usize {
-        let values = &mut self.questions[qi].values;
-        if let Some(i) = values.iter().position(|v| v.written == written.as_ref()) {
-            return i;
-        }
-        let (atts, views) = atts();
-        values.push(QuestionValue { written: written.into(), order, atts, views });
-        values.len() - 1
+        self.questions[qi].value_with(written, order, atts)
     }
 
     pub(super) fn conflict(&mut self, qi: usize, a: usize, b: usize) {
-        if a != b {
-            self.questions[qi].conflicts.insert((a.min(b), a.max(b)));
-        }
+        self.questions[qi].conflict(a, b);
     }
 
     /// The scope of a claim's value of `property` under the first SINGLE or TEMPORAL
@@ -291,7 +313,7 @@ impl<'g> Engine<'g> {
         });
         let conflict = |i: usize, j: usize| {
             let (a, b) = (order[i], order[j]);
-            q.conflicts.contains(&(a.min(b), a.max(b)))
+            q.conflicts_at(a, b)
         };
         dispute::positions(order.len(), &conflict)
             .into_iter()
@@ -309,16 +331,16 @@ impl<'g> Engine<'g> {
     /// sources speak for, in order of first appearance.
     fn voices_of(&self, values: &[&QuestionValue<'g>]) -> Vec<Voice> {
         // (institutions, mouths, voice): sources are compared before they are written out.
-        let mut out: Vec<(Vec<SourceRef>, Vec<SourceRef>, Voice)> = Vec::new();
+        let mut out: Vec<(Institutions, Vec<SourceRef>, Voice)> = Vec::new();
         for v in values {
             for (k, (c, a)) in v.atts.iter().enumerate() {
                 let (from, attestation) = match v.views.as_ref().and_then(|views| views.get(k)) {
                     Some((from, view)) => (*from, view.clone()),
                     None => (a.source, self.view(a, *c)),
                 };
-                let institutions = institutions_of(self.graph, from);
+                let institutions = Institutions::of(self.graph, from);
                 let statement = VoiceStatement { value: v.written.clone(), attestation };
-                match out.iter_mut().find(|(k, ..)| *k == institutions) {
+                match out.iter_mut().find(|(k, ..)| k.as_slice() == institutions.as_slice()) {
                     Some((_, mouths, voice)) => {
                         if !mouths.contains(&from) {
                             mouths.push(from);
@@ -333,7 +355,7 @@ impl<'g> Engine<'g> {
                             [one] => self.source_ref(*one),
                             _ => {
                                 let names: Vec<EntityRef> =
-                                    institutions.iter().map(|i| self.source_ref(*i)).collect();
+                                    institutions.as_slice().iter().map(|i| self.source_ref(*i)).collect();
                                 EntityRef {
                                     id: names.iter().map(|n| n.id.as_str()).collect::<Vec<_>>().join("+"),
                                     name: names
@@ -378,14 +400,14 @@ impl<'g> Engine<'g> {
             return emits;
         }
         // Institution -> (value index, attestation) of its voices.
-        let mut by_institution: Vec<(Vec<SourceRef>, Vec<Statement<'g>>)> = Vec::new();
+        let mut by_institution: Vec<(Institutions, Vec<Statement<'g>>)> = Vec::new();
         for (vi, v) in q.values.iter().enumerate() {
             for (k, (c, a)) in v.atts.iter().enumerate() {
                 // The source as read where the value was found, if it was (no cache miss).
                 let from =
                     v.views.as_ref().and_then(|views| views.get(k)).map_or_else(|| a.source, |(s, _)| *s);
-                let inst = institutions_of(self.graph, from);
-                match by_institution.iter_mut().find(|(k, _)| *k == inst) {
+                let inst = Institutions::of(self.graph, from);
+                match by_institution.iter_mut().find(|(k, _)| k.as_slice() == inst.as_slice()) {
                     Some((_, list)) => list.push((vi, *c, a)),
                     None => by_institution.push((inst, vec![(vi, *c, a)])),
                 }
@@ -395,8 +417,7 @@ impl<'g> Engine<'g> {
             let mut involved: Vec<usize> = Vec::new();
             for &(vi, _, x) in &stated {
                 for &(vj, _, y) in &stated {
-                    if vi < vj && q.conflicts.contains(&(vi, vj)) && x.source != y.source && !same_voice(x, y)
-                    {
+                    if vi < vj && q.conflicts_at(vi, vj) && x.source != y.source && !same_voice(x, y) {
                         for v in [vi, vj] {
                             if !involved.contains(&v) {
                                 involved.push(v);
@@ -419,7 +440,7 @@ impl<'g> Engine<'g> {
                     (q.values[vi].written.clone(), claims, atts)
                 })
                 .collect();
-            emits.push((inst, sides));
+            emits.push((inst.as_slice().to_vec(), sides));
         }
         emits
     }
@@ -483,6 +504,87 @@ impl<'g> Engine<'g> {
         let fi = self.findings.len() - 1;
         self.pending_sides.push((fi, sides));
         self.questions[qi].findings.push(fi);
+    }
+}
+
+/// The institutions a source speaks for, as [`institutions_of`] gives them, without a
+/// vector for a source that speaks for nobody (nearly every one): voices are grouped by
+/// them attestation by attestation. Compared as slices: a source that speaks for nobody is
+/// the institution of those that speak for it.
+enum Institutions {
+    Own(SourceRef),
+    Several(Vec<SourceRef>),
+}
+
+impl Institutions {
+    fn of(graph: &Graph, source: SourceRef) -> Self {
+        match source {
+            SourceRef::Entity(e) if graph.entity(e).is_none_or(|x| x.speaks_for.is_empty()) => {
+                Institutions::Own(source)
+            }
+            SourceRef::User(_) => Institutions::Own(source),
+            SourceRef::Entity(_) => Institutions::Several(institutions_of(graph, source)),
+        }
+    }
+
+    fn as_slice(&self) -> &[SourceRef] {
+        match self {
+            Institutions::Own(source) => std::slice::from_ref(source),
+            Institutions::Several(list) => list,
+        }
+    }
+}
+
+impl<'g> Question<'g> {
+    pub(super) fn new(
+        id: String,
+        subject: EntityIx,
+        object: Option<EntityIx>,
+        about: String,
+        scope: Vec<(String, String)>,
+    ) -> Self {
+        Question {
+            id,
+            subject,
+            object,
+            about,
+            scope,
+            values: Vec::new(),
+            conflicts: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// A value of the question, added on first use (by how it is written), its text and
+    /// attestations made only when it is new.
+    pub(super) fn value_with(
+        &mut self,
+        written: impl AsRef<str> + Into<String>,
+        order: f64,
+        atts: impl FnOnce() -> (Vec<(Option<ClaimIx>, &'g Attestation)>, Option<Views>),
+    ) -> usize {
+        if let Some(i) = self.values.iter().position(|v| v.written == written.as_ref()) {
+            return i;
+        }
+        let (atts, views) = atts();
+        self.values.push(QuestionValue { written: written.into(), order, atts, views });
+        self.values.len() - 1
+    }
+
+    /// Registers that values `a` and `b` cannot both be true (once).
+    pub(super) fn conflict(&mut self, a: usize, b: usize) {
+        if a == b {
+            return;
+        }
+        let pair = (a.min(b), a.max(b));
+        if let Err(at) = self.conflicts.binary_search(&pair) {
+            self.conflicts.insert(at, pair);
+        }
+    }
+
+    /// Whether values `a` and `b` cannot both be true.
+    pub(super) fn conflicts_at(&self, a: usize, b: usize) -> bool {
+        self.conflicts.binary_search(&(a.min(b), a.max(b))).is_ok()
     }
 }
 

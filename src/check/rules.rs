@@ -9,8 +9,8 @@ use foldhash::fast::FixedState;
 
 use super::{
     on_two_halves, on_two_threads_in_parts, same_voice, short_id, Attestations, Bucket, Comparable,
-    ContradictionKind, Engine, Explain, Finding, FindingKey, GroupKey, Prepared, QuestionRef, Side, Views,
-    VoiceNames,
+    ContradictionKind, Engine, Explain, Finding, FindingKey, GroupKey, Prepared, Question, QuestionRef, Side,
+    Views, VoiceNames,
 };
 use crate::model::claim::within;
 use crate::model::{
@@ -20,18 +20,10 @@ use crate::model::{
 
 /// What [`Engine::check_group`] found in a group, for [`Engine::pairwise`] to record.
 struct CheckedGroup<'g> {
-    key: GroupKey,
-    buckets: Vec<Bucket>,
     question_key: String,
-    /// The dispute id of the question: [`short_id`] of its key.
-    question_id: String,
-    scope: Vec<(String, String)>,
-    /// Each bucket's place among the question's values, and its attestations (with their
-    /// sources and views).
-    values: Vec<(f64, Attestations<'g>, Views)>,
-    /// Class denials of the property that answer the question.
-    denials: Vec<usize>,
-    conflicts: Vec<(usize, usize)>,
+    /// The group's question, its values, and conflicts written (its findings are recorded
+    /// with it): what registering its values one by one on a new question gives.
+    question: Question<'g>,
     /// The findings, their sides and dispute written ([`Prepared`] without sides).
     findings: Vec<(Finding, FindingKey)>,
 }
@@ -100,25 +92,16 @@ impl<'g> Engine<'g> {
             this.check_group(kind, c, about, prop, rel_type, key, &per, buckets)
         });
         let found: usize = checked.iter().flatten().flatten().map(|g| g.findings.len()).sum();
+        let asked: usize = checked.iter().flatten().flatten().count();
+        // Reserved at once: vectors and tables grown by doubling copy and touch fresh
+        // memory again at each step.
         self.findings.reserve(found);
         self.finding_keys.reserve(found);
+        self.seen.reserve(found);
+        self.questions.reserve(asked);
+        self.question_ids.reserve(asked);
         for group in checked.into_iter().flatten().flatten() {
-            let (s, o, _) = group.key;
-            let qi =
-                self.question_keyed(group.question_key, Some(group.question_id), s, o, about, group.scope);
-            let mut index = Vec::with_capacity(group.buckets.len());
-            for (b, (order, atts, views)) in group.buckets.into_iter().zip(group.values) {
-                index.push(self.question_value_with(qi, b.written, order, || (atts, Some(views))));
-            }
-            for &d in &group.denials {
-                let (written, atts) =
-                    (self.denial_values[d].written.clone(), self.denial_values[d].atts.clone());
-                self.question_value(qi, &written, f64::INFINITY, &atts);
-            }
-            for &(i, j) in &group.conflicts {
-                self.conflict(qi, index[i], index[j]);
-            }
-            // The denials' conflicts are registered with their findings (`denial_question`).
+            let qi = self.question_checked(group.question_key, group.question);
             for (finding, key) in group.findings {
                 self.record(Prepared { finding, key, sides: None }, QuestionRef::Values(qi));
             }
@@ -184,38 +167,40 @@ impl<'g> Engine<'g> {
         findings.extend(conflicts.iter().filter_map(|&(i, j)| {
             let (a, b) = (&buckets[i], &buckets[j]);
             let sides = [
-                (a.written.clone(), a.claims.clone(), values[i].1.clone()),
-                (b.written.clone(), b.claims.clone(), values[j].1.clone()),
+                (a.written.as_str(), a.claims.as_slice(), &values[i].1),
+                (b.written.as_str(), b.claims.as_slice(), &values[j].1),
             ];
             // The explanation is written when the finding is printed
             // (`Finding::explanation_text`).
             let explain: Explain<fn(&VoiceNames, &VoiceNames) -> String> = Explain::Values { dates };
-            let mut prepared =
-                self.prepare(kind, Some(c), (s, o), &refs, about.to_string(), sides, explain)?;
+            let (mut finding, key) =
+                self.prepare_of(kind, Some(c), (s, o), &refs, about.to_string(), sides, explain)?;
             // The sides are written here, on the thread that read the claims, from the
             // attestations' views read with them ([`Engine::bucket_views`], what
             // `Engine::view` gives), and the dispute is this group's question's.
-            if let Some([(v1, c1, _), (v2, c2, _)]) = prepared.sides.take() {
-                let views = |k: usize| values[k].2.iter().map(|(_, view)| view.clone()).collect();
-                prepared.finding.sides = vec![
-                    Side { value: v1, claims: c1, attestations: views(i) },
-                    Side { value: v2, claims: c2, attestations: views(j) },
-                ];
-            }
-            prepared.finding.dispute = question_id.clone();
-            Some((prepared.finding, prepared.key))
+            let views = |k: usize| values[k].2.iter().map(|(_, view)| view.clone()).collect();
+            finding.sides = vec![
+                Side { value: a.written.clone(), claims: a.claims.clone(), attestations: views(i) },
+                Side { value: b.written.clone(), claims: b.claims.clone(), attestations: views(j) },
+            ];
+            finding.dispute = question_id.clone();
+            Some((finding, key))
         }));
-        Some(CheckedGroup {
-            key,
-            buckets,
-            question_key,
-            question_id,
-            scope,
-            values,
-            denials,
-            conflicts,
-            findings,
-        })
+        // The question as `pairwise` registered it on a new question: the buckets' values,
+        // then the denials', each added once by how it is written, and the conflicts.
+        let mut question = Question::new(question_id, s, o, about.to_string(), scope);
+        let mut index = Vec::with_capacity(buckets.len());
+        for (b, (order, atts, views)) in buckets.into_iter().zip(values) {
+            index.push(question.value_with(b.written, order, || (atts, Some(views))));
+        }
+        for &d in &denials {
+            let dv = &self.denial_values[d];
+            question.value_with(dv.written.as_str(), f64::INFINITY, || (dv.atts.clone(), None));
+        }
+        for &(i, j) in &conflicts {
+            question.conflict(index[i], index[j]);
+        }
+        Some(CheckedGroup { question_key, question, findings })
     }
 
     /// SINGLE ... ON p (and TEMPORAL ... ON p): one value per (subject, object, scope).
