@@ -293,7 +293,7 @@ struct Bucket {
 /// claim each is on).
 type SideInput<'g> = (String, Vec<ClaimIx>, Attestations<'g>);
 
-/// A side's value, claims and attestations, borrowed ([`Engine::prepare_of`]).
+/// A side's value, claims and attestations, borrowed ([`Engine::prepare`]).
 type SideParts<'a, 'g> = (&'a str, &'a [ClaimIx], &'a Attestations<'g>);
 
 /// Attestations with the claim each is on (none for a denial's).
@@ -750,10 +750,12 @@ impl<'g> Engine<'g> {
     ) {
         self.remember_claim_keys(sides.iter().flat_map(|(_, cs, _)| cs.iter().copied()).collect::<Vec<_>>());
         let refs = self.ends_refs(ends);
-        if let Some(finding) =
-            self.prepare(kind, constraint, ends, &refs, about, sides, Explain::Text(explain))
+        let [(v1, c1, a1), (v2, c2, a2)] = &sides;
+        let parts = [(v1.as_str(), c1.as_slice(), a1), (v2.as_str(), c2.as_slice(), a2)];
+        if let Some((finding, key)) =
+            self.prepare(kind, constraint, ends, &refs, about, parts, Explain::Text(explain))
         {
-            self.record(finding, question);
+            self.record(Prepared { finding, key, sides: Some(sides) }, question);
         }
     }
 
@@ -762,32 +764,14 @@ impl<'g> Engine<'g> {
         (self.entity_ref(s), o.map(|o| self.entity_ref(o)))
     }
 
-    /// The finding [`Engine::emit`] records, written from the graph alone (so two threads can
-    /// write findings at once), or `None` when the sides are one voice through a chain.
-    /// `refs` are the ends as [`Engine::ends_refs`] writes them (once for all the findings
-    /// between two ends).
+    /// The finding a group ([`Engine::check_group`]) or [`Engine::emit`] records, with its
+    /// key, written from the graph alone (so two threads can write findings at once), or
+    /// `None` when the sides are one voice through a chain. `refs` are the ends as
+    /// [`Engine::ends_refs`] writes them (once for all the findings between two ends). The
+    /// sides are read borrowed: a group writes its findings' sides from what it read, and
+    /// would only drop copies of their attestations.
     #[allow(clippy::too_many_arguments)]
     fn prepare(
-        &self,
-        kind: ContradictionKind,
-        constraint: Option<&Constraint>,
-        ends: (EntityIx, Option<EntityIx>),
-        refs: &(EntityRef, Option<EntityRef>),
-        about: String,
-        sides: [SideInput<'g>; 2],
-        explain: Explain<impl FnOnce(&VoiceNames, &VoiceNames) -> String>,
-    ) -> Option<Prepared<'g>> {
-        let [(v1, c1, a1), (v2, c2, a2)] = &sides;
-        let (finding, key) =
-            self.prepare_of(kind, constraint, ends, refs, about, [(v1, c1, a1), (v2, c2, a2)], explain)?;
-        Some(Prepared { finding, key, sides: Some(sides) })
-    }
-
-    /// [`Engine::prepare`] from the sides' parts as they are, without their sides: a group's
-    /// findings write their sides from what the group read ([`Engine::check_group`]), and
-    /// would only drop copies of the sides' attestations.
-    #[allow(clippy::too_many_arguments)]
-    fn prepare_of(
         &self,
         kind: ContradictionKind,
         constraint: Option<&Constraint>,

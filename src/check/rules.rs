@@ -174,7 +174,7 @@ impl<'g> Engine<'g> {
             // (`Finding::explanation_text`).
             let explain: Explain<fn(&VoiceNames, &VoiceNames) -> String> = Explain::Values { dates };
             let (mut finding, key) =
-                self.prepare_of(kind, Some(c), (s, o), &refs, about.to_string(), sides, explain)?;
+                self.prepare(kind, Some(c), (s, o), &refs, about.to_string(), sides, explain)?;
             // The sides are written here, on the thread that read the claims, from the
             // attestations' views read with them ([`Engine::bucket_views`], what
             // `Engine::view` gives), and the dispute is this group's question's.
