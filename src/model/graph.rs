@@ -19,6 +19,7 @@ use super::undo::Undo;
 use super::value::Value;
 use super::Sym;
 
+mod adjacency;
 mod batch;
 mod canonical;
 mod denied;
@@ -129,6 +130,12 @@ pub struct Graph {
     denied: BTreeSet<ClaimIx>,
     /// Each entity's claims counted by direction, by entity index (see [`Degree`]).
     degrees: Vec<Degree>,
+    /// Each entity's claim lists as arrays, as of the last batch (see `graph/adjacency.rs`).
+    adjacency: adjacency::Adjacency,
+    /// Whether a claim ever went into a freed slot rather than at the end: until one does,
+    /// every petgraph list holds its claims newest first by index, which is what laying
+    /// out the arrays counts on (see `graph/adjacency.rs`).
+    edge_slot_reused: bool,
     denials: Vec<Denial>,
     /// A stable key per denial, parallel to `denials` and ascending (see `undo.rs`).
     pub(super) denial_keys: Vec<u64>,
@@ -820,6 +827,7 @@ impl Graph {
         let (subject, object) = self.graph.edge_endpoints(ix).ok_or(GraphError::NoSuchClaim)?;
         self.unindex_claim(ix);
         let c = self.graph.remove_edge(ix).ok_or(GraphError::NoSuchClaim)?;
+        self.claims_changed_at(subject, object);
         // Denials of a removed claim have nothing left to deny.
         let mut denials = Vec::new();
         let mut i = 0;

@@ -315,6 +315,11 @@ impl Graph {
             }
             Undo::ClaimAdded(ix) => {
                 self.unindex_claim(ix);
+                // A claim added by a batch is undone after the batch laid out the arrays
+                // (a failed load rolls back after its loader finished the batch).
+                if let Some((subject, object)) = self.petgraph().edge_endpoints(ix) {
+                    self.claims_changed_at(subject, object);
+                }
                 self.graph_mut().remove_edge(ix);
             }
             Undo::ClaimRemoved { ix, subject, object, claim, denials } => {
@@ -391,6 +396,9 @@ impl Graph {
         };
         let mut others = Vec::new();
         let bound = self.petgraph().edge_bound();
+        // No need to mark the ends as changed (`Graph::claims_changed_at`): removing the
+        // claim did, and the marks stay until a batch, which a graph that held a claim
+        // never has.
         let g = self.graph_mut();
         loop {
             let got = g.add_edge(subject, object, placeholder());
@@ -408,5 +416,6 @@ impl Graph {
         for o in others.into_iter().rev() {
             g.remove_edge(o);
         }
+        self.note_edge_slot(ix);
     }
 }

@@ -1,7 +1,8 @@
 //! Claims added in bulk (a load into a graph that never held a claim, a workspace's
 //! restore): their type, source and property indexes are built once the last of them is
 //! in, from lists in claim order, instead of one ordered-set insertion per claim and index.
-//! Degrees are counted again, from every claim, at the end too. The rest of `index_claim`
+//! Degrees are counted again, from every claim, at the end too, and every entity's claim
+//! lists laid out as arrays (`adjacency.rs`). The rest of `index_claim`
 //! (claim ids, denied claims) is kept claim by claim, as the loader needs it. What a claim is indexed under is written once ([`ClaimIndexes::add`]),
 //! for the graph's sets and a batch's lists alike.
 //!
@@ -70,12 +71,14 @@ impl Graph {
             }
         }
         let ix = self.graph.add_edge(subject, object, claim);
+        self.claims_changed_at(subject, object);
+        self.note_edge_slot(ix);
         self.record(Undo::ClaimAdded(ix));
         Ok(ix)
     }
 
-    /// Puts the claims of `batch` into the type, source and property indexes, and counts
-    /// every claim's ends' degrees again. Placeholder claims of a restore must be gone by
+    /// Puts the claims of `batch` into the type, source and property indexes, counts
+    /// every claim's ends' degrees again and lays out every entity's claim lists as arrays. Placeholder claims of a restore must be gone by
     /// then: they would be counted.
     pub(crate) fn finish_batch(&mut self, batch: ClaimBatch) {
         let (to, from) = (&mut self.indexed, batch.0);
@@ -84,6 +87,7 @@ impl Graph {
         merge(&mut to.by_prop, from.by_prop);
         merge(&mut to.by_int_prop, from.by_int_prop);
         self.recount_degrees();
+        self.adjacency = super::adjacency::Adjacency::build(self);
     }
 }
 

@@ -357,7 +357,7 @@ impl<'p> Matcher<'p> {
                     edges_of(g, from, x.dir, self.resolved[i].types.as_deref(), &mut edges);
                     if let Some(StepKind::Expand(next)) = self.plan.steps.get(i + 1).map(|s| &s.kind) {
                         if next.from == x.to {
-                            warm_adjacency(g, &edges, next.dir);
+                            warm_adjacency(g, &edges);
                         }
                     }
                 }
@@ -769,6 +769,9 @@ pub(crate) fn edges_of(
     types: Option<&[Sym]>,
     out: &mut Vec<(ClaimIx, EntityIx)>,
 ) {
+    if listed(g, from, dir, types, out) {
+        return;
+    }
     let pg = g.petgraph();
     // The claim is read only when there are types to test: an untyped hop follows the
     // adjacency lists alone.
@@ -821,24 +824,42 @@ pub(crate) fn edges_of(
     }
 }
 
+/// [`edges_of`] from the graph's arrays of claims (`Graph::claim_list`), in the same
+/// order; false, with nothing listed, when the arrays do not hold `from`'s lists.
+fn listed(
+    g: &Graph,
+    from: EntityIx,
+    dir: RelDirection,
+    types: Option<&[Sym]>,
+    out: &mut Vec<(ClaimIx, EntityIx)>,
+) -> bool {
+    let list = |d: Direction| g.claim_list(from, d);
+    let (outs, ins) = match dir {
+        RelDirection::Right => (list(Direction::Outgoing), Some(&[][..])),
+        RelDirection::Left => (Some(&[][..]), list(Direction::Incoming)),
+        RelDirection::Both => (list(Direction::Outgoing), list(Direction::Incoming)),
+    };
+    let (Some(outs), Some(ins)) = (outs, ins) else { return false };
+    let type_ok =
+        |c: ClaimIx| types.is_none_or(|types| g.claim(c).is_some_and(|cl| types.contains(&cl.rel_type)));
+    out.extend(outs.iter().filter(|&&(c, _)| type_ok(c)));
+    // Undirected, a self-loop was already listed as outgoing.
+    let twice = |to: EntityIx| dir == RelDirection::Both && to == from;
+    out.extend(ins.iter().filter(|&&(c, to)| !twice(to) && type_ok(c)));
+    true
+}
+
 /// How many of a hop's far ends [`warm_adjacency`] reads ahead: enough for the neighbours
 /// of a typical entity, few enough that the first are still cached when the matcher
 /// reaches them.
 const WARM_AHEAD: usize = 64;
 
-/// Reads the start of each far end's adjacency lists (its slot in the node table and the
-/// first claim of each list the next hop walks) for the first [`WARM_AHEAD`] of a hop's
-/// edges, before the matcher expands them one by one. Each read is a cache miss on a large
-/// graph; here they are independent of each other, so the processor has several in flight,
-/// where the matcher, one far end at a time, waits for each in turn. Nothing read is kept.
-fn warm_adjacency(g: &Graph, edges: &[(ClaimIx, EntityIx)], dir: RelDirection) {
-    let pg = g.petgraph();
-    for &(_, n) in edges.iter().take(WARM_AHEAD) {
-        let first = |d: Direction| pg.edges_directed(n, d).next().map(|e| e.id());
-        let out = if dir == RelDirection::Left { None } else { first(Direction::Outgoing) };
-        let inc = if dir == RelDirection::Right { None } else { first(Direction::Incoming) };
-        std::hint::black_box((out, inc));
-    }
+/// Asks for each far end's claim lists (`Graph::warm_claim_lists`) for the first
+/// [`WARM_AHEAD`] of a hop's edges, before the matcher expands them one by one. Each is a
+/// cache miss on a large graph; here they are independent of each other, so the processor
+/// has several in flight, where the matcher, one far end at a time, waits for each in turn.
+fn warm_adjacency(g: &Graph, edges: &[(ClaimIx, EntityIx)]) {
+    g.warm_claim_lists(&edges[..edges.len().min(WARM_AHEAD)]);
 }
 
 fn other_end(s: EntityIx, t: EntityIx, from: EntityIx) -> EntityIx {
