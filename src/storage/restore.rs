@@ -12,7 +12,6 @@ pub(crate) const BATCH: usize = 4096;
 
 /// Attestations as the graph keeps them, decoded by the reader, and the user names among
 /// their sources (by position), which only the builder can intern.
-#[derive(Default)]
 pub(crate) struct RawAttestations {
     pub(crate) list: Vec<Attestation>,
     pub(crate) users: Vec<(usize, String)>,
