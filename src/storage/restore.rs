@@ -12,18 +12,26 @@ pub(crate) const BATCH: usize = 4096;
 
 /// Attestations as the graph keeps them, decoded by the reader, and the user names among
 /// their sources (by position), which only the builder can intern.
-#[derive(Default)]
 pub(crate) struct RawAttestations {
     pub(crate) list: Vec<Attestation>,
     pub(crate) users: Vec<(usize, String)>,
 }
 
 impl RawAttestations {
-    pub(crate) fn push(&mut self, (a, user): (Attestation, Option<String>)) {
-        if let Some(u) = user {
-            self.users.push((self.list.len(), u));
+    /// The attestations gathered in `read` (left empty, its room kept for the next owner's),
+    /// in a vector of exactly their number. The graph keeps this vector as it is: one grown
+    /// by pushing has room for four, and most claims have one (3M unused 128-byte slots,
+    /// ~370 MB, opening a workspace of 1M claims).
+    pub(crate) fn gathered(read: &mut Vec<(Attestation, Option<String>)>) -> Self {
+        let mut list = Vec::with_capacity(read.len());
+        let mut users = Vec::new();
+        for (a, user) in read.drain(..) {
+            if let Some(u) = user {
+                users.push((list.len(), u));
+            }
+            list.push(a);
         }
-        self.list.push(a);
+        RawAttestations { list, users }
     }
 
     pub(crate) fn into_attestations(self, g: &mut Graph) -> Vec<Attestation> {
@@ -131,8 +139,13 @@ pub(crate) fn attestation(
     Ok((attestation, user))
 }
 
+/// Properties with their keys interned, in a vector of exactly their number: the graph keeps
+/// it. Collected in place, it would keep the reader's vector, grown by pushing, with room
+/// for five properties where most entities and claims have one or none.
 fn props(g: &mut Graph, props: Vec<(String, Value)>) -> crate::model::Props {
-    props.into_iter().map(|(k, v)| (g.intern(&k), v)).collect()
+    let mut out = Vec::with_capacity(props.len());
+    out.extend(props.into_iter().map(|(k, v)| (g.intern(&k), v)));
+    out
 }
 
 /// How many claims ahead of the one it adds [`build`] asks for the memory of their ends.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use postgres::Client;
 
-use crate::model::{DocumentText, Graph};
+use crate::model::{Attestation, DocumentText, Graph};
 use crate::storage::codec;
 use crate::storage::restore::{
     self, build, Batch, RawAttestations, RawClaim, RawDenial, RawEntity, RawResolution, BATCH,
@@ -45,23 +45,24 @@ fn attestation(r: &postgres::Row, at: usize) -> Result<(crate::model::Attestatio
 }
 
 /// The attestations of the claim or denial `key`, from rows `(owner, attestation...)`
-/// in owner order (rows of owners before `key` that no longer exist are passed over).
+/// in owner order (rows of owners before `key` that no longer exist are passed over),
+/// gathered in `read` (see [`RawAttestations::gathered`]).
 fn owned_by<'r>(
     rows: &mut std::iter::Peekable<impl Iterator<Item = &'r postgres::Row>>,
     key: i64,
+    read: &mut Vec<(Attestation, Option<String>)>,
 ) -> Result<RawAttestations, String> {
-    let mut attestations = RawAttestations::default();
     while let Some(a) = rows.peek() {
         let owner: i64 = a.get(0);
         if owner > key {
             break;
         }
         if owner == key {
-            attestations.push(attestation(a, 1)?);
+            read.push(attestation(a, 1)?);
         }
         rows.next();
     }
-    Ok(attestations)
+    Ok(RawAttestations::gathered(read))
 }
 
 /// The graph as of one snapshot, and the journal entry it is at.
@@ -113,12 +114,13 @@ pub(super) fn load(client: &mut Client) -> Result<(Graph, i64), ReadError> {
     let mut types: HashMap<String, u32> = HashMap::new();
     let mut new_types = Vec::new();
     let mut batch = Vec::with_capacity(BATCH);
+    let mut read = Vec::new();
     for r in tx.query(
         "SELECT key, id, subject, type, object, properties, chain_link FROM claims ORDER BY key",
         &[],
     )? {
         let key: i64 = r.get(0);
-        let attestations = owned_by(&mut atts, key)?;
+        let attestations = owned_by(&mut atts, key, &mut read)?;
         let t: String = r.get(3);
         let rel_type = match types.get(&t) {
             Some(i) => *i,
@@ -157,7 +159,7 @@ pub(super) fn load(client: &mut Client) -> Result<(Graph, i64), ReadError> {
     let mut denials = Vec::new();
     for r in tx.query("SELECT key, claim, pattern FROM denials ORDER BY key", &[])? {
         let key: i64 = r.get(0);
-        let attestations = owned_by(&mut datts, key)?;
+        let attestations = owned_by(&mut datts, key, &mut read)?;
         denials.push(RawDenial {
             key: key as u64,
             claim: r.get::<_, Option<i64>>(1).map(|c| c as usize),

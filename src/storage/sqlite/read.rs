@@ -134,9 +134,9 @@ fn read_claims(
     let mut batch = Vec::with_capacity(BATCH);
     let mut types: HashMap<String, u32> = HashMap::new();
     let mut new_types = Vec::new();
+    let mut read = Vec::new();
     while let Some(r) = rows.next()? {
         let key = r.get::<_, i64>(0)? as usize;
-        let mut attestations = RawAttestations::default();
         loop {
             if pending.is_none() {
                 pending = match att_rows.next()? {
@@ -147,11 +147,12 @@ fn read_claims(
             match &pending {
                 Some((owner, _)) if *owner < key => pending = None,
                 Some((owner, _)) if *owner == key => {
-                    attestations.push(pending.take().expect("pending attestation").1);
+                    read.push(pending.take().expect("pending attestation").1);
                 }
                 _ => break,
             }
         }
+        let attestations = RawAttestations::gathered(&mut read);
         batch.push(RawClaim {
             key,
             id: r.get(1)?,
@@ -202,13 +203,14 @@ fn read_rest(conn: &Connection, tx: &Sender, seq: i64) -> rusqlite::Result<Resul
          FROM denial_attestations WHERE denial = ?1 ORDER BY seq",
     )?;
     let mut rows = stmt.query([])?;
+    let mut read = Vec::new();
     while let Some(r) = rows.next()? {
         let key: i64 = r.get(0)?;
-        let mut attestations = RawAttestations::default();
         let mut arows = atts.query([key])?;
         while let Some(a) = arows.next()? {
-            attestations.push(decoded!(raw_attestation(a)?));
+            read.push(decoded!(raw_attestation(a)?));
         }
+        let attestations = RawAttestations::gathered(&mut read);
         denials.push(RawDenial {
             key: key as u64,
             claim: r.get::<_, Option<i64>>(1)?.map(|c| c as usize),
