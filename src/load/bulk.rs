@@ -32,10 +32,49 @@ pub(crate) struct Known {
 /// apart from its slots, cost a cache miss or two more per lookup (the table is several
 /// MiB at a million claims), and a lookup was a tenth of a parsing thread's time. (Reading
 /// a chunk's slots ahead of its lookups, with `black_box`, cost more than it saved.)
+///
+/// Ids that are a word and a number (`e92610`, `s7`: what generated and exported data
+/// files write) are found by their number in an array per word ([`Numbered`]) instead: at
+/// a million claims the table of slots was 6 MiB, read at random for each end of each
+/// claim, and the array of the same ids is 0.8 MiB, most of which stays in the caches
+/// (docs/performance.md, "The load, tenth round").
 pub(crate) struct EntityIds {
+    numbered: Vec<Numbered>,
     /// Linear probing from a key's hash; a power of two long, at most 4/5 full.
     slots: Vec<IdSlot>,
     long: HashMap<Box<str>, EntityIx, foldhash::fast::FixedState>,
+}
+
+/// The entities whose ids are one word followed by a number: each one's index plus one
+/// (0: none) at its number. Every id of that word and a number below the array's length is
+/// here, so a miss here is a miss: none is also in the slots.
+struct Numbered {
+    /// The word, zero-padded ([`numbered_id`]).
+    word: u64,
+    ix_plus_one: Vec<u32>,
+}
+
+/// Words with an array of their own, at most: a lookup compares its word with each.
+const NUMBERED_WORDS: usize = 4;
+
+/// An id written as a word of ASCII letters and `_` (one to eight bytes) and a number in
+/// decimal, without leading zeros (`e0`, `e92610`; not `e01`, which is another id than
+/// `e1`): the word zero-padded (its bytes are never zero, so words of different lengths
+/// differ) and the number.
+fn numbered_id(id: &[u8]) -> Option<(u64, usize)> {
+    let word_len = id.iter().take_while(|c| c.is_ascii_alphabetic() || **c == b'_').count();
+    let (word, digits) = id.split_at(word_len);
+    if !(1..=8).contains(&word.len())
+        || !(1..=9).contains(&digits.len())
+        || (digits[0] == b'0' && digits.len() > 1)
+        || !digits.iter().all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let mut key = [0u8; 8];
+    key[..word.len()].copy_from_slice(word);
+    let number = digits.iter().fold(0usize, |n, d| n * 10 + usize::from(d - b'0'));
+    Some((u64::from_le_bytes(key), number))
 }
 
 /// An inline id and its entity's index plus one (0: an empty slot).
@@ -64,10 +103,39 @@ fn inline_id(id: &str) -> Option<(u64, u64)> {
 
 impl EntityIds {
     pub(crate) fn of(graph: &Graph) -> Self {
-        let len = (graph.entity_count() * 5 / 4).max(16).next_power_of_two();
-        let mut ids = EntityIds { slots: vec![IdSlot::default(); len], long: HashMap::default() };
+        // Each word's array is at most four entries an id long (and 64 more): a number past
+        // that (an outlier, `e123456789` among `e1` … `e200000`) goes to the slots. The words
+        // with most ids in their arrays get them, when at least half their ids are in it.
+        let mut words: HashMap<u64, (usize, usize, usize), foldhash::fast::FixedState> = HashMap::default();
+        let numbered = || graph.entities().filter_map(|ix| numbered_id(graph.entity_id(ix).as_bytes()));
+        for (word, _) in numbered() {
+            words.entry(word).or_default().0 += 1;
+        }
+        for (word, number) in numbered() {
+            let (count, within, len) = words.entry(word).or_default();
+            if number < *count * 4 + 64 {
+                *within += 1;
+                *len = (*len).max(number + 1);
+            }
+        }
+        let mut words: Vec<(u64, usize, usize)> = words
+            .into_iter()
+            .filter(|(_, (count, within, _))| *within > 0 && within * 2 >= *count)
+            .map(|(word, (_, within, len))| (word, within, len))
+            .collect();
+        words.sort_by_key(|&(word, within, _)| (std::cmp::Reverse(within), word));
+        words.truncate(NUMBERED_WORDS);
+        let numbered: Vec<Numbered> =
+            words.iter().map(|&(word, _, len)| Numbered { word, ix_plus_one: vec![0; len] }).collect();
+        let in_slots = graph.entity_count() - words.iter().map(|(_, within, _)| within).sum::<usize>();
+        let len = (in_slots * 5 / 4).max(16).next_power_of_two();
+        let mut ids = EntityIds { numbered, slots: vec![IdSlot::default(); len], long: HashMap::default() };
         for ix in graph.entities() {
             let id = graph.entity_id(ix);
+            if let Some(place) = ids.numbered_place(id) {
+                *place = ix.index() as u32 + 1;
+                continue;
+            }
             match inline_id(id) {
                 Some(key) => {
                     let mut at = ids.home(key);
@@ -92,8 +160,24 @@ impl EntityIds {
         (h ^ (h >> 31)) as usize & (self.slots.len() - 1)
     }
 
+    /// The array entry of a numbered id whose word has an array, when its number is
+    /// within it (see [`Numbered`]).
+    fn numbered(&self, id: &str) -> Option<&u32> {
+        let (word, number) = numbered_id(id.as_bytes())?;
+        self.numbered.iter().find(|n| n.word == word)?.ix_plus_one.get(number)
+    }
+
+    /// [`EntityIds::numbered`], to fill in.
+    fn numbered_place(&mut self, id: &str) -> Option<&mut u32> {
+        let (word, number) = numbered_id(id.as_bytes())?;
+        self.numbered.iter_mut().find(|n| n.word == word)?.ix_plus_one.get_mut(number)
+    }
+
     /// The entity `id` names, as `Graph::find_entity` would find it.
     fn get(&self, id: &str) -> Option<EntityIx> {
+        if let Some(&ix_plus_one) = self.numbered(id) {
+            return ix_plus_one.checked_sub(1).map(|ix| EntityIx::new(ix as usize));
+        }
         let Some(key) = inline_id(id) else { return self.long.get(id).copied() };
         let mut at = self.home(key);
         loop {
@@ -111,7 +195,9 @@ impl EntityIds {
     /// Starts bringing in the slot where the lookup of `id` begins
     /// ([`crate::alloc::prefetch`]).
     fn prefetch(&self, id: &str) {
-        if let Some(key) = inline_id(id) {
+        if let Some(entry) = self.numbered(id) {
+            crate::alloc::prefetch(entry);
+        } else if let Some(key) = inline_id(id) {
             crate::alloc::prefetch(&self.slots[self.home(key)]);
         }
     }
@@ -259,6 +345,45 @@ mod tests {
         let others = ["b", "abcdefghijklmnopqr", "e1234567890123"];
         for id in ids.iter().chain(&others).copied().chain(numbered.iter().map(String::as_str)) {
             assert_eq!(found.get(id), graph.find_entity(id), "{id:?}");
+        }
+    }
+
+    #[test]
+    fn numbered_ids_are_found_by_their_number() {
+        // Ids of a word and a number, in arrays: numbers with gaps, `0`, leading zeros (other
+        // ids than without them), numbers past the array, words too long or with too few ids
+        // for an array of their own, more words than get arrays, and ids of those words in
+        // other forms; each must be found as the graph finds it.
+        let mut ids: Vec<String> = Vec::new();
+        ids.extend((0..2000).filter(|i| i % 3 != 1).map(|i| format!("e{i}")));
+        ids.extend(["e01", "e00", "e007", "e1e", "e_1", "E5", "ee5", "e5_", "e 5"].map(String::from));
+        ids.extend((0..50).map(|i| format!("s{i}")));
+        ids.extend((0..40).map(|i| format!("_x_{i}")));
+        ids.extend((0..30).map(|i| format!("abcdefgh{i}")));
+        ids.extend((0..30).map(|i| format!("abcdefghi{i}")));
+        ids.extend((0..10).map(|i| format!("w{}", i * 100_000)));
+        ids.extend(["e123456789", "e1234567890", "z0", "y0", "x0"].map(String::from));
+        let mut graph = Graph::new();
+        for id in &ids {
+            graph.add_entity(Some(id), Vec::new(), Default::default()).unwrap();
+        }
+        let found = EntityIds::of(&graph);
+        let words: Vec<u64> = found.numbered.iter().map(|n| n.word).collect();
+        let word = |w: &str| numbered_id(format!("{w}0").as_bytes()).unwrap().0;
+        assert_eq!(words, [word("e"), word("s"), word("_x_"), word("abcdefgh")], "the words with most ids");
+        assert!(found.slots.len() < 256, "numbered ids are not in the slots too: {}", found.slots.len());
+        let mut asked: Vec<String> = ids.clone();
+        asked.extend((0..2100).map(|i| format!("e{i}")));
+        asked.extend(
+            ["e02", "e0000000001", "e999999999", "s50", "s05", "w5", "w100000", "e", "", "5"]
+                .map(String::from),
+        );
+        for id in &asked {
+            assert_eq!(found.get(id), graph.find_entity(id), "{id:?}");
+        }
+        assert_eq!(numbered_id(b"e92610"), Some((word("e"), 92610)));
+        for id in ["e01", "e", "5", "e1234567890", "abcdefghi1", "e1x", "é1", "e-1"] {
+            assert_eq!(numbered_id(id.as_bytes()), None, "{id:?}");
         }
     }
 
