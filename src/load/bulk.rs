@@ -192,8 +192,8 @@ impl EntityIds {
         }
     }
 
-    /// Starts bringing in the slot where the lookup of `id` begins
-    /// ([`crate::alloc::prefetch`]).
+    /// Starts bringing in what the lookup of `id` reads first: its entry in its word's
+    /// array, or else the slot where its probe begins ([`crate::alloc::prefetch`]).
     fn prefetch(&self, id: &str) {
         if let Some(entry) = self.numbered(id) {
             crate::alloc::prefetch(entry);
