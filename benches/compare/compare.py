@@ -344,7 +344,11 @@ def worker(engine, op, data):
 # `N rows, T ms` footers, i.e. from just before `query::execute` to just after (parse, plan,
 # execute; not the printing, not the load).
 CG_LOOKUP = "MATCH (a)-[r]-(b) WHERE key(a) = '{a}' RETURN b.name, type(r);"
-CG_EXPAND = "MATCH (a)--()--(c) WHERE key(a) = '{a}' RETURN count(DISTINCT c);"
+# Two MATCH clauses, so that the second hop may walk back along the first hop's claim, as
+# the peers' expansions do: one pattern `(a)--()--(c)` keeps its two claims distinct
+# (openCypher's relationship uniqueness) and leaves `a` out of most answers (9,277 against
+# the peers' 9,365 at 100k).
+CG_EXPAND = "MATCH (a)--(b) WHERE key(a) = '{a}' MATCH (b)--(c) RETURN count(DISTINCT c);"
 CG_SHORTEST = ("MATCH p = shortestPath((a)-[*..30]->(b)) WHERE key(a) = '{a}' AND key(b) = '{b}' "
                "RETURN length(p);")
 CG_PROVENANCE = ("MATCH (a)-[r]->(b) WHERE any(at IN attestations(r) WHERE at.source = 's7' "
