@@ -928,59 +928,84 @@ mod tests {
     use petgraph::Direction;
 
     use super::edges_of;
-    use crate::model::{Attestation, Claim, ClaimKind, Graph, SourceRef, Status};
+    use crate::model::{Attestation, Claim, ClaimBatch, ClaimKind, Graph, SourceRef, Status};
     use crate::syntax::query::RelDirection;
 
     /// An undirected hop walks the outgoing and the incoming lists in turn, but lists the
     /// edges as one list after the other: outgoing first, then incoming, a self-loop once,
-    /// with or without a type to test; lists of unequal lengths either way round.
+    /// with or without a type to test; lists of unequal lengths either way round. A
+    /// directed hop lists its one list, self-loops included. The same whether the lists
+    /// are walked in petgraph (claims added one by one) or read from the arrays a batch
+    /// lays out (`Graph::claim_list`).
     #[test]
     fn an_undirected_hop_lists_outgoing_then_incoming() {
-        let mut g = Graph::new();
-        let nodes: Vec<_> =
-            (0..8).map(|_| g.add_entity(None, Vec::new(), Vec::new()).expect("fresh")).collect();
-        let types = [g.intern("R"), g.intern("S")];
-        let user = g.intern("tester");
-        let claim = |g: &mut Graph, i: usize, j: usize, t: usize| {
-            let attestation = Attestation::new(SourceRef::User(user), Status::Asserted);
-            let c = Claim {
-                id: None,
-                rel_type: types[t],
-                props: Vec::new(),
-                attestations: vec![attestation],
-                kind: ClaimKind::Stated,
+        for batched in [false, true] {
+            let mut g = Graph::new();
+            let nodes: Vec<_> =
+                (0..8).map(|_| g.add_entity(None, Vec::new(), Vec::new()).expect("fresh")).collect();
+            let types = [g.intern("R"), g.intern("S")];
+            let user = g.intern("tester");
+            let mut batch = batched.then(ClaimBatch::default);
+            let mut claim = |g: &mut Graph, i: usize, j: usize, t: usize| {
+                let attestation = Attestation::new(SourceRef::User(user), Status::Asserted);
+                let c = Claim {
+                    id: None,
+                    rel_type: types[t],
+                    props: Vec::new(),
+                    attestations: vec![attestation],
+                    kind: ClaimKind::Stated,
+                };
+                match batch.as_mut() {
+                    Some(batch) => g.add_claim_batched(nodes[i], nodes[j], c, batch),
+                    None => g.add_claim(nodes[i], nodes[j], c),
+                }
+                .expect("both exist");
             };
-            g.add_claim(nodes[i], nodes[j], c).expect("both exist");
-        };
-        for (k, j) in [1, 2, 3].into_iter().enumerate() {
-            claim(&mut g, 0, j, k % 2);
-        }
-        for (k, i) in [4, 5, 6, 7, 1, 2].into_iter().enumerate() {
-            claim(&mut g, i, 0, k % 2);
-        }
-        claim(&mut g, 0, 0, 0);
-        for (k, j) in [0, 3, 4, 5, 6, 7, 7].into_iter().enumerate() {
-            claim(&mut g, 1, j, k % 2);
-        }
-        let pg = g.petgraph();
-        for from in [nodes[0], nodes[1], nodes[7]] {
-            for typed in [None, Some(&types[..1])] {
-                let ok = |e: &petgraph::stable_graph::EdgeReference<'_, Claim>| {
-                    typed.is_none_or(|ts| ts.contains(&e.weight().rel_type))
-                };
-                let far = |e: petgraph::stable_graph::EdgeReference<'_, Claim>| {
-                    (e.id(), if e.source() == from { e.target() } else { e.source() })
-                };
-                let mut want: Vec<_> =
-                    pg.edges_directed(from, Direction::Outgoing).filter(ok).map(far).collect();
-                want.extend(
-                    pg.edges_directed(from, Direction::Incoming)
-                        .filter(|e| e.source() != e.target() && ok(e))
-                        .map(far),
+            for (k, j) in [1, 2, 3].into_iter().enumerate() {
+                claim(&mut g, 0, j, k % 2);
+            }
+            for (k, i) in [4, 5, 6, 7, 1, 2].into_iter().enumerate() {
+                claim(&mut g, i, 0, k % 2);
+            }
+            claim(&mut g, 0, 0, 0);
+            for (k, j) in [0, 3, 4, 5, 6, 7, 7].into_iter().enumerate() {
+                claim(&mut g, 1, j, k % 2);
+            }
+            if let Some(batch) = batch {
+                g.finish_batch(batch);
+            }
+            let pg = g.petgraph();
+            for from in [nodes[0], nodes[1], nodes[7]] {
+                assert_eq!(
+                    g.claim_list(from, Direction::Incoming).is_some(),
+                    batched,
+                    "which lists are read"
                 );
-                let mut got = Vec::new();
-                edges_of(&g, from, RelDirection::Both, typed, &mut got);
-                assert_eq!(got, want, "from {from:?}, types {typed:?}");
+                for typed in [None, Some(&types[..1])] {
+                    let ok = |e: &petgraph::stable_graph::EdgeReference<'_, Claim>| {
+                        typed.is_none_or(|ts| ts.contains(&e.weight().rel_type))
+                    };
+                    let far = |e: petgraph::stable_graph::EdgeReference<'_, Claim>| {
+                        (e.id(), if e.source() == from { e.target() } else { e.source() })
+                    };
+                    let outs: Vec<_> =
+                        pg.edges_directed(from, Direction::Outgoing).filter(ok).map(far).collect();
+                    let ins: Vec<_> =
+                        pg.edges_directed(from, Direction::Incoming).filter(ok).map(far).collect();
+                    let mut both = outs.clone();
+                    both.extend(
+                        pg.edges_directed(from, Direction::Incoming)
+                            .filter(|e| e.source() != e.target() && ok(e))
+                            .map(far),
+                    );
+                    for (dir, want) in
+                        [(RelDirection::Both, both), (RelDirection::Right, outs), (RelDirection::Left, ins)]
+                    {
+                        let mut got = Vec::new();
+                        edges_of(&g, from, dir, typed, &mut got);
+                        assert_eq!(got, want, "from {from:?}, {dir:?}, types {typed:?}, batched {batched}");
+                    }
+                }
             }
         }
     }
