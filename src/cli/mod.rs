@@ -578,7 +578,7 @@ fn run_scripts(
         session.width = crate::output::terminal_width();
     }
     let mut out = std::io::stdout().lock();
-    let mut err = std::io::stderr().lock();
+    let mut err = diagnostics_stream();
     let mut failed = false;
     for script in scripts {
         let summary = session.execute_script(script, &mut out, &mut err);
@@ -600,6 +600,14 @@ fn run_scripts(
     // to anyone (the workspace, if any, is still closed properly).
     std::mem::forget(std::mem::take(&mut session.graph));
     Ok(if failed { ExitCode::from(EXIT_ERROR) } else { ExitCode::SUCCESS })
+}
+
+/// Standard error for a run's diagnostics, locked for each write rather than for the whole
+/// run: another thread's panic message (the check's workers, a query's) goes to standard
+/// error, and would wait forever on a lock held by the main thread while it waits for
+/// that thread.
+fn diagnostics_stream() -> impl Write {
+    std::io::stderr()
 }
 
 /// Parses `name=value` parameters; values are literals of the language.
@@ -820,5 +828,27 @@ fn load_graph(files: &[PathBuf], args: &SessionArgs) -> anyhow::Result<Graph> {
         (Some(path), true) => Ok(open_workspace(path)?.1),
         (Some(_), false) => anyhow::bail!("give either data files or --workspace, not both"),
         (None, _) => load(files),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::time::Duration;
+
+    /// Another thread can write to standard error while a run holds its diagnostics stream.
+    #[test]
+    fn a_run_leaves_standard_error_to_other_threads() {
+        let mut err = super::diagnostics_stream();
+        let _ = err.write_all(b"");
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            // Not `eprint!`, which the test harness captures.
+            let _ = std::io::stderr().write_all(b"");
+            let _ = done.send(());
+        });
+        let written = finished.recv_timeout(Duration::from_secs(10));
+        drop(err);
+        assert!(written.is_ok(), "the other thread's write to standard error waited on the run");
     }
 }
