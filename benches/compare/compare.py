@@ -35,6 +35,10 @@ time of `claimgraph query --workspace W` running one lookup on a workspace made 
 the wall time of the whole `claimgraph run --data graph.kg` process running `RETURN 1;`
 (start-up included; `claimgraph check` would add the check and printing its findings).
 
+Each engine's answer is printed beside its times, and results.md says, for the operations
+whose engines answer the same quantity (AGREE), whether the answers agree: a faster engine
+that answered a different question has not won.
+
 Before the timed runs of `load` and `open`, each engine runs the operation once untimed
 (`--warmup`, default 1): those two time reading files, and without it the first engine to
 run at a scale pays for reading its input and its binary from disk while the engines after
@@ -222,13 +226,15 @@ def networkx_op(g, op, pairs):
     import networkx as nx
 
     if op == "lookup_1hop_x100":
-        n = 0
+        # The rows, as the other engines answer; each row's name and type are read, as the
+        # other engines return them.
+        rows = []
         for a, _ in pairs:
             for _, b, d in g.out_edges(a, data=True):
-                n += len(g.nodes[b]["name"]) + len(d["type"])
+                rows.append((g.nodes[b]["name"], d["type"]))
             for b, _, d in g.in_edges(a, data=True):
-                n += len(g.nodes[b]["name"]) + len(d["type"])
-        return n
+                rows.append((g.nodes[b]["name"], d["type"]))
+        return len(rows)
     if op == "expand_2hop_x100":
         n = 0
         for a, _ in pairs:
@@ -428,6 +434,38 @@ def setup(build):
         sh(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
 
 
+# The ops whose answer every engine gives as the same quantity (claimgraph's stand-ins in
+# SAME_AS too): the count of rows, of distinct ends, of path lengths, or the top counts.
+# `contradictions` is not one: claimgraph's CONTRADICTIONS runs every constraint kind and
+# answers its findings (38,722 rows at 1M), the peers their one group-by's groups.
+AGREE = ["lookup_1hop_x100", "expand_2hop_x100", "shortest_path_x100", "provenance", "contradictions_query",
+         "provenance_sources", "provenance_unwind"] + WHOLE_GRAPH
+
+
+# Answers that differ because the models do: claimgraph keeps a claim stated alike by two
+# sources as one relationship with two attestations (3 such pairs in the 100k file), where
+# the peers keep a row per statement, and a source's `VIA` as a relationship.
+EXPECTED_DIFFERENCE = {
+    "count_2hop": "claimgraph has one relationship for a claim two sources state alike, and its VIA links",
+}
+
+
+def disagreements(ops, engines, answers):
+    """A line for each op of AGREE whose engines gave different answers."""
+    lines = []
+    for op in ops:
+        if op not in AGREE:
+            continue
+        peer_op = SAME_AS.get(op, op)
+        given = {e: answers.get((op if e == "claimgraph" else peer_op, e)) for e in engines}
+        given = {e: a for e, a in given.items() if a is not None}
+        if len({json.dumps(a) for a in given.values()}) > 1:
+            why = EXPECTED_DIFFERENCE.get(op)
+            head = f"{op}: the answers differ, as expected ({why})" if why else f"**{op}: the engines' answers differ**"
+            lines.append(f"* {head}: " + ", ".join(f"{e} {a}" for e, a in given.items()))
+    return lines
+
+
 # The x100 ops whose peers answer the sum of the statements' one number (the lookups answer
 # their rows, which claimgraph counts from the footers).
 SUMMED = ("expand_2hop_x100", "shortest_path_x100")
@@ -548,6 +586,7 @@ def main():
         if not (data / "graph.kg").exists():
             sh([str(CLAIMGRAPH), "gen", "--claims", str(n), "--out", str(data)])
         table = {}
+        answers = {}
         load = os.getloadavg()
         for op in ops:
             # Runs alternate between engines, so that a busy spell of a shared machine does
@@ -564,6 +603,8 @@ def main():
                 ok = [r for r in runs if r[0] is not None]
                 cell = (statistics.median(r[0] for r in ok), statistics.median(r[1] for r in ok)) if ok else (None, None)
                 table[(op, engine)] = cell
+                if ok:
+                    answers[(op, engine)] = ok[0][3]
                 walls = ", ".join(f"{r[2]:.3f}" for r in ok)
                 answer = f", answer {ok[0][3]}" if ok and ok[0][3] is not None else ""
                 print(f"{n:>8} {op:<20} {engine:<16} {fmt(cell)}  (process wall s: {walls}{answer})", flush=True)
@@ -581,8 +622,14 @@ def main():
             to_kuzu = f"{mine / kuzu:.2f}x" if mine is not None and kuzu else "n/a"
             rows.append(f"| {op} | " + " | ".join(cells) + f" | {ratio} | {to_kuzu} |")
         end = os.getloadavg()
+        differ = disagreements(ops, engines, answers)
+        checked = [op for op in ops if op in AGREE]
+        same = [op for op in checked if not any(line.startswith(f"* {op}:") or line.startswith(f"* **{op}:")
+                                                for line in differ)]
+        agreement = (f"\nThe engines' answers agree on {', '.join(same) or 'nothing'}.\n" if checked else "")
+        agreement += "".join(line + "\n" for line in differ)
         sections.append(f"### {n:,} claims\n\nLoad average (1 min) {load[0]:.1f} at the start, {end[0]:.1f} at the end.\n\n"
-                        + "\n".join(rows) + "\n")
+                        + "\n".join(rows) + "\n" + agreement)
         print(sections[-1], flush=True)
     Path(args.out).write_text(
         f"Machine: {machine()}\n\nCommand: `python3 benches/compare/compare.py --scales {args.scales} "
