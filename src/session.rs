@@ -41,10 +41,6 @@ pub(crate) enum Outcome {
     },
 }
 
-/// Above this many claims, declarations are not followed by a full check: warning right
-/// away would make a long script of declarations quadratic. `check` still finds everything.
-const WARN_CHECK_LIMIT: usize = 200_000;
-
 /// Whether a declaration can change what the contradiction engine finds.
 fn may_contradict(decl: &DeclStatement) -> bool {
     matches!(
@@ -167,13 +163,10 @@ impl Session {
         self.graph = graph;
         self.graph.clear_log();
         self.notices.push("the workspace changed: others' statements are now in the graph".to_string());
-        if let Some(before) = before {
-            if self.graph.claim_count() <= WARN_CHECK_LIMIT {
-                let after = self.current_findings();
-                for f in check::new_findings(&before.analysis().findings, &after.findings) {
-                    self.notices
-                        .push(format!("warning: {} (from others' statements)", f.one_line(&self.graph)));
-                }
+        if let Some(mut before) = before {
+            let after = self.current_findings();
+            for f in check::new_findings(&before.analysis().findings, &after.findings) {
+                self.notices.push(format!("warning: {} (from others' statements)", f.one_line(&self.graph)));
             }
         }
     }
@@ -181,15 +174,26 @@ impl Session {
     /// The contradiction findings of the graph as it is now (see `Session::findings`).
     pub(crate) fn current_findings(&mut self) -> Arc<Analysis> {
         let revision = self.graph.revision();
-        if let Some(tracked) = &self.findings {
+        if let Some(tracked) = &mut self.findings {
             if tracked.revision() == revision {
                 return Arc::clone(tracked.analysis());
             }
         }
-        let tracked = Tracked::new(&self.graph);
+        let mut tracked = Tracked::new(&self.graph);
         let findings = Arc::clone(tracked.analysis());
         self.findings = Some(tracked);
         findings
+    }
+
+    /// Keeps findings for the graph as it is now: checks it in full only when none are kept
+    /// at this revision (the first declaration after a load or a query that wrote). Unlike
+    /// [`Session::current_findings`], it does not read them, so the updates of a run of
+    /// declarations stay pending until something does.
+    fn track_findings(&mut self) {
+        if self.findings.as_ref().is_some_and(|t| t.revision() == self.graph.revision()) {
+            return;
+        }
+        self.findings = Some(Tracked::new(&self.graph));
     }
 
     /// Brings the findings kept at `revision` forward past the declaration just applied,
@@ -516,9 +520,10 @@ impl Session {
             return Ok(Outcome::Query { output, elapsed: started.elapsed() });
         }
         if let Statement::Decl(decl) = &first.statement {
-            let warn = may_contradict(decl) && self.graph.claim_count() <= WARN_CHECK_LIMIT;
+            // At any size: after the first, a declaration re-checks only what it touched.
+            let warn = may_contradict(decl);
             if warn {
-                self.current_findings();
+                self.track_findings();
             }
             let (revision, mark) = (self.graph.revision(), self.graph.log_mark());
             let mut loader = Loader::new(&mut self.graph);

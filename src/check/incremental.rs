@@ -35,25 +35,57 @@ use std::sync::Arc;
 use petgraph::Direction;
 
 use super::questions::{dispute_order, report_order};
-use super::{analyse, analyse_in, new_findings, Analysis, Finding, Focus};
+use super::{analyse, analyse_in, new_findings, Analysis, Dispute, Finding, Focus};
 use crate::model::{ConstraintKind, DenialTarget, EntityIx, Graph, RelPattern, ResolutionTarget, Touched};
 
 /// The findings and disputes of a graph at a revision, brought forward by [`Tracked::update`].
+///
+/// An update costs what its subjects' findings cost, not what the whole graph's do: the
+/// findings it replaces and adds wait in [`Pending`] and are folded into the report-ordered
+/// lists when those are next read ([`Tracked::analysis`]), once for any number of updates.
+/// A script of declarations on a large graph is followed statement by statement (the
+/// shell's warnings) without re-sorting every finding after each one.
 #[derive(Debug, Clone)]
 pub struct Tracked {
     revision: u64,
+    /// The findings and disputes as last folded: those about a subject of
+    /// `pending.replaced` no longer hold.
     analysis: Arc<Analysis>,
-    /// How many findings each subject (entity id) has: a statement about subjects without
-    /// findings that finds none leaves the analysis as it is. Counted at the first
-    /// [`Tracked::update`]: a check whose findings are only read never needs it.
-    by_subject: Option<HashMap<String, usize>>,
+    pending: Pending,
+    /// The ids of each subject's (entity id's) findings now, pending ones included: a
+    /// statement about subjects without findings that finds none leaves the analysis as it
+    /// is. Made at the first [`Tracked::update`]: a check whose findings are only read
+    /// never needs it.
+    by_subject: Option<HashMap<String, Vec<String>>>,
+}
+
+/// What updates changed since the findings were last folded into report order.
+#[derive(Debug, Clone, Default)]
+struct Pending {
+    /// Subjects whose findings and disputes in the folded analysis no longer hold.
+    replaced: HashSet<String>,
+    /// Their findings and disputes now (in no order), and the subjects these are about.
+    findings: Vec<Finding>,
+    disputes: Vec<Dispute>,
+    subjects: HashSet<String>,
+}
+
+impl Pending {
+    fn is_empty(&self) -> bool {
+        self.replaced.is_empty() && self.findings.is_empty() && self.disputes.is_empty()
+    }
 }
 
 impl Tracked {
     /// The full check of the graph as it is.
     pub fn new(graph: &Graph) -> Self {
         let analysis = analyse(graph);
-        Tracked { revision: graph.revision(), analysis: Arc::new(analysis), by_subject: None }
+        Tracked {
+            revision: graph.revision(),
+            analysis: Arc::new(analysis),
+            pending: Pending::default(),
+            by_subject: None,
+        }
     }
 
     /// The graph revision the findings are of.
@@ -61,7 +93,10 @@ impl Tracked {
         self.revision
     }
 
-    pub fn analysis(&self) -> &Arc<Analysis> {
+    /// The findings and disputes, in report order (what updates left pending is folded in
+    /// first).
+    pub fn analysis(&mut self) -> &Arc<Analysis> {
+        self.fold();
         &self.analysis
     }
 
@@ -69,6 +104,32 @@ impl Tracked {
     /// `restored`): they hold for it again.
     pub fn restored(&mut self, restored: u64) {
         self.revision = restored;
+    }
+
+    /// Puts the pending findings and disputes in place of the replaced subjects' and
+    /// restores report order: one pass and one sort of two-or-more sorted runs.
+    fn fold(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let Pending { replaced, mut findings, mut disputes, .. } = std::mem::take(&mut self.pending);
+        let analysis = Arc::make_mut(&mut self.analysis);
+        analysis.findings.retain(|f| !replaced.contains(f.subject.id.as_str()));
+        analysis.disputes.retain(|d| !replaced.contains(d.subject.id.as_str()));
+        findings.sort_by(report_order);
+        disputes.sort_by(dispute_order);
+        analysis.findings.extend(findings);
+        analysis.findings.sort_by(report_order);
+        analysis.disputes.extend(disputes);
+        analysis.disputes.sort_by(dispute_order);
+    }
+
+    /// The findings now, in no particular order: the folded ones that still hold, then the
+    /// pending ones.
+    fn findings_now(&self) -> impl Iterator<Item = &Finding> {
+        let replaced = &self.pending.replaced;
+        let folded = self.analysis.findings.iter().filter(|f| !replaced.contains(f.subject.id.as_str()));
+        folded.chain(&self.pending.findings)
     }
 
     /// Brings the findings forward to `graph`, which differs from the graph they were of by
@@ -87,6 +148,7 @@ impl Tracked {
                 return None;
             }
             let after = Tracked::new(graph);
+            self.fold();
             let new = new_findings(&self.analysis.findings, &after.analysis.findings)
                 .into_iter()
                 .cloned()
@@ -100,36 +162,38 @@ impl Tracked {
         }
         let ids: HashSet<&str> = focus.iter().map(|e| graph.entity_id(*e)).collect();
         let focused = analyse_in(graph, Some(focus));
-        let analysis = &self.analysis;
+        let findings = &self.analysis.findings;
         let by_subject = self.by_subject.get_or_insert_with(|| {
-            let mut counts = HashMap::new();
-            count_subjects(&mut counts, &analysis.findings);
-            counts
+            let mut ids: HashMap<String, Vec<String>> = HashMap::new();
+            for f in findings {
+                ids.entry(f.subject.id.clone()).or_default().push(f.id.clone());
+            }
+            ids
         });
         if focused.findings.is_empty() && ids.iter().all(|id| !by_subject.contains_key(*id)) {
             return Some(Vec::new());
         }
-        let analysis = Arc::make_mut(&mut self.analysis);
         let mut before: HashSet<String> = HashSet::new();
-        analysis.findings.retain(|f| {
-            let about_focus = ids.contains(f.subject.id.as_str());
-            if about_focus {
-                before.insert(f.id.clone());
-            }
-            !about_focus
-        });
-        analysis.disputes.retain(|d| !ids.contains(d.subject.id.as_str()));
         for id in &ids {
-            by_subject.remove(*id);
+            before.extend(by_subject.remove(*id).unwrap_or_default());
         }
-        count_subjects(by_subject, &focused.findings);
+        for f in &focused.findings {
+            by_subject.entry(f.subject.id.clone()).or_default().push(f.id.clone());
+        }
+        // In report order, as the focused check gives them.
         let new: Vec<Finding> =
             focused.findings.iter().filter(|f| !before.contains(&f.id)).cloned().collect();
-        // Two sorted runs: the sort merges them.
-        analysis.findings.extend(focused.findings);
-        analysis.findings.sort_by(report_order);
-        analysis.disputes.extend(focused.disputes);
-        analysis.disputes.sort_by(dispute_order);
+        let pending = &mut self.pending;
+        // Only a subject updated before since the last fold has pending findings to drop.
+        if ids.iter().any(|id| pending.subjects.contains(*id)) {
+            pending.findings.retain(|f| !ids.contains(f.subject.id.as_str()));
+            pending.disputes.retain(|d| !ids.contains(d.subject.id.as_str()));
+        }
+        pending.replaced.extend(ids.iter().map(|id| id.to_string()));
+        pending.subjects.extend(focused.findings.iter().map(|f| f.subject.id.clone()));
+        pending.subjects.extend(focused.disputes.iter().map(|d| d.subject.id.clone()));
+        pending.findings.extend(focused.findings);
+        pending.disputes.extend(focused.disputes);
         Some(new)
     }
 
@@ -196,7 +260,7 @@ impl Tracked {
             }
         }
         for r in graph.resolutions().get(touched.resolutions.clone()).unwrap_or_default() {
-            for f in &self.analysis.findings {
+            for f in self.findings_now() {
                 let applies = match &r.target {
                     ResolutionTarget::Finding(id) => f.id.eq_ignore_ascii_case(id),
                     ResolutionTarget::Claims(cs) => {
@@ -251,15 +315,4 @@ fn subjects(
         .filter(|c| graph.claim(*c).is_some_and(|cl| of_type(cl.rel_type)))
         .filter_map(|c| graph.endpoints(c).map(|(s, _)| s))
         .collect()
-}
-
-fn count_subjects(counts: &mut HashMap<String, usize>, findings: &[Finding]) {
-    for f in findings {
-        match counts.get_mut(&f.subject.id) {
-            Some(n) => *n += 1,
-            None => {
-                counts.insert(f.subject.id.clone(), 1);
-            }
-        }
-    }
 }
