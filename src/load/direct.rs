@@ -1,24 +1,22 @@
 //! Applying a claim read straight into a record ([`ClaimRecord`], by the parsing threads):
 //! the same checks and the same claim as [`Loader::apply`] of its declaration, without
 //! building the declaration. Names are read from the statement's text where their spans
-//! are, and the quote the parsing thread made is moved into the attestation rather than
-//! copied. Anything out of the ordinary (a name not looked up, a name the graph lacks, a
+//! are, and the attestations the parsing thread made (quote and date in place) are
+//! moved into the claim once their sources are filled in. Anything out of the ordinary (a name not looked up, a name the graph lacks, a
 //! quote not verbatim, a relative date without a document, `aliases`) applies the
 //! declaration instead, so errors are those of the declaration. Both ways end in
 //! [`Loader::add_or_merge`].
 
 use super::bulk::Known;
 use super::{Applied, LoadError, Loader, Pass};
-use crate::model::{
-    Attestation, Claim, ClaimKind, DateValue, EntityIx, Props, SourceRef, Status, Sym, Value,
-};
+use crate::model::{Attestation, Claim, ClaimKind, DateValue, EntityIx, Props, SourceRef, Sym, Value};
 use crate::syntax::decl::Name;
 use crate::syntax::records::ClaimRecord;
 use crate::syntax::Span;
 
 impl Loader<'_> {
     /// Applies the claim of statement `stmt` (the text its spans start at), read into `r`;
-    /// `span` is the statement's. The record's quotes and values are taken.
+    /// `span` is the statement's. The record's attestations and values are taken.
     pub(super) fn apply_record(
         &mut self,
         stmt: &str,
@@ -26,38 +24,33 @@ impl Loader<'_> {
         span: Span,
         known: &Known,
     ) -> Result<Applied, LoadError> {
-        match self.attestations_of_record(stmt, r, known) {
-            Some(atts) => {
-                let (added, atts) = self.add_record(stmt, r, span, known, atts)?;
-                Ok(Applied {
-                    claims_added: usize::from(added),
-                    attestations_added: atts,
-                    ..Applied::default()
-                })
-            }
-            None => self.apply_known(&r.to_decl(stmt), span, Pass::Facts, known),
+        if self.resolve_record_attestations(stmt, r, known).is_some() {
+            let (added, atts) = self.add_record(stmt, r, span, known)?;
+            return Ok(Applied {
+                claims_added: usize::from(added),
+                attestations_added: atts,
+                ..Applied::default()
+            });
         }
+        self.apply_known(&r.to_decl(stmt), span, Pass::Facts, known)
     }
 
-    /// The attestations of a record, all checked, but for their quotes and dates (still in
-    /// the record); `None` when the declaration's way must decide (see the module's doc).
+    /// Fills in the sources, `VIA` chains and document of the attestations the record
+    /// made, all checked; `None` when the declaration's way must decide (see the module's
+    /// doc), and then what was filled in is left for [`ClaimRecord::to_decl`] to ignore.
     /// Changes nothing in the graph.
-    fn attestations_of_record(
-        &mut self,
-        stmt: &str,
-        r: &ClaimRecord,
-        known: &Known,
-    ) -> Option<Vec<Attestation>> {
+    fn resolve_record_attestations(&mut self, stmt: &str, r: &mut ClaimRecord, known: &Known) -> Option<()> {
         known.subject?;
         known.object?;
         // What `check_prop` refuses is about `aliases` alone (keys are never empty here).
         if r.props.iter().any(|(k, _)| stmt.get(k.start..k.end) == Some("aliases"))
             || r.attestations.is_empty()
+            || r.made.len() != r.attestations.len()
         {
             return None;
         }
-        let mut atts = Vec::with_capacity(r.attestations.len());
-        for (i, a) in r.attestations.iter().enumerate() {
+        let document = self.default_document;
+        for (i, (a, made)) in r.attestations.iter().zip(&mut r.made).enumerate() {
             let found = |s: Span| self.graph.find_entity(stmt.get(s.start..s.end)?);
             let source = match known.first_source.filter(|_| i == 0) {
                 Some(ix) => ix,
@@ -67,43 +60,32 @@ impl Loader<'_> {
                 Some(names) => names.iter().map(|s| found(*s)).collect::<Option<Vec<_>>>()?,
                 None => self.graph.entity(source).map(|e| e.via.clone()).unwrap_or_default(),
             };
-            let document = self.default_document;
-            if let (Some(doc), Some(quote)) = (document, &a.quote) {
+            if let (Some(doc), Some(quote)) = (document, &made.quote) {
                 self.verify_quote(doc, quote, a.quote_span.unwrap_or(a.span)).ok()?;
             }
-            if matches!(a.date, Some(Value::Date(DateValue::Relative { .. }))) && document.is_none() {
+            if matches!(made.date, Some(Value::Date(DateValue::Relative { .. }))) && document.is_none() {
                 return None;
             }
-            atts.push(Attestation {
-                source: SourceRef::Entity(source),
-                via,
-                status: a.status.unwrap_or(Status::Asserted),
-                quote: None,
-                document,
-                position: None,
-                date: None,
-            });
+            made.source = SourceRef::Entity(source);
+            made.via = via;
+            made.document = document;
         }
-        Some(atts)
+        Some(())
     }
 
-    /// [`Loader::declare_claim`]'s end for a record whose attestations are `atts`.
+    /// [`Loader::declare_claim`]'s end for a record whose attestations are resolved.
     fn add_record(
         &mut self,
         stmt: &str,
         r: &mut ClaimRecord,
         span: Span,
         known: &Known,
-        mut atts: Vec<Attestation>,
     ) -> Result<(bool, usize), LoadError> {
         let text = |s: Span| stmt.get(s.start..s.end).unwrap_or_default();
-        for (att, a) in atts.iter_mut().zip(&mut r.attestations) {
-            att.quote = a.quote.take().map(String::into_boxed_str);
-            att.date = a.date.take();
-        }
         let (Some(subject), Some(object)) = (known.subject, known.object) else {
             return Ok((false, 0)); // checked before: cannot happen
         };
+        let atts = std::mem::take(&mut r.made);
         let rel_type = self.graph.intern(text(r.rel_type));
         let props = r
             .props

@@ -557,6 +557,68 @@ mod load_tests {
     }
 
     #[test]
+    fn attestations_made_by_the_parsing_threads_get_their_sources_and_document() {
+        // Records carry attestations the parsing threads made with no source yet: applying
+        // must fill in each one's source, `VIA` chain (its source's, or its own) and the
+        // document of `USE DOCUMENT`, as the declaration's way does, and a record whose
+        // second attestation names an unknown source falls back with its first one filled
+        // in (the error is the declaration's, at that source).
+        let dir = tempfile::tempdir().unwrap();
+        crate::gen::generate(6000, 7, dir.path()).unwrap();
+        let mut text = std::fs::read_to_string(dir.path().join("graph.kg")).unwrap();
+        text.push_str("SOURCE (r1:Agency);\nSOURCE (r2:Agency) VIA r1;\nDOCUMENT (doc1 {title: 'D'});\n");
+        let claims: Vec<String> =
+            text.lines().filter(|l| l.starts_with("CLAIM")).take(3000).map(str::to_string).collect();
+        for (i, claim) in claims.iter().enumerate() {
+            if i == 1000 {
+                text.push_str("USE DOCUMENT doc1;\n");
+            }
+            let again = match i % 3 {
+                0 => claim.replacen(" BY s", " BY r2 QUOTE 'relayed' BY s", 1),
+                1 => claim.replacen(" BY s", " BY r2 VIA r1 QUOTE 'own chain' BY s", 1),
+                _ => claim.replacen("CLAIM", "CLAIM ", 1),
+            };
+            text.push_str(&again);
+            text.push('\n');
+        }
+        let mut fast = Graph::new();
+        load_files(&mut fast, &[DataFile::new("t.kg", text.as_str(), None)]).unwrap();
+        let slow = load_one_by_one(&text);
+        assert!(fast.canonical_stored_state() == slow.canonical_stored_state(), "the same graph");
+        let doc1 = fast.find_entity("doc1").unwrap();
+        let with_document = fast
+            .claims()
+            .flat_map(|c| &fast.claim(c).unwrap().attestations)
+            .filter(|a| a.document == Some(doc1))
+            .count();
+        assert!(with_document >= 2000, "{with_document}");
+        let unresolved = crate::syntax::records::unresolved_source();
+        assert!(fast.claims().all(|c| fast
+            .claim(c)
+            .unwrap()
+            .attestations
+            .iter()
+            .all(|a| a.source != unresolved)));
+
+        // Of a shape the threads have read into records many times.
+        let mut at = Vec::new();
+        for claim in claims.iter().step_by(3).take(6) {
+            let bad = claim.replacen(" BY s", " BY r2 QUOTE 'relayed' BY nosrc", 1);
+            at.push(text.len() + bad.find("nosrc").unwrap());
+            text.push_str(&bad);
+            text.push('\n');
+        }
+        let err = load_files(&mut Graph::new(), &[DataFile::new("t.kg", text.as_str(), None)]).unwrap_err();
+        let got: Vec<usize> = err
+            .reports
+            .iter()
+            .map(|r| r.labels().and_then(|mut l| l.next()).map_or(0, |l| l.offset()))
+            .collect();
+        assert_eq!(got, at);
+        assert!(err.reports.iter().all(|r| r.to_string().contains("unknown source 'nosrc")));
+    }
+
+    #[test]
     fn a_claim_read_into_a_record_reports_the_errors_of_its_declaration() {
         // Past the first claim of their shape on a thread, claims are read into records:
         // an unknown name, a relative date without a document, bad `aliases` and a claim id

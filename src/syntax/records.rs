@@ -4,8 +4,9 @@
 //! declaration: a clone of the template, every literal rebuilt into it, a `String` per
 //! name. A claim whose template has a [`ClaimPlan`] (ends that are ids, declared sources,
 //! no document named) is read instead into a [`ClaimRecord`]: names as their spans in the
-//! statement (looked up or interned from there), the quote as the one `String` the
-//! attestation takes over, the values and dates as the template's builders give them.
+//! statement (looked up or interned from there), the attestations built as the claim will
+//! keep them (quote and date in place, the sources left to the loader), the values and
+//! dates as the template's builders give them.
 //! Names must be plain identifiers (a backticked one goes the template's way).
 //!
 //! The shapes of those templates are also kept as a tree of their tokens ([`KnownShapes`]):
@@ -19,7 +20,7 @@
 
 use super::decl::{AttestationDecl, DeclStatement, EndPattern, Name, Prop, RelPatternDecl, SourceName};
 use super::{unescape, Span};
-use crate::model::{Status, Value};
+use crate::model::{Attestation, EntityIx, SourceRef, Status, Value};
 
 /// Where a claim template's literals are among its slots (the order
 /// [`super::shapes`]' `visit` meets them), for templates a record can stand for.
@@ -60,6 +61,20 @@ pub(crate) struct ClaimRecord {
     pub props: Vec<(Span, Value)>,
     pub object: (Span, Span),
     pub attestations: Vec<AttestationRecord>,
+    /// The attestations as the graph keeps them, one for each of `attestations`, built
+    /// on the parsing thread: status, quote and date in place; source, `VIA` chain and
+    /// document are the loader's to fill in ([`Attestation::source`] is
+    /// [`unresolved_source`] until then). In a vector of exactly their number, which the
+    /// claim takes over. Allocated here rather than by the thread applying claims: that
+    /// thread is the longer side of a big load, and faulting in fresh memory for 128 bytes
+    /// a claim was a fifth of its time on a busy machine (docs/performance.md, "The load,
+    /// eleventh round").
+    pub made: Vec<Attestation>,
+}
+
+/// The source of an attestation a record made, before the loader resolves it: no entity.
+pub(crate) fn unresolved_source() -> SourceRef {
+    SourceRef::Entity(EntityIx::end())
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -68,11 +83,9 @@ pub(crate) struct AttestationRecord {
     /// A declared source's id.
     pub source: Span,
     pub via: Option<Vec<Span>>,
+    /// As written (`None` without a keyword; the made attestation's is then `Asserted`).
     pub status: Option<Status>,
-    pub date: Option<Value>,
     pub quote_span: Option<Span>,
-    /// Taken by the attestation the loader builds.
-    pub quote: Option<String>,
 }
 
 /// Counts slots as a plan is laid out.
@@ -162,6 +175,7 @@ impl ClaimPlan {
         }
         let object = end(self.object)?;
         let mut attestations = Vec::with_capacity(self.attestations.len());
+        let mut made = Vec::with_capacity(self.attestations.len());
         for a in &self.attestations {
             let via = match &a.via {
                 Some(names) => Some(names.iter().map(|&i| name(i)).collect::<Option<Vec<_>>>()?),
@@ -178,7 +192,7 @@ impl ClaimPlan {
             let quote = match a.quote {
                 Some(i) => {
                     let span = at(i)?;
-                    Some(quote(raw(span)?, span)?)
+                    Some(quote(raw(span)?, span)?.into_boxed_str())
                 }
                 None => None,
             };
@@ -187,12 +201,15 @@ impl ClaimPlan {
                 source: name(a.source)?,
                 via,
                 status: a.status,
-                date,
                 quote_span,
+            });
+            made.push(Attestation {
                 quote,
+                date,
+                ..Attestation::new(unresolved_source(), a.status.unwrap_or(Status::Asserted))
             });
         }
-        Some(ClaimRecord { subject, claim_id, rel_type, props, object, attestations })
+        Some(ClaimRecord { subject, claim_id, rel_type, props, object, attestations, made })
     }
 }
 
@@ -520,14 +537,15 @@ impl ClaimRecord {
         let attestations = self
             .attestations
             .iter()
-            .map(|a| AttestationDecl {
+            .zip(&self.made)
+            .map(|(a, made)| AttestationDecl {
                 source: SourceName::Declared(name(a.source)),
                 via: a.via.as_ref().map(|v| v.iter().map(|s| name(*s)).collect()),
                 status: a.status,
                 document: None,
                 position: None,
-                date: a.date.clone(),
-                quote: a.quote.clone(),
+                date: made.date.clone(),
+                quote: made.quote.as_deref().map(str::to_string),
                 span: a.span,
                 quote_span: a.quote_span,
             })
