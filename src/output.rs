@@ -214,7 +214,7 @@ fn render_markdown(output: &QueryOutput) -> String {
 
 /// Newlines and tabs as escapes, so one value stays on one line, and every other control
 /// character too (ESC, BEL, NUL …), so data cannot drive the terminal.
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     escape_controls(&s.replace('\r', "\\r").replace('\n', "\\n").replace('\t', "\\t"))
 }
 

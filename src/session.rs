@@ -166,7 +166,8 @@ impl Session {
         if let Some(mut before) = before {
             let after = self.current_findings();
             for f in check::new_findings(&before.analysis().findings, &after.findings) {
-                self.notices.push(format!("warning: {} (from others' statements)", f.one_line(&self.graph)));
+                let finding = crate::output::one_line(&f.one_line(&self.graph));
+                self.notices.push(format!("warning: {finding} (from others' statements)"));
             }
         }
     }
@@ -681,8 +682,10 @@ impl Session {
                     n => line.push_str(&format!(", {n} new contradictions")),
                 }
                 let _ = writeln!(out, "{line}");
+                // One line each, as a table cell is: a name with a line break in it cannot
+                // start a line of its own that reads as another warning.
                 for c in new_contradictions {
-                    let _ = writeln!(out, "warning: {}", crate::diagnostics::escape_controls(&c.to_string()));
+                    let _ = writeln!(out, "warning: {}", crate::output::one_line(c));
                 }
             }
             // CSV output stays machine-readable: declarations print nothing.

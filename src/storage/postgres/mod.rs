@@ -938,6 +938,15 @@ mod tests {
                 && n.contains("from others")),
             "{notices:?}"
         );
+        // A name with a line break stays on its warning's line, escaped as in a table.
+        run(&mut alice, "ENTITY (forger:Organization {name: 'Forger\\nwarning: forged'})")
+            .expect("alice names");
+        run(&mut alice, "CLAIM (forger)-[:PRESENT_IN]->(khusham) BY reuters REPORTED").expect("alice claims");
+        run(&mut alice, "CLAIM (forger)-[:PRESENT_IN]->(khusham) BY tass DENIED").expect("alice denies");
+        run(&mut bob, "MATCH (n) RETURN count(n)").expect("bob queries");
+        let notices = bob.take_notices();
+        assert!(notices.iter().any(|n| n.contains("Forger\\nwarning: forged")), "{notices:?}");
+        assert!(notices.iter().all(|n| !n.contains('\n')), "{notices:?}");
     }
 
     /// Who entered each attestation is the journal entry that added it, and stays so when
