@@ -451,8 +451,8 @@ EXPECTED_DIFFERENCE = {
 
 
 def disagreements(ops, engines, answers):
-    """A line for each op of AGREE whose engines gave different answers."""
-    lines = []
+    """{op: a line} for each op of AGREE whose engines gave different answers."""
+    lines = {}
     for op in ops:
         if op not in AGREE:
             continue
@@ -462,7 +462,7 @@ def disagreements(ops, engines, answers):
         if len({json.dumps(a) for a in given.values()}) > 1:
             why = EXPECTED_DIFFERENCE.get(op)
             head = f"{op}: the answers differ, as expected ({why})" if why else f"**{op}: the engines' answers differ**"
-            lines.append(f"* {head}: " + ", ".join(f"{e} {a}" for e, a in given.items()))
+            lines[op] = f"* {head}: " + ", ".join(f"{e} {a}" for e, a in given.items())
     return lines
 
 
@@ -624,10 +624,9 @@ def main():
         end = os.getloadavg()
         differ = disagreements(ops, engines, answers)
         checked = [op for op in ops if op in AGREE]
-        same = [op for op in checked if not any(line.startswith(f"* {op}:") or line.startswith(f"* **{op}:")
-                                                for line in differ)]
+        same = [op for op in checked if op not in differ]
         agreement = (f"\nThe engines' answers agree on {', '.join(same) or 'nothing'}.\n" if checked else "")
-        agreement += "".join(line + "\n" for line in differ)
+        agreement += "".join(line + "\n" for line in differ.values())
         sections.append(f"### {n:,} claims\n\nLoad average (1 min) {load[0]:.1f} at the start, {end[0]:.1f} at the end.\n\n"
                         + "\n".join(rows) + "\n" + agreement)
         print(sections[-1], flush=True)

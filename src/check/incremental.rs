@@ -64,10 +64,10 @@ pub struct Tracked {
 struct Pending {
     /// Subjects whose findings and disputes in the folded analysis no longer hold.
     replaced: HashSet<String>,
-    /// Their findings and disputes now (in no order), and the subjects these are about.
+    /// Their findings and disputes now, in no order (a focused check finds only its
+    /// subjects', so each is about a subject of `replaced`).
     findings: Vec<Finding>,
     disputes: Vec<Dispute>,
-    subjects: HashSet<String>,
 }
 
 impl Pending {
@@ -184,14 +184,12 @@ impl Tracked {
         let new: Vec<Finding> =
             focused.findings.iter().filter(|f| !before.contains(&f.id)).cloned().collect();
         let pending = &mut self.pending;
-        // Only a subject updated before since the last fold has pending findings to drop.
-        if ids.iter().any(|id| pending.subjects.contains(*id)) {
+        // Only a subject replaced before since the last fold can have pending findings to drop.
+        if ids.iter().any(|id| pending.replaced.contains(*id)) {
             pending.findings.retain(|f| !ids.contains(f.subject.id.as_str()));
             pending.disputes.retain(|d| !ids.contains(d.subject.id.as_str()));
         }
         pending.replaced.extend(ids.iter().map(|id| id.to_string()));
-        pending.subjects.extend(focused.findings.iter().map(|f| f.subject.id.clone()));
-        pending.subjects.extend(focused.disputes.iter().map(|d| d.subject.id.clone()));
         pending.findings.extend(focused.findings);
         pending.disputes.extend(focused.disputes);
         Some(new)
