@@ -41,6 +41,20 @@ fn code_part(text: &str) -> &str {
     }
 }
 
+/// The code of a source file without its unit tests ([`code_part`]); nothing for a module's
+/// tests kept in a file of their own (`tests.rs`, declared `#[cfg(test)] mod tests;`: see
+/// [`unit_test_files_are_declared_as_tests`]).
+fn code_of(file: &Path) -> String {
+    if is_unit_test_file(file) {
+        return String::new();
+    }
+    code_part(&read(file)).to_string()
+}
+
+fn is_unit_test_file(file: &Path) -> bool {
+    file.file_name().is_some_and(|n| n == "tests.rs")
+}
+
 /// The text with `//` comments (and doc comments) removed, so that prose naming a path is
 /// not mistaken for a use of it.
 fn without_comments(text: &str) -> String {
@@ -105,7 +119,7 @@ fn expand_use_tree(tree: &str) -> Vec<String> {
 /// such as `crate::check::check(..)`), resolved to absolute module paths.
 fn crate_references(file: &Path) -> Vec<Vec<String>> {
     let here = module_path(file);
-    let code = without_comments(code_part(&read(file)));
+    let code = without_comments(&code_of(file));
     let mut raw: Vec<String> = Vec::new();
     let use_statement =
         regex::Regex::new(r"(?m)^\s*(?:pub(?:\([^)]*\))?\s+)?use\s+([^;]+);").expect("valid regex");
@@ -271,7 +285,7 @@ fn source_files_stay_small() {
     )];
     let mut offenders = Vec::new();
     for f in rust_files("src") {
-        let lines = code_part(&read(&f)).lines().count();
+        let lines = code_of(&f).lines().count();
         let name = f.to_string_lossy().to_string();
         if lines > LIMIT && !allowed.iter().any(|(a, _)| *a == name) {
             offenders.push(format!("{name}: {lines} lines"));
@@ -342,4 +356,21 @@ fn use_trees_expand_and_resolve() {
     );
     assert_eq!(module_path(Path::new("src/query/exec/eval.rs")), vec!["query", "exec", "eval"]);
     assert_eq!(module_path(Path::new("src/query/mod.rs")), vec!["query"]);
+}
+
+/// A module's unit tests may sit in a `tests.rs` of their own, which the layering and size
+/// rules then skip as they skip a `#[cfg(test)]` module at the end of a file; so every such
+/// file must be compiled only for tests: its parent (`mod.rs` beside it) declares it
+/// `#[cfg(test)] mod tests;`.
+#[test]
+fn unit_test_files_are_declared_as_tests() {
+    let mut offenders = Vec::new();
+    for f in rust_files("src").into_iter().filter(|f| is_unit_test_file(f)) {
+        let parent = f.with_file_name("mod.rs");
+        let declared = root().join(&parent).exists() && read(&parent).contains("#[cfg(test)]\nmod tests;");
+        if !declared {
+            offenders.push(f.display().to_string());
+        }
+    }
+    assert!(offenders.is_empty(), "tests.rs files not declared `#[cfg(test)] mod tests;`: {offenders:?}");
 }
