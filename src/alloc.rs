@@ -228,28 +228,64 @@ pub fn read_file_shared(path: &std::path::Path) -> std::io::Result<std::sync::Ar
     }
 }
 
-/// Zeroes `part` (faulting its pages in) and reads the file into it from `at`; false when
+/// Reads the file into `part` from `at`, straight into its uninitialised bytes; false when
 /// the file ends before `part` is full.
+///
+/// The pages are faulted in first, all in one call ([`populate`]): zeroing each piece to
+/// fault it in (a page fault per 4 KiB, then a second pass over every byte) before reading
+/// into it took a fifth longer (docs/performance.md, "The load, twelfth round").
 #[cfg(unix)]
 fn fill_from(
     file: &std::fs::File,
     part: &mut [std::mem::MaybeUninit<u8>],
     at: usize,
 ) -> std::io::Result<bool> {
-    use std::os::unix::fs::FileExt;
-    part.fill(std::mem::MaybeUninit::new(0));
-    // SAFETY: every byte was just written, and `u8` has no invalid values.
-    let part = unsafe { &mut *(part as *mut [std::mem::MaybeUninit<u8>] as *mut [u8]) };
+    use std::os::unix::io::AsRawFd;
+    populate(part);
     let mut filled = 0;
     while filled < part.len() {
-        match file.read_at(&mut part[filled..], (at + filled) as u64) {
-            Ok(0) => return Ok(false),
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+        let rest = &mut part[filled..];
+        let offset = libc::off_t::try_from(at + filled).map_err(std::io::Error::other)?;
+        // SAFETY: `pread` writes at most `rest.len()` bytes into `rest`, memory this function
+        // holds exclusively, and reads none of it; `u8` has no invalid values, and the
+        // caller reads the bytes only once every piece is full.
+        let read = unsafe { libc::pread(file.as_raw_fd(), rest.as_mut_ptr().cast(), rest.len(), offset) };
+        match read {
+            0 => return Ok(false),
+            n if n > 0 => filled += n.unsigned_abs(),
+            _ => {
+                let e = std::io::Error::last_os_error();
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
         }
     }
     Ok(true)
+}
+
+/// Asks the kernel to fault in the whole pages of `buf` at once (`MADV_POPULATE_WRITE`,
+/// Linux 5.14), rather than one fault at a time as they are first written. Advice only:
+/// the contents are not defined by it, and where the kernel refuses (older, or short of
+/// memory) the pages fault in as before.
+#[cfg(unix)]
+fn populate(buf: &mut [std::mem::MaybeUninit<u8>]) {
+    #[cfg(target_os = "linux")]
+    {
+        const PAGE: usize = 4096;
+        let start = (buf.as_mut_ptr() as usize).next_multiple_of(PAGE);
+        let end = (buf.as_mut_ptr() as usize + buf.len()) & !(PAGE - 1);
+        if end > start {
+            // SAFETY: whole pages inside memory this function holds exclusively; faulting
+            // them in for writing changes nothing the program reads (the bytes are
+            // uninitialised to it until `pread` writes them).
+            unsafe {
+                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_POPULATE_WRITE);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = buf;
 }
 
 /// Asks the kernel to back the whole pages of `buf` with small pages (see

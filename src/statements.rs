@@ -5,24 +5,15 @@
 //! It reads the tokens of [`crate::syntax::lexer`]: a `;` inside a string, a backticked
 //! identifier or a comment does not end a statement.
 
-use crate::syntax::lexer::{structure, tokens, TokenKind};
+use crate::syntax::lexer::{statement_ends, tokens};
 use crate::syntax::Span;
-
-/// The state the scanner is in at the end of the input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct ScanState {
-    /// Inside a string, backticked name or block comment.
-    pub open_literal: bool,
-    /// Open brackets minus closing ones (never negative).
-    pub depth: usize,
-}
 
 /// Splits text into statement spans, each without its terminating `;`. Empty statements
 /// (only whitespace and comments) are skipped. The last statement may lack its `;`.
 pub(crate) fn split_statements(text: &str) -> Vec<Span> {
     let mut spans = Vec::new();
     let mut start = 0;
-    scan(text, false, |end| {
+    scan(text, |end| {
         spans.push(Span::new(start, end));
         start = end + 1;
     });
@@ -74,8 +65,8 @@ pub(crate) fn input_is_complete(text: &str) -> bool {
         return true;
     }
     let mut last_end = None;
-    let state = scan(text, false, |end| last_end = Some(end));
-    if state.open_literal {
+    let open_literal = scan(text, |end| last_end = Some(end));
+    if open_literal {
         return false;
     }
     match last_end {
@@ -96,22 +87,18 @@ pub(crate) fn first_token(text: &str) -> Option<usize> {
     tokens(text).find(|t| !t.kind.is_trivia()).map(|t| t.span.start)
 }
 
-/// Walks the text, calling `on_end` with the byte offset of every statement-ending `;`.
-/// With `respect_brackets`, a `;` inside brackets does not end a statement (REPL input is
-/// incomplete then); scripts split at every such `;`, so one unclosed bracket cannot
-/// swallow the statements after it.
-pub(crate) fn scan(text: &str, respect_brackets: bool, mut on_end: impl FnMut(usize)) -> ScanState {
-    let mut depth: usize = 0;
-    for t in structure(text) {
-        match t.kind {
-            kind if kind.is_unclosed() => return ScanState { open_literal: true, depth },
-            TokenKind::Open => depth += 1,
-            TokenKind::Close => depth = depth.saturating_sub(1),
-            TokenKind::Semicolon if depth == 0 || !respect_brackets => on_end(t.span.start),
-            _ => {}
+/// Walks the text, calling `on_end` with the byte offset of every statement-ending `;`;
+/// true when the text ends inside a string, backticked name or block comment. A `;` inside
+/// brackets ends a statement too: scripts split at every such `;`, so one unclosed bracket
+/// cannot swallow the statements after it (and see [`input_is_complete`]).
+pub(crate) fn scan(text: &str, mut on_end: impl FnMut(usize)) -> bool {
+    for t in statement_ends(text) {
+        if t.kind.is_unclosed() {
+            return true;
         }
+        on_end(t.span.start);
     }
-    ScanState { open_literal: false, depth }
+    false
 }
 
 #[cfg(test)]

@@ -111,7 +111,7 @@ fn split_piece(text: &str, start: usize, end: usize) -> (Split, Option<usize>) {
         }
     };
     let mut from = start;
-    crate::statements::scan(&text[start..end], false, |at| {
+    crate::statements::scan(&text[start..end], |at| {
         push(from, start + at);
         from = start + at + 1;
         last = Some(start + at);

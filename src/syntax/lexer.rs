@@ -165,87 +165,84 @@ impl Tokens<'_> {
     }
 }
 
-/// The tokens that give a text its structure: brackets, `;`, and a string, backticked name
-/// or comment that the text ends inside. The same tokens as [`tokens`] yields, found
-/// without lexing the rest: every other token (word, number, blank, other character) is
-/// made of bytes none of which can start a string, name, comment, bracket or `;`, so the
-/// scan skips to the next byte that can ([`skip_to_structure`]). Statement splitting reads
-/// these.
-pub(crate) fn structure(text: &str) -> impl Iterator<Item = Token> + '_ {
+/// The tokens that end statements, `;`, and a string, backticked name or comment that the
+/// text ends inside. The same tokens as [`tokens`] yields, found without lexing the rest:
+/// every other token (word, number, blank, bracket, other character) is made of bytes none
+/// of which can start a string, name, comment or `;`, so the scan skips to the next byte
+/// that can ([`skip_to_lexed`]). Statement splitting reads these: it splits at every `;`
+/// outside strings and comments, whatever the brackets.
+///
+/// Brackets are skipped with the rest: a claim of a data file has six of them and one
+/// quote, and stopping at each to lex it was most of the time the split of a 150 MB file
+/// took (docs/performance.md, "The load, twelfth round").
+pub(crate) fn statement_ends(text: &str) -> impl Iterator<Item = Token> + '_ {
     let bytes = text.as_bytes();
     let mut pos = 0;
     std::iter::from_fn(move || loop {
-        pos = skip_to_structure(bytes, pos);
+        pos = skip_to_lexed(bytes, pos);
         let t = Tokens { text, pos }.next()?;
         pos = t.span.end;
-        if matches!(t.kind, TokenKind::Open | TokenKind::Close | TokenKind::Semicolon) || t.kind.is_unclosed()
-        {
+        if t.kind == TokenKind::Semicolon || t.kind.is_unclosed() {
             return Some(t);
         }
     })
 }
 
-/// The bytes a token that [`structure`] must lex can start with.
-const STRUCTURE_BYTES: &[u8; 11] = b"'\"`/([{)]};";
+/// The bytes a token that [`statement_ends`] must lex can start with.
+const LEXED_BYTES: &[u8; 5] = b"'\"`/;";
 
-/// Whether a token that [`structure`] must lex can start at this byte, by byte value.
-const STARTS_STRUCTURE: [bool; 256] = {
+/// Whether a token that [`statement_ends`] must lex can start at this byte, by byte value.
+const STARTS_LEXED: [bool; 256] = {
     let mut table = [false; 256];
     let mut i = 0;
-    while i < STRUCTURE_BYTES.len() {
-        table[STRUCTURE_BYTES[i] as usize] = true;
+    while i < LEXED_BYTES.len() {
+        table[LEXED_BYTES[i] as usize] = true;
         i += 1;
     }
     table
 };
 
-/// Bytes looked at one by one before [`skip_to_structure`] goes eight at a time: in data
-/// files most runs between two structure bytes are this short (`CLAIM `, `e12`, `->`).
-const ONE_BY_ONE: usize = 4;
+/// Bytes looked at one by one before [`skip_to_lexed`] goes eight at a time: in data files
+/// a quote's closing `'` is followed by the statement's `;`.
+const ONE_BY_ONE: usize = 1;
 
-/// The first position from `pos` whose byte can start a token that [`structure`] must
+/// The first position from `pos` whose byte can start a token that [`statement_ends`] must
 /// lex, or the end of `bytes`.
 ///
-/// A few bytes one by one, then eight at a time: each 8-byte word is tested against the
-/// eleven bytes at once ([`structure_bytes_in`]), and the first one found is the word's
-/// lowest marked byte. The split of a 150 MB file went through this byte by byte, one
-/// jump-table branch per byte (docs/performance.md, "The load, eighth round").
-fn skip_to_structure(bytes: &[u8], mut pos: usize) -> usize {
+/// A byte on its own, then eight at a time: each 8-byte word is tested against the five
+/// bytes at once ([`lexed_bytes_in`]), and the first one found is the word's lowest marked
+/// byte. The split of a 150 MB file went through this byte by byte, one jump-table branch
+/// per byte (docs/performance.md, "The load, eighth round").
+fn skip_to_lexed(bytes: &[u8], mut pos: usize) -> usize {
     for _ in 0..ONE_BY_ONE {
         match bytes.get(pos) {
-            Some(&b) if !STARTS_STRUCTURE[usize::from(b)] => pos += 1,
+            Some(&b) if !STARTS_LEXED[usize::from(b)] => pos += 1,
             _ => return pos,
         }
     }
     while let Some(word) = bytes.get(pos..pos + 8) {
         let word = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
-        let found = structure_bytes_in(word);
+        let found = lexed_bytes_in(word);
         if found != 0 {
             return pos + (found.trailing_zeros() / 8) as usize;
         }
         pos += 8;
     }
     let rest = bytes.get(pos..).unwrap_or_default();
-    pos + rest.iter().take_while(|&&b| !STARTS_STRUCTURE[usize::from(b)]).count()
+    pos + rest.iter().take_while(|&&b| !STARTS_LEXED[usize::from(b)]).count()
 }
 
 /// The high bit of every byte of `word` (eight bytes, little-endian) that can start a token
-/// [`structure`] must lex, and no other bit. Exact per byte: no carry crosses from one byte
-/// into the next.
-fn structure_bytes_in(word: u64) -> u64 {
+/// [`statement_ends`] must lex, and no other bit. Exact per byte: no carry crosses from one
+/// byte into the next.
+fn lexed_bytes_in(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // Per byte: its high bit set when the byte is not zero. The low seven bits plus 0x7f
     // reach the high bit exactly when one of them is set, and stay below 0x100.
     let nonzero = |x: u64| ((x & !HIGH).wrapping_add(!HIGH)) | x;
     let each = |b: u8| ONES * u64::from(b);
-    // `[` `]` `{` `}` are `{` and `}` with bit 5 set; `(` and `)` are `(` with bit 0 clear.
-    let bit5 = word | each(0x20);
-    let bit0 = word & each(0xfe);
-    let none = nonzero(bit5 ^ each(b'{'))
-        & nonzero(bit5 ^ each(b'}'))
-        & nonzero(bit0 ^ each(b'('))
-        & nonzero(word ^ each(b'\''))
+    let none = nonzero(word ^ each(b'\''))
         & nonzero(word ^ each(b'"'))
         & nonzero(word ^ each(b'`'))
         & nonzero(word ^ each(b'/'))
@@ -345,11 +342,8 @@ mod tests {
     }
 
     #[test]
-    fn structure_is_what_the_tokens_say() {
-        let structural = |t: &Token| {
-            matches!(t.kind, TokenKind::Open | TokenKind::Close | TokenKind::Semicolon)
-                || t.kind.is_unclosed()
-        };
+    fn statement_ends_are_what_the_tokens_say() {
+        let structural = |t: &Token| t.kind == TokenKind::Semicolon || t.kind.is_unclosed();
         for text in [
             "RETURN 'a;(' // x;\n/* ) */ [`b;`]; é1 (x)",
             "CLAIM (e1)-[:R {k: 1.5e3}]->(e2) BY s QUOTE 'it\\'s; \"q\" (a)';",
@@ -362,11 +356,11 @@ mod tests {
             "x'",
         ] {
             let full: Vec<Token> = tokens(text).filter(structural).collect();
-            assert_eq!(structure(text).collect::<Vec<_>>(), full, "{text:?}");
+            assert_eq!(statement_ends(text).collect::<Vec<_>>(), full, "{text:?}");
         }
-        // Runs of every length before each structure byte, so that it falls at every place
+        // Runs of every length before each lexed byte, so that it falls at every place
         // of the one-by-one bytes and of the 8-byte words; runs of other ASCII and of
-        // characters whose UTF-8 bytes are structure bytes with the high bit set (`¢` is
+        // characters whose UTF-8 bytes are lexed bytes (and brackets) with the high bit set (`¢` is
         // C2 A2: `"` | 0x80; `Ĩ` C4 A8: `(` | 0x80; `»` C2 BB: `;` | 0x80; `ۀ` DB 80: `[` | 0x80),
         // and bytes one bit away from them (`)` `*` `:` `<` `@` `\\` `^` `_` `a` `|` `~` `&` `#`).
         let runs = ["a", "é", "¢Ĩ»ۀ§¯", "*:<@\\^_a|~&#!+-.>=?$%", " \t\r\n", "\u{3000}\u{FEFF}", "x1_"];
@@ -379,7 +373,7 @@ mod tests {
                 ] {
                     for text in [format!("{filler}{b}{filler};"), format!("{b}{filler}"), filler.clone()] {
                         let full: Vec<Token> = tokens(&text).filter(structural).collect();
-                        assert_eq!(structure(&text).collect::<Vec<_>>(), full, "{text:?}");
+                        assert_eq!(statement_ends(&text).collect::<Vec<_>>(), full, "{text:?}");
                     }
                 }
             }
@@ -387,7 +381,7 @@ mod tests {
     }
 
     #[test]
-    fn the_skip_stops_at_every_structure_byte_and_only_there() {
+    fn the_skip_stops_at_every_lexed_byte_and_only_there() {
         // Each byte value in each of a word's eight places, among bytes of every value.
         for b in 0..=255u8 {
             for place in 0..8 {
@@ -397,13 +391,13 @@ mod tests {
                     let want = word
                         .iter()
                         .enumerate()
-                        .filter(|(_, b)| STRUCTURE_BYTES.contains(b))
+                        .filter(|(_, b)| LEXED_BYTES.contains(b))
                         .fold(0u64, |m, (i, _)| m | 0x80 << (8 * i));
-                    assert_eq!(structure_bytes_in(u64::from_le_bytes(word)), want, "{word:?}");
+                    assert_eq!(lexed_bytes_in(u64::from_le_bytes(word)), want, "{word:?}");
                 }
             }
         }
-        // Byte strings of every length from every start: the first structure byte, as a
+        // Byte strings of every length from every start: the first lexed byte, as a
         // scan one byte at a time finds it.
         let mut x = 0x2545_f491_4f6c_dd1du64;
         let mut next = || {
@@ -426,8 +420,8 @@ mod tests {
                 })
                 .collect();
             for from in 0..=len {
-                let want = from + bytes[from..].iter().take_while(|b| !STRUCTURE_BYTES.contains(b)).count();
-                assert_eq!(skip_to_structure(&bytes, from), want, "{bytes:?} from {from}");
+                let want = from + bytes[from..].iter().take_while(|b| !LEXED_BYTES.contains(b)).count();
+                assert_eq!(skip_to_lexed(&bytes, from), want, "{bytes:?} from {from}");
             }
         }
     }
