@@ -271,19 +271,7 @@ fn fill_from(
 #[cfg(unix)]
 fn populate(buf: &mut [std::mem::MaybeUninit<u8>]) {
     #[cfg(target_os = "linux")]
-    {
-        const PAGE: usize = 4096;
-        let start = (buf.as_mut_ptr() as usize).next_multiple_of(PAGE);
-        let end = (buf.as_mut_ptr() as usize + buf.len()) & !(PAGE - 1);
-        if end > start {
-            // SAFETY: whole pages inside memory this function holds exclusively; faulting
-            // them in for writing changes nothing the program reads (the bytes are
-            // uninitialised to it until `pread` writes them).
-            unsafe {
-                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_POPULATE_WRITE);
-            }
-        }
-    }
+    advise_whole_pages(buf, libc::MADV_POPULATE_WRITE);
     #[cfg(not(target_os = "linux"))]
     let _ = buf;
 }
@@ -292,20 +280,27 @@ fn populate(buf: &mut [std::mem::MaybeUninit<u8>]) {
 /// [`read_file_shared`]). Advice only: nothing changes but how the pages are faulted in.
 fn prefer_small_pages(buf: &mut [std::mem::MaybeUninit<u8>]) {
     #[cfg(target_os = "linux")]
-    {
-        const PAGE: usize = 4096;
-        let start = (buf.as_mut_ptr() as usize).next_multiple_of(PAGE);
-        let end = (buf.as_mut_ptr() as usize + buf.len()) & !(PAGE - 1);
-        if end > start {
-            // SAFETY: whole pages inside memory this function holds exclusively; the advice
-            // does not change their contents (it fails harmlessly where THP is absent).
-            unsafe {
-                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_NOHUGEPAGE);
-            }
-        }
-    }
+    advise_whole_pages(buf, libc::MADV_NOHUGEPAGE);
     #[cfg(not(target_os = "linux"))]
     let _ = buf;
+}
+
+/// `madvise(advice)` over the whole pages inside `buf`; its result is ignored, as every
+/// advice given here only changes how the pages are faulted in, never their contents.
+#[cfg(target_os = "linux")]
+fn advise_whole_pages(buf: &mut [std::mem::MaybeUninit<u8>], advice: libc::c_int) {
+    const PAGE: usize = 4096;
+    let start = (buf.as_mut_ptr() as usize).next_multiple_of(PAGE);
+    let end = (buf.as_mut_ptr() as usize + buf.len()) & !(PAGE - 1);
+    if end > start {
+        // SAFETY: whole pages inside memory this function holds exclusively (`&mut`); the
+        // callers' advice (fault in for writing, no huge pages) does not change what the
+        // program reads: the bytes are uninitialised to it until they are written, or keep
+        // their contents.
+        unsafe {
+            libc::madvise(start as *mut libc::c_void, end - start, advice);
+        }
+    }
 }
 
 #[cfg(test)]
