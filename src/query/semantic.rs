@@ -43,6 +43,7 @@ pub(crate) fn from_syntax_error(e: &SyntaxError, text: &str) -> QueryError {
     let detail = match e.kind {
         SyntaxErrorKind::IntegerTooLarge => ErrorDetail::IntegerOverflow,
         SyntaxErrorKind::FloatTooLarge => ErrorDetail::FloatingPointOverflow,
+        SyntaxErrorKind::UnbalancedBracket => ErrorDetail::UnexpectedSyntax,
         _ if text.get(e.span.start..).and_then(|t| t.chars().next()).is_some_and(|c| !c.is_ascii()) => {
             ErrorDetail::InvalidUnicodeCharacter
         }

@@ -7,7 +7,7 @@
 //! sense of is an [`TokenKind::Other`] character, and a string or comment that the text
 //! ends inside is a token marked unclosed.
 
-use super::{Span, SyntaxError};
+use super::{Span, SyntaxError, SyntaxErrorKind};
 
 /// Deepest bracket nesting accepted before parsing: pest recurses per bracket level (through
 /// every precedence layer), so very deep input would overflow the stack. The one limit for
@@ -254,6 +254,69 @@ fn is_blank(c: char) -> bool {
     c.is_whitespace() || c == '\u{FEFF}'
 }
 
+/// The first bracket that does not pair up, as the error to report, with the byte range of
+/// its statement (from after the `;` before it to its own `;` or the end, both included): a
+/// `)`, `]` or `}` that closes a bracket of another kind or none, or a bracket still open
+/// at its statement's `;` or at the end of the text (the innermost one). Brackets inside
+/// strings, quoted names and comments do not count, and a text that ends inside one of
+/// those gives `None` (pest's error says what is open there).
+pub(crate) fn unbalanced_bracket(text: &str) -> Option<(SyntaxError, std::ops::RangeInclusive<usize>)> {
+    let mut open: Vec<(char, Span)> = Vec::new();
+    let mut statement_start = 0;
+    let bracket = |t: &Token| text[t.span.start..t.span.end].chars().next().unwrap_or(' ');
+    let unclosed = |(c, span): (char, Span)| {
+        SyntaxError::at(span, format!("unclosed '{c}'"))
+            .labelled(format!("this '{c}' is never closed"))
+            .with_kind(SyntaxErrorKind::UnbalancedBracket)
+    };
+    for t in tokens(text) {
+        match t.kind {
+            kind if kind.is_unclosed() => return None,
+            TokenKind::Open => open.push((bracket(&t), t.span)),
+            TokenKind::Close => {
+                let close = bracket(&t);
+                let opener = open.pop();
+                let wanted = opener.map(|(c, _)| closing(c));
+                if wanted != Some(close) {
+                    let message = match wanted {
+                        Some(w) => format!(
+                            "expected '{w}' to close '{}', found '{close}'",
+                            opener.map_or(' ', |o| o.0)
+                        ),
+                        None => format!("'{close}' closes nothing"),
+                    };
+                    let error = SyntaxError::at(t.span, message)
+                        .labelled(format!("unexpected '{close}'"))
+                        .with_kind(SyntaxErrorKind::UnbalancedBracket);
+                    return Some((error, statement_start..=statement_end(text, t.span.end)));
+                }
+            }
+            TokenKind::Semicolon => {
+                if let Some(innermost) = open.pop() {
+                    return Some((unclosed(innermost), statement_start..=t.span.start));
+                }
+                statement_start = t.span.end;
+            }
+            _ => {}
+        }
+    }
+    open.pop().map(|innermost| (unclosed(innermost), statement_start..=text.len()))
+}
+
+/// The bracket that closes `open`.
+fn closing(open: char) -> char {
+    match open {
+        '(' => ')',
+        '[' => ']',
+        _ => '}',
+    }
+}
+
+/// Where the statement that goes on at `from` ends: its `;`, or the end of the text.
+fn statement_end(text: &str, from: usize) -> usize {
+    statement_ends(&text[from..]).next().map_or(text.len(), |t| from + t.span.start)
+}
+
 /// Rejects text nested deeper than [`MAX_NESTING`] brackets before pest sees it, and a
 /// block comment that is never closed (pest would only say what it expected there).
 /// Brackets inside strings, quoted names and comments do not count; `CASE … END` counts as a
@@ -432,5 +495,34 @@ mod tests {
         assert!(check_nesting(&deep).is_err());
         let quoted = format!("RETURN '{}'", "(".repeat(1000));
         assert!(check_nesting(&quoted).is_ok());
+    }
+
+    #[test]
+    fn the_first_bracket_that_does_not_pair_up_is_found_in_its_statement() {
+        // (text, where the error points, its message, the statement's range) or balanced.
+        type Unpaired = (&'static str, &'static str, std::ops::RangeInclusive<usize>);
+        let cases: &[(&str, Option<Unpaired>)] = &[
+            ("RETURN [1, (2)], {a: 1}", None),
+            ("RETURN '(' + `[` // {\n/* ( */", None),
+            ("ENTITY (a:X {name: 'A');", Some((")", "expected '}' to close '{', found ')'", 0..=23))),
+            ("MATCH (a)) RETURN a; RETURN 1;", Some((")", "')' closes nothing", 0..=19))),
+            ("MATCH (a {k: 1 RETURN a", Some(("{", "unclosed '{'", 0..=23))),
+            ("RETURN 1; RETURN [x IN [1] | x; RETURN 2", Some(("[", "unclosed '['", 9..=30))),
+            // The innermost of several open brackets; one still open at the end of the text.
+            ("RETURN ((1", Some(("(", "unclosed '('", 0..=10))),
+            // Inside a string left open, the bracket is not the error.
+            ("RETURN (1, 'x", None),
+        ];
+        for (text, want) in cases {
+            let got = unbalanced_bracket(text).map(|(e, statement)| {
+                assert_eq!(e.kind, SyntaxErrorKind::UnbalancedBracket, "{text:?}");
+                (&text[e.span.start..e.span.end], e.message, statement)
+            });
+            let want = want.clone().map(|(at, message, statement)| (at, message.to_string(), statement));
+            assert_eq!(got, want, "{text:?}");
+        }
+        // The innermost open bracket, not the first.
+        let (e, _) = unbalanced_bracket("RETURN ([1").expect("unbalanced");
+        assert_eq!(e.span, Span::new(8, 9));
     }
 }

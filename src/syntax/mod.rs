@@ -52,7 +52,16 @@ fn parse_bounded(rule: Rule, text: &str) -> Result<pest::iterators::Pairs<'_, Ru
                  allow several readings; nest them less deeply or split the statement",
             )
         }
-        _ => SyntaxError::from_pest(e, text),
+        _ => {
+            let pest = SyntaxError::from_pest(e, text);
+            // Where brackets do not pair up, pest reports whichever alternative got furthest,
+            // often a literal before the stray bracket (`expected number, found '5'` for
+            // `{name: 5)`); the bracket is the error the writer made, so it is the one shown.
+            match lexer::unbalanced_bracket(text) {
+                Some((bracket, statement)) if statement.contains(&pest.span.start) => bracket,
+                _ => pest,
+            }
+        }
     })
 }
 
@@ -128,6 +137,9 @@ pub enum SyntaxErrorKind {
     FloatTooLarge,
     /// A `\u` escape that names no character.
     InvalidUnicodeEscape,
+    /// A bracket closed by one of another kind, or never closed before its statement ends
+    /// ([`lexer::unbalanced_bracket`]).
+    UnbalancedBracket,
 }
 
 impl SyntaxError {
@@ -144,6 +156,11 @@ impl SyntaxError {
 
     pub(crate) fn with_kind(self, kind: SyntaxErrorKind) -> Self {
         SyntaxError { kind, ..self }
+    }
+
+    /// The error with `label` under its caret instead of its message.
+    pub(crate) fn labelled(self, label: impl Into<String>) -> Self {
+        SyntaxError { label: label.into(), ..self }
     }
 
     pub(crate) fn from_pest(err: pest::error::Error<Rule>, text: &str) -> Self {
