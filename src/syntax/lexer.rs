@@ -275,21 +275,15 @@ pub(crate) fn unbalanced_bracket(text: &str) -> Option<(SyntaxError, std::ops::R
             TokenKind::Open => open.push((bracket(&t), t.span)),
             TokenKind::Close => {
                 let close = bracket(&t);
-                let opener = open.pop();
-                let wanted = opener.map(|(c, _)| closing(c));
-                if wanted != Some(close) {
-                    let message = match wanted {
-                        Some(w) => format!(
-                            "expected '{w}' to close '{}', found '{close}'",
-                            opener.map_or(' ', |o| o.0)
-                        ),
-                        None => format!("'{close}' closes nothing"),
-                    };
-                    let error = SyntaxError::at(t.span, message)
-                        .labelled(format!("unexpected '{close}'"))
-                        .with_kind(SyntaxErrorKind::UnbalancedBracket);
-                    return Some((error, statement_start..=statement_end(text, t.span.end)));
-                }
+                let message = match open.pop() {
+                    Some((o, _)) if closing(o) == close => continue,
+                    Some((o, _)) => format!("expected '{}' to close '{o}', found '{close}'", closing(o)),
+                    None => format!("'{close}' closes nothing"),
+                };
+                let error = SyntaxError::at(t.span, message)
+                    .labelled(format!("unexpected '{close}'"))
+                    .with_kind(SyntaxErrorKind::UnbalancedBracket);
+                return Some((error, statement_start..=statement_end(text, t.span.end)));
             }
             TokenKind::Semicolon => {
                 if let Some(innermost) = open.pop() {
